@@ -1,0 +1,49 @@
+"""The one record type that flows through every stage: a frozen Article."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+
+DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+DATE_SOURCES = ("page", "text", "manual")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}$")
+
+
+@dataclass(frozen=True)
+class Article:
+    """One press article, as the archive stores, indexes and shows it."""
+
+    id: str
+    title: str
+    body: str
+    section: str | None = None
+    author: tuple[str, ...] = ()
+    date: str | None = None
+    date_source: str | None = None
+    organisations: tuple[str, ...] = ()
+    url: str | None = None
+    publisher: str | None = None
+    language: str = "fr"
+    imported_from: str | None = None
+    imported_at: str | None = None
+    content_hash: str | None = None
+    demo: bool = False
+
+    @property
+    def year(self) -> int | None:
+        """The publication year, when the date gives one."""
+        return int(self.date[:4]) if self.date else None
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """The body split into its paragraphs."""
+        return [p for p in (part.strip() for part in self.body.split("\n\n")) if p]
+
+    def replace(self, **changes: object) -> Article:
+        """A copy of this article with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Article))
