@@ -1,0 +1,336 @@
+"""The import pipeline: detect formats, finalise records, de-duplicate, write article files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+from . import articlefile
+from .config import Config
+from .errors import ArchiveError, InvalidArticle
+from .importers import ImportOptions, Rejected
+from .importers import articles as article_importer
+from .importers import exports as export_importer
+from .importers import html as html_importer
+from .importers import scraped as scraped_importer
+from .importers.exports import parse_mapping
+from .models import Article
+from .textnorm import clean_line, content_hash, decode, normalise_body
+
+__all__ = ["ImportReport", "import_paths", "check_archive", "parse_mapping"]
+
+# Order matters: the most specific formats sniff first.
+IMPORTERS: tuple[ModuleType, ...] = (
+    article_importer, export_importer, html_importer, scraped_importer,
+)
+COVERAGE_FIELDS = ("title", "section", "author", "date", "organisations", "url", "publisher")
+
+
+@dataclass
+class ImportReport:
+    """What an import (or a check) did, for people and for tests."""
+
+    dry_run: bool = False
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    lacking: Counter = field(default_factory=Counter)
+    formats: Counter = field(default_factory=Counter)
+    written: list[Path] = field(default_factory=list)
+    checked: int = 0
+
+    def reject(self, source: str, reason: str) -> None:
+        """Record an input that could not be imported."""
+        self.rejected.append((source, reason))
+
+    def render(self) -> str:
+        """A plain-text summary: rejections with reasons, then the counts."""
+        lines = [f"rejected: {source}: {reason}" for source, reason in self.rejected]
+        lines += [f"duplicate: {source}: {reason}" for source, reason in self.duplicates]
+        if self.formats:
+            lines.append("formats: " + ", ".join(f"{n} {name}" for name, n in
+                                                 sorted(self.formats.items())))
+        kept = self.imported + self.updated + self.unchanged
+        if kept and self.lacking:
+            lines.append(f"fields lacking (of {kept} articles): " + ", ".join(
+                f"{name} {self.lacking[name]}" for name in COVERAGE_FIELDS if self.lacking[name]))
+        if self.checked:
+            lines.append(f"{self.checked} article files checked, {len(self.rejected)} rejected, "
+                         f"{len(self.duplicates)} duplicates")
+            return "\n".join(lines)
+        prefix = "dry run, nothing written: " if self.dry_run else ""
+        lines.append(f"{prefix}{self.imported} imported, {self.updated} updated, "
+                     f"{self.unchanged} unchanged, {len(self.duplicates)} duplicates, "
+                     f"{len(self.rejected)} rejected")
+        return "\n".join(lines)
+
+
+@dataclass
+class _Existing:
+    """The archive as it stands, keyed the ways an incoming article can collide with it."""
+
+    by_id: dict[str, tuple[Path, Article]] = field(default_factory=dict)
+    by_url: dict[str, str] = field(default_factory=dict)
+    by_hash: dict[str, str] = field(default_factory=dict)
+
+    def add(self, path: Path, article: Article) -> None:
+        self.by_id[article.id] = (path, article)
+        if article.url:
+            self.by_url[article.url] = article.id
+        if article.content_hash:
+            self.by_hash[article.content_hash] = article.id
+
+
+def _load_existing(articles_dir: Path) -> _Existing:
+    existing = _Existing()
+    for path in articlefile.iter_files(articles_dir):
+        try:
+            existing.add(path, articlefile.read(path))
+        except ArchiveError:
+            continue  # broken files are `archive check`'s business; an import must not stop
+    return existing
+
+
+def _load_authority(config: Config):
+    """The organisation authority, or None when the archive has no authority file yet."""
+    from .organisations import load_authority
+
+    if not config.authority_file.exists():
+        return None
+    return load_authority(config.authority_file)
+
+
+def collect_files(paths: Iterable[Path], report: ImportReport) -> Iterator[Path]:
+    """Files named or found below the folders named; hidden files and escaping links skipped."""
+    for given in paths:
+        if given.is_dir():
+            root = given.resolve()
+            for current, dirs, files in os.walk(given):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if name.startswith("."):
+                        continue
+                    path = Path(current) / name
+                    if path.is_symlink() and not path.resolve().is_relative_to(root):
+                        report.reject(str(path), "symbolic link pointing outside the input folder")
+                        continue
+                    yield path
+        else:
+            yield given
+
+
+def _detect(path: Path, head: str) -> ModuleType | None:
+    for importer in IMPORTERS:
+        if importer.sniff(path, head):
+            return importer
+    return None
+
+
+def _finalise(article: Article, source: str, authority, now: str, config: Config) -> Article:
+    """Clean a record, fill derived fields (hash, id, provenance, organisations), validate it."""
+    body = normalise_body(article.body)
+    if len(body) > config.limits.import_max_body_chars:
+        raise InvalidArticle(f"{source}: body of {len(body):,} characters exceeds the "
+                             f"{config.limits.import_max_body_chars:,} allowed")
+    title = clean_line(article.title)
+    organisations = article.organisations
+    if authority is not None:
+        if organisations:
+            canonical = []
+            for name in organisations:
+                found = authority.canonical(name)
+                if found is None:
+                    raise InvalidArticle(f"{source}: organisation '{name}' is not in the "
+                                         "authority file (add it to organisations.yaml)")
+                if found not in canonical:
+                    canonical.append(found)
+            organisations = tuple(canonical)
+        else:
+            organisations = tuple(authority.extract(title, body))
+    chash = content_hash(body)
+    article = article.replace(
+        title=title,
+        body=body,
+        section=clean_line(article.section) or None if article.section else None,
+        author=tuple(clean_line(a) for a in article.author if clean_line(a)),
+        organisations=organisations,
+        content_hash=chash,
+        id=article.id or articlefile.make_id(title, article.url or chash),
+        imported_from=article.imported_from or source,
+        imported_at=article.imported_at or now,
+    )
+    return articlefile.validate(article, source)
+
+
+def _merge(existing: Article, incoming: Article) -> Article:
+    """New text from the source, but the archivist's metadata wins where the file has it."""
+    keep = {}
+    for name in ("title", "section", "author", "date", "date_source", "organisations", "url",
+                 "publisher"):
+        value = getattr(existing, name)
+        if value:
+            keep[name] = value
+    return incoming.replace(id=existing.id, demo=existing.demo, **keep)
+
+
+def _same(a: Article, b: Article) -> bool:
+    return a.replace(imported_at=None) == b.replace(imported_at=None)
+
+
+def import_paths(
+    paths: list[Path],
+    config: Config,
+    *,
+    dry_run: bool = False,
+    mapping: dict[str, str] | None = None,
+    publisher: str | None = None,
+    progress: Callable | None = None,
+) -> ImportReport:
+    """Import every input into the data folder; bad inputs are reported, the rest goes on."""
+    report = ImportReport(dry_run=dry_run)
+    options = ImportOptions(mapping=mapping or {}, publisher=publisher)
+    authority = _load_authority(config)
+    existing = _load_existing(config.articles_dir)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    files = list(collect_files(paths, report))
+    bar = progress("import", len(files)) if progress else None
+    for path in files:
+        try:
+            _import_file(path, config, options, authority, existing, now, report)
+        finally:
+            if bar:
+                bar.advance()
+    if bar:
+        bar.close()
+    return report
+
+
+def _import_file(path: Path, config: Config, options: ImportOptions, authority,
+                 existing: _Existing, now: str, report: ImportReport) -> None:
+    source = str(path)
+    try:
+        size = path.stat().st_size
+        if size > config.limits.import_max_bytes:
+            report.reject(source, f"{size:,} bytes, larger than the "
+                                  f"{config.limits.import_max_bytes:,} allowed")
+            return
+        text = decode(path.read_bytes(), source)
+    except OSError as exc:
+        report.reject(source, f"cannot be read ({exc.strerror})")
+        return
+    except ArchiveError as exc:
+        report.reject(source, exc.message.removeprefix(f"{source}: "))
+        return
+    importer = _detect(path, text[:4096])
+    if importer is None:
+        report.reject(source, "unknown format (expected .txt page, .html, .jsonl, .csv or .md)")
+        return
+    report.formats[importer.FORMAT] += 1
+    try:
+        for record in importer.read(path, text, options):
+            _accept(record, path, config, options, authority, existing, now, report)
+    except ArchiveError as exc:
+        report.reject(source, exc.message.removeprefix(f"{source}: "))
+
+
+def _accept(record: Article | Rejected, path: Path, config: Config, options: ImportOptions,
+            authority, existing: _Existing, now: str, report: ImportReport) -> None:
+    if isinstance(record, Rejected):
+        report.reject(record.source, record.reason)
+        return
+    source = record.imported_from or str(path)
+    if options.publisher and not record.publisher:
+        record = record.replace(publisher=options.publisher)
+    try:
+        article = _finalise(record, source, authority, now, config)
+    except ArchiveError as exc:
+        report.reject(source, exc.message.removeprefix(f"{source}: "))
+        return
+
+    is_file = path.suffix == articlefile.SUFFIX and record.id
+    match_id = article.id if article.id in existing.by_id else None
+    if match_id is None and article.url:
+        match_id = existing.by_url.get(article.url)
+    if match_id is None:
+        other = existing.by_hash.get(article.content_hash or "")
+        if other is not None:
+            report.duplicates.append((source, f"same text as {other}"))
+            return
+        _write(article, None, config, existing, report)
+        report.imported += 1
+        _count_lacking(article, report)
+        return
+
+    old_path, old = existing.by_id[match_id]
+    if is_file:
+        updated = article.replace(imported_at=old.imported_at or article.imported_at)
+    elif old.content_hash == article.content_hash:
+        updated = old
+    else:
+        updated = _merge(old, article)
+    _count_lacking(updated, report)
+    canonical_path = config.articles_dir / articlefile.relative_path(updated)
+    on_disk = old_path.read_text(encoding="utf-8") if old_path.exists() else ""
+    if (_same(updated, old) and old_path == canonical_path
+            and on_disk == articlefile.render(old)):
+        report.unchanged += 1
+        return
+    _write(updated, old_path, config, existing, report)
+    report.updated += 1
+
+
+def _write(article: Article, old_path: Path | None, config: Config, existing: _Existing,
+           report: ImportReport) -> None:
+    target = config.articles_dir / articlefile.relative_path(article)
+    if not report.dry_run:
+        target = articlefile.write(config.articles_dir, article)
+        if old_path is not None and old_path.resolve() != target.resolve():
+            old_path.unlink(missing_ok=True)
+        report.written.append(target)
+    existing.add(target, article)
+
+
+def _count_lacking(article: Article, report: ImportReport) -> None:
+    for name in COVERAGE_FIELDS:
+        if not getattr(article, name):
+            report.lacking[name] += 1
+
+
+def check_archive(config: Config) -> ImportReport:
+    """Validate every article file in the data folder, as an import would."""
+    report = ImportReport(dry_run=True)
+    authority = _load_authority(config)
+    seen_ids: dict[str, Path] = {}
+    seen_hashes: dict[str, Path] = {}
+    for path in articlefile.iter_files(config.articles_dir):
+        report.checked += 1
+        try:
+            article = articlefile.read(path, config.limits.import_max_bytes)
+        except ArchiveError as exc:
+            report.reject(str(path), exc.message.removeprefix(f"{path}: "))
+            continue
+        expected = config.articles_dir / articlefile.relative_path(article)
+        if path != expected:
+            report.reject(str(path), f"should be at {expected.relative_to(config.articles_dir)} "
+                                     "(its id and year decide its place)")
+        if article.id in seen_ids:
+            report.reject(str(path), f"id '{article.id}' also used by {seen_ids[article.id]}")
+        seen_ids.setdefault(article.id, path)
+        if authority is not None:
+            for name in article.organisations:
+                if authority.canonical(name) != name:
+                    report.reject(str(path), f"organisation '{name}' is not a canonical name "
+                                             "of the authority file")
+        chash = content_hash(article.body)
+        if chash in seen_hashes:
+            report.duplicates.append((str(path), f"same text as {seen_hashes[chash]}"))
+        seen_hashes.setdefault(chash, path)
+        _count_lacking(article, report)
+    return report
