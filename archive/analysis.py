@@ -1,0 +1,292 @@
+"""The one French analyzer, shared by indexing, queries and highlighting.
+
+Chain: `FrenchTokenizer` (words, elisions, hyphenated compounds, case-based acronym
+detection, accent/ligature folding, protected names) → `FrenchStopFilter` (stop words,
+positions) → `FrenchStemFilter` (Snowball French via PyStemmer, skipped for names).
+
+Case must be seen before lowercasing (an unknown acronym such as `CARES` is recognised by its
+capitals), so the tokenizer classifies each token and marks it `keep` (index it unstemmed);
+the later filters only read that mark. Every class here keeps plain picklable attributes,
+because Whoosh pickles the analyzer inside the index schema.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+import Stemmer
+from whoosh.analysis import Analyzer, Filter, Token, Tokenizer
+from whoosh.lang.stopwords import stoplists
+
+# Words: letters/digits joined by apostrophes (elisions) or hyphens (compounds).
+_APOSTROPHES = "'\u2019\u02bc"  # ' ’ ʼ
+_HYPHENS = "\\-\u2010\u2011"  # - ‐ ‑ (escaped for a character class)
+_WORD = re.compile(rf"[^\W_]+(?:[{_APOSTROPHES}{_HYPHENS}][^\W_]+)*")
+_SEPARATOR = re.compile(rf"[{_APOSTROPHES}{_HYPHENS}]")
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
+
+# Elided articles, pronouns and conjunctions (folded, lowercase), dropped before a word.
+ELISIONS = frozenset(
+    {"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu"}
+)
+# Words whose apostrophe is part of the word: indexed whole, without the apostrophe.
+_WHOLE = frozenset({"aujourd'hui", "prud'homme", "prud'hommes", "presqu'ile", "presqu'iles"})
+
+# French stop words in folded form (Whoosh's list lacks a few frequent ones, e.g. `les`).
+_EXTRA_STOPS = {"les", "ils", "elles", "cet", "cette", "ces", "dont", "ni", "si"}
+
+# Places shipped with the analyzer; names are indexed folded but never stemmed.
+PLACES = (
+    "Mali", "Bamako", "Kayes", "Koulikoro", "Sikasso", "Ségou", "Mopti", "Tombouctou", "Gao",
+    "Kidal", "Ménaka", "Taoudéni", "Kati", "Niger", "Sénégal", "Guinée", "Burkina", "Faso",
+    "Côte d'Ivoire", "Mauritanie", "Algérie", "Togo", "Bénin", "Ghana", "Nigeria", "France",
+    "Afrique", "Sahel", "Liptako", "Gourma", "Tessalit", "Niono", "San", "Djenné", "Bandiagara",
+    "Koutiala", "Bougouni", "Kita", "Nioro", "Kolokani", "Diéma", "Yélimané", "Douentza",
+    "Bourem", "Ansongo", "Goundam", "Diré", "Macina", "Ténenkou", "Youwarou", "Bla", "Dioïla",
+    "Kadiolo", "Yanfolila", "Kangaba", "Nara", "Banamba", "Aguelhok", "Anefis", "Léré",
+    "Abidjan", "Dakar", "Ouagadougou", "Niamey", "Conakry", "Nouakchott", "Alger", "Paris",
+)  # fmt: skip
+
+
+def fold(text: str) -> str:
+    """Lowercase, strip accents and expand ligatures (É→e, œ→oe); ASCII takes a fast path."""
+    if text.isascii():
+        return text.lower()
+    text = text.translate(_LIGATURES)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def _name_tokens(name: str) -> set[str]:
+    """Folded tokens of one name: a hyphenated name gives its joined form and its parts."""
+    tokens: set[str] = set()
+    for word in _WORD.findall(name):
+        word = _strip_elisions(word)
+        parts = [fold(p) for p in _SEPARATOR.split(word) if p]
+        if len(parts) > 1:
+            tokens.add("".join(parts))
+        tokens.update(p for p in parts if p not in ELISIONS)
+    return tokens
+
+
+def protected_tokens(names: Iterable[str]) -> frozenset[str]:
+    """The protected set for `french_analyzer` from names (`Côte d'Ivoire`, `CARES-Mali`).
+
+    Use it for single-word names and acronyms only: every word of a multi-word name would be
+    protected from stemming (`Union nationale…` would protect `nationale`).
+    """
+    tokens: set[str] = set()
+    for name in names:
+        tokens |= _name_tokens(name)
+    return frozenset(tokens)
+
+
+def _strip_elisions(word: str) -> str:
+    """`l’action` → `action`, `d'aujourd'hui` → `aujourdhui`; other apostrophes are kept."""
+    while True:
+        match = re.search(f"[{_APOSTROPHES}]", word)
+        if match is None:
+            return word
+        prefix, rest = word[: match.start()], word[match.end() :]
+        folded = fold(word.replace("’", "'").replace("ʼ", "'"))
+        if folded in _WHOLE:
+            return prefix + rest
+        if prefix.lower() not in ELISIONS:
+            return word
+        if prefix == "N" and rest[:1].isupper() and not rest.isupper():
+            return prefix + rest  # N'Diaye, N’Djamena: a name, not the negation n'
+        word = rest
+
+
+PROTECTED_PLACES: frozenset[str] = protected_tokens(PLACES) - {"cote"}
+STOP_WORDS: frozenset[str] = frozenset(fold(w) for w in stoplists["fr"] | _EXTRA_STOPS) | ELISIONS
+
+_local = threading.local()
+
+
+def _stemmer() -> Stemmer.Stemmer:
+    """One PyStemmer object per thread: they are not thread-safe."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = Stemmer.Stemmer("french")
+    return stemmer
+
+
+@lru_cache(maxsize=100_000)
+def stem(word: str) -> str:
+    """Snowball French stem of a folded word (the same function on both index and query side)."""
+    return _stemmer().stemWord(word)
+
+
+def _is_caps(text: str) -> bool:
+    """All capitals with at least two letters (`CARES`, `L'ADEMA`, `EDM-SA`)."""
+    return text.isupper() and sum(c.isalpha() for c in text) >= 2
+
+
+def _is_acronym(part: str) -> bool:
+    """Capitals without accents: `SÉCURITÉ` is a shouted word, `CARES` an acronym."""
+    return part.isascii() and _is_caps(part)
+
+
+class FrenchTokenizer(Tokenizer):
+    """Words with elisions split, compounds emitted whole and by parts, names marked `keep`.
+
+    In index mode a compound `CARES-Mali` yields the joined token `caresmali` (flag `joined`,
+    sharing the first part's position) then `cares` and `mali` at consecutive positions. In
+    query mode a text that is one compound yields only `caresmali` (a bare term or a phrase of
+    that one word matches it whole); inside a longer text only the parts, so that phrase
+    queries line up with the indexed positions.
+    """
+
+    def __init__(self, protected: frozenset[str] = frozenset()) -> None:
+        self.protected = frozenset(protected) | PROTECTED_PLACES
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.protected == self.protected
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.protected))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
+        matches = list(_WORD.finditer(value)) if tokenize else None
+        if matches is None:
+            yield self._token(value, value, False, False, positions, chars, removestops,
+                              start_pos, start_char, start_char + len(value), mode)  # fmt: skip
+            return
+        caps = [_is_caps(m.group()) for m in matches]
+        whole_only = mode == "query" and len(matches) == 1
+        for i, match in enumerate(matches):
+            # A capitalised word next to another one is shouting (a headline), not an acronym.
+            shouting = caps[i] and ((i > 0 and caps[i - 1]) or (i + 1 < len(caps) and caps[i + 1]))
+            yield from self._word(match, shouting, whole_only, positions, chars, removestops,
+                                  start_pos, start_char, mode)  # fmt: skip
+
+    def _word(self, match, shouting, whole_only, positions, chars, removestops, start_pos,
+              start_char, mode):  # fmt: skip
+        raw = match.group()
+        word = _strip_elisions(raw)
+        offset = match.start() + len(raw) - len(word)
+        pieces = []  # (original text, start offset in value)
+        pos = 0
+        for part in _SEPARATOR.split(word):
+            if part:
+                pieces.append((part, offset + pos))
+            pos += len(part) + 1
+        if not pieces:
+            return
+        if len(pieces) == 1:
+            text, start = pieces[0]
+            keep = self._keep(text, shouting)
+            yield self._token(fold(text), text, keep, False, positions, chars, removestops,
+                              start_pos, start_char + start, start_char + start + len(text),
+                              mode)  # fmt: skip
+            return
+        keeps = [self._keep(text, shouting) for text, _ in pieces]
+        joined = "".join(fold(text) for text, _ in pieces)
+        first, last = pieces[0][1], pieces[-1][1] + len(pieces[-1][0])
+        whole = self._token(joined, word, any(keeps) or joined in self.protected, True,
+                            positions, chars, removestops, start_pos, start_char + first,
+                            start_char + last, mode)  # fmt: skip
+        if whole_only:
+            whole.joined = False
+            yield whole
+            return
+        if mode != "query":
+            yield whole
+        for (text, start), keep in zip(pieces, keeps, strict=True):
+            yield self._token(fold(text), text, keep, False, positions, chars, removestops,
+                              start_pos, start_char + start, start_char + start + len(text),
+                              mode)  # fmt: skip
+
+    def _keep(self, text: str, shouting: bool) -> bool:
+        """Index unstemmed: a known name whatever its case, or an acronym by its capitals."""
+        return (not shouting and _is_acronym(text)) or fold(text) in self.protected
+
+    @staticmethod
+    def _token(text, original, keep, joined, positions, chars, removestops, start_pos,
+               startchar, endchar, mode):  # fmt: skip
+        t = Token(positions, chars, removestops=removestops, mode=mode)
+        t.text = text
+        t.original = original
+        t.keep = keep
+        t.joined = joined
+        t.stopped = False
+        t.boost = 1.0
+        if positions:
+            t.pos = start_pos  # renumbered by FrenchStopFilter
+        if chars:
+            t.startchar, t.endchar = startchar, endchar
+        return t
+
+
+class FrenchStopFilter(Filter):
+    """Drops folded stop words (never a kept name) and numbers positions without gaps.
+
+    A joined compound token takes the position of the part that follows it.
+    """
+
+    def __init__(self, stops: frozenset[str] = STOP_WORDS) -> None:
+        self.stops = frozenset(stops)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.stops == self.stops
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.stops))
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        pos = None
+        for t in tokens:
+            if pos is None and t.positions:
+                pos = t.pos
+            if not t.keep and not t.joined and t.text in self.stops:
+                if t.removestops:
+                    continue
+                t.stopped = True
+            if t.positions:
+                t.pos = pos
+                if not t.joined:
+                    pos += 1
+            yield t
+
+
+class FrenchStemFilter(Filter):
+    """Snowball French stemming of folded words, except names and acronyms marked `keep`."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        for t in tokens:
+            if not t.keep:
+                t.text = stem(t.text)
+            yield t
+
+
+def french_analyzer(protected: frozenset[str] = frozenset()) -> Analyzer:
+    """The French analyzer; `protected` holds folded name tokens indexed unstemmed."""
+    return FrenchTokenizer(protected) | FrenchStopFilter() | FrenchStemFilter()
+
+
+def analyze(text: str, protected: frozenset[str] = frozenset(), mode: str = "index") -> list[str]:
+    """Token texts of `text` as indexed (or as queried, with `mode="query"`)."""
+    return [t.text for t in french_analyzer(protected)(text, mode=mode)]
