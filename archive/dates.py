@@ -83,3 +83,77 @@ def format_date(value: str | None, locale: str = "fr") -> str:
     if len(parts) == 2:
         return babel_format_date(dt.date(parts[0], parts[1], 1), format="LLLL y", locale=locale)
     return str(parts[0])
+
+
+NUMERIC_DATE_RE = re.compile(
+    r"(?<![\d/.-])(?P<day>[0-3]?\d)[/.-](?P<month>[01]?\d)[/.-](?P<year>(?:1[89]|20)\d\d)(?![\d/])"
+)
+_YEAR_RE = re.compile(r"(?<![\d.,/])(?:1[89]|20)\d\d(?![\d/]|[.,]\d)")
+# a number followed by a unit is an amount, not a year ("2000 euros", "1500 hectares")
+_UNIT_AFTER = re.compile(
+    r"\s*(?:%|€|\$|euros?\b|francs?\b|f ?cfa\b|dollars?\b|personnes\b|habitants\b|km\b|kg\b"
+    r"|tonnes\b|hectares\b|ha\b|metres\b|m\b|eleves\b|candidats\b|emplois\b)"
+)
+# words announcing a plan, a budget or a deadline: the year after them is not yet past
+_FUTURE_WORDS = frozenset(
+    "d'ici horizon pour jusqu'en jusqu'au jusqu'a budget budgets exercice exercices prevu prevue "
+    "prevus prevues annonce annoncee annonces annoncees prochain prochaine prochains prochaines "
+    "echeance objectif vision programme programmee".split()
+)
+
+
+def parse_numeric_date(text: str) -> str | None:
+    """The first day/month/year date in text ('12/03/2024', '5.7.2019') as ISO, or None."""
+    for match in NUMERIC_DATE_RE.finditer(text):
+        value = f"{match['year']}-{int(match['month']):02d}-{int(match['day']):02d}"
+        if check_date(value) is None:
+            return value
+    return None
+
+
+def _is_future_context(folded: str, start: int) -> bool:
+    """Whether one of the three words before position `start` announces something to come."""
+    words = re.findall(r"[\w'-]+", folded[max(0, start - 40) : start])[-3:]
+    return any(word in _FUTURE_WORDS for word in words)
+
+
+def infer_date_from_text(text: str) -> str | None:
+    """Guess a publication date (`YYYY`, rarely `YYYY-MM`, never a day) from dates in the text.
+
+    Rule: every year the text mentions votes for itself, a mention with a month counting
+    double, except mentions announced as future ("d'ici 2030", "budget 2020", "prévue pour
+    décembre"), impossible years and amounts ("2000 euros"). The year with most votes wins,
+    the later year on a tie (a text reports the past up to its own day). The month is given
+    only when at least two dated mentions of that year all name the same month; otherwise
+    the year alone, since a report on July events may well be published in August.
+    """
+    folded = fold(text).replace("’", "'")
+    votes: dict[int, int] = {}
+    months: dict[int, list[int]] = {}
+    taken: list[tuple[int, int]] = []
+
+    def vote(year: int, month: int | None, start: int) -> None:
+        if not MIN_YEAR <= year <= max_year() or _is_future_context(folded, start):
+            return
+        votes[year] = votes.get(year, 0) + (2 if month else 1)
+        if month:
+            months.setdefault(year, []).append(month)
+
+    for match in FRENCH_DATE_RE.finditer(folded):
+        taken.append(match.span())
+        vote(int(match["year"]), MONTHS[match["month"]], match.start())
+    for match in NUMERIC_DATE_RE.finditer(folded):
+        if 1 <= int(match["month"]) <= 12:
+            taken.append(match.span())
+            vote(int(match["year"]), int(match["month"]), match.start())
+    for match in _YEAR_RE.finditer(folded):
+        inside = any(start <= match.start() < end for start, end in taken)
+        if not inside and not _UNIT_AFTER.match(folded, match.end()):
+            vote(int(match.group()), None, match.start())
+    if not votes:
+        return None
+    year = max(votes, key=lambda y: (votes[y], y))
+    named = months.get(year, [])
+    if len(named) >= 2 and len(set(named)) == 1:
+        return f"{year:04d}-{named[0]:02d}"
+    return f"{year:04d}"
