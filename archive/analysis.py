@@ -200,7 +200,9 @@ class FrenchTokenizer(Tokenizer):
         keeps = [self._keep(text, shouting) for text, _ in pieces]
         joined = "".join(fold(text) for text, _ in pieces)
         first, last = pieces[0][1], pieces[-1][1] + len(pieces[-1][0])
-        whole = self._token(joined, word, any(keeps) or joined in self.protected, True,
+        # The joined form is stemmed unless it is itself a known name: then `caresmali` typed
+        # as one word finds it too, and no single part can collapse into a common word.
+        whole = self._token(joined, word, joined in self.protected, True,
                             positions, chars, removestops, start_pos, start_char + first,
                             start_char + last, mode)  # fmt: skip
         if whole_only:

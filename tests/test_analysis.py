@@ -1,0 +1,222 @@
+"""The French analyzer, checked through a real Whoosh index: a document, a query, match or not."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from itertools import islice
+from pathlib import Path
+
+import pytest
+from whoosh import fields, index
+from whoosh.highlight import HtmlFormatter
+from whoosh.qparser import QueryParser
+
+from archive.analysis import analyze, french_analyzer, protected_tokens, stem
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def build(tmp_path: Path, docs: list[str], protected: frozenset[str] = frozenset()):
+    """A tiny index of `docs` in one stored TEXT field using the analyzer."""
+    analyzer = french_analyzer(protected)
+    schema = fields.Schema(n=fields.ID(stored=True), body=fields.TEXT(analyzer, stored=True))
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    ix = index.create_in(str(tmp_path), schema)
+    with ix.writer() as writer:
+        for n, doc in enumerate(docs):
+            writer.add_document(n=str(n), body=doc)
+    return ix
+
+
+def hits(ix, query: str) -> list[str]:
+    """Numbers of the documents a query string finds (parsed with the schema's own analyzer)."""
+    parsed = QueryParser("body", ix.schema).parse(query)
+    with ix.searcher() as searcher:
+        return [hit["n"] for hit in searcher.search(parsed, limit=None)]
+
+
+def matches(tmp_path: Path, doc: str, query: str, protected: frozenset[str] = frozenset()) -> bool:
+    """Does a one-document index answer the query?"""
+    return hits(build(tmp_path, [doc], protected), query) == ["0"]
+
+
+MATCH, MISS = True, False
+
+CASES = [
+    # Plurals and feminines: the Snowball stemmer
+    ("Les syndicats ont déposé un préavis", "syndicat", MATCH),
+    ("Le syndicat a déposé un préavis", "syndicats", MATCH),
+    ("La présidente de la commission", "président", MATCH),
+    ("Le président de la commission", "présidente", MATCH),
+    ("Les présidentes des associations", "président", MATCH),
+    ("Une entrepreneuse sénégalaise", "sénégalais", MATCH),
+    ("Les nouveaux bijoux", "bijou", MATCH),
+    # Elisions, with the straight and the typographic apostrophe, on either side
+    ("L'action du gouvernement", "action", MATCH),
+    ("L’action du gouvernement", "action", MATCH),
+    ("Une action du gouvernement", "l’action", MATCH),
+    ("l’action du gouvernement", "l'action", MATCH),
+    ("Une mission d’analyse", "analyse", MATCH),
+    ("Une mission d'analyse", "d’analyse", MATCH),
+    ("Il a dit qu’il viendrait", "viendrait", MATCH),
+    ("Jusqu’au bout de la nuit", "bout", MATCH),
+    ("Lorsqu’il arrive à Kayes", "arrive", MATCH),
+    ("Puisqu’elle le demande", "demande", MATCH),
+    ("Le ministre s’engage", "engage", MATCH),
+    ("Cela n’engage que lui", "engage", MATCH),
+    ("Cette note m’interpelle", "interpelle", MATCH),
+    ("Il t’appelle demain", "appelle", MATCH),
+    ("C’est l’enjeu du scrutin", "enjeu", MATCH),
+    ("L’ADEMA-PASJ réunit son bureau", "ADEMA", MATCH),
+    ("L'action du gouvernement", "laction", MISS),
+    # aujourd’hui stays one word
+    ("La situation aujourd’hui", "aujourd'hui", MATCH),
+    ("La situation aujourd'hui", "aujourd’hui", MATCH),
+    ("Les enjeux d’aujourd’hui", "aujourdhui", MATCH),
+    ("La situation aujourd’hui", "hui", MISS),
+    # Accents and case folded before stemming
+    ("Sécurité alimentaire", "securite", MATCH),
+    ("SÉCURITÉ ALIMENTAIRE", "securite", MATCH),
+    ("La sécurité", "SÉCURITÉ", MATCH),
+    ("La securite", "sécurité", MATCH),
+    ("Visite à l’Élysée", "elysee", MATCH),
+    ("Des élèves à Ségou", "segou", MATCH),
+    ("Des élèves à SEGOU", "Ségou", MATCH),
+    ("LA SECURITE AU MALI", "sécurité", MATCH),
+    ("LES SYNDICATS EN GREVE", "grève", MATCH),
+    # Ligatures
+    ("Une œuvre collective", "oeuvre", MATCH),
+    ("Une oeuvre collective", "Œuvre", MATCH),
+    ("Le cœur du problème", "coeur", MATCH),
+    ("Un curriculum vitæ", "vitae", MATCH),
+    # Hyphenated names: whole, as a phrase, by their parts
+    ("Le CARES-Mali a tenu son congrès", '"CARES-Mali"', MATCH),
+    ("Le CARES-Mali a tenu son congrès", "cares-mali", MATCH),
+    ("Le CARES-Mali a tenu son congrès", "CARES‑Mali", MATCH),  # non-breaking hyphen
+    ("Le CARES-Mali a tenu son congrès", "CARES", MATCH),
+    ("Le CARES-Mali a tenu son congrès", "Mali", MATCH),
+    ("Le CARES-Mali a tenu son congrès", "caresmali", MATCH),
+    ("Le CARES-Mali a tenu son congrès", '"CARES Mali"', MATCH),
+    ("Le CARES-Mali a tenu son congrès", '"le CARES-Mali a tenu"', MATCH),
+    ("Selon le CARES-Mali, la grève continue", '"selon le CARES-Mali"', MATCH),
+    ("Selon le CARES-Mali, la grève continue", '"CARES-Mali grève"', MATCH),
+    ("Le CARES-Mali a tenu son congrès", '"Mali CARES"', MISS),
+    ("Le CARES du Mali a tenu son congrès", '"CARES-Mali"', MISS),
+    ("La CSI-Afrique soutient les travailleurs", "csi-afrique", MATCH),
+    ("La CSI-Afrique soutient les travailleurs", "Afrique", MATCH),
+    ("La CSI-Afrique soutient les travailleurs", '"la CSI-Afrique soutient"', MATCH),
+    ("L'ADEMA-PASJ tient son congrès", '"ADEMA-PASJ"', MATCH),
+    ("L'ADEMA-PASJ tient son congrès", "PASJ", MATCH),
+    ("Une coupure d'EDM-SA à Bamako", "edm-sa", MATCH),
+    ("Une coupure d'EDM-SA à Bamako", "EDM", MATCH),
+    ("Une coupure d'EDM-SA à Bamako", '"EDM-SA à Bamako"', MATCH),
+    ("La force conjointe du G5-Sahel", "G5", MATCH),
+    ("Le porte-parole du gouvernement", "porte-parole", MATCH),
+    ("Les porte-paroles du gouvernement", "porte-parole", MATCH),
+    # Proper nouns never collapse into common words
+    ("La crise au Mali", "mal", MISS),
+    ("Le mal est fait", "Mali", MISS),
+    ("Le mal est fait", "mali", MISS),
+    ("Les maux de la société", "Mali", MISS),
+    ("La crise au Mali", "maux", MISS),
+    ("La crise au Mali", "mali", MATCH),
+    ("LA CRISE AU MALI", "Mali", MATCH),
+    ("Le CARES-Mali a tenu son congrès", "mal", MISS),
+    ("Le CARES a tenu son congrès", "car", MISS),
+    ("Le CARES a tenu son congrès", "cars", MISS),
+    ("Le CARES-Mali a tenu son congrès", "car", MISS),
+    ("Les cars de la SOTRAMA", "CARES", MISS),
+    ("Les cars de la SOTRAMA", "car", MATCH),
+    ("Le franc CFA", "France", MISS),
+    ("La France et le Mali", "franc", MISS),
+    ("Une mission au Niger", "nigérien", MISS),
+    ("Le marché de Ségou", "SEGOU", MATCH),
+    ("La Côte d’Ivoire et le Ghana", '"Côte d\'Ivoire"', MATCH),
+    ("M. N’Diaye a parlé", "Ndiaye", MATCH),
+    # Stop words are not indexed; phrases skip them on both sides
+    ("Le rapport de la commission", "la", MISS),
+    ("Le rapport de la commission", "les", MISS),
+    ("Le rapport de la commission", '"rapport de la commission"', MATCH),
+    ("Le rapport de la commission", '"rapport commission"', MATCH),
+    ("Le rapport de la commission", '"commission rapport"', MISS),
+]
+
+
+@pytest.mark.parametrize(("doc", "query", "expected"), CASES)
+def test_french_matching(tmp_path: Path, doc: str, query: str, expected: bool) -> None:
+    assert matches(tmp_path, doc, query) is expected
+
+
+def test_protected_names_are_matched_whatever_their_case(tmp_path: Path) -> None:
+    # Without the authority file, a lowercase `cares` is the stemmed word `car`.
+    assert not matches(tmp_path / "a", "Le CARES a tenu son congrès", "cares")
+    protected = protected_tokens(["CARES", "Orange"])
+    assert matches(tmp_path / "b", "Le CARES a tenu son congrès", "cares", protected)
+    # A protected name is not stemmed: `Orange` (the company) no longer meets `oranges`.
+    assert matches(tmp_path / "c", "Orange Mali baisse ses prix", "oranges")
+    assert not matches(tmp_path / "d", "Orange Mali baisse ses prix", "oranges", protected)
+    assert matches(tmp_path / "e", "Orange Mali baisse ses prix", "orange", protected)
+
+
+def test_protected_tokens_fold_and_split_hyphenated_names() -> None:
+    assert protected_tokens(["Ségou", "CSI-Afrique", "Côte d’Ivoire"]) == {
+        "segou", "csiafrique", "csi", "afrique", "cote", "ivoire",
+    }  # fmt: skip
+
+
+def test_one_document_among_others(tmp_path: Path) -> None:
+    ix = build(tmp_path, ["Le mal de tête", "La crise au Mali", "Les maux du pays", "Le CARES"])
+    assert hits(ix, "mali") == ["1"]
+    assert sorted(hits(ix, "mal")) == ["0"]
+    assert hits(ix, "CARES") == ["3"]
+
+
+def test_token_texts_are_folded_stemmed_and_without_apostrophes() -> None:
+    assert analyze("L’Œuvre d’aujourd’hui des présidentes") == ["oeuvr", "aujourdhui", "president"]
+    assert analyze("le de la les qu’il") == []
+    assert analyze("CARES-Mali") == ["caresmal", "cares", "mali"]
+    assert analyze("CARES-Mali", mode="query") == ["caresmal"]
+    assert analyze("le CARES-Mali", mode="query") == ["cares", "mali"]
+
+
+def test_positions_leave_no_gap_for_stop_words_and_share_one_for_a_compound() -> None:
+    tokens = french_analyzer()("Le CARES-Mali de la région", positions=True, chars=True)
+    got = [(t.text, t.pos, t.startchar, t.endchar) for t in tokens]
+    assert got == [("caresmal", 0, 3, 13), ("cares", 0, 3, 8), ("mali", 1, 9, 13),
+                   ("region", 2, 20, 26)]  # fmt: skip
+
+
+def test_the_analyzer_pickles_with_the_schema(tmp_path: Path) -> None:
+    analyzer = french_analyzer(frozenset({"cares"}))
+    assert pickle.loads(pickle.dumps(analyzer)) == analyzer
+    build(tmp_path, ["Le CARES tient congrès"], frozenset({"cares"})).close()
+    reopened = index.open_dir(str(tmp_path))  # the schema comes back from the pickle
+    assert hits(reopened, "cares") == ["0"]
+
+
+def test_stem_is_the_snowball_french_stemmer() -> None:
+    assert stem("syndicats") == stem("syndicat") == "syndicat"
+    assert stem("presidente") == stem("president")
+
+
+def test_highlight_marks_the_whole_hyphenated_name(tmp_path: Path) -> None:
+    ix = build(tmp_path, ["Selon le CARES-Mali, la grève continue à Kayes."])
+    with ix.searcher() as searcher:
+        results = searcher.search(QueryParser("body", ix.schema).parse("cares-mali grèves"))
+        results.formatter = HtmlFormatter(tagname="mark", classname="m", termclass="t")
+        snippet = results[0].highlights("body")
+    assert '<mark class="m t0">CARES-Mali</mark>' in snippet
+    assert '<mark class="m t1">grève</mark>' in snippet
+
+
+def test_corpus_tokens_are_folded_lowercase_words() -> None:
+    corpus = SHARED / "corpus" / "articles.jsonl"
+    if not corpus.exists():
+        pytest.skip(f"../shared corpus not available: {corpus} is missing")
+    with corpus.open(encoding="utf-8") as lines:
+        bodies = [json.loads(line)["body"] or "" for line in islice(lines, 200)]
+    tokens = {token for body in bodies for token in analyze(body)}
+    assert tokens, "the first articles gave no token"
+    odd = {t for t in tokens if not t.isascii() or not t.isalnum() or t != t.lower()}
+    assert not odd, sorted(odd)[:20]
