@@ -35,7 +35,8 @@ NOT_NAMES = frozenset(
     "lire suite commentaires commentaire mali bamako afrique france cote ivoire burkina faso niger "
     "senegal guinee kayes sikasso segou mopti gao tombouctou kidal koulikoro menaka".split()
 )
-PARTICLES = frozenset("de du des van von der den ben bin ibn ould ag el al le la dit da di".split())
+# lower-case words allowed inside a name; not 'le'/'la', which let "Vive la République" in
+PARTICLES = frozenset("de du des van von der den ben bin ibn ould ag el al".split())
 _PREFIX = re.compile(
     r"^(?:propos recueillis par|texte et photos?\s*:|textes?\s*:|reportage\s*:|par\s*:|par|by)\s+",
     re.IGNORECASE,
@@ -97,8 +98,8 @@ def _person(text: str) -> str | None:
             continue  # Giscard d'Estaing
         if _INITIALS.match(word):
             continue
-        if not _WORD.match(word) or not word[0].isupper():
-            return None
+        if not _WORD.match(word) or not word[0].isupper() or len(word) == 1:
+            return None  # a lone letter without its period is a word ('À'), not an initial
         if word.endswith(".") and len(word) > 4:
             return None  # a sentence's last word, not an abbreviated name
     if len(words) == 1 and not _INITIALS.match(words[0]):

@@ -123,7 +123,8 @@ def infer_date_from_text(text: str) -> str | None:
     Rule: every year the text mentions votes for itself, a mention with a month counting
     double, except mentions announced as future ("d'ici 2030", "budget 2020", "prévue pour
     décembre"), impossible years and amounts ("2000 euros"). The year with most votes wins,
-    the later year on a tie (a text reports the past up to its own day). The month is given
+    the later year on a tie (a text reports the past up to its own day); a year needs two
+    votes (one dated mention, or two mentions), a lone bare year is no evidence. The month is given
     only when at least two dated mentions of that year all name the same month; otherwise
     the year alone, since a report on July events may well be published in August.
     """
@@ -153,6 +154,8 @@ def infer_date_from_text(text: str) -> str | None:
     if not votes:
         return None
     year = max(votes, key=lambda y: (votes[y], y))
+    if votes[year] < 2:
+        return None  # one bare year ('trouvé en 2010') is a past event, not the date
     named = months.get(year, [])
     if len(named) >= 2 and len(set(named)) == 1:
         return f"{year:04d}-{named[0]:02d}"

@@ -92,6 +92,8 @@ def test_a_signature_on_the_last_line_of_a_multi_line_paragraph() -> None:
         "(Décret n°2019-0123)",
         "Une facture divisée par deux (...)",
         "« Nous reviendrons », a-t-il promis.",
+        "Vive la République",
+        "MERCI À TOUS",
     ],
 )
 def test_a_real_last_paragraph_is_never_eaten(last: str) -> None:
