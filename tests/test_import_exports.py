@@ -200,6 +200,17 @@ def test_a_derived_title_stops_at_a_word_and_is_marked_as_cut():
     assert body[len(title) - 1] == " "
 
 
+@pytest.mark.parametrize("opening, title", [
+    ("BAMAKO | Le marché rouvre. Les commerçants", "Le marché rouvre"),
+    ("(Kayes) Le train siffle à nouveau. La gare", "Le train siffle à nouveau"),
+    ("justice Le tribunal a tranché. Appel", "Le tribunal a tranché"),
+    ("«Nous irons? Oui.» Le maire a parlé. Fin", "«Nous irons? Oui.»"),
+    ("Qui paiera la route ? Les élus hésitent.", "Qui paiera la route ?"),
+])
+def test_a_derived_title_skips_datelines_and_rubrics_and_respects_quotes(opening, title):
+    assert exports.derive_title(opening) == title
+
+
 def test_a_byline_at_the_end_of_the_body_becomes_the_author(tmp_path: Path):
     if not HAS_BYLINES:
         pytest.skip("archive.bylines is not there yet: bylines are left in the body")

@@ -64,7 +64,12 @@ _PHOTO_CREDIT = re.compile(r"^(?:photos?|cr[ée]dits? photos?)\s*:\s*\S.{0,150}(
 _COPYRIGHT_LINE = re.compile(r"^©\s*\S.{0,80}$")
 _CONTINUES = re.compile(r"[a-zà-ÿœ,;]$")
 _CONTINUATION = re.compile(r"^[a-zà-ÿœ]")
-_DATELINE = re.compile(r"^[A-ZÀ-Ý][\w'’. -]{1,40}?\s+[—–]\s+(?=\S)")
+# Openings that are not the sentence: "Paris — ", "PARIS | ", "(Paris) ", and the rubric
+# some sites glue before it ("justice En mars…", "CONTESTATION Le mouvement…").
+_DATELINE = re.compile(
+    r"^(?:\([A-ZÀ-Ý][^()]{1,40}\)\s+|[A-ZÀ-Ý][\w'’., -]{1,40}?\s+[—–|]\s+(?=\S))")
+_KICKER = re.compile(r"^(?:[a-zà-ÿ][\w'’-]*(?: [a-zà-ÿ][\w'’-]*){0,2}|[A-ZÀ-Ý]{2}[A-ZÀ-Ý'’-]*)"
+                     r"\s+(?=[A-ZÀ-Ý«\"“])")
 _SENTENCE_END = re.compile(r"[.!?…]+[»”\"]?(?=\s|$)")
 # A dot after these words does not end a sentence ("M. Keïta a déclaré").
 _ABBREVIATIONS = {"m", "mm", "mme", "mmes", "mlle", "dr", "pr", "me", "st", "ste", "av", "cf",
@@ -400,11 +405,13 @@ def _drop_leading_credit(blocks: list[str]) -> list[str]:
 def derive_title(body: str) -> str:
     """A title from the body's first sentence: at most TITLE_MAX characters, cut at a word."""
     first = next((p for p in body.split("\n\n") if p.strip()), "")
-    first = _DATELINE.sub("", clean_line(first), count=1)
+    first = _KICKER.sub("", _DATELINE.sub("", clean_line(first), count=1), count=1)
     sentence = first
     for match in _SENTENCE_END.finditer(first):
         word = re.findall(r"\w+$", first[: match.start()])
         if word and (word[0].casefold() in _ABBREVIATIONS or len(word[0]) == 1):
+            continue
+        if _inside_quotes(first[: match.end()]):
             continue
         sentence = first[: match.end()]
         break
@@ -417,6 +424,12 @@ def derive_title(body: str) -> str:
     if " " in cut:
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ,;:—–-") + "…"
+
+
+def _inside_quotes(text: str) -> bool:
+    """Does text end inside a quotation (« », “ ” or an odd number of ")?"""
+    opened = text.count("«") - text.count("»") + text.count("“") - text.count("”")
+    return opened > 0 or text.count('"') % 2 == 1
 
 
 def title_was_derived(article: Article) -> bool:
