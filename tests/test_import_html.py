@@ -1,0 +1,211 @@
+"""The HTML page importer: accuracy on real saved pages, and small hand-written pages."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from archive.importers import ImportOptions, Rejected, html
+from archive.models import Article
+from archive.textnorm import decode, fold
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CORPUS = SHARED / "corpus" / "html"
+MANIFEST = CORPUS / "manifest.jsonl"
+
+
+def read_one(path: Path) -> Article | Rejected:
+    """Run the importer the way the pipeline does: decode the bytes, then read."""
+    records = list(html.read(path, decode(path.read_bytes(), path.name), ImportOptions()))
+    assert len(records) == 1
+    return records[0]
+
+
+def write_page(tmp_path: Path, markup: str, name: str = "page.html") -> Path:
+    path = tmp_path / name
+    path.write_text(markup, encoding="utf-8")
+    return path
+
+
+def squash(text: str) -> str:
+    """Compare texts without case, accents or layout."""
+    return fold(" ".join(text.split()))
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any connection attempt fail loudly: importing a saved page must stay offline."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the HTML importer tried to use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def test_real_pages_accuracy(no_network: None) -> None:
+    if not MANIFEST.exists():
+        pytest.skip(f"../shared corpus not available: {MANIFEST} is missing")
+    rows = [json.loads(line) for line in MANIFEST.read_text(encoding="utf-8").splitlines() if line]
+    dates, snippets, authors = [0, 0], [0, 0], [0, 0]
+    for row in rows:
+        record = read_one(CORPUS / row["file"])
+        article = record if isinstance(record, Article) else None
+        if row.get("expected_date"):
+            dates[1] += 1
+            dates[0] += bool(article and article.date == row["expected_date"])
+        must = row.get("expected_main_text_snippets") or []
+        must_not = row.get("expected_boilerplate_snippets") or []
+        if must or must_not:
+            snippets[1] += 1
+            body = squash(article.body) if article else ""
+            snippets[0] += bool(article) and all(squash(s) in body for s in must) and not any(
+                squash(s) in body for s in must_not
+            )
+        if row.get("expected_author"):
+            authors[1] += 1
+            names = {fold(a) for a in article.author} if article else set()
+            authors[0] += fold(row["expected_author"]) in names
+    for name, (ok, total) in (("dates", dates), ("snippets", snippets), ("authors", authors)):
+        print(f"\nHTML import accuracy, {name}: {ok}/{total} = {ok / total:.0%}", end="")
+    print()
+    assert dates[0] >= 0.9 * dates[1]
+    assert snippets[0] >= 0.9 * snippets[1]
+
+
+def test_json_ld_news_article(tmp_path: Path) -> None:
+    page = write_page(tmp_path, """<!DOCTYPE html><html lang="fr-ML"><head>
+<title>Bamako : la rentrée scolaire reportée | Le Quotidien</title>
+<script type="application/ld+json">{"@context": "https://schema.org", "@graph": [
+ {"@type": "WebSite", "name": "Le Quotidien de Bamako"},
+ {"@type": "NewsArticle", "headline": "Bamako : la rentrée scolaire reportée",
+  "datePublished": "2023-10-02T08:15:00+00:00", "articleSection": "Éducation",
+  "url": "https://quotidien.example.ml/education/rentree-reportee",
+  "author": [{"@type": "Person", "name": "Awa Traoré"},
+             {"@type": "Person", "name": "Moussa Keïta"}],
+  "publisher": {"@type": "Organization", "name": "Le Quotidien de Bamako"}}]}
+</script></head><body><nav><a href="/">Accueil</a> <a href="/sport">Sport</a></nav>
+<article><h1>Bamako : la rentrée scolaire reportée</h1>
+<p>Le ministère de l’Éducation nationale a annoncé lundi le report de la rentrée scolaire
+d’une semaine dans le district de Bamako, à la suite des pluies diluviennes du week-end.</p>
+<p>Plusieurs écoles de la commune VI servent encore d’abri aux familles sinistrées, selon
+les autorités locales qui promettent une reprise des cours le lundi suivant.</p>
+</article><footer>© Le Quotidien de Bamako — Tous droits réservés</footer></body></html>""")
+    article = read_one(page)
+    assert isinstance(article, Article)
+    assert article.id == ""
+    assert article.title == "Bamako : la rentrée scolaire reportée"
+    assert (article.date, article.date_source) == ("2023-10-02", "page")
+    assert article.author == ("Awa Traoré", "Moussa Keïta")
+    assert article.section == "Éducation"
+    assert article.url == "https://quotidien.example.ml/education/rentree-reportee"
+    assert article.publisher == "Le Quotidien de Bamako"
+    assert article.language == "fr"
+    assert article.body.startswith("Le ministère de l’Éducation nationale a annoncé lundi")
+    assert len(article.paragraphs) == 2
+    assert "Tous droits réservés" not in article.body and "Accueil" not in article.body
+
+
+def test_meta_tags_only(tmp_path: Path) -> None:
+    page = write_page(tmp_path, """<html><head><meta charset="utf-8">
+<meta property="og:title" content="Kayes : les orpailleurs face à la saison des pluies">
+<meta property="og:site_name" content="Kayes Info">
+<meta property="og:url" content="https://kayes.example.ml/orpaillage">
+<meta property="article:published_time" content="2022-07-14T06:00:00Z">
+<meta property="article:section" content="Économie">
+<meta name="author" content="Par Fatoumata Diallo">
+</head><body><div class="content">
+<p>À l’approche de l’hivernage, les sites d’orpaillage de la région de Kayes se vident peu à
+peu : les galeries inondées deviennent dangereuses et les exploitants rentrent aux champs.</p>
+<p>Les autorités régionales rappellent que l’exploitation artisanale reste interdite pendant
+la saison des pluies, une règle que les comités villageois disent faire respecter.</p>
+</div></body></html>""")
+    article = read_one(page)
+    assert isinstance(article, Article)
+    assert article.title == "Kayes : les orpailleurs face à la saison des pluies"
+    assert article.date == "2022-07-14"
+    assert article.author == ("Fatoumata Diallo",)
+    assert article.section == "Économie"
+    assert article.url == "https://kayes.example.ml/orpaillage"
+    assert article.publisher == "Kayes Info"
+    assert article.language == "fr"
+
+
+def test_breadcrumb_gives_the_section(tmp_path: Path) -> None:
+    page = write_page(tmp_path, """<!doctype html><html lang="fr"><head>
+<title>Sikasso accueille la foire du coton</title></head><body>
+<ol class="breadcrumb"><li><a href="/">Accueil</a></li>
+<li><a href="/agriculture">Agriculture</a></li>
+<li>Sikasso accueille la foire du coton</li></ol>
+<article><h1>Sikasso accueille la foire du coton</h1>
+<p>Producteurs, égreneurs et acheteurs venus de toute la sous-région se retrouvent cette
+semaine à Sikasso pour la foire annuelle du coton, la première depuis trois ans.</p>
+<p>Les organisateurs attendent plus de dix mille visiteurs et espèrent conclure des contrats
+pour la prochaine campagne, malgré la baisse des cours mondiaux de la fibre.</p>
+</article></body></html>""")
+    article = read_one(page)
+    assert isinstance(article, Article)
+    assert article.section == "Agriculture"
+    assert article.title == "Sikasso accueille la foire du coton"
+
+
+def test_page_without_article_text_is_rejected(tmp_path: Path) -> None:
+    page = write_page(tmp_path, """<!DOCTYPE html><html lang="fr"><head>
+<title>Rubrique Sport</title></head><body>
+<nav><ul><li><a href="/">Accueil</a></li><li><a href="/sport">Sport</a></li></ul></nav>
+<ul class="liste"><li><a href="/a1">Les Aigles qualifiés</a></li><li><a href="/a2">Basket</a></li>
+</ul></body></html>""")
+    record = read_one(page)
+    assert isinstance(record, Rejected)
+    assert record.source == str(page)
+    assert "main article text" in record.reason
+
+
+def test_scripts_in_the_body_stay_out_of_the_text(tmp_path: Path) -> None:
+    page = write_page(tmp_path, """<html lang="fr"><head><title>Le fleuve Niger en crue</title>
+</head><body><article><h1>Le fleuve Niger en crue</h1>
+<p>Le niveau du fleuve Niger a dépassé la cote d’alerte à Mopti, où les services de la
+protection civile ont commencé à évacuer les quartiers les plus bas de la ville.</p>
+<script>var tracker = "ne-pas-afficher"; document.write("publicite");</script>
+<p>Les habitants des berges sont invités à se signaler auprès de la mairie, qui a ouvert
+deux écoles pour accueillir les familles déplacées pendant la durée de la crue.</p>
+<noscript>Activez JavaScript</noscript><style>p { color: red }</style>
+</article></body></html>""")
+    article = read_one(page)
+    assert isinstance(article, Article)
+    assert "cote d’alerte à Mopti" in article.body and "familles déplacées" in article.body
+    for leaked in ("tracker", "ne-pas-afficher", "document.write", "Activez", "color"):
+        assert leaked not in article.body
+
+
+@pytest.mark.parametrize("charset", ["iso-8859-1", "windows-1252", "iso-8859-15"])
+def test_declared_single_byte_charset(tmp_path: Path, charset: str) -> None:
+    markup = f"""<html><head><meta http-equiv="Content-Type" content="text/html; charset={charset}">
+<title>Ségou : l’œuvre des artisans du bogolan</title></head><body><article>
+<h1>Ségou : l’œuvre des artisans du bogolan</h1>
+<p>À Ségou, les teinturières du bogolan préparent la biennale : étoffes séchées au soleil,
+motifs peints à la boue fermentée, et un cœur d’ouvrage qui se transmet de mère en fille.</p>
+<p>Cette année, les coopératives espèrent vendre davantage aux visiteurs étrangers grâce à
+une boutique en ligne ouverte avec l’aide de la chambre des métiers de la région.</p>
+</article></body></html>"""
+    if charset != "windows-1252":
+        # ISO charsets have no ’ (and Latin-1 no œ): pages write them as entities
+        markup = markup.replace("’", "&rsquo;")
+    if charset == "iso-8859-1":
+        markup = markup.replace("œ", "&oelig;")
+    page = tmp_path / "page.html"
+    page.write_bytes(markup.encode(charset))
+    article = read_one(page)
+    assert isinstance(article, Article)
+    assert article.title == "Ségou : l’œuvre des artisans du bogolan"
+    assert "un cœur d’ouvrage" in article.body and "À Ségou" in article.body
+
+
+def test_sniff_by_suffix_or_content(tmp_path: Path) -> None:
+    assert html.sniff(tmp_path / "a.HTML", "")
+    assert html.sniff(tmp_path / "saved", "\ufeff<!DOCTYPE html><html>")
+    assert html.sniff(tmp_path / "saved.txt", "  <html lang='fr'>")
+    assert not html.sniff(tmp_path / "notes.txt", "Titre : Bamako\n\nTexte")
