@@ -266,6 +266,13 @@ def test_comma_and_tab_csv_are_recognised(tmp_path: Path):
     assert exports.sniff_delimiter("a;b;c\n1,5;2;3\n") == ";"
 
 
+def test_an_unclosed_quote_is_reported_instead_of_swallowing_the_file(tmp_path: Path):
+    path = tmp_path / "export.csv"
+    results = read_export(path, 'title,body\nKayes,Le train siffle.\nSégou,"Le fleuve monte\n')
+    assert [a.title for a in results if isinstance(a, Article)] == ["Kayes"]
+    assert [r.source for r in results if isinstance(r, Rejected)] == [f"{path}:3"]
+
+
 def test_a_csv_without_a_body_column_is_rejected_once_with_a_hint(tmp_path: Path):
     path = tmp_path / "export.csv"
     (rejected,) = read_export(path, "titre,texte_integral\nUn,Deux\nTrois,Quatre\n")

@@ -173,7 +173,8 @@ def read_csv(path: Path, text: str, options: ImportOptions) -> Iterator[Article 
     # Bodies may be long; the bound keeps a broken quote from swallowing the whole file.
     csv.field_size_limit(max(csv.field_size_limit(), limit + 1))
     delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: an unclosed quote is reported instead of swallowing the rest of the file
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
