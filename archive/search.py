@@ -1,0 +1,478 @@
+"""Search: the one entry point every search of the archive goes through.
+
+`search(generation_or_index_dir, SearchRequest, config) -> SearchResult` guards the request,
+parses the French query language (`querylang`), builds Whoosh queries (`querybuild`), takes all
+matching document numbers once, then filters, counts facets and the year histogram with the
+generation's facet arrays (never Whoosh's `groupedby`), ranks a page of hits and cuts snippets.
+Results are plain dataclasses: templates and the CLI never see a Whoosh object.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import query as wq
+from whoosh.collectors import TimeLimit, TimeLimitCollector
+
+from . import querylang as ql
+from .config import Config, Limits
+from .dates import MONTHS, check_date
+from .errors import NotFound, QueryError
+from .facetstore import FACETS
+from .indexer import Generation, open_current
+from .querybuild import Builder, Marks, analyzer_groups
+from .snippets import snippet_html
+from .textnorm import fold
+
+SORTS = ("relevance", "newest", "oldest")
+EXACT_FIELDS = {"section": "section", "author": "author", "organisation": "organisation"}
+SUGGEST_BELOW = 3  # "did you mean" is offered when a query finds fewer hits than this
+RARE_TERM = 2  # a query word found in at most this many articles may be a typo
+MAX_FILTER_VALUE = 300
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """What a person asked for; every field is validated against the named limits."""
+
+    query: str = ""
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    date_from: str | None = None
+    date_to: str | None = None
+    sort: str = "relevance"
+    page: int = 1
+    page_size: int | None = None
+    facet_limit: int | None = None
+
+
+@dataclass
+class Hit:
+    """One article of a result page."""
+
+    id: str
+    title: str
+    date: str | None
+    section: str | None
+    authors: list[str]
+    organisations: list[str]
+    snippet_html: str
+    score: float | None
+    url: str | None = None
+    publisher: str | None = None
+    language: str | None = None
+
+
+@dataclass
+class FacetCount:
+    """One value of a facet, its count over the current results, and whether it is ticked."""
+
+    value: str
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class SearchResult:
+    """A page of hits with facet counts, the year histogram and how the search went."""
+
+    hits: list[Hit]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+    facets: dict[str, list[FacetCount]]
+    histogram: list[tuple[int, int]]
+    suggestion: str | None = None
+    partial: bool = False
+    elapsed_ms: float = 0.0
+    sort: str = "relevance"
+    browse: bool = False
+
+
+# --- request checks -------------------------------------------------------------------------------
+
+
+def _check_request(request: SearchRequest, limits: Limits) -> tuple[int, int, int]:
+    """Refuse a request outside the named limits; return page, page size and facet limit."""
+    if request.sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}")
+    page = request.page
+    if not isinstance(page, int) or page < 1:
+        raise QueryError("page must be a whole number from 1")
+    if page > limits.page_max:
+        raise QueryError(f"page {page} is beyond the limit page_max = {limits.page_max}; "
+                         "narrow the search with filters instead")
+    size = limits.page_size if request.page_size is None else request.page_size
+    if not isinstance(size, int) or size < 1:
+        raise QueryError("page size must be a whole number from 1")
+    if size > limits.page_size_max:
+        raise QueryError(f"page size {size} is over the limit page_size_max = "
+                         f"{limits.page_size_max}")
+    facet_limit = limits.facet_values_shown if request.facet_limit is None else request.facet_limit
+    if not isinstance(facet_limit, int) or facet_limit < 0:
+        raise QueryError("facet limit must be a whole number (0 for every value)")
+    if facet_limit == 0 or facet_limit > limits.facet_values_max:
+        facet_limit = limits.facet_values_max
+    for facet, values in request.filters.items():
+        if facet not in FACETS:
+            raise QueryError(f"unknown filter '{facet}'; filters are {', '.join(FACETS)}")
+        if len(values) > limits.filter_values_max:
+            raise QueryError(f"{len(values)} values for filter {facet} are over the limit "
+                             f"filter_values_max = {limits.filter_values_max}")
+        for value in values:
+            if not isinstance(value, str) or not value.strip() or len(value) > MAX_FILTER_VALUE:
+                raise QueryError(f"filter {facet} has an empty or overlong value")
+            if facet == "year" and not re.fullmatch(r"\d{4}", value.strip()):
+                raise QueryError(f"year filter '{value}' is not a year such as 2019")
+    return page, size, facet_limit
+
+
+def date_bound(text: str | None, end: bool) -> int | None:
+    """A date-range bound as a YYYYMMDD key: a day, a month or a year (`2019`, `2019-03`,
+    `2019-03-15`, `15/03/2019`, `mars 2019`); `end` stretches a month or year to its last day."""
+    if text is None or not str(text).strip():
+        return None
+    raw = str(text).strip()
+    value = _iso_date(raw)
+    # A bound may lie in the future ("up to 2030"), unlike an article's date.
+    if value is None or check_date(value.replace(value[:4], "2000", 1)) is not None:
+        raise QueryError(f"date '{raw}' is not understood; write 2019, 2019-03 or 2019-03-15")
+    parts = [int(p) for p in value.split("-")]
+    year, month, day = (parts + [0, 0])[:3]
+    if end:
+        month, day = month or 12, day or 31
+    return year * 10_000 + month * 100 + day
+
+
+def _iso_date(raw: str) -> str | None:
+    match = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", raw)
+    if match:
+        year, month, day = match.groups()
+        return year + (f"-{int(month):02d}" if month else "") + (f"-{int(day):02d}" if day else "")
+    match = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", raw)
+    if match:
+        return f"{match[3]}-{int(match[2]):02d}-{int(match[1]):02d}"
+    match = re.fullmatch(r"(?:(\d{1,2})(?:er)?\s+)?([a-zé\u00fb.]+)\s+(\d{4})", fold(raw))
+    if match and match[2].rstrip(".") in MONTHS:
+        month = MONTHS[match[2].rstrip(".")]
+        return f"{match[3]}-{month:02d}" + (f"-{int(match[1]):02d}" if match[1] else "")
+    return None
+
+
+# --- per-generation state -------------------------------------------------------------------------
+
+
+class _State:
+    """What one generation needs for every search, computed once: analyzer, ids, browse counts."""
+
+    def __init__(self, generation: Generation, config: Config) -> None:
+        schema = generation.index.schema
+        self.analyzer = schema["body"].analyzer
+        self.analyze = analyzer_groups(self.analyzer)
+        self.authority = _authority(config)
+        with generation.index.reader() as reader:
+            self.live = [d for d in range(reader.doc_count_all()) if not reader.is_deleted(d)]
+        self.browse_counts = {f: generation.facets.count(f, self.live) for f in FACETS}
+
+
+_states: dict[tuple[str, str], _State] = {}
+_states_lock = threading.Lock()
+_authorities: dict[tuple[str, float], object] = {}
+
+
+def _state(generation: Generation, config: Config) -> _State:
+    key = (str(generation.path), str(config.authority_file))
+    state = _states.get(key)
+    if state is None:
+        with _states_lock:
+            state = _states.get(key) or _State(generation, config)
+            if len(_states) >= 4:  # generations replace each other; keep only recent ones
+                _states.pop(next(iter(_states)))
+            _states[key] = state
+    return state
+
+
+def _authority(config: Config):
+    """The organisation authority, loaded once per file version; None when absent."""
+    path = config.authority_file
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        return None
+    key = (str(path), mtime)
+    if key not in _authorities:
+        from .organisations import load_authority
+
+        _authorities.clear()
+        _authorities[key] = load_authority(path)
+    return _authorities[key]
+
+
+def _generation(source: Generation | str | Path) -> Generation:
+    return source if isinstance(source, Generation) else open_current(Path(source))
+
+
+# --- search ---------------------------------------------------------------------------------------
+
+
+def search(source: Generation | str | Path, request: SearchRequest, config: Config) -> SearchResult:
+    """Answer one search: a page of hits, disjunctive facet counts, year histogram, suggestion."""
+    started = time.perf_counter()
+    limits = config.limits
+    page, size, facet_limit = _check_request(request, limits)
+    lo, hi = date_bound(request.date_from, False), date_bound(request.date_to, True)
+    node = ql.parse_query(request.query, limits)
+    generation = _generation(source)
+    state = _state(generation, config)
+    store = generation.facets
+    with generation.index.searcher() as searcher:
+        compiled = None
+        if node is not None:
+            builder = Builder(state.analyze, state.authority, searcher.reader(),
+                              limits.query_min_prefix)
+            compiled = builder.compile(node)
+        matched = (state.live if compiled is None
+                   else list(compiled.query.matcher(searcher).all_ids()))
+        if lo is not None or hi is not None:
+            keys = store.date_keys
+            low, high = lo or 1, hi or 99_999_999
+            matched = [d for d in matched if low <= keys[d] <= high]
+        selections = {f: tuple(dict.fromkeys(v.strip() for v in vals))
+                      for f, vals in request.filters.items() if vals}
+        filter_sets = {f: _filter_set(searcher, f, vals) for f, vals in selections.items()}
+        final = _keep(matched, filter_sets.values())
+        plain_browse = compiled is None and not filter_sets and lo is None and hi is None
+
+        facets, raw = {}, {}
+        for facet in FACETS:
+            if plain_browse:
+                counts = state.browse_counts[facet]
+            else:
+                others = [s for f, s in filter_sets.items() if f != facet]
+                docs = final if len(others) == len(filter_sets) else _keep(matched, others)
+                counts = store.count(facet, docs)
+            raw[facet] = counts
+            facets[facet] = _facet_counts(store.values(facet), counts,
+                                          selections.get(facet, ()), facet_limit)
+        # The histogram honours every filter, the year facet ignores its own selection.
+        year_counts = store.count("year", final) if "year" in filter_sets else raw["year"]
+        years = store.values("year")
+        histogram = sorted((int(years[o]), c) for o, c in year_counts.items())
+
+        sort = request.sort if compiled is not None else (
+            "newest" if request.sort == "relevance" else request.sort)
+        window = page * size
+        partial = False
+        if sort == "relevance":
+            remaining = limits.search_time_limit - (time.perf_counter() - started)
+            ranked, partial = _ranked(searcher, compiled.query, final, len(matched), window,
+                                      remaining)
+        else:
+            ranked = _by_date(final, store.date_keys, window, newest=sort == "newest")
+        marks = compiled.marks if compiled is not None else None
+        hits = [_hit(searcher, docnum, score, state.analyzer, marks)
+                for docnum, score in ranked[(page - 1) * size : window]]
+        suggestion = None
+        if node is not None and len(final) < SUGGEST_BELOW:
+            suggestion = _suggest(searcher, request.query, node, state, limits, len(final))
+    total = len(final)
+    return SearchResult(
+        hits=hits, total=total, page=page, page_size=size, pages=-(-total // size),
+        facets=facets, histogram=histogram, suggestion=suggestion, partial=partial,
+        elapsed_ms=round((time.perf_counter() - started) * 1000, 2), sort=sort,
+        browse=compiled is None)
+
+
+def _filter_set(searcher, facet: str, values: tuple[str, ...]) -> set[int]:
+    """Documents carrying any of the selected values of one facet (values of a facet are ORed)."""
+    if facet == "year":
+        terms = [wq.NumericRange("year", int(v), int(v)) for v in values]
+    else:
+        terms = [wq.Term(EXACT_FIELDS[facet], v) for v in values]
+    q = terms[0] if len(terms) == 1 else wq.Or(terms)
+    return set(q.matcher(searcher).all_ids())
+
+
+def _keep(docs: list[int], sets: Iterable[set[int]]) -> list[int]:
+    """The documents in every one of the sets (facets are ANDed with each other)."""
+    for allowed in sorted(sets, key=len):
+        docs = [d for d in docs if d in allowed]
+    return docs
+
+
+def _facet_counts(values: list[str], counts, selected: tuple[str, ...],
+                  limit: int) -> list[FacetCount]:
+    """Top values first (count, then value); ticked values always listed so they can be unticked."""
+    top = heapq.nsmallest(limit, counts.items(), key=lambda item: (-item[1], values[item[0]]))
+    out = [FacetCount(values[o], c, values[o] in selected) for o, c in top]
+    shown = {fc.value for fc in out}
+    by_value = {values[o]: c for o, c in counts.items()} if selected else {}
+    out += [FacetCount(v, by_value.get(v, 0), True) for v in selected if v not in shown]
+    return out
+
+
+def _ranked(searcher, query: wq.Query, final: list[int], n_matched: int, window: int,
+            time_limit: float) -> tuple[list[tuple[int, float | None]], bool]:
+    """The best `window` documents by relevance, within the time left (partial when cut).
+
+    With no time left at all, the first matching documents come back unranked, flagged partial.
+    """
+    if time_limit <= 0:
+        return [(d, None) for d in final[:window]], True
+    collector = searcher.collector(limit=window)
+    if len(final) != n_matched:
+        collector = searcher.collector(limit=window, filter=set(final))
+    timed = TimeLimitCollector(collector, time_limit, use_alarm=False)
+    partial = False
+    try:
+        searcher.search_with_collector(query, timed)
+    except TimeLimit:
+        partial = True
+    results = timed.results()
+    return [(hit.docnum, round(hit.score, 4)) for hit in results], partial
+
+
+def _by_date(docs: list[int], keys, window: int, newest: bool) -> list[tuple[int, None]]:
+    """Newest or oldest first by the date arrays; undated articles come last either way."""
+    if newest:
+        top = heapq.nsmallest(window, docs, key=lambda d: (-keys[d], d))
+    else:
+        top = heapq.nsmallest(window, docs, key=lambda d: (keys[d] or 99_999_999, d))
+    return [(d, None) for d in top]
+
+
+def _hit(searcher, docnum: int, score: float | None, analyzer, marks: Marks | None) -> Hit:
+    stored = searcher.stored_fields(docnum)
+    return Hit(
+        id=stored["id"], title=stored.get("title", ""), date=stored.get("date"),
+        section=stored.get("section"), authors=_as_list(stored.get("author")),
+        organisations=_as_list(stored.get("organisation")),
+        snippet_html=snippet_html(stored.get("body", ""), analyzer, marks), score=score,
+        url=stored.get("url"), publisher=stored.get("publisher"),
+        language=stored.get("language"))
+
+
+def _as_list(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v for v in value.split("\n") if v]
+    return list(value)
+
+
+# --- facet values on demand -----------------------------------------------------------------------
+
+
+def facet_values(source: Generation | str | Path, request: SearchRequest, facet: str,
+                 config: Config, contains: str = "") -> list[FacetCount]:
+    """Every value of one facet over the current results (or those containing `contains`,
+    accents and case ignored), for the "all authors / organisations" lists."""
+    if facet not in FACETS:
+        raise QueryError(f"unknown facet '{facet}'; facets are {', '.join(FACETS)}")
+    if len(contains) > config.limits.query_max_length:
+        raise QueryError(f"the search within {facet} is over the limit query_max_length")
+    unbounded = SearchRequest(request.query, request.filters, request.date_from, request.date_to,
+                              "newest", 1, 1, 0)
+    values = search(source, unbounded, config).facets[facet]
+    needle = fold(contains.strip())
+    if needle:
+        values = [v for v in values if needle in fold(v.value)]
+    return values
+
+
+# --- did you mean ---------------------------------------------------------------------------------
+
+
+def _suggest(searcher, text: str, node: ql.Node, state: _State, limits: Limits,
+             found: int) -> str | None:
+    """A respelling of the query from the archive's own words, when it would find more."""
+    reader = searcher.reader()
+    suggestion = text
+    changed = False
+    for word in ql.positive_words(node):
+        if not isinstance(word, ql.Word) or word.prefix or word.field not in (None, "title"):
+            continue
+        groups = state.analyze(word.text)
+        if len(groups) != 1:
+            continue
+        term = groups[0][0]
+        seen = reader.doc_frequency("body", term) + reader.doc_frequency("title", term)
+        if seen > RARE_TERM:
+            continue
+        better = _closest_term(reader, term, seen)
+        if better is None:
+            continue
+        surface = _surface_form(searcher, better, state.analyzer)
+        if surface and fold(surface) != fold(word.text):
+            suggestion = re.sub(rf"(?<!\w){re.escape(word.text)}(?!\w)", surface, suggestion,
+                                count=1)
+            changed = True
+    if not changed:
+        return None
+    try:
+        node2 = ql.parse_query(suggestion, limits)
+        compiled = Builder(state.analyze, state.authority, reader,
+                           limits.query_min_prefix).compile(node2)
+    except QueryError:
+        return None
+    more = sum(1 for _ in compiled.query.matcher(searcher).all_ids())
+    return suggestion if more > found else None
+
+
+def _closest_term(reader, term: str, seen: int) -> str | None:
+    """The most frequent indexed term one edit away (two for long words), if more frequent."""
+    best, best_df = None, seen
+    for maxdist in (1, 2) if len(term) >= 6 else (1,):
+        for candidate in reader.terms_within("body", term, maxdist, prefix=1):
+            df = reader.doc_frequency("body", candidate)
+            if df > best_df:
+                best, best_df = candidate, df
+        if best is not None:
+            return best
+    return None
+
+
+def _surface_form(searcher, term: str, analyzer) -> str | None:
+    """How the archive writes an indexed term (`securit` → `sécurité`), most common form first."""
+    docs = wq.Term("body", term).matcher(searcher)
+    forms: dict[str, int] = {}
+    for _ in range(3):
+        if not docs.is_active():
+            break
+        body = searcher.stored_fields(docs.id()).get("body", "")
+        for token in analyzer(body, chars=True, mode="index"):
+            if token.text == term:
+                form = body[token.startchar:token.endchar]
+                forms[form] = forms.get(form, 0) + 1
+        docs.next()
+    if not forms:
+        return None
+    lower = {f: n for f, n in forms.items() if f == f.lower()} or forms
+    return max(lower.items(), key=lambda item: item[1])[0]
+
+
+# --- related articles -----------------------------------------------------------------------------
+
+
+def related(source: Generation | str | Path, article_id: str, config: Config,
+            limit: int = 5) -> list[Hit]:
+    """Articles like this one (key terms of its body), in the same language, best first."""
+    generation = _generation(source)
+    state = _state(generation, config)
+    with generation.index.searcher() as searcher:
+        docnum = searcher.document_number(id=article_id)
+        if docnum is None:
+            raise NotFound(f"no article with id '{article_id}'")
+        stored = searcher.stored_fields(docnum)
+        text = f"{stored.get('title', '')}\n\n{stored.get('body', '')}"
+        same_language = wq.Term("language", stored.get("language") or "fr")
+        results = searcher.more_like(docnum, "body", text=text, top=limit + 1, numterms=12,
+                                     filter=same_language)
+        return [_hit(searcher, hit.docnum, round(hit.score, 4), state.analyzer, None)
+                for hit in results if hit.docnum != docnum][:limit]

@@ -1,0 +1,311 @@
+"""Search through a real index: filters, disjunctive facets, dates, sorting, paging, highlights,
+suggestions, organisation aliases and related articles, on a tiny archive written here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive import articlefile
+from archive.cli import main
+from archive.config import Limits, load_config
+from archive.errors import NotFound, QueryError
+from archive.models import Article
+from archive.reindex import reindex
+from archive.search import SearchRequest, date_bound, facet_values, related, search
+
+ARTICLES = [
+    Article(id="greve-enseignants", title="Grève des enseignants à Bamako",
+            body="Les syndicats de l'éducation ont déclenché une grève illimitée.\n\n"
+                 "Le SNEC réclame le paiement des primes. Les écoles restent fermées.",
+            section="Société", author=("Y. Doumbia",), date="2019-03-12",
+            organisations=("Syndicat national de l'éducation et de la culture",)),
+    Article(id="greve-sante", title="Les agents de santé en grève",
+            body="Un syndicat de la santé annonce un mot d'ordre de grève de 72 heures "
+                 "dans les hôpitaux de Kayes et de Sikasso.",
+            section="Société", author=("A. Traoré",), date="2020-01-15"),
+    Article(id="securite-centre", title="Sécurité : le centre sous tension",
+            body="La sécurité reste précaire dans la région de Mopti. L'armée a renforcé "
+                 "ses patrouilles après l'attaque de mardi.\n\nLes habitants craignent "
+                 "de nouvelles violences.",
+            section="Politique", author=("Y. Doumbia", "M. Keïta"), date="2021-06-03"),
+    Article(id="coton-recolte", title="Récolte record de coton",
+            body="La campagne cotonnière s'annonce bonne : la production de coton "
+                 "dépasse les prévisions à Koutiala.",
+            section="Économie", author=("S. Coulibaly",), date="2021-11-20"),
+    Article(id="cedeao-sanctions", title="La CEDEAO lève les sanctions",
+            body="Les chefs d'État de la Communauté économique des États de l'Afrique de "
+                 "l'Ouest ont levé les sanctions économiques contre le Mali.",
+            section="Politique", author=("M. Keïta",), date="2022-07-03",
+            organisations=("Communauté économique des États de l'Afrique de l'Ouest",)),
+    Article(id="ecowas-sommet", title="Sommet régional à Accra",
+            body="Le sommet de l'ECOWAS s'est tenu à Accra. La sécurité au Sahel était "
+                 "au cœur des débats.",
+            section="International", date="2022-06-10"),
+    Article(id="electricite-delestages", title="Délestages : EDM-SA s'explique",
+            body="Les coupures d'électricité se multiplient à Bamako. La société "
+                 "Énergie du Mali promet un retour à la normale. L'électricité manque "
+                 "aussi à Ségou.",
+            section="Économie", author=("A. Traoré",), date="2023-04"),
+    Article(id="union-europeenne", title="Aide de l'Union européenne au Sahel",
+            body="L'UE annonce une aide budgétaire pour les pays du Sahel. Les syndicats "
+                 "saluent la décision. Une passing mention of coton here.",
+            section="International", date="2018"),
+    Article(id="sans-date", title="Chronique : la ville la nuit",
+            body="Bamako la nuit, entre maquis et embouteillages. <script>alert(1)</script> "
+                 "& autres surprises.",
+            section="Culture"),
+]
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> tuple[Path, object]:
+    """A tiny archive written as article files and indexed by the real reindex job."""
+    root = tmp_path_factory.mktemp("archive")
+    data = root / "data"
+    (data / "articles").mkdir(parents=True)
+    authority = Path(__file__).resolve().parents[1] / "data" / "organisations.yaml"
+    (data / "organisations.yaml").write_text(authority.read_text(encoding="utf-8"),
+                                             encoding="utf-8")
+    for article in ARTICLES:
+        articlefile.write(data / "articles", article)
+    config = load_config(None, data=data, index=root / "index")
+    reindex(config, full=True)
+    return root, config
+
+
+def run(archive, query: str = "", **kwargs) -> object:
+    _root, config = archive
+    return search(config.index_dir, SearchRequest(query=query, **kwargs), config)
+
+
+def ids(result) -> list[str]:
+    return [hit.id for hit in result.hits]
+
+
+# --- words, stems, accents, elisions ----------------------------------------------------------
+
+
+def test_words_are_anded_and_stemmed(archive):
+    assert set(ids(run(archive, "grève syndicats"))) == {"greve-enseignants", "greve-sante"}
+    assert ids(run(archive, "grève Kayes")) == ["greve-sante"]
+
+
+def test_accents_and_elisions_do_not_matter(archive):
+    assert set(ids(run(archive, "securite"))) == {"securite-centre", "ecowas-sommet"}
+    assert "securite-centre" in ids(run(archive, "l’armée"))
+    assert "electricite-delestages" in ids(run(archive, "ELECTRICITE"))
+
+
+def test_title_matches_rank_above_passing_mentions(archive):
+    result = run(archive, "coton")
+    assert ids(result)[0] == "coton-recolte"
+    assert "union-europeenne" in ids(result)
+
+
+def test_phrase_needs_words_in_order(archive):
+    assert ids(run(archive, '"grève illimitée"')) == ["greve-enseignants"]
+    assert ids(run(archive, '"illimitée grève"')) == []
+
+
+def test_or_not_minus_and_parentheses(archive):
+    assert set(ids(run(archive, "coton OU électricité"))) == {
+        "coton-recolte", "union-europeenne", "electricite-delestages"}
+    assert set(ids(run(archive, "grève SAUF Kayes"))) == {"greve-enseignants"}
+    assert set(ids(run(archive, "grève -Kayes"))) == {"greve-enseignants"}
+    assert set(ids(run(archive, "(coton OR Mopti) ET sécurité"))) == {"securite-centre"}
+
+
+def test_field_prefixes_search_words_of_that_field(archive):
+    assert set(ids(run(archive, "auteur:Doumbia"))) == {"greve-enseignants", "securite-centre"}
+    assert set(ids(run(archive, "author:keita"))) == {"securite-centre", "cedeao-sanctions"}
+    assert ids(run(archive, "titre:coton")) == ["coton-recolte"]
+    assert set(ids(run(archive, "rubrique:economie"))) == {
+        "coton-recolte", "electricite-delestages"}
+    assert set(ids(run(archive, "année:2022"))) == {"cedeao-sanctions", "ecowas-sommet"}
+    assert set(ids(run(archive, "year:2018-2019"))) == {"greve-enseignants", "union-europeenne"}
+
+
+def test_prefix_search(archive):
+    assert set(ids(run(archive, "syndic*"))) == {"greve-enseignants", "greve-sante",
+                                                 "union-europeenne"}
+    assert "coton-recolte" in ids(run(archive, "coton*"))
+
+
+def test_fuzzy_only_when_asked(archive):
+    assert ids(run(archive, "cotton")) == []
+    assert "coton-recolte" in ids(run(archive, "cotton~"))
+
+
+def test_organisation_acronym_name_and_aliases_find_the_same_articles(archive):
+    by_acronym = set(ids(run(archive, "CEDEAO")))
+    assert {"cedeao-sanctions", "ecowas-sommet"} <= by_acronym
+    assert set(ids(run(archive, "ECOWAS"))) == by_acronym
+    assert set(ids(run(archive, "org:ECOWAS"))) == set(ids(run(archive, "organisation:CEDEAO")))
+    assert "union-europeenne" in ids(run(archive, "Union européenne"))
+    assert "union-europeenne" in ids(run(archive, "UE"))
+
+
+def test_hyphenated_names_whole_and_by_parts(archive):
+    assert ids(run(archive, "EDM-SA")) == ["electricite-delestages"]
+    assert ids(run(archive, "EDM")) == ["electricite-delestages"]
+
+
+# --- filters, facets, dates -------------------------------------------------------------------
+
+
+def test_facets_count_the_results_and_are_disjunctive(archive):
+    result = run(archive, "", filters={"section": ("Société",)})
+    assert set(ids(result)) == {"greve-enseignants", "greve-sante"}
+    sections = {fc.value: (fc.count, fc.selected) for fc in result.facets["section"]}
+    # ticking Société still shows the other sections' counts
+    assert sections["Société"] == (2, True)
+    assert sections["Politique"] == (2, False)
+    authors = {fc.value: fc.count for fc in result.facets["author"]}
+    assert authors == {"Y. Doumbia": 1, "A. Traoré": 1}
+
+
+def test_values_of_a_facet_are_ored_and_facets_anded(archive):
+    both = run(archive, "", filters={"section": ("Société", "Économie")})
+    assert len(ids(both)) == 4
+    anded = run(archive, "", filters={"section": ("Société", "Économie"),
+                                      "author": ("A. Traoré",)})
+    assert set(ids(anded)) == {"greve-sante", "electricite-delestages"}
+    years = {fc.value: fc.count for fc in anded.facets["year"]}
+    assert years == {"2020": 1, "2023": 1}
+
+
+def test_histogram_follows_query_and_filters(archive):
+    result = run(archive, "sécurité OU grève")
+    assert result.histogram == [(2019, 1), (2020, 1), (2021, 1), (2022, 1)]
+    filtered = run(archive, "sécurité OU grève", filters={"year": ("2021",)})
+    assert filtered.histogram == [(2021, 1)]
+    assert {fc.value: fc.count for fc in filtered.facets["year"]}["2019"] == 1
+
+
+def test_date_range_by_day_month_and_year(archive):
+    assert set(ids(run(archive, "", date_from="2022", date_to="2022"))) == {
+        "cedeao-sanctions", "ecowas-sommet"}
+    assert ids(run(archive, "", date_from="2022-07", date_to="2022-07")) == ["cedeao-sanctions"]
+    assert ids(run(archive, "", date_from="2022-06-10", date_to="2022-06-10")) == [
+        "ecowas-sommet"]
+    assert "sans-date" not in ids(run(archive, "", date_to="2030", page_size=50))
+    assert date_bound("mars 2019", end=True) == 20190331
+    assert date_bound("15/03/2019", end=False) == 20190315
+
+
+def test_empty_query_browses_newest_first_undated_last(archive):
+    result = run(archive, "", page_size=20)
+    assert result.browse and result.total == len(ARTICLES)
+    assert ids(result)[0] == "electricite-delestages"
+    assert ids(result)[-1] == "sans-date"
+    oldest = run(archive, "", sort="oldest", page_size=20)
+    assert ids(oldest)[0] == "union-europeenne"
+    assert ids(oldest)[-1] == "sans-date"
+
+
+def test_sort_and_paging(archive):
+    newest = run(archive, "grève OU sécurité OU coton", sort="newest", page_size=2)
+    assert newest.total == 6 and newest.pages == 3
+    assert ids(newest) == ["ecowas-sommet", "coton-recolte"]
+    second = run(archive, "grève OU sécurité OU coton", sort="newest", page_size=2, page=2)
+    assert ids(second) == ["securite-centre", "greve-sante"]
+
+
+def test_facet_values_on_demand_and_search_within(archive):
+    _root, config = archive
+    every = facet_values(config.index_dir, SearchRequest(), "author", config)
+    assert {fc.value for fc in every} == {"Y. Doumbia", "A. Traoré", "M. Keïta", "S. Coulibaly"}
+    found = facet_values(config.index_dir, SearchRequest(), "author", config, contains="keita")
+    assert [(fc.value, fc.count) for fc in found] == [("M. Keïta", 2)]
+    limited = run(archive, "", facet_limit=1)
+    assert len(limited.facets["author"]) == 1
+
+
+# --- results -------------------------------------------------------------------------------------
+
+
+def test_snippets_mark_stemmed_matches_and_escape_the_rest(archive):
+    hit = run(archive, "syndicats grève").hits[0]
+    assert "<mark>syndicats</mark>" in hit.snippet_html or "<mark>syndicat</mark>" in \
+        hit.snippet_html
+    assert "<mark>grève</mark>" in hit.snippet_html
+    night = run(archive, "maquis").hits[0]
+    assert "<script>" not in night.snippet_html
+    assert "&lt;script&gt;" in night.snippet_html and "&amp;" in night.snippet_html
+    assert "<mark>maquis</mark>" in night.snippet_html
+
+
+def test_hits_carry_metadata(archive):
+    hit = run(archive, "sécurité mopti").hits[0]
+    assert hit.id == "securite-centre"
+    assert hit.authors == ["Y. Doumbia", "M. Keïta"] and hit.section == "Politique"
+    assert hit.date == "2021-06-03" and hit.score and hit.score > 0
+
+
+def test_did_you_mean_from_the_archive_words(archive):
+    result = run(archive, "secutité")
+    assert result.total == 0
+    assert result.suggestion == "sécurité"
+    assert run(archive, "sécurité").suggestion is None
+
+
+def test_related_articles_same_language(archive):
+    _root, config = archive
+    similar = [hit.id for hit in related(config.index_dir, "greve-enseignants", config)]
+    assert similar and similar[0] == "greve-sante"
+    assert "greve-enseignants" not in similar
+    with pytest.raises(NotFound):
+        related(config.index_dir, "nope", config)
+
+
+# --- guards -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("request_kwargs, limit", [
+    ({"page": 101}, "page_max"),
+    ({"page_size": 101}, "page_size_max"),
+    ({"query": "a " * 300}, "query_max_length"),
+    ({"filters": {"author": tuple(f"a{i}" for i in range(51))}}, "filter_values_max"),
+])
+def test_requests_beyond_a_limit_say_which(archive, request_kwargs, limit):
+    with pytest.raises(QueryError, match=limit):
+        run(archive, **request_kwargs)
+
+
+@pytest.mark.parametrize("request_kwargs", [
+    {"sort": "random"}, {"page": 0}, {"filters": {"colour": ("red",)}},
+    {"filters": {"year": ("deux mille",)}}, {"date_from": "hier"}, {"query": "le la les"},
+])
+def test_bad_requests_get_a_message(archive, request_kwargs):
+    with pytest.raises(QueryError):
+        run(archive, **request_kwargs)
+
+
+def test_time_limit_flags_partial_results(archive):
+    _root, config = archive
+    tight = config.__class__(**{**config.__dict__,
+                                "limits": Limits(search_time_limit=1e-9)})
+    result = search(config.index_dir, SearchRequest(query="grève OU sécurité"), tight)
+    assert result.partial
+    assert result.total == 4  # counts stay exact; only the ranking was cut short
+
+
+# --- the command ---------------------------------------------------------------------------------
+
+
+def test_cli_prints_hits_and_facets(archive):
+    root, config = archive
+    args = ["search", "grève", "--data", str(config.data_dir), "--index", str(config.index_dir)]
+    out = CliRunner().invoke(main, args)
+    assert out.exit_code == 0, out.output
+    assert "Grève des enseignants à Bamako" in out.output
+    assert "Société (2)" in out.output
+    as_json = CliRunner().invoke(main, [*args, "--section", "Société", "--json"])
+    data = json.loads(as_json.output)
+    assert data["total"] == 2 and data["facets"]["section"][0]["value"] == "Société"
+    bad = CliRunner().invoke(main, ["search", "*tion", "--index", str(config.index_dir)])
+    assert bad.exit_code != 0 and "wildcard" in bad.output
