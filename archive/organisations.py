@@ -1,0 +1,535 @@
+"""The organisation authority file, organisation extraction and new-acronym candidates."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import ConfigError
+
+KINDS = frozenset({
+    "union", "party", "ministry", "state", "court", "military", "armed_group", "regional",
+    "international", "ngo", "press", "company", "bank", "employer", "religious",
+})
+FIELDS = ("name", "acronym", "aliases", "kind", "country")
+COUNTRY_RE = re.compile(r"^(?:[A-Z]{2}|international)$")
+
+# Function words and short words that exist in upper case in headlines: an acronym spelled
+# like one of them (UN, AU, EU, BAD) is ignored among other upper-case words ("UN HOMME").
+COMMON_WORDS = frozenset("""
+a au aux avec ce ces dans de des du elle en et eu il ils je la le les leur lui ma mais me
+mes moi mon ne ni nos notre nous on ou par pas pour qu que qui sa sans se ses si son sur ta
+te tes toi ton tu un une vos votre vous y est sont ont fait plus tout tous bien non oui
+selon apres avant entre contre chez sous vers depuis lors fin bon mal sud nord est ouest
+the of and to in is it for on at by as be or an are was but not this that with from
+bad bid sam who pam fare can may will all new one old man men
+""".split())
+# Upper-case words that are not organisations: abbreviations, currencies, diseases, units.
+NOT_ORGANISATIONS = frozenset("""
+ONG ONGS NGO PTF PTFS FCFA CFA XOF USD EUR PIB TVA COVID COVID-19 SIDA VIH HIV OK TV PDF
+HT TTC NB PS BP RN SMS GPS SA SARL SUARL CEO DG PDG DRH DAF PM AM KM KG CM MM GMT UTC TNT
+FM AM JT CV RAS NTIC TIC ID QG VIP DR PR MR MME MLLE ME ETC JPG HTML URL WWW HTTP HTTPS
+OMD ODD CP CE CM1 CM2 BAC DEF DEUG BTS CAP BEPC DUT ADN ARN CO2 RD PME PMI TGV GPL GNL
+ISF CSG HPV MGF QR LGBT LGBTI LGBTQ IVG PMA GPA HLM SDF SMIC
+""".split())
+# French abbreviations of country names that are not ISO codes.
+COUNTRY_ABBREVIATIONS = frozenset({"RDC", "RCA", "RCI", "USA", "UK", "EAU", "URSS", "RFA", "RDA"})
+ROMAN_RE = re.compile(r"^M{0,4}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
+ARTICLES = ("l'", "le ", "la ", "les ")
+# Before a name that starts with an article (L'Essor, Le Républicain), the article or its
+# contraction with a preposition must be there: "du Républicain", "de L'Essor".
+ARTICLE_LEAD = r"(?:l'\s?|le\s+|la\s+|les\s+|du\s+|des\s+|au\s+|aux\s+)"
+SMALL_WORDS = frozenset(
+    "de du des d la le les l et en pour a au aux sur dans par of the and for".split())
+APOSTROPHES = "'’‘ʼ`´"
+
+
+def _fold_char(char: str) -> str:
+    """One character lowercased and without accent, or itself when that would change length."""
+    if char in APOSTROPHES:
+        return "'"
+    if char in "\u2010\u2011":
+        return "-"
+    decomposed = "".join(c for c in unicodedata.normalize("NFKD", char)
+                         if not unicodedata.combining(c)).lower()
+    return decomposed if len(decomposed) == 1 else char.lower() if len(char.lower()) == 1 else char
+
+
+# Same-length folding lets a match found in the folded text point back into the original.
+_FOLD_TABLE = {code: _fold_char(chr(code)) for code in range(0x41, 0x250)}
+_FOLD_TABLE.update({ord(c): "'" for c in APOSTROPHES} | {0x2010: "-", 0x2011: "-"})
+
+
+def fold_same_length(text: str) -> str:
+    """Lowercase, strip accents, unify apostrophes, keeping every offset of `text`."""
+    return text.translate(_FOLD_TABLE)
+
+
+def _key(text: str) -> str:
+    """The lookup key of a name or alias: folded, separators unified, leading article dropped."""
+    text = fold_same_length(text.strip()).replace(".", "") if _is_acronym_form(text) else \
+        fold_same_length(text.strip())
+    text = re.sub(r"'\s+", "'", re.sub(r"[\s\-]+", " ", text)).strip()
+    for article in ARTICLES:
+        if text.startswith(article) and len(text) > len(article):
+            return text[len(article):]
+    return text
+
+
+def _is_acronym_form(form: str) -> bool:
+    """CARES-Mali, FAMa, O.N.U., M5-RFP: one capitalised token with two capitals or more."""
+    form = form.strip()
+    if not form or any(c.isspace() for c in form):
+        return False
+    return form[:1].isupper() and sum(c.isupper() for c in form) >= 2
+
+
+class AuthorityError(ConfigError):
+    """The organisation authority file is unreadable or breaks its rules."""
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """One entry of the authority file."""
+
+    name: str
+    kind: str
+    country: str
+    acronym: str | None = None
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """Every spelling that names this organisation: name, acronym, aliases."""
+        return (self.name, *((self.acronym,) if self.acronym else ()), *self.aliases)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An acronym seen in articles that the authority file does not know yet."""
+
+    acronym: str
+    count: int
+    examples: tuple[str, ...] = ()
+    expansion: str | None = None
+
+
+@dataclass
+class _Match:
+    start: int
+    end: int
+    name: str
+
+
+@dataclass
+class Authority:
+    """The loaded authority file with its precompiled matchers."""
+
+    entries: tuple[Organisation, ...]
+    _by_key: dict[str, str] = field(default_factory=dict, repr=False)
+    _by_name: dict[str, Organisation] = field(default_factory=dict, repr=False)
+    _acronyms: dict[str, str] = field(default_factory=dict, repr=False)
+    _names: dict[str, tuple[str, bool]] = field(default_factory=dict, repr=False)
+    _acronym_re: re.Pattern | None = field(default=None, repr=False)
+    _name_re: re.Pattern | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        acronym_patterns: set[str] = set()
+        name_patterns: set[str] = set()
+        for entry in self.entries:
+            self._by_name[entry.name] = entry
+            for form in entry.forms:
+                self._by_key.setdefault(_key(form), entry.name)
+                if _is_acronym_form(form):
+                    for variant in _acronym_variants(form):
+                        self._acronyms[variant] = entry.name
+                        acronym_patterns.add(re.escape(variant))
+                else:
+                    self._names[_key(form)] = (entry.name, _needs_capital(form))
+                    name_patterns.add(_name_pattern(form))
+        self._acronym_re = re.compile(
+            r"(?:(?<![\w\-.])|(?<=[A-Z0-9]-))"
+            r"(" + "|".join(sorted(acronym_patterns, key=len, reverse=True)) + r")(s?)"
+            r"(?:(?![\w\-])|(?=-[A-Z0-9]{2}))")
+        self._name_re = re.compile(
+            r"(?<![\w\-])(" + "|".join(sorted(name_patterns, key=len, reverse=True)) + r")(?![\w])")
+
+    def canonical(self, name_or_alias: str) -> str | None:
+        """The canonical name for any spelling (case, accents, elision, dots, plural), or None."""
+        text = name_or_alias.strip()
+        if re.fullmatch(r"(?:[^\W\d_]\.){2,}[^\W\d_]?\.?", text):
+            text = text.replace(".", "")
+        text = re.sub(r"^[ldLD][" + APOSTROPHES + r"]\s*", "", text) if len(text) > 3 else text
+        if not text:
+            return None
+        for candidate in (text, text[:-1] if text.endswith("s") and len(text) > 3 else None):
+            if candidate:
+                found = self._acronyms.get(candidate.replace(".", "")) or \
+                    self._acronyms.get(candidate) or self._by_key.get(_key(candidate))
+                if found:
+                    return found
+        return None
+
+    def aliases_of(self, canonical: str) -> tuple[str, ...]:
+        """Acronym and aliases of an organisation (given by any of its names); () if unknown."""
+        name = self.canonical(canonical)
+        if name is None:
+            return ()
+        entry = self._by_name[name]
+        return tuple(f for f in entry.forms if f != entry.name)
+
+    def entry(self, canonical: str) -> Organisation | None:
+        """The entry for a canonical name or any alias."""
+        name = self.canonical(canonical)
+        return self._by_name.get(name) if name else None
+
+    def protected_tokens(self) -> frozenset[str]:
+        """Folded acronyms, their hyphen parts and one-word names: words never to stem."""
+        tokens: set[str] = set()
+        for entry in self.entries:
+            for form in entry.forms:
+                if _is_acronym_form(form):
+                    whole = fold_same_length(form.replace(".", ""))
+                    tokens.add(whole)
+                    tokens.update(p for p in whole.split("-") if len(p) >= 2)
+                elif not any(c.isspace() for c in form.strip()):
+                    tokens.add(fold_same_length(form.strip()).strip("'"))
+        return frozenset(t for t in tokens if t)
+
+    def is_known_acronym(self, token: str) -> bool:
+        """Whether an upper-case token (dotted or plural too) names an organisation here."""
+        token = token.replace(".", "")
+        return token in self._acronyms or (token.endswith("s") and token[:-1] in self._acronyms)
+
+    def extract(self, title: str, body: str) -> tuple[str, ...]:
+        """Canonical names of the organisations an article mentions, in order of first mention."""
+        text = f"{title}\n\n{body}"
+        matches = self._acronym_matches(text) + self._name_matches(text)
+        matches.sort(key=lambda m: (m.start, m.start - m.end))
+        found: dict[str, None] = {}
+        end = -1
+        for match in matches:
+            if match.start >= end:
+                found.setdefault(match.name, None)
+                end = match.end
+        return tuple(found)
+
+    def _acronym_matches(self, text: str) -> list[_Match]:
+        assert self._acronym_re is not None
+        redefined = self._redefined(text)
+        out = []
+        for m in self._acronym_re.finditer(text):
+            token = m.group(1)
+            name = self._acronyms[token]
+            if name in redefined.get(token.replace(".", ""), ()):
+                continue
+            ambiguous = fold_same_length(token.replace(".", "")) in COMMON_WORDS
+            if ambiguous and _shouting(text, m, self):
+                continue
+            out.append(_Match(m.start(), m.end(), name))
+        return out
+
+    def _name_matches(self, text: str) -> list[_Match]:
+        assert self._name_re is not None
+        out = []
+        for m in self._name_re.finditer(fold_same_length(text)):
+            significant = _significant_start(m.group(1))
+            name, needs_capital = self._names.get(_key(m.group(1)[significant:]), (None, False))
+            if name is None:
+                continue
+            original = text[m.start():m.end()]
+            if needs_capital and not original[significant:significant + 1].isupper():
+                continue
+            if significant and re.match(r"\s+[A-Z][a-z]", text[m.end():m.end() + 3]):
+                continue  # "le Républicain Laurent Wauquiez": a title before a person's name
+            if not any(c.isupper() for c in original):
+                continue  # "un plan international", "action contre la faim": common words
+            out.append(_Match(m.start() + significant, m.end(), name))
+        return out
+
+    def _redefined(self, text: str) -> dict[str, set[str]]:
+        """Known acronyms that this article spells out as something else: `Autre chose (SAM)`."""
+        out: dict[str, set[str]] = {}
+        for m in _DEFINITION_RE.finditer(text):
+            acronym = m.group(1)
+            name = self._acronyms.get(acronym)
+            if name is None:
+                continue
+            window = " " + _key(text[max(0, m.start() - 200):m.start()]) + " "
+            if any(" " + k + " " in window or window.rstrip().endswith(" " + k)
+                   for k in _entry_keys(self._by_name[name])):
+                continue
+            if expansion_of(text, m.start(), acronym) is not None:
+                out.setdefault(acronym, set()).add(name)
+        return out
+
+
+def _needs_capital(form: str) -> bool:
+    """One-word names (Primature) and names after an article (L'Essor) need their capital."""
+    folded = fold_same_length(form.strip())
+    if not form.strip()[:1].isupper() or folded.startswith("ministere"):
+        return False  # French typography writes "ministère de la Santé" in lower case
+    significant = [w for w in _key(form).split(" ") if w not in SMALL_WORDS]
+    # "alors médiateur de la République, l'ancien ministre…" names a person's office.
+    return len(significant) <= 1 or folded.startswith(ARTICLES + ("mediateur",))
+
+
+def _entry_keys(entry: Organisation) -> list[str]:
+    return [_key(f) for f in entry.forms if not _is_acronym_form(f)]
+
+
+def _significant_start(folded_match: str) -> int:
+    for article in ("l'", "le ", "la ", "les ", "du ", "des ", "au ", "aux "):
+        if folded_match.startswith(article):
+            return len(article) + (len(folded_match[len(article):]) -
+                                   len(folded_match[len(article):].lstrip()))
+    return 0
+
+
+def _acronym_variants(form: str) -> list[str]:
+    """EDM-SA as written and in upper case; ONU also as O.N.U. and O.N.U (dotted)."""
+    form = form.strip()
+    variants = {form, form.upper()} if "-" in form else {form}
+    plain = form.replace(".", "")
+    if plain.isalpha() and plain.isupper() and 2 <= len(plain) <= 6:
+        dotted = ".".join(plain)
+        variants |= {plain, dotted + ".", dotted}
+    return sorted(variants)
+
+
+def _name_pattern(form: str) -> str:
+    """A regex over folded text: any case and accents, space or hyphen, any apostrophe."""
+    key = _key(form)
+    parts = []
+    for word in key.split(" "):
+        parts.append(r"'\s?".join(re.escape(p) for p in word.split("'")))
+    body = r"[\s\-]+".join(parts)
+    folded = fold_same_length(form.strip())
+    if folded.startswith(ARTICLES):
+        return ARTICLE_LEAD + body
+    return body
+
+
+def _shouting(text: str, match: re.Match, authority: Authority) -> bool:
+    """Whether an ambiguous acronym sits among other upper-case words (a headline in capitals)."""
+    before = re.findall(r"[^\W\d_]+", text[max(0, match.start() - 40):match.start()])
+    after = re.findall(r"[^\W\d_]+", text[match.end():match.end() + 40])
+    neighbours = before[-1:] + after[:1]
+    return any(len(w) >= 2 and w.isupper() and not authority.is_known_acronym(w)
+               for w in neighbours)
+
+
+_DEFINITION_RE = re.compile(r"\(\s*([A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*)\s*\)")
+_WORD_RE = re.compile(r"[^\W\d_][\w]*(?:['’][\w]+)?")
+
+
+def expansion_of(text: str, paren: int, acronym: str) -> str | None:
+    """The full name written just before `(ACR)` whose initials spell the acronym, if any."""
+    window = text[max(0, paren - 250):paren]
+    window = re.split(r"[.;:!?\n«»\"“”(),]", window)[-1]
+    words = list(_WORD_RE.finditer(window))[-14:]
+    letters = [c.lower() for c in fold_same_length(acronym) if c.isalpha()]
+    if not words or len(letters) < 2:
+        return None
+    stems = []
+    for w in words:
+        word = fold_same_length(w.group())
+        word = re.sub(r"^[a-z]'", "", word)
+        stems.append(word)
+    # Best: fewest unused words, then not starting on "la"/"de", then the shortest.
+    best: tuple[int, bool, int] | None = None
+    for start in range(len(stems) - 1, -1, -1):
+        if not stems[start].startswith(letters[0]):
+            continue
+        skipped = _cover(stems[start:], letters)
+        score = (skipped, stems[start] in SMALL_WORDS, len(stems) - start) if skipped is not None \
+            else None
+        if score is not None and (best is None or score < best):
+            best = score
+    if best is None:
+        return None
+    return window[words[len(stems) - best[2]].start():].strip() or None
+
+
+def _cover(stems: list[str], letters: list[str]) -> int | None:
+    """Fewest significant words left unused when the words, in order, spell the letters."""
+    memo: dict[tuple[int, int], int | None] = {}
+
+    def go(i: int, j: int) -> int | None:
+        if j == len(letters):
+            return sum(1 for s in stems[i:] if s not in SMALL_WORDS)
+        if i == len(stems):
+            return None
+        if (i, j) not in memo:
+            word, options = stems[i], []
+            for k in range(1, min(3, len(word), len(letters) - j) + 1):
+                if word[:k] != "".join(letters[j:j + k]):
+                    break
+                options.append(go(i + 1, j + k))
+            if i > 0:
+                rest = go(i + 1, j)
+                options.append(None if rest is None else rest + (word not in SMALL_WORDS))
+            found = [o for o in options if o is not None]
+            memo[(i, j)] = min(found) if found else None
+        return memo[(i, j)]
+
+    cost = go(0, 0)
+    return cost if cost is not None and cost <= 3 else None
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def load_authority(path: Path) -> Authority:
+    """Read and validate the authority file; AuthorityError names the file and the entry."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise AuthorityError(f"{path}: cannot read the organisation file ({exc.strerror})") \
+            from None
+    except UnicodeDecodeError:
+        raise AuthorityError(f"{path}: the organisation file is not UTF-8 text") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        detail = " ".join(str(exc).split())[:200]
+        raise AuthorityError(f"{path}: not valid YAML ({detail})") from None
+    if not isinstance(raw, list):
+        raise AuthorityError(f"{path}: must be a list of organisations (- name: ...)")
+    entries = tuple(_entry(item, number, path) for number, item in enumerate(raw, 1))
+    seen: dict[str, tuple[str, str]] = {}
+    for entry in entries:
+        for form in dict.fromkeys(entry.forms):
+            key = _key(form)
+            if key in seen and seen[key][0] != entry.name:
+                other, other_form = seen[key]
+                raise AuthorityError(
+                    f"{path}: entry '{entry.name}': '{form}' already names '{other}' "
+                    f"(as '{other_form}'); each name, acronym and alias must be unique")
+            seen.setdefault(key, (entry.name, form))
+    return Authority(entries)
+
+
+def _entry(item: object, number: int, path: Path) -> Organisation:
+    where = f"{path}: entry {number}"
+    if not isinstance(item, dict):
+        raise AuthorityError(f"{where}: must be a mapping with name, kind and country")
+    if isinstance(item.get("name"), str):
+        where += f" ('{item['name']}')"
+    unknown = sorted(str(k) for k in item if k not in FIELDS)
+    if unknown:
+        raise AuthorityError(f"{where}: unknown field(s) {', '.join(unknown)}")
+    name = item.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise AuthorityError(f"{where}: 'name' is required")
+    kind = item.get("kind")
+    if kind not in KINDS:
+        raise AuthorityError(f"{where}: 'kind' must be one of {', '.join(sorted(KINDS))}")
+    country = item.get("country")
+    if not isinstance(country, str) or not COUNTRY_RE.match(country):
+        raise AuthorityError(f"{where}: 'country' must be a code such as ML, or international "
+                             "(quote \"NO\": YAML reads a bare NO as false)")
+    acronym = item.get("acronym")
+    if acronym is not None and (not isinstance(acronym, str) or not _is_acronym_form(acronym)):
+        raise AuthorityError(f"{where}: 'acronym' must be one word with capitals, e.g. UNTM")
+    aliases = item.get("aliases") or []
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip()
+                                                for a in aliases):
+        raise AuthorityError(f"{where}: 'aliases' must be a list of names")
+    return Organisation(name=" ".join(name.split()), kind=kind, country=country,
+                        acronym=acronym.strip() if acronym else None,
+                        aliases=tuple(" ".join(a.split()) for a in aliases))
+
+
+# --- candidates ------------------------------------------------------------------------------
+
+_CANDIDATE_RE = re.compile(r"(?<![\w\-.'’])([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*)(?![\w\-’]|'\w)")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+def _country_codes() -> frozenset[str]:
+    from babel import Locale
+    from babel.core import get_global
+
+    codes = {c for c in Locale("fr").territories if c.isalpha()}
+    codes |= {c for c in get_global("territory_aliases") if c.isalpha()}
+    return frozenset(codes | COUNTRY_ABBREVIATIONS)
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    left = max((m.end() for m in _SENTENCE_END.finditer(text, max(0, start - 300), start)),
+               default=max(0, start - 300))
+    right_match = _SENTENCE_END.search(text, end)
+    right = right_match.start() if right_match else len(text)
+    sentence = " ".join(text[left:right].split())
+    return sentence if len(sentence) <= 300 else sentence[:297] + "…"
+
+
+def _line_is_shouting(text: str, pos: int) -> bool:
+    line_start = text.rfind("\n", 0, pos) + 1
+    line_end = text.find("\n", pos)
+    line = text[line_start:line_end if line_end >= 0 else len(text)]
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 12 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+
+
+def _iter_acronyms(text: str, authority: Authority) -> Iterator[re.Match]:
+    for m in _CANDIDATE_RE.finditer(text):
+        token = m.group(1)
+        capitals = sum(c.isupper() for c in token)
+        if not (2 <= capitals and len(token.replace("-", "")) <= 10):
+            continue
+        if token in NOT_ORGANISATIONS or ROMAN_RE.match(token) or authority.is_known_acronym(token):
+            continue
+        if _line_is_shouting(text, m.start()):
+            continue
+        before = re.findall(r"[^\W\d_]+", text[max(0, m.start() - 30):m.start()])
+        # "Moussa TRAORE": an upper-case surname after a first name is a person.
+        if before and before[-1][:1].isupper() and before[-1][1:].islower() and \
+                fold_same_length(before[-1]) not in COMMON_WORDS and \
+                text[max(0, m.start() - 1):m.start()] == " ":
+            continue
+        yield m
+
+
+def find_candidates(texts: Iterable[tuple[str, str]], authority: Authority) -> list[Candidate]:
+    """Acronyms the articles use that the authority file lacks, most frequent first."""
+    countries = _country_codes()
+    counts: Counter[str] = Counter()
+    examples: dict[str, list[str]] = {}
+    expansions: dict[str, Counter[str]] = {}
+    lowercase_words: set[str] = set()
+    for title, body in texts:
+        text = f"{title}\n\n{body}"
+        lowercase_words.update(w for w in re.findall(r"\b[a-zà-ÿ]{2,}\b", text))
+        for m in _iter_acronyms(text, authority):
+            token = m.group(1)
+            if token in countries:
+                continue
+            counts[token] += 1
+            shown = examples.setdefault(token, [])
+            if len(shown) < 3:
+                sentence = _sentence(text, m.start(), m.end())
+                if sentence not in shown:
+                    shown.append(sentence)
+            opening = text.rfind("(", max(0, m.start() - 2), m.start())
+            if opening >= 0 and text[m.end():m.end() + 2].lstrip().startswith(")"):
+                expansion = expansion_of(text, opening, token)
+                if expansion:
+                    expansions.setdefault(token, Counter())[expansion] += 1
+    folded_words = {fold_same_length(w) for w in lowercase_words}
+    result = []
+    for token, count in counts.most_common():
+        folded = fold_same_length(token)
+        if folded in COMMON_WORDS or (folded in folded_words and token not in expansions):
+            continue  # a word written in capitals for emphasis, not an acronym
+        best = expansions.get(token)
+        result.append(Candidate(token, count, tuple(examples[token]),
+                                best.most_common(1)[0][0] if best else None))
+    return result

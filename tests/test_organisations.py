@@ -1,0 +1,260 @@
+"""The organisation authority file, extraction from article text, and new-acronym candidates."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive import articlefile
+from archive.cli import main
+from archive.errors import ArchiveError
+from archive.models import Article
+from archive.organisations import Authority, find_candidates, load_authority
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SAMPLE_PAGE = SHARED / "samples" / "pages" / "000_f199722963d6bb92.txt"
+CORPUS = SHARED / "corpus" / "articles.jsonl"
+
+
+@pytest.fixture(scope="module")
+def authority() -> Authority:
+    return load_authority(ROOT / "data" / "organisations.yaml")
+
+
+def names(authority: Authority, body: str, title: str = "") -> tuple[str, ...]:
+    return authority.extract(title, body)
+
+
+# --- the shipped authority file ------------------------------------------------------------
+
+
+def test_the_shipped_file_is_valid_and_large(authority: Authority) -> None:
+    assert len(authority.entries) >= 150
+    kinds = {entry.kind for entry in authority.entries}
+    assert {"union", "party", "ministry", "regional", "international", "ngo", "press"} <= kinds
+
+
+def test_no_entry_is_a_bare_place(authority: Authority) -> None:
+    for place in ("Mali", "Bamako", "Afrique", "Sahel", "Niger", "France", "Kayes"):
+        assert authority.canonical(place) is None, place
+
+
+def test_canonical_ignores_case_accents_elision_and_dots(authority: Authority) -> None:
+    assert authority.canonical("UNTM") == "Union nationale des travailleurs du Mali"
+    assert authority.canonical("l’UNTM") == authority.canonical("untm")
+    assert authority.canonical("O.N.U.") == "Organisation des Nations unies"
+    assert authority.canonical("ECOWAS") == authority.canonical("Cédéao") == \
+        authority.canonical("CEDEAO")
+    assert authority.canonical("EU") == authority.canonical("union europeenne") == \
+        "Union européenne"
+    assert authority.canonical("FAMas") == "Forces armées maliennes"
+    assert authority.canonical("Inconnu du bataillon") is None
+
+
+def test_aliases_of_lists_the_other_names(authority: Authority) -> None:
+    aliases = authority.aliases_of("Banque africaine de développement")
+    assert "BAD" in aliases and "AfDB" in aliases
+    assert authority.aliases_of("AfDB") == aliases
+    assert authority.aliases_of("nothing like it") == ()
+
+
+def test_protected_tokens_hold_acronyms_and_hyphen_parts(authority: Authority) -> None:
+    tokens = authority.protected_tokens()
+    assert {"untm", "cares-mali", "cares", "csi-afrique", "edm-sa", "fama"} <= tokens
+    assert all(token == token.lower() for token in tokens)
+    assert "union" not in tokens  # words of long names stay ordinary words
+
+
+# --- extraction, rule by rule ------------------------------------------------------------------
+
+
+def test_example_page(authority: Authority) -> None:
+    if not SAMPLE_PAGE.exists():
+        pytest.skip(f"../shared corpus not available: {SAMPLE_PAGE} is missing")
+    found = names(authority, SAMPLE_PAGE.read_text(encoding="utf-8"))
+    expected = {authority.canonical(a) for a in
+                ("CARES-Mali", "CSI-Afrique", "CFDT", "UNTM", "CSTM", "GSB", "UTM", "RMA", "UE")}
+    assert expected <= set(found)
+    assert found[0] == "CARES-Mali"  # order of first mention
+    assert len(found) == len(set(found))
+    assert all(authority.canonical(name) == name for name in found)
+    for wrong in ("Mali", "Bamako", "Orokia Camara", "CARES", "Décembre"):
+        assert wrong not in found
+
+
+def test_elided_forms(authority: Authority) -> None:
+    found = names(authority, "Les militants de l'UNTM et d’EDM-SA ont rencontré ceux de l’UE.")
+    assert found == ("Union nationale des travailleurs du Mali", "Énergie du Mali",
+                     "Union européenne")
+
+
+def test_dotted_and_plural_acronyms(authority: Authority) -> None:
+    assert names(authority, "Un rapport de l'O.N.U. sur le Sahel.") == \
+        ("Organisation des Nations unies",)
+    assert names(authority, "Les FAMas ont repris la ville.") == ("Forces armées maliennes",)
+
+
+def test_hyphenated_names_match_longest_first(authority: Authority) -> None:
+    found = names(authority, "Le CARES-Mali et la CSI-Afrique, membres de la CSI.")
+    assert found == ("CARES-Mali", "CSI-Afrique", "Confédération syndicale internationale")
+
+
+def test_full_names_written_loosely(authority: Authority) -> None:
+    found = names(authority, "Le Groupe de Suivi Budgétaire a reçu l’Union Technique de la "
+                             "Mutualité et la délégation de l’Union Européenne.")
+    assert found == ("Groupe de suivi budgétaire", "Union technique de la mutualité malienne",
+                     "Union européenne")
+
+
+def test_english_names_map_to_the_french_entry(authority: Authority) -> None:
+    found = names(authority, "ECOWAS, the World Bank and the IMF met the African Union.")
+    assert found == ("Communauté économique des États de l'Afrique de l'Ouest", "Banque mondiale",
+                     "Fonds monétaire international", "Union africaine")
+
+
+def test_acronym_spelled_out_as_something_else_is_not_that_organisation(
+        authority: Authority) -> None:
+    body = "Le Syndicat des agriculteurs du Mali (SAM) a tenu son congrès. Le SAM a élu son bureau."
+    assert "Syndicat autonome de la magistrature" not in names(authority, body)
+    body = "Le Syndicat autonome de la magistrature (SAM) proteste. Le SAM exige des moyens."
+    assert names(authority, body) == ("Syndicat autonome de la magistrature",)
+
+
+def test_lowercase_lookalikes_are_not_acronyms(authority: Authority) -> None:
+    assert names(authority, "Le ramadan, le rma de utm, une Rma et le faré.") == ()
+    assert names(authority, "Des bandits ont attaqué le car près de Kati.") == ()
+
+
+def test_no_person_place_or_common_word(authority: Authority) -> None:
+    body = ("Moussa Traoré, ministre, est arrivé à Bamako au Mali pour un plan international "
+            "d'action contre la faim. Le candidat républicain a parlé de l'essor du pays.")
+    assert names(authority, body) == ()
+
+
+def test_headline_in_capitals_does_not_turn_words_into_acronyms(authority: Authority) -> None:
+    assert names(authority, "", title="UN HOMME ARRÊTÉ AU MARCHÉ, IL AVAIT EU PEUR") == ()
+    assert names(authority, "Le vote à l'ONU et à l'UE, puis à l'AU.") == \
+        ("Organisation des Nations unies", "Union européenne", "Union africaine")
+
+
+def test_one_word_names_need_their_capital(authority: Authority) -> None:
+    assert names(authority, "La Primature et Barkhane.") == ("Primature", "Opération Barkhane")
+    assert names(authority, "la primature et barkhane.") == ()
+
+
+# --- validation of the authority file ----------------------------------------------------------
+
+
+def write_authority(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "organisations.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_duplicate_alias_names_the_file_and_the_entry(tmp_path: Path) -> None:
+    path = write_authority(tmp_path, """
+- {name: Union nationale des travailleurs du Mali, acronym: UNTM, kind: union, country: ML}
+- {name: Une autre union, aliases: [untm], kind: union, country: ML}
+""")
+    with pytest.raises(ArchiveError) as caught:
+        load_authority(path)
+    assert "organisations.yaml" in caught.value.message
+    assert "Une autre union" in caught.value.message and "untm" in caught.value.message
+
+
+@pytest.mark.parametrize("entry, reason", [
+    ("{acronym: UNTM, kind: union, country: ML}", "'name' is required"),
+    ("{name: X, kind: club, country: ML}", "'kind' must be one of"),
+    ("{name: X, kind: union, country: NO}", "quote"),
+    ("{name: X, kind: union, country: ML, acronym: untm}", "'acronym'"),
+    ("{name: X, kind: union, country: ML, colour: red}", "unknown field"),
+])
+def test_broken_entries_are_refused(tmp_path: Path, entry: str, reason: str) -> None:
+    with pytest.raises(ArchiveError, match=reason):
+        load_authority(write_authority(tmp_path, f"- {entry}\n"))
+
+
+def test_not_yaml_at_all(tmp_path: Path) -> None:
+    with pytest.raises(ArchiveError, match="not valid YAML"):
+        load_authority(write_authority(tmp_path, "- name: [unclosed\n"))
+
+
+# --- candidates and the CLI ------------------------------------------------------------------
+
+
+def test_find_candidates_spots_unknown_acronyms(authority: Authority) -> None:
+    texts = [
+        ("Congrès", "La Coordination des agriculteurs du Kénédougou (CAK) a tenu son congrès. "
+                    "Le CAK réclame des semences. Moussa KONATE a parlé. Chapitre XIV."),
+        ("Suite", "Le CAK et l'UNTM ont signé un accord au Mali (ML) avec la RDC."),
+    ]
+    found = {c.acronym: c for c in find_candidates(texts, authority)}
+    assert set(found) == {"CAK"}
+    assert found["CAK"].count == 3
+    assert found["CAK"].expansion == "Coordination des agriculteurs du Kénédougou"
+    assert len(found["CAK"].examples) == 3
+
+
+def write_articles(data: Path, bodies: list[str]) -> None:
+    """A data folder: the shipped authority file (the default place) and some articles."""
+    (data / "organisations.yaml").write_bytes((ROOT / "data" / "organisations.yaml").read_bytes())
+    for number, body in enumerate(bodies):
+        article = Article(id=f"article-{number}", title=f"Article {number}", body=body,
+                          date="2020-01-0" + str(number + 1))
+        articlefile.write(data / "articles", article)
+
+
+def test_cli_candidates_reads_the_data_folder(tmp_path: Path) -> None:
+    write_articles(tmp_path, [
+        "Le Front uni des riziculteurs (FUR) manifeste avec l'UNTM.",
+        "Le FUR demande une audience à la Primature.",
+    ])
+    (tmp_path / "articles" / "2020" / "broken.md").write_text("no front matter", encoding="utf-8")
+    result = CliRunner().invoke(main, ["orgs", "candidates", "--data", str(tmp_path),
+                                       "--min-count", "2"])
+    assert result.exit_code == 0, result.output
+    assert "FUR (2) = Front uni des riziculteurs" in result.stdout
+    assert not any(line.startswith("UNTM") for line in result.stdout.splitlines())
+    assert "broken.md" in result.stderr
+
+
+def test_cli_list_counts_articles(tmp_path: Path) -> None:
+    write_articles(tmp_path, ["L'UNTM et la CSTM.", "L'UNTM encore."])
+    result = CliRunner().invoke(main, ["orgs", "list", "--data", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["2", "UNTM", "union", *"Union nationale des travailleurs du Mali"
+                                .split()]
+
+
+def test_cli_check_reports_a_broken_file(tmp_path: Path) -> None:
+    config = tmp_path / "archive.yaml"
+    broken = write_authority(tmp_path, "- {name: X, kind: union}\n")
+    config.write_text(f"authority_file: {broken}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["orgs", "check", "--config", str(config)])
+    assert result.exit_code == 1
+    assert "organisations.yaml" in result.stderr and "country" in result.stderr
+    good = CliRunner().invoke(main, ["orgs", "check"])
+    assert good.exit_code == 0 and "all valid" in good.stdout
+
+
+# --- the real corpus -------------------------------------------------------------------------
+
+
+def test_extraction_over_the_corpus_is_safe_and_fast(authority: Authority) -> None:
+    if not CORPUS.exists():
+        pytest.skip(f"../shared corpus not available: {CORPUS} is missing")
+    with CORPUS.open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for _, line in zip(range(500), handle, strict=False)]
+    started = time.perf_counter()
+    for row in rows:
+        for name in authority.extract(row.get("title") or "", row.get("body") or ""):
+            assert authority.canonical(name) == name
+    per_article_ms = 1000 * (time.perf_counter() - started) / len(rows)
+    print(f"organisation extraction: {per_article_ms:.2f} ms per article")
+    assert per_article_ms < 50
