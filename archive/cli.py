@@ -92,6 +92,77 @@ def _progress_factory() -> Callable | None:
 # --- organisations: orgs ... ---------------------------------------------------------------
 
 
+@main.group("orgs")
+def orgs_group() -> None:
+    """The organisation authority file: check it, list it, find acronyms it lacks."""
+
+
+@orgs_group.command("check")
+@with_config
+def orgs_check_command(config: Config) -> None:
+    """Validate the authority file (exit 1 with the reason when it is broken)."""
+    from .organisations import load_authority
+
+    try:
+        authority = load_authority(config.authority_file)
+    except ArchiveError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+    click.echo(f"{config.authority_file}: {len(authority.entries)} organisations, all valid")
+
+
+@orgs_group.command("list")
+@with_config
+def orgs_list_command(config: Config) -> None:
+    """Every organisation with its acronym, kind and number of articles naming it."""
+    from collections import Counter
+
+    from .organisations import load_authority
+
+    authority = load_authority(config.authority_file)
+    counts: Counter[str] = Counter()
+    for title, body in _article_texts(config):
+        counts.update(authority.extract(title, body))
+    for entry in sorted(authority.entries, key=lambda e: (-counts[e.name], e.name)):
+        click.echo(f"{counts[entry.name]:>6}  {entry.acronym or '-':<10} {entry.kind:<12} "
+                   f"{entry.name}")
+
+
+@orgs_group.command("candidates")
+@click.option("--min-count", type=click.IntRange(1), default=2, show_default=True,
+              help="Only acronyms seen at least this many times.")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True,
+              help="Show at most this many acronyms.")
+@with_config
+def orgs_candidates_command(config: Config, min_count: int, limit: int) -> None:
+    """Acronyms used in the articles that the authority file does not know yet."""
+    from .organisations import find_candidates, load_authority
+
+    authority = load_authority(config.authority_file)
+    shown = [c for c in find_candidates(_article_texts(config), authority)
+             if c.count >= min_count][:limit]
+    for candidate in shown:
+        expansion = f" = {candidate.expansion}" if candidate.expansion else ""
+        click.echo(f"{candidate.acronym} ({candidate.count}){expansion}")
+        for example in candidate.examples:
+            click.echo(f"    « {example} »")
+    if not shown:
+        click.echo(f"no unknown acronym seen {min_count} times or more")
+
+
+def _article_texts(config: Config):
+    """(title, body) of every readable article file; broken files are reported on stderr."""
+    from .articlefile import iter_files, read
+
+    for path in iter_files(config.articles_dir):
+        try:
+            article = read(path, config.limits.import_max_bytes)
+        except ArchiveError as exc:
+            click.echo(f"skipped: {exc.message}", err=True)
+            continue
+        yield article.title, article.body
+
+
 # --- index: reindex, status, rollback --------------------------------------------------------
 
 
