@@ -124,7 +124,7 @@ def orgs_list_command(config: Config) -> None:
     for title, body in _article_texts(config):
         counts.update(authority.extract(title, body))
     for entry in sorted(authority.entries, key=lambda e: (-counts[e.name], e.name)):
-        click.echo(f"{counts[entry.name]:>6}  {entry.acronym or '-':<10} {entry.kind:<12} "
+        click.echo(f"{counts[entry.name]:>6}  {entry.acronym or '-':<10} {entry.kind:<13} "
                    f"{entry.name}")
 
 

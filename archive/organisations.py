@@ -36,7 +36,7 @@ ONG ONGS NGO PTF PTFS FCFA CFA XOF USD EUR PIB TVA COVID COVID-19 SIDA VIH HIV O
 HT TTC NB PS BP RN SMS GPS SA SARL SUARL CEO DG PDG DRH DAF PM AM KM KG CM MM GMT UTC TNT
 FM AM JT CV RAS NTIC TIC ID QG VIP DR PR MR MME MLLE ME ETC JPG HTML URL WWW HTTP HTTPS
 OMD ODD CP CE CM1 CM2 BAC DEF DEUG BTS CAP BEPC DUT ADN ARN CO2 RD PME PMI TGV GPL GNL
-ISF CSG HPV MGF QR LGBT LGBTI LGBTQ IVG PMA GPA HLM SDF SMIC
+ISF CSG HPV MGF QR LGBT LGBTI LGBTQ IVG PMA GPA HLM SDF SMIC SMIG
 """.split())
 # French abbreviations of country names that are not ISO codes.
 COUNTRY_ABBREVIATIONS = frozenset({"RDC", "RCA", "RCI", "USA", "UK", "EAU", "URSS", "RFA", "RDA"})
@@ -354,7 +354,8 @@ def expansion_of(text: str, paren: int, acronym: str) -> str | None:
             best = score
     if best is None:
         return None
-    return window[words[len(stems) - best[2]].start():].strip() or None
+    expansion = window[words[len(stems) - best[2]].start():].strip()
+    return re.sub(r"^[ldLD][" + APOSTROPHES + r"]\s*", "", expansion) or None
 
 
 def _cover(stems: list[str], letters: list[str]) -> int | None:
@@ -368,7 +369,7 @@ def _cover(stems: list[str], letters: list[str]) -> int | None:
             return None
         if (i, j) not in memo:
             word, options = stems[i], []
-            for k in range(1, min(3, len(word), len(letters) - j) + 1):
+            for k in range(1, min(4, len(word), len(letters) - j) + 1):
                 if word[:k] != "".join(letters[j:j + k]):
                     break
                 options.append(go(i + 1, j + k))
