@@ -52,6 +52,19 @@ PLACES = (
 )  # fmt: skip
 
 
+# Frequent Malian family names: never stemmed, so that `Touré` is not `tour`, nor `Traoré`
+# written `TRAORE` (capitals, indexed unstemmed) lost to a query `Traoré` (stemmed `traor`).
+SURNAMES = (
+    "Traoré", "Keïta", "Coulibaly", "Diarra", "Touré", "Cissé", "Diallo", "Sidibé", "Konaté",
+    "Maïga", "Sangaré", "Dembélé", "Koné", "Doumbia", "Sanogo", "Camara", "Kanté", "Diakité",
+    "Dicko", "Guindo", "Dolo", "Ouattara", "Samaké", "Fofana", "Doucouré", "Kouyaté", "Sissoko",
+    "Tounkara", "Haïdara", "Cissoko", "Bouaré", "Djiré", "Dao", "Sylla", "Soumaré", "Kané",
+    "Diawara", "Niaré", "Kéita", "Tangara", "Goïta", "Mariko", "Berthé", "Bathily", "Dramé",
+    "Sacko", "Simpara", "Sow", "Tall", "Bah", "Ba", "Sy", "Kane", "Niang", "Ndiaye", "Diop",
+)  # fmt: skip
+
+
+@lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """Lowercase, strip accents and expand ligatures (É→e, œ→oe); ASCII takes a fast path."""
     if text.isascii():
@@ -102,9 +115,10 @@ def _strip_elisions(word: str) -> str:
         word = rest
 
 
-PROTECTED_PLACES: frozenset[str] = protected_tokens(PLACES) - {"cote"}
+PROTECTED_NAMES: frozenset[str] = protected_tokens(PLACES + SURNAMES) - {"cote"}
 STOP_WORDS: frozenset[str] = frozenset(fold(w) for w in stoplists["fr"] | _EXTRA_STOPS) | ELISIONS
 
+STEMMER_VERSION: str = Stemmer.version()
 _local = threading.local()
 
 
@@ -127,6 +141,9 @@ def _is_caps(text: str) -> bool:
     return text.isupper() and sum(c.isalpha() for c in text) >= 2
 
 
+_WHOLE_TEXT = re.compile(r".*", re.DOTALL)
+
+
 def _is_acronym(part: str) -> bool:
     """Capitals without accents: `SÉCURITÉ` is a shouted word, `CARES` an acronym."""
     return part.isascii() and _is_caps(part)
@@ -135,15 +152,15 @@ def _is_acronym(part: str) -> bool:
 class FrenchTokenizer(Tokenizer):
     """Words with elisions split, compounds emitted whole and by parts, names marked `keep`.
 
-    In index mode a compound `CARES-Mali` yields the joined token `caresmali` (flag `joined`,
-    sharing the first part's position) then `cares` and `mali` at consecutive positions. In
-    query mode a text that is one compound yields only `caresmali` (a bare term or a phrase of
-    that one word matches it whole); inside a longer text only the parts, so that phrase
-    queries line up with the indexed positions.
+    In index mode a compound `CARES-Mali` yields the joined token (flag `joined`, sharing the
+    first part's position) then `cares` and `mali` at consecutive positions. In query mode a
+    text that is one compound yields only the joined token (a bare term or a one-word phrase
+    matches it whole); inside a longer text only the parts, so that phrase queries line up
+    with the indexed positions. One Token object is reused, as Whoosh's own tokenizers do.
     """
 
     def __init__(self, protected: frozenset[str] = frozenset()) -> None:
-        self.protected = frozenset(protected) | PROTECTED_PLACES
+        self.protected = frozenset(fold(name) for name in protected) | PROTECTED_NAMES
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other.protected == self.protected
@@ -164,77 +181,68 @@ class FrenchTokenizer(Tokenizer):
         mode: str = "",
         **kwargs: object,
     ) -> Iterator[Token]:
-        matches = list(_WORD.finditer(value)) if tokenize else None
-        if matches is None:
-            yield self._token(value, value, False, False, positions, chars, removestops,
-                              start_pos, start_char, start_char + len(value), mode)  # fmt: skip
-            return
-        caps = [_is_caps(m.group()) for m in matches]
-        whole_only = mode == "query" and len(matches) == 1
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        t.stopped, t.boost, t.joined = False, 1.0, False
+        if positions:
+            t.pos = start_pos  # numbered by FrenchStopFilter, which knows what it drops
+        # Whoosh passes tokenize=False for prefix, wildcard and range texts: one word.
+        matches = list(_WORD.finditer(value)) if tokenize else [_WHOLE_TEXT.match(value)]
+        caps = [m.group().isupper() and _is_caps(m.group()) for m in matches]
+        last = len(matches) - 1
+        protected = self.protected
         for i, match in enumerate(matches):
+            raw = match.group()
             # A capitalised word next to another one is shouting (a headline), not an acronym.
-            shouting = caps[i] and ((i > 0 and caps[i - 1]) or (i + 1 < len(caps) and caps[i + 1]))
-            yield from self._word(match, shouting, whole_only, positions, chars, removestops,
-                                  start_pos, start_char, mode)  # fmt: skip
+            shouting = caps[i] and ((i > 0 and caps[i - 1]) or (i < last and caps[i + 1]))
+            if _SEPARATOR.search(raw) is None:  # the common case: a plain word
+                t.text = folded = fold(raw)
+                t.keep = folded in protected or (caps[i] and not shouting and raw.isascii())
+                if keeporiginal:
+                    t.original = raw
+                if chars:
+                    t.startchar, t.endchar = start_char + match.start(), start_char + match.end()
+                yield t
+            else:
+                whole_only = mode == "query" and last == 0
+                pieces = self._pieces(raw, match.start() + start_char)
+                yield from self._compound(t, pieces, shouting, whole_only, keeporiginal, chars)
 
-    def _word(self, match, shouting, whole_only, positions, chars, removestops, start_pos,
-              start_char, mode):  # fmt: skip
-        raw = match.group()
+    @staticmethod
+    def _pieces(raw: str, start: int) -> list[tuple[str, int]]:
+        """Elisions stripped, then the parts of a compound with their start offsets."""
         word = _strip_elisions(raw)
-        offset = match.start() + len(raw) - len(word)
-        pieces = []  # (original text, start offset in value)
-        pos = 0
+        offset = start + len(raw) - len(word)
+        pieces, pos = [], 0
         for part in _SEPARATOR.split(word):
             if part:
                 pieces.append((part, offset + pos))
             pos += len(part) + 1
-        if not pieces:
-            return
-        if len(pieces) == 1:
-            text, start = pieces[0]
-            keep = self._keep(text, shouting)
-            yield self._token(fold(text), text, keep, False, positions, chars, removestops,
-                              start_pos, start_char + start, start_char + start + len(text),
-                              mode)  # fmt: skip
-            return
-        keeps = [self._keep(text, shouting) for text, _ in pieces]
-        joined = "".join(fold(text) for text, _ in pieces)
-        first, last = pieces[0][1], pieces[-1][1] + len(pieces[-1][0])
-        # The joined form is stemmed unless it is itself a known name: then `caresmali` typed
-        # as one word finds it too, and no single part can collapse into a common word.
-        whole = self._token(joined, word, joined in self.protected, True,
-                            positions, chars, removestops, start_pos, start_char + first,
-                            start_char + last, mode)  # fmt: skip
-        if whole_only:
-            whole.joined = False
-            yield whole
-            return
-        if mode != "query":
-            yield whole
-        for (text, start), keep in zip(pieces, keeps, strict=True):
-            yield self._token(fold(text), text, keep, False, positions, chars, removestops,
-                              start_pos, start_char + start, start_char + start + len(text),
-                              mode)  # fmt: skip
+        return pieces
 
-    def _keep(self, text: str, shouting: bool) -> bool:
-        """Index unstemmed: a known name whatever its case, or an acronym by its capitals."""
-        return (not shouting and _is_acronym(text)) or fold(text) in self.protected
-
-    @staticmethod
-    def _token(text, original, keep, joined, positions, chars, removestops, start_pos,
-               startchar, endchar, mode):  # fmt: skip
-        t = Token(positions, chars, removestops=removestops, mode=mode)
-        t.text = text
-        t.original = original
-        t.keep = keep
-        t.joined = joined
-        t.stopped = False
-        t.boost = 1.0
-        if positions:
-            t.pos = start_pos  # renumbered by FrenchStopFilter
-        if chars:
-            t.startchar, t.endchar = startchar, endchar
-        return t
+    def _compound(self, t, pieces, shouting, whole_only, keeporiginal, chars):
+        """Tokens of an elided word or a compound: the joined form, then the parts."""
+        if len(pieces) > 1:
+            joined = "".join(fold(text) for text, _ in pieces)
+            # The joined form is stemmed unless it is itself a known name: then `caresmali`
+            # typed as one word finds it too, and no single part collapses into a common word.
+            t.text, t.keep, t.joined = joined, joined in self.protected, not whole_only
+            if keeporiginal:
+                t.original = "".join(text for text, _ in pieces)
+            if chars:
+                t.startchar, t.endchar = pieces[0][1], pieces[-1][1] + len(pieces[-1][0])
+            if whole_only or t.mode != "query":
+                yield t
+            t.joined = False
+            if whole_only:
+                return
+        for text, start in pieces:
+            t.text = folded = fold(text)
+            t.keep = folded in self.protected or (not shouting and _is_acronym(text))
+            if keeporiginal:
+                t.original = text
+            if chars:
+                t.startchar, t.endchar = start, start + len(text)
+            yield t
 
 
 class FrenchStopFilter(Filter):
@@ -269,7 +277,14 @@ class FrenchStopFilter(Filter):
 
 
 class FrenchStemFilter(Filter):
-    """Snowball French stemming of folded words, except names and acronyms marked `keep`."""
+    """Snowball French stemming of folded words, except names and acronyms marked `keep`.
+
+    `stemmer_version` records the PyStemmer release the index was built with (pickled with
+    the schema): Snowball releases change a few stems, so a different one needs a reindex.
+    """
+
+    def __init__(self) -> None:
+        self.stemmer_version = STEMMER_VERSION
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
@@ -292,3 +307,12 @@ def french_analyzer(protected: frozenset[str] = frozenset()) -> Analyzer:
 def analyze(text: str, protected: frozenset[str] = frozenset(), mode: str = "index") -> list[str]:
     """Token texts of `text` as indexed (or as queried, with `mode="query"`)."""
     return [t.text for t in french_analyzer(protected)(text, mode=mode)]
+
+
+def query_terms(analyzer: Analyzer, text: str) -> frozenset[str]:
+    """The index terms a query text stands for, through the schema's own analyzer.
+
+    For search and highlighting code: an empty result means the text is only stop words or
+    punctuation (worth a friendly message rather than an empty page).
+    """
+    return frozenset(t.text for t in analyzer(text, mode="query"))

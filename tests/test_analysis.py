@@ -12,7 +12,14 @@ from whoosh import fields, index
 from whoosh.highlight import HtmlFormatter
 from whoosh.qparser import QueryParser
 
-from archive.analysis import analyze, french_analyzer, protected_tokens, stem
+from archive.analysis import (
+    STEMMER_VERSION,
+    analyze,
+    french_analyzer,
+    protected_tokens,
+    query_terms,
+    stem,
+)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -134,6 +141,17 @@ CASES = [
     ("Le marché de Ségou", "SEGOU", MATCH),
     ("La Côte d’Ivoire et le Ghana", '"Côte d\'Ivoire"', MATCH),
     ("M. N’Diaye a parlé", "Ndiaye", MATCH),
+    ("Selon Moussa TRAORE, porte-parole", "Traoré", MATCH),
+    ("Le président KEITA a reçu", "keïta", MATCH),
+    ("Un tour de table", "Touré", MISS),
+    ("M. Touré a parlé", "tour", MISS),
+    ("Il a visité Paris", "pari", MISS),
+    # Prefix queries: Whoosh hands the prefix untokenized; it is folded and stemmed too
+    ("La sécurité alimentaire", "sécu*", MATCH),
+    ("La sécurité alimentaire", "SECURI*", MATCH),
+    ("Les présidentes des associations", "présid*", MATCH),
+    ("La sécurité alimentaire", "alimentation*", MATCH),  # the prefix is stemmed: aliment*
+    ("La sécurité alimentaire", "sectaire*", MISS),
     # Stop words are not indexed; phrases skip them on both sides
     ("Le rapport de la commission", "la", MISS),
     ("Le rapport de la commission", "les", MISS),
@@ -157,6 +175,11 @@ def test_protected_names_are_matched_whatever_their_case(tmp_path: Path) -> None
     assert matches(tmp_path / "c", "Orange Mali baisse ses prix", "oranges")
     assert not matches(tmp_path / "d", "Orange Mali baisse ses prix", "oranges", protected)
     assert matches(tmp_path / "e", "Orange Mali baisse ses prix", "orange", protected)
+
+
+def test_protected_names_may_be_given_unfolded(tmp_path: Path) -> None:
+    assert matches(tmp_path, "Orange Mali baisse ses prix", "oranges")
+    assert not matches(tmp_path / "b", "Orange Mali baisse ses prix", "oranges", {"Orange"})
 
 
 def test_protected_tokens_fold_and_split_hyphenated_names() -> None:
@@ -193,6 +216,17 @@ def test_the_analyzer_pickles_with_the_schema(tmp_path: Path) -> None:
     build(tmp_path, ["Le CARES tient congrès"], frozenset({"cares"})).close()
     reopened = index.open_dir(str(tmp_path))  # the schema comes back from the pickle
     assert hits(reopened, "cares") == ["0"]
+
+
+def test_query_terms_tell_an_empty_query_apart() -> None:
+    analyzer = french_analyzer()
+    assert query_terms(analyzer, "les syndicats d’enseignants") == {"syndicat", "enseign"}
+    assert query_terms(analyzer, "le de la, qu’il !") == frozenset()
+
+
+def test_the_index_records_the_stemmer_version() -> None:
+    stem_filter = french_analyzer().items[-1]
+    assert pickle.loads(pickle.dumps(stem_filter)).stemmer_version == STEMMER_VERSION
 
 
 def test_stem_is_the_snowball_french_stemmer() -> None:
