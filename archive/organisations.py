@@ -136,6 +136,7 @@ class Authority:
     _by_name: dict[str, Organisation] = field(default_factory=dict, repr=False)
     _acronyms: dict[str, str] = field(default_factory=dict, repr=False)
     _names: dict[str, tuple[str, bool]] = field(default_factory=dict, repr=False)
+    _lowercase_forms: set[str] = field(default_factory=set, repr=False)
     _acronym_re: re.Pattern | None = field(default=None, repr=False)
     _name_re: re.Pattern | None = field(default=None, repr=False)
 
@@ -151,7 +152,12 @@ class Authority:
                         self._acronyms[variant] = entry.name
                         acronym_patterns.add(re.escape(variant))
                 else:
-                    self._names[_key(form)] = (entry.name, _needs_capital(form))
+                    key = _key(form)
+                    # Two spellings with one key (Maliweb.net, maliweb.net): the lenient wins.
+                    strict = self._names.get(key, (entry.name, True))[1] and _needs_capital(form)
+                    self._names[key] = (entry.name, strict)
+                    if form == form.lower():  # written in lower case on purpose: maliweb.net
+                        self._lowercase_forms.add(key)
                     name_patterns.add(_name_pattern(form))
         self._acronym_re = re.compile(
             r"(?:(?<![\w\-.])|(?<=[A-Z0-9]-))"
@@ -240,7 +246,9 @@ class Authority:
         out = []
         for m in self._name_re.finditer(fold_same_length(text)):
             significant = _significant_start(m.group(1))
-            name, needs_capital = self._names.get(_key(m.group(1)[significant:]), (None, False))
+            key = _key(m.group(1)[significant:])
+            name, needs_capital = self._names.get(key, (None, False))
+            lenient = key in self._lowercase_forms
             if name is None:
                 continue
             original = text[m.start():m.end()]
@@ -248,7 +256,7 @@ class Authority:
                 continue
             if significant and re.match(r"\s+[A-Z][a-z]", text[m.end():m.end() + 3]):
                 continue  # "le Républicain Laurent Wauquiez": a title before a person's name
-            if not any(c.isupper() for c in original):
+            if not lenient and not any(c.isupper() for c in original):
                 continue  # "un plan international", "action contre la faim": common words
             out.append(_Match(m.start() + significant, m.end(), name))
         return out

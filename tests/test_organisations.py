@@ -39,6 +39,13 @@ def test_the_shipped_file_is_valid_and_large(authority: Authority) -> None:
     assert {"union", "party", "ministry", "regional", "international", "ngo", "press"} <= kinds
 
 
+def test_every_spelling_in_the_file_is_found_and_maps_back(authority: Authority) -> None:
+    for entry in authority.entries:
+        for form in entry.forms:
+            assert authority.canonical(form) == entry.name, form
+            assert names(authority, f"Selon {form}, tout va bien.") == (entry.name,), form
+
+
 def test_no_entry_is_a_bare_place(authority: Authority) -> None:
     for place in ("Mali", "Bamako", "Afrique", "Sahel", "Niger", "France", "Kayes"):
         assert authority.canonical(place) is None, place
