@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
@@ -22,12 +21,14 @@ import Stemmer
 from whoosh.analysis import Analyzer, Filter, Token, Tokenizer
 from whoosh.lang.stopwords import stoplists
 
+from . import textnorm
+
 # Words: letters/digits joined by apostrophes (elisions) or hyphens (compounds).
 _APOSTROPHES = "'\u2019\u02bc"  # ' ’ ʼ
 _HYPHENS = "\\-\u2010\u2011"  # - ‐ ‑ (escaped for a character class)
 _WORD = re.compile(rf"[^\W_]+(?:[{_APOSTROPHES}{_HYPHENS}][^\W_]+)*")
 _SEPARATOR = re.compile(rf"[{_APOSTROPHES}{_HYPHENS}]")
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
+_APOSTROPHE = re.compile(rf"[{_APOSTROPHES}]")
 
 # Elided articles, pronouns and conjunctions (folded, lowercase), dropped before a word.
 ELISIONS = frozenset(
@@ -66,12 +67,8 @@ SURNAMES = (
 
 @lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
-    """Lowercase, strip accents and expand ligatures (É→e, œ→oe); ASCII takes a fast path."""
-    if text.isascii():
-        return text.lower()
-    text = text.translate(_LIGATURES)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    """`textnorm.fold` (é→e, œ→oe, lowercase), cached, with a fast path for ASCII words."""
+    return text.lower() if text.isascii() else textnorm.fold(text)
 
 
 def _name_tokens(name: str) -> set[str]:
@@ -101,7 +98,7 @@ def protected_tokens(names: Iterable[str]) -> frozenset[str]:
 def _strip_elisions(word: str) -> str:
     """`l’action` → `action`, `d'aujourd'hui` → `aujourdhui`; other apostrophes are kept."""
     while True:
-        match = re.search(f"[{_APOSTROPHES}]", word)
+        match = _APOSTROPHE.search(word)
         if match is None:
             return word
         prefix, rest = word[: match.start()], word[match.end() :]
