@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 
 from . import querylang as ql
+from .analysis import STOP_WORDS
 from .errors import QueryError
 from .textnorm import fold
 
@@ -31,7 +32,8 @@ YEAR_FIELD = "year"
 # strongest sign an article is about the subject, and passing mentions in long bodies add up.
 TITLE_BOOST = 2.0
 MAX_FUZZY_TERMS = 30
-MAX_ORG_RUN = 8  # longest unquoted run of words tried as an organisation name
+MAX_ORG_RUN = 8
+PROXIMITY_SLOP = 2  # words this close count as typed together  # longest unquoted run of words tried as an organisation name
 _ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’ʼ]", re.I)
 
 Analyze = Callable[[str], list[list[str]]]
@@ -43,6 +45,17 @@ class Marks:
 
     terms: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
+    phrases: set[tuple[str, ...]] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.terms or self.prefixes or self.phrases)
+
+    def add(self, groups: list[list[str]]) -> None:
+        """Mark a word (its alternatives) or a phrase (its words, marked only together)."""
+        if len(groups) == 1:
+            self.terms.update(groups[0])
+        elif groups:
+            self.phrases.add(tuple(alts[0] for alts in groups))
 
     def matches(self, token: str) -> bool:
         """Whether an analyzed token of the text is one the query looked for."""
@@ -121,9 +134,24 @@ class Builder:
         if not wanted and not unwanted:
             return None
         base = wanted[0] if len(wanted) == 1 else wq.And(wanted) if wanted else wq.Every()
+        bonus = self._proximity(children) if len(wanted) > 1 else None
+        if bonus is not None:
+            base = wq.AndMaybe(base, bonus)
         if not unwanted:
             return base
         return wq.AndNot(base, unwanted[0] if len(unwanted) == 1 else wq.Or(unwanted))
+
+    def _proximity(self, children: tuple[ql.Node, ...]) -> wq.Query | None:
+        """Plain words typed together score higher where they stand together in the text:
+        `coup d'État` ranks coups d'État above a `Coupe du monde` with the `États-Unis`."""
+        words = [c.text for c in children if _plain(c)]
+        if len(words) < 2:
+            return None
+        groups = self.analyze(" ".join(words))
+        if len(groups) < 2:
+            return None
+        terms = [alts[0] for alts in groups]
+        return _any_field(TEXT_FIELDS, lambda f: wq.Phrase(f, terms, slop=PROXIMITY_SLOP))
 
     # --- words ---------------------------------------------------------------------------------
 
@@ -162,7 +190,7 @@ class Builder:
         if not groups:
             return None
         if positive:
-            self.marks.terms.update(t for alts in groups for t in alts)
+            self.marks.add(groups)
         fields = FIELD_TEXT.get(node.field or "", TEXT_FIELDS)
         if len(groups) == 1:
             query = _all_positions(groups, fields)
@@ -205,7 +233,7 @@ class Builder:
         canonical = self._canonical(text)
         groups = self.analyze(text)
         if positive:
-            self.marks.terms.update(t for alts in groups for t in alts)
+            self.marks.add(groups)
         in_field = _all_positions(groups, FIELD_TEXT[ORG_FIELD]) if groups else None
         if canonical is None:
             return _or([q for q in (wq.Term(ORG_FIELD, text), in_field) if q is not None])
@@ -225,11 +253,16 @@ class Builder:
             groups = self.analyze(name)
             if not groups:
                 continue
-            if positive:
-                self.marks.terms.update(t for alts in groups for t in alts)
             if len(groups) == 1:
+                # An acronym that is also a French word (UN/un, EU/eu) would match everything.
+                if any(t in STOP_WORDS for t in groups[0]):
+                    continue
+                if positive:
+                    self.marks.terms.update(groups[0])
                 parts.append(_all_positions(groups, TEXT_FIELDS))
             else:
+                if positive:
+                    self.marks.add(groups)
                 words = [alts[0] for alts in groups]
                 parts.append(_any_field(TEXT_FIELDS, lambda f, w=words: wq.Phrase(f, w, slop=1)))
         return _or(parts)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.support.levenshtein import distance
 
 from . import querylang as ql
 from .config import Config, Limits
@@ -34,6 +35,8 @@ SORTS = ("relevance", "newest", "oldest")
 EXACT_FIELDS = {"section": "section", "author": "author", "organisation": "organisation"}
 SUGGEST_BELOW = 3  # "did you mean" is offered when a query finds fewer hits than this
 RARE_TERM = 2  # a query word found in at most this many articles may be a typo
+SUGGEST_CANDIDATES = 5  # close terms tried, most frequent first
+SURFACE_DOCS = 3  # articles read to learn how a term is written
 MAX_FILTER_VALUE = 300
 
 
@@ -405,11 +408,8 @@ def _suggest(searcher, text: str, node: ql.Node, state: _State, limits: Limits,
         seen = reader.doc_frequency("body", term) + reader.doc_frequency("title", term)
         if seen > RARE_TERM:
             continue
-        better = _closest_term(reader, term, seen)
-        if better is None:
-            continue
-        surface = _surface_form(searcher, better, state.analyzer)
-        if surface and fold(surface) != fold(word.text):
+        surface = _respelling(searcher, word.text, term, seen, state.analyzer)
+        if surface:
             suggestion = re.sub(rf"(?<!\w){re.escape(word.text)}(?!\w)", surface, suggestion,
                                 count=1)
             changed = True
@@ -425,24 +425,41 @@ def _suggest(searcher, text: str, node: ql.Node, state: _State, limits: Limits,
     return suggestion if more > found else None
 
 
-def _closest_term(reader, term: str, seen: int) -> str | None:
-    """The most frequent indexed term one edit away (two for long words), if more frequent."""
-    best, best_df = None, seen
-    for maxdist in (1, 2) if len(term) >= 6 else (1,):
-        for candidate in reader.terms_within("body", term, maxdist, prefix=1):
-            df = reader.doc_frequency("body", candidate)
-            if df > best_df:
-                best, best_df = candidate, df
-        if best is not None:
-            return best
+def _respelling(searcher, typed: str, term: str, seen: int, analyzer) -> str | None:
+    """The archive's most frequent word close to the typed one (`secutité` → `sécurité`).
+
+    Candidates are indexed terms one edit from the typed word's term (two for long words);
+    the written form found in an article must itself be close to what was typed, so that
+    `coton` never becomes `colonies` through the shared stem `colon`.
+    """
+    reader = searcher.reader()
+    typed_folded = fold(typed)
+    maxdist = 1 if len(term) < 6 else 2
+    close = set(reader.terms_within("body", term, maxdist, prefix=1))
+    # A misspelt word escapes the stemmer's suffix rules (`manifestaton` keeps its ending),
+    # so stems that begin it are candidates too (`manifest`).
+    close.update(typed_folded[:n] for n in range(max(4, len(typed_folded) - 5),
+                                                 len(typed_folded)))
+    candidates = sorted(((reader.doc_frequency("body", c), c) for c in close if c != term),
+                        reverse=True)
+    for df, candidate in candidates[:SUGGEST_CANDIDATES]:
+        if df <= seen:
+            break
+        forms = _surface_forms(searcher, candidate, analyzer)
+        # closest to what was typed, then lowercase (not a sentence start), then most frequent
+        ranked = sorted(forms, key=lambda f: (distance(fold(f), typed_folded),
+                                              f != f.lower(), -forms[f]))
+        if ranked and distance(fold(ranked[0]), typed_folded) <= maxdist:
+            return ranked[0]
     return None
 
 
-def _surface_form(searcher, term: str, analyzer) -> str | None:
-    """How the archive writes an indexed term (`securit` → `sécurité`), most common form first."""
+def _surface_forms(searcher, term: str, analyzer) -> dict[str, int]:
+    """How the archive writes an indexed term (`securit` → `sécurité`, `Sécurité`), with counts,
+    read from the first few articles holding it."""
     docs = wq.Term("body", term).matcher(searcher)
     forms: dict[str, int] = {}
-    for _ in range(3):
+    for _ in range(SURFACE_DOCS):
         if not docs.is_active():
             break
         body = searcher.stored_fields(docs.id()).get("body", "")
@@ -451,10 +468,7 @@ def _surface_form(searcher, term: str, analyzer) -> str | None:
                 form = body[token.startchar:token.endchar]
                 forms[form] = forms.get(form, 0) + 1
         docs.next()
-    if not forms:
-        return None
-    lower = {f: n for f, n in forms.items() if f == f.lower()} or forms
-    return max(lower.items(), key=lambda item: item[1])[0]
+    return forms
 
 
 # --- related articles -----------------------------------------------------------------------------

@@ -22,7 +22,7 @@ def snippet_html(text: str, analyzer, marks: Marks | None, max_chars: int = SNIP
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
     if not paragraphs:
         return ""
-    if marks is None or not (marks.terms or marks.prefixes):
+    if not marks:
         return _plain(paragraphs[0], max_chars)
     best: tuple[int, int, str, list[tuple[int, int]]] | None = None
     for paragraph in _candidates(paragraphs, marks)[:MAX_ANALYZED_PARAGRAPHS]:
@@ -30,7 +30,7 @@ def snippet_html(text: str, analyzer, marks: Marks | None, max_chars: int = SNIP
         score = (distinct, len(spans))
         if spans and (best is None or score > best[:2]):
             best = (distinct, len(spans), paragraph, spans)
-            if distinct >= len(marks.terms) + len(marks.prefixes):
+            if distinct >= len(marks.terms) + len(marks.prefixes) + len(marks.phrases):
                 break
     if best is None:
         return _plain(paragraphs[0], max_chars)
@@ -39,18 +39,23 @@ def snippet_html(text: str, analyzer, marks: Marks | None, max_chars: int = SNIP
 
 def _candidates(paragraphs: list[str], marks: Marks) -> list[str]:
     """Paragraphs whose folded text contains the start of a term: a superset of the matches."""
-    probes = {t[:4] for t in marks.terms | marks.prefixes if t}
+    words = marks.terms | marks.prefixes | {phrase[0] for phrase in marks.phrases}
+    probes = {t[:4] for t in words if t}
     return [p for p in paragraphs if any(probe in fold(p) for probe in probes)]
 
 
 def _matches(paragraph: str, analyzer, marks: Marks) -> tuple[list[tuple[int, int]], int]:
     """Character spans of matched tokens (overlaps merged) and the count of distinct terms."""
     spans: list[tuple[int, int]] = []
-    seen: set[str] = set()
-    for token in analyzer(paragraph, chars=True, mode="index"):
-        if marks.matches(token.text):
-            seen.add(token.text)
-            spans.append((token.startchar, token.endchar))
+    seen: set[object] = set()
+    tokens = [(t.text, t.startchar, t.endchar) for t in
+              analyzer(paragraph, chars=True, mode="index")]
+    for text, start, end in tokens:
+        if marks.matches(text):
+            seen.add(text)
+            spans.append((start, end))
+    if marks.phrases:
+        spans += _phrase_spans(tokens, marks.phrases, seen)
     spans.sort()
     merged: list[tuple[int, int]] = []
     for start, end in spans:
@@ -59,6 +64,20 @@ def _matches(paragraph: str, analyzer, marks: Marks) -> tuple[list[tuple[int, in
         else:
             merged.append((start, end))
     return merged, len(seen)
+
+
+def _phrase_spans(tokens: list[tuple[str, int, int]], phrases: set[tuple[str, ...]],
+                  seen: set[object]) -> list[tuple[int, int]]:
+    """Spans of phrases whose words follow each other (stop words between them ignored)."""
+    texts = [text for text, _, _ in tokens]
+    spans = []
+    for phrase in phrases:
+        n = len(phrase)
+        for i in range(len(texts) - n + 1):
+            if tuple(texts[i:i + n]) == phrase:
+                seen.add(phrase)
+                spans += [(start, end) for _, start, end in tokens[i:i + n]]
+    return spans
 
 
 def _render(paragraph: str, spans: list[tuple[int, int]], max_chars: int) -> str:

@@ -1,0 +1,151 @@
+"""Relevance, measured: judged queries whose listed articles must come in the top 5.
+
+Two sets: the shipped demo archive (`data/articles`) and a subset of the shared corpus
+(`../shared/corpus/articles.jsonl`, imported into tmp_path through the real import pipeline).
+
+Morphology decision: a word finds its inflections (`syndicats` finds `syndicat`), not its
+derived words (`syndical`, `syndicaliste`, `intersyndical` have other stems); `syndic*` asks
+for the whole family. Elisions, accents and case never matter.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from archive import articlefile
+from archive.config import load_config
+from archive.ingest import import_paths
+from archive.reindex import reindex
+from archive.search import SearchRequest, search
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "articles.jsonl"
+
+GREVE = "greve-des-enseignants-les-syndicats-de-l-education-7dae4dfe"
+HOPITAUX = "hopitaux-les-syndicalistes-de-la-sante-denoncent-des-c84e7563"
+INTERSYNDICAL = "segou-un-atelier-intersyndical-pour-apprendre-a-lire-le-68e58ac9"
+UNTM = "l-untm-reclame-la-revalorisation-des-salaires-du-secteur-cb2e8163"
+MOPTI = "mopti-les-fama-renforcent-la-securite-sur-l-axe-sevare-0d01b924"
+ALIMENTAIRE = "securite-alimentaire-un-plan-de-reponse-pour-la-periode-de-f71062f0"
+CENTRALE = "electricite-une-centrale-solaire-injecte-ses-premiers-60dd37e8"
+DELESTAGES = "delestages-a-bamako-edm-sa-promet-un-retour-a-la-normale-3f1a333b"
+CEDEAO_REUNION = "cedeao-bamako-accueille-une-reunion-sur-la-libre-circulation-7d3511b3"
+CEDEAO_SANCTIONS = "sanctions-de-la-cedeao-les-commercants-de-bamako-inquiets-a12dd473"
+G5 = "g5-sahel-les-ministres-de-la-defense-reunis-a-bamako-7983f460"
+OFFICE = "crue-du-niger-l-office-du-niger-surveille-ses-digues-2c4d99d0"
+COTON_PRIX = "prix-du-coton-producteurs-et-cmdt-trouvent-un-accord-pour-75e39ab3"
+COTON_KOUTIALA = "coton-les-producteurs-de-koutiala-reclament-le-paiement-de-dd261e84"
+MINUSMA = "retrait-de-la-minusma-les-habitants-de-gao-entre-inquietude-35212c14"
+
+DEMO_JUDGEMENTS = [
+    # morphology: plural and singular, and the prefix for the derived family
+    ("syndicats", {GREVE}),
+    ("syndicat", {GREVE}),
+    ("syndic*", {GREVE, HOPITAUX, INTERSYNDICAL}),
+    # elisions and accents
+    ("l'éducation", {GREVE}),
+    ("education", {GREVE}),
+    ("l’UNTM", {UNTM}),
+    ("securite", {MOPTI, ALIMENTAIRE}),
+    ("ÉLECTRICITÉ", {CENTRALE, DELESTAGES}),
+    # acronyms, full names and aliases
+    ("ECOWAS", {CEDEAO_REUNION, CEDEAO_SANCTIONS}),
+    ("Communauté économique des États de l'Afrique de l'Ouest",
+     {CEDEAO_REUNION, CEDEAO_SANCTIONS}),
+    ("Énergie du Mali", {DELESTAGES}),
+    ("EDM", {DELESTAGES}),
+    ("Nations unies", {MINUSMA}),
+    ("UE", {G5, INTERSYNDICAL}),
+    # phrases
+    ('"Office du Niger"', {OFFICE}),
+    ('"sécurité alimentaire"', {ALIMENTAIRE}),
+    ("prix du coton", {COTON_PRIX}),
+]
+
+
+def top5(config, query: str) -> list[str]:
+    return [hit.id for hit in search(config.index_dir, SearchRequest(query=query, page_size=5),
+                                     config).hits]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The shipped demo archive, indexed in a temporary folder."""
+    source = ROOT / "data" / "articles"
+    if not any(articlefile.iter_files(source)):
+        pytest.skip("the demo archive data/articles is empty")
+    root = tmp_path_factory.mktemp("demo")
+    shutil.copytree(source, root / "data" / "articles")
+    shutil.copy(ROOT / "data" / "organisations.yaml", root / "data" / "organisations.yaml")
+    config = load_config(None, data=root / "data", index=root / "index")
+    reindex(config, full=True)
+    return config
+
+
+@pytest.mark.parametrize("query, expected", DEMO_JUDGEMENTS, ids=[q for q, _ in DEMO_JUDGEMENTS])
+def test_demo_archive_judged_queries(demo, query, expected):
+    assert expected <= set(top5(demo, query))
+
+
+def test_derived_words_are_not_inflections(demo):
+    """`syndicats` does not find articles that only say `syndicaux`/`syndicalistes`."""
+    assert HOPITAUX not in top5(demo, "syndicats")
+    assert HOPITAUX in top5(demo, "syndicaux")
+
+
+def test_title_matches_rank_above_passing_mentions(demo):
+    assert top5(demo, "électricité")[0] == CENTRALE
+    assert set(top5(demo, "sécurité")[:2]) == {MOPTI, ALIMENTAIRE}
+    assert set(top5(demo, "coton")[:2]) == {COTON_PRIX, COTON_KOUTIALA}
+
+
+# --- the shared corpus ------------------------------------------------------------------------
+
+# Source ids (`imported_from` keeps them) of the articles each query must find in its top 5.
+CORPUS_JUDGEMENTS: list[tuple[str, set[str]]] = []
+CORPUS_POOL = 150  # distractors taken from each source dataset
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """A subset of the shared corpus: every judged article plus distractors, really imported."""
+    if not CORPUS.exists():
+        pytest.skip(f"../shared corpus not available: {CORPUS} is missing")
+    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
+    judged = set().union(*(ids for _, ids in CORPUS_JUDGEMENTS))
+    taken: dict[str, int] = {}
+    subset = []
+    for row in rows:
+        dataset = row["source_dataset"]
+        if row["id"] in judged or taken.get(dataset, 0) < CORPUS_POOL:
+            subset.append(row)
+            taken[dataset] = taken.get(dataset, 0) + 1
+    root = tmp_path_factory.mktemp("corpus")
+    (root / "data" / "articles").mkdir(parents=True)
+    shutil.copy(ROOT / "data" / "organisations.yaml", root / "data" / "organisations.yaml")
+    export = root / "subset.jsonl"
+    export.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in subset),
+                      encoding="utf-8")
+    config = load_config(None, data=root / "data", index=root / "index")
+    report = import_paths([export], config)
+    assert not report.rejected
+    reindex(config, full=True)
+    source_of = {}
+    for path in articlefile.iter_files(config.articles_dir):
+        article = articlefile.read(path)
+        source_of[article.id] = (article.imported_from or "").rpartition("#")[2]
+    return config, source_of
+
+
+def test_corpus_judged_queries(corpus):
+    config, source_of = corpus
+    missed = []
+    for query, expected in CORPUS_JUDGEMENTS:
+        found = {source_of.get(i) for i in top5(config, query)}
+        if not expected <= found:
+            missed.append((query, sorted(expected - found)))
+    assert not missed
