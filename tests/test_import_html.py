@@ -209,3 +209,39 @@ def test_sniff_by_suffix_or_content(tmp_path: Path) -> None:
     assert html.sniff(tmp_path / "saved", "\ufeff<!DOCTYPE html><html>")
     assert html.sniff(tmp_path / "saved.txt", "  <html lang='fr'>")
     assert not html.sniff(tmp_path / "notes.txt", "Titre : Bamako\n\nTexte")
+
+
+def test_lead_asides_and_site_suffix(tmp_path: Path) -> None:
+    page = write_page(tmp_path, """<!DOCTYPE html><html lang="en"><head>
+<title>Mopti : le port reprend vie - Le Courrier du Delta</title>
+<meta property="og:site_name" content="Le Courrier du Delta"></head><body>
+<div class="entete"><h1>Mopti : le port reprend vie</h1>
+<div class="chapo">Après deux saisons sans pinasses, le port de Mopti retrouve ses
+commerçants, ses pêcheurs et ses voyageurs, grâce à la décrue tardive du fleuve cette année.</div>
+</div>
+<div class="texte"><p>Dès l’aube, les pirogues chargées de poisson fumé accostent au pied de la
+mosquée, et les porteurs se disputent les ballots de mil venus de Djenné et de Konna.</p>
+<p>À lire aussi : Le fleuve Niger en crue à Mopti</p>
+<p>Les transporteurs estiment que le trafic a doublé depuis le mois dernier, même si le prix
+du carburant reste une inquiétude pour les propriétaires de pinasses motorisées.</p>
+<p>Photo : le port de Mopti au petit matin</p>
+</div></body></html>""")
+    article = read_one(page)
+    assert isinstance(article, Article)
+    assert article.title == "Mopti : le port reprend vie"
+    assert article.paragraphs[0].startswith("Après deux saisons sans pinasses")
+    assert "À lire aussi" not in article.body and "Photo :" not in article.body
+    assert "ballots de mil" in article.body and "pinasses motorisées" in article.body
+    assert article.language == "fr"  # the words are French, whatever the template says
+
+
+def test_layout_table_cells_become_paragraphs(tmp_path: Path) -> None:
+    cell = ("Les maraîchers de Baguineda vendent désormais leurs légumes directement aux "
+            "cantines scolaires de Bamako, une filière courte que la mairie veut étendre. ")
+    page = write_page(tmp_path, f"""<html><head><title>Baguineda, potager de Bamako</title>
+</head><body><table><tr><td>{cell * 2}</td><td>{cell.replace("Baguineda", "Kati") * 2}</td>
+</tr></table></body></html>""")
+    article = read_one(page)
+    assert isinstance(article, Article)
+    assert "|" not in article.body
+    assert len(article.paragraphs) == 2

@@ -13,12 +13,20 @@ from ..dates import parse_iso_date
 from ..models import Article
 from ..textnorm import clean_line, fold, join_paragraphs
 from . import ImportOptions, Rejected
-from .htmlmeta import decode_page, read_meta, split_authors
+from .htmlmeta import byline_people, decode_page, read_meta, split_authors
 
 FORMAT = "HTML page"
 SUFFIXES = (".html", ".htm", ".xhtml")
+# Small words frequent in running text, for telling French from English
+FRENCH_WORDS = frozenset("le la les des une est et dans pour que qui sur pas au du ce il".split())
+ENGLISH_WORDS = frozenset("the and of to is in that for with was on are this it by".split())
+_WORD_RE = re.compile(r"[^\W\d_]+")
+_SUFFIX_RE = re.compile(r"^(?P<title>.{10,})\s[-–—|:•·]\s(?P<site>(?:(?!\s[-–—|:•·]\s).){2,60})$")
 # Below this many words, what remains is navigation or a teaser, not an article
 MIN_WORDS = 25
+# htmldate's "extensive" search loads every dateparser locale (~9 s once per process) for the
+# rare page whose date is only in free text; the page's markup gives the date far more often
+DATE_PARAMS = {"original_date": True, "extensive_search": False}
 # Asides that French news pages put between paragraphs, and photo captions or credits
 _ASIDE_RE = re.compile(
     r"^(?:[àa] lire (?:aussi|également|egalement)|lire (?:aussi|également|egalement|la suite)"
@@ -31,6 +39,8 @@ _OUTSIDE_TAGS = {"nav", "header", "footer", "aside", "form", "script", "style", 
 # How far up from the first paragraph a lead may sit and still belong to the same article
 LEAD_LEVELS = 5
 LEAD_MIN_WORDS = 15
+# A table cell this long holds running text: the table is page layout, not data
+LAYOUT_CELL_CHARS = 200
 
 # trafilatura reports every page it finds thin on the root logger's children; we report instead
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
@@ -66,10 +76,12 @@ def extract_main(html: str) -> MainText:
     doc = trafilatura.bare_extraction(
         html, with_metadata=True, include_comments=False, include_tables=True,
         include_images=False, include_links=False, deduplicate=False,
+        date_extraction_params=DATE_PARAMS,
     )
     if doc is None:
         return MainText(paragraphs=())
-    paragraphs = tuple(p for p in (clean_line(line) for line in (doc.text or "").split("\n")) if p)
+    lines = [clean_line(line) for line in (doc.text or "").split("\n")]
+    paragraphs = tuple(p for line in lines for p in _table_row(line) if p)
     paragraphs = _with_lead(html, tuple(p for p in paragraphs if not _ASIDE_RE.match(p)))
     return MainText(
         paragraphs=paragraphs,
@@ -81,9 +93,24 @@ def extract_main(html: str) -> MainText:
     )
 
 
+def _table_row(line: str) -> list[str]:
+    """A line as paragraphs: a layout table's text cells apart, a data table's row kept whole."""
+    if not line.startswith("|"):
+        return [line]
+    cells = [cell.strip() for cell in line.strip("| ").split(" | ") if cell.strip(" |")]
+    if any(len(cell) > LAYOUT_CELL_CHARS for cell in cells):
+        return cells
+    return [" | ".join(cells)] if cells else []
+
+
 def _squash(text: str) -> str:
     """Text compared without case, accents, apostrophe style or layout."""
     return " ".join(fold(text).replace("’", "'").split())
+
+
+def _spaced(text: str) -> str:
+    """Text with its white space collapsed: how the extractor's lines appear in the page."""
+    return " ".join(text.split())
 
 
 def _lead_candidates(blocks: list[tuple[Any, str]], start: str) -> list[str]:
@@ -129,9 +156,9 @@ def _with_lead(html: str, paragraphs: tuple[str, ...]) -> tuple[str, ...]:
     body = _squash(" ".join(paragraphs))
     # Anchor on the first real paragraphs: short first lines are often menus or kickers, and
     # the first long one may be a summary shown in the page header
-    starts = [_squash(p)[:60] for p in paragraphs if len(p.split()) >= LEAD_MIN_WORDS][:3]
+    starts = [_spaced(p)[:60] for p in paragraphs if len(p.split()) >= LEAD_MIN_WORDS][:3]
     blocks = [
-        (element, _squash(element.text_content()))
+        (element, _spaced(element.text_content()))
         for element in tree.iter("p", "div", "td", "li", "blockquote", "section", "article")
     ]
     candidates: list[str] = []
@@ -144,6 +171,42 @@ def _with_lead(html: str, paragraphs: tuple[str, ...]) -> tuple[str, ...]:
             leads.append(text)
             body += " " + _squash(text)
     return (*leads, *paragraphs)
+
+
+def _people(names: tuple[str, ...], publisher: str | None, url: str | None) -> tuple[str, ...]:
+    """Names without the site itself, which pages often give as the author."""
+    host = _letters("".join((url or "").split("/")[2:3]))
+    own = _letters(publisher or "")
+    return tuple(n for n in names if _letters(n) not in (own, "") and _letters(n) not in host)
+
+
+def content_language(text: str) -> str | None:
+    """'fr' or 'en' when the text's commonest small words clearly say so, else None."""
+    words = _WORD_RE.findall(text[:20000].lower())
+    french = sum(w in FRENCH_WORDS for w in words)
+    english = sum(w in ENGLISH_WORDS for w in words)
+    if french >= 10 and french > 2 * english:
+        return "fr"
+    if english >= 10 and english > 2 * french:
+        return "en"
+    return None
+
+
+def _without_site_suffix(title: str, publisher: str | None, url: str | None) -> str:
+    """'Caisse de solidarité - Info'Com-CGT' → 'Caisse de solidarité' (the site is a field)."""
+    match = _SUFFIX_RE.match(title)
+    if not match:
+        return title
+    site = _letters(match["site"])
+    host = _letters("".join((url or "").split("/")[2:3]))
+    if site and (site == _letters(publisher or "") or site in host):
+        return match["title"]
+    return title
+
+
+def _letters(text: str) -> str:
+    """Only the letters and digits, folded: 'Republicoftogo Com' ~ 'www.republicoftogo.com'."""
+    return "".join(c for c in fold(text) if c.isalnum())
 
 
 def _page_text(path: Path, text: str) -> str:
@@ -173,13 +236,18 @@ def read(path: Path, text: str, options: ImportOptions) -> Iterator[Article | Re
         yield Rejected(str(path), "page has no main article text")
         return
     publisher = options.publisher or meta.publisher or main.sitename
-    # Sites often name themselves as author; an organisation byline is not a person
-    not_people = {fold(n) for n in (publisher, meta.publisher, main.sitename) if n}
-    authors = tuple(a for a in meta.authors if fold(a) not in not_people) or tuple(
-        a for a in main.authors if fold(a) not in not_people
-    )
+    authors = _people(meta.authors, publisher, meta.url)
+    if not authors:
+        # a marked byline that names an agency ("Par AFP") signs the article: nobody to guess
+        signed = byline_people(meta.bylines)
+        authors = _people(main.authors, publisher, meta.url) if signed is None else signed
     date = meta.date or main.date
-    language = meta.language or (main.language or "").split("-")[0].lower() or "fr"
+    title = _without_site_suffix(title, publisher, meta.url)
+    # The text's own words beat <html lang>, which templates often leave at "en"
+    language = (
+        content_language(body) or meta.language
+        or (main.language or "").split("-")[0].lower() or "fr"
+    )
     yield Article(
         id="",
         title=title,

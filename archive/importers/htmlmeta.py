@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import html as html_lib
 import json
 import re
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
+from ..bylines import parse_byline
 from ..dates import parse_iso_date
 from ..textnorm import clean_line, fold
 
@@ -28,7 +30,11 @@ HOME_WORDS = {"accueil", "home", "une", "a la une", "page d'accueil"}
 _CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
 _BYLINE_PREFIX = re.compile(r"^(?:par|by|de|auteurs?|author)\s*:?\s+", re.I)
 _NAME_SPLIT = re.compile(r"\s*(?:;|,|\||&|\bet\b|\band\b)\s*")
+_ENTITY_RE = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.I)
 _SKIPPED_TAGS = {"script", "style", "noscript", "template"}
+_BYLINE_MARK = re.compile(r"author|auteur|byline|signature|signed", re.I)
+# A byline is short; a longer element marked "author" is a biography or a list of links
+MAX_BYLINE_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class PageMeta:
     url: str | None = None
     publisher: str | None = None
     language: str | None = None
+    bylines: tuple[str, ...] = ()  # texts of elements marked as author or byline, inner first
 
 
 def declared_charset(raw: bytes) -> str | None:
@@ -92,6 +99,8 @@ class _MetaParser(HTMLParser):
         self._crumb_depth: int | None = None
         self._crumb_link: list[str] | None = None
         self._skip = 0
+        self.bylines: list[str] = []
+        self._byline_open: list[tuple[int, list[str]]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k.lower(): (v or "") for k, v in attrs}
@@ -115,6 +124,8 @@ class _MetaParser(HTMLParser):
         elif tag == "h1" and not self.h1_done:
             self._in_h1 = True
         marks = f"{a.get('class', '')} {a.get('id', '')} {a.get('aria-label', '')}".lower()
+        if _BYLINE_MARK.search(f"{marks} {a.get('itemprop', '')} {a.get('rel', '')}"):
+            self._byline_open.append((len(self._stack), []))
         if self._crumb_depth is None and (
             "breadcrumb" in marks or "fil-ariane" in marks or "ariane" in marks
             or "breadcrumblist" in a.get("itemtype", "").lower()
@@ -148,6 +159,10 @@ class _MetaParser(HTMLParser):
         elif tag == "h1" and self._in_h1:
             self._in_h1 = False
             self.h1_done = bool(clean_line(" ".join(self.h1_parts)))
+        while self._byline_open and self._byline_open[-1][0] > len(self._stack):
+            text = clean_line(" ".join(self._byline_open.pop()[1]))
+            if text and len(text) <= MAX_BYLINE_CHARS:
+                self.bylines.append(text)
         if self._crumb_link is not None and tag == self._crumb_tag:
             text = clean_line(" ".join(self._crumb_link))
             if text:
@@ -164,6 +179,8 @@ class _MetaParser(HTMLParser):
             return
         if self._in_title:
             self.title_parts.append(data)
+        for _, parts in self._byline_open:
+            parts.append(data)
         if self._in_h1:
             self.h1_parts.append(data)
         if self._crumb_link is not None:
@@ -205,6 +222,22 @@ def _names(value: Any) -> list[str]:
     return []
 
 
+def _resolve(value: Any, by_id: dict[str, dict[str, Any]]) -> Any:
+    """Follow JSON-LD `{"@id": ...}` references to the node of the graph they name."""
+    if isinstance(value, list):
+        return [_resolve(v, by_id) for v in value]
+    if isinstance(value, dict) and "name" not in value and value.get("@id") in by_id:
+        return by_id[value["@id"]]
+    return value
+
+
+def _unescaped(value: str | None) -> str | None:
+    """A value whose entities were escaped twice by the site ('&amp;nbsp;'), read once more."""
+    if value and _ENTITY_RE.search(value):
+        return clean_line(html_lib.unescape(value)) or None
+    return value
+
+
 def _text(value: Any) -> str | None:
     """A single clean string from a JSON-LD value, or None."""
     if isinstance(value, list):
@@ -215,17 +248,30 @@ def _text(value: Any) -> str | None:
 
 
 def split_authors(values: list[str]) -> tuple[str, ...]:
-    """Person names from byline strings: 'Par A. Traoré et B. Diallo' → two names, no URLs."""
+    """People named by byline strings ('Par A. Traoré et B. Diallo'); no URLs, outlets or agencies.
+
+    Each name goes through `archive.bylines.parse_byline`, so that HTML pages sign articles
+    the way every other importer does: people only.
+    """
     names: list[str] = []
     for value in values:
         value = clean_line(value)
         if not value or "://" in value or value.startswith(("@", "/")):
             continue
         for part in _NAME_SPLIT.split(_BYLINE_PREFIX.sub("", value)):
-            part = part.strip(" .-–—:")
-            if len(part) > 1 and fold(part) not in {fold(n) for n in names}:
-                names.append(part)
+            for name in parse_byline(part.strip(" .-–—:")) or ():
+                if fold(name) not in {fold(n) for n in names}:
+                    names.append(name)
     return tuple(names)
+
+
+def byline_people(texts: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The people of the first text that reads as a byline (() for an agency), else None."""
+    for text in texts:
+        found = parse_byline(_BYLINE_PREFIX.sub("", clean_line(text)))
+        if found is not None:
+            return found
+    return None
 
 
 def _breadcrumb_section(items: list[str], title: str | None) -> str | None:
@@ -252,7 +298,9 @@ def read_meta(html: str) -> PageMeta:
     meta = parser.meta
     article: dict[str, Any] = {}
     crumbs_ld: list[str] = []
-    for obj in _jsonld_objects(parser.jsonld):
+    objects = list(_jsonld_objects(parser.jsonld))
+    by_id = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str) and len(o) > 1}
+    for obj in objects:
         kinds = _types(obj)
         if "breadcrumblist" in kinds and not crumbs_ld:
             items = [i for i in obj.get("itemListElement") or [] if isinstance(i, dict)]
@@ -264,7 +312,7 @@ def read_meta(html: str) -> PageMeta:
             if not article or kinds - {"webpage"}:
                 article = obj
 
-    title = (
+    title = _unescaped(
         _text(article.get("headline")) or clean_line(meta.get("og:title", ""))
         or clean_line(" ".join(parser.h1_parts)) or clean_line(" ".join(parser.title_parts))
         or None
@@ -274,21 +322,28 @@ def read_meta(html: str) -> PageMeta:
                       article.get("dateCreated")]:
         if isinstance(candidate, str) and (date := parse_iso_date(candidate)):
             break
-    authors = split_authors(_names(article.get("author"))) or split_authors(
+    authors = split_authors(_names(_resolve(article.get("author"), by_id))) or split_authors(
         [meta.get(k, "") for k in ("author", "article:author", "dc.creator", "byl",
                                    "parsely-author", "sailthru.author")]
     )
     section_value = article.get("articleSection") or meta.get("article:section")
     section = _text(section_value) if section_value else None
+    if section and "," in section:
+        # "à la une,Société": sites list the home-page slot along with the rubric
+        section = _breadcrumb_section(section.split(","), None)
     section = section or _breadcrumb_section(crumbs_ld or parser.crumbs, title)
     url = (clean_line(parser.canonical or "") or clean_line(meta.get("og:url", ""))
            or _text(article.get("url")) or None)
     if url and not url.startswith(("http://", "https://")):
         url = None  # relative links say nothing once the page is saved
     publisher = (clean_line(meta.get("og:site_name", "")) or
-                 next(iter(_names(article.get("publisher"))), None) or None)
+                 next(iter(_names(_resolve(article.get("publisher"), by_id))), None) or None)
+    if publisher and ("/" in publisher or publisher.startswith("www.")):
+        # some sites put their address in og:site_name
+        publisher = re.sub(r"^(?:https?://)?(?:www\.)?", "", publisher).strip("/") or None
     language = parser.lang or meta.get("og:locale") or _text(article.get("inLanguage"))
     if language:
         language = language.replace("_", "-").split("-")[0].lower() or None
     return PageMeta(title=title, date=date, authors=authors, section=section, url=url,
-                    publisher=clean_line(publisher) if publisher else None, language=language)
+                    publisher=clean_line(publisher) if publisher else None, language=language,
+                    bylines=tuple(parser.bylines))
