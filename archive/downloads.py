@@ -1,0 +1,116 @@
+"""Researcher downloads: a whole result set as CSV or JSON Lines, streamed, bounded.
+
+At most `export_max_rows` rows (a named limit). The first batch is searched before anything is
+sent, so a refused query still gets a clean 400; later batches stream as they are found.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Config
+from .feeds import plain_text
+from .indexer import Generation
+from .search import Hit, SearchRequest, search
+
+BATCH = 200
+COLUMNS = ("id", "title", "date", "section", "authors", "organisations", "publisher",
+           "url", "permalink", "snippet")
+LIST_SEP = " ; "
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class Export:
+    """A started export: how many rows will come, and the hits themselves, lazily."""
+
+    total: int
+    rows: int
+    hits: Iterator[Hit]
+
+    @property
+    def truncated(self) -> bool:
+        """True when the result set is larger than the export limit."""
+        return self.rows < self.total
+
+
+def start_export(source: Generation | str | Path, request: SearchRequest,
+                 config: Config) -> Export:
+    """Search the first batch now (errors surface here), and stream the rest on demand."""
+    limit = config.limits.export_max_rows
+    batch = min(BATCH, limit)
+    pages = -(-limit // batch)
+    # The export is bounded by export_max_rows, not by the page limits meant for people.
+    bounded = dataclasses.replace(config, limits=dataclasses.replace(
+        config.limits, page_size_max=batch, page_max=pages))
+
+    def page(number: int):
+        return search(source, dataclasses.replace(request, page=number, page_size=batch,
+                                                  facet_limit=1), bounded)
+
+    first = page(1)
+    rows = min(first.total, limit)
+
+    def hits() -> Iterator[Hit]:
+        sent, result, number = 0, first, 1
+        while True:
+            for hit in result.hits:
+                if sent >= rows:
+                    return
+                yield hit
+                sent += 1
+            if number >= min(result.pages, pages) or sent >= rows:
+                return
+            number += 1
+            result = page(number)
+
+    return Export(total=first.total, rows=rows, hits=hits())
+
+
+def record(hit: Hit, permalink: str) -> dict:
+    """One exported row: the hit's fields, the permalink and the snippet as plain text."""
+    return {
+        "id": hit.id, "title": hit.title, "date": hit.date, "section": hit.section,
+        "authors": list(hit.authors), "organisations": list(hit.organisations),
+        "publisher": hit.publisher, "url": hit.url, "permalink": permalink,
+        "snippet": plain_text(hit.snippet_html),
+    }
+
+
+def _cell(value: object) -> str:
+    """A CSV cell; text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if value is None:
+        return ""
+    text = LIST_SEP.join(value) if isinstance(value, list) else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_lines(hits: Iterator[Hit], permalink: Callable[[str], str]) -> Iterator[str]:
+    """CSV (RFC 4180, UTF-8, header row) one line at a time; lists joined with ' ; '."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(COLUMNS)
+    yield flush()
+    for hit in hits:
+        row = record(hit, permalink(hit.id))
+        writer.writerow([_cell(row[c]) for c in COLUMNS])
+        yield flush()
+
+
+def jsonl_lines(hits: Iterator[Hit], permalink: Callable[[str], str]) -> Iterator[str]:
+    """JSON Lines: one JSON object per hit and line, UTF-8, lists kept as arrays."""
+    for hit in hits:
+        yield json.dumps(record(hit, permalink(hit.id)), ensure_ascii=False) + "\n"
