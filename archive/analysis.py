@@ -34,8 +34,13 @@ _APOSTROPHE = re.compile(rf"[{_APOSTROPHES}]")
 ELISIONS = frozenset(
     {"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu"}
 )
-# Words whose apostrophe is part of the word: indexed whole, without the apostrophe.
-_WHOLE = frozenset({"aujourd'hui", "prud'homme", "prud'hommes", "presqu'ile", "presqu'iles"})
+# Pieces of a word: letters/digits, or a word whose apostrophe belongs to it (aujourd’hui,
+# prud’hommes, presqu’île, quelqu’un), indexed whole without the apostrophe.
+_PIECE = re.compile(
+    rf"(?i:aujourd[{_APOSTROPHES}]hui|prud[{_APOSTROPHES}]hom|presqu[{_APOSTROPHES}][iî]l"
+    rf"|quelqu[{_APOSTROPHES}]un)[^\W_]*|[^\W_]+"
+)
+_NO_APOSTROPHE = str.maketrans("", "", _APOSTROPHES)
 
 # French stop words in folded form (Whoosh's list lacks a few frequent ones, e.g. `les`).
 _EXTRA_STOPS = {"les", "ils", "elles", "cet", "cette", "ces", "dont", "ni", "si"}
@@ -75,8 +80,7 @@ def _name_tokens(name: str) -> set[str]:
     """Folded tokens of one name: a hyphenated name gives its joined form and its parts."""
     tokens: set[str] = set()
     for word in _WORD.findall(name):
-        word = _strip_elisions(word)
-        parts = [fold(p) for p in _SEPARATOR.split(word) if p]
+        parts = [_fold_piece(p) for p in _PIECE.findall(_strip_elisions(word))]
         if len(parts) > 1:
             tokens.add("".join(parts))
         tokens.update(p for p in parts if p not in ELISIONS)
@@ -96,20 +100,23 @@ def protected_tokens(names: Iterable[str]) -> frozenset[str]:
 
 
 def _strip_elisions(word: str) -> str:
-    """`l’action` → `action`, `d'aujourd'hui` → `aujourdhui`; other apostrophes are kept."""
+    """The word without its elided prefixes (`l’action` → `action`, `d’aujourd’hui` →
+    `aujourd’hui`); always a suffix of `word`, so that character offsets stay right."""
     while True:
         match = _APOSTROPHE.search(word)
         if match is None:
             return word
         prefix, rest = word[: match.start()], word[match.end() :]
-        folded = fold(word.replace("’", "'").replace("ʼ", "'"))
-        if folded in _WHOLE:
-            return prefix + rest
         if prefix.lower() not in ELISIONS:
             return word
         if prefix == "N" and rest[:1].isupper() and not rest.isupper():
-            return prefix + rest  # N'Diaye, N’Djamena: a name, not the negation n'
+            return word  # N’Diaye, N’Djamena: a name (joined `ndiaye`), not the negation n’
         word = rest
+
+
+def _fold_piece(piece: str) -> str:
+    """A folded piece of a word, without the apostrophe a word like aujourd’hui keeps."""
+    return fold(piece).translate(_NO_APOSTROPHE)
 
 
 PROTECTED_NAMES: frozenset[str] = protected_tokens(PLACES + SURNAMES) - {"cote"}
@@ -209,17 +216,12 @@ class FrenchTokenizer(Tokenizer):
         """Elisions stripped, then the parts of a compound with their start offsets."""
         word = _strip_elisions(raw)
         offset = start + len(raw) - len(word)
-        pieces, pos = [], 0
-        for part in _SEPARATOR.split(word):
-            if part:
-                pieces.append((part, offset + pos))
-            pos += len(part) + 1
-        return pieces
+        return [(m.group(), offset + m.start()) for m in _PIECE.finditer(word)]
 
     def _compound(self, t, pieces, shouting, whole_only, keeporiginal, chars):
         """Tokens of an elided word or a compound: the joined form, then the parts."""
         if len(pieces) > 1:
-            joined = "".join(fold(text) for text, _ in pieces)
+            joined = "".join(_fold_piece(text) for text, _ in pieces)
             # The joined form is stemmed unless it is itself a known name: then `caresmali`
             # typed as one word finds it too, and no single part collapses into a common word.
             t.text, t.keep, t.joined = joined, joined in self.protected, not whole_only
@@ -233,7 +235,7 @@ class FrenchTokenizer(Tokenizer):
             if whole_only:
                 return
         for text, start in pieces:
-            t.text = folded = fold(text)
+            t.text = folded = _fold_piece(text)
             t.keep = folded in self.protected or (not shouting and _is_acronym(text))
             if keeporiginal:
                 t.original = text
