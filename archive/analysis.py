@@ -164,7 +164,8 @@ class FrenchTokenizer(Tokenizer):
     """
 
     def __init__(self, protected: frozenset[str] = frozenset()) -> None:
-        self.protected = frozenset(fold(name) for name in protected) | PROTECTED_NAMES
+        # Entries are normalised like text (`Ségou` → segou, `cares-mali` → caresmali + parts).
+        self.protected = protected_tokens(protected) | PROTECTED_NAMES
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other.protected == self.protected

@@ -186,6 +186,12 @@ def test_protected_names_may_be_given_unfolded(tmp_path: Path) -> None:
     assert not matches(tmp_path / "b", "Orange Mali baisse ses prix", "oranges", {"Orange"})
 
 
+def test_a_protected_hyphenated_name_is_kept_whole_unstemmed() -> None:
+    assert analyze("CARES-Mali") == ["caresmal", "cares", "mali"]
+    assert analyze("CARES-Mali", {"cares-mali"}) == ["caresmali", "cares", "mali"]
+    assert analyze("les cares-mali", {"cares-mali"}, mode="query") == ["cares", "mali"]
+
+
 def test_protected_tokens_fold_and_split_hyphenated_names() -> None:
     assert protected_tokens(["Ségou", "CSI-Afrique", "Côte d’Ivoire"]) == {
         "segou", "csiafrique", "csi", "afrique", "cote", "ivoire",
