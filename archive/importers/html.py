@@ -39,6 +39,7 @@ _OUTSIDE_TAGS = {"nav", "header", "footer", "aside", "form", "script", "style", 
 # How far up from the first paragraph a lead may sit and still belong to the same article
 LEAD_LEVELS = 5
 LEAD_MIN_WORDS = 15
+BLOCK_TEXT_TAGS = {"p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "a", "span"}
 # A table cell this long holds running text: the table is page layout, not data
 LAYOUT_CELL_CHARS = 200
 
@@ -113,6 +114,17 @@ def _spaced(text: str) -> str:
     return " ".join(text.split())
 
 
+def _bare_text(element: Any) -> str:
+    """Text written straight into a container, outside its children ('' for a paragraph).
+
+    A paragraph's own text without its links is a mangled copy of a paragraph the
+    extractor already has, never a lead of its own.
+    """
+    if element.tag in BLOCK_TEXT_TAGS:
+        return ""
+    return " ".join(element.xpath("text()"))
+
+
 def _lead_candidates(blocks: list[tuple[Any, str]], start: str) -> list[str]:
     """Texts near the block whose text holds `start` that may be the article's lead."""
     holding = [(len(text), i) for i, (_, text) in enumerate(blocks) if start in text]
@@ -121,12 +133,12 @@ def _lead_candidates(blocks: list[tuple[Any, str]], start: str) -> list[str]:
     anchor = blocks[min(holding)[1]][0]  # the smallest block holding it: the paragraph itself
     ancestors = [a for _, a in zip(range(LEAD_LEVELS), anchor.iterancestors(), strict=False)]
     # Text written straight into a wrapper of the paragraph (no <p> of its own)...
-    candidates = [" ".join(a.xpath("text()")) for a in ancestors[:3]]
+    candidates = [_bare_text(a) for a in ancestors[:3]]
     # ... or into a bare block just before it (or before one of its wrappers)
     for node in (anchor, *ancestors[:2]):
         for sibling, _ in zip(node.itersiblings(preceding=True), range(2), strict=False):
             if isinstance(sibling.tag, str):
-                candidates.append(" ".join(sibling.xpath("text()")))
+                candidates.append(_bare_text(sibling))
     # An element marked as the lead, before the paragraph and in the same article
     scope = ancestors[-1] if ancestors else anchor
     for element in scope.iter():
@@ -167,7 +179,11 @@ def _with_lead(html: str, paragraphs: tuple[str, ...]) -> tuple[str, ...]:
     leads = []
     for candidate in candidates:
         text = clean_line(candidate)
-        if len(text.split()) >= LEAD_MIN_WORDS and _squash(text)[:60] not in body:
+        squashed = _squash(text)
+        middle = squashed[len(squashed) // 2 :][:40]
+        if len(text.split()) >= LEAD_MIN_WORDS and squashed[:60] not in body and (
+            middle not in body
+        ):
             leads.append(text)
             body += " " + _squash(text)
     return (*leads, *paragraphs)
@@ -225,9 +241,8 @@ def read(path: Path, text: str, options: ImportOptions) -> Iterator[Article | Re
     main = extract_main(html)
     title = meta.title or main.title
     paragraphs = list(main.paragraphs)
-    # Pages repeat their headline at the top of the article; the title field already has it
-    while title and paragraphs and fold(paragraphs[0]) == fold(title):
-        paragraphs.pop(0)
+    # Pages repeat their headline in the article; the title field already has it
+    paragraphs = [p for p in paragraphs if not title or fold(p) != fold(title)]
     body = join_paragraphs(paragraphs)
     if not title:
         yield Rejected(str(path), "page has no title (no headline, og:title, <h1> or <title>)")
@@ -235,7 +250,8 @@ def read(path: Path, text: str, options: ImportOptions) -> Iterator[Article | Re
     if len(body.split()) < MIN_WORDS:
         yield Rejected(str(path), "page has no main article text")
         return
-    publisher = options.publisher or meta.publisher or main.sitename
+    # --publisher is for inputs that name none; a page that names its site knows better
+    publisher = meta.publisher or main.sitename or options.publisher
     authors = _people(meta.authors, publisher, meta.url)
     if not authors:
         # a marked byline that names an agency ("Par AFP") signs the article: nobody to guess
