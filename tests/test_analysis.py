@@ -233,7 +233,10 @@ def test_the_analyzer_pickles_with_the_schema(tmp_path: Path) -> None:
     assert pickle.loads(pickle.dumps(analyzer)) == analyzer
     build(tmp_path, ["Le CARES tient congrès"], frozenset({"cares"})).close()
     reopened = index.open_dir(str(tmp_path))  # the schema comes back from the pickle
-    assert hits(reopened, "cares") == ["0"]
+    try:
+        assert hits(reopened, "cares") == ["0"]
+    finally:
+        reopened.close()
 
 
 def test_query_terms_tell_an_empty_query_apart() -> None:
