@@ -83,11 +83,13 @@ def _key(text: str) -> str:
 
 
 def _is_acronym_form(form: str) -> bool:
-    """CARES-Mali, FAMa, O.N.U., M5-RFP: one capitalised token with two capitals or more."""
+    """CARES-Mali, FAMa, O.N.U., M5-RFP: one token whose first part has two capitals or a digit."""
     form = form.strip()
-    if not form or any(c.isspace() for c in form):
+    if not form[:1].isupper() or any(c.isspace() or c in APOSTROPHES for c in form):
         return False
-    return form[:1].isupper() and sum(c.isupper() for c in form) >= 2
+    head = form.replace(".", "").split("-")[0]
+    capitals = sum(c.isupper() for c in head)
+    return capitals >= 2 or (capitals == 1 and any(c.isdigit() for c in head))
 
 
 class AuthorityError(ConfigError):
@@ -141,8 +143,8 @@ class Authority:
     _name_re: re.Pattern | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        acronym_patterns: set[str] = set()
-        name_patterns: set[str] = set()
+        acronym_patterns: set[tuple[str, ...]] = set()
+        name_patterns: set[tuple[str, ...]] = set()
         for entry in self.entries:
             self._by_name[entry.name] = entry
             for form in entry.forms:
@@ -150,7 +152,7 @@ class Authority:
                 if _is_acronym_form(form):
                     for variant in _acronym_variants(form):
                         self._acronyms[variant] = entry.name
-                        acronym_patterns.add(re.escape(variant))
+                        acronym_patterns.add(tuple(re.escape(c) for c in variant))
                 else:
                     key = _key(form)
                     # Two spellings with one key (Maliweb.net, maliweb.net): the lenient wins.
@@ -161,10 +163,9 @@ class Authority:
                     name_patterns.add(_name_pattern(form))
         self._acronym_re = re.compile(
             r"(?:(?<![\w\-.])|(?<=[A-Z0-9]-))"
-            r"(" + "|".join(sorted(acronym_patterns, key=len, reverse=True)) + r")(s?)"
+            r"(" + _trie_regex(acronym_patterns) + r")(s?)"
             r"(?:(?![\w\-])|(?=-[A-Z0-9]{2}))")
-        self._name_re = re.compile(
-            r"(?<![\w\-])(" + "|".join(sorted(name_patterns, key=len, reverse=True)) + r")(?![\w])")
+        self._name_re = re.compile(r"(?<![\w\-])(" + _trie_regex(name_patterns) + r")(?![\w])")
 
     def canonical(self, name_or_alias: str) -> str | None:
         """The canonical name for any spelling (case, accents, elision, dots, plural), or None."""
@@ -311,17 +312,35 @@ def _acronym_variants(form: str) -> list[str]:
     return sorted(variants)
 
 
-def _name_pattern(form: str) -> str:
-    """A regex over folded text: any case and accents, space or hyphen, any apostrophe."""
-    key = _key(form)
-    parts = []
-    for word in key.split(" "):
-        parts.append(r"'\s?".join(re.escape(p) for p in word.split("'")))
-    body = r"[\s\-]+".join(parts)
-    folded = fold_same_length(form.strip())
-    if folded.startswith(ARTICLES):
-        return ARTICLE_LEAD + body
-    return body
+def _name_pattern(form: str) -> tuple[str, ...]:
+    """Regex atoms over folded text: any case and accents, space or hyphen, any apostrophe."""
+    atoms: list[str] = [ARTICLE_LEAD] if fold_same_length(form.strip()).startswith(ARTICLES) \
+        else []
+    for char in _key(form):
+        atoms.append(r"[\s\-]+" if char == " " else r"'\s?" if char == "'" else re.escape(char))
+    return tuple(atoms)
+
+
+def _trie_regex(sequences: Iterable[tuple[str, ...]]) -> str:
+    """One regex for many atom sequences, sharing prefixes; the longest match is tried first."""
+    trie: dict = {}
+    for sequence in sequences:
+        node = trie
+        for atom in sequence:
+            node = node.setdefault(atom, {})
+        node[""] = {}  # end of a sequence
+
+    def render(node: dict) -> str:
+        ends = "" in node
+        branches = [atom + render(child) for atom, child in node.items() if atom]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            return ("(?:" + body + ")?") if len(branches) == 1 else body + "?"
+        return body
+
+    return render(trie)
 
 
 def _shouting(text: str, match: re.Match, authority: Authority) -> bool:
