@@ -166,6 +166,40 @@ def _article_texts(config: Config):
 # --- index: reindex, status, rollback --------------------------------------------------------
 
 
+@main.command("reindex")
+@click.option("--full", is_flag=True, help="Rebuild from scratch instead of applying changes.")
+@click.option("--dry-run", is_flag=True, help="Show what would be added/updated/deleted only.")
+@click.option("--procs", type=click.IntRange(1, 8), default=None,
+              help="Indexing processes for a full build (default: 2 for large archives).")
+@with_config
+def reindex_command(config: Config, full: bool, dry_run: bool, procs: int | None) -> None:
+    """Index data/ into a new generation, check it, then switch searches to it."""
+    from .reindex import reindex
+
+    report = reindex(config, full=full, dry_run=dry_run, progress=_progress_factory(),
+                     procs=procs)
+    click.echo(report.render())
+
+
+@main.command("status")
+@with_config
+def status_command(config: Config) -> None:
+    """Show the serving index generation and what changed in data/ since it was built."""
+    from .reindex import status
+
+    click.echo(status(config).render())
+
+
+@main.command("rollback")
+@with_config
+def rollback_command(config: Config) -> None:
+    """Serve the previous index generation again (run it twice to undo)."""
+    from .reindex import rollback
+
+    pointer = rollback(config)
+    click.echo(f"now serving {pointer.current} (previous: {pointer.previous})")
+
+
 # --- search ---------------------------------------------------------------------------------
 
 

@@ -1,0 +1,164 @@
+"""Per-generation facet arrays: Whoosh docnum → facet ordinals, counted without Whoosh.
+
+Whoosh's `groupedby` rebuilds multi-valued facets on every search and reading stored fields
+costs seconds per process, so each generation carries compact arrays written at build time.
+
+Layout of `<gen>/facets/` (plain files, no numpy):
+- `meta.json`: doc count, facet names, number of dense layers per facet;
+- `<facet>.values.json`: the distinct values, sorted; an ordinal indexes this list;
+- `<facet>.layers`: `array('I')` of `layers × doc_count`: value j of doc d sits at
+  `j × doc_count + d`, EMPTY where the doc has fewer values. Counting then runs one C-speed
+  `Counter(map(layer.__getitem__, docnums))` per layer instead of a Python loop per doc;
+- `<facet>.extra.json`: the rare values beyond the dense layers, as {docnum: [ordinals]};
+- `date_keys`: `array('I')` of YYYYMMDD per doc (00 for a missing month or day, 0 when undated).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from .errors import IndexUnavailable
+
+FACETS = ("section", "author", "organisation", "year")
+EMPTY = 0xFFFFFFFF
+MAX_LAYERS = 4
+FOLDER = "facets"
+ITEMSIZE = array("I").itemsize
+
+
+def date_key(date: str | None) -> int:
+    """A sortable integer for a YYYY, YYYY-MM or YYYY-MM-DD date: 20190705, 20190700, 20190000."""
+    if not date:
+        return 0
+    parts = (date.split("-") + ["00", "00"])[:3]
+    try:
+        return int(parts[0]) * 10_000 + int(parts[1]) * 100 + int(parts[2])
+    except ValueError:
+        return 0
+
+
+def write_facets(gen_dir: Path, doc_count: int, facets: Mapping[str, Mapping[int, Sequence[str]]],
+                 dates: Mapping[int, str]) -> None:
+    """Write the facet arrays of a generation from {facet: {docnum: values}} and {docnum: date}."""
+    folder = Path(gen_dir) / FOLDER
+    folder.mkdir(exist_ok=True)
+    layers_of: dict[str, int] = {}
+    for facet, per_doc in facets.items():
+        values = sorted({v for vals in per_doc.values() for v in vals}, key=_sort_key(facet))
+        ordinal = {v: i for i, v in enumerate(values)}
+        widest = max((len(set(v)) for v in per_doc.values()), default=0)
+        n_layers = min(widest, MAX_LAYERS)
+        dense = array("I", [EMPTY]) * (n_layers * doc_count)
+        extra: dict[str, list[int]] = {}
+        for docnum, vals in per_doc.items():
+            ords = sorted({ordinal[v] for v in vals})
+            for j, o in enumerate(ords[:n_layers]):
+                dense[j * doc_count + docnum] = o
+            if len(ords) > n_layers:
+                extra[str(docnum)] = ords[n_layers:]
+        _write_json(folder / f"{facet}.values.json", values)
+        _write_json(folder / f"{facet}.extra.json", extra)
+        with open(folder / f"{facet}.layers", "wb") as handle:
+            dense.tofile(handle)
+        layers_of[facet] = n_layers
+    keys = array("I", [0]) * doc_count
+    for docnum, date in dates.items():
+        keys[docnum] = date_key(date)
+    with open(folder / "date_keys", "wb") as handle:
+        keys.tofile(handle)
+    _write_json(folder / "meta.json", {"doc_count": doc_count, "layers": layers_of})
+
+
+def _sort_key(facet: str):
+    if facet == "year":
+        return lambda v: (len(v), v)
+    return lambda v: (v.casefold(), v)
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+class FacetStore:
+    """The facet arrays of one generation, read-only, loaded whole (a few MB at 100k)."""
+
+    def __init__(self, doc_count: int, values: dict[str, list[str]],
+                 layers: dict[str, list[array]], extra: dict[str, dict[int, list[int]]],
+                 date_keys: array) -> None:
+        self.doc_count = doc_count
+        self._values = values
+        self._layers = layers
+        self._extra = extra
+        self.date_keys = date_keys
+
+    @classmethod
+    def open(cls, gen_dir: Path) -> FacetStore:
+        """Load the facet arrays of a generation; IndexUnavailable when missing or damaged."""
+        folder = Path(gen_dir) / FOLDER
+        try:
+            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+            n = int(meta["doc_count"])
+            values, layers, extra = {}, {}, {}
+            for facet, n_layers in meta["layers"].items():
+                values[facet] = json.loads(
+                    (folder / f"{facet}.values.json").read_text(encoding="utf-8"))
+                raw = _read_array(folder / f"{facet}.layers", n * n_layers)
+                layers[facet] = [raw[j * n:(j + 1) * n] for j in range(n_layers)]
+                extra[facet] = {int(k): v for k, v in json.loads(
+                    (folder / f"{facet}.extra.json").read_text(encoding="utf-8")).items()}
+            keys = _read_array(folder / "date_keys", n)
+        except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
+            raise IndexUnavailable(
+                f"the facet files of index generation {Path(gen_dir).name} are missing or "
+                f"damaged ({type(exc).__name__}); run 'archive reindex --full'") from None
+        return cls(n, values, layers, extra, keys)
+
+    def facets(self) -> tuple[str, ...]:
+        """The facet names this store holds."""
+        return tuple(self._values)
+
+    def values(self, facet: str) -> list[str]:
+        """The distinct values of a facet, in display order; an ordinal indexes this list."""
+        return self._values[facet]
+
+    def ordinals(self, facet: str, docnum: int) -> list[int]:
+        """The ordinals of one document's values for a facet."""
+        found = [layer[docnum] for layer in self._layers[facet] if layer[docnum] != EMPTY]
+        return found + self._extra[facet].get(docnum, [])
+
+    def count(self, facet: str, docnums: Iterable[int]) -> Counter:
+        """How many of the given documents carry each ordinal of a facet."""
+        if not isinstance(docnums, Sequence):
+            docnums = array("I", docnums) if not isinstance(docnums, (set, frozenset)) \
+                else list(docnums)
+        counts: Counter = Counter()
+        for layer in self._layers[facet]:
+            counts.update(map(layer.__getitem__, docnums))
+        counts.pop(EMPTY, None)
+        extra = self._extra[facet]
+        if extra:
+            wanted = docnums if isinstance(docnums, (set, frozenset)) else set(docnums)
+            for docnum, ords in extra.items():
+                if docnum in wanted:
+                    counts.update(ords)
+        return counts
+
+    def count_values(self, facet: str, docnums: Iterable[int]) -> Counter:
+        """Like count, keyed by value instead of ordinal."""
+        names = self._values[facet]
+        return Counter({names[o]: c for o, c in self.count(facet, docnums).items()})
+
+
+def _read_array(path: Path, expected: int) -> array:
+    data = array("I")
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size != expected * ITEMSIZE:
+            raise ValueError(f"{path.name} has {size} bytes, expected {expected * ITEMSIZE}")
+        data.fromfile(handle, expected)
+    return data

@@ -1,0 +1,146 @@
+"""Index generations: `index/gen-*/` folders, the CURRENT pointer, manifests, cleanup, rollback.
+
+CURRENT holds two lines: the serving generation, then the previous one (kept for rollback).
+Both change in one atomic `os.replace`, so a crash leaves either the old pair or the new one.
+A generation is never written once CURRENT names it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import IndexUnavailable
+
+POINTER = "CURRENT"
+MANIFEST = "manifest.json"
+PREFIX = "gen-"
+NAME_RE = re.compile(r"^gen-\d{8}T\d{6}\d{6}Z-\d+$")
+PAUSE_ENV = "ARCHIVE_TEST_PAUSE_AT"
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """What CURRENT says: the serving generation and the one before it."""
+
+    current: str
+    previous: str | None
+
+
+def new_name() -> str:
+    """A fresh generation name, sortable by time: gen-<UTC timestamp with µs>-<pid>."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return f"{PREFIX}{stamp}-{os.getpid()}"
+
+
+def read_pointer(index_dir: Path) -> Pointer | None:
+    """The pointer's content, or None when there is no index yet; cheap enough per request."""
+    try:
+        text = (Path(index_dir) / POINTER).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise IndexUnavailable(f"cannot read the index pointer: {exc.strerror}") from None
+    lines = [line.strip() for line in text.splitlines()]
+    if not lines or not NAME_RE.match(lines[0]):
+        raise IndexUnavailable("the index pointer file CURRENT is damaged; "
+                               "run 'archive reindex --full'")
+    previous = lines[1] if len(lines) > 1 and NAME_RE.match(lines[1]) else None
+    return Pointer(lines[0], previous)
+
+
+def fsync_path(path: Path) -> None:
+    """fsync one file or folder (a folder's fsync makes its entries — renames — durable)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(folder: Path) -> None:
+    """fsync every file below a folder, then the folders themselves, deepest first."""
+    folders = []
+    for root, _dirs, files in os.walk(folder):
+        folders.append(Path(root))
+        for name in files:
+            fsync_path(Path(root) / name)
+    for path in reversed(folders):
+        fsync_path(path)
+
+
+def pause_point(name: str) -> None:
+    """Test hook: stop here for a while when $ARCHIVE_TEST_PAUSE_AT names this point."""
+    if os.environ.get(PAUSE_ENV) == name:
+        print(f"paused at {name}", file=sys.stderr, flush=True)
+        time.sleep(60)
+
+
+def swap(index_dir: Path, new: str, previous: str | None) -> None:
+    """Make `new` the serving generation, atomically and durably, keeping `previous`."""
+    index_dir = Path(index_dir)
+    tmp = index_dir / f".{POINTER}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(new + "\n" + (previous or "") + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    pause_point("swap")
+    os.replace(tmp, index_dir / POINTER)
+    fsync_path(index_dir)
+    pause_point("swapped")
+
+
+def rollback(index_dir: Path) -> Pointer:
+    """Serve the previous generation again (the current one becomes 'previous')."""
+    pointer = read_pointer(index_dir)
+    if pointer is None:
+        raise IndexUnavailable("there is no index to roll back; run 'archive reindex'")
+    if not pointer.previous or not (Path(index_dir) / pointer.previous / MANIFEST).is_file():
+        raise IndexUnavailable("there is no previous index generation to roll back to")
+    swap(index_dir, pointer.previous, pointer.current)
+    return Pointer(pointer.previous, pointer.current)
+
+
+def cleanup(index_dir: Path, keep: tuple[str, ...] = ()) -> list[str]:
+    """Remove generations other than the current, previous and `keep` ones, and stray temp files.
+
+    Call it only while holding the job lock: no other job can be building a generation then.
+    """
+    index_dir = Path(index_dir)
+    pointer = read_pointer(index_dir)
+    protected = set(keep)
+    if pointer is not None:
+        protected |= {pointer.current, pointer.previous or ""}
+    removed = []
+    for entry in sorted(index_dir.iterdir()) if index_dir.is_dir() else []:
+        name = entry.name
+        if name.startswith(PREFIX) and name not in protected and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(name)
+        elif name.startswith(f".{POINTER}.tmp-"):
+            entry.unlink(missing_ok=True)
+            removed.append(name)
+    return removed
+
+
+def read_manifest(gen_dir: Path) -> dict:
+    """The manifest of a generation: files and hashes, when and from where it was built."""
+    try:
+        return json.loads((Path(gen_dir) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexUnavailable(
+            f"index generation {Path(gen_dir).name} has no readable manifest "
+            f"({type(exc).__name__}); run 'archive reindex --full'") from None
+
+
+def write_manifest(gen_dir: Path, manifest: dict) -> None:
+    """Write the manifest of a generation being built (fsynced with the rest of it later)."""
+    (Path(gen_dir) / MANIFEST).write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=0, sort_keys=True), encoding="utf-8")

@@ -1,0 +1,388 @@
+"""Reindex jobs and index status: plan from file hashes, build, check, swap, clean up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import articlefile, generations, indexer
+from .config import Config
+from .errors import ArchiveError, IndexUnavailable, InvalidArticle
+from .joblock import job_lock
+from .textnorm import decode
+
+FILES = "files.json"  # relpath -> [hash, size, mtime_ns, id]; apart from the small manifest
+MIN_FILES_FOR_PROCS = 5000  # below this, starting sub-processes costs more than it saves
+
+
+def protected_tokens(config: Config) -> frozenset[str]:
+    """Tokens the French analyzer must keep whole, from the organisations authority file."""
+    try:
+        from .organisations import load_authority
+    except ImportError:
+        return frozenset()
+    if not config.authority_file.is_file():
+        return frozenset()
+    return frozenset(load_authority(config.authority_file).protected_tokens())
+
+
+def _tokens_digest(tokens: frozenset[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(tokens)).encode("utf-8")).hexdigest()[:16]
+
+
+def scan(articles_dir: Path) -> dict[str, os.stat_result]:
+    """Every article file below the articles folder, by relative path, with its stat."""
+    return {path.relative_to(articles_dir).as_posix(): path.stat()
+            for path in articlefile.iter_files(articles_dir)}
+
+
+def read_files(gen_dir: Path) -> dict[str, list]:
+    """The per-file part of a generation's manifest: relpath -> [hash, size, mtime_ns, id]."""
+    try:
+        return json.loads((gen_dir / FILES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise IndexUnavailable(f"index generation {gen_dir.name} has no readable file list; "
+                               "run 'archive reindex --full'") from None
+
+
+@dataclass
+class Plan:
+    """What a reindex would do, from comparing data/ with the serving generation."""
+
+    mode: str  # "full" or "incremental"
+    reason: str
+    base: str | None
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    still_rejected: list[tuple[str, str]] = field(default_factory=list)
+    hashes: dict[str, str] = field(default_factory=dict)
+    stats: dict[str, os.stat_result] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        """True when the serving generation already matches data/."""
+        return self.mode == "incremental" and not (self.added or self.changed or self.deleted)
+
+
+def _hash_file(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return indexer.file_hash(handle.read())
+
+
+def make_plan(config: Config, full: bool = False) -> Plan:
+    """Decide between a full and an incremental reindex and list the files it touches."""
+    stats = scan(config.articles_dir)
+    pointer = generations.read_pointer(config.index_dir)
+    base = pointer.current if pointer else None
+    reason = ""
+    if full:
+        reason = "--full asked"
+    elif base is None:
+        reason = "no index yet"
+    else:
+        gen_dir = config.index_dir / base
+        try:
+            manifest = generations.read_manifest(gen_dir)
+            old = read_files(gen_dir)
+        except IndexUnavailable as exc:
+            reason = f"serving generation unusable ({exc.message})"
+        else:
+            if manifest.get("schema_version") != indexer.SCHEMA_VERSION:
+                reason = "index schema changed"
+            elif manifest.get("protected_digest") != _tokens_digest(protected_tokens(config)):
+                reason = "organisations authority file changed"
+            elif manifest.get("articles_dir") != str(config.articles_dir):
+                reason = f"data folder changed (was {manifest.get('articles_dir')})"
+    if reason:
+        return Plan("full", reason, base, added=sorted(stats), stats=stats)
+    plan = Plan("incremental", "index exists", base, stats=stats)
+    rejected = manifest.get("rejected") or {}
+    for rel in sorted(stats):
+        digest = _hash_file(config.articles_dir / rel)
+        plan.hashes[rel] = digest
+        if rel not in old:
+            if rel in rejected and rejected[rel][0] == digest:
+                plan.still_rejected.append((rel, rejected[rel][1]))
+            else:
+                plan.added.append(rel)
+        elif old[rel][0] != digest:
+            plan.changed.append(rel)
+        else:
+            plan.unchanged += 1
+    plan.deleted = sorted(set(old) - set(stats))
+    if plan.added or plan.changed or plan.deleted:
+        # Something moved: a file rejected for a duplicate id may be valid now, look again.
+        plan.added = sorted(plan.added + [rel for rel, _ in plan.still_rejected])
+        plan.still_rejected = []
+    return plan
+
+
+@dataclass
+class Report:
+    """What a reindex did (or would do, for --dry-run)."""
+
+    mode: str
+    reason: str
+    generation: str | None = None
+    dry_run: bool = False
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    articles: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    duration: float = 0.0
+    processed: int = 0
+    listing: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        """A summary for people and logs."""
+        rate = self.processed / self.duration if self.duration > 0 else 0.0
+        lines = [f"{'dry run: ' if self.dry_run else ''}{self.mode} reindex ({self.reason})"]
+        lines += self.listing
+        if self.dry_run:
+            lines.append(f"would add {self.added}, update {self.updated}, delete {self.deleted}; "
+                         f"rejected {len(self.rejected)}")
+        else:
+            lines.append(f"added {self.added}, updated {self.updated}, deleted {self.deleted}, "
+                         f"rejected {len(self.rejected)}")
+        for name, reason in self.rejected:
+            lines.append(f"  rejected {name}: {reason}")
+        if self.generation:
+            lines.append(f"generation {self.generation} serves {self.articles} articles")
+        elif not self.dry_run:
+            lines.append(f"index already up to date ({self.articles} articles)")
+        lines.append(f"{self.duration:.1f}s, {rate:.0f} articles/s")
+        return "\n".join(lines)
+
+
+def _read_article(config: Config, rel: str):
+    """Read, hash and parse one file; raise ArchiveError (with a relative name) when it is bad."""
+    path = config.articles_dir / rel
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InvalidArticle(f"cannot be read ({exc.strerror})") from None
+    if len(raw) > config.limits.import_max_bytes:
+        raise InvalidArticle(f"{len(raw):,} bytes, more than the "
+                             f"{config.limits.import_max_bytes:,} allowed")
+    return indexer.file_hash(raw), articlefile.parse(decode(raw, rel), rel)
+
+
+def _reason(exc: ArchiveError, rel: str) -> str:
+    message = exc.message
+    return message[len(rel) + 2:] if message.startswith(f"{rel}: ") else message
+
+
+def reindex(config: Config, full: bool = False, dry_run: bool = False,
+            progress: Callable | None = None, procs: int | None = None) -> Report:
+    """Run one reindex job: under the job lock, build, check and swap in a new generation."""
+    started = time.monotonic()
+    if dry_run:
+        plan = make_plan(config, full)
+        report = _dry_run(config, plan, progress)
+    else:
+        with job_lock(config.index_dir, "reindex" + (" --full" if full else "")):
+            report = _run(config, full, progress, procs)
+    report.duration = time.monotonic() - started
+    return report
+
+
+def _dry_run(config: Config, plan: Plan, progress: Callable | None) -> Report:
+    report = Report(plan.mode, plan.reason, dry_run=True, rejected=list(plan.still_rejected))
+    todo = plan.added + plan.changed
+    old = read_files(config.index_dir / plan.base) if plan.mode == "incremental" else {}
+    gone = set(plan.changed) | set(plan.deleted)
+    ids = {entry[3]: rel for rel, entry in old.items() if rel not in gone}
+    bar = progress("checking", len(todo)) if progress else None
+    for rel in todo:
+        try:
+            _digest, article = _read_article(config, rel)
+            if article.id in ids:
+                raise InvalidArticle(f"id '{article.id}' is already used by {ids[article.id]}")
+            ids[article.id] = rel
+        except ArchiveError as exc:
+            report.rejected.append((rel, _reason(exc, rel)))
+        if bar:
+            bar.advance()
+    if bar:
+        bar.close()
+    bad = {rel for rel, _ in report.rejected}
+    report.added = sum(rel not in bad for rel in plan.added)
+    report.updated = sum(rel not in bad for rel in plan.changed)
+    report.deleted = len(plan.deleted)
+    report.processed = len(todo)
+    for label, names in (("add", plan.added), ("update", plan.changed), ("delete", plan.deleted)):
+        shown = names[:20]
+        report.listing += [f"  {label} {rel}" for rel in shown if rel not in bad]
+        if len(names) > len(shown):
+            report.listing.append(f"  ... and {len(names) - len(shown)} more to {label}")
+    return report
+
+
+def _run(config: Config, full: bool, progress: Callable | None, procs: int | None) -> Report:
+    index_dir = config.index_dir
+    removed = generations.cleanup(index_dir)  # leftovers of crashed runs
+    plan = make_plan(config, full)
+    report = Report(plan.mode, plan.reason, removed=removed, rejected=plan.still_rejected)
+    if plan.empty:
+        report.articles = plan.unchanged
+        return report
+    protected = protected_tokens(config)
+    name = generations.new_name()
+    gen_dir = index_dir / name
+    try:
+        files, probes = _build(config, plan, gen_dir, protected, report, progress, procs)
+        indexer.build_facets(indexer.index.open_dir(str(gen_dir), indexname=indexer.INDEX_NAME),
+                             gen_dir)
+        (gen_dir / FILES).write_text(json.dumps(files, ensure_ascii=False), encoding="utf-8")
+        generations.write_manifest(gen_dir, {
+            "schema_version": indexer.SCHEMA_VERSION,
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "articles_dir": str(config.articles_dir),
+            "articles": len(files),
+            "mode": plan.mode,
+            "based_on": plan.base if plan.mode == "incremental" else None,
+            "protected_digest": _tokens_digest(protected),
+            "rejected": {rel: [plan.hashes.get(rel) or _hash_file(config.articles_dir / rel),
+                               reason] for rel, reason in report.rejected},
+        })
+        indexer.check(gen_dir, len(files), probes, absent=plan.deleted[:5])
+        generations.fsync_tree(gen_dir)
+        generations.fsync_path(index_dir)
+    except BaseException:
+        shutil.rmtree(gen_dir, ignore_errors=True)
+        raise
+    generations.swap(index_dir, name, plan.base)
+    report.generation = name
+    report.articles = len(files)
+    report.removed += generations.cleanup(index_dir)
+    return report
+
+
+def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
+           report: Report, progress: Callable | None,
+           procs: int | None) -> tuple[dict[str, list], list[tuple[str, str]]]:
+    """Write the documents of a new generation; return its file list and probe articles."""
+    if plan.mode == "full":
+        files: dict[str, list] = {}
+        if procs is None:
+            procs = 2 if len(plan.added) >= MIN_FILES_FOR_PROCS and (os.cpu_count() or 1) > 1 else 1
+        ix = indexer.create(gen_dir, indexer.build_schema(protected))
+        w = indexer.writer(ix, procs)
+    else:
+        files = read_files(config.index_dir / plan.base)
+        ix = indexer.clone(config.index_dir / plan.base, gen_dir)
+        w = indexer.writer(ix, 1)
+    ids = {entry[3]: rel for rel, entry in files.items()}
+    probes: list[tuple[str, str]] = []
+    todo = plan.added + plan.changed
+    bar = progress("reindex", len(todo)) if progress else None
+    try:
+        for rel in plan.deleted + plan.changed:
+            w.delete_by_term("path", rel)
+            entry = files.pop(rel)
+            ids.pop(entry[3], None)
+        report.deleted = len(plan.deleted)
+        for rel in todo:
+            try:
+                digest, article = _read_article(config, rel)
+                if article.id in ids:
+                    raise InvalidArticle(f"id '{article.id}' is already used by {ids[article.id]}")
+                w.add_document(**indexer.document(article, rel, digest))
+            except ArchiveError as exc:
+                report.rejected.append((rel, _reason(exc, rel)))
+            else:
+                stat = plan.stats[rel]
+                files[rel] = [digest, stat.st_size, stat.st_mtime_ns, article.id]
+                ids[article.id] = rel
+                if rel in plan.changed:
+                    report.updated += 1
+                else:
+                    report.added += 1
+                if len(probes) < 3 and (not probes or len(files) % 97 == 0):
+                    probes.append((article.id, article.title))
+            report.processed += 1
+            if bar:
+                bar.advance()
+        if bar:
+            bar.close()
+        w.commit()
+    except BaseException:
+        w.cancel()
+        raise
+    if not probes and files:
+        rel, entry = next(iter(files.items()))
+        probes.append((entry[3], ""))
+    return files, probes
+
+
+@dataclass
+class Status:
+    """The serving generation and how far data/ has moved since it was built."""
+
+    generation: str
+    previous: str | None
+    manifest: dict
+    added: list[str]
+    changed: list[str]
+    deleted: list[str]
+
+    def render(self) -> str:
+        """A summary for people."""
+        m = self.manifest
+        lines = [
+            f"serving generation: {self.generation}",
+            f"articles: {m.get('articles')}",
+            f"built: {m.get('built_at')} ({m.get('mode')}) from {m.get('articles_dir')}",
+            f"previous generation (for rollback): {self.previous or 'none'}",
+        ]
+        if m.get("rejected"):
+            lines.append(f"rejected at build: {len(m['rejected'])} file(s)")
+        if self.added or self.changed or self.deleted:
+            lines.append(f"changed since: {len(self.added)} added, {len(self.changed)} changed, "
+                         f"{len(self.deleted)} deleted; run 'archive reindex'")
+        else:
+            lines.append("data/ unchanged since (index up to date)")
+        return "\n".join(lines)
+
+
+def status(config: Config) -> Status:
+    """Describe the serving generation; compare data/ with it by size and mtime, then hash."""
+    pointer = generations.read_pointer(config.index_dir)
+    if pointer is None:
+        raise IndexUnavailable(
+            f"there is no index in {config.index_dir} yet; run 'archive reindex'")
+    gen_dir = config.index_dir / pointer.current
+    manifest = generations.read_manifest(gen_dir)
+    old = read_files(gen_dir)
+    stats = scan(config.articles_dir)
+    rejected = manifest.get("rejected") or {}
+    added = sorted(rel for rel in stats if rel not in old and rel not in rejected)
+    changed = []
+    for rel, stat in stats.items():
+        entry = old.get(rel)
+        if entry is None or (entry[1] == stat.st_size and entry[2] == stat.st_mtime_ns):
+            continue
+        if _hash_file(config.articles_dir / rel) != entry[0]:
+            changed.append(rel)
+    deleted = sorted(set(old) - set(stats))
+    return Status(pointer.current, pointer.previous, manifest, added, sorted(changed), deleted)
+
+
+def rollback(config: Config) -> generations.Pointer:
+    """Serve the previous generation again, under the job lock, once it opens cleanly."""
+    with job_lock(config.index_dir, "rollback"):
+        pointer = generations.read_pointer(config.index_dir)
+        if pointer is not None and pointer.previous:
+            indexer.open_generation(config.index_dir / pointer.previous)
+        return generations.rollback(config.index_dir)

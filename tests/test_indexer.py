@@ -1,0 +1,293 @@
+"""The index: schema, full and incremental reindex, dry run, rollback, status, bad files."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from whoosh.qparser import QueryParser
+from whoosh.query import Term
+
+from archive import articlefile, generations, joblock
+from archive.cli import main
+from archive.config import Config, load_config
+from archive.errors import IndexUnavailable
+from archive.facetstore import FacetStore
+from archive.indexer import CurrentGeneration, build_schema, open_current
+from archive.models import Article
+from archive.reindex import reindex, status
+
+ARTICLES = [
+    Article(id="greve-des-enseignants-a-kayes", title="Grève des enseignants à Kayes",
+            body="Les enseignants de l’école fondamentale réclament leurs salaires.\n\n"
+                 "Le syndicat appelle à la grève jusqu’à nouvel ordre.",
+            section="Éducation", author=("Y. Doumbia",), date="2019-07-05",
+            organisations=("Syndicat national de l'éducation", "CARES-Mali"),
+            url="https://example.ml/greve", publisher="L'Essor"),
+    Article(id="recolte-de-coton-record", title="Récolte de coton record à Sikasso",
+            body="La sécurité alimentaire s’améliore grâce à une bonne saison des pluies.",
+            section="Économie", author=("A. Traoré", "Y. Doumbia"), date="2021-11",
+            organisations=("CARES-Mali",), publisher="L'Essor"),
+    Article(id="festival-sur-le-niger", title="Le Festival sur le Niger attire les foules",
+            body="À Ségou, musiciens et artisans ont accueilli des milliers de visiteurs.",
+            section="Culture", date="2020"),
+    Article(id="sans-date-ni-auteur", title="Communiqué de l’Assemblée nationale",
+            body="L’Assemblée nationale a adopté la loi de finances.", section="Politique"),
+]
+
+
+def config_for(root: Path) -> Config:
+    """A configuration whose data and index live below root."""
+    return load_config(data=root / "data", index=root / "index")
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Config:
+    """A small archive of four French articles, not yet indexed."""
+    config = config_for(tmp_path)
+    for article in ARTICLES:
+        articlefile.write(config.articles_dir, article)
+    return config
+
+
+def ids_for(config: Config, fieldname: str, text: str) -> set[str]:
+    """Ids of the serving generation's articles matching a query on one field."""
+    gen = open_current(config.index_dir)
+    with gen.index.searcher() as searcher:
+        query = QueryParser(fieldname, gen.index.schema).parse(text)
+        return {hit["id"] for hit in searcher.search(query, limit=None)}
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Every file below a folder with a hash of its bytes."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_the_schema_has_text_exact_and_sortable_fields():
+    schema = build_schema(frozenset())
+    for name in ("id", "title", "body", "section", "author", "organisation", "author_text",
+                 "section_text", "organisation_text", "year", "date", "url", "publisher",
+                 "language", "path", "hash"):
+        assert name in schema, name
+    assert schema["title"].format.field_boost == 2.0
+    assert schema["id"].unique and schema["body"].stored
+    assert [t.text for t in schema["author"].analyzer("Y. Doumbia\nA. Traoré")] == \
+        ["Y. Doumbia", "A. Traoré"]
+
+
+def test_a_full_reindex_indexes_every_article_with_its_fields(archive: Config):
+    report = reindex(archive)
+    assert (report.mode, report.added, report.rejected) == ("full", 4, [])
+    gen = open_current(archive.index_dir)
+    with gen.index.searcher() as searcher:
+        assert searcher.doc_count() == 4
+        stored = searcher.document(id="recolte-de-coton-record")
+    assert stored["author"] == ["A. Traoré", "Y. Doumbia"]
+    assert stored["date"] == "2021-11" and stored["year"] == 2021
+    assert stored["body"].startswith("La sécurité alimentaire")
+    assert stored["path"] == "2021/recolte-de-coton-record.md"
+    assert stored["hash"].startswith("sha256:")
+    assert gen.manifest["articles"] == 4
+
+
+def test_words_names_and_exact_values_are_searchable(archive: Config):
+    reindex(archive)
+    assert ids_for(archive, "body", "securite") == {"recolte-de-coton-record"}
+    assert ids_for(archive, "title", "greve") == {"greve-des-enseignants-a-kayes"}
+    # auteur:Doumbia finds "Y. Doumbia" through the word field, the exact field needs the name.
+    both = {"greve-des-enseignants-a-kayes", "recolte-de-coton-record"}
+    assert ids_for(archive, "author_text", "Doumbia") == both
+    gen = open_current(archive.index_dir)
+    with gen.index.searcher() as searcher:
+        assert len(searcher.search(Term("author", "Y. Doumbia"))) == 2
+        assert len(searcher.search(Term("author", "Doumbia"))) == 0
+        org = Term("organisation", "Syndicat national de l'éducation")
+        assert [h["id"] for h in searcher.search(org)] == ["greve-des-enseignants-a-kayes"]
+        assert len(searcher.search(Term("section", "Économie"))) == 1
+
+
+def test_the_facet_arrays_count_what_the_stored_fields_say(archive: Config):
+    reindex(archive)
+    gen = open_current(archive.index_dir)
+    expected: dict[str, Counter] = {f: Counter() for f in ("section", "author", "organisation",
+                                                            "year")}
+    with gen.index.searcher() as searcher:
+        docnums = list(searcher.document_numbers())
+        for docnum in docnums:
+            stored = searcher.stored_fields(docnum)
+            expected["section"].update([stored["section"]])
+            expected["author"].update(stored.get("author", []))
+            expected["organisation"].update(stored.get("organisation", []))
+            if "year" in stored:
+                expected["year"].update([str(stored["year"])])
+            names = [gen.facets.values("author")[o] for o in gen.facets.ordinals("author", docnum)]
+            assert sorted(names) == sorted(stored.get("author", []))
+    for facet, counts in expected.items():
+        assert gen.facets.count_values(facet, docnums) == counts, facet
+    assert gen.facets.values("year") == ["2019", "2020", "2021"]
+    by_id = {searcher_id: d for d, searcher_id in _ids_by_docnum(gen).items()}
+    assert gen.facets.date_keys[by_id["greve-des-enseignants-a-kayes"]] == 20190705
+    assert gen.facets.date_keys[by_id["recolte-de-coton-record"]] == 20211100
+    assert gen.facets.date_keys[by_id["sans-date-ni-auteur"]] == 0
+
+
+def _ids_by_docnum(gen) -> dict[int, str]:
+    with gen.index.searcher() as searcher:
+        return {d: searcher.stored_fields(d)["id"] for d in searcher.document_numbers()}
+
+
+def test_incremental_reindex_applies_additions_changes_and_deletions(archive: Config):
+    reindex(archive)
+    first = open_current(archive.index_dir).name
+    before = tree_digest(archive.index_dir / first)
+    articles = archive.articles_dir
+    (articles / "2020" / "festival-sur-le-niger.md").unlink()
+    changed = ARTICLES[0].replace(title="Fin de la grève des enseignants à Kayes")
+    articlefile.write(articles, changed)
+    articlefile.write(articles, Article(id="pluies-a-mopti", title="Fortes pluies à Mopti",
+                                        body="Les pluies ont inondé plusieurs quartiers.",
+                                        date="2024-08-02", section="Société"))
+    report = reindex(archive)
+    assert (report.mode, report.added, report.updated, report.deleted) == \
+        ("incremental", 1, 1, 1)
+    gen = open_current(archive.index_dir)
+    assert gen.name != first and gen.manifest["articles"] == 4
+    assert ids_for(archive, "title", "fin") == {"greve-des-enseignants-a-kayes"}
+    assert ids_for(archive, "title", "festival") == set()
+    assert ids_for(archive, "body", "inonde") == {"pluies-a-mopti"}
+    live = list(gen.index.searcher().document_numbers())
+    assert gen.facets.count_values("section", live)["Société"] == 1
+    assert "Culture" not in gen.facets.count_values("section", live)
+    # The generation that served before is untouched: its files were linked or copied, never
+    # rewritten, so it still answers (and rollback can return to it).
+    assert tree_digest(archive.index_dir / first) == before
+
+
+def test_an_unchanged_archive_builds_no_new_generation(archive: Config):
+    reindex(archive)
+    first = open_current(archive.index_dir).name
+    report = reindex(archive)
+    assert report.generation is None and report.articles == 4
+    assert open_current(archive.index_dir).name == first
+
+
+def test_a_dry_run_lists_the_changes_and_writes_nothing(archive: Config):
+    reindex(archive)
+    (archive.articles_dir / "2020" / "festival-sur-le-niger.md").unlink()
+    articlefile.write(archive.articles_dir, ARTICLES[1].replace(body="Texte corrigé."))
+    before = tree_digest(archive.index_dir)
+    result = CliRunner().invoke(main, ["reindex", "--dry-run", "--data",
+                                       str(archive.data_dir), "--index", str(archive.index_dir)])
+    assert result.exit_code == 0, result.output
+    assert "update 2021/recolte-de-coton-record.md" in result.output
+    assert "delete 2020/festival-sur-le-niger.md" in result.output
+    assert "would add 0, update 1, delete 1" in result.output
+    assert tree_digest(archive.index_dir) == before
+
+
+def test_rollback_serves_the_previous_generation_and_can_be_undone(archive: Config):
+    reindex(archive)
+    first = open_current(archive.index_dir).name
+    articlefile.write(archive.articles_dir, ARTICLES[2].replace(title="Festival annulé"))
+    reindex(archive)
+    second = open_current(archive.index_dir).name
+    args = ["rollback", "--data", str(archive.data_dir), "--index", str(archive.index_dir)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert open_current(archive.index_dir).name == first
+    assert ids_for(archive, "title", "annule") == set()
+    CliRunner().invoke(main, args)
+    assert open_current(archive.index_dir).name == second
+    assert ids_for(archive, "title", "annule") == {"festival-sur-le-niger"}
+
+
+def test_older_generations_are_removed_and_two_are_kept(archive: Config):
+    names = []
+    for i in range(4):
+        articlefile.write(archive.articles_dir, ARTICLES[3].replace(body=f"Version {i}."))
+        names.append(reindex(archive).generation)
+    kept = sorted(p.name for p in archive.index_dir.glob("gen-*"))
+    assert kept == sorted(names[-2:])
+
+
+def test_status_reports_the_generation_and_the_changes_since(archive: Config):
+    args = ["status", "--data", str(archive.data_dir), "--index", str(archive.index_dir)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1 and "no index" in result.output
+    reindex(archive)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0
+    assert "articles: 4" in result.output and "up to date" in result.output
+    assert str(archive.articles_dir) in result.output
+    articlefile.write(archive.articles_dir, ARTICLES[3].replace(body="Corrigé."))
+    (archive.articles_dir / "2020" / "festival-sur-le-niger.md").unlink()
+    articlefile.write(archive.articles_dir, ARTICLES[2].replace(id="nouveau-festival"))
+    result = CliRunner().invoke(main, args)
+    assert "1 added, 1 changed, 1 deleted" in result.output
+    # Touching a file without changing it is not a change (the hash decides).
+    path = archive.articles_dir / "2019" / "greve-des-enseignants-a-kayes.md"
+    os.utime(path, ns=(1, 1))
+    assert status(archive).changed == ["sans-date/sans-date-ni-auteur.md"]
+
+
+def test_bad_files_are_reported_by_name_and_skipped(archive: Config):
+    broken = archive.articles_dir / "2022" / "casse.md"
+    broken.parent.mkdir()
+    broken.write_text("---\ntitle: [pas fermé\n---\n\nTexte.\n", encoding="utf-8")
+    empty = archive.articles_dir / "2022" / "vide.md"
+    empty.write_text("---\nid: vide\ntitle: Vide\n---\n\n", encoding="utf-8")
+    twin = archive.articles_dir / "2022" / "jumeau.md"
+    twin.write_text(articlefile.render(ARTICLES[2]), encoding="utf-8")
+    args = ["reindex", "--data", str(archive.data_dir), "--index", str(archive.index_dir)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "added 4, updated 0, deleted 0, rejected 3" in result.output
+    assert "rejected 2022/casse.md: front matter is not valid YAML" in result.output
+    assert "rejected 2022/vide.md: empty body" in result.output
+    assert "rejected 2022/jumeau.md: id 'festival-sur-le-niger' is already used by" \
+        in result.output
+    assert open_current(archive.index_dir).manifest["articles"] == 4
+    # Unchanged bad files are still reported, without building a new generation.
+    again = reindex(archive)
+    assert again.generation is None and len(again.rejected) == 3
+
+
+def test_opening_without_a_usable_index_says_why(archive: Config):
+    with pytest.raises(IndexUnavailable, match="no index"):
+        open_current(archive.index_dir)
+    reindex(archive)
+    gen = open_current(archive.index_dir)
+    segment = next(gen.path.glob("*.trm"))
+    segment.write_bytes(segment.read_bytes()[:20])
+    with pytest.raises(IndexUnavailable, match="damaged"):
+        open_current(archive.index_dir)
+    generations.swap(archive.index_dir, "gen-20000101T000000000000Z-1", None)
+    with pytest.raises(IndexUnavailable, match="missing"):
+        open_current(archive.index_dir)
+
+
+def test_a_long_lived_reader_follows_the_current_generation(archive: Config):
+    reindex(archive)
+    current = CurrentGeneration(archive.index_dir)
+    first = current.get()
+    assert current.get() is first
+    articlefile.write(archive.articles_dir, ARTICLES[3].replace(body="Nouvelle version."))
+    reindex(archive)
+    assert current.get().name != first.name
+    with first.index.searcher() as searcher:  # a request that started before still answers
+        assert searcher.doc_count() == 4
+    assert FacetStore.open(first.path).doc_count == 4
+
+
+def test_a_second_job_is_refused_with_the_running_job_named(archive: Config):
+    with joblock.job_lock(archive.index_dir, "reindex --full"):
+        result = CliRunner().invoke(main, ["reindex", "--data", str(archive.data_dir),
+                                           "--index", str(archive.index_dir)])
+    assert result.exit_code == 1
+    assert f"'reindex --full' (pid {os.getpid()}, started" in result.output
+    assert reindex(archive).added == 4  # the lock is free again
