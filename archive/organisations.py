@@ -22,14 +22,15 @@ COUNTRY_RE = re.compile(r"^(?:[A-Z]{2}|international)$")
 
 # Function words and short words that exist in upper case in headlines: an acronym spelled
 # like one of them (UN, AU, EU, BAD) is ignored among other upper-case words ("UN HOMME").
-COMMON_WORDS = frozenset("""
+FUNCTION_WORDS = frozenset("""
 a au aux avec ce ces dans de des du elle en et eu il ils je la le les leur lui ma mais me
 mes moi mon ne ni nos notre nous on ou par pas pour qu que qui sa sans se ses si son sur ta
 te tes toi ton tu un une vos votre vous y est sont ont fait plus tout tous bien non oui
 selon apres avant entre contre chez sous vers depuis lors fin bon mal sud nord est ouest
 the of and to in is it for on at by as be or an are was but not this that with from
-bad bid sam who pam fare can may will all new one old man men
 """.split())
+COMMON_WORDS = FUNCTION_WORDS | frozenset(
+    "bad bid sam who pam fare can may will all new one old man men".split())
 # Upper-case words that are not organisations: abbreviations, currencies, diseases, units.
 NOT_ORGANISATIONS = frozenset("""
 ONG ONGS NGO PTF PTFS FCFA CFA XOF USD EUR PIB TVA COVID COVID-19 SIDA VIH HIV OK TV PDF
@@ -197,17 +198,22 @@ class Authority:
         return self._by_name.get(name) if name else None
 
     def protected_tokens(self) -> frozenset[str]:
-        """Folded acronyms, their hyphen parts and one-word names: words never to stem."""
+        """Folded acronyms (whole and their upper-case parts) and one-word names, never stemmed.
+
+        Ordinary words are left out even inside a name (`femmes` of ONU-Femmes, `sa` of
+        EDM-SA): protecting them would stop `femme` finding `femmes`, or index a stop word.
+        """
         tokens: set[str] = set()
         for entry in self.entries:
             for form in entry.forms:
-                if _is_acronym_form(form):
-                    whole = fold_same_length(form.replace(".", ""))
-                    tokens.add(whole)
-                    tokens.update(p for p in whole.split("-") if len(p) >= 2)
-                elif not any(c.isspace() for c in form.strip()):
-                    tokens.add(fold_same_length(form.strip()).strip("'"))
-        return frozenset(t for t in tokens if t)
+                form = form.strip().replace(".", "") if _is_acronym_form(form) else form.strip()
+                if any(c.isspace() or c in APOSTROPHES for c in form):
+                    continue
+                tokens.add(fold_same_length(form))
+                if "-" in form:
+                    tokens.update(fold_same_length(part) for part in form.split("-")
+                                  if len(part) >= 2 and part.isupper())
+        return frozenset(t for t in tokens if t not in FUNCTION_WORDS)
 
     def is_known_acronym(self, token: str) -> bool:
         """Whether an upper-case token (dotted or plural too) names an organisation here."""

@@ -75,6 +75,7 @@ def test_protected_tokens_hold_acronyms_and_hyphen_parts(authority: Authority) -
     assert {"untm", "cares-mali", "cares", "csi-afrique", "edm-sa", "fama"} <= tokens
     assert all(token == token.lower() for token in tokens)
     assert "union" not in tokens  # words of long names stay ordinary words
+    assert not {"femmes", "sa", "un", "au"} & tokens  # ONU-Femmes, EDM-SA, UN, AU
 
 
 # --- extraction, rule by rule ------------------------------------------------------------------
