@@ -106,7 +106,37 @@ def test_title_matches_rank_above_passing_mentions(demo):
 # --- the shared corpus ------------------------------------------------------------------------
 
 # Source ids (`imported_from` keeps them) of the articles each query must find in its top 5.
-CORPUS_JUDGEMENTS: list[tuple[str, set[str]]] = []
+CEDEAO_ECO, CEDEAO_COST = "mnfr-d8a9777c26a9", "mnfr-2c1e066e377b"
+UA_DEBT = "mnfr-fe0730217b4a"
+FMI_ALARM, FMI_CONGO = "gjfr-87cda093ad37", "mnfr-05f3014c7468"
+MANE_CAN, MANE_SORRY = "mnfr-733782b91a9a", "mnfr-9fd43025f30b"
+CORPUS_JUDGEMENTS: list[tuple[str, set[str]]] = [
+    # elisions, phrases and a word the stemmer confuses (coup/coupe): words typed together win
+    ("coup d'État", {"mnfr-b45bfcbee06f", "mnfr-4d6b64ae42d8"}),
+    ("coup d’etat", {"mnfr-b45bfcbee06f", "mnfr-4d6b64ae42d8"}),
+    ('"Boko Haram"', {"mnfr-f2519150cd0b"}),
+    ("l’Algérie", {"mnfr-a937fa7c819d"}),
+    # accents and case
+    ("Sadio Mané", {MANE_CAN, MANE_SORRY}),
+    ("sadio mane", {MANE_CAN, MANE_SORRY}),
+    # morphology: plural query, singular and plural text
+    ("taxes carburants", {"gjfr-ee5829dba30d"}),
+    ("vaccins covid", {"mnfr-8587c9da7513", "mnfr-1e5ffd089fdd"}),
+    ("paludisme", {"mnfr-d2da65f07f34"}),
+    # acronyms, full names and aliases
+    ("CEDEAO", {CEDEAO_ECO, CEDEAO_COST}),
+    ("ECOWAS", {CEDEAO_ECO, CEDEAO_COST}),
+    ("UA", {UA_DEBT}),
+    ("Union africaine", {UA_DEBT}),
+    ("FMI", {FMI_ALARM, FMI_CONGO}),
+    ("Fonds monétaire international", {FMI_ALARM, FMI_CONGO}),
+    ("ONU", {"mnfr-653bfcd56736"}),
+    # people
+    ("Christophe Castaner", {"gjfr-3427b3649ebc", "gjfr-eedb806fff9e"}),
+    ("Marine Le Pen", {"gjfr-13ef6c13f01f", "gjfr-26f67db3cab4"}),
+]
+# An article about the subject (named in its title) comes first, before passing mentions.
+CORPUS_FIRST = [("paludisme", "mnfr-d2da65f07f34"), ("Boko Haram", "mnfr-f2519150cd0b")]
 CORPUS_POOL = 150  # distractors taken from each source dataset
 
 
@@ -117,6 +147,7 @@ def corpus(tmp_path_factory):
         pytest.skip(f"../shared corpus not available: {CORPUS} is missing")
     rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
     judged = set().union(*(ids for _, ids in CORPUS_JUDGEMENTS))
+    judged |= {source for _, source in CORPUS_FIRST}
     taken: dict[str, int] = {}
     subset = []
     for row in rows:
@@ -149,3 +180,9 @@ def test_corpus_judged_queries(corpus):
         if not expected <= found:
             missed.append((query, sorted(expected - found)))
     assert not missed
+
+
+def test_corpus_subject_articles_come_first(corpus):
+    config, source_of = corpus
+    for query, expected in CORPUS_FIRST:
+        assert source_of.get(top5(config, query)[0]) == expected, query
