@@ -203,4 +203,39 @@ def rollback_command(config: Config) -> None:
 # --- search ---------------------------------------------------------------------------------
 
 
+@main.command("search")
+@click.argument("query", nargs=-1)
+@click.option("--section", multiple=True, help="Only this section (repeat to OR several).")
+@click.option("--org", multiple=True, help="Only this organisation (exact canonical name).")
+@click.option("--author", multiple=True, help="Only this author (exact name).")
+@click.option("--year", multiple=True, help="Only this year (repeat to OR several).")
+@click.option("--from", "date_from", default=None, help="From this day, month or year (2019-03).")
+@click.option("--to", "date_to", default=None, help="Up to this day, month or year.")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance")
+@click.option("--page", type=int, default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
+@with_config
+def search_command(config: Config, query: tuple[str, ...], section: tuple[str, ...],
+                   org: tuple[str, ...], author: tuple[str, ...], year: tuple[str, ...],
+                   date_from: str | None, date_to: str | None, sort: str, page: int,
+                   as_json: bool) -> None:
+    """Search the archive (French query language) and print hits and facet counts."""
+    import dataclasses
+    import json
+
+    from .search import SearchRequest, search
+    from .searchtext import render_result
+
+    filters = {name: values for name, values in (
+        ("section", section), ("organisation", org), ("author", author), ("year", year))
+        if values}
+    request = SearchRequest(query=" ".join(query), filters=filters, date_from=date_from,
+                            date_to=date_to, sort=sort, page=page)
+    result = search(config.index_dir, request, config)
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_result(result))
+
+
 # --- web: serve -----------------------------------------------------------------------------
