@@ -1,0 +1,442 @@
+"""The web front end through Flask's test client, over a tiny real index built here.
+
+Each test reads like a visit: what a person (or a script) asks for, and what comes back.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from archive import articlefile, citations, i18n
+from archive.models import Article
+from archive.reindex import reindex
+from archive.web import create_app
+from tests.webarchive import ARTICLES, CEDEAO, HOSTILE_TITLE, SNEC, UNTM, build_archive
+
+ROOT = Path(__file__).resolve().parents[1]
+ENSEIGNANTS = "/article/greve-des-enseignants-a-bamako"
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory):
+    return build_archive(tmp_path_factory.mktemp("archive"), page_size=3)
+
+
+@pytest.fixture
+def client(config):
+    return create_app(config).test_client()
+
+
+def page(client, url: str, status: int = 200) -> str:
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def hit_ids(html: str) -> list[str]:
+    return re.findall(r'<h3><a href="/article/([a-z0-9-]+)">', html)
+
+
+def links(html: str) -> list[str]:
+    return [h.replace("&amp;", "&") for h in re.findall(r'href="([^"]*)"', html)]
+
+
+def params_of(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query)
+
+
+# --- home and search ---------------------------------------------------------------------------
+
+
+def test_home_shows_size_span_browse_entries_and_latest(client):
+    html = page(client, "/")
+    assert '<html lang="fr">' in html
+    assert "8 articles" in html and "du 1 mai 2018 au 10 juin 2022" in html
+    assert "/search?section=Soci%C3%A9t%C3%A9" in html
+    assert "/search?year=2019" in html
+    assert f"/search?organisation={UNTM.replace(' ', '+')}" in html
+    assert hit_ids(html)[0] == "sommet-de-la-cedeao-a-accra"  # the newest first
+
+
+@pytest.mark.parametrize("query", ["l'école", "l’école", "ecole", "L’ÉCOLE"])
+def test_a_french_word_with_an_elision_finds_and_marks_it(client, query):
+    html = page(client, f"/search?q={query}&sort=oldest")
+    assert hit_ids(html) == ["piege-pour-le-navigateur", "greve-des-enseignants-a-bamako",
+                             "ecoles-fermees-a-kayes"]  # page 1 of 2 (page_size 3)
+    assert "<mark>école</mark>" in html
+    assert "4 articles pour « " in html
+
+
+def test_facet_links_add_and_remove_values_and_chips_remove_them(client):
+    html = page(client, "/search?q=école")
+    toggle = next(u for u in links(html) if params_of(u).get("organisation") == [SNEC])
+    assert params_of(toggle)["q"] == ["école"]
+    narrowed = page(client, toggle)
+    assert 'class="on" aria-current="true"' in narrowed
+    assert "2 articles pour" in narrowed
+    chip = re.search(r'<ul class="chips".*?</ul>', narrowed, re.S).group(0)
+    remove = links(chip)[0]
+    assert "organisation" not in params_of(remove) and params_of(remove)["q"] == ["école"]
+    assert "4 articles pour" in page(client, remove)
+
+
+def test_two_organisations_are_ored_and_a_section_is_anded(client):
+    both = page(client, f"/search?organisation={SNEC}&organisation={CEDEAO}")
+    assert "3 articles" in both
+    assert "1 article" in page(client, f"/search?organisation={SNEC}&organisation={CEDEAO}"
+                                       "&section=International")
+
+
+def test_histogram_is_inline_svg_with_links_and_a_table(client):
+    html = page(client, "/search?q=grève")
+    svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)
+    assert 'role="group"' in svg and 'aria-labelledby="histo-cap"' in svg
+    bars = re.findall(r'<a href="([^"]+)" aria-label="(\d{4}) : ([^"]+)">', svg)
+    assert [(y, n) for _, y, n in bars] == [("2019", "1 article"), ("2020", "1 article")]
+    narrowed = page(client, bars[1][0].replace("&amp;", "&"))
+    assert hit_ids(narrowed) == ["greve-dans-les-hopitaux"]
+    table = re.search(r"<table>.*?</table>", html, re.S).group(0)
+    assert "<td>2019</td>" not in table and ">2019</a></td><td>1</td>" in table
+
+
+def test_date_range_sort_and_pagination(client):
+    html = page(client, "/search?from=2019-07&to=2020&sort=oldest")
+    assert hit_ids(html) == ["greve-des-enseignants-a-bamako", "ecoles-fermees-a-kayes",
+                             "greve-dans-les-hopitaux"]
+    newest = page(client, "/search?sort=newest")
+    assert hit_ids(newest)[0] == "sommet-de-la-cedeao-a-accra"
+    second = page(client, "/search?sort=newest&page=2")
+    assert 'aria-current="page">2<' in second and 'rel="prev"' in second
+    assert set(hit_ids(second)).isdisjoint(hit_ids(newest))
+    beyond = page(client, "/search?sort=newest&page=9")
+    assert "pas de résultat sur cette page" in beyond
+
+
+def test_did_you_mean(client):
+    html = page(client, "/search?q=enseignnants")
+    assert "Vouliez-vous dire" in html and "?q=enseignants" in html
+
+
+@pytest.mark.parametrize("url, message", [
+    ("/search?page=0", "nombre entier à partir de 1"),
+    ("/search?page=abc", "nombre entier à partir de 1"),
+    ("/search?page=-2", "nombre entier à partir de 1"),
+    ("/search?page=101", "s’arrêtent à la page 100"),
+    ("/search?sort=popular", "Ordre de tri inconnu"),
+    ("/search?from=2019-13-45", "n’est pas comprise"),
+    ("/search?to=hier", "n’est pas comprise"),
+    ("/search?from=2021&to=2019", "postérieure à la date de fin"),
+    ("/search?year=deux-mille", "n’est pas une année"),
+    ("/search?q=*tion", "ne peut pas commencer par *"),
+    ("/search?q=en*", "au moins 3 lettres"),
+    ("/search?q=le la de", "mots très courants"),
+    ("/search?q=" + "mot " * 200, "trop longue"),
+    ("/api/search?page=abc", "nombre entier"),
+    ("/export.csv?sort=x", "Ordre de tri inconnu"),
+    ("/organisations?page=zero", "nombre entier"),
+])
+def test_bad_parameters_and_guarded_queries_get_400_with_a_message(client, url, message):
+    response = client.get(url)
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert message in (response.get_json() or {}).get("error", text)
+    assert "Traceback" not in text
+
+
+def test_messages_follow_the_language(client):
+    assert "whole number from 1" in page(client, "/search?page=0&lang=en", 400)
+    assert "cannot start with *" in page(client, "/search?q=*tion", 400)  # cookie remembered
+
+
+# --- article --------------------------------------------------------------------------------------
+
+
+def test_article_page_links_cites_and_relates(client):
+    html = page(client, ENSEIGNANTS)
+    assert "<h1>Grève des enseignants à Bamako</h1>" in html
+    assert '<time datetime="2019-07-05">5 juillet 2019</time>' in html
+    assert "/search?author=Aminata+Kon%C3%A9" in html
+    assert "/search?section=Soci%C3%A9t%C3%A9" in html
+    assert "/search?organisation=Syndicat+national+de+l%27%C3%A9ducation+et+de+la+culture" in html
+    assert html.count("<p>") >= 2  # the paragraphs of the body
+    assert "KONÉ Aminata, « Grève des enseignants à Bamako », Le Quotidien d’essai" in html
+    assert 'value="http://localhost/article/greve-des-enseignants-a-bamako"' in html
+    assert 'href="https://journal.example/greve-enseignants" rel="nofollow' in html
+    related = re.search(r'id="h-related".*?</section>', html, re.S).group(0)
+    assert hit_ids(related) and "greve-des-enseignants-a-bamako" not in hit_ids(related)
+
+
+def test_ris_and_bibtex_downloads(client):
+    ris = client.get(ENSEIGNANTS + ".ris")
+    assert ris.headers["Content-Disposition"].startswith("attachment;")
+    text = ris.get_data(as_text=True)
+    assert text.startswith("TY  - NEWS\r\n") and "AU  - Koné, Aminata\r\n" in text
+    assert "DA  - 2019/07/05\r\n" in text and text.endswith("ER  - \r\n")
+    bib = client.get(ENSEIGNANTS + ".bib").get_data(as_text=True)
+    assert bib.startswith("@article{kone2019greve,")
+    assert "title = {{Grève des enseignants à Bamako}}" in bib and "date = {2019-07-05}" in bib
+
+
+def test_citations_escape_and_refuse_non_web_links():
+    hostile = Article(id="x", title="100 % {fin} \\ } @", body="b", url="javascript:alert(1)",
+                      date="2020", author=("Awa Sy",))
+    bib = citations.bibtex(hostile, "http://localhost/article/x", "Archives")
+    assert r"title = {{100 \% \{fin\} \textbackslash{} \} @}}" in bib
+    assert "javascript" not in bib and "javascript" not in citations.ris(hostile, "p", "A")
+    assert citations.web_url("javascript:alert(1)") is None
+    assert citations.web_url("HTTPS://ok.example/a") == "HTTPS://ok.example/a"
+    assert citations.web_url("https://ok.example/a b") is None
+
+
+def test_unknown_articles_are_404_in_html_and_json(client):
+    assert "Aucun article à cette adresse" in page(client, "/article/nexiste-pas", 404)
+    assert "Page introuvable" in page(client, "/article/NOT_AN_ID", 404)
+    response = client.get("/api/article/nexiste-pas")
+    assert response.status_code == 404 and response.get_json()["status"] == 404
+
+
+# --- browse lists -------------------------------------------------------------------------------
+
+
+def test_browse_lists_every_value_with_counts(client):
+    html = page(client, "/organisations")
+    assert f"{UNTM}</a> <span class=\"count\">4</span>" in html
+    assert "5 valeurs" in html
+    assert 'aria-label="Initiale"' in html and '<label for="filter">' in html
+    filtered = page(client, "/organisations?filter=education")
+    assert "Syndicat national de l&#39;éducation" in filtered and UNTM not in filtered
+    lettered = page(client, "/organisations?letter=C")
+    assert CEDEAO.replace("'", "&#39;") in lettered and UNTM not in lettered
+    years = page(client, "/years")
+    assert years.index(">2022<") < years.index(">2018<")
+    assert "Économie</a>" in page(client, "/sections")
+    within = page(client, "/authors?q=grève")
+    assert "Aminata Koné</a> <span class=\"count\">2</span>" in within
+    assert "Issa Diarra" not in within
+
+
+# --- machine-readable -----------------------------------------------------------------------------
+
+
+def test_api_search_and_article(client):
+    data = client.get("/api/search?q=école&organisation=" + UNTM).get_json()
+    assert data["total"] == 3 and data["pages"] == 1
+    assert {h["id"] for h in data["hits"]} == {"greve-des-enseignants-a-bamako",
+                                               "ecoles-fermees-a-kayes",
+                                               "rentree-scolaire-sous-tension"}
+    assert [f for f in data["facets"]["organisation"] if f["value"] == UNTM][0]["selected"]
+    assert {"year": 2019, "count": 2} in data["histogram"]
+    article = client.get("/api/article/greve-des-enseignants-a-bamako").get_json()
+    assert article["authors"] == ["Aminata Koné"] and article["date"] == "2019-07-05"
+    assert article["permalink"].endswith("/article/greve-des-enseignants-a-bamako")
+
+
+def test_csv_and_jsonl_exports_stream_the_whole_result_set(client):
+    response = client.get("/export.csv?q=école")
+    assert response.is_streamed and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert len(rows) == 4 == int(response.headers["X-Total-Count"])  # beyond one page of 3
+    first = next(r for r in rows if r["id"] == "rentree-scolaire-sous-tension")
+    assert first["authors"] == "Moussa Traoré ; Aminata Koné"
+    lines = client.get("/export.jsonl?q=école").get_data(as_text=True).splitlines()
+    assert len(lines) == 4
+    assert json.loads(lines[0])["permalink"].startswith("http://localhost/article/")
+
+
+def test_exports_stop_at_the_named_limit(tmp_path):
+    config = build_archive(tmp_path, export_max_rows=2)
+    response = create_app(config).test_client().get("/export.csv")
+    assert response.headers["X-Export-Truncated"] == "true"
+    assert len(response.get_data(as_text=True).strip().splitlines()) == 3  # header + 2
+
+
+def test_csv_cells_never_start_a_formula(tmp_path):
+    evil = Article(id="formule", title="=HYPERLINK(\"http://x\")", body="Un corps.",
+                   date="2020-01-01")
+    config = build_archive(tmp_path, [evil])
+    text = create_app(config).test_client().get("/export.csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in text
+
+
+def test_atom_feed_and_opensearch(client):
+    response = client.get("/feed.atom?q=grève")
+    assert response.mimetype == "application/atom+xml"
+    feed = ET.fromstring(response.data)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    titles = [e.findtext("a:title", namespaces=ns) for e in feed.findall("a:entry", ns)]
+    assert titles == ["Grève dans les hôpitaux de Sikasso", "Grève des enseignants à Bamako"]
+    self_link = feed.find("a:link[@rel='self']", ns).get("href")
+    assert self_link.startswith("http://localhost/feed.atom?")
+    assert params_of(self_link)["q"] == ["grève"]
+    desc = ET.fromstring(client.get("/opensearch.xml").data)
+    templates = [u.get("template") for u in desc]
+    assert "http://localhost/search?q={searchTerms}" in templates
+
+
+def test_healthz_names_the_generation_and_counts(client, config):
+    data = client.get("/healthz").get_json()
+    assert data["articles"] == 8 and data["generation"].startswith("gen-")
+
+
+def test_no_index_gives_503_in_json_and_in_the_error_page(tmp_path):
+    config = build_archive(tmp_path, [])
+    (config.index_dir / "CURRENT").unlink()
+    client = create_app(config).test_client()
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.get_json()["status"] == 503
+    html = page(client, "/", 503)
+    assert "Archive indisponible" in html and str(config.index_dir) not in html
+
+
+def test_each_request_reads_current_and_sees_a_new_generation(tmp_path):
+    config = build_archive(tmp_path, ARTICLES[:2])
+    client = create_app(config).test_client()
+    before = client.get("/healthz").get_json()
+    articlefile.write(config.articles_dir, ARTICLES[3])
+    reindex(config)
+    after = client.get("/healthz").get_json()
+    assert (before["articles"], after["articles"]) == (2, 3)
+    assert before["generation"] != after["generation"]
+
+
+def test_request_searchers_are_closed_on_teardown(client):
+    page(client, ENSEIGNANTS)
+    fds = len(os.listdir("/proc/self/fd"))
+    for _ in range(30):
+        page(client, ENSEIGNANTS)
+    assert len(os.listdir("/proc/self/fd")) <= fds + 2
+
+
+# --- safety ---------------------------------------------------------------------------------------
+
+HOSTILE = ("<script>alert", "<img src=x", "<svg onload", "<i>Organisation", "<b>gras",
+           "javascript:")
+
+
+@pytest.mark.parametrize("url", [
+    "/article/piege-pour-le-navigateur", "/search?q=pirates", "/search?section=Société",
+    "/organisations", "/authors", "/", "/search?q=%22%3E%3Cscript%3Ealert(9)%3C/script%3E",
+    "/search?q=%3Cimg+src%3Dx+onerror%3Dalert(1)%3E*",
+])
+def test_hostile_titles_bodies_names_and_queries_are_escaped(client, url):
+    response = client.get(url)
+    html = response.get_data(as_text=True)
+    for needle in HOSTILE:
+        assert needle not in html, (url, needle)
+    assert all(h.startswith(("/", "#", "http://", "https://", "data:,")) for h in links(html))
+
+
+def test_hostile_article_shows_its_text_escaped(client):
+    html = page(client, "/article/piege-pour-le-navigateur")
+    assert "&lt;script&gt;alert(&#34;titre&#34;)&lt;/script&gt;" in html
+    assert "&lt;b&gt;gras&lt;/b&gt; &amp; &#34;guillemets&#34;" in html
+    assert 'href="https://journal.example/p?x=&#34;&gt;&lt;script&gt;' in html
+    bib = page(client, "/article/piege-pour-le-navigateur.bib")
+    assert "}" not in bib.split("title = {{", 1)[1].split("}},")[0]
+    ET.fromstring(client.get("/feed.atom?q=pirates").data)  # still well-formed XML
+    assert json.loads(page(client, "/api/article/piege-pour-le-navigateur"))["title"] \
+        == HOSTILE_TITLE
+
+
+@pytest.mark.parametrize("url", ["/", "/search?q=école", ENSEIGNANTS, "/static/style.css",
+                                 "/api/search", "/nowhere", "/search?page=0", "/export.csv",
+                                 "/feed.atom", "/healthz"])
+def test_security_headers_on_every_response(client, url):
+    headers = client.get(url).headers
+    csp = headers["Content-Security-Policy"]
+    assert "script-src" not in csp and "default-src 'none'" in csp  # no script at all
+    assert "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_pages_need_no_inline_style_or_script(client):
+    for url in ("/", "/search?q=école", ENSEIGNANTS, "/organisations", "/search?page=0"):
+        html = client.get(url).get_data(as_text=True)
+        assert "<script" not in html and " style=" not in html and "<style" not in html
+        assert not re.search(r"<[^>]*\son[a-z]+=", html)
+
+
+def test_results_page_weighs_under_60_kb_with_its_css(client):
+    html = client.get("/search?q=école&organisation=" + UNTM).data
+    css = client.get("/static/style.css").data
+    assert len(html) + len(css) < 60_000
+    assert "@media" in css.decode()  # the narrow-screen layout is in the stylesheet
+
+
+def test_unexpected_errors_show_the_error_page_without_a_traceback(config):
+    app = create_app(config)
+
+    def broken():
+        raise RuntimeError("secret internals /etc/passwd")
+
+    app.add_url_rule("/broken", view_func=broken)
+    response = app.test_client().get("/broken")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500 and "secret internals" not in html
+    assert "Une erreur s’est produite de notre côté" in html
+
+
+def test_too_many_requests_get_429_with_retry_after(tmp_path):
+    config = build_archive(tmp_path, ARTICLES[:1], rate_limit_per_minute=3)
+    client = create_app(config).test_client()
+    statuses = [client.get("/search?q=grève").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    response = client.get("/")
+    assert int(response.headers["Retry-After"]) >= 1
+    assert "Trop de requêtes" in response.get_data(as_text=True)
+    assert client.get("/healthz").status_code == 200  # health checks are never throttled
+
+
+# --- languages ------------------------------------------------------------------------------------
+
+
+def test_english_on_request_remembered_and_the_switch_keeps_the_search(client):
+    french = page(client, "/search?q=école&section=Société")
+    switch = re.search(r'<a href="([^"]+)" hreflang="en"', french).group(1).replace("&amp;", "&")
+    assert params_of(switch) == {"q": ["école"], "section": ["Société"], "lang": ["en"]}
+    response = client.get(switch)
+    english = response.get_data(as_text=True)
+    assert '<html lang="en">' in english and "articles for “école”" in english
+    assert "lang=en" in response.headers["Set-Cookie"]
+    again = page(client, ENSEIGNANTS)  # no parameter: the cookie remembers
+    assert '<html lang="en">' in again and "July 5, 2019" in again
+    back = re.search(r'<a href="([^"]+)" hreflang="fr"', again).group(1).replace("&amp;", "&")
+    assert "5 juillet 2019" in page(client, back)
+    assert '<html lang="fr">' in page(client, "/")
+
+
+def test_unknown_languages_fall_back_to_french_and_links_stay_on_site(client):
+    assert '<html lang="fr">' in page(client, "/?lang=de")
+    html = page(client, "//evil.example/x", 404)
+    switch = re.search(r'<a href="([^"]+)" hreflang="en"', html).group(1)
+    assert switch.startswith("/") and not switch.startswith("//")
+
+
+def test_every_interface_string_has_a_french_translation():
+    with open(i18n.po_path("fr"), "rb") as handle:
+        catalog = read_po(handle, locale="fr")
+    found = extract_from_dir(
+        str(ROOT), method_map=[("archive/**.py", "python"), ("templates/**.html", "jinja2")],
+        options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}},
+        keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None})
+    missing = []
+    for _file, _line, message, *_ in found:
+        key = message if isinstance(message, str) else message[0]
+        entry = catalog.get(key)
+        strings = [] if entry is None else (
+            [entry.string] if isinstance(entry.string, str) else list(entry.string))
+        if not strings or not all(strings):
+            missing.append(key)
+    assert not missing, f"untranslated: {missing}"
