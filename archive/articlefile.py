@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import yaml
@@ -21,10 +21,25 @@ UNDATED_FOLDER = "sans-date"
 MAX_TITLE = 500
 # Front matter order: what an archivist reads first comes first.
 ORDER = (
-    "id", "title", "section", "author", "date", "date_source", "organisations", "url",
-    "publisher", "language", "demo", "imported_from", "imported_at", "content_hash",
+    "id",
+    "title",
+    "section",
+    "author",
+    "date",
+    "date_source",
+    "organisations",
+    "url",
+    "publisher",
+    "language",
+    "demo",
+    "imported_from",
+    "imported_at",
+    "content_hash",
 )
 LIST_FIELDS = ("author", "organisations")
+# libyaml's safe loader and dumper when present: same safety, ~10x faster on big imports.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def make_id(title: str, key: str) -> str:
@@ -83,7 +98,7 @@ def render(article: Article) -> str:
         if value is None or value == []:
             continue
         meta[key] = value
-    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=100)
+    front = yaml.dump(meta, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
     return f"---\n{front}---\n\n{article.body.strip()}\n"
 
 
@@ -131,7 +146,7 @@ def parse(text: str, name: str = "article") -> Article:
     body = text[end + 4 :].lstrip("-")
     _refuse_aliases(front, name)
     try:
-        meta = yaml.safe_load(front) or {}
+        meta = yaml.load(front, Loader=_Loader) or {}
     except yaml.YAMLError as exc:
         raise InvalidArticle(f"{name}: front matter is not valid YAML ({_short(exc)})") from None
     if not isinstance(meta, dict):
@@ -153,8 +168,9 @@ def parse(text: str, name: str = "article") -> Article:
         publisher=_as_text(meta.get("publisher")),
         language=str(meta.get("language") or "fr"),
         imported_from=_as_text(meta.get("imported_from")),
-        imported_at=_as_text(meta.get("imported_at")) if not isinstance(
-            meta.get("imported_at"), dt.datetime) else meta["imported_at"].isoformat(),
+        imported_at=_as_text(meta.get("imported_at"))
+        if not isinstance(meta.get("imported_at"), dt.datetime)
+        else meta["imported_at"].isoformat(),
         content_hash=_as_text(meta.get("content_hash")),
         demo=bool(meta.get("demo", False)),
     )
@@ -173,8 +189,11 @@ def read(path: Path, max_bytes: int | None = None) -> Article:
     return parse(decode(raw, str(path)), str(path))
 
 
-def write(articles_dir: Path, article: Article) -> Path:
-    """Write an article atomically (temp file, fsync, rename): a kill never leaves half a file."""
+def write(articles_dir: Path, article: Article, sync_dir: bool = True) -> Path:
+    """Write an article atomically (temp file, fsync, rename): a kill never leaves half a file.
+
+    Batch writers pass sync_dir=False and call `sync_dirs` once at the end.
+    """
     target = articles_dir / relative_path(article)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=SUFFIX, dir=target.parent)
@@ -187,12 +206,19 @@ def write(articles_dir: Path, article: Article) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    dir_fd = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    if sync_dir:
+        sync_dirs([target.parent])
     return target
+
+
+def sync_dirs(folders: Iterable[Path]) -> None:
+    """fsync folders so that the renames done in them survive a power cut."""
+    for folder in set(folders):
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
 
 
 def iter_files(articles_dir: Path) -> Iterator[Path]:

@@ -20,13 +20,16 @@ from .importers import html as html_importer
 from .importers import scraped as scraped_importer
 from .importers.exports import parse_mapping
 from .models import Article
-from .textnorm import clean_line, content_hash, decode, normalise_body
+from .textnorm import clean_line, content_hash, decode, fold, normalise_body
 
 __all__ = ["ImportReport", "import_paths", "check_archive", "parse_mapping"]
 
 # Order matters: the most specific formats sniff first.
 IMPORTERS: tuple[ModuleType, ...] = (
-    article_importer, export_importer, html_importer, scraped_importer,
+    article_importer,
+    export_importer,
+    html_importer,
+    scraped_importer,
 )
 COVERAGE_FIELDS = ("title", "section", "author", "date", "organisations", "url", "publisher")
 
@@ -55,20 +58,32 @@ class ImportReport:
         lines = [f"rejected: {source}: {reason}" for source, reason in self.rejected]
         lines += [f"duplicate: {source}: {reason}" for source, reason in self.duplicates]
         if self.formats:
-            lines.append("formats: " + ", ".join(f"{n} {name}" for name, n in
-                                                 sorted(self.formats.items())))
+            lines.append(
+                "formats: " + ", ".join(f"{n} {name}" for name, n in sorted(self.formats.items()))
+            )
         kept = self.imported + self.updated + self.unchanged
         if kept and self.lacking:
-            lines.append(f"fields lacking (of {kept} articles): " + ", ".join(
-                f"{name} {self.lacking[name]}" for name in COVERAGE_FIELDS if self.lacking[name]))
+            lines.append(
+                f"fields missing (of {kept} articles): "
+                + ", ".join(
+                    f"{name} {self.lacking[name]}"
+                    + (" (made from the first sentence)" if name == "title" else "")
+                    for name in COVERAGE_FIELDS
+                    if self.lacking[name]
+                )
+            )
         if self.checked:
-            lines.append(f"{self.checked} article files checked, {len(self.rejected)} rejected, "
-                         f"{len(self.duplicates)} duplicates")
+            lines.append(
+                f"{self.checked} article files checked, {len(self.rejected)} rejected, "
+                f"{len(self.duplicates)} duplicates"
+            )
             return "\n".join(lines)
         prefix = "dry run, nothing written: " if self.dry_run else ""
-        lines.append(f"{prefix}{self.imported} imported, {self.updated} updated, "
-                     f"{self.unchanged} unchanged, {len(self.duplicates)} duplicates, "
-                     f"{len(self.rejected)} rejected")
+        lines.append(
+            f"{prefix}{self.imported} imported, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {len(self.duplicates)} duplicates, "
+            f"{len(self.rejected)} rejected"
+        )
         return "\n".join(lines)
 
 
@@ -137,8 +152,10 @@ def _finalise(article: Article, source: str, authority, now: str, config: Config
     """Clean a record, fill derived fields (hash, id, provenance, organisations), validate it."""
     body = normalise_body(article.body)
     if len(body) > config.limits.import_max_body_chars:
-        raise InvalidArticle(f"{source}: body of {len(body):,} characters exceeds the "
-                             f"{config.limits.import_max_body_chars:,} allowed")
+        raise InvalidArticle(
+            f"{source}: body of {len(body):,} characters exceeds the "
+            f"{config.limits.import_max_body_chars:,} allowed"
+        )
     title = clean_line(article.title)
     organisations = article.organisations
     if authority is not None:
@@ -147,8 +164,10 @@ def _finalise(article: Article, source: str, authority, now: str, config: Config
             for name in organisations:
                 found = authority.canonical(name)
                 if found is None:
-                    raise InvalidArticle(f"{source}: organisation '{name}' is not in the "
-                                         "authority file (add it to organisations.yaml)")
+                    raise InvalidArticle(
+                        f"{source}: organisation '{name}' is not in the "
+                        "authority file (add it to organisations.yaml)"
+                    )
                 if found not in canonical:
                     canonical.append(found)
             organisations = tuple(canonical)
@@ -162,18 +181,36 @@ def _finalise(article: Article, source: str, authority, now: str, config: Config
         author=tuple(clean_line(a) for a in article.author if clean_line(a)),
         organisations=organisations,
         content_hash=chash,
-        id=article.id or articlefile.make_id(title, article.url or chash),
+        id=article.id or articlefile.make_id(title, _identity(article, source)),
         imported_from=article.imported_from or source,
         imported_at=article.imported_at or now,
     )
     return articlefile.validate(article, source)
 
 
+def _identity(article: Article, source: str) -> str:
+    """What names an article across re-imports: its URL, else its input file (or export
+    record) and title, so that a re-scraped page with corrected text updates the same file."""
+    return article.url or f"{Path(source).name}|{fold(article.title)}"
+
+
+def _same_source(a: str | None, b: str | None) -> bool:
+    return bool(a and b) and Path(a).name == Path(b).name
+
+
 def _merge(existing: Article, incoming: Article) -> Article:
     """New text from the source, but the archivist's metadata wins where the file has it."""
     keep = {}
-    for name in ("title", "section", "author", "date", "date_source", "organisations", "url",
-                 "publisher"):
+    for name in (
+        "title",
+        "section",
+        "author",
+        "date",
+        "date_source",
+        "organisations",
+        "url",
+        "publisher",
+    ):
         value = getattr(existing, name)
         if value:
             keep[name] = value
@@ -209,17 +246,27 @@ def import_paths(
                 bar.advance()
     if bar:
         bar.close()
+    articlefile.sync_dirs(path.parent for path in report.written)
     return report
 
 
-def _import_file(path: Path, config: Config, options: ImportOptions, authority,
-                 existing: _Existing, now: str, report: ImportReport) -> None:
+def _import_file(
+    path: Path,
+    config: Config,
+    options: ImportOptions,
+    authority,
+    existing: _Existing,
+    now: str,
+    report: ImportReport,
+) -> None:
     source = str(path)
     try:
         size = path.stat().st_size
         if size > config.limits.import_max_bytes:
-            report.reject(source, f"{size:,} bytes, larger than the "
-                                  f"{config.limits.import_max_bytes:,} allowed")
+            report.reject(
+                source,
+                f"{size:,} bytes, larger than the {config.limits.import_max_bytes:,} allowed",
+            )
             return
         text = decode(path.read_bytes(), source)
     except OSError as exc:
@@ -240,8 +287,16 @@ def _import_file(path: Path, config: Config, options: ImportOptions, authority,
         report.reject(source, exc.message.removeprefix(f"{source}: "))
 
 
-def _accept(record: Article | Rejected, path: Path, config: Config, options: ImportOptions,
-            authority, existing: _Existing, now: str, report: ImportReport) -> None:
+def _accept(
+    record: Article | Rejected,
+    path: Path,
+    config: Config,
+    options: ImportOptions,
+    authority,
+    existing: _Existing,
+    now: str,
+    report: ImportReport,
+) -> None:
     if isinstance(record, Rejected):
         report.reject(record.source, record.reason)
         return
@@ -272,25 +327,32 @@ def _accept(record: Article | Rejected, path: Path, config: Config, options: Imp
     if is_file:
         updated = article.replace(imported_at=old.imported_at or article.imported_at)
     elif old.content_hash == article.content_hash:
+        if not _same_source(old.imported_from, article.imported_from):
+            report.duplicates.append((source, f"same text as {old.id}"))
+            return
         updated = old
     else:
         updated = _merge(old, article)
     _count_lacking(updated, report)
     canonical_path = config.articles_dir / articlefile.relative_path(updated)
     on_disk = old_path.read_text(encoding="utf-8") if old_path.exists() else ""
-    if (_same(updated, old) and old_path == canonical_path
-            and on_disk == articlefile.render(old)):
+    if _same(updated, old) and old_path == canonical_path and on_disk == articlefile.render(old):
         report.unchanged += 1
         return
     _write(updated, old_path, config, existing, report)
     report.updated += 1
 
 
-def _write(article: Article, old_path: Path | None, config: Config, existing: _Existing,
-           report: ImportReport) -> None:
+def _write(
+    article: Article,
+    old_path: Path | None,
+    config: Config,
+    existing: _Existing,
+    report: ImportReport,
+) -> None:
     target = config.articles_dir / articlefile.relative_path(article)
     if not report.dry_run:
-        target = articlefile.write(config.articles_dir, article)
+        target = articlefile.write(config.articles_dir, article, sync_dir=False)
         if old_path is not None and old_path.resolve() != target.resolve():
             old_path.unlink(missing_ok=True)
         report.written.append(target)
@@ -301,6 +363,8 @@ def _count_lacking(article: Article, report: ImportReport) -> None:
     for name in COVERAGE_FIELDS:
         if not getattr(article, name):
             report.lacking[name] += 1
+    if export_importer.title_was_derived(article):
+        report.lacking["title"] += 1
 
 
 def check_archive(config: Config) -> ImportReport:
@@ -318,16 +382,21 @@ def check_archive(config: Config) -> ImportReport:
             continue
         expected = config.articles_dir / articlefile.relative_path(article)
         if path != expected:
-            report.reject(str(path), f"should be at {expected.relative_to(config.articles_dir)} "
-                                     "(its id and year decide its place)")
+            report.reject(
+                str(path),
+                f"should be at {expected.relative_to(config.articles_dir)} "
+                "(its id and year decide its place)",
+            )
         if article.id in seen_ids:
             report.reject(str(path), f"id '{article.id}' also used by {seen_ids[article.id]}")
         seen_ids.setdefault(article.id, path)
         if authority is not None:
             for name in article.organisations:
                 if authority.canonical(name) != name:
-                    report.reject(str(path), f"organisation '{name}' is not a canonical name "
-                                             "of the authority file")
+                    report.reject(
+                        str(path),
+                        f"organisation '{name}' is not a canonical name of the authority file",
+                    )
         chash = content_hash(article.body)
         if chash in seen_hashes:
             report.duplicates.append((str(path), f"same text as {seen_hashes[chash]}"))

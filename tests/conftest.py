@@ -16,7 +16,9 @@ CORPUS = SHARED / "corpus"
 def require_shared(path: Path) -> Path:
     """Skip the calling test, with the reason, when the ../shared material is not there."""
     if not path.exists():
-        pytest.skip(f"../shared corpus not available: {path} is missing (tests read it, never copy it)")
+        pytest.skip(
+            f"../shared corpus not available: {path} is missing (tests read it, never copy it)"
+        )
     return path
 
 

@@ -39,14 +39,17 @@ def test_command_line_overrides_win(tmp_path: Path):
     assert config.data_dir == tmp_path / "d" and config.index_dir == tmp_path / "i"
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("limits:\n  page_size: -3\n", "page_size"),
-    ("limits:\n  no_such_limit: 3\n", "no_such_limit"),
-    ("colour: blue\n", "colour"),
-    ("- a list\n", "mapping"),
-    ("data_dir: [\n", "not valid YAML"),
-    ("x: !!python/object:os.system {}\n", "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("limits:\n  page_size: -3\n", "page_size"),
+        ("limits:\n  no_such_limit: 3\n", "no_such_limit"),
+        ("colour: blue\n", "colour"),
+        ("- a list\n", "mapping"),
+        ("data_dir: [\n", "not valid YAML"),
+        ("x: !!python/object:os.system {}\n", "not valid YAML"),
+    ],
+)
 def test_a_broken_configuration_is_refused_with_the_reason(tmp_path: Path, text, fragment):
     path = tmp_path / "bad.yaml"
     path.write_text(text)
