@@ -1,0 +1,205 @@
+"""Reindex jobs are crash safe: killed at any moment, the previous generation keeps answering.
+
+These tests run the real `archive` command in subprocesses and kill it with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from whoosh.query import Term
+
+from archive import articlefile, generations
+from archive.config import Config, load_config
+from archive.indexer import CurrentGeneration, open_current
+from archive.models import Article
+
+WORDS = ("enseignants", "grève", "école", "sécurité", "récolte", "coton", "pluies", "marché",
+         "santé", "hôpital", "élections", "députés", "assemblée", "justice", "paysans", "route",
+         "électricité", "barrage", "jeunesse", "musique", "festival", "frontière", "accord")
+SECTIONS = ("Politique", "Économie", "Société", "Culture", "Éducation")
+QUERIES = ("coton", "grève", "sécurité", "festival", "mangue", "papaye")
+N_ARTICLES = 300
+
+
+def make_article(i: int, fruit: str) -> Article:
+    """Article i; `fruit` is a word every article of one version of the archive carries."""
+    rng = random.Random(i)
+    words = [rng.choice(WORDS) for _ in range(60)]
+    return Article(
+        id=f"article-{i:04d}", title=f"{rng.choice(WORDS).capitalize()} à Bamako, numéro {i}",
+        body=f"{' '.join(words)}.\n\nLes {fruit}s de la région sont arrivées au marché.",
+        section=SECTIONS[i % len(SECTIONS)], author=(f"A. Auteur{i % 7}",),
+        date=f"{2000 + i % 20}-0{1 + i % 9}-1{i % 10}", organisations=(f"Org {i % 11}",))
+
+
+def write_version(config: Config, fruit: str, n: int = N_ARTICLES) -> None:
+    """Write (or rewrite) the whole archive with the given fruit."""
+    for i in range(n):
+        articlefile.write(config.articles_dir, make_article(i, fruit))
+
+
+def archive_cmd(config: Config, *args: str, env: dict | None = None) -> list[str]:
+    """The command line of the real `archive` program on this archive."""
+    return [sys.executable, "-m", "archive", *args, "--data", str(config.data_dir),
+            "--index", str(config.index_dir)]
+
+
+def run(config: Config, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run `archive` to its end."""
+    return subprocess.run(archive_cmd(config, *args), capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def answers(config: Config) -> tuple[str, dict]:
+    """The serving generation's name and its answers to a fixed set of queries."""
+    gen = open_current(config.index_dir)
+    with gen.index.searcher() as searcher:
+        result: dict = {}
+        for word in QUERIES:
+            terms = [t.text for t in gen.index.schema["body"].analyzer(word, mode="query")]
+            docnums = list(Term("body", terms[0]).matcher(searcher).all_ids())
+            result[word] = sorted(searcher.stored_fields(d)["id"] for d in docnums)
+            result[f"{word}/sections"] = gen.facets.count_values("section", docnums)
+        result["count"] = searcher.doc_count()
+    return gen.name, result
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Config:
+    """A 300-article archive indexed once (every article mentions papayes)."""
+    config = load_config(data=tmp_path / "data", index=tmp_path / "index")
+    write_version(config, "papaye")
+    done = run(config, "reindex")
+    assert done.returncode == 0, done.stderr
+    return config
+
+
+def wait_for(proc: subprocess.Popen, text: str, timeout: float = 60) -> None:
+    """Read the process's stderr until a line contains text."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if text in line:
+            return
+        if not line and proc.poll() is not None:
+            break
+    raise AssertionError(f"process never printed {text!r}")
+
+
+def leftovers(config: Config) -> list[str]:
+    """Entries of the index folder that are neither CURRENT, the lock, nor a kept generation."""
+    pointer = generations.read_pointer(config.index_dir)
+    kept = {generations.POINTER, ".lock", pointer.current, pointer.previous}
+    return sorted(p.name for p in config.index_dir.iterdir() if p.name not in kept)
+
+
+def test_killing_reindex_at_any_moment_keeps_the_previous_generation_serving(archive: Config):
+    old_name, old_answers = answers(archive)
+    write_version(archive, "mangue")  # every file changes: the job has real work to do
+    # One uninterrupted run tells what the new answers are and how long a job takes.
+    started = time.monotonic()
+    assert run(archive, "reindex").returncode == 0
+    duration = time.monotonic() - started
+    new_name, new_answers = answers(archive)
+    assert new_answers != old_answers and new_answers["count"] == N_ARTICLES
+    rng = random.Random(1234)
+    trials = [("timer", None)] * 10 + [("pause", "swap"), ("pause", "swapped")]
+    phases: Counter = Counter()
+    for kind, point in trials:
+        assert run(archive, "rollback").returncode == 0
+        assert answers(archive) == (old_name, old_answers)
+        full = rng.random() < 0.5
+        env = dict(os.environ)
+        if point:
+            env[generations.PAUSE_ENV] = point
+        proc = subprocess.Popen(archive_cmd(archive, "reindex", *(["--full"] if full else [])),
+                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                                env=env)
+        if point:
+            wait_for(proc, f"paused at {point}")
+        else:
+            time.sleep(rng.uniform(0.05, duration * 0.9))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        name, got = answers(archive)
+        mid_build = any(p.name.startswith(generations.PREFIX) for p in
+                        (archive.index_dir / n for n in leftovers(archive)))
+        phases[("mid-build" if mid_build else "before") if name == old_name else "after"] += 1
+        if name == old_name:
+            assert got == old_answers, (kind, point)
+        else:
+            # Killed after the swap: the new generation serves, complete and checked.
+            assert got == new_answers, (kind, point)
+        assert point != "swap" or name == old_name
+        assert point != "swapped" or name != old_name
+        finished = run(archive, "reindex")
+        assert finished.returncode == 0, finished.stderr
+        assert answers(archive)[1] == new_answers
+        assert leftovers(archive) == []
+    print("kills by phase:", dict(phases))
+    assert phases["mid-build"] >= 2  # the random kills did land inside jobs, not only around them
+
+
+def test_a_second_job_is_refused_while_one_runs(archive: Config):
+    write_version(archive, "mangue", n=50)
+    env = dict(os.environ, **{generations.PAUSE_ENV: "swap"})
+    first = subprocess.Popen(archive_cmd(archive, "reindex"), stderr=subprocess.PIPE,
+                             stdout=subprocess.DEVNULL, text=True, env=env)
+    try:
+        wait_for(first, "paused at swap")
+        second = run(archive, "reindex")
+        assert second.returncode == 1
+        assert f"pid {first.pid}" in second.stderr and "'reindex'" in second.stderr
+        assert run(archive, "rollback").returncode == 1
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    # The kill freed the lock: the next job runs.
+    assert run(archive, "reindex").returncode == 0
+
+
+def test_queries_during_a_reindex_each_come_from_one_generation(archive: Config):
+    write_version(archive, "mangue")
+    reader = CurrentGeneration(archive.index_dir)
+    seen: Counter = Counter()
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def query_loop() -> None:
+        while not stop.is_set():
+            try:
+                gen = reader.get()
+                with gen.index.searcher() as searcher:
+                    papaye = list(Term("body", "papay").matcher(searcher).all_ids())
+                    mangue = list(Term("body", "mangu").matcher(searcher).all_ids())
+                    sections = gen.facets.count_values("section", papaye + mangue)
+                    total = searcher.doc_count()
+                # Wholly one version: all papayes or all mangues, never a mix.
+                assert (len(papaye), len(mangue)) in ((total, 0), (0, total)), gen.name
+                assert sum(sections.values()) == total
+                seen["papaye" if papaye else "mangue"] += 1
+            except BaseException as exc:  # noqa: BLE001 - report any failure from the thread
+                errors.append(exc)
+                return
+
+    threads = [threading.Thread(target=query_loop) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    job = run(archive, "reindex", "--full")
+    time.sleep(0.3)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert job.returncode == 0, job.stderr
+    assert errors == []
+    assert seen["papaye"] > 0 and seen["mangue"] > 0
