@@ -239,3 +239,29 @@ def search_command(config: Config, query: tuple[str, ...], section: tuple[str, .
 
 
 # --- web: serve -----------------------------------------------------------------------------
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 for every interface).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0 picks a free one).")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Worker threads of the WSGI server.")
+@with_config
+def serve_command(config: Config, host: str, port: int, threads: int) -> None:
+    """Serve the web interface with waitress, a production WSGI server."""
+    from waitress import create_server
+
+    from .web import create_app
+
+    server = create_server(create_app(config), host=host, port=port, threads=threads,
+                           ident="press-archive")
+    shown = f"[{host}]" if ":" in host else ("127.0.0.1" if host == "0.0.0.0" else host)
+    click.echo(f"Serving {config.site_name} on http://{shown}:{server.effective_port}/ "
+               f"(index: {config.index_dir}); Ctrl+C to stop.")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("stopped")
+
