@@ -10,9 +10,12 @@ import io
 import json
 import os
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+from urllib.request import urlopen
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -316,6 +319,22 @@ def test_request_searchers_are_closed_on_teardown(client):
     for _ in range(30):
         page(client, ENSEIGNANTS)
     assert len(os.listdir("/proc/self/fd")) <= fds + 2
+
+
+def test_archive_serve_prints_the_address_to_open_and_serves_it(config):
+    command = [sys.executable, "-m", "archive", "serve", "--port", "0",
+               "--config", str(config.source)]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        line = server.stdout.readline()
+        address = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
+        with urlopen(address + "healthz", timeout=10) as response:
+            assert json.load(response)["articles"] == 8
+        with urlopen(address + "search?q=%C3%A9cole", timeout=10) as response:
+            assert "articles pour « école »" in response.read().decode("utf-8")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 # --- safety ---------------------------------------------------------------------------------------
