@@ -32,8 +32,7 @@ YEAR_FIELD = "year"
 # strongest sign an article is about the subject, and passing mentions in long bodies add up.
 TITLE_BOOST = 2.0
 MAX_FUZZY_TERMS = 30
-MAX_ORG_RUN = 8
-PROXIMITY_SLOP = 2  # words this close count as typed together  # longest unquoted run of words tried as an organisation name
+MAX_ORG_RUN = 8  # longest unquoted run of words tried as an organisation name
 _ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’ʼ]", re.I)
 
 Analyze = Callable[[str], list[list[str]]]
@@ -68,6 +67,7 @@ class Compiled:
 
     query: wq.Query
     marks: Marks
+    proximity: list[tuple[str, ...]] = field(default_factory=list)
 
 
 def analyzer_groups(analyzer) -> Analyze:
@@ -94,6 +94,7 @@ class Builder:
         self.reader = reader
         self.min_prefix = min_prefix
         self.marks = Marks()
+        self.proximity: list[tuple[str, ...]] = []
 
     def compile(self, node: ql.Node) -> Compiled:
         """The query for a parsed tree; QueryError when nothing in it can be searched."""
@@ -101,7 +102,7 @@ class Builder:
         if built is None:
             raise QueryError("the query holds only very common words (le, la, de…) or "
                              f"punctuation; {ql.PLAIN_WORDS_HINT}")
-        return Compiled(built, self.marks)
+        return Compiled(built, self.marks, self.proximity)
 
     def build(self, node: ql.Node, positive: bool) -> wq.Query | None:
         """One node's query, or None when it analyzes to nothing (stop words only)."""
@@ -134,24 +135,21 @@ class Builder:
         if not wanted and not unwanted:
             return None
         base = wanted[0] if len(wanted) == 1 else wq.And(wanted) if wanted else wq.Every()
-        bonus = self._proximity(children) if len(wanted) > 1 else None
-        if bonus is not None:
-            base = wq.AndMaybe(base, bonus)
+        if positive and len(wanted) > 1:
+            self._proximity(children)
         if not unwanted:
             return base
         return wq.AndNot(base, unwanted[0] if len(unwanted) == 1 else wq.Or(unwanted))
 
-    def _proximity(self, children: tuple[ql.Node, ...]) -> wq.Query | None:
-        """Plain words typed together score higher where they stand together in the text:
-        `coup d'État` ranks coups d'État above a `Coupe du monde` with the `États-Unis`."""
+    def _proximity(self, children: tuple[ql.Node, ...]) -> None:
+        """Plain words typed together rank higher where they stand together in the text
+        (`coup d'État` above a `Coupe du monde` with the `États-Unis`): noted for reranking."""
         words = [c.text for c in children if _plain(c)]
         if len(words) < 2:
-            return None
+            return
         groups = self.analyze(" ".join(words))
-        if len(groups) < 2:
-            return None
-        terms = [alts[0] for alts in groups]
-        return _any_field(TEXT_FIELDS, lambda f: wq.Phrase(f, terms, slop=PROXIMITY_SLOP))
+        if len(groups) >= 2:
+            self.proximity.append(tuple(alts[0] for alts in groups))
 
     # --- words ---------------------------------------------------------------------------------
 

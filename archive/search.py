@@ -38,6 +38,9 @@ RARE_TERM = 2  # a query word found in at most this many articles may be a typo
 SUGGEST_CANDIDATES = 5  # close terms tried, most frequent first
 SURFACE_DOCS = 3  # articles read to learn how a term is written
 MAX_FILTER_VALUE = 300
+RERANK_DEPTH = 50  # top documents whose ranking considers words standing together
+PROXIMITY_SLOP = 2  # words this close count as typed together
+PROXIMITY_BOOST = 1.5
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,7 @@ class _State:
         self.authority = _authority(config)
         with generation.index.reader() as reader:
             self.live = [d for d in range(reader.doc_count_all()) if not reader.is_deleted(d)]
+        self.live_set = frozenset(self.live)
         self.browse_counts = {f: generation.facets.count(f, self.live) for f in FACETS}
 
 
@@ -241,7 +245,7 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
                               limits.query_min_prefix)
             compiled = builder.compile(node)
         matched = (state.live if compiled is None
-                   else list(compiled.query.matcher(searcher).all_ids()))
+                   else list(matching_docs(searcher, compiled.query, state.live_set)))
         if lo is not None or hi is not None:
             keys = store.date_keys
             low, high = lo or 1, hi or 99_999_999
@@ -274,8 +278,11 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         partial = False
         if sort == "relevance":
             remaining = limits.search_time_limit - (time.perf_counter() - started)
-            ranked, partial = _ranked(searcher, compiled.query, final, len(matched), window,
-                                      remaining)
+            ranked, partial = _ranked(searcher, compiled.query, final, len(matched),
+                                      max(window, RERANK_DEPTH), remaining)
+            if compiled.proximity:
+                ranked = _rerank(searcher, ranked, compiled.proximity)
+            ranked = ranked[:window]
         else:
             ranked = _by_date(final, store.date_keys, window, newest=sort == "newest")
         marks = compiled.marks if compiled is not None else None
@@ -290,6 +297,28 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         facets=facets, histogram=histogram, suggestion=suggestion, partial=partial,
         elapsed_ms=round((time.perf_counter() - started) * 1000, 2), sort=sort,
         browse=compiled is None)
+
+
+def matching_docs(searcher, query: wq.Query, live: frozenset[int]) -> set[int]:
+    """Every document a query matches, combining the leaves' postings with C-speed set
+    operations instead of Whoosh's per-document union and intersection matchers."""
+    if isinstance(query, wq.AndMaybe):
+        return matching_docs(searcher, query.a, live)
+    if isinstance(query, wq.AndNot):
+        return matching_docs(searcher, query.a, live) - matching_docs(searcher, query.b, live)
+    if isinstance(query, wq.Or):
+        found: set[int] = set()
+        for sub in query.subqueries:
+            found |= matching_docs(searcher, sub, live)
+        return found
+    if isinstance(query, wq.And):
+        parts = [matching_docs(searcher, sub, live) for sub in query.subqueries]
+        return set.intersection(*sorted(parts, key=len)) if parts else set()
+    if isinstance(query, wq.Not):
+        return set(live) - matching_docs(searcher, query.query, live)
+    if isinstance(query, wq.Every):
+        return set(live)
+    return set(query.matcher(searcher).all_ids())
 
 
 def _filter_set(searcher, facet: str, values: tuple[str, ...]) -> set[int]:
@@ -339,6 +368,52 @@ def _ranked(searcher, query: wq.Query, final: list[int], n_matched: int, window:
         partial = True
     results = timed.results()
     return [(hit.docnum, round(hit.score, 4)) for hit in results], partial
+
+
+def _rerank(searcher, ranked: list[tuple[int, float | None]],
+            phrases: list[tuple[str, ...]]) -> list[tuple[int, float | None]]:
+    """Boost the top documents where words typed together stand together (in title or body)."""
+    docs = [d for d, _ in ranked]
+    near: set[int] = set()
+    for terms in phrases:
+        for fieldname in ("title", "body"):
+            near |= _near(searcher.reader(), fieldname, terms, docs)
+    if not near:
+        return ranked
+    boosted = [(d, round(s * PROXIMITY_BOOST, 4) if d in near and s is not None else s)
+               for d, s in ranked]
+    return sorted(boosted, key=lambda item: -(item[1] or 0.0))
+
+
+def _near(reader, fieldname: str, terms: tuple[str, ...], docs: list[int]) -> set[int]:
+    """Which of the documents hold the terms in order, at most PROXIMITY_SLOP positions apart."""
+    positions: list[dict[int, list[int]]] = []
+    wanted = sorted(docs)
+    for term in terms:
+        if (fieldname, term) not in reader:
+            return set()
+        postings = reader.postings(fieldname, term)
+        found: dict[int, list[int]] = {}
+        for docnum in wanted:
+            if not postings.is_active():
+                break
+            if postings.id() < docnum:
+                postings.skip_to(docnum)
+            if postings.is_active() and postings.id() == docnum:
+                found[docnum] = postings.value_as("positions")
+        positions.append(found)
+        wanted = sorted(found)
+    result = set()
+    for docnum in wanted:
+        current = set(positions[0][docnum])
+        for later in positions[1:]:
+            current = {p for p in later[docnum]
+                       if any(0 < p - q <= PROXIMITY_SLOP + 1 for q in current)}
+            if not current:
+                break
+        if current:
+            result.add(docnum)
+    return result
 
 
 def _by_date(docs: list[int], keys, window: int, newest: bool) -> list[tuple[int, None]]:

@@ -1,0 +1,265 @@
+"""Search speed against a peer in the same run: our Whoosh search vs SQLite FTS5 doing the same job.
+
+    python bench/bench_search.py --n 10000            # build (or reuse) and measure
+    python bench/bench_search.py --n 100000 --workdir /tmp/bench100k
+
+Builds one synthetic archive (`bench/synthetic.py`), indexes it with `archive reindex`, and
+builds the same articles into SQLite FTS5 with a column stemmed by the same French analyzer.
+Each job is what a result page needs: top-10 hits with snippets, counts for the four facets
+(section, author, organisation, year) and the year histogram. Kinds measured: one word,
+two words, a phrase, filtered (section + year) and sorted newest first, a deep page, browse.
+Prints p50/p95 per kind for both and the p95 ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synthetic import Generator, vocabulary, write_archive  # noqa: E402
+
+from archive.analysis import analyze  # noqa: E402
+from archive.config import load_config  # noqa: E402
+from archive.indexer import open_current  # noqa: E402
+from archive.reindex import reindex  # noqa: E402
+from archive.search import SearchRequest, search  # noqa: E402
+
+DEEP_PAGE = 50
+TARGET_P50_MS, TARGET_P95_MS = 40.0, 120.0
+
+
+def pick_words(count: int = 24) -> list[str]:
+    """Content words at log-spaced Zipf ranks (frequent to rare), one per stem."""
+    words = vocabulary()
+    picked, stems = [], set()
+    for k in range(count):
+        rank = int(60 * (5000 / 60) ** (k / (count - 1)))
+        while rank < len(words) - 1:
+            stem = analyze(words[rank], mode="query")
+            if len(words[rank]) > 3 and stem and stem[0] not in stems:
+                stems.add(stem[0])
+                picked.append(words[rank])
+                break
+            rank += 1
+    return picked
+
+
+# --- building ------------------------------------------------------------------------------------
+
+
+def build_whoosh(workdir: Path, n: int):
+    """The synthetic archive's files and its index generation (reused when already built)."""
+    data = workdir / "data"
+    config = load_config(None, data=data, index=workdir / "index")
+    marker = workdir / "built.json"
+    if not marker.exists() or json.loads(marker.read_text())["n"] != n:
+        started = time.perf_counter()
+        write_archive(data, n)
+        written = time.perf_counter() - started
+        reindex(config, full=True)
+        marker.write_text(json.dumps({"n": n, "write_s": written,
+                                      "index_s": time.perf_counter() - started - written}))
+    return config
+
+
+def build_fts5(workdir: Path, n: int) -> sqlite3.Connection:
+    """The same articles in SQLite FTS5: stemmed title/body, facet tables with indexes."""
+    path = workdir / f"fts5-{n}.sqlite"
+    if path.exists():
+        return sqlite3.connect(path)
+    tmp = path.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    db = sqlite3.connect(tmp)
+    db.executescript("""
+        CREATE TABLE docs(id INTEGER PRIMARY KEY, aid TEXT, title TEXT, date TEXT,
+                          section TEXT, year INTEGER);
+        CREATE TABLE doc_author(doc INTEGER, author TEXT);
+        CREATE TABLE doc_org(doc INTEGER, org TEXT);
+        CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize='unicode61');
+    """)
+    gen = Generator()
+    for i in range(n):
+        a = gen.article(i)
+        db.execute("INSERT INTO docs VALUES (?,?,?,?,?,?)",
+                   (i, a.id, a.title, a.date, a.section, a.year))
+        db.executemany("INSERT INTO doc_author VALUES (?,?)", [(i, x) for x in a.author])
+        db.executemany("INSERT INTO doc_org VALUES (?,?)", [(i, x) for x in a.organisations])
+        db.execute("INSERT INTO fts(rowid, title, body) VALUES (?,?,?)",
+                   (i, " ".join(analyze(a.title)), " ".join(analyze(a.body))))
+    db.executescript("""
+        CREATE INDEX doc_author_doc ON doc_author(doc);
+        CREATE INDEX doc_org_doc ON doc_org(doc);
+        CREATE INDEX docs_date ON docs(date);
+        CREATE INDEX docs_section ON docs(section);
+        INSERT INTO fts(fts) VALUES('optimize');
+    """)
+    db.commit()
+    db.close()
+    tmp.rename(path)
+    return sqlite3.connect(path)
+
+
+# --- the peer's job ------------------------------------------------------------------------------
+
+
+def fts_match(words: list[str], phrase: bool) -> str:
+    tokens = [t for w in words for t in analyze(w, mode="query")]
+    return '"' + " ".join(tokens) + '"' if phrase else " ".join(f'"{t}"' for t in tokens)
+
+
+def fts_job(db: sqlite3.Connection, words: list[str], phrase: bool = False,
+            filters: dict | None = None, newest: bool = False, page: int = 1) -> None:
+    """Top hits with snippets, disjunctive facet counts and the year histogram, in SQL."""
+    filters = filters or {}
+    offset = (page - 1) * 10
+    if words:
+        db.execute("CREATE TEMP TABLE m AS SELECT d.id, d.section, d.year, d.date FROM fts "
+                   "JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ?",
+                   (fts_match(words, phrase),))
+    else:
+        db.execute("CREATE TEMP TABLE m AS SELECT id, section, year, date FROM docs")
+
+    def where(skip: str | None) -> tuple[str, list]:
+        clauses, args = [], []
+        for facet, value in filters.items():
+            if facet != skip:
+                clauses.append(f"m.{facet} = ?")
+                args.append(value)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+    w, args = where(None)
+    if words and not newest:
+        # (filters with relevance ranking would add `AND rowid IN (SELECT id FROM m ...)`,
+        # which SQLite runs very slowly; no measured kind needs it)
+        rows = db.execute(
+            "SELECT rowid, snippet(fts, 1, '<mark>', '</mark>', '…', 24) FROM fts "
+            "WHERE fts MATCH ? ORDER BY bm25(fts, 2.0, 1.0) LIMIT 10 OFFSET ?",
+            (fts_match(words, phrase), offset)).fetchall()
+    else:
+        rows = db.execute(f"SELECT id FROM m{w} ORDER BY date DESC LIMIT 10 OFFSET ?",
+                          (*args, offset)).fetchall()
+        if words:
+            ids = ",".join(str(r[0]) for r in rows)
+            db.execute("SELECT snippet(fts, 1, '<mark>', '</mark>', '…', 24) FROM fts "
+                       f"WHERE fts MATCH ? AND rowid IN ({ids})",
+                       (fts_match(words, phrase),)).fetchall()
+    db.execute(f"SELECT aid, title, date, section FROM docs WHERE id IN "
+               f"({','.join(str(r[0]) for r in rows) or 'NULL'})").fetchall()
+    for facet in ("section", "year"):
+        w, args = where(facet)
+        db.execute(f"SELECT {facet}, count(*) c FROM m{w} GROUP BY {facet} "
+                   "ORDER BY c DESC LIMIT 10", args).fetchall()
+    for table, column in (("doc_author", "author"), ("doc_org", "org")):
+        w, args = where(None)
+        db.execute(f"SELECT t.{column}, count(*) c FROM m JOIN {table} t ON t.doc = m.id{w} "
+                   f"GROUP BY t.{column} ORDER BY c DESC LIMIT 10", args).fetchall()
+    w, args = where(None)
+    db.execute(f"SELECT year, count(*) FROM m{w} GROUP BY year", args).fetchall()
+    db.execute("DROP TABLE m")
+
+
+# --- measuring ------------------------------------------------------------------------------------
+
+
+def measure(job: Callable[[int], object], runs: int, warmup: int = 3) -> tuple[float, float]:
+    for i in range(warmup):
+        job(i)
+    times = []
+    for i in range(runs):
+        started = time.perf_counter()
+        job(i)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--workdir", type=Path, default=None)
+    args = parser.parse_args()
+    workdir = args.workdir or Path("/tmp") / f"archive-bench-search-{args.n}"
+    workdir.mkdir(parents=True, exist_ok=True)
+
+    started = time.perf_counter()
+    config = build_whoosh(workdir, args.n)
+    db = build_fts5(workdir, args.n)
+    print(f"archive of {args.n} articles ready in {time.perf_counter() - started:.0f} s "
+          f"({workdir})")
+    opened = time.perf_counter()
+    generation = open_current(config.index_dir)
+    search(generation, SearchRequest(query=""), config)
+    print(f"open + first browse: {(time.perf_counter() - opened) * 1000:.0f} ms")
+
+    words = pick_words()
+    gen = Generator()
+    sections = [gen.article(i).section for i in range(len(words))]
+    years = [str(1995 + i % 30) for i in range(len(words))]
+
+    def ours(kind: str = "one", filtered: bool = False, page: int = 1):
+        def job(i: int) -> None:
+            w = words[i % len(words)]
+            query = {"one": w, "two": f"{w} {words[(i + 7) % len(words)]}",
+                     "phrase": f'"{w} {words[(i + 1) % len(words)]}"'}[kind]
+            filters = ({"section": (sections[i % len(sections)],), "year": (years[i % 30],)}
+                       if filtered else {})
+            request = SearchRequest(query=query, filters=filters,
+                                    sort="newest" if filtered else "relevance", page=page)
+            search(generation, request, config)
+        return job
+
+    def peer(kind: str = "one", filtered: bool = False, page: int = 1, browse: bool = False):
+        def job(i: int) -> None:
+            w = words[i % len(words)]
+            terms = [] if browse else [w] if kind == "one" else \
+                [w, words[(i + 7) % len(words)]] if kind == "two" else \
+                [w, words[(i + 1) % len(words)]]
+            filters = {"section": sections[i % len(sections)], "year": int(years[i % 30])} \
+                if filtered else {}
+            fts_job(db, terms, phrase=kind == "phrase", filters=filters,
+                    newest=filtered or browse, page=page)
+        return job
+
+    kinds = [
+        ("one word + top-10 + 4 facets + histogram", ours("one"), peer("one")),
+        ("two words", ours("two"), peer("two")),
+        ("phrase", ours("phrase"), peer("phrase")),
+        ("filtered (section+year), newest first", ours("one", filtered=True),
+         peer("one", filtered=True)),
+        (f"deep page {DEEP_PAGE}", ours("one", page=DEEP_PAGE), peer("one", page=DEEP_PAGE)),
+        ("browse (empty query), newest first", _browse(generation, config),
+         peer(browse=True)),
+    ]
+    print(f"{'job':44} {'ours p50':>9} {'p95':>7}   {'FTS5 p50':>9} {'p95':>7}   p95 ratio")
+    results = {}
+    for name, job, peer_job in kinds:
+        o50, o95 = measure(job, args.runs)
+        f50, f95 = measure(peer_job, args.runs)
+        results[name] = (o50, o95, f50, f95)
+        print(f"{name:44} {o50:8.1f}ms {o95:6.1f}ms   {f50:8.1f}ms {f95:6.1f}ms   "
+              f"{o95 / f95:5.2f}")
+    o50, o95, _f50, f95 = results[kinds[0][0]]
+    verdict = (o50 <= TARGET_P50_MS and o95 <= TARGET_P95_MS and o95 <= f95)
+    print(f"targets (one-word job): p50 <= {TARGET_P50_MS:.0f} ms, p95 <= {TARGET_P95_MS:.0f} ms, "
+          f"p95 <= FTS5 p95: {'met' if verdict else 'NOT met'} at n={args.n}")
+
+
+def _browse(generation, config):
+    def job(i: int) -> None:
+        search(generation, SearchRequest(query=""), config)
+    return job
+
+
+if __name__ == "__main__":
+    main()
