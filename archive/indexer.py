@@ -11,7 +11,7 @@ import os
 import shutil
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,11 +138,54 @@ def clone(source_dir: Path, gen_dir: Path) -> index.Index:
     return index.open_dir(str(gen_dir), indexname=INDEX_NAME)
 
 
-def writer(ix: index.Index, procs: int = 1, limitmb: int = 128):
-    """A writer that never builds a compound file (it would be loaded whole into every reader)."""
-    if procs > 1:
-        return ix.writer(procs=procs, multisegment=True, limitmb=limitmb, compound=False)
+def writer(ix: index.Index, limitmb: int = 128):
+    """A writer that never builds a compound file (it would be loaded whole into every reader).
+
+    Whoosh's own multi-process writer is not used: its workers outlive a killed parent (and
+    would keep the job lock); `parallel.py` builds one segment per worker instead.
+    """
     return ix.writer(limitmb=limitmb, compound=False)
+
+
+@dataclass
+class Batch:
+    """What one writer indexed from a list of article files."""
+
+    files: dict[str, list] = field(default_factory=dict)  # relpath -> [hash, size, mtime_ns, id]
+    order: list[str] = field(default_factory=list)  # relpaths in the writer's docnum order
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    probes: list[tuple[str, str]] = field(default_factory=list)
+
+
+def index_files(w, rels: Iterable[str], read: Callable[[str], tuple[str, Article]],
+                stats: dict[str, os.stat_result], ids: dict[str, str],
+                tick: Callable[[], None] | None = None) -> Batch:
+    """Read, validate and add article files to a writer; bad files are rejected, never fatal.
+
+    `read(rel)` returns (file hash, Article) or raises ArchiveError; `ids` maps the ids already
+    in the index to their files and is updated, so that a duplicate id is rejected.
+    """
+    batch = Batch()
+    for rel in rels:
+        try:
+            digest, article = read(rel)
+            if article.id in ids:
+                raise InvalidArticle(f"id '{article.id}' is already used by {ids[article.id]}")
+            w.add_document(**document(article, rel, digest))
+        except ArchiveError as exc:
+            message = exc.message
+            reason = message[len(rel) + 2:] if message.startswith(f"{rel}: ") else message
+            batch.rejected.append((rel, reason))
+        else:
+            stat = stats[rel]
+            batch.files[rel] = [digest, stat.st_size, stat.st_mtime_ns, article.id]
+            batch.order.append(rel)
+            ids[article.id] = rel
+            if len(batch.probes) < 3 and (not batch.probes or len(batch.order) % 97 == 0):
+                batch.probes.append((article.id, article.title))
+        if tick:
+            tick()
+    return batch
 
 
 def build_facets(ix: index.Index, gen_dir: Path) -> int:

@@ -13,6 +13,14 @@ from pathlib import Path
 from .errors import JobLocked
 
 LOCK_NAME = ".lock"
+_held: set[int] = set()  # descriptors holding the lock in this process
+
+
+def close_inherited() -> None:
+    """In a forked worker: close the copy of the lock, so the lock dies with the job itself."""
+    for fd in list(_held):
+        os.close(fd)
+        _held.discard(fd)
 
 
 def holder(index_dir: Path) -> dict:
@@ -43,6 +51,8 @@ def job_lock(index_dir: Path, job: str) -> Iterator[None]:
                            "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
         os.ftruncate(fd, 0)
         os.pwrite(fd, note.encode("utf-8"), 0)
+        _held.add(fd)
         yield
     finally:
+        _held.discard(fd)
         os.close(fd)  # closing the descriptor releases the flock

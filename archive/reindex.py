@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import articlefile, generations, indexer
+from . import articlefile, generations, indexer, parallel
 from .config import Config
 from .errors import ArchiveError, IndexUnavailable, InvalidArticle
 from .joblock import job_lock
@@ -143,6 +143,7 @@ class Report:
     duration: float = 0.0
     processed: int = 0
     listing: list[str] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)
 
     def render(self) -> str:
         """A summary for people and logs."""
@@ -162,6 +163,10 @@ class Report:
         elif not self.dry_run:
             lines.append(f"index already up to date ({self.articles} articles)")
         lines.append(f"{self.duration:.1f}s, {rate:.0f} articles/s")
+        if self.phases:
+            lines.append("phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.phases.items()))
+        if self.removed:
+            lines.append(f"removed old generations and leftovers: {', '.join(self.removed)}")
         return "\n".join(lines)
 
 
@@ -240,10 +245,20 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
     protected = protected_tokens(config)
     name = generations.new_name()
     gen_dir = index_dir / name
+    clock = time.monotonic()
+
+    def phase(label: str) -> None:
+        nonlocal clock
+        now = time.monotonic()
+        report.phases[label] = now - clock
+        clock = now
+
     try:
         files, probes = _build(config, plan, gen_dir, protected, report, progress, procs)
+        phase("index")
         indexer.build_facets(indexer.index.open_dir(str(gen_dir), indexname=indexer.INDEX_NAME),
                              gen_dir)
+        phase("facets")
         (gen_dir / FILES).write_text(json.dumps(files, ensure_ascii=False), encoding="utf-8")
         generations.write_manifest(gen_dir, {
             "schema_version": indexer.SCHEMA_VERSION,
@@ -257,8 +272,10 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
                                reason] for rel, reason in report.rejected},
         })
         indexer.check(gen_dir, len(files), probes, absent=plan.deleted[:5])
+        phase("check")
         generations.fsync_tree(gen_dir)
         generations.fsync_path(index_dir)
+        phase("fsync")
     except BaseException:
         shutil.rmtree(gen_dir, ignore_errors=True)
         raise
@@ -266,6 +283,7 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
     report.generation = name
     report.articles = len(files)
     report.removed += generations.cleanup(index_dir)
+    phase("swap+cleanup")
     return report
 
 
@@ -273,56 +291,50 @@ def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
            report: Report, progress: Callable | None,
            procs: int | None) -> tuple[dict[str, list], list[tuple[str, str]]]:
     """Write the documents of a new generation; return its file list and probe articles."""
+    todo = plan.added + plan.changed
+    bar = progress("reindex", len(todo)) if progress else None
+
+    def read(rel: str):
+        return _read_article(config, rel)
+
     if plan.mode == "full":
-        files: dict[str, list] = {}
         if procs is None:
-            procs = 2 if len(plan.added) >= MIN_FILES_FOR_PROCS and (os.cpu_count() or 1) > 1 else 1
+            big = len(plan.added) >= MIN_FILES_FOR_PROCS
+            procs = min(2, os.cpu_count() or 1) if big else 1
         ix = indexer.create(gen_dir, indexer.build_schema(protected))
-        w = indexer.writer(ix, procs)
+        if procs > 1:
+            batch = parallel.build(ix, gen_dir, plan.added, read, plan.stats, procs, bar)
+            files = batch.files
+        else:
+            files = {}
     else:
         files = read_files(config.index_dir / plan.base)
         ix = indexer.clone(config.index_dir / plan.base, gen_dir)
-        w = indexer.writer(ix, 1)
-    ids = {entry[3]: rel for rel, entry in files.items()}
-    probes: list[tuple[str, str]] = []
-    todo = plan.added + plan.changed
-    bar = progress("reindex", len(todo)) if progress else None
-    try:
-        for rel in plan.deleted + plan.changed:
-            w.delete_by_term("path", rel)
-            entry = files.pop(rel)
-            ids.pop(entry[3], None)
-        report.deleted = len(plan.deleted)
-        for rel in todo:
-            try:
-                digest, article = _read_article(config, rel)
-                if article.id in ids:
-                    raise InvalidArticle(f"id '{article.id}' is already used by {ids[article.id]}")
-                w.add_document(**indexer.document(article, rel, digest))
-            except ArchiveError as exc:
-                report.rejected.append((rel, _reason(exc, rel)))
-            else:
-                stat = plan.stats[rel]
-                files[rel] = [digest, stat.st_size, stat.st_mtime_ns, article.id]
-                ids[article.id] = rel
-                if rel in plan.changed:
-                    report.updated += 1
-                else:
-                    report.added += 1
-                if len(probes) < 3 and (not probes or len(files) % 97 == 0):
-                    probes.append((article.id, article.title))
-            report.processed += 1
-            if bar:
-                bar.advance()
-        if bar:
-            bar.close()
-        w.commit()
-    except BaseException:
-        w.cancel()
-        raise
+    if plan.mode == "incremental" or procs == 1:
+        w = indexer.writer(ix)
+        try:
+            for rel in plan.deleted + plan.changed:
+                w.delete_by_term("path", rel)
+                files.pop(rel)
+            ids = {entry[3]: rel for rel, entry in files.items()}
+            batch = indexer.index_files(w, todo, read, plan.stats, ids,
+                                        bar.advance if bar else None)
+            w.commit()
+        except BaseException:
+            w.cancel()
+            raise
+        files.update(batch.files)
+    if bar:
+        bar.close()
+    changed = set(plan.changed)
+    report.deleted = len(plan.deleted)
+    report.updated = sum(rel in changed for rel in batch.order)
+    report.added = len(batch.order) - report.updated
+    report.rejected += batch.rejected
+    report.processed = len(todo)
+    probes = batch.probes
     if not probes and files:
-        rel, entry = next(iter(files.items()))
-        probes.append((entry[3], ""))
+        probes = [(next(iter(files.values()))[3], "")]
     return files, probes
 
 

@@ -97,26 +97,33 @@ class Generator:
 
     def article(self, i: int, revision: int = 0) -> Article:
         """Article number i (revision > 0 gives an edited version of it)."""
-        rng = random.Random(self.seed * 1_000_003 + i * 7 + revision)
+        rng = random.Random(self.seed * 1_000_003 + i * 7)
         title = self._sentence(rng, rng.randint(5, 10)).rstrip(".")
-        paragraphs, count = [], 0
-        target = rng.randint(300, 500)
-        while count < target:
-            sentences = [self._sentence(rng, rng.randint(8, 20)) for _ in range(rng.randint(2, 5))]
-            paragraphs.append(" ".join(sentences))
-            count += sum(len(s.split()) for s in sentences)
+        body = self._body(rng)
         year = rng.randint(1995, 2026)
         precision = rng.random()
         date = (f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}" if precision < 0.9
                 else f"{year}-{rng.randint(1, 12):02d}" if precision < 0.97 else str(year))
         orgs = tuple(rng.sample(self.orgs, rng.randint(0, 6)))
         authors = tuple(rng.sample(self.authors, rng.choice((0, 1, 1, 1, 1, 2))))
-        return Article(
+        article = Article(
             id=articlefile.make_id(title, f"synthetic-{self.seed}-{i}"),
-            title=title, body="\n\n".join(paragraphs), section=rng.choice(SECTIONS),
+            title=title, body=body, section=rng.choice(SECTIONS),
             author=authors, date=date, date_source="page", organisations=orgs,
             url=f"https://example.ml/articles/{i}", publisher="Synthétique",
         )
+        if revision:  # an edit of the body only: same id, same date, same file
+            article = article.replace(body=self._body(random.Random(f"{self.seed}-{i}-{revision}")))
+        return article
+
+    def _body(self, rng: random.Random) -> str:
+        paragraphs, count = [], 0
+        target = rng.randint(300, 500)
+        while count < target:
+            sentences = [self._sentence(rng, rng.randint(8, 20)) for _ in range(rng.randint(2, 5))]
+            paragraphs.append(" ".join(sentences))
+            count += sum(len(s.split()) for s in sentences)
+        return "\n\n".join(paragraphs)
 
 
 def write_archive(data_dir: Path, n: int, seed: int = 42) -> list[Path]:

@@ -291,3 +291,28 @@ def test_a_second_job_is_refused_with_the_running_job_named(archive: Config):
     assert result.exit_code == 1
     assert f"'reindex --full' (pid {os.getpid()}, started" in result.output
     assert reindex(archive).added == 4  # the lock is free again
+
+
+def test_a_parallel_full_build_equals_a_single_process_one(archive: Config, tmp_path: Path):
+    twin = archive.articles_dir / "2099" / "copie.md"  # sorts last: lands in the second worker
+    twin.parent.mkdir()
+    twin.write_text(articlefile.render(ARTICLES[0]), encoding="utf-8")
+    single = reindex(archive, full=True, procs=1)
+    one = _answers(archive)
+    double = reindex(archive, full=True, procs=2)
+    assert (double.added, double.rejected) == (single.added, single.rejected)
+    assert double.rejected == [("2099/copie.md", "id 'greve-des-enseignants-a-kayes' is already "
+                                                 "used by 2019/greve-des-enseignants-a-kayes.md")]
+    assert _answers(archive) == one
+
+
+def _answers(config: Config) -> dict:
+    gen = open_current(config.index_dir)
+    with gen.index.searcher() as searcher:
+        docnums = list(searcher.document_numbers())
+        return {
+            "count": searcher.doc_count(),
+            "ids": sorted(searcher.stored_fields(d)["id"] for d in docnums),
+            "doumbia": ids_for(config, "author_text", "doumbia"),
+            "facets": {f: gen.facets.count_values(f, docnums) for f in gen.facets.facets()},
+        }

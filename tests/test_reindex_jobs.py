@@ -203,3 +203,27 @@ def test_queries_during_a_reindex_each_come_from_one_generation(archive: Config)
     assert job.returncode == 0, job.stderr
     assert errors == []
     assert seen["papaye"] > 0 and seen["mangue"] > 0
+
+
+def test_a_killed_parallel_build_leaves_no_worker_and_no_lock(archive: Config):
+    write_version(archive, "mangue")
+    proc = subprocess.Popen(archive_cmd(archive, "reindex", "--full", "--procs", "2"),
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 30
+    while len(workers := children.read_text().split()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(workers) == 2
+    time.sleep(0.5)  # let the workers index for a while
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 2  # PDEATHSIG kills at once; an orphan would work on
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = [pid for pid in workers if Path(f"/proc/{pid}/stat").exists()
+             and Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0] != "Z"]
+    assert alive == []
+    assert answers(archive)[1]["papaye"]  # the old generation still serves
+    finished = run(archive, "reindex")
+    assert finished.returncode == 0, finished.stderr
+    assert leftovers(archive) == []

@@ -1,0 +1,171 @@
+"""Reindex benchmark: full and incremental throughput, index size, peak memory, first query.
+
+    .venv/bin/python bench/bench_reindex.py --n 10000 [--work /tmp/bench-reindex] [--procs 2]
+
+Writes a deterministic synthetic archive (`bench/synthetic.py`) once per n, then runs the real
+`archive reindex` in subprocesses. Targets at 100k: full >= 400 articles/s with peak RSS
+< 1 GB; incremental of 100 changed articles < 15 s; first query < 1 s in a fresh process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+
+from synthetic import Generator, write_archive  # noqa: E402
+
+from archive import articlefile, generations  # noqa: E402
+
+FIRST_QUERY = r"""
+import json, sys, time
+t0 = time.perf_counter()
+from whoosh.qparser import MultifieldParser
+from archive.indexer import open_current
+t1 = time.perf_counter()
+gen = open_current(sys.argv[1])
+t2 = time.perf_counter()
+with gen.index.searcher() as searcher:
+    query = MultifieldParser(["title", "body"], gen.index.schema).parse("sécurité coton")
+    top = [hit["id"] for hit in searcher.search(query, limit=10)]
+    docnums = list(query.matcher(searcher).all_ids())
+    counts = {f: gen.facets.count(f, docnums).most_common(10)
+              for f in ("section", "author", "organisation", "year")}
+t3 = time.perf_counter()
+print(json.dumps({"import_s": t1 - t0, "open_s": t2 - t1, "first_query_s": t3 - t2,
+                  "matches": len(docnums), "top": len(top)}))
+"""
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += rss.get(current, 0)
+        todo.extend(children.get(current, []))
+    return total
+
+
+def run_job(args: list[str]) -> dict:
+    """Run one `archive` job; return wall time, CPU time, peak RSS (tree and largest process)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "archive", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss(proc.pid))
+        time.sleep(0.25)
+    wall = time.monotonic() - started
+    out = proc.stdout.read()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode:
+        raise SystemExit(f"archive {' '.join(args)} failed:\n{out}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall_s": wall, "cpu_s": cpu, "peak_tree_rss_mb": peak / 2**20,
+            "peak_process_rss_mb": after.ru_maxrss / 1024, "output": out}
+
+
+def folder_size(folder: Path) -> tuple[int, int]:
+    """Total bytes of a folder, and the bytes of Whoosh's stored-fields files in it."""
+    total = stored = 0
+    for path in folder.rglob("*"):
+        if path.is_file():
+            size = path.stat().st_size
+            total += size
+            stored += size if path.name.endswith("._stored.col") else 0
+    return total, stored
+
+
+def ensure_archive(data_dir: Path, n: int) -> None:
+    """Write the synthetic archive unless it is already there with n articles."""
+    have = sum(1 for _ in articlefile.iter_files(data_dir / "articles"))
+    if have != n:
+        if have:
+            raise SystemExit(f"{data_dir} holds {have} articles, not {n}: use another --work")
+        started = time.monotonic()
+        write_archive(data_dir, n)
+        print(f"wrote {n} synthetic articles in {time.monotonic() - started:.0f}s", flush=True)
+
+
+def main() -> None:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--procs", type=int, default=None)
+    parser.add_argument("--changed", type=int, default=100)
+    args = parser.parse_args()
+    work = args.work or Path(f"/tmp/bench-reindex-{args.n}")
+    data, index = work / "data", work / "index"
+    ensure_archive(data, args.n)
+    where = ["--data", str(data), "--index", str(index)]
+    results: dict = {"n": args.n, "cpus": os.cpu_count(), "load_before": os.getloadavg()[0]}
+
+    full = run_job(["reindex", "--full", *where]
+                   + (["--procs", str(args.procs)] if args.procs else []))
+    gen_dir = index / generations.read_pointer(index).current
+    size, stored = folder_size(gen_dir)
+    results["full"] = {**{k: v for k, v in full.items() if k != "output"},
+                       "articles_per_s": args.n / full["wall_s"],
+                       "articles_per_cpu_s": args.n / full["cpu_s"],
+                       "index_mb": size / 2**20, "stored_fields_mb": stored / 2**20,
+                       "phases": full["output"].strip().splitlines()[-1]}
+
+    f = results["full"]
+    print(f"full reindex: {f['wall_s']:.0f}s wall, {f['articles_per_s']:.0f} articles/s "
+          f"({f['articles_per_cpu_s']:.0f} per CPU-second), peak RSS {f['peak_tree_rss_mb']:.0f} MB"
+          f" (process tree), largest process {f['peak_process_rss_mb']:.0f} MB", flush=True)
+    gen = Generator()
+    step = max(args.n // args.changed, 1)
+    for i in range(0, args.n, step)[: args.changed]:
+        articlefile.write(data / "articles", gen.article(i, revision=int(time.time())))
+    incremental = run_job(["reindex", *where])
+    if f"updated {args.changed}," not in incremental["output"]:
+        raise SystemExit(f"unexpected incremental report:\n{incremental['output']}")
+    results["incremental"] = {k: v for k, v in incremental.items() if k != "output"}
+    results["incremental"]["phases"] = incremental["output"].strip().splitlines()[-2:]
+
+    fresh = subprocess.run([sys.executable, "-c", FIRST_QUERY, str(index)], capture_output=True,
+                           text=True, cwd=ROOT, check=True)
+    results["first_query"] = json.loads(fresh.stdout)
+    results["load_after"] = os.getloadavg()[0]
+
+    f, inc, q = results["full"], results["incremental"], results["first_query"]
+    print(f"n={args.n}  (load average {results['load_before']:.1f} -> {results['load_after']:.1f}"
+          f" on {results['cpus']} cores)")
+    print(f"  {f['phases']}")
+    print(f"index size: {f['index_mb']:.0f} MB, of which stored fields {f['stored_fields_mb']:.0f}"
+          " MB")
+    print(f"incremental ({args.changed} changed): {inc['wall_s']:.1f}s wall, "
+          f"peak RSS {inc['peak_tree_rss_mb']:.0f} MB; {'; '.join(inc['phases'])}")
+    print(f"first query in a fresh process: {q['first_query_s'] * 1000:.0f} ms "
+          f"(+ open {q['open_s'] * 1000:.0f} ms, imports {q['import_s'] * 1000:.0f} ms), "
+          f"{q['matches']} matches")
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
