@@ -1,7 +1,7 @@
 """Researcher downloads: a whole result set as CSV or JSON Lines, streamed, bounded.
 
-At most `export_max_rows` rows (a named limit). The first batch is searched before anything is
-sent, so a refused query still gets a clean 400; later batches stream as they are found.
+At most `export_max_rows` rows (a named limit). The search runs before anything is sent, so a
+refused query still gets a clean 400; the rows are then written out as they are serialised.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from .feeds import plain_text
 from .indexer import Generation
 from .search import Hit, SearchRequest, search
 
-BATCH = 200
 COLUMNS = ("id", "title", "date", "section", "authors", "organisations", "publisher",
            "url", "permalink", "snippet")
 LIST_SEP = " ; "
@@ -28,7 +27,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 @dataclass
 class Export:
-    """A started export: how many rows will come, and the hits themselves, lazily."""
+    """A started export: how many articles matched, how many rows will come, and the hits."""
 
     total: int
     rows: int
@@ -42,35 +41,18 @@ class Export:
 
 def start_export(source: Generation | str | Path, request: SearchRequest,
                  config: Config) -> Export:
-    """Search the first batch now (errors surface here), and stream the rest on demand."""
+    """Search the whole bounded result set now (errors surface here); rows stream on demand.
+
+    One search for all rows, not page after page: relevance windows of different sizes need
+    not agree at their edges, and a row must never be repeated or skipped.
+    """
     limit = config.limits.export_max_rows
-    batch = min(BATCH, limit)
-    pages = -(-limit // batch)
     # The export is bounded by export_max_rows, not by the page limits meant for people.
     bounded = dataclasses.replace(config, limits=dataclasses.replace(
-        config.limits, page_size_max=batch, page_max=pages))
-
-    def page(number: int):
-        return search(source, dataclasses.replace(request, page=number, page_size=batch,
-                                                  facet_limit=1), bounded)
-
-    first = page(1)
-    rows = min(first.total, limit)
-
-    def hits() -> Iterator[Hit]:
-        sent, result, number = 0, first, 1
-        while True:
-            for hit in result.hits:
-                if sent >= rows:
-                    return
-                yield hit
-                sent += 1
-            if number >= min(result.pages, pages) or sent >= rows:
-                return
-            number += 1
-            result = page(number)
-
-    return Export(total=first.total, rows=rows, hits=hits())
+        config.limits, page_size_max=limit, page_max=1))
+    result = search(source, dataclasses.replace(request, page=1, page_size=limit,
+                                                facet_limit=1), bounded)
+    return Export(total=result.total, rows=len(result.hits), hits=iter(result.hits))
 
 
 def record(hit: Hit, permalink: str) -> dict:

@@ -250,6 +250,7 @@ def test_csv_and_jsonl_exports_stream_the_whole_result_set(client):
     assert response.is_streamed and response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert len(rows) == 4 == int(response.headers["X-Total-Count"])  # beyond one page of 3
+    assert len({r["id"] for r in rows}) == 4  # no row repeated or skipped
     first = next(r for r in rows if r["id"] == "rentree-scolaire-sous-tension")
     assert first["authors"] == "Moussa Traoré ; Aminata Koné"
     lines = client.get("/export.jsonl?q=école").get_data(as_text=True).splitlines()
