@@ -58,7 +58,8 @@ def _worker(k: int, parent: int, gen_dir: str, rels: list[str], read: Callable,
     segment = w._finalize_segment() if batch.order else None
     if segment is None:
         w._close_segment()
-    w._finish()
+    # No w._finish(): it would delete the temp folder (MAIN.tmp) the other workers still use;
+    # the parent's writer removes it at commit.
     with counter.get_lock():
         counter.value += pending
     part = Path(gen_dir) / f".part-{k}.pickle"
