@@ -304,11 +304,9 @@ def _facet_json(values: list[FacetCount]) -> list[dict]:
 def home():
     """Search box, size and span of the archive, browse entries, latest articles."""
     latest = _search(SearchParams(sort="newest"), page_size=LATEST)
-    oldest = _search(SearchParams(sort="oldest"), page_size=1, facet_limit=1)
-    first = next((h.date for h in oldest.hits if h.date), None)
-    last = next((h.date for h in latest.hits if h.date), None)
-    return render_template("home.html", result=latest, first=first, last=last,
-                           params=SearchParams())
+    years = [year for year, _count in latest.histogram]
+    return render_template("home.html", result=latest, first=min(years, default=None),
+                           last=max(years, default=None), params=SearchParams())
 
 
 @bp.route("/search")

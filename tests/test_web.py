@@ -65,7 +65,7 @@ def params_of(url: str) -> dict[str, list[str]]:
 def test_home_shows_size_span_browse_entries_and_latest(client):
     html = page(client, "/")
     assert '<html lang="fr">' in html
-    assert "8 articles" in html and "du 1 mai 2018 au 10 juin 2022" in html
+    assert "8 articles, de 2018 à 2022." in html
     assert "/search?section=Soci%C3%A9t%C3%A9" in html
     assert "/search?year=2019" in html
     assert f"/search?organisation={UNTM.replace(' ', '+')}" in html
@@ -111,6 +111,14 @@ def test_histogram_is_inline_svg_with_links_and_a_table(client):
     assert hit_ids(narrowed) == ["greve-dans-les-hopitaux"]
     table = re.search(r"<table>.*?</table>", html, re.S).group(0)
     assert "<td>2019</td>" not in table and ">2019</a></td><td>1</td>" in table
+
+
+def test_filters_hold_for_every_kind_of_query(client):
+    # Ranked by relevance, a query of several words must still show only filtered hits.
+    for query in ("grève OR école", "grève école", "grève"):
+        data = client.get(f"/api/search?q={query}&year=2020").get_json()
+        assert all(h["date"].startswith("2020") for h in data["hits"]), query
+        assert len(data["hits"]) == data["total"], query
 
 
 def test_date_range_sort_and_pagination(client):
@@ -178,6 +186,12 @@ def test_article_page_links_cites_and_relates(client):
     assert 'href="https://journal.example/greve-enseignants" rel="nofollow' in html
     related = re.search(r'id="h-related".*?</section>', html, re.S).group(0)
     assert hit_ids(related) and "greve-des-enseignants-a-bamako" not in hit_ids(related)
+
+
+def test_the_first_of_the_month_is_written_1er_in_french(client):
+    assert '<time datetime="2018-05-01">1er mai 2018</time>' in page(
+        client, "/article/piege-pour-le-navigateur")
+    assert "May 1, 2018" in page(client, "/article/piege-pour-le-navigateur?lang=en")
 
 
 def test_ris_and_bibtex_downloads(client):
