@@ -9,6 +9,7 @@ in the user's language, and every response carries the security headers.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 LATEST = 6
+STATIC_MAX_AGE = 24 * 3600
 FEED_SIZE = 20
 BROWSE_ALL_MAX = 400  # longer lists are shown one letter at a time
 LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ") + ("#",)
@@ -80,12 +82,15 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["archive"] = Services(
         config, CurrentGeneration(config.index_dir), i18n.load_translations(),
         RateLimiter(config.limits.rate_limit_per_minute))
+    # The stylesheet's URL carries a hash of its content, so browsers may keep it for a day.
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = STATIC_MAX_AGE
+    css_version = hashlib.sha256((STATIC / "style.css").read_bytes()).hexdigest()[:10]
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(_jinja_gettext, _jinja_ngettext, newstyle=True)
     app.jinja_env.globals.update(site_name=config.site_name, browse_pages=BROWSE,
-                                 web_url=citations.web_url)
+                                 web_url=citations.web_url, css_version=css_version)
     app.register_blueprint(bp)
     return app
 
