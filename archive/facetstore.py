@@ -44,18 +44,41 @@ def date_key(date: str | None) -> int:
 
 
 def write_facets(gen_dir: Path, doc_count: int, facets: Mapping[str, Mapping[int, Sequence[str]]],
-                 dates: Mapping[int, str]) -> None:
-    """Write the facet arrays of a generation from {facet: {docnum: values}} and {docnum: date}."""
+                 dates: Mapping[int, str], segments: Sequence[tuple[str, int, int]] = (),
+                 base: FacetStore | None = None,
+                 reused: Sequence[tuple[int, int, int]] = ()) -> None:
+    """Write the facet arrays of a generation.
+
+    `facets` ({facet: {docnum: values}}) and `dates` ({docnum: date}) cover the new documents;
+    `reused` lists (old offset, new offset, count) ranges copied from the `base` generation's
+    arrays (unchanged Whoosh segments), ordinals remapped. `segments` ((id, offset, count) of
+    each Whoosh segment) is recorded so that the next generation can reuse these arrays.
+    """
     folder = Path(gen_dir) / FOLDER
     folder.mkdir(exist_ok=True)
     layers_of: dict[str, int] = {}
     for facet, per_doc in facets.items():
-        values = sorted({v for vals in per_doc.values() for v in vals}, key=_sort_key(facet))
+        old_values = base.values(facet) if base and reused else []
+        values = sorted({v for vals in per_doc.values() for v in vals} | set(old_values),
+                        key=_sort_key(facet))
         ordinal = {v: i for i, v in enumerate(values)}
         widest = max((len(set(v)) for v in per_doc.values()), default=0)
-        n_layers = min(widest, MAX_LAYERS)
+        old_layers = base._layers[facet] if base and reused else []
+        n_layers = max(min(widest, MAX_LAYERS), len(old_layers))
         dense = array("I", [EMPTY]) * (n_layers * doc_count)
         extra: dict[str, list[int]] = {}
+        if old_layers:
+            remap = dict(enumerate(ordinal[v] for v in old_values))
+            remap[EMPTY] = EMPTY
+            for j, layer in enumerate(old_layers):
+                for old_off, new_off, count in reused:
+                    start = j * doc_count + new_off
+                    dense[start:start + count] = array(
+                        "I", map(remap.__getitem__, layer[old_off:old_off + count]))
+            for docnum, ords in base._extra[facet].items():
+                for old_off, new_off, count in reused:
+                    if old_off <= docnum < old_off + count:
+                        extra[str(docnum - old_off + new_off)] = [remap[o] for o in ords]
         for docnum, vals in per_doc.items():
             ords = sorted({ordinal[v] for v in vals})
             for j, o in enumerate(ords[:n_layers]):
@@ -68,11 +91,15 @@ def write_facets(gen_dir: Path, doc_count: int, facets: Mapping[str, Mapping[int
             dense.tofile(handle)
         layers_of[facet] = n_layers
     keys = array("I", [0]) * doc_count
+    if base is not None:
+        for old_off, new_off, count in reused:
+            keys[new_off:new_off + count] = base.date_keys[old_off:old_off + count]
     for docnum, date in dates.items():
         keys[docnum] = date_key(date)
     with open(folder / "date_keys", "wb") as handle:
         keys.tofile(handle)
-    _write_json(folder / "meta.json", {"doc_count": doc_count, "layers": layers_of})
+    _write_json(folder / "meta.json", {"doc_count": doc_count, "layers": layers_of,
+                                       "segments": [list(seg) for seg in segments]})
 
 
 def _sort_key(facet: str):
@@ -90,8 +117,9 @@ class FacetStore:
 
     def __init__(self, doc_count: int, values: dict[str, list[str]],
                  layers: dict[str, list[array]], extra: dict[str, dict[int, list[int]]],
-                 date_keys: array) -> None:
+                 date_keys: array, segments: dict[str, tuple[int, int]] | None = None) -> None:
         self.doc_count = doc_count
+        self.segments = segments or {}  # Whoosh segment id -> (docnum offset, doc count)
         self._values = values
         self._layers = layers
         self._extra = extra
@@ -113,11 +141,12 @@ class FacetStore:
                 extra[facet] = {int(k): v for k, v in json.loads(
                     (folder / f"{facet}.extra.json").read_text(encoding="utf-8")).items()}
             keys = _read_array(folder / "date_keys", n)
+            segments = {seg: (off, cnt) for seg, off, cnt in meta.get("segments", [])}
         except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
             raise IndexUnavailable(
                 f"the facet files of index generation {Path(gen_dir).name} are missing or "
                 f"damaged ({type(exc).__name__}); run 'archive reindex --full'") from None
-        return cls(n, values, layers, extra, keys)
+        return cls(n, values, layers, extra, keys, segments)
 
     def facets(self) -> tuple[str, ...]:
         """The facet names this store holds."""

@@ -188,25 +188,50 @@ def index_files(w, rels: Iterable[str], read: Callable[[str], tuple[str, Article
     return batch
 
 
-def build_facets(ix: index.Index, gen_dir: Path) -> int:
-    """Write the facet arrays from the committed index's postings (no stored fields read)."""
+def build_facets(ix: index.Index, gen_dir: Path, base_dir: Path | None = None) -> int:
+    """Write the facet arrays from the committed index's postings (no stored fields read).
+
+    Whoosh segments are immutable and keep their docnums (deletions only mark them), so the
+    arrays of segments already in `base_dir`'s generation are copied; only new segments (an
+    incremental update's, or merges) are read from their postings.
+    """
     per_facet: dict[str, dict[int, list[str]]] = {f: defaultdict(list) for f in FACETS}
     dates: dict[int, str] = {}
+    base = _base_facets(base_dir)
+    segments, reused = [], []
     with ix.reader() as reader:
         n = reader.doc_count_all()
-        for facet in ("section", "author", "organisation"):
-            target = per_facet[facet]
-            for term in reader.lexicon(facet):
+        for sub, offset in reader.leaf_readers():
+            segment = sub.segment()
+            if segment is None:  # an empty index has no segment
+                continue
+            seg_id, count = segment.segment_id(), sub.doc_count_all()
+            segments.append((seg_id, offset, count))
+            if base is not None and base.segments.get(seg_id, (0, -1))[1] == count:
+                reused.append((base.segments[seg_id][0], offset, count))
+                continue
+            for facet in ("section", "author", "organisation"):
+                target = per_facet[facet]
+                for term in sub.lexicon(facet):
+                    value = term.decode("utf-8")
+                    for docnum in sub.postings(facet, term).all_ids():
+                        target[docnum + offset].append(value)
+            for term in sub.lexicon("date"):
                 value = term.decode("utf-8")
-                for docnum in reader.postings(facet, term).all_ids():
-                    target[docnum].append(value)
-        for term in reader.lexicon("date"):
-            value = term.decode("utf-8")
-            for docnum in reader.postings("date", term).all_ids():
-                dates[docnum] = value
-                per_facet["year"][docnum].append(value[:4])
-    write_facets(gen_dir, n, per_facet, dates)
+                for docnum in sub.postings("date", term).all_ids():
+                    dates[docnum + offset] = value
+                    per_facet["year"][docnum + offset].append(value[:4])
+    write_facets(gen_dir, n, per_facet, dates, segments, base, reused)
     return n
+
+
+def _base_facets(base_dir: Path | None) -> FacetStore | None:
+    if base_dir is None:
+        return None
+    try:
+        return FacetStore.open(base_dir)
+    except IndexUnavailable:
+        return None  # no reuse: every segment is read from its postings
 
 
 def check(gen_dir: Path, expected: int, probes: Iterable[tuple[str, str]],

@@ -256,8 +256,9 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
     try:
         files, probes = _build(config, plan, gen_dir, protected, report, progress, procs)
         phase("index")
+        base_dir = index_dir / plan.base if plan.mode == "incremental" else None
         indexer.build_facets(indexer.index.open_dir(str(gen_dir), indexname=indexer.INDEX_NAME),
-                             gen_dir)
+                             gen_dir, base_dir)
         phase("facets")
         (gen_dir / FILES).write_text(json.dumps(files, ensure_ascii=False), encoding="utf-8")
         generations.write_manifest(gen_dir, {

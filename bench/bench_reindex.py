@@ -99,6 +99,10 @@ def folder_size(folder: Path) -> tuple[int, int]:
     return total, stored
 
 
+def _phases(report: str) -> str:
+    return next((line for line in report.splitlines() if line.startswith("phases:")), "")
+
+
 def ensure_archive(data_dir: Path, n: int) -> None:
     """Write the synthetic archive unless it is already there with n articles."""
     have = sum(1 for _ in articlefile.iter_files(data_dir / "articles"))
@@ -132,7 +136,7 @@ def main() -> None:
                        "articles_per_s": args.n / full["wall_s"],
                        "articles_per_cpu_s": args.n / full["cpu_s"],
                        "index_mb": size / 2**20, "stored_fields_mb": stored / 2**20,
-                       "phases": full["output"].strip().splitlines()[-1]}
+                       "phases": _phases(full["output"])}
 
     f = results["full"]
     print(f"full reindex: {f['wall_s']:.0f}s wall, {f['articles_per_s']:.0f} articles/s "
@@ -146,7 +150,7 @@ def main() -> None:
     if f"updated {args.changed}," not in incremental["output"]:
         raise SystemExit(f"unexpected incremental report:\n{incremental['output']}")
     results["incremental"] = {k: v for k, v in incremental.items() if k != "output"}
-    results["incremental"]["phases"] = incremental["output"].strip().splitlines()[-2:]
+    results["incremental"]["phases"] = _phases(incremental["output"])
 
     fresh = subprocess.run([sys.executable, "-c", FIRST_QUERY, str(index)], capture_output=True,
                            text=True, cwd=ROOT, check=True)
@@ -160,7 +164,7 @@ def main() -> None:
     print(f"index size: {f['index_mb']:.0f} MB, of which stored fields {f['stored_fields_mb']:.0f}"
           " MB")
     print(f"incremental ({args.changed} changed): {inc['wall_s']:.1f}s wall, "
-          f"peak RSS {inc['peak_tree_rss_mb']:.0f} MB; {'; '.join(inc['phases'])}")
+          f"peak RSS {inc['peak_tree_rss_mb']:.0f} MB; {inc['phases']}")
     print(f"first query in a fresh process: {q['first_query_s'] * 1000:.0f} ms "
           f"(+ open {q['open_s'] * 1000:.0f} ms, imports {q['import_s'] * 1000:.0f} ms), "
           f"{q['matches']} matches")

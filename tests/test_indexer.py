@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 from collections import Counter
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from archive import articlefile, generations, joblock
 from archive.cli import main
 from archive.config import Config, load_config
 from archive.errors import IndexUnavailable
-from archive.facetstore import FacetStore
+from archive.facetstore import FacetStore, date_key
 from archive.indexer import CurrentGeneration, build_schema, open_current
 from archive.models import Article
 from archive.reindex import reindex, status
@@ -111,9 +112,8 @@ def test_words_names_and_exact_values_are_searchable(archive: Config):
         assert len(searcher.search(Term("section", "Économie"))) == 1
 
 
-def test_the_facet_arrays_count_what_the_stored_fields_say(archive: Config):
-    reindex(archive)
-    gen = open_current(archive.index_dir)
+def assert_facets_match_stored_fields(gen) -> None:
+    """The facet arrays say, for every live document, what its stored fields say."""
     expected: dict[str, Counter] = {f: Counter() for f in ("section", "author", "organisation",
                                                             "year")}
     with gen.index.searcher() as searcher:
@@ -125,10 +125,18 @@ def test_the_facet_arrays_count_what_the_stored_fields_say(archive: Config):
             expected["organisation"].update(stored.get("organisation", []))
             if "year" in stored:
                 expected["year"].update([str(stored["year"])])
-            names = [gen.facets.values("author")[o] for o in gen.facets.ordinals("author", docnum)]
-            assert sorted(names) == sorted(stored.get("author", []))
+            for facet in ("author", "organisation"):
+                names = [gen.facets.values(facet)[o] for o in gen.facets.ordinals(facet, docnum)]
+                assert sorted(names) == sorted(stored.get(facet, []))
+            assert gen.facets.date_keys[docnum] == date_key(stored.get("date"))
     for facet, counts in expected.items():
         assert gen.facets.count_values(facet, docnums) == counts, facet
+
+
+def test_the_facet_arrays_count_what_the_stored_fields_say(archive: Config):
+    reindex(archive)
+    gen = open_current(archive.index_dir)
+    assert_facets_match_stored_fields(gen)
     assert gen.facets.values("year") == ["2019", "2020", "2021"]
     by_id = {searcher_id: d for d, searcher_id in _ids_by_docnum(gen).items()}
     assert gen.facets.date_keys[by_id["greve-des-enseignants-a-kayes"]] == 20190705
@@ -163,6 +171,9 @@ def test_incremental_reindex_applies_additions_changes_and_deletions(archive: Co
     live = list(gen.index.searcher().document_numbers())
     assert gen.facets.count_values("section", live)["Société"] == 1
     assert "Culture" not in gen.facets.count_values("section", live)
+    # The unchanged segment's arrays were copied from the first generation, the new one read.
+    assert set(FacetStore.open(archive.index_dir / first).segments) & set(gen.facets.segments)
+    assert_facets_match_stored_fields(gen)
     # The generation that served before is untouched: its files were linked or copied, never
     # rewritten, so it still answers (and rollback can return to it).
     assert tree_digest(archive.index_dir / first) == before
@@ -316,3 +327,35 @@ def _answers(config: Config) -> dict:
             "doumbia": ids_for(config, "author_text", "doumbia"),
             "facets": {f: gen.facets.count_values(f, docnums) for f in gen.facets.facets()},
         }
+
+
+def test_facets_stay_right_over_many_incremental_updates(tmp_path: Path):
+    config = config_for(tmp_path)
+    rng = random.Random(5)
+    sections = ["Politique", "Économie", "Société", "Culture", "Éducation", "Santé"]
+    people = ["Y. Doumbia", "A. Traoré", "M. Keïta", "F. Sidibé", "O. Diarra"]
+    orgs = [f"Organisation {c}" for c in "ABCDEFGHIJ"]
+
+    def write(i: int) -> None:
+        articlefile.write(config.articles_dir, Article(
+            id=f"article-{i}", title=f"Article numéro {i}", body=f"Texte {rng.random()}.",
+            section=rng.choice(sections), author=tuple(rng.sample(people, rng.randint(0, 2))),
+            organisations=tuple(rng.sample(orgs, rng.randint(0, 10))),
+            date=f"{rng.randint(1995, 2026)}-0{rng.randint(1, 9)}"))
+
+    for i in range(40):
+        write(i)
+    reindex(config)
+    next_id = 40
+    for _round in range(4):
+        for i in rng.sample(range(next_id), 6):
+            write(i)
+        for path in rng.sample(list(articlefile.iter_files(config.articles_dir)), 3):
+            path.unlink()
+        for _ in range(4):
+            write(next_id)
+            next_id += 1
+        assert reindex(config).mode == "incremental"
+        gen = open_current(config.index_dir)
+        assert gen.facets.doc_count == gen.index.doc_count_all()
+        assert_facets_match_stored_fields(gen)
