@@ -182,6 +182,8 @@ QUERY_HINTS = (
     ("only very common words",
      N_("The search holds only very common words (le, la, de…): add a more specific word.")),
     ("over the limit", N_("The search is too long or too complex: shorten it.")),
+    ("a year or a range",
+     N_("année: takes a year or a range of years, e.g. année:2019 or année:2015-2018.")),
     ("could not be understood",
      N_("The search could not be understood: check the quotes and parentheses, or use plain "
      "words.")),

@@ -152,6 +152,7 @@ def test_did_you_mean(client):
     ("/search?q=*tion", "ne peut pas commencer par *"),
     ("/search?q=en*", "au moins 3 lettres"),
     ("/search?q=le la de", "mots très courants"),
+    ("/search?q=année:deux", "attend une année ou une période"),
     ("/search?q=" + "mot " * 200, "trop longue"),
     ("/api/search?page=abc", "nombre entier"),
     ("/export.csv?sort=x", "Ordre de tri inconnu"),
