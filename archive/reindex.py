@@ -9,6 +9,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +66,7 @@ class Plan:
     unchanged: int = 0
     still_rejected: list[tuple[str, str]] = field(default_factory=list)
     hashes: dict[str, str] = field(default_factory=dict)
+    old_files: dict[str, list] = field(default_factory=dict)
     stats: dict[str, os.stat_result] = field(default_factory=dict)
 
     @property
@@ -76,6 +78,18 @@ class Plan:
 def _hash_file(path: Path) -> str:
     with open(path, "rb") as handle:
         return indexer.file_hash(handle.read())
+
+
+def hash_files(folder: Path, rels: list[str], threads: int = 4) -> dict[str, str]:
+    """Content hashes of many files; threads overlap the reads (hashlib releases the GIL)."""
+    def chunk(part: list[str]) -> list[str]:
+        return [_hash_file(folder / rel) for rel in part]
+
+    size = max(1, -(-len(rels) // threads))
+    parts = [rels[i:i + size] for i in range(0, len(rels), size)]
+    with ThreadPoolExecutor(threads) as pool:
+        digests = [d for part in pool.map(chunk, parts) for d in part]
+    return dict(zip(rels, digests, strict=True))
 
 
 def make_plan(config: Config, full: bool = False) -> Plan:
@@ -104,11 +118,10 @@ def make_plan(config: Config, full: bool = False) -> Plan:
                 reason = f"data folder changed (was {manifest.get('articles_dir')})"
     if reason:
         return Plan("full", reason, base, added=sorted(stats), stats=stats)
-    plan = Plan("incremental", "index exists", base, stats=stats)
+    plan = Plan("incremental", "index exists", base, stats=stats, old_files=old)
     rejected = manifest.get("rejected") or {}
-    for rel in sorted(stats):
-        digest = _hash_file(config.articles_dir / rel)
-        plan.hashes[rel] = digest
+    plan.hashes = hash_files(config.articles_dir, sorted(stats))
+    for rel, digest in plan.hashes.items():
         if rel not in old:
             if rel in rejected and rejected[rel][0] == digest:
                 plan.still_rejected.append((rel, rejected[rel][1]))
@@ -205,7 +218,7 @@ def reindex(config: Config, full: bool = False, dry_run: bool = False,
 def _dry_run(config: Config, plan: Plan, progress: Callable | None) -> Report:
     report = Report(plan.mode, plan.reason, dry_run=True, rejected=list(plan.still_rejected))
     todo = plan.added + plan.changed
-    old = read_files(config.index_dir / plan.base) if plan.mode == "incremental" else {}
+    old = plan.old_files
     gone = set(plan.changed) | set(plan.deleted)
     ids = {entry[3]: rel for rel, entry in old.items() if rel not in gone}
     bar = progress("checking", len(todo)) if progress else None
@@ -238,6 +251,14 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
     index_dir = config.index_dir
     removed = generations.cleanup(index_dir)  # leftovers of crashed runs
     plan = make_plan(config, full)
+    if not plan.stats and plan.base:
+        try:
+            serving = generations.read_manifest(index_dir / plan.base).get("articles", 0)
+        except IndexUnavailable:
+            serving = 0
+        if serving:
+            raise ArchiveError(f"no article files in {config.articles_dir}: refusing to replace "
+                               f"an index of {serving} articles with an empty one")
     report = Report(plan.mode, plan.reason, removed=removed, rejected=plan.still_rejected)
     if plan.empty:
         report.articles = plan.unchanged
@@ -309,7 +330,7 @@ def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
         else:
             files = {}
     else:
-        files = read_files(config.index_dir / plan.base)
+        files = dict(plan.old_files)
         ix = indexer.clone(config.index_dir / plan.base, gen_dir)
     if plan.mode == "incremental" or procs == 1:
         w = indexer.writer(ix)

@@ -359,3 +359,14 @@ def test_facets_stay_right_over_many_incremental_updates(tmp_path: Path):
         gen = open_current(config.index_dir)
         assert gen.facets.doc_count == gen.index.doc_count_all()
         assert_facets_match_stored_fields(gen)
+
+
+def test_an_empty_or_mistyped_data_folder_never_replaces_a_serving_index(archive: Config,
+                                                                         tmp_path: Path):
+    reindex(archive)
+    first = open_current(archive.index_dir).name
+    result = CliRunner().invoke(main, ["reindex", "--data", str(tmp_path / "tpyo"),
+                                       "--index", str(archive.index_dir)])
+    assert result.exit_code == 1
+    assert "refusing to replace an index of 4 articles with an empty one" in result.output
+    assert open_current(archive.index_dir).name == first
