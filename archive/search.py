@@ -13,6 +13,7 @@ import heapq
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from .errors import NotFound, QueryError
 from .facetstore import FACETS
 from .indexer import Generation, open_current
 from .querybuild import Builder, Marks, analyzer_groups
+from .ranking import Lengths, Postings, positive_terms, top_documents
 from .snippets import snippet_html
 from .textnorm import fold
 
@@ -185,6 +187,7 @@ class _State:
         with generation.index.reader() as reader:
             self.live = [d for d in range(reader.doc_count_all()) if not reader.is_deleted(d)]
         self.live_set = frozenset(self.live)
+        self.lengths = Lengths()
         self.browse_counts = {f: generation.facets.count(f, self.live) for f in FACETS}
 
 
@@ -244,8 +247,9 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
             builder = Builder(state.analyze, state.authority, searcher.reader(),
                               limits.query_min_prefix)
             compiled = builder.compile(node)
+        postings = Postings(searcher)
         matched = (state.live if compiled is None
-                   else list(matching_docs(searcher, compiled.query, state.live_set)))
+                   else list(matching_docs(searcher, compiled.query, state.live_set, postings)))
         if lo is not None or hi is not None:
             keys = store.date_keys
             low, high = lo or 1, hi or 99_999_999
@@ -263,12 +267,13 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
             else:
                 others = [s for f, s in filter_sets.items() if f != facet]
                 docs = final if len(others) == len(filter_sets) else _keep(matched, others)
-                counts = store.count(facet, docs)
+                counts = _count(store, state, facet, docs)
             raw[facet] = counts
             facets[facet] = _facet_counts(store.values(facet), counts,
                                           selections.get(facet, ()), facet_limit)
         # The histogram honours every filter, the year facet ignores its own selection.
-        year_counts = store.count("year", final) if "year" in filter_sets else raw["year"]
+        year_counts = (_count(store, state, "year", final) if "year" in filter_sets
+                       else raw["year"])
         years = store.values("year")
         histogram = sorted((int(years[o]), c) for o, c in year_counts.items())
 
@@ -279,7 +284,8 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         if sort == "relevance":
             remaining = limits.search_time_limit - (time.perf_counter() - started)
             ranked, partial = _ranked(searcher, compiled.query, final, len(matched),
-                                      max(window, RERANK_DEPTH), remaining)
+                                      max(window, RERANK_DEPTH), remaining, state.lengths,
+                                      postings)
             if compiled.proximity:
                 ranked = _rerank(searcher, ranked, compiled.proximity)
             ranked = ranked[:window]
@@ -299,26 +305,41 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         browse=compiled is None)
 
 
-def matching_docs(searcher, query: wq.Query, live: frozenset[int]) -> set[int]:
+def matching_docs(searcher, query: wq.Query, live: frozenset[int],
+                  postings: Postings | None = None) -> set[int]:
     """Every document a query matches, combining the leaves' postings with C-speed set
     operations instead of Whoosh's per-document union and intersection matchers."""
     if isinstance(query, wq.AndMaybe):
-        return matching_docs(searcher, query.a, live)
+        return matching_docs(searcher, query.a, live, postings)
     if isinstance(query, wq.AndNot):
-        return matching_docs(searcher, query.a, live) - matching_docs(searcher, query.b, live)
+        unwanted = matching_docs(searcher, query.b, live, postings)
+        return matching_docs(searcher, query.a, live, postings) - unwanted
     if isinstance(query, wq.Or):
         found: set[int] = set()
         for sub in query.subqueries:
-            found |= matching_docs(searcher, sub, live)
+            found |= matching_docs(searcher, sub, live, postings)
         return found
     if isinstance(query, wq.And):
-        parts = [matching_docs(searcher, sub, live) for sub in query.subqueries]
+        parts = [matching_docs(searcher, sub, live, postings) for sub in query.subqueries]
         return set.intersection(*sorted(parts, key=len)) if parts else set()
     if isinstance(query, wq.Not):
-        return set(live) - matching_docs(searcher, query.query, live)
+        return set(live) - matching_docs(searcher, query.query, live, postings)
     if isinstance(query, wq.Every):
         return set(live)
+    if isinstance(query, wq.Term) and postings is not None:
+        found = postings.documents(query.fieldname, query.text)
+        if found is not None:
+            return found & live
     return set(query.matcher(searcher).all_ids())
+
+
+def _count(store, state: _State, facet: str, docs: list[int]) -> Counter:
+    """Facet counts over documents; for more than half the archive, the archive's counts minus
+    those of the few documents left out (a frequent word matches most articles)."""
+    if len(docs) * 2 <= len(state.live):
+        return store.count(facet, docs)
+    left_out = state.live_set.difference(docs)
+    return state.browse_counts[facet] - store.count(facet, sorted(left_out))
 
 
 def _filter_set(searcher, facet: str, values: tuple[str, ...]) -> set[int]:
@@ -350,24 +371,39 @@ def _facet_counts(values: list[str], counts, selected: tuple[str, ...],
 
 
 def _ranked(searcher, query: wq.Query, final: list[int], n_matched: int, window: int,
-            time_limit: float) -> tuple[list[tuple[int, float | None]], bool]:
+            time_limit: float, lengths: Lengths,
+            postings: Postings) -> tuple[list[tuple[int, float | None]], bool]:
     """The best `window` documents by relevance, within the time left (partial when cut).
 
     With no time left at all, the first matching documents come back unranked, flagged partial.
     """
     if time_limit <= 0:
         return [(d, None) for d in final[:window]], True
-    collector = searcher.collector(limit=window)
-    if len(final) != n_matched:
-        collector = searcher.collector(limit=window, filter=set(final))
-    timed = TimeLimitCollector(collector, time_limit, use_alarm=False)
-    partial = False
+    allowed = set(final) if len(final) != n_matched else None
+    deadline = time.perf_counter() + time_limit
+    terms = positive_terms(query)
+    try:
+        if terms is not None:
+            found = top_documents(searcher, terms, allowed or set(final), window, lengths,
+                                  deadline, postings)
+            if found is not None:
+                return found, False
+        return _top(searcher, query, allowed, window, deadline), False
+    except TimeLimit as cut:
+        return cut.args[0] if cut.args else [], True
+
+
+def _top(searcher, query: wq.Query, allowed: set[int] | None, limit: int,
+         deadline: float) -> list[tuple[int, float]]:
+    """Whoosh's own top-k search (block-max skipping), under the time limit."""
+    collector = searcher.collector(limit=limit, filter=allowed)
+    timed = TimeLimitCollector(collector, max(deadline - time.perf_counter(), 0.001),
+                               use_alarm=False)
     try:
         searcher.search_with_collector(query, timed)
     except TimeLimit:
-        partial = True
-    results = timed.results()
-    return [(hit.docnum, round(hit.score, 4)) for hit in results], partial
+        raise TimeLimit([(h.docnum, round(h.score, 4)) for h in timed.results()]) from None
+    return [(hit.docnum, round(hit.score, 4)) for hit in timed.results()]
 
 
 def _rerank(searcher, ranked: list[tuple[int, float | None]],
