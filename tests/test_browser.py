@@ -107,13 +107,13 @@ def test_search_filter_narrow_read_switch_language_and_export(site, page):
     # Open an article and read it.
     page.get_by_role("link", name="Grève des enseignants à Bamako").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Grève des enseignants à Bamako")
-    expect(page.locator("p.meta time")).to_have_text("5 juillet 2019")
+    expect(page.locator("article.full p.meta time")).to_have_text("5 juillet 2019")
     expect(page.locator(".citation")).to_contain_text("KONÉ Aminata, « Grève des enseignants")
 
     # English and back: the page stays the same, the interface and dates change.
     page.get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.locator("p.meta time")).to_have_text("July 5, 2019")
+    expect(page.locator("article.full p.meta time")).to_have_text("July 5, 2019")
     expect(page.get_by_role("heading", name="Cite this article")).to_be_visible()
     page.goto(results_url)  # the language is remembered on the next page
     expect(page.get_by_role("button", name="Search")).to_be_visible()
