@@ -40,7 +40,7 @@ RARE_TERM = 2  # a query word found in at most this many articles may be a typo
 SUGGEST_CANDIDATES = 5  # close terms tried, most frequent first
 SURFACE_DOCS = 3  # articles read to learn how a term is written
 MAX_FILTER_VALUE = 300
-RERANK_DEPTH = 50  # top documents whose ranking considers words standing together
+RERANK_DEPTH = 20  # top documents whose ranking considers words standing together
 PROXIMITY_SLOP = 2  # words this close count as typed together
 PROXIMITY_BOOST = 1.5
 
@@ -254,7 +254,7 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
             keys = store.date_keys
             low, high = lo or 1, hi or 99_999_999
             matched = [d for d in matched if low <= keys[d] <= high]
-        selections = {f: tuple(dict.fromkeys(v.strip() for v in vals))
+        selections = {f: tuple(dict.fromkeys(_canonical_value(state, f, v) for v in vals))
                       for f, vals in request.filters.items() if vals}
         filter_sets = {f: _filter_set(searcher, f, vals) for f, vals in selections.items()}
         final = _keep(matched, filter_sets.values())
@@ -340,6 +340,14 @@ def _count(store, state: _State, facet: str, docs: list[int]) -> Counter:
         return store.count(facet, docs)
     left_out = state.live_set.difference(docs)
     return state.browse_counts[facet] - store.count(facet, sorted(left_out))
+
+
+def _canonical_value(state: _State, facet: str, value: str) -> str:
+    """An organisation filter may name it by acronym or alias (`--org UE`)."""
+    value = value.strip()
+    if facet == "organisation" and state.authority is not None:
+        return state.authority.canonical(value) or value
+    return value
 
 
 def _filter_set(searcher, facet: str, values: tuple[str, ...]) -> set[int]:

@@ -309,3 +309,31 @@ def test_cli_prints_hits_and_facets(archive):
     assert data["total"] == 2 and data["facets"]["section"][0]["value"] == "Société"
     bad = CliRunner().invoke(main, ["search", "*tion", "--index", str(config.index_dir)])
     assert bad.exit_code != 0 and "wildcard" in bad.output
+
+
+def test_nothing_typed_raises_anything_but_a_query_error(archive):
+    """Random input from the query language's own characters: a result or a clear refusal."""
+    import random
+
+    pieces = ['"', "(", ")", "-", "*", "~", ":", "OU", "ET", "SAUF", "NOT", "titre:", "org:",
+              "année:", "auteur:", "grève", "l’", "d'", "syndic", "CEDEAO", "é", "œ", " ", " ",
+              "«", "»", "?", "2019", "2015-2018", "+", "\\", "<b>", "&"]
+    rng = random.Random(4)
+    outcomes = {"ok": 0, "refused": 0}
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        try:
+            run(archive, text)
+            outcomes["ok"] += 1
+        except QueryError as exc:
+            assert exc.message
+            outcomes["refused"] += 1
+    assert outcomes["ok"] and outcomes["refused"]
+
+
+def test_organisation_filter_takes_any_name_of_it(archive):
+    by_acronym = run(archive, "", filters={"organisation": ("CEDEAO",)})
+    assert ids(by_acronym) == ["cedeao-sanctions"]
+    selected = [fc for fc in by_acronym.facets["organisation"] if fc.selected]
+    assert [fc.value for fc in selected] == [
+        "Communauté économique des États de l'Afrique de l'Ouest"]
