@@ -88,11 +88,12 @@ class Builder:
     """Builds Whoosh queries from parsed nodes for one index (analyzer, authority, reader)."""
 
     def __init__(self, analyze: Analyze, authority=None, reader=None,
-                 min_prefix: int = 3) -> None:
+                 min_prefix: int = 3, max_expansions: int = 300) -> None:
         self.analyze = analyze
         self.authority = authority
         self.reader = reader
         self.min_prefix = min_prefix
+        self.max_expansions = max_expansions
         self.marks = Marks()
         self.proximity: list[tuple[str, ...]] = []
 
@@ -210,7 +211,24 @@ class Builder:
             prefixes.add(stems[0][0])
         if positive:
             self.marks.prefixes.update(prefixes)
-        return _any_field(fields, lambda f: _or([wq.Prefix(f, p) for p in sorted(prefixes)]))
+        if self.reader is None:
+            return _any_field(fields, lambda f: _or([wq.Prefix(f, p) for p in sorted(prefixes)]))
+        return self._expanded(text, fields, sorted(prefixes))
+
+    def _expanded(self, text: str, fields: tuple[str, ...], prefixes: list[str]) -> wq.Query:
+        """A prefix as the OR of the indexed words it begins, refused beyond the named limit."""
+        words: dict[str, set[str]] = {}
+        for name in fields:
+            for prefix in prefixes:
+                for raw in self.reader.expand_prefix(name, prefix):
+                    words.setdefault(name, set()).add(raw.decode("utf-8"))
+                    if sum(map(len, words.values())) > self.max_expansions:
+                        raise QueryError(
+                            f"'{text}*' stands for more than {self.max_expansions} different "
+                            "words (limit query_max_expansions); type more letters")
+        terms = [wq.Term(name, word, boost=TITLE_BOOST if name == "title" else 1.0)
+                 for name in fields for word in sorted(words.get(name, ()))]
+        return _or(terms) if terms else wq.Term(fields[0], prefixes[0])
 
     def fuzzy(self, alts: list[str]) -> list[str]:
         """Terms of the index within one or two edits of a word (`mot~`), asked for explicitly."""

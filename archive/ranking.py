@@ -6,8 +6,9 @@ active, so a one-word query matching a third of 100k articles costs hundreds of 
 For queries made only of terms under AND / OR / AND NOT (what plain words become), a document's
 Whoosh score is the sum of the BM25F scores of the positive terms it contains; this module
 computes exactly that sum from the postings blocks (document numbers and weights arrays) and the
-field-length bytes, loaded once per generation. Anything else (phrases, prefixes, ranges) goes
-back to Whoosh. Whoosh internals used here are those of its W3 codec (whoosh 2.7).
+field-length bytes, loaded once per generation. A phrase scores as the sum of its words (its
+documents are known from matching). Anything else (prefixes, fuzzy, ranges) goes back to
+Whoosh. Whoosh internals used here are those of its W3 codec (whoosh 2.7).
 """
 
 from __future__ import annotations
@@ -26,9 +27,12 @@ _LENGTH_OF_BYTE = [1] + [byte_to_length(b) for b in range(1, 256)]
 
 
 def positive_terms(query: wq.Query) -> list[wq.Term] | None:
-    """The terms that score a query built of terms, AND, OR and AND NOT; None for any other."""
+    """The terms that score a query of terms and phrases under AND, OR and AND NOT, else None."""
     if isinstance(query, wq.Term):
         return [query]
+    if isinstance(query, wq.Phrase):
+        # a phrase's documents are already known to hold it; rank them by its words
+        return [wq.Term(query.fieldname, word, boost=query.boost) for word in query.words]
     if isinstance(query, wq.AndNot):
         return positive_terms(query.a)
     if isinstance(query, (wq.And, wq.Or)) and type(query) in (wq.And, wq.Or):

@@ -245,7 +245,7 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         compiled = None
         if node is not None:
             builder = Builder(state.analyze, state.authority, searcher.reader(),
-                              limits.query_min_prefix)
+                              limits.query_min_prefix, limits.query_max_expansions)
             compiled = builder.compile(node)
         postings = Postings(searcher)
         matched = (state.live if compiled is None
@@ -537,7 +537,7 @@ def _suggest(searcher, text: str, node: ql.Node, state: _State, limits: Limits,
     try:
         node2 = ql.parse_query(suggestion, limits)
         compiled = Builder(state.analyze, state.authority, reader,
-                           limits.query_min_prefix).compile(node2)
+                           limits.query_min_prefix, limits.query_max_expansions).compile(node2)
     except QueryError:
         return None
     more = sum(1 for _ in compiled.query.matcher(searcher).all_ids())

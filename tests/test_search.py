@@ -337,3 +337,11 @@ def test_organisation_filter_takes_any_name_of_it(archive):
     selected = [fc for fc in by_acronym.facets["organisation"] if fc.selected]
     assert [fc.value for fc in selected] == [
         "Communauté économique des États de l'Afrique de l'Ouest"]
+
+
+def test_prefix_expanding_to_too_many_words_names_its_limit(archive):
+    _root, config = archive
+    tight = config.__class__(**{**config.__dict__, "limits": Limits(query_max_expansions=1)})
+    assert search(config.index_dir, SearchRequest(query="sécu*"), config).total == 2
+    with pytest.raises(QueryError, match="query_max_expansions"):
+        search(config.index_dir, SearchRequest(query="sécu*"), tight)
