@@ -28,6 +28,7 @@ class Limits:
     query_max_depth: int = 5
     query_max_terms: int = 32
     query_min_prefix: int = 3
+    query_max_expansions: int = 300
     page_size: int = 10
     page_size_max: int = 100
     page_max: int = 100
