@@ -70,8 +70,9 @@ class Postings:
         self.searcher = searcher
         self._blocks: dict[tuple[str, str], list | None] = {}
 
-    def blocks(self, fieldname: str, text: str) -> list[tuple[int, int, tuple, array]] | None:
-        """(segment number, docnum offset, ids, weights) per block; None if not the W3 codec."""
+    def blocks(self, fieldname: str, text: str) -> list[tuple] | None:
+        """(segment number, docnum offset, ids, weights, (values, decoder)) per block; None
+        if the index is not in Whoosh 2.7's W3 format."""
         key = (fieldname, text)
         if key not in self._blocks:
             self._blocks[key] = self._read(fieldname, text)
@@ -87,14 +88,53 @@ class Postings:
             postings = getattr(postings, "child", postings)  # past the deleted-docs filter
             if not hasattr(postings, "_read_weights"):
                 return None
+            decode = postings.format.decoder("positions") \
+                if postings.format.supports("positions") else None
             while postings.is_active():
                 if postings._ids is None:
                     postings._read_ids()
                 if postings._weights is None:
                     postings._read_weights()
-                out.append((number, offset, postings._ids, postings._weights))
+                if postings._data is None:
+                    postings._read_data()
+                # the block's encoded values (positions), decoded only for phrase candidates
+                out.append((number, offset, postings._ids, postings._weights,
+                            (postings._data[2], decode)))
                 postings._next_block()
         return out
+
+    def phrase_documents(self, fieldname: str, words: list[str], slop: int) -> set[int] | None:
+        """Documents holding the words in order, each within `slop` positions of the one
+        before; positions are decoded only for documents holding every word."""
+        sets = [self.documents(fieldname, w) for w in words]
+        if any(found is None for found in sets):
+            return None
+        candidates = set.intersection(*sorted(sets, key=len)) if sets else set()
+        if not candidates:
+            return set()
+        encoded: list[dict[int, tuple]] = []
+        for word in words:
+            per_doc: dict[int, tuple] = {}
+            for _number, offset, ids, _weights, (values, decode) in self.blocks(fieldname, word):
+                if decode is None or not isinstance(values, (list, tuple)):
+                    return None
+                for i, d in enumerate(ids):
+                    if d + offset in candidates:
+                        per_doc[d + offset] = (values[i], decode)
+            encoded.append(per_doc)
+        found = set()
+        for doc in candidates:
+            value, decode = encoded[0][doc]
+            current = decode(value)
+            for per_doc in encoded[1:]:
+                value, decode = per_doc[doc]
+                later = decode(value)
+                current = [p for p in later if any(0 < p - q <= slop for q in current)]
+                if not current:
+                    break
+            if current:
+                found.add(doc)
+        return found
 
     def documents(self, fieldname: str, text: str) -> set[int] | None:
         """Every document holding the term, deleted ones included; None if not readable."""
@@ -102,7 +142,7 @@ class Postings:
         if blocks is None:
             return None
         found: set[int] = set()
-        for _number, offset, ids, _weights in blocks:
+        for _number, offset, ids, _weights, _values in blocks:
             found.update(ids if not offset else (d + offset for d in ids))
         return found
 
@@ -129,7 +169,7 @@ def top_documents(searcher, terms: list[wq.Term], allowed: set[int] | frozenset[
         blocks = postings.blocks(fieldname, text)
         if blocks is None:
             return None
-        for number, offset, ids, weights in blocks:
+        for number, offset, ids, weights, _values in blocks:
             lens = lengths.get(number, searcher.leaf_searchers()[number][0].reader(), fieldname)
             if lens is None:
                 return None

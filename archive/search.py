@@ -326,6 +326,10 @@ def matching_docs(searcher, query: wq.Query, live: frozenset[int],
         return set(live) - matching_docs(searcher, query.query, live, postings)
     if isinstance(query, wq.Every):
         return set(live)
+    if isinstance(query, wq.Phrase) and postings is not None:
+        found = postings.phrase_documents(query.fieldname, list(query.words), query.slop)
+        if found is not None:
+            return found & live
     if isinstance(query, wq.Term) and postings is not None:
         found = postings.documents(query.fieldname, query.text)
         if found is not None:
