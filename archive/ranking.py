@@ -112,29 +112,34 @@ class Postings:
         candidates = set.intersection(*sorted(sets, key=len)) if sets else set()
         if not candidates:
             return set()
-        encoded: list[dict[int, tuple]] = []
-        for word in words:
-            per_doc: dict[int, tuple] = {}
-            for _number, offset, ids, _weights, (values, decode) in self.blocks(fieldname, word):
-                if decode is None or not isinstance(values, (list, tuple)):
-                    return None
-                for i, d in enumerate(ids):
-                    if d + offset in candidates:
-                        per_doc[d + offset] = (values[i], decode)
-            encoded.append(per_doc)
-        found = set()
-        for doc in candidates:
-            value, decode = encoded[0][doc]
-            current = decode(value)
-            for per_doc in encoded[1:]:
-                value, decode = per_doc[doc]
-                later = decode(value)
-                current = [p for p in later if any(0 < p - q <= slop for q in current)]
-                if not current:
-                    break
-            if current:
-                found.add(doc)
-        return found
+        encoded = [self._encoded(fieldname, word, candidates) for word in words]
+        if any(per_doc is None for per_doc in encoded):
+            return None
+        return {doc for doc in candidates if _in_order(encoded, doc, slop)}
+
+    def near(self, fieldname: str, words: tuple[str, ...], docs: set[int],
+             slop: int) -> set[int]:
+        """Which of the documents hold the words in order within `slop` positions."""
+        encoded = [self._encoded(fieldname, word, docs) for word in words]
+        if any(per_doc is None for per_doc in encoded):
+            return set()
+        return {doc for doc in docs if all(doc in per_doc for per_doc in encoded)
+                and _in_order(encoded, doc, slop)}
+
+    def _encoded(self, fieldname: str, word: str, docs: set[int]) -> dict[int, tuple] | None:
+        """The encoded positions of a word in the given documents, with their decoder."""
+        blocks = self.blocks(fieldname, word)
+        if blocks is None:
+            return None
+        per_doc: dict[int, tuple] = {}
+        for _number, offset, ids, _weights, (values, decode) in blocks:
+            if decode is None or not isinstance(values, (list, tuple)):
+                return None
+            for i, d in enumerate(ids):
+                if d + offset in docs:
+                    per_doc[d + offset] = (values[i], decode)
+        return per_doc
+
 
     def documents(self, fieldname: str, text: str) -> set[int] | None:
         """Every document holding the term, deleted ones included; None if not readable."""
@@ -185,3 +190,15 @@ def top_documents(searcher, terms: list[wq.Term], allowed: set[int] | frozenset[
 def _best(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
     best = heapq.nlargest(limit, scores.items(), key=lambda item: (item[1], -item[0]))
     return [(doc, round(score, 4)) for doc, score in best]
+
+
+def _in_order(encoded: list[dict[int, tuple]], doc: int, slop: int) -> bool:
+    """Whether each word follows the one before within `slop` positions in the document."""
+    value, decode = encoded[0][doc]
+    current = decode(value)
+    for per_doc in encoded[1:]:
+        value, decode = per_doc[doc]
+        current = [p for p in decode(value) if any(0 < p - q <= slop for q in current)]
+        if not current:
+            return False
+    return True

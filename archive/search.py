@@ -287,7 +287,7 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
                                       max(window, RERANK_DEPTH), remaining, state.lengths,
                                       postings)
             if compiled.proximity:
-                ranked = _rerank(searcher, ranked, compiled.proximity)
+                ranked = _rerank(postings, ranked, compiled.proximity)
             ranked = ranked[:window]
         else:
             ranked = _by_date(final, store.date_keys, window, newest=sort == "newest")
@@ -418,50 +418,19 @@ def _top(searcher, query: wq.Query, allowed: set[int] | None, limit: int,
     return [(hit.docnum, round(hit.score, 4)) for hit in timed.results()]
 
 
-def _rerank(searcher, ranked: list[tuple[int, float | None]],
+def _rerank(postings: Postings, ranked: list[tuple[int, float | None]],
             phrases: list[tuple[str, ...]]) -> list[tuple[int, float | None]]:
     """Boost the top documents where words typed together stand together (in title or body)."""
-    docs = [d for d, _ in ranked]
+    docs = {d for d, _ in ranked}
     near: set[int] = set()
     for terms in phrases:
         for fieldname in ("title", "body"):
-            near |= _near(searcher.reader(), fieldname, terms, docs)
+            near |= postings.near(fieldname, terms, docs, PROXIMITY_SLOP + 1)
     if not near:
         return ranked
     boosted = [(d, round(s * PROXIMITY_BOOST, 4) if d in near and s is not None else s)
                for d, s in ranked]
     return sorted(boosted, key=lambda item: -(item[1] or 0.0))
-
-
-def _near(reader, fieldname: str, terms: tuple[str, ...], docs: list[int]) -> set[int]:
-    """Which of the documents hold the terms in order, at most PROXIMITY_SLOP positions apart."""
-    positions: list[dict[int, list[int]]] = []
-    wanted = sorted(docs)
-    for term in terms:
-        if (fieldname, term) not in reader:
-            return set()
-        postings = reader.postings(fieldname, term)
-        found: dict[int, list[int]] = {}
-        for docnum in wanted:
-            if not postings.is_active():
-                break
-            if postings.id() < docnum:
-                postings.skip_to(docnum)
-            if postings.is_active() and postings.id() == docnum:
-                found[docnum] = postings.value_as("positions")
-        positions.append(found)
-        wanted = sorted(found)
-    result = set()
-    for docnum in wanted:
-        current = set(positions[0][docnum])
-        for later in positions[1:]:
-            current = {p for p in later[docnum]
-                       if any(0 < p - q <= PROXIMITY_SLOP + 1 for q in current)}
-            if not current:
-                break
-        if current:
-            result.add(docnum)
-    return result
 
 
 def _by_date(docs: list[int], keys, window: int, newest: bool) -> list[tuple[int, None]]:
