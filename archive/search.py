@@ -2,9 +2,11 @@
 
 `search(generation_or_index_dir, SearchRequest, config) -> SearchResult` guards the request,
 parses the French query language (`querylang`), builds Whoosh queries (`querybuild`), takes all
-matching document numbers once, then filters, counts facets and the year histogram with the
-generation's facet arrays (never Whoosh's `groupedby`), ranks a page of hits and cuts snippets.
-Results are plain dataclasses: templates and the CLI never see a Whoosh object.
+matching document numbers once (set operations over postings blocks), then filters, counts
+facets and the year histogram with the generation's facet arrays (never Whoosh's `groupedby`),
+ranks a page of hits (`ranking`), cuts snippets (`snippets`) and, when little is found, offers
+a respelling (`suggest`). Results are plain dataclasses: templates and the CLI never see a
+Whoosh object.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from pathlib import Path
 
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
-from whoosh.support.levenshtein import distance
 
 from . import querylang as ql
 from .config import Config, Limits
@@ -31,14 +32,12 @@ from .indexer import Generation, open_current
 from .querybuild import Builder, Marks, analyzer_groups
 from .ranking import Lengths, Postings, positive_terms, top_documents
 from .snippets import snippet_html
+from .suggest import suggest
 from .textnorm import fold
 
 SORTS = ("relevance", "newest", "oldest")
 EXACT_FIELDS = {"section": "section", "author": "author", "organisation": "organisation"}
 SUGGEST_BELOW = 3  # "did you mean" is offered when a query finds fewer hits than this
-RARE_TERM = 2  # a query word found in at most this many articles may be a typo
-SUGGEST_CANDIDATES = 5  # close terms tried, most frequent first
-SURFACE_DOCS = 3  # articles read to learn how a term is written
 MAX_FILTER_VALUE = 300
 RERANK_DEPTH = 20  # top documents whose ranking considers words standing together
 PROXIMITY_SLOP = 2  # words this close count as typed together
@@ -296,7 +295,8 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
                 for docnum, score in ranked[(page - 1) * size : window]]
         suggestion = None
         if node is not None and len(final) < SUGGEST_BELOW:
-            suggestion = _suggest(searcher, request.query, node, state, limits, len(final))
+            suggestion = suggest(searcher, request.query, node, state.analyzer, state.authority,
+                                 limits, len(final))
     total = len(final)
     return SearchResult(
         hits=hits, total=total, page=page, page_size=size, pages=-(-total // size),
@@ -479,88 +479,6 @@ def facet_values(source: Generation | str | Path, request: SearchRequest, facet:
     if needle:
         values = [v for v in values if needle in fold(v.value)]
     return values
-
-
-# --- did you mean ---------------------------------------------------------------------------------
-
-
-def _suggest(searcher, text: str, node: ql.Node, state: _State, limits: Limits,
-             found: int) -> str | None:
-    """A respelling of the query from the archive's own words, when it would find more."""
-    reader = searcher.reader()
-    suggestion = text
-    changed = False
-    for word in ql.positive_words(node):
-        if not isinstance(word, ql.Word) or word.prefix or word.field not in (None, "title"):
-            continue
-        groups = state.analyze(word.text)
-        if len(groups) != 1:
-            continue
-        term = groups[0][0]
-        seen = reader.doc_frequency("body", term) + reader.doc_frequency("title", term)
-        if seen > RARE_TERM:
-            continue
-        surface = _respelling(searcher, word.text, term, seen, state.analyzer)
-        if surface:
-            suggestion = re.sub(rf"(?<!\w){re.escape(word.text)}(?!\w)", surface, suggestion,
-                                count=1)
-            changed = True
-    if not changed:
-        return None
-    try:
-        node2 = ql.parse_query(suggestion, limits)
-        compiled = Builder(state.analyze, state.authority, reader,
-                           limits.query_min_prefix, limits.query_max_expansions).compile(node2)
-    except QueryError:
-        return None
-    more = sum(1 for _ in compiled.query.matcher(searcher).all_ids())
-    return suggestion if more > found else None
-
-
-def _respelling(searcher, typed: str, term: str, seen: int, analyzer) -> str | None:
-    """The archive's most frequent word close to the typed one (`secutité` → `sécurité`).
-
-    Candidates are indexed terms one edit from the typed word's term (two for long words);
-    the written form found in an article must itself be close to what was typed, so that
-    `coton` never becomes `colonies` through the shared stem `colon`.
-    """
-    reader = searcher.reader()
-    typed_folded = fold(typed)
-    maxdist = 1 if len(term) < 6 else 2
-    close = set(reader.terms_within("body", term, maxdist, prefix=1))
-    # A misspelt word escapes the stemmer's suffix rules (`manifestaton` keeps its ending),
-    # so stems that begin it are candidates too (`manifest`).
-    close.update(typed_folded[:n] for n in range(max(4, len(typed_folded) - 5),
-                                                 len(typed_folded)))
-    candidates = sorted(((reader.doc_frequency("body", c), c) for c in close if c != term),
-                        reverse=True)
-    for df, candidate in candidates[:SUGGEST_CANDIDATES]:
-        if df <= seen:
-            break
-        forms = _surface_forms(searcher, candidate, analyzer)
-        # closest to what was typed, then lowercase (not a sentence start), then most frequent
-        ranked = sorted(forms, key=lambda f: (distance(fold(f), typed_folded),
-                                              f != f.lower(), -forms[f]))
-        if ranked and distance(fold(ranked[0]), typed_folded) <= maxdist:
-            return ranked[0]
-    return None
-
-
-def _surface_forms(searcher, term: str, analyzer) -> dict[str, int]:
-    """How the archive writes an indexed term (`securit` → `sécurité`, `Sécurité`), with counts,
-    read from the first few articles holding it."""
-    docs = wq.Term("body", term).matcher(searcher)
-    forms: dict[str, int] = {}
-    for _ in range(SURFACE_DOCS):
-        if not docs.is_active():
-            break
-        body = searcher.stored_fields(docs.id()).get("body", "")
-        for token in analyzer(body, chars=True, mode="index"):
-            if token.text == term:
-                form = body[token.startchar:token.endchar]
-                forms[form] = forms.get(form, 0) + 1
-        docs.next()
-    return forms
 
 
 # --- related articles -----------------------------------------------------------------------------
