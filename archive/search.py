@@ -42,6 +42,7 @@ MAX_FILTER_VALUE = 300
 RERANK_DEPTH = 20  # top documents whose ranking considers words standing together
 PROXIMITY_SLOP = 2  # words this close count as typed together
 PROXIMITY_BOOST = 1.5
+RELATED_TERMS = 12  # key terms of an article that find its related articles
 
 
 @dataclass(frozen=True)
@@ -495,8 +496,16 @@ def related(source: Generation | str | Path, article_id: str, config: Config,
             raise NotFound(f"no article with id '{article_id}'")
         stored = searcher.stored_fields(docnum)
         text = f"{stored.get('title', '')}\n\n{stored.get('body', '')}"
-        same_language = wq.Term("language", stored.get("language") or "fr")
-        results = searcher.more_like(docnum, "body", text=text, top=limit + 1, numterms=12,
-                                     filter=same_language)
-        return [_hit(searcher, hit.docnum, round(hit.score, 4), state.analyzer, None)
-                for hit in results if hit.docnum != docnum][:limit]
+        # Whoosh's more_like, with our ranking (its OR would score every article holding
+        # any of the key terms, most of a large archive)
+        key_terms = searcher.key_terms_from_text("body", text, numterms=RELATED_TERMS)
+        terms = [wq.Term("body", word, boost=weight) for word, weight in key_terms]
+        postings = Postings(searcher)
+        language = postings.documents("language", stored.get("language") or "fr") or set()
+        allowed = (language & state.live_set) - {docnum}
+        best = top_documents(searcher, terms, allowed, limit, state.lengths,
+                             time.perf_counter() + config.limits.search_time_limit, postings)
+        if best is None:
+            best = _top(searcher, wq.Or(terms), allowed, limit,
+                        time.perf_counter() + config.limits.search_time_limit)
+        return [_hit(searcher, d, score, state.analyzer, None) for d, score in best]
