@@ -256,7 +256,8 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
             matched = [d for d in matched if low <= keys[d] <= high]
         selections = {f: tuple(dict.fromkeys(_canonical_value(state, f, v) for v in vals))
                       for f, vals in request.filters.items() if vals}
-        filter_sets = {f: _filter_set(searcher, f, vals) for f, vals in selections.items()}
+        filter_sets = {f: _filter_set(searcher, postings, f, vals)
+                       for f, vals in selections.items()}
         final = _keep(matched, filter_sets.values())
         plain_browse = compiled is None and not filter_sets and lo is None and hi is None
 
@@ -355,14 +356,18 @@ def _canonical_value(state: _State, facet: str, value: str) -> str:
     return value
 
 
-def _filter_set(searcher, facet: str, values: tuple[str, ...]) -> set[int]:
+def _filter_set(searcher, postings: Postings, facet: str, values: tuple[str, ...]) -> set[int]:
     """Documents carrying any of the selected values of one facet (values of a facet are ORed)."""
     if facet == "year":
         terms = [wq.NumericRange("year", int(v), int(v)) for v in values]
-    else:
-        terms = [wq.Term(EXACT_FIELDS[facet], v) for v in values]
-    q = terms[0] if len(terms) == 1 else wq.Or(terms)
-    return set(q.matcher(searcher).all_ids())
+        q = terms[0] if len(terms) == 1 else wq.Or(terms)
+        return set(q.matcher(searcher).all_ids())
+    found: set[int] = set()
+    for value in values:
+        docs = postings.documents(EXACT_FIELDS[facet], value)
+        found |= docs if docs is not None else set(
+            wq.Term(EXACT_FIELDS[facet], value).matcher(searcher).all_ids())
+    return found
 
 
 def _keep(docs: list[int], sets: Iterable[set[int]]) -> list[int]:
