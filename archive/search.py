@@ -42,6 +42,7 @@ MAX_FILTER_VALUE = 300
 RERANK_DEPTH = 20  # top documents whose ranking considers words standing together
 PROXIMITY_SLOP = 2  # words this close count as typed together
 PROXIMITY_BOOST = 1.5
+DATE_ORDER_WALK = 20  # results beyond this many pages are read off the precomputed date order
 RELATED_TERMS = 12  # key terms of an article that find its related articles
 
 
@@ -189,6 +190,14 @@ class _State:
         self.live_set = frozenset(self.live)
         self.lengths = Lengths()
         self.browse_counts = {f: generation.facets.count(f, self.live) for f in FACETS}
+        self._orders: dict[bool, list[int]] = {}
+
+    def date_order(self, keys, newest: bool) -> list[int]:
+        """Every live document, newest (or oldest) first, undated last; sorted once."""
+        if newest not in self._orders:
+            key = (lambda d: (-keys[d], d)) if newest else (lambda d: (keys[d] or 99_999_999, d))
+            self._orders[newest] = sorted(self.live, key=key)
+        return self._orders[newest]
 
 
 _states: dict[tuple[str, str], _State] = {}
@@ -291,7 +300,7 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
                 ranked = _rerank(postings, ranked, compiled.proximity)
             ranked = ranked[:window]
         else:
-            ranked = _by_date(final, store.date_keys, window, newest=sort == "newest")
+            ranked = _by_date(final, state, store.date_keys, window, newest=sort == "newest")
         marks = compiled.marks if compiled is not None else None
         hits = [_hit(searcher, docnum, score, state.analyzer, marks)
                 for docnum, score in ranked[(page - 1) * size : window]]
@@ -439,13 +448,32 @@ def _rerank(postings: Postings, ranked: list[tuple[int, float | None]],
     return sorted(boosted, key=lambda item: -(item[1] or 0.0))
 
 
-def _by_date(docs: list[int], keys, window: int, newest: bool) -> list[tuple[int, None]]:
-    """Newest or oldest first by the date arrays; undated articles come last either way."""
-    if newest:
+def _by_date(docs: list[int], state: _State, keys, window: int,
+             newest: bool) -> list[tuple[int, None]]:
+    """Newest or oldest first by the date arrays; undated articles come last either way.
+
+    A large result set is read off the archive's precomputed date order; a small one sorted."""
+    if len(docs) > window * DATE_ORDER_WALK:
+        order = state.date_order(keys, newest)
+        if len(docs) == len(state.live):
+            top = order[:window]
+        else:
+            top = _first(order, set(docs), window)
+    elif newest:
         top = heapq.nsmallest(window, docs, key=lambda d: (-keys[d], d))
     else:
         top = heapq.nsmallest(window, docs, key=lambda d: (keys[d] or 99_999_999, d))
     return [(d, None) for d in top]
+
+
+def _first(order: list[int], wanted: set[int], count: int) -> list[int]:
+    found = []
+    for d in order:
+        if d in wanted:
+            found.append(d)
+            if len(found) == count:
+                break
+    return found
 
 
 def _hit(searcher, docnum: int, score: float | None, analyzer, marks: Marks | None) -> Hit:

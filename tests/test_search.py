@@ -345,3 +345,17 @@ def test_prefix_expanding_to_too_many_words_names_its_limit(archive):
     assert search(config.index_dir, SearchRequest(query="sécu*"), config).total == 2
     with pytest.raises(QueryError, match="query_max_expansions"):
         search(config.index_dir, SearchRequest(query="sécu*"), tight)
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_date_order_walk_gives_the_same_pages_as_sorting(archive, sort, monkeypatch):
+    """Large result sets are read off a precomputed date order; small ones are sorted."""
+    import archive.search as search_module
+
+    kwargs = {"sort": sort, "page_size": 3, "filters": {"section": ("Société", "Politique",
+                                                                  "Économie", "Culture")}}
+    sorted_pages = [ids(run(archive, "", page=p, **kwargs)) for p in (1, 2, 3)]
+    monkeypatch.setattr(search_module, "DATE_ORDER_WALK", 0)
+    walked_pages = [ids(run(archive, "", page=p, **kwargs)) for p in (1, 2, 3)]
+    assert walked_pages == sorted_pages
+    assert sum(map(len, sorted_pages)) == 7
