@@ -249,8 +249,10 @@ def _dry_run(config: Config, plan: Plan, progress: Callable | None) -> Report:
 
 def _run(config: Config, full: bool, progress: Callable | None, procs: int | None) -> Report:
     index_dir = config.index_dir
+    clock = time.monotonic()
     removed = generations.cleanup(index_dir)  # leftovers of crashed runs
     plan = make_plan(config, full)
+    planned = time.monotonic() - clock
     if not plan.stats and plan.base:
         try:
             serving = generations.read_manifest(index_dir / plan.base).get("articles", 0)
@@ -266,6 +268,7 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
     protected = protected_tokens(config)
     name = generations.new_name()
     gen_dir = index_dir / name
+    report.phases["plan"] = planned
     clock = time.monotonic()
 
     def phase(label: str) -> None:
