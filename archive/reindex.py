@@ -202,15 +202,19 @@ def _reason(exc: ArchiveError, rel: str) -> str:
 
 
 def reindex(config: Config, full: bool = False, dry_run: bool = False,
-            progress: Callable | None = None, procs: int | None = None) -> Report:
-    """Run one reindex job: under the job lock, build, check and swap in a new generation."""
+            progress: Callable | None = None, procs: int | None = None,
+            limitmb: int = 128) -> Report:
+    """Run one reindex job: under the job lock, build, check and swap in a new generation.
+
+    `limitmb` bounds each writer's in-memory postings before they spill to sorted runs on disk.
+    """
     started = time.monotonic()
     if dry_run:
         plan = make_plan(config, full)
         report = _dry_run(config, plan, progress)
     else:
         with job_lock(config.index_dir, "reindex" + (" --full" if full else "")):
-            report = _run(config, full, progress, procs)
+            report = _run(config, full, progress, procs, limitmb)
     report.duration = time.monotonic() - started
     return report
 
@@ -247,7 +251,8 @@ def _dry_run(config: Config, plan: Plan, progress: Callable | None) -> Report:
     return report
 
 
-def _run(config: Config, full: bool, progress: Callable | None, procs: int | None) -> Report:
+def _run(config: Config, full: bool, progress: Callable | None, procs: int | None,
+         limitmb: int) -> Report:
     index_dir = config.index_dir
     clock = time.monotonic()
     removed = generations.cleanup(index_dir)  # leftovers of crashed runs
@@ -278,7 +283,8 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
         clock = now
 
     try:
-        files, probes = _build(config, plan, gen_dir, protected, report, progress, procs)
+        files, probes = _build(config, plan, gen_dir, protected, report, progress, procs,
+                               limitmb)
         phase("index")
         base_dir = index_dir / plan.base if plan.mode == "incremental" else None
         indexer.build_facets(indexer.index.open_dir(str(gen_dir), indexname=indexer.INDEX_NAME),
@@ -314,7 +320,7 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
 
 def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
            report: Report, progress: Callable | None,
-           procs: int | None) -> tuple[dict[str, list], list[tuple[str, str]]]:
+           procs: int | None, limitmb: int) -> tuple[dict[str, list], list[tuple[str, str]]]:
     """Write the documents of a new generation; return its file list and probe articles."""
     todo = plan.added + plan.changed
     bar = progress("reindex", len(todo)) if progress else None
@@ -328,7 +334,8 @@ def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
             procs = min(2, os.cpu_count() or 1) if big else 1
         ix = indexer.create(gen_dir, indexer.build_schema(protected))
         if procs > 1:
-            batch = parallel.build(ix, gen_dir, plan.added, read, plan.stats, procs, bar)
+            batch = parallel.build(ix, gen_dir, plan.added, read, plan.stats, procs, bar,
+                                   limitmb)
             files = batch.files
         else:
             files = {}
@@ -336,7 +343,7 @@ def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
         files = dict(plan.old_files)
         ix = indexer.clone(config.index_dir / plan.base, gen_dir)
     if plan.mode == "incremental" or procs == 1:
-        w = indexer.writer(ix)
+        w = indexer.writer(ix, limitmb)
         try:
             for rel in plan.deleted + plan.changed:
                 w.delete_by_term("path", rel)

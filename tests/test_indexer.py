@@ -370,3 +370,22 @@ def test_an_empty_or_mistyped_data_folder_never_replaces_a_serving_index(archive
     assert result.exit_code == 1
     assert "refusing to replace an index of 4 articles with an empty one" in result.output
     assert open_current(archive.index_dir).name == first
+
+
+def test_a_parallel_build_whose_writers_spill_to_disk_is_complete(tmp_path: Path):
+    config = config_for(tmp_path)
+    rng = random.Random(9)
+    words = ["marché", "récolte", "école", "santé", "élection", "paix", "route", "pluie",
+             "coton", "mine", "justice", "jeunesse"] + [f"mot{i}" for i in range(3000)]
+    for i in range(120):
+        body = " ".join(rng.choice(words) for _ in range(600))
+        articlefile.write(config.articles_dir, Article(
+            id=f"article-{i}", title=f"Chronique numéro {i}", body=body, date="2020-01-02"))
+    # 1 MB per writer: both workers write several sorted runs into the shared temp folder.
+    report = reindex(config, full=True, procs=2, limitmb=1)
+    assert (report.added, report.rejected) == (120, [])
+    gen = open_current(config.index_dir)
+    with gen.index.searcher() as searcher:
+        assert searcher.doc_count() == 120
+        assert len(searcher.search(Term("title", "chroniqu"), limit=None)) == 120
+    assert not (gen.path / "MAIN.tmp").exists()
