@@ -168,7 +168,8 @@ def test_incremental_reindex_applies_additions_changes_and_deletions(archive: Co
     assert ids_for(archive, "title", "fin") == {"greve-des-enseignants-a-kayes"}
     assert ids_for(archive, "title", "festival") == set()
     assert ids_for(archive, "body", "inonde") == {"pluies-a-mopti"}
-    live = list(gen.index.searcher().document_numbers())
+    with gen.index.searcher() as searcher:
+        live = list(searcher.document_numbers())
     assert gen.facets.count_values("section", live)["Société"] == 1
     assert "Culture" not in gen.facets.count_values("section", live)
     # The unchanged segment's arrays were copied from the first generation, the new one read.
@@ -389,3 +390,21 @@ def test_a_parallel_build_whose_writers_spill_to_disk_is_complete(tmp_path: Path
         assert searcher.doc_count() == 120
         assert len(searcher.search(Term("title", "chroniqu"), limit=None)) == 120
     assert not (gen.path / "MAIN.tmp").exists()
+
+
+def test_readers_do_not_leak_file_descriptors(archive: Config):
+    reindex(archive)
+    current = CurrentGeneration(archive.index_dir)
+
+    def query() -> None:
+        gen = current.get()
+        with gen.index.searcher() as searcher:
+            docnums = list(Term("body", "greve").matcher(searcher).all_ids())
+            gen.facets.count("organisation", docnums)
+
+    query()
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(50):
+        query()
+    open_current(archive.index_dir)
+    assert len(os.listdir("/proc/self/fd")) == before
