@@ -339,3 +339,13 @@ def test_a_broken_article_file_is_rejected_with_the_reason(tmp_path: Path, chang
     assert isinstance(rejected, Rejected)
     assert rejected.source == str(path)
     assert reason in rejected.reason
+
+
+def test_a_jsonl_file_that_is_not_an_article_export_is_rejected_once(tmp_path: Path):
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text('{"file": "a.html", "expected_date": "2020-03-17"}\n'
+                        '{"file": "b.html", "expected_date": "2020-03-18"}\n', encoding="utf-8")
+    records = list(exports.read(manifest, manifest.read_text(), ImportOptions()))
+    assert len(records) == 1 and isinstance(records[0], Rejected)
+    assert records[0].source == str(manifest)
+    assert "no body field" in records[0].reason and "file, expected_date" in records[0].reason

@@ -138,6 +138,7 @@ def _pick(record: Mapping[str, object], names: tuple[str, ...]) -> tuple[str | N
 def read_jsonl(path: Path, text: str, options: ImportOptions) -> Iterator[Article | Rejected]:
     """One JSON object per line; blank lines are skipped."""
     columns = _columns(options.mapping)
+    first = True
     # split("\n"), not splitlines(): U+2028 and friends are legal inside JSON strings
     for line_no, line in enumerate(text.lstrip("\ufeff").split("\n"), start=1):
         if not line.strip():
@@ -154,6 +155,17 @@ def read_jsonl(path: Path, text: str, options: ImportOptions) -> Iterator[Articl
         if not isinstance(record, dict):
             yield Rejected(source, f"a line must be a JSON object, not {_json_type(record)}")
             continue
+        if first:
+            first = False
+            # A file whose first record has no body field at all is not an article export
+            # (a manifest, a log): one rejection for the file, not one per line.
+            keys = {str(k).casefold() for k in record}
+            if not any(name.casefold() in keys for name in columns["body"]):
+                fields = ", ".join(str(k) for k in list(record)[:12])
+                yield Rejected(str(path), f"no body field in the first record ({fields}); "
+                                          "not an article export, or name it with "
+                                          "--map body=<field>")
+                return
         yield _record_to_article(record, columns, path, line_no, options)
 
 
