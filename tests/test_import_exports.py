@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from archive.models import Article
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS_EXPORT = SHARED / "corpus" / "articles.jsonl"
-HAS_BYLINES = importlib.util.find_spec("archive.bylines") is not None
 
 
 def read_export(path: Path, text: str, mapping: str = "", publisher: str | None = None):
@@ -78,9 +76,8 @@ def test_every_article_of_the_shared_export_imports_with_a_title_and_a_body():
     assert coverage["date from export"] == present("date")
     assert coverage["derived title"] >= len(records) - present("title")
     assert all(len(a.title) <= exports.TITLE_MAX for a in results if exports.title_was_derived(a))
-    if HAS_BYLINES:
-        # Measured: 90 bylines, nearly all on the Algerian papers' bodies.
-        assert coverage["author (bylines)"] >= 50
+    # Measured: 90 bylines, nearly all on the Algerian papers' bodies.
+    assert coverage["author (bylines)"] >= 50
 
 
 # --- JSON Lines -------------------------------------------------------------------------------
@@ -212,8 +209,6 @@ def test_a_derived_title_skips_datelines_and_rubrics_and_respects_quotes(opening
 
 
 def test_a_byline_at_the_end_of_the_body_becomes_the_author(tmp_path: Path):
-    if not HAS_BYLINES:
-        pytest.skip("archive.bylines is not there yet: bylines are left in the body")
     body = BODY + "\n" + "Les semences sont arrivées à temps dans les coopératives.\nA. Diarra"
     (article,) = read_export(tmp_path / "export.jsonl", jsonl({"title": "Coton", "body": body}))
     assert article.author == ("A. Diarra",)

@@ -8,10 +8,10 @@ Per record:
 - the export's own id is provenance only: `imported_from` is `<file name>#<export id>`
   (or `<file name>:<line>` without an id), so re-importing the same export is stable;
 - `author` is a list or a string of names joined by `et`, `and`, `&`, `,` or `;`;
-  without one, a byline is taken from the end of the body (`archive.bylines`, when present);
+  without one, a byline is taken from the end of the body (`archive.bylines`);
 - `date` may be ISO, `05 Avril 2018 23:33`, `5 juillet 2019`, `2019-07`, `05/04/2018` or a
   year (`date_source="page"`); without one, a year or month may be inferred from the body
-  (`archive.dates.infer_date_from_text`, when present; `date_source="text"`);
+  (`archive.dates.infer_date_from_text`; `date_source="text"`);
 - the body is normalised: line endings, one paragraph per line, hard-wrapped lines joined,
   leading photo credits and lone `© AGENCY` credit lines dropped;
 - a missing title is derived from the body's first sentence (`derive_title`);
@@ -23,7 +23,6 @@ A bad record yields `Rejected("<path>:<line>", reason)` and the others go on.
 from __future__ import annotations
 
 import csv
-import importlib
 import io
 import json
 import re
@@ -31,8 +30,15 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ..articlefile import validate
+from ..bylines import split_byline
 from ..config import Limits
-from ..dates import check_date, max_year, parse_french_date, parse_iso_date
+from ..dates import (
+    check_date,
+    infer_date_from_text,
+    max_year,
+    parse_french_date,
+    parse_iso_date,
+)
 from ..errors import ConfigError, InvalidArticle
 from ..models import Article
 from ..textnorm import clean_line, clean_text
@@ -337,11 +343,7 @@ def _authors(key: str | None, value: object) -> tuple[str, ...]:
 
 
 def _byline(paragraphs: list[str]) -> tuple[list[str], tuple[str, ...]]:
-    """The byline at the end of the body, when archive.bylines is there to find it."""
-    try:
-        split_byline = importlib.import_module("archive.bylines").split_byline
-    except (ImportError, AttributeError):
-        return paragraphs, ()
+    """The byline at the end of the body, and the body without it."""
     rest, authors = split_byline(paragraphs)
     if not rest:  # a "byline" that is the whole body is not one
         return paragraphs, ()
@@ -376,11 +378,8 @@ def parse_export_date(value: str) -> str | None:
 
 
 def _inferred_date(body: str) -> str | None:
-    """A year or month inferred from the text, when archive.dates knows how (else None)."""
-    infer = getattr(importlib.import_module("archive.dates"), "infer_date_from_text", None)
-    if infer is None:
-        return None
-    value = infer(body)
+    """A year or month inferred from the text, or None."""
+    value = infer_date_from_text(body)
     return value if isinstance(value, str) and check_date(value) is None else None
 
 
