@@ -124,7 +124,9 @@ def infer_date_from_text(text: str) -> str | None:
     double, except mentions announced as future ("d'ici 2030", "budget 2020", "prévue pour
     décembre"), impossible years and amounts ("2000 euros"). The year with most votes wins,
     the later year on a tie (a text reports the past up to its own day); a year needs two
-    votes (one dated mention, or two mentions), a lone bare year is no evidence. The month is given
+    votes (one dated mention, or two mentions), a lone bare year is no evidence. Since a text
+    is never older than the latest past year it mentions, a later year overrules the vote
+    (and, with too few votes of its own, leaves the date unknown). The month is given
     only when at least two dated mentions of that year all name the same month; otherwise
     the year alone, since a report on July events may well be published in August.
     """
@@ -154,6 +156,11 @@ def infer_date_from_text(text: str) -> str | None:
     if not votes:
         return None
     year = max(votes, key=lambda y: (votes[y], y))
+    latest = max(votes)
+    if year < latest:
+        # A text cannot be older than the latest past year it mentions: an article on 1945
+        # that cites 2018 was written in 2018 or later, whatever 1945's votes.
+        year = latest
     if votes[year] < 2:
         return None  # one bare year ('trouvé en 2010') is a past event, not the date
     named = months.get(year, [])

@@ -204,6 +204,10 @@ def test_no_date_at_all(tmp_path: Path) -> None:
         ("Le dossier, ouvert en 2010, reste en suspens.", None),
         ("Le pays vise l’autosuffisance d’ici 2035.", None),
         ("Aucune date ici.", None),
+        # never older than the latest past year the text mentions
+        ("Le 8 mai 1945, à Sétif, le 8 mai 1945 reste une date. Un colloque s’est tenu en 2018.",
+         None),
+        ("Le 8 mai 1945 reste une date. Un colloque s’est tenu le 3 mai 2018 à Alger.", "2018"),
     ],
 )
 def test_infer_date_from_text(text: str, expected: str | None) -> None:
