@@ -134,7 +134,10 @@ def clone(source_dir: Path, gen_dir: Path) -> index.Index:
         if entry.name.endswith(MUTABLE_SUFFIXES):
             shutil.copy2(entry.path, target)
         else:
-            os.link(entry.path, target)
+            try:
+                os.link(entry.path, target)
+            except OSError:  # a file system without hard links: copying is slower, as safe
+                shutil.copy2(entry.path, target)
     return index.open_dir(str(gen_dir), indexname=INDEX_NAME)
 
 
