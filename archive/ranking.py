@@ -16,6 +16,7 @@ from __future__ import annotations
 import heapq
 import time
 from array import array
+from operator import itemgetter
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
@@ -153,16 +154,18 @@ class Postings:
 
 
 def top_documents(searcher, terms: list[wq.Term], allowed: set[int] | frozenset[int],
-                  limit: int, lengths: Lengths, deadline: float, postings: Postings
-                  ) -> list[tuple[int, float]] | None:
+                  limit: int, lengths: Lengths, deadline: float, postings: Postings,
+                  matching: bool = False) -> list[tuple[int, float]] | None:
     """The `limit` best allowed documents by summed BM25F score of the terms, best first;
-    None when the index is not one this module can read (the caller then asks Whoosh)."""
+    None when the index is not one this module can read (the caller then asks Whoosh).
+
+    `matching` says the allowed documents all match the query (so each holds a term)."""
     weighting = searcher.weighting
     k1, default_b = getattr(weighting, "K1", None), getattr(weighting, "B", None)
     if k1 is None or type(weighting).__name__ != "BM25F":
         return None
-    scores: dict[int, float] = {}
-    get = scores.get
+    leaves = searcher.leaf_searchers()
+    per_term: list[dict[int, float]] = []
     for term in terms:
         fieldname, text = term.fieldname, term.text
         if searcher.doc_frequency(fieldname, text) == 0:
@@ -174,21 +177,47 @@ def top_documents(searcher, terms: list[wq.Term], allowed: set[int] | frozenset[
         blocks = postings.blocks(fieldname, text)
         if blocks is None:
             return None
+        values: dict[int, float] = {}
         for number, offset, ids, weights, _values in blocks:
-            lens = lengths.get(number, searcher.leaf_searchers()[number][0].reader(), fieldname)
+            lens = lengths.get(number, leaves[number][0].reader(), fieldname)
             if lens is None:
                 return None
-            for d, w in zip(ids, weights, strict=True):
-                doc = d + offset
-                if doc in allowed:
-                    scores[doc] = get(doc, 0.0) + factor * w / (w + norms[lens[d]])
+            block = [factor * w / (w + norms[lens[d]]) for d, w in zip(ids, weights, strict=True)]
+            docs = ids if not offset else [d + offset for d in ids]
+            values.update(zip(docs, block, strict=True))
+        per_term.append(values)
         if time.perf_counter() > deadline:
-            raise TimeLimit(_best(scores, limit))
-    return _best(scores, limit)
+            raise TimeLimit(_best(_summed(per_term), allowed, limit, matching))
+    return _best(_summed(per_term), allowed, limit, matching)
 
 
-def _best(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
-    best = heapq.nlargest(limit, scores.items(), key=lambda item: (item[1], -item[0]))
+def _summed(per_term: list[dict[int, float]]) -> dict[int, float]:
+    """Each document's scores added up over the terms (the largest map taken as the base)."""
+    if not per_term:
+        return {}
+    per_term.sort(key=len, reverse=True)
+    scores = per_term[0]
+    for other in per_term[1:]:
+        get = scores.get
+        for doc, value in other.items():
+            scores[doc] = get(doc, 0.0) + value
+    return scores
+
+
+def _best(scores: dict[int, float], allowed: set[int] | frozenset[int], limit: int,
+          matching: bool) -> list[tuple[int, float]]:
+    """The best allowed documents, best first (ties by document number).
+
+    Documents matching the query each hold a positive term and were scored: when there are as
+    many as scored documents, they are the same ones and need no lookup."""
+    if matching and len(allowed) == len(scores):
+        items = scores.items()
+    elif len(allowed) < len(scores):
+        items = ((d, scores[d]) for d in allowed if d in scores)
+    else:
+        items = ((d, v) for d, v in scores.items() if d in allowed)
+    best = heapq.nlargest(limit, items, key=itemgetter(1))
+    best.sort(key=lambda item: (-item[1], item[0]))
     return [(doc, round(score, 4)) for doc, score in best]
 
 

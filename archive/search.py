@@ -412,7 +412,7 @@ def _ranked(searcher, query: wq.Query, final: list[int], n_matched: int, window:
     try:
         if terms is not None:
             found = top_documents(searcher, terms, allowed or set(final), window, lengths,
-                                  deadline, postings)
+                                  deadline, postings, matching=True)
             if found is not None:
                 return found, False
         return _top(searcher, query, allowed, window, deadline), False
