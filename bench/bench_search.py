@@ -210,9 +210,18 @@ def main() -> None:
     sections = [gen.article(i).section for i in range(30)]
     years = [str(1995 + i) for i in range(30)]
 
-    def ours(kind: str = "one", filtered: bool = False, page: int = 1):
+    with generation.index.searcher() as searcher:
+        share = {w: searcher.doc_frequency("body", analyze(w, mode="query")[0]) / args.n
+                 for w in words}
+    bands = [("  ... words in < 2% of articles", [w for w in words if share[w] < 0.02]),
+             ("  ... words in 2-20% of articles", [w for w in words if 0.02 <= share[w] < 0.2]),
+             ("  ... words in >= 20% of articles", [w for w in words if share[w] >= 0.2])]
+
+    def ours(kind: str = "one", filtered: bool = False, page: int = 1, pool=None):
+        pool = pool or words
+
         def job(i: int) -> None:
-            w = words[i % len(words)]
+            w = pool[i % len(pool)]
             query = {"one": w, "two": f"{w} {words[(i + 7) % len(words)]}",
                      "phrase": f'"{w} {words[(i + 1) % len(words)]}"'}[kind]
             filters = ({"section": (sections[i % 30],), "year": (years[i % 30],)}
@@ -222,9 +231,12 @@ def main() -> None:
             search(generation, request, config)
         return job
 
-    def peer(kind: str = "one", filtered: bool = False, page: int = 1, browse: bool = False):
+    def peer(kind: str = "one", filtered: bool = False, page: int = 1, browse: bool = False,
+             pool=None):
+        pool = pool or words
+
         def job(i: int) -> None:
-            w = words[i % len(words)]
+            w = pool[i % len(pool)]
             terms = [] if browse else [w] if kind == "one" else \
                 [w, words[(i + 7) % len(words)]] if kind == "two" else \
                 [w, words[(i + 1) % len(words)]]
@@ -236,6 +248,8 @@ def main() -> None:
 
     kinds = [
         ("one word + top-10 + 4 facets + histogram", ours("one"), peer("one")),
+        *[(name, ours("one", pool=pool), peer("one", pool=pool)) for name, pool in bands
+          if pool],
         ("two words", ours("two"), peer("two")),
         ("phrase", ours("phrase"), peer("phrase")),
         ("filtered (section+year), newest first", ours("one", filtered=True),
