@@ -14,8 +14,10 @@ Whoosh. Whoosh internals used here are those of its W3 codec (whoosh 2.7).
 from __future__ import annotations
 
 import heapq
+import threading
 import time
 from array import array
+from collections import OrderedDict
 from operator import itemgetter
 
 from whoosh import query as wq
@@ -64,20 +66,68 @@ class Lengths:
         return self._cache[key]
 
 
+class TermCache:
+    """Decoded postings (document numbers and weights, no positions) of recently searched terms
+    of one generation, least recently used out first, bounded by a number of postings.
+
+    Unpickling and inflating Whoosh's blocks is most of the cost of a frequent word; queries
+    follow Zipf's law, so the frequent words are also the ones asked again."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._items: OrderedDict[tuple[str, str], tuple[list, int]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> list | None:
+        """The cached blocks of a term, or None."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
+
+    def put(self, key: tuple[str, str], blocks: list) -> None:
+        """Keep a term's blocks (without positions), evicting the least recently used."""
+        compact = [(n, o, array("I", ids), weights, (None, None))
+                   for n, o, ids, weights, _values in blocks]
+        size = sum(len(b[2]) for b in compact)
+        if size > self.budget // 4:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = (compact, size)
+            self._size += size
+            while self._size > self.budget:
+                _key, (_blocks, dropped) = self._items.popitem(last=False)
+                self._size -= dropped
+
+
 class Postings:
     """Postings blocks read during one search, so that matching and ranking read them once."""
 
-    def __init__(self, searcher) -> None:
+    def __init__(self, searcher, cache: TermCache | None = None) -> None:
         self.searcher = searcher
+        self.cache = cache
         self._blocks: dict[tuple[str, str], list | None] = {}
 
-    def blocks(self, fieldname: str, text: str) -> list[tuple] | None:
+    def blocks(self, fieldname: str, text: str, positions: bool = False) -> list[tuple] | None:
         """(segment number, docnum offset, ids, weights, (values, decoder)) per block; None
-        if the index is not in Whoosh 2.7's W3 format."""
+        if the index is not in Whoosh 2.7's W3 format. Blocks from the term cache have no
+        values: asking for `positions` reads the postings again."""
         key = (fieldname, text)
-        if key not in self._blocks:
-            self._blocks[key] = self._read(fieldname, text)
-        return self._blocks[key]
+        if key in self._blocks:
+            return self._blocks[key]
+        if not positions and self.cache is not None:
+            cached = self.cache.get(key)
+            if cached is not None:
+                return cached
+        found = self._blocks[key] = self._read(fieldname, text)
+        if found is not None and self.cache is not None:
+            self.cache.put(key, found)
+        return found
 
     def _read(self, fieldname: str, text: str) -> list | None:
         out = []
@@ -129,7 +179,7 @@ class Postings:
 
     def _encoded(self, fieldname: str, word: str, docs: set[int]) -> dict[int, tuple] | None:
         """The encoded positions of a word in the given documents, with their decoder."""
-        blocks = self.blocks(fieldname, word)
+        blocks = self.blocks(fieldname, word, positions=True)
         if blocks is None:
             return None
         per_doc: dict[int, tuple] = {}

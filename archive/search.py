@@ -30,7 +30,7 @@ from .errors import NotFound, QueryError
 from .facetstore import FACETS
 from .indexer import Generation, open_current
 from .querybuild import Builder, Marks, analyzer_groups
-from .ranking import Lengths, Postings, positive_terms, top_documents
+from .ranking import Lengths, Postings, TermCache, positive_terms, top_documents
 from .snippets import snippet_html
 from .suggest import suggest
 from .textnorm import fold
@@ -43,6 +43,7 @@ RERANK_DEPTH = 20  # top documents whose ranking considers words standing togeth
 PROXIMITY_SLOP = 2  # words this close count as typed together
 PROXIMITY_BOOST = 1.5
 DATE_ORDER_WALK = 20  # results beyond this many pages are read off the precomputed date order
+TERM_CACHE_POSTINGS = 3_000_000  # decoded postings kept per generation (about 24 MB)
 RELATED_TERMS = 12  # key terms of an article that find its related articles
 
 
@@ -189,6 +190,7 @@ class _State:
             self.live = [d for d in range(reader.doc_count_all()) if not reader.is_deleted(d)]
         self.live_set = frozenset(self.live)
         self.lengths = Lengths()
+        self.term_cache = TermCache(TERM_CACHE_POSTINGS)
         self.browse_counts = {f: generation.facets.count(f, self.live) for f in FACETS}
         self._orders: dict[bool, list[int]] = {}
 
@@ -256,7 +258,7 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
             builder = Builder(state.analyze, state.authority, searcher.reader(),
                               limits.query_min_prefix, limits.query_max_expansions)
             compiled = builder.compile(node)
-        postings = Postings(searcher)
+        postings = Postings(searcher, state.term_cache)
         matched = (state.live if compiled is None
                    else list(matching_docs(searcher, compiled.query, state.live_set, postings)))
         if lo is not None or hi is not None:
@@ -533,7 +535,7 @@ def related(source: Generation | str | Path, article_id: str, config: Config,
         # any of the key terms, most of a large archive)
         key_terms = searcher.key_terms_from_text("body", text, numterms=RELATED_TERMS)
         terms = [wq.Term("body", word, boost=weight) for word, weight in key_terms]
-        postings = Postings(searcher)
+        postings = Postings(searcher, state.term_cache)
         language = postings.documents("language", stored.get("language") or "fr") or set()
         allowed = (language & state.live_set) - {docnum}
         best = top_documents(searcher, terms, allowed, limit, state.lengths,
