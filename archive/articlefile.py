@@ -19,6 +19,7 @@ from .textnorm import clean_line, decode, normalise_body, slugify
 SUFFIX = ".md"
 UNDATED_FOLDER = "sans-date"
 MAX_TITLE = 500
+MAX_FRONT_MATTER = 65_536
 # Front matter order: what an archivist reads first comes first.
 ORDER = (
     "id",
@@ -65,6 +66,8 @@ def validate(article: Article, name: str = "article") -> Article:
         raise bad(f"id '{article.id}' must be lowercase letters, digits and hyphens")
     if not article.title.strip():
         raise bad("missing title")
+    if not any(ch.isalnum() for ch in article.title):
+        raise bad("title has no letter or digit")
     if len(article.title) > MAX_TITLE:
         raise bad(f"title longer than {MAX_TITLE} characters")
     if not article.body.strip():
@@ -145,6 +148,9 @@ def parse(text: str, name: str = "article") -> Article:
     if end < 0:
         raise InvalidArticle(f"{name}: front matter is not closed by a --- line")
     front = text[3:end]
+    if len(front) > MAX_FRONT_MATTER:
+        # fields are short; a huge header is an attack on the (pure-Python) YAML token scan
+        raise InvalidArticle(f"{name}: front matter longer than {MAX_FRONT_MATTER:,} characters")
     body = text[end + 4 :].lstrip("-")
     _refuse_aliases(front, name)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ class ImportReport:
     unchanged: int = 0
     duplicates: list[tuple[str, str]] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    repaired: list[tuple[str, str]] = field(default_factory=list)
     lacking: Counter = field(default_factory=Counter)
     formats: Counter = field(default_factory=Counter)
     written: list[Path] = field(default_factory=list)
@@ -55,8 +57,9 @@ class ImportReport:
 
     def render(self) -> str:
         """A plain-text summary: rejections with reasons, then the counts."""
-        lines = [f"rejected: {source}: {reason}" for source, reason in self.rejected]
-        lines += [f"duplicate: {source}: {reason}" for source, reason in self.duplicates]
+        lines = [f"rejected: {_shown(source)}: {reason}" for source, reason in self.rejected]
+        lines += [f"repaired: {_shown(source)}: {note}" for source, note in self.repaired]
+        lines += [f"duplicate: {_shown(source)}: {reason}" for source, reason in self.duplicates]
         if self.formats:
             lines.append(
                 "formats: " + ", ".join(f"{n} {name}" for name, n in sorted(self.formats.items()))
@@ -85,6 +88,11 @@ class ImportReport:
             f"{len(self.rejected)} rejected"
         )
         return "\n".join(lines)
+
+
+def _shown(source: str) -> str:
+    """A file name on one report line: a newline or control character in it is escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in source)
 
 
 @dataclass
@@ -128,14 +136,27 @@ def collect_files(paths: Iterable[Path], report: ImportReport) -> Iterator[Path]
         if given.is_dir():
             root = given.resolve()
             for current, dirs, files in os.walk(given):
+                # os.walk never follows a linked folder: one leading out is said, not skipped
+                for name in sorted(d for d in dirs if not d.startswith(".")):
+                    link = Path(current) / name
+                    if link.is_symlink() and not link.resolve().is_relative_to(root):
+                        report.reject(str(link), "symbolic link to a folder outside the input "
+                                      "folder, not followed (name that folder to import it)")
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     if name.startswith("."):
                         continue
                     path = Path(current) / name
-                    if path.is_symlink() and not path.resolve().is_relative_to(root):
-                        report.reject(str(path), "symbolic link pointing outside the input folder")
-                        continue
+                    if path.is_symlink():
+                        try:
+                            target = path.resolve(strict=True)
+                        except (OSError, RuntimeError):  # dangling link or link loop
+                            report.reject(str(path), "broken symbolic link (loop or no target)")
+                            continue
+                        if not target.is_relative_to(root):
+                            report.reject(str(path),
+                                          "symbolic link pointing outside the input folder")
+                            continue
                     yield path
         else:
             yield given
@@ -232,7 +253,8 @@ def import_paths(
 ) -> ImportReport:
     """Import every input into the data folder; bad inputs are reported, the rest goes on."""
     report = ImportReport(dry_run=dry_run)
-    options = ImportOptions(mapping=mapping or {}, publisher=publisher)
+    options = ImportOptions(mapping=mapping or {}, publisher=publisher,
+                            max_body_chars=config.limits.import_max_body_chars)
     authority = _load_authority(config)
     existing = _load_existing(config.articles_dir)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
@@ -260,15 +282,27 @@ def _import_file(
     report: ImportReport,
 ) -> None:
     source = str(path)
+    limit = config.limits.import_max_bytes
     try:
-        size = path.stat().st_size
-        if size > config.limits.import_max_bytes:
-            report.reject(
-                source,
-                f"{size:,} bytes, larger than the {config.limits.import_max_bytes:,} allowed",
-            )
+        # O_NONBLOCK: opening a named pipe must not wait for a writer
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                report.reject(source, "not a regular file (device, pipe or socket)")
+                return
+            if info.st_size > limit:
+                report.reject(source, f"{info.st_size:,} bytes, larger than the {limit:,} allowed")
+                return
+            # read(n) reserves n bytes up front: ask for the size seen, plus one to notice growth
+            raw = handle.read(info.st_size + 1)
+        if len(raw) > info.st_size:
+            report.reject(source, "changed while being read (still being written?)")
             return
-        text = decode(path.read_bytes(), source)
+        notes: list[str] = []
+        text = decode(raw, source, notes)
+        for note in notes:
+            report.repaired.append((source, note))
     except OSError as exc:
         report.reject(source, f"cannot be read ({exc.strerror})")
         return

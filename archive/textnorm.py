@@ -9,7 +9,8 @@ import unicodedata
 from .errors import UnreadableInput
 
 _CONTROL = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    r"\u2060-\u2064\u2066-\u2069\ufeff]"
 )
 _SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
 _BLANKS = re.compile(r"\n\s*\n+")
@@ -18,16 +19,52 @@ _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
 
 
-def decode(raw: bytes, name: str = "input") -> str:
-    """Decode bytes as UTF-8 (with or without BOM), else cp1252; refuse binary data."""
-    if b"\x00" in raw[:4096] and raw.count(b"\x00") > len(raw) // 100:
-        raise UnreadableInput(f"{name}: looks like a binary file, not text")
-    for encoding in ("utf-8-sig", "cp1252"):
+def decode(raw: bytes, name: str = "input", notes: list[str] | None = None) -> str:
+    """Decode bytes as UTF-8 (BOM or not), UTF-16 with a BOM, else line by line as UTF-8 or
+    cp1252; refuse binary data. Repairs made are appended to `notes` when it is given."""
+    notes = [] if notes is None else notes
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return raw.decode(encoding)
+            text = raw.decode("utf-16")
         except UnicodeDecodeError:
+            raise UnreadableInput(f"{name}: has a UTF-16 mark but is not UTF-16 text") from None
+        notes.append("decoded as UTF-16 (byte order mark)")
+        return text.lstrip("\ufeff")
+    nuls = raw.count(b"\x00")
+    if nuls > len(raw) // 100:
+        raise UnreadableInput(f"{name}: looks like a binary file, not text")
+    if nuls:
+        # a few stray NULs (a botched save) carry no text: drop them, keep the page
+        raw = raw.replace(b"\x00", b"")
+        notes.append(f"{nuls} NUL byte(s) dropped")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    # Line by line: a UTF-8 page pasted into a cp1252 one keeps its accents on both sides.
+    lines = raw.splitlines(keepends=True)
+    out: list[str] = []
+    fallback = utf8 = 0
+    for number, line in enumerate(lines, start=1):
+        try:
+            out.append(line.decode("utf-8-sig" if number == 1 else "utf-8"))
+            utf8 += not line.isascii()
             continue
-    raise UnreadableInput(f"{name}: cannot be decoded as UTF-8 or Windows-1252 text")
+        except UnicodeDecodeError:
+            pass
+        try:
+            out.append(line.decode("cp1252"))
+        except UnicodeDecodeError:
+            raise UnreadableInput(
+                f"{name}: line {number} cannot be decoded as UTF-8 or Windows-1252 text"
+            ) from None
+        fallback += 1
+    if not utf8:
+        notes.append("decoded as Windows-1252 (not UTF-8)")
+    else:
+        notes.append(f"mixed encodings: {fallback} line(s) decoded as Windows-1252, "
+                     f"{utf8} as UTF-8")
+    return "".join(out)
 
 
 def clean_text(text: str) -> str:

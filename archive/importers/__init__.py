@@ -29,3 +29,4 @@ class ImportOptions:
 
     mapping: Mapping[str, str] = field(default_factory=dict)
     publisher: str | None = None
+    max_body_chars: int | None = None  # the configured limit; importers check it early

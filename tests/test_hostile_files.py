@@ -1,0 +1,376 @@
+"""Hostile files for the importers: one inbox mixing good pages with attacks, through the real
+`archive import`; each attack is rejected or repaired by name with a reason, the rest imported,
+and nothing outside the data folder is read or written.
+
+Decisions these tests pin down:
+- a few NUL bytes in a text file are dropped (reported as a repair); a mostly-NUL file is binary;
+- a file that is not valid UTF-8 is decoded line by line (UTF-8, else Windows-1252), so a UTF-8
+  page pasted into a cp1252 one keeps its accents on both sides; UTF-16 with a BOM is decoded;
+- a title over 500 characters, or without a letter or digit, rejects the article (no truncation);
+- a symbolic link inside an input folder is followed only to a file inside that folder; a path
+  the archivist names on the command line is trusted even when it is a link.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive import articlefile
+from archive.cli import main
+
+LIMITS = "limits:\n  import_max_bytes: 1000000\n  import_max_body_chars: 200000\n"
+BIG = 50 * 1024 * 1024
+
+
+def page(n: int, title: str = "") -> str:
+    """A scraped page whose text is unique to n (the archive de-duplicates by text)."""
+    title = title or f"Campagne agricole numéro {n} à Ségou"
+    return (
+        f"Accueil / Économie / {title}\n\n{title}\n\n"
+        f"La chambre d’agriculture de Ségou a présenté le bilan numéro {n} de la campagne, "
+        f"avec {n * 7 + 3} tonnes de mil et de sorgho récoltées malgré des pluies tardives.\n\n"
+        f"Les producteurs de la zone {n} réclament des semences améliorées pour l’an prochain.\n"
+    )
+
+
+def article(id_: str, front: str, body: str = "Le corps de l’article, assez long.") -> str:
+    """An article file with the given id and extra front matter lines."""
+    return f"---\nid: {id_}\n{front}\n---\n\n{body}\n"
+
+
+def warm_up(tmp_path: Path) -> None:
+    """Import one good page first, so that memory measured after it is the attack's, not the
+    first-time loading of the importers' modules."""
+    (tmp_path / "chauffe").mkdir()
+    (tmp_path / "chauffe" / "page.txt").write_text(page(99), encoding="utf-8")
+    (tmp_path / "chauffe" / "page.md").write_text(article("chauffe", "title: Chauffe"))
+    assert run(tmp_path, "import", str(tmp_path / "chauffe")).exit_code == 0
+
+
+def run(tmp_path: Path, *args: str):
+    """The real CLI on the archive in tmp_path, with its own configuration file."""
+    return CliRunner().invoke(
+        main,
+        [*args, "--config", str(tmp_path / "archive.yaml"), "--data", str(tmp_path / "data"),
+         "--index", str(tmp_path / "index")],
+    )
+
+
+def snapshot(root: Path, skip: str = "data") -> dict[str, tuple[int, int, int]]:
+    """Every entry below root except `skip`, without following links: mode, size, mtime."""
+    seen = {}
+    for current, dirs, files in os.walk(root):
+        if Path(current) == root:
+            dirs[:] = [d for d in dirs if d != skip]
+        for name in dirs + files:
+            path = Path(current) / name
+            info = path.lstat()
+            seen[str(path.relative_to(root))] = (info.st_mode, info.st_size, info.st_mtime_ns)
+    return seen
+
+
+def data_snapshot(tmp_path: Path) -> dict[str, bytes]:
+    """Every file of the articles folder with its bytes."""
+    articles = tmp_path / "data" / "articles"
+    return {str(p.relative_to(articles)): p.read_bytes() for p in articles.rglob("*") if p.is_file()}
+
+
+class OpenedFiles:
+    """The files Python opens while active (an audit hook: hooks cannot be removed)."""
+
+    paths: list[str] = []
+    active = False
+
+    @classmethod
+    def hook(cls, event: str, args: tuple) -> None:
+        if cls.active and event in ("open", "os.scandir", "os.listdir") and args:
+            target = args[0]
+            if isinstance(target, (str, bytes, os.PathLike)):
+                cls.active = False  # realpath must not re-enter the hook
+                try:
+                    # where the bytes really come from: a followed link shows its target
+                    cls.paths.append(os.path.realpath(os.fsdecode(target)))
+                finally:
+                    cls.active = True
+
+
+sys.addaudithook(OpenedFiles.hook)
+
+
+def build_inbox(tmp_path: Path) -> tuple[Path, dict[str, tuple[str, str]]]:
+    """The mixed batch, and for each file what must happen: (rejected|repaired|imported, text)."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "secret.txt").write_text(page(900, "Secret défense"), encoding="utf-8")
+    expect: dict[str, tuple[str, str]] = {}
+
+    def put(name: str, content: str | bytes, outcome: str, text: str) -> None:
+        path = inbox / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        expect[name] = (outcome, text)
+
+    # good files, some with awkward names
+    put("bon article.txt", page(1), "imported", "Campagne agricole numéro 1 à Ségou")
+    put("éditorial à Kayes.txt", page(2), "imported", "Campagne agricole numéro 2 à Ségou")
+    put("-commence-par-un-tiret.txt", page(3), "imported", "Campagne agricole numéro 3 à Ségou")
+    put("retour\nà la ligne.txt", page(4), "imported", "Campagne agricole numéro 4 à Ségou")
+    put("regle.txt", "---\n" + page(5, "Un filet en tête de page"), "imported",
+        "Un filet en tête de page")
+
+    # YAML tags, in article files and in front matter of a text file
+    put("tag-system.md", article("tag-a", "title: !!python/object/apply:os.system ['touch PWNED']"),
+        "rejected", "YAML anchors, aliases and tags are not allowed")
+    put("tag-name.md", article("tag-b", "title: Titre\nsection: !!python/name:os.system"),
+        "rejected", "YAML anchors, aliases and tags are not allowed")
+    put("tag-custom.md", article("tag-c", "title: !fr Élections à Kayes"),
+        "rejected", "YAML anchors, aliases and tags are not allowed")
+    put("tag-front.txt", article("tag-d", "title: !!python/object/new:os.system [id]"),
+        "rejected", "YAML anchors, aliases and tags are not allowed")
+    laughs = "\n".join(
+        ["section: &a0 [\"lol\"]"]
+        + [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 9)]
+    )
+    put("rires.md", article("rires", f"title: Rires\n{laughs}"),
+        "rejected", "YAML anchors, aliases and tags are not allowed")
+
+    # sizes: over the file limit (refused unread), and a body over import_max_body_chars
+    with (inbox / "enorme.txt").open("wb") as out:
+        out.write(page(6).encode())
+        out.write(b"Une phrase de remplissage sans fin. " * (BIG // 36))
+    expect["enorme.txt"] = ("rejected", "larger than the 1,000,000 allowed")
+    with (inbox / "enorme.jsonl").open("wb") as out:
+        out.write(b'{"title": "Une ligne", "body": "' + b"a" * BIG + b'"}')
+    expect["enorme.jsonl"] = ("rejected", "larger than the 1,000,000 allowed")
+    put("long-corps.txt", page(7) + ("Un très long paragraphe. " * 36_000) + "\n", "rejected",
+        "exceeds the 200,000 allowed")
+    rows = [
+        "title,body",
+        f'"Premier rang","{page(8)}"',
+        f'"Champ géant","{"x" * 900_000}"',
+        f'"Troisième rang","{page(9)}"',
+    ]
+    put("champ-geant.csv", "\n".join(rows) + "\n", "rejected", "")  # line checked below
+
+    # NUL bytes
+    put("quelques-nuls.txt", page(10).replace("Les producteurs", "Les\x00 produc\x00teurs"),
+        "repaired", "2 NUL byte(s) dropped")
+    put("binaire.txt", page(11).encode() + b"\x00" * 10_000, "rejected", "binary file")
+
+    # encodings
+    mixed = page(12).split("\n\n")
+    put("mixte.txt", "\n\n".join(mixed[:2]).encode("utf-8") + b"\n\n"
+        + "\n\n".join(mixed[2:]).encode("cp1252"), "repaired", "mixed encodings")
+    put("bom-utf8.txt", "\ufeff" + page(13), "imported", "Campagne agricole numéro 13 à Ségou")
+    put("utf16.txt", page(14).encode("utf-16"), "repaired", "decoded as UTF-16")
+    lines = [
+        json.dumps({"id": "e1", "title": "Élection à Ségou", "body": page(15)}, ensure_ascii=False),
+        json.dumps({"id": "e2", "title": "Récolte à Kayes", "body": page(16)}, ensure_ascii=False),
+    ]
+    put("export-mixte.jsonl", lines[0].encode("utf-8") + b"\n" + lines[1].encode("cp1252"),
+        "repaired", "mixed encodings")
+    put("indecodable.jsonl", lines[0].encode("utf-8") + b"\n" + b'{"body": "\x81\xe9"}\n',
+        "rejected", "line 2 cannot be decoded as UTF-8 or Windows-1252 text")
+
+    # invisible and control characters, long and empty titles
+    put("controles.md", article(
+        "controles-1", "title: \"Bamako\\u202e\\u200b : \\x07le\\u2066 budget\\u200d voté\"",
+        "Le conseil\u200b a voté\u202e le budget\x1b de\u2060 la ville.\ufeff"),
+        "imported", "Bamako : le budget voté")
+    put("titre-long.md", article("titre-long", "title: " + "Très long titre " * 40),
+        "rejected", "title longer than 500 characters")
+    put("titre-blanc.md", article("titre-blanc", "title: '  \t '"), "rejected", "missing title")
+    put("titre-ponctuation.md", article("titre-ponct", "title: '?! … — «»'"),
+        "rejected", "title has no letter or digit")
+    put("mauvais\nnom.md", article("sans-titre", "title: ''"), "rejected", "missing title")
+
+    # escapes: ids, dates and urls
+    put("traversee.md", article("../../etc/passwd", "title: Traversée"),
+        "rejected", "id '../../etc/passwd' must be lowercase letters, digits and hyphens")
+    put("annee.md", article("annee-1", "title: Année\ndate: '../../../2019'"), "rejected", "date")
+    put("url-js.md", article("url-js", "title: Lien\nurl: 'javascript:alert(1)'"),
+        "rejected", "url must start with http:// or https://")
+    put("export-url.jsonl", json.dumps({"title": "Lien", "url": "javascript:alert(1)",
+                                        "body": page(17)}) + "\n",
+        "rejected", "url must start with http:// or https://")
+
+    # links and special files
+    (inbox / "lien-dehors.txt").symlink_to(secret / "secret.txt")
+    expect["lien-dehors.txt"] = ("rejected", "symbolic link pointing outside the input folder")
+    (inbox / "dossier-dehors").symlink_to(secret)
+    expect["dossier-dehors"] = ("rejected", "symbolic link to a folder outside the input folder")
+    (inbox / "dossier-dedans").symlink_to(inbox)  # a loop back up: neither walked nor an error
+    expect["dossier-dedans"] = ("imported", "")
+    (inbox / "boucle-a.txt").symlink_to(inbox / "boucle-b.txt")
+    (inbox / "boucle-b.txt").symlink_to(inbox / "boucle-a.txt")
+    expect["boucle-a.txt"] = ("rejected", "broken symbolic link")
+    expect["boucle-b.txt"] = ("rejected", "broken symbolic link")
+    (inbox / "lien-dedans.txt").symlink_to(inbox / "bon article.txt")
+    expect["lien-dedans.txt"] = ("duplicate", "same text as")
+    os.mkfifo(inbox / "tube.txt")
+    expect["tube.txt"] = ("rejected", "not a regular file")
+    return inbox, expect
+
+
+def report_line(output: str, name: str) -> str:
+    """The report lines about one input, its newlines shown escaped as the report does."""
+    shown = name.replace("\n", "\\n")
+    found = [line for line in output.splitlines() if f"/{shown}:" in line]
+    assert found, (name, output)
+    return "\n".join(found)
+
+
+def test_a_hostile_batch_is_sorted_out_and_stays_in_the_data_folder(tmp_path: Path):
+    (tmp_path / "archive.yaml").write_text(LIMITS, encoding="utf-8")
+    (tmp_path / "data").mkdir()
+    inbox, expect = build_inbox(tmp_path)
+    before = snapshot(tmp_path)
+
+    OpenedFiles.paths, OpenedFiles.active = [], True
+    started = time.monotonic()
+    try:
+        result = run(tmp_path, "import", str(inbox))
+    finally:
+        OpenedFiles.active = False
+    elapsed = time.monotonic() - started
+    out = result.output
+
+    assert result.exit_code == 1, out
+    assert elapsed < 30, elapsed
+    for name, (outcome, text) in expect.items():
+        if outcome == "imported":
+            assert f"/{name.replace(chr(10), '')}:" not in out.replace("\\n", ""), (name, out)
+            continue
+        line = report_line(out, name)
+        kind = {"rejected": "rejected:", "repaired": "repaired:", "duplicate": "duplicate:"}
+        assert line.startswith(kind[outcome]) and text in line, (name, line)
+    # a file name with a newline stays on one report line
+    assert "rejected: " in report_line(out, "mauvais\nnom.md")
+    giant_row = 2 + page(8).count("\n") + 1  # the row after the header and a multi-line row
+    csv_line = report_line(out, f"champ-geant.csv:{giant_row}")
+    assert csv_line.startswith("rejected:"), csv_line
+
+    articles = [articlefile.read(p) for p in articlefile.iter_files(tmp_path / "data" / "articles")]
+    titles = {a.title for a in articles}
+    for name, (outcome, text) in expect.items():
+        if outcome == "imported" and text:
+            assert text in titles, (name, sorted(titles))
+    assert {"Premier rang", "Troisième rang", "Élection à Ségou", "Récolte à Kayes",
+            "Campagne agricole numéro 10 à Ségou", "Campagne agricole numéro 12 à Ségou",
+            "Campagne agricole numéro 14 à Ségou"} <= titles
+    assert not {"Secret défense", "Champ géant", "Lien"} & titles
+    by_title = {a.title: a for a in articles}
+    assert "Les producteurs de la zone 10" in by_title["Campagne agricole numéro 10 à Ségou"].body
+    mixed = by_title["Campagne agricole numéro 12 à Ségou"].body
+    assert "chambre d’agriculture de Ségou" in mixed and "Les producteurs de la zone 12" in mixed
+    assert "Ã" not in mixed  # the UTF-8 half was not read as cp1252
+    assert "Les producteurs de la zone 16" in by_title["Récolte à Kayes"].body  # the cp1252 line
+    assert by_title["Bamako : le budget voté"].body == "Le conseil a voté le budget de la ville."
+    for a in articles:
+        assert not any(ord(c) < 32 and c != "\n" for c in a.title + a.body)
+        assert "\u202e" not in a.title + a.body and "\u200b" not in a.title + a.body
+    assert f"{len(articles)} imported" in out
+
+    # nothing outside data/ written, nothing outside the inbox, data/ and Python read
+    assert snapshot(tmp_path) == before
+    assert {p.relative_to(tmp_path / "data").parts[0] for p in (tmp_path / "data").iterdir()} == {
+        "articles"
+    }
+    real = tmp_path.resolve()
+    allowed = (str(real / "data"), str(real / "inbox"), str(real / "archive.yaml"),
+               sys.prefix, sys.base_prefix, str(Path(articlefile.__file__).parent))
+    strays = sorted({p for p in OpenedFiles.paths if not p.startswith(allowed)})
+    assert strays == [], strays
+    assert str(real / "inbox" / "bon article.txt") in OpenedFiles.paths  # the hook does see reads
+    assert not any(str(real / "secret") in p for p in OpenedFiles.paths)
+    assert not (Path.cwd() / "PWNED").exists() and not (tmp_path / "PWNED").exists()
+
+    # the archive is whole and a second run changes nothing
+    assert not [p for p in (tmp_path / "data").rglob(".tmp-*")]
+    check = run(tmp_path, "check")
+    assert check.exit_code == 0, check.output
+    stored = data_snapshot(tmp_path)
+    again = run(tmp_path, "import", str(inbox))
+    assert again.exit_code == 1
+    assert f"0 imported, 0 updated, {len(articles)} unchanged" in again.output, again.output
+    assert data_snapshot(tmp_path) == stored
+    assert snapshot(tmp_path) == before
+
+
+def test_a_named_link_is_trusted_because_the_archivist_chose_it(tmp_path: Path):
+    (tmp_path / "archive.yaml").write_text(LIMITS, encoding="utf-8")
+    elsewhere = tmp_path / "ailleurs"
+    elsewhere.mkdir()
+    (elsewhere / "page.txt").write_text(page(30), encoding="utf-8")
+    link = tmp_path / "raccourci.txt"
+    link.symlink_to(elsewhere / "page.txt")
+    result = run(tmp_path, "import", str(link))
+    assert result.exit_code == 0, result.output
+    assert "1 imported" in result.output
+    (path,) = articlefile.iter_files(tmp_path / "data" / "articles")
+    assert articlefile.read(path).title == "Campagne agricole numéro 30 à Ségou"
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".jsonl", ".csv", ".md"])
+def test_a_50_mb_file_is_refused_unread_fast_and_in_little_memory(tmp_path: Path, suffix: str):
+    (tmp_path / "archive.yaml").write_text("", encoding="utf-8")
+    big = tmp_path / f"enorme{suffix}"
+    with big.open("wb") as out:
+        out.write(b"title,body\n" if suffix == ".csv" else b'{"body": "')
+        out.write(b"x" * BIG)
+    warm_up(tmp_path)
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        result = run(tmp_path, "import", str(big))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 1
+    assert f"enorme{suffix}: {BIG + 10:,} bytes, larger than the 20,000,000 allowed" in (
+        result.output
+    ) or f"enorme{suffix}: {BIG + 11:,} bytes" in result.output, result.output
+    print(f"\n50 MB {suffix}: {elapsed:.3f} s, peak {peak:,} bytes")
+    assert elapsed < 2, elapsed
+    assert peak < 5_000_000, peak
+
+
+def test_billion_laughs_front_matter_is_refused_fast_and_small(tmp_path: Path):
+    (tmp_path / "archive.yaml").write_text("", encoding="utf-8")
+    levels = ['a0: &a0 "' + "lol" * 100 + '"'] + [
+        f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 12)
+    ]
+    bomb = tmp_path / "bombe.md"
+    bomb.write_text(article("bombe", "title: Rires\n" + "\n".join(levels)), encoding="utf-8")
+    # the same bomb hidden in a long, otherwise harmless front matter
+    padded = tmp_path / "bombe-rembourree.md"
+    padded.write_text(article("bombe-2", "title: Sports & loisirs\nsection: '" + "x" * 200_000
+                              + "'\n" + "\n".join(levels)), encoding="utf-8")
+    warm_up(tmp_path)
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        result = run(tmp_path, "import", str(bomb), str(padded))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 1
+    assert "bombe.md: YAML anchors, aliases and tags are not allowed" in result.output
+    assert "bombe-rembourree.md: front matter longer than 65,536 characters" in result.output
+    assert elapsed < 2, elapsed
+    print(f"\nbillion laughs: {elapsed:.3f} s, peak {peak:,} bytes")
+    assert peak < 5_000_000, peak
