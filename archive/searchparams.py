@@ -21,7 +21,7 @@ from .search import SORTS, SearchRequest, date_bound
 
 FACET_PARAMS = FACETS  # section, author, organisation, year: URL names equal the facet names
 MAX_PARAM_CHARS = 300
-_DIGITS = re.compile(r"\d{1,6}")
+_DIGITS = re.compile(r"[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def parse(args, limits: Limits, t: Translator) -> SearchParams:
         for value in values:
             if len(value) > MAX_PARAM_CHARS:
                 raise QueryError(t.gettext("A filter value is too long."))
-            if facet == "year" and not re.fullmatch(r"\d{4}", value):
+            if facet == "year" and not re.fullmatch(r"[0-9]{4}", value):
                 raise QueryError(t.gettext("“%(value)s” is not a year such as 2019.",
                                            value=value))
         if values:
@@ -149,9 +149,11 @@ def parse(args, limits: Limits, t: Translator) -> SearchParams:
 def parse_page(args, limits: Limits, t: Translator) -> int:
     """The page number: a whole number from 1 to the page_max limit."""
     raw = _first(args, "page") or "1"
-    if not _DIGITS.fullmatch(raw) or int(raw) < 1:
+    digits = raw.lstrip("0")
+    if not _DIGITS.fullmatch(raw) or not digits:
         raise QueryError(t.gettext("The page number must be a whole number from 1."))
-    page = int(raw)
+    # A huge number is still a number: past the last page, and never handed to int().
+    page = int(digits) if len(digits) <= 6 else limits.page_max + 1
     if page > limits.page_max:
         raise QueryError(t.gettext(
             "Results stop at page %(limit)s: narrow the search with filters or dates instead.",

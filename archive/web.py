@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import (
     Blueprint,
@@ -27,8 +28,9 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask import Request as FlaskRequest
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from . import citations, downloads, feeds, i18n, searchparams
 from .config import Config, load_config
@@ -45,6 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 LATEST = 6
+QUERY_SAFE = "".join(chr(c) for c in range(33, 127))  # printable ASCII stays as it came
+MAX_QUERY_BYTES = 16_384  # of URL parameters: every real search needs far fewer
 STATIC_MAX_AGE = 24 * 3600
 FEED_SIZE = 20
 BROWSE_ALL_MAX = 400  # longer lists are shown one letter at a time
@@ -75,10 +79,17 @@ class Services:
     limiter: RateLimiter
 
 
-def create_app(config: Config | None = None) -> Flask:
-    """The Flask application for one archive (configuration from archive.yaml by default)."""
+def create_app(config: Config | None = None, trusted_hosts: Iterable[str] | None = None
+               ) -> Flask:
+    """The Flask application for one archive (configuration from archive.yaml by default).
+
+    With `trusted_hosts` (host names, `.example.org` for its subdomains) a request naming
+    any other Host gets 400, so no absolute link (permalink, feed) can point elsewhere.
+    """
     config = config or load_config()
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(STATIC))
+    app.config["TRUSTED_HOSTS"] = list(trusted_hosts) if trusted_hosts else None
+    app.request_class = ArchiveRequest
     app.extensions["archive"] = Services(
         config, CurrentGeneration(config.index_dir), i18n.load_translations(),
         RateLimiter(config.limits.rate_limit_per_minute))
@@ -93,6 +104,18 @@ def create_app(config: Config | None = None) -> Flask:
                                  web_url=citations.web_url, css_version=css_version)
     app.register_blueprint(bp)
     return app
+
+
+class ArchiveRequest(FlaskRequest):
+    """A request whose query string always decodes: raw bytes that are not UTF-8 (browsers
+    percent-encode, hostile clients need not) are percent-encoded instead of failing later."""
+
+    def __init__(self, environ: dict, *args: object, **kwargs: object) -> None:
+        super().__init__(environ, *args, **kwargs)
+        try:
+            self.query_string.decode()
+        except UnicodeDecodeError:
+            self.query_string = quote(self.query_string, safe=QUERY_SAFE).encode("ascii")
 
 
 def services() -> Services:
@@ -140,6 +163,8 @@ def _start() -> None:
     s = services()
     g.t = Translator(i18n.choose_locale(request.args.get("lang"), request.cookies.get(i18n.COOKIE),
                                         s.config.default_language), s.catalogs)
+    if len(request.query_string) > MAX_QUERY_BYTES:
+        raise QueryError(g.t.gettext("The search is too long or too complex: shorten it."))
     if request.endpoint in ("static", "archive.healthz"):
         return
     allowed, retry_after = s.limiter.allow(request.remote_addr or "?")
@@ -222,6 +247,8 @@ def _title(status: int) -> str:
 @bp.app_errorhandler(Exception)
 def _error(exc: Exception):
     """One error page (or JSON body under /api and for exports) for every failure."""
+    if isinstance(exc, SecurityError):  # an untrusted Host: no page link can be built for it
+        return Response(_user_message(exc, 400), 400, mimetype="text/plain"), 400
     if isinstance(exc, HTTPException):
         status = exc.code or 500
     elif isinstance(exc, ArchiveError):
@@ -533,6 +560,7 @@ def search_url(params: SearchParams, endpoint: str = "archive.search_page", **ex
 def lang_url(locale: str) -> str:
     """This very page in another language: same path and parameters, `lang` replaced."""
     items = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
-    # A path such as //other.site must not become a link off the site.
-    path = "/" + request.path.lstrip("/\\")
+    # A path such as //other.site must not become a link off the site, nor /<TAB>/other.site
+    # (browsers drop tabs and newlines from links): what follows the slash is percent-encoded.
+    path = "/" + quote(request.path.lstrip("/\\"), safe="/")
     return path + "?" + urlencode(items + [("lang", locale)])
