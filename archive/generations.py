@@ -8,6 +8,7 @@ A generation is never written once CURRENT names it.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -24,6 +25,7 @@ MANIFEST = "manifest.json"
 PREFIX = "gen-"
 NAME_RE = re.compile(r"^gen-\d{8}T\d{6}\d{6}Z-\d+$")
 PAUSE_ENV = "ARCHIVE_TEST_PAUSE_AT"
+FILE_TABLE = "index_files"  # manifest key: relpath -> [size, sha256] of every generation file
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ def read_pointer(index_dir: Path) -> Pointer | None:
         return None
     except OSError as exc:
         raise IndexUnavailable(f"cannot read the index pointer: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        text = ""  # binary garbage: reported as damaged below
     lines = [line.strip() for line in text.splitlines()]
     if not lines or not NAME_RE.match(lines[0]):
         raise IndexUnavailable("the index pointer file CURRENT is damaged; "
@@ -87,10 +91,14 @@ def swap(index_dir: Path, new: str, previous: str | None) -> None:
     """Make `new` the serving generation, atomically and durably, keeping `previous`."""
     index_dir = Path(index_dir)
     tmp = index_dir / f".{POINTER}.tmp-{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(new + "\n" + (previous or "") + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(new + "\n" + (previous or "") + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     pause_point("swap")
     os.replace(tmp, index_dir / POINTER)
     fsync_path(index_dir)
@@ -114,14 +122,17 @@ def cleanup(index_dir: Path, keep: tuple[str, ...] = ()) -> list[str]:
     Call it only while holding the job lock: no other job can be building a generation then.
     """
     index_dir = Path(index_dir)
-    pointer = read_pointer(index_dir)
+    try:
+        pointer, unknown = read_pointer(index_dir), False
+    except IndexUnavailable:
+        pointer, unknown = None, True  # which generations matter is unknown: remove none
     protected = set(keep)
     if pointer is not None:
         protected |= {pointer.current, pointer.previous or ""}
     removed = []
     for entry in sorted(index_dir.iterdir()) if index_dir.is_dir() else []:
         name = entry.name
-        if name.startswith(PREFIX) and name not in protected and entry.is_dir():
+        if name.startswith(PREFIX) and not unknown and name not in protected and entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(name)
         elif name.startswith(f".{POINTER}.tmp-"):
@@ -144,3 +155,72 @@ def write_manifest(gen_dir: Path, manifest: dict) -> None:
     """Write the manifest of a generation being built (fsynced with the rest of it later)."""
     (Path(gen_dir) / MANIFEST).write_text(
         json.dumps(manifest, ensure_ascii=False, indent=0, sort_keys=True), encoding="utf-8")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_table(gen_dir: Path, reuse: dict | None = None) -> dict[str, list]:
+    """Size and SHA-256 of every file of a generation (the manifest excepted), for `verify`.
+
+    `reuse` maps (device, inode) to a known [size, hash]: files hard-linked from a verified
+    base generation are not read again.
+    """
+    gen_dir = Path(gen_dir)
+    table = {}
+    for path in sorted(p for p in gen_dir.rglob("*") if p.is_file()):
+        rel = path.relative_to(gen_dir).as_posix()
+        if rel == MANIFEST or rel.endswith("LOCK"):  # Whoosh's lock files are not content
+            continue
+        stat = path.stat()
+        known = (reuse or {}).get((stat.st_dev, stat.st_ino))
+        table[rel] = known if known and known[0] == stat.st_size else [stat.st_size,
+                                                                         _sha256(path)]
+    return table
+
+
+def known_files(gen_dir: Path, manifest: dict) -> dict[tuple[int, int], list]:
+    """(device, inode) -> [size, hash] of a generation's files, for `file_table(reuse=…)`."""
+    found = {}
+    for rel, entry in (manifest.get(FILE_TABLE) or {}).items():
+        try:
+            stat = (Path(gen_dir) / rel).stat()
+        except OSError:
+            continue
+        found[(stat.st_dev, stat.st_ino)] = entry
+    return found
+
+
+def verify(gen_dir: Path, manifest: dict, deep: bool = False) -> None:
+    """Raise IndexUnavailable when a file of the generation is missing, resized or (deep) altered.
+
+    The shallow check costs one stat per file; the deep one reads and hashes every file.
+    Generations built before manifests listed their files are not checked.
+    """
+    gen_dir = Path(gen_dir)
+    table = manifest.get(FILE_TABLE)
+    if not table:
+        return
+    problem = None
+    if not (gen_dir / MANIFEST).is_file():
+        problem = f"{MANIFEST} is missing"
+    for rel, (size, digest) in table.items():
+        if problem:
+            break
+        path = gen_dir / rel
+        try:
+            actual = path.stat().st_size
+            if actual != size:
+                problem = f"{rel} has {actual} bytes instead of {size}"
+            elif deep and _sha256(path) != digest:
+                problem = f"{rel} does not hold what was written"
+        except OSError as exc:
+            problem = f"{rel}: {exc.strerror}"
+    if problem:
+        raise IndexUnavailable(f"index generation {gen_dir.name} is damaged ({problem}); "
+                               "run 'archive reindex --full'")

@@ -10,6 +10,7 @@ import hashlib
 import os
 import shutil
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -298,13 +299,21 @@ def open_generation(gen_dir: Path) -> Generation:
         raise IndexUnavailable(f"index generation {gen_dir.name} is missing; "
                                "run 'archive reindex --full'")
     manifest = generations.read_manifest(gen_dir)
+    generations.verify(gen_dir, manifest)
     try:
         ix = index.open_dir(str(gen_dir), indexname=INDEX_NAME)
         ix.reader().close()  # opens every segment: a missing or truncated file shows up here
     except Exception as exc:  # Whoosh reports damage with many exception types
-        raise IndexUnavailable(f"index generation {gen_dir.name} is damaged ({exc}); "
-                               "run 'archive reindex --full'") from None
+        raise IndexUnavailable(f"index generation {gen_dir.name} is damaged "
+                               f"({_describe(exc)}); run 'archive reindex --full'") from None
     return Generation(gen_dir, ix, FacetStore.open(gen_dir), manifest)
+
+
+def _describe(exc: Exception) -> str:
+    """An exception in a few words, without the full path an OSError would print."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {Path(exc.filename).name}" if exc.filename else exc.strerror
+    return f"{type(exc).__name__}: {str(exc)[:80]}"
 
 
 def open_current(index_dir: Path) -> Generation:
@@ -330,14 +339,20 @@ class CurrentGeneration:
     generation only when it changed; a request keeps the Generation it got until it ends.
     """
 
+    RECHECK_SECONDS = 60.0  # a generation found intact is not hashed again for this long
+
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = Path(index_dir)
         self._lock = threading.Lock()
         self._open: Generation | None = None
+        self._damaged: dict[str, str] = {}  # generation name -> why it cannot serve
+        self._intact: dict[str, float] = {}  # generation name -> when a deep check passed
 
     def get(self) -> Generation:
         """The serving generation, opened once per change of CURRENT."""
         pointer = generations.read_pointer(self.index_dir)
+        if pointer is not None and pointer.current in self._damaged:
+            raise IndexUnavailable(self._damaged[pointer.current])
         current = self._open
         if current is not None and pointer is not None and current.name == pointer.current:
             return current
@@ -345,3 +360,21 @@ class CurrentGeneration:
             if self._open is None or pointer is None or self._open.name != pointer.current:
                 self._open = open_current(self.index_dir)
             return self._open
+
+    def check(self, deep: bool = False) -> Generation:
+        """The serving generation, its files checked (hashed when `deep`, once a minute at most).
+
+        Damage found here marks the generation: every later `get()` refuses it at once, until
+        CURRENT names another generation.
+        """
+        gen = self.get()
+        if deep and time.monotonic() - self._intact.get(gen.name, -1e9) < self.RECHECK_SECONDS:
+            deep = False
+        try:
+            generations.verify(gen.path, gen.manifest, deep=deep)
+        except IndexUnavailable as exc:
+            self._damaged[gen.name] = exc.message
+            raise
+        if deep:
+            self._intact[gen.name] = time.monotonic()
+        return gen

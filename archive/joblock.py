@@ -49,8 +49,11 @@ def job_lock(index_dir: Path, job: str) -> Iterator[None]:
                             "wait for it to finish") from None
         note = json.dumps({"job": job, "pid": os.getpid(),
                            "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, note.encode("utf-8"), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, note.encode("utf-8"), 0)
+        except OSError:
+            pass  # a full disk: the note is a courtesy, the flock is the lock
         _held.add(fd)
         yield
     finally:

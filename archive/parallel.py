@@ -10,10 +10,12 @@ listing them all, in file order, so docnums follow the sorted file list.
 from __future__ import annotations
 
 import ctypes
+import errno
 import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -42,6 +44,16 @@ def _worker(k: int, parent: int, gen_dir: str, rels: list[str], read: Callable,
             stats: dict, counter, limitmb: int) -> None:
     _die_with_parent(parent)
     joblock.close_inherited()
+    try:
+        _index_share(k, gen_dir, rels, read, stats, counter, limitmb)
+    except OSError as exc:
+        # The exit code carries the errno, so that the parent can tell a full disk apart.
+        print(f"reindex worker {k}: {exc.strerror or exc}", file=sys.stderr, flush=True)
+        raise SystemExit(exc.errno or 1) from None
+
+
+def _index_share(k: int, gen_dir: str, rels: list[str], read: Callable, stats: dict, counter,
+                 limitmb: int) -> None:
     ix = index.open_dir(gen_dir, indexname=indexer.INDEX_NAME)
     w = SegmentWriter(ix, _lk=False, limitmb=limitmb, compound=False)
     pending = 0
@@ -90,6 +102,8 @@ def build(ix: index.Index, gen_dir: Path, rels: list[str], read: Callable,
         if bar and counter.value > shown:
             bar.advance(counter.value - shown)
         failed = [w.name for w in workers if w.exitcode != 0]
+        if any(w.exitcode in (errno.ENOSPC, errno.EDQUOT) for w in workers):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         if failed:
             raise ArchiveError(f"indexing worker(s) {', '.join(failed)} failed; see the "
                                "messages above")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -95,11 +96,18 @@ def hash_files(folder: Path, rels: list[str], threads: int = 4) -> dict[str, str
 def make_plan(config: Config, full: bool = False) -> Plan:
     """Decide between a full and an incremental reindex and list the files it touches."""
     stats = scan(config.articles_dir)
-    pointer = generations.read_pointer(config.index_dir)
+    try:
+        pointer = generations.read_pointer(config.index_dir)
+    except IndexUnavailable:
+        pointer, damaged = None, True  # rebuilt in full, the garbage replaced at the swap
+    else:
+        damaged = False
     base = pointer.current if pointer else None
     reason = ""
     if full:
         reason = "--full asked"
+    elif damaged:
+        reason = "index pointer CURRENT damaged"
     elif base is None:
         reason = "no index yet"
     else:
@@ -107,6 +115,8 @@ def make_plan(config: Config, full: bool = False) -> Plan:
         try:
             manifest = generations.read_manifest(gen_dir)
             old = read_files(gen_dir)
+            # Segments are reused by an incremental build: damaged ones would live on.
+            generations.verify(gen_dir, manifest, deep=True)
         except IndexUnavailable as exc:
             reason = f"serving generation unusable ({exc.message})"
         else:
@@ -291,7 +301,7 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
                              gen_dir, base_dir)
         phase("facets")
         (gen_dir / FILES).write_text(json.dumps(files, ensure_ascii=False), encoding="utf-8")
-        generations.write_manifest(gen_dir, {
+        manifest = {
             "schema_version": indexer.SCHEMA_VERSION,
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "articles_dir": str(config.articles_dir),
@@ -301,21 +311,47 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
             "protected_digest": _tokens_digest(protected),
             "rejected": {rel: [plan.hashes.get(rel) or _hash_file(config.articles_dir / rel),
                                reason] for rel, reason in report.rejected},
-        })
+        }
+        generations.write_manifest(gen_dir, manifest)
         indexer.check(gen_dir, len(files), probes, absent=plan.deleted[:5])
         phase("check")
+        reuse = generations.known_files(base_dir, generations.read_manifest(base_dir)) \
+            if base_dir else None
+        manifest[generations.FILE_TABLE] = generations.file_table(gen_dir, reuse)
+        generations.write_manifest(gen_dir, manifest)
         generations.fsync_tree(gen_dir)
         generations.fsync_path(index_dir)
         phase("fsync")
-    except BaseException:
-        shutil.rmtree(gen_dir, ignore_errors=True)
+        generations.swap(index_dir, name, plan.base)
+    except BaseException as exc:
+        if not _serves(index_dir, name):  # a failure after the swap keeps what now serves
+            shutil.rmtree(gen_dir, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise _write_error(exc, name, plan.base) from None
         raise
-    generations.swap(index_dir, name, plan.base)
     report.generation = name
     report.articles = len(files)
     report.removed += generations.cleanup(index_dir)
     phase("swap+cleanup")
     return report
+
+
+def _serves(index_dir: Path, name: str) -> bool:
+    try:
+        pointer = generations.read_pointer(index_dir)
+    except IndexUnavailable:
+        return False
+    return pointer is not None and pointer.current == name
+
+
+def _write_error(exc: OSError, name: str, base: str | None) -> ArchiveError:
+    """A one-line message for a failed write; the partial generation is already removed."""
+    full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    what = "no space left on device" if full else (exc.strerror or type(exc).__name__)
+    kept = f"generation {base} still serves" if base else "no generation serves yet"
+    fix = "free some space" if full else "fix the cause"
+    return ArchiveError(f"{what} while writing generation {name}; it was removed and {kept}: "
+                        f"{fix} and run 'archive reindex' again")
 
 
 def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
@@ -408,6 +444,7 @@ def status(config: Config) -> Status:
             f"there is no index in {config.index_dir} yet; run 'archive reindex'")
     gen_dir = config.index_dir / pointer.current
     manifest = generations.read_manifest(gen_dir)
+    generations.verify(gen_dir, manifest, deep=True)
     old = read_files(gen_dir)
     stats = scan(config.articles_dir)
     rejected = manifest.get("rejected") or {}

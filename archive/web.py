@@ -255,7 +255,13 @@ def _error(exc: Exception):
         status = exc.status
     else:
         status = 500
-    if status >= 500:
+    if status == 500 and not isinstance(exc, HTTPException | ArchiveError):
+        log.exception("unhandled error on %s", request.path)
+        damage = _index_damage()
+        if damage is not None:  # a damaged index, not a bug: say so, as for a missing one
+            log.warning("index unavailable: %s", damage.message)
+            exc, status = damage, 503
+    elif status >= 500:
         if isinstance(exc, IndexUnavailable):
             log.warning("index unavailable: %s", exc.message)
         else:
@@ -266,6 +272,17 @@ def _error(exc: Exception):
     params = g.get("params") or SearchParams(q=request.args.get("q", "")[:500])
     return render_template("error.html", status=status, title=_title(status), message=message,
                            params=params), status
+
+
+def _index_damage() -> IndexUnavailable | None:
+    """After an unexpected failure: the damage found in the serving generation's files, if any."""
+    try:
+        services().current.check(deep=True)
+    except IndexUnavailable as exc:
+        return exc
+    except Exception:  # noqa: BLE001 - the original failure is the one to report
+        log.exception("while checking the index after a failure")
+    return None
 
 
 def _wants_json() -> bool:
@@ -512,8 +529,20 @@ def opensearch():
 
 @bp.route("/healthz")
 def healthz():
-    """The serving generation and its article count; 503 when no index is available."""
-    gen = generation()
+    """The serving generation and its article count; 503 and the reason when it cannot serve.
+
+    Its files are checked on every call (sizes) and hashed once a minute; damage found makes
+    every page answer 503 until a reindex replaces the generation.
+    """
+    s = services()
+    try:
+        gen = s.current.check(deep=True)
+    except IndexUnavailable as exc:
+        log.warning("index unavailable: %s", exc.message)
+        # For operators, but public: the reason without where the folders are.
+        reason = exc.message.replace(str(s.config.index_dir), "index/").replace(
+            str(s.config.data_dir), "data/")
+        return jsonify(error=_user_message(exc, 503), status=503, reason=reason), 503
     return jsonify(status="ok", generation=gen.name, articles=gen.manifest.get("articles"))
 
 

@@ -1,0 +1,338 @@
+"""Faults: a killed job, a damaged index, a full disk. The site answers, the next job repairs.
+
+The archive here is a few hundred real article files indexed by the real `archive` command;
+damage is done to the files the way a crash or a failing disk would do it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import hashlib
+import json
+import logging
+import os
+import random
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.error import HTTPError
+from urllib.parse import quote
+from urllib.request import urlopen
+
+import pytest
+from click.testing import CliRunner
+from waitress import create_server
+from whoosh.filedb import filestore
+
+from archive import generations
+from archive.cli import main
+from archive.config import Config, load_config
+from archive.web import create_app
+from tests.test_reindex_jobs import archive_cmd, leftovers, run, wait_for, write_version
+
+N = 200
+QUERIES = ("coton", "grève", "festival")
+
+
+def tree_digest(folder: Path) -> str:
+    """One hash over every file name, content and mtime below a folder."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        if path.is_file():
+            digest.update(path.read_bytes() + str(path.stat().st_mtime_ns).encode())
+    return digest.hexdigest()
+
+
+def unthrottled(config: Config) -> Config:
+    """The same archive with a rate limit no test client reaches."""
+    return dataclasses.replace(config, limits=dataclasses.replace(
+        config.limits, rate_limit_per_minute=10**9))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """A 200-article archive indexed once by the real command, copied by each test."""
+    root = tmp_path_factory.mktemp("faults")
+    config = load_config(data=root / "data", index=root / "index")
+    write_version(config, "papaye", N)
+    done = run(config, "reindex")
+    assert done.returncode == 0, done.stderr
+    return root
+
+
+@pytest.fixture
+def archive(built: Path, tmp_path: Path) -> Config:
+    """A private copy of the built archive."""
+    shutil.copytree(built, tmp_path / "a")
+    return unthrottled(load_config(data=tmp_path / "a" / "data", index=tmp_path / "a" / "index"))
+
+
+def serving(config: Config) -> Path:
+    """The folder of the serving generation."""
+    return config.index_dir / generations.read_pointer(config.index_dir).current
+
+
+def totals(client) -> dict[str, int]:
+    """Hits per query, through the JSON API."""
+    return {q: client.get(f"/api/search?q={q}").get_json()["total"] for q in QUERIES}
+
+
+# --- a damaged index --------------------------------------------------------------------------
+
+
+def _cut(pattern: str, zero: bool = False):
+    def damage(config: Config) -> None:
+        path = next(serving(config).glob(pattern))
+        size = path.stat().st_size
+        with open(path, "r+b") as handle:
+            if zero:
+                handle.write(b"\0" * size)
+            else:
+                handle.truncate(size // 2)
+    return damage
+
+
+DAMAGE = {
+    "index folder missing": lambda c: shutil.rmtree(c.index_dir),
+    "CURRENT missing": lambda c: (c.index_dir / "CURRENT").unlink(),
+    "CURRENT dangling": lambda c: shutil.rmtree(serving(c)),
+    "CURRENT garbage": lambda c: (c.index_dir / "CURRENT").write_bytes(b"\xff\x00gen-??\n"),
+    "postings truncated": _cut("*.pst"),
+    "postings zeroed": _cut("*.pst", zero=True),
+    "terms zeroed": _cut("*.trm", zero=True),
+    "stored fields truncated": _cut("*_stored.col"),
+    "table of contents truncated": _cut("*.toc"),
+    "facet arrays truncated": _cut("facets/section.layers"),
+    "manifest gone": lambda c: (serving(c) / "manifest.json").unlink(),
+}
+
+
+def assert_unavailable(client, config: Config) -> str:
+    """Every page answers 503 in the visitor's language; /healthz says why, without paths."""
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    reason = health.get_json()["reason"]
+    assert reason and "Traceback" not in reason and str(config.index_dir.parent) not in reason
+    for url in ("/", "/search?q=coton", "/search?q=coton&section=Culture&sort=newest",
+                "/article/article-0003", "/feed.atom?q=coton"):
+        response = client.get(url)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 503, url
+        assert "Archive indisponible" in html and "réessayez dans un instant" in html, url
+        assert str(config.index_dir.parent) not in html and "Traceback" not in html
+    english = client.get("/search?q=coton&lang=en").get_data(as_text=True)
+    assert "Archive unavailable" in english
+    api = client.get("/api/search?q=coton")
+    assert api.status_code == 503 and api.get_json()["status"] == 503
+    return reason
+
+
+@pytest.mark.parametrize("kind", list(DAMAGE))
+def test_a_damaged_index_answers_503_and_reindex_full_repairs_it(archive: Config, kind: str,
+                                                                 caplog):
+    caplog.set_level(logging.CRITICAL)  # the server log has the details; not this test's output
+    before = totals(create_app(archive).test_client())
+    data = tree_digest(archive.data_dir)
+    running = create_app(archive).test_client()
+    assert running.get("/search?q=coton").status_code == 200  # opened before the damage
+    DAMAGE[kind](archive)
+    fresh = create_app(archive).test_client()  # a server started after the damage
+    reason = assert_unavailable(fresh, archive)
+    assert_unavailable(running, archive)
+    print(kind, "->", reason)
+    status = run(archive, "status")  # the operator's view says the same, and what to do
+    assert status.returncode == 1 and "run 'archive reindex" in status.stderr, status.stderr
+    repaired = run(archive, "reindex", "--full")
+    assert repaired.returncode == 0, repaired.stderr
+    for client in (running, fresh):
+        assert client.get("/healthz").status_code == 200
+        assert totals(client) == before
+    assert tree_digest(archive.data_dir) == data
+    assert leftovers(archive) == []
+
+
+@pytest.mark.parametrize("kind", ["CURRENT dangling", "CURRENT garbage", "postings zeroed",
+                                  "facet arrays truncated"])
+def test_a_plain_reindex_on_a_damaged_index_rebuilds_it_in_full(archive: Config, kind: str):
+    before = totals(create_app(archive).test_client())
+    DAMAGE[kind](archive)
+    done = run(archive, "reindex")
+    assert done.returncode == 0, done.stderr
+    first = done.stdout.splitlines()[0]
+    assert first.startswith("full reindex (") and ("damaged" in first or "unusable" in first)
+    print(kind, "->", first)
+    assert totals(create_app(archive).test_client()) == before
+    assert run(archive, "status").returncode == 0
+
+
+# --- SIGKILL while the site is being queried ------------------------------------------------
+
+
+@pytest.mark.slow
+def test_killing_reindex_while_the_site_is_queried_never_fails_a_request(archive: Config):
+    server = create_server(create_app(archive), host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.effective_port}"
+
+    def get(path: str) -> tuple[int, bytes]:
+        try:
+            with urlopen(base + quote(path, safe="/?=&"), timeout=30) as response:
+                return response.status, response.read()
+        except HTTPError as exc:
+            return exc.code, exc.read()
+
+    expected = {q: json.loads(get(f"/api/search?q={q}")[1])["total"] for q in QUERIES}
+    statuses: Counter = Counter()
+    wrong: list[str] = []
+    stop = threading.Event()
+
+    def hammer(seed: int) -> None:
+        rng = random.Random(seed)
+        while not stop.is_set():
+            q = rng.choice(QUERIES)
+            path = rng.choice((f"/search?q={q}", f"/api/search?q={q}", "/healthz",
+                               "/api/search?q=papaye", "/api/search?q=mangue"))
+            status, body = get(path)
+            statuses[status] += 1
+            if status != 200:
+                wrong.append(f"{path}: {status} {body[:200]!r}")
+            elif path == f"/api/search?q={q}" and json.loads(body)["total"] != expected[q]:
+                wrong.append(f"{path}: total {json.loads(body)['total']}, not {expected[q]}")
+            elif "papaye" in path or "mangue" in path:
+                if json.loads(body)["total"] not in (0, N):  # one version whole, never a mix
+                    wrong.append(f"{path}: {json.loads(body)['total']} hits")
+
+    clients = [threading.Thread(target=hammer, args=(k,)) for k in range(3)]
+    for client in clients:
+        client.start()
+    rng = random.Random(6)
+    try:
+        started = time.monotonic()  # one whole job, under load: how long a job takes
+        write_version(archive, "mangue", N)
+        assert run(archive, "reindex").returncode == 0
+        duration = time.monotonic() - started
+        kills, trial = 0, 0
+        # Two kills at the swap itself (paused there), the others at random moments.
+        pauses = ["swap", "swapped"]
+        while kills < 5 and trial < 20:
+            trial += 1
+            write_version(archive, ("mangue", "papaye")[trial % 2], N)
+            pause = pauses.pop() if pauses else None
+            env = dict(os.environ, **{generations.PAUSE_ENV: pause}) if pause else None
+            full = rng.random() < 0.5
+            proc = subprocess.Popen(archive_cmd(archive, "reindex", *(["--full"] * full)),
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                    text=True, env=env)
+            if pause:
+                wait_for(proc, f"paused at {pause}")
+            else:
+                time.sleep(rng.uniform(0.1, duration * 0.9))
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+            proc.wait()
+            time.sleep(0.2)  # the site keeps being queried with the job dead
+            finished = run(archive, "reindex")
+            assert finished.returncode == 0, finished.stderr
+            assert leftovers(archive) == []
+        assert run(archive, "status").returncode == 0
+    finally:
+        stop.set()
+        for client in clients:
+            client.join()
+        server.close()
+    print("responses:", dict(statuses), f"kills: {kills} in {trial} jobs of {duration:.1f}s")
+    assert wrong == []
+    assert kills >= 5 and sum(statuses.values()) > 100
+
+
+# --- a full disk ------------------------------------------------------------------------------
+
+
+class Disk:
+    """Whoosh's file writes with a byte budget: past it, writes fail with ENOSPC, like a disk."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.failed = 0
+
+    def open(self, path, mode="r", *args, **kwargs):
+        handle = open(path, mode, *args, **kwargs)  # noqa: SIM115 - returned to the caller
+        return self._Limited(handle, self) if "w" in mode or "a" in mode else handle
+
+    class _Limited:
+        def __init__(self, handle, disk: Disk) -> None:
+            self._handle, self._disk = handle, disk
+
+        def write(self, data) -> int:
+            self._disk.budget -= len(data)
+            if self._disk.budget < 0:
+                self._disk.failed += 1
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return self._handle.write(data)
+
+        def __getattr__(self, name: str):
+            return getattr(self._handle, name)
+
+
+def generation_dirs(config: Config) -> list[str]:
+    return sorted(p.name for p in config.index_dir.glob(generations.PREFIX + "*"))
+
+
+@pytest.mark.parametrize("mode", ["full", "incremental", "full with 2 processes"])
+def test_a_full_disk_fails_the_job_cleanly_and_the_old_generation_serves(
+        archive: Config, mode: str, monkeypatch):
+    client = create_app(archive).test_client()
+    before, gens = totals(client), generation_dirs(archive)
+    write_version(archive, "mangue", N)  # every file changed: a whole segment to write
+    disk = Disk(budget=20_000)
+    monkeypatch.setattr(filestore, "open", disk.open, raising=False)
+    args = ["reindex", "--data", str(archive.data_dir), "--index", str(archive.index_dir)]
+    args += {"full": ["--full"], "incremental": [],
+             "full with 2 processes": ["--full", "--procs", "2"]}[mode]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    message = result.stderr.strip()
+    assert message.startswith("error: no space left on device while writing generation gen-")
+    assert "still serves" in message and len(message.splitlines()) == 1, message
+    assert mode.endswith("processes") or disk.failed  # the workers failed in their own process
+    # The partial generation is gone at once, the old one serves, the lock is free.
+    assert generation_dirs(archive) == gens and leftovers(archive) == []
+    assert totals(client) == before and client.get("/healthz").status_code == 200
+    monkeypatch.undo()
+    assert run(archive, "reindex").returncode == 0
+
+
+def test_a_really_full_disk(archive: Config, tmp_path: Path):
+    """The index folder on a small tmpfs that holds one generation, not two."""
+    size = sum(p.stat().st_size for p in serving(archive).rglob("*") if p.is_file())
+    mount = tmp_path / "small"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size * 3 // 2}", "tmpfs",
+                           str(mount)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here ({done.stderr.strip()}); "
+                    "the injected ENOSPC test covers the same path")
+    try:
+        config = dataclasses.replace(archive, index_dir=mount / "index")
+        shutil.copytree(archive.index_dir, config.index_dir)
+        client = create_app(config).test_client()
+        before, gens = totals(client), generation_dirs(config)
+        write_version(config, "mangue", N)
+        for args in (("reindex", "--full"), ("reindex",)):
+            failed = run(config, *args)
+            assert failed.returncode == 1, failed.stdout
+            assert failed.stderr.startswith("error: no space left on device while writing "
+                                            "generation gen-"), failed.stderr
+            assert "Traceback" not in failed.stderr
+            assert generation_dirs(config) == gens and leftovers(config) == []
+            assert totals(client) == before
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)

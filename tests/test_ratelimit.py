@@ -1,0 +1,122 @@
+"""Rate limiting: each client address gets `rate_limit_per_minute` requests, then a 429.
+
+The limit is the named setting of archive.yaml; the app here reads it from a tmp config file.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from archive.config import load_config
+from archive.ratelimit import WINDOW_SECONDS, RateLimiter
+from archive.web import create_app
+from tests.webarchive import ARTICLES, build_archive
+
+LIMIT = 3
+LIMITED = ("/search?q=grève", "/api/search?q=grève", "/export.csv?q=grève",
+           "/export.jsonl?q=grève", "/feed.atom?q=grève", "/api/article/ecoles-fermees-a-kayes",
+           "/article/ecoles-fermees-a-kayes", "/")
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory):
+    """A tiny archive whose archive.yaml sets rate_limit_per_minute: 3."""
+    root = tmp_path_factory.mktemp("ratelimit")
+    build_archive(root, ARTICLES[:3])
+    path = root / "archive.yaml"
+    path.write_text(path.read_text(encoding="utf-8")
+                    + f"limits:\n  rate_limit_per_minute: {LIMIT}\n", encoding="utf-8")
+    return load_config(path)
+
+
+def test_the_limit_is_a_named_setting_of_the_configuration(config):
+    assert config.limits.rate_limit_per_minute == LIMIT
+
+
+@pytest.mark.parametrize("url", LIMITED)
+def test_searches_api_exports_and_feeds_get_429_with_retry_after_past_the_limit(config, url):
+    client = create_app(config).test_client()
+    address = {"REMOTE_ADDR": "192.0.2.10"}
+    statuses = [client.get(url, environ_base=address).status_code for _ in range(LIMIT + 2)]
+    assert statuses == [200] * LIMIT + [429, 429]
+    refused = client.get(url, environ_base=address)
+    assert 1 <= int(refused.headers["Retry-After"]) <= WINDOW_SECONDS
+    assert refused.headers["X-Content-Type-Options"] == "nosniff"
+    if url.startswith("/api/") or url.startswith("/export.jsonl"):
+        assert refused.get_json() == {"error": refused.get_json()["error"], "status": 429}
+        assert "Trop de requêtes" in refused.get_json()["error"]
+    else:  # the site's one error page, in French by default
+        html = refused.get_data(as_text=True)
+        assert "<h1>Trop de requêtes</h1>" in html and "Erreur 429" in html
+    # Another address has its own budget.
+    assert client.get(url, environ_base={"REMOTE_ADDR": "192.0.2.11"}).status_code == 200
+
+
+def test_the_429_page_speaks_english_when_asked(config):
+    client = create_app(config).test_client()
+    address = {"REMOTE_ADDR": "192.0.2.20"}
+    for _ in range(LIMIT):
+        client.get("/search?q=école", environ_base=address)
+    html = client.get("/search?q=école&lang=en", environ_base=address).get_data(as_text=True)
+    assert "Too many requests" in html
+
+
+def test_health_checks_and_the_stylesheet_are_never_throttled(config):
+    client = create_app(config).test_client()
+    address = {"REMOTE_ADDR": "192.0.2.30"}
+    css = client.get("/", environ_base=address).get_data(as_text=True).split(
+        'rel="stylesheet" href="')[1].split('"')[0]
+    for _ in range(LIMIT * 3):
+        assert client.get("/healthz", environ_base=address).status_code == 200
+        assert client.get(css, environ_base=address).status_code == 200
+    assert client.get("/search?q=coton", environ_base=address).status_code == 200
+
+
+def test_the_budget_comes_back_with_the_next_minute():
+    now = [1000.0 * WINDOW_SECONDS + 50]
+    limiter = RateLimiter(2, clock=lambda: now[0])
+    assert [limiter.allow("a")[0] for _ in range(3)] == [True, True, False]
+    assert limiter.allow("a")[1] == 10  # seconds to the next window
+    now[0] += 10
+    assert limiter.allow("a") == (True, WINDOW_SECONDS)
+
+
+def test_memory_stays_bounded_under_many_addresses():
+    limiter = RateLimiter(1, max_clients=1000)
+    for i in range(50_000):
+        limiter.allow(f"2001:db8::{i:x}")
+    assert len(limiter) == 1000
+    # The most recent clients are still counted (a second request is refused); the oldest
+    # were evicted and start again.
+    assert limiter.allow("2001:db8::c34f")[0] is False
+    assert limiter.allow("2001:db8::0")[0] is True
+
+
+def test_concurrent_requests_from_one_address_never_exceed_the_budget():
+    limiter = RateLimiter(100)
+    allowed = []
+    barrier = threading.Barrier(8)
+
+    def burst() -> None:
+        barrier.wait()
+        allowed.append(sum(limiter.allow("198.51.100.1")[0] for _ in range(50)))
+
+    threads = [threading.Thread(target=burst) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(allowed) == 100
+
+
+def test_behind_a_proxy_every_visitor_shares_the_proxy_address(config):
+    # Documented limit: the key is REMOTE_ADDR, so a proxy must pass the client address
+    # through ProxyFix (trusted proxies only) or do the limiting itself.
+    client = create_app(config).test_client()
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    codes = [client.get("/search?q=coton", environ_base=proxy,
+                        headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code
+             for i in range(LIMIT + 1)]
+    assert codes[-1] == 429  # X-Forwarded-For is not trusted by default
