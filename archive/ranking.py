@@ -13,6 +13,7 @@ Whoosh. Whoosh internals used here are those of its W3 codec (whoosh 2.7).
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import threading
 import time
@@ -171,11 +172,33 @@ class Postings:
     def near(self, fieldname: str, words: tuple[str, ...], docs: set[int],
              slop: int) -> set[int]:
         """Which of the documents hold the words in order within `slop` positions."""
-        encoded = [self._encoded(fieldname, word, docs) for word in words]
-        if any(per_doc is None for per_doc in encoded):
-            return set()
+        encoded = [self._encoded_few(fieldname, word, docs) for word in words]
         return {doc for doc in docs if all(doc in per_doc for per_doc in encoded)
                 and _in_order(encoded, doc, slop)}
+
+    def _encoded_few(self, fieldname: str, word: str, docs: set[int]) -> dict[int, tuple]:
+        """Like `_encoded` for a handful of documents: skips to their blocks only."""
+        per_doc: dict[int, tuple] = {}
+        wanted = sorted(docs)
+        for leaf, offset in self.searcher.leaf_searchers():
+            reader = leaf.reader()
+            if (fieldname, word) not in reader:
+                continue
+            postings = reader.postings(fieldname, word)
+            if not postings.supports("positions"):
+                return {}
+            postings = getattr(postings, "child", postings)  # deleted docs are never asked
+            decode = postings.format.decoder("positions") if hasattr(postings, "format") \
+                else None
+            for doc in wanted:
+                local = doc - offset
+                if local < 0 or not postings.is_active():
+                    continue
+                _skip(postings, local)
+                if postings.is_active() and postings.id() == local:
+                    per_doc[doc] = ((postings.value(), decode) if decode is not None
+                                    else (postings.value_as("positions"), list))
+        return per_doc
 
     def _encoded(self, fieldname: str, word: str, docs: set[int]) -> dict[int, tuple] | None:
         """The encoded positions of a word in the given documents, with their decoder."""
@@ -281,3 +304,19 @@ def _in_order(encoded: list[dict[int, tuple]], doc: int, slop: int) -> bool:
         if not current:
             return False
     return True
+
+
+def _skip(postings, target: int) -> None:
+    """Move to the first posting at or after `target`: whole blocks by their last id, then a
+    binary search in the block (Whoosh's skip_to steps through a block one posting at a time)."""
+    if not hasattr(postings, "_read_ids"):
+        if postings.id() < target:
+            postings.skip_to(target)
+        return
+    while postings.is_active() and postings.block_max_id() < target:
+        postings._next_block()
+    if not postings.is_active():
+        return
+    if postings._ids is None:
+        postings._read_ids()
+    postings._i = max(postings._i, bisect.bisect_left(postings._ids, target))
