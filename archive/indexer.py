@@ -347,6 +347,7 @@ class CurrentGeneration:
         self._open: Generation | None = None
         self._damaged: dict[str, str] = {}  # generation name -> why it cannot serve
         self._intact: dict[str, float] = {}  # generation name -> when a deep check passed
+        self._hashing = threading.Lock()
 
     def get(self) -> Generation:
         """The serving generation, opened once per change of CURRENT."""
@@ -370,11 +371,17 @@ class CurrentGeneration:
         gen = self.get()
         if deep and time.monotonic() - self._intact.get(gen.name, -1e9) < self.RECHECK_SECONDS:
             deep = False
+        # One thread hashes at a time; the others make do with the cheap check meanwhile.
+        if deep and not self._hashing.acquire(blocking=False):
+            deep = False
         try:
             generations.verify(gen.path, gen.manifest, deep=deep)
+            if deep:
+                self._intact[gen.name] = time.monotonic()
         except IndexUnavailable as exc:
             self._damaged[gen.name] = exc.message
             raise
-        if deep:
-            self._intact[gen.name] = time.monotonic()
+        finally:
+            if deep:
+                self._hashing.release()
         return gen

@@ -336,3 +336,18 @@ def test_a_really_full_disk(archive: Config, tmp_path: Path):
             assert totals(client) == before
     finally:
         subprocess.run(["umount", str(mount)], check=False)
+
+
+@pytest.mark.parametrize("kind", ["postings zeroed", "stored fields truncated"])
+def test_a_search_failing_on_damage_answers_503_before_any_health_check(archive: Config,
+                                                                        kind: str, caplog):
+    client = create_app(archive).test_client()
+    assert client.get("/search?q=coton").status_code == 200
+    DAMAGE[kind](archive)
+    caplog.set_level(logging.WARNING, logger="archive.web")
+    first = client.get("/search?q=grève&lang=en")  # a word not read before the damage
+    assert first.status_code == 503 and "Archive unavailable" in first.get_data(as_text=True)
+    # The server log keeps both the failure and the damage found after it.
+    assert any(r.exc_info for r in caplog.records)
+    assert any("is damaged" in r.getMessage() for r in caplog.records)
+    assert client.get("/healthz").status_code == 503
