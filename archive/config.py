@@ -50,6 +50,9 @@ class Config:
     authority_file: Path
     site_name: str = "Archives de la presse malienne"
     default_language: str = "fr"
+    # Host names the site answers to (".example.org" covers its subdomains); empty = any.
+    # Set it in production: absolute links (permalinks, feeds) are built from the Host header.
+    trusted_hosts: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
     source: Path | None = None
 
@@ -90,7 +93,8 @@ def load_config(
             raise ConfigError(f"configuration {source} must be a mapping of settings")
     base = source.parent if source else ROOT
 
-    known = {"data_dir", "index_dir", "authority_file", "site_name", "default_language", "limits"}
+    known = {"data_dir", "index_dir", "authority_file", "site_name", "default_language",
+             "trusted_hosts", "limits"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"configuration: unknown setting(s) {', '.join(unknown)}")
@@ -107,6 +111,9 @@ def load_config(
             raise ConfigError(f"configuration: limit '{key}' must be a positive number")
         limit_values[key] = expected(value)
     limits = Limits(**limit_values)
+    hosts = raw.get("trusted_hosts") or []
+    if not isinstance(hosts, list) or not all(isinstance(h, str) and h.strip() for h in hosts):
+        raise ConfigError("configuration: 'trusted_hosts' must be a list of host names")
 
     data_dir = Path(data) if data else _resolve(base, raw.get("data_dir", "data"), "data_dir")
     index_dir = Path(index) if index else _resolve(base, raw.get("index_dir", "index"), "index_dir")
@@ -120,6 +127,7 @@ def load_config(
         authority_file=authority.resolve(),
         site_name=str(raw.get("site_name", Config.site_name)),
         default_language=str(raw.get("default_language", "fr")),
+        trusted_hosts=tuple(h.strip() for h in hosts),
         limits=limits,
         source=source,
     )

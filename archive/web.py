@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -79,16 +78,15 @@ class Services:
     limiter: RateLimiter
 
 
-def create_app(config: Config | None = None, trusted_hosts: Iterable[str] | None = None
-               ) -> Flask:
+def create_app(config: Config | None = None) -> Flask:
     """The Flask application for one archive (configuration from archive.yaml by default).
 
-    With `trusted_hosts` (host names, `.example.org` for its subdomains) a request naming
-    any other Host gets 400, so no absolute link (permalink, feed) can point elsewhere.
+    With `trusted_hosts` configured (host names, `.example.org` for its subdomains) a request
+    naming any other Host gets 400, so no absolute link (permalink, feed) can point elsewhere.
     """
     config = config or load_config()
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(STATIC))
-    app.config["TRUSTED_HOSTS"] = list(trusted_hosts) if trusted_hosts else None
+    app.config["TRUSTED_HOSTS"] = list(config.trusted_hosts) or None
     app.request_class = ArchiveRequest
     app.extensions["archive"] = Services(
         config, CurrentGeneration(config.index_dir), i18n.load_translations(),

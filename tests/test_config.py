@@ -63,3 +63,12 @@ def test_the_cli_reports_a_broken_configuration_without_a_traceback(tmp_path: Pa
     result = CliRunner().invoke(main, ["check", "--config", str(path)])
     assert result.exit_code == 2
     assert "limits" in result.output and "Traceback" not in result.output
+
+
+def test_trusted_hosts_are_a_list_of_names(tmp_path: Path):
+    (tmp_path / "archive.yaml").write_text("trusted_hosts: [archives.example.ml, .example.org]\n")
+    assert load_config(tmp_path / "archive.yaml").trusted_hosts == (
+        "archives.example.ml", ".example.org")
+    (tmp_path / "bad.yaml").write_text("trusted_hosts: archives.example.ml\n")
+    with pytest.raises(ConfigError, match="trusted_hosts"):
+        load_config(tmp_path / "bad.yaml")

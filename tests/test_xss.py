@@ -10,6 +10,7 @@ payloads. HTML is parsed with the standard library, not searched for substrings 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -421,7 +422,8 @@ def test_the_language_switch_never_leads_off_site(client, target):
 
 
 def test_unknown_hosts_are_refused_when_trusted_hosts_are_set(hostile):
-    app = create_app(hostile[0], trusted_hosts=["archive.example", "localhost"])
+    config = dataclasses.replace(hostile[0], trusted_hosts=("archive.example", "localhost"))
+    app = create_app(config)
     client = app.test_client()
     assert client.get("/", headers={"Host": "archive.example"}).status_code == 200
     for host in ("evil.example", "archive.example.evil.example", "localhost@evil.example"):
