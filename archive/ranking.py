@@ -26,6 +26,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.collectors import TimeLimit
 from whoosh.util.numeric import byte_to_length
 
+SKIP_RATIO = 16  # fewer candidates than 1/16 of a word's postings: skip rather than read all
 # Whoosh counts an empty field as length 1 when scoring.
 _LENGTH_OF_BYTE = [1] + [byte_to_length(b) for b in range(1, 256)]
 
@@ -164,7 +165,12 @@ class Postings:
         candidates = set.intersection(*sorted(sets, key=len)) if sets else set()
         if not candidates:
             return set()
-        encoded = [self._encoded(fieldname, word, candidates) for word in words]
+        # a word far more frequent than the candidates: skip to their blocks instead of
+        # reading all its positions
+        encoded = [self._encoded_few(fieldname, word, candidates)
+                   if len(candidates) * SKIP_RATIO < len(found) else
+                   self._encoded(fieldname, word, candidates)
+                   for word, found in zip(words, sets, strict=True)]
         if any(per_doc is None for per_doc in encoded):
             return None
         return {doc for doc in candidates if _in_order(encoded, doc, slop)}
