@@ -212,10 +212,12 @@ def _state(generation: Generation, config: Config) -> _State:
     state = _states.get(key)
     if state is None:
         with _states_lock:
-            state = _states.get(key) or _State(generation, config)
-            if len(_states) >= 4:  # generations replace each other; keep only recent ones
-                _states.pop(next(iter(_states)))
-            _states[key] = state
+            state = _states.get(key)
+            if state is None:
+                state = _State(generation, config)
+                if len(_states) >= 2:  # generations replace each other: keep the last two
+                    _states.pop(next(iter(_states)))
+                _states[key] = state
     return state
 
 
