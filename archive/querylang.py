@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .config import Limits
 from .errors import QueryError
-from .textnorm import fold
+from .textnorm import fold, has_lone_surrogate
 
 FIELDS = {
     "titre": "title", "title": "title",
@@ -29,8 +29,6 @@ PLAIN_WORDS_HINT = "try plain words, for example: grève enseignants Bamako"
 _QUOTES = {'"': '"', "“": "”", "”": "”", "«": "»", "„": "“"}
 _WORD_END = re.compile(r"[\s()\"“”«»„]")
 _YEAR_RANGE = re.compile(r"^(\d{4})(?:\s*(?:-|\.\.)\s*(\d{4}))?$")
-# Lone surrogates are not text (no UTF-8 URL yields them) and break every later encoding.
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -297,7 +295,7 @@ def parse_query(text: str, limits: Limits) -> Node | None:
                      limits.query_max_length)
     if not text:
         return None
-    if _SURROGATE.search(text):
+    if has_lone_surrogate(text):
         raise _refuse("it holds characters that are not text")
     tokens = tokenize(text, limits)
     if not tokens:

@@ -33,7 +33,7 @@ from .querybuild import Builder, Marks, analyzer_groups
 from .ranking import Lengths, Postings, TermCache, positive_terms, top_documents
 from .snippets import snippet_html
 from .suggest import suggest
-from .textnorm import fold
+from .textnorm import fold, has_lone_surrogate
 
 SORTS = ("relevance", "newest", "oldest")
 EXACT_FIELDS = {"section": "section", "author": "author", "organisation": "organisation"}
@@ -138,6 +138,8 @@ def _check_request(request: SearchRequest, limits: Limits) -> tuple[int, int, in
         for value in values:
             if not isinstance(value, str) or not value.strip() or len(value) > MAX_FILTER_VALUE:
                 raise QueryError(f"filter {facet} has an empty or overlong value")
+            if has_lone_surrogate(value):
+                raise QueryError(f"filter {facet} has a value that is not text")
             if facet == "year" and not re.fullmatch(r"\d{4}", value.strip()):
                 raise QueryError(f"year filter '{value}' is not a year such as 2019")
     return page, size, facet_limit

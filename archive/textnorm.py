@@ -19,6 +19,15 @@ _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
 
 
+# Lone surrogates are not text (no UTF-8 input yields them) and break every later encoding.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """True when a str holds lone surrogates (only Python callers can make such strings)."""
+    return _SURROGATE.search(text) is not None
+
+
 def decode(raw: bytes, name: str = "input", notes: list[str] | None = None) -> str:
     """Decode bytes as UTF-8 (BOM or not), UTF-16 with a BOM, else line by line as UTF-8 or
     cp1252; refuse binary data. Repairs made are appended to `notes` when it is given."""
