@@ -718,8 +718,9 @@ def render(summary: dict) -> str:
     else:
         lines.append(f"reindex: NO SWAP seen (exit {r.get('exit_code')}): {r.get('output')}")
     if r.get("open_files_at_end") is not None:
-        lines.append(f"server's open files per generation: before the reindex "
-                     f"{r.get('open_files_before')}, at the end {r['open_files_at_end']}")
+        lines.append(f"server's open files per generation: under load before the reindex "
+                     f"{r.get('open_files_before')}; clients stopped at the end "
+                     f"{r['open_files_at_end']}")
     m = s["memory_mb"]
     for label, part in (("RSS", m), ("  of which anonymous", m["anon"]),
                         ("  of which file-backed", m["file"])):
