@@ -21,6 +21,7 @@ from .importers import html as html_importer
 from .importers import scraped as scraped_importer
 from .importers.exports import parse_mapping
 from .models import Article
+from .organisations import Authority, load_authority
 from .textnorm import clean_line, content_hash, decode, fold, normalise_body
 
 __all__ = ["ImportReport", "import_paths", "check_archive", "parse_mapping"]
@@ -121,10 +122,8 @@ def _load_existing(articles_dir: Path) -> _Existing:
     return existing
 
 
-def _load_authority(config: Config):
+def _load_authority(config: Config) -> Authority | None:
     """The organisation authority, or None when the archive has no authority file yet."""
-    from .organisations import load_authority
-
     if not config.authority_file.exists():
         return None
     return load_authority(config.authority_file)
@@ -140,8 +139,11 @@ def collect_files(paths: Iterable[Path], report: ImportReport) -> Iterator[Path]
                 for name in sorted(d for d in dirs if not d.startswith(".")):
                     link = Path(current) / name
                     if link.is_symlink() and not link.resolve().is_relative_to(root):
-                        report.reject(str(link), "symbolic link to a folder outside the input "
-                                      "folder, not followed (name that folder to import it)")
+                        report.reject(
+                            str(link),
+                            "symbolic link to a folder outside the input "
+                            "folder, not followed (name that folder to import it)",
+                        )
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     if name.startswith("."):
@@ -154,8 +156,9 @@ def collect_files(paths: Iterable[Path], report: ImportReport) -> Iterator[Path]
                             report.reject(str(path), "broken symbolic link (loop or no target)")
                             continue
                         if not target.is_relative_to(root):
-                            report.reject(str(path),
-                                          "symbolic link pointing outside the input folder")
+                            report.reject(
+                                str(path), "symbolic link pointing outside the input folder"
+                            )
                             continue
                     yield path
         else:
@@ -169,7 +172,9 @@ def _detect(path: Path, head: str) -> ModuleType | None:
     return None
 
 
-def _finalise(article: Article, source: str, authority, now: str, config: Config) -> Article:
+def _finalise(
+    article: Article, source: str, authority: Authority | None, now: str, config: Config
+) -> Article:
     """Clean a record, fill derived fields (hash, id, provenance, organisations), validate it."""
     body = normalise_body(article.body)
     if len(body) > config.limits.import_max_body_chars:
@@ -219,22 +224,22 @@ def _same_source(a: str | None, b: str | None) -> bool:
     return bool(a and b) and Path(a).name == Path(b).name
 
 
+# What an archivist may correct in a file and a re-import of a changed source must keep.
+CORRECTABLE_FIELDS = (
+    "title",
+    "section",
+    "author",
+    "date",
+    "date_source",
+    "organisations",
+    "url",
+    "publisher",
+)
+
+
 def _merge(existing: Article, incoming: Article) -> Article:
     """New text from the source, but the archivist's metadata wins where the file has it."""
-    keep = {}
-    for name in (
-        "title",
-        "section",
-        "author",
-        "date",
-        "date_source",
-        "organisations",
-        "url",
-        "publisher",
-    ):
-        value = getattr(existing, name)
-        if value:
-            keep[name] = value
+    keep = {name: getattr(existing, name) for name in CORRECTABLE_FIELDS if getattr(existing, name)}
     return incoming.replace(id=existing.id, demo=existing.demo, **keep)
 
 
@@ -252,37 +257,35 @@ def import_paths(
     progress: Callable | None = None,
 ) -> ImportReport:
     """Import every input into the data folder; bad inputs are reported, the rest goes on."""
-    report = ImportReport(dry_run=dry_run)
-    options = ImportOptions(mapping=mapping or {}, publisher=publisher,
-                            max_body_chars=config.limits.import_max_body_chars)
-    authority = _load_authority(config)
-    existing = _load_existing(config.articles_dir)
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-    files = list(collect_files(paths, report))
+    run = _ImportRun(
+        config=config,
+        options=ImportOptions(
+            mapping=mapping or {},
+            publisher=publisher,
+            max_body_chars=config.limits.import_max_body_chars,
+        ),
+        authority=_load_authority(config),
+        existing=_load_existing(config.articles_dir),
+        now=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        report=ImportReport(dry_run=dry_run),
+    )
+    files = list(collect_files(paths, run.report))
     bar = progress("import", len(files)) if progress else None
     for path in files:
         try:
-            _import_file(path, config, options, authority, existing, now, report)
+            run.import_file(path)
         finally:
             if bar:
                 bar.advance()
     if bar:
         bar.close()
-    articlefile.sync_dirs(path.parent for path in report.written)
-    return report
+    articlefile.sync_dirs(path.parent for path in run.report.written)
+    return run.report
 
 
-def _import_file(
-    path: Path,
-    config: Config,
-    options: ImportOptions,
-    authority,
-    existing: _Existing,
-    now: str,
-    report: ImportReport,
-) -> None:
+def read_input(path: Path, limit: int, report: ImportReport) -> str | None:
+    """The decoded text of one input file, or None after reporting why it cannot be read."""
     source = str(path)
-    limit = config.limits.import_max_bytes
     try:
         # O_NONBLOCK: opening a named pipe must not wait for a writer
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -290,107 +293,114 @@ def _import_file(
             info = os.fstat(handle.fileno())
             if not stat.S_ISREG(info.st_mode):
                 report.reject(source, "not a regular file (device, pipe or socket)")
-                return
+                return None
             if info.st_size > limit:
                 report.reject(source, f"{info.st_size:,} bytes, larger than the {limit:,} allowed")
-                return
+                return None
             # read(n) reserves n bytes up front: ask for the size seen, plus one to notice growth
             raw = handle.read(info.st_size + 1)
         if len(raw) > info.st_size:
             report.reject(source, "changed while being read (still being written?)")
-            return
+            return None
         notes: list[str] = []
         text = decode(raw, source, notes)
-        for note in notes:
-            report.repaired.append((source, note))
+        report.repaired.extend((source, note) for note in notes)
+        return text
     except OSError as exc:
         report.reject(source, f"cannot be read ({exc.strerror})")
-        return
     except ArchiveError as exc:
         report.reject(source, exc.message.removeprefix(f"{source}: "))
-        return
-    importer = _detect(path, text[:4096])
-    if importer is None:
-        report.reject(source, "unknown format (expected .txt page, .html, .jsonl, .csv or .md)")
-        return
-    report.formats[importer.FORMAT] += 1
-    try:
-        for record in importer.read(path, text, options):
-            _accept(record, path, config, options, authority, existing, now, report)
-    except ArchiveError as exc:
-        report.reject(source, exc.message.removeprefix(f"{source}: "))
+    return None
 
 
-def _accept(
-    record: Article | Rejected,
-    path: Path,
-    config: Config,
-    options: ImportOptions,
-    authority,
-    existing: _Existing,
-    now: str,
-    report: ImportReport,
-) -> None:
-    if isinstance(record, Rejected):
-        report.reject(record.source, record.reason)
-        return
-    source = record.imported_from or str(path)
-    if options.publisher and not record.publisher:
-        record = record.replace(publisher=options.publisher)
-    try:
-        article = _finalise(record, source, authority, now, config)
-    except ArchiveError as exc:
-        report.reject(source, exc.message.removeprefix(f"{source}: "))
-        return
+@dataclass
+class _ImportRun:
+    """One import: its settings, the archive as it stands, and the report it fills."""
 
-    is_file = path.suffix == articlefile.SUFFIX and record.id
-    match_id = article.id if article.id in existing.by_id else None
-    if match_id is None and article.url:
-        match_id = existing.by_url.get(article.url)
-    if match_id is None:
-        other = existing.by_hash.get(article.content_hash or "")
-        if other is not None:
-            report.duplicates.append((source, f"same text as {other}"))
+    config: Config
+    options: ImportOptions
+    authority: Authority | None
+    existing: _Existing
+    now: str
+    report: ImportReport
+
+    def import_file(self, path: Path) -> None:
+        """Detect one input's format and accept each record it holds."""
+        source = str(path)
+        text = read_input(path, self.config.limits.import_max_bytes, self.report)
+        if text is None:
             return
-        _write(article, None, config, existing, report)
-        report.imported += 1
-        _count_lacking(article, report)
-        return
-
-    old_path, old = existing.by_id[match_id]
-    if is_file:
-        updated = article.replace(imported_at=old.imported_at or article.imported_at)
-    elif old.content_hash == article.content_hash:
-        if not _same_source(old.imported_from, article.imported_from):
-            report.duplicates.append((source, f"same text as {old.id}"))
+        importer = _detect(path, text[:4096])
+        if importer is None:
+            self.report.reject(
+                source, "unknown format (expected .txt page, .html, .jsonl, .csv or .md)"
+            )
             return
-        updated = old
-    else:
-        updated = _merge(old, article)
-    _count_lacking(updated, report)
-    canonical_path = config.articles_dir / articlefile.relative_path(updated)
-    on_disk = old_path.read_text(encoding="utf-8") if old_path.exists() else ""
-    if _same(updated, old) and old_path == canonical_path and on_disk == articlefile.render(old):
-        report.unchanged += 1
-        return
-    _write(updated, old_path, config, existing, report)
-    report.updated += 1
+        self.report.formats[importer.FORMAT] += 1
+        try:
+            for record in importer.read(path, text, self.options):
+                self.accept(record, path)
+        except ArchiveError as exc:
+            self.report.reject(source, exc.message.removeprefix(f"{source}: "))
 
+    def accept(self, record: Article | Rejected, path: Path) -> None:
+        """Finalise one record, then write it as new, update, or report it as a duplicate."""
+        report, existing = self.report, self.existing
+        if isinstance(record, Rejected):
+            report.reject(record.source, record.reason)
+            return
+        source = record.imported_from or str(path)
+        if self.options.publisher and not record.publisher:
+            record = record.replace(publisher=self.options.publisher)
+        try:
+            article = _finalise(record, source, self.authority, self.now, self.config)
+        except ArchiveError as exc:
+            report.reject(source, exc.message.removeprefix(f"{source}: "))
+            return
 
-def _write(
-    article: Article,
-    old_path: Path | None,
-    config: Config,
-    existing: _Existing,
-    report: ImportReport,
-) -> None:
-    target = config.articles_dir / articlefile.relative_path(article)
-    if not report.dry_run:
-        target = articlefile.write(config.articles_dir, article, sync_dir=False)
-        if old_path is not None and old_path.resolve() != target.resolve():
-            old_path.unlink(missing_ok=True)
-        report.written.append(target)
-    existing.add(target, article)
+        match_id = article.id if article.id in existing.by_id else None
+        if match_id is None and article.url:
+            match_id = existing.by_url.get(article.url)
+        if match_id is None:
+            other = existing.by_hash.get(article.content_hash or "")
+            if other is not None:
+                report.duplicates.append((source, f"same text as {other}"))
+                return
+            self.write(article, None)
+            report.imported += 1
+            _count_lacking(article, report)
+            return
+
+        old_path, old = existing.by_id[match_id]
+        if path.suffix == articlefile.SUFFIX and record.id:
+            # an article file is the archivist's own word: it replaces the stored one whole
+            updated = article.replace(imported_at=old.imported_at or article.imported_at)
+        elif old.content_hash == article.content_hash:
+            if not _same_source(old.imported_from, article.imported_from):
+                report.duplicates.append((source, f"same text as {old.id}"))
+                return
+            updated = old
+        else:
+            updated = _merge(old, article)
+        _count_lacking(updated, report)
+        in_place = old_path == self.config.articles_dir / articlefile.relative_path(updated)
+        on_disk = old_path.read_text(encoding="utf-8") if old_path.exists() else ""
+        if _same(updated, old) and in_place and on_disk == articlefile.render(old):
+            report.unchanged += 1
+            return
+        self.write(updated, old_path)
+        report.updated += 1
+
+    def write(self, article: Article, old_path: Path | None) -> None:
+        """Write (unless dry run) and remember the article; remove its old file if it moved."""
+        articles_dir = self.config.articles_dir
+        target = articles_dir / articlefile.relative_path(article)
+        if not self.report.dry_run:
+            target = articlefile.write(articles_dir, article, sync_dir=False)
+            if old_path is not None and old_path.resolve() != target.resolve():
+                old_path.unlink(missing_ok=True)
+            self.report.written.append(target)
+        self.existing.add(target, article)
 
 
 def _count_lacking(article: Article, report: ImportReport) -> None:
