@@ -206,7 +206,7 @@ def test_queries_during_a_reindex_each_come_from_one_generation(archive: Config)
 
 
 def test_a_killed_parallel_build_leaves_no_worker_and_no_lock(archive: Config):
-    write_version(archive, "mangue")
+    write_version(archive, "mangue", n=4 * N_ARTICLES)  # big enough to be killed mid-build
     proc = subprocess.Popen(archive_cmd(archive, "reindex", "--full", "--procs", "2"),
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
@@ -214,7 +214,8 @@ def test_a_killed_parallel_build_leaves_no_worker_and_no_lock(archive: Config):
     while len(workers := children.read_text().split()) < 2 and time.monotonic() < deadline:
         time.sleep(0.02)
     assert len(workers) == 2
-    time.sleep(0.5)  # let the workers index for a while
+    time.sleep(0.2)  # let the workers index for a while
+    assert proc.poll() is None, "the build ended before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     deadline = time.monotonic() + 2  # PDEATHSIG kills at once; an orphan would work on
