@@ -10,12 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
 from pathlib import Path
 
 import pytest
 
-from tests.webarchive import SNEC, UNTM, build_archive
+from tests.webarchive import SNEC, UNTM, build_archive, served
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -33,17 +32,11 @@ expect = sync_api.expect
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The app over a tiny real index, served by waitress on a free port of 127.0.0.1."""
-    from waitress import create_server
-
     from archive.web import create_app
 
     config = build_archive(tmp_path_factory.mktemp("archive"), page_size=3)
-    server = create_server(create_app(config), host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    server.task_dispatcher.shutdown()
+    with served(create_app(config)) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

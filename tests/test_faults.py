@@ -19,6 +19,7 @@ import subprocess
 import threading
 import time
 from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.error import HTTPError
 from urllib.parse import quote
@@ -26,7 +27,6 @@ from urllib.request import urlopen
 
 import pytest
 from click.testing import CliRunner
-from waitress import create_server
 from whoosh.filedb import filestore
 
 from archive import generations
@@ -34,6 +34,7 @@ from archive.cli import main
 from archive.config import Config, load_config
 from archive.web import create_app
 from tests.test_reindex_jobs import archive_cmd, leftovers, run, wait_for, write_version
+from tests.webarchive import served
 
 N = 200
 QUERIES = ("coton", "grève", "festival")
@@ -176,10 +177,8 @@ def test_a_plain_reindex_on_a_damaged_index_rebuilds_it_in_full(archive: Config,
 
 @pytest.mark.slow
 def test_killing_reindex_while_the_site_is_queried_never_fails_a_request(archive: Config):
-    server = create_server(create_app(archive), host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.effective_port}"
+    server = ExitStack()
+    base = server.enter_context(served(create_app(archive)))
 
     def get(path: str) -> tuple[int, bytes]:
         try:

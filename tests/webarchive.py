@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from flask import Flask
+from waitress import create_server
 
 from archive import articlefile
 from archive.config import Config, Limits, load_config
@@ -12,6 +18,31 @@ from archive.models import Article
 from archive.reindex import reindex
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@contextmanager
+def served(app: Flask, threads: int = 4) -> Iterator[str]:
+    """Serve the app with waitress on a free port of 127.0.0.1; yield its base URL.
+
+    The serving thread closes the server itself once asked to stop, so no socket is closed
+    under a select() still running on it.
+    """
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+        server.close()
+        server.task_dispatcher.shutdown()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        stop.set()
+        thread.join(timeout=10)
 SNEC = "Syndicat national de l'éducation et de la culture"
 UNTM = "Union nationale des travailleurs du Mali"
 CMDT = "Compagnie malienne pour le développement des textiles"
