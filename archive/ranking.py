@@ -156,13 +156,16 @@ class Postings:
                 postings._next_block()
         return out
 
-    def phrase_documents(self, fieldname: str, words: list[str], slop: int) -> set[int] | None:
-        """Documents holding the words in order, each within `slop` positions of the one
+    def phrase_documents(self, fieldname: str, words: list[str], slop: int,
+                         live: frozenset[int]) -> set[int] | None:
+        """Live documents holding the words in order, each within `slop` positions of the one
         before; positions are decoded only for documents holding every word."""
         sets = [self.documents(fieldname, w) for w in words]
         if any(found is None for found in sets):
             return None
-        candidates = set.intersection(*sorted(sets, key=len)) if sets else set()
+        # deleted documents (old versions of changed articles) are no candidates: the skipping
+        # reader below does not see them, and their positions would be wasted work
+        candidates = set(live.intersection(*sets)) if sets else set()
         if not candidates:
             return set()
         # a word far more frequent than the candidates: skip to their blocks instead of

@@ -344,9 +344,9 @@ def matching_docs(searcher, query: wq.Query, live: frozenset[int],
     if isinstance(query, wq.Every):
         return set(live)
     if isinstance(query, wq.Phrase) and postings is not None:
-        found = postings.phrase_documents(query.fieldname, list(query.words), query.slop)
+        found = postings.phrase_documents(query.fieldname, list(query.words), query.slop, live)
         if found is not None:
-            return found & live
+            return found
     if isinstance(query, wq.Term) and postings is not None:
         found = postings.documents(query.fieldname, query.text)
         if found is not None:
