@@ -21,6 +21,7 @@ from whoosh.analysis import RegexTokenizer
 from whoosh.query import Term
 
 from . import generations
+from .analysis import french_analyzer
 from .errors import ArchiveError, IndexUnavailable, InvalidArticle
 from .facetstore import FACETS, FacetStore, write_facets
 from .models import Article
@@ -42,8 +43,6 @@ def _values_tokenizer() -> RegexTokenizer:
 
 def build_schema(protected: frozenset[str] = frozenset()) -> fields.Schema:
     """The index schema: French text fields, exact filter fields, their word-search twins."""
-    from .analysis import french_analyzer
-
     french = french_analyzer(protected)
     return fields.Schema(
         id=fields.ID(unique=True, stored=True),

@@ -18,6 +18,7 @@ from . import articlefile, generations, indexer, parallel
 from .config import Config
 from .errors import ArchiveError, IndexUnavailable, InvalidArticle
 from .joblock import job_lock
+from .organisations import load_authority
 from .textnorm import decode
 
 FILES = "files.json"  # relpath -> [hash, size, mtime_ns, id]; apart from the small manifest
@@ -26,10 +27,6 @@ MIN_FILES_FOR_PROCS = 5000  # below this, starting sub-processes costs more than
 
 def protected_tokens(config: Config) -> frozenset[str]:
     """Tokens the French analyzer must keep whole, from the organisations authority file."""
-    try:
-        from .organisations import load_authority
-    except ImportError:
-        return frozenset()
     if not config.authority_file.is_file():
         return frozenset()
     return frozenset(load_authority(config.authority_file).protected_tokens())

@@ -29,6 +29,7 @@ from .dates import MONTHS, check_date
 from .errors import NotFound, QueryError
 from .facetstore import FACETS
 from .indexer import Generation, open_current
+from .organisations import load_authority
 from .querybuild import Builder, Marks, analyzer_groups
 from .ranking import Lengths, Postings, TermCache, positive_terms, top_documents
 from .snippets import snippet_html
@@ -232,8 +233,6 @@ def _authority(config: Config):
         return None
     key = (str(path), mtime)
     if key not in _authorities:
-        from .organisations import load_authority
-
         _authorities.clear()
         _authorities[key] = load_authority(path)
     return _authorities[key]
