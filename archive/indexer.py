@@ -12,7 +12,7 @@ import shutil
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,6 +90,32 @@ def document(article: Article, relpath: str, digest: str) -> dict:
             doc[name] = getattr(article, name)
     _check_document(doc, relpath)
     return doc
+
+
+def stored_values(value: object) -> tuple[str, ...]:
+    """A multi-valued stored field as a tuple (stored as a list, or as one string of lines)."""
+    if not value:
+        return ()
+    if isinstance(value, str):
+        return tuple(v for v in value.split(VALUE_SEP) if v)
+    return tuple(value)
+
+
+def stored_article(stored: Mapping[str, object]) -> Article:
+    """The Article an index document was made from, read back from its stored fields."""
+    return Article(
+        id=str(stored["id"]), title=str(stored.get("title", "")), body=str(stored.get("body", "")),
+        section=stored.get("section"), author=stored_values(stored.get("author")),
+        date=stored.get("date"), organisations=stored_values(stored.get("organisation")),
+        url=stored.get("url"), publisher=stored.get("publisher"),
+        language=str(stored.get("language") or "fr"),
+    )
+
+
+def find_article(searcher, article_id: str) -> Article | None:
+    """The article with this id in the searcher's generation, or None."""
+    stored = searcher.document(id=article_id)
+    return stored_article(stored) if stored is not None else None
 
 
 def _check_document(doc: dict, name: str) -> None:

@@ -28,7 +28,7 @@ from .config import Config, Limits
 from .dates import MONTHS, check_date
 from .errors import NotFound, QueryError
 from .facetstore import FACETS
-from .indexer import Generation, open_current
+from .indexer import Generation, open_current, stored_values
 from .organisations import load_authority
 from .querybuild import Builder, Marks, analyzer_groups
 from .ranking import Lengths, Postings, TermCache, positive_terms, top_documents
@@ -493,11 +493,7 @@ def _hit(searcher, docnum: int, score: float | None, analyzer, marks: Marks | No
 
 
 def _as_list(value: object) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [v for v in value.split("\n") if v]
-    return list(value)
+    return list(stored_values(value))
 
 
 # --- facet values on demand -----------------------------------------------------------------------

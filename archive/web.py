@@ -35,7 +35,7 @@ from . import citations, downloads, feeds, i18n, searchparams
 from .config import Config, load_config
 from .errors import ArchiveError, IndexUnavailable, NotFound, QueryError, RateLimited
 from .i18n import N_, Translator
-from .indexer import CurrentGeneration, Generation
+from .indexer import CurrentGeneration, Generation, find_article
 from .models import ID_RE, Article
 from .ratelimit import RateLimiter
 from .search import FacetCount, SearchResult, facet_values, related, search
@@ -310,20 +310,10 @@ def _stored_article(article_id: str) -> Article:
     """The article as the serving generation stored it (the index is the published state)."""
     if not ID_RE.match(article_id):
         raise NotFound(translator().gettext("There is no article at this address."))
-    stored = request_searcher().document(id=article_id)
-    if stored is None:
+    found = find_article(request_searcher(), article_id)
+    if found is None:
         raise NotFound(translator().gettext("There is no article at this address."))
-
-    def many(value: object) -> tuple[str, ...]:
-        if not value:
-            return ()
-        return tuple(v for v in value.split("\n") if v) if isinstance(value, str) else tuple(value)
-
-    return Article(id=stored["id"], title=stored.get("title", ""), body=stored.get("body", ""),
-                   section=stored.get("section"), author=many(stored.get("author")),
-                   date=stored.get("date"), organisations=many(stored.get("organisation")),
-                   url=stored.get("url"), publisher=stored.get("publisher"),
-                   language=stored.get("language") or "fr")
+    return found
 
 
 def _histogram(result: SearchResult) -> list[tuple[int, int]]:
