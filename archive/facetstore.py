@@ -7,9 +7,9 @@ Layout of `<gen>/facets/` (plain files, no numpy):
 - `meta.json`: doc count, facet names, number of dense layers per facet;
 - `<facet>.values.json`: the distinct values, sorted; an ordinal indexes this list;
 - `<facet>.layers`: `array('I')` of `layers × doc_count`: value j of doc d sits at
-  `j × doc_count + d`, EMPTY where the doc has fewer values. Counting then runs one C-speed
-  `Counter(map(layer.__getitem__, docnums))` per layer instead of a Python loop per doc
-  (about 5 ms per layer for 100k matching docs on this machine);
+  `j × doc_count + d`, EMPTY where the doc has fewer values. Counting gathers the layers at the
+  documents and runs one `numpy.bincount` (about 1 ms for 100k matching docs on this machine,
+  where a `Counter` per layer took 5 ms a layer);
 - `<facet>.extra.json`: the rare values beyond the dense layers, as {docnum: [ordinals]};
 - `date_keys`: `array('I')` of YYYYMMDD per doc (00 for a missing month or day, 0 when undated).
 """
@@ -22,6 +22,8 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+
+import numpy as np
 
 from .errors import IndexUnavailable
 
@@ -124,6 +126,11 @@ class FacetStore:
         self._layers = layers
         self._extra = extra
         self.date_keys = date_keys
+        # every layer of a facet as one (layers × doc_count) grid, gathered by docnums at once
+        self._grids = {facet: np.array([np.frombuffer(layer, dtype=np.uint32)
+                                        for layer in facet_layers], dtype=np.uint32
+                                       ).reshape(len(facet_layers), doc_count)
+                       for facet, facet_layers in layers.items()}
 
     @classmethod
     def open(cls, gen_dir: Path) -> FacetStore:
@@ -161,20 +168,19 @@ class FacetStore:
         found = [layer[docnum] for layer in self._layers[facet] if layer[docnum] != EMPTY]
         return found + self._extra[facet].get(docnum, [])
 
-    def count(self, facet: str, docnums: Iterable[int]) -> Counter:
+    def count(self, facet: str, docnums: Iterable[int] | np.ndarray) -> Counter:
         """How many of the given documents carry each ordinal of a facet."""
-        if not isinstance(docnums, Sequence):
-            docnums = array("I", docnums) if not isinstance(docnums, (set, frozenset)) \
-                else list(docnums)
-        counts: Counter = Counter()
-        for layer in self._layers[facet]:
-            counts.update(map(layer.__getitem__, docnums))
-        counts.pop(EMPTY, None)
+        docs = as_docnums(docnums)
+        gathered = self._grids[facet][:, docs].ravel()
+        tally = np.bincount(gathered[gathered != EMPTY])
+        present = np.flatnonzero(tally)
+        counts = Counter(dict(zip(present.tolist(), tally[present].tolist(), strict=True)))
         extra = self._extra[facet]
         if extra:
-            wanted = docnums if isinstance(docnums, (set, frozenset)) else set(docnums)
+            wanted = np.zeros(self.doc_count, dtype=bool)
+            wanted[docs] = True
             for docnum, ords in extra.items():
-                if docnum in wanted:
+                if wanted[docnum]:
                     counts.update(ords)
         return counts
 
@@ -182,6 +188,17 @@ class FacetStore:
         """Like count, keyed by value instead of ordinal."""
         names = self._values[facet]
         return Counter({names[o]: c for o, c in self.count(facet, docnums).items()})
+
+
+def as_docnums(docnums: Iterable[int] | np.ndarray) -> np.ndarray:
+    """Document numbers as a NumPy index array (sets in any order, sequences as given)."""
+    if isinstance(docnums, np.ndarray):
+        return docnums
+    if isinstance(docnums, array):
+        return np.frombuffer(docnums, dtype=np.dtype(docnums.typecode)).astype(np.intp)
+    if isinstance(docnums, (set, frozenset)):
+        return np.fromiter(docnums, dtype=np.intp, count=len(docnums))
+    return np.fromiter(docnums, dtype=np.intp)
 
 
 def _read_array(path: Path, expected: int) -> array:
