@@ -6,7 +6,9 @@ active, so a one-word query matching a third of 100k articles costs hundreds of 
 For queries made only of terms under AND / OR / AND NOT (what plain words become), a document's
 Whoosh score is the sum of the BM25F scores of the positive terms it contains; this module
 computes exactly that sum from the postings blocks (document numbers and weights arrays) and the
-field-length bytes, loaded once per generation. A phrase scores as the sum of its words (its
+field-length bytes, loaded once per generation, with NumPy: one vector expression per term and
+a partition for the top k (a Python loop per posting took about 30 ms for a word in half of
+100k articles, NumPy about 2 ms). A phrase scores as the sum of its words (its
 documents are known from matching). Anything else (prefixes, fuzzy, ranges) goes back to
 Whoosh. Whoosh internals used here are those of its W3 codec (whoosh 2.7).
 """
@@ -14,17 +16,18 @@ Whoosh. Whoosh internals used here are those of its W3 codec (whoosh 2.7).
 from __future__ import annotations
 
 import bisect
-import heapq
 import threading
 import time
 from array import array
 from collections import OrderedDict
-from operator import itemgetter
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.collectors import TimeLimit
 from whoosh.util.numeric import byte_to_length
+
+from .facetstore import as_docnums
 
 SKIP_RATIO = 16  # fewer candidates than 1/16 of a word's postings: skip rather than read all
 # Whoosh counts an empty field as length 1 when scoring.
@@ -56,6 +59,7 @@ class Lengths:
 
     def __init__(self) -> None:
         self._cache: dict[tuple[int, str], array | None] = {}
+        self._whole: dict[str, np.ndarray | None] = {}
 
     def get(self, segment_number: int, reader, fieldname: str) -> array | None:
         """The length bytes of one field in one segment (None when the codec is not W3)."""
@@ -67,22 +71,36 @@ class Lengths:
             self._cache[key] = array("B", column.load()) if column is not None else None
         return self._cache[key]
 
+    def whole(self, searcher, fieldname: str) -> np.ndarray | None:
+        """The length bytes of one field for every document number of the searcher's index."""
+        if fieldname not in self._whole:
+            found: np.ndarray | None = np.zeros(searcher.doc_count_all(), dtype=np.uint8)
+            for number, (leaf, offset) in enumerate(searcher.leaf_searchers()):
+                lens = self.get(number, leaf.reader(), fieldname)
+                if lens is None:
+                    found = None
+                    break
+                found[offset:offset + len(lens)] = np.frombuffer(lens, dtype=np.uint8)
+            self._whole[fieldname] = found
+        return self._whole[fieldname]
+
 
 class TermCache:
-    """Decoded postings (document numbers and weights, no positions) of recently searched terms
-    of one generation, least recently used out first, bounded by a number of postings.
+    """Decoded postings (document numbers and weights as NumPy arrays, no positions) of recently
+    searched terms of one generation, least recently used out first, bounded by a number of
+    postings.
 
     Unpickling and inflating Whoosh's blocks is most of the cost of a frequent word; queries
     follow Zipf's law, so the frequent words are also the ones asked again."""
 
     def __init__(self, budget: int) -> None:
         self.budget = budget
-        self._items: OrderedDict[tuple[str, str], tuple[list, int]] = OrderedDict()
+        self._items: OrderedDict[tuple[str, str], tuple[tuple, int]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, str]) -> list | None:
-        """The cached blocks of a term, or None."""
+    def get(self, key: tuple[str, str]) -> tuple[np.ndarray, np.ndarray] | None:
+        """The cached document numbers and weights of a term, or None."""
         with self._lock:
             item = self._items.get(key)
             if item is None:
@@ -90,17 +108,15 @@ class TermCache:
             self._items.move_to_end(key)
             return item[0]
 
-    def put(self, key: tuple[str, str], blocks: list) -> None:
-        """Keep a term's blocks (without positions), evicting the least recently used."""
-        compact = [(n, o, array("I", ids), weights, (None, None))
-                   for n, o, ids, weights, _values in blocks]
-        size = sum(len(b[2]) for b in compact)
+    def put(self, key: tuple[str, str], found: tuple[np.ndarray, np.ndarray]) -> None:
+        """Keep a term's document numbers and weights, evicting the least recently used."""
+        size = len(found[0])
         if size > self.budget // 4:
             return
         with self._lock:
             if key in self._items:
                 return
-            self._items[key] = (compact, size)
+            self._items[key] = (found, size)
             self._size += size
             while self._size > self.budget:
                 _key, (_blocks, dropped) = self._items.popitem(last=False)
@@ -114,21 +130,34 @@ class Postings:
         self.searcher = searcher
         self.cache = cache
         self._blocks: dict[tuple[str, str], list | None] = {}
+        self._arrays: dict[tuple[str, str], tuple[np.ndarray, np.ndarray] | None] = {}
 
-    def blocks(self, fieldname: str, text: str, positions: bool = False) -> list[tuple] | None:
+    def blocks(self, fieldname: str, text: str) -> list[tuple] | None:
         """(segment number, docnum offset, ids, weights, (values, decoder)) per block; None
-        if the index is not in Whoosh 2.7's W3 format. Blocks from the term cache have no
-        values: asking for `positions` reads the postings again."""
+        if the index is not in Whoosh 2.7's W3 format."""
         key = (fieldname, text)
-        if key in self._blocks:
-            return self._blocks[key]
-        if not positions and self.cache is not None:
-            cached = self.cache.get(key)
-            if cached is not None:
-                return cached
-        found = self._blocks[key] = self._read(fieldname, text)
-        if found is not None and self.cache is not None:
-            self.cache.put(key, found)
+        if key not in self._blocks:
+            self._blocks[key] = self._read(fieldname, text)
+        return self._blocks[key]
+
+    def arrays(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """Every document number holding the term (ascending, deleted ones included) and its
+        weight there, as int32 and float32 arrays; None if the index is not readable here."""
+        key = (fieldname, text)
+        if key in self._arrays:
+            return self._arrays[key]
+        found = self.cache.get(key) if self.cache is not None else None
+        if found is None:
+            blocks = self.blocks(fieldname, text)
+            if blocks is not None:
+                docs = [np.asarray(ids, dtype=np.int32) + np.int32(offset)
+                        for _number, offset, ids, _weights, _values in blocks]
+                weights = [np.asarray(w, dtype=np.float32) for *_rest, w, _values in blocks]
+                found = (np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32),
+                         np.concatenate(weights) if weights else np.zeros(0, dtype=np.float32))
+                if self.cache is not None:
+                    self.cache.put(key, found)
+        self._arrays[key] = found
         return found
 
     def _read(self, fieldname: str, text: str) -> list | None:
@@ -211,7 +240,7 @@ class Postings:
 
     def _encoded(self, fieldname: str, word: str, docs: set[int]) -> dict[int, tuple] | None:
         """The encoded positions of a word in the given documents, with their decoder."""
-        blocks = self.blocks(fieldname, word, positions=True)
+        blocks = self.blocks(fieldname, word)
         if blocks is None:
             return None
         per_doc: dict[int, tuple] = {}
@@ -226,28 +255,23 @@ class Postings:
 
     def documents(self, fieldname: str, text: str) -> set[int] | None:
         """Every document holding the term, deleted ones included; None if not readable."""
-        blocks = self.blocks(fieldname, text)
-        if blocks is None:
-            return None
-        found: set[int] = set()
-        for _number, offset, ids, _weights, _values in blocks:
-            found.update(ids if not offset else (d + offset for d in ids))
-        return found
+        found = self.arrays(fieldname, text)
+        return None if found is None else set(found[0].tolist())
 
 
-def top_documents(searcher, terms: list[wq.Term], allowed: set[int] | frozenset[int],
-                  limit: int, lengths: Lengths, deadline: float, postings: Postings,
-                  matching: bool = False) -> list[tuple[int, float]] | None:
-    """The `limit` best allowed documents by summed BM25F score of the terms, best first;
-    None when the index is not one this module can read (the caller then asks Whoosh).
-
-    `matching` says the allowed documents all match the query (so each holds a term)."""
+def top_documents(searcher, terms: list[wq.Term], allowed: set[int] | frozenset[int] | np.ndarray,
+                  limit: int, lengths: Lengths, deadline: float,
+                  postings: Postings) -> list[tuple[int, float]] | None:
+    """The `limit` best allowed documents by summed BM25F score of the terms, best first (ties
+    by document number); None when the index is not one this module can read (the caller then
+    asks Whoosh)."""
     weighting = searcher.weighting
     k1, default_b = getattr(weighting, "K1", None), getattr(weighting, "B", None)
     if k1 is None or type(weighting).__name__ != "BM25F":
         return None
-    leaves = searcher.leaf_searchers()
-    per_term: list[dict[int, float]] = []
+    wanted = np.zeros(searcher.doc_count_all(), dtype=bool)
+    wanted[as_docnums(allowed)] = True
+    per_term: list[tuple[np.ndarray, np.ndarray]] = []
     for term in terms:
         fieldname, text = term.fieldname, term.text
         if searcher.doc_frequency(fieldname, text) == 0:
@@ -255,52 +279,39 @@ def top_documents(searcher, terms: list[wq.Term], allowed: set[int] | frozenset[
         b = weighting._field_B.get(fieldname, default_b)
         avgfl = searcher.avg_field_length(fieldname) or 1
         factor = term.boost * searcher.idf(fieldname, text) * (k1 + 1)
-        norms = [k1 * ((1 - b) + b * fl / avgfl) for fl in _LENGTH_OF_BYTE]
-        blocks = postings.blocks(fieldname, text)
-        if blocks is None:
+        # the same double-precision operations, in the same order, as Whoosh's BM25F
+        norms = np.array([k1 * ((1 - b) + b * fl / avgfl) for fl in _LENGTH_OF_BYTE])
+        found = postings.arrays(fieldname, text)
+        lens = lengths.whole(searcher, fieldname)
+        if found is None or lens is None:
             return None
-        values: dict[int, float] = {}
-        for number, offset, ids, weights, _values in blocks:
-            lens = lengths.get(number, leaves[number][0].reader(), fieldname)
-            if lens is None:
-                return None
-            block = [factor * w / (w + norms[lens[d]]) for d, w in zip(ids, weights, strict=True)]
-            docs = ids if not offset else [d + offset for d in ids]
-            values.update(zip(docs, block, strict=True))
-        per_term.append(values)
+        docs, weights = found
+        weights = weights.astype(np.float64)
+        per_term.append((docs, factor * weights / (weights + norms[lens[docs]])))
         if time.perf_counter() > deadline:
-            raise TimeLimit(_best(_summed(per_term), allowed, limit, matching))
-    return _best(_summed(per_term), allowed, limit, matching)
+            raise TimeLimit(_best(per_term, wanted, limit))
+    return _best(per_term, wanted, limit)
 
 
-def _summed(per_term: list[dict[int, float]]) -> dict[int, float]:
-    """Each document's scores added up over the terms (the largest map taken as the base)."""
-    if not per_term:
-        return {}
-    per_term.sort(key=len, reverse=True)
-    scores = per_term[0]
-    for other in per_term[1:]:
-        get = scores.get
-        for doc, value in other.items():
-            scores[doc] = get(doc, 0.0) + value
-    return scores
+def _best(per_term: list[tuple[np.ndarray, np.ndarray]], wanted: np.ndarray,
+          limit: int) -> list[tuple[int, float]]:
+    """The best wanted documents by summed score, best first, ties by document number.
 
-
-def _best(scores: dict[int, float], allowed: set[int] | frozenset[int], limit: int,
-          matching: bool) -> list[tuple[int, float]]:
-    """The best allowed documents, best first (ties by document number).
-
-    Documents matching the query each hold a positive term and were scored: when there are as
-    many as scored documents, they are the same ones and need no lookup."""
-    if matching and len(allowed) == len(scores):
-        items = scores.items()
-    elif len(allowed) < len(scores):
-        items = ((d, scores[d]) for d in allowed if d in scores)
-    else:
-        items = ((d, v) for d, v in scores.items() if d in allowed)
-    best = heapq.nlargest(limit, items, key=itemgetter(1))
-    best.sort(key=lambda item: (-item[1], item[0]))
-    return [(doc, round(score, 4)) for doc, score in best]
+    Scores are added term by term, the term with most documents first, as Whoosh's sum does."""
+    scores = np.zeros(len(wanted))
+    scored = np.zeros(len(wanted), dtype=bool)
+    for docs, values in sorted(per_term, key=lambda item: len(item[0]), reverse=True):
+        scores[docs] += values
+        scored[docs] = True
+    docs = np.flatnonzero(scored & wanted)
+    values = scores[docs]
+    if len(docs) > limit > 0:
+        kth = np.partition(values, len(values) - limit)[len(values) - limit]
+        keep = values >= kth
+        docs, values = docs[keep], values[keep]
+    order = np.lexsort((docs, -values))[:limit]
+    return [(doc, round(score, 4))
+            for doc, score in zip(docs[order].tolist(), values[order].tolist(), strict=True)]
 
 
 def _in_order(encoded: list[dict[int, tuple]], doc: int, slop: int) -> bool:

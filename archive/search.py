@@ -299,7 +299,7 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         partial = False
         if sort == "relevance":
             remaining = limits.search_time_limit - (time.perf_counter() - started)
-            ranked, partial = _ranked(searcher, compiled.query, final, len(matched),
+            ranked, partial = _ranked(searcher, compiled.query, final, final_docs, len(matched),
                                       max(window, RERANK_DEPTH), remaining, state.lengths,
                                       postings)
             if compiled.proximity:
@@ -394,8 +394,8 @@ def _facet_counts(values: list[str], counts, selected: tuple[str, ...],
     return out
 
 
-def _ranked(searcher, query: wq.Query, final: list[int], n_matched: int, window: int,
-            time_limit: float, lengths: Lengths,
+def _ranked(searcher, query: wq.Query, final: list[int], final_docs, n_matched: int,
+            window: int, time_limit: float, lengths: Lengths,
             postings: Postings) -> tuple[list[tuple[int, float | None]], bool]:
     """The best `window` documents by relevance, within the time left (partial when cut).
 
@@ -403,15 +403,15 @@ def _ranked(searcher, query: wq.Query, final: list[int], n_matched: int, window:
     """
     if time_limit <= 0:
         return [(d, None) for d in final[:window]], True
-    allowed = set(final) if len(final) != n_matched else None
     deadline = time.perf_counter() + time_limit
     terms = positive_terms(query)
     try:
         if terms is not None:
-            found = top_documents(searcher, terms, allowed or set(final), window, lengths,
-                                  deadline, postings, matching=True)
+            found = top_documents(searcher, terms, final_docs, window, lengths, deadline,
+                                  postings)
             if found is not None:
                 return found, False
+        allowed = set(final) if len(final) != n_matched else None
         return _top(searcher, query, allowed, window, deadline), False
     except TimeLimit as cut:
         return cut.args[0] if cut.args else [], True
