@@ -186,26 +186,37 @@ class Postings:
         return out
 
     def phrase_documents(self, fieldname: str, words: list[str], slop: int,
-                         live: frozenset[int]) -> set[int] | None:
-        """Live documents holding the words in order, each within `slop` positions of the one
-        before; positions are decoded only for documents holding every word."""
-        sets = [self.documents(fieldname, w) for w in words]
-        if any(found is None for found in sets):
+                         live: np.ndarray) -> np.ndarray | None:
+        """Live documents (`live` is a mask over document numbers) holding the words in order,
+        each within `slop` positions of the one before, sorted; positions are decoded only for
+        documents holding every word."""
+        arrays = [self.arrays(fieldname, w) for w in words]
+        if any(found is None for found in arrays):
             return None
+        if not arrays:
+            return np.zeros(0, dtype=np.intp)
         # deleted documents (old versions of changed articles) are no candidates: the skipping
         # reader below does not see them, and their positions would be wasted work
-        candidates = set(live.intersection(*sets)) if sets else set()
-        if not candidates:
-            return set()
+        docs = sorted((found[0] for found in arrays), key=len)
+        common = docs[0].astype(np.intp)
+        common = common[live[common]]
+        for other in docs[1:]:
+            holding = np.zeros(len(live), dtype=bool)
+            holding[other] = True
+            common = common[holding[common]]
+        if not len(common):
+            return common
+        candidates = set(common.tolist())
         # a word far more frequent than the candidates: skip to their blocks instead of
         # reading all its positions
         encoded = [self._encoded_few(fieldname, word, candidates)
-                   if len(candidates) * SKIP_RATIO < len(found) else
+                   if len(candidates) * SKIP_RATIO < len(found[0]) else
                    self._encoded(fieldname, word, candidates)
-                   for word, found in zip(words, sets, strict=True)]
+                   for word, found in zip(words, arrays, strict=True)]
         if any(per_doc is None for per_doc in encoded):
             return None
-        return {doc for doc in candidates if _in_order(encoded, doc, slop)}
+        return np.array([doc for doc in common.tolist() if _in_order(encoded, doc, slop)],
+                        dtype=np.intp)
 
     def near(self, fieldname: str, words: tuple[str, ...], docs: set[int],
              slop: int) -> set[int]:
