@@ -13,6 +13,7 @@ from archive import articlefile
 from archive.cli import main
 from archive.config import Limits, load_config
 from archive.errors import NotFound, QueryError
+from archive.indexer import open_current
 from archive.models import Article
 from archive.reindex import reindex
 from archive.search import SearchRequest, date_bound, facet_values, related, search
@@ -382,3 +383,33 @@ def test_a_phrase_still_answers_after_an_incremental_reindex_replaced_its_articl
     result = search(config.index_dir, SearchRequest(query='"karité marché"', page_size=20),
                     config)
     assert sorted(hit.id for hit in result.hits) == sorted(a.id for a in rare)
+
+
+def test_equal_scores_are_ordered_alike_on_every_page(tmp_path):
+    """Ties in relevance are broken the same way whatever the page size, so that paging never
+    shows an article twice or skips one (more ties than the ranking's reranked depth)."""
+    data = tmp_path / "data"
+    (data / "articles").mkdir(parents=True)
+    for i in range(34):
+        articlefile.write(data / "articles", Article(
+            id=f"marche-{i:02d}", title=f"Chronique {i}",
+            body="Le marché de Sikasso ouvre ses portes." if i % 2 else
+                 "Le marché de Koutiala ouvre ses portes.",
+            section="Économie" if i < 30 else "Société", date="2021-05-04"))
+    config = load_config(None, data=data, index=tmp_path / "index")
+    reindex(config, full=True)
+
+    def page(number: int, size: int) -> list[str]:
+        request = SearchRequest(query="Sikasso OU Koutiala", filters={"section": ("Économie",)},
+                                page=number, page_size=size)
+        return ids(search(config.index_dir, request, config))
+
+    whole = page(1, 30)
+    assert len(whole) == len(set(whole)) == 30
+    assert page(1, 10) + page(2, 10) + page(3, 10) == whole
+    scores = {hit.id: hit.score for hit in search(config.index_dir, SearchRequest(
+        query="Sikasso OU Koutiala", filters={"section": ("Économie",)}, page_size=30),
+        config).hits}
+    with open_current(config.index_dir).index.searcher() as searcher:
+        docnum = {i: searcher.document_number(id=i) for i in whole}
+    assert whole == sorted(whole, key=lambda i: (-scores[i], docnum[i]))  # ties: index order
