@@ -16,15 +16,19 @@ Whoosh. Whoosh internals used here are those of its W3 codec (whoosh 2.7).
 from __future__ import annotations
 
 import bisect
+import pickle
 import threading
 import time
 from array import array
 from collections import OrderedDict
+from itertools import accumulate
 
 import numpy as np
+from whoosh import formats
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.collectors import TimeLimit
+from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
 from .facetstore import as_docnums
@@ -170,8 +174,7 @@ class Postings:
             postings = getattr(postings, "child", postings)  # past the deleted-docs filter
             if not hasattr(postings, "_read_weights"):
                 return None
-            decode = postings.format.decoder("positions") \
-                if postings.format.supports("positions") else None
+            decode = _decoder(postings.format)
             while postings.is_active():
                 if postings._ids is None:
                     postings._read_ids()
@@ -206,17 +209,20 @@ class Postings:
             common = common[holding[common]]
         if not len(common):
             return common
-        candidates = set(common.tolist())
-        # a word far more frequent than the candidates: skip to their blocks instead of
-        # reading all its positions
-        encoded = [self._encoded_few(fieldname, word, candidates)
-                   if len(candidates) * SKIP_RATIO < len(found[0]) else
-                   self._encoded(fieldname, word, candidates)
-                   for word, found in zip(words, arrays, strict=True)]
-        if any(per_doc is None for per_doc in encoded):
-            return None
-        return np.array([doc for doc in common.tolist() if _in_order(encoded, doc, slop)],
-                        dtype=np.intp)
+        # each word's encoded positions, listed in the order of the candidates; a word far more
+        # frequent than the candidates: skip to their blocks instead of reading all its positions
+        candidates = common.tolist()
+        encoded = []
+        for word, found in zip(words, arrays, strict=True):
+            if len(candidates) * SKIP_RATIO < len(found[0]):
+                per_doc = self._encoded_few(fieldname, word, set(candidates))
+                encoded.append([per_doc.get(doc) for doc in candidates])
+            else:
+                encoded.append(self._encoded(fieldname, word, common))
+            if encoded[-1] is None:
+                return None
+        return np.array([doc for doc, *pairs in zip(candidates, *encoded, strict=True)
+                         if None not in pairs and _follows(pairs, slop)], dtype=np.intp)
 
     def near(self, fieldname: str, words: tuple[str, ...], docs: set[int],
              slop: int) -> set[int]:
@@ -237,8 +243,7 @@ class Postings:
             if not postings.supports("positions"):
                 return {}
             postings = getattr(postings, "child", postings)  # deleted docs are never asked
-            decode = postings.format.decoder("positions") if hasattr(postings, "format") \
-                else None
+            decode = _decoder(postings.format) if hasattr(postings, "format") else None
             for doc in wanted:
                 local = doc - offset
                 if local < 0 or not postings.is_active():
@@ -249,20 +254,27 @@ class Postings:
                                     else (postings.value_as("positions"), list))
         return per_doc
 
-    def _encoded(self, fieldname: str, word: str, docs: set[int]) -> dict[int, tuple] | None:
-        """The encoded positions of a word in the given documents, with their decoder."""
+    def _encoded(self, fieldname: str, word: str, docs: np.ndarray) -> list[tuple] | None:
+        """The encoded positions of a word with their decoder, for each of the given sorted
+        documents (all holding the word), in their order."""
         blocks = self.blocks(fieldname, word)
         if blocks is None:
             return None
-        per_doc: dict[int, tuple] = {}
-        for _number, offset, ids, _weights, (values, decode) in blocks:
-            if decode is None or not isinstance(values, (list, tuple)):
+        values: list = []
+        for _number, _offset, _ids, _weights, (block_values, decode) in blocks:
+            if decode is None or not isinstance(block_values, (list, tuple)):
                 return None
-            for i, d in enumerate(ids):
-                if d + offset in docs:
-                    per_doc[d + offset] = (values[i], decode)
-        return per_doc
-
+            values.extend(block_values)
+        # the term's arrays list its postings in the same order as its blocks
+        every = self.arrays(fieldname, word)[0]
+        if not len(docs) or not len(every) or docs[-1] > every[-1]:
+            return None
+        wanted = np.zeros(int(every[-1]) + 1, dtype=bool)
+        wanted[docs] = True
+        where = np.flatnonzero(wanted[every])
+        if len(where) != len(docs):
+            return None
+        return [(values[i], decode) for i in where.tolist()]
 
     def documents(self, fieldname: str, text: str) -> set[int] | None:
         """Every document holding the term, deleted ones included; None if not readable."""
@@ -327,14 +339,37 @@ def _best(per_term: list[tuple[np.ndarray, np.ndarray]], wanted: np.ndarray,
 
 def _in_order(encoded: list[dict[int, tuple]], doc: int, slop: int) -> bool:
     """Whether each word follows the one before within `slop` positions in the document."""
-    value, decode = encoded[0][doc]
+    return _follows([per_doc[doc] for per_doc in encoded], slop)
+
+
+def _follows(pairs: list[tuple], slop: int) -> bool:
+    """Whether each word's positions (encoded, with their decoder) follow the word before
+    within `slop` positions."""
+    value, decode = pairs[0]
     current = decode(value)
-    for per_doc in encoded[1:]:
-        value, decode = per_doc[doc]
-        current = [p for p in decode(value) if any(0 < p - q <= slop for q in current)]
+    for value, decode in pairs[1:]:
+        following = {q + step for q in current for step in range(1, slop + 1)}
+        current = [p for p in decode(value) if p in following]
         if not current:
             return False
     return True
+
+
+def _decoder(fmt):
+    """The positions decoder of a postings format; for Whoosh's Positions format the same
+    decoding as its own (pickled deltas after a length) with the running sum done in C, for
+    a phrase over frequent words decodes hundreds of thousands of position lists."""
+    if not fmt.supports("positions"):
+        return None
+    if type(fmt) is not formats.Positions:
+        return fmt.decoder("positions")
+    return _decode_positions
+
+
+def _decode_positions(value: bytes) -> list[int]:
+    if not value.endswith(b"."):
+        value += b"."
+    return list(accumulate(pickle.loads(value[_INT_SIZE:])))
 
 
 def _skip(postings, target: int) -> None:
