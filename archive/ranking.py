@@ -257,14 +257,10 @@ class Postings:
     def _encoded(self, fieldname: str, word: str, docs: np.ndarray) -> list[tuple] | None:
         """The encoded positions of a word with their decoder, for each of the given sorted
         documents (all holding the word), in their order."""
-        blocks = self.blocks(fieldname, word)
-        if blocks is None:
+        found = self._values(fieldname, word)
+        if found is None:
             return None
-        values: list = []
-        for _number, _offset, _ids, _weights, (block_values, decode) in blocks:
-            if decode is None or not isinstance(block_values, (list, tuple)):
-                return None
-            values.extend(block_values)
+        values, decode = found
         # the term's arrays list its postings in the same order as its blocks
         every = self.arrays(fieldname, word)[0]
         if not len(docs) or not len(every) or docs[-1] > every[-1]:
@@ -275,6 +271,41 @@ class Postings:
         if len(where) != len(docs):
             return None
         return [(values[i], decode) for i in where.tolist()]
+
+    def _values(self, fieldname: str, word: str) -> tuple[list, object] | None:
+        """The encoded positions of every posting of a word, in block order, and their
+        decoder. Blocks read by this search are reused; otherwise only the blocks' data is read
+        (the document numbers and weights come from the term cache: decoding them again cost a
+        third of reading a frequent word)."""
+        if (fieldname, word) in self._blocks:
+            blocks = self._blocks[(fieldname, word)]
+            if blocks is None:
+                return None
+            values: list = []
+            decode = None
+            for _number, _offset, _ids, _weights, (block_values, decode) in blocks:
+                if decode is None or not isinstance(block_values, (list, tuple)):
+                    return None
+                values.extend(block_values)
+            return values, decode
+        values, decode = [], None
+        for leaf, _offset in self.searcher.leaf_searchers():
+            reader = leaf.reader()
+            if (fieldname, word) not in reader:
+                continue
+            postings = reader.postings(fieldname, word)
+            postings = getattr(postings, "child", postings)  # past the deleted-docs filter
+            if not hasattr(postings, "_read_data"):
+                return None
+            decode = _decoder(postings.format)
+            while postings.is_active():
+                if postings._data is None:
+                    postings._read_data()
+                if decode is None or not isinstance(postings._data[2], (list, tuple)):
+                    return None
+                values.extend(postings._data[2])
+                postings._next_block()
+        return values, decode
 
     def documents(self, fieldname: str, text: str) -> set[int] | None:
         """Every document holding the term, deleted ones included; None if not readable."""
@@ -347,8 +378,13 @@ def _follows(pairs: list[tuple], slop: int) -> bool:
     within `slop` positions."""
     value, decode = pairs[0]
     current = decode(value)
-    for value, decode in pairs[1:]:
-        following = {q + step for q in current for step in range(1, slop + 1)}
+    last = len(pairs) - 1
+    for i in range(1, len(pairs)):
+        value, decode = pairs[i]
+        following = ({q + 1 for q in current} if slop == 1 else
+                     {q + step for q in current for step in range(1, slop + 1)})
+        if i == last:  # no need to know where the last word stands, only that it does
+            return not following.isdisjoint(decode(value))
         current = [p for p in decode(value) if p in following]
         if not current:
             return False
