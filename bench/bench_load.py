@@ -40,10 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from synthetic import SECTIONS, Generator, vocabulary, write_archive  # noqa: E402
+from synthetic import SECTIONS, Generator, pick_words, write_archive  # noqa: E402
 
 from archive import articlefile  # noqa: E402
-from archive.analysis import analyze  # noqa: E402
 
 HOSTILE_SHARE = 0.10
 REQUEST_TIMEOUT_S = 60.0
@@ -244,20 +243,6 @@ class Planned:
     must_not_echo: str = ""
 
 
-def pick_words(count: int = 40) -> list[str]:
-    """Content words from frequent to rare (log-spaced Zipf ranks), one per stem."""
-    words, picked, stems = vocabulary(), [], set()
-    for k in range(count):
-        rank = int(60 * (5000 / 60) ** (k / (count - 1)))
-        while rank < len(words) - 1:
-            stem = analyze(words[rank], mode="query")
-            if len(words[rank]) > 3 and stem and stem[0] not in stems:
-                stems.add(stem[0])
-                picked.append(words[rank])
-                break
-            rank += 1
-    return picked
-
 
 class Mix:
     """A seeded, realistic request mix over one synthetic archive."""
@@ -270,7 +255,7 @@ class Mix:
 
     def __init__(self, n: int, seed: int = 42) -> None:
         gen = Generator(seed)
-        self.words = pick_words()
+        self.words = pick_words(40)
         sample = random.Random(seed).sample(range(n), min(n, 300))
         self.ids = [gen.article(i).id for i in sample]
         self.sections = list(SECTIONS)

@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic import Generator, vocabulary, write_archive  # noqa: E402
+from synthetic import Generator, pick_words, write_archive  # noqa: E402
 
 from archive.analysis import analyze  # noqa: E402
 from archive.config import load_config  # noqa: E402
@@ -36,21 +36,6 @@ from archive.search import SearchRequest, search  # noqa: E402
 DEEP_PAGE = 50
 TARGET_P50_MS, TARGET_P95_MS = 40.0, 120.0
 
-
-def pick_words(count: int = 24) -> list[str]:
-    """Content words at log-spaced Zipf ranks (frequent to rare), one per stem."""
-    words = vocabulary()
-    picked, stems = [], set()
-    for k in range(count):
-        rank = int(60 * (5000 / 60) ** (k / (count - 1)))
-        while rank < len(words) - 1:
-            stem = analyze(words[rank], mode="query")
-            if len(words[rank]) > 3 and stem and stem[0] not in stems:
-                stems.add(stem[0])
-                picked.append(words[rank])
-                break
-            rank += 1
-    return picked
 
 
 # --- building ------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from archive import articlefile  # noqa: E402
+from archive.analysis import analyze  # noqa: E402
 from archive.models import Article  # noqa: E402
 
 STEMS = (
@@ -124,6 +125,23 @@ class Generator:
             paragraphs.append(" ".join(sentences))
             count += sum(len(s.split()) for s in sentences)
         return "\n\n".join(paragraphs)
+
+
+def pick_words(count: int = 24) -> list[str]:
+    """Content words at log-spaced Zipf ranks (frequent to rare), one per stem: query words
+    for the benchmarks, from very common to rare."""
+    words = vocabulary()
+    picked, stems = [], set()
+    for k in range(count):
+        rank = int(60 * (5000 / 60) ** (k / (count - 1)))
+        while rank < len(words) - 1:
+            stem = analyze(words[rank], mode="query")
+            if len(words[rank]) > 3 and stem and stem[0] not in stems:
+                stems.add(stem[0])
+                picked.append(words[rank])
+                break
+            rank += 1
+    return picked
 
 
 def write_archive(data_dir: Path, n: int, seed: int = 42) -> list[Path]:
