@@ -192,21 +192,22 @@ class _State:
         self.authority = _authority(config)
         with generation.index.reader() as reader:
             count_all = reader.doc_count_all()
-            self.live = [d for d in range(count_all) if not reader.is_deleted(d)]
-        self.live_set = frozenset(self.live)
-        self.live_docs = np.array(self.live, dtype=np.intp)
+            live = [d for d in range(count_all) if not reader.is_deleted(d)]
+        self.live_set = frozenset(live)  # for the set algebra of related articles
+        self.live_docs = np.array(live, dtype=np.intp)
         self.live_mask = np.zeros(count_all, dtype=bool)  # deleted documents are False
         self.live_mask[self.live_docs] = True
         self.lengths = Lengths()
         self.term_cache = TermCache(TERM_CACHE_POSTINGS)
-        self.browse_counts = {f: generation.facets.count(f, self.live) for f in FACETS}
+        self.browse_counts = {f: generation.facets.count(f, self.live_docs) for f in FACETS}
         self._orders: dict[bool, np.ndarray] = {}
 
     def date_order(self, keys, newest: bool) -> np.ndarray:
         """Every live document, newest (or oldest) first, undated last; sorted once."""
         if newest not in self._orders:
             key = (lambda d: (-keys[d], d)) if newest else (lambda d: (keys[d] or 99_999_999, d))
-            self._orders[newest] = np.array(sorted(self.live, key=key), dtype=np.intp)
+            self._orders[newest] = np.array(sorted(self.live_docs.tolist(), key=key),
+                                            dtype=np.intp)
         return self._orders[newest]
 
 
@@ -494,7 +495,7 @@ def _by_date(docs: np.ndarray, state: _State, keys, window: int,
     A large result set is read off the archive's precomputed date order; a small one sorted."""
     if len(docs) > window * DATE_ORDER_WALK:
         order = state.date_order(keys, newest)
-        if len(docs) == len(state.live):
+        if len(docs) == len(state.live_docs):
             top = order[:window].tolist()
         else:
             wanted = np.zeros(len(state.live_mask), dtype=bool)
