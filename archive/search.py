@@ -460,12 +460,31 @@ def _ranked(searcher, query: wq.Query, final: np.ndarray, n_matched: int,
         return cut.args[0] if cut.args else [], True
 
 
+class _AllowedTimeLimit(TimeLimitCollector):
+    """A time limit that also keeps only the allowed documents.
+
+    Whoosh's TimeLimitCollector loops over the matches itself, so a FilterCollector below it
+    never filters: hits from outside the filters came back while the total was right.
+    """
+
+    def __init__(self, child, timelimit: float, allowed: set[int] | None) -> None:
+        super().__init__(child, timelimit, use_alarm=False)
+        self.allowed = allowed
+
+    def collect_matches(self) -> None:
+        child, allowed = self.child, self.allowed
+        for sub_docnum in child.matches():
+            if self.timedout:
+                raise TimeLimit
+            if allowed is None or self.offset + sub_docnum in allowed:
+                child.collect(sub_docnum)
+
+
 def _top(searcher, query: wq.Query, allowed: set[int] | None, limit: int,
          deadline: float) -> list[tuple[int, float]]:
     """Whoosh's own top-k search (block-max skipping), under the time limit."""
-    collector = searcher.collector(limit=limit, filter=allowed)
-    timed = TimeLimitCollector(collector, max(deadline - time.perf_counter(), 0.001),
-                               use_alarm=False)
+    timed = _AllowedTimeLimit(searcher.collector(limit=limit),
+                              max(deadline - time.perf_counter(), 0.001), allowed)
     try:
         searcher.search_with_collector(query, timed)
     except TimeLimit:

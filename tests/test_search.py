@@ -413,3 +413,13 @@ def test_equal_scores_are_ordered_alike_on_every_page(tmp_path):
     with open_current(config.index_dir).index.searcher() as searcher:
         docnum = {i: searcher.document_number(id=i) for i in whole}
     assert whole == sorted(whole, key=lambda i: (-scores[i], docnum[i]))  # ties: index order
+
+
+def test_filters_hold_for_queries_ranked_by_whoosh_itself(archive):
+    # An organisation's aliases make a query of phrases that our own ranking leaves to
+    # Whoosh's collector: the section filter must still hold for every hit, not only the total.
+    result = run(archive, "CEDEAO", filters={"section": ("International",)})
+    assert result.total == len(result.hits) == 1
+    assert [hit.id for hit in result.hits] == ["ecowas-sommet"]
+    assert {hit.section for hit in run(archive, "UNTM OU CEDEAO",
+                                       filters={"section": ("Politique",)}).hits} <= {"Politique"}
