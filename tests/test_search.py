@@ -423,3 +423,23 @@ def test_filters_hold_for_queries_ranked_by_whoosh_itself(archive):
     assert [hit.id for hit in result.hits] == ["ecowas-sommet"]
     assert {hit.section for hit in run(archive, "UNTM OU CEDEAO",
                                        filters={"section": ("Politique",)}).hits} <= {"Politique"}
+
+
+@pytest.mark.parametrize("query", ["", "grève", "grève syndicats", '"grève illimitée"', "synd*",
+                                   "CEDEAO", "ECOWAS OU sécurité", "sécurité SAUF Mopti",
+                                   "titre:grève", "auteur:Keïta", "securite~"])
+@pytest.mark.parametrize("filters", [{"section": ("Politique",)},
+                                     {"section": ("Société", "International")},
+                                     {"author": ("M. Keïta",)}, {"year": ("2022",)}])
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+def test_every_hit_honours_every_filter_whatever_the_query_and_sort(archive, query, filters,
+                                                                    sort):
+    result = run(archive, query, filters=filters, sort=sort, page_size=3)
+    assert len(result.hits) == min(result.total, 3)
+    everything = run(archive, query, filters=filters, sort=sort, page_size=50)
+    assert len(everything.hits) == everything.total == result.total
+    for hit in everything.hits:
+        values = {"section": {hit.section}, "author": set(hit.authors),
+                  "year": {(hit.date or "")[:4]}}
+        for facet, wanted in filters.items():
+            assert values[facet] & set(wanted), (hit.id, facet, wanted)
