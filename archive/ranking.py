@@ -164,16 +164,27 @@ class Postings:
         self._arrays[key] = found
         return found
 
-    def _read(self, fieldname: str, text: str) -> list | None:
-        out = []
+    def _leaf_postings(self, fieldname: str, text: str) -> list[tuple[int, int, object]] | None:
+        """(leaf number, docnum offset, block postings reader) for each leaf holding the term,
+        past the deleted-docs filter; None if a leaf's postings are not Whoosh 2.7 blocks."""
+        found = []
         for number, (leaf, offset) in enumerate(self.searcher.leaf_searchers()):
             reader = leaf.reader()
             if (fieldname, text) not in reader:
                 continue
             postings = reader.postings(fieldname, text)
-            postings = getattr(postings, "child", postings)  # past the deleted-docs filter
+            postings = getattr(postings, "child", postings)
             if not hasattr(postings, "_read_weights"):
                 return None
+            found.append((number, offset, postings))
+        return found
+
+    def _read(self, fieldname: str, text: str) -> list | None:
+        leaves = self._leaf_postings(fieldname, text)
+        if leaves is None:
+            return None
+        out = []
+        for number, offset, postings in leaves:
             decode = _decoder(postings.format)
             while postings.is_active():
                 if postings._ids is None:
@@ -288,15 +299,11 @@ class Postings:
                     return None
                 values.extend(block_values)
             return values, decode
+        leaves = self._leaf_postings(fieldname, word)
+        if leaves is None:
+            return None
         values, decode = [], None
-        for leaf, _offset in self.searcher.leaf_searchers():
-            reader = leaf.reader()
-            if (fieldname, word) not in reader:
-                continue
-            postings = reader.postings(fieldname, word)
-            postings = getattr(postings, "child", postings)  # past the deleted-docs filter
-            if not hasattr(postings, "_read_data"):
-                return None
+        for _number, _offset, postings in leaves:
             decode = _decoder(postings.format)
             while postings.is_active():
                 if postings._data is None:
