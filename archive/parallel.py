@@ -21,10 +21,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from whoosh import index
-from whoosh.writing import SegmentWriter
 
 from . import indexer, joblock
 from .errors import ArchiveError
+from .segmentwriter import FastSegmentWriter
 
 PR_SET_PDEATHSIG = 1
 TICK_EVERY = 20
@@ -55,7 +55,7 @@ def _worker(k: int, parent: int, gen_dir: str, rels: list[str], read: Callable,
 def _index_share(k: int, gen_dir: str, rels: list[str], read: Callable, stats: dict, counter,
                  limitmb: int) -> None:
     ix = index.open_dir(gen_dir, indexname=indexer.INDEX_NAME)
-    w = SegmentWriter(ix, _lk=False, limitmb=limitmb, compound=False)
+    w = FastSegmentWriter(ix, _lk=False, limitmb=limitmb, compound=False)
     pending = 0
 
     def tick() -> None:

@@ -12,8 +12,9 @@ import pytest
 from click.testing import CliRunner
 from whoosh.qparser import QueryParser
 from whoosh.query import Term
+from whoosh.writing import SegmentWriter
 
-from archive import articlefile, generations, joblock
+from archive import articlefile, generations, indexer, joblock
 from archive.cli import main
 from archive.config import Config, load_config
 from archive.errors import IndexUnavailable
@@ -21,6 +22,7 @@ from archive.facetstore import FacetStore, date_key
 from archive.indexer import CurrentGeneration, build_schema, open_current
 from archive.models import Article
 from archive.reindex import reindex, status
+from archive.segmentwriter import FastSegmentWriter
 
 ARTICLES = [
     Article(id="greve-des-enseignants-a-kayes", title="Grève des enseignants à Kayes",
@@ -79,6 +81,47 @@ def test_the_schema_has_text_exact_and_sortable_fields():
     assert schema["id"].unique and schema["body"].stored
     assert [t.text for t in schema["author"].analyzer("Y. Doumbia\nA. Traoré")] == \
         ["Y. Doumbia", "A. Traoré"]
+
+
+def sample_documents(count: int) -> list[dict]:
+    """Index documents of varied articles made from the words of ARTICLES."""
+    rng = random.Random(7)
+    words = " ".join(f"{a.title} {a.body}" for a in ARTICLES).split()
+    authors = [name for a in ARTICLES for name in a.author]
+    organisations = [name for a in ARTICLES for name in a.organisations]
+    return [indexer.document(Article(
+        id=f"article-{i}", title=" ".join(rng.choices(words, k=6)),
+        body=" ".join(rng.choices(words, k=120)), section=rng.choice(ARTICLES).section,
+        author=tuple(rng.sample(authors, rng.randint(0, 2))),
+        organisations=tuple(rng.sample(organisations, rng.randint(0, 2))),
+        date=str(rng.randint(1995, 2026)), url=f"https://example.ml/{i}"), f"{i}.md", f"h{i}")
+        for i in range(count)]
+
+
+def segment_files(folder: Path) -> dict[str, bytes]:
+    """A one-segment index's files by their kind (segment names are random), TOC aside."""
+    return {path.name.split(".", 1)[1]: path.read_bytes() for path in folder.glob("MAIN_*.*")
+            if not path.name.endswith(".toc")}
+
+
+@pytest.mark.parametrize("limitmb, spilled", [(0.003, True), (128, False)])
+def test_the_fast_writer_writes_the_same_files_as_whoosh_own(tmp_path: Path, limitmb, spilled):
+    """FastSegmentWriter changes how postings are sorted and looked up, never a written byte.
+
+    The tiny memory limit spills hundreds of sorted runs, more than Whoosh merges at once.
+    """
+    documents = sample_documents(80)
+    written = {}
+    for name, make in (("whoosh", SegmentWriter), ("fast", FastSegmentWriter)):
+        ix = indexer.create(tmp_path / name, build_schema())
+        w = make(ix, limitmb=limitmb, compound=False)
+        for doc in documents:
+            w.add_document(**doc)
+        assert (len(w.pool.runs) > 128) is spilled
+        w.commit()
+        written[name] = segment_files(tmp_path / name)
+    assert {"trm", "pst", "_body_len.col", "_stored.col"} <= set(written["fast"])
+    assert written["fast"] == written["whoosh"]
 
 
 def test_a_full_reindex_indexes_every_article_with_its_fields(archive: Config):

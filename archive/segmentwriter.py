@@ -1,0 +1,98 @@
+"""Whoosh's segment writer with a cheaper postings pool: the same index files, less CPU.
+
+Profiling a 100k build showed a third of Whoosh's writing time spent outside indexing proper:
+its pool pickles each posting on its own when spilling a sorted run and unpickles it on its
+own when merging, and writing the postings reads every document length back from disk, one
+`stat` and one file read per posting. Here runs are pickled in chunks and the lengths are read
+once per field into memory; what reaches the codec, and so every byte written, is unchanged.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.util.numeric import byte_to_length
+from whoosh.writing import PostingPool, SegmentWriter
+
+# Postings per pickled chunk of a run: large enough to amortise the call, small enough that a
+# merge of a few dozen runs holds only a few MB of them at once.
+RUN_CHUNK = 4096
+# Whoosh's own estimate of a posting's memory, less its variable parts (see PostingPool.add).
+_POSTING_BYTES = 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21
+# A length byte decoded; a zero byte means "no length", as Whoosh's reader says with None.
+_LENGTHS = [None] + [byte_to_length(b) for b in range(1, 256)]
+
+
+class ChunkedPostingPool(PostingPool):
+    """Whoosh's external-sort pool, writing and reading its runs a chunk at a time."""
+
+    def add(self, item: tuple) -> None:
+        """Queue one posting (fieldname, term bytes, docnum, weight, value bytes)."""
+        self.currentsize += _POSTING_BYTES + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
+        if self.currentsize > self.limit:
+            self.save()
+        self.current.append(item)
+
+    def _write_run(self, f, items: Iterable[tuple]) -> None:
+        try:
+            if isinstance(items, list):
+                for start in range(0, len(items), RUN_CHUNK):
+                    pickle.dump(items[start:start + RUN_CHUNK], f, pickle.HIGHEST_PROTOCOL)
+            else:  # a merge of runs (Whoosh's reduce_to, past 128 runs)
+                iterator = iter(items)
+                while chunk := list(islice(iterator, RUN_CHUNK)):
+                    pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
+        finally:
+            f.close()
+
+    def _read_run(self, path: str) -> Iterator[tuple]:
+        f = self._open_run(path)
+        try:
+            while True:
+                try:
+                    chunk = pickle.load(f)
+                except EOFError:
+                    return
+                yield from chunk
+        finally:
+            f.close()
+            self._remove_run(path)
+
+
+class _Lengths:
+    """Every document's field lengths of a finished segment, held in memory while writing."""
+
+    def __init__(self, reader, fieldnames: Iterable[str]) -> None:
+        self._tables: dict[str, bytes] = {}
+        for name in fieldnames:
+            column = reader._cached_reader(_lenfield(name), LENGTHS_COLUMN)
+            if column is not None:
+                # A one-byte-per-document column; documents past its end have no length.
+                self._tables[name] = column._dbfile.get(column._basepos, column._count)
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
+        """The length of a field in a document, as Whoosh's per-document reader gives it."""
+        table = self._tables.get(fieldname)
+        if table is None:
+            return default
+        return _LENGTHS[table[docnum]] if docnum < len(table) else None
+
+
+class FastSegmentWriter(SegmentWriter):
+    """A `SegmentWriter` with the chunked pool and in-memory lengths; same files written."""
+
+    def __init__(self, ix, limitmb: int = 128, **kwargs) -> None:
+        super().__init__(ix, limitmb=limitmb, **kwargs)
+        self.pool = ChunkedPostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        reader = self.per_document_reader() if self.codec.length_stats else None
+        lengths = _Lengths(reader, self.schema.names()) if reader else None
+        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        self.fieldwriter.close()
+        if reader:
+            reader.close()
