@@ -153,6 +153,15 @@ def _is_acronym(part: str) -> bool:
     return part.isascii() and _is_caps(part)
 
 
+@lru_cache(maxsize=200_000)
+def _word_info(raw: str) -> tuple[str | None, bool, bool]:
+    """What tokenizing needs of a word: its folded form (None for an elided or hyphenated word,
+    split later), whether it is in capitals, and whether it is a plain-ASCII capitals word."""
+    caps = raw.isupper() and _is_caps(raw)
+    folded = fold(raw) if _SEPARATOR.search(raw) is None else None
+    return folded, caps, caps and raw.isascii()
+
+
 class FrenchTokenizer(Tokenizer):
     """Words with elisions split, compounds emitted whole and by parts, names marked `keep`.
 
@@ -191,25 +200,34 @@ class FrenchTokenizer(Tokenizer):
         if positions:
             t.pos = start_pos  # numbered by FrenchStopFilter, which knows what it drops
         # Whoosh passes tokenize=False for prefix, wildcard and range texts: one word.
-        matches = list(_WORD.finditer(value)) if tokenize else [_WHOLE_TEXT.match(value)]
-        caps = [m.group().isupper() and _is_caps(m.group()) for m in matches]
-        last = len(matches) - 1
+        if not tokenize:
+            matches = [_WHOLE_TEXT.match(value)]
+            words = [value]
+        elif chars:
+            matches = list(_WORD.finditer(value))
+            words = [m.group() for m in matches]
+        else:  # indexing: no offsets needed, and strings are cheaper than match objects
+            words = _WORD.findall(value)
+        infos = [_word_info(w) for w in words]
+        last = len(words) - 1
         protected = self.protected
-        for i, match in enumerate(matches):
-            raw = match.group()
+        for i, raw in enumerate(words):
+            folded, caps, ascii_caps = infos[i]
             # A capitalised word next to another one is shouting (a headline), not an acronym.
-            shouting = caps[i] and ((i > 0 and caps[i - 1]) or (i < last and caps[i + 1]))
-            if _SEPARATOR.search(raw) is None:  # the common case: a plain word
-                t.text = folded = fold(raw)
-                t.keep = folded in protected or (caps[i] and not shouting and raw.isascii())
+            shouting = caps and ((i > 0 and infos[i - 1][1]) or (i < last and infos[i + 1][1]))
+            if folded is not None:  # the common case: a plain word
+                t.text = folded
+                t.keep = folded in protected or (ascii_caps and not shouting)
                 if keeporiginal:
                     t.original = raw
                 if chars:
+                    match = matches[i]
                     t.startchar, t.endchar = start_char + match.start(), start_char + match.end()
                 yield t
             else:
                 whole_only = mode == "query" and last == 0
-                pieces = self._pieces(raw, match.start() + start_char)
+                start = matches[i].start() + start_char if chars else 0
+                pieces = self._pieces(raw, start)
                 yield from self._compound(t, pieces, shouting, whole_only, keeporiginal, chars)
 
     @staticmethod

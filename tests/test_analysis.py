@@ -228,6 +228,18 @@ def test_character_offsets_point_at_the_original_words() -> None:
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize("text", [
+    "Le CARES-Mali de la région", "L’enjeu d’aujourd’hui pour N’Diaye", "GRÈVE GÉNÉRALE AU MALI",
+    "Le SYNABEF et l'UNTM", "qu’il vienne jusqu’au bout", "CSI-Afrique, ADEMA-PASJ et EDM-SA",
+])  # fmt: skip
+def test_indexing_without_offsets_gives_the_tokens_of_highlighting(text: str) -> None:
+    """Indexing skips character offsets (a faster path); terms and positions stay the same."""
+    analyzer = french_analyzer(frozenset({"synabef"}))
+    indexed = [(t.text, t.pos, t.keep) for t in analyzer(text, positions=True)]
+    highlighted = [(t.text, t.pos, t.keep) for t in analyzer(text, positions=True, chars=True)]
+    assert indexed == highlighted and indexed
+
+
 def test_the_analyzer_pickles_with_the_schema(tmp_path: Path) -> None:
     analyzer = french_analyzer(frozenset({"cares"}))
     assert pickle.loads(pickle.dumps(analyzer)) == analyzer
