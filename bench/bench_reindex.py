@@ -1,10 +1,13 @@
 """Reindex benchmark: full and incremental throughput, index size, peak memory, first query.
 
     .venv/bin/python bench/bench_reindex.py --n 10000 [--work /tmp/bench-reindex] [--procs 2]
+                                            [--no-peer]
 
 Writes a deterministic synthetic archive (`bench/synthetic.py`) once per n, then runs the real
-`archive reindex` in subprocesses. Targets at 100k: full >= 400 articles/s with peak RSS
-< 1 GB; incremental of 100 changed articles < 15 s; first query < 1 s in a fresh process.
+`archive reindex` in subprocesses, then the peer (`whoosh_peer.py`, a plain Whoosh build of the
+same files with two processes) so that machine noise shows in both figures. Targets at 100k:
+full >= 400 articles/s with peak RSS < 1 GB; incremental of 100 changed articles < 15 s; first
+query < 1 s in a fresh process.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -68,11 +72,11 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def run_job(args: list[str]) -> dict:
+def run_job(args: list[str], command: tuple[str, ...] = ("-m", "archive")) -> dict:
     """Run one `archive` job; return wall time, CPU time, peak RSS (tree and largest process)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "archive", *args], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, *command, *args], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
     peak = 0
     while proc.poll() is None:
@@ -82,7 +86,7 @@ def run_job(args: list[str]) -> dict:
     out = proc.stdout.read()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode:
-        raise SystemExit(f"archive {' '.join(args)} failed:\n{out}")
+        raise SystemExit(f"{' '.join(command)} {' '.join(args)} failed:\n{out}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"wall_s": wall, "cpu_s": cpu, "peak_tree_rss_mb": peak / 2**20,
             "peak_process_rss_mb": after.ru_maxrss / 1024, "output": out}
@@ -121,6 +125,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--procs", type=int, default=None)
     parser.add_argument("--changed", type=int, default=100)
+    parser.add_argument("--no-peer", action="store_true",
+                        help="skip the plain Whoosh build of the same files")
     args = parser.parse_args()
     work = args.work or Path(f"/tmp/bench-reindex-{args.n}")
     data, index = work / "data", work / "index"
@@ -142,6 +148,20 @@ def main() -> None:
     print(f"full reindex: {f['wall_s']:.0f}s wall, {f['articles_per_s']:.0f} articles/s "
           f"({f['articles_per_cpu_s']:.0f} per CPU-second), peak RSS {f['peak_tree_rss_mb']:.0f} MB"
           f" (process tree), largest process {f['peak_process_rss_mb']:.0f} MB", flush=True)
+    if not args.no_peer:
+        peer_index = work / "peer-index"
+        shutil.rmtree(peer_index, ignore_errors=True)
+        peer = run_job([str(data), str(peer_index), "--procs", str(args.procs or 2)],
+                       (str(ROOT / "bench" / "whoosh_peer.py"),))
+        shutil.rmtree(peer_index, ignore_errors=True)
+        results["peer"] = {**{k: v for k, v in peer.items() if k != "output"},
+                           "articles_per_s": args.n / peer["wall_s"],
+                           "articles_per_cpu_s": args.n / peer["cpu_s"]}
+        p = results["peer"]
+        print(f"plain Whoosh, same files, same run: {p['wall_s']:.0f}s wall, "
+              f"{p['articles_per_s']:.0f} articles/s ({p['articles_per_cpu_s']:.0f} per "
+              f"CPU-second), peak RSS {p['peak_tree_rss_mb']:.0f} MB (process tree); ours is "
+              f"{f['articles_per_s'] / p['articles_per_s']:.2f}x its speed", flush=True)
     gen = Generator()
     step = max(args.n // args.changed, 1)
     for i in range(0, args.n, step)[: args.changed]:
