@@ -1,6 +1,6 @@
 """Whoosh's segment writer with a cheaper postings pool: the same index files, less CPU.
 
-Profiling a 100k build showed a third of Whoosh's writing time spent outside indexing proper:
+Profiling a build showed much of Whoosh's writing time spent outside indexing proper:
 its pool pickles each posting on its own when spilling a sorted run and unpickles it on its
 own when merging, and writing the postings reads every document length back from disk, one
 `stat` and one file read per posting. Here runs are pickled in chunks and the lengths are read
@@ -37,14 +37,11 @@ class ChunkedPostingPool(PostingPool):
         self.current.append(item)
 
     def _write_run(self, f, items: Iterable[tuple]) -> None:
+        # `items` is a sorted list, or a merge of runs (Whoosh's reduce_to, past 128 runs).
+        iterator = iter(items)
         try:
-            if isinstance(items, list):
-                for start in range(0, len(items), RUN_CHUNK):
-                    pickle.dump(items[start:start + RUN_CHUNK], f, pickle.HIGHEST_PROTOCOL)
-            else:  # a merge of runs (Whoosh's reduce_to, past 128 runs)
-                iterator = iter(items)
-                while chunk := list(islice(iterator, RUN_CHUNK)):
-                    pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
+            while chunk := list(islice(iterator, RUN_CHUNK)):
+                pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
         finally:
             f.close()
 
