@@ -153,7 +153,7 @@ def _is_acronym(part: str) -> bool:
     return part.isascii() and _is_caps(part)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=100_000)
 def _word_info(raw: str) -> tuple[str | None, bool, bool]:
     """What tokenizing needs of a word: its folded form (None for an elided or hyphenated word,
     split later), whether it is in capitals, and whether it is a plain-ASCII capitals word."""
