@@ -77,9 +77,13 @@ def decode(raw: bytes, name: str = "input", notes: list[str] | None = None) -> s
 
 
 def clean_text(text: str) -> str:
-    """NFC-normalise, drop control characters, unify line ends and collapse spaces."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _CONTROL.sub("", text)
+    """Drop control characters, NFC-normalise, unify line ends and collapse spaces.
+
+    Control characters go first: one between a letter and its accent (`e\u200b\u0301`) would
+    otherwise keep them apart through NFC, and the result would not be clean text itself.
+    """
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = unicodedata.normalize("NFC", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return "\n".join(lines).strip()
 
@@ -96,7 +100,10 @@ def join_paragraphs(paragraphs: list[str]) -> str:
 
 def normalise_body(body: str) -> str:
     """Paragraphs cleaned and separated by exactly one blank line."""
-    return join_paragraphs(_BLANKS.split(clean_text(body)))
+    # clean_text is idempotent and works line by line: the paragraphs of a cleaned body only
+    # need their lines joined (what clean_line would do, without cleaning them a second time).
+    paragraphs = (" ".join(p.split()) for p in _BLANKS.split(clean_text(body)))
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 def fold(text: str) -> str:

@@ -17,6 +17,7 @@ from archive.cli import main
 from archive.config import load_config
 from archive.ingest import import_paths
 from archive.organisations import load_authority
+from archive.textnorm import clean_line, clean_text, normalise_body
 
 from .conftest import CORPUS, EXAMPLE_PAGE, ROOT, require_shared
 
@@ -251,6 +252,15 @@ def test_reimporting_article_files_normalises_them(archive_dir: Path):
     assert article.body == "Premier paragraphe.\n\nSecond."
     assert path.read_text(encoding="utf-8") == articlefile.render(article)
     assert "1 unchanged" in run(archive_dir, "import", str(articles)).output
+
+
+def test_cleaning_drops_invisible_characters_before_composing_accents():
+    """A zero-width space between a letter and its accent (pasted text) must not keep them
+    apart: one cleaning gives composed (NFC) text, and cleaning again changes nothing."""
+    assert clean_line("Se\u200b\u0301curite\u0301 a\u0300 Kayes") == "Sécurité à Kayes"
+    text = "La se\u200b\u0301curite\u0301\r\n\r\n\x0cd\u2019abord."
+    assert clean_text(clean_text(text)) == clean_text(text)
+    assert normalise_body(text) == "La sécurité\n\nd’abord."
 
 
 def test_a_killed_import_never_leaves_half_a_file(archive_dir: Path, tmp_path: Path):
