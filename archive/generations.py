@@ -3,11 +3,17 @@
 CURRENT holds two lines: the serving generation, then the previous one (kept for rollback).
 Both change in one atomic `os.replace`, so a crash leaves either the old pair or the new one.
 A generation is never written once CURRENT names it.
+
+Readers hold a shared flock on the folder of each generation they have open (`hold`), and
+cleanup removes an old generation only when it can take that lock exclusively: a request still
+running on a generation several swaps old keeps it on disk until it ends, and a later job
+removes it. The lock dies with the reader's process, so a crashed web worker holds nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -116,10 +122,32 @@ def rollback(index_dir: Path) -> Pointer:
     return Pointer(pointer.previous, pointer.current)
 
 
-def cleanup(index_dir: Path, keep: tuple[str, ...] = ()) -> list[str]:
+def hold(gen_dir: Path) -> int:
+    """Take a reader's shared lock on a generation folder; the descriptor to close releases it."""
+    fd = os.open(gen_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        # Blocks only while a cleanup is removing this very folder; the reader then finds it
+        # gone and looks at CURRENT again.
+        fcntl.flock(fd, fcntl.LOCK_SH)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+@dataclass
+class Cleanup:
+    """What a cleanup removed, and the old generations it kept because a reader still uses them."""
+
+    removed: list[str]
+    in_use: list[str]
+
+
+def cleanup(index_dir: Path, keep: tuple[str, ...] = ()) -> Cleanup:
     """Remove generations other than the current, previous and `keep` ones, and stray temp files.
 
     Call it only while holding the job lock: no other job can be building a generation then.
+    A generation some reader holds (see `hold`) is left for a later cleanup.
     """
     index_dir = Path(index_dir)
     try:
@@ -129,16 +157,32 @@ def cleanup(index_dir: Path, keep: tuple[str, ...] = ()) -> list[str]:
     protected = set(keep)
     if pointer is not None:
         protected |= {pointer.current, pointer.previous or ""}
-    removed = []
+    result = Cleanup([], [])
     for entry in sorted(index_dir.iterdir()) if index_dir.is_dir() else []:
         name = entry.name
         if name.startswith(PREFIX) and not unknown and name not in protected and entry.is_dir():
-            shutil.rmtree(entry, ignore_errors=True)
-            removed.append(name)
+            (result.removed if _remove_unread(entry) else result.in_use).append(name)
         elif name.startswith(f".{POINTER}.tmp-"):
             entry.unlink(missing_ok=True)
-            removed.append(name)
-    return removed
+            result.removed.append(name)
+    return result
+
+
+def _remove_unread(gen_dir: Path) -> bool:
+    """Remove a generation folder unless a reader holds it; whether it was removed."""
+    try:
+        fd = os.open(gen_dir, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    else:
+        shutil.rmtree(gen_dir, ignore_errors=True)
+        return True
+    finally:
+        os.close(fd)
 
 
 def read_manifest(gen_dir: Path) -> dict:

@@ -11,6 +11,7 @@ import os
 import shutil
 import threading
 import time
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -326,15 +327,28 @@ def open_generation(gen_dir: Path) -> Generation:
     if not gen_dir.is_dir():
         raise IndexUnavailable(f"index generation {gen_dir.name} is missing; "
                                "run 'archive reindex --full'")
-    manifest = generations.read_manifest(gen_dir)
-    generations.verify(gen_dir, manifest)
     try:
-        ix = index.open_dir(str(gen_dir), indexname=INDEX_NAME)
-        ix.reader().close()  # opens every segment: a missing or truncated file shows up here
-    except Exception as exc:  # Whoosh reports damage with many exception types
-        raise IndexUnavailable(f"index generation {gen_dir.name} is damaged "
-                               f"({_describe(exc)}); run 'archive reindex --full'") from None
-    return Generation(gen_dir, ix, FacetStore.open(gen_dir), manifest)
+        held = generations.hold(gen_dir)
+    except OSError:
+        raise IndexUnavailable(f"index generation {gen_dir.name} is missing; "
+                               "run 'archive reindex --full'") from None
+    try:
+        manifest = generations.read_manifest(gen_dir)
+        generations.verify(gen_dir, manifest)
+        try:
+            ix = index.open_dir(str(gen_dir), indexname=INDEX_NAME)
+            ix.reader().close()  # opens every segment: a missing or truncated file shows up here
+        except Exception as exc:  # Whoosh reports damage with many exception types
+            raise IndexUnavailable(f"index generation {gen_dir.name} is damaged "
+                                   f"({_describe(exc)}); run 'archive reindex --full'") from None
+        generation = Generation(gen_dir, ix, FacetStore.open(gen_dir), manifest)
+    except BaseException:
+        os.close(held)
+        raise
+    # Whoosh opens the folder's files anew for every searcher, so the folder must outlive every
+    # request using this Generation: the reader's lock goes when the last reference does.
+    weakref.finalize(generation, os.close, held)
+    return generation
 
 
 def _describe(exc: Exception) -> str:
@@ -379,7 +393,11 @@ class CurrentGeneration:
 
     def get(self) -> Generation:
         """The serving generation, opened once per change of CURRENT."""
-        pointer = generations.read_pointer(self.index_dir)
+        try:
+            pointer = generations.read_pointer(self.index_dir)
+        except IndexUnavailable:
+            self._open = None  # let go of a generation CURRENT no longer names (see `hold`)
+            raise
         if pointer is not None and pointer.current in self._damaged:
             raise IndexUnavailable(self._damaged[pointer.current])
         current = self._open
@@ -387,6 +405,7 @@ class CurrentGeneration:
             return current
         with self._lock:
             if self._open is None or pointer is None or self._open.name != pointer.current:
+                self._open = None  # released once the requests still using it end
                 self._open = open_current(self.index_dir)
             return self._open
 

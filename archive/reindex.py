@@ -170,6 +170,7 @@ class Report:
     articles: int = 0
     rejected: list[tuple[str, str]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    in_use: list[str] = field(default_factory=list)  # old generations a reader still holds
     duration: float = 0.0
     processed: int = 0
     listing: list[str] = field(default_factory=list)
@@ -197,6 +198,9 @@ class Report:
             lines.append("phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.phases.items()))
         if self.removed:
             lines.append(f"removed old generations and leftovers: {', '.join(self.removed)}")
+        if self.in_use:
+            lines.append(f"kept old generations still read by a request, for a later job to "
+                         f"remove: {', '.join(self.in_use)}")
         return "\n".join(lines)
 
 
@@ -272,7 +276,7 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
          limitmb: int) -> Report:
     index_dir = config.index_dir
     clock = time.monotonic()
-    removed = generations.cleanup(index_dir)  # leftovers of crashed runs
+    cleaned = generations.cleanup(index_dir)  # leftovers of crashed runs
     plan = make_plan(config, full)
     planned = time.monotonic() - clock
     if not plan.stats and plan.base:
@@ -283,7 +287,8 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
         if serving:
             raise ArchiveError(f"no article files in {config.articles_dir}: refusing to replace "
                                f"an index of {serving} articles with an empty one")
-    report = Report(plan.mode, plan.reason, removed=removed, rejected=plan.still_rejected)
+    report = Report(plan.mode, plan.reason, removed=cleaned.removed, in_use=cleaned.in_use,
+                    rejected=plan.still_rejected)
     if plan.empty:
         report.articles = plan.unchanged
         return report
@@ -338,7 +343,9 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
         raise
     report.generation = name
     report.articles = len(files)
-    report.removed += generations.cleanup(index_dir)
+    cleaned = generations.cleanup(index_dir)
+    report.removed += cleaned.removed
+    report.in_use = cleaned.in_use
     phase("swap+cleanup")
     return report
 

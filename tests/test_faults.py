@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import gc
 import hashlib
 import json
 import logging
@@ -138,10 +139,9 @@ def assert_unavailable(client, config: Config) -> str:
 def test_a_damaged_index_answers_503_and_reindex_full_repairs_it(archive: Config, kind: str,
                                                                  caplog):
     caplog.set_level(logging.CRITICAL)  # the server log has the details; not this test's output
-    before = totals(create_app(archive).test_client())
-    data = tree_digest(archive.data_dir)
     running = create_app(archive).test_client()
-    assert running.get("/search?q=coton").status_code == 200  # opened before the damage
+    before = totals(running)  # opened before the damage
+    data = tree_digest(archive.data_dir)
     DAMAGE[kind](archive)
     fresh = create_app(archive).test_client()  # a server started after the damage
     reason = assert_unavailable(fresh, archive)
@@ -240,7 +240,9 @@ def test_killing_reindex_while_the_site_is_queried_never_fails_a_request(archive
             time.sleep(0.2)  # the site keeps being queried with the job dead
             finished = run(archive, "reindex")
             assert finished.returncode == 0, finished.stderr
-            assert leftovers(archive) == []
+            # Only a generation a request was still reading may stay, and the job says so.
+            kept = [line for line in finished.stdout.splitlines() if "still read" in line]
+            assert all(name in "".join(kept) for name in leftovers(archive)), finished.stdout
         assert run(archive, "status").returncode == 0
     finally:
         stop.set()
@@ -249,6 +251,8 @@ def test_killing_reindex_while_the_site_is_queried_never_fails_a_request(archive
         server.close()
     print("responses:", dict(statuses), f"kills: {kills} in {trial} jobs of {duration:.1f}s")
     assert wrong == []
+    # With no request running any more, the next job leaves nothing behind.
+    assert run(archive, "reindex").returncode == 0 and leftovers(archive) == []
     assert kills >= 5 and sum(statuses.values()) > 100
 
 
@@ -334,6 +338,8 @@ def test_a_really_full_disk(archive: Config, tmp_path: Path):
             assert generation_dirs(config) == gens and leftovers(config) == []
             assert totals(client) == before
     finally:
+        client = None  # the app holds its generation's folder open (a reader's lock)
+        gc.collect()
         subprocess.run(["umount", str(mount)], check=False)
 
 

@@ -205,6 +205,49 @@ def test_queries_during_a_reindex_each_come_from_one_generation(archive: Config)
     assert seen["papaye"] > 0 and seen["mangue"] > 0
 
 
+# A reader in its own process, as a web worker is: it opens the serving generation, says which,
+# then counts the articles holding each stemmed word it is sent, on that same generation.
+READER = """
+import sys
+from whoosh.query import Term
+from archive.indexer import open_current
+gen = open_current(sys.argv[1])
+print(gen.name, flush=True)
+for word in sys.stdin:
+    with gen.index.searcher() as searcher:
+        print(len(list(Term("body", word.strip()).matcher(searcher).all_ids())), flush=True)
+"""
+
+
+def test_a_generation_still_read_outlives_later_jobs_until_its_reader_lets_go(archive: Config):
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(archive.index_dir)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        held = reader.stdout.readline().strip()
+        for fruit in ("mangue", "goyave"):  # two jobs: `held` is neither current nor previous
+            write_version(archive, fruit)
+            done = run(archive, "reindex")
+            assert done.returncode == 0, done.stderr
+        pointer = generations.read_pointer(archive.index_dir)
+        assert held not in (pointer.current, pointer.previous)
+        assert (f"kept old generations still read by a request, for a later job to remove: "
+                f"{held}") in done.stdout
+        # The request still running on it gets whole answers from the old version.
+        for word, expected in (("papay", N_ARTICLES), ("goyav", 0)):
+            reader.stdin.write(word + "\n")
+            reader.stdin.flush()
+            assert int(reader.stdout.readline()) == expected
+        assert leftovers(archive) == [held]
+    finally:
+        reader.stdin.close()
+        reader.wait(timeout=30)
+    # Once the reader has let go, the next job removes it, even with nothing to index.
+    done = run(archive, "reindex")
+    assert done.returncode == 0, done.stderr
+    assert f"removed old generations and leftovers: {held}" in done.stdout
+    assert leftovers(archive) == []
+
+
 def test_a_killed_parallel_build_leaves_no_worker_and_no_lock(archive: Config):
     write_version(archive, "mangue", n=4 * N_ARTICLES)  # big enough to be killed mid-build
     proc = subprocess.Popen(archive_cmd(archive, "reindex", "--full", "--procs", "2"),
