@@ -430,6 +430,7 @@ class Status:
     added: list[str]
     changed: list[str]
     deleted: list[str]
+    older: list[str] = field(default_factory=list)  # still on disk: read by a request, or so
 
     def render(self) -> str:
         """A summary for people."""
@@ -440,6 +441,9 @@ class Status:
             f"built: {m.get('built_at')} ({m.get('mode')}) from {m.get('articles_dir')}",
             f"previous generation (for rollback): {self.previous or 'none'}",
         ]
+        if self.older:
+            lines.append(f"older generations still on disk (the next reindex removes those no "
+                         f"request reads): {', '.join(self.older)}")
         if m.get("rejected"):
             lines.append(f"rejected at build: {len(m['rejected'])} file(s)")
         if self.added or self.changed or self.deleted:
@@ -471,7 +475,10 @@ def status(config: Config) -> Status:
         if _hash_file(config.articles_dir / rel) != entry[0]:
             changed.append(rel)
     deleted = sorted(set(old) - set(stats))
-    return Status(pointer.current, pointer.previous, manifest, added, sorted(changed), deleted)
+    older = sorted(p.name for p in config.index_dir.glob(f"{generations.PREFIX}*")
+                   if p.name not in (pointer.current, pointer.previous) and p.is_dir())
+    return Status(pointer.current, pointer.previous, manifest, added, sorted(changed), deleted,
+                  older)
 
 
 def rollback(config: Config) -> generations.Pointer:

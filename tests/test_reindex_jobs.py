@@ -238,6 +238,9 @@ def test_a_generation_still_read_outlives_later_jobs_until_its_reader_lets_go(ar
             reader.stdin.flush()
             assert int(reader.stdout.readline()) == expected
         assert leftovers(archive) == [held]
+        status = run(archive, "status")
+        assert f"older generations still on disk (the next reindex removes those no request " \
+               f"reads): {held}" in status.stdout
     finally:
         reader.stdin.close()
         reader.wait(timeout=30)
