@@ -129,6 +129,8 @@ def hold(gen_dir: Path) -> int:
         # Blocks only while a cleanup is removing this very folder; the reader then finds it
         # gone and looks at CURRENT again.
         fcntl.flock(fd, fcntl.LOCK_SH)
+    except OSError:
+        pass  # a file system without flock on folders: read unprotected rather than not at all
     except BaseException:
         os.close(fd)
         raise
@@ -175,10 +177,12 @@ def _remove_unread(gen_dir: Path) -> bool:
     except OSError:
         return False
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    else:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        except OSError:
+            pass  # no flock on folders here (NFS wants a writable descriptor): remove as before
         shutil.rmtree(gen_dir, ignore_errors=True)
         return True
     finally:

@@ -5,9 +5,12 @@ These tests run the real `archive` command in subprocesses and kill it with SIGK
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
 import random
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -22,6 +25,7 @@ from archive import articlefile, generations
 from archive.config import Config, load_config
 from archive.indexer import CurrentGeneration, open_current
 from archive.models import Article
+from archive.reindex import reindex
 
 WORDS = ("enseignants", "grève", "école", "sécurité", "récolte", "coton", "pluies", "marché",
          "santé", "hôpital", "élections", "députés", "assemblée", "justice", "paysans", "route",
@@ -249,6 +253,30 @@ def test_a_generation_still_read_outlives_later_jobs_until_its_reader_lets_go(ar
     assert done.returncode == 0, done.stderr
     assert f"removed old generations and leftovers: {held}" in done.stdout
     assert leftovers(archive) == []
+
+
+def test_where_folders_cannot_be_locked_reading_and_jobs_still_work(tmp_path: Path,
+                                                                    monkeypatch):
+    # Some network file systems refuse flock on a folder: the reader's lock is then lost,
+    # not the reading, and cleanup removes old generations as it did before readers locked.
+    config = load_config(data=tmp_path / "data", index=tmp_path / "index")
+    write_version(config, "papaye", n=20)
+    reindex(config)
+    real = fcntl.flock
+
+    def flock(fd: int, operation: int) -> None:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise OSError(errno.ENOLCK, "No locks available")
+        real(fd, operation)
+
+    monkeypatch.setattr(fcntl, "flock", flock)
+    held = open_current(config.index_dir)
+    with held.index.searcher() as searcher:
+        assert searcher.doc_count() == 20
+    for fruit in ("mangue", "goyave"):
+        write_version(config, fruit, n=20)
+        report = reindex(config)
+    assert report.removed == [held.name] and report.in_use == []
 
 
 def test_a_killed_parallel_build_leaves_no_worker_and_no_lock(archive: Config):
