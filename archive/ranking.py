@@ -31,6 +31,7 @@ from whoosh.collectors import TimeLimit
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
+from .errors import QueryError
 from .facetstore import as_docnums
 
 SKIP_RATIO = 16  # fewer candidates than 1/16 of a word's postings: skip rather than read all
@@ -135,12 +136,19 @@ class Postings:
         self.cache = cache
         self._blocks: dict[tuple[str, str], list | None] = {}
         self._arrays: dict[tuple[str, str], tuple[np.ndarray, np.ndarray] | None] = {}
+        # While set (a time.perf_counter() value), reading one more term past it is refused.
+        self.deadline: float | None = None
 
     def blocks(self, fieldname: str, text: str) -> list[tuple] | None:
         """(segment number, docnum offset, ids, weights, (values, decoder)) per block; None
         if the index is not in Whoosh 2.7's W3 format."""
         key = (fieldname, text)
         if key not in self._blocks:
+            # The first term is always read, so that a tight limit still answers one word.
+            if self.deadline is not None and self._blocks and time.perf_counter() > self.deadline:
+                raise QueryError("this search is too broad to answer in time (limit "
+                                 "search_time_limit): add a more specific word, or type more "
+                                 "letters before the *")
             self._blocks[key] = self._read(fieldname, text)
         return self._blocks[key]
 

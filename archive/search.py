@@ -268,9 +268,12 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
                               limits.query_min_prefix, limits.query_max_expansions)
             compiled = builder.compile(node)
         postings = Postings(searcher, state.term_cache)
+        # Matching must finish within the time limit (ranking past it is merely cut short).
+        postings.deadline = started + limits.search_time_limit
         # document numbers as sorted NumPy arrays: set operations, counts and ranking run in C
         matched = (state.live_docs if compiled is None
                    else matching_docs(searcher, compiled.query, state.live_mask, postings))
+        postings.deadline = None
         if lo is not None or hi is not None:
             keys = np.frombuffer(store.date_keys, dtype=np.uint32)[matched]
             matched = matched[(keys >= (lo or 1)) & (keys <= (hi or 99_999_999))]

@@ -205,6 +205,11 @@ QUERY_HINTS = (
     ("only very common words",
      N_("The search holds only very common words (le, la, de…): add a more specific word.")),
     ("over the limit", N_("The search is too long or too complex: shorten it.")),
+    ("stands for more than",
+     N_("This prefix stands for too many words: type more letters before the *.")),
+    ("too broad to answer in time",
+     N_("This search is too broad to answer in time: add a more specific word, or type more "
+        "letters before the *.")),
     ("a year or a range",
      N_("année: takes a year or a range of years, e.g. année:2019 or année:2015-2018.")),
     ("could not be understood",

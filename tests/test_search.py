@@ -290,9 +290,24 @@ def test_time_limit_flags_partial_results(archive):
     _root, config = archive
     tight = config.__class__(**{**config.__dict__,
                                 "limits": Limits(search_time_limit=1e-9)})
-    result = search(config.index_dir, SearchRequest(query="grève OU sécurité"), tight)
+    # One term is always matched, however tight the limit; the ranking is then cut short.
+    result = search(config.index_dir, SearchRequest(query="titre:grève"), tight)
     assert result.partial
-    assert result.total == 4  # counts stay exact; only the ranking was cut short
+    assert result.total == 2  # counts stay exact; only the ranking was cut short
+
+
+def test_matching_past_the_time_limit_is_refused_with_advice(tmp_path):
+    # A fresh archive, so that no term is in the cache of postings already read.
+    data = tmp_path / "data"
+    for article in ARTICLES:
+        articlefile.write(data / "articles", article)
+    config = load_config(None, data=data, index=tmp_path / "index")
+    reindex(config, full=True)
+    tight = config.__class__(**{**config.__dict__, "limits": Limits(search_time_limit=1e-9)})
+    with pytest.raises(QueryError, match="too broad to answer in time .*search_time_limit"):
+        search(config.index_dir, SearchRequest(query="grève OU sécurité"), tight)
+    # Within the default limit the same search is answered.
+    assert search(config.index_dir, SearchRequest(query="grève OU sécurité"), config).total == 4
 
 
 # --- the command ---------------------------------------------------------------------------------

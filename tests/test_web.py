@@ -475,3 +475,17 @@ def test_every_interface_string_has_a_french_translation():
         if not strings or not all(strings):
             missing.append(key)
     assert not missing, f"untranslated: {missing}"
+
+
+def test_searches_too_costly_to_answer_are_refused_in_the_visitor_language(tmp_path):
+    config = build_archive(tmp_path / "a", search_time_limit=1e-9)
+    client = create_app(config).test_client()
+    html = page(client, "/search?q=grève OU école OU coton OU santé", 400)
+    assert "Cette recherche est trop large pour répondre à temps" in html
+    api = client.get("/api/search?q=grève OU école OU coton OU santé&lang=en")
+    assert api.status_code == 400
+    assert api.get_json()["error"].startswith("This search is too broad to answer in time")
+
+    client = create_app(build_archive(tmp_path / "b", query_max_expansions=1)).test_client()
+    html = page(client, "/search?q=éco*", 400)
+    assert "Ce début de mot correspond à trop de mots" in html
