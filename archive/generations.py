@@ -174,8 +174,9 @@ def _remove_unread(gen_dir: Path) -> bool:
     """Remove a generation folder unless a reader holds it; whether it was removed."""
     try:
         fd = os.open(gen_dir, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return False
+    except OSError:  # gone already, or unreadable: no reader holds it through a lock
+        shutil.rmtree(gen_dir, ignore_errors=True)
+        return True
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -430,7 +430,7 @@ class Status:
     added: list[str]
     changed: list[str]
     deleted: list[str]
-    older: list[str] = field(default_factory=list)  # still on disk: read by a request, or so
+    older: list[str] = field(default_factory=list)  # kept by cleanup: a request was reading
 
     def render(self) -> str:
         """A summary for people."""
