@@ -144,8 +144,10 @@ class Postings:
         if the index is not in Whoosh 2.7's W3 format."""
         key = (fieldname, text)
         if key not in self._blocks:
-            # The first term is always read, so that a tight limit still answers one word.
-            if self.deadline is not None and self._blocks and time.perf_counter() > self.deadline:
+            # The first word is always read, in every field, so that a tight limit still
+            # answers a one-word search.
+            if (self.deadline is not None and self._blocks and time.perf_counter() > self.deadline
+                    and all(text != seen for _field, seen in self._blocks)):
                 raise QueryError("this search is too broad to answer in time (limit "
                                  "search_time_limit): add a more specific word, or type more "
                                  "letters before the *")
