@@ -10,22 +10,34 @@ from pathlib import Path
 import click
 
 from .config import Config, load_config
-from .errors import ArchiveError
+from .errors import EXIT_PARTIAL, ArchiveError
+
+
+def _archive_options(func: Callable) -> Callable:
+    """--config/--data/--index, accepted before the subcommand and after it."""
+    func = click.option("--index", "index_dir", type=click.Path(file_okay=False),
+                        help="Index folder, overriding the configuration.")(func)
+    func = click.option("--data", "data_dir", type=click.Path(file_okay=False),
+                        help="Data folder, overriding the configuration.")(func)
+    return click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                        help="Configuration file (default: archive.yaml in this folder or "
+                             "the nearest parent, or $ARCHIVE_CONFIG).")(func)
 
 
 def with_config(func: Callable) -> Callable:
-    """Add --config/--data/--index to a command and pass it a loaded Config as `config`."""
+    """Give a command the archive options and pass it the loaded Config as `config`.
 
-    @click.option("--config", "config_path", type=click.Path(dir_okay=False),
-                  help="Configuration file (default: archive.yaml or $ARCHIVE_CONFIG).")
-    @click.option("--data", "data_dir", type=click.Path(file_okay=False),
-                  help="Data folder, overriding the configuration.")
-    @click.option("--index", "index_dir", type=click.Path(file_okay=False),
-                  help="Index folder, overriding the configuration.")
+    An option after the subcommand wins over the same option before it.
+    """
+
+    @_archive_options
     @functools.wraps(func)
     def wrapper(config_path: str | None, data_dir: str | None, index_dir: str | None,
                 **kwargs: object) -> object:
-        config = load_config(config_path, data=data_dir, index=index_dir)
+        given = click.get_current_context().find_object(dict) or {}
+        config = load_config(config_path or given.get("config_path"),
+                             data=data_dir or given.get("data_dir"),
+                             index=index_dir or given.get("index_dir"))
         return func(config=config, **kwargs)
 
     return wrapper
@@ -44,8 +56,30 @@ class ArchiveGroup(click.Group):
 
 @click.group(cls=ArchiveGroup)
 @click.version_option(package_name="press-archive")
-def main() -> None:
+@_archive_options
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, data_dir: str | None,
+         index_dir: str | None) -> None:
     """Archive of French-language press: import, check, index, search and serve."""
+    ctx.obj = {"config_path": config_path, "data_dir": data_dir, "index_dir": index_dir}
+
+
+def _finish(config: Config, summary: str, partial: bool = False) -> None:
+    """Print a command's summary, naming the archive it worked on; exit 3 when partial."""
+    click.echo(summary)
+    click.echo(config.describe())
+    if partial:
+        sys.exit(EXIT_PARTIAL)
+
+
+@main.command("init")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", "site_name", default=None, help="The site's name, shown on every page.")
+def init_command(folder: Path, site_name: str | None) -> None:
+    """Create a new archive in FOLDER: archive.yaml, data/, the authority file, index/."""
+    from .newarchive import init_archive
+
+    click.echo(init_archive(folder, site_name).render())
 
 
 # --- ingest: import, check ---------------------------------------------------------------
@@ -65,9 +99,7 @@ def import_command(config: Config, paths: tuple[Path, ...], dry_run: bool, mappi
 
     report = import_paths(list(paths), config, dry_run=dry_run, mapping=parse_mapping(mapping),
                           publisher=publisher, progress=_progress_factory())
-    click.echo(report.render())
-    if report.rejected:
-        sys.exit(1)
+    _finish(config, report.render(), partial=bool(report.rejected))
 
 
 @main.command("check")
@@ -77,9 +109,7 @@ def check_command(config: Config) -> None:
     from .ingest import check_archive
 
     report = check_archive(config)
-    click.echo(report.render())
-    if report.rejected:
-        sys.exit(1)
+    _finish(config, report.render(), partial=bool(report.rejected))
 
 
 def _progress_factory() -> Callable | None:
@@ -105,10 +135,10 @@ def orgs_check_command(config: Config) -> None:
 
     try:
         authority = load_authority(config.authority_file)
-    except ArchiveError as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        sys.exit(1)
-    click.echo(f"{config.authority_file}: {len(authority.entries)} organisations, all valid")
+    except ArchiveError as exc:  # the file checked is broken: the check failed (exit 1)
+        raise ArchiveError(exc.message) from None
+    _finish(config, f"{config.authority_file}: {len(authority.entries)} organisations, "
+                    "all valid")
 
 
 @orgs_group.command("list")
@@ -123,9 +153,9 @@ def orgs_list_command(config: Config) -> None:
     counts: Counter[str] = Counter()
     for title, body in _article_texts(config):
         counts.update(authority.extract(title, body))
-    for entry in sorted(authority.entries, key=lambda e: (-counts[e.name], e.name)):
-        click.echo(f"{counts[entry.name]:>6}  {entry.acronym or '-':<10} {entry.kind:<13} "
-                   f"{entry.name}")
+    _finish(config, "\n".join(
+        f"{counts[entry.name]:>6}  {entry.acronym or '-':<10} {entry.kind:<13} {entry.name}"
+        for entry in sorted(authority.entries, key=lambda e: (-counts[e.name], e.name))))
 
 
 @orgs_group.command("candidates")
@@ -141,13 +171,12 @@ def orgs_candidates_command(config: Config, min_count: int, limit: int) -> None:
     authority = load_authority(config.authority_file)
     shown = [c for c in find_candidates(_article_texts(config), authority)
              if c.count >= min_count][:limit]
+    lines = []
     for candidate in shown:
         expansion = f" = {candidate.expansion}" if candidate.expansion else ""
-        click.echo(f"{candidate.acronym} ({candidate.count}){expansion}")
-        for example in candidate.examples:
-            click.echo(f"    « {example} »")
-    if not shown:
-        click.echo(f"no unknown acronym seen {min_count} times or more")
+        lines.append(f"{candidate.acronym} ({candidate.count}){expansion}")
+        lines += [f"    « {example} »" for example in candidate.examples]
+    _finish(config, "\n".join(lines) or f"no unknown acronym seen {min_count} times or more")
 
 
 def _article_texts(config: Config):
@@ -178,7 +207,7 @@ def reindex_command(config: Config, full: bool, dry_run: bool, procs: int | None
 
     report = reindex(config, full=full, dry_run=dry_run, progress=_progress_factory(),
                      procs=procs)
-    click.echo(report.render())
+    _finish(config, report.render(), partial=bool(report.rejected))
 
 
 @main.command("status")
@@ -187,7 +216,7 @@ def status_command(config: Config) -> None:
     """Show the serving index generation and what changed in data/ since it was built."""
     from .reindex import status
 
-    click.echo(status(config).render())
+    _finish(config, status(config).render())
 
 
 @main.command("rollback")
@@ -197,7 +226,7 @@ def rollback_command(config: Config) -> None:
     from .reindex import rollback
 
     pointer = rollback(config)
-    click.echo(f"now serving {pointer.current} (previous: {pointer.previous})")
+    _finish(config, f"now serving {pointer.current} (previous: {pointer.previous})")
 
 
 # --- search ---------------------------------------------------------------------------------
@@ -232,10 +261,11 @@ def search_command(config: Config, query: tuple[str, ...], section: tuple[str, .
     request = SearchRequest(query=" ".join(query), filters=filters, date_from=date_from,
                             date_to=date_to, sort=sort, page=page)
     result = search(config.index_dir, request, config)
-    if as_json:
+    if as_json:  # stdout stays pure JSON; the archive is named on stderr
         click.echo(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=2))
+        click.echo(config.describe(), err=True)
     else:
-        click.echo(render_result(result))
+        _finish(config, render_result(result))
 
 
 # --- web: serve -----------------------------------------------------------------------------
@@ -260,6 +290,7 @@ def serve_command(config: Config, host: str, port: int, threads: int) -> None:
     shown = f"[{host}]" if ":" in host else ("127.0.0.1" if host == "0.0.0.0" else host)
     click.echo(f"Serving {config.site_name} on http://{shown}:{server.effective_port}/ "
                f"(index: {config.index_dir}); Ctrl+C to stop.")
+    click.echo(config.describe())
     try:
         server.run()
     except KeyboardInterrupt:

@@ -11,9 +11,12 @@ import yaml
 
 from .errors import ConfigError
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = ROOT / "archive.yaml"
+CONFIG_NAME = "archive.yaml"
 ENV_VAR = "ARCHIVE_CONFIG"
+
+
+def _limit(default: int | float, help: str) -> object:
+    return field(default=default, metadata={"help": help})
 
 
 @dataclass(frozen=True)
@@ -21,24 +24,25 @@ class Limits:
     """Every bound the archive enforces, by name, so that each can be tuned in one place."""
 
     # import
-    import_max_bytes: int = 20_000_000
-    import_max_body_chars: int = 2_000_000
+    import_max_bytes: int = _limit(20_000_000, "larger input files are rejected unread")
+    import_max_body_chars: int = _limit(2_000_000, "characters in one article's body")
     # queries
-    query_max_length: int = 500
-    query_max_depth: int = 5
-    query_max_terms: int = 32
-    query_min_prefix: int = 3
-    query_max_expansions: int = 300
-    page_size: int = 10
-    page_size_max: int = 100
-    page_max: int = 100
-    search_time_limit: float = 3.0
-    facet_values_shown: int = 10
-    facet_values_max: int = 5000
-    filter_values_max: int = 50
-    export_max_rows: int = 10_000
+    query_max_length: int = _limit(500, "characters in one query")
+    query_max_depth: int = _limit(5, "nested parentheses")
+    query_max_terms: int = _limit(32, "words and operators")
+    query_min_prefix: int = _limit(3, "letters before a trailing *")
+    query_max_expansions: int = _limit(300, "words one prefix or fuzzy word may stand for")
+    page_size: int = _limit(10, "results per page")
+    page_size_max: int = _limit(100, "results per page a client may ask for")
+    page_max: int = _limit(100, "deepest result page")
+    search_time_limit: float = _limit(3.0, "seconds; matching past it is refused, "
+                                           "ranking cut short")
+    facet_values_shown: int = _limit(10, "values shown per facet")
+    facet_values_max: int = _limit(5000, "values per facet a client may ask for")
+    filter_values_max: int = _limit(50, "values one filter may hold")
+    export_max_rows: int = _limit(10_000, "rows in one CSV or JSON Lines export")
     # web
-    rate_limit_per_minute: int = 120
+    rate_limit_per_minute: int = _limit(120, "requests per client address over any minute")
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,12 @@ class Config:
         """Folder holding the article files."""
         return self.data_dir / "articles"
 
+    def describe(self) -> str:
+        """Which archive this is, for the last line of every command's summary."""
+        if self.source is not None:
+            return f"archive: {self.source}"
+        return f"archive: data {self.data_dir}, index {self.index_dir} (no {CONFIG_NAME})"
+
 
 def _resolve(base: Path, value: object, key: str) -> Path:
     if not isinstance(value, str) or not value.strip():
@@ -69,29 +79,63 @@ def _resolve(base: Path, value: object, key: str) -> Path:
     return path if path.is_absolute() else (base / path)
 
 
+def find_config(explicit: str | os.PathLike | None = None,
+                start: str | os.PathLike | None = None) -> Path | None:
+    """The configuration file, found as git finds its repository; None when there is none.
+
+    `--config` (explicit) first, then $ARCHIVE_CONFIG, then `archive.yaml` in the start folder
+    (the current one by default) or its nearest parent. Never the package's own folder: an
+    installed package must not write into site-packages.
+    """
+    if explicit:
+        return Path(explicit).expanduser()
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]).expanduser()
+    folder = Path(start or Path.cwd()).resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / CONFIG_NAME).is_file():
+            return candidate / CONFIG_NAME
+    return None
+
+
+def _read_settings(source: Path) -> dict:
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration {source}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"configuration {source} is not UTF-8 text") from None
+    try:
+        raw = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"configuration {source} is not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"configuration {source} must be a mapping of settings")
+    return raw
+
+
 def load_config(
     path: str | os.PathLike | None = None,
     *,
     data: str | os.PathLike | None = None,
     index: str | os.PathLike | None = None,
+    start: str | os.PathLike | None = None,
 ) -> Config:
-    """Read the configuration file (explicit, $ARCHIVE_CONFIG, or archive.yaml) and overrides."""
-    chosen = Path(path) if path else Path(os.environ[ENV_VAR]) if os.environ.get(ENV_VAR) else None
-    raw: dict = {}
-    source: Path | None = None
-    if chosen is not None or DEFAULT_CONFIG.exists():
-        source = (chosen or DEFAULT_CONFIG).resolve()
-        try:
-            text = source.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot read configuration {source}: {exc.strerror}") from None
-        try:
-            raw = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"configuration {source} is not valid YAML: {exc}") from None
-        if not isinstance(raw, dict):
-            raise ConfigError(f"configuration {source} must be a mapping of settings")
-    base = source.parent if source else ROOT
+    """Read the configuration (see `find_config`), with --data/--index overrides.
+
+    With no configuration file anywhere, only an explicit data folder and index folder
+    together say where the archive is; anything less is refused with advice.
+    """
+    found = find_config(path, start)
+    source = found.resolve() if found else None
+    if source is None and (data is None or index is None):
+        here = Path(start or Path.cwd()).resolve()
+        raise ConfigError(
+            f"no {CONFIG_NAME} in {here} or any folder above it: this is not an archive. "
+            f"Create one with 'archive init DIR', or name its configuration with --config "
+            f"or ${ENV_VAR}")
+    raw = _read_settings(source) if source else {}
+    base = source.parent if source else Path.cwd()
 
     known = {"data_dir", "index_dir", "authority_file", "site_name", "default_language",
              "trusted_hosts", "limits"}
@@ -131,3 +175,31 @@ def load_config(
         limits=limits,
         source=source,
     )
+
+
+def config_text(site_name: str) -> str:
+    """The `archive.yaml` of a new archive: its settings, and every limit at its default."""
+    limits = []
+    for spec in dataclasses.fields(Limits):
+        setting = f"#   {spec.name}: {spec.default}"
+        limits.append(f"{setting:<40}# {spec.metadata['help']}")
+    name = yaml.safe_dump(site_name, allow_unicode=True, default_flow_style=True,
+                          width=10**6).removesuffix("\n...\n").strip()
+    return "\n".join([
+        "# Configuration of this archive. Paths are relative to this file.",
+        "# Every `archive` command run in this folder (or below it) reads it; --config FILE or",
+        "# $ARCHIVE_CONFIG name another one, and --data DIR / --index DIR override the folders.",
+        f"site_name: {name}",
+        "data_dir: data",
+        "index_dir: index",
+        "# The organisation authority file; defaults to <data_dir>/organisations.yaml.",
+        "# authority_file: data/organisations.yaml",
+        "default_language: fr",
+        "# Host names the site answers to; any other Host header gets 400. Set it in production,",
+        "# since permalinks and feeds are built from the Host header. Empty: any host.",
+        "trusted_hosts: []",
+        "# Named limits, shown at their defaults; uncomment the ones to change.",
+        "# limits:",
+        *limits,
+        "",
+    ])

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# Exit codes of every `archive` command (the README lists them).
+EXIT_FAILED = 1  # (0 is done) the command failed: the reason is on stderr, nothing was changed
+EXIT_USAGE = 2  # a wrong option, or no usable configuration
+EXIT_PARTIAL = 3  # done, but some files were rejected or kept at an earlier version
+
 
 class ArchiveError(Exception):
     """Base of every error the archive reports to a user.
@@ -11,7 +16,7 @@ class ArchiveError(Exception):
     """
 
     status: int = 500
-    exit_code: int = 1
+    exit_code: int = EXIT_FAILED
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -21,7 +26,7 @@ class ArchiveError(Exception):
 class ConfigError(ArchiveError):
     """The configuration file is missing, unreadable or invalid."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class InvalidArticle(ArchiveError):

@@ -51,6 +51,7 @@ class ImportReport:
     formats: Counter = field(default_factory=Counter)
     written: list[Path] = field(default_factory=list)
     checked: int = 0
+    notes: list[str] = field(default_factory=list)  # about the whole run, shown before counts
 
     def reject(self, source: str, reason: str) -> None:
         """Record an input that could not be imported."""
@@ -76,6 +77,7 @@ class ImportReport:
                     if self.lacking[name]
                 )
             )
+        lines += self.notes
         if self.checked:
             lines.append(
                 f"{self.checked} article files checked, {len(self.rejected)} rejected, "
@@ -122,9 +124,11 @@ def _load_existing(articles_dir: Path) -> _Existing:
     return existing
 
 
-def _load_authority(config: Config) -> Authority | None:
-    """The organisation authority, or None when the archive has no authority file yet."""
+def _load_authority(config: Config, report: ImportReport, missing: str) -> Authority | None:
+    """The organisation authority, or None (said in the report) when the archive has none."""
     if not config.authority_file.exists():
+        report.notes.append(f"no organisation authority file at {config.authority_file}: "
+                            f"{missing}")
         return None
     return load_authority(config.authority_file)
 
@@ -257,6 +261,7 @@ def import_paths(
     progress: Callable | None = None,
 ) -> ImportReport:
     """Import every input into the data folder; bad inputs are reported, the rest goes on."""
+    report = ImportReport(dry_run=dry_run)
     run = _ImportRun(
         config=config,
         options=ImportOptions(
@@ -264,10 +269,10 @@ def import_paths(
             publisher=publisher,
             max_body_chars=config.limits.import_max_body_chars,
         ),
-        authority=_load_authority(config),
+        authority=_load_authority(config, report, "organisations not extracted"),
         existing=_load_existing(config.articles_dir),
         now=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-        report=ImportReport(dry_run=dry_run),
+        report=report,
     )
     files = list(collect_files(paths, run.report))
     bar = progress("import", len(files)) if progress else None
@@ -414,7 +419,7 @@ def _count_lacking(article: Article, report: ImportReport) -> None:
 def check_archive(config: Config) -> ImportReport:
     """Validate every article file in the data folder, as an import would."""
     report = ImportReport(dry_run=True)
-    authority = _load_authority(config)
+    authority = _load_authority(config, report, "organisations not checked")
     seen_ids: dict[str, Path] = {}
     seen_hashes: dict[str, Path] = {}
     for path in articlefile.iter_files(config.articles_dir):

@@ -38,12 +38,11 @@ from .i18n import N_, Translator
 from .indexer import CurrentGeneration, Generation, find_article
 from .models import ID_RE, Article
 from .ratelimit import RateLimiter
+from .resources import templates_dir
 from .search import FacetCount, SearchResult, facet_values, related, search
 from .searchparams import SearchParams
 from .textnorm import fold
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = ROOT / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 LATEST = 6
 QUERY_SAFE = "".join(chr(c) for c in range(33, 127))  # printable ASCII stays as it came
@@ -85,7 +84,7 @@ def create_app(config: Config | None = None) -> Flask:
     naming any other Host gets 400, so no absolute link (permalink, feed) can point elsewhere.
     """
     config = config or load_config()
-    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(STATIC))
+    app = Flask(__name__, template_folder=str(templates_dir()), static_folder=str(STATIC))
     app.config["TRUSTED_HOSTS"] = list(config.trusted_hosts) or None
     app.request_class = ArchiveRequest
     app.extensions["archive"] = Services(

@@ -25,6 +25,7 @@ from click.testing import CliRunner
 
 from archive import articlefile
 from archive.cli import main
+from archive.errors import EXIT_PARTIAL
 
 LIMITS = "limits:\n  import_max_bytes: 1000000\n  import_max_body_chars: 200000\n"
 BIG = 50 * 1024 * 1024
@@ -247,7 +248,7 @@ def test_a_hostile_batch_is_sorted_out_and_stays_in_the_data_folder(tmp_path: Pa
     elapsed = time.monotonic() - started
     out = result.output
 
-    assert result.exit_code == 1, out
+    assert result.exit_code == EXIT_PARTIAL, out
     assert elapsed < 30, elapsed
     for name, (outcome, text) in expect.items():
         if outcome == "imported":
@@ -303,7 +304,7 @@ def test_a_hostile_batch_is_sorted_out_and_stays_in_the_data_folder(tmp_path: Pa
     assert check.exit_code == 0, check.output
     stored = data_snapshot(tmp_path)
     again = run(tmp_path, "import", str(inbox))
-    assert again.exit_code == 1
+    assert again.exit_code == EXIT_PARTIAL
     assert f"0 imported, 0 updated, {len(articles)} unchanged" in again.output, again.output
     assert data_snapshot(tmp_path) == stored
     assert snapshot(tmp_path) == before
@@ -339,7 +340,7 @@ def test_a_50_mb_file_is_refused_unread_fast_and_in_little_memory(tmp_path: Path
     finally:
         tracemalloc.stop()
     elapsed = time.monotonic() - started
-    assert result.exit_code == 1
+    assert result.exit_code == EXIT_PARTIAL
     assert f"enorme{suffix}: {BIG + 10:,} bytes, larger than the 20,000,000 allowed" in (
         result.output
     ) or f"enorme{suffix}: {BIG + 11:,} bytes" in result.output, result.output
@@ -368,7 +369,7 @@ def test_billion_laughs_front_matter_is_refused_fast_and_small(tmp_path: Path):
     finally:
         tracemalloc.stop()
     elapsed = time.monotonic() - started
-    assert result.exit_code == 1
+    assert result.exit_code == EXIT_PARTIAL
     assert "bombe.md: YAML anchors, aliases and tags are not allowed" in result.output
     assert "bombe-rembourree.md: front matter longer than 65,536 characters" in result.output
     assert elapsed < 2, elapsed

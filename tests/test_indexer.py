@@ -17,7 +17,7 @@ from whoosh.writing import SegmentWriter
 from archive import articlefile, generations, indexer, joblock
 from archive.cli import main
 from archive.config import Config, load_config
-from archive.errors import IndexUnavailable
+from archive.errors import EXIT_PARTIAL, IndexUnavailable
 from archive.facetstore import FacetStore, date_key
 from archive.indexer import CurrentGeneration, build_schema, open_current
 from archive.models import Article
@@ -323,7 +323,7 @@ def test_bad_files_are_reported_by_name_and_skipped(archive: Config):
     twin.write_text(articlefile.render(ARTICLES[2]), encoding="utf-8")
     args = ["reindex", "--data", str(archive.data_dir), "--index", str(archive.index_dir)]
     result = CliRunner().invoke(main, args)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == EXIT_PARTIAL, result.output  # done, files rejected
     assert "added 4, updated 0, deleted 0, rejected 3" in result.output
     assert "rejected 2022/casse.md: front matter is not valid YAML" in result.output
     assert "rejected 2022/vide.md: empty body" in result.output

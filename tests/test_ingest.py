@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from archive import articlefile
 from archive.cli import main
 from archive.config import load_config
+from archive.errors import EXIT_PARTIAL
 from archive.ingest import import_paths
 from archive.organisations import load_authority
 from archive.textnorm import clean_line, clean_text, normalise_body
@@ -155,7 +156,7 @@ def test_bad_inputs_are_reported_by_name_and_the_rest_goes_on(archive_dir: Path,
     )
     (inbox / "notes.docx").write_bytes(b"PK\x03\x04 not a text format")
     result = run(archive_dir, "import", str(inbox))
-    assert result.exit_code == 1
+    assert result.exit_code == EXIT_PARTIAL
     out = result.output
     for name, reason in [
         ("empty.txt", ""),
@@ -207,7 +208,7 @@ def test_huge_files_are_refused_unread(archive_dir: Path, tmp_path: Path):
             str(archive_dir / "data"),
         ],
     )
-    assert result.exit_code == 1
+    assert result.exit_code == EXIT_PARTIAL
     assert "big.txt" in result.output and "larger than the 1,000 allowed" in result.output
 
 
@@ -231,7 +232,7 @@ def test_check_validates_every_file_of_the_archive(archive_dir: Path, tmp_path: 
     broken.parent.mkdir(parents=True, exist_ok=True)
     broken.write_text("---\nid: casse-00000000\ntitle: ''\n---\n\nCorps.\n", encoding="utf-8")
     result = run(archive_dir, "check")
-    assert result.exit_code == 1
+    assert result.exit_code == EXIT_PARTIAL
     assert "casse-00000000.md: missing title" in result.output
     assert "2 article files checked, 1 rejected" in result.output
 

@@ -322,7 +322,7 @@ def test_cli_prints_hits_and_facets(archive):
     assert "Grève des enseignants à Bamako" in out.output
     assert "Société (2)" in out.output
     as_json = CliRunner().invoke(main, [*args, "--section", "Société", "--json"])
-    data = json.loads(as_json.output)
+    data = json.loads(as_json.stdout)  # the archive is named on stderr
     assert data["total"] == 2 and data["facets"]["section"][0]["value"] == "Société"
     bad = CliRunner().invoke(main, ["search", "*tion", "--index", str(config.index_dir)])
     assert bad.exit_code != 0 and "wildcard" in bad.output
