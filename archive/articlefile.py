@@ -203,20 +203,25 @@ def write(articles_dir: Path, article: Article, sync_dir: bool = True) -> Path:
     Batch writers pass sync_dir=False and call `sync_dirs` once at the end.
     """
     target = articles_dir / relative_path(article)
+    write_text(target, render(article))
+    if sync_dir:
+        sync_dirs([target.parent])
+    return target
+
+
+def write_text(target: Path, text: str) -> None:
+    """Replace a file's text atomically (temp file, fsync, rename); its folder is made."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=SUFFIX, dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(render(article))
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    if sync_dir:
-        sync_dirs([target.parent])
-    return target
 
 
 def sync_dirs(folders: Iterable[Path]) -> None:

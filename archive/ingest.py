@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from . import articlefile
+from . import articlefile, importbase
+from .boilerplate import suspicion
 from .config import Config
 from .errors import ArchiveError, InvalidArticle
 from .importers import ImportOptions, Rejected
@@ -47,6 +48,10 @@ class ImportReport:
     duplicates: list[tuple[str, str]] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     repaired: list[tuple[str, str]] = field(default_factory=list)
+    same_text: list[tuple[str, str]] = field(default_factory=list)  # kept apart, said
+    suspicious: list[tuple[str, str]] = field(default_factory=list)
+    kept_edits: list[tuple[str, str]] = field(default_factory=list)  # the archivist's, kept
+    deleted: list[tuple[str, str]] = field(default_factory=list)  # deleted by hand: left so
     lacking: Counter = field(default_factory=Counter)
     formats: Counter = field(default_factory=Counter)
     written: list[Path] = field(default_factory=list)
@@ -61,7 +66,10 @@ class ImportReport:
         """A plain-text summary: rejections with reasons, then the counts."""
         lines = [f"rejected: {_shown(source)}: {reason}" for source, reason in self.rejected]
         lines += [f"repaired: {_shown(source)}: {note}" for source, note in self.repaired]
-        lines += [f"duplicate: {_shown(source)}: {reason}" for source, reason in self.duplicates]
+        for label, entries in (("duplicate", self.duplicates), ("same text", self.same_text),
+                               ("suspicious", self.suspicious), ("kept", self.kept_edits),
+                               ("not re-imported", self.deleted)):
+            lines += [f"{label}: {_shown(source)}: {note}" for source, note in entries]
         if self.formats:
             lines.append(
                 "formats: " + ", ".join(f"{n} {name}" for name, n in sorted(self.formats.items()))
@@ -85,10 +93,11 @@ class ImportReport:
             )
             return "\n".join(lines)
         prefix = "dry run, nothing written: " if self.dry_run else ""
+        deleted = f"; {len(self.deleted)} deleted by hand, not re-imported" if self.deleted else ""
         lines.append(
             f"{prefix}{self.imported} imported, {self.updated} updated, "
             f"{self.unchanged} unchanged, {len(self.duplicates)} duplicates, "
-            f"{len(self.rejected)} rejected"
+            f"{len(self.rejected)} rejected{deleted}"
         )
         return "\n".join(lines)
 
@@ -104,23 +113,34 @@ class _Existing:
 
     by_id: dict[str, tuple[Path, Article]] = field(default_factory=dict)
     by_url: dict[str, str] = field(default_factory=dict)
-    by_hash: dict[str, str] = field(default_factory=dict)
+    by_hash: dict[str, list[str]] = field(default_factory=dict)  # wire copies share a text
+    # Files that cannot be read, by the id they were written under (their name): an import
+    # must never write over them, since what the archivist put there would be lost.
+    broken: dict[str, tuple[Path, str]] = field(default_factory=dict)
+    words: list[int] = field(default_factory=list)
 
     def add(self, path: Path, article: Article) -> None:
         self.by_id[article.id] = (path, article)
         if article.url:
             self.by_url[article.url] = article.id
         if article.content_hash:
-            self.by_hash[article.content_hash] = article.id
+            self.by_hash.setdefault(article.content_hash, []).append(article.id)
+
+    def median_words(self) -> int | None:
+        """The archive's usual body length, once it holds enough articles to have one."""
+        return sorted(self.words)[len(self.words) // 2] if len(self.words) >= 50 else None
 
 
 def _load_existing(articles_dir: Path) -> _Existing:
     existing = _Existing()
     for path in articlefile.iter_files(articles_dir):
         try:
-            existing.add(path, articlefile.read(path))
-        except ArchiveError:
-            continue  # broken files are `archive check`'s business; an import must not stop
+            article = articlefile.read(path)
+        except ArchiveError as exc:
+            existing.broken[path.stem] = (path, exc.message.removeprefix(f"{path}: "))
+            continue  # reported by `archive check`; the import goes on around it
+        existing.add(path, article)
+        existing.words.append(len(article.body.split()))
     return existing
 
 
@@ -228,23 +248,34 @@ def _same_source(a: str | None, b: str | None) -> bool:
     return bool(a and b) and Path(a).name == Path(b).name
 
 
-# What an archivist may correct in a file and a re-import of a changed source must keep.
-CORRECTABLE_FIELDS = (
-    "title",
-    "section",
-    "author",
-    "date",
-    "date_source",
-    "organisations",
-    "url",
-    "publisher",
-)
+def merge(ours: Article, theirs: Article, base: importbase.Base | None
+          ) -> tuple[Article, list[str]]:
+    """Three-way merge of a re-imported article; also the fields both sides changed.
 
-
-def _merge(existing: Article, incoming: Article) -> Article:
-    """New text from the source, but the archivist's metadata wins where the file has it."""
-    keep = {name: getattr(existing, name) for name in CORRECTABLE_FIELDS if getattr(existing, name)}
-    return incoming.replace(id=existing.id, demo=existing.demo, **keep)
+    ours: the article file now; theirs: the new import; base: what the last import wrote.
+    Where both changed a field, the archivist's version stays (and is reported).
+    """
+    values: dict[str, object] = {}
+    conflicts = []
+    for name in importbase.MERGED_FIELDS:
+        mine, new = getattr(ours, name), getattr(theirs, name)
+        if base is None:  # imported before base records: the file's value wins where it has one
+            values[name] = mine or new
+            continue
+        old = base.value(name)
+        values[name] = new if mine in (old, new) else mine
+        if mine not in (old, new) and new != old:
+            conflicts.append(name)
+    if base is not None:
+        edited = importbase.body_digest(ours.body) != base.body_sha256
+        moved = importbase.body_digest(theirs.body) != base.body_sha256
+    else:  # the file's content_hash is the hash of the text its import wrote
+        edited = ours.content_hash is not None and content_hash(ours.body) != ours.content_hash
+        moved = theirs.content_hash != ours.content_hash
+    body = ours.body if edited else theirs.body
+    if edited and moved and ours.body != theirs.body:
+        conflicts.append("body")
+    return theirs.replace(id=ours.id, demo=ours.demo, body=body, **values), conflicts
 
 
 def _same(a: Article, b: Article) -> bool:
@@ -363,38 +394,84 @@ class _ImportRun:
             report.reject(source, exc.message.removeprefix(f"{source}: "))
             return
 
+        own_word = path.suffix == articlefile.SUFFIX and bool(record.id)
+        problem = self.collision(article, own_word)
+        if problem:
+            report.reject(source, problem)
+            return
         match_id = article.id if article.id in existing.by_id else None
         if match_id is None and article.url:
             match_id = existing.by_url.get(article.url)
         if match_id is None:
-            other = existing.by_hash.get(article.content_hash or "")
-            if other is not None:
-                report.duplicates.append((source, f"same text as {other}"))
-                return
-            self.write(article, None)
-            report.imported += 1
-            _count_lacking(article, report)
+            self.add_new(article, source, own_word)
             return
 
         old_path, old = existing.by_id[match_id]
-        if path.suffix == articlefile.SUFFIX and record.id:
+        base = None
+        if own_word:
             # an article file is the archivist's own word: it replaces the stored one whole
             updated = article.replace(imported_at=old.imported_at or article.imported_at)
-        elif old.content_hash == article.content_hash:
-            if not _same_source(old.imported_from, article.imported_from):
-                report.duplicates.append((source, f"same text as {old.id}"))
-                return
-            updated = old
+        elif (old.content_hash == article.content_hash
+              and not _same_source(old.imported_from, article.imported_from)):
+            report.duplicates.append((source, f"same text as {old.id}"))
+            return
         else:
-            updated = _merge(old, article)
+            base = importbase.read(self.config.data_dir, old.id)
+            updated, conflicts = merge(old, article, base)
+            if conflicts:
+                report.kept_edits.append((str(old_path), _kept_note(conflicts, old, article)))
         _count_lacking(updated, report)
         in_place = old_path == self.config.articles_dir / articlefile.relative_path(updated)
-        on_disk = old_path.read_text(encoding="utf-8") if old_path.exists() else ""
-        if _same(updated, old) and in_place and on_disk == articlefile.render(old):
+        # A source import leaves a file it does not change as it is (its layout, its comments);
+        # re-importing article files is how an archivist asks to normalise them.
+        canonical = not own_word or old_path.read_text(encoding="utf-8") == articlefile.render(old)
+        if _same(updated, old) and in_place and canonical:
             report.unchanged += 1
+        else:
+            self.write(updated, old_path)
+            report.updated += 1
+        if not own_word:
+            self.remember(article, base)
+
+    def collision(self, article: Article, own_word: bool) -> str | None:
+        """Why writing this article would destroy another file's content; None if it would not."""
+        broken = self.existing.broken.get(article.id)
+        if broken is not None:
+            return (f"its article file {broken[0]} cannot be read ({broken[1]}); the import "
+                    "never writes over it: fix that file (or remove it), then import again")
+        owner = self.existing.by_url.get(article.url or "")
+        if owner is not None and owner != article.id and (own_word or article.id in
+                                                          self.existing.by_id):
+            return (f"its url {article.url} belongs to article {owner} "
+                    f"({self.existing.by_id[owner][0]}), not to {article.id}: "
+                    "one url, one article")
+        return None
+
+    def add_new(self, article: Article, source: str, own_word: bool) -> None:
+        """A new article: written, unless it is a duplicate or was deleted by an archivist."""
+        report, existing = self.report, self.existing
+        if not own_word and importbase.read(self.config.data_dir, article.id) is not None:
+            where = importbase.path_of(self.config.data_dir, article.id)
+            report.deleted.append((source, f"article {article.id} was deleted from the archive; "
+                                           f"to import it again, remove {where}"))
             return
-        self.write(updated, old_path)
-        report.updated += 1
+        twins = [existing.by_id[other][1] for other in existing.by_hash.get(
+            article.content_hash or "", ()) if other in existing.by_id]
+        same = next((twin for twin in twins if not _distinct(article, twin)), None)
+        if same is not None:
+            report.duplicates.append((source, f"same text as {same.id}"))
+            return
+        if twins:
+            report.same_text.append((source, f"same text as {twins[0].id}, kept as a separate "
+                                             "article (another title or url: wire copy?)"))
+        reason = suspicion(article.body, existing.median_words())
+        if reason:
+            report.suspicious.append((source, f"{reason}; imported as {article.id}"))
+        self.write(article, None)
+        if not own_word:
+            self.remember(article, None)
+        report.imported += 1
+        _count_lacking(article, report)
 
     def write(self, article: Article, old_path: Path | None) -> None:
         """Write (unless dry run) and remember the article; remove its old file if it moved."""
@@ -406,6 +483,29 @@ class _ImportRun:
                 old_path.unlink(missing_ok=True)
             self.report.written.append(target)
         self.existing.add(target, article)
+
+    def remember(self, imported: Article, base: importbase.Base | None) -> None:
+        """Keep what this import of a source wrote, as the base of the next merge."""
+        new = importbase.base_of(imported)
+        if self.report.dry_run or new == base:
+            return
+        target = importbase.path_of(self.config.data_dir, imported.id)
+        articlefile.write_text(target, importbase.render(new))
+        self.report.written.append(target)
+
+
+def _distinct(a: Article, b: Article) -> bool:
+    """Two articles with the same text are still two when their titles or urls differ."""
+    return fold(a.title) != fold(b.title) or bool(a.url and b.url and a.url != b.url)
+
+
+def _kept_note(conflicts: list[str], ours: Article, theirs: Article) -> str:
+    """What the archivist changed that the source changed too, and what the source says now."""
+    shown = []
+    for name in conflicts:
+        value = "a new text" if name == "body" else repr(getattr(theirs, name))
+        shown.append(f"{name} (the source now says {value})")
+    return "your " + ", ".join(shown) + " kept as you left it in " + ours.id
 
 
 def _count_lacking(article: Article, report: ImportReport) -> None:

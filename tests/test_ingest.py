@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from archive import articlefile
@@ -178,7 +179,8 @@ def test_bad_inputs_are_reported_by_name_and_the_rest_goes_on(archive_dir: Path,
     assert "owned" not in out
 
 
-def test_duplicates_by_text_are_reported_not_written(archive_dir: Path, tmp_path: Path):
+def test_the_same_page_twice_is_a_duplicate_but_the_same_text_under_another_title_is_kept(
+        archive_dir: Path, tmp_path: Path):
     (tmp_path / "a.txt").write_text(PAGE, encoding="utf-8")
     (tmp_path / "b.txt").write_text(
         PAGE.replace(
@@ -188,9 +190,11 @@ def test_duplicates_by_text_are_reported_not_written(archive_dir: Path, tmp_path
     )
     (tmp_path / "c.txt").write_text(PAGE, encoding="utf-8")
     result = run(archive_dir, "import", *(str(tmp_path / n) for n in ("a.txt", "b.txt", "c.txt")))
-    assert "1 imported" in result.output and "2 duplicates" in result.output, result.output
-    assert "b.txt: same text as" in result.output and "c.txt: same text as" in result.output
-    assert len(article_files(archive_dir)) == 1
+    assert "2 imported" in result.output and "1 duplicates" in result.output, result.output
+    assert "duplicate: " + str(tmp_path / "c.txt") + ": same text as coton-la-cmdt" in result.output
+    assert "same text: " + str(tmp_path / "b.txt") + ": same text as coton-la-cmdt" in result.output
+    assert sorted(articlefile.read(p).title for p in article_files(archive_dir)) == [
+        "Campagne cotonnière record", "Coton : la CMDT annonce une campagne record"]
 
 
 def test_huge_files_are_refused_unread(archive_dir: Path, tmp_path: Path):
@@ -319,3 +323,162 @@ def test_the_whole_shared_export_imports(tmp_path: Path):
     again = import_paths([export], config)
     assert again.imported == 0 and again.updated == 0
     assert json.dumps(report.lacking)  # coverage is reported per field
+
+
+# --- re-imports never destroy an archivist's work ------------------------------------------------
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Change a file's text as an archivist does in an editor."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (old, text)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_reimport_merges_three_ways_and_keeps_every_field_the_archivist_touched(
+        archive_dir: Path, tmp_path: Path):
+    page = tmp_path / "coton.txt"
+    page.write_text(PAGE, encoding="utf-8")
+    assert run(archive_dir, "import", str(page)).exit_code == 0
+    (path,) = article_files(archive_dir)
+    # The archivist deletes the author line, removes the organisation, corrects the title.
+    edit(path, "author:\n- Awa Sangaré\n", "")
+    edit(path, "organisations:\n- Compagnie malienne pour le développement des textiles\n", "")
+    edit(path, "title: 'Coton : la CMDT annonce une campagne record'",
+         "title: 'Coton : la CMDT annonce une récolte record'")
+    # The site fixes its text and moves the article to another section.
+    page.write_text(PAGE.replace("Accueil / Économie /", "Accueil / Agriculture /")
+                    .replace("un meilleur prix", "un bien meilleur prix"), encoding="utf-8")
+    result = run(archive_dir, "import", str(page))
+    assert "1 updated" in result.output, result.output
+    (path,) = article_files(archive_dir)
+    article = articlefile.read(path)
+    assert article.author == () and article.organisations == ()  # deleted: they stay deleted
+    assert article.title == "Coton : la CMDT annonce une récolte record"
+    assert article.section == "Agriculture"  # untouched by the archivist: follows the source
+    assert "un bien meilleur prix" in article.body  # so does the text
+    assert "kept:" not in result.output  # nothing both sides changed
+
+
+def test_when_both_sides_changed_a_field_the_archivists_version_stays_and_is_reported(
+        archive_dir: Path, tmp_path: Path):
+    page = tmp_path / "coton.txt"
+    page.write_text(PAGE, encoding="utf-8")
+    run(archive_dir, "import", str(page))
+    (path,) = article_files(archive_dir)
+    edit(path, "section: Économie", "section: Agriculture")
+    edit(path, "grâce à des pluies", "grâce à des Pluies")  # a change of case is an edit too
+    page.write_text(PAGE.replace("Accueil / Économie /", "Accueil / Société /")
+                    .replace("un meilleur prix", "un bien meilleur prix"), encoding="utf-8")
+    result = run(archive_dir, "import", str(page))
+    article = articlefile.read(path)
+    assert article.section == "Agriculture"
+    assert "grâce à des Pluies" in article.body and "un bien meilleur prix" not in article.body
+    (kept,) = [line for line in result.output.splitlines() if line.startswith("kept:")]
+    assert kept.startswith(f"kept: {path}: your section (the source now says 'Société'), "
+                           "body (the source now says a new text) kept as you left it"), kept
+    # Next time the source is as it was: nothing more to say, nothing changes.
+    again = run(archive_dir, "import", str(page))
+    assert "1 unchanged" in again.output and "kept:" not in again.output
+
+
+def test_an_article_deleted_by_the_archivist_is_not_brought_back(archive_dir: Path,
+                                                                 tmp_path: Path):
+    page = tmp_path / "coton.txt"
+    page.write_text(PAGE, encoding="utf-8")
+    run(archive_dir, "import", str(page))
+    (path,) = article_files(archive_dir)
+    path.unlink()
+    result = run(archive_dir, "import", str(page))
+    assert result.exit_code == 0 and article_files(archive_dir) == []
+    assert "0 imported" in result.output and "1 deleted by hand, not re-imported" in result.output
+    line = next(line for line in result.output.splitlines()
+                if line.startswith("not re-imported:"))
+    assert f"{page}: article {path.stem} was deleted from the archive" in line
+    # The report says how to bring it back on purpose, and that works.
+    record = Path(line.rsplit("remove ", 1)[1])
+    record.unlink()
+    assert "1 imported" in run(archive_dir, "import", str(page)).output
+
+
+BROKEN = {
+    "invalid YAML": ("section: Économie", "section: [Économie"),
+    "unknown field": ("section: Économie", "section: Économie\nrubrique: Agriculture"),
+    "invalid value": ("language: fr", "language: français"),
+}
+
+
+@pytest.mark.parametrize("damage", list(BROKEN))
+def test_an_import_never_writes_over_a_file_it_cannot_read(archive_dir: Path, tmp_path: Path,
+                                                           damage: str):
+    page = tmp_path / "coton.txt"
+    page.write_text(PAGE, encoding="utf-8")
+    run(archive_dir, "import", str(page))
+    (path,) = article_files(archive_dir)
+    edit(path, *BROKEN[damage])
+    typed = path.read_bytes()
+    page.write_text(PAGE.replace("un meilleur prix", "un bien meilleur prix"), encoding="utf-8")
+    for args in (("--dry-run", str(page)), (str(page),)):
+        result = run(archive_dir, "import", *args)
+        assert result.exit_code == EXIT_PARTIAL
+        line = next(line for line in result.output.splitlines() if line.startswith("rejected:"))
+        assert line.startswith(f"rejected: {page}: its article file {path} cannot be read (")
+        assert "never writes over it: fix that file" in line
+        assert path.read_bytes() == typed and article_files(archive_dir) == [path]
+
+
+def test_an_article_file_cannot_take_the_url_of_another_article(archive_dir: Path,
+                                                                tmp_path: Path):
+    export = tmp_path / "export.jsonl"
+    export.write_text("".join(json.dumps({
+        "title": title, "url": f"https://presse.example.ml/{n}",
+        "body": PAGE.split("\n\n")[2] + f" Article {n}."}) + "\n"
+        for n, title in enumerate(("Coton à Koutiala", "Mangue à Sikasso"))), encoding="utf-8")
+    assert "2 imported" in run(archive_dir, "import", str(export)).output
+    before = {p: p.read_bytes() for p in article_files(archive_dir)}
+    owner = next(articlefile.read(p) for p in before if "koutiala" in p.name)
+    typed = tmp_path / "nouveau.md"
+    typed.write_text("---\nid: un-autre-article\ntitle: Un autre article\n"
+                     f"url: {owner.url}\n---\n\nUn texte écrit à la main.\n", encoding="utf-8")
+    result = run(archive_dir, "import", str(typed))
+    assert result.exit_code == EXIT_PARTIAL
+    assert (f"rejected: {typed}: its url {owner.url} belongs to article {owner.id} "
+            f"({next(p for p in before if 'koutiala' in p.name)}), not to un-autre-article"
+            ) in result.output
+    assert {p: p.read_bytes() for p in article_files(archive_dir)} == before
+
+
+TEASER = ("Pourquoi vous devez soutenir le journalisme indépendant. Cet article est réservé à "
+          "nos abonnés. Pour lire la suite, abonnez-vous dès aujourd’hui.")
+
+
+def test_distinct_articles_sharing_a_teaser_or_a_wire_text_are_all_kept_and_said(
+        archive_dir: Path, tmp_path: Path):
+    wire = " ".join(PAGE.split("\n\n")[2:4])
+    records = [{"title": f"Dossier numéro {n}", "url": f"https://abonnes.example.ml/{n}",
+                "body": TEASER} for n in range(5)]
+    records += [{"title": "Coton : campagne record", "url": f"https://{site}.example.ml/coton",
+                 "body": wire} for site in ("essor", "republicain")]
+    export = tmp_path / "export.jsonl"
+    export.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    result = run(archive_dir, "import", str(export))
+    out = result.output
+    assert "7 imported" in out and "0 duplicates" in out, out
+    assert len(article_files(archive_dir)) == 7
+    assert out.count("suspicious: ") == 5 and "paywall or subscription teaser" in out
+    assert out.count("same text: ") == 5  # four teasers and one wire copy, each said once
+    assert "kept as a separate article" in out
+    # The same records again are the same articles: nothing new, nothing dropped.
+    again = run(archive_dir, "import", str(export)).output
+    assert "0 imported, 0 updated, 7 unchanged" in again
+
+
+def test_a_body_far_shorter_than_usual_is_imported_and_reported(archive_dir: Path,
+                                                                tmp_path: Path):
+    page = tmp_path / "bref.txt"
+    short = PAGE.split("\n\n")[2][:120] + "."
+    page.write_text("Accueil / Économie / Bref\n\nBref\n\n" + short + "\n", encoding="utf-8")
+    result = run(archive_dir, "import", str(page))
+    assert "1 imported" in result.output
+    assert f"suspicious: {page}: body has only 19 words: a fragment?" in result.output
+    assert len(article_files(archive_dir)) == 1
