@@ -521,7 +521,7 @@ def check_archive(config: Config) -> ImportReport:
     report = ImportReport(dry_run=True)
     authority = _load_authority(config, report, "organisations not checked")
     seen_ids: dict[str, Path] = {}
-    seen_hashes: dict[str, Path] = {}
+    seen_hashes: dict[str, tuple[Path, Article]] = {}
     for path in articlefile.iter_files(config.articles_dir):
         report.checked += 1
         try:
@@ -548,7 +548,9 @@ def check_archive(config: Config) -> ImportReport:
                     )
         chash = content_hash(article.body)
         if chash in seen_hashes:
-            report.duplicates.append((str(path), f"same text as {seen_hashes[chash]}"))
-        seen_hashes.setdefault(chash, path)
+            twin_path, twin = seen_hashes[chash]
+            kind = report.same_text if _distinct(article, twin) else report.duplicates
+            kind.append((str(path), f"same text as {twin_path}"))
+        seen_hashes.setdefault(chash, (path, article))
         _count_lacking(article, report)
     return report
