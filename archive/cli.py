@@ -207,7 +207,7 @@ def reindex_command(config: Config, full: bool, dry_run: bool, procs: int | None
 
     report = reindex(config, full=full, dry_run=dry_run, progress=_progress_factory(),
                      procs=procs)
-    _finish(config, report.render(), partial=bool(report.rejected))
+    _finish(config, report.render(), partial=bool(report.rejected or report.kept))
 
 
 @main.command("status")

@@ -120,6 +120,20 @@ def find_article(searcher, article_id: str) -> Article | None:
     return stored_article(stored) if stored is not None else None
 
 
+def stored_documents(gen_dir: Path, wanted: Mapping[str, str]) -> dict[str, dict]:
+    """The documents a generation holds for some files (relpath -> its recorded hash), made
+    again from their stored fields; files it does not hold are left out."""
+    try:
+        ix = index.open_dir(str(gen_dir), indexname=INDEX_NAME)
+        with ix.searcher() as searcher:
+            found = {rel: searcher.document(path=rel) for rel in wanted}
+    except Exception as exc:  # Whoosh reports damage with many exception types
+        raise IndexUnavailable(f"index generation {Path(gen_dir).name} cannot be read "
+                               f"({_describe(exc)})") from None
+    return {rel: document(stored_article(stored), rel, wanted[rel])
+            for rel, stored in found.items() if stored is not None}
+
+
 def _check_document(doc: dict, name: str) -> None:
     """Whoosh 2.7.5 attaches a failed document's words to the next one: refuse bad values first."""
     for key, value in doc.items():
@@ -196,13 +210,13 @@ def index_files(w, rels: Iterable[str], read: Callable[[str], tuple[str, Article
     """Read, validate and add article files to a writer; bad files are rejected, never fatal.
 
     `read(rel)` returns (file hash, Article) or raises ArchiveError; `ids` maps the ids already
-    in the index to their files and is updated, so that a duplicate id is rejected.
+    taken to their files and is updated, so that another file's duplicate id is rejected.
     """
     batch = Batch()
     for rel in rels:
         try:
             digest, article = read(rel)
-            if article.id in ids:
+            if ids.get(article.id, rel) != rel:
                 raise InvalidArticle(f"id '{article.id}' is already used by {ids[article.id]}")
             w.add_document(**document(article, rel, digest))
         except ArchiveError as exc:

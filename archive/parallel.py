@@ -41,11 +41,11 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _worker(k: int, parent: int, gen_dir: str, rels: list[str], read: Callable,
-            stats: dict, counter, limitmb: int) -> None:
+            stats: dict, counter, limitmb: int, settled: dict[str, str]) -> None:
     _die_with_parent(parent)
     joblock.close_inherited()
     try:
-        _index_share(k, gen_dir, rels, read, stats, counter, limitmb)
+        _index_share(k, gen_dir, rels, read, stats, counter, limitmb, settled)
     except OSError as exc:
         # The exit code carries the errno, so that the parent can tell a full disk apart.
         print(f"reindex worker {k}: {exc.strerror or exc}", file=sys.stderr, flush=True)
@@ -53,7 +53,7 @@ def _worker(k: int, parent: int, gen_dir: str, rels: list[str], read: Callable,
 
 
 def _index_share(k: int, gen_dir: str, rels: list[str], read: Callable, stats: dict, counter,
-                 limitmb: int) -> None:
+                 limitmb: int, settled: dict[str, str]) -> None:
     ix = index.open_dir(gen_dir, indexname=indexer.INDEX_NAME)
     w = FastSegmentWriter(ix, _lk=False, limitmb=limitmb, compound=False)
     pending = 0
@@ -66,7 +66,7 @@ def _index_share(k: int, gen_dir: str, rels: list[str], read: Callable, stats: d
                 counter.value += pending
             pending = 0
 
-    batch = indexer.index_files(w, rels, read, stats, {}, tick)
+    batch = indexer.index_files(w, rels, read, stats, dict(settled), tick)
     segment = w._finalize_segment() if batch.order else None
     if segment is None:
         w._close_segment()
@@ -80,15 +80,19 @@ def _index_share(k: int, gen_dir: str, rels: list[str], read: Callable, stats: d
 
 
 def build(ix: index.Index, gen_dir: Path, rels: list[str], read: Callable,
-          stats: dict, procs: int, bar=None, limitmb: int = 128) -> indexer.Batch:
-    """Index `rels` with `procs` worker processes and commit them as one generation."""
+          stats: dict, procs: int, bar=None, limitmb: int = 128,
+          settled: dict[str, str] | None = None) -> indexer.Batch:
+    """Index `rels` with `procs` worker processes and commit them as one generation.
+
+    `settled` maps ids to the files that keep them (see `indexer.index_files`).
+    """
     ctx = multiprocessing.get_context("fork")
     counter = ctx.Value("q", 0)
     size = -(-len(rels) // procs)
     chunks = [rels[i:i + size] for i in range(0, len(rels), size)] or [[]]
     workers = [ctx.Process(target=_worker, name=f"reindex-worker-{k}",
                            args=(k, os.getpid(), str(gen_dir), chunk, read, stats, counter,
-                                 limitmb))
+                                 limitmb, settled or {}))
                for k, chunk in enumerate(chunks)]
     try:
         for worker in workers:

@@ -64,6 +64,7 @@ class Plan:
     deleted: list[str] = field(default_factory=list)
     unchanged: int = 0
     still_rejected: list[tuple[str, str]] = field(default_factory=list)
+    still_kept: list[tuple[str, str]] = field(default_factory=list)  # invalid, last good serves
     hashes: dict[str, str] = field(default_factory=dict)
     old_files: dict[str, list] = field(default_factory=dict)
     stats: dict[str, os.stat_result] = field(default_factory=dict)
@@ -128,6 +129,7 @@ def make_plan(config: Config, full: bool = False) -> Plan:
         return Plan("full", reason, base, added=sorted(stats), stats=stats)
     plan = Plan("incremental", "index exists", base, stats=stats, old_files=old)
     rejected = manifest.get("rejected") or {}
+    kept = manifest.get("kept") or {}
     # Like git, trust a file whose size and mtime are those recorded: only the others are read
     # and hashed (at 100k articles this turns a 10 s scan into a stat pass). A file modified
     # within seconds of the last build may share its recorded mtime (coarse clock): hash it.
@@ -144,15 +146,18 @@ def make_plan(config: Config, full: bool = False) -> Plan:
                 plan.still_rejected.append((rel, rejected[rel][1]))
             else:
                 plan.added.append(rel)
-        elif old[rel][0] != digest:
-            plan.changed.append(rel)
-        else:
+        elif old[rel][0] == digest:
             plan.unchanged += 1
+        elif rel in kept and kept[rel][0] == digest:
+            plan.still_kept.append((rel, kept[rel][1]))
+        else:
+            plan.changed.append(rel)
     plan.deleted = sorted(set(old) - set(stats))
     if plan.added or plan.changed or plan.deleted:
         # Something moved: a file rejected for a duplicate id may be valid now, look again.
         plan.added = sorted(plan.added + [rel for rel, _ in plan.still_rejected])
-        plan.still_rejected = []
+        plan.changed = sorted(plan.changed + [rel for rel, _ in plan.still_kept])
+        plan.still_rejected, plan.still_kept = [], []
     return plan
 
 
@@ -169,6 +174,8 @@ class Report:
     deleted: int = 0
     articles: int = 0
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    # Files indexed before that have become invalid: their last good version still serves.
+    kept: list[tuple[str, str]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     in_use: list[str] = field(default_factory=list)  # old generations a reader still holds
     duration: float = 0.0
@@ -181,14 +188,17 @@ class Report:
         rate = self.processed / self.duration if self.duration > 0 else 0.0
         lines = [f"{'dry run: ' if self.dry_run else ''}{self.mode} reindex ({self.reason})"]
         lines += self.listing
+        kept = f", kept at their last good version {len(self.kept)}" if self.kept else ""
         if self.dry_run:
             lines.append(f"would add {self.added}, update {self.updated}, delete {self.deleted}; "
-                         f"rejected {len(self.rejected)}")
+                         f"rejected {len(self.rejected)}{kept}")
         else:
             lines.append(f"added {self.added}, updated {self.updated}, deleted {self.deleted}, "
-                         f"rejected {len(self.rejected)}")
+                         f"rejected {len(self.rejected)}{kept}")
         for name, reason in self.rejected:
             lines.append(f"  rejected {name}: {reason}")
+        for name, reason in self.kept:
+            lines.append(f"  kept the last good version of {name}, now invalid: {reason}")
         if self.generation:
             lines.append(f"generation {self.generation} serves {self.articles} articles")
         elif not self.dry_run:
@@ -245,12 +255,14 @@ def _dry_run(config: Config, plan: Plan, progress: Callable | None) -> Report:
     todo = plan.added + plan.changed
     old = plan.old_files
     gone = set(plan.changed) | set(plan.deleted)
-    ids = {entry[3]: rel for rel, entry in old.items() if rel not in gone}
+    base_files = _base_files(config, plan)
+    ids = {entry[3]: rel for rel, entry in old.items() if rel not in gone} \
+        or _settled_ids(plan, base_files)
     bar = progress("checking", len(todo)) if progress else None
     for rel in todo:
         try:
             _digest, article = _read_article(config, rel)
-            if article.id in ids:
+            if ids.get(article.id, rel) != rel:
                 raise InvalidArticle(f"id '{article.id}' is already used by {ids[article.id]}")
             ids[article.id] = rel
         except ArchiveError as exc:
@@ -259,7 +271,10 @@ def _dry_run(config: Config, plan: Plan, progress: Callable | None) -> Report:
             bar.advance()
     if bar:
         bar.close()
-    bad = {rel for rel, _ in report.rejected}
+    for entry in _keepable(report, base_files, set(ids)):  # as a job would
+        report.rejected.remove(entry)
+        report.kept.append(entry)
+    bad = {rel for rel, _ in report.rejected + report.kept}
     report.added = sum(rel not in bad for rel in plan.added)
     report.updated = sum(rel not in bad for rel in plan.changed)
     report.deleted = len(plan.deleted)
@@ -288,9 +303,9 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
             raise ArchiveError(f"no article files in {config.articles_dir}: refusing to replace "
                                f"an index of {serving} articles with an empty one")
     report = Report(plan.mode, plan.reason, removed=cleaned.removed, in_use=cleaned.in_use,
-                    rejected=plan.still_rejected)
+                    rejected=plan.still_rejected, kept=plan.still_kept)
     if plan.empty:
-        report.articles = plan.unchanged
+        report.articles = plan.unchanged + len(plan.still_kept)
         return report
     protected = protected_tokens(config)
     name = generations.new_name()
@@ -323,6 +338,8 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
             "protected_digest": _tokens_digest(protected),
             "rejected": {rel: [plan.hashes.get(rel) or _hash_file(config.articles_dir / rel),
                                reason] for rel, reason in report.rejected},
+            "kept": {rel: [plan.hashes.get(rel) or _hash_file(config.articles_dir / rel),
+                           reason] for rel, reason in report.kept},
         }
         generations.write_manifest(gen_dir, manifest)
         indexer.check(gen_dir, len(files), probes, absent=plan.deleted[:5])
@@ -378,6 +395,7 @@ def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
     def read(rel: str):
         return _read_article(config, rel)
 
+    settled = _settled_ids(plan, _base_files(config, plan))
     if plan.mode == "full":
         if procs is None:
             big = len(plan.added) >= MIN_FILES_FOR_PROCS
@@ -385,7 +403,7 @@ def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
         ix = indexer.create(gen_dir, indexer.build_schema(protected))
         if procs > 1:
             batch = parallel.build(ix, gen_dir, plan.added, read, plan.stats, procs, bar,
-                                   limitmb)
+                                   limitmb, settled)
             files = batch.files
         else:
             files = {}
@@ -398,7 +416,7 @@ def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
             for rel in plan.deleted + plan.changed:
                 w.delete_by_term("path", rel)
                 files.pop(rel)
-            ids = {entry[3]: rel for rel, entry in files.items()}
+            ids = {entry[3]: rel for rel, entry in files.items()} or settled
             batch = indexer.index_files(w, todo, read, plan.stats, ids,
                                         bar.advance if bar else None)
             w.commit()
@@ -414,10 +432,72 @@ def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
     report.added = len(batch.order) - report.updated
     report.rejected += batch.rejected
     report.processed = len(todo)
+    _keep_last_good(config, plan, ix, files, report, limitmb)
     probes = batch.probes
     if not probes and files:
         probes = [(next(iter(files.values()))[3], "")]
     return files, probes
+
+
+def _base_files(config: Config, plan: Plan) -> dict[str, list]:
+    """The file list of the generation a job starts from ({} when there is none or it is bad)."""
+    if plan.old_files or not plan.base:
+        return plan.old_files
+    try:
+        return read_files(config.index_dir / plan.base)
+    except IndexUnavailable:
+        return {}
+
+
+def _settled_ids(plan: Plan, base_files: dict[str, list]) -> dict[str, str]:
+    """Ids held in the base generation by files unchanged since (by size and mtime).
+
+    A full build reads files in path order: without this, a file whose id an archivist
+    mistyped as another article's would take that id, and the article that held it would
+    be the one rejected.
+    """
+    if plan.mode != "full":
+        return {}
+    return {entry[3]: rel for rel, entry in base_files.items()
+            if rel in plan.stats and plan.stats[rel].st_size == entry[1]
+            and plan.stats[rel].st_mtime_ns == entry[2]}
+
+
+def _keepable(report: Report, base_files: dict[str, list], ids: set[str]) -> list[tuple]:
+    """Rejected files the base generation held under an id no other file has taken since."""
+    return [(rel, reason) for rel, reason in report.rejected
+            if rel in base_files and base_files[rel][3] not in ids]
+
+
+def _keep_last_good(config: Config, plan: Plan, ix, files: dict[str, list], report: Report,
+                    limitmb: int) -> None:
+    """Serve again the last good version of indexed files that have become invalid.
+
+    An archivist's slip (a typo in a date, a broken line of YAML) must not unpublish an
+    article: its document is copied from the generation the job started from, under the
+    file's old hash, so the next job reads the file again and indexes it once it is fixed.
+    """
+    base_files = _base_files(config, plan)
+    keep = _keepable(report, base_files, {entry[3] for entry in files.values()})
+    if not keep:
+        return
+    try:
+        documents = indexer.stored_documents(config.index_dir / plan.base,
+                                             {rel: base_files[rel][0] for rel, _ in keep})
+    except IndexUnavailable:
+        return  # the base generation cannot be read: the files stay rejected, as reported
+    w = indexer.writer(ix, limitmb)
+    try:
+        for rel, reason in keep:
+            if rel in documents:
+                w.add_document(**documents[rel])
+                files[rel] = base_files[rel]
+                report.rejected.remove((rel, reason))
+                report.kept.append((rel, reason))
+        w.commit()
+    except BaseException:
+        w.cancel()
+        raise
 
 
 @dataclass
@@ -444,8 +524,11 @@ class Status:
         if self.older:
             lines.append(f"older generations still on disk (the next reindex removes those no "
                          f"request reads): {', '.join(self.older)}")
-        if m.get("rejected"):
-            lines.append(f"rejected at build: {len(m['rejected'])} file(s)")
+        for key, what in (("rejected", "rejected (not served)"),
+                          ("kept", "invalid, their last good version served")):
+            if m.get(key):
+                lines.append(f"{what}: {len(m[key])} file(s); fix them and run 'archive reindex'")
+                lines += [f"  {rel}: {reason}" for rel, (_digest, reason) in sorted(m[key].items())]
         if self.added or self.changed or self.deleted:
             lines.append(f"changed since: {len(self.added)} added, {len(self.changed)} changed, "
                          f"{len(self.deleted)} deleted; run 'archive reindex'")
@@ -466,13 +549,15 @@ def status(config: Config) -> Status:
     old = read_files(gen_dir)
     stats = scan(config.articles_dir)
     rejected = manifest.get("rejected") or {}
+    kept = manifest.get("kept") or {}
     added = sorted(rel for rel in stats if rel not in old and rel not in rejected)
     changed = []
     for rel, stat in stats.items():
         entry = old.get(rel)
         if entry is None or (entry[1] == stat.st_size and entry[2] == stat.st_mtime_ns):
             continue
-        if _hash_file(config.articles_dir / rel) != entry[0]:
+        digest = _hash_file(config.articles_dir / rel)
+        if digest != entry[0] and digest != kept.get(rel, [None])[0]:
             changed.append(rel)
     deleted = sorted(set(old) - set(stats))
     older = sorted(p.name for p in config.index_dir.glob(f"{generations.PREFIX}*")

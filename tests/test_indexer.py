@@ -23,6 +23,7 @@ from archive.indexer import CurrentGeneration, build_schema, open_current
 from archive.models import Article
 from archive.reindex import reindex, status
 from archive.segmentwriter import FastSegmentWriter
+from archive.web import create_app
 
 ARTICLES = [
     Article(id="greve-des-enseignants-a-kayes", title="Grève des enseignants à Kayes",
@@ -333,6 +334,78 @@ def test_bad_files_are_reported_by_name_and_skipped(archive: Config):
     # Unchanged bad files are still reported, without building a new generation.
     again = reindex(archive)
     assert again.generation is None and len(again.rejected) == 3
+
+
+# --- an archivist's slip never unpublishes an article -------------------------------------------
+
+SLIPS = {
+    "unclosed list": ("section: Éducation", "section: [Éducation"),
+    "impossible date": ("date: '2019-07-05'", "date: '2019-07-35'"),
+    "emptied title": ("title: Grève des enseignants à Kayes", "title: ''"),
+    "id taken by another article": ("id: greve-des-enseignants-a-kayes",
+                                    "id: festival-sur-le-niger"),
+}
+MODES = {"incremental": [], "full": ["--full"], "full, 2 processes": ["--full", "--procs", "2"]}
+
+
+def cli(config: Config, *args: str):
+    """The real `archive` command on this archive."""
+    return CliRunner().invoke(main, [*args, "--data", str(config.data_dir), "--index",
+                                     str(config.index_dir)])
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("slip", list(SLIPS))
+def test_a_file_that_becomes_invalid_keeps_its_last_good_version_until_fixed(
+        archive: Config, slip: str, mode: str):
+    assert cli(archive, "reindex").exit_code == 0
+    path = archive.articles_dir / "2019" / "greve-des-enseignants-a-kayes.md"
+    good = path.read_text(encoding="utf-8")
+    assert SLIPS[slip][0] in good
+    path.write_text(good.replace(*SLIPS[slip]), encoding="utf-8")
+    rel = "2019/greve-des-enseignants-a-kayes.md"
+
+    dry = cli(archive, "reindex", "--dry-run", *MODES[mode][:1])
+    assert f"kept the last good version of {rel}, now invalid: " in dry.output, dry.output
+    done = cli(archive, "reindex", *MODES[mode])
+    assert done.exit_code == EXIT_PARTIAL, done.output
+    assert "rejected 0, kept at their last good version 1" in done.output
+    assert f"  kept the last good version of {rel}, now invalid: " in done.output
+    # Still searchable and shown: the site serves the version indexed before the slip.
+    assert ids_for(archive, "title", "greve") == {"greve-des-enseignants-a-kayes"}
+    page = create_app(archive).test_client().get("/article/greve-des-enseignants-a-kayes")
+    assert page.status_code == 200 and "Grève des enseignants à Kayes" in page.get_data(True)
+    assert open_current(archive.index_dir).manifest["articles"] == 4
+    # Until it is fixed, every job and the status say so; nothing is rebuilt for it.
+    again = cli(archive, "reindex")
+    assert again.exit_code == EXIT_PARTIAL and "index already up to date" in again.output
+    shown = cli(archive, "status").output
+    assert "invalid, their last good version served: 1 file(s)" in shown
+    assert f"  {rel}: " in shown and "data/ unchanged since" in shown
+    # Fixed, it is indexed as it now is, and nobody is told about it any more.
+    path.write_text(good.replace("Grève des enseignants", "Grève des professeurs"),
+                    encoding="utf-8")
+    fixed = cli(archive, "reindex", *MODES[mode])
+    assert fixed.exit_code == 0 and "kept" not in fixed.output, fixed.output
+    assert ids_for(archive, "title", "professeurs") == {"greve-des-enseignants-a-kayes"}
+    assert "invalid" not in cli(archive, "status").output
+
+
+def test_an_invalid_file_deleted_by_the_archivist_leaves_the_index(archive: Config):
+    reindex(archive)
+    path = archive.articles_dir / "2020" / "festival-sur-le-niger.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("title:", "titre:"),
+                    encoding="utf-8")
+    assert len(reindex(archive).kept) == 1
+    path.unlink()
+    done = reindex(archive)
+    assert done.kept == [] and done.deleted == 1
+    assert ids_for(archive, "title", "festival") == set()
+
+
+def test_reindex_exits_0_when_every_file_is_indexed(archive: Config):
+    assert cli(archive, "reindex").exit_code == 0
+    assert cli(archive, "reindex").exit_code == 0  # up to date
 
 
 def test_opening_without_a_usable_index_says_why(archive: Config):
