@@ -23,10 +23,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive import articlefile
+from archive import articlefile, generations
 from archive.cli import main
 from archive.errors import InvalidArticle
 from archive.models import Article
+from archive.reindex import read_files
 
 LIMITS = "limits:\n  import_max_bytes: 1000000\n  import_max_body_chars: 200000\n"
 BIG = 50 * 1024 * 1024
@@ -547,3 +548,131 @@ def test_what_the_archive_writes_reads_back_exactly(tmp_path: Path, value: str):
     path.write_text(text, encoding="utf-8")
     assert articlefile.read(path) == written
 
+
+# --- every command goes on past such files and names them -----------------------------------
+
+GOOD = [
+    Article(id=f"synapel-{n}", title=f"Le SYNAPEL et l’UNTM mobilisent à Ségou ({n})",
+            body=f"Le SYNAPEL, syndicat des pêcheurs, et l’UNTM réunissent {n * 40} délégués "
+                 f"à Ségou pour la campagne numéro {n}.", date=f"2019-03-0{n}")
+    for n in range(1, 4)
+]
+
+
+def archive_with_typed_files(tmp_path: Path) -> dict[str, str]:
+    """The good articles written by the archive, plus every REFUSED file in data/articles/2019;
+    returns {relative path of each refused file: its reason}."""
+    (tmp_path / "archive.yaml").write_text("", encoding="utf-8")
+    articles = tmp_path / "data" / "articles"
+    for good in GOOD:
+        articlefile.write(articles, good)
+    return add_typed_files(articles)
+
+
+def add_typed_files(articles: Path) -> dict[str, str]:
+    (articles / "2019").mkdir(parents=True, exist_ok=True)
+    for name, text, _reason in REFUSED:
+        (articles / "2019" / f"{name}.md").write_text(text, encoding="utf-8", newline="")
+    return {f"2019/{name}.md": reason for name, _text, reason in REFUSED}
+
+
+def assert_no_crash(result) -> None:
+    """The command ended by itself (an exit code, maybe 1), not by an uncaught exception."""
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        repr(result.exception), result.output)
+    assert "Traceback" not in result.output
+
+
+def indexed(tmp_path: Path) -> set[str]:
+    """The files the serving generation indexed."""
+    index = tmp_path / "index"
+    return set(read_files(index / generations.read_pointer(index).current))
+
+
+def test_check_names_every_typed_file_with_its_reason(tmp_path: Path):
+    refused = archive_with_typed_files(tmp_path)
+    result = run(tmp_path, "check")
+    assert_no_crash(result)
+    assert result.exit_code != 0
+    articles = tmp_path / "data" / "articles"
+    for rel, reason in refused.items():
+        assert f"rejected: {articles / rel}: {reason}\n" in result.output, (rel, result.output)
+    rejected = [line for line in result.output.splitlines() if line.startswith("rejected:")]
+    assert len(rejected) == len(refused)
+    assert f"{len(GOOD) + len(refused)} article files checked, {len(refused)} rejected" \
+        in result.output
+
+
+def test_import_goes_on_past_typed_files_and_undecodable_export_lines(tmp_path: Path):
+    (tmp_path / "archive.yaml").write_text("", encoding="utf-8")
+    articles = tmp_path / "data" / "articles"
+    add_typed_files(articles)  # broken files already in data/ must not stop an import
+    inbox = tmp_path / "inbox"
+    refused = {f"{inbox}/{rel}": reason for rel, reason in add_typed_files(inbox).items()}
+    (inbox / "bon.md").write_text(articlefile.render(GOOD[0]), encoding="utf-8")
+    (inbox / "page.txt").write_text(page(40), encoding="utf-8")
+    export = inbox / "export.jsonl"
+    export.write_text(
+        json.dumps({"id": "e1", "title": "Récolte à Kayes", "body": page(41)}) + "\n"
+        + '{"id": "e2", "title": "Géant", "body": "Texte.", "vues": 1' + "0" * 5000 + "}\n"
+        + json.dumps({"id": "e3", "title": 1960, "body": page(42)}) + "\n",
+        encoding="utf-8")
+    column = export.read_text(encoding="utf-8").split("\n")[1].index("10000") + 1
+    refused[f"{export}:2"] = f"invalid JSON (a number of more than 4,300 digits at column {column})"
+    result = run(tmp_path, "import", str(inbox))
+    assert_no_crash(result)
+    assert result.exit_code != 0
+    for source, reason in refused.items():
+        assert f"rejected: {source}: {reason}\n" in result.output, (source, result.output)
+    assert f"4 imported, 0 updated, 0 unchanged, 0 duplicates, {len(refused)} rejected" \
+        in result.output
+    typed_names = {name for name, _text, _reason in REFUSED}
+    titles = {articlefile.read(p).title for p in articlefile.iter_files(articles)
+              if p.stem not in typed_names}
+    assert titles == {GOOD[0].title, "Campagne agricole numéro 40 à Ségou", "Récolte à Kayes",
+                      "1960"}
+
+
+@pytest.mark.parametrize("command", [
+    pytest.param(("reindex",), id="incremental"),
+    pytest.param(("reindex", "--full"), id="full"),
+    pytest.param(("reindex", "--full", "--procs", "2"), id="full-2-processes"),
+    pytest.param(("reindex", "--dry-run"), id="dry-run"),
+])
+def test_reindex_goes_on_past_typed_files_and_names_them(tmp_path: Path, command):
+    (tmp_path / "archive.yaml").write_text("", encoding="utf-8")
+    articles = tmp_path / "data" / "articles"
+    for good in GOOD[:2]:
+        articlefile.write(articles, good)
+    assert run(tmp_path, "reindex").exit_code == 0  # the serving index before the bad files
+    refused = add_typed_files(articles)
+    articlefile.write(articles, GOOD[2])
+    result = run(tmp_path, *command)
+    assert_no_crash(result)
+    for rel, reason in refused.items():
+        assert f"  rejected {rel}: {reason}\n" in result.output, (rel, result.output)
+    assert "worker" not in result.output
+    rels = [articlefile.relative_path(a).as_posix() for a in GOOD]
+    if "--dry-run" in command:
+        assert f"would add 1, update 0, delete 0; rejected {len(refused)}\n" in result.output
+        assert f"  add {rels[2]}\n" in result.output and "more to add" not in result.output
+        assert indexed(tmp_path) == set(rels[:2])
+    else:
+        assert f", rejected {len(refused)}\n" in result.output
+        assert f"serves {len(GOOD)} articles" in result.output
+        assert indexed(tmp_path) == set(rels)
+
+
+def test_orgs_commands_go_on_past_typed_files_and_name_them(tmp_path: Path):
+    refused = archive_with_typed_files(tmp_path)
+    articles = tmp_path / "data" / "articles"
+    for command in ("candidates", "list"):
+        result = run(tmp_path, "orgs", command)
+        assert_no_crash(result)
+        assert result.exit_code == 0
+        for rel, reason in refused.items():
+            assert f"skipped: {articles / rel}: {reason}\n" in result.stderr, (rel, command)
+        if command == "candidates":
+            assert "SYNAPEL (6)" in result.stdout  # title and body of each good article
+        else:
+            assert f"{len(GOOD)}  UNTM" in result.stdout
