@@ -159,7 +159,7 @@ def _refuse_aliases(front: str, name: str) -> None:
 # YAML's own words for the mistakes archivists make, and what to do about them.
 _YAML_HINTS = (
     ("mapping values are not allowed", "a value holding ': ' must be put in quotes"),
-    ("block sequence entries are not allowed", "a value starting with '- ' must be put in quotes"),
+    ("sequence entries are not allowed", "a value starting with '- ' must be put in quotes"),
     ("found unexpected end of stream", "a quote opened here is never closed"),
     ("could not find expected ':'", "this line is not a field (name: value); a value going on "
                                     "over several lines must be indented"),
@@ -191,8 +191,10 @@ def _yaml_problem(exc: yaml.YAMLError, front: str) -> str:
         char = front[mark.index] if 0 <= mark.index < len(front) else ""
         lines = front.split("\n")
         start = lines[mark.line][:1] if mark.line < len(lines) else ""
-        if "\t" in (char, start):
+        if start == "\t":
             what = "a tab cannot indent YAML: use spaces"
+        elif char == "\t":
+            what = "a tab cannot stand here: use a space, or put the value in quotes"
         elif "cannot start any token" in problem and char:
             what = f"a value starting with '{char}' must be put in quotes"
         return f"line {mark.line + 1}: front matter is not valid YAML ({what or _short(exc)})"
@@ -259,15 +261,16 @@ def _refuse_inline_comments(fields: dict[str, yaml.Node], front: str, name: str)
 
 def _compose(front: str, name: str) -> yaml.Node | None:
     """The front matter's YAML node tree (no value constructed), or InvalidArticle."""
-    loader = _Loader(front)
     try:
-        return loader.get_single_node()
+        loader = _Loader(front)  # the pure-Python loader checks every character here
+        try:
+            return loader.get_single_node()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         raise InvalidArticle(f"{name}: {_yaml_problem(exc, front)}") from None
     except RecursionError:  # the pure-Python composer recurses once per nesting level
         raise InvalidArticle(f"{name}: front matter is nested too deeply") from None
-    finally:
-        loader.dispose()
 
 
 def _line(node: yaml.Node) -> int:

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import sys
 import time
 import tracemalloc
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from archive import articlefile, generations
@@ -495,6 +498,17 @@ def test_a_typed_article_file_is_refused_with_its_line_and_reason(tmp_path: Path
     assert refused.value.message == f"{path}: {reason}"
 
 
+@pytest.mark.parametrize("text", [pytest.param(t, id=n) for n, t, _r in REFUSED])
+def test_without_libyaml_a_typed_file_is_refused_too(tmp_path: Path, monkeypatch, text: str):
+    # PyYAML's pure-Python loader is the fallback where libyaml is missing; its messages
+    # differ, but it must refuse the same files, by name, without a traceback
+    monkeypatch.setattr(articlefile, "_Loader", yaml.SafeLoader)
+    path = tmp_path / "saisie.md"
+    path.write_text(text, encoding="utf-8", newline="")
+    with pytest.raises(InvalidArticle, match=f"^{re.escape(str(path))}: "):
+        articlefile.read(path)
+
+
 # Read now; before, they were refused with a wrong reason or changed silently.
 READ = [
     ("fins-de-ligne-mac", typed(HEAD + "section: Nation").replace("\n", "\r"),
@@ -665,6 +679,8 @@ def test_reindex_goes_on_past_typed_files_and_names_them(tmp_path: Path, command
 
 def test_orgs_commands_go_on_past_typed_files_and_name_them(tmp_path: Path):
     refused = archive_with_typed_files(tmp_path)
+    authority = Path(__file__).resolve().parents[1] / "data" / "organisations.yaml"
+    shutil.copy(authority, tmp_path / "data" / "organisations.yaml")
     articles = tmp_path / "data" / "articles"
     for command in ("candidates", "list"):
         result = run(tmp_path, "orgs", command)
