@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import yaml
 
-from .dates import check_date
+from .dates import check_date, check_datetime
 from .errors import InvalidArticle, UnreadableInput
-from .models import DATE_SOURCES, FIELD_NAMES, ID_RE, Article
+from .models import DATE_SOURCES, ID_RE, Article
 from .textnorm import clean_line, decode, normalise_body, slugify
 
 SUFFIX = ".md"
@@ -38,9 +38,32 @@ ORDER = (
     "content_hash",
 )
 LIST_FIELDS = ("author", "organisations")
+TEXT_FIELDS = tuple(f for f in ORDER if f not in LIST_FIELDS and f != "demo")
 # libyaml's safe loader and dumper when present: same safety, ~10x faster on big imports.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+# What YAML 1.1 makes of an unquoted scalar, in an archivist's words. The front matter is only
+# composed, never constructed: no value is converted (yes -> True, 007 -> 7, 12:30 -> 750), no
+# impossible date or huge integer can raise, and each value keeps its line for the message.
+_KINDS = {
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "true/false",
+    "tag:yaml.org,2002:timestamp": "a date",
+    "tag:yaml.org,2002:null": "empty",
+}
+# Besides text, what a field takes as written: the dates YAML sees in date fields (so that
+# check_date and check_datetime judge them), and a bare year such as `date: 2019`.
+_ALSO_TEXT = {"date": ("a date", "a date and time", "a number"),
+              "imported_at": ("a date", "a date and time")}
+_BOOLS = yaml.constructor.SafeConstructor.bool_values
+_SINGULAR = {"author": "author", "organisations": "organisation"}
+# YAML 1.1 breaks lines at NEL, LS and PS (YAML 1.2 does not): pasted into a title they would
+# split it and shift every line number an editor shows; as spaces they are what clean_line makes.
+_ODD_BREAKS = re.compile("[\x85\u2028\u2029]")
+# The closing line: three dashes or more, alone ("---x" is text, not the end of the fields).
+_CLOSING = re.compile(r"\n---+[ \t]*(?:\n|\Z)")
 
 
 def make_id(title: str, key: str) -> str:
@@ -56,37 +79,53 @@ def relative_path(article: Article) -> Path:
     return Path(folder) / f"{article.id}{SUFFIX}"
 
 
-def validate(article: Article, name: str = "article") -> Article:
-    """Raise InvalidArticle naming the first rule the article breaks; return it otherwise."""
-
-    def bad(reason: str) -> InvalidArticle:
-        return InvalidArticle(f"{name}: {reason}")
-
-    if not ID_RE.match(article.id or ""):
-        raise bad(f"id '{article.id}' must be lowercase letters, digits and hyphens")
+def first_problem(article: Article) -> tuple[str, str] | None:
+    """The first rule the article breaks, as (field, reason), or None when it breaks none."""
+    if not article.id:
+        return "id", "missing id"
+    if not ID_RE.match(article.id):
+        return "id", f"id {_quoted(article.id)} must be lowercase letters, digits and hyphens"
     if not article.title.strip():
-        raise bad("missing title")
+        return "title", "missing title"
     if not any(ch.isalnum() for ch in article.title):
-        raise bad("title has no letter or digit")
+        return "title", "title has no letter or digit"
     if len(article.title) > MAX_TITLE:
-        raise bad(f"title longer than {MAX_TITLE} characters")
+        return "title", f"title longer than {MAX_TITLE} characters"
     if not article.body.strip():
-        raise bad("empty body")
+        return "body", "empty body"
     if article.date is not None:
         reason = check_date(article.date)
         if reason:
-            raise bad(reason)
+            return "date", reason
     if article.date_source is not None and article.date_source not in DATE_SOURCES:
-        raise bad(f"date_source must be one of {', '.join(DATE_SOURCES)}")
+        return "date_source", f"date_source must be one of {', '.join(DATE_SOURCES)}"
     if article.url is not None and not article.url.startswith(("http://", "https://")):
-        raise bad("url must start with http:// or https://")
+        return "url", "url must start with http:// or https://"
     for field in LIST_FIELDS:
         values = getattr(article, field)
         if not all(isinstance(v, str) and v.strip() for v in values):
-            raise bad(f"{field} must be a list of non-empty names")
+            return field, f"{field} must be a list of non-empty names"
     if not (2 <= len(article.language) <= 3 and article.language.isalpha()):
-        raise bad(f"language '{article.language}' is not a language code such as fr")
+        return "language", f"language {_quoted(article.language)} is not a language code such as fr"
+    if article.imported_at is not None:
+        reason = check_datetime(article.imported_at)
+        if reason:
+            return "imported_at", reason
+    return None
+
+
+def validate(article: Article, name: str = "article") -> Article:
+    """Raise InvalidArticle naming the first rule the article breaks; return it otherwise."""
+    problem = first_problem(article)
+    if problem:
+        raise InvalidArticle(f"{name}: {problem[1]}")
     return article
+
+
+def _quoted(text: str, limit: int = 60) -> str:
+    """A value quoted in a message: control characters escaped, cut when long."""
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:limit])
+    return f"'{shown}…'" if len(text) > limit else f"'{shown}'"
 
 
 def render(article: Article) -> str:
@@ -114,75 +153,245 @@ def _refuse_aliases(front: str, name: str) -> None:
             if isinstance(token, (yaml.AnchorToken, yaml.AliasToken, yaml.TagToken)):
                 raise InvalidArticle(f"{name}: YAML anchors, aliases and tags are not allowed")
     except yaml.YAMLError as exc:
-        raise InvalidArticle(f"{name}: front matter is not valid YAML ({_short(exc)})") from None
+        raise InvalidArticle(f"{name}: {_yaml_problem(exc, front)}") from None
+
+
+# YAML's own words for the mistakes archivists make, and what to do about them.
+_YAML_HINTS = (
+    ("mapping values are not allowed", "a value holding ': ' must be put in quotes"),
+    ("sequence entries are not allowed", "a value starting with '- ' must be put in quotes"),
+    ("found unexpected end of stream", "a quote opened here is never closed"),
+    ("could not find expected ':'", "this line is not a field (name: value); a value going on "
+                                    "over several lines must be indented"),
+    ("while scanning a block scalar", "a value starting with '|' or '>' must be put in quotes"),
+)
+# Errors found past their cause: the mark of the token being read shows where it started.
+_STARTED_AT = (
+    "while scanning a simple key", "while scanning a quoted scalar", "while parsing a flow"
+)
+# YAML 1.1 refuses C0 and C1 control characters (but tab, newline and NEL) and U+FFFE/U+FFFF.
+_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _yaml_problem(exc: yaml.YAMLError, front: str) -> str:
+    """A YAML error as `line N: front matter is not valid YAML (what to do)`."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        found = _NOT_PRINTABLE.search(front)
+        if found:  # libyaml gives a byte offset: find the character ourselves
+            line = front.count("\n", 0, found.start()) + 1
+            return (f"line {line}: front matter is not valid YAML (character "
+                    f"U+{ord(found.group()):04X} is not allowed: remove it)")
+    context = getattr(exc, "context", None) or ""
+    mark = getattr(exc, "problem_mark", None)
+    if context.startswith(_STARTED_AT) or mark is None:
+        mark = getattr(exc, "context_mark", None) or mark
+    problem = getattr(exc, "problem", None) or ""
+    what = next((hint for key, hint in _YAML_HINTS if key in f"{context} {problem}"), problem)
+    if mark is not None:
+        char = front[mark.index] if 0 <= mark.index < len(front) else ""
+        lines = front.split("\n")
+        start = lines[mark.line][:1] if mark.line < len(lines) else ""
+        if start == "\t":
+            what = "a tab cannot indent YAML: use spaces"
+        elif char == "\t":
+            what = "a tab cannot stand here: use a space, or put the value in quotes"
+        elif "cannot start any token" in problem and char:
+            what = f"a value starting with '{char}' must be put in quotes"
+        return f"line {mark.line + 1}: front matter is not valid YAML ({what or _short(exc)})"
+    return f"front matter is not valid YAML ({what or _short(exc)})"
 
 
 def _short(exc: yaml.YAMLError) -> str:
     return " ".join(str(exc).split())[:200]
 
 
-def _as_text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()[:10]
-    return str(value)
-
-
-def _as_list(value: object, field: str, name: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list):
-        raise InvalidArticle(f"{name}: {field} must be a list")
-    return tuple(clean_line(str(v)) for v in value if v is not None and str(v).strip())
-
-
 def parse(text: str, name: str = "article") -> Article:
-    """Parse an article file's text; raise InvalidArticle with the reason when it is wrong."""
+    """Parse an article file's text; raise InvalidArticle with the reason when it is wrong.
+
+    Reasons about one field start with `line N:`, counted in the file (the opening --- is 1).
+    """
+    front, body = _split(text, name)
+    _refuse_aliases(front, name)
+    fields = _fields(_compose(front, name), name)
+    if "#" in front:
+        _refuse_inline_comments(fields, front, name)
+    article = _article(fields, body, name)
+    problem = first_problem(article)
+    if problem:
+        field, reason = problem
+        where = f"line {_line(fields[field])}: " if field in fields else ""
+        raise InvalidArticle(f"{name}: {where}{reason}")
+    return article
+
+
+def _split(text: str, name: str) -> tuple[str, str]:
+    """The front matter (from the end of the opening --- line) and the body."""
     text = text.lstrip("\ufeff")
-    if not text.startswith("---"):
-        raise InvalidArticle(f"{name}: no front matter (the file must start with ---)")
-    end = text.find("\n---", 3)
-    if end < 0:
+    if "\r" in text:  # CRLF or old Mac line ends: the --- lines must still be found
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    opening = text[: text.find("\n")] if "\n" in text else text
+    if not text.startswith("---") or opening.rstrip(" \t") != "---":
+        raise InvalidArticle(f"{name}: no front matter (the file must start with a --- line)")
+    closing = _CLOSING.search(text, 3)
+    if closing is None:
         raise InvalidArticle(f"{name}: front matter is not closed by a --- line")
-    front = text[3:end]
+    front = text[3 : closing.start()]
     if len(front) > MAX_FRONT_MATTER:
         # fields are short; a huge header is an attack on the (pure-Python) YAML token scan
         raise InvalidArticle(f"{name}: front matter longer than {MAX_FRONT_MATTER:,} characters")
-    body = text[end + 4 :].lstrip("-")
-    _refuse_aliases(front, name)
+    if _ODD_BREAKS.search(front):
+        front = _ODD_BREAKS.sub(" ", front)
+    return front, text[closing.end() :]
+
+
+def _refuse_inline_comments(fields: dict[str, yaml.Node], front: str, name: str) -> None:
+    """A ' #' after a plain value starts a comment: 'Le mouvement #MeToo' would lose a part."""
+    for field, node in fields.items():
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        for item in items:
+            if not isinstance(item, yaml.ScalarNode) or item.style:
+                continue  # a quoted value ends at its quote: a comment after it is the writer's
+            end = item.end_mark.index
+            stop = front.find("\n", end)
+            rest = front[end:] if stop < 0 else front[end:stop]
+            if rest.lstrip(" \t").startswith("#"):
+                raise _bad(name, item, f"' #' starts a YAML comment, which cuts {field} short: "
+                                       "put the value in quotes, or the comment on its own line")
+
+
+def _compose(front: str, name: str) -> yaml.Node | None:
+    """The front matter's YAML node tree (no value constructed), or InvalidArticle."""
     try:
-        meta = yaml.load(front, Loader=_Loader) or {}
+        loader = _Loader(front)  # the pure-Python loader checks every character here
+        try:
+            return loader.get_single_node()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
-        raise InvalidArticle(f"{name}: front matter is not valid YAML ({_short(exc)})") from None
-    if not isinstance(meta, dict):
-        raise InvalidArticle(f"{name}: front matter must be a mapping of fields")
-    unknown = sorted(str(k) for k in meta if k not in FIELD_NAMES)
+        raise InvalidArticle(f"{name}: {_yaml_problem(exc, front)}") from None
+    except RecursionError:  # the pure-Python composer recurses once per nesting level
+        raise InvalidArticle(f"{name}: front matter is nested too deeply") from None
+
+
+def _line(node: yaml.Node) -> int:
+    """A node's line in the file: the front matter text starts on the opening --- line."""
+    return node.start_mark.line + 1
+
+
+def _bad(name: str, node: yaml.Node, reason: str) -> InvalidArticle:
+    return InvalidArticle(f"{name}: line {_line(node)}: {reason}")
+
+
+def _fields(root: yaml.Node | None, name: str) -> dict[str, yaml.Node]:
+    """Field name -> value node; a field given twice, unknown or not named by text is refused."""
+    if root is None:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        raise _bad(name, root, "front matter must be a mapping of fields (name: value lines)")
+    fields: dict[str, yaml.Node] = {}
+    keys: dict[str, yaml.Node] = {}
+    for key, value in root.value:
+        if not isinstance(key, yaml.ScalarNode):
+            raise _bad(name, key, f"a field name must be a word such as title, not {_kind(key)}")
+        if key.value in keys:
+            # libyaml would keep the last silently: the archivist meant one of the two
+            raise _bad(name, key, f"{_quoted(key.value)} is given twice (first on line "
+                                  f"{_line(keys[key.value])}); keep one")
+        keys[key.value] = key
+        fields[key.value] = value
+    unknown = [key for key in keys if key not in ORDER]
     if unknown:
-        raise InvalidArticle(f"{name}: unknown field(s) {', '.join(unknown)}")
-    date = _as_text(meta.get("date"))
-    article = Article(
-        id=str(meta.get("id") or ""),
-        title=clean_line(str(meta.get("title") or "")),
+        where = keys[unknown[0]]
+        if unknown == ["body"]:
+            raise _bad(name, where, "the body goes after the closing --- line, not in a field")
+        shown = ", ".join(_quoted(k)[1:-1] for k in sorted(unknown))
+        raise _bad(name, where, f"unknown field(s) {shown}")
+    return fields
+
+
+def _kind(node: yaml.Node) -> str:
+    """What a node holds, as the messages name it."""
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    kind = _KINDS.get(node.tag, "text")
+    if kind == "a date" and len(node.value) > 10:
+        return "a date and time"
+    return kind
+
+
+def _hint(node: yaml.Node) -> str:
+    return " (put it in quotes)" if isinstance(node, yaml.ScalarNode) else ""
+
+
+def _text(fields: dict[str, yaml.Node], field: str, name: str) -> str | None:
+    """A text field as written in the file, None when absent or empty."""
+    node = fields.get(field)
+    if node is None:
+        return None
+    kind = _kind(node)
+    if kind == "empty":
+        return None
+    if kind == "text" or kind in _ALSO_TEXT.get(field, ()):
+        return node.value
+    raise _bad(name, node, f"{field} must be text, not {kind}{_hint(node)}")
+
+
+def _names(fields: dict[str, yaml.Node], field: str, name: str) -> tuple[str, ...]:
+    """A list field: one name or a list of names; empty entries are skipped."""
+    node = fields.get(field)
+    if node is None:
+        return ()
+    if isinstance(node, yaml.MappingNode):
+        raise _bad(name, node, f"{field} must be a name or a list of names, not a mapping")
+    items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    names = []
+    for item in items:
+        kind = _kind(item)
+        if kind == "empty":
+            continue
+        if kind != "text":
+            raise _bad(name, item, f"each {_SINGULAR[field]} must be a name (text), "
+                                   f"not {kind}{_hint(item)}")
+        value = clean_line(item.value)
+        if value:
+            names.append(value)
+    return tuple(names)
+
+
+def _flag(fields: dict[str, yaml.Node], field: str, name: str) -> bool:
+    """A true/false field; absent or empty is false."""
+    node = fields.get(field)
+    if node is None or _kind(node) == "empty":
+        return False
+    if _kind(node) == "true/false":
+        return _BOOLS[node.value.lower()]
+    quoted = isinstance(node, yaml.ScalarNode) and node.value.lower() in _BOOLS
+    hint = " (write it without quotes)" if quoted else ""
+    raise _bad(name, node, f"{field} must be true or false, not {_kind(node)}{hint}")
+
+
+def _article(fields: dict[str, yaml.Node], body: str, name: str) -> Article:
+    """The Article the fields describe, each value of the type its field needs."""
+    text = {field: _text(fields, field, name) for field in TEXT_FIELDS}
+    return Article(
+        id=text["id"] or "",
+        title=clean_line(text["title"] or ""),
         body=normalise_body(body),
-        section=_as_text(meta.get("section")),
-        author=_as_list(meta.get("author"), "author", name),
-        date=date,
-        date_source=_as_text(meta.get("date_source")),
-        organisations=_as_list(meta.get("organisations"), "organisations", name),
-        url=_as_text(meta.get("url")),
-        publisher=_as_text(meta.get("publisher")),
-        language=str(meta.get("language") or "fr"),
-        imported_from=_as_text(meta.get("imported_from")),
-        imported_at=_as_text(meta.get("imported_at"))
-        if not isinstance(meta.get("imported_at"), dt.datetime)
-        else meta["imported_at"].isoformat(),
-        content_hash=_as_text(meta.get("content_hash")),
-        demo=bool(meta.get("demo", False)),
+        section=text["section"],
+        author=_names(fields, "author", name),
+        date=text["date"],
+        date_source=text["date_source"],
+        organisations=_names(fields, "organisations", name),
+        url=text["url"],
+        publisher=text["publisher"],
+        language=text["language"] or "fr",
+        imported_from=text["imported_from"],
+        imported_at=text["imported_at"],
+        content_hash=text["content_hash"],
+        demo=_flag(fields, "demo", name),
     )
-    return validate(article, name)
 
 
 def read(path: Path, max_bytes: int | None = None) -> Article:

@@ -33,9 +33,10 @@ def max_year() -> int:
 
 def check_date(value: str) -> str | None:
     """Return why a `YYYY`, `YYYY-MM` or `YYYY-MM-DD` value is impossible, or None if it is fine."""
-    match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value)
+    # [0-9], not \d: other scripts' digits would pass int() yet sort apart from 0-9 in the index
+    match = re.fullmatch(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?", value)
     if not match:
-        return f"date '{value}' is not YYYY-MM-DD, YYYY-MM or YYYY"
+        return f"date {_shown(value)} is not YYYY-MM-DD, YYYY-MM or YYYY"
     year, month, day = (int(g) if g else None for g in match.groups())
     if not MIN_YEAR <= year <= max_year():
         return f"date '{value}' has an impossible year"
@@ -46,6 +47,30 @@ def check_date(value: str) -> str | None:
             dt.date(year, month, day)
         except ValueError:
             return f"date '{value}' is not a real day"
+    return None
+
+
+def _shown(value: str, limit: int = 40) -> str:
+    """A wrong value quoted in a message, cut when long (a pasted paragraph, a huge number)."""
+    return f"'{value}'" if len(value) <= limit else f"'{value[:limit]}…'"
+
+
+# ISO 8601 as the archive writes it (2025-06-01T08:00:00+00:00) and as people type it
+# (a space for the T, no seconds, Z, or the date alone); fromisoformat then checks it is real.
+_DATETIME_RE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?"
+)
+
+
+def check_datetime(value: str, field: str = "imported_at") -> str | None:
+    """Return why an ISO date and time ('2019-07-05T10:00:00+00:00') is wrong, or None."""
+    if not _DATETIME_RE.fullmatch(value):
+        return f"{field} {_shown(value)} is not a date and time such as 2025-06-01T08:00:00+00:00"
+    try:
+        dt.datetime.fromisoformat(value)
+    except ValueError:
+        return f"{field} '{value}' is not a real date and time"
     return None
 
 

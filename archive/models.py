@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 DATE_SOURCES = ("page", "text", "manual")
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}$")
+# \Z, not $: `$` also matches before a final newline, and "a-1\n" is not an id
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}\Z")
 
 
 @dataclass(frozen=True)

@@ -280,8 +280,9 @@ def _dry_run(config: Config, plan: Plan, progress: Callable | None) -> Report:
     report.deleted = len(plan.deleted)
     report.processed = len(todo)
     for label, names in (("add", plan.added), ("update", plan.changed), ("delete", plan.deleted)):
+        names = [rel for rel in names if rel not in bad]  # rejected files are listed apart
         shown = names[:20]
-        report.listing += [f"  {label} {rel}" for rel in shown if rel not in bad]
+        report.listing += [f"  {label} {rel}" for rel in shown]
         if len(names) > len(shown):
             report.listing.append(f"  ... and {len(names) - len(shown)} more to {label}")
     return report

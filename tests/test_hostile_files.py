@@ -15,17 +15,22 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import sys
 import time
 import tracemalloc
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
-from archive import articlefile
+from archive import articlefile, generations
 from archive.cli import main
-from archive.errors import EXIT_PARTIAL
+from archive.errors import EXIT_PARTIAL, InvalidArticle
+from archive.models import Article
+from archive.reindex import read_files
 
 LIMITS = "limits:\n  import_max_bytes: 1000000\n  import_max_body_chars: 200000\n"
 BIG = 50 * 1024 * 1024
@@ -377,3 +382,316 @@ def test_billion_laughs_front_matter_is_refused_fast_and_small(tmp_path: Path):
     assert elapsed < 2, elapsed
     print(f"\nbillion laughs: {elapsed:.3f} s, peak {peak:,} bytes")
     assert peak < 5_000_000, peak
+
+
+# --- article files as an archivist may type them --------------------------------------------
+#
+# Decisions these tests pin down:
+# - the front matter is read as YAML but no value is converted: a text field must be text
+#   (`title: 1960`, `title: yes`, `section: no` are refused with "put it in quotes"), since
+#   YAML would otherwise turn `007` into 7, `12:30` into 750 and `no` into false; `date` and
+#   `imported_at` take what YAML sees as a date (and `date` a bare year) exactly as written,
+#   so that the date checks judge what the archivist typed;
+# - `demo` is true or false; `author` and `organisations` are a name or a list of names;
+# - a field given twice, an unknown field, `body:` as a field, and a ` #` comment after a value
+#   (which would cut a title such as "#MeToo" short) are refused;
+# - each reason about one field names its line in the file (the opening --- is line 1).
+
+
+def typed(front: str, body: str = "Le corps de l’article, assez long.") -> str:
+    """An article file as typed by hand: the front matter lines as given, then the body."""
+    return f"---\n{front}\n---\n\n{body}\n"
+
+
+HEAD = "id: saisie-1\ntitle: Grève des enseignants à Kayes\n"  # lines 2 and 3
+QUOTE = " (put it in quotes)"
+
+# Each of these crashed the commands, was silently changed, or was refused with a wrong reason.
+REFUSED = [
+    # impossible dates and times YAML itself tried to build (ValueError before)
+    ("jour-impossible", typed(HEAD + "date: 2019-02-30"),
+     "line 4: date '2019-02-30' is not a real day"),
+    ("mois-impossible", typed(HEAD + "date: 2019-13-01"),
+     "line 4: date '2019-13-01' has an impossible month"),
+    ("heure-impossible", typed(HEAD + "imported_at: 2019-01-01 25:00:00"),
+     "line 4: imported_at '2019-01-01 25:00:00' is not a real date and time"),
+    ("rubrique-heure-impossible", typed(HEAD + "section: 2019-01-01 25:00:00"),
+     "line 4: section must be text, not a date and time" + QUOTE),
+    ("titre-entier-geant", typed("id: saisie-1\ntitle: " + "9" * 5000),
+     "line 3: title must be text, not a number" + QUOTE),
+    ("date-entier-geant", typed(HEAD + "date: " + "1" * 5000),
+     f"line 4: date '{'1' * 40}…' is not YYYY-MM-DD, YYYY-MM or YYYY"),
+    ("crlf-jour-impossible", typed(HEAD + "date: 2019-02-30").replace("\n", "\r\n"),
+     "line 4: date '2019-02-30' is not a real day"),
+    ("bom-mois-impossible", "\ufeff" + typed(HEAD + "date: 2019-13-01"),
+     "line 4: date '2019-13-01' has an impossible month"),
+    # values YAML converted silently
+    ("titre-annee", typed("id: saisie-1\ntitle: 1960"),
+     "line 3: title must be text, not a number" + QUOTE),
+    ("titre-oui", typed("id: saisie-1\ntitle: yes"),
+     "line 3: title must be text, not true/false" + QUOTE),
+    ("titre-heure", typed("id: saisie-1\ntitle: 12:30"),
+     "line 3: title must be text, not a number" + QUOTE),
+    ("rubrique-non", typed(HEAD + "section: no"),
+     "line 4: section must be text, not true/false" + QUOTE),
+    ("rubrique-horodatage", typed(HEAD + "section: 2019-01-01 10:00:00"),
+     "line 4: section must be text, not a date and time" + QUOTE),
+    ("date-avec-heure", typed(HEAD + "date: 2019-02-03 10:00:00"),
+     "line 4: date '2019-02-03 10:00:00' is not YYYY-MM-DD, YYYY-MM or YYYY"),
+    ("titre-liste", typed("id: saisie-1\ntitle: [Grève, Kayes]"),
+     "line 3: title must be text, not a list"),
+    ("titre-dictionnaire", typed("id: saisie-1\ntitle: {grève: Kayes}"),
+     "line 3: title must be text, not a mapping"),
+    ("auteur-dictionnaire", typed(HEAD + "author: {nom: Diarra}"),
+     "line 4: author must be a name or a list of names, not a mapping"),
+    ("auteurs-imbriques", typed(HEAD + "author: [[Awa Sangaré, Moussa Keïta]]"),
+     "line 4: each author must be a name (text), not a list"),
+    ("auteur-nombre", typed(HEAD + "author:\n- Awa Sangaré\n- 3"),
+     "line 6: each author must be a name (text), not a number" + QUOTE),
+    ("organisations-nombre", typed(HEAD + "organisations: 3"),
+     "line 4: each organisation must be a name (text), not a number" + QUOTE),
+    ("demo-peut-etre", typed(HEAD + 'demo: "maybe"'),
+     "line 4: demo must be true or false, not text"),
+    ("demo-faux-entre-guillemets", typed(HEAD + "demo: 'false'"),
+     "line 4: demo must be true or false, not text (write it without quotes)"),
+    ("langue-nombre", typed(HEAD + "language: 12"),
+     "line 4: language must be text, not a number" + QUOTE),
+    ("langue-norvegien", typed(HEAD + "language: no"),
+     "line 4: language must be text, not true/false" + QUOTE),
+    ("url-nombre", typed(HEAD + "url: 3"), "line 4: url must be text, not a number" + QUOTE),
+    ("id-zeros", typed("id: 007\ntitle: Grève"), "line 2: id must be text, not a number" + QUOTE),
+    ("id-fin-de-ligne", typed('id: "saisie-1\\n"\ntitle: Grève'),
+     "line 2: id 'saisie-1\\n' must be lowercase letters, digits and hyphens"),
+    ("date-chiffres-arabes", typed(HEAD + "date: '٢٠١٩-٠٢-٠٣'"),
+     "line 4: date '٢٠١٩-٠٢-٠٣' is not YYYY-MM-DD, YYYY-MM or YYYY"),
+    ("horodatage-libre", typed(HEAD + "imported_at: hier soir"),
+     "line 4: imported_at 'hier soir' is not a date and time such as 2025-06-01T08:00:00+00:00"),
+    # keys
+    ("cle-booleenne", typed(HEAD + "yes: x"), "line 4: unknown field(s) yes"),
+    ("cle-liste", typed(HEAD + "? [a]\n: b"),
+     "line 4: a field name must be a word such as title, not a list"),
+    ("titre-en-double", typed(HEAD + "title: Grève des enseignants à Sikasso"),
+     "line 4: 'title' is given twice (first on line 3); keep one"),
+    ("corps-en-champ", typed(HEAD + "body: Le texte"),
+     "line 4: the body goes after the closing --- line, not in a field"),
+    # how the text is laid out
+    ("vide", "---\n---\n\nLe corps.\n", "missing id"),
+    ("tabulation", typed(HEAD + "author:\n\t- Awa Sangaré"),
+     "line 5: front matter is not valid YAML (a tab cannot indent YAML: use spaces)"),
+    ("deux-points", typed("id: saisie-1\ntitle: Mali: la grève continue"),
+     "line 3: front matter is not valid YAML (a value holding ': ' must be put in quotes)"),
+    ("caractere-de-controle", typed("id: saisie-1\ntitle: Grève\x1b à Kayes"),
+     "line 3: front matter is not valid YAML (character U+001B is not allowed: remove it)"),
+    ("mot-diese", typed("id: saisie-1\ntitle: Le mouvement #MeToo arrive à Bamako"),
+     "line 3: ' #' starts a YAML comment, which cuts title short: put the value in quotes, "
+     "or the comment on its own line"),
+    ("fermeture-collee", typed(HEAD).replace("\n---\n", "\n---x\n"),
+     "front matter is not closed by a --- line"),
+]
+
+
+@pytest.mark.parametrize("text, reason", [pytest.param(t, r, id=n) for n, t, r in REFUSED])
+def test_a_typed_article_file_is_refused_with_its_line_and_reason(tmp_path: Path, text: str,
+                                                                   reason: str):
+    path = tmp_path / "saisie.md"
+    path.write_text(text, encoding="utf-8", newline="")  # CR and CRLF stay as typed
+    with pytest.raises(InvalidArticle) as refused:
+        articlefile.read(path)
+    assert refused.value.message == f"{path}: {reason}"
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=n) for n, t, _r in REFUSED])
+def test_without_libyaml_a_typed_file_is_refused_too(tmp_path: Path, monkeypatch, text: str):
+    # PyYAML's pure-Python loader is the fallback where libyaml is missing; its messages
+    # differ, but it must refuse the same files, by name, without a traceback
+    monkeypatch.setattr(articlefile, "_Loader", yaml.SafeLoader)
+    path = tmp_path / "saisie.md"
+    path.write_text(text, encoding="utf-8", newline="")
+    with pytest.raises(InvalidArticle, match=f"^{re.escape(str(path))}: "):
+        articlefile.read(path)
+
+
+# Read now; before, they were refused with a wrong reason or changed silently.
+READ = [
+    ("fins-de-ligne-mac", typed(HEAD + "section: Nation").replace("\n", "\r"),
+     {"section": "Nation"}),
+    ("separateur-de-ligne", typed("id: saisie-1\ntitle: Grève\u2028à Kayes"),
+     {"title": "Grève à Kayes"}),
+    ("horodatage-tel-que-saisi", typed(HEAD + "imported_at: 2019-01-01 10:00:00"),
+     {"imported_at": "2019-01-01 10:00:00"}),
+]
+# Read before and still: what people type most often must keep working.
+STILL_READ = [
+    ("date-sans-guillemets", typed(HEAD + "date: 2019-02-03"), {"date": "2019-02-03"}),
+    ("annee-sans-guillemets", typed(HEAD + "date: 2019"), {"date": "2019"}),
+    ("bom-crlf", "\ufeff" + typed(HEAD + "author: Awa Sangaré").replace("\n", "\r\n"),
+     {"author": ("Awa Sangaré",)}),
+    ("tabulation-apres-deux-points", typed(HEAD + "section:\tNation"), {"section": "Nation"}),
+    ("commentaire-sur-sa-ligne", typed(HEAD + "# vérifié le 3 mars\ndemo: yes"), {"demo": True}),
+    ("commentaire-apres-guillemets", typed(HEAD + "section: 'Nation' # vérifié"),
+     {"section": "Nation"}),
+    ("auteur-vide-ignore", typed(HEAD + "author:\n- Awa Sangaré\n-\n- ''"),
+     {"author": ("Awa Sangaré",)}),
+    ("titre-entre-guillemets", typed("id: saisie-1\ntitle: 'yes'"), {"title": "yes"}),
+]
+
+
+@pytest.mark.parametrize("text, expected",
+                         [pytest.param(t, e, id=n) for n, t, e in READ + STILL_READ])
+def test_a_typed_article_file_is_read_as_typed(tmp_path: Path, text: str, expected: dict):
+    path = tmp_path / "saisie.md"
+    path.write_text(text, encoding="utf-8", newline="")
+    found = articlefile.read(path)
+    assert {name: getattr(found, name) for name in expected} == expected
+    assert found.body == "Le corps de l’article, assez long."
+
+
+@pytest.mark.parametrize("value", ["1960", "yes", "No", "null", "~", "2019-02-03",
+                                   "2019-02-03 10:00:00", "12:30", "0x1F", "007", ".nan",
+                                   "Mali: la grève", "Le mouvement #MeToo", "- Tiret",
+                                   "@Bamako", "% de hausse", "'Citation'", "[Kayes]", "true"])
+def test_what_the_archive_writes_reads_back_exactly(tmp_path: Path, value: str):
+    title = value if any(c.isalnum() for c in value) else "Kayes"  # a title needs a letter
+    written = Article(id="ecrit-1", title=title, body="Le corps.", section=value,
+                      author=(value, "Awa Sangaré"), organisations=(value,), publisher=value,
+                      imported_at="2025-06-01T08:00:00+00:00")
+    text = articlefile.render(written)
+    shown = [line.split(" ", 1)[1] for line in text.splitlines() if value in line]
+    assert len(shown) == (5 if title == value else 4), text
+    # quoted wherever YAML would read the plain text as something else
+    assert all(line[0] in "'\"" for line in shown), text
+    path = tmp_path / "ecrit.md"
+    path.write_text(text, encoding="utf-8")
+    assert articlefile.read(path) == written
+
+
+# --- every command goes on past such files and names them -----------------------------------
+
+GOOD = [
+    Article(id=f"synapel-{n}", title=f"Le SYNAPEL et l’UNTM mobilisent à Ségou ({n})",
+            body=f"Le SYNAPEL, syndicat des pêcheurs, et l’UNTM réunissent {n * 40} délégués "
+                 f"à Ségou pour la campagne numéro {n}.", date=f"2019-03-0{n}")
+    for n in range(1, 4)
+]
+
+
+def archive_with_typed_files(tmp_path: Path) -> dict[str, str]:
+    """The good articles written by the archive, plus every REFUSED file in data/articles/2019;
+    returns {relative path of each refused file: its reason}."""
+    (tmp_path / "archive.yaml").write_text("", encoding="utf-8")
+    articles = tmp_path / "data" / "articles"
+    for good in GOOD:
+        articlefile.write(articles, good)
+    return add_typed_files(articles)
+
+
+def add_typed_files(articles: Path) -> dict[str, str]:
+    (articles / "2019").mkdir(parents=True, exist_ok=True)
+    for name, text, _reason in REFUSED:
+        (articles / "2019" / f"{name}.md").write_text(text, encoding="utf-8", newline="")
+    return {f"2019/{name}.md": reason for name, _text, reason in REFUSED}
+
+
+def assert_no_crash(result) -> None:
+    """The command ended by itself (an exit code, maybe 1), not by an uncaught exception."""
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        repr(result.exception), result.output)
+    assert "Traceback" not in result.output
+
+
+def indexed(tmp_path: Path) -> set[str]:
+    """The files the serving generation indexed."""
+    index = tmp_path / "index"
+    return set(read_files(index / generations.read_pointer(index).current))
+
+
+def test_check_names_every_typed_file_with_its_reason(tmp_path: Path):
+    refused = archive_with_typed_files(tmp_path)
+    result = run(tmp_path, "check")
+    assert_no_crash(result)
+    assert result.exit_code == EXIT_PARTIAL
+    articles = tmp_path / "data" / "articles"
+    for rel, reason in refused.items():
+        assert f"rejected: {articles / rel}: {reason}\n" in result.output, (rel, result.output)
+    rejected = [line for line in result.output.splitlines() if line.startswith("rejected:")]
+    assert len(rejected) == len(refused)
+    assert f"{len(GOOD) + len(refused)} article files checked, {len(refused)} rejected" \
+        in result.output
+
+
+def test_import_goes_on_past_typed_files_and_undecodable_export_lines(tmp_path: Path):
+    (tmp_path / "archive.yaml").write_text("", encoding="utf-8")
+    articles = tmp_path / "data" / "articles"
+    add_typed_files(articles)  # broken files already in data/ must not stop an import
+    inbox = tmp_path / "inbox"
+    refused = {f"{inbox}/{rel}": reason for rel, reason in add_typed_files(inbox).items()}
+    (inbox / "bon.md").write_text(articlefile.render(GOOD[0]), encoding="utf-8")
+    (inbox / "page.txt").write_text(page(40), encoding="utf-8")
+    export = inbox / "export.jsonl"
+    export.write_text(
+        json.dumps({"id": "e1", "title": "Récolte à Kayes", "body": page(41)}) + "\n"
+        + '{"id": "e2", "title": "Géant", "body": "Texte.", "vues": 1' + "0" * 5000 + "}\n"
+        + json.dumps({"id": "e3", "title": 1960, "body": page(42)}) + "\n",
+        encoding="utf-8")
+    column = export.read_text(encoding="utf-8").split("\n")[1].index("10000") + 1
+    refused[f"{export}:2"] = f"invalid JSON (a number of more than 4,300 digits at column {column})"
+    result = run(tmp_path, "import", str(inbox))
+    assert_no_crash(result)
+    assert result.exit_code == EXIT_PARTIAL
+    for source, reason in refused.items():
+        assert f"rejected: {source}: {reason}\n" in result.output, (source, result.output)
+    assert f"4 imported, 0 updated, 0 unchanged, 0 duplicates, {len(refused)} rejected" \
+        in result.output
+    typed_names = {name for name, _text, _reason in REFUSED}
+    titles = {articlefile.read(p).title for p in articlefile.iter_files(articles)
+              if p.stem not in typed_names}
+    assert titles == {GOOD[0].title, "Campagne agricole numéro 40 à Ségou", "Récolte à Kayes",
+                      "1960"}
+
+
+@pytest.mark.parametrize("command", [
+    pytest.param(("reindex",), id="incremental"),
+    pytest.param(("reindex", "--full"), id="full"),
+    pytest.param(("reindex", "--full", "--procs", "2"), id="full-2-processes"),
+    pytest.param(("reindex", "--dry-run"), id="dry-run"),
+])
+def test_reindex_goes_on_past_typed_files_and_names_them(tmp_path: Path, command):
+    (tmp_path / "archive.yaml").write_text("", encoding="utf-8")
+    articles = tmp_path / "data" / "articles"
+    for good in GOOD[:2]:
+        articlefile.write(articles, good)
+    assert run(tmp_path, "reindex").exit_code == 0  # the serving index before the bad files
+    refused = add_typed_files(articles)
+    articlefile.write(articles, GOOD[2])
+    result = run(tmp_path, *command)
+    assert_no_crash(result)
+    assert result.exit_code == EXIT_PARTIAL  # done, files rejected
+    for rel, reason in refused.items():
+        assert f"  rejected {rel}: {reason}\n" in result.output, (rel, result.output)
+    assert "worker" not in result.output
+    rels = [articlefile.relative_path(a).as_posix() for a in GOOD]
+    if "--dry-run" in command:
+        assert f"would add 1, update 0, delete 0; rejected {len(refused)}\n" in result.output
+        assert f"  add {rels[2]}\n" in result.output and "more to add" not in result.output
+        assert indexed(tmp_path) == set(rels[:2])
+    else:
+        assert f", rejected {len(refused)}\n" in result.output
+        assert f"serves {len(GOOD)} articles" in result.output
+        assert indexed(tmp_path) == set(rels)
+
+
+def test_orgs_commands_go_on_past_typed_files_and_name_them(tmp_path: Path):
+    refused = archive_with_typed_files(tmp_path)
+    authority = Path(__file__).resolve().parents[1] / "data" / "organisations.yaml"
+    shutil.copy(authority, tmp_path / "data" / "organisations.yaml")
+    articles = tmp_path / "data" / "articles"
+    for command in ("candidates", "list"):
+        result = run(tmp_path, "orgs", command)
+        assert_no_crash(result)
+        assert result.exit_code == 0
+        for rel, reason in refused.items():
+            assert f"skipped: {articles / rel}: {reason}\n" in result.stderr, (rel, command)
+        if command == "candidates":
+            assert "SYNAPEL (6)" in result.stdout  # title and body of each good article
+        else:
+            assert f"{len(GOOD)}  UNTM" in result.stdout

@@ -100,7 +100,7 @@ def test_a_bad_line_is_rejected_with_its_line_number_and_the_others_import(tmp_p
         '{"id": "a2", "title": "Cassée", "body": "texte',
         "",
         ["not", "an", "object"],
-        {"id": "a4", "title": 12, "body": BODY},
+        {"id": "a4", "title": ["Titre"], "body": BODY},
         {"id": "a5", "title": "Sans corps"},
         {"id": "a6", "title": "Auteurs", "body": BODY, "author": {"nom": "Diarra"}},
         {"id": "a7", "title": "Dernière", "body": BODY, "url": "ftp://example.org/a7"},
@@ -117,6 +117,51 @@ def test_a_bad_line_is_rejected_with_its_line_number_and_the_others_import(tmp_p
     assert "author" in rejected[f"{path}:7"]
     assert "url must start with http" in rejected[f"{path}:8"]
     assert "le jour du marché" in rejected[f"{path}:9"]
+
+
+def test_a_line_json_cannot_decode_is_rejected_with_its_line_and_the_others_import(
+        tmp_path: Path):
+    path = tmp_path / "export.jsonl"
+    huge = "1" + "0" * 4300  # one digit over the limit of Python's int()
+    lines = [
+        json.dumps({"id": "a1", "title": "Première", "body": BODY}),
+        '{"id": "a2", "title": "Géant", "body": "Texte.", "vues": ' + huge + "}",
+        '{"id": "a3", "title": "Deux titres", "title": "Lequel ?", "body": "Texte."}',
+        '{"id": "a4", "body": "Texte.", "notes": [1, -' + huge + "]}",
+        '{"id": "a5", "title": "Réel géant", "body": "' + BODY + '", "note": ' + huge + ".5}",
+    ]
+    results = read_export(path, jsonl(*lines))
+    rejected = {r.source: r.reason for r in results if isinstance(r, Rejected)}
+    # a float has no digit limit (an unused column may hold one); an integer has
+    assert [a.title for a in results if isinstance(a, Article)] == ["Première", "Réel géant"]
+    assert rejected == {
+        f"{path}:2": "invalid JSON (a number of more than 4,300 digits at column "
+                     f"{lines[1].index(huge) + 1})",
+        f"{path}:3": "invalid JSON (key 'title' given twice; which one is meant?)",
+        f"{path}:4": "invalid JSON (a number of more than 4,300 digits at column "
+                     f"{lines[3].index(huge) + 1})",
+    }
+
+
+def test_a_whole_number_for_a_title_or_section_is_its_digits(tmp_path: Path):
+    # JSON digits are exact, so a numeric column keeps its text
+    (article,) = read_export(tmp_path / "export.jsonl",
+                             jsonl({"title": 1960, "section": 12, "body": BODY}))
+    assert (article.title, article.section) == ("1960", "12")
+
+
+@pytest.mark.parametrize("given, kind", [
+    (2019.5, "a number"),  # a float's digits are not exact (1.10 reads as 1.1)
+    (True, "true/false"),
+    (["Coton"], "a list"),
+    ({"fr": "Coton"}, "an object"),
+])
+def test_a_title_of_another_type_is_refused(tmp_path: Path, given: object, kind: str):
+    path = tmp_path / "export.jsonl"
+    (rejected,) = read_export(path, jsonl({"title": given, "body": BODY}))
+    assert isinstance(rejected, Rejected)
+    assert (rejected.source, rejected.reason) == (f"{path}:1",
+                                                  f"'title' (title) must be text, not {kind}")
 
 
 def test_a_body_over_the_limit_is_rejected(tmp_path: Path):

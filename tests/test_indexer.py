@@ -326,7 +326,7 @@ def test_bad_files_are_reported_by_name_and_skipped(archive: Config):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == EXIT_PARTIAL, result.output  # done, files rejected
     assert "added 4, updated 0, deleted 0, rejected 3" in result.output
-    assert "rejected 2022/casse.md: front matter is not valid YAML" in result.output
+    assert "rejected 2022/casse.md: line 2: front matter is not valid YAML" in result.output
     assert "rejected 2022/vide.md: empty body" in result.output
     assert "rejected 2022/jumeau.md: id 'festival-sur-le-niger' is already used by" \
         in result.output

@@ -237,7 +237,7 @@ def test_check_validates_every_file_of_the_archive(archive_dir: Path, tmp_path: 
     broken.write_text("---\nid: casse-00000000\ntitle: ''\n---\n\nCorps.\n", encoding="utf-8")
     result = run(archive_dir, "check")
     assert result.exit_code == EXIT_PARTIAL
-    assert "casse-00000000.md: missing title" in result.output
+    assert "casse-00000000.md: line 3: missing title" in result.output
     assert "2 article files checked, 1 rejected" in result.output
 
 

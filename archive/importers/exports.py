@@ -14,6 +14,10 @@ Per record:
   (`archive.dates.infer_date_from_text`; `date_source="text"`);
 - the body is normalised: line endings, one paragraph per line, hard-wrapped lines joined,
   leading photo credits and lone `© AGENCY` credit lines dropped;
+- a whole number where text is expected (a numeric title or section column) is read as its
+  digits, which JSON keeps exactly; a fraction, true/false, a list or an object is refused;
+- a line JSON cannot decode (a syntax error, a key given twice, an integer of more than
+  4,300 digits that Python refuses to read) is refused with its line;
 - a missing title is derived from the body's first sentence (`derive_title`);
   `title_was_derived(article)` tells the pipeline which titles are derived, and stays true
   only as long as nobody corrects the title.
@@ -26,6 +30,7 @@ import csv
 import io
 import json
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -150,13 +155,9 @@ def read_jsonl(path: Path, text: str, options: ImportOptions) -> Iterator[Articl
         if not line.strip():
             continue
         source = f"{path}:{line_no}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Rejected(source, f"invalid JSON ({exc.msg}, column {exc.colno})")
-            continue
-        except RecursionError:
-            yield Rejected(source, "invalid JSON (nested too deeply)")
+        record, problem = _decode_line(line)
+        if problem:
+            yield Rejected(source, problem)
             continue
         if not isinstance(record, dict):
             yield Rejected(source, f"a line must be a JSON object, not {_json_type(record)}")
@@ -173,6 +174,40 @@ def read_jsonl(path: Path, text: str, options: ImportOptions) -> Iterator[Articl
                                           "--map body=<field>")
                 return
         yield _record_to_article(record, columns, path, line_no, options)
+
+
+class _DuplicateKey(ValueError):
+    """A JSON object naming a key twice (json.loads would keep the last value silently)."""
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    record = dict(pairs)
+    if len(record) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return record
+
+
+def _decode_line(line: str) -> tuple[object, str | None]:
+    """One JSON Lines record, or None and why it cannot be decoded."""
+    try:
+        return json.loads(line, object_pairs_hook=_unique_keys), None
+    except json.JSONDecodeError as exc:
+        return None, f"invalid JSON ({exc.msg}, column {exc.colno})"
+    except RecursionError:
+        return None, "invalid JSON (nested too deeply)"
+    except _DuplicateKey as exc:
+        return None, f"invalid JSON (key '{exc}' given twice; which one is meant?)"
+    except ValueError:
+        # Python refuses to read integers of more than sys.get_int_max_str_digits() digits
+        # (a denial-of-service guard); json.loads raises a plain ValueError for them.
+        limit = sys.get_int_max_str_digits()
+        found = re.search(rf"[0-9]{{{limit + 1},}}", line)
+        where = f" at column {found.start() + 1}" if found else ""
+        return None, f"invalid JSON (a number of more than {limit:,} digits{where})"
 
 
 def _json_type(value: object) -> str:
@@ -272,6 +307,10 @@ def record_to_article(record: Mapping[str, object], columns: dict[str, tuple[str
         key, value = values[field]
         if value is None:
             return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            # JSON digits are exact, so a numeric title or section column keeps its text;
+            # a float is not (1.10 reads as 1.1), nor a list or object: those are refused.
+            value = str(value)
         if not isinstance(value, str):
             raise InvalidArticle(f"'{key}' ({field}) must be text, not {_json_type(value)}")
         return clean_line(value) or None
