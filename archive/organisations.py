@@ -434,6 +434,10 @@ def load_authority(path: Path) -> Authority:
     except yaml.YAMLError as exc:
         detail = " ".join(str(exc).split())[:200]
         raise AuthorityError(f"{path}: not valid YAML ({detail})") from None
+    except ValueError as exc:  # an impossible unquoted date, an integer of 4,300+ digits
+        detail = " ".join(str(exc).split())[:200]
+        raise AuthorityError(f"{path}: a value YAML cannot read ({detail}); put it in quotes") \
+            from None
     if not isinstance(raw, list):
         raise AuthorityError(f"{path}: must be a list of organisations (- name: ...)")
     entries = tuple(_entry(item, number, path) for number, item in enumerate(raw, 1))

@@ -266,3 +266,18 @@ def test_extraction_over_the_corpus_is_safe_and_fast(authority: Authority) -> No
     per_article_ms = 1000 * (time.perf_counter() - started) / len(rows)
     print(f"organisation extraction: {per_article_ms:.2f} ms per article")
     assert per_article_ms < 50
+
+
+@pytest.mark.parametrize("value", ["2019-02-30", "1" * 5000])
+def test_an_authority_file_value_yaml_cannot_read_is_reported_not_a_traceback(
+        tmp_path: Path, value: str) -> None:
+    config = tmp_path / "archive.yaml"
+    broken = write_authority(tmp_path, f"- {{name: X, kind: union, country: ML, acronym: {value}}}\n")
+    config.write_text(f"authority_file: {broken}\n", encoding="utf-8")
+    # orgs check finds the file broken (1); for other commands it is the configuration (2)
+    for args, code in ((["orgs", "check"], 1), (["import", str(tmp_path)], 2),
+                       (["orgs", "list"], 2)):
+        result = CliRunner().invoke(main, [*args, "--config", str(config)])
+        assert result.exit_code == code, (args, result.output)
+        assert f"error: {broken}: a value YAML cannot read (" in result.stderr, args
+        assert "put it in quotes" in result.stderr and "Traceback" not in result.output
