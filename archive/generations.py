@@ -8,6 +8,9 @@ Readers hold a shared flock on the folder of each generation they have open (`ho
 cleanup removes an old generation only when it can take that lock exclusively: a request still
 running on a generation several swaps old keeps it on disk until it ends, and a later job
 removes it. The lock dies with the reader's process, so a crashed web worker holds nothing.
+
+A job announces the points it passes (`checkpoint`) to the observers in `checkpoint_observers`:
+none in production; tests register one that stops a job at a chosen point to kill it there.
 """
 
 from __future__ import annotations
@@ -19,8 +22,7 @@ import json
 import os
 import re
 import shutil
-import sys
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +32,22 @@ POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 PREFIX = "gen-"
 NAME_RE = re.compile(r"^gen-\d{8}T\d{6}\d{6}Z-\d+$")
-PAUSE_ENV = "ARCHIVE_TEST_PAUSE_AT"
 FILE_TABLE = "index_files"  # manifest key: relpath -> [size, sha256] of every generation file
+
+# Called with the name of each point a job passes, in order (see CHECKPOINTS); empty in
+# production. The names are a contract with the tests that stop jobs there.
+checkpoint_observers: list[Callable[[str], None]] = []
+CHECKPOINTS = (
+    "planned",  # the job knows what to do; no new folder yet
+    "documents-added",  # the writer holds the documents, nothing committed (one process only)
+    "segments-written",  # the new generation's segments and TOC are on disk
+    "facets-written",
+    "checked",  # counted and probed; its manifest lacks the file table
+    "fsynced",  # complete and durable, not serving
+    "swap",  # CURRENT is about to be replaced
+    "swapped",  # CURRENT names the new generation
+    "cleanup",  # an old generation is being removed (its manifest already gone)
+)
 
 
 @dataclass(frozen=True)
@@ -86,11 +102,10 @@ def fsync_tree(folder: Path) -> None:
         fsync_path(path)
 
 
-def pause_point(name: str) -> None:
-    """Test hook: stop here for a while when $ARCHIVE_TEST_PAUSE_AT names this point."""
-    if os.environ.get(PAUSE_ENV) == name:
-        print(f"paused at {name}", file=sys.stderr, flush=True)
-        time.sleep(60)
+def checkpoint(name: str) -> None:
+    """Tell the observers (none in production) that a job has reached point `name`."""
+    for observer in checkpoint_observers:
+        observer(name)
 
 
 def swap(index_dir: Path, new: str, previous: str | None) -> None:
@@ -105,10 +120,10 @@ def swap(index_dir: Path, new: str, previous: str | None) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    pause_point("swap")
+    checkpoint("swap")
     os.replace(tmp, index_dir / POINTER)
     fsync_path(index_dir)
-    pause_point("swapped")
+    checkpoint("swapped")
 
 
 def rollback(index_dir: Path) -> Pointer:
@@ -175,7 +190,7 @@ def _remove_unread(gen_dir: Path) -> bool:
     try:
         fd = os.open(gen_dir, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:  # gone already, or unreadable: no reader holds it through a lock
-        shutil.rmtree(gen_dir, ignore_errors=True)
+        _remove(gen_dir)
         return True
     try:
         try:
@@ -184,10 +199,17 @@ def _remove_unread(gen_dir: Path) -> bool:
             return False
         except OSError:
             pass  # no flock on folders here (NFS wants a writable descriptor): remove as before
-        shutil.rmtree(gen_dir, ignore_errors=True)
+        _remove(gen_dir)
         return True
     finally:
         os.close(fd)
+
+
+def _remove(gen_dir: Path) -> None:
+    """Remove a folder, its manifest first: a removal cut short never looks like a generation."""
+    (gen_dir / MANIFEST).unlink(missing_ok=True)
+    checkpoint("cleanup")
+    shutil.rmtree(gen_dir, ignore_errors=True)
 
 
 def read_manifest(gen_dir: Path) -> dict:

@@ -279,6 +279,7 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
     cleaned = generations.cleanup(index_dir)  # leftovers of crashed runs
     plan = make_plan(config, full)
     planned = time.monotonic() - clock
+    generations.checkpoint("planned")
     if not plan.stats and plan.base:
         try:
             serving = generations.read_manifest(index_dir / plan.base).get("articles", 0)
@@ -308,10 +309,12 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
         files, probes = _build(config, plan, gen_dir, protected, report, progress, procs,
                                limitmb)
         phase("index")
+        generations.checkpoint("segments-written")
         base_dir = index_dir / plan.base if plan.mode == "incremental" else None
         indexer.build_facets(indexer.index.open_dir(str(gen_dir), indexname=indexer.INDEX_NAME),
                              gen_dir, base_dir)
         phase("facets")
+        generations.checkpoint("facets-written")
         (gen_dir / FILES).write_text(json.dumps(files, ensure_ascii=False), encoding="utf-8")
         manifest = {
             "schema_version": indexer.SCHEMA_VERSION,
@@ -327,6 +330,7 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
         generations.write_manifest(gen_dir, manifest)
         indexer.check(gen_dir, len(files), probes, absent=plan.deleted[:5])
         phase("check")
+        generations.checkpoint("checked")
         reuse = generations.known_files(base_dir, generations.read_manifest(base_dir)) \
             if base_dir else None
         manifest[generations.FILE_TABLE] = generations.file_table(gen_dir, reuse)
@@ -334,6 +338,7 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
         generations.fsync_tree(gen_dir)
         generations.fsync_path(index_dir)
         phase("fsync")
+        generations.checkpoint("fsynced")
         generations.swap(index_dir, name, plan.base)
     except BaseException as exc:
         if not _serves(index_dir, name):  # a failure after the swap keeps what now serves
@@ -401,6 +406,7 @@ def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
             ids = {entry[3]: rel for rel, entry in files.items()}
             batch = indexer.index_files(w, todo, read, plan.stats, ids,
                                         bar.advance if bar else None)
+            generations.checkpoint("documents-added")
             w.commit()
         except BaseException:
             w.cancel()

@@ -174,9 +174,35 @@ def test_a_plain_reindex_on_a_damaged_index_rebuilds_it_in_full(archive: Config,
 
 # --- SIGKILL while the site is being queried ------------------------------------------------
 
+# Every point of a reindex job where a kill leaves something different behind, in job order
+# (see generations.CHECKPOINTS). From its first file to the swap, an incremental job's folder
+# shares hard-linked files with the serving generation and a full job's does not: both are
+# killed at each of those points. Before them nothing is written; after the swap the new
+# generation is whole whichever way it was built.
+BUILDING = ("documents-added", "segments-written", "facets-written", "checked", "fsynced", "swap")
+AFTER_SWAP = ("swapped", "swapped,cleanup")  # "swapped,cleanup": the cleanup after the swap
+KILLS = [("planned", ())] + [(point, flags) for point in BUILDING
+                             for flags in ((), ("--full",))] + [
+    ("swapped", ("--full",)), ("swapped,cleanup", ()),
+    ("segments-written", ("--full", "--procs", "2"))]
+
+
+def rendered(config: Config, fruit: str, scratch: Path) -> dict[Path, bytes]:
+    """The article files of one version of the archive, as bytes to write in a few ms."""
+    other = dataclasses.replace(config, data_dir=scratch / fruit, index_dir=scratch / "index")
+    write_version(other, fruit, N)
+    files = {config.articles_dir / path.relative_to(other.articles_dir): path.read_bytes()
+             for path in other.articles_dir.rglob("*.md")}
+    assert len(files) == N
+    return files
+
 
 @pytest.mark.slow
-def test_killing_reindex_while_the_site_is_queried_never_fails_a_request(archive: Config):
+def test_killing_reindex_while_the_site_is_queried_never_fails_a_request(archive: Config,
+                                                                       tmp_path: Path):
+    # Written before the site is queried: under load, rendering 200 files takes seconds.
+    versions = {fruit: rendered(archive, fruit, tmp_path / "versions")
+                for fruit in ("papaye", "mangue")}
     server = ExitStack()
     base = server.enter_context(served(create_app(archive)))
 
@@ -186,6 +212,9 @@ def test_killing_reindex_while_the_site_is_queried_never_fails_a_request(archive
                 return response.status, response.read()
         except HTTPError as exc:
             return exc.code, exc.read()
+
+    def fruit_served() -> str:
+        return "papaye" if json.loads(get("/api/search?q=papaye")[1])["total"] else "mangue"
 
     expected = {q: json.loads(get(f"/api/search?q={q}")[1])["total"] for q in QUERIES}
     statuses: Counter = Counter()
@@ -211,35 +240,25 @@ def test_killing_reindex_while_the_site_is_queried_never_fails_a_request(archive
     clients = [threading.Thread(target=hammer, args=(k,)) for k in range(3)]
     for client in clients:
         client.start()
-    rng = random.Random(6)
+    started, kills, fruit = time.monotonic(), [], "papaye"
     try:
-        started = time.monotonic()  # one whole job, under load: how long a job takes
-        write_version(archive, "mangue", N)
-        assert run(archive, "reindex").returncode == 0
-        duration = time.monotonic() - started
-        kills, trial = 0, 0
-        # Two kills at the swap itself (paused there), the others at random moments.
-        pauses = ["swap", "swapped"]
-        while kills < 5 and trial < 20:
-            trial += 1
-            write_version(archive, ("mangue", "papaye")[trial % 2], N)
-            pause = pauses.pop() if pauses else None
-            env = dict(os.environ, **{generations.PAUSE_ENV: pause}) if pause else None
-            full = rng.random() < 0.5
-            proc = subprocess.Popen(archive_cmd(archive, "reindex", *(["--full"] * full)),
+        for k, (point, flags) in enumerate(KILLS):
+            old, fruit = fruit, ("mangue", "papaye")[k % 2]
+            for path, content in versions[fruit].items():  # every file changes: real work
+                path.write_bytes(content)
+            proc = subprocess.Popen(archive_cmd(archive, "reindex", *flags, pause=point),
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                    text=True, env=env)
-            if pause:
-                wait_for(proc, f"paused at {pause}")
-            else:
-                time.sleep(rng.uniform(0.1, duration * 0.9))
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGKILL)
-                kills += 1
+                                    text=True)
+            wait_for(proc, f"paused at {point}")
+            proc.send_signal(signal.SIGKILL)
             proc.wait()
+            kills.append(f"{point} {' '.join(flags)}".strip())
             time.sleep(0.2)  # the site keeps being queried with the job dead
+            # Killed before the swap the old version serves, after it the new one, whole.
+            assert fruit_served() == (fruit if point in AFTER_SWAP else old), kills[-1]
             finished = run(archive, "reindex")
             assert finished.returncode == 0, finished.stderr
+            assert fruit_served() == fruit
             # Only a generation a request was still reading may stay, and the job says so.
             kept = [line for line in finished.stdout.splitlines() if "still read" in line]
             assert all(name in "".join(kept) for name in leftovers(archive)), finished.stdout
@@ -249,11 +268,12 @@ def test_killing_reindex_while_the_site_is_queried_never_fails_a_request(archive
         for client in clients:
             client.join()
         server.close()
-    print("responses:", dict(statuses), f"kills: {kills} in {trial} jobs of {duration:.1f}s")
+    duration = time.monotonic() - started
+    print("responses:", dict(statuses), f"{len(kills)} kills in {duration:.1f}s:", kills)
     assert wrong == []
     # With no request running any more, the next job leaves nothing behind.
     assert run(archive, "reindex").returncode == 0 and leftovers(archive) == []
-    assert kills >= 5 and sum(statuses.values()) > 100
+    assert len(kills) == len(KILLS) == 16 and sum(statuses.values()) > 100
 
 
 # --- a full disk ------------------------------------------------------------------------------
