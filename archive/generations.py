@@ -1,4 +1,4 @@
-"""Index generations: `index/gen-*/` folders, the CURRENT pointer, manifests, cleanup, rollback.
+"""Index generations: `index/gen-*/` folders, the CURRENT pointer, manifests, checks, cleanup.
 
 CURRENT holds two lines: the serving generation, then the previous one (kept for rollback).
 Both change in one atomic `os.replace`, so a crash leaves either the old pair or the new one.
@@ -32,7 +32,9 @@ POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 PREFIX = "gen-"
 NAME_RE = re.compile(r"^gen-\d{8}T\d{6}\d{6}Z-\d+$")
-FILE_TABLE = "index_files"  # manifest key: relpath -> [size, sha256] of every generation file
+FILE_TABLE = "index_files"  # manifest key: relpath -> [size, sha256, samples] of every file
+SAMPLE_BLOCK = 4096
+SAMPLE_BLOCKS = 8  # head, tail and evenly spaced blocks between: at most 32 KiB read per file
 
 # Called with the name of each point a job passes, in order (see CHECKPOINTS); empty in
 # production. The names are a contract with the tests that stop jobs there.
@@ -236,11 +238,30 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def file_table(gen_dir: Path, reuse: dict | None = None) -> dict[str, list]:
-    """Size and SHA-256 of every file of a generation (the manifest excepted), for `verify`.
+def sample_digest(path: Path) -> str:
+    """A digest of a few blocks of a file (head, tail, evenly spaced): cheap, for `verify`.
 
-    `reuse` maps (device, inode) to a known [size, hash]: files hard-linked from a verified
-    base generation are not read again.
+    Catches a file zeroed, overwritten or swapped at the same size; damage between the
+    sampled blocks is for the deep check (whole-file hashes) to find.
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size <= SAMPLE_BLOCK * SAMPLE_BLOCKS:
+            digest.update(handle.read())
+        else:
+            last = size - SAMPLE_BLOCK
+            for k in range(SAMPLE_BLOCKS):
+                digest.update(os.pread(handle.fileno(), SAMPLE_BLOCK,
+                                       last * k // (SAMPLE_BLOCKS - 1)))
+    return digest.hexdigest()[:32]
+
+
+def file_table(gen_dir: Path, reuse: dict | None = None) -> dict[str, list]:
+    """Size, SHA-256 and sampled-blocks digest of every file of a generation, for `verify`.
+
+    The manifest is left out. `reuse` maps (device, inode) to a known [size, hash, samples]:
+    files hard-linked from a verified base generation are not read again.
     """
     gen_dir = Path(gen_dir)
     table = {}
@@ -250,13 +271,16 @@ def file_table(gen_dir: Path, reuse: dict | None = None) -> dict[str, list]:
             continue
         stat = path.stat()
         known = (reuse or {}).get((stat.st_dev, stat.st_ino))
-        table[rel] = known if known and known[0] == stat.st_size else [stat.st_size,
-                                                                         _sha256(path)]
+        if known and known[0] == stat.st_size:
+            # A base built before samples were recorded: sample its file now (cheap).
+            table[rel] = known if len(known) > 2 else [*known, sample_digest(path)]
+        else:
+            table[rel] = [stat.st_size, _sha256(path), sample_digest(path)]
     return table
 
 
 def known_files(gen_dir: Path, manifest: dict) -> dict[tuple[int, int], list]:
-    """(device, inode) -> [size, hash] of a generation's files, for `file_table(reuse=…)`."""
+    """(device, inode) -> [size, hash, samples] of a generation's files, for `file_table`."""
     found = {}
     for rel, entry in (manifest.get(FILE_TABLE) or {}).items():
         try:
@@ -267,31 +291,40 @@ def known_files(gen_dir: Path, manifest: dict) -> dict[tuple[int, int], list]:
     return found
 
 
-def verify(gen_dir: Path, manifest: dict, deep: bool = False) -> None:
-    """Raise IndexUnavailable when a file of the generation is missing, resized or (deep) altered.
+def damage(gen_dir: Path, manifest: dict, deep: bool = False) -> str | None:
+    """What is wrong with a generation's files, or None when they are as the manifest says.
 
-    The shallow check costs one stat per file; the deep one reads and hashes every file.
-    Generations built before manifests listed their files are not checked.
+    The cheap check costs a stat per file and a few sampled blocks (see `sample_digest`);
+    the deep one reads and hashes every file. Generations built before manifests listed
+    their files are not checked, those built before samples were recorded by size only.
     """
     gen_dir = Path(gen_dir)
     table = manifest.get(FILE_TABLE)
     if not table:
-        return
-    problem = None
+        return None
     if not (gen_dir / MANIFEST).is_file():
-        problem = f"{MANIFEST} is missing"
-    for rel, (size, digest) in table.items():
-        if problem:
-            break
+        return f"{MANIFEST} is missing"
+    for rel, (size, digest, *samples) in table.items():
         path = gen_dir / rel
         try:
             actual = path.stat().st_size
             if actual != size:
-                problem = f"{rel} has {actual} bytes instead of {size}"
-            elif deep and _sha256(path) != digest:
-                problem = f"{rel} does not hold what was written"
+                return f"{rel} has {actual} bytes instead of {size}"
+            if deep and _sha256(path) != digest:
+                return f"{rel} does not hold what was written"
+            if not deep and samples and sample_digest(path) != samples[0]:
+                return f"{rel} does not hold what was written (sampled blocks differ)"
         except OSError as exc:
-            problem = f"{rel}: {exc.strerror}"
+            return f"{rel}: {exc.strerror}"
+    return None
+
+
+def verify(gen_dir: Path, manifest: dict, deep: bool = False) -> None:
+    """Raise IndexUnavailable when a file of the generation is missing, resized or altered.
+
+    See `damage` for what the cheap check and the deep one (`deep=True`) look at.
+    """
+    problem = damage(gen_dir, manifest, deep)
     if problem:
-        raise IndexUnavailable(f"index generation {gen_dir.name} is damaged ({problem}); "
+        raise IndexUnavailable(f"index generation {Path(gen_dir).name} is damaged ({problem}); "
                                "run 'archive reindex --full'")

@@ -376,3 +376,43 @@ def test_a_search_failing_on_damage_answers_503_before_any_health_check(archive:
     assert any(r.exc_info for r in caplog.records)
     assert any("is damaged" in r.getMessage() for r in caplog.records)
     assert client.get("/healthz").status_code == 503
+
+
+# --- damage noticed before the first failed search -----------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["postings zeroed", "terms zeroed"])
+def test_a_zeroed_segment_is_refused_before_any_search_fails_on_it(archive: Config, kind: str,
+                                                                    caplog):
+    caplog.set_level(logging.WARNING, logger="archive.web")
+    running = create_app(archive).test_client()
+    assert running.get("/healthz").status_code == 200  # hashed in full: not again for a minute
+    assert running.get("/search?q=coton").status_code == 200
+    DAMAGE[kind](archive)  # same size: only the content tells
+    health = running.get("/healthz")
+    assert health.status_code == 503
+    assert "does not hold what was written" in health.get_json()["reason"]
+    assert running.get("/search?q=grève").status_code == 503
+    fresh = create_app(archive).test_client()  # a worker started after the damage
+    assert fresh.get("/search?q=grève").status_code == 503
+    assert fresh.get("/healthz").status_code == 503
+    # Refused from the files' samples: no search failed on the damage first.
+    failures = [r.getMessage() for r in caplog.records if r.exc_info]
+    assert failures == []
+    assert all("index unavailable" in r.getMessage() for r in caplog.records)
+
+
+def test_generations_built_before_samples_were_recorded_still_serve(archive: Config):
+    gen_dir = serving(archive)
+    manifest = generations.read_manifest(gen_dir)
+    table = manifest[generations.FILE_TABLE]
+    manifest[generations.FILE_TABLE] = {rel: entry[:2] for rel, entry in table.items()}
+    generations.write_manifest(gen_dir, manifest)
+    client = create_app(archive).test_client()
+    before = totals(client)
+    assert client.get("/healthz").status_code == 200
+    write_version(archive, "mangue", N)
+    assert run(archive, "reindex").returncode == 0  # incremental: linked files get samples
+    rebuilt = generations.read_manifest(serving(archive))[generations.FILE_TABLE]
+    assert all(len(entry) == 3 for entry in rebuilt.values())
+    assert totals(client) == before and client.get("/healthz").status_code == 200
