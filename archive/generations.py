@@ -23,7 +23,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import IndexUnavailable
@@ -160,13 +160,15 @@ class Cleanup:
 
     removed: list[str]
     in_use: list[str]
+    failed: list[str] = field(default_factory=list)  # could not be removed (read-only folder)
 
 
 def cleanup(index_dir: Path, keep: tuple[str, ...] = ()) -> Cleanup:
     """Remove generations other than the current, previous and `keep` ones, and stray temp files.
 
     Call it only while holding the job lock: no other job can be building a generation then.
-    A generation some reader holds (see `hold`) is left for a later cleanup.
+    A generation some reader holds (see `hold`) is left for a later cleanup. What cannot be
+    removed is reported, never raised: a job's outcome does not depend on it.
     """
     index_dir = Path(index_dir)
     try:
@@ -177,41 +179,55 @@ def cleanup(index_dir: Path, keep: tuple[str, ...] = ()) -> Cleanup:
     if pointer is not None:
         protected |= {pointer.current, pointer.previous or ""}
     result = Cleanup([], [])
-    for entry in sorted(index_dir.iterdir()) if index_dir.is_dir() else []:
+    try:
+        entries = sorted(os.scandir(index_dir), key=lambda e: e.name)
+    except OSError:
+        entries = []  # no index folder yet, or one we cannot list: nothing to remove
+    for entry in entries:
         name = entry.name
         if name.startswith(PREFIX) and not unknown and name not in protected and entry.is_dir():
-            (result.removed if _remove_unread(entry) else result.in_use).append(name)
+            outcome = _remove_unread(Path(entry.path))
         elif name.startswith(f".{POINTER}.tmp-"):
-            entry.unlink(missing_ok=True)
-            result.removed.append(name)
+            try:
+                os.unlink(entry.path)
+                outcome = "removed"
+            except FileNotFoundError:
+                outcome = "removed"
+            except OSError:
+                outcome = "failed"
+        else:
+            continue
+        getattr(result, outcome).append(name)
     return result
 
 
-def _remove_unread(gen_dir: Path) -> bool:
-    """Remove a generation folder unless a reader holds it; whether it was removed."""
+def _remove_unread(gen_dir: Path) -> str:
+    """Remove a generation folder unless a reader holds it: "removed", "in_use" or "failed"."""
     try:
         fd = os.open(gen_dir, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:  # gone already, or unreadable: no reader holds it through a lock
-        _remove(gen_dir)
-        return True
+        return _remove(gen_dir)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            return False
+            return "in_use"
         except OSError:
             pass  # no flock on folders here (NFS wants a writable descriptor): remove as before
-        _remove(gen_dir)
-        return True
+        return _remove(gen_dir)
     finally:
         os.close(fd)
 
 
-def _remove(gen_dir: Path) -> None:
+def _remove(gen_dir: Path) -> str:
     """Remove a folder, its manifest first: a removal cut short never looks like a generation."""
-    (gen_dir / MANIFEST).unlink(missing_ok=True)
+    try:
+        (gen_dir / MANIFEST).unlink(missing_ok=True)
+    except OSError:
+        return "failed" if gen_dir.exists() else "removed"
     checkpoint("cleanup")
     shutil.rmtree(gen_dir, ignore_errors=True)
+    return "failed" if gen_dir.exists() else "removed"
 
 
 def read_manifest(gen_dir: Path) -> dict:

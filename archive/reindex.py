@@ -9,8 +9,9 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,6 +172,7 @@ class Report:
     rejected: list[tuple[str, str]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     in_use: list[str] = field(default_factory=list)  # old generations a reader still holds
+    unremoved: list[str] = field(default_factory=list)  # leftovers cleanup could not remove
     duration: float = 0.0
     processed: int = 0
     listing: list[str] = field(default_factory=list)
@@ -201,6 +203,9 @@ class Report:
         if self.in_use:
             lines.append(f"kept old generations still read by a request, for a later job to "
                          f"remove: {', '.join(self.in_use)}")
+        if self.unremoved:
+            lines.append(f"could not remove (the index folder refuses it): "
+                         f"{', '.join(self.unremoved)}")
         return "\n".join(lines)
 
 
@@ -234,10 +239,23 @@ def reindex(config: Config, full: bool = False, dry_run: bool = False,
         plan = make_plan(config, full)
         report = _dry_run(config, plan, progress)
     else:
-        with job_lock(config.index_dir, "reindex" + (" --full" if full else "")):
-            report = _run(config, full, progress, procs, limitmb)
+        job = "reindex" + (" --full" if full else "")
+        with _job_lock(config.index_dir, job):
+            report = _run(config, full, progress, procs, limitmb, job)
     report.duration = time.monotonic() - started
     return report
+
+
+@contextmanager
+def _job_lock(index_dir: Path, job: str) -> Iterator[None]:
+    """The job lock; a lock file the index folder refuses (read-only, full) ends the job cleanly."""
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(job_lock(index_dir, job))
+        except OSError as exc:
+            raise _write_error(exc, f"taking the job lock in {index_dir}",
+                               _serving_note(index_dir), job) from None
+        yield
 
 
 def _dry_run(config: Config, plan: Plan, progress: Callable | None) -> Report:
@@ -273,7 +291,7 @@ def _dry_run(config: Config, plan: Plan, progress: Callable | None) -> Report:
 
 
 def _run(config: Config, full: bool, progress: Callable | None, procs: int | None,
-         limitmb: int) -> Report:
+         limitmb: int, job: str = "reindex") -> Report:
     index_dir = config.index_dir
     clock = time.monotonic()
     cleaned = generations.cleanup(index_dir)  # leftovers of crashed runs
@@ -289,7 +307,7 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
             raise ArchiveError(f"no article files in {config.articles_dir}: refusing to replace "
                                f"an index of {serving} articles with an empty one")
     report = Report(plan.mode, plan.reason, removed=cleaned.removed, in_use=cleaned.in_use,
-                    rejected=plan.still_rejected)
+                    unremoved=cleaned.failed, rejected=plan.still_rejected)
     if plan.empty:
         report.articles = plan.unchanged
         return report
@@ -344,13 +362,15 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
         if not _serves(index_dir, name):  # a failure after the swap keeps what now serves
             shutil.rmtree(gen_dir, ignore_errors=True)
         if isinstance(exc, OSError):
-            raise _write_error(exc, name, plan.base) from None
+            raise _write_error(exc, f"writing generation {name} in {index_dir}",
+                               f"it was removed and {_serving_note(index_dir)}", job) from None
         raise
     report.generation = name
     report.articles = len(files)
     cleaned = generations.cleanup(index_dir)
     report.removed += cleaned.removed
     report.in_use = cleaned.in_use
+    report.unremoved = cleaned.failed
     phase("swap+cleanup")
     return report
 
@@ -363,14 +383,28 @@ def _serves(index_dir: Path, name: str) -> bool:
     return pointer is not None and pointer.current == name
 
 
-def _write_error(exc: OSError, name: str, base: str | None) -> ArchiveError:
-    """A one-line message for a failed write; the partial generation is already removed."""
-    full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
-    what = "no space left on device" if full else (exc.strerror or type(exc).__name__)
-    kept = f"generation {base} still serves" if base else "no generation serves yet"
-    fix = "free some space" if full else "fix the cause"
-    return ArchiveError(f"{what} while writing generation {name}; it was removed and {kept}: "
-                        f"{fix} and run 'archive reindex' again")
+def _write_error(exc: OSError, doing: str, kept: str, job: str) -> ArchiveError:
+    """One line for a write the index folder refused: what, while doing what, what still
+    serves (the caller has undone its partial work), what to do."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        what, fix = "no space left on device", "free some space"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        what = "read-only file system" if exc.errno == errno.EROFS else "permission denied"
+        fix = "make the index folder writable"
+    else:
+        what, fix = (exc.strerror or type(exc).__name__).lower(), "fix the cause"
+    return ArchiveError(f"{what} while {doing}; {kept}: {fix} and run 'archive {job}' again")
+
+
+def _serving_note(index_dir: Path) -> str:
+    """What serves, for a message saying that a failed job changed nothing."""
+    try:
+        pointer = generations.read_pointer(index_dir)
+    except IndexUnavailable:
+        return "CURRENT is unchanged"
+    if pointer is None:
+        return "no generation serves yet"
+    return f"generation {pointer.current} still serves, unchanged"
 
 
 def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
@@ -489,8 +523,13 @@ def status(config: Config) -> Status:
 
 def rollback(config: Config) -> generations.Pointer:
     """Serve the previous generation again, under the job lock, once it opens cleanly."""
-    with job_lock(config.index_dir, "rollback"):
-        pointer = generations.read_pointer(config.index_dir)
+    index_dir = config.index_dir
+    with _job_lock(index_dir, "rollback"):
+        pointer = generations.read_pointer(index_dir)
         if pointer is not None and pointer.previous:
-            indexer.open_generation(config.index_dir / pointer.previous)
-        return generations.rollback(config.index_dir)
+            indexer.open_generation(index_dir / pointer.previous)
+        try:
+            return generations.rollback(index_dir)
+        except OSError as exc:
+            raise _write_error(exc, f"writing the index pointer {index_dir / generations.POINTER}",
+                               _serving_note(index_dir), "rollback") from None

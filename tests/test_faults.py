@@ -20,7 +20,8 @@ import subprocess
 import threading
 import time
 from collections import Counter
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.error import HTTPError
 from urllib.parse import quote
@@ -376,6 +377,143 @@ def test_a_search_failing_on_damage_answers_503_before_any_health_check(archive:
     assert any(r.exc_info for r in caplog.records)
     assert any("is damaged" in r.getMessage() for r in caplog.records)
     assert client.get("/healthz").status_code == 503
+
+
+# --- the index folder read-only or full: reindex and rollback fail cleanly ------------------
+
+
+def answers(client) -> dict[str, int]:
+    """Hits per query, and which version of the archive serves (papayes or mangues)."""
+    return {q: client.get(f"/api/search?q={q}").get_json()["total"]
+            for q in (*QUERIES, "papaye", "mangue")}
+
+
+@pytest.fixture
+def two_versions(archive: Config) -> Config:
+    """The archive with a previous generation (papayes) to roll back to, the mangues serving,
+    and data/ back at papayes: a reindex and a rollback both have something to do."""
+    write_version(archive, "mangue", N)
+    assert run(archive, "reindex").returncode == 0
+    write_version(archive, "papaye", N)
+    return archive
+
+
+@contextmanager
+def tmpfs(tmp_path: Path, size: int) -> Iterator[Path]:
+    """A fresh tmpfs of `size` bytes, unmounted at the end; skips where mounting is refused."""
+    mount = tmp_path / "tmpfs"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}): run as root")
+    try:
+        yield mount
+    finally:
+        gc.collect()  # apps hold their generation's folder open (a reader's lock)
+        if subprocess.run(["umount", str(mount)], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "--lazy", str(mount)], check=False)
+
+
+@contextmanager
+def read_only_index(config: Config, tmp_path: Path) -> Iterator[tuple[Config, str]]:
+    """The archive with its index folder read-only, and the refusal expected on writing there.
+
+    As root: a copy on a tmpfs remounted read-only. Otherwise `chmod` refuses writes (it
+    cannot stop root, so root without mount rights skips).
+    """
+    if os.geteuid() != 0:
+        targets = [config.index_dir, *config.index_dir.rglob("*")]
+        for path in targets:
+            path.chmod(path.stat().st_mode & ~0o222)
+        try:
+            yield config, "permission denied"
+        finally:
+            for path in targets:
+                path.chmod(path.stat().st_mode | 0o200)
+        return
+    size = sum(p.stat().st_size for p in config.index_dir.rglob("*") if p.is_file())
+    with tmpfs(tmp_path, 2 * size + (1 << 20)) as mount:
+        moved = dataclasses.replace(config, index_dir=mount / "index")
+        shutil.copytree(config.index_dir, moved.index_dir)
+        done = subprocess.run(["mount", "-o", "remount,ro", str(mount)], capture_output=True,
+                              text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot remount a tmpfs read-only here ({done.stderr.strip()})")
+        yield moved, "read-only file system"
+
+
+def fill(folder: Path) -> None:
+    """Take every free byte of the file system holding `folder`."""
+    fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        chunk = 1 << 20
+        while chunk:
+            try:
+                os.write(fd, b"\0" * chunk)
+            except OSError as exc:
+                if exc.errno != errno.ENOSPC:
+                    raise
+                chunk //= 2
+    finally:
+        os.close(fd)
+
+
+def assert_refused(config: Config, args: tuple[str, ...], first_line: str, client,
+                   before: dict) -> None:
+    """The command fails with exactly this first line and exit code 1; nothing changed."""
+    pointer = (config.index_dir / "CURRENT").read_bytes()
+    failed = run(config, *args)
+    assert failed.returncode == 1, (args, failed.stdout, failed.stderr)
+    assert "Traceback" not in failed.stderr + failed.stdout
+    assert failed.stderr.splitlines()[0] == first_line, failed.stderr
+    assert (config.index_dir / "CURRENT").read_bytes() == pointer
+    assert answers(client) == before and client.get("/healthz").status_code == 200
+    assert answers(create_app(config).test_client()) == before  # a worker started now agrees
+
+
+def test_on_a_read_only_index_folder_reindex_and_rollback_fail_cleanly(two_versions: Config,
+                                                                       tmp_path: Path):
+    with read_only_index(two_versions, tmp_path) as (config, refusal):
+        client = create_app(config).test_client()
+        before, name = answers(client), serving(config).name
+        assert before["mangue"] == N
+        for args in (("reindex",), ("reindex", "--full"), ("rollback",)):
+            assert_refused(config, args, (
+                f"error: {refusal} while taking the job lock in {config.index_dir}; "
+                f"generation {name} still serves, unchanged: make the index folder writable "
+                f"and run 'archive {' '.join(args)}' again"), client, before)
+
+
+def test_on_a_full_index_disk_reindex_and_rollback_fail_cleanly(two_versions: Config,
+                                                                tmp_path: Path):
+    size = sum(p.stat().st_size for p in two_versions.index_dir.rglob("*") if p.is_file())
+    with tmpfs(tmp_path, 2 * size) as mount:
+        config = dataclasses.replace(two_versions, index_dir=mount / "index")
+        shutil.copytree(two_versions.index_dir, config.index_dir)
+        fill(mount)
+        client = create_app(config).test_client()
+        before, name, gens = answers(client), serving(config).name, generation_dirs(config)
+        kept = (f"{name} still serves, unchanged: free some space and run 'archive {{}}' "
+                "again")
+        for args in (("reindex",), ("reindex", "--full")):
+            pointer = (config.index_dir / "CURRENT").read_bytes()
+            failed = run(config, *args)
+            assert failed.returncode == 1 and "Traceback" not in failed.stderr + failed.stdout
+            new = failed.stderr.split()[9]  # "error: no space … writing generation NAME"
+            assert new.startswith("gen-") and new not in gens
+            assert failed.stderr.splitlines()[0] == (
+                f"error: no space left on device while writing generation {new} in "
+                f"{config.index_dir}; it was removed and generation "
+                + kept.format(" ".join(args)))
+            assert (config.index_dir / "CURRENT").read_bytes() == pointer
+            assert generation_dirs(config) == gens and leftovers(config) == []
+            assert answers(client) == before
+        assert_refused(config, ("rollback",), (
+            f"error: no space left on device while writing the index pointer "
+            f"{config.index_dir / 'CURRENT'}; generation " + kept.format("rollback")),
+            client, before)
+        client = None
 
 
 # --- damage noticed before the first failed search -----------------------------------------
