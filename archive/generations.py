@@ -44,7 +44,7 @@ CHECKPOINTS = (
     "documents-added",  # the writer holds the documents, nothing committed (one process only)
     "segments-written",  # the new generation's segments and TOC are on disk
     "facets-written",
-    "checked",  # counted and probed; its manifest lacks the file table
+    "checked",  # counted and probed; no manifest yet (a folder without one is unfinished)
     "fsynced",  # complete and durable, not serving
     "swap",  # CURRENT is about to be replaced
     "swapped",  # CURRENT names the new generation
@@ -128,17 +128,6 @@ def swap(index_dir: Path, new: str, previous: str | None) -> None:
     checkpoint("swapped")
 
 
-def rollback(index_dir: Path) -> Pointer:
-    """Serve the previous generation again (the current one becomes 'previous')."""
-    pointer = read_pointer(index_dir)
-    if pointer is None:
-        raise IndexUnavailable("there is no index to roll back; run 'archive reindex'")
-    if not pointer.previous or not (Path(index_dir) / pointer.previous / MANIFEST).is_file():
-        raise IndexUnavailable("there is no previous index generation to roll back to")
-    swap(index_dir, pointer.previous, pointer.current)
-    return Pointer(pointer.previous, pointer.current)
-
-
 def hold(gen_dir: Path) -> int:
     """Take a reader's shared lock on a generation folder; the descriptor to close releases it."""
     fd = os.open(gen_dir, os.O_RDONLY | os.O_DIRECTORY)
@@ -163,21 +152,49 @@ class Cleanup:
     failed: list[str] = field(default_factory=list)  # could not be removed (read-only folder)
 
 
+def generation_names(index_dir: Path) -> list[str]:
+    """The generation folders in the index folder, newest first (names sort by build time)."""
+    try:
+        entries = list(os.scandir(index_dir))
+    except OSError:
+        return []
+    return sorted((e.name for e in entries if NAME_RE.match(e.name) and e.is_dir()),
+                  reverse=True)
+
+
+def unaccounted(index_dir: Path) -> list[str]:
+    """Generations CURRENT cannot account for, being missing or damaged; newest first.
+
+    Only folders with a readable manifest count: one without is an unfinished build. With
+    CURRENT intact there are none (every other generation is old, see `cleanup`).
+    """
+    try:
+        if read_pointer(index_dir) is not None:
+            return []
+    except IndexUnavailable:
+        pass
+    return [name for name in generation_names(index_dir)
+            if (Path(index_dir) / name / MANIFEST).is_file()]
+
+
 def cleanup(index_dir: Path, keep: tuple[str, ...] = ()) -> Cleanup:
     """Remove generations other than the current, previous and `keep` ones, and stray temp files.
 
     Call it only while holding the job lock: no other job can be building a generation then.
-    A generation some reader holds (see `hold`) is left for a later cleanup. What cannot be
-    removed is reported, never raised: a job's outcome does not depend on it.
+    A generation some reader holds (see `hold`) is left for a later cleanup. Without a
+    readable CURRENT, every generation that may have served is kept (see `unaccounted`).
+    What cannot be removed is reported, never raised: a job's outcome does not depend on it.
     """
     index_dir = Path(index_dir)
     try:
-        pointer, unknown = read_pointer(index_dir), False
+        pointer = read_pointer(index_dir)
     except IndexUnavailable:
-        pointer, unknown = None, True  # which generations matter is unknown: remove none
+        pointer = None
     protected = set(keep)
     if pointer is not None:
         protected |= {pointer.current, pointer.previous or ""}
+    else:
+        protected |= set(unaccounted(index_dir))
     result = Cleanup([], [])
     try:
         entries = sorted(os.scandir(index_dir), key=lambda e: e.name)
@@ -185,7 +202,7 @@ def cleanup(index_dir: Path, keep: tuple[str, ...] = ()) -> Cleanup:
         entries = []  # no index folder yet, or one we cannot list: nothing to remove
     for entry in entries:
         name = entry.name
-        if name.startswith(PREFIX) and not unknown and name not in protected and entry.is_dir():
+        if name.startswith(PREFIX) and name not in protected and entry.is_dir():
             outcome = _remove_unread(Path(entry.path))
         elif name.startswith(f".{POINTER}.tmp-"):
             try:
@@ -228,6 +245,49 @@ def _remove(gen_dir: Path) -> str:
     checkpoint("cleanup")
     shutil.rmtree(gen_dir, ignore_errors=True)
     return "failed" if gen_dir.exists() else "removed"
+
+
+def problem(gen_dir: Path, deep: bool = False) -> str | None:
+    """What keeps a generation folder from serving (no manifest, damaged files), or None."""
+    try:
+        manifest = read_manifest(gen_dir)
+    except IndexUnavailable:
+        return "no readable manifest: an unfinished build"
+    return damage(gen_dir, manifest, deep)
+
+
+@dataclass(frozen=True)
+class OnDisk:
+    """A generation folder as `archive status` lists it."""
+
+    name: str
+    built_at: str | None
+    articles: int | None
+    problem: str | None  # None: intact by the cheap check (sizes and sampled blocks)
+
+    @property
+    def state(self) -> str:
+        """In a few words: intact, damaged (and how), unfinished or not checked."""
+        return self.problem or "intact"
+
+
+def on_disk(index_dir: Path) -> list[OnDisk]:
+    """Every generation folder, newest first, with its manifest's facts and the cheap check."""
+    found = []
+    for name in generation_names(index_dir):
+        gen_dir = Path(index_dir) / name
+        try:
+            manifest = read_manifest(gen_dir)
+        except IndexUnavailable:
+            found.append(OnDisk(name, None, None, "unfinished or damaged: no readable manifest"))
+            continue
+        issue = damage(gen_dir, manifest)
+        if issue:
+            issue = f"damaged: {issue}"
+        elif not manifest.get(FILE_TABLE):
+            issue = "not checked: built before manifests listed their files"
+        found.append(OnDisk(name, manifest.get("built_at"), manifest.get("articles"), issue))
+    return found
 
 
 def read_manifest(gen_dir: Path) -> dict:

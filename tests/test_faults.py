@@ -516,6 +516,101 @@ def test_on_a_full_index_disk_reindex_and_rollback_fail_cleanly(two_versions: Co
         client = None
 
 
+# --- CURRENT lost while generations are still on disk ---------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["CURRENT missing", "CURRENT garbage"])
+def test_with_current_lost_status_lists_the_generations_and_rollback_to_serves_one(
+        two_versions: Config, kind: str):
+    mangues = serving(two_versions).name
+    papayes = generations.read_pointer(two_versions.index_dir).previous
+    DAMAGE[kind](two_versions)
+    status = run(two_versions, "status")
+    assert status.returncode == 1 and "run 'archive reindex" in status.stderr, status.stderr
+    assert "'archive rollback --to GEN'" in status.stderr
+    listing = status.stdout.splitlines()
+    print(status.stdout)
+    assert listing[0].startswith("index generations on disk, newest first (checked by file "
+                                 "sizes and sampled blocks")
+    for line, name in zip(listing[1:3], (mangues, papayes), strict=True):
+        built = generations.read_manifest(two_versions.index_dir / name)["built_at"]
+        assert line.split() == [name, "built", f"{built},", str(N), "articles;", "intact"]
+    assert "archive rollback --to GEN" in listing[3] and "archive reindex --full" in listing[4]
+
+    restored = run(two_versions, "rollback", "--to", papayes)
+    assert restored.returncode == 0, restored.stderr
+    assert restored.stdout.strip() == f"now serving {papayes} (previous: None)"
+    assert answers(create_app(two_versions).test_client())["papaye"] == N
+    # What served before becomes "previous" when it is intact: back to the mangues, and again.
+    assert run(two_versions, "rollback", "--to", mangues).returncode == 0
+    assert generations.read_pointer(two_versions.index_dir) == generations.Pointer(mangues,
+                                                                                   papayes)
+    assert run(two_versions, "rollback").returncode == 0
+    assert answers(create_app(two_versions).test_client())["papaye"] == N
+    assert run(two_versions, "status").returncode == 0
+
+
+def test_rollback_to_refuses_what_is_not_an_intact_generation(two_versions: Config):
+    index_dir = two_versions.index_dir
+    papayes = generations.read_pointer(index_dir).previous
+    # One byte changed between the blocks the cheap check samples: only hashing finds it.
+    postings = next((index_dir / papayes).glob("*.pst"))
+    assert postings.stat().st_size > 2 * generations.SAMPLE_BLOCKS * generations.SAMPLE_BLOCK
+    with open(postings, "r+b") as handle:
+        handle.seek(generations.SAMPLE_BLOCK + 100)
+        byte = handle.read(1)
+        handle.seek(-1, os.SEEK_CUR)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+    assert generations.problem(index_dir / papayes) is None
+    (index_dir / "not-a-generation").mkdir()
+    pointer = (index_dir / "CURRENT").read_bytes()
+    mangues = serving(two_versions).name
+    for name, code, message in (
+            ("../a", 2, "error: '../a' is not the name of an index generation (gen-…): "
+                        "'archive status' lists those on disk"),
+            ("not-a-generation", 2, "error: 'not-a-generation' is not the name of an index "
+                                    "generation (gen-…): 'archive status' lists those on disk"),
+            ("gen-20000101T000000000000Z-1", 1, "error: there is no generation "
+             f"gen-20000101T000000000000Z-1 in {index_dir}: 'archive status' lists those on "
+             "disk"),
+            (papayes, 1, f"error: generation {papayes} cannot serve ({postings.name} does not "
+                         f"hold what was written); generation {mangues} still serves, "
+                         "unchanged: choose another one ('archive status' lists them) or run "
+                         "'archive reindex --full'")):
+        refused = run(two_versions, "rollback", "--to", name)
+        assert (refused.returncode, refused.stderr.strip()) == (code, message)
+        assert (index_dir / "CURRENT").read_bytes() == pointer
+
+
+@pytest.mark.parametrize("kind", ["CURRENT missing", "CURRENT garbage"])
+def test_a_reindex_with_current_lost_keeps_the_generations_it_cannot_account_for(
+        two_versions: Config, kind: str):
+    mangues = serving(two_versions).name
+    papayes = generations.read_pointer(two_versions.index_dir).previous
+    DAMAGE[kind](two_versions)
+    done = run(two_versions, "reindex")
+    assert done.returncode == 0, done.stderr
+    print(done.stdout)
+    lines = done.stdout.splitlines()
+    state = {"CURRENT missing": "missing", "CURRENT garbage": "damaged"}[kind]
+    assert lines[0] == f"full reindex (index pointer CURRENT {state})"
+    assert (f"CURRENT was missing or damaged: kept the generations found on disk: {mangues}, "
+            f"{papayes}") in lines
+    assert (f"  {mangues}, the newest intact one, is now the previous generation: 'archive "
+            "rollback' serves it again") in lines
+    pointer = generations.read_pointer(two_versions.index_dir)
+    assert pointer.previous == mangues and leftovers(two_versions) == [papayes]
+    assert answers(create_app(two_versions).test_client())["papaye"] == N  # data/ as it is
+    # The one kept as previous serves again with a plain rollback...
+    assert run(two_versions, "rollback").returncode == 0
+    assert answers(create_app(two_versions).test_client())["mangue"] == N
+    # ...and the next job removes the others as old generations, saying so.
+    gc.collect()  # the apps above hold the generations they served (a reader's lock)
+    again = run(two_versions, "reindex")
+    assert f"removed old generations and leftovers: {papayes}" in again.stdout, again.stdout
+    assert leftovers(two_versions) == []
+
+
 # --- damage noticed before the first failed search -----------------------------------------
 
 
