@@ -44,12 +44,14 @@ def with_config(func: Callable) -> Callable:
 
 
 class ArchiveGroup(click.Group):
-    """Turns ArchiveError into its message on stderr and its exit code."""
+    """Turns ArchiveError into its details on stdout, its message on stderr, its exit code."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except ArchiveError as exc:
+            if exc.details:
+                click.echo(exc.details)
             click.echo(f"error: {exc.message}", err=True)
             sys.exit(exc.exit_code)
 
@@ -220,12 +222,14 @@ def status_command(config: Config) -> None:
 
 
 @main.command("rollback")
+@click.option("--to", "to", metavar="GEN", default=None,
+              help="Serve this generation (one 'archive status' lists), even without CURRENT.")
 @with_config
-def rollback_command(config: Config) -> None:
-    """Serve the previous index generation again (run it twice to undo)."""
+def rollback_command(config: Config, to: str | None) -> None:
+    """Serve the previous index generation again (run it twice to undo), or the one named."""
     from .reindex import rollback
 
-    pointer = rollback(config)
+    pointer = rollback(config, to=to)
     _finish(config, f"now serving {pointer.current} (previous: {pointer.previous})")
 
 

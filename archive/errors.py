@@ -12,21 +12,31 @@ class ArchiveError(Exception):
     """Base of every error the archive reports to a user.
 
     `message` is safe to show (no traceback, no internal path); `status` is the HTTP
-    status the web edge answers with; `exit_code` is what the CLI exits with.
+    status the web edge answers with; `exit_code` is what the CLI exits with. `details`,
+    when given, is more for the same person (several lines: what is there, how to recover);
+    the CLI prints it on stdout before the message.
     """
 
     status: int = 500
     exit_code: int = EXIT_FAILED
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, details: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.details = details
 
 
 class ConfigError(ArchiveError):
     """The configuration file is missing, unreadable or invalid."""
 
     exit_code = EXIT_USAGE
+
+
+class UsageError(ArchiveError):
+    """A command was given something it cannot mean (e.g. a malformed generation name)."""
+
+    status = 400
+    exit_code = 2
 
 
 class InvalidArticle(ArchiveError):

@@ -1,4 +1,4 @@
-"""Index generations: `index/gen-*/` folders, the CURRENT pointer, manifests, cleanup, rollback.
+"""Index generations: `index/gen-*/` folders, the CURRENT pointer, manifests, checks, cleanup.
 
 CURRENT holds two lines: the serving generation, then the previous one (kept for rollback).
 Both change in one atomic `os.replace`, so a crash leaves either the old pair or the new one.
@@ -8,6 +8,9 @@ Readers hold a shared flock on the folder of each generation they have open (`ho
 cleanup removes an old generation only when it can take that lock exclusively: a request still
 running on a generation several swaps old keeps it on disk until it ends, and a later job
 removes it. The lock dies with the reader's process, so a crashed web worker holds nothing.
+
+A job announces the points it passes (`checkpoint`) to the observers in `checkpoint_observers`:
+none in production; tests register one that stops a job at a chosen point to kill it there.
 """
 
 from __future__ import annotations
@@ -19,9 +22,8 @@ import json
 import os
 import re
 import shutil
-import sys
-import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import IndexUnavailable
@@ -30,8 +32,24 @@ POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 PREFIX = "gen-"
 NAME_RE = re.compile(r"^gen-\d{8}T\d{6}\d{6}Z-\d+$")
-PAUSE_ENV = "ARCHIVE_TEST_PAUSE_AT"
-FILE_TABLE = "index_files"  # manifest key: relpath -> [size, sha256] of every generation file
+FILE_TABLE = "index_files"  # manifest key: relpath -> [size, sha256, samples] of every file
+SAMPLE_BLOCK = 4096
+SAMPLE_BLOCKS = 8  # head, tail and evenly spaced blocks between: at most 32 KiB read per file
+
+# Called with the name of each point a job passes, in order (see CHECKPOINTS); empty in
+# production. The names are a contract with the tests that stop jobs there.
+checkpoint_observers: list[Callable[[str], None]] = []
+CHECKPOINTS = (
+    "planned",  # the job knows what to do; no new folder yet
+    "documents-added",  # the writer holds the documents, nothing committed (one process only)
+    "segments-written",  # the new generation's segments and TOC are on disk
+    "facets-written",
+    "checked",  # counted and probed; no manifest yet (a folder without one is unfinished)
+    "fsynced",  # complete and durable, not serving
+    "swap",  # CURRENT is about to be replaced
+    "swapped",  # CURRENT names the new generation
+    "cleanup",  # an old generation is being removed (its manifest already gone)
+)
 
 
 @dataclass(frozen=True)
@@ -86,11 +104,10 @@ def fsync_tree(folder: Path) -> None:
         fsync_path(path)
 
 
-def pause_point(name: str) -> None:
-    """Test hook: stop here for a while when $ARCHIVE_TEST_PAUSE_AT names this point."""
-    if os.environ.get(PAUSE_ENV) == name:
-        print(f"paused at {name}", file=sys.stderr, flush=True)
-        time.sleep(60)
+def checkpoint(name: str) -> None:
+    """Tell the observers (none in production) that a job has reached point `name`."""
+    for observer in checkpoint_observers:
+        observer(name)
 
 
 def swap(index_dir: Path, new: str, previous: str | None) -> None:
@@ -105,21 +122,10 @@ def swap(index_dir: Path, new: str, previous: str | None) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    pause_point("swap")
+    checkpoint("swap")
     os.replace(tmp, index_dir / POINTER)
     fsync_path(index_dir)
-    pause_point("swapped")
-
-
-def rollback(index_dir: Path) -> Pointer:
-    """Serve the previous generation again (the current one becomes 'previous')."""
-    pointer = read_pointer(index_dir)
-    if pointer is None:
-        raise IndexUnavailable("there is no index to roll back; run 'archive reindex'")
-    if not pointer.previous or not (Path(index_dir) / pointer.previous / MANIFEST).is_file():
-        raise IndexUnavailable("there is no previous index generation to roll back to")
-    swap(index_dir, pointer.previous, pointer.current)
-    return Pointer(pointer.previous, pointer.current)
+    checkpoint("swapped")
 
 
 def hold(gen_dir: Path) -> int:
@@ -143,51 +149,145 @@ class Cleanup:
 
     removed: list[str]
     in_use: list[str]
+    failed: list[str] = field(default_factory=list)  # could not be removed (read-only folder)
+
+
+def generation_names(index_dir: Path) -> list[str]:
+    """The generation folders in the index folder, newest first (names sort by build time)."""
+    try:
+        entries = list(os.scandir(index_dir))
+    except OSError:
+        return []
+    return sorted((e.name for e in entries if NAME_RE.match(e.name) and e.is_dir()),
+                  reverse=True)
+
+
+def unaccounted(index_dir: Path) -> list[str]:
+    """Generations CURRENT cannot account for, being missing or damaged; newest first.
+
+    Only folders with a readable manifest count: one without is an unfinished build. With
+    CURRENT intact there are none (every other generation is old, see `cleanup`).
+    """
+    try:
+        if read_pointer(index_dir) is not None:
+            return []
+    except IndexUnavailable:
+        pass
+    return [name for name in generation_names(index_dir)
+            if (Path(index_dir) / name / MANIFEST).is_file()]
 
 
 def cleanup(index_dir: Path, keep: tuple[str, ...] = ()) -> Cleanup:
     """Remove generations other than the current, previous and `keep` ones, and stray temp files.
 
     Call it only while holding the job lock: no other job can be building a generation then.
-    A generation some reader holds (see `hold`) is left for a later cleanup.
+    A generation some reader holds (see `hold`) is left for a later cleanup. Without a
+    readable CURRENT, every generation that may have served is kept (see `unaccounted`).
+    What cannot be removed is reported, never raised: a job's outcome does not depend on it.
     """
     index_dir = Path(index_dir)
     try:
-        pointer, unknown = read_pointer(index_dir), False
+        pointer = read_pointer(index_dir)
     except IndexUnavailable:
-        pointer, unknown = None, True  # which generations matter is unknown: remove none
+        pointer = None
     protected = set(keep)
     if pointer is not None:
         protected |= {pointer.current, pointer.previous or ""}
+    else:
+        protected |= set(unaccounted(index_dir))
     result = Cleanup([], [])
-    for entry in sorted(index_dir.iterdir()) if index_dir.is_dir() else []:
+    try:
+        entries = sorted(os.scandir(index_dir), key=lambda e: e.name)
+    except OSError:
+        entries = []  # no index folder yet, or one we cannot list: nothing to remove
+    for entry in entries:
         name = entry.name
-        if name.startswith(PREFIX) and not unknown and name not in protected and entry.is_dir():
-            (result.removed if _remove_unread(entry) else result.in_use).append(name)
+        if name.startswith(PREFIX) and name not in protected and entry.is_dir():
+            outcome = _remove_unread(Path(entry.path))
         elif name.startswith(f".{POINTER}.tmp-"):
-            entry.unlink(missing_ok=True)
-            result.removed.append(name)
+            try:
+                os.unlink(entry.path)
+                outcome = "removed"
+            except FileNotFoundError:
+                outcome = "removed"
+            except OSError:
+                outcome = "failed"
+        else:
+            continue
+        getattr(result, outcome).append(name)
     return result
 
 
-def _remove_unread(gen_dir: Path) -> bool:
-    """Remove a generation folder unless a reader holds it; whether it was removed."""
+def _remove_unread(gen_dir: Path) -> str:
+    """Remove a generation folder unless a reader holds it: "removed", "in_use" or "failed"."""
     try:
         fd = os.open(gen_dir, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:  # gone already, or unreadable: no reader holds it through a lock
-        shutil.rmtree(gen_dir, ignore_errors=True)
-        return True
+        return _remove(gen_dir)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            return False
+            return "in_use"
         except OSError:
             pass  # no flock on folders here (NFS wants a writable descriptor): remove as before
-        shutil.rmtree(gen_dir, ignore_errors=True)
-        return True
+        return _remove(gen_dir)
     finally:
         os.close(fd)
+
+
+def _remove(gen_dir: Path) -> str:
+    """Remove a folder, its manifest first: a removal cut short never looks like a generation."""
+    try:
+        (gen_dir / MANIFEST).unlink(missing_ok=True)
+    except OSError:
+        return "failed" if gen_dir.exists() else "removed"
+    checkpoint("cleanup")
+    shutil.rmtree(gen_dir, ignore_errors=True)
+    return "failed" if gen_dir.exists() else "removed"
+
+
+def problem(gen_dir: Path, deep: bool = False) -> str | None:
+    """What keeps a generation folder from serving (no manifest, damaged files), or None."""
+    try:
+        manifest = read_manifest(gen_dir)
+    except IndexUnavailable:
+        return "no readable manifest: an unfinished build"
+    return damage(gen_dir, manifest, deep)
+
+
+@dataclass(frozen=True)
+class OnDisk:
+    """A generation folder as `archive status` lists it."""
+
+    name: str
+    built_at: str | None
+    articles: int | None
+    problem: str | None  # None: intact by the cheap check (sizes and sampled blocks)
+
+    @property
+    def state(self) -> str:
+        """In a few words: intact, damaged (and how), unfinished or not checked."""
+        return self.problem or "intact"
+
+
+def on_disk(index_dir: Path) -> list[OnDisk]:
+    """Every generation folder, newest first, with its manifest's facts and the cheap check."""
+    found = []
+    for name in generation_names(index_dir):
+        gen_dir = Path(index_dir) / name
+        try:
+            manifest = read_manifest(gen_dir)
+        except IndexUnavailable:
+            found.append(OnDisk(name, None, None, "unfinished or damaged: no readable manifest"))
+            continue
+        issue = damage(gen_dir, manifest)
+        if issue:
+            issue = f"damaged: {issue}"
+        elif not manifest.get(FILE_TABLE):
+            issue = "not checked: built before manifests listed their files"
+        found.append(OnDisk(name, manifest.get("built_at"), manifest.get("articles"), issue))
+    return found
 
 
 def read_manifest(gen_dir: Path) -> dict:
@@ -214,11 +314,30 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def file_table(gen_dir: Path, reuse: dict | None = None) -> dict[str, list]:
-    """Size and SHA-256 of every file of a generation (the manifest excepted), for `verify`.
+def sample_digest(path: Path) -> str:
+    """A digest of a few blocks of a file (head, tail, evenly spaced): cheap, for `verify`.
 
-    `reuse` maps (device, inode) to a known [size, hash]: files hard-linked from a verified
-    base generation are not read again.
+    Catches a file zeroed, overwritten or swapped at the same size; damage between the
+    sampled blocks is for the deep check (whole-file hashes) to find.
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size <= SAMPLE_BLOCK * SAMPLE_BLOCKS:
+            digest.update(handle.read())
+        else:
+            last = size - SAMPLE_BLOCK
+            for k in range(SAMPLE_BLOCKS):
+                digest.update(os.pread(handle.fileno(), SAMPLE_BLOCK,
+                                       last * k // (SAMPLE_BLOCKS - 1)))
+    return digest.hexdigest()[:32]
+
+
+def file_table(gen_dir: Path, reuse: dict | None = None) -> dict[str, list]:
+    """Size, SHA-256 and sampled-blocks digest of every file of a generation, for `verify`.
+
+    The manifest is left out. `reuse` maps (device, inode) to a known [size, hash, samples]:
+    files hard-linked from a verified base generation are not read again.
     """
     gen_dir = Path(gen_dir)
     table = {}
@@ -228,13 +347,16 @@ def file_table(gen_dir: Path, reuse: dict | None = None) -> dict[str, list]:
             continue
         stat = path.stat()
         known = (reuse or {}).get((stat.st_dev, stat.st_ino))
-        table[rel] = known if known and known[0] == stat.st_size else [stat.st_size,
-                                                                         _sha256(path)]
+        if known and known[0] == stat.st_size:
+            # A base built before samples were recorded: sample its file now (cheap).
+            table[rel] = known if len(known) > 2 else [*known, sample_digest(path)]
+        else:
+            table[rel] = [stat.st_size, _sha256(path), sample_digest(path)]
     return table
 
 
 def known_files(gen_dir: Path, manifest: dict) -> dict[tuple[int, int], list]:
-    """(device, inode) -> [size, hash] of a generation's files, for `file_table(reuse=…)`."""
+    """(device, inode) -> [size, hash, samples] of a generation's files, for `file_table`."""
     found = {}
     for rel, entry in (manifest.get(FILE_TABLE) or {}).items():
         try:
@@ -245,31 +367,40 @@ def known_files(gen_dir: Path, manifest: dict) -> dict[tuple[int, int], list]:
     return found
 
 
-def verify(gen_dir: Path, manifest: dict, deep: bool = False) -> None:
-    """Raise IndexUnavailable when a file of the generation is missing, resized or (deep) altered.
+def damage(gen_dir: Path, manifest: dict, deep: bool = False) -> str | None:
+    """What is wrong with a generation's files, or None when they are as the manifest says.
 
-    The shallow check costs one stat per file; the deep one reads and hashes every file.
-    Generations built before manifests listed their files are not checked.
+    The cheap check costs a stat per file and a few sampled blocks (see `sample_digest`);
+    the deep one reads and hashes every file. Generations built before manifests listed
+    their files are not checked, those built before samples were recorded by size only.
     """
     gen_dir = Path(gen_dir)
     table = manifest.get(FILE_TABLE)
     if not table:
-        return
-    problem = None
+        return None
     if not (gen_dir / MANIFEST).is_file():
-        problem = f"{MANIFEST} is missing"
-    for rel, (size, digest) in table.items():
-        if problem:
-            break
+        return f"{MANIFEST} is missing"
+    for rel, (size, digest, *samples) in table.items():
         path = gen_dir / rel
         try:
             actual = path.stat().st_size
             if actual != size:
-                problem = f"{rel} has {actual} bytes instead of {size}"
-            elif deep and _sha256(path) != digest:
-                problem = f"{rel} does not hold what was written"
+                return f"{rel} has {actual} bytes instead of {size}"
+            if deep and _sha256(path) != digest:
+                return f"{rel} does not hold what was written"
+            if not deep and samples and sample_digest(path) != samples[0]:
+                return f"{rel} does not hold what was written (sampled blocks differ)"
         except OSError as exc:
-            problem = f"{rel}: {exc.strerror}"
+            return f"{rel}: {exc.strerror}"
+    return None
+
+
+def verify(gen_dir: Path, manifest: dict, deep: bool = False) -> None:
+    """Raise IndexUnavailable when a file of the generation is missing, resized or altered.
+
+    See `damage` for what the cheap check and the deep one (`deep=True`) look at.
+    """
+    problem = damage(gen_dir, manifest, deep)
     if problem:
-        raise IndexUnavailable(f"index generation {gen_dir.name} is damaged ({problem}); "
+        raise IndexUnavailable(f"index generation {Path(gen_dir).name} is damaged ({problem}); "
                                "run 'archive reindex --full'")

@@ -348,6 +348,8 @@ def open_generation(gen_dir: Path) -> Generation:
                                "run 'archive reindex --full'") from None
     try:
         manifest = generations.read_manifest(gen_dir)
+        # Sizes and sampled blocks: a zeroed or overwritten segment is refused here, before a
+        # search stumbles on it.
         generations.verify(gen_dir, manifest)
         try:
             ix = index.open_dir(str(gen_dir), indexname=INDEX_NAME)
@@ -424,7 +426,8 @@ class CurrentGeneration:
             return self._open
 
     def check(self, deep: bool = False) -> Generation:
-        """The serving generation, its files checked (hashed when `deep`, once a minute at most).
+        """The serving generation, its files checked: sizes and sampled blocks on every call
+        (a few ms), every byte hashed when `deep` (once a minute at most).
 
         Damage found here marks the generation: every later `get()` refuses it at once, until
         CURRENT names another generation.

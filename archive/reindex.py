@@ -9,14 +9,15 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import articlefile, generations, indexer, parallel
 from .config import Config
-from .errors import ArchiveError, IndexUnavailable, InvalidArticle
+from .errors import ArchiveError, IndexUnavailable, InvalidArticle, NotFound, UsageError
 from .joblock import job_lock
 from .organisations import load_authority
 from .textnorm import decode
@@ -108,7 +109,8 @@ def make_plan(config: Config, full: bool = False) -> Plan:
     elif damaged:
         reason = "index pointer CURRENT damaged"
     elif base is None:
-        reason = "no index yet"
+        lost = generations.unaccounted(config.index_dir)
+        reason = "index pointer CURRENT missing" if lost else "no index yet"
     else:
         gen_dir = config.index_dir / base
         try:
@@ -178,6 +180,9 @@ class Report:
     kept: list[tuple[str, str]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     in_use: list[str] = field(default_factory=list)  # old generations a reader still holds
+    unremoved: list[str] = field(default_factory=list)  # leftovers cleanup could not remove
+    found: list[str] = field(default_factory=list)  # generations kept, CURRENT being lost
+    previous: str | None = None  # the generation `archive rollback` returns to
     duration: float = 0.0
     processed: int = 0
     listing: list[str] = field(default_factory=list)
@@ -211,7 +216,24 @@ class Report:
         if self.in_use:
             lines.append(f"kept old generations still read by a request, for a later job to "
                          f"remove: {', '.join(self.in_use)}")
+        if self.unremoved:
+            lines.append(f"could not remove (the index folder refuses it): "
+                         f"{', '.join(self.unremoved)}")
+        if self.found:
+            lines += _render_found(self.found, self.previous)
         return "\n".join(lines)
+
+
+def _render_found(kept: list[str], previous: str | None) -> list[str]:
+    """What a job did with generations CURRENT could not account for, and how to get one back."""
+    lines = [f"CURRENT was missing or damaged: kept the generations found on disk: "
+             f"{', '.join(kept)}"]
+    if previous in kept:
+        lines.append(f"  {previous}, the newest intact one, is now the previous generation: "
+                     f"'archive rollback' serves it again")
+    lines.append("  'archive rollback --to GEN' serves any of them ('archive status' lists "
+                 "them); the next reindex removes all but the previous one")
+    return lines
 
 
 def _read_article(config: Config, rel: str):
@@ -244,10 +266,23 @@ def reindex(config: Config, full: bool = False, dry_run: bool = False,
         plan = make_plan(config, full)
         report = _dry_run(config, plan, progress)
     else:
-        with job_lock(config.index_dir, "reindex" + (" --full" if full else "")):
-            report = _run(config, full, progress, procs, limitmb)
+        job = "reindex" + (" --full" if full else "")
+        with _job_lock(config.index_dir, job):
+            report = _run(config, full, progress, procs, limitmb, job)
     report.duration = time.monotonic() - started
     return report
+
+
+@contextmanager
+def _job_lock(index_dir: Path, job: str) -> Iterator[None]:
+    """The job lock; a lock file the index folder refuses (read-only, full) ends the job cleanly."""
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(job_lock(index_dir, job))
+        except OSError as exc:
+            raise _write_error(exc, f"taking the job lock in {index_dir}",
+                               _serving_note(index_dir), job) from None
+        yield
 
 
 def _dry_run(config: Config, plan: Plan, progress: Callable | None) -> Report:
@@ -289,22 +324,28 @@ def _dry_run(config: Config, plan: Plan, progress: Callable | None) -> Report:
 
 
 def _run(config: Config, full: bool, progress: Callable | None, procs: int | None,
-         limitmb: int) -> Report:
+         limitmb: int, job: str = "reindex") -> Report:
     index_dir = config.index_dir
     clock = time.monotonic()
-    cleaned = generations.cleanup(index_dir)  # leftovers of crashed runs
+    # With CURRENT missing or damaged, the generations on disk may be the only good copies
+    # left: this job keeps them all and makes the newest intact one "previous".
+    lost = generations.unaccounted(index_dir)
+    cleaned = generations.cleanup(index_dir)  # leftovers of crashed runs (`lost` stays)
     plan = make_plan(config, full)
     planned = time.monotonic() - clock
-    if not plan.stats and plan.base:
+    generations.checkpoint("planned")
+    previous = plan.base or _newest_intact(index_dir, lost)
+    if not plan.stats and previous:
         try:
-            serving = generations.read_manifest(index_dir / plan.base).get("articles", 0)
+            serving = generations.read_manifest(index_dir / previous).get("articles", 0)
         except IndexUnavailable:
             serving = 0
         if serving:
             raise ArchiveError(f"no article files in {config.articles_dir}: refusing to replace "
                                f"an index of {serving} articles with an empty one")
     report = Report(plan.mode, plan.reason, removed=cleaned.removed, in_use=cleaned.in_use,
-                    rejected=plan.still_rejected, kept=plan.still_kept)
+                    unremoved=cleaned.failed, rejected=plan.still_rejected,
+                    kept=plan.still_kept, found=lost, previous=previous)
     if plan.empty:
         report.articles = plan.unchanged + len(plan.still_kept)
         return report
@@ -324,11 +365,17 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
         files, probes = _build(config, plan, gen_dir, protected, report, progress, procs,
                                limitmb)
         phase("index")
+        generations.checkpoint("segments-written")
         base_dir = index_dir / plan.base if plan.mode == "incremental" else None
         indexer.build_facets(indexer.index.open_dir(str(gen_dir), indexname=indexer.INDEX_NAME),
                              gen_dir, base_dir)
         phase("facets")
+        generations.checkpoint("facets-written")
         (gen_dir / FILES).write_text(json.dumps(files, ensure_ascii=False), encoding="utf-8")
+        indexer.check(gen_dir, len(files), probes, absent=plan.deleted[:5])
+        phase("check")
+        generations.checkpoint("checked")
+        # Written once, checked and complete: a folder with a manifest is a finished build.
         manifest = {
             "schema_version": indexer.SCHEMA_VERSION,
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -342,9 +389,6 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
             "kept": {rel: [plan.hashes.get(rel) or _hash_file(config.articles_dir / rel),
                            reason] for rel, reason in report.kept},
         }
-        generations.write_manifest(gen_dir, manifest)
-        indexer.check(gen_dir, len(files), probes, absent=plan.deleted[:5])
-        phase("check")
         reuse = generations.known_files(base_dir, generations.read_manifest(base_dir)) \
             if base_dir else None
         manifest[generations.FILE_TABLE] = generations.file_table(gen_dir, reuse)
@@ -352,20 +396,31 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
         generations.fsync_tree(gen_dir)
         generations.fsync_path(index_dir)
         phase("fsync")
-        generations.swap(index_dir, name, plan.base)
+        generations.checkpoint("fsynced")
+        generations.swap(index_dir, name, previous)
     except BaseException as exc:
         if not _serves(index_dir, name):  # a failure after the swap keeps what now serves
             shutil.rmtree(gen_dir, ignore_errors=True)
         if isinstance(exc, OSError):
-            raise _write_error(exc, name, plan.base) from None
+            raise _write_error(exc, f"writing generation {name} in {index_dir}",
+                               f"it was removed and {_serving_note(index_dir)}", job) from None
         raise
     report.generation = name
     report.articles = len(files)
-    cleaned = generations.cleanup(index_dir)
+    cleaned = generations.cleanup(index_dir, keep=tuple(lost))
     report.removed += cleaned.removed
     report.in_use = cleaned.in_use
+    report.unremoved = cleaned.failed
     phase("swap+cleanup")
     return report
+
+
+def _newest_intact(index_dir: Path, names: list[str]) -> str | None:
+    """The first of `names` (newest first) whose files pass the cheap check."""
+    for name in names:
+        if generations.problem(index_dir / name) is None:
+            return name
+    return None
 
 
 def _serves(index_dir: Path, name: str) -> bool:
@@ -376,14 +431,28 @@ def _serves(index_dir: Path, name: str) -> bool:
     return pointer is not None and pointer.current == name
 
 
-def _write_error(exc: OSError, name: str, base: str | None) -> ArchiveError:
-    """A one-line message for a failed write; the partial generation is already removed."""
-    full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
-    what = "no space left on device" if full else (exc.strerror or type(exc).__name__)
-    kept = f"generation {base} still serves" if base else "no generation serves yet"
-    fix = "free some space" if full else "fix the cause"
-    return ArchiveError(f"{what} while writing generation {name}; it was removed and {kept}: "
-                        f"{fix} and run 'archive reindex' again")
+def _write_error(exc: OSError, doing: str, kept: str, job: str) -> ArchiveError:
+    """One line for a write the index folder refused: what, while doing what, what still
+    serves (the caller has undone its partial work), what to do."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        what, fix = "no space left on device", "free some space"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        what = "read-only file system" if exc.errno == errno.EROFS else "permission denied"
+        fix = "make the index folder writable"
+    else:
+        what, fix = (exc.strerror or type(exc).__name__).lower(), "fix the cause"
+    return ArchiveError(f"{what} while {doing}; {kept}: {fix} and run 'archive {job}' again")
+
+
+def _serving_note(index_dir: Path) -> str:
+    """What serves, for a message saying that a failed job changed nothing."""
+    try:
+        pointer = generations.read_pointer(index_dir)
+    except IndexUnavailable:
+        return "CURRENT is unchanged"
+    if pointer is None:
+        return "no generation serves yet"
+    return f"generation {pointer.current} still serves, unchanged"
 
 
 def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
@@ -420,6 +489,7 @@ def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
             ids = {entry[3]: rel for rel, entry in files.items()} or settled
             batch = indexer.index_files(w, todo, read, plan.stats, ids,
                                         bar.advance if bar else None)
+            generations.checkpoint("documents-added")
             w.commit()
         except BaseException:
             w.cancel()
@@ -539,9 +609,27 @@ class Status:
 
 
 def status(config: Config) -> Status:
-    """Describe the serving generation; compare data/ with it by size and mtime, then hash."""
-    pointer = generations.read_pointer(config.index_dir)
+    """Describe the serving generation; compare data/ with it by size and mtime, then hash.
+
+    When nothing can serve, the IndexUnavailable raised says why, and its details list the
+    generations on disk and how to serve one again or rebuild.
+    """
+    try:
+        return _status(config)
+    except IndexUnavailable as exc:
+        raise IndexUnavailable(exc.message, details=recovery(config.index_dir)) from None
+
+
+def _status(config: Config) -> Status:
+    try:
+        pointer = generations.read_pointer(config.index_dir)
+    except IndexUnavailable:
+        if not generations.generation_names(config.index_dir):
+            raise
+        raise IndexUnavailable(_lost_pointer(config.index_dir, "damaged")) from None
     if pointer is None:
+        if generations.generation_names(config.index_dir):
+            raise IndexUnavailable(_lost_pointer(config.index_dir, "missing"))
         raise IndexUnavailable(
             f"there is no index in {config.index_dir} yet; run 'archive reindex'")
     gen_dir = config.index_dir / pointer.current
@@ -567,10 +655,115 @@ def status(config: Config) -> Status:
                   older)
 
 
-def rollback(config: Config) -> generations.Pointer:
-    """Serve the previous generation again, under the job lock, once it opens cleanly."""
-    with job_lock(config.index_dir, "rollback"):
-        pointer = generations.read_pointer(config.index_dir)
-        if pointer is not None and pointer.previous:
-            indexer.open_generation(config.index_dir / pointer.previous)
-        return generations.rollback(config.index_dir)
+def _lost_pointer(index_dir: Path, state: str) -> str:
+    """Why CURRENT cannot be followed while generations are on disk, and the two ways out."""
+    return (f"the index pointer CURRENT in {index_dir} is {state}, but generations are on "
+            "disk: serve one with 'archive rollback --to GEN' or run 'archive reindex --full'")
+
+
+def recovery(index_dir: Path) -> str:
+    """Every generation on disk (built when, how many articles, intact or not) and how to serve
+    one again or rebuild; empty when there is none."""
+    found = generations.on_disk(index_dir)
+    if not found:
+        return ""
+    try:
+        pointer = generations.read_pointer(index_dir)
+    except IndexUnavailable:
+        pointer = None
+    roles = {pointer.current: " (named by CURRENT)", pointer.previous: " (previous)"} \
+        if pointer else {}
+    width = max(len(gen.name) for gen in found)
+    lines = ["index generations on disk, newest first (checked by file sizes and sampled "
+             "blocks, not hashed):"]
+    for gen in found:
+        built = f"built {gen.built_at}, {gen.articles} articles" if gen.built_at else "-"
+        lines.append(f"  {gen.name:<{width}}  {built}; {gen.state}{roles.get(gen.name, '')}")
+    lines.append("to serve one of them: archive rollback --to GEN (it is hashed in full first)")
+    lines.append("to rebuild the index from data/: archive reindex --full")
+    return "\n".join(lines)
+
+
+def rollback(config: Config, to: str | None = None) -> generations.Pointer:
+    """Serve the previous generation again, or generation `to`, once it opens cleanly.
+
+    The generation that served before becomes the previous one. `to` works without a usable
+    CURRENT; it must be a generation folder of the index (see `archive status`), intact to
+    its last byte.
+    """
+    if to is not None and not generations.NAME_RE.match(to):
+        raise UsageError(f"'{to}' is not the name of an index generation (gen-…): "
+                         "'archive status' lists those on disk")
+    job = "rollback" + (f" --to {to}" if to else "")
+    index_dir = config.index_dir
+    with _job_lock(index_dir, job):
+        if to is None:
+            pointer = _pointer_for_rollback(index_dir)
+            if pointer.previous:
+                indexer.open_generation(index_dir / pointer.previous)
+            if not pointer.previous or not (index_dir / pointer.previous /
+                                            generations.MANIFEST).is_file():
+                raise IndexUnavailable("there is no previous index generation to roll back to")
+            new = generations.Pointer(pointer.previous, pointer.current)
+        else:
+            _check_servable(index_dir, to)
+            old = _pointer_or_none(index_dir)
+            if old is not None and old.current == to:
+                return old  # already serving: CURRENT stays as it is
+            new = generations.Pointer(to, _previous_for(index_dir, old, to))
+        try:
+            generations.swap(index_dir, new.current, new.previous)
+        except OSError as exc:
+            raise _write_error(exc, f"writing the index pointer {index_dir / generations.POINTER}",
+                               _serving_note(index_dir), job) from None
+        return new
+
+
+def _pointer_or_none(index_dir: Path) -> generations.Pointer | None:
+    """What CURRENT says, or None when it is missing or damaged."""
+    try:
+        return generations.read_pointer(index_dir)
+    except IndexUnavailable:
+        return None
+
+
+def _pointer_for_rollback(index_dir: Path) -> generations.Pointer:
+    """CURRENT, or an error saying how to serve a generation without it."""
+    try:
+        pointer = generations.read_pointer(index_dir)
+    except IndexUnavailable:
+        pointer, why = None, "damaged"
+    else:
+        why = "missing"
+    if pointer is not None:
+        return pointer
+    if not generations.generation_names(index_dir):
+        raise IndexUnavailable("there is no index to roll back; run 'archive reindex'")
+    raise IndexUnavailable(_lost_pointer(index_dir, why))
+
+
+def _previous_for(index_dir: Path, old: generations.Pointer | None,
+                  target: str) -> str | None:
+    """What becomes 'previous' when `target` serves: what served if intact, else the previous."""
+    for name in (old.current, old.previous) if old else ():
+        if name and name != target and generations.problem(index_dir / name) is None:
+            return name
+    return None
+
+
+def _check_servable(index_dir: Path, name: str) -> None:
+    """Refuse a generation that is absent, damaged (hashed in full) or that Whoosh cannot open."""
+    gen_dir = index_dir / name
+    if not gen_dir.is_dir():
+        raise NotFound(f"there is no generation {name} in {index_dir}: 'archive status' lists "
+                       "those on disk")
+    problem = generations.problem(gen_dir, deep=True)
+    if problem is None:
+        try:
+            indexer.open_generation(gen_dir)
+        except IndexUnavailable as exc:
+            problem = exc.message
+    if problem:
+        raise IndexUnavailable(f"generation {name} cannot serve ({problem}); "
+                               f"{_serving_note(index_dir)}: choose another one ('archive status' "
+                               "lists them) or run 'archive reindex --full'")

@@ -20,7 +20,8 @@ import subprocess
 import threading
 import time
 from collections import Counter
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.error import HTTPError
 from urllib.parse import quote
@@ -174,9 +175,35 @@ def test_a_plain_reindex_on_a_damaged_index_rebuilds_it_in_full(archive: Config,
 
 # --- SIGKILL while the site is being queried ------------------------------------------------
 
+# Every point of a reindex job where a kill leaves something different behind, in job order
+# (see generations.CHECKPOINTS). From its first file to the swap, an incremental job's folder
+# shares hard-linked files with the serving generation and a full job's does not: both are
+# killed at each of those points. Before them nothing is written; after the swap the new
+# generation is whole whichever way it was built.
+BUILDING = ("documents-added", "segments-written", "facets-written", "checked", "fsynced", "swap")
+AFTER_SWAP = ("swapped", "swapped,cleanup")  # "swapped,cleanup": the cleanup after the swap
+KILLS = [("planned", ())] + [(point, flags) for point in BUILDING
+                             for flags in ((), ("--full",))] + [
+    ("swapped", ("--full",)), ("swapped,cleanup", ()),
+    ("segments-written", ("--full", "--procs", "2"))]
+
+
+def rendered(config: Config, fruit: str, scratch: Path) -> dict[Path, bytes]:
+    """The article files of one version of the archive, as bytes to write in a few ms."""
+    other = dataclasses.replace(config, data_dir=scratch / fruit, index_dir=scratch / "index")
+    write_version(other, fruit, N)
+    files = {config.articles_dir / path.relative_to(other.articles_dir): path.read_bytes()
+             for path in other.articles_dir.rglob("*.md")}
+    assert len(files) == N
+    return files
+
 
 @pytest.mark.slow
-def test_killing_reindex_while_the_site_is_queried_never_fails_a_request(archive: Config):
+def test_killing_reindex_while_the_site_is_queried_never_fails_a_request(archive: Config,
+                                                                       tmp_path: Path):
+    # Written before the site is queried: under load, rendering 200 files takes seconds.
+    versions = {fruit: rendered(archive, fruit, tmp_path / "versions")
+                for fruit in ("papaye", "mangue")}
     server = ExitStack()
     base = server.enter_context(served(create_app(archive)))
 
@@ -186,6 +213,9 @@ def test_killing_reindex_while_the_site_is_queried_never_fails_a_request(archive
                 return response.status, response.read()
         except HTTPError as exc:
             return exc.code, exc.read()
+
+    def fruit_served() -> str:
+        return "papaye" if json.loads(get("/api/search?q=papaye")[1])["total"] else "mangue"
 
     expected = {q: json.loads(get(f"/api/search?q={q}")[1])["total"] for q in QUERIES}
     statuses: Counter = Counter()
@@ -211,35 +241,25 @@ def test_killing_reindex_while_the_site_is_queried_never_fails_a_request(archive
     clients = [threading.Thread(target=hammer, args=(k,)) for k in range(3)]
     for client in clients:
         client.start()
-    rng = random.Random(6)
+    started, kills, fruit = time.monotonic(), [], "papaye"
     try:
-        started = time.monotonic()  # one whole job, under load: how long a job takes
-        write_version(archive, "mangue", N)
-        assert run(archive, "reindex").returncode == 0
-        duration = time.monotonic() - started
-        kills, trial = 0, 0
-        # Two kills at the swap itself (paused there), the others at random moments.
-        pauses = ["swap", "swapped"]
-        while kills < 5 and trial < 20:
-            trial += 1
-            write_version(archive, ("mangue", "papaye")[trial % 2], N)
-            pause = pauses.pop() if pauses else None
-            env = dict(os.environ, **{generations.PAUSE_ENV: pause}) if pause else None
-            full = rng.random() < 0.5
-            proc = subprocess.Popen(archive_cmd(archive, "reindex", *(["--full"] * full)),
+        for k, (point, flags) in enumerate(KILLS):
+            old, fruit = fruit, ("mangue", "papaye")[k % 2]
+            for path, content in versions[fruit].items():  # every file changes: real work
+                path.write_bytes(content)
+            proc = subprocess.Popen(archive_cmd(archive, "reindex", *flags, pause=point),
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                    text=True, env=env)
-            if pause:
-                wait_for(proc, f"paused at {pause}")
-            else:
-                time.sleep(rng.uniform(0.1, duration * 0.9))
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGKILL)
-                kills += 1
+                                    text=True)
+            wait_for(proc, f"paused at {point}")
+            proc.send_signal(signal.SIGKILL)
             proc.wait()
+            kills.append(f"{point} {' '.join(flags)}".strip())
             time.sleep(0.2)  # the site keeps being queried with the job dead
+            # Killed before the swap the old version serves, after it the new one, whole.
+            assert fruit_served() == (fruit if point in AFTER_SWAP else old), kills[-1]
             finished = run(archive, "reindex")
             assert finished.returncode == 0, finished.stderr
+            assert fruit_served() == fruit
             # Only a generation a request was still reading may stay, and the job says so.
             kept = [line for line in finished.stdout.splitlines() if "still read" in line]
             assert all(name in "".join(kept) for name in leftovers(archive)), finished.stdout
@@ -249,11 +269,12 @@ def test_killing_reindex_while_the_site_is_queried_never_fails_a_request(archive
         for client in clients:
             client.join()
         server.close()
-    print("responses:", dict(statuses), f"kills: {kills} in {trial} jobs of {duration:.1f}s")
+    duration = time.monotonic() - started
+    print("responses:", dict(statuses), f"{len(kills)} kills in {duration:.1f}s:", kills)
     assert wrong == []
     # With no request running any more, the next job leaves nothing behind.
     assert run(archive, "reindex").returncode == 0 and leftovers(archive) == []
-    assert kills >= 5 and sum(statuses.values()) > 100
+    assert len(kills) == len(KILLS) == 16 and sum(statuses.values()) > 100
 
 
 # --- a full disk ------------------------------------------------------------------------------
@@ -356,3 +377,275 @@ def test_a_search_failing_on_damage_answers_503_before_any_health_check(archive:
     assert any(r.exc_info for r in caplog.records)
     assert any("is damaged" in r.getMessage() for r in caplog.records)
     assert client.get("/healthz").status_code == 503
+
+
+# --- the index folder read-only or full: reindex and rollback fail cleanly ------------------
+
+
+def answers(client) -> dict[str, int]:
+    """Hits per query, and which version of the archive serves (papayes or mangues)."""
+    return {q: client.get(f"/api/search?q={q}").get_json()["total"]
+            for q in (*QUERIES, "papaye", "mangue")}
+
+
+@pytest.fixture
+def two_versions(archive: Config) -> Config:
+    """The archive with a previous generation (papayes) to roll back to, the mangues serving,
+    and data/ back at papayes: a reindex and a rollback both have something to do."""
+    write_version(archive, "mangue", N)
+    assert run(archive, "reindex").returncode == 0
+    write_version(archive, "papaye", N)
+    return archive
+
+
+@contextmanager
+def tmpfs(tmp_path: Path, size: int) -> Iterator[Path]:
+    """A fresh tmpfs of `size` bytes, unmounted at the end; skips where mounting is refused."""
+    mount = tmp_path / "tmpfs"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}): run as root")
+    try:
+        yield mount
+    finally:
+        gc.collect()  # apps hold their generation's folder open (a reader's lock)
+        if subprocess.run(["umount", str(mount)], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "--lazy", str(mount)], check=False)
+
+
+@contextmanager
+def read_only_index(config: Config, tmp_path: Path) -> Iterator[tuple[Config, str]]:
+    """The archive with its index folder read-only, and the refusal expected on writing there.
+
+    As root: a copy on a tmpfs remounted read-only. Otherwise `chmod` refuses writes (it
+    cannot stop root, so root without mount rights skips).
+    """
+    if os.geteuid() != 0:
+        targets = [config.index_dir, *config.index_dir.rglob("*")]
+        for path in targets:
+            path.chmod(path.stat().st_mode & ~0o222)
+        try:
+            yield config, "permission denied"
+        finally:
+            for path in targets:
+                path.chmod(path.stat().st_mode | 0o200)
+        return
+    size = sum(p.stat().st_size for p in config.index_dir.rglob("*") if p.is_file())
+    with tmpfs(tmp_path, 2 * size + (1 << 20)) as mount:
+        moved = dataclasses.replace(config, index_dir=mount / "index")
+        shutil.copytree(config.index_dir, moved.index_dir)
+        done = subprocess.run(["mount", "-o", "remount,ro", str(mount)], capture_output=True,
+                              text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot remount a tmpfs read-only here ({done.stderr.strip()})")
+        yield moved, "read-only file system"
+
+
+def fill(folder: Path) -> None:
+    """Take every free byte of the file system holding `folder`."""
+    fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        chunk = 1 << 20
+        while chunk:
+            try:
+                os.write(fd, b"\0" * chunk)
+            except OSError as exc:
+                if exc.errno != errno.ENOSPC:
+                    raise
+                chunk //= 2
+    finally:
+        os.close(fd)
+
+
+def assert_refused(config: Config, args: tuple[str, ...], first_line: str, client,
+                   before: dict) -> None:
+    """The command fails with exactly this first line and exit code 1; nothing changed."""
+    pointer = (config.index_dir / "CURRENT").read_bytes()
+    failed = run(config, *args)
+    assert failed.returncode == 1, (args, failed.stdout, failed.stderr)
+    assert "Traceback" not in failed.stderr + failed.stdout
+    assert failed.stderr.splitlines()[0] == first_line, failed.stderr
+    assert (config.index_dir / "CURRENT").read_bytes() == pointer
+    assert answers(client) == before and client.get("/healthz").status_code == 200
+    assert answers(create_app(config).test_client()) == before  # a worker started now agrees
+
+
+def test_on_a_read_only_index_folder_reindex_and_rollback_fail_cleanly(two_versions: Config,
+                                                                       tmp_path: Path):
+    with read_only_index(two_versions, tmp_path) as (config, refusal):
+        client = create_app(config).test_client()
+        before, name = answers(client), serving(config).name
+        assert before["mangue"] == N
+        for args in (("reindex",), ("reindex", "--full"), ("rollback",)):
+            assert_refused(config, args, (
+                f"error: {refusal} while taking the job lock in {config.index_dir}; "
+                f"generation {name} still serves, unchanged: make the index folder writable "
+                f"and run 'archive {' '.join(args)}' again"), client, before)
+
+
+def test_on_a_full_index_disk_reindex_and_rollback_fail_cleanly(two_versions: Config,
+                                                                tmp_path: Path):
+    size = sum(p.stat().st_size for p in two_versions.index_dir.rglob("*") if p.is_file())
+    with tmpfs(tmp_path, 2 * size) as mount:
+        config = dataclasses.replace(two_versions, index_dir=mount / "index")
+        shutil.copytree(two_versions.index_dir, config.index_dir)
+        fill(mount)
+        client = create_app(config).test_client()
+        before, name, gens = answers(client), serving(config).name, generation_dirs(config)
+        kept = (f"{name} still serves, unchanged: free some space and run 'archive {{}}' "
+                "again")
+        for args in (("reindex",), ("reindex", "--full")):
+            pointer = (config.index_dir / "CURRENT").read_bytes()
+            failed = run(config, *args)
+            assert failed.returncode == 1 and "Traceback" not in failed.stderr + failed.stdout
+            new = failed.stderr.split()[9]  # "error: no space … writing generation NAME"
+            assert new.startswith("gen-") and new not in gens
+            assert failed.stderr.splitlines()[0] == (
+                f"error: no space left on device while writing generation {new} in "
+                f"{config.index_dir}; it was removed and generation "
+                + kept.format(" ".join(args)))
+            assert (config.index_dir / "CURRENT").read_bytes() == pointer
+            assert generation_dirs(config) == gens and leftovers(config) == []
+            assert answers(client) == before
+        assert_refused(config, ("rollback",), (
+            f"error: no space left on device while writing the index pointer "
+            f"{config.index_dir / 'CURRENT'}; generation " + kept.format("rollback")),
+            client, before)
+        client = None
+
+
+# --- CURRENT lost while generations are still on disk ---------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["CURRENT missing", "CURRENT garbage"])
+def test_with_current_lost_status_lists_the_generations_and_rollback_to_serves_one(
+        two_versions: Config, kind: str):
+    mangues = serving(two_versions).name
+    papayes = generations.read_pointer(two_versions.index_dir).previous
+    DAMAGE[kind](two_versions)
+    status = run(two_versions, "status")
+    assert status.returncode == 1 and "run 'archive reindex" in status.stderr, status.stderr
+    assert "'archive rollback --to GEN'" in status.stderr
+    listing = status.stdout.splitlines()
+    print(status.stdout)
+    assert listing[0].startswith("index generations on disk, newest first (checked by file "
+                                 "sizes and sampled blocks")
+    for line, name in zip(listing[1:3], (mangues, papayes), strict=True):
+        built = generations.read_manifest(two_versions.index_dir / name)["built_at"]
+        assert line.split() == [name, "built", f"{built},", str(N), "articles;", "intact"]
+    assert "archive rollback --to GEN" in listing[3] and "archive reindex --full" in listing[4]
+
+    restored = run(two_versions, "rollback", "--to", papayes)
+    assert restored.returncode == 0, restored.stderr
+    assert restored.stdout.splitlines()[0] == f"now serving {papayes} (previous: None)"
+    assert answers(create_app(two_versions).test_client())["papaye"] == N
+    # What served before becomes "previous" when it is intact: back to the mangues, and again.
+    assert run(two_versions, "rollback", "--to", mangues).returncode == 0
+    assert generations.read_pointer(two_versions.index_dir) == generations.Pointer(mangues,
+                                                                                   papayes)
+    assert run(two_versions, "rollback").returncode == 0
+    assert answers(create_app(two_versions).test_client())["papaye"] == N
+    assert run(two_versions, "status").returncode == 0
+
+
+def test_rollback_to_refuses_what_is_not_an_intact_generation(two_versions: Config):
+    index_dir = two_versions.index_dir
+    papayes = generations.read_pointer(index_dir).previous
+    # One byte changed between the blocks the cheap check samples: only hashing finds it.
+    postings = next((index_dir / papayes).glob("*.pst"))
+    assert postings.stat().st_size > 2 * generations.SAMPLE_BLOCKS * generations.SAMPLE_BLOCK
+    with open(postings, "r+b") as handle:
+        handle.seek(generations.SAMPLE_BLOCK + 100)
+        byte = handle.read(1)
+        handle.seek(-1, os.SEEK_CUR)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+    assert generations.problem(index_dir / papayes) is None
+    (index_dir / "not-a-generation").mkdir()
+    pointer = (index_dir / "CURRENT").read_bytes()
+    mangues = serving(two_versions).name
+    for name, code, message in (
+            ("../a", 2, "error: '../a' is not the name of an index generation (gen-…): "
+                        "'archive status' lists those on disk"),
+            ("not-a-generation", 2, "error: 'not-a-generation' is not the name of an index "
+                                    "generation (gen-…): 'archive status' lists those on disk"),
+            ("gen-20000101T000000000000Z-1", 1, "error: there is no generation "
+             f"gen-20000101T000000000000Z-1 in {index_dir}: 'archive status' lists those on "
+             "disk"),
+            (papayes, 1, f"error: generation {papayes} cannot serve ({postings.name} does not "
+                         f"hold what was written); generation {mangues} still serves, "
+                         "unchanged: choose another one ('archive status' lists them) or run "
+                         "'archive reindex --full'")):
+        refused = run(two_versions, "rollback", "--to", name)
+        assert (refused.returncode, refused.stderr.strip()) == (code, message)
+        assert (index_dir / "CURRENT").read_bytes() == pointer
+
+
+@pytest.mark.parametrize("kind", ["CURRENT missing", "CURRENT garbage"])
+def test_a_reindex_with_current_lost_keeps_the_generations_it_cannot_account_for(
+        two_versions: Config, kind: str):
+    mangues = serving(two_versions).name
+    papayes = generations.read_pointer(two_versions.index_dir).previous
+    DAMAGE[kind](two_versions)
+    done = run(two_versions, "reindex")
+    assert done.returncode == 0, done.stderr
+    print(done.stdout)
+    lines = done.stdout.splitlines()
+    state = {"CURRENT missing": "missing", "CURRENT garbage": "damaged"}[kind]
+    assert lines[0] == f"full reindex (index pointer CURRENT {state})"
+    assert (f"CURRENT was missing or damaged: kept the generations found on disk: {mangues}, "
+            f"{papayes}") in lines
+    assert (f"  {mangues}, the newest intact one, is now the previous generation: 'archive "
+            "rollback' serves it again") in lines
+    pointer = generations.read_pointer(two_versions.index_dir)
+    assert pointer.previous == mangues and leftovers(two_versions) == [papayes]
+    assert answers(create_app(two_versions).test_client())["papaye"] == N  # data/ as it is
+    # The one kept as previous serves again with a plain rollback...
+    assert run(two_versions, "rollback").returncode == 0
+    assert answers(create_app(two_versions).test_client())["mangue"] == N
+    # ...and the next job removes the others as old generations, saying so.
+    gc.collect()  # the apps above hold the generations they served (a reader's lock)
+    again = run(two_versions, "reindex")
+    assert f"removed old generations and leftovers: {papayes}" in again.stdout, again.stdout
+    assert leftovers(two_versions) == []
+
+
+# --- damage noticed before the first failed search -----------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["postings zeroed", "terms zeroed"])
+def test_a_zeroed_segment_is_refused_before_any_search_fails_on_it(archive: Config, kind: str,
+                                                                    caplog):
+    caplog.set_level(logging.WARNING, logger="archive.web")
+    running = create_app(archive).test_client()
+    assert running.get("/healthz").status_code == 200  # hashed in full: not again for a minute
+    assert running.get("/search?q=coton").status_code == 200
+    DAMAGE[kind](archive)  # same size: only the content tells
+    health = running.get("/healthz")
+    assert health.status_code == 503
+    assert "does not hold what was written" in health.get_json()["reason"]
+    assert running.get("/search?q=grève").status_code == 503
+    fresh = create_app(archive).test_client()  # a worker started after the damage
+    assert fresh.get("/search?q=grève").status_code == 503
+    assert fresh.get("/healthz").status_code == 503
+    # Refused from the files' samples: no search failed on the damage first.
+    failures = [r.getMessage() for r in caplog.records if r.exc_info]
+    assert failures == []
+    assert all("index unavailable" in r.getMessage() for r in caplog.records)
+
+
+def test_generations_built_before_samples_were_recorded_still_serve(archive: Config):
+    gen_dir = serving(archive)
+    manifest = generations.read_manifest(gen_dir)
+    table = manifest[generations.FILE_TABLE]
+    manifest[generations.FILE_TABLE] = {rel: entry[:2] for rel, entry in table.items()}
+    generations.write_manifest(gen_dir, manifest)
+    client = create_app(archive).test_client()
+    before = totals(client)
+    assert client.get("/healthz").status_code == 200
+    write_version(archive, "mangue", N)
+    assert run(archive, "reindex").returncode == 0  # incremental: linked files get samples
+    rebuilt = generations.read_manifest(serving(archive))[generations.FILE_TABLE]
+    assert all(len(entry) == 3 for entry in rebuilt.values())
+    assert totals(client) == before and client.get("/healthz").status_code == 200
