@@ -34,17 +34,20 @@ def with_config(func: Callable) -> Callable:
     @functools.wraps(func)
     def wrapper(config_path: str | None, data_dir: str | None, index_dir: str | None,
                 **kwargs: object) -> object:
-        given = click.get_current_context().find_object(dict) or {}
+        given = click.get_current_context().find_object(dict)
+        given = given if given is not None else {}
         config = load_config(config_path or given.get("config_path"),
                              data=data_dir or given.get("data_dir"),
                              index=index_dir or given.get("index_dir"))
+        given["config"] = config  # so that a failure names the archive too
         return func(config=config, **kwargs)
 
     return wrapper
 
 
 class ArchiveGroup(click.Group):
-    """Turns ArchiveError into its details on stdout, its message on stderr, its exit code."""
+    """Turns ArchiveError into its details on stdout, its message on stderr, its exit code;
+    stdout ends by naming the archive, as after a success."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -52,6 +55,8 @@ class ArchiveGroup(click.Group):
         except ArchiveError as exc:
             if exc.details:
                 click.echo(exc.details)
+            if isinstance(ctx.obj, dict) and ctx.obj.get("config") is not None:
+                click.echo(ctx.obj["config"].describe())
             click.echo(f"error: {exc.message}", err=True)
             sys.exit(exc.exit_code)
 

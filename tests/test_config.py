@@ -211,6 +211,9 @@ def test_every_command_names_the_archive_it_worked_on(elsewhere: Path):
     cli("init", elsewhere / "presse")
     shutil.os.chdir(elsewhere / "presse")
     named = f"archive: {elsewhere / 'presse' / 'archive.yaml'}"
+    failed = cli("status")  # a failure names the archive too: a wrong folder shows at once
+    assert failed.exit_code == 1 and failed.stdout.splitlines()[-1] == named
+    assert failed.stderr.startswith("error: there is no index in")
     for args in (("import", INBOX), ("check",), ("reindex",), ("reindex", "--dry-run"),
                  ("status",), ("reindex", "--full"), ("rollback",), ("search", "karité"),
                  ("orgs", "check"), ("orgs", "list"), ("orgs", "candidates")):
