@@ -210,7 +210,7 @@ def _article_texts(config: Config):
 @with_config
 def reindex_command(config: Config, full: bool, dry_run: bool, procs: int | None) -> None:
     """Index data/ into a new generation, check it, then switch searches to it."""
-    from .reindex import reindex
+    from .indexing import reindex
 
     report = reindex(config, full=full, dry_run=dry_run, progress=_progress_factory(),
                      procs=procs)
@@ -221,7 +221,7 @@ def reindex_command(config: Config, full: bool, dry_run: bool, procs: int | None
 @with_config
 def status_command(config: Config) -> None:
     """Show the serving index generation and what changed in data/ since it was built."""
-    from .reindex import status
+    from .indexing import status
 
     _finish(config, status(config).render())
 
@@ -232,7 +232,7 @@ def status_command(config: Config) -> None:
 @with_config
 def rollback_command(config: Config, to: str | None) -> None:
     """Serve the previous index generation again (run it twice to undo), or the one named."""
-    from .reindex import rollback
+    from .indexing import rollback
 
     pointer = rollback(config, to=to)
     _finish(config, f"now serving {pointer.current} (previous: {pointer.previous})")
@@ -262,7 +262,7 @@ def search_command(config: Config, query: tuple[str, ...], section: tuple[str, .
     import json
 
     from .search import SearchRequest, search
-    from .searchtext import render_result
+    from .search.plaintext import render_result
 
     filters = {name: values for name, values in (
         ("section", section), ("organisation", org), ("author", author), ("year", year))

@@ -28,13 +28,14 @@ sys.path.insert(0, str(ROOT))
 
 from synthetic import Generator, write_archive  # noqa: E402
 
-from archive import articlefile, generations  # noqa: E402
+from archive import articlefile  # noqa: E402
+from archive.indexing import generations  # noqa: E402
 
 FIRST_QUERY = r"""
 import json, sys, time
 t0 = time.perf_counter()
 from whoosh.qparser import MultifieldParser
-from archive.indexer import open_current
+from archive.indexing import open_current
 t1 = time.perf_counter()
 gen = open_current(sys.argv[1])
 t2 = time.perf_counter()

@@ -27,10 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import Generator, pick_words, write_archive  # noqa: E402
 
-from archive.analysis import analyze  # noqa: E402
 from archive.config import load_config  # noqa: E402
-from archive.indexer import open_current  # noqa: E402
-from archive.reindex import reindex  # noqa: E402
+from archive.indexing import open_current  # noqa: E402
+from archive.indexing.analysis import analyze  # noqa: E402
+from archive.indexing.jobs import reindex  # noqa: E402
 from archive.search import SearchRequest, search  # noqa: E402
 
 DEEP_PAGE = 50

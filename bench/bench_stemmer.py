@@ -18,7 +18,7 @@ import Stemmer
 from whoosh.analysis import LanguageAnalyzer
 from whoosh.lang.snowball.french import FrenchStemmer
 
-from archive.analysis import fold, french_analyzer
+from archive.indexing.analysis import fold, french_analyzer
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "articles.jsonl"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from archive import articlefile  # noqa: E402
-from archive.analysis import analyze  # noqa: E402
+from archive.indexing.analysis import analyze  # noqa: E402
 from archive.models import Article  # noqa: E402
 
 STEMS = (

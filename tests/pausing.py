@@ -13,8 +13,8 @@ from __future__ import annotations
 import sys
 import time
 
-from archive import generations
 from archive.cli import main
+from archive.indexing import generations
 
 
 def pause_at(spec: str) -> None:

@@ -12,7 +12,7 @@ from whoosh import fields, index
 from whoosh.highlight import HtmlFormatter
 from whoosh.qparser import QueryParser
 
-from archive.analysis import (
+from archive.indexing.analysis import (
     STEMMER_VERSION,
     analyze,
     french_analyzer,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.bylines import normalise_name, parse_byline, split_byline
+from archive.ingest.bylines import normalise_name, parse_byline, split_byline
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpus" / "articles.jsonl"

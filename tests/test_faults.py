@@ -31,9 +31,9 @@ import pytest
 from click.testing import CliRunner
 from whoosh.filedb import filestore
 
-from archive import generations
 from archive.cli import main
 from archive.config import Config, load_config
+from archive.indexing import generations
 from archive.web import create_app
 from tests.test_reindex_jobs import archive_cmd, leftovers, run, wait_for, write_version
 from tests.webarchive import served

@@ -26,11 +26,12 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from archive import articlefile, generations
+from archive import articlefile
 from archive.cli import main
 from archive.errors import EXIT_PARTIAL, InvalidArticle
+from archive.indexing import generations
+from archive.indexing.jobs import read_files
 from archive.models import Article
-from archive.reindex import read_files
 
 LIMITS = "limits:\n  import_max_bytes: 1000000\n  import_max_body_chars: 200000\n"
 BIG = 50 * 1024 * 1024

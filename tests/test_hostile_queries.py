@@ -17,11 +17,12 @@ from urllib.parse import quote
 
 import pytest
 
-from archive import search as search_module
 from archive.errors import QueryError
-from archive.indexer import open_current
+from archive.indexing import open_current
 from archive.search import SearchRequest, search
-from archive.web import SECURITY_HEADERS, create_app
+from archive.search import run as search_module
+from archive.web import create_app
+from archive.web.app import SECURITY_HEADERS
 from tests.webarchive import build_archive
 
 SEED = 20261129
@@ -292,7 +293,7 @@ def test_a_repeated_facet_in_the_thousands_costs_no_search(client, monkeypatch):
     def searched(*_args, **_kwargs):
         raise AssertionError("the search ran")
 
-    monkeypatch.setattr("archive.web.search", searched)
+    monkeypatch.setattr("archive.web.views.search", searched)
     url = "/search?" + "&".join(f"section=S{i}" for i in range(1000))
     response = client.get(url)
     assert response.status_code == 400 and "50 au plus" in response.get_data(as_text=True)
@@ -366,7 +367,7 @@ def test_an_injected_failure_hides_its_internals_but_the_log_keeps_them(config, 
         raise RuntimeError(SECRET)
 
     # A fault injected in the search library every view relies on.
-    monkeypatch.setattr(search_module, "_check_request", broken)
+    monkeypatch.setattr(search_module, "check_request", broken)
     client = create_app(config).test_client()
     with caplog.at_level(logging.ERROR, logger="archive.web"):
         response = client.get(url)

@@ -10,8 +10,9 @@ import pytest
 from archive import articlefile
 from archive.config import Limits
 from archive.errors import ArchiveError
-from archive.importers import ImportOptions, Rejected, exports
-from archive.importers import articles as article_files
+from archive.ingest.importers import ImportOptions, Rejected
+from archive.ingest.importers import articles as article_files
+from archive.ingest.importers import tabular as exports
 from archive.models import Article
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.importers import ImportOptions, Rejected, html
+from archive.ingest.importers import ImportOptions, Rejected, html
 from archive.models import Article
 from archive.textnorm import decode, fold
 

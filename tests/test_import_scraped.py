@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from archive.dates import infer_date_from_text
-from archive.importers import ImportOptions, Rejected, scraped
+from archive.ingest.importers import ImportOptions, Rejected, scraped
 from archive.models import Article
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -14,15 +15,16 @@ from whoosh.qparser import QueryParser
 from whoosh.query import Term
 from whoosh.writing import SegmentWriter
 
-from archive import articlefile, generations, indexer, joblock
+from archive import articlefile
 from archive.cli import main
 from archive.config import Config, load_config
+from archive.engine.segmentwriter import FastSegmentWriter
 from archive.errors import EXIT_PARTIAL, IndexUnavailable
-from archive.facetstore import FacetStore, date_key
-from archive.indexer import CurrentGeneration, build_schema, open_current
+from archive.indexing import CurrentGeneration, generations, indexer, joblock, open_current, schema
+from archive.indexing.facetstore import FacetStore, date_key
+from archive.indexing.jobs import reindex, status
+from archive.indexing.schema import build_schema
 from archive.models import Article
-from archive.reindex import reindex, status
-from archive.segmentwriter import FastSegmentWriter
 from archive.web import create_app
 
 ARTICLES = [
@@ -90,7 +92,7 @@ def sample_documents(count: int) -> list[dict]:
     words = " ".join(f"{a.title} {a.body}" for a in ARTICLES).split()
     authors = [name for a in ARTICLES for name in a.author]
     organisations = [name for a in ARTICLES for name in a.organisations]
-    return [indexer.document(Article(
+    return [schema.document(Article(
         id=f"article-{i}", title=" ".join(rng.choices(words, k=6)),
         body=" ".join(rng.choices(words, k=120)), section=rng.choice(ARTICLES).section,
         author=tuple(rng.sample(authors, rng.randint(0, 2))),
@@ -547,3 +549,40 @@ def test_readers_do_not_leak_file_descriptors(archive: Config):
         query()
     open_current(archive.index_dir)
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+# --- the pickled schema ----------------------------------------------------------------------------
+
+
+def rewrite_manifest(gen_dir: Path, **changes: object) -> None:
+    """Edit a generation's manifest as an older version of the archive would have written it."""
+    manifest = generations.read_manifest(gen_dir)
+    manifest.update(changes)
+    generations.write_manifest(gen_dir, manifest)
+
+
+def test_a_generation_records_the_code_its_pickled_schema_names(archive: Config):
+    reindex(archive)
+    manifest = open_current(archive.index_dir).manifest
+    assert manifest["schema_version"] == schema.SCHEMA_VERSION
+    assert "archive.indexing.analysis.FrenchTokenizer" in manifest["schema_classes"]
+    assert "whoosh.fields.TEXT" in manifest["schema_classes"]
+
+
+@pytest.mark.parametrize("older, reason", [
+    ({"schema_version": 1}, "index schema changed (version 1, this archive reads 2)"),
+    ({"schema_classes": ["archive.analysis.FrenchTokenizer", "whoosh.fields.TEXT"]},
+     "index schema changed (it names code no longer here: archive.analysis.FrenchTokenizer)"),
+])
+def test_a_generation_of_another_schema_is_never_read_and_reindex_rebuilds_it(
+        archive: Config, older: dict, reason: str):
+    reindex(archive)
+    rewrite_manifest(open_current(archive.index_dir).path, **older)
+    with pytest.raises(IndexUnavailable, match="built by another version of the archive: "
+                       + re.escape(reason) + "; run 'archive reindex'"):
+        open_current(archive.index_dir)
+    assert create_app(archive).test_client().get("/search?q=greve").status_code == 503
+    done = cli(archive, "reindex")  # a plain reindex, not --full: it sees why and says so
+    assert done.exit_code == 0, done.output
+    assert done.output.splitlines()[0] == f"full reindex ({reason})"
+    assert ids_for(archive, "title", "greve") == {"greve-des-enseignants-a-kayes"}

@@ -44,8 +44,8 @@ def installed(tmp_path_factory) -> Path:
     wheel = next((root / "dist").glob("press_archive-*.whl"))
     shutil.rmtree(source)
     names = zipfile.ZipFile(wheel).namelist()
-    for shipped in ("archive/templates/search.html", "archive/static/style.css",
-                    "archive/translations/fr/LC_MESSAGES/messages.po",
+    for shipped in ("archive/templates/search.html", "archive/web/static/style.css",
+                    "archive/web/translations/fr/LC_MESSAGES/messages.po",
                     "archive/defaults/organisations.yaml"):
         assert shipped in names
     assert not [n for n in names if n.startswith(("data/", "templates/", "archive/defaults/a"))]
@@ -76,7 +76,7 @@ def test_a_wheel_installed_in_a_fresh_venv_runs_the_whole_archive(installed: Pat
         css = re.search(r'href="(/static/style\.css[^"]*)"', home).group(1)
         style, kind = get(address.rstrip("/") + css)
         assert kind.startswith("text/css")
-        assert style == (ROOT / "archive" / "static" / "style.css").read_text(encoding="utf-8")
+        assert style == (ROOT / "archive" / "web" / "static" / "style.css").read_text("utf-8")
         french, _ = get(address + "search?q=karit%C3%A9")
         assert "Karité : les femmes de Bougouni" in french and "Rechercher" in french
         english, _ = get(address + "search?q=karit%C3%A9&lang=en")

@@ -8,7 +8,16 @@ import pytest
 
 from archive.config import Limits
 from archive.errors import QueryError
-from archive.querylang import AllOf, AnyOf, Not, Phrase, Word, Years, parse_query, positive_words
+from archive.search.querylang import (
+    AllOf,
+    AnyOf,
+    Not,
+    Phrase,
+    Word,
+    Years,
+    parse_query,
+    positive_words,
+)
 
 LIMITS = Limits()
 

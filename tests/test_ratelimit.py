@@ -10,8 +10,8 @@ import threading
 import pytest
 
 from archive.config import load_config
-from archive.ratelimit import WINDOW_SECONDS, RateLimiter
 from archive.web import create_app
+from archive.web.ratelimit import WINDOW_SECONDS, RateLimiter
 from tests.webarchive import ARTICLES, build_archive
 
 LIMIT = 3

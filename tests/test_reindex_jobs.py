@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 from whoosh.query import Term
 
-from archive import articlefile, generations
+from archive import articlefile
 from archive.config import Config, load_config
-from archive.indexer import CurrentGeneration, open_current
+from archive.indexing import CurrentGeneration, generations, open_current
+from archive.indexing.jobs import reindex
 from archive.models import Article
-from archive.reindex import reindex
 
 WORDS = ("enseignants", "grève", "école", "sécurité", "récolte", "coton", "pluies", "marché",
          "santé", "hôpital", "élections", "députés", "assemblée", "justice", "paysans", "route",
@@ -219,7 +219,7 @@ def test_queries_during_a_reindex_each_come_from_one_generation(archive: Config)
 READER = """
 import sys
 from whoosh.query import Term
-from archive.indexer import open_current
+from archive.indexing import open_current
 gen = open_current(sys.argv[1])
 print(gen.name, flush=True)
 for word in sys.stdin:

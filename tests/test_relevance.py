@@ -18,8 +18,8 @@ import pytest
 
 from archive import articlefile
 from archive.config import load_config
+from archive.indexing.jobs import reindex
 from archive.ingest import import_paths
-from archive.reindex import reindex
 from archive.search import SearchRequest, search
 
 ROOT = Path(__file__).resolve().parents[1]

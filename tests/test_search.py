@@ -13,10 +13,11 @@ from archive import articlefile
 from archive.cli import main
 from archive.config import Limits, load_config
 from archive.errors import NotFound, QueryError
-from archive.indexer import open_current
+from archive.indexing import open_current
+from archive.indexing.jobs import reindex
 from archive.models import Article
-from archive.reindex import reindex
-from archive.search import SearchRequest, date_bound, facet_values, related, search
+from archive.search import SearchRequest, facet_values, related, search
+from archive.search.request import date_bound
 
 ARTICLES = [
     Article(id="greve-enseignants", title="Grève des enseignants à Bamako",
@@ -367,7 +368,7 @@ def test_prefix_expanding_to_too_many_words_names_its_limit(archive):
 @pytest.mark.parametrize("sort", ["newest", "oldest"])
 def test_date_order_walk_gives_the_same_pages_as_sorting(archive, sort, monkeypatch):
     """Large result sets are read off a precomputed date order; small ones are sorted."""
-    import archive.search as search_module
+    import archive.search.run as search_module
 
     kwargs = {"sort": sort, "page_size": 3, "filters": {"section": ("Société", "Politique",
                                                                   "Économie", "Culture")}}

@@ -21,10 +21,10 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from archive import articlefile, citations, i18n
+from archive import articlefile
+from archive.indexing.jobs import reindex
 from archive.models import Article
-from archive.reindex import reindex
-from archive.web import create_app
+from archive.web import citations, create_app, i18n
 from tests.webarchive import ARTICLES, CEDEAO, HOSTILE_TITLE, SNEC, UNTM, build_archive
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,10 +23,11 @@ import pytest
 
 from archive import articlefile
 from archive.config import load_config
+from archive.indexing.jobs import reindex
 from archive.ingest import import_paths
 from archive.models import Article
-from archive.reindex import reindex
-from archive.web import SECURITY_HEADERS, create_app
+from archive.web import create_app
+from archive.web.app import SECURITY_HEADERS
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = "<script>alert(1)</script>"

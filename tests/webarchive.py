@@ -14,8 +14,8 @@ from waitress import create_server
 
 from archive import articlefile
 from archive.config import Config, Limits, load_config
+from archive.indexing.jobs import reindex
 from archive.models import Article
-from archive.reindex import reindex
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,0 +1,336 @@
+"""The one French analyzer, shared by indexing, queries and highlighting.
+
+Chain: `FrenchTokenizer` (words, elisions, hyphenated compounds, case-based acronym
+detection, accent/ligature folding, protected names) → `FrenchStopFilter` (stop words,
+positions) → `FrenchStemFilter` (Snowball French via PyStemmer, skipped for names).
+
+Case must be seen before lowercasing (an unknown acronym such as `CARES` is recognised by its
+capitals), so the tokenizer classifies each token and marks it `keep` (index it unstemmed);
+the later filters only read that mark. Every class here keeps plain picklable attributes,
+because Whoosh pickles the analyzer inside the index schema.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+import Stemmer
+from whoosh.analysis import Analyzer, Filter, Token, Tokenizer
+from whoosh.lang.stopwords import stoplists
+
+from .. import textnorm
+
+# Words: letters/digits joined by apostrophes (elisions) or hyphens (compounds).
+_APOSTROPHES = "'\u2019\u02bc"  # ' ’ ʼ
+_HYPHENS = "\\-\u2010\u2011"  # - ‐ ‑ (escaped for a character class)
+_WORD = re.compile(rf"[^\W_]+(?:[{_APOSTROPHES}{_HYPHENS}][^\W_]+)*")
+_SEPARATOR = re.compile(rf"[{_APOSTROPHES}{_HYPHENS}]")
+_APOSTROPHE = re.compile(rf"[{_APOSTROPHES}]")
+
+# Elided articles, pronouns and conjunctions (folded, lowercase), dropped before a word.
+ELISIONS = frozenset(
+    {"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu"}
+)
+# Pieces of a word: letters/digits, or a word whose apostrophe belongs to it (aujourd’hui,
+# prud’hommes, presqu’île, quelqu’un), indexed whole without the apostrophe.
+_PIECE = re.compile(
+    rf"(?i:aujourd[{_APOSTROPHES}]hui|prud[{_APOSTROPHES}]hom|presqu[{_APOSTROPHES}][iî]l"
+    rf"|quelqu[{_APOSTROPHES}]un)[^\W_]*|[^\W_]+"
+)
+_NO_APOSTROPHE = str.maketrans("", "", _APOSTROPHES)
+
+# French stop words in folded form (Whoosh's list lacks a few frequent ones, e.g. `les`).
+_EXTRA_STOPS = {"les", "ils", "elles", "cet", "cette", "ces", "dont", "ni", "si"}
+
+# Places shipped with the analyzer; names are indexed folded but never stemmed.
+PLACES = (
+    "Mali", "Bamako", "Kayes", "Koulikoro", "Sikasso", "Ségou", "Mopti", "Tombouctou", "Gao",
+    "Kidal", "Ménaka", "Taoudéni", "Kati", "Niger", "Sénégal", "Guinée", "Burkina", "Faso",
+    "Côte d'Ivoire", "Mauritanie", "Algérie", "Togo", "Bénin", "Ghana", "Nigeria", "France",
+    "Afrique", "Sahel", "Liptako", "Gourma", "Tessalit", "Niono", "San", "Djenné", "Bandiagara",
+    "Koutiala", "Bougouni", "Kita", "Nioro", "Kolokani", "Diéma", "Yélimané", "Douentza",
+    "Bourem", "Ansongo", "Goundam", "Diré", "Macina", "Ténenkou", "Youwarou", "Bla", "Dioïla",
+    "Kadiolo", "Yanfolila", "Kangaba", "Nara", "Banamba", "Aguelhok", "Anefis", "Léré",
+    "Abidjan", "Dakar", "Ouagadougou", "Niamey", "Conakry", "Nouakchott", "Alger", "Paris",
+)  # fmt: skip
+
+
+# Frequent Malian family names: never stemmed, so that `Touré` is not `tour`, nor `Traoré`
+# written `TRAORE` (capitals, indexed unstemmed) lost to a query `Traoré` (stemmed `traor`).
+SURNAMES = (
+    "Traoré", "Keïta", "Coulibaly", "Diarra", "Touré", "Cissé", "Diallo", "Sidibé", "Konaté",
+    "Maïga", "Sangaré", "Dembélé", "Koné", "Doumbia", "Sanogo", "Camara", "Kanté", "Diakité",
+    "Dicko", "Guindo", "Dolo", "Ouattara", "Samaké", "Fofana", "Doucouré", "Kouyaté", "Sissoko",
+    "Tounkara", "Haïdara", "Cissoko", "Bouaré", "Djiré", "Dao", "Sylla", "Soumaré", "Kané",
+    "Diawara", "Niaré", "Kéita", "Tangara", "Goïta", "Mariko", "Berthé", "Bathily", "Dramé",
+    "Sacko", "Simpara", "Sow", "Tall", "Bah", "Ba", "Sy", "Kane", "Niang", "Ndiaye", "Diop",
+)  # fmt: skip
+
+
+@lru_cache(maxsize=200_000)
+def fold(text: str) -> str:
+    """`textnorm.fold` (é→e, œ→oe, lowercase), cached, with a fast path for ASCII words."""
+    return text.lower() if text.isascii() else textnorm.fold(text)
+
+
+def _name_tokens(name: str) -> set[str]:
+    """Folded tokens of one name: a hyphenated name gives its joined form and its parts."""
+    tokens: set[str] = set()
+    for word in _WORD.findall(name):
+        parts = [_fold_piece(p) for p in _PIECE.findall(_strip_elisions(word))]
+        if len(parts) > 1:
+            tokens.add("".join(parts))
+        tokens.update(p for p in parts if p not in ELISIONS)
+    return tokens
+
+
+def protected_tokens(names: Iterable[str]) -> frozenset[str]:
+    """The protected set for `french_analyzer` from names (`Côte d'Ivoire`, `CARES-Mali`).
+
+    Use it for single-word names and acronyms only: every word of a multi-word name would be
+    protected from stemming (`Union nationale…` would protect `nationale`).
+    """
+    tokens: set[str] = set()
+    for name in names:
+        tokens |= _name_tokens(name)
+    return frozenset(tokens)
+
+
+def _strip_elisions(word: str) -> str:
+    """The word without its elided prefixes (`l’action` → `action`, `d’aujourd’hui` →
+    `aujourd’hui`); always a suffix of `word`, so that character offsets stay right."""
+    while True:
+        match = _APOSTROPHE.search(word)
+        if match is None:
+            return word
+        prefix, rest = word[: match.start()], word[match.end() :]
+        if prefix.lower() not in ELISIONS:
+            return word
+        if prefix == "N" and rest[:1].isupper() and not rest.isupper():
+            return word  # N’Diaye, N’Djamena: a name (joined `ndiaye`), not the negation n’
+        word = rest
+
+
+def _fold_piece(piece: str) -> str:
+    """A folded piece of a word, without the apostrophe a word like aujourd’hui keeps."""
+    return fold(piece).translate(_NO_APOSTROPHE)
+
+
+PROTECTED_NAMES: frozenset[str] = protected_tokens(PLACES + SURNAMES) - {"cote"}
+STOP_WORDS: frozenset[str] = frozenset(fold(w) for w in stoplists["fr"] | _EXTRA_STOPS) | ELISIONS
+
+STEMMER_VERSION: str = Stemmer.version()
+_local = threading.local()
+
+
+def _stemmer() -> Stemmer.Stemmer:
+    """One PyStemmer object per thread: they are not thread-safe."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = Stemmer.Stemmer("french")
+    return stemmer
+
+
+@lru_cache(maxsize=100_000)
+def stem(word: str) -> str:
+    """Snowball French stem of a folded word (the same function on both index and query side)."""
+    return _stemmer().stemWord(word)
+
+
+def _is_caps(text: str) -> bool:
+    """All capitals with at least two letters (`CARES`, `L'ADEMA`, `EDM-SA`)."""
+    return text.isupper() and sum(c.isalpha() for c in text) >= 2
+
+
+_WHOLE_TEXT = re.compile(r".*", re.DOTALL)
+
+
+def _is_acronym(part: str) -> bool:
+    """Capitals without accents: `SÉCURITÉ` is a shouted word, `CARES` an acronym."""
+    return part.isascii() and _is_caps(part)
+
+
+@lru_cache(maxsize=100_000)
+def _word_info(raw: str) -> tuple[str | None, bool, bool]:
+    """What tokenizing needs of a word: its folded form (None for an elided or hyphenated word,
+    split later), whether it is in capitals, and whether it is a plain-ASCII capitals word."""
+    caps = raw.isupper() and _is_caps(raw)
+    folded = fold(raw) if _SEPARATOR.search(raw) is None else None
+    return folded, caps, caps and raw.isascii()
+
+
+class FrenchTokenizer(Tokenizer):
+    """Words with elisions split, compounds emitted whole and by parts, names marked `keep`.
+
+    In index mode a compound `CARES-Mali` yields the joined token (flag `joined`, sharing the
+    first part's position) then `cares` and `mali` at consecutive positions. In query mode a
+    text that is one compound yields only the joined token (a bare term or a one-word phrase
+    matches it whole); inside a longer text only the parts, so that phrase queries line up
+    with the indexed positions. One Token object is reused, as Whoosh's own tokenizers do.
+    """
+
+    def __init__(self, protected: frozenset[str] = frozenset()) -> None:
+        # Entries are normalised like text (`Ségou` → segou, `cares-mali` → caresmali + parts).
+        self.protected = protected_tokens(protected) | PROTECTED_NAMES
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.protected == self.protected
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.protected))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        t.stopped, t.boost, t.joined = False, 1.0, False
+        if positions:
+            t.pos = start_pos  # numbered by FrenchStopFilter, which knows what it drops
+        # Whoosh passes tokenize=False for prefix, wildcard and range texts: one word.
+        if not tokenize:
+            matches = [_WHOLE_TEXT.match(value)]
+            words = [value]
+        elif chars:
+            matches = list(_WORD.finditer(value))
+            words = [m.group() for m in matches]
+        else:  # indexing: no offsets needed, and strings are cheaper than match objects
+            words = _WORD.findall(value)
+        infos = [_word_info(w) for w in words]
+        last = len(words) - 1
+        protected = self.protected
+        for i, raw in enumerate(words):
+            folded, caps, ascii_caps = infos[i]
+            # A capitalised word next to another one is shouting (a headline), not an acronym.
+            shouting = caps and ((i > 0 and infos[i - 1][1]) or (i < last and infos[i + 1][1]))
+            if folded is not None:  # the common case: a plain word
+                t.text = folded
+                t.keep = folded in protected or (ascii_caps and not shouting)
+                if keeporiginal:
+                    t.original = raw
+                if chars:
+                    match = matches[i]
+                    t.startchar, t.endchar = start_char + match.start(), start_char + match.end()
+                yield t
+            else:
+                whole_only = mode == "query" and last == 0
+                start = matches[i].start() + start_char if chars else 0
+                pieces = self._pieces(raw, start)
+                yield from self._compound(t, pieces, shouting, whole_only, keeporiginal, chars)
+
+    @staticmethod
+    def _pieces(raw: str, start: int) -> list[tuple[str, int]]:
+        """Elisions stripped, then the parts of a compound with their start offsets."""
+        word = _strip_elisions(raw)
+        offset = start + len(raw) - len(word)
+        return [(m.group(), offset + m.start()) for m in _PIECE.finditer(word)]
+
+    def _compound(self, t, pieces, shouting, whole_only, keeporiginal, chars):
+        """Tokens of an elided word or a compound: the joined form, then the parts."""
+        if len(pieces) > 1:
+            joined = "".join(_fold_piece(text) for text, _ in pieces)
+            # The joined form is stemmed unless it is itself a known name: then `caresmali`
+            # typed as one word finds it too, and no single part collapses into a common word.
+            t.text, t.keep, t.joined = joined, joined in self.protected, not whole_only
+            if keeporiginal:
+                t.original = "".join(text for text, _ in pieces)
+            if chars:
+                t.startchar, t.endchar = pieces[0][1], pieces[-1][1] + len(pieces[-1][0])
+            if whole_only or t.mode != "query":
+                yield t
+            t.joined = False
+            if whole_only:
+                return
+        for text, start in pieces:
+            t.text = folded = _fold_piece(text)
+            t.keep = folded in self.protected or (not shouting and _is_acronym(text))
+            if keeporiginal:
+                t.original = text
+            if chars:
+                t.startchar, t.endchar = start, start + len(text)
+            yield t
+
+
+class FrenchStopFilter(Filter):
+    """Drops folded stop words (never a kept name) and numbers positions without gaps.
+
+    A joined compound token takes the position of the part that follows it.
+    """
+
+    def __init__(self, stops: frozenset[str] = STOP_WORDS) -> None:
+        self.stops = frozenset(stops)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.stops == self.stops
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.stops))
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        pos = None
+        for t in tokens:
+            if pos is None and t.positions:
+                pos = t.pos
+            if not t.keep and not t.joined and t.text in self.stops:
+                if t.removestops:
+                    continue
+                t.stopped = True
+            if t.positions:
+                t.pos = pos
+                if not t.joined:
+                    pos += 1
+            yield t
+
+
+class FrenchStemFilter(Filter):
+    """Snowball French stemming of folded words, except names and acronyms marked `keep`.
+
+    `stemmer_version` records the PyStemmer release the index was built with (pickled with
+    the schema): Snowball releases change a few stems, so a different one needs a reindex.
+    """
+
+    def __init__(self) -> None:
+        self.stemmer_version = STEMMER_VERSION
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        for t in tokens:
+            if not t.keep:
+                t.text = stem(t.text)
+            yield t
+
+
+def french_analyzer(protected: frozenset[str] = frozenset()) -> Analyzer:
+    """The French analyzer; `protected` holds folded name tokens indexed unstemmed."""
+    return FrenchTokenizer(protected) | FrenchStopFilter() | FrenchStemFilter()
+
+
+def analyze(text: str, protected: frozenset[str] = frozenset(), mode: str = "index") -> list[str]:
+    """Token texts of `text` as indexed (or as queried, with `mode="query"`)."""
+    return [t.text for t in french_analyzer(protected)(text, mode=mode)]
+
+
+def query_terms(analyzer: Analyzer, text: str) -> frozenset[str]:
+    """The index terms a query text stands for, through the schema's own analyzer.
+
+    For search and highlighting code: an empty result means the text is only stop words or
+    punctuation (worth a friendly message rather than an empty page).
+    """
+    return frozenset(t.text for t in analyzer(text, mode="query"))

@@ -1,0 +1,212 @@
+"""Writing one generation's Whoosh index: create or clone, add documents, facet arrays, check.
+
+Jobs (reindex, status) live in `reindex.py`; the CURRENT pointer and generation folders in
+`generations.py`; opening a generation for readers in `serving.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import fields, index
+from whoosh.query import Term
+
+from ..engine.segmentwriter import FastSegmentWriter
+from ..errors import ArchiveError, IndexUnavailable, InvalidArticle
+from ..models import Article
+from . import generations
+from .facetstore import FACETS, FacetStore, write_facets
+from .schema import INDEX_NAME, document, stored_article
+from .serving import describe
+
+# Files Whoosh rewrites when committing (the TOC holds the deletions): copied, never linked.
+MUTABLE_SUFFIXES = (".toc",)
+WHOOSH_LOCKS = ("MAIN_WRITELOCK", "MAIN_READLOCK")
+
+
+def stored_documents(gen_dir: Path, wanted: Mapping[str, str]) -> dict[str, dict]:
+    """The documents a generation holds for some files (relpath -> its recorded hash), made
+    again from their stored fields; files it does not hold are left out."""
+    try:
+        ix = index.open_dir(str(gen_dir), indexname=INDEX_NAME)
+        with ix.searcher() as searcher:
+            found = {rel: searcher.document(path=rel) for rel in wanted}
+    except Exception as exc:  # Whoosh reports damage with many exception types
+        raise IndexUnavailable(f"index generation {Path(gen_dir).name} cannot be read "
+                               f"({describe(exc)})") from None
+    return {rel: document(stored_article(stored), rel, wanted[rel])
+            for rel, stored in found.items() if stored is not None}
+
+
+def create(gen_dir: Path, schema: fields.Schema) -> index.Index:
+    """A new empty index in a fresh generation folder."""
+    gen_dir.mkdir(parents=True)
+    return index.create_in(str(gen_dir), schema, indexname=INDEX_NAME)
+
+
+def clone(source_dir: Path, gen_dir: Path) -> index.Index:
+    """A writable copy of a generation: immutable segment files hard-linked, the TOC copied.
+
+    Whoosh writes each segment file once under a fresh random name and records deletions in
+    the TOC (`_MAIN_<n>.toc`), which it writes anew; on commit it unlinks files it no longer
+    needs — an unlink of our link only. So linking segments is safe and the source stays intact.
+    """
+    gen_dir.mkdir(parents=True)
+    for entry in os.scandir(source_dir):
+        if not entry.is_file() or entry.name in WHOOSH_LOCKS:
+            continue
+        if entry.name == generations.MANIFEST or entry.name.startswith(("files.", ".")):
+            continue
+        target = gen_dir / entry.name
+        if entry.name.endswith(MUTABLE_SUFFIXES):
+            shutil.copy2(entry.path, target)
+        else:
+            try:
+                os.link(entry.path, target)
+            except OSError:  # a file system without hard links: copying is slower, as safe
+                shutil.copy2(entry.path, target)
+    return index.open_dir(str(gen_dir), indexname=INDEX_NAME)
+
+
+def writer(ix: index.Index, limitmb: int = 128):
+    """A writer that never builds a compound file (it would be loaded whole into every reader).
+
+    It is `FastSegmentWriter`: Whoosh's writer with a cheaper postings pool, same files.
+
+    Whoosh's own multi-process writer is not used: its workers outlive a killed parent (and
+    would keep the job lock); `parallel.py` builds one segment per worker instead.
+    """
+    return FastSegmentWriter(ix, limitmb=limitmb, compound=False)
+
+
+@dataclass
+
+
+class Batch:
+    """What one writer indexed from a list of article files."""
+
+    files: dict[str, list] = field(default_factory=dict)  # relpath -> [hash, size, mtime_ns, id]
+    order: list[str] = field(default_factory=list)  # relpaths in the writer's docnum order
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    probes: list[tuple[str, str]] = field(default_factory=list)
+
+
+def index_files(w, rels: Iterable[str], read: Callable[[str], tuple[str, Article]],
+                stats: dict[str, os.stat_result], ids: dict[str, str],
+                tick: Callable[[], None] | None = None) -> Batch:
+    """Read, validate and add article files to a writer; bad files are rejected, never fatal.
+
+    `read(rel)` returns (file hash, Article) or raises ArchiveError; `ids` maps the ids already
+    taken to their files and is updated, so that another file's duplicate id is rejected.
+    """
+    batch = Batch()
+    for rel in rels:
+        try:
+            digest, article = read(rel)
+            if ids.get(article.id, rel) != rel:
+                raise InvalidArticle(f"id '{article.id}' is already used by {ids[article.id]}")
+            w.add_document(**document(article, rel, digest))
+        except ArchiveError as exc:
+            message = exc.message
+            reason = message[len(rel) + 2:] if message.startswith(f"{rel}: ") else message
+            batch.rejected.append((rel, reason))
+        else:
+            stat = stats[rel]
+            batch.files[rel] = [digest, stat.st_size, stat.st_mtime_ns, article.id]
+            batch.order.append(rel)
+            ids[article.id] = rel
+            if len(batch.probes) < 3 and (not batch.probes or len(batch.order) % 97 == 0):
+                batch.probes.append((article.id, article.title))
+        if tick:
+            tick()
+    return batch
+
+
+def build_facets(ix: index.Index, gen_dir: Path, base_dir: Path | None = None) -> int:
+    """Write the facet arrays from the committed index's postings (no stored fields read).
+
+    Whoosh segments are immutable and keep their docnums (deletions only mark them), so the
+    arrays of segments already in `base_dir`'s generation are copied; only new segments (an
+    incremental update's, or merges) are read from their postings.
+    """
+    per_facet: dict[str, dict[int, list[str]]] = {f: defaultdict(list) for f in FACETS}
+    dates: dict[int, str] = {}
+    base = _base_facets(base_dir)
+    segments, reused = [], []
+    with ix.reader() as reader:
+        n = reader.doc_count_all()
+        for sub, offset in reader.leaf_readers():
+            segment = sub.segment()
+            if segment is None:  # an empty index has no segment
+                continue
+            seg_id, count = segment.segment_id(), sub.doc_count_all()
+            segments.append((seg_id, offset, count))
+            if base is not None and base.segments.get(seg_id, (0, -1))[1] == count:
+                reused.append((base.segments[seg_id][0], offset, count))
+                continue
+            for facet in ("section", "author", "organisation"):
+                target = per_facet[facet]
+                for term in sub.lexicon(facet):
+                    value = term.decode("utf-8")
+                    for docnum in sub.postings(facet, term).all_ids():
+                        target[docnum + offset].append(value)
+            for term in sub.lexicon("date"):
+                value = term.decode("utf-8")
+                for docnum in sub.postings("date", term).all_ids():
+                    dates[docnum + offset] = value
+                    per_facet["year"][docnum + offset].append(value[:4])
+    write_facets(gen_dir, n, per_facet, dates, segments, base, reused)
+    return n
+
+
+def _base_facets(base_dir: Path | None) -> FacetStore | None:
+    if base_dir is None:
+        return None
+    try:
+        return FacetStore.open(base_dir)
+    except IndexUnavailable:
+        return None  # no reuse: every segment is read from its postings
+
+
+def check(gen_dir: Path, expected: int, probes: Iterable[tuple[str, str]],
+          absent: Iterable[str] = ()) -> None:
+    """Refuse a generation whose count differs from data/ or whose probe queries fail.
+
+    `probes` are (id, title) pairs of articles that must be found by id and by a title word;
+    `absent` are relative paths of deleted files that must no longer be found.
+    """
+    name = gen_dir.name
+    try:
+        ix = index.open_dir(str(gen_dir), indexname=INDEX_NAME)
+        facets = FacetStore.open(gen_dir)
+        with ix.searcher() as searcher:
+            found = searcher.doc_count()
+            if found != expected:
+                raise IndexUnavailable(f"new generation {name} holds {found} articles, "
+                                       f"data/ has {expected} valid ones")
+            if facets.doc_count != searcher.doc_count_all():
+                raise IndexUnavailable(f"new generation {name}: facet arrays are out of step")
+            analyzer = ix.schema["title"].analyzer
+            for article_id, title in probes:
+                docs = list(Term("id", article_id).matcher(searcher).all_ids())
+                if len(docs) != 1:
+                    raise IndexUnavailable(f"new generation {name}: id {article_id} found "
+                                           f"{len(docs)} times")
+                words = [t.text for t in analyzer(title, mode="query")]
+                if words:
+                    hits = Term("title", words[0]).matcher(searcher).all_ids()
+                    if docs[0] not in set(hits):
+                        raise IndexUnavailable(f"new generation {name}: a search for "
+                                               f"'{words[0]}' misses article {article_id}")
+            for rel in absent:
+                if any(True for _ in Term("path", rel).matcher(searcher).all_ids()):
+                    raise IndexUnavailable(f"new generation {name} still holds deleted {rel}")
+    except ArchiveError:
+        raise
+    except Exception as exc:  # Whoosh reports damage with many exception types
+        raise IndexUnavailable(f"new generation {name} cannot be read back: {exc}") from None

@@ -1,0 +1,773 @@
+"""Reindex jobs and index status: plan from file hashes, build, check, swap, clean up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from .. import articlefile
+from ..config import Config
+from ..errors import ArchiveError, IndexUnavailable, InvalidArticle, NotFound, UsageError
+from ..organisations import load_authority
+from ..textnorm import decode
+from . import generations, indexer, parallel, schema, serving
+from .joblock import job_lock
+
+FILES = "files.json"  # relpath -> [hash, size, mtime_ns, id]; apart from the small manifest
+RACY_SECONDS = 5  # files changed this close to the last build are always hashed
+MIN_FILES_FOR_PROCS = 5000  # below this, starting sub-processes costs more than it saves
+
+
+def protected_tokens(config: Config) -> frozenset[str]:
+    """Tokens the French analyzer must keep whole, from the organisations authority file."""
+    if not config.authority_file.is_file():
+        return frozenset()
+    return frozenset(load_authority(config.authority_file).protected_tokens())
+
+
+def _tokens_digest(tokens: frozenset[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(tokens)).encode("utf-8")).hexdigest()[:16]
+
+
+def scan(articles_dir: Path) -> dict[str, os.stat_result]:
+    """Every article file below the articles folder, by relative path, with its stat."""
+    return {path.relative_to(articles_dir).as_posix(): path.stat()
+            for path in articlefile.iter_files(articles_dir)}
+
+
+def read_files(gen_dir: Path) -> dict[str, list]:
+    """The per-file part of a generation's manifest: relpath -> [hash, size, mtime_ns, id]."""
+    try:
+        return json.loads((gen_dir / FILES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise IndexUnavailable(f"index generation {gen_dir.name} has no readable file list; "
+                               "run 'archive reindex --full'") from None
+
+
+@dataclass
+class Plan:
+    """What a reindex would do, from comparing data/ with the serving generation."""
+
+    mode: str  # "full" or "incremental"
+    reason: str
+    base: str | None
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    still_rejected: list[tuple[str, str]] = field(default_factory=list)
+    still_kept: list[tuple[str, str]] = field(default_factory=list)  # invalid, last good serves
+    hashes: dict[str, str] = field(default_factory=dict)
+    old_files: dict[str, list] = field(default_factory=dict)
+    stats: dict[str, os.stat_result] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        """True when the serving generation already matches data/."""
+        return self.mode == "incremental" and not (self.added or self.changed or self.deleted)
+
+
+def _hash_file(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return schema.file_hash(handle.read())
+
+
+def hash_files(folder: Path, rels: list[str], threads: int = 4) -> dict[str, str]:
+    """Content hashes of many files; threads overlap the reads (hashlib releases the GIL)."""
+    def chunk(part: list[str]) -> list[str]:
+        return [_hash_file(folder / rel) for rel in part]
+
+    size = max(1, -(-len(rels) // threads))
+    parts = [rels[i:i + size] for i in range(0, len(rels), size)]
+    with ThreadPoolExecutor(threads) as pool:
+        digests = [d for part in pool.map(chunk, parts) for d in part]
+    return dict(zip(rels, digests, strict=True))
+
+
+def make_plan(config: Config, full: bool = False) -> Plan:
+    """Decide between a full and an incremental reindex and list the files it touches."""
+    stats = scan(config.articles_dir)
+    try:
+        pointer = generations.read_pointer(config.index_dir)
+    except IndexUnavailable:
+        pointer, damaged = None, True  # rebuilt in full, the garbage replaced at the swap
+    else:
+        damaged = False
+    base = pointer.current if pointer else None
+    reason = ""
+    if full:
+        reason = "--full asked"
+    elif damaged:
+        reason = "index pointer CURRENT damaged"
+    elif base is None:
+        lost = generations.unaccounted(config.index_dir)
+        reason = "index pointer CURRENT missing" if lost else "no index yet"
+    else:
+        gen_dir = config.index_dir / base
+        try:
+            manifest = generations.read_manifest(gen_dir)
+            old = read_files(gen_dir)
+            # Segments are reused by an incremental build: damaged ones would live on.
+            generations.verify(gen_dir, manifest, deep=True)
+        except IndexUnavailable as exc:
+            reason = f"serving generation unusable ({exc.message})"
+        else:
+            if outdated := schema.schema_problem(manifest):
+                reason = outdated
+            elif manifest.get("protected_digest") != _tokens_digest(protected_tokens(config)):
+                reason = "organisations authority file changed"
+            elif manifest.get("articles_dir") != str(config.articles_dir):
+                reason = f"data folder changed (was {manifest.get('articles_dir')})"
+    if reason:
+        return Plan("full", reason, base, added=sorted(stats), stats=stats)
+    plan = Plan("incremental", "index exists", base, stats=stats, old_files=old)
+    rejected = manifest.get("rejected") or {}
+    kept = manifest.get("kept") or {}
+    # Like git, trust a file whose size and mtime are those recorded: only the others are read
+    # and hashed (at 100k articles this turns a 10 s scan into a stat pass). A file modified
+    # within seconds of the last build may share its recorded mtime (coarse clock): hash it.
+    built = dt.datetime.fromisoformat(manifest.get("built_at") or "1970-01-01T00:00:00+00:00")
+    racy_after = int((built.timestamp() - RACY_SECONDS) * 1e9)
+    same = {rel: old[rel][0] for rel, st in stats.items()
+            if rel in old and old[rel][1] == st.st_size and old[rel][2] == st.st_mtime_ns
+            and st.st_mtime_ns < racy_after}
+    suspects = sorted(rel for rel in stats if rel not in same)
+    plan.hashes = dict(sorted({**same, **hash_files(config.articles_dir, suspects)}.items()))
+    for rel, digest in plan.hashes.items():
+        if rel not in old:
+            if rel in rejected and rejected[rel][0] == digest:
+                plan.still_rejected.append((rel, rejected[rel][1]))
+            else:
+                plan.added.append(rel)
+        elif old[rel][0] == digest:
+            plan.unchanged += 1
+        elif rel in kept and kept[rel][0] == digest:
+            plan.still_kept.append((rel, kept[rel][1]))
+        else:
+            plan.changed.append(rel)
+    plan.deleted = sorted(set(old) - set(stats))
+    if plan.added or plan.changed or plan.deleted:
+        # Something moved: a file rejected for a duplicate id may be valid now, look again.
+        plan.added = sorted(plan.added + [rel for rel, _ in plan.still_rejected])
+        plan.changed = sorted(plan.changed + [rel for rel, _ in plan.still_kept])
+        plan.still_rejected, plan.still_kept = [], []
+    return plan
+
+
+@dataclass
+class Report:
+    """What a reindex did (or would do, for --dry-run)."""
+
+    mode: str
+    reason: str
+    generation: str | None = None
+    dry_run: bool = False
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    articles: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    # Files indexed before that have become invalid: their last good version still serves.
+    kept: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    in_use: list[str] = field(default_factory=list)  # old generations a reader still holds
+    unremoved: list[str] = field(default_factory=list)  # leftovers cleanup could not remove
+    found: list[str] = field(default_factory=list)  # generations kept, CURRENT being lost
+    previous: str | None = None  # the generation `archive rollback` returns to
+    duration: float = 0.0
+    processed: int = 0
+    listing: list[str] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)
+
+    def render(self) -> str:
+        """A summary for people and logs."""
+        rate = self.processed / self.duration if self.duration > 0 else 0.0
+        lines = [f"{'dry run: ' if self.dry_run else ''}{self.mode} reindex ({self.reason})"]
+        lines += self.listing
+        kept = f", kept at their last good version {len(self.kept)}" if self.kept else ""
+        if self.dry_run:
+            lines.append(f"would add {self.added}, update {self.updated}, delete {self.deleted}; "
+                         f"rejected {len(self.rejected)}{kept}")
+        else:
+            lines.append(f"added {self.added}, updated {self.updated}, deleted {self.deleted}, "
+                         f"rejected {len(self.rejected)}{kept}")
+        for name, reason in self.rejected:
+            lines.append(f"  rejected {name}: {reason}")
+        for name, reason in self.kept:
+            lines.append(f"  kept the last good version of {name}, now invalid: {reason}")
+        if self.generation:
+            lines.append(f"generation {self.generation} serves {self.articles} articles")
+        elif not self.dry_run:
+            lines.append(f"index already up to date ({self.articles} articles)")
+        lines.append(f"{self.duration:.1f}s, {rate:.0f} articles/s")
+        if self.phases:
+            lines.append("phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.phases.items()))
+        if self.removed:
+            lines.append(f"removed old generations and leftovers: {', '.join(self.removed)}")
+        if self.in_use:
+            lines.append(f"kept old generations still read by a request, for a later job to "
+                         f"remove: {', '.join(self.in_use)}")
+        if self.unremoved:
+            lines.append(f"could not remove (the index folder refuses it): "
+                         f"{', '.join(self.unremoved)}")
+        if self.found:
+            lines += _render_found(self.found, self.previous)
+        return "\n".join(lines)
+
+
+def _render_found(kept: list[str], previous: str | None) -> list[str]:
+    """What a job did with generations CURRENT could not account for, and how to get one back."""
+    lines = [f"CURRENT was missing or damaged: kept the generations found on disk: "
+             f"{', '.join(kept)}"]
+    if previous in kept:
+        lines.append(f"  {previous}, the newest intact one, is now the previous generation: "
+                     f"'archive rollback' serves it again")
+    lines.append("  'archive rollback --to GEN' serves any of them ('archive status' lists "
+                 "them); the next reindex removes all but the previous one")
+    return lines
+
+
+def _read_article(config: Config, rel: str):
+    """Read, hash and parse one file; raise ArchiveError (with a relative name) when it is bad."""
+    path = config.articles_dir / rel
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InvalidArticle(f"cannot be read ({exc.strerror})") from None
+    if len(raw) > config.limits.import_max_bytes:
+        raise InvalidArticle(f"{len(raw):,} bytes, more than the "
+                             f"{config.limits.import_max_bytes:,} allowed")
+    return schema.file_hash(raw), articlefile.parse(decode(raw, rel), rel)
+
+
+def _reason(exc: ArchiveError, rel: str) -> str:
+    message = exc.message
+    return message[len(rel) + 2:] if message.startswith(f"{rel}: ") else message
+
+
+def reindex(config: Config, full: bool = False, dry_run: bool = False,
+            progress: Callable | None = None, procs: int | None = None,
+            limitmb: int = 128) -> Report:
+    """Run one reindex job: under the job lock, build, check and swap in a new generation.
+
+    `limitmb` bounds each writer's in-memory postings before they spill to sorted runs on disk.
+    """
+    started = time.monotonic()
+    if dry_run:
+        plan = make_plan(config, full)
+        report = _dry_run(config, plan, progress)
+    else:
+        job = "reindex" + (" --full" if full else "")
+        with _job_lock(config.index_dir, job):
+            report = _run(config, full, progress, procs, limitmb, job)
+    report.duration = time.monotonic() - started
+    return report
+
+
+@contextmanager
+def _job_lock(index_dir: Path, job: str) -> Iterator[None]:
+    """The job lock; a lock file the index folder refuses (read-only, full) ends the job cleanly."""
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(job_lock(index_dir, job))
+        except OSError as exc:
+            raise _write_error(exc, f"taking the job lock in {index_dir}",
+                               _serving_note(index_dir), job) from None
+        yield
+
+
+def _dry_run(config: Config, plan: Plan, progress: Callable | None) -> Report:
+    report = Report(plan.mode, plan.reason, dry_run=True, rejected=list(plan.still_rejected))
+    todo = plan.added + plan.changed
+    old = plan.old_files
+    gone = set(plan.changed) | set(plan.deleted)
+    base_files = _base_files(config, plan)
+    ids = {entry[3]: rel for rel, entry in old.items() if rel not in gone} \
+        or _settled_ids(plan, base_files)
+    bar = progress("checking", len(todo)) if progress else None
+    for rel in todo:
+        try:
+            _digest, article = _read_article(config, rel)
+            if ids.get(article.id, rel) != rel:
+                raise InvalidArticle(f"id '{article.id}' is already used by {ids[article.id]}")
+            ids[article.id] = rel
+        except ArchiveError as exc:
+            report.rejected.append((rel, _reason(exc, rel)))
+        if bar:
+            bar.advance()
+    if bar:
+        bar.close()
+    for entry in _keepable(report, base_files, set(ids)):  # as a job would
+        report.rejected.remove(entry)
+        report.kept.append(entry)
+    bad = {rel for rel, _ in report.rejected + report.kept}
+    report.added = sum(rel not in bad for rel in plan.added)
+    report.updated = sum(rel not in bad for rel in plan.changed)
+    report.deleted = len(plan.deleted)
+    report.processed = len(todo)
+    for label, names in (("add", plan.added), ("update", plan.changed), ("delete", plan.deleted)):
+        names = [rel for rel in names if rel not in bad]  # rejected files are listed apart
+        shown = names[:20]
+        report.listing += [f"  {label} {rel}" for rel in shown]
+        if len(names) > len(shown):
+            report.listing.append(f"  ... and {len(names) - len(shown)} more to {label}")
+    return report
+
+
+def _run(config: Config, full: bool, progress: Callable | None, procs: int | None,
+         limitmb: int, job: str = "reindex") -> Report:
+    index_dir = config.index_dir
+    clock = time.monotonic()
+    # With CURRENT missing or damaged, the generations on disk may be the only good copies
+    # left: this job keeps them all and makes the newest intact one "previous".
+    lost = generations.unaccounted(index_dir)
+    cleaned = generations.cleanup(index_dir)  # leftovers of crashed runs (`lost` stays)
+    plan = make_plan(config, full)
+    planned = time.monotonic() - clock
+    generations.checkpoint("planned")
+    previous = plan.base or _newest_intact(index_dir, lost)
+    if not plan.stats and previous:
+        try:
+            serving = generations.read_manifest(index_dir / previous).get("articles", 0)
+        except IndexUnavailable:
+            serving = 0
+        if serving:
+            raise ArchiveError(f"no article files in {config.articles_dir}: refusing to replace "
+                               f"an index of {serving} articles with an empty one")
+    report = Report(plan.mode, plan.reason, removed=cleaned.removed, in_use=cleaned.in_use,
+                    unremoved=cleaned.failed, rejected=plan.still_rejected,
+                    kept=plan.still_kept, found=lost, previous=previous)
+    if plan.empty:
+        report.articles = plan.unchanged + len(plan.still_kept)
+        return report
+    protected = protected_tokens(config)
+    name = generations.new_name()
+    gen_dir = index_dir / name
+    report.phases["plan"] = planned
+    clock = time.monotonic()
+
+    def phase(label: str) -> None:
+        nonlocal clock
+        now = time.monotonic()
+        report.phases[label] = now - clock
+        clock = now
+
+    try:
+        files, probes = _build(config, plan, gen_dir, protected, report, progress, procs,
+                               limitmb)
+        phase("index")
+        generations.checkpoint("segments-written")
+        base_dir = index_dir / plan.base if plan.mode == "incremental" else None
+        indexer.build_facets(whoosh_index.open_dir(str(gen_dir), indexname=schema.INDEX_NAME),
+                             gen_dir, base_dir)
+        phase("facets")
+        generations.checkpoint("facets-written")
+        (gen_dir / FILES).write_text(json.dumps(files, ensure_ascii=False), encoding="utf-8")
+        indexer.check(gen_dir, len(files), probes, absent=plan.deleted[:5])
+        phase("check")
+        generations.checkpoint("checked")
+        # Written once, checked and complete: a folder with a manifest is a finished build.
+        manifest = {
+            "schema_version": schema.SCHEMA_VERSION,
+            "schema_classes": list(schema.schema_classes()),
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "articles_dir": str(config.articles_dir),
+            "articles": len(files),
+            "mode": plan.mode,
+            "based_on": plan.base if plan.mode == "incremental" else None,
+            "protected_digest": _tokens_digest(protected),
+            "rejected": {rel: [plan.hashes.get(rel) or _hash_file(config.articles_dir / rel),
+                               reason] for rel, reason in report.rejected},
+            "kept": {rel: [plan.hashes.get(rel) or _hash_file(config.articles_dir / rel),
+                           reason] for rel, reason in report.kept},
+        }
+        reuse = generations.known_files(base_dir, generations.read_manifest(base_dir)) \
+            if base_dir else None
+        manifest[generations.FILE_TABLE] = generations.file_table(gen_dir, reuse)
+        generations.write_manifest(gen_dir, manifest)
+        generations.fsync_tree(gen_dir)
+        generations.fsync_path(index_dir)
+        phase("fsync")
+        generations.checkpoint("fsynced")
+        generations.swap(index_dir, name, previous)
+    except BaseException as exc:
+        if not _serves(index_dir, name):  # a failure after the swap keeps what now serves
+            shutil.rmtree(gen_dir, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise _write_error(exc, f"writing generation {name} in {index_dir}",
+                               f"it was removed and {_serving_note(index_dir)}", job) from None
+        raise
+    report.generation = name
+    report.articles = len(files)
+    cleaned = generations.cleanup(index_dir, keep=tuple(lost))
+    report.removed += cleaned.removed
+    report.in_use = cleaned.in_use
+    report.unremoved = cleaned.failed
+    phase("swap+cleanup")
+    return report
+
+
+def _newest_intact(index_dir: Path, names: list[str]) -> str | None:
+    """The first of `names` (newest first) whose files pass the cheap check."""
+    for name in names:
+        if generations.problem(index_dir / name) is None:
+            return name
+    return None
+
+
+def _serves(index_dir: Path, name: str) -> bool:
+    try:
+        pointer = generations.read_pointer(index_dir)
+    except IndexUnavailable:
+        return False
+    return pointer is not None and pointer.current == name
+
+
+def _write_error(exc: OSError, doing: str, kept: str, job: str) -> ArchiveError:
+    """One line for a write the index folder refused: what, while doing what, what still
+    serves (the caller has undone its partial work), what to do."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        what, fix = "no space left on device", "free some space"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        what = "read-only file system" if exc.errno == errno.EROFS else "permission denied"
+        fix = "make the index folder writable"
+    else:
+        what, fix = (exc.strerror or type(exc).__name__).lower(), "fix the cause"
+    return ArchiveError(f"{what} while {doing}; {kept}: {fix} and run 'archive {job}' again")
+
+
+def _serving_note(index_dir: Path) -> str:
+    """What serves, for a message saying that a failed job changed nothing."""
+    try:
+        pointer = generations.read_pointer(index_dir)
+    except IndexUnavailable:
+        return "CURRENT is unchanged"
+    if pointer is None:
+        return "no generation serves yet"
+    return f"generation {pointer.current} still serves, unchanged"
+
+
+def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
+           report: Report, progress: Callable | None,
+           procs: int | None, limitmb: int) -> tuple[dict[str, list], list[tuple[str, str]]]:
+    """Write the documents of a new generation; return its file list and probe articles."""
+    todo = plan.added + plan.changed
+    bar = progress("reindex", len(todo)) if progress else None
+
+    def read(rel: str):
+        return _read_article(config, rel)
+
+    settled = _settled_ids(plan, _base_files(config, plan))
+    if plan.mode == "full":
+        if procs is None:
+            big = len(plan.added) >= MIN_FILES_FOR_PROCS
+            procs = min(2, os.cpu_count() or 1) if big else 1
+        ix = indexer.create(gen_dir, schema.build_schema(protected))
+        if procs > 1:
+            batch = parallel.build(ix, gen_dir, plan.added, read, plan.stats, procs, bar,
+                                   limitmb, settled)
+            files = batch.files
+        else:
+            files = {}
+    else:
+        files = dict(plan.old_files)
+        ix = indexer.clone(config.index_dir / plan.base, gen_dir)
+    if plan.mode == "incremental" or procs == 1:
+        w = indexer.writer(ix, limitmb)
+        try:
+            for rel in plan.deleted + plan.changed:
+                w.delete_by_term("path", rel)
+                files.pop(rel)
+            ids = {entry[3]: rel for rel, entry in files.items()} or settled
+            batch = indexer.index_files(w, todo, read, plan.stats, ids,
+                                        bar.advance if bar else None)
+            generations.checkpoint("documents-added")
+            w.commit()
+        except BaseException:
+            w.cancel()
+            raise
+        files.update(batch.files)
+    if bar:
+        bar.close()
+    changed = set(plan.changed)
+    report.deleted = len(plan.deleted)
+    report.updated = sum(rel in changed for rel in batch.order)
+    report.added = len(batch.order) - report.updated
+    report.rejected += batch.rejected
+    report.processed = len(todo)
+    _keep_last_good(config, plan, ix, files, report, limitmb)
+    probes = batch.probes
+    if not probes and files:
+        probes = [(next(iter(files.values()))[3], "")]
+    return files, probes
+
+
+def _base_files(config: Config, plan: Plan) -> dict[str, list]:
+    """The file list of the generation a job starts from ({} when there is none or it is bad)."""
+    if plan.old_files or not plan.base:
+        return plan.old_files
+    try:
+        return read_files(config.index_dir / plan.base)
+    except IndexUnavailable:
+        return {}
+
+
+def _settled_ids(plan: Plan, base_files: dict[str, list]) -> dict[str, str]:
+    """Ids held in the base generation by files unchanged since (by size and mtime).
+
+    A full build reads files in path order: without this, a file whose id an archivist
+    mistyped as another article's would take that id, and the article that held it would
+    be the one rejected.
+    """
+    if plan.mode != "full":
+        return {}
+    return {entry[3]: rel for rel, entry in base_files.items()
+            if rel in plan.stats and plan.stats[rel].st_size == entry[1]
+            and plan.stats[rel].st_mtime_ns == entry[2]}
+
+
+def _keepable(report: Report, base_files: dict[str, list], ids: set[str]) -> list[tuple]:
+    """Rejected files the base generation held under an id no other file has taken since."""
+    return [(rel, reason) for rel, reason in report.rejected
+            if rel in base_files and base_files[rel][3] not in ids]
+
+
+def _keep_last_good(config: Config, plan: Plan, ix, files: dict[str, list], report: Report,
+                    limitmb: int) -> None:
+    """Serve again the last good version of indexed files that have become invalid.
+
+    An archivist's slip (a typo in a date, a broken line of YAML) must not unpublish an
+    article: its document is copied from the generation the job started from, under the
+    file's old hash, so the next job reads the file again and indexes it once it is fixed.
+    """
+    base_files = _base_files(config, plan)
+    keep = _keepable(report, base_files, {entry[3] for entry in files.values()})
+    if not keep:
+        return
+    try:
+        documents = indexer.stored_documents(config.index_dir / plan.base,
+                                             {rel: base_files[rel][0] for rel, _ in keep})
+    except IndexUnavailable:
+        return  # the base generation cannot be read: the files stay rejected, as reported
+    w = indexer.writer(ix, limitmb)
+    try:
+        for rel, reason in keep:
+            if rel in documents:
+                w.add_document(**documents[rel])
+                files[rel] = base_files[rel]
+                report.rejected.remove((rel, reason))
+                report.kept.append((rel, reason))
+        w.commit()
+    except BaseException:
+        w.cancel()
+        raise
+
+
+@dataclass
+class Status:
+    """The serving generation and how far data/ has moved since it was built."""
+
+    generation: str
+    previous: str | None
+    manifest: dict
+    added: list[str]
+    changed: list[str]
+    deleted: list[str]
+    older: list[str] = field(default_factory=list)  # kept by cleanup: a request was reading
+
+    def render(self) -> str:
+        """A summary for people."""
+        m = self.manifest
+        lines = [
+            f"serving generation: {self.generation}",
+            f"articles: {m.get('articles')}",
+            f"built: {m.get('built_at')} ({m.get('mode')}) from {m.get('articles_dir')}",
+            f"previous generation (for rollback): {self.previous or 'none'}",
+        ]
+        if self.older:
+            lines.append(f"older generations still on disk (the next reindex removes those no "
+                         f"request reads): {', '.join(self.older)}")
+        for key, what in (("rejected", "rejected (not served)"),
+                          ("kept", "invalid, their last good version served")):
+            if m.get(key):
+                lines.append(f"{what}: {len(m[key])} file(s); fix them and run 'archive reindex'")
+                lines += [f"  {rel}: {reason}" for rel, (_digest, reason) in sorted(m[key].items())]
+        if self.added or self.changed or self.deleted:
+            lines.append(f"changed since: {len(self.added)} added, {len(self.changed)} changed, "
+                         f"{len(self.deleted)} deleted; run 'archive reindex'")
+        else:
+            lines.append("data/ unchanged since (index up to date)")
+        return "\n".join(lines)
+
+
+def status(config: Config) -> Status:
+    """Describe the serving generation; compare data/ with it by size and mtime, then hash.
+
+    When nothing can serve, the IndexUnavailable raised says why, and its details list the
+    generations on disk and how to serve one again or rebuild.
+    """
+    try:
+        return _status(config)
+    except IndexUnavailable as exc:
+        raise IndexUnavailable(exc.message, details=recovery(config.index_dir)) from None
+
+
+def _status(config: Config) -> Status:
+    try:
+        pointer = generations.read_pointer(config.index_dir)
+    except IndexUnavailable:
+        if not generations.generation_names(config.index_dir):
+            raise
+        raise IndexUnavailable(_lost_pointer(config.index_dir, "damaged")) from None
+    if pointer is None:
+        if generations.generation_names(config.index_dir):
+            raise IndexUnavailable(_lost_pointer(config.index_dir, "missing"))
+        raise IndexUnavailable(
+            f"there is no index in {config.index_dir} yet; run 'archive reindex'")
+    gen_dir = config.index_dir / pointer.current
+    manifest = generations.read_manifest(gen_dir)
+    generations.verify(gen_dir, manifest, deep=True)
+    old = read_files(gen_dir)
+    stats = scan(config.articles_dir)
+    rejected = manifest.get("rejected") or {}
+    kept = manifest.get("kept") or {}
+    added = sorted(rel for rel in stats if rel not in old and rel not in rejected)
+    changed = []
+    for rel, stat in stats.items():
+        entry = old.get(rel)
+        if entry is None or (entry[1] == stat.st_size and entry[2] == stat.st_mtime_ns):
+            continue
+        digest = _hash_file(config.articles_dir / rel)
+        if digest != entry[0] and digest != kept.get(rel, [None])[0]:
+            changed.append(rel)
+    deleted = sorted(set(old) - set(stats))
+    older = sorted(p.name for p in config.index_dir.glob(f"{generations.PREFIX}*")
+                   if p.name not in (pointer.current, pointer.previous) and p.is_dir())
+    return Status(pointer.current, pointer.previous, manifest, added, sorted(changed), deleted,
+                  older)
+
+
+def _lost_pointer(index_dir: Path, state: str) -> str:
+    """Why CURRENT cannot be followed while generations are on disk, and the two ways out."""
+    return (f"the index pointer CURRENT in {index_dir} is {state}, but generations are on "
+            "disk: serve one with 'archive rollback --to GEN' or run 'archive reindex --full'")
+
+
+def recovery(index_dir: Path) -> str:
+    """Every generation on disk (built when, how many articles, intact or not) and how to serve
+    one again or rebuild; empty when there is none."""
+    found = generations.on_disk(index_dir)
+    if not found:
+        return ""
+    try:
+        pointer = generations.read_pointer(index_dir)
+    except IndexUnavailable:
+        pointer = None
+    roles = {pointer.current: " (named by CURRENT)", pointer.previous: " (previous)"} \
+        if pointer else {}
+    width = max(len(gen.name) for gen in found)
+    lines = ["index generations on disk, newest first (checked by file sizes and sampled "
+             "blocks, not hashed):"]
+    for gen in found:
+        built = f"built {gen.built_at}, {gen.articles} articles" if gen.built_at else "-"
+        lines.append(f"  {gen.name:<{width}}  {built}; {gen.state}{roles.get(gen.name, '')}")
+    lines.append("to serve one of them: archive rollback --to GEN (it is hashed in full first)")
+    lines.append("to rebuild the index from data/: archive reindex --full")
+    return "\n".join(lines)
+
+
+def rollback(config: Config, to: str | None = None) -> generations.Pointer:
+    """Serve the previous generation again, or generation `to`, once it opens cleanly.
+
+    The generation that served before becomes the previous one. `to` works without a usable
+    CURRENT; it must be a generation folder of the index (see `archive status`), intact to
+    its last byte.
+    """
+    if to is not None and not generations.NAME_RE.match(to):
+        raise UsageError(f"'{to}' is not the name of an index generation (gen-…): "
+                         "'archive status' lists those on disk")
+    job = "rollback" + (f" --to {to}" if to else "")
+    index_dir = config.index_dir
+    with _job_lock(index_dir, job):
+        if to is None:
+            pointer = _pointer_for_rollback(index_dir)
+            if pointer.previous:
+                serving.open_generation(index_dir / pointer.previous)
+            if not pointer.previous or not (index_dir / pointer.previous /
+                                            generations.MANIFEST).is_file():
+                raise IndexUnavailable("there is no previous index generation to roll back to")
+            new = generations.Pointer(pointer.previous, pointer.current)
+        else:
+            _check_servable(index_dir, to)
+            old = _pointer_or_none(index_dir)
+            if old is not None and old.current == to:
+                return old  # already serving: CURRENT stays as it is
+            new = generations.Pointer(to, _previous_for(index_dir, old, to))
+        try:
+            generations.swap(index_dir, new.current, new.previous)
+        except OSError as exc:
+            raise _write_error(exc, f"writing the index pointer {index_dir / generations.POINTER}",
+                               _serving_note(index_dir), job) from None
+        return new
+
+
+def _pointer_or_none(index_dir: Path) -> generations.Pointer | None:
+    """What CURRENT says, or None when it is missing or damaged."""
+    try:
+        return generations.read_pointer(index_dir)
+    except IndexUnavailable:
+        return None
+
+
+def _pointer_for_rollback(index_dir: Path) -> generations.Pointer:
+    """CURRENT, or an error saying how to serve a generation without it."""
+    try:
+        pointer = generations.read_pointer(index_dir)
+    except IndexUnavailable:
+        pointer, why = None, "damaged"
+    else:
+        why = "missing"
+    if pointer is not None:
+        return pointer
+    if not generations.generation_names(index_dir):
+        raise IndexUnavailable("there is no index to roll back; run 'archive reindex'")
+    raise IndexUnavailable(_lost_pointer(index_dir, why))
+
+
+def _previous_for(index_dir: Path, old: generations.Pointer | None,
+                  target: str) -> str | None:
+    """What becomes 'previous' when `target` serves: what served if intact, else the previous."""
+    for name in (old.current, old.previous) if old else ():
+        if name and name != target and generations.problem(index_dir / name) is None:
+            return name
+    return None
+
+
+def _check_servable(index_dir: Path, name: str) -> None:
+    """Refuse a generation that is absent, damaged (hashed in full) or that Whoosh cannot open."""
+    gen_dir = index_dir / name
+    if not gen_dir.is_dir():
+        raise NotFound(f"there is no generation {name} in {index_dir}: 'archive status' lists "
+                       "those on disk")
+    problem = generations.problem(gen_dir, deep=True)
+    if problem is None:
+        try:
+            serving.open_generation(gen_dir)
+        except IndexUnavailable as exc:
+            problem = exc.message
+    if problem:
+        raise IndexUnavailable(f"generation {name} cannot serve ({problem}); "
+                               f"{_serving_note(index_dir)}: choose another one ('archive status' "
+                               "lists them) or run 'archive reindex --full'")

@@ -1,0 +1,154 @@
+"""Parallel full build: each worker process reads, parses and indexes its share into one segment.
+
+Whoosh's `MpWriter` parses every file in the parent (YAML parsing is a quarter of the work),
+and its workers block forever on their queue when the parent is killed, keeping the job lock
+(an flock is shared with forked children). Here workers die with the parent (PDEATHSIG), close
+their copy of the lock, and each finishes its own segment; the parent then writes one TOC
+listing them all, in file order, so docnums follow the sorted file list.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import multiprocessing
+import os
+import pickle
+import signal
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from whoosh import index
+
+from ..engine.segmentwriter import FastSegmentWriter
+from ..errors import ArchiveError
+from . import indexer, joblock, schema
+
+PR_SET_PDEATHSIG = 1
+TICK_EVERY = 20
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to SIGKILL this worker when its parent dies (no orphan keeps working)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _worker(k: int, parent: int, gen_dir: str, rels: list[str], read: Callable,
+            stats: dict, counter, limitmb: int, settled: dict[str, str]) -> None:
+    _die_with_parent(parent)
+    joblock.close_inherited()
+    try:
+        _index_share(k, gen_dir, rels, read, stats, counter, limitmb, settled)
+    except OSError as exc:
+        # The exit code carries the errno, so that the parent can tell a full disk apart.
+        print(f"reindex worker {k}: {exc.strerror or exc}", file=sys.stderr, flush=True)
+        raise SystemExit(exc.errno or 1) from None
+
+
+def _index_share(k: int, gen_dir: str, rels: list[str], read: Callable, stats: dict, counter,
+                 limitmb: int, settled: dict[str, str]) -> None:
+    ix = index.open_dir(gen_dir, indexname=schema.INDEX_NAME)
+    w = FastSegmentWriter(ix, _lk=False, limitmb=limitmb, compound=False)
+    pending = 0
+
+    def tick() -> None:
+        nonlocal pending
+        pending += 1
+        if pending >= TICK_EVERY:
+            with counter.get_lock():
+                counter.value += pending
+            pending = 0
+
+    batch = indexer.index_files(w, rels, read, stats, dict(settled), tick)
+    segment = w._finalize_segment() if batch.order else None
+    if segment is None:
+        w._close_segment()
+    # No w._finish(): it would delete the temp folder (MAIN.tmp) the other workers still use;
+    # the parent's writer removes it at commit.
+    with counter.get_lock():
+        counter.value += pending
+    part = Path(gen_dir) / f".part-{k}.pickle"
+    with open(part, "wb") as handle:
+        pickle.dump((segment, batch), handle)
+
+
+def build(ix: index.Index, gen_dir: Path, rels: list[str], read: Callable,
+          stats: dict, procs: int, bar=None, limitmb: int = 128,
+          settled: dict[str, str] | None = None) -> indexer.Batch:
+    """Index `rels` with `procs` worker processes and commit them as one generation.
+
+    `settled` maps ids to the files that keep them (see `indexer.index_files`).
+    """
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("q", 0)
+    size = -(-len(rels) // procs)
+    chunks = [rels[i:i + size] for i in range(0, len(rels), size)] or [[]]
+    workers = [ctx.Process(target=_worker, name=f"reindex-worker-{k}",
+                           args=(k, os.getpid(), str(gen_dir), chunk, read, stats, counter,
+                                 limitmb, settled or {}))
+               for k, chunk in enumerate(chunks)]
+    try:
+        for worker in workers:
+            worker.start()
+        shown = 0
+        while any(worker.is_alive() for worker in workers):
+            time.sleep(0.2)
+            if bar and counter.value > shown:
+                bar.advance(counter.value - shown)
+                shown = counter.value
+        if bar and counter.value > shown:
+            bar.advance(counter.value - shown)
+        failed = [w.name for w in workers if w.exitcode != 0]
+        if any(w.exitcode in (errno.ENOSPC, errno.EDQUOT) for w in workers):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        if failed:
+            raise ArchiveError(f"indexing worker(s) {', '.join(failed)} failed; see the "
+                               "messages above")
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.kill()
+            worker.join()
+    results = []
+    for k in range(len(chunks)):
+        part = gen_dir / f".part-{k}.pickle"
+        with open(part, "rb") as handle:
+            results.append(pickle.load(handle))
+        part.unlink()
+    return _commit(ix, results)
+
+
+def _commit(ix: index.Index, results: list) -> indexer.Batch:
+    """Merge the workers' reports, reject ids seen in an earlier share, write the TOC."""
+    merged = indexer.Batch()
+    ids: dict[str, str] = {}
+    segments = []
+    for segment, batch in results:
+        merged.rejected += batch.rejected
+        merged.probes += batch.probes[: 3 - len(merged.probes)]
+        for local, rel in enumerate(batch.order):
+            entry = batch.files[rel]
+            if entry[3] in ids:
+                segment.delete_document(local)
+                merged.rejected.append((rel, f"id '{entry[3]}' is already used by {ids[entry[3]]}"))
+                continue
+            ids[entry[3]] = rel
+            merged.files[rel] = entry
+            merged.order.append(rel)
+        if segment is not None:
+            segments.append(segment)
+    w = ix.writer(compound=False)
+    try:
+        w._close_segment()  # the parent's own segment stays empty; the TOC omits it
+        w._commit_toc(segments)
+    finally:
+        w._finish()
+    merged.rejected.sort()
+    return merged

@@ -1,0 +1,155 @@
+"""The index schema and its documents: what an Article becomes in Whoosh, and back.
+
+Whoosh pickles the schema into every generation, naming the classes and functions of its
+analyzer by their import paths. A generation records `SCHEMA_VERSION` and those paths
+(`schema_classes`); one built with another version, or naming code that has moved since, is
+rebuilt in full by `archive reindex` and never opened (`schema_problem`).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import pickle
+import pickletools
+from collections.abc import Mapping
+
+from whoosh import fields
+from whoosh.analysis import RegexTokenizer
+
+from ..errors import InvalidArticle
+from ..models import Article
+from .analysis import french_analyzer
+
+SCHEMA_VERSION = 2  # 2: the analyzer moved to archive.indexing.analysis
+INDEX_NAME = "MAIN"
+# Exact-valued multi-valued fields are indexed as one term per line: a name keeps its spaces,
+# dots and commas ("Y. Doumbia", "Ministère de l'Économie, des Finances").
+VALUE_SEP = "\n"
+MULTI_FIELDS = {"author": "author", "organisation": "organisations"}
+
+
+def _values_tokenizer() -> RegexTokenizer:
+    return RegexTokenizer(r"[^\n]+")
+
+
+def build_schema(protected: frozenset[str] = frozenset()) -> fields.Schema:
+    """The index schema: French text fields, exact filter fields, their word-search twins."""
+    french = french_analyzer(protected)
+    return fields.Schema(
+        id=fields.ID(unique=True, stored=True),
+        title=fields.TEXT(analyzer=french, field_boost=2.0, stored=True),
+        body=fields.TEXT(analyzer=french, stored=True),
+        section=fields.ID(stored=True),
+        author=fields.ID(stored=True, analyzer=_values_tokenizer()),
+        organisation=fields.ID(stored=True, analyzer=_values_tokenizer()),
+        section_text=fields.TEXT(analyzer=french),
+        author_text=fields.TEXT(analyzer=french),
+        organisation_text=fields.TEXT(analyzer=french),
+        year=fields.NUMERIC(int, bits=32, stored=True),
+        date=fields.ID(stored=True, sortable=True),
+        url=fields.ID(stored=True),
+        publisher=fields.ID(stored=True),
+        language=fields.ID(stored=True),
+        path=fields.ID(stored=True),
+        hash=fields.STORED(),
+    )
+
+
+@functools.cache
+def schema_classes() -> tuple[str, ...]:
+    """Every class and function the pickled schema names (`module.name`), sorted."""
+    names = set()
+    # Protocol 2 writes each global as one GLOBAL opcode whose argument is "module name".
+    for opcode, arg, _pos in pickletools.genops(pickle.dumps(build_schema(), protocol=2)):
+        if opcode.name == "GLOBAL":
+            names.add(".".join(str(arg).split(" ")))
+    return tuple(sorted(names))
+
+
+def schema_problem(manifest: Mapping[str, object]) -> str | None:
+    """Why a generation's schema is not the one this code reads; None when it is."""
+    version = manifest.get("schema_version")
+    if version != SCHEMA_VERSION:
+        return f"index schema changed (version {version}, this archive reads {SCHEMA_VERSION})"
+    recorded = manifest.get("schema_classes")
+    if recorded is not None and tuple(recorded) != schema_classes():
+        gone = sorted(set(recorded) - set(schema_classes()))
+        added = sorted(set(schema_classes()) - set(recorded))
+        what = (f"it names code no longer here: {', '.join(gone)}" if gone
+                else f"it lacks {', '.join(added)}")
+        return f"index schema changed ({what})"
+    return None
+
+
+def file_hash(raw: bytes) -> str:
+    """The content hash the manifest records for an article file."""
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def document(article: Article, relpath: str, digest: str) -> dict:
+    """The Whoosh document for an article, validated so that a bad value never reaches a writer."""
+    doc: dict = {
+        "id": article.id, "title": article.title, "body": article.body,
+        "language": article.language, "path": relpath, "hash": digest,
+    }
+    if article.section:
+        doc["section"] = doc["section_text"] = article.section
+    for fieldname, attr in MULTI_FIELDS.items():
+        values = list(dict.fromkeys(getattr(article, attr)))
+        if values:
+            doc[fieldname] = doc[f"{fieldname}_text"] = VALUE_SEP.join(values)
+            doc[f"_stored_{fieldname}"] = values
+    if article.date:
+        doc["date"] = article.date
+        doc["year"] = article.year
+    for name in ("url", "publisher"):
+        if getattr(article, name):
+            doc[name] = getattr(article, name)
+    _check_document(doc, relpath)
+    return doc
+
+
+def stored_values(value: object) -> tuple[str, ...]:
+    """A multi-valued stored field as a tuple (stored as a list, or as one string of lines)."""
+    if not value:
+        return ()
+    if isinstance(value, str):
+        return tuple(v for v in value.split(VALUE_SEP) if v)
+    return tuple(value)
+
+
+def stored_article(stored: Mapping[str, object]) -> Article:
+    """The Article an index document was made from, read back from its stored fields."""
+    return Article(
+        id=str(stored["id"]), title=str(stored.get("title", "")), body=str(stored.get("body", "")),
+        section=stored.get("section"), author=stored_values(stored.get("author")),
+        date=stored.get("date"), organisations=stored_values(stored.get("organisation")),
+        url=stored.get("url"), publisher=stored.get("publisher"),
+        language=str(stored.get("language") or "fr"),
+    )
+
+
+def find_article(searcher, article_id: str) -> Article | None:
+    """The article with this id in the searcher's generation, or None."""
+    stored = searcher.document(id=article_id)
+    return stored_article(stored) if stored is not None else None
+
+
+def _check_document(doc: dict, name: str) -> None:
+    """Whoosh 2.7.5 attaches a failed document's words to the next one: refuse bad values first."""
+    for key, value in doc.items():
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            if key == "year":
+                if isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= 9999:
+                    raise InvalidArticle(f"{name}: year {item!r} is not a year")
+                continue
+            if not isinstance(item, str) or not item.strip():
+                raise InvalidArticle(f"{name}: field {key} has an empty or non-text value")
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidArticle(f"{name}: field {key} holds invalid characters") from None
+            if key.startswith("_stored_") and VALUE_SEP in item:
+                raise InvalidArticle(f"{name}: a {key[8:]} name spans several lines")

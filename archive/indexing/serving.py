@@ -1,0 +1,154 @@
+"""Readers' side of the index: open a generation (checked), follow CURRENT as it moves."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index
+
+from ..errors import IndexUnavailable
+from . import generations
+from .facetstore import FacetStore
+from .schema import INDEX_NAME, schema_problem
+
+
+@dataclass
+
+
+class Generation:
+    """One open, immutable index generation, as readers use it."""
+
+    path: Path
+    index: index.Index
+    facets: FacetStore
+    manifest: dict = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        """The generation's folder name."""
+        return self.path.name
+
+
+def open_generation(gen_dir: Path) -> Generation:
+    """Open one generation folder for reading; IndexUnavailable if anything is missing or broken."""
+    gen_dir = Path(gen_dir)
+    if not gen_dir.is_dir():
+        raise IndexUnavailable(f"index generation {gen_dir.name} is missing; "
+                               "run 'archive reindex --full'")
+    try:
+        held = generations.hold(gen_dir)
+    except OSError:
+        raise IndexUnavailable(f"index generation {gen_dir.name} is missing; "
+                               "run 'archive reindex --full'") from None
+    try:
+        manifest = generations.read_manifest(gen_dir)
+        outdated = schema_problem(manifest)
+        if outdated:  # unpickling it would import code by paths that may no longer exist
+            raise IndexUnavailable(f"index generation {gen_dir.name} was built by another "
+                                   f"version of the archive: {outdated}; run 'archive reindex'")
+        # Sizes and sampled blocks: a zeroed or overwritten segment is refused here, before a
+        # search stumbles on it.
+        generations.verify(gen_dir, manifest)
+        try:
+            ix = index.open_dir(str(gen_dir), indexname=INDEX_NAME)
+            ix.reader().close()  # opens every segment: a missing or truncated file shows up here
+        except Exception as exc:  # Whoosh reports damage with many exception types
+            raise IndexUnavailable(f"index generation {gen_dir.name} is damaged "
+                                   f"({describe(exc)}); run 'archive reindex --full'") from None
+        generation = Generation(gen_dir, ix, FacetStore.open(gen_dir), manifest)
+    except BaseException:
+        os.close(held)
+        raise
+    # Whoosh opens the folder's files anew for every searcher, so the folder must outlive every
+    # request using this Generation: the reader's lock goes when the last reference does.
+    weakref.finalize(generation, os.close, held)
+    return generation
+
+
+def describe(exc: Exception) -> str:
+    """An exception in a few words, without the full path an OSError would print."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {Path(exc.filename).name}" if exc.filename else exc.strerror
+    return f"{type(exc).__name__}: {str(exc)[:80]}"
+
+
+def open_current(index_dir: Path) -> Generation:
+    """Open the generation CURRENT names; IndexUnavailable with a clear message otherwise."""
+    index_dir = Path(index_dir)
+    for _attempt in range(3):
+        pointer = generations.read_pointer(index_dir)
+        if pointer is None:
+            raise IndexUnavailable(f"there is no index in {index_dir} yet; run 'archive reindex'")
+        try:
+            return open_generation(index_dir / pointer.current)
+        except IndexUnavailable:
+            # A job may have swapped and cleaned up between our read and our open: look again.
+            if generations.read_pointer(index_dir) == pointer:
+                raise
+    raise IndexUnavailable("the index keeps changing while being opened; try again")
+
+
+class CurrentGeneration:
+    """For long-lived readers (web workers): the serving generation, reopened when CURRENT moves.
+
+    `get()` reads the small pointer file on every call (microseconds) and opens the new
+    generation only when it changed; a request keeps the Generation it got until it ends.
+    """
+
+    RECHECK_SECONDS = 60.0  # a generation found intact is not hashed again for this long
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = Path(index_dir)
+        self._lock = threading.Lock()
+        self._open: Generation | None = None
+        self._damaged: dict[str, str] = {}  # generation name -> why it cannot serve
+        self._intact: dict[str, float] = {}  # generation name -> when a deep check passed
+        self._hashing = threading.Lock()
+
+    def get(self) -> Generation:
+        """The serving generation, opened once per change of CURRENT."""
+        try:
+            pointer = generations.read_pointer(self.index_dir)
+        except IndexUnavailable:
+            self._open = None  # let go of a generation CURRENT no longer names (see `hold`)
+            raise
+        if pointer is not None and pointer.current in self._damaged:
+            raise IndexUnavailable(self._damaged[pointer.current])
+        current = self._open
+        if current is not None and pointer is not None and current.name == pointer.current:
+            return current
+        with self._lock:
+            if self._open is None or pointer is None or self._open.name != pointer.current:
+                self._open = None  # released once the requests still using it end
+                self._open = open_current(self.index_dir)
+            return self._open
+
+    def check(self, deep: bool = False) -> Generation:
+        """The serving generation, its files checked: sizes and sampled blocks on every call
+        (a few ms), every byte hashed when `deep` (once a minute at most).
+
+        Damage found here marks the generation: every later `get()` refuses it at once, until
+        CURRENT names another generation.
+        """
+        gen = self.get()
+        if deep and time.monotonic() - self._intact.get(gen.name, -1e9) < self.RECHECK_SECONDS:
+            deep = False
+        # One thread hashes at a time; the others make do with the cheap check meanwhile.
+        if deep and not self._hashing.acquire(blocking=False):
+            deep = False
+        try:
+            generations.verify(gen.path, gen.manifest, deep=deep)
+            if deep:
+                self._intact[gen.name] = time.monotonic()
+        except IndexUnavailable as exc:
+            self._damaged[gen.name] = exc.message
+            raise
+        finally:
+            if deep:
+                self._hashing.release()
+        return gen

@@ -1,0 +1,86 @@
+"""What the last import wrote for each article: the base of a three-way merge.
+
+A re-import compares three versions of an article's metadata, as version control merges:
+the base (what the last import of its source wrote, kept here), ours (the article file as
+the archivist left it) and theirs (what the source says now). A field the archivist changed,
+emptied or deleted stays as they left it; a field they did not touch follows the source.
+
+Base records live beside the articles, one small YAML file per article under
+`data/imports/<xx>/<id>.yaml` (xx: two hex digits of the id's hash, so that no folder grows
+to a million entries). They also remember the articles an archivist deleted: an import whose
+article has a base record but no file leaves it deleted and says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from ..models import Article
+
+FOLDER = "imports"
+# What an archivist may correct in a file; a re-import merges each of them three ways.
+MERGED_FIELDS = ("title", "section", "author", "date", "date_source", "organisations", "url",
+                 "publisher", "language")
+LIST_FIELDS = ("author", "organisations")
+HEADER = ("# What the last import of this article wrote. The next import compares the article\n"
+          "# file with it to keep the archivist's corrections. Written by 'archive import'.\n")
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+@dataclass(frozen=True)
+class Base:
+    """An article's metadata and body fingerprint as its last import wrote them."""
+
+    fields: dict[str, object]
+    body_sha256: str
+    imported_from: str | None = None
+
+    def value(self, name: str) -> object:
+        """A merged field's base value, in the Article's own types (lists as tuples)."""
+        value = self.fields.get(name)
+        if name in LIST_FIELDS:
+            return tuple(value or ())
+        return value
+
+
+def body_digest(body: str) -> str:
+    """The exact fingerprint of a body (a change of case or spacing counts as an edit)."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def base_of(article: Article) -> Base:
+    """The base record an import of this article leaves behind."""
+    fields = {name: getattr(article, name) for name in MERGED_FIELDS}
+    return Base({k: list(v) if k in LIST_FIELDS else v for k, v in fields.items()},
+                body_digest(article.body), article.imported_from)
+
+
+def path_of(data_dir: Path, article_id: str) -> Path:
+    """Where the base record of an article lives."""
+    shard = hashlib.sha1(article_id.encode("utf-8")).hexdigest()[:2]
+    return Path(data_dir) / FOLDER / shard / f"{article_id}.yaml"
+
+
+def read(data_dir: Path, article_id: str) -> Base | None:
+    """An article's base record; None when it has none or it cannot be read (no base known)."""
+    try:
+        raw = yaml.load(path_of(data_dir, article_id).read_text(encoding="utf-8"),
+                        Loader=_Loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    if not isinstance(raw, dict) or not isinstance(raw.get("fields"), dict):
+        return None
+    return Base(raw["fields"], str(raw.get("body_sha256") or ""), raw.get("imported_from"))
+
+
+def render(base: Base) -> str:
+    """The text of a base record."""
+    data = {"imported_from": base.imported_from, "body_sha256": base.body_sha256,
+            "fields": base.fields}
+    return HEADER + yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
+                              width=100)

@@ -1,0 +1,482 @@
+"""JSON Lines and CSV exports: one record (line or row) becomes one Article.
+
+Columns are found by name. `--map title=headline,body=text` names the export's column for
+any of our fields; a field left unmapped is looked up under the names of DEFAULT_COLUMNS,
+in order, ignoring case. Unknown columns (such as `source_dataset`) are ignored.
+
+Per record:
+- the export's own id is provenance only: `imported_from` is `<file name>#<export id>`
+  (or `<file name>:<line>` without an id), so re-importing the same export is stable;
+- `author` is a list or a string of names joined by `et`, `and`, `&`, `,` or `;`;
+  without one, a byline is taken from the end of the body (`archive.bylines`);
+- `date` may be ISO, `05 Avril 2018 23:33`, `5 juillet 2019`, `2019-07`, `05/04/2018` or a
+  year (`date_source="page"`); without one, a year or month may be inferred from the body
+  (`archive.dates.infer_date_from_text`; `date_source="text"`);
+- the body is normalised: line endings, one paragraph per line, hard-wrapped lines joined,
+  leading photo credits and lone `© AGENCY` credit lines dropped;
+- a whole number where text is expected (a numeric title or section column) is read as its
+  digits, which JSON keeps exactly; a fraction, true/false, a list or an object is refused;
+- a line JSON cannot decode (a syntax error, a key given twice, an integer of more than
+  4,300 digits that Python refuses to read) is refused with its line;
+- a missing title is derived from the body's first sentence (`derive_title`);
+  `title_was_derived(article)` tells the pipeline which titles are derived, and stays true
+  only as long as nobody corrects the title.
+A bad record yields `Rejected("<path>:<line>", reason)` and the others go on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from ...articlefile import validate
+from ...config import Limits
+from ...dates import check_date, infer_date_from_text, max_year, parse_french_date, parse_iso_date
+from ...errors import ConfigError, InvalidArticle
+from ...models import Article
+from ...textnorm import clean_line, clean_text
+from ..bylines import split_byline
+from . import ImportOptions, Rejected
+
+FORMAT = "export"
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+CSV_SUFFIXES = (".csv", ".tsv")
+
+# Our fields an export may fill, and the column names tried when --map does not name one.
+DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("id",),
+    "title": ("title", "headline", "titre"),
+    "body": ("body", "text", "content", "texte", "contenu", "article"),
+    "section": ("section", "rubrique", "category", "categorie", "catégorie"),
+    "author": ("author", "authors", "auteur", "auteurs", "byline"),
+    "date": ("date", "published", "date_publication"),
+    "url": ("url", "link", "lien"),
+    "publisher": ("publisher", "source", "site", "journal"),
+    "language": ("language", "lang", "langue"),
+}
+TITLE_MAX = 120
+CSV_DELIMITERS = ",;\t|"
+
+_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|&|\bet\b|\band\b)\s*", re.IGNORECASE)
+# A credit names a photographer or agency and is not a sentence (no final full stop).
+_PHOTO_CREDIT = re.compile(r"^(?:photos?|cr[ée]dits? photos?)\s*:\s*\S.{0,150}(?<![.!?])$",
+                           re.IGNORECASE)
+_COPYRIGHT_LINE = re.compile(r"^©\s*\S.{0,80}$")
+_CONTINUES = re.compile(r"[a-zà-ÿœ,;]$")
+_CONTINUATION = re.compile(r"^[a-zà-ÿœ]")
+# Openings that are not the sentence: "Paris — ", "PARIS | ", "(Paris) ", and the rubric
+# some sites glue before it ("justice En mars…", "CONTESTATION Le mouvement…").
+_DATELINE = re.compile(
+    r"^(?:\([A-ZÀ-Ý][^()]{1,40}\)\s+|[A-ZÀ-Ý][\w'’., -]{1,40}?\s+[—–|]\s+(?=\S))")
+_KICKER = re.compile(r"^(?:[a-zà-ÿ][\w'’-]*(?: [a-zà-ÿ][\w'’-]*){0,2}|[A-ZÀ-Ý]{2}[A-ZÀ-Ý'’-]*)"
+                     r"\s+(?=[A-ZÀ-Ý«\"“])")
+_SENTENCE_END = re.compile(r"[.!?…]+[»”\"]?(?=\s|$)")
+# A dot after these words does not end a sentence ("M. Keïta a déclaré").
+_ABBREVIATIONS = {"m", "mm", "mme", "mmes", "mlle", "dr", "pr", "me", "st", "ste", "av", "cf",
+                  "etc", "env", "no", "art", "gén", "col", "cdt", "lt", "sgt", "mgr", "vs"}
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b")
+
+
+# --- the importer interface --------------------------------------------------------------
+
+
+def sniff(path: Path, head: str) -> bool:
+    """A JSON Lines or CSV export, by its suffix (a `.json` file only if it holds JSON Lines)."""
+    suffix = path.suffix.lower()
+    if suffix in JSONL_SUFFIXES + CSV_SUFFIXES:
+        return True
+    return suffix == ".json" and head.lstrip("\ufeff \t\r\n").startswith("{")
+
+
+def read(path: Path, text: str, options: ImportOptions) -> Iterator[Article | Rejected]:
+    """Each line (JSON Lines) or row (CSV) as an Article, or Rejected with its line number."""
+    if path.suffix.lower() in CSV_SUFFIXES:
+        yield from read_csv(path, text, options)
+    else:
+        yield from read_jsonl(path, text, options)
+
+
+# --- the --map option ----------------------------------------------------------------------
+
+
+def parse_mapping(spec: str) -> dict[str, str]:
+    """Parse `--map title=headline,body=text` into {our field: export column}."""
+    mapping: dict[str, str] = {}
+    for pair in (p.strip() for p in (spec or "").split(",")):
+        if not pair:
+            continue
+        field, sep, column = (part.strip() for part in pair.partition("="))
+        if not sep or not field or not column:
+            raise ConfigError(f"--map: '{pair}' is not field=column (e.g. title=headline)")
+        if field not in DEFAULT_COLUMNS:
+            known = ", ".join(DEFAULT_COLUMNS)
+            raise ConfigError(f"--map: unknown field '{field}' (fields: {known})")
+        if field in mapping:
+            raise ConfigError(f"--map: field '{field}' is mapped twice")
+        mapping[field] = column
+    return mapping
+
+
+def _columns(mapping: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """For each of our fields, the column names to try, in order."""
+    return {f: (mapping[f],) if f in mapping else names for f, names in DEFAULT_COLUMNS.items()}
+
+
+def _pick(record: Mapping[str, object], names: tuple[str, ...]) -> tuple[str | None, object]:
+    """The first of `names` the record has with a value (exact name, then ignoring case)."""
+    folded = {str(k).strip().casefold(): k for k in record}
+    for name in names:
+        key = name if name in record else folded.get(name.strip().casefold())
+        if key is not None and record[key] not in (None, ""):
+            return str(key), record[key]
+    return None, None
+
+
+# --- JSON Lines ---------------------------------------------------------------------------
+
+
+def read_jsonl(path: Path, text: str, options: ImportOptions) -> Iterator[Article | Rejected]:
+    """One JSON object per line; blank lines are skipped."""
+    columns = _columns(options.mapping)
+    first = True
+    # split("\n"), not splitlines(): U+2028 and friends are legal inside JSON strings
+    for line_no, line in enumerate(text.lstrip("\ufeff").split("\n"), start=1):
+        if not line.strip():
+            continue
+        source = f"{path}:{line_no}"
+        record, problem = _decode_line(line)
+        if problem:
+            yield Rejected(source, problem)
+            continue
+        if not isinstance(record, dict):
+            yield Rejected(source, f"a line must be a JSON object, not {_json_type(record)}")
+            continue
+        if first:
+            first = False
+            # A file whose first record has no body field at all is not an article export
+            # (a manifest, a log): one rejection for the file, not one per line.
+            keys = {str(k).casefold() for k in record}
+            if not any(name.casefold() in keys for name in columns["body"]):
+                fields = ", ".join(str(k) for k in list(record)[:12])
+                yield Rejected(str(path), f"no body field in the first record ({fields}); "
+                                          "not an article export, or name it with "
+                                          "--map body=<field>")
+                return
+        yield _record_to_article(record, columns, path, line_no, options)
+
+
+class _DuplicateKey(ValueError):
+    """A JSON object naming a key twice (json.loads would keep the last value silently)."""
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    record = dict(pairs)
+    if len(record) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return record
+
+
+def _decode_line(line: str) -> tuple[object, str | None]:
+    """One JSON Lines record, or None and why it cannot be decoded."""
+    try:
+        return json.loads(line, object_pairs_hook=_unique_keys), None
+    except json.JSONDecodeError as exc:
+        return None, f"invalid JSON ({exc.msg}, column {exc.colno})"
+    except RecursionError:
+        return None, "invalid JSON (nested too deeply)"
+    except _DuplicateKey as exc:
+        return None, f"invalid JSON (key '{exc}' given twice; which one is meant?)"
+    except ValueError:
+        # Python refuses to read integers of more than sys.get_int_max_str_digits() digits
+        # (a denial-of-service guard); json.loads raises a plain ValueError for them.
+        limit = sys.get_int_max_str_digits()
+        found = re.search(rf"[0-9]{{{limit + 1},}}", line)
+        where = f" at column {found.start() + 1}" if found else ""
+        return None, f"invalid JSON (a number of more than {limit:,} digits{where})"
+
+
+def _json_type(value: object) -> str:
+    names = {list: "a list", dict: "an object", str: "text", bool: "true/false",
+             type(None): "null"}
+    return names.get(type(value), "a number")
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+
+def read_csv(path: Path, text: str, options: ImportOptions) -> Iterator[Article | Rejected]:
+    """A header row then one article per row; the delimiter is found from the header."""
+    text = text.lstrip("\ufeff")
+    limit = _max_body_chars(options)
+    # Bodies may be long; the bound keeps a broken quote from swallowing the whole file.
+    csv.field_size_limit(max(csv.field_size_limit(), limit + 1))
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(text)
+    # strict: an unclosed quote is reported instead of swallowing the rest of the file
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        yield Rejected(str(path), "empty CSV file (no header row)")
+        return
+    except csv.Error as exc:
+        yield Rejected(f"{path}:1", f"unreadable CSV header ({exc})")
+        return
+    problem = _header_problem(header, options.mapping)
+    if problem:
+        yield Rejected(str(path), problem)
+        return
+    columns = _columns(options.mapping)
+    while True:
+        line_no = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield Rejected(f"{path}:{line_no}", f"unreadable CSV row ({exc})")
+            continue
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if len(row) != len(header):
+            yield Rejected(f"{path}:{line_no}",
+                           f"{len(row)} fields where the header has {len(header)}")
+            continue
+        yield _record_to_article(dict(zip(header, row, strict=True)), columns, path, line_no,
+                                 options)
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter the header line uses most, among comma, semicolon, tab and bar."""
+    header = text.split("\n", 1)[0]
+    header = re.sub(r'"[^"]*"', "", header)  # a quoted column name may hold any character
+    counts = {d: header.count(d) for d in CSV_DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _header_problem(header: list[str], mapping: Mapping[str, str]) -> str | None:
+    """Why the header cannot work, or None: duplicate, missing mapped or body column."""
+    seen = {h.casefold() for h in header}
+    if len(seen) != len(header):
+        return "the CSV header names a column twice"
+    listed = ", ".join(header)
+    for field, column in mapping.items():
+        if column not in header and column.casefold() not in seen:
+            return f"--map {field}={column}: no column '{column}' in the header ({listed})"
+    body_names = _columns(mapping)["body"]
+    if not any(n.casefold() in seen for n in body_names):
+        return f"no body column in the header ({listed}); name it with --map body=<column>"
+    return None
+
+
+# --- one record -----------------------------------------------------------------------------
+
+
+def _record_to_article(record: Mapping[str, object], columns: dict[str, tuple[str, ...]],
+                       path: Path, line_no: int, options: ImportOptions) -> Article | Rejected:
+    source = f"{path}:{line_no}"
+    try:
+        article = record_to_article(record, columns, path.name, line_no, options)
+        validate(article.replace(id="x"), source)  # our id comes later; check the rest now
+    except InvalidArticle as exc:
+        return Rejected(source, exc.message.removeprefix(f"{source}: "))
+    return article
+
+
+def record_to_article(record: Mapping[str, object], columns: dict[str, tuple[str, ...]],
+                      file_name: str, line_no: int, options: ImportOptions) -> Article:
+    """Build an Article (id="") from one export record; raise InvalidArticle when it is wrong."""
+    values = {field: _pick(record, names) for field, names in columns.items()}
+
+    def text(field: str) -> str | None:
+        key, value = values[field]
+        if value is None:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            # JSON digits are exact, so a numeric title or section column keeps its text;
+            # a float is not (1.10 reads as 1.1), nor a list or object: those are refused.
+            value = str(value)
+        if not isinstance(value, str):
+            raise InvalidArticle(f"'{key}' ({field}) must be text, not {_json_type(value)}")
+        return clean_line(value) or None
+
+    key, raw_body = values["body"]
+    if raw_body is None:
+        names = "/".join(columns["body"])
+        raise InvalidArticle(f"missing body (no value for {names})")
+    if not isinstance(raw_body, str):
+        raise InvalidArticle(f"'{key}' (body) must be text, not {_json_type(raw_body)}")
+    limit = _max_body_chars(options)
+    if len(raw_body) > limit:
+        raise InvalidArticle(f"body of {len(raw_body):,} characters, over the {limit:,} allowed")
+    paragraphs = body_paragraphs(raw_body)
+    if not paragraphs:
+        raise InvalidArticle("empty body")
+
+    authors = _authors(*values["author"])
+    if not authors:
+        paragraphs, authors = _byline(paragraphs)
+    body = "\n\n".join(paragraphs)
+
+    date, date_source = _date(*values["date"]), "page"
+    if date is None:
+        date, date_source = _inferred_date(body), "text"
+
+    title = text("title") or derive_title(body)
+    source_id = _source_id(*values["id"])
+    return Article(
+        id="",
+        title=title,
+        body=body,
+        section=text("section"),
+        author=authors,
+        date=date,
+        date_source=date_source if date else None,
+        url=text("url"),
+        publisher=text("publisher") or options.publisher,
+        language=text("language") or "fr",
+        imported_from=f"{file_name}#{source_id}" if source_id else f"{file_name}:{line_no}",
+    )
+
+
+def _max_body_chars(options: ImportOptions) -> int:
+    # ImportOptions may carry the configured limit; the default limit applies otherwise.
+    return int(getattr(options, "max_body_chars", None) or Limits().import_max_body_chars)
+
+
+def _source_id(key: str | None, value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise InvalidArticle(f"'{key}' (id) must be text or a number")
+    return clean_line(str(value)) or None
+
+
+def _authors(key: str | None, value: object) -> tuple[str, ...]:
+    """Names from a list or from one string joining several ('A et B', 'A, B', 'A; B')."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        parts = _AUTHOR_SPLIT.split(value)
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        parts = value
+    else:
+        raise InvalidArticle(f"'{key}' (author) must be text or a list of names")
+    names = (clean_line(p) for p in parts)
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def _byline(paragraphs: list[str]) -> tuple[list[str], tuple[str, ...]]:
+    """The byline at the end of the body, and the body without it."""
+    rest, authors = split_byline(paragraphs)
+    if not rest:  # a "byline" that is the whole body is not one
+        return paragraphs, ()
+    return list(rest), tuple(authors)
+
+
+def _date(key: str | None, value: object) -> str | None:
+    """The export's date as YYYY[-MM[-DD]]; raise InvalidArticle when it cannot be read."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and 1800 <= value <= max_year():
+        return str(value)
+    if not isinstance(value, str):
+        raise InvalidArticle(f"'{key}' (date) must be text such as 2019-07-05")
+    parsed = parse_export_date(value)
+    if parsed is None:
+        raise InvalidArticle(f"date '{value.strip()[:40]}' is not a date we can read")
+    return parsed
+
+
+def parse_export_date(value: str) -> str | None:
+    """ISO, French ('5 juillet 2019', '05 Avril 2018 23:33'), 'dd/mm/yyyy' or a year, as ISO."""
+    value = value.strip()
+    if re.match(r"^\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?(?:[T ].*)?$", value):
+        return parse_iso_date(value)
+    numeric = _NUMERIC_DATE.match(value)
+    if numeric:
+        day, month, year = (int(g) for g in numeric.groups())
+        iso = f"{year:04d}-{month:02d}-{day:02d}"
+        return iso if check_date(iso) is None else None
+    return parse_french_date(value)
+
+
+def _inferred_date(body: str) -> str | None:
+    """A year or month inferred from the text, or None."""
+    value = infer_date_from_text(body)
+    return value if isinstance(value, str) and check_date(value) is None else None
+
+
+# --- bodies and titles ------------------------------------------------------------------------
+
+
+def body_paragraphs(raw: str) -> list[str]:
+    """Clean paragraphs: any line break ends one, except inside a hard-wrapped sentence."""
+    blocks = [b for b in re.split(r"\n\s*\n", clean_text(raw)) if b.strip()]
+    if blocks:
+        blocks = _drop_leading_credit(blocks)
+    paragraphs: list[str] = []
+    for line in (ln for block in blocks for ln in block.split("\n")):
+        line = line.strip()  # clean_text already collapsed spaces and dropped control characters
+        if not line or _COPYRIGHT_LINE.match(line):
+            continue
+        if paragraphs and _CONTINUES.search(paragraphs[-1]) and _CONTINUATION.match(line):
+            paragraphs[-1] += " " + line
+        else:
+            paragraphs.append(line)
+    return paragraphs
+
+
+def _drop_leading_credit(blocks: list[str]) -> list[str]:
+    """Drop a leading 'Photo: … Agence France-Presse' line, with its caption when set apart."""
+    lines = blocks[0].split("\n")
+    if not _PHOTO_CREDIT.match(lines[0].strip()):
+        return blocks
+    if len(blocks) > 1 and len(blocks[0]) <= 300:
+        return blocks[1:]  # credit and caption form their own short block
+    rest = "\n".join(lines[1:])
+    return ([rest] if rest.strip() else []) + blocks[1:]
+
+
+def derive_title(body: str) -> str:
+    """A title from the body's first sentence: at most TITLE_MAX characters, cut at a word."""
+    first = next((p for p in body.split("\n\n") if p.strip()), "")
+    first = _KICKER.sub("", _DATELINE.sub("", clean_line(first), count=1), count=1)
+    sentence = first
+    for match in _SENTENCE_END.finditer(first):
+        word = re.findall(r"\w+$", first[: match.start()])
+        if word and (word[0].casefold() in _ABBREVIATIONS or len(word[0]) == 1):
+            continue
+        if _inside_quotes(first[: match.end()]):
+            continue
+        sentence = first[: match.end()]
+        break
+    sentence = sentence.rstrip()
+    if sentence.endswith(".") and not sentence.endswith(".."):
+        sentence = sentence[:-1]
+    if len(sentence) <= TITLE_MAX:
+        return sentence
+    cut = sentence[: TITLE_MAX - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:—–-") + "…"
+
+
+def _inside_quotes(text: str) -> bool:
+    """Does text end inside a quotation (« », “ ” or an odd number of ")?"""
+    opened = text.count("«") - text.count("»") + text.count("“") - text.count("”")
+    return opened > 0 or text.count('"') % 2 == 1
+
+
+def title_was_derived(article: Article) -> bool:
+    """True when the article's title is the one derive_title makes from its body."""
+    return article.title == derive_title(article.body)

@@ -1,0 +1,557 @@
+"""The import pipeline: detect formats, finalise records, de-duplicate, write article files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+from .. import articlefile
+from ..config import Config
+from ..errors import ArchiveError, InvalidArticle
+from ..models import Article
+from ..organisations import Authority, load_authority
+from ..textnorm import clean_line, content_hash, decode, fold, normalise_body
+from . import importbase
+from .boilerplate import suspicion
+from .importers import ImportOptions, Rejected
+from .importers import articles as article_importer
+from .importers import html as html_importer
+from .importers import scraped as scraped_importer
+from .importers import tabular as export_importer
+from .importers.tabular import parse_mapping
+
+__all__ = ["ImportReport", "import_paths", "check_archive", "parse_mapping"]
+
+# Order matters: the most specific formats sniff first.
+IMPORTERS: tuple[ModuleType, ...] = (
+    article_importer,
+    export_importer,
+    html_importer,
+    scraped_importer,
+)
+COVERAGE_FIELDS = ("title", "section", "author", "date", "organisations", "url", "publisher")
+
+
+@dataclass
+class ImportReport:
+    """What an import (or a check) did, for people and for tests."""
+
+    dry_run: bool = False
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    repaired: list[tuple[str, str]] = field(default_factory=list)
+    same_text: list[tuple[str, str]] = field(default_factory=list)  # kept apart, said
+    suspicious: list[tuple[str, str]] = field(default_factory=list)
+    kept_edits: list[tuple[str, str]] = field(default_factory=list)  # the archivist's, kept
+    deleted: list[tuple[str, str]] = field(default_factory=list)  # deleted by hand: left so
+    lacking: Counter = field(default_factory=Counter)
+    formats: Counter = field(default_factory=Counter)
+    written: list[Path] = field(default_factory=list)
+    checked: int = 0
+    notes: list[str] = field(default_factory=list)  # about the whole run, shown before counts
+
+    def reject(self, source: str, reason: str) -> None:
+        """Record an input that could not be imported."""
+        self.rejected.append((source, reason))
+
+    def render(self) -> str:
+        """A plain-text summary: rejections with reasons, then the counts."""
+        lines = [f"rejected: {_shown(source)}: {reason}" for source, reason in self.rejected]
+        lines += [f"repaired: {_shown(source)}: {note}" for source, note in self.repaired]
+        for label, entries in (("duplicate", self.duplicates), ("same text", self.same_text),
+                               ("suspicious", self.suspicious), ("kept", self.kept_edits),
+                               ("not re-imported", self.deleted)):
+            lines += [f"{label}: {_shown(source)}: {note}" for source, note in entries]
+        if self.formats:
+            lines.append(
+                "formats: " + ", ".join(f"{n} {name}" for name, n in sorted(self.formats.items()))
+            )
+        kept = self.imported + self.updated + self.unchanged
+        if kept and self.lacking:
+            lines.append(
+                f"fields missing (of {kept} articles): "
+                + ", ".join(
+                    f"{name} {self.lacking[name]}"
+                    + (" (made from the first sentence)" if name == "title" else "")
+                    for name in COVERAGE_FIELDS
+                    if self.lacking[name]
+                )
+            )
+        lines += self.notes
+        if self.checked:
+            lines.append(
+                f"{self.checked} article files checked, {len(self.rejected)} rejected, "
+                f"{len(self.duplicates)} duplicates"
+            )
+            return "\n".join(lines)
+        prefix = "dry run, nothing written: " if self.dry_run else ""
+        deleted = f"; {len(self.deleted)} deleted by hand, not re-imported" if self.deleted else ""
+        lines.append(
+            f"{prefix}{self.imported} imported, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {len(self.duplicates)} duplicates, "
+            f"{len(self.rejected)} rejected{deleted}"
+        )
+        return "\n".join(lines)
+
+
+def _shown(source: str) -> str:
+    """A file name on one report line: a newline or control character in it is escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in source)
+
+
+@dataclass
+class _Existing:
+    """The archive as it stands, keyed the ways an incoming article can collide with it."""
+
+    by_id: dict[str, tuple[Path, Article]] = field(default_factory=dict)
+    by_url: dict[str, str] = field(default_factory=dict)
+    by_hash: dict[str, list[str]] = field(default_factory=dict)  # wire copies share a text
+    # Files that cannot be read, by the id they were written under (their name): an import
+    # must never write over them, since what the archivist put there would be lost.
+    broken: dict[str, tuple[Path, str]] = field(default_factory=dict)
+    words: list[int] = field(default_factory=list)
+
+    def add(self, path: Path, article: Article) -> None:
+        self.by_id[article.id] = (path, article)
+        if article.url:
+            self.by_url[article.url] = article.id
+        if article.content_hash:
+            self.by_hash.setdefault(article.content_hash, []).append(article.id)
+
+    def median_words(self) -> int | None:
+        """The archive's usual body length, once it holds enough articles to have one."""
+        return sorted(self.words)[len(self.words) // 2] if len(self.words) >= 50 else None
+
+
+def _load_existing(articles_dir: Path) -> _Existing:
+    existing = _Existing()
+    for path in articlefile.iter_files(articles_dir):
+        try:
+            article = articlefile.read(path)
+        except ArchiveError as exc:
+            existing.broken[path.stem] = (path, exc.message.removeprefix(f"{path}: "))
+            continue  # reported by `archive check`; the import goes on around it
+        existing.add(path, article)
+        existing.words.append(len(article.body.split()))
+    return existing
+
+
+def _load_authority(config: Config, report: ImportReport, missing: str) -> Authority | None:
+    """The organisation authority, or None (said in the report) when the archive has none."""
+    if not config.authority_file.exists():
+        report.notes.append(f"no organisation authority file at {config.authority_file}: "
+                            f"{missing}")
+        return None
+    return load_authority(config.authority_file)
+
+
+def collect_files(paths: Iterable[Path], report: ImportReport) -> Iterator[Path]:
+    """Files named or found below the folders named; hidden files and escaping links skipped."""
+    for given in paths:
+        if given.is_dir():
+            root = given.resolve()
+            for current, dirs, files in os.walk(given):
+                # os.walk never follows a linked folder: one leading out is said, not skipped
+                for name in sorted(d for d in dirs if not d.startswith(".")):
+                    link = Path(current) / name
+                    if link.is_symlink() and not link.resolve().is_relative_to(root):
+                        report.reject(
+                            str(link),
+                            "symbolic link to a folder outside the input "
+                            "folder, not followed (name that folder to import it)",
+                        )
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if name.startswith("."):
+                        continue
+                    path = Path(current) / name
+                    if path.is_symlink():
+                        try:
+                            target = path.resolve(strict=True)
+                        except (OSError, RuntimeError):  # dangling link or link loop
+                            report.reject(str(path), "broken symbolic link (loop or no target)")
+                            continue
+                        if not target.is_relative_to(root):
+                            report.reject(
+                                str(path), "symbolic link pointing outside the input folder"
+                            )
+                            continue
+                    yield path
+        else:
+            yield given
+
+
+def _detect(path: Path, head: str) -> ModuleType | None:
+    for importer in IMPORTERS:
+        if importer.sniff(path, head):
+            return importer
+    return None
+
+
+def _finalise(
+    article: Article, source: str, authority: Authority | None, now: str, config: Config
+) -> Article:
+    """Clean a record, fill derived fields (hash, id, provenance, organisations), validate it."""
+    body = normalise_body(article.body)
+    if len(body) > config.limits.import_max_body_chars:
+        raise InvalidArticle(
+            f"{source}: body of {len(body):,} characters exceeds the "
+            f"{config.limits.import_max_body_chars:,} allowed"
+        )
+    title = clean_line(article.title)
+    organisations = article.organisations
+    if authority is not None:
+        if organisations:
+            canonical = []
+            for name in organisations:
+                found = authority.canonical(name)
+                if found is None:
+                    raise InvalidArticle(
+                        f"{source}: organisation '{name}' is not in the "
+                        "authority file (add it to organisations.yaml)"
+                    )
+                if found not in canonical:
+                    canonical.append(found)
+            organisations = tuple(canonical)
+        else:
+            organisations = tuple(authority.extract(title, body))
+    chash = content_hash(body)
+    article = article.replace(
+        title=title,
+        body=body,
+        section=clean_line(article.section) or None if article.section else None,
+        author=tuple(clean_line(a) for a in article.author if clean_line(a)),
+        organisations=organisations,
+        content_hash=chash,
+        id=article.id or articlefile.make_id(title, _identity(article, source)),
+        imported_from=article.imported_from or source,
+        imported_at=article.imported_at or now,
+    )
+    return articlefile.validate(article, source)
+
+
+def _identity(article: Article, source: str) -> str:
+    """What names an article across re-imports: its URL, else its input file (or export
+    record) and title, so that a re-scraped page with corrected text updates the same file."""
+    return article.url or f"{Path(source).name}|{fold(article.title)}"
+
+
+def _same_source(a: str | None, b: str | None) -> bool:
+    return bool(a and b) and Path(a).name == Path(b).name
+
+
+def merge(ours: Article, theirs: Article, base: importbase.Base | None
+          ) -> tuple[Article, list[str]]:
+    """Three-way merge of a re-imported article; also the fields both sides changed.
+
+    ours: the article file now; theirs: the new import; base: what the last import wrote.
+    Where both changed a field, the archivist's version stays (and is reported).
+    """
+    values: dict[str, object] = {}
+    conflicts = []
+    for name in importbase.MERGED_FIELDS:
+        mine, new = getattr(ours, name), getattr(theirs, name)
+        if base is None:  # imported before base records: the file's value wins where it has one
+            values[name] = mine or new
+            continue
+        old = base.value(name)
+        values[name] = new if mine in (old, new) else mine
+        if mine not in (old, new) and new != old:
+            conflicts.append(name)
+    if base is not None:
+        edited = importbase.body_digest(ours.body) != base.body_sha256
+        moved = importbase.body_digest(theirs.body) != base.body_sha256
+    else:  # the file's content_hash is the hash of the text its import wrote
+        edited = ours.content_hash is not None and content_hash(ours.body) != ours.content_hash
+        moved = theirs.content_hash != ours.content_hash
+    body = ours.body if edited else theirs.body
+    if edited and moved and ours.body != theirs.body:
+        conflicts.append("body")
+    return theirs.replace(id=ours.id, demo=ours.demo, body=body, **values), conflicts
+
+
+def _same(a: Article, b: Article) -> bool:
+    return a.replace(imported_at=None) == b.replace(imported_at=None)
+
+
+def import_paths(
+    paths: list[Path],
+    config: Config,
+    *,
+    dry_run: bool = False,
+    mapping: dict[str, str] | None = None,
+    publisher: str | None = None,
+    progress: Callable | None = None,
+) -> ImportReport:
+    """Import every input into the data folder; bad inputs are reported, the rest goes on."""
+    report = ImportReport(dry_run=dry_run)
+    run = _ImportRun(
+        config=config,
+        options=ImportOptions(
+            mapping=mapping or {},
+            publisher=publisher,
+            max_body_chars=config.limits.import_max_body_chars,
+        ),
+        authority=_load_authority(config, report, "organisations not extracted"),
+        existing=_load_existing(config.articles_dir),
+        now=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        report=report,
+    )
+    files = list(collect_files(paths, run.report))
+    bar = progress("import", len(files)) if progress else None
+    for path in files:
+        try:
+            run.import_file(path)
+        finally:
+            if bar:
+                bar.advance()
+    if bar:
+        bar.close()
+    articlefile.sync_dirs(path.parent for path in run.report.written)
+    return run.report
+
+
+def read_input(path: Path, limit: int, report: ImportReport) -> str | None:
+    """The decoded text of one input file, or None after reporting why it cannot be read."""
+    source = str(path)
+    try:
+        # O_NONBLOCK: opening a named pipe must not wait for a writer
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                report.reject(source, "not a regular file (device, pipe or socket)")
+                return None
+            if info.st_size > limit:
+                report.reject(source, f"{info.st_size:,} bytes, larger than the {limit:,} allowed")
+                return None
+            # read(n) reserves n bytes up front: ask for the size seen, plus one to notice growth
+            raw = handle.read(info.st_size + 1)
+        if len(raw) > info.st_size:
+            report.reject(source, "changed while being read (still being written?)")
+            return None
+        notes: list[str] = []
+        text = decode(raw, source, notes)
+        report.repaired.extend((source, note) for note in notes)
+        return text
+    except OSError as exc:
+        report.reject(source, f"cannot be read ({exc.strerror})")
+    except ArchiveError as exc:
+        report.reject(source, exc.message.removeprefix(f"{source}: "))
+    return None
+
+
+@dataclass
+class _ImportRun:
+    """One import: its settings, the archive as it stands, and the report it fills."""
+
+    config: Config
+    options: ImportOptions
+    authority: Authority | None
+    existing: _Existing
+    now: str
+    report: ImportReport
+
+    def import_file(self, path: Path) -> None:
+        """Detect one input's format and accept each record it holds."""
+        source = str(path)
+        text = read_input(path, self.config.limits.import_max_bytes, self.report)
+        if text is None:
+            return
+        importer = _detect(path, text[:4096])
+        if importer is None:
+            self.report.reject(
+                source, "unknown format (expected .txt page, .html, .jsonl, .csv or .md)"
+            )
+            return
+        self.report.formats[importer.FORMAT] += 1
+        try:
+            for record in importer.read(path, text, self.options):
+                self.accept(record, path)
+        except ArchiveError as exc:
+            self.report.reject(source, exc.message.removeprefix(f"{source}: "))
+
+    def accept(self, record: Article | Rejected, path: Path) -> None:
+        """Finalise one record, then write it as new, update, or report it as a duplicate."""
+        report, existing = self.report, self.existing
+        if isinstance(record, Rejected):
+            report.reject(record.source, record.reason)
+            return
+        source = record.imported_from or str(path)
+        if self.options.publisher and not record.publisher:
+            record = record.replace(publisher=self.options.publisher)
+        try:
+            article = _finalise(record, source, self.authority, self.now, self.config)
+        except ArchiveError as exc:
+            report.reject(source, exc.message.removeprefix(f"{source}: "))
+            return
+
+        own_word = path.suffix == articlefile.SUFFIX and bool(record.id)
+        problem = self.collision(article, own_word)
+        if problem:
+            report.reject(source, problem)
+            return
+        match_id = article.id if article.id in existing.by_id else None
+        if match_id is None and article.url:
+            match_id = existing.by_url.get(article.url)
+        if match_id is None:
+            self.add_new(article, source, own_word)
+            return
+
+        old_path, old = existing.by_id[match_id]
+        base = None
+        if own_word:
+            # an article file is the archivist's own word: it replaces the stored one whole
+            updated = article.replace(imported_at=old.imported_at or article.imported_at)
+        elif (old.content_hash == article.content_hash
+              and not _same_source(old.imported_from, article.imported_from)):
+            report.duplicates.append((source, f"same text as {old.id}"))
+            return
+        else:
+            base = importbase.read(self.config.data_dir, old.id)
+            updated, conflicts = merge(old, article, base)
+            if conflicts:
+                report.kept_edits.append((str(old_path), _kept_note(conflicts, old, article)))
+        _count_lacking(updated, report)
+        in_place = old_path == self.config.articles_dir / articlefile.relative_path(updated)
+        # A source import leaves a file it does not change as it is (its layout, its comments);
+        # re-importing article files is how an archivist asks to normalise them.
+        canonical = not own_word or old_path.read_text(encoding="utf-8") == articlefile.render(old)
+        if _same(updated, old) and in_place and canonical:
+            report.unchanged += 1
+        else:
+            self.write(updated, old_path)
+            report.updated += 1
+        if not own_word:
+            self.remember(article, base)
+
+    def collision(self, article: Article, own_word: bool) -> str | None:
+        """Why writing this article would destroy another file's content; None if it would not."""
+        broken = self.existing.broken.get(article.id)
+        if broken is not None:
+            return (f"its article file {broken[0]} cannot be read ({broken[1]}); the import "
+                    "never writes over it: fix that file (or remove it), then import again")
+        owner = self.existing.by_url.get(article.url or "")
+        if owner is not None and owner != article.id and (own_word or article.id in
+                                                          self.existing.by_id):
+            return (f"its url {article.url} belongs to article {owner} "
+                    f"({self.existing.by_id[owner][0]}), not to {article.id}: "
+                    "one url, one article")
+        return None
+
+    def add_new(self, article: Article, source: str, own_word: bool) -> None:
+        """A new article: written, unless it is a duplicate or was deleted by an archivist."""
+        report, existing = self.report, self.existing
+        if not own_word and importbase.read(self.config.data_dir, article.id) is not None:
+            where = importbase.path_of(self.config.data_dir, article.id)
+            report.deleted.append((source, f"article {article.id} was deleted from the archive; "
+                                           f"to import it again, remove {where}"))
+            return
+        twins = [existing.by_id[other][1] for other in existing.by_hash.get(
+            article.content_hash or "", ()) if other in existing.by_id]
+        same = next((twin for twin in twins if not _distinct(article, twin)), None)
+        if same is not None:
+            report.duplicates.append((source, f"same text as {same.id}"))
+            return
+        if twins:
+            report.same_text.append((source, f"same text as {twins[0].id}, kept as a separate "
+                                             "article (another title or url: wire copy?)"))
+        reason = suspicion(article.body, existing.median_words())
+        if reason:
+            report.suspicious.append((source, f"{reason}; imported as {article.id}"))
+        self.write(article, None)
+        if not own_word:
+            self.remember(article, None)
+        report.imported += 1
+        _count_lacking(article, report)
+
+    def write(self, article: Article, old_path: Path | None) -> None:
+        """Write (unless dry run) and remember the article; remove its old file if it moved."""
+        articles_dir = self.config.articles_dir
+        target = articles_dir / articlefile.relative_path(article)
+        if not self.report.dry_run:
+            target = articlefile.write(articles_dir, article, sync_dir=False)
+            if old_path is not None and old_path.resolve() != target.resolve():
+                old_path.unlink(missing_ok=True)
+            self.report.written.append(target)
+        self.existing.add(target, article)
+
+    def remember(self, imported: Article, base: importbase.Base | None) -> None:
+        """Keep what this import of a source wrote, as the base of the next merge."""
+        new = importbase.base_of(imported)
+        if self.report.dry_run or new == base:
+            return
+        target = importbase.path_of(self.config.data_dir, imported.id)
+        articlefile.write_text(target, importbase.render(new))
+        self.report.written.append(target)
+
+
+def _distinct(a: Article, b: Article) -> bool:
+    """Two articles with the same text are still two when their titles or urls differ."""
+    return fold(a.title) != fold(b.title) or bool(a.url and b.url and a.url != b.url)
+
+
+def _kept_note(conflicts: list[str], ours: Article, theirs: Article) -> str:
+    """What the archivist changed that the source changed too, and what the source says now."""
+    shown = []
+    for name in conflicts:
+        value = "a new text" if name == "body" else repr(getattr(theirs, name))
+        shown.append(f"{name} (the source now says {value})")
+    return "your " + ", ".join(shown) + " kept as you left it in " + ours.id
+
+
+def _count_lacking(article: Article, report: ImportReport) -> None:
+    for name in COVERAGE_FIELDS:
+        if not getattr(article, name):
+            report.lacking[name] += 1
+    if export_importer.title_was_derived(article):
+        report.lacking["title"] += 1
+
+
+def check_archive(config: Config) -> ImportReport:
+    """Validate every article file in the data folder, as an import would."""
+    report = ImportReport(dry_run=True)
+    authority = _load_authority(config, report, "organisations not checked")
+    seen_ids: dict[str, Path] = {}
+    seen_hashes: dict[str, tuple[Path, Article]] = {}
+    for path in articlefile.iter_files(config.articles_dir):
+        report.checked += 1
+        try:
+            article = articlefile.read(path, config.limits.import_max_bytes)
+        except ArchiveError as exc:
+            report.reject(str(path), exc.message.removeprefix(f"{path}: "))
+            continue
+        expected = config.articles_dir / articlefile.relative_path(article)
+        if path != expected:
+            report.reject(
+                str(path),
+                f"should be at {expected.relative_to(config.articles_dir)} "
+                "(its id and year decide its place)",
+            )
+        if article.id in seen_ids:
+            report.reject(str(path), f"id '{article.id}' also used by {seen_ids[article.id]}")
+        seen_ids.setdefault(article.id, path)
+        if authority is not None:
+            for name in article.organisations:
+                if authority.canonical(name) != name:
+                    report.reject(
+                        str(path),
+                        f"organisation '{name}' is not a canonical name of the authority file",
+                    )
+        chash = content_hash(article.body)
+        if chash in seen_hashes:
+            twin_path, twin = seen_hashes[chash]
+            kind = report.same_text if _distinct(article, twin) else report.duplicates
+            kind.append((str(path), f"same text as {twin_path}"))
+        seen_hashes.setdefault(chash, (path, article))
+        _count_lacking(article, report)
+    return report

@@ -1,0 +1,16 @@
+"""Search: a request in the French query language becomes a page of hits, facets, histogram.
+
+`request` (what is asked, its checks, the result dataclasses), `querylang` (parsing),
+`querybuild` (Whoosh queries), `docsets` (matching documents as arrays), `ranking` (BM25F and
+phrases over postings), `snippets`, `suggest` (respellings), `run` (one search, start to end),
+`plaintext` (results as text, for the command line).
+
+Public API: `search`, `related`, `facet_values`, `SearchRequest`, `SearchResult`, `Hit`,
+`FacetCount`.
+"""
+
+from .request import FacetCount, Hit, SearchRequest, SearchResult
+from .run import facet_values, related, search
+
+__all__ = ["FacetCount", "Hit", "SearchRequest", "SearchResult", "facet_values", "related",
+           "search"]

@@ -1,0 +1,351 @@
+"""Turns a parsed query tree into Whoosh queries, with the index's own French analyzer.
+
+Words go through the analyzer the index was built with (so `syndicats` finds `syndicat`,
+`sécurité` finds `securite`); organisation names, acronyms and aliases expand through the
+authority file into one OR over the exact organisation field and the text. It also records
+what to highlight: the analyzed terms and prefixes of every word that is not negated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from whoosh import query as wq
+
+from ..errors import QueryError
+from ..indexing.analysis import STOP_WORDS
+from ..textnorm import fold
+from . import querylang as ql
+
+TEXT_FIELDS = ("title", "body")
+FIELD_TEXT = {
+    "title": ("title",),
+    "author": ("author_text",),
+    "section": ("section_text",),
+    "organisation": ("organisation_text",),
+}
+ORG_FIELD = "organisation"
+YEAR_FIELD = "year"
+# Query-time weight of title words on top of the schema's field boost: a title match is the
+# strongest sign an article is about the subject, and passing mentions in long bodies add up.
+TITLE_BOOST = 2.0
+MAX_FUZZY_TERMS = 30
+MAX_ORG_RUN = 8  # longest unquoted run of words tried as an organisation name
+_ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’ʼ]", re.I)
+
+Analyze = Callable[[str], list[list[str]]]
+
+
+@dataclass
+class Marks:
+    """What a hit's snippet highlights: analyzed terms and prefixes of the positive words."""
+
+    terms: set[str] = field(default_factory=set)
+    prefixes: set[str] = field(default_factory=set)
+    phrases: set[tuple[str, ...]] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.terms or self.prefixes or self.phrases)
+
+    def add(self, groups: list[list[str]]) -> None:
+        """Mark a word (its alternatives) or a phrase (its words, marked only together)."""
+        if len(groups) == 1:
+            self.terms.update(groups[0])
+        elif groups:
+            self.phrases.add(tuple(alts[0] for alts in groups))
+
+    def matches(self, token: str) -> bool:
+        """Whether an analyzed token of the text is one the query looked for."""
+        return token in self.terms or any(token.startswith(p) for p in self.prefixes)
+
+
+@dataclass
+class Compiled:
+    """A Whoosh query ready to run and the highlighting it implies."""
+
+    query: wq.Query
+    marks: Marks
+    proximity: list[tuple[str, ...]] = field(default_factory=list)
+
+
+def analyzer_groups(analyzer) -> Analyze:
+    """A function giving, for a text, its analyzed terms grouped by position (query mode)."""
+
+    def analyze(text: str) -> list[list[str]]:
+        groups: dict[int, list[str]] = {}
+        for token in analyzer(text, positions=True, mode="query"):
+            groups.setdefault(token.pos, [])
+            if token.text not in groups[token.pos]:
+                groups[token.pos].append(token.text)
+        return [groups[p] for p in sorted(groups)]
+
+    return analyze
+
+
+class Builder:
+    """Builds Whoosh queries from parsed nodes for one index (analyzer, authority, reader)."""
+
+    def __init__(self, analyze: Analyze, authority=None, reader=None,
+                 min_prefix: int = 3, max_expansions: int = 300) -> None:
+        self.analyze = analyze
+        self.authority = authority
+        self.reader = reader
+        self.min_prefix = min_prefix
+        self.max_expansions = max_expansions
+        self.marks = Marks()
+        self.proximity: list[tuple[str, ...]] = []
+
+    def compile(self, node: ql.Node) -> Compiled:
+        """The query for a parsed tree; QueryError when nothing in it can be searched."""
+        built = self.build(node, positive=True)
+        if built is None:
+            raise QueryError("the query holds only very common words (le, la, de…) or "
+                             f"punctuation; {ql.PLAIN_WORDS_HINT}")
+        return Compiled(built, self.marks, self.proximity)
+
+    def build(self, node: ql.Node, positive: bool) -> wq.Query | None:
+        """One node's query, or None when it analyzes to nothing (stop words only)."""
+        if isinstance(node, ql.Word):
+            return self.word(node, positive)
+        if isinstance(node, ql.Phrase):
+            return self.phrase(node, positive)
+        if isinstance(node, ql.Years):
+            return wq.NumericRange(YEAR_FIELD, node.start, node.end)
+        if isinstance(node, ql.Not):
+            child = self.build(node.child, not positive)
+            return None if child is None else wq.Not(child)
+        if isinstance(node, ql.AnyOf):
+            parts = [q for q in (self.build(c, positive) for c in node.children) if q is not None]
+            return None if not parts else parts[0] if len(parts) == 1 else wq.Or(parts)
+        return self.all_of(self._merge_org_runs(node.children), positive)
+
+    def all_of(self, children: tuple[ql.Node, ...], positive: bool) -> wq.Query | None:
+        """Positives ANDed minus negatives; a query of negatives only starts from every article."""
+        wanted, unwanted = [], []
+        for child in children:
+            if isinstance(child, ql.Not):
+                q = self.build(child.child, not positive)
+                if q is not None:
+                    unwanted.append(q)
+            else:
+                q = self.build(child, positive)
+                if q is not None:
+                    wanted.append(q)
+        if not wanted and not unwanted:
+            return None
+        base = wanted[0] if len(wanted) == 1 else wq.And(wanted) if wanted else wq.Every()
+        if positive and len(wanted) > 1:
+            self._proximity(children)
+        if not unwanted:
+            return base
+        return wq.AndNot(base, unwanted[0] if len(unwanted) == 1 else wq.Or(unwanted))
+
+    def _proximity(self, children: tuple[ql.Node, ...]) -> None:
+        """Plain words typed together rank higher where they stand together in the text
+        (`coup d'État` above a `Coupe du monde` with the `États-Unis`): noted for reranking."""
+        words = [c.text for c in children if _plain(c)]
+        if len(words) < 2:
+            return
+        groups = self.analyze(" ".join(words))
+        if len(groups) >= 2:
+            self.proximity.append(tuple(alts[0] for alts in groups))
+
+    # --- words ---------------------------------------------------------------------------------
+
+    def word(self, node: ql.Word, positive: bool) -> wq.Query | None:
+        if node.field == ORG_FIELD:
+            return self.organisation(node.text, positive)
+        fields = FIELD_TEXT.get(node.field or "", TEXT_FIELDS)
+        if node.prefix:
+            return self.prefix(node.text, fields, positive)
+        groups = self._caps_too(node.text, self.analyze(node.text))
+        if not groups:
+            return None
+        if node.fuzzy and self.reader is not None:
+            groups = [self.fuzzy(alts) for alts in groups]
+        if positive:
+            self.marks.terms.update(t for alts in groups for t in alts)
+        query = _all_positions(groups, fields)
+        if node.field is None and not node.prefix and not node.fuzzy:
+            return self._with_organisation(query, node.text)
+        return query
+
+    def _caps_too(self, text: str, groups: list[list[str]]) -> list[list[str]]:
+        """A word typed in capitals is indexed as an acronym (unstemmed) when written so in an
+        article, and as a stemmed word elsewhere: look for both (`ELECTRICITE`, `GREVE`)."""
+        if not text.isupper():
+            return groups
+        lower = self.analyze(text.lower())
+        if len(lower) != len(groups):
+            return groups
+        return [list(dict.fromkeys(a + b)) for a, b in zip(groups, lower, strict=True)]
+
+    def phrase(self, node: ql.Phrase, positive: bool) -> wq.Query | None:
+        if node.field == ORG_FIELD:
+            return self.organisation(node.text, positive)
+        groups = self.analyze(node.text)
+        if not groups:
+            return None
+        if positive:
+            self.marks.add(groups)
+        fields = FIELD_TEXT.get(node.field or "", TEXT_FIELDS)
+        if len(groups) == 1:
+            query = _all_positions(groups, fields)
+        else:
+            words = [alts[0] for alts in groups]
+            query = _any_field(fields, lambda f: wq.Phrase(f, words, slop=1))
+        return self._with_organisation(query, node.text) if node.field is None else query
+
+    def prefix(self, text: str, fields: tuple[str, ...], positive: bool) -> wq.Query | None:
+        """`syndic*`: folded prefix of the indexed terms, plus the stem of it when it differs."""
+        folded = fold(_ELISION.sub("", text)).strip()
+        folded = re.sub(r"[^\w-]", "", folded).replace("-", "")
+        if len(folded) < self.min_prefix:
+            raise QueryError(f"'{text}*': a prefix needs at least {self.min_prefix} letters "
+                             "before * (limit query_min_prefix)")
+        prefixes = {folded}
+        stems = self.analyze(folded)
+        if len(stems) == 1 and len(stems[0][0]) >= self.min_prefix:
+            prefixes.add(stems[0][0])
+        if positive:
+            self.marks.prefixes.update(prefixes)
+        if self.reader is None:
+            return _any_field(fields, lambda f: _or([wq.Prefix(f, p) for p in sorted(prefixes)]))
+        return self._expanded(text, fields, sorted(prefixes))
+
+    def _expanded(self, text: str, fields: tuple[str, ...], prefixes: list[str]) -> wq.Query:
+        """A prefix as the OR of the indexed words it begins, refused beyond the named limit."""
+        words: dict[str, set[str]] = {}
+        for name in fields:
+            for prefix in prefixes:
+                for raw in self.reader.expand_prefix(name, prefix):
+                    words.setdefault(name, set()).add(raw.decode("utf-8"))
+                    if sum(map(len, words.values())) > self.max_expansions:
+                        raise QueryError(
+                            f"'{text}*' stands for more than {self.max_expansions} different "
+                            "words (limit query_max_expansions); type more letters")
+        terms = [wq.Term(name, word, boost=TITLE_BOOST if name == "title" else 1.0)
+                 for name in fields for word in sorted(words.get(name, ()))]
+        return _or(terms) if terms else wq.Term(fields[0], prefixes[0])
+
+    def fuzzy(self, alts: list[str]) -> list[str]:
+        """Terms of the index within one or two edits of a word (`mot~`), asked for explicitly."""
+        found = list(alts)
+        for term in alts:
+            maxdist = 1 if len(term) < 6 else 2
+            for candidate in self.reader.terms_within("body", term, maxdist, prefix=1):
+                if candidate not in found:
+                    found.append(candidate)
+                if len(found) >= MAX_FUZZY_TERMS:
+                    return found
+        return found
+
+    # --- organisations ---------------------------------------------------------------------------
+
+    def organisation(self, text: str, positive: bool) -> wq.Query | None:
+        """`org:UE`: the exact organisation value and every name of it in the text."""
+        canonical = self._canonical(text)
+        groups = self.analyze(text)
+        if positive:
+            self.marks.add(groups)
+        in_field = _all_positions(groups, FIELD_TEXT[ORG_FIELD]) if groups else None
+        if canonical is None:
+            return _or([q for q in (wq.Term(ORG_FIELD, text), in_field) if q is not None])
+        return self._org_query(canonical, in_field, positive)
+
+    def _with_organisation(self, query: wq.Query, text: str) -> wq.Query:
+        canonical = self._canonical(text)
+        if canonical is None:
+            return query
+        return self._org_query(canonical, query, positive=True)
+
+    def _org_query(self, canonical: str, base: wq.Query | None, positive: bool) -> wq.Query:
+        parts = [wq.Term(ORG_FIELD, canonical)]
+        if base is not None:
+            parts.append(base)
+        for name in self._names(canonical):
+            groups = self.analyze(name)
+            if not groups:
+                continue
+            if len(groups) == 1:
+                # An acronym that is also a French word (UN/un, EU/eu) would match everything.
+                if any(t in STOP_WORDS for t in groups[0]):
+                    continue
+                if positive:
+                    self.marks.terms.update(groups[0])
+                parts.append(_all_positions(groups, TEXT_FIELDS))
+            else:
+                if positive:
+                    self.marks.add(groups)
+                words = [alts[0] for alts in groups]
+                parts.append(_any_field(TEXT_FIELDS, lambda f, w=words: wq.Phrase(f, w, slop=1)))
+        return _or(parts)
+
+    def _canonical(self, text: str) -> str | None:
+        if self.authority is None or not text.strip():
+            return None
+        try:
+            return self.authority.canonical(text.strip())
+        except (KeyError, ValueError):
+            return None
+
+    def _names(self, canonical: str) -> list[str]:
+        names = [canonical]
+        try:
+            names += list(self.authority.aliases_of(canonical))
+        except (KeyError, ValueError):
+            pass
+        return list(dict.fromkeys(n for n in names if n))
+
+    def _merge_org_runs(self, children: tuple[ql.Node, ...]) -> tuple[ql.Node, ...]:
+        """`Union européenne` typed without quotes: a run of plain words naming an organisation
+        becomes a phrase (which then expands to the organisation); other words stay as they are."""
+        if self.authority is None:
+            return children
+        out: list[ql.Node] = []
+        i = 0
+        while i < len(children):
+            merged = False
+            for j in range(min(len(children), i + MAX_ORG_RUN), i + 1, -1):
+                run = children[i:j]
+                if all(_plain(c) for c in run):
+                    text = " ".join(c.text for c in run)
+                    if self._canonical(text) is not None:
+                        out.append(ql.Phrase(text))
+                        i, merged = j, True
+                        break
+            if not merged:
+                out.append(children[i])
+                i += 1
+        return tuple(out)
+
+
+def _plain(node: ql.Node) -> bool:
+    return isinstance(node, ql.Word) and node.field is None and not node.prefix and not node.fuzzy
+
+
+def _or(parts: list[wq.Query]) -> wq.Query:
+    return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+
+def _any_field(fields: tuple[str, ...], make: Callable[[str], wq.Query]) -> wq.Query:
+    """The same query over several fields, title weighted up."""
+    parts = []
+    for name in fields:
+        query = make(name)
+        if name == "title":
+            query = query.with_boost(TITLE_BOOST) if hasattr(query, "with_boost") else query
+        parts.append(query)
+    return _or(parts)
+
+
+def _all_positions(groups: list[list[str]], fields: tuple[str, ...]) -> wq.Query:
+    """Each position's alternatives ORed across fields, the positions ANDed."""
+    per_position = []
+    for alts in groups:
+        terms = [wq.Term(f, t, boost=TITLE_BOOST if f == "title" else 1.0)
+                 for f in fields for t in alts]
+        per_position.append(_or(terms))
+    return per_position[0] if len(per_position) == 1 else wq.And(per_position)

@@ -1,0 +1,312 @@
+"""The French query language: a bounded tokenizer and parser, guarded before any work is done.
+
+People type French, not Lucene: words are ANDed, `"…"` makes a phrase, `OU`/`OR`, `ET`/`AND`,
+`SAUF`/`NOT` and `-mot` combine, parentheses group, `titre:`/`auteur:`/`rubrique:`/
+`organisation:`/`année:` (and English names) pick a field, `mot*` is a prefix, `mot~` fuzzy.
+Every bound comes from `Limits` and a refusal names the limit. This module knows nothing of
+Whoosh: it yields a small tree that `querybuild` turns into index queries.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..config import Limits
+from ..errors import QueryError
+from ..textnorm import fold, has_lone_surrogate
+
+FIELDS = {
+    "titre": "title", "title": "title",
+    "auteur": "author", "author": "author",
+    "rubrique": "section", "section": "section",
+    "organisation": "organisation", "org": "organisation", "organization": "organisation",
+    "annee": "year", "year": "year",
+}
+OPERATORS = {"OU": "OR", "OR": "OR", "ET": "AND", "AND": "AND", "SAUF": "NOT", "NOT": "NOT"}
+PLAIN_WORDS_HINT = "try plain words, for example: grève enseignants Bamako"
+# Quotes people type: straight, curly and French guillemets.
+_QUOTES = {'"': '"', "“": "”", "”": "”", "«": "»", "„": "“"}
+_WORD_END = re.compile(r"[\s()\"“”«»„]")
+_YEAR_RANGE = re.compile(r"^(\d{4})(?:\s*(?:-|\.\.)\s*(\d{4}))?$")
+
+
+@dataclass(frozen=True)
+class Word:
+    """One typed word, optionally a prefix (`mot*`) or fuzzy (`mot~`), optionally in a field."""
+
+    text: str
+    field: str | None = None
+    prefix: bool = False
+    fuzzy: bool = False
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Words that must follow each other (`"union européenne"`)."""
+
+    text: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Years:
+    """`année:2019` or `année:2015-2018`: an inclusive range of publication years."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class AllOf:
+    """Every child must match."""
+
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """At least one child must match."""
+
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    """The child must not match."""
+
+    child: Node
+
+
+Node = Word | Phrase | Years | AllOf | AnyOf | Not
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # word, phrase, field, open, close, OR, AND, NOT, minus
+    text: str = ""
+
+
+def _refuse(reason: str) -> QueryError:
+    return QueryError(f"the query could not be understood ({reason}); {PLAIN_WORDS_HINT}")
+
+
+def _limit(what: str, value: int, name: str, limit: int) -> QueryError:
+    return QueryError(f"{what} ({value}) is over the limit {name} = {limit}; shorten the query")
+
+
+def tokenize(text: str, limits: Limits) -> list[_Token]:
+    """Split a query into tokens in one linear pass, enforcing depth, term and prefix limits."""
+    tokens: list[_Token] = []
+    depth = terms = 0
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char.isspace():
+            i += 1
+        elif char in _QUOTES:
+            close = text.find(_QUOTES[char], i + 1)
+            if close < 0 and char in "“”":
+                close = text.find('"', i + 1)
+            if close < 0:
+                raise _refuse("a quotation mark is not closed")
+            phrase = text[i + 1 : close].strip()
+            if phrase:
+                tokens.append(_Token("phrase", phrase))
+                terms += max(1, len(phrase.split()))
+            i = close + 1
+        elif char == "(":
+            depth += 1
+            if depth > limits.query_max_depth:
+                raise _limit("nesting of parentheses", depth, "query_max_depth",
+                             limits.query_max_depth)
+            tokens.append(_Token("open"))
+            i += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                raise _refuse("a closing parenthesis has no opening one")
+            tokens.append(_Token("close"))
+            i += 1
+        elif char in "-+" and (i + 1 < n and not _WORD_END.match(text[i + 1])):
+            if char == "-":
+                tokens.append(_Token("minus"))
+            i += 1
+        else:
+            end = _WORD_END.search(text, i)
+            stop = end.start() if end else n
+            tokens.extend(_word_tokens(text[i:stop], limits))
+            terms += 1
+            i = stop
+        if terms > limits.query_max_terms:
+            raise _limit("number of words and operators", terms, "query_max_terms",
+                         limits.query_max_terms)
+    if depth > 0:
+        raise _refuse("a parenthesis is not closed")
+    return tokens
+
+
+def _word_tokens(raw: str, limits: Limits) -> list[_Token]:
+    """One run of non-space text: an operator, a `field:` prefix (and its value), a word."""
+    if raw in OPERATORS:
+        return [_Token(OPERATORS[raw])]
+    name, colon, rest = raw.partition(":")
+    if colon and fold(name) in FIELDS:
+        field = _Token("field", FIELDS[fold(name)])
+        return [field, *(_word_tokens(rest, limits) if rest else [])]
+    _check_wildcards(raw, limits)
+    return [_Token("word", raw)]
+
+
+def _check_wildcards(raw: str, limits: Limits) -> None:
+    """Only a trailing `*` after enough letters; a leading or inner wildcard scans the lexicon."""
+    body = raw.rstrip("*~")
+    if "*" in body or "?" in body.strip("?!.,;:"):
+        if body.startswith(("*", "?")):
+            raise QueryError(f"'{raw}': a word cannot start with a wildcard; "
+                             "write the beginning of the word followed by *, e.g. syndic*")
+        raise QueryError(f"'{raw}': only a trailing * is allowed, e.g. syndic*")
+    if raw.endswith("*"):
+        letters = sum(c.isalnum() for c in body)
+        if letters < limits.query_min_prefix:
+            raise QueryError(f"'{raw}': a prefix needs at least {limits.query_min_prefix} letters "
+                             f"before * (limit query_min_prefix)")
+
+
+class _Parser:
+    """Recursive descent over the tokens; recursion is bounded by the depth and term limits."""
+
+    def __init__(self, tokens: list[_Token]) -> None:
+        self.tokens = tokens
+        self.at = 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.at].kind if self.at < len(self.tokens) else None
+
+    def take(self) -> _Token:
+        token = self.tokens[self.at]
+        self.at += 1
+        return token
+
+    def parse(self) -> Node:
+        node = self.any()
+        if self.peek() is not None:
+            raise _refuse("unexpected closing parenthesis")
+        return node
+
+    def any(self) -> Node:
+        children = [self.all()]
+        while self.peek() == "OR":
+            self.take()
+            if self.peek() in (None, "close", "OR"):
+                raise _refuse("OU/OR needs words on both sides")
+            children.append(self.all())
+        return children[0] if len(children) == 1 else AnyOf(tuple(children))
+
+    def all(self) -> Node:
+        children: list[Node] = []
+        while self.peek() not in (None, "close", "OR"):
+            if self.peek() == "AND":
+                self.take()
+                if not children or self.peek() in (None, "close", "OR", "AND"):
+                    raise _refuse("ET/AND needs words on both sides")
+                continue
+            children.append(self.unary())
+        if not children:
+            raise _refuse("an operator or parenthesis has no words")
+        return children[0] if len(children) == 1 else AllOf(tuple(children))
+
+    def unary(self) -> Node:
+        if self.peek() in ("NOT", "minus"):
+            self.take()
+            if self.peek() in (None, "close", "OR", "AND"):
+                raise _refuse("SAUF/NOT and - need a word after them")
+            return Not(self.unary())
+        return self.primary()
+
+    def primary(self) -> Node:
+        kind = self.peek()
+        if kind == "open":
+            self.take()
+            node = self.any()
+            if self.peek() != "close":
+                raise _refuse("a parenthesis is not closed")
+            self.take()
+            return node
+        if kind == "field":
+            return self.fielded(self.take().text)
+        token = self.take()
+        if token.kind == "phrase":
+            return Phrase(token.text)
+        if token.kind == "word":
+            return _word(token.text, None)
+        raise _refuse(f"'{token.text or token.kind}' is misplaced")
+
+    def fielded(self, field: str) -> Node:
+        kind = self.peek()
+        if kind not in ("word", "phrase", "open"):
+            raise _refuse(f"{field}: needs a word after it, e.g. titre:coton")
+        if field == "year":
+            if kind != "word" and kind != "phrase":
+                raise QueryError("année: takes a year or a range, e.g. année:2019 or "
+                                 "année:2015-2018")
+            return _years(self.take().text)
+        if kind == "open":
+            return _with_field(self.primary(), field)
+        token = self.take()
+        return Phrase(token.text, field) if token.kind == "phrase" else _word(token.text, field)
+
+
+def _word(raw: str, field: str | None) -> Word:
+    text = raw.rstrip("*~")
+    return Word(text, field, prefix=raw.endswith("*"), fuzzy=raw.endswith("~") and len(text) > 2)
+
+
+def _years(raw: str) -> Years:
+    match = _YEAR_RANGE.match(raw.strip())
+    if not match:
+        raise QueryError(f"année:{raw}: expects a year or a range, e.g. année:2019 or "
+                         "année:2015-2018")
+    start = int(match[1])
+    end = int(match[2] or start)
+    return Years(min(start, end), max(start, end))
+
+
+def _with_field(node: Node, field: str) -> Node:
+    """`titre:(coton OU karité)`: the field applies to every word inside the group."""
+    if isinstance(node, Word):
+        return Word(node.text, node.field or field, node.prefix, node.fuzzy)
+    if isinstance(node, Phrase):
+        return Phrase(node.text, node.field or field)
+    if isinstance(node, AllOf):
+        return AllOf(tuple(_with_field(c, field) for c in node.children))
+    if isinstance(node, AnyOf):
+        return AnyOf(tuple(_with_field(c, field) for c in node.children))
+    if isinstance(node, Not):
+        return Not(_with_field(node.child, field))
+    return node
+
+
+def parse_query(text: str, limits: Limits) -> Node | None:
+    """Guard then parse a query; None for an empty one (browse); QueryError when refused."""
+    text = (text or "").strip()
+    if len(text) > limits.query_max_length:
+        raise _limit("query length in characters", len(text), "query_max_length",
+                     limits.query_max_length)
+    if not text:
+        return None
+    if has_lone_surrogate(text):
+        raise _refuse("it holds characters that are not text")
+    tokens = tokenize(text, limits)
+    if not tokens:
+        raise _refuse("it holds no words")
+    return _Parser(tokens).parse()
+
+
+def positive_words(node: Node | None) -> list[Word | Phrase]:
+    """The words and phrases a matching article contains (not those under SAUF/NOT)."""
+    if node is None or isinstance(node, (Not, Years)):
+        return []
+    if isinstance(node, (Word, Phrase)):
+        return [node]
+    return [w for child in node.children for w in positive_words(child)]

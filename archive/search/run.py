@@ -1,0 +1,393 @@
+"""Search: the one entry point every search of the archive goes through.
+
+`search(generation_or_index_dir, SearchRequest, config) -> SearchResult` guards the request,
+parses the French query language (`querylang`), builds Whoosh queries (`querybuild`), takes all
+matching document numbers once (set operations over postings blocks), then filters, counts
+facets and the year histogram with the generation's facet arrays (never Whoosh's `groupedby`),
+ranks a page of hits (`ranking`), cuts snippets (`snippets`) and, when little is found, offers
+a respelling (`suggest`). Results are plain dataclasses: templates and the CLI never see a
+Whoosh object.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.collectors import TimeLimit, TimeLimitCollector
+
+from ..config import Config
+from ..errors import NotFound, QueryError
+from ..indexing.facetstore import FACETS
+from ..indexing.schema import stored_values
+from ..indexing.serving import Generation, open_current
+from ..organisations import load_authority
+from ..textnorm import fold
+from . import querylang as ql
+from .docsets import keep, matching_docs, union
+from .querybuild import Builder, Marks, analyzer_groups
+from .ranking import Lengths, Postings, TermCache, positive_terms, top_documents
+from .request import (
+    FacetCount,
+    Hit,
+    SearchRequest,
+    SearchResult,
+    check_request,
+    date_bound,
+)
+from .snippets import snippet_html
+from .suggest import suggest
+
+EXACT_FIELDS = {"section": "section", "author": "author", "organisation": "organisation"}
+SUGGEST_BELOW = 3  # "did you mean" is offered when a query finds fewer hits than this
+RERANK_DEPTH = 20  # top documents whose ranking considers words standing together
+PROXIMITY_SLOP = 2  # words this close count as typed together
+PROXIMITY_BOOST = 1.5
+DATE_ORDER_WALK = 20  # results beyond this many pages are read off the precomputed date order
+TERM_CACHE_POSTINGS = 3_000_000  # decoded postings kept per generation (about 24 MB)
+RELATED_TERMS = 12  # key terms of an article that find its related articles
+
+
+# --- per-generation state -------------------------------------------------------------------------
+
+
+class _State:
+    """What one generation needs for every search, computed once: analyzer, ids, browse counts."""
+
+    def __init__(self, generation: Generation, config: Config) -> None:
+        schema = generation.index.schema
+        self.analyzer = schema["body"].analyzer
+        self.analyze = analyzer_groups(self.analyzer)
+        self.authority = _authority(config)
+        with generation.index.reader() as reader:
+            count_all = reader.doc_count_all()
+            live = [d for d in range(count_all) if not reader.is_deleted(d)]
+        self.live_set = frozenset(live)  # for the set algebra of related articles
+        self.live_docs = np.array(live, dtype=np.intp)
+        self.live_mask = np.zeros(count_all, dtype=bool)  # deleted documents are False
+        self.live_mask[self.live_docs] = True
+        self.lengths = Lengths()
+        self.term_cache = TermCache(TERM_CACHE_POSTINGS)
+        self.browse_counts = {f: generation.facets.count(f, self.live_docs) for f in FACETS}
+        self._orders: dict[bool, np.ndarray] = {}
+
+    def date_order(self, keys, newest: bool) -> np.ndarray:
+        """Every live document, newest (or oldest) first, undated last; sorted once."""
+        if newest not in self._orders:
+            key = (lambda d: (-keys[d], d)) if newest else (lambda d: (keys[d] or 99_999_999, d))
+            self._orders[newest] = np.array(sorted(self.live_docs.tolist(), key=key),
+                                            dtype=np.intp)
+        return self._orders[newest]
+
+
+_states: dict[tuple[str, str], _State] = {}
+_states_lock = threading.Lock()
+_authorities: dict[tuple[str, float], object] = {}
+
+
+def _state(generation: Generation, config: Config) -> _State:
+    key = (str(generation.path), str(config.authority_file))
+    state = _states.get(key)
+    if state is None:
+        with _states_lock:
+            state = _states.get(key)
+            if state is None:
+                state = _State(generation, config)
+                if len(_states) >= 2:  # generations replace each other: keep the last two
+                    _states.pop(next(iter(_states)))
+                _states[key] = state
+    return state
+
+
+def _authority(config: Config):
+    """The organisation authority, loaded once per file version; None when absent."""
+    path = config.authority_file
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        return None
+    key = (str(path), mtime)
+    if key not in _authorities:
+        _authorities.clear()
+        _authorities[key] = load_authority(path)
+    return _authorities[key]
+
+
+def _generation(source: Generation | str | Path) -> Generation:
+    return source if isinstance(source, Generation) else open_current(Path(source))
+
+
+# --- search ---------------------------------------------------------------------------------------
+
+
+def search(source: Generation | str | Path, request: SearchRequest, config: Config) -> SearchResult:
+    """Answer one search: a page of hits, disjunctive facet counts, year histogram, suggestion."""
+    started = time.perf_counter()
+    limits = config.limits
+    page, size, facet_limit = check_request(request, limits)
+    lo, hi = date_bound(request.date_from, False), date_bound(request.date_to, True)
+    node = ql.parse_query(request.query, limits)
+    generation = _generation(source)
+    state = _state(generation, config)
+    store = generation.facets
+    with generation.index.searcher() as searcher:
+        compiled = None
+        if node is not None:
+            builder = Builder(state.analyze, state.authority, searcher.reader(),
+                              limits.query_min_prefix, limits.query_max_expansions)
+            compiled = builder.compile(node)
+        postings = Postings(searcher, state.term_cache)
+        # Matching must finish within the time limit (ranking past it is merely cut short).
+        postings.deadline = started + limits.search_time_limit
+        # document numbers as sorted NumPy arrays: set operations, counts and ranking run in C
+        matched = (state.live_docs if compiled is None
+                   else matching_docs(searcher, compiled.query, state.live_mask, postings))
+        postings.deadline = None
+        if lo is not None or hi is not None:
+            keys = np.frombuffer(store.date_keys, dtype=np.uint32)[matched]
+            matched = matched[(keys >= (lo or 1)) & (keys <= (hi or 99_999_999))]
+        selections = {f: tuple(dict.fromkeys(_canonical_value(state, f, v) for v in vals))
+                      for f, vals in request.filters.items() if vals}
+        size_all = len(state.live_mask)
+        filter_sets = {f: _filter_set(searcher, postings, f, vals, size_all)
+                       for f, vals in selections.items()}
+        final = keep(matched, filter_sets.values(), size_all)
+        plain_browse = compiled is None and not filter_sets and lo is None and hi is None
+
+        facets, raw = {}, {}
+        for facet in FACETS:
+            if plain_browse:
+                counts = state.browse_counts[facet]
+            else:
+                others = [s for f, s in filter_sets.items() if f != facet]
+                docs = (final if len(others) == len(filter_sets)
+                        else keep(matched, others, size_all))
+                counts = store.count(facet, docs)
+            raw[facet] = counts
+            facets[facet] = _facet_counts(store.values(facet), counts,
+                                          selections.get(facet, ()), facet_limit)
+        # The histogram honours every filter, the year facet ignores its own selection.
+        year_counts = (store.count("year", final) if "year" in filter_sets
+                       else raw["year"])
+        years = store.values("year")
+        histogram = sorted((int(years[o]), c) for o, c in year_counts.items())
+
+        sort = request.sort if compiled is not None else (
+            "newest" if request.sort == "relevance" else request.sort)
+        window = page * size
+        partial = False
+        if sort == "relevance":
+            remaining = limits.search_time_limit - (time.perf_counter() - started)
+            ranked, partial = _ranked(searcher, compiled.query, final, len(matched),
+                                      max(window, RERANK_DEPTH), remaining, state.lengths,
+                                      postings)
+            if compiled.proximity:
+                ranked = _rerank(postings, ranked, compiled.proximity)
+            ranked = ranked[:window]
+        else:
+            ranked = _by_date(final, state, store.date_keys, window, newest=sort == "newest")
+        marks = compiled.marks if compiled is not None else None
+        hits = [_hit(searcher, docnum, score, state.analyzer, marks)
+                for docnum, score in ranked[(page - 1) * size : window]]
+        suggestion = None
+        if node is not None and len(final) < SUGGEST_BELOW:
+            suggestion = suggest(searcher, request.query, node, state.analyzer, state.authority,
+                                 limits, len(final))
+    total = len(final)
+    return SearchResult(
+        hits=hits, total=total, page=page, page_size=size, pages=-(-total // size),
+        facets=facets, histogram=histogram, suggestion=suggestion, partial=partial,
+        elapsed_ms=round((time.perf_counter() - started) * 1000, 2), sort=sort,
+        browse=compiled is None)
+
+
+def _canonical_value(state: _State, facet: str, value: str) -> str:
+    """An organisation filter may name it by acronym or alias (`--org UE`)."""
+    value = value.strip()
+    if facet == "organisation" and state.authority is not None:
+        return state.authority.canonical(value) or value
+    return value
+
+
+def _filter_set(searcher, postings: Postings, facet: str, values: tuple[str, ...],
+                size: int) -> np.ndarray:
+    """Documents carrying any of the selected values of one facet (values of a facet are ORed),
+    sorted, deleted ones included."""
+    if facet == "year":
+        terms = [wq.NumericRange("year", int(v), int(v)) for v in values]
+        q = terms[0] if len(terms) == 1 else wq.Or(terms)
+        return np.unique(np.fromiter(q.matcher(searcher).all_ids(), dtype=np.intp))
+    parts = []
+    for value in values:
+        arrays = postings.arrays(EXACT_FIELDS[facet], value)
+        parts.append(arrays[0] if arrays is not None else np.fromiter(
+            wq.Term(EXACT_FIELDS[facet], value).matcher(searcher).all_ids(), dtype=np.intp))
+    return union(parts, size)
+
+
+def _facet_counts(values: list[str], counts, selected: tuple[str, ...],
+                  limit: int) -> list[FacetCount]:
+    """Top values first (count, then value); ticked values always listed so they can be unticked."""
+    top = heapq.nsmallest(limit, counts.items(), key=lambda item: (-item[1], values[item[0]]))
+    out = [FacetCount(values[o], c, values[o] in selected) for o, c in top]
+    shown = {fc.value for fc in out}
+    by_value = {values[o]: c for o, c in counts.items()} if selected else {}
+    out += [FacetCount(v, by_value.get(v, 0), True) for v in selected if v not in shown]
+    return out
+
+
+def _ranked(searcher, query: wq.Query, final: np.ndarray, n_matched: int,
+            window: int, time_limit: float, lengths: Lengths,
+            postings: Postings) -> tuple[list[tuple[int, float | None]], bool]:
+    """The best `window` documents by relevance, within the time left (partial when cut).
+
+    With no time left at all, the first matching documents come back unranked, flagged partial.
+    """
+    if time_limit <= 0:
+        return [(d, None) for d in final[:window].tolist()], True
+    deadline = time.perf_counter() + time_limit
+    terms = positive_terms(query)
+    try:
+        if terms is not None:
+            found = top_documents(searcher, terms, final, window, lengths, deadline, postings)
+            if found is not None:
+                return found, False
+        allowed = set(final.tolist()) if len(final) != n_matched else None
+        return _top(searcher, query, allowed, window, deadline), False
+    except TimeLimit as cut:
+        return cut.args[0] if cut.args else [], True
+
+
+class _AllowedTimeLimit(TimeLimitCollector):
+    """A time limit that also keeps only the allowed documents.
+
+    Whoosh's TimeLimitCollector loops over the matches itself, so a FilterCollector below it
+    never filters: hits from outside the filters came back while the total was right.
+    """
+
+    def __init__(self, child, timelimit: float, allowed: set[int] | None) -> None:
+        super().__init__(child, timelimit, use_alarm=False)
+        self.allowed = allowed
+
+    def collect_matches(self) -> None:
+        child, allowed = self.child, self.allowed
+        for sub_docnum in child.matches():
+            if self.timedout:
+                raise TimeLimit
+            if allowed is None or self.offset + sub_docnum in allowed:
+                child.collect(sub_docnum)
+
+
+def _top(searcher, query: wq.Query, allowed: set[int] | None, limit: int,
+         deadline: float) -> list[tuple[int, float]]:
+    """Whoosh's own top-k search (block-max skipping), under the time limit."""
+    timed = _AllowedTimeLimit(searcher.collector(limit=limit),
+                              max(deadline - time.perf_counter(), 0.001), allowed)
+    try:
+        searcher.search_with_collector(query, timed)
+    except TimeLimit:
+        raise TimeLimit([(h.docnum, round(h.score, 4)) for h in timed.results()]) from None
+    return [(hit.docnum, round(hit.score, 4)) for hit in timed.results()]
+
+
+def _rerank(postings: Postings, ranked: list[tuple[int, float | None]],
+            phrases: list[tuple[str, ...]]) -> list[tuple[int, float | None]]:
+    """Boost the top documents where words typed together stand together (in title or body)."""
+    docs = {d for d, _ in ranked}
+    near: set[int] = set()
+    for terms in phrases:
+        for fieldname in ("title", "body"):
+            near |= postings.near(fieldname, terms, docs, PROXIMITY_SLOP + 1)
+    if not near:
+        return ranked
+    boosted = [(d, round(s * PROXIMITY_BOOST, 4) if d in near and s is not None else s)
+               for d, s in ranked]
+    return sorted(boosted, key=lambda item: -(item[1] or 0.0))
+
+
+def _by_date(docs: np.ndarray, state: _State, keys, window: int,
+             newest: bool) -> list[tuple[int, None]]:
+    """Newest or oldest first by the date arrays; undated articles come last either way.
+
+    A large result set is read off the archive's precomputed date order; a small one sorted."""
+    if len(docs) > window * DATE_ORDER_WALK:
+        order = state.date_order(keys, newest)
+        if len(docs) == len(state.live_docs):
+            top = order[:window].tolist()
+        else:
+            wanted = np.zeros(len(state.live_mask), dtype=bool)
+            wanted[docs] = True
+            top = order[wanted[order]][:window].tolist()
+    elif newest:
+        top = heapq.nsmallest(window, docs.tolist(), key=lambda d: (-keys[d], d))
+    else:
+        top = heapq.nsmallest(window, docs.tolist(), key=lambda d: (keys[d] or 99_999_999, d))
+    return [(d, None) for d in top]
+
+
+def _hit(searcher, docnum: int, score: float | None, analyzer, marks: Marks | None) -> Hit:
+    stored = searcher.stored_fields(docnum)
+    return Hit(
+        id=stored["id"], title=stored.get("title", ""), date=stored.get("date"),
+        section=stored.get("section"), authors=_as_list(stored.get("author")),
+        organisations=_as_list(stored.get("organisation")),
+        snippet_html=snippet_html(stored.get("body", ""), analyzer, marks), score=score,
+        url=stored.get("url"), publisher=stored.get("publisher"),
+        language=stored.get("language"))
+
+
+def _as_list(value: object) -> list[str]:
+    return list(stored_values(value))
+
+
+# --- facet values on demand -----------------------------------------------------------------------
+
+
+def facet_values(source: Generation | str | Path, request: SearchRequest, facet: str,
+                 config: Config, contains: str = "") -> list[FacetCount]:
+    """Every value of one facet over the current results (or those containing `contains`,
+    accents and case ignored), for the "all authors / organisations" lists."""
+    if facet not in FACETS:
+        raise QueryError(f"unknown facet '{facet}'; facets are {', '.join(FACETS)}")
+    if len(contains) > config.limits.query_max_length:
+        raise QueryError(f"the search within {facet} is over the limit query_max_length")
+    unbounded = SearchRequest(request.query, request.filters, request.date_from, request.date_to,
+                              "newest", 1, 1, 0)
+    values = search(source, unbounded, config).facets[facet]
+    needle = fold(contains.strip())
+    if needle:
+        values = [v for v in values if needle in fold(v.value)]
+    return values
+
+
+# --- related articles -----------------------------------------------------------------------------
+
+
+def related(source: Generation | str | Path, article_id: str, config: Config,
+            limit: int = 5) -> list[Hit]:
+    """Articles like this one (key terms of its body), in the same language, best first."""
+    generation = _generation(source)
+    state = _state(generation, config)
+    with generation.index.searcher() as searcher:
+        docnum = searcher.document_number(id=article_id)
+        if docnum is None:
+            raise NotFound(f"no article with id '{article_id}'")
+        stored = searcher.stored_fields(docnum)
+        text = f"{stored.get('title', '')}\n\n{stored.get('body', '')}"
+        # Whoosh's more_like, with our ranking (its OR would score every article holding
+        # any of the key terms, most of a large archive)
+        key_terms = searcher.key_terms_from_text("body", text, numterms=RELATED_TERMS)
+        terms = [wq.Term("body", word, boost=weight) for word, weight in key_terms]
+        postings = Postings(searcher, state.term_cache)
+        language = postings.documents("language", stored.get("language") or "fr") or set()
+        allowed = (language & state.live_set) - {docnum}
+        best = top_documents(searcher, terms, allowed, limit, state.lengths,
+                             time.perf_counter() + config.limits.search_time_limit, postings)
+        if best is None:
+            best = _top(searcher, wq.Or(terms), allowed, limit,
+                        time.perf_counter() + config.limits.search_time_limit)
+        return [_hit(searcher, d, score, state.analyzer, None) for d, score in best]

@@ -1,0 +1,126 @@
+"""Snippets: a short passage of an article with the matched words in `<mark>`, all else escaped.
+
+Matching runs the index's own analyzer over the text, so stemmed and folded forms light up
+(`syndicats` marks `syndicat`, `securite` marks `sécurité`). Only a window of the most
+promising paragraph is analyzed, found by a cheap search of the terms' first letters, so
+snippets stay cheap on long articles.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from ..organisations import fold_same_length
+from .querybuild import Marks
+
+SNIPPET_CHARS = 240
+MAX_ANALYZED_PARAGRAPHS = 3
+LEAD_CHARS = 60  # context kept before the first marked word
+PROBE_CHARS = 4  # a term's first letters, looked for in the folded text before analyzing
+MAX_WINDOW_STARTS = 30
+
+
+def snippet_html(text: str, analyzer, marks: Marks | None, max_chars: int = SNIPPET_CHARS) -> str:
+    """An HTML-safe passage of `text` of about `max_chars`, matched words wrapped in `<mark>`."""
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    if not paragraphs:
+        return ""
+    if not marks:
+        return _plain(paragraphs[0], max_chars)
+    for paragraph, start in _windows(paragraphs, marks, max_chars)[:MAX_ANALYZED_PARAGRAPHS]:
+        lo = 0 if start <= LEAD_CHARS else paragraph.rfind(" ", 0, start - LEAD_CHARS) + 1
+        hi = paragraph.find(" ", min(len(paragraph), lo + max_chars + LEAD_CHARS))
+        hi = len(paragraph) if hi < 0 else hi
+        spans = _matches(paragraph[lo:hi], analyzer, marks, lo)
+        if spans:
+            return _render(paragraph, spans, max_chars)
+    return _plain(paragraphs[0], max_chars)
+
+
+def _windows(paragraphs: list[str], marks: Marks, max_chars: int) -> list[tuple[str, int]]:
+    """Where the query's words probably are: (paragraph, offset) pairs, most distinct words
+    first, found by a C-speed search of term beginnings in the same-length folded text."""
+    words = marks.terms | marks.prefixes | {w for phrase in marks.phrases for w in phrase}
+    probes = sorted({t[:PROBE_CHARS] for t in words if t}, key=len, reverse=True)
+    if not probes:
+        return []
+    finder = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, probes)) + ")")
+    found = []
+    for order, paragraph in enumerate(paragraphs):
+        hits = [(m.start(), m.group()) for m in finder.finditer(fold_same_length(paragraph))]
+        if not hits:
+            continue
+        best_start, best_count = hits[0][0], 0
+        for i, (start, _) in enumerate(hits[:MAX_WINDOW_STARTS]):
+            near = {probe for pos, probe in hits[i:] if pos < start + max_chars - LEAD_CHARS}
+            if len(near) > best_count:
+                best_start, best_count = start, len(near)
+        found.append((-best_count, order, paragraph, best_start))
+        if best_count == len(probes):
+            break
+    found.sort(key=lambda item: item[:2])
+    return [(paragraph, start) for _, _, paragraph, start in found]
+
+
+def _matches(window: str, analyzer, marks: Marks, offset: int) -> list[tuple[int, int]]:
+    """Character spans (in the paragraph) of the window's matched tokens, overlaps merged."""
+    spans: list[tuple[int, int]] = []
+    tokens = [(t.text, t.startchar + offset, t.endchar + offset) for t in
+              analyzer(window, chars=True, mode="index")]
+    for text, start, end in tokens:
+        if marks.matches(text):
+            spans.append((start, end))
+    if marks.phrases:
+        spans += _phrase_spans(tokens, marks.phrases)
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _phrase_spans(tokens: list[tuple[str, int, int]],
+                  phrases: set[tuple[str, ...]]) -> list[tuple[int, int]]:
+    """Spans of phrases whose words follow each other (stop words between them ignored)."""
+    texts = [text for text, _, _ in tokens]
+    spans = []
+    for phrase in phrases:
+        n = len(phrase)
+        for i in range(len(texts) - n + 1):
+            if tuple(texts[i:i + n]) == phrase:
+                spans += [(start, end) for _, start, end in tokens[i:i + n]]
+    return spans
+
+
+def _render(paragraph: str, spans: list[tuple[int, int]], max_chars: int) -> str:
+    """Cut a window around the first match at word boundaries; escape, then mark."""
+    first = spans[0][0]
+    start = 0 if first < LEAD_CHARS else paragraph.rfind(" ", 0, first - LEAD_CHARS) + 1
+    end = len(paragraph)
+    if end - start > max_chars:
+        cut = paragraph.rfind(" ", start, start + max_chars)
+        end = cut if cut > max(first, start) else start + max_chars
+    out = ["…"] if start > 0 else []
+    at = start
+    for s, e in spans:
+        if s < start or e > end:
+            continue
+        out.append(html.escape(paragraph[at:s], quote=True))
+        out.append(f"<mark>{html.escape(paragraph[s:e], quote=True)}</mark>")
+        at = e
+    out.append(html.escape(paragraph[at:end], quote=True))
+    if end < len(paragraph):
+        out.append("…")
+    return "".join(out)
+
+
+def _plain(paragraph: str, max_chars: int) -> str:
+    """The opening of a paragraph, escaped, cut at a word boundary."""
+    if len(paragraph) <= max_chars:
+        return html.escape(paragraph, quote=True)
+    cut = paragraph.rfind(" ", 0, max_chars)
+    return html.escape(paragraph[: cut if cut > 0 else max_chars], quote=True) + "…"

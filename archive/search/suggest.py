@@ -1,0 +1,103 @@
+"""Did you mean: a respelling of a query that finds little, from the archive's own words.
+
+`secutité` → `sécurité`: close indexed terms (edit distance on the stems), then the form the
+articles actually write, which must itself be close to what was typed; offered only when the
+respelt query finds more.
+"""
+
+from __future__ import annotations
+
+import re
+
+from whoosh import query as wq
+from whoosh.support.levenshtein import distance
+
+from ..config import Limits
+from ..errors import QueryError
+from ..textnorm import fold
+from . import querylang as ql
+from .querybuild import Builder, analyzer_groups
+
+RARE_TERM = 2  # a query word found in at most this many articles may be a typo
+SUGGEST_CANDIDATES = 5  # close terms tried, most frequent first
+SURFACE_DOCS = 3  # articles read to learn how a term is written
+
+
+def suggest(searcher, text: str, node: ql.Node, analyzer, authority, limits: Limits,
+            found: int) -> str | None:
+    """A respelling of the query from the archive's own words, when it would find more."""
+    analyze = analyzer_groups(analyzer)
+    reader = searcher.reader()
+    suggestion = text
+    changed = False
+    for word in ql.positive_words(node):
+        if not isinstance(word, ql.Word) or word.prefix or word.field not in (None, "title"):
+            continue
+        groups = analyze(word.text)
+        if len(groups) != 1:
+            continue
+        term = groups[0][0]
+        seen = reader.doc_frequency("body", term) + reader.doc_frequency("title", term)
+        if seen > RARE_TERM:
+            continue
+        surface = _respelling(searcher, word.text, term, seen, analyzer)
+        if surface:
+            suggestion = re.sub(rf"(?<!\w){re.escape(word.text)}(?!\w)", surface, suggestion,
+                                count=1)
+            changed = True
+    if not changed:
+        return None
+    try:
+        node2 = ql.parse_query(suggestion, limits)
+        compiled = Builder(analyze, authority, reader,
+                           limits.query_min_prefix, limits.query_max_expansions).compile(node2)
+    except QueryError:
+        return None
+    more = sum(1 for _ in compiled.query.matcher(searcher).all_ids())
+    return suggestion if more > found else None
+
+
+def _respelling(searcher, typed: str, term: str, seen: int, analyzer) -> str | None:
+    """The archive's most frequent word close to the typed one (`secutité` → `sécurité`).
+
+    Candidates are indexed terms one edit from the typed word's term (two for long words);
+    the written form found in an article must itself be close to what was typed, so that
+    `coton` never becomes `colonies` through the shared stem `colon`.
+    """
+    reader = searcher.reader()
+    typed_folded = fold(typed)
+    maxdist = 1 if len(term) < 6 else 2
+    close = set(reader.terms_within("body", term, maxdist, prefix=1))
+    # A misspelt word escapes the stemmer's suffix rules (`manifestaton` keeps its ending),
+    # so stems that begin it are candidates too (`manifest`).
+    close.update(typed_folded[:n] for n in range(max(4, len(typed_folded) - 5),
+                                                 len(typed_folded)))
+    candidates = sorted(((reader.doc_frequency("body", c), c) for c in close if c != term),
+                        reverse=True)
+    for df, candidate in candidates[:SUGGEST_CANDIDATES]:
+        if df <= seen:
+            break
+        forms = _surface_forms(searcher, candidate, analyzer)
+        # closest to what was typed, then lowercase (not a sentence start), then most frequent
+        ranked = sorted(forms, key=lambda f: (distance(fold(f), typed_folded),
+                                              f != f.lower(), -forms[f]))
+        if ranked and distance(fold(ranked[0]), typed_folded) <= maxdist:
+            return ranked[0]
+    return None
+
+
+def _surface_forms(searcher, term: str, analyzer) -> dict[str, int]:
+    """How the archive writes an indexed term (`securit` → `sécurité`, `Sécurité`), with counts,
+    read from the first few articles holding it."""
+    docs = wq.Term("body", term).matcher(searcher)
+    forms: dict[str, int] = {}
+    for _ in range(SURFACE_DOCS):
+        if not docs.is_active():
+            break
+        body = searcher.stored_fields(docs.id()).get("body", "")
+        for token in analyzer(body, chars=True, mode="index"):
+            if token.text == term:
+                form = body[token.startchar:token.endchar]
+                forms[form] = forms.get(form, 0) + 1
+        docs.next()
+    return forms

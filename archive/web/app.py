@@ -1,0 +1,176 @@
+"""The web front end: `create_app(config)` and its one blueprint of thin views.
+
+Each request takes the serving generation once (CURRENT is read per request, so a reindex or a
+rollback is seen at the next request) and keeps it to the end; a searcher opened for the
+request is closed on teardown. Pages need no JavaScript; every handled error renders one page
+in the user's language, and every response carries the security headers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from flask import (
+    Flask,
+    Response,
+    g,
+    request,
+    url_for,
+)
+from flask import Request as FlaskRequest
+from markupsafe import Markup
+
+from ..config import Config, load_config
+from ..errors import QueryError, RateLimited
+from ..indexing.serving import CurrentGeneration
+from ..resources import templates_dir
+from . import citations, errorpages, i18n, views  # noqa: F401 - imported for their routes and handlers
+from .context import Services, bp, jinja_gettext, jinja_ngettext, services, translator
+from .i18n import Translator
+from .params import SearchParams
+from .ratelimit import RateLimiter
+from .views import BROWSE
+
+STATIC = Path(__file__).resolve().parent / "static"
+QUERY_SAFE = "".join(chr(c) for c in range(33, 127))  # printable ASCII stays as it came
+MAX_QUERY_BYTES = 16_384  # of URL parameters: every real search needs far fewer
+STATIC_MAX_AGE = 24 * 3600
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+}
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """The Flask application for one archive (configuration from archive.yaml by default).
+
+    With `trusted_hosts` configured (host names, `.example.org` for its subdomains) a request
+    naming any other Host gets 400, so no absolute link (permalink, feed) can point elsewhere.
+    """
+    config = config or load_config()
+    app = Flask(__name__, template_folder=str(templates_dir()), static_folder=str(STATIC))
+    app.config["TRUSTED_HOSTS"] = list(config.trusted_hosts) or None
+    app.request_class = ArchiveRequest
+    app.extensions["archive"] = Services(
+        config, CurrentGeneration(config.index_dir), i18n.load_translations(),
+        RateLimiter(config.limits.rate_limit_per_minute))
+    # The stylesheet's URL carries a hash of its content, so browsers may keep it for a day.
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = STATIC_MAX_AGE
+    css_version = hashlib.sha256((STATIC / "style.css").read_bytes()).hexdigest()[:10]
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(jinja_gettext, jinja_ngettext, newstyle=True)
+    app.jinja_env.globals.update(site_name=config.site_name, browse_pages=BROWSE,
+                                 web_url=citations.web_url, css_version=css_version)
+    app.register_blueprint(bp)
+    return app
+
+
+class ArchiveRequest(FlaskRequest):
+    """A request whose query string always decodes: raw bytes that are not UTF-8 (browsers
+    percent-encode, hostile clients need not) are percent-encoded instead of failing later."""
+
+    def __init__(self, environ: dict, *args: object, **kwargs: object) -> None:
+        super().__init__(environ, *args, **kwargs)
+        try:
+            self.query_string.decode()
+        except UnicodeDecodeError:
+            self.query_string = quote(self.query_string, safe=QUERY_SAFE).encode("ascii")
+
+
+# --- request life -------------------------------------------------------------------------------
+
+
+@bp.before_app_request
+def _start() -> None:
+    s = services()
+    g.t = Translator(i18n.choose_locale(request.args.get("lang"), request.cookies.get(i18n.COOKIE),
+                                        s.config.default_language), s.catalogs)
+    if len(request.query_string) > MAX_QUERY_BYTES:
+        raise QueryError(g.t.gettext("The search is too long or too complex: shorten it."))
+    if request.endpoint in ("static", "archive.healthz"):
+        return
+    allowed, retry_after = s.limiter.allow(request.remote_addr or "?")
+    if not allowed:
+        g.retry_after = retry_after
+        raise RateLimited(g.t.gettext("Too many requests: please wait a minute and try again."))
+
+
+@bp.after_app_request
+def _finish(response: Response) -> Response:
+    response.headers.update(SECURITY_HEADERS)
+    response.headers["Content-Language"] = translator().locale
+    response.vary.add("Cookie")
+    asked = request.args.get("lang")
+    if asked in i18n.LOCALES and request.cookies.get(i18n.COOKIE) != asked:
+        response.set_cookie(i18n.COOKIE, asked, max_age=i18n.COOKIE_MAX_AGE, samesite="Lax",
+                            httponly=True, secure=request.is_secure)
+    if "retry_after" in g:
+        response.headers["Retry-After"] = str(g.retry_after)
+    return response
+
+
+@bp.teardown_app_request
+def _close(_exc: BaseException | None) -> None:
+    searcher = g.pop("searcher", None)
+    if searcher is not None:
+        searcher.close()
+    g.pop("generation", None)
+
+
+@bp.app_context_processor
+def _template_context() -> dict:
+    t = translator()
+    limits = services().config.limits
+    return {
+        "t": t, "page_max": limits.page_max, "export_max": limits.export_max_rows,
+        "sorts": (("relevance", t.gettext("relevance")), ("newest", t.gettext("newest first")),
+                  ("oldest", t.gettext("oldest first"))),
+        "facet_names": {"section": t.gettext("Section"), "author": t.gettext("Author"),
+                        "organisation": t.gettext("Organisation"), "year": t.gettext("Year")},
+        "facet_titles": {"section": t.gettext("Sections"), "author": t.gettext("Authors"),
+                         "organisation": t.gettext("Organisations"), "year": t.gettext("Years")},
+        "browse_endpoints": {f: f"archive.browse_{f}" for f in BROWSE},
+    }
+
+
+@bp.app_template_filter("date")
+def _date_filter(value: str | None) -> str:
+    return translator().date(value)
+
+
+@bp.app_template_filter("number")
+def _number_filter(value: int) -> str:
+    return translator().number(value)
+
+
+@bp.app_template_filter("snippet")
+def _snippet_filter(value: str) -> Markup:
+    # The search module escapes everything but its own <mark> tags: the one trusted HTML.
+    return Markup(value)
+
+
+@bp.app_template_global()
+def search_url(params: SearchParams, endpoint: str = "archive.search_page", **extra: str) -> str:
+    """A relative link to a search (or an export or feed of it) with these parameters."""
+    query = params.query_string(**extra)
+    return url_for(endpoint) + (f"?{query}" if query else "")
+
+
+@bp.app_template_global()
+def lang_url(locale: str) -> str:
+    """This very page in another language: same path and parameters, `lang` replaced."""
+    items = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    # A path such as //other.site must not become a link off the site, nor /<TAB>/other.site
+    # (browsers drop tabs and newlines from links): what follows the slash is percent-encoded.
+    path = "/" + quote(request.path.lstrip("/\\"), safe="/")
+    return path + "?" + urlencode(items + [("lang", locale)])

@@ -1,0 +1,160 @@
+"""Citations of an article: French press style for reading, RIS and BibTeX for reference managers.
+
+Each function takes an `Article` or a search `Hit` (same field names, except that an Article
+holds `author` and a Hit `authors`) and the article's permalink on this site.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from urllib.parse import urlsplit
+
+from ..dates import format_date
+from ..textnorm import fold
+
+AGENCY_MAX_LEN = 6  # one short all-caps word ("AMAP", "AFP") is an agency, not a person
+
+
+def web_url(url: str | None) -> str | None:
+    """The URL when it is an absolute http(s) address, else None: nothing else becomes a link."""
+    if not url or any(c.isspace() or ord(c) < 32 for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+def authors_of(record: object) -> list[str]:
+    """The authors of an Article or a Hit, in order."""
+    names = getattr(record, "authors", None)
+    if names is None:
+        names = getattr(record, "author", ())
+    return [n for n in names if n and n.strip()]
+
+
+def _person_parts(name: str) -> tuple[str, str]:
+    """(family name, given names) of a byline: the last word is taken as the family name."""
+    words = name.split()
+    if len(words) < 2:
+        return name, ""
+    return words[-1], " ".join(words[:-1])
+
+
+def french_author(name: str) -> str:
+    """A name in French bibliographic order: 'Yacouba Doumbia' → 'DOUMBIA Yacouba'."""
+    family, given = _person_parts(name.strip())
+    if not given:
+        return family if len(family) <= AGENCY_MAX_LEN else family.upper()
+    return f"{family.upper()} {given}"
+
+
+def french_citation(record: object, permalink: str, site_name: str,
+                    consulted: dt.date | None = None) -> str:
+    """A French press citation: NOM Prénom, « Titre », Journal, 5 juillet 2019, [en ligne] URL."""
+    parts: list[str] = []
+    names = [french_author(n) for n in authors_of(record)]
+    if names:
+        parts.append(", ".join(names))
+    parts.append(f"« {_one_line(record.title)} »")
+    publisher = getattr(record, "publisher", None)
+    if publisher:
+        parts.append(_one_line(publisher))
+    section = getattr(record, "section", None)
+    if section:
+        parts.append(f"rubrique « {_one_line(section)} »")
+    parts.append(format_date(record.date, "fr") if record.date else "s. d.")
+    consulted = consulted or dt.date.today()
+    link = web_url(getattr(record, "url", None)) or permalink
+    parts.append(f"[en ligne] {link}")
+    text = ", ".join(parts)
+    text += f" (consulté le {format_date(consulted.isoformat(), 'fr')}"
+    if link != permalink:
+        text += f" ; archivé sur {site_name} : {permalink}"
+    return text + ")."
+
+
+def ris(record: object, permalink: str, site_name: str) -> str:
+    """An RIS record (type NEWS) for Zotero, EndNote and the like, CRLF line ends."""
+    lines = [("TY", "NEWS")]
+    lines += [("AU", _ris_name(n)) for n in authors_of(record)]
+    lines.append(("TI", record.title))
+    if getattr(record, "publisher", None):
+        lines.append(("T2", record.publisher))
+    if getattr(record, "section", None):
+        lines.append(("SE", record.section))
+    if record.date:
+        lines.append(("PY", record.date[:4]))
+        parts = record.date.split("-")
+        lines.append(("DA", "/".join(parts + [""] * (3 - len(parts)))))
+    lines.append(("UR", web_url(getattr(record, "url", None)) or permalink))
+    if web_url(getattr(record, "url", None)):
+        lines.append(("L2", permalink))
+    lines.append(("LA", getattr(record, "language", None) or "fr"))
+    lines.append(("DB", site_name))
+    lines.append(("ID", record.id))
+    lines.append(("ER", ""))
+    return "".join(f"{tag}  - {_one_line(value)}\r\n" for tag, value in lines)
+
+
+def _ris_name(name: str) -> str:
+    family, given = _person_parts(name.strip())
+    return f"{family}, {given}" if given else family
+
+
+_BIBTEX_SPECIAL = re.compile(r"([\\{}%&$#_^~])")
+
+
+def _bibtex_escape(text: str) -> str:
+    """Escape what TeX treats as markup, so a title can never break out of its braces."""
+    replaced = {"\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"}
+    return _BIBTEX_SPECIAL.sub(lambda m: replaced.get(m[1], "\\" + m[1]), _one_line(text))
+
+
+def _bibtex_url(url: str) -> str:
+    """biblatex reads URLs verbatim: percent-encode only what could close the braces."""
+    return _one_line(url).replace("\\", "%5C").replace("{", "%7B").replace("}", "%7D")
+
+
+def bibtex_key(record: object) -> str:
+    """A citation key: first author's family name, year, first title word (ASCII, lowercase)."""
+    names = authors_of(record)
+    who = _person_parts(names[0])[0] if names else "anon"
+    year = record.date[:4] if record.date else "nd"
+    words = [w for w in re.findall(r"[a-z0-9]+", fold(record.title)) if len(w) > 3]
+    raw = f"{fold(who)}{year}{words[0] if words else ''}"
+    return re.sub(r"[^a-z0-9]", "", raw) or record.id.replace("-", "")
+
+
+def bibtex(record: object, permalink: str, site_name: str) -> str:
+    """A BibTeX (biblatex-friendly, UTF-8) @article entry."""
+    fields: list[tuple[str, str]] = []
+    names = authors_of(record)
+    if names:
+        fields.append(("author", " and ".join(_ris_name(n) for n in names)))
+    fields.append(("title", "{" + _bibtex_escape(record.title) + "}"))
+    if getattr(record, "publisher", None):
+        fields.append(("journal", _bibtex_escape(record.publisher)))
+    if record.date:
+        fields.append(("date", record.date))
+        fields.append(("year", record.date[:4]))
+    fields.append(("url", _bibtex_url(web_url(getattr(record, "url", None)) or permalink)))
+    fields.append(("urldate", dt.date.today().isoformat()))
+    if getattr(record, "section", None):
+        fields.append(("note", _bibtex_escape(f"Rubrique : {record.section}")))
+    fields.append(("howpublished", _bibtex_escape(f"{site_name}, {permalink}")))
+    lines = [f"@article{{{bibtex_key(record)},"]
+    lines += [f"  {name} = {{{_escape_author(name, value)}}}," for name, value in fields]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _escape_author(name: str, value: str) -> str:
+    return _bibtex_escape(value) if name == "author" else value
+
+
+def _one_line(text: str) -> str:
+    """Collapse line breaks and runs of spaces: every format here is one value per line."""
+    return " ".join(str(text).split())

@@ -1,0 +1,115 @@
+"""One error page (or JSON body) for every failure, in the visitor's language."""
+
+from __future__ import annotations
+
+from flask import (
+    Response,
+    g,
+    jsonify,
+    render_template,
+    request,
+)
+from werkzeug.exceptions import HTTPException, SecurityError
+
+from ..errors import ArchiveError, IndexUnavailable, QueryError
+from .context import bp, log, services, translator
+from .i18n import N_
+from .params import SearchParams
+
+# --- errors -------------------------------------------------------------------------------------
+
+QUERY_HINTS = (
+    # The search module words its refusals in English; people get them in their language.
+    ("cannot start with a wildcard",
+     N_("A word cannot start with *: put at least %(n)s letters before it, e.g. syndic*.")),
+    ("only a trailing *", N_("Only a * at the end of a word is allowed, e.g. syndic*.")),
+    ("prefix needs at least",
+     N_("Put at least %(n)s letters before the *, e.g. syndic*.")),
+    ("only very common words",
+     N_("The search holds only very common words (le, la, de…): add a more specific word.")),
+    ("over the limit", N_("The search is too long or too complex: shorten it.")),
+    ("stands for more than",
+     N_("This prefix stands for too many words: type more letters before the *.")),
+    ("too broad to answer in time",
+     N_("This search is too broad to answer in time: add a more specific word, or type more "
+        "letters before the *.")),
+    ("a year or a range",
+     N_("année: takes a year or a range of years, e.g. année:2019 or année:2015-2018.")),
+    ("could not be understood",
+     N_("The search could not be understood: check the quotes and parentheses, or use plain "
+     "words.")),
+)
+
+
+def user_message(exc: Exception, status: int) -> str:
+    """What to tell a person: the error's own message for their mistakes, a generic one else."""
+    t = translator()
+    if isinstance(exc, QueryError):
+        for fragment, message in QUERY_HINTS:
+            if fragment in exc.message:
+                return t.gettext(message, n=services().config.limits.query_min_prefix)
+        return exc.message
+    if isinstance(exc, ArchiveError) and status in (404, 429):
+        return exc.message
+    return {
+        400: t.gettext("The request is not valid."),
+        404: t.gettext("This page does not exist, or no longer exists."),
+        405: t.gettext("This address does not accept that kind of request."),
+        503: t.gettext("The archive is being prepared or updated: please try again in a "
+                       "moment."),
+    }.get(status, t.gettext("Something went wrong on our side. Please try again later."))
+
+
+def _title(status: int) -> str:
+    t = translator()
+    return {
+        400: t.gettext("This search cannot be run"),
+        404: t.gettext("Page not found"),
+        429: t.gettext("Too many requests"),
+        503: t.gettext("Archive unavailable"),
+    }.get(status, t.gettext("Error"))
+
+
+@bp.app_errorhandler(Exception)
+def _error(exc: Exception):
+    """One error page (or JSON body under /api and for exports) for every failure."""
+    if isinstance(exc, SecurityError):  # an untrusted Host: no page link can be built for it
+        return Response(user_message(exc, 400), 400, mimetype="text/plain"), 400
+    if isinstance(exc, HTTPException):
+        status = exc.code or 500
+    elif isinstance(exc, ArchiveError):
+        status = exc.status
+    else:
+        status = 500
+    if status == 500 and not isinstance(exc, HTTPException | ArchiveError):
+        log.exception("unhandled error on %s", request.path)
+        damage = _index_damage()
+        if damage is not None:  # a damaged index, not a bug: say so, as for a missing one
+            log.warning("index unavailable: %s", damage.message)
+            exc, status = damage, 503
+    elif status >= 500:
+        if isinstance(exc, IndexUnavailable):
+            log.warning("index unavailable: %s", exc.message)
+        else:
+            log.exception("unhandled error on %s", request.path)
+    message = user_message(exc, status)
+    if _wants_json():
+        return jsonify(error=message, status=status), status
+    params = g.get("params") or SearchParams(q=request.args.get("q", "")[:500])
+    return render_template("error.html", status=status, title=_title(status), message=message,
+                           params=params), status
+
+
+def _index_damage() -> IndexUnavailable | None:
+    """After an unexpected failure: the damage found in the serving generation's files, if any."""
+    try:
+        services().current.check(deep=True)
+    except IndexUnavailable as exc:
+        return exc
+    except Exception:  # noqa: BLE001 - the original failure is the one to report
+        log.exception("while checking the index after a failure")
+    return None
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path in ("/export.jsonl", "/healthz")

@@ -1,0 +1,99 @@
+"""Researcher downloads: a whole result set as CSV or JSON Lines, streamed, bounded.
+
+At most `export_max_rows` rows (a named limit). The search runs before anything is sent, so a
+refused query still gets a clean 400; the rows are then written out as they are serialised.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Config
+from ..indexing.serving import Generation
+from ..search.request import Hit, SearchRequest
+from ..search.run import search
+from .feeds import plain_text
+
+COLUMNS = ("id", "title", "date", "section", "authors", "organisations", "publisher",
+           "url", "permalink", "snippet")
+LIST_SEP = " ; "
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class Export:
+    """A started export: how many articles matched, how many rows will come, and the hits."""
+
+    total: int
+    rows: int
+    hits: Iterator[Hit]
+
+    @property
+    def truncated(self) -> bool:
+        """True when the result set is larger than the export limit."""
+        return self.rows < self.total
+
+
+def start_export(source: Generation | str | Path, request: SearchRequest,
+                 config: Config) -> Export:
+    """Search the whole bounded result set now (errors surface here); rows stream on demand.
+
+    One search for all rows, not page after page: relevance windows of different sizes need
+    not agree at their edges, and a row must never be repeated or skipped.
+    """
+    limit = config.limits.export_max_rows
+    # The export is bounded by export_max_rows, not by the page limits meant for people.
+    bounded = dataclasses.replace(config, limits=dataclasses.replace(
+        config.limits, page_size_max=limit, page_max=1))
+    result = search(source, dataclasses.replace(request, page=1, page_size=limit,
+                                                facet_limit=1), bounded)
+    return Export(total=result.total, rows=len(result.hits), hits=iter(result.hits))
+
+
+def record(hit: Hit, permalink: str) -> dict:
+    """One exported row: the hit's fields, the permalink and the snippet as plain text."""
+    return {
+        "id": hit.id, "title": hit.title, "date": hit.date, "section": hit.section,
+        "authors": list(hit.authors), "organisations": list(hit.organisations),
+        "publisher": hit.publisher, "url": hit.url, "permalink": permalink,
+        "snippet": plain_text(hit.snippet_html),
+    }
+
+
+def _cell(value: object) -> str:
+    """A CSV cell; text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if value is None:
+        return ""
+    text = LIST_SEP.join(value) if isinstance(value, list) else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_lines(hits: Iterator[Hit], permalink: Callable[[str], str]) -> Iterator[str]:
+    """CSV (RFC 4180, UTF-8, header row) one line at a time; lists joined with ' ; '."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(COLUMNS)
+    yield flush()
+    for hit in hits:
+        row = record(hit, permalink(hit.id))
+        writer.writerow([_cell(row[c]) for c in COLUMNS])
+        yield flush()
+
+
+def jsonl_lines(hits: Iterator[Hit], permalink: Callable[[str], str]) -> Iterator[str]:
+    """JSON Lines: one JSON object per hit and line, UTF-8, lists kept as arrays."""
+    for hit in hits:
+        yield json.dumps(record(hit, permalink(hit.id)), ensure_ascii=False) + "\n"

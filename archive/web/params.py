@@ -1,0 +1,161 @@
+"""The search parameters of the web interface: read from a URL, checked, and turned into links.
+
+`/search?q=&section=&author=&organisation=&year=&from=&to=&sort=&page=` is a stable interface
+(facet parameters repeat). Bad values raise QueryError with a message in the user's language;
+every link that adds or removes a filter is built here, so pages never assemble URLs by hand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from ..config import Limits
+from ..errors import QueryError
+from ..indexing.facetstore import FACETS
+from ..search.request import SORTS, SearchRequest, date_bound
+from .i18n import Translator
+
+FACET_PARAMS = FACETS  # section, author, organisation, year: URL names equal the facet names
+MAX_PARAM_CHARS = 300
+_DIGITS = re.compile(r"[0-9]+")
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """One search as the URL states it; hashable, and each change returns a new one."""
+
+    q: str = ""
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    date_from: str = ""
+    date_to: str = ""
+    sort: str = "relevance"
+    page: int = 1
+
+    @property
+    def selected(self) -> dict[str, tuple[str, ...]]:
+        """The ticked values of each facet."""
+        return dict(self.filters)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing narrows the archive: no words, filters or dates."""
+        return not (self.q or self.filters or self.date_from or self.date_to)
+
+    def request(self, page_size: int | None = None, facet_limit: int | None = None
+                ) -> SearchRequest:
+        """The search module's request for these parameters."""
+        return SearchRequest(query=self.q, filters=self.selected,
+                             date_from=self.date_from or None, date_to=self.date_to or None,
+                             sort=self.sort, page=self.page, page_size=page_size,
+                             facet_limit=facet_limit)
+
+    def items(self) -> list[tuple[str, str]]:
+        """The URL parameters, defaults left out, in a stable order."""
+        out: list[tuple[str, str]] = [("q", self.q)] if self.q else []
+        for facet, values in self.filters:
+            out += [(facet, v) for v in values]
+        if self.date_from:
+            out.append(("from", self.date_from))
+        if self.date_to:
+            out.append(("to", self.date_to))
+        if self.sort != "relevance":
+            out.append(("sort", self.sort))
+        if self.page != 1:
+            out.append(("page", str(self.page)))
+        return out
+
+    def query_string(self, **extra: str) -> str:
+        """`a=b&c=d` for these parameters plus extra ones (empty string when there are none)."""
+        return urlencode(self.items() + [(k, v) for k, v in extra.items() if v])
+
+    def change(self, **changes: object) -> SearchParams:
+        """A copy with some fields changed; the page goes back to 1 unless it is the change."""
+        changes.setdefault("page", 1)
+        return dataclasses.replace(self, **changes)
+
+    def _with_filters(self, selected: Mapping[str, Iterable[str]]) -> SearchParams:
+        ordered = tuple((f, tuple(selected[f])) for f in FACET_PARAMS if selected.get(f))
+        return self.change(filters=ordered)
+
+    def toggled(self, facet: str, value: str) -> SearchParams:
+        """Add the value to the facet's selection, or remove it when it is already there."""
+        selected = {f: list(v) for f, v in self.filters}
+        values = selected.setdefault(facet, [])
+        if value in values:
+            values.remove(value)
+        else:
+            values.append(value)
+        return self._with_filters(selected)
+
+    def only(self, facet: str, value: str) -> SearchParams:
+        """This value as the facet's only selection (a histogram bar narrows to one year)."""
+        selected = {f: list(v) for f, v in self.filters}
+        selected[facet] = [value]
+        return self._with_filters(selected)
+
+    def without_dates(self) -> SearchParams:
+        """The same search without its date range."""
+        return self.change(date_from="", date_to="")
+
+
+def _first(args: Mapping, name: str) -> str:
+    value = args.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def parse(args, limits: Limits, t: Translator) -> SearchParams:
+    """Read and check the search parameters of a request (a werkzeug MultiDict)."""
+    q = _first(args, "q")
+    if len(q) > limits.query_max_length:
+        raise QueryError(t.gettext(
+            "The search is too long (%(count)s characters; at most %(limit)s).",
+            count=t.number(len(q)), limit=t.number(limits.query_max_length)))
+    filters = []
+    for facet in FACET_PARAMS:
+        values = list(dict.fromkeys(v.strip() for v in args.getlist(facet) if v.strip()))
+        if len(values) > limits.filter_values_max:
+            raise QueryError(t.gettext("Too many filters of one kind (at most %(limit)s).",
+                                       limit=t.number(limits.filter_values_max)))
+        for value in values:
+            if len(value) > MAX_PARAM_CHARS:
+                raise QueryError(t.gettext("A filter value is too long."))
+            if facet == "year" and not re.fullmatch(r"[0-9]{4}", value):
+                raise QueryError(t.gettext("“%(value)s” is not a year such as 2019.",
+                                           value=value))
+        if values:
+            filters.append((facet, tuple(values)))
+    date_from, date_to = _first(args, "from"), _first(args, "to")
+    bounds = []
+    for value, end in ((date_from, False), (date_to, True)):
+        try:
+            bounds.append(date_bound(value[:MAX_PARAM_CHARS], end))
+        except QueryError:
+            raise QueryError(t.gettext(
+                "The date “%(value)s” is not understood: write 2019, 2019-03 or 2019-03-15.",
+                value=value[:40])) from None
+    if bounds[0] is not None and bounds[1] is not None and bounds[0] > bounds[1]:
+        raise QueryError(t.gettext("The start date comes after the end date."))
+    sort = _first(args, "sort") or "relevance"
+    if sort not in SORTS:
+        raise QueryError(t.gettext("Unknown sort order: choose relevance, newest or oldest."))
+    return SearchParams(q=q, filters=tuple(filters), date_from=date_from, date_to=date_to,
+                        sort=sort, page=parse_page(args, limits, t))
+
+
+def parse_page(args, limits: Limits, t: Translator) -> int:
+    """The page number: a whole number from 1 to the page_max limit."""
+    raw = _first(args, "page") or "1"
+    digits = raw.lstrip("0")
+    if not _DIGITS.fullmatch(raw) or not digits:
+        raise QueryError(t.gettext("The page number must be a whole number from 1."))
+    # A huge number is still a number: past the last page, and never handed to int().
+    page = int(digits) if len(digits) <= 6 else limits.page_max + 1
+    if page > limits.page_max:
+        raise QueryError(t.gettext(
+            "Results stop at page %(limit)s: narrow the search with filters or dates instead.",
+            limit=t.number(limits.page_max)))
+    return page
