@@ -15,19 +15,12 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 
 from ..errors import QueryError
+from ..facets import registry
 from ..indexing.analysis import STOP_WORDS
 from ..textnorm import fold
 from . import querylang as ql
 
 TEXT_FIELDS = ("title", "body")
-FIELD_TEXT = {
-    "title": ("title",),
-    "author": ("author_text",),
-    "section": ("section_text",),
-    "organisation": ("organisation_text",),
-}
-ORG_FIELD = "organisation"
-YEAR_FIELD = "year"
 # Query-time weight of title words on top of the schema's field boost: a title match is the
 # strongest sign an article is about the subject, and passing mentions in long bodies add up.
 TITLE_BOOST = 2.0
@@ -96,6 +89,13 @@ class Builder:
         self.max_expansions = max_expansions
         self.marks = Marks()
         self.proximity: list[tuple[str, ...]] = []
+        facets = registry()
+        # What a `prefix:` word searches: the title, or a facet's word-search twin.
+        self.field_text = {"title": ("title",), **{
+            f.name: (f.text_field,) for f in facets if f.text_field is not None}}
+        # The facet whose values are authority names (organisations), if any.
+        self.org = next((f for f in facets if f.authority), None)
+        self.year_field = facets.year.field if facets.year is not None else None
 
     def compile(self, node: ql.Node) -> Compiled:
         """The query for a parsed tree; QueryError when nothing in it can be searched."""
@@ -112,7 +112,7 @@ class Builder:
         if isinstance(node, ql.Phrase):
             return self.phrase(node, positive)
         if isinstance(node, ql.Years):
-            return wq.NumericRange(YEAR_FIELD, node.start, node.end)
+            return wq.NumericRange(self.year_field, node.start, node.end)
         if isinstance(node, ql.Not):
             child = self.build(node.child, not positive)
             return None if child is None else wq.Not(child)
@@ -155,9 +155,9 @@ class Builder:
     # --- words ---------------------------------------------------------------------------------
 
     def word(self, node: ql.Word, positive: bool) -> wq.Query | None:
-        if node.field == ORG_FIELD:
+        if self._is_org(node.field):
             return self.organisation(node.text, positive)
-        fields = FIELD_TEXT.get(node.field or "", TEXT_FIELDS)
+        fields = self.field_text.get(node.field or "", TEXT_FIELDS)
         if node.prefix:
             return self.prefix(node.text, fields, positive)
         groups = self._caps_too(node.text, self.analyze(node.text))
@@ -183,14 +183,14 @@ class Builder:
         return [list(dict.fromkeys(a + b)) for a, b in zip(groups, lower, strict=True)]
 
     def phrase(self, node: ql.Phrase, positive: bool) -> wq.Query | None:
-        if node.field == ORG_FIELD:
+        if self._is_org(node.field):
             return self.organisation(node.text, positive)
         groups = self.analyze(node.text)
         if not groups:
             return None
         if positive:
             self.marks.add(groups)
-        fields = FIELD_TEXT.get(node.field or "", TEXT_FIELDS)
+        fields = self.field_text.get(node.field or "", TEXT_FIELDS)
         if len(groups) == 1:
             query = _all_positions(groups, fields)
         else:
@@ -244,15 +244,19 @@ class Builder:
 
     # --- organisations ---------------------------------------------------------------------------
 
+    def _is_org(self, field: str | None) -> bool:
+        return self.org is not None and field == self.org.name
+
     def organisation(self, text: str, positive: bool) -> wq.Query | None:
         """`org:UE`: the exact organisation value and every name of it in the text."""
         canonical = self._canonical(text)
         groups = self.analyze(text)
         if positive:
             self.marks.add(groups)
-        in_field = _all_positions(groups, FIELD_TEXT[ORG_FIELD]) if groups else None
+        in_field = (_all_positions(groups, self.field_text.get(self.org.name, TEXT_FIELDS))
+                    if groups else None)
         if canonical is None:
-            return _or([q for q in (wq.Term(ORG_FIELD, text), in_field) if q is not None])
+            return _or([q for q in (wq.Term(self.org.field, text), in_field) if q is not None])
         return self._org_query(canonical, in_field, positive)
 
     def _with_organisation(self, query: wq.Query, text: str) -> wq.Query:
@@ -262,7 +266,7 @@ class Builder:
         return self._org_query(canonical, query, positive=True)
 
     def _org_query(self, canonical: str, base: wq.Query | None, positive: bool) -> wq.Query:
-        parts = [wq.Term(ORG_FIELD, canonical)]
+        parts = [wq.Term(self.org.field, canonical)] if self.org is not None else []
         if base is not None:
             parts.append(base)
         for name in self._names(canonical):

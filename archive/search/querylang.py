@@ -9,20 +9,17 @@ Whoosh: it yields a small tree that `querybuild` turns into index queries.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 from ..config import Limits
 from ..errors import QueryError
+from ..facets import Registry, registry
 from ..textnorm import fold, has_lone_surrogate
 
-FIELDS = {
-    "titre": "title", "title": "title",
-    "auteur": "author", "author": "author",
-    "rubrique": "section", "section": "section",
-    "organisation": "organisation", "org": "organisation", "organization": "organisation",
-    "annee": "year", "year": "year",
-}
+# Prefixes of the fields that are not facets; each facet declares its own (`facets.py`).
+TEXT_PREFIXES = {"titre": "title", "title": "title"}
 OPERATORS = {"OU": "OR", "OR": "OR", "ET": "AND", "AND": "AND", "SAUF": "NOT", "NOT": "NOT"}
 PLAIN_WORDS_HINT = "try plain words, for example: grève enseignants Bamako"
 # Quotes people type: straight, curly and French guillemets.
@@ -85,6 +82,16 @@ Node = Word | Phrase | Years | AllOf | AnyOf | Not
 class _Token:
     kind: str  # word, phrase, field, open, close, OR, AND, NOT, minus
     text: str = ""
+
+
+def field_prefixes() -> dict[str, str]:
+    """Every `prefix:` the language knows (folded, without accents) and the field it picks."""
+    return _prefixes(registry())
+
+
+@functools.cache
+def _prefixes(facets: Registry) -> dict[str, str]:
+    return {**TEXT_PREFIXES, **{p: f.name for f in facets for p in f.prefixes}}
 
 
 def _refuse(reason: str) -> QueryError:
@@ -151,8 +158,9 @@ def _word_tokens(raw: str, limits: Limits) -> list[_Token]:
     if raw in OPERATORS:
         return [_Token(OPERATORS[raw])]
     name, colon, rest = raw.partition(":")
-    if colon and fold(name) in FIELDS:
-        field = _Token("field", FIELDS[fold(name)])
+    picked = field_prefixes().get(fold(name)) if colon else None
+    if picked is not None:
+        field = _Token("field", picked)
         return [field, *(_word_tokens(rest, limits) if rest else [])]
     _check_wildcards(raw, limits)
     return [_Token("word", raw)]
@@ -246,7 +254,8 @@ class _Parser:
         kind = self.peek()
         if kind not in ("word", "phrase", "open"):
             raise _refuse(f"{field}: needs a word after it, e.g. titre:coton")
-        if field == "year":
+        facet = registry().get(field)
+        if facet is not None and facet.kind == "year":
             if kind != "word" and kind != "phrase":
                 raise QueryError("année: takes a year or a range, e.g. année:2019 or "
                                  "année:2015-2018")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from ..config import Limits
 from ..dates import MONTHS, check_date
 from ..errors import QueryError
-from ..indexing.facetstore import FACETS
+from ..facets import registry
 from ..textnorm import fold, has_lone_surrogate
 
 SORTS = ("relevance", "newest", "oldest")
@@ -106,9 +106,11 @@ def check_request(request: SearchRequest, limits: Limits) -> tuple[int, int, int
         raise QueryError("facet limit must be a whole number (0 for every value)")
     if facet_limit == 0 or facet_limit > limits.facet_values_max:
         facet_limit = limits.facet_values_max
+    facets = registry()
+    names = facets.names()
     for facet, values in request.filters.items():
-        if facet not in FACETS:
-            raise QueryError(f"unknown filter '{facet}'; filters are {', '.join(FACETS)}")
+        if facet not in names:
+            raise QueryError(f"unknown filter '{facet}'; filters are {', '.join(names)}")
         if len(values) > limits.filter_values_max:
             raise QueryError(f"{len(values)} values for filter {facet} are over the limit "
                              f"filter_values_max = {limits.filter_values_max}")
@@ -117,7 +119,7 @@ def check_request(request: SearchRequest, limits: Limits) -> tuple[int, int, int
                 raise QueryError(f"filter {facet} has an empty or overlong value")
             if has_lone_surrogate(value):
                 raise QueryError(f"filter {facet} has a value that is not text")
-            if facet == "year" and not re.fullmatch(r"\d{4}", value.strip()):
+            if facets[facet].kind == "year" and not re.fullmatch(r"\d{4}", value.strip()):
                 raise QueryError(f"year filter '{value}' is not a year such as 2019")
     return page, size, facet_limit
 

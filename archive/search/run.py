@@ -22,7 +22,7 @@ from whoosh.collectors import TimeLimit, TimeLimitCollector
 
 from ..config import Config
 from ..errors import NotFound, QueryError
-from ..indexing.facetstore import FACETS
+from ..facets import Facet, registry
 from ..indexing.schema import stored_values
 from ..indexing.serving import Generation, open_current
 from ..organisations import load_authority
@@ -42,7 +42,6 @@ from .request import (
 from .snippets import snippet_html
 from .suggest import suggest
 
-EXACT_FIELDS = {"section": "section", "author": "author", "organisation": "organisation"}
 SUGGEST_BELOW = 3  # "did you mean" is offered when a query finds fewer hits than this
 RERANK_DEPTH = 20  # top documents whose ranking considers words standing together
 PROXIMITY_SLOP = 2  # words this close count as typed together
@@ -72,7 +71,8 @@ class _State:
         self.live_mask[self.live_docs] = True
         self.lengths = Lengths()
         self.term_cache = TermCache(TERM_CACHE_POSTINGS)
-        self.browse_counts = {f: generation.facets.count(f, self.live_docs) for f in FACETS}
+        store = generation.facets
+        self.browse_counts = {f: store.count(f, self.live_docs) for f in store.facets()}
         self._orders: dict[bool, np.ndarray] = {}
 
     def date_order(self, keys, newest: bool) -> np.ndarray:
@@ -134,6 +134,7 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
     generation = _generation(source)
     state = _state(generation, config)
     store = generation.facets
+    registered = registry()
     with generation.index.searcher() as searcher:
         compiled = None
         if node is not None:
@@ -150,16 +151,17 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         if lo is not None or hi is not None:
             keys = np.frombuffer(store.date_keys, dtype=np.uint32)[matched]
             matched = matched[(keys >= (lo or 1)) & (keys <= (hi or 99_999_999))]
-        selections = {f: tuple(dict.fromkeys(_canonical_value(state, f, v) for v in vals))
+        selections = {f: tuple(dict.fromkeys(_canonical_value(state, registered[f], v)
+                                             for v in vals))
                       for f, vals in request.filters.items() if vals}
         size_all = len(state.live_mask)
-        filter_sets = {f: _filter_set(searcher, postings, f, vals, size_all)
+        filter_sets = {f: _filter_set(searcher, postings, registered[f], vals, size_all)
                        for f, vals in selections.items()}
         final = keep(matched, filter_sets.values(), size_all)
         plain_browse = compiled is None and not filter_sets and lo is None and hi is None
 
         facets, raw = {}, {}
-        for facet in FACETS:
+        for facet in registered.names():
             if plain_browse:
                 counts = state.browse_counts[facet]
             else:
@@ -171,10 +173,12 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
             facets[facet] = _facet_counts(store.values(facet), counts,
                                           selections.get(facet, ()), facet_limit)
         # The histogram honours every filter, the year facet ignores its own selection.
-        year_counts = (store.count("year", final) if "year" in filter_sets
-                       else raw["year"])
-        years = store.values("year")
-        histogram = sorted((int(years[o]), c) for o, c in year_counts.items())
+        histogram = []
+        if registered.year is not None:
+            year = registered.year.name
+            year_counts = store.count(year, final) if year in filter_sets else raw[year]
+            years = store.values(year)
+            histogram = sorted((int(years[o]), c) for o, c in year_counts.items())
 
         sort = request.sort if compiled is not None else (
             "newest" if request.sort == "relevance" else request.sort)
@@ -205,27 +209,27 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         browse=compiled is None)
 
 
-def _canonical_value(state: _State, facet: str, value: str) -> str:
+def _canonical_value(state: _State, facet: Facet, value: str) -> str:
     """An organisation filter may name it by acronym or alias (`--org UE`)."""
     value = value.strip()
-    if facet == "organisation" and state.authority is not None:
+    if facet.authority and state.authority is not None:
         return state.authority.canonical(value) or value
     return value
 
 
-def _filter_set(searcher, postings: Postings, facet: str, values: tuple[str, ...],
+def _filter_set(searcher, postings: Postings, facet: Facet, values: tuple[str, ...],
                 size: int) -> np.ndarray:
     """Documents carrying any of the selected values of one facet (values of a facet are ORed),
     sorted, deleted ones included."""
-    if facet == "year":
-        terms = [wq.NumericRange("year", int(v), int(v)) for v in values]
+    if facet.kind == "year":
+        terms = [wq.NumericRange(facet.field, int(v), int(v)) for v in values]
         q = terms[0] if len(terms) == 1 else wq.Or(terms)
         return np.unique(np.fromiter(q.matcher(searcher).all_ids(), dtype=np.intp))
     parts = []
     for value in values:
-        arrays = postings.arrays(EXACT_FIELDS[facet], value)
+        arrays = postings.arrays(facet.field, value)
         parts.append(arrays[0] if arrays is not None else np.fromiter(
-            wq.Term(EXACT_FIELDS[facet], value).matcher(searcher).all_ids(), dtype=np.intp))
+            wq.Term(facet.field, value).matcher(searcher).all_ids(), dtype=np.intp))
     return union(parts, size)
 
 
@@ -331,13 +335,17 @@ def _by_date(docs: np.ndarray, state: _State, keys, window: int,
 
 def _hit(searcher, docnum: int, score: float | None, analyzer, marks: Marks | None) -> Hit:
     stored = searcher.stored_fields(docnum)
-    return Hit(
-        id=stored["id"], title=stored.get("title", ""), date=stored.get("date"),
-        section=stored.get("section"), authors=_as_list(stored.get("author")),
-        organisations=_as_list(stored.get("organisation")),
-        snippet_html=snippet_html(stored.get("body", ""), analyzer, marks), score=score,
-        url=stored.get("url"), publisher=stored.get("publisher"),
-        language=stored.get("language"))
+    values: dict[str, object] = {
+        "id": stored["id"], "title": stored.get("title", ""), "date": stored.get("date"),
+        "snippet_html": snippet_html(stored.get("body", ""), analyzer, marks), "score": score,
+        "url": stored.get("url"), "publisher": stored.get("publisher"),
+        "language": stored.get("language")}
+    # A Hit names each facet's values as records do (`authors`), not as the index does.
+    for facet in registry():
+        if facet.record_key is not None:
+            value = stored.get(facet.field)
+            values[facet.record_key] = _as_list(value) if facet.multi else value
+    return Hit(**values)
 
 
 def _as_list(value: object) -> list[str]:
@@ -351,8 +359,9 @@ def facet_values(source: Generation | str | Path, request: SearchRequest, facet:
                  config: Config, contains: str = "") -> list[FacetCount]:
     """Every value of one facet over the current results (or those containing `contains`,
     accents and case ignored), for the "all authors / organisations" lists."""
-    if facet not in FACETS:
-        raise QueryError(f"unknown facet '{facet}'; facets are {', '.join(FACETS)}")
+    names = registry().names()
+    if facet not in names:
+        raise QueryError(f"unknown facet '{facet}'; facets are {', '.join(names)}")
     if len(contains) > config.limits.query_max_length:
         raise QueryError(f"the search within {facet} is over the limit query_max_length")
     unbounded = SearchRequest(request.query, request.filters, request.date_from, request.date_to,
