@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from ..config import Config, load_config
 from ..errors import QueryError, RateLimited
+from ..facets import registry
 from ..indexing.serving import CurrentGeneration
 from ..resources import templates_dir
 from . import citations, errorpages, i18n, views  # noqa: F401 - imported for their routes and handlers
@@ -31,7 +32,6 @@ from .context import Services, bp, jinja_gettext, jinja_ngettext, services, tran
 from .i18n import Translator
 from .params import SearchParams
 from .ratelimit import RateLimiter
-from .views import BROWSE
 
 STATIC = Path(__file__).resolve().parent / "static"
 QUERY_SAFE = "".join(chr(c) for c in range(33, 127))  # printable ASCII stays as it came
@@ -69,7 +69,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.json.sort_keys = False
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(jinja_gettext, jinja_ngettext, newstyle=True)
-    app.jinja_env.globals.update(site_name=config.site_name, browse_pages=BROWSE,
+    browse_pages = {f.name: f.browse_path for f in registry() if f.browse_path is not None}
+    app.jinja_env.globals.update(site_name=config.site_name, browse_pages=browse_pages,
                                  web_url=citations.web_url, css_version=css_version)
     app.register_blueprint(bp)
     return app
@@ -131,15 +132,18 @@ def _close(_exc: BaseException | None) -> None:
 def _template_context() -> dict:
     t = translator()
     limits = services().config.limits
+    facets = registry()
     return {
         "t": t, "page_max": limits.page_max, "export_max": limits.export_max_rows,
         "sorts": (("relevance", t.gettext("relevance")), ("newest", t.gettext("newest first")),
                   ("oldest", t.gettext("oldest first"))),
-        "facet_names": {"section": t.gettext("Section"), "author": t.gettext("Author"),
-                        "organisation": t.gettext("Organisation"), "year": t.gettext("Year")},
-        "facet_titles": {"section": t.gettext("Sections"), "author": t.gettext("Authors"),
-                         "organisation": t.gettext("Organisations"), "year": t.gettext("Years")},
-        "browse_endpoints": {f: f"archive.browse_{f}" for f in BROWSE},
+        # the facets in the order people see them; templates loop over these
+        "facet_specs": facets.shown(),
+        "year_facet": facets.year.name if facets.year is not None else None,
+        "facet_names": {f.name: t.gettext(f.label) for f in facets},
+        "facet_titles": {f.name: t.gettext(f.label_plural) for f in facets},
+        "browse_endpoints": {f.name: f"archive.browse_{f.name}" for f in facets
+                             if f.browse_path is not None},
     }
 
 

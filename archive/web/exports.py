@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Config
+from ..facets import registry
 from ..indexing.serving import Generation
+from ..models import Article
 from ..search.request import Hit, SearchRequest
 from ..search.run import search
 from .feeds import plain_text
 
-COLUMNS = ("id", "title", "date", "section", "authors", "organisations", "publisher",
-           "url", "permalink", "snippet")
 LIST_SEP = " ; "
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -56,11 +56,29 @@ def start_export(source: Generation | str | Path, request: SearchRequest,
     return Export(total=result.total, rows=len(result.hits), hits=iter(result.hits))
 
 
+def columns() -> tuple[str, ...]:
+    """The export columns: the hit's fields with each facet's values, as records name them."""
+    keys = [f.record_key for f in registry() if f.record_key is not None]
+    return tuple(dict.fromkeys(("id", "title", "date", *keys, "publisher", "url", "permalink",
+                                "snippet")))
+
+
+def facet_values(item: Hit | Article) -> dict[str, object]:
+    """Each facet's values under its record key (`authors`), from a hit or an article: a list
+    for a facet of several values, one value or None otherwise."""
+    values: dict[str, object] = {}
+    for facet in registry():
+        if facet.record_key is None:
+            continue
+        value = getattr(item, facet.attribute if isinstance(item, Article) else facet.record_key)
+        values[facet.record_key] = list(value) if facet.multi else value
+    return values
+
+
 def record(hit: Hit, permalink: str) -> dict:
     """One exported row: the hit's fields, the permalink and the snippet as plain text."""
     return {
-        "id": hit.id, "title": hit.title, "date": hit.date, "section": hit.section,
-        "authors": list(hit.authors), "organisations": list(hit.organisations),
+        "id": hit.id, "title": hit.title, "date": hit.date, **facet_values(hit),
         "publisher": hit.publisher, "url": hit.url, "permalink": permalink,
         "snippet": plain_text(hit.snippet_html),
     }
@@ -85,11 +103,12 @@ def csv_lines(hits: Iterator[Hit], permalink: Callable[[str], str]) -> Iterator[
         buffer.truncate()
         return text
 
-    writer.writerow(COLUMNS)
+    header = columns()
+    writer.writerow(header)
     yield flush()
     for hit in hits:
         row = record(hit, permalink(hit.id))
-        writer.writerow([_cell(row[c]) for c in COLUMNS])
+        writer.writerow([_cell(row[c]) for c in header])
         yield flush()
 
 

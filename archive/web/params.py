@@ -1,8 +1,9 @@
 """The search parameters of the web interface: read from a URL, checked, and turned into links.
 
 `/search?q=&section=&author=&organisation=&year=&from=&to=&sort=&page=` is a stable interface
-(facet parameters repeat). Bad values raise QueryError with a message in the user's language;
-every link that adds or removes a filter is built here, so pages never assemble URLs by hand.
+(facet parameters repeat; `facets.py` declares each one). Bad values raise QueryError with a
+message in the user's language; every link that adds or removes a filter is built here, so
+pages never assemble URLs by hand.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ from urllib.parse import urlencode
 
 from ..config import Limits
 from ..errors import QueryError
-from ..indexing.facetstore import FACETS
+from ..facets import registry
 from ..search.request import SORTS, SearchRequest, date_bound
 from .i18n import Translator
 
-FACET_PARAMS = FACETS  # section, author, organisation, year: URL names equal the facet names
 MAX_PARAM_CHARS = 300
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -56,8 +56,9 @@ class SearchParams:
     def items(self) -> list[tuple[str, str]]:
         """The URL parameters, defaults left out, in a stable order."""
         out: list[tuple[str, str]] = [("q", self.q)] if self.q else []
+        facets = registry()
         for facet, values in self.filters:
-            out += [(facet, v) for v in values]
+            out += [(facets[facet].param, v) for v in values]
         if self.date_from:
             out.append(("from", self.date_from))
         if self.date_to:
@@ -78,7 +79,7 @@ class SearchParams:
         return dataclasses.replace(self, **changes)
 
     def _with_filters(self, selected: Mapping[str, Iterable[str]]) -> SearchParams:
-        ordered = tuple((f, tuple(selected[f])) for f in FACET_PARAMS if selected.get(f))
+        ordered = tuple((f, tuple(selected[f])) for f in registry().names() if selected.get(f))
         return self.change(filters=ordered)
 
     def toggled(self, facet: str, value: str) -> SearchParams:
@@ -115,15 +116,16 @@ def parse(args, limits: Limits, t: Translator) -> SearchParams:
             "The search is too long (%(count)s characters; at most %(limit)s).",
             count=t.number(len(q)), limit=t.number(limits.query_max_length)))
     filters = []
-    for facet in FACET_PARAMS:
-        values = list(dict.fromkeys(v.strip() for v in args.getlist(facet) if v.strip()))
+    for spec in registry():
+        facet = spec.name
+        values = list(dict.fromkeys(v.strip() for v in args.getlist(spec.param) if v.strip()))
         if len(values) > limits.filter_values_max:
             raise QueryError(t.gettext("Too many filters of one kind (at most %(limit)s).",
                                        limit=t.number(limits.filter_values_max)))
         for value in values:
             if len(value) > MAX_PARAM_CHARS:
                 raise QueryError(t.gettext("A filter value is too long."))
-            if facet == "year" and not re.fullmatch(r"[0-9]{4}", value):
+            if spec.kind == "year" and not re.fullmatch(r"[0-9]{4}", value):
                 raise QueryError(t.gettext("“%(value)s” is not a year such as 2019.",
                                            value=value))
         if values:

@@ -15,6 +15,7 @@ from flask import (
 )
 
 from ..errors import IndexUnavailable, NotFound
+from ..facets import registry
 from ..indexing.schema import find_article
 from ..models import ID_RE, Article
 from ..search.request import FacetCount, SearchResult
@@ -30,8 +31,6 @@ LATEST = 6
 FEED_SIZE = 20
 BROWSE_ALL_MAX = 400  # longer lists are shown one letter at a time
 LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ") + ("#",)
-BROWSE = {"organisation": "/organisations", "author": "/authors", "section": "/sections",
-          "year": "/years"}
 
 
 # --- helpers for views ----------------------------------------------------------------------------
@@ -73,8 +72,7 @@ def _histogram(result: SearchResult) -> list[tuple[int, int]]:
 
 
 def _hit_json(hit) -> dict:
-    return {"id": hit.id, "title": hit.title, "date": hit.date, "section": hit.section,
-            "authors": hit.authors, "organisations": hit.organisations,
+    return {"id": hit.id, "title": hit.title, "date": hit.date, **exports.facet_values(hit),
             "publisher": hit.publisher, "url": hit.url, "permalink": permalink(hit.id),
             "snippet_html": hit.snippet_html, "score": hit.score}
 
@@ -147,17 +145,18 @@ def browse(facet: str):
     letter = request.args.get("letter", "").strip().upper()[:1]
     values = facet_values(generation(), params.request(), facet, services().config,
                           contains=contains)
-    if facet == "year":
-        values = sorted(values, key=lambda v: v.value, reverse=True)
+    alphabetical = registry()[facet].order == "alphabetical"
+    if not alphabetical:  # numbers, the largest (the newest year) first
+        values = sorted(values, key=lambda v: (len(v.value), v.value), reverse=True)
     else:
         values = sorted(values, key=lambda v: (_letter_of(v.value), v.value.casefold()))
     present = {_letter_of(v.value) for v in values}
-    if facet != "year" and not letter and not contains and len(values) > BROWSE_ALL_MAX:
+    if alphabetical and not letter and not contains and len(values) > BROWSE_ALL_MAX:
         letter = next((x for x in LETTERS if x in present), "")
     shown = [v for v in values if _letter_of(v.value) == letter] if letter else values
     return render_template("browse.html", facet=facet, params=params, values=shown,
                            total_values=len(values), letters=LETTERS, present=present,
-                           letter=letter, contains=contains)
+                           letter=letter, contains=contains, alphabetical=alphabetical)
 
 
 def _letter_of(value: str) -> str:
@@ -165,8 +164,14 @@ def _letter_of(value: str) -> str:
     return first if "A" <= first <= "Z" else "#"
 
 
-for _facet, _path in BROWSE.items():
-    bp.add_url_rule(_path, f"browse_{_facet}", browse, defaults={"facet": _facet})
+@bp.record
+def _browse_pages(state) -> None:
+    """A browse page per facet that has one, added as each app is made (from the registry then
+    in force): `archive.browse_<facet>` at its declared path."""
+    for facet in registry():
+        if facet.browse_path is not None:
+            state.add_url_rule(facet.browse_path, f"browse_{facet.name}", browse,
+                               defaults={"facet": facet.name})
 
 
 # --- machine-readable -----------------------------------------------------------------------------
@@ -190,12 +195,11 @@ def api_search():
 def api_article(article_id: str):
     """One article as JSON, with its permalink and related article ids."""
     item = _stored_article(article_id)
-    return jsonify(
-        id=item.id, title=item.title, date=item.date, section=item.section,
-        authors=list(item.author), organisations=list(item.organisations),
-        publisher=item.publisher, url=item.url, language=item.language, body=item.body,
-        permalink=permalink(item.id),
-        related=[h.id for h in related(generation(), item.id, services().config)])
+    return jsonify({
+        "id": item.id, "title": item.title, "date": item.date, **exports.facet_values(item),
+        "publisher": item.publisher, "url": item.url, "language": item.language,
+        "body": item.body, "permalink": permalink(item.id),
+        "related": [h.id for h in related(generation(), item.id, services().config)]})
 
 
 def _export(kind: str) -> Response:
