@@ -11,6 +11,7 @@ import click
 
 from .config import Config, load_config
 from .errors import EXIT_PARTIAL, ArchiveError
+from .facets import Facet, registry
 
 
 def _archive_options(func: Callable) -> Callable:
@@ -240,23 +241,39 @@ def rollback_command(config: Config, to: str | None) -> None:
 
 # --- search ---------------------------------------------------------------------------------
 
+FILTER = "filter_"  # keyword prefix of the facet options' values
 
-@main.command("search")
+
+class FacetFilterCommand(click.Command):
+    """A command with a filter option per facet of the registry in force when it runs
+    (`--section`, `--author`, `--organisation`/`--org`, `--year`), after its arguments."""
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        """The command's own parameters with the facet options inserted after its arguments."""
+        params = super().get_params(ctx)
+        at = next((i for i, p in enumerate(params) if not isinstance(p, click.Argument)),
+                  len(params))
+        return params[:at] + [_filter_option(f) for f in registry()] + params[at:]
+
+
+def _filter_option(facet: Facet) -> click.Option:
+    how = ("name, acronym or alias; " if facet.authority
+           else "exact name; " if facet.kind == "names" else "")
+    return click.Option([*facet.cli_options, f"{FILTER}{facet.name}"], multiple=True,
+                        help=f"Only this {facet.label.lower()} ({how}repeat to OR several).")
+
+
+@main.command("search", cls=FacetFilterCommand)
 @click.argument("query", nargs=-1)
-@click.option("--section", multiple=True, help="Only this section (repeat to OR several).")
-@click.option("--org", multiple=True, help="Only this organisation (exact canonical name).")
-@click.option("--author", multiple=True, help="Only this author (exact name).")
-@click.option("--year", multiple=True, help="Only this year (repeat to OR several).")
 @click.option("--from", "date_from", default=None, help="From this day, month or year (2019-03).")
 @click.option("--to", "date_to", default=None, help="Up to this day, month or year.")
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance")
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
 @with_config
-def search_command(config: Config, query: tuple[str, ...], section: tuple[str, ...],
-                   org: tuple[str, ...], author: tuple[str, ...], year: tuple[str, ...],
-                   date_from: str | None, date_to: str | None, sort: str, page: int,
-                   as_json: bool) -> None:
+def search_command(config: Config, query: tuple[str, ...], date_from: str | None,
+                   date_to: str | None, sort: str, page: int, as_json: bool,
+                   **facet_values: tuple[str, ...]) -> None:
     """Search the archive (French query language) and print hits and facet counts."""
     import dataclasses
     import json
@@ -264,9 +281,8 @@ def search_command(config: Config, query: tuple[str, ...], section: tuple[str, .
     from .search import SearchRequest, search
     from .search.plaintext import render_result
 
-    filters = {name: values for name, values in (
-        ("section", section), ("organisation", org), ("author", author), ("year", year))
-        if values}
+    filters = {name.removeprefix(FILTER): values for name, values in facet_values.items()
+               if values}
     request = SearchRequest(query=" ".join(query), filters=filters, date_from=date_from,
                             date_to=date_to, sort=sort, page=page)
     result = search(config.index_dir, request, config)
