@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import IndexUnavailable
+from ..facets import registry
 
-FACETS = ("section", "author", "organisation", "year")
 EMPTY = 0xFFFFFFFF
 MAX_LAYERS = 8  # organisations run 0–6 per article: no per-doc Python work in count()
 FOLDER = "facets"
@@ -105,7 +105,8 @@ def write_facets(gen_dir: Path, doc_count: int, facets: Mapping[str, Mapping[int
 
 
 def _sort_key(facet: str):
-    if facet == "year":
+    spec = registry().get(facet)
+    if spec is not None and spec.order == "numeric":
         return lambda v: (len(v), v)
     return lambda v: (v.casefold(), v)
 

@@ -18,9 +18,10 @@ from whoosh.query import Term
 
 from ..engine.segmentwriter import FastSegmentWriter
 from ..errors import ArchiveError, IndexUnavailable, InvalidArticle
+from ..facets import registry
 from ..models import Article
 from . import generations
-from .facetstore import FACETS, FacetStore, write_facets
+from .facetstore import FacetStore, write_facets
 from .schema import INDEX_NAME, document, stored_article
 from .serving import describe
 
@@ -134,7 +135,9 @@ def build_facets(ix: index.Index, gen_dir: Path, base_dir: Path | None = None) -
     arrays of segments already in `base_dir`'s generation are copied; only new segments (an
     incremental update's, or merges) are read from their postings.
     """
-    per_facet: dict[str, dict[int, list[str]]] = {f: defaultdict(list) for f in FACETS}
+    facets = registry()
+    per_facet: dict[str, dict[int, list[str]]] = {f: defaultdict(list) for f in facets.names()}
+    by_date = [f.name for f in facets if f.kind == "year"]  # the year is read off the date
     dates: dict[int, str] = {}
     base = _base_facets(base_dir)
     segments, reused = [], []
@@ -149,17 +152,20 @@ def build_facets(ix: index.Index, gen_dir: Path, base_dir: Path | None = None) -
             if base is not None and base.segments.get(seg_id, (0, -1))[1] == count:
                 reused.append((base.segments[seg_id][0], offset, count))
                 continue
-            for facet in ("section", "author", "organisation"):
-                target = per_facet[facet]
-                for term in sub.lexicon(facet):
+            for facet in facets:
+                if facet.kind != "names":
+                    continue
+                target = per_facet[facet.name]
+                for term in sub.lexicon(facet.field):
                     value = term.decode("utf-8")
-                    for docnum in sub.postings(facet, term).all_ids():
+                    for docnum in sub.postings(facet.field, term).all_ids():
                         target[docnum + offset].append(value)
             for term in sub.lexicon("date"):
                 value = term.decode("utf-8")
                 for docnum in sub.postings("date", term).all_ids():
                     dates[docnum + offset] = value
-                    per_facet["year"][docnum + offset].append(value[:4])
+                    for name in by_date:
+                        per_facet[name][docnum + offset].append(value[:4])
     write_facets(gen_dir, n, per_facet, dates, segments, base, reused)
     return n
 

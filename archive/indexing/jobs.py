@@ -382,6 +382,7 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
         manifest = {
             "schema_version": schema.SCHEMA_VERSION,
             "schema_classes": list(schema.schema_classes()),
+            "facets": schema.facet_names(),
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "articles_dir": str(config.articles_dir),
             "articles": len(files),

@@ -18,6 +18,7 @@ from whoosh import fields
 from whoosh.analysis import RegexTokenizer
 
 from ..errors import InvalidArticle
+from ..facets import LEGACY_FACETS, registry
 from ..models import Article
 from .analysis import french_analyzer
 
@@ -26,7 +27,6 @@ INDEX_NAME = "MAIN"
 # Exact-valued multi-valued fields are indexed as one term per line: a name keeps its spaces,
 # dots and commas ("Y. Doumbia", "Ministère de l'Économie, des Finances").
 VALUE_SEP = "\n"
-MULTI_FIELDS = {"author": "author", "organisation": "organisations"}
 
 
 def _values_tokenizer() -> RegexTokenizer:
@@ -34,26 +34,29 @@ def _values_tokenizer() -> RegexTokenizer:
 
 
 def build_schema(protected: frozenset[str] = frozenset()) -> fields.Schema:
-    """The index schema: French text fields, exact filter fields, their word-search twins."""
+    """The index schema: French text fields, each facet's exact field and word-search twin."""
     french = french_analyzer(protected)
-    return fields.Schema(
-        id=fields.ID(unique=True, stored=True),
-        title=fields.TEXT(analyzer=french, field_boost=2.0, stored=True),
-        body=fields.TEXT(analyzer=french, stored=True),
-        section=fields.ID(stored=True),
-        author=fields.ID(stored=True, analyzer=_values_tokenizer()),
-        organisation=fields.ID(stored=True, analyzer=_values_tokenizer()),
-        section_text=fields.TEXT(analyzer=french),
-        author_text=fields.TEXT(analyzer=french),
-        organisation_text=fields.TEXT(analyzer=french),
-        year=fields.NUMERIC(int, bits=32, stored=True),
-        date=fields.ID(stored=True, sortable=True),
-        url=fields.ID(stored=True),
-        publisher=fields.ID(stored=True),
-        language=fields.ID(stored=True),
-        path=fields.ID(stored=True),
-        hash=fields.STORED(),
-    )
+    schema = {
+        "id": fields.ID(unique=True, stored=True),
+        "title": fields.TEXT(analyzer=french, field_boost=2.0, stored=True),
+        "body": fields.TEXT(analyzer=french, stored=True),
+        "date": fields.ID(stored=True, sortable=True),
+        "url": fields.ID(stored=True),
+        "publisher": fields.ID(stored=True),
+        "language": fields.ID(stored=True),
+        "path": fields.ID(stored=True),
+        "hash": fields.STORED(),
+    }
+    for facet in registry():
+        if facet.kind == "year":
+            schema[facet.field] = fields.NUMERIC(int, bits=32, stored=True)
+            continue
+        # A multi-valued field holds one term per line (VALUE_SEP).
+        schema[facet.field] = (fields.ID(stored=True, analyzer=_values_tokenizer())
+                               if facet.multi else fields.ID(stored=True))
+        if facet.text_field:
+            schema[facet.text_field] = fields.TEXT(analyzer=french)
+    return fields.Schema(**schema)
 
 
 @functools.cache
@@ -79,7 +82,17 @@ def schema_problem(manifest: Mapping[str, object]) -> str | None:
         what = (f"it names code no longer here: {', '.join(gone)}" if gone
                 else f"it lacks {', '.join(added)}")
         return f"index schema changed ({what})"
+    # A facet's fields and arrays are part of the schema: another set of facets is another one.
+    facets = tuple(manifest.get("facets") or LEGACY_FACETS)
+    if facets != registry().names():
+        return (f"index schema changed (facets {', '.join(facets)}; this archive has "
+                f"{', '.join(registry().names())})")
     return None
+
+
+def facet_names() -> list[str]:
+    """The facets of a generation built now, for its manifest (`schema_problem` reads them)."""
+    return list(registry().names())
 
 
 def file_hash(raw: bytes) -> str:
@@ -93,16 +106,26 @@ def document(article: Article, relpath: str, digest: str) -> dict:
         "id": article.id, "title": article.title, "body": article.body,
         "language": article.language, "path": relpath, "hash": digest,
     }
-    if article.section:
-        doc["section"] = doc["section_text"] = article.section
-    for fieldname, attr in MULTI_FIELDS.items():
-        values = list(dict.fromkeys(getattr(article, attr)))
-        if values:
-            doc[fieldname] = doc[f"{fieldname}_text"] = VALUE_SEP.join(values)
-            doc[f"_stored_{fieldname}"] = values
+    facets = registry()
+    for facet in facets:
+        if facet.kind != "names":
+            continue
+        value = getattr(article, facet.attribute)
+        if facet.multi:
+            values = list(dict.fromkeys(value))
+            if values:
+                doc[facet.field] = VALUE_SEP.join(values)
+                if facet.text_field:
+                    doc[facet.text_field] = doc[facet.field]
+                doc[f"_stored_{facet.field}"] = values
+        elif value:
+            doc[facet.field] = value
+            if facet.text_field:
+                doc[facet.text_field] = value
     if article.date:
         doc["date"] = article.date
-        doc["year"] = article.year
+        if facets.year is not None:
+            doc[facets.year.field] = getattr(article, facets.year.attribute)
     for name in ("url", "publisher"):
         if getattr(article, name):
             doc[name] = getattr(article, name)
@@ -121,13 +144,17 @@ def stored_values(value: object) -> tuple[str, ...]:
 
 def stored_article(stored: Mapping[str, object]) -> Article:
     """The Article an index document was made from, read back from its stored fields."""
-    return Article(
-        id=str(stored["id"]), title=str(stored.get("title", "")), body=str(stored.get("body", "")),
-        section=stored.get("section"), author=stored_values(stored.get("author")),
-        date=stored.get("date"), organisations=stored_values(stored.get("organisation")),
-        url=stored.get("url"), publisher=stored.get("publisher"),
-        language=str(stored.get("language") or "fr"),
-    )
+    values: dict[str, object] = {
+        "id": str(stored["id"]), "title": str(stored.get("title", "")),
+        "body": str(stored.get("body", "")), "date": stored.get("date"),
+        "url": stored.get("url"), "publisher": stored.get("publisher"),
+        "language": str(stored.get("language") or "fr"),
+    }
+    for facet in registry():
+        if facet.kind == "names":
+            value = stored.get(facet.field)
+            values[facet.attribute] = stored_values(value) if facet.multi else value
+    return Article(**values)
 
 
 def find_article(searcher, article_id: str) -> Article | None:
@@ -138,10 +165,11 @@ def find_article(searcher, article_id: str) -> Article | None:
 
 def _check_document(doc: dict, name: str) -> None:
     """Whoosh 2.7.5 attaches a failed document's words to the next one: refuse bad values first."""
+    year = registry().year
     for key, value in doc.items():
         values = value if isinstance(value, list) else [value]
         for item in values:
-            if key == "year":
+            if year is not None and key == year.field:
                 if isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= 9999:
                     raise InvalidArticle(f"{name}: year {item!r} is not a year")
                 continue
