@@ -1,0 +1,293 @@
+"""Facets are declared once, in `archive/facets.py`: a facet added to a registry shows on every
+surface (schema, facet arrays, search, query language, site, API, exports, browse page, command
+line), and the archive's own four facets are what every surface has always shown.
+
+The newspaper facet here lives in a temporary registry, installed with `facets.installed` for
+the build and for each test: every surface reads the registry when it runs, none at import.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from whoosh import fields
+
+from archive import articlefile, facets
+from archive.cli import main
+from archive.config import Config, load_config
+from archive.errors import IndexUnavailable
+from archive.facets import Facet, Registry
+from archive.indexing import open_current
+from archive.indexing.generations import read_manifest
+from archive.indexing.schema import build_schema
+from archive.models import Article
+from archive.search import SearchRequest, search
+from archive.search.querylang import field_prefixes
+from archive.web import create_app, i18n
+from tests.webarchive import UNTM, build_archive
+
+ROOT = Path(__file__).resolve().parents[1]
+ESSOR, REPUBLICAIN = "L’Essor", "Le Républicain"
+
+NEWSPAPER = Facet(
+    name="publisher", attribute="publisher", field="publisher", text_field="publisher_text",
+    param="publisher", record_key="publisher", browse_path="/journaux",
+    prefixes=("journal", "publisher"), label="Newspaper", label_plural="Newspapers",
+    position=5)
+WITH_NEWSPAPERS = Registry((*facets.FACETS, NEWSPAPER))
+# What the French catalog would hold for it (the archive's catalog does not know these labels).
+FRENCH_LABELS = """\
+msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=utf-8\\n"
+
+msgid "Newspaper"
+msgstr "Journal"
+
+msgid "Newspapers"
+msgstr "Journaux"
+"""
+
+ARTICLES = [
+    Article(id="greve-des-enseignants", title="Grève des enseignants à Bamako",
+            body="Les enseignants réclament leurs primes.", section="Société",
+            author=("Aminata Koné",), date="2019-07-05", organisations=(UNTM,),
+            publisher=ESSOR),
+    Article(id="recolte-de-coton", title="Récolte record de coton",
+            body="La campagne cotonnière dépasse les prévisions.", section="Économie",
+            author=("Issa Diarra",), date="2021-03-14", publisher=ESSOR),
+    Article(id="greve-des-hopitaux", title="Grève dans les hôpitaux de Sikasso",
+            body="Les agents de santé observent une grève.", section="Santé",
+            date="2020-02-03", publisher=REPUBLICAIN),
+    Article(id="chronique-sans-journal", title="Chronique : Bamako la nuit",
+            body="La ville ne dort jamais.", section="Culture", date="2018-01-02"),
+]
+
+
+def cli(config: Config, *args: str):
+    return CliRunner().invoke(main, ["--config", str(config.source), *args])
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Config:
+    """A tiny archive of four articles, three with a newspaper, indexed by `archive reindex`
+    with the newspaper facet declared."""
+    root = tmp_path_factory.mktemp("newspapers")
+    (root / "data" / "articles").mkdir(parents=True)
+    shutil.copy(ROOT / "data" / "organisations.yaml", root / "data" / "organisations.yaml")
+    (root / "archive.yaml").write_text("site_name: Archives d'essai\ndata_dir: data\n"
+                                       "index_dir: index\n", encoding="utf-8")
+    config = load_config(root / "archive.yaml")
+    for article in ARTICLES:
+        articlefile.write(config.articles_dir, article)
+    with facets.installed(WITH_NEWSPAPERS):  # two processes: forked workers see it too
+        done = cli(config, "reindex", "--procs", "2")
+    assert done.exit_code == 0, done.output
+    return config
+
+
+@pytest.fixture
+def archive(built: Config):
+    with facets.installed(WITH_NEWSPAPERS):
+        yield built
+
+
+@pytest.fixture
+def client(archive: Config, tmp_path: Path):
+    app = create_app(archive)
+    po = tmp_path / "fr" / "LC_MESSAGES" / "newspapers.po"
+    po.parent.mkdir(parents=True)
+    po.write_text(FRENCH_LABELS, encoding="utf-8")
+    app.extensions["archive"].catalogs["fr"].merge(i18n.compile_catalog(po))
+    return app.test_client()
+
+
+def ids(result) -> set[str]:
+    return {hit.id for hit in result.hits}
+
+
+def counts(values) -> list[tuple[str, int]]:
+    return [(v.value, v.count) for v in values]
+
+
+# --- a facet added to a registry ----------------------------------------------------------------
+
+
+def test_the_build_indexes_it_and_records_it(archive: Config):
+    generation = open_current(archive.index_dir)
+    assert generation.manifest["facets"] == ["section", "author", "organisation", "year",
+                                             "publisher"]
+    assert generation.facets.values("publisher") == [REPUBLICAIN, ESSOR]  # "le r" < "l’e"
+    assert isinstance(generation.index.schema["publisher_text"], fields.TEXT)
+
+
+def test_its_counts_come_with_every_search_and_a_filter_narrows_to_it(archive: Config):
+    everything = search(archive.index_dir, SearchRequest(), archive)
+    assert counts(everything.facets["publisher"]) == [(ESSOR, 2), (REPUBLICAIN, 1)]
+    assert counts(search(archive.index_dir, SearchRequest("grève"), archive)
+                  .facets["publisher"]) == [(REPUBLICAIN, 1), (ESSOR, 1)]
+    narrowed = search(archive.index_dir,
+                      SearchRequest(filters={"publisher": (REPUBLICAIN,)}), archive)
+    assert ids(narrowed) == {"greve-des-hopitaux"}
+    # facets are disjunctive: its own counts ignore its selection, the others honour it
+    assert counts(narrowed.facets["publisher"]) == [(ESSOR, 2), (REPUBLICAIN, 1)]
+    assert counts(narrowed.facets["section"]) == [("Santé", 1)]
+    assert [h.publisher for h in narrowed.hits] == [REPUBLICAIN]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("journal:républicain", {"greve-des-hopitaux"}),
+    ("publisher:essor", {"greve-des-enseignants", "recolte-de-coton"}),
+    ('journal:"l’essor" grève', {"greve-des-enseignants"}),
+])
+def test_its_prefixes_work_in_the_query_language(archive: Config, query: str, expected: set):
+    assert field_prefixes()["journal"] == "publisher"
+    assert ids(search(archive.index_dir, SearchRequest(query), archive)) == expected
+
+
+def test_the_search_page_shows_its_block_and_filters_by_its_parameter(client):
+    french = client.get("/search?publisher=Le Républicain").get_data(as_text=True)
+    assert re.findall(r'<h3><a href="/article/([a-z0-9-]+)">', french) == ["greve-des-hopitaux"]
+    block = re.search(r'<section aria-labelledby="f-publisher">.*?</section>', french, re.S)[0]
+    assert '<h2 id="f-publisher">Journal</h2>' in block
+    assert (f'{ESSOR} <span class="count">2</span>' in block
+            and 'href="/journaux?publisher=Le+R%C3%A9publicain"' in block)
+    assert "Journal&nbsp;: Le Républicain" in french  # the chip that removes the filter
+    english = client.get("/search?q=grève&lang=en").get_data(as_text=True)
+    assert '<h2 id="f-publisher">Newspaper</h2>' in english
+    assert ">Newspapers</a></li>" in english  # the footer's browse link
+
+
+def test_the_api_and_the_exports_filter_by_it_and_carry_it(client):
+    data = client.get(f"/api/search?publisher={ESSOR}").get_json()
+    assert data["total"] == 2
+    assert data["facets"]["publisher"][0] == {"value": ESSOR, "count": 2, "selected": True}
+    assert {h["publisher"] for h in data["hits"]} == {ESSOR}
+    rows = list(csv.DictReader(io.StringIO(
+        client.get(f"/export.csv?publisher={REPUBLICAIN}").get_data(as_text=True))))
+    assert [(r["id"], r["publisher"]) for r in rows] == [("greve-des-hopitaux", REPUBLICAIN)]
+    lines = client.get("/export.jsonl?q=journal:essor").get_data(as_text=True).splitlines()
+    assert [json.loads(line)["publisher"] for line in lines] == [ESSOR, ESSOR]
+    assert client.get("/api/article/recolte-de-coton").get_json()["publisher"] == ESSOR
+
+
+def test_its_browse_page_lists_its_values_with_counts(client):
+    html = client.get("/journaux").get_data(as_text=True)
+    assert "<h1>Journaux</h1>" in html
+    assert f'{ESSOR}</a> <span class="count">2</span>' in html
+    assert f'{REPUBLICAIN}</a> <span class="count">1</span>' in html
+    assert '<label for="filter">' in html  # names get the filter box and A–Z
+    within = client.get("/journaux?q=coton&lang=en").get_data(as_text=True)
+    assert "<h1>Newspapers</h1>" in within and REPUBLICAIN not in within
+
+
+def test_the_command_line_has_its_option(archive: Config):
+    assert "--publisher TEXT" in cli(archive, "search", "--help").output
+    done = cli(archive, "search", "--publisher", REPUBLICAIN)
+    assert done.exit_code == 0, done.output
+    assert "[greve-des-hopitaux]" in done.output and "[recolte-de-coton]" not in done.output
+    assert f"publisher: {ESSOR} (2), *{REPUBLICAIN} (1)" in done.output
+
+
+def test_a_generation_with_other_facets_is_not_read_and_a_reindex_rebuilds_it(built: Config):
+    # Built with the newspaper facet, read without it: its fields and arrays are another schema.
+    with pytest.raises(IndexUnavailable, match=r"index schema changed \(facets section, "
+                       r"author, organisation, year, publisher; this archive has section, "
+                       r"author, organisation, year\)"):
+        open_current(built.index_dir)
+    done = cli(built, "reindex")
+    assert done.exit_code == 0, done.output
+    assert done.output.startswith("full reindex (index schema changed (facets")
+    assert read_manifest(open_current(built.index_dir).path)["facets"] == [
+        "section", "author", "organisation", "year"]
+    # and back, for the tests that follow
+    with facets.installed(WITH_NEWSPAPERS):
+        assert cli(built, "reindex").exit_code == 0
+
+
+# --- the archive's own facets: what every surface has always called them --------------------
+
+
+def test_the_registry_declares_the_four_facets_with_their_published_names():
+    table = [(f.name, f.param, f.record_key, f.browse_path, f.cli_options, f.prefixes)
+             for f in facets.registry()]
+    assert table == [
+        ("section", "section", "section", "/sections", ("--section",), ("rubrique", "section")),
+        ("author", "author", "authors", "/authors", ("--author",), ("auteur", "author")),
+        ("organisation", "organisation", "organisations", "/organisations",
+         ("--organisation", "--org"), ("organisation", "org", "organization")),
+        ("year", "year", None, "/years", ("--year",), ("annee", "year")),
+    ]
+    french = i18n.load_translations()["fr"]
+    assert [(french.gettext(f.label), french.gettext(f.label_plural))
+            for f in facets.registry()] == [("Rubrique", "Rubriques"), ("Auteur", "Auteurs"),
+                                            ("Organisation", "Organisations"),
+                                            ("Année", "Années")]
+
+
+def test_the_schema_is_the_one_generations_were_built_with():
+    schema = build_schema()
+    described = {name: (type(field).__name__, field.stored, type(field.analyzer).__name__)
+                 for name, field in schema.items()}
+    assert described == {
+        "author": ("ID", True, "RegexTokenizer"),
+        "author_text": ("TEXT", False, "CompositeAnalyzer"),
+        "body": ("TEXT", True, "CompositeAnalyzer"),
+        "date": ("ID", True, "IDTokenizer"),
+        "hash": ("STORED", True, "NoneType"),
+        "id": ("ID", True, "IDTokenizer"),
+        "language": ("ID", True, "IDTokenizer"),
+        "organisation": ("ID", True, "RegexTokenizer"),
+        "organisation_text": ("TEXT", False, "CompositeAnalyzer"),
+        "path": ("ID", True, "IDTokenizer"),
+        "publisher": ("ID", True, "IDTokenizer"),
+        "section": ("ID", True, "IDTokenizer"),
+        "section_text": ("TEXT", False, "CompositeAnalyzer"),
+        "title": ("TEXT", True, "CompositeAnalyzer"),
+        "url": ("ID", True, "IDTokenizer"),
+        "year": ("NUMERIC", True, "IDTokenizer"),
+    }
+    assert schema["author"].analyzer.expression.pattern == r"[^\n]+"
+    assert schema["author_text"].analyzer is schema["title"].analyzer  # the French analyzer
+
+
+def test_every_surface_shows_the_four_facets_as_before(tmp_path: Path):
+    config = build_archive(tmp_path)
+    client = create_app(config).test_client()
+    data = client.get("/api/search").get_json()
+    assert list(data["facets"]) == ["section", "author", "organisation", "year"]
+    assert list(data["hits"][0]) == ["id", "title", "date", "section", "authors",
+                                     "organisations", "publisher", "url", "permalink",
+                                     "snippet_html", "score"]
+    article = client.get("/api/article/greve-des-enseignants-a-bamako").get_json()
+    assert list(article)[:7] == ["id", "title", "date", "section", "authors", "organisations",
+                                 "publisher"]
+    header = client.get("/export.csv").get_data(as_text=True).splitlines()[0]
+    assert header == "id,title,date,section,authors,organisations,publisher,url,permalink,snippet"
+    html = client.get("/search?q=école").get_data(as_text=True)
+    assert re.findall(r'<h2 id="f-(\w+)">([^<]+)</h2>', html) == [
+        ("section", "Rubrique"), ("organisation", "Organisation"), ("author", "Auteur")]
+    footer = re.search(r"<footer>.*</footer>", html, re.S)[0]
+    assert re.findall(r'<a href="(/\w+)">(\w+)</a>', footer) == [
+        ("/sections", "Rubriques"), ("/years", "Années"), ("/organisations", "Organisations"),
+        ("/authors", "Auteurs")]
+    for path in ("/sections", "/authors", "/organisations", "/years"):
+        assert client.get(path).status_code == 200, path
+    assert client.get(f"/search?organisation={UNTM}&author=Aminata Koné&year=2019"
+                      "&section=Société").status_code == 200
+    assert field_prefixes() == {
+        "titre": "title", "title": "title", "rubrique": "section", "section": "section",
+        "auteur": "author", "author": "author", "organisation": "organisation",
+        "org": "organisation", "organization": "organisation", "annee": "year", "year": "year"}
+    help_text = cli(config, "search", "--help").output
+    assert re.findall(r"^  (--[\w, -]+?) TEXT", help_text, re.M)[:4] == [
+        "--section", "--author", "--organisation, --org", "--year"]
+    done = cli(config, "search", "--org", "UNTM", "--section", "Société", "--year", "2019")
+    assert done.exit_code == 0 and "[greve-des-enseignants-a-bamako]" in done.output
