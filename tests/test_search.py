@@ -199,6 +199,30 @@ def test_date_range_by_day_month_and_year(archive):
     assert date_bound("15/03/2019", end=False) == 20190315
 
 
+@pytest.mark.parametrize("given, start, end", [
+    ("2019", 20190000, 20191231),
+    ("2019-3", 20190300, 20190331),
+    ("mars 2019", 20190300, 20190331),
+    ("15/03/2019", 20190315, 20190315),
+    ("2150", 21500000, 21501231),  # a bound may lie in the future, unlike an article's date
+    ("1er mars 2150", 21500301, 21500301),
+    ("2000-02-29", 20000229, 20000229),
+    # the shapes an export's date may take are read as bounds too (one date reader)
+    ("2019-03-15T10:30:00Z", 20190315, 20190315),
+    ("15-03-2019", 20190315, 20190315),
+    ("15 Mars 2019 10:30", 20190315, 20190315),
+])
+def test_date_bounds_read_a_day_a_month_or_a_year(given, start, end):
+    assert (date_bound(given, end=False), date_bound(given, end=True)) == (start, end)
+
+
+@pytest.mark.parametrize("given", ["2019-13", "2019-02-30", "31/02/2019", "20190", "hier",
+                                   "deux mille"])
+def test_a_date_bound_that_is_no_date_is_refused(given):
+    with pytest.raises(QueryError, match="is not understood"):
+        date_bound(given, end=False)
+
+
 def test_empty_query_browses_newest_first_undated_last(archive):
     result = run(archive, "", page_size=20)
     assert result.browse and result.total == len(ARTICLES)

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..config import Limits
-from ..dates import MONTHS, check_date
+from ..dates import parse_date
 from ..errors import QueryError
 from ..indexing.facetstore import FACETS
-from ..textnorm import fold, has_lone_surrogate
+from ..textnorm import has_lone_surrogate
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_FILTER_VALUE = 300  # characters in one filter value
@@ -128,9 +128,9 @@ def date_bound(text: str | None, end: bool) -> int | None:
     if text is None or not str(text).strip():
         return None
     raw = str(text).strip()
-    value = iso_date(raw)
     # A bound may lie in the future ("up to 2030"), unlike an article's date.
-    if value is None or check_date(value.replace(value[:4], "2000", 1)) is not None:
+    value = parse_date(raw, any_year=True)
+    if value is None:
         raise QueryError(f"date '{raw}' is not understood; write 2019, 2019-03 or 2019-03-15")
     parts = [int(p) for p in value.split("-")]
     year, month, day = (parts + [0, 0])[:3]
@@ -138,17 +138,3 @@ def date_bound(text: str | None, end: bool) -> int | None:
         month, day = month or 12, day or 31
     return year * 10_000 + month * 100 + day
 
-
-def iso_date(raw: str) -> str | None:
-    match = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", raw)
-    if match:
-        year, month, day = match.groups()
-        return year + (f"-{int(month):02d}" if month else "") + (f"-{int(day):02d}" if day else "")
-    match = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", raw)
-    if match:
-        return f"{match[3]}-{int(match[2]):02d}-{int(match[1]):02d}"
-    match = re.fullmatch(r"(?:(\d{1,2})(?:er)?\s+)?([a-zé\u00fb.]+)\s+(\d{4})", fold(raw))
-    if match and match[2].rstrip(".") in MONTHS:
-        month = MONTHS[match[2].rstrip(".")]
-        return f"{match[3]}-{month:02d}" + (f"-{int(match[1]):02d}" if match[1] else "")
-    return None
