@@ -138,10 +138,8 @@ def orgs_group() -> None:
 @with_config
 def orgs_check_command(config: Config) -> None:
     """Validate the authority file (exit 1 with the reason when it is broken)."""
-    from .organisations import load_authority
-
     try:
-        authority = load_authority(config.authority_file)
+        authority = _authority(config)
     except ArchiveError as exc:  # the file checked is broken: the check failed (exit 1)
         raise ArchiveError(exc.message) from None
     _finish(config, f"{config.authority_file}: {len(authority.entries)} organisations, "
@@ -154,9 +152,7 @@ def orgs_list_command(config: Config) -> None:
     """Every organisation with its acronym, kind and number of articles naming it."""
     from collections import Counter
 
-    from .organisations import load_authority
-
-    authority = load_authority(config.authority_file)
+    authority = _authority(config)
     counts: Counter[str] = Counter()
     for title, body in _article_texts(config):
         counts.update(authority.extract(title, body))
@@ -173,9 +169,9 @@ def orgs_list_command(config: Config) -> None:
 @with_config
 def orgs_candidates_command(config: Config, min_count: int, limit: int) -> None:
     """Acronyms used in the articles that the authority file does not know yet."""
-    from .organisations import find_candidates, load_authority
+    from .organisations import find_candidates
 
-    authority = load_authority(config.authority_file)
+    authority = _authority(config)
     shown = [c for c in find_candidates(_article_texts(config), authority)
              if c.count >= min_count][:limit]
     lines = []
@@ -184,6 +180,16 @@ def orgs_candidates_command(config: Config, min_count: int, limit: int) -> None:
         lines.append(f"{candidate.acronym} ({candidate.count}){expansion}")
         lines += [f"    « {example} »" for example in candidate.examples]
     _finish(config, "\n".join(lines) or f"no unknown acronym seen {min_count} times or more")
+
+
+def _authority(config: Config):
+    """The archive's authority file; the `orgs` commands need one (AuthorityError without)."""
+    from .organisations import AuthorityError, authority_at, no_authority
+
+    authority = authority_at(config.authority_file)
+    if authority is None:
+        raise AuthorityError(no_authority(config.authority_file))
+    return authority
 
 
 def _article_texts(config: Config):

@@ -20,7 +20,7 @@ from whoosh import index as whoosh_index
 from .. import articlefile
 from ..config import Config
 from ..errors import ArchiveError, IndexUnavailable, InvalidArticle, NotFound, UsageError
-from ..organisations import load_authority
+from ..organisations import authority_at
 from ..textnorm import decode
 from . import generations, indexer, parallel, schema, serving
 from .joblock import job_lock
@@ -32,9 +32,8 @@ MIN_FILES_FOR_PROCS = 5000  # below this, starting sub-processes costs more than
 
 def protected_tokens(config: Config) -> frozenset[str]:
     """Tokens the French analyzer must keep whole, from the organisations authority file."""
-    if not config.authority_file.is_file():
-        return frozenset()
-    return frozenset(load_authority(config.authority_file).protected_tokens())
+    authority = authority_at(config.authority_file)
+    return frozenset() if authority is None else frozenset(authority.protected_tokens())
 
 
 def _tokens_digest(tokens: frozenset[str]) -> str:
