@@ -267,7 +267,7 @@ def search_command(config: Config, query: tuple[str, ...], section: tuple[str, .
     import dataclasses
     import json
 
-    from .search import SearchRequest, search
+    from .search import SearchRequest, records, search
     from .search.plaintext import render_result
 
     filters = {name: values for name, values in (
@@ -277,7 +277,9 @@ def search_command(config: Config, query: tuple[str, ...], section: tuple[str, .
                             date_to=date_to, sort=sort, page=page)
     result = search(config.index_dir, request, config)
     if as_json:  # stdout stays pure JSON; the archive is named on stderr
-        click.echo(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=2))
+        shown = {**dataclasses.asdict(result),
+                 "hits": [records.record(hit, records.CLI_HIT) for hit in result.hits]}
+        click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
         click.echo(config.describe(), err=True)
     else:
         _finish(config, render_result(result))

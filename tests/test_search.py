@@ -18,6 +18,7 @@ from archive.indexing.jobs import reindex
 from archive.models import Article
 from archive.search import SearchRequest, facet_values, related, search
 from archive.search.request import date_bound
+from archive.search.snippets import plain_text
 
 ARTICLES = [
     Article(id="greve-enseignants", title="Grève des enseignants à Bamako",
@@ -484,3 +485,15 @@ def test_every_hit_honours_every_filter_whatever_the_query_and_sort(archive, que
                   "year": {(hit.date or "")[:4]}}
         for facet, wanted in filters.items():
             assert values[facet] & set(wanted), (hit.id, facet, wanted)
+
+
+def test_an_article_and_its_hit_make_the_same_record(archive):
+    from archive.search import records
+
+    (hit,) = [h for h in run(archive, "enseignants").hits if h.id == "greve-enseignants"]
+    article = next(a for a in ARTICLES if a.id == "greve-enseignants")
+    common = [f for f in records.API_HIT if f in records.API_ARTICLE]
+    from_hit = records.record(hit, common, "https://example.org/a")
+    assert from_hit == records.record(article, common, "https://example.org/a")
+    assert from_hit["authors"] == ["Y. Doumbia"]  # lists, as JSON has them, not tuples
+    assert records.record(hit, ["snippet"])["snippet"] == plain_text(hit.snippet_html)

@@ -273,6 +273,40 @@ def test_csv_and_jsonl_exports_stream_the_whole_result_set(client):
     assert json.loads(lines[0])["permalink"].startswith("http://localhost/article/")
 
 
+def test_api_exports_and_command_line_give_an_article_the_same_record(client, config):
+    """Field names and order are a promise to scripts; each output states the same values."""
+    from click.testing import CliRunner
+
+    from archive.cli import main
+
+    url = "?q=enseignants&section=Société"
+    hit = next(h for h in client.get("/api/search" + url).get_json()["hits"]
+               if h["id"] == "greve-des-enseignants-a-bamako")
+    article = client.get("/api/article/greve-des-enseignants-a-bamako").get_json()
+    rows = list(csv.DictReader(io.StringIO(client.get("/export.csv" + url).get_data(
+        as_text=True))))
+    row = next(r for r in rows if r["id"] == hit["id"])
+    line = next(json.loads(text) for text in client.get("/export.jsonl" + url).get_data(
+        as_text=True).splitlines() if json.loads(text)["id"] == hit["id"])
+    printed = CliRunner().invoke(main, ["search", "enseignants", "--section", "Société", "--json",
+                                        "--data", str(config.data_dir),
+                                        "--index", str(config.index_dir)])
+    shown = next(h for h in json.loads(printed.stdout)["hits"] if h["id"] == hit["id"])
+    common = ["id", "title", "date", "section", "authors", "organisations", "publisher", "url"]
+    assert list(hit) == [*common, "permalink", "snippet_html", "score"]
+    assert list(article) == [*common, "language", "body", "permalink", "related"]
+    assert list(row) == list(line) == [*common, "permalink", "snippet"]
+    assert list(shown) == ["id", "title", "date", "section", "authors", "organisations",
+                           "snippet_html", "score", "url", "publisher", "language"]
+    for name in common:
+        assert hit[name] == article[name] == line[name] == shown[name], name
+        assert row[name] == (" ; ".join(hit[name]) if isinstance(hit[name], list)
+                             else hit[name] or ""), name
+    assert hit["permalink"] == article["permalink"] == row["permalink"] == line["permalink"]
+    assert row["snippet"] == line["snippet"] and "<mark>" not in line["snippet"]
+    assert hit["snippet_html"] == shown["snippet_html"] and "<mark>" in hit["snippet_html"]
+
+
 def test_exports_stop_at_the_named_limit(tmp_path):
     config = build_archive(tmp_path, export_max_rows=2)
     response = create_app(config).test_client().get("/export.csv")

@@ -16,12 +16,11 @@ from pathlib import Path
 
 from ..config import Config
 from ..indexing.serving import Generation
+from ..search import records
 from ..search.request import Hit, SearchRequest
 from ..search.run import search
-from .feeds import plain_text
 
-COLUMNS = ("id", "title", "date", "section", "authors", "organisations", "publisher",
-           "url", "permalink", "snippet")
+COLUMNS = records.EXPORT
 LIST_SEP = " ; "
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -56,16 +55,6 @@ def start_export(source: Generation | str | Path, request: SearchRequest,
     return Export(total=result.total, rows=len(result.hits), hits=iter(result.hits))
 
 
-def record(hit: Hit, permalink: str) -> dict:
-    """One exported row: the hit's fields, the permalink and the snippet as plain text."""
-    return {
-        "id": hit.id, "title": hit.title, "date": hit.date, "section": hit.section,
-        "authors": list(hit.authors), "organisations": list(hit.organisations),
-        "publisher": hit.publisher, "url": hit.url, "permalink": permalink,
-        "snippet": plain_text(hit.snippet_html),
-    }
-
-
 def _cell(value: object) -> str:
     """A CSV cell; text that a spreadsheet would run as a formula gets a leading apostrophe."""
     if value is None:
@@ -88,7 +77,7 @@ def csv_lines(hits: Iterator[Hit], permalink: Callable[[str], str]) -> Iterator[
     writer.writerow(COLUMNS)
     yield flush()
     for hit in hits:
-        row = record(hit, permalink(hit.id))
+        row = records.record(hit, COLUMNS, permalink(hit.id))
         writer.writerow([_cell(row[c]) for c in COLUMNS])
         yield flush()
 
@@ -96,4 +85,4 @@ def csv_lines(hits: Iterator[Hit], permalink: Callable[[str], str]) -> Iterator[
 def jsonl_lines(hits: Iterator[Hit], permalink: Callable[[str], str]) -> Iterator[str]:
     """JSON Lines: one JSON object per hit and line, UTF-8, lists kept as arrays."""
     for hit in hits:
-        yield json.dumps(record(hit, permalink(hit.id)), ensure_ascii=False) + "\n"
+        yield json.dumps(records.record(hit, COLUMNS, permalink(hit.id)), ensure_ascii=False) + "\n"
