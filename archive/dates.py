@@ -7,6 +7,7 @@ import re
 
 from babel.dates import format_date as babel_format_date
 
+from .errors import Problem, message
 from .textnorm import fold
 
 MONTHS = {
@@ -33,26 +34,32 @@ def max_year() -> int:
 
 def check_date(value: str) -> str | None:
     """Return why a `YYYY`, `YYYY-MM` or `YYYY-MM-DD` value is impossible, or None if it is fine."""
+    problem = date_problem(value)
+    return None if problem is None else message(problem[0], **problem[1])
+
+
+def date_problem(value: str) -> Problem | None:
+    """Why a date value is impossible, as an error code and its values, or None if it is fine."""
     # [0-9], not \d: other scripts' digits would pass int() yet sort apart from 0-9 in the index
     match = re.fullmatch(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?", value)
     if not match:
-        return f"date {_shown(value)} is not YYYY-MM-DD, YYYY-MM or YYYY"
+        return "date_format", {"value": _shown(value)}
     year, month, day = (int(g) if g else None for g in match.groups())
     if not MIN_YEAR <= year <= max_year():
-        return f"date '{value}' has an impossible year"
+        return "date_year", {"value": value}
     if month is not None and not 1 <= month <= 12:
-        return f"date '{value}' has an impossible month"
+        return "date_month", {"value": value}
     if day is not None:
         try:
             dt.date(year, month, day)
         except ValueError:
-            return f"date '{value}' is not a real day"
+            return "date_day", {"value": value}
     return None
 
 
 def _shown(value: str, limit: int = 40) -> str:
-    """A wrong value quoted in a message, cut when long (a pasted paragraph, a huge number)."""
-    return f"'{value}'" if len(value) <= limit else f"'{value[:limit]}…'"
+    """A wrong value as a message shows it, cut when long (a pasted paragraph, a huge number)."""
+    return value if len(value) <= limit else f"{value[:limit]}…"
 
 
 # ISO 8601 as the archive writes it (2025-06-01T08:00:00+00:00) and as people type it
@@ -65,12 +72,18 @@ _DATETIME_RE = re.compile(
 
 def check_datetime(value: str, field: str = "imported_at") -> str | None:
     """Return why an ISO date and time ('2019-07-05T10:00:00+00:00') is wrong, or None."""
+    problem = datetime_problem(value, field)
+    return None if problem is None else message(problem[0], **problem[1])
+
+
+def datetime_problem(value: str, field: str = "imported_at") -> Problem | None:
+    """Why an ISO date and time is wrong, as an error code and its values, or None."""
     if not _DATETIME_RE.fullmatch(value):
-        return f"{field} {_shown(value)} is not a date and time such as 2025-06-01T08:00:00+00:00"
+        return "datetime_format", {"field": field, "value": _shown(value)}
     try:
         dt.datetime.fromisoformat(value)
     except ValueError:
-        return f"{field} '{value}' is not a real date and time"
+        return "datetime_unreal", {"field": field, "value": value}
     return None
 
 

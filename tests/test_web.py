@@ -20,6 +20,7 @@ from urllib.request import urlopen
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from markupsafe import escape
 
 from archive import articlefile
 from archive.indexing.jobs import reindex
@@ -164,6 +165,36 @@ def test_bad_parameters_and_guarded_queries_get_400_with_a_message(client, url, 
     text = response.get_data(as_text=True)
     assert message in (response.get_json() or {}).get("error", text)
     assert "Traceback" not in text
+
+
+@pytest.mark.parametrize("url, code, french, english", [
+    ("/api/search?q=*tion", "wildcard_start",
+     "Un mot ne peut pas commencer par * : mettez au moins 3 lettres devant, par exemple syndic*.",
+     "A word cannot start with *: put at least 3 letters before it, e.g. syndic*."),
+    ("/api/search?q=(grève", "query_not_understood",
+     "La recherche n’a pas été comprise : vérifiez les guillemets et les parenthèses, ou tapez "
+     "simplement des mots.",
+     "The search could not be understood: check the quotes and parentheses, or use plain words."),
+    ("/api/search?page=101", "page_over_limit",
+     "Les résultats s’arrêtent à la page 100 : affinez plutôt la recherche avec des filtres ou "
+     "des dates.",
+     "Results stop at page 100: narrow the search with filters or dates instead."),
+    ("/api/search?from=hier", "date_not_understood",
+     "La date « hier » n’est pas comprise : écrivez 2019, 2019-03 ou 2019-03-15.",
+     "The date “hier” is not understood: write 2019, 2019-03 or 2019-03-15."),
+    ("/export.jsonl?q=le la de", "only_common_words",
+     "La recherche ne contient que des mots très courants (le, la, de…) : ajoutez un mot plus "
+     "précis.",
+     "The search holds only very common words (le, la, de…): add a more specific word."),
+])
+def test_a_refused_search_is_worded_from_its_code_in_either_language(client, url, code, french,
+                                                                      english):
+    for lang, expected in (("fr", french), ("en", english)):
+        response = client.get(f"{url}&lang={lang}")
+        assert response.status_code == 400
+        assert response.get_json() == {"error": expected, "status": 400, "code": code}
+    if url.startswith("/api/search"):  # the same on the error page (the cookie says English)
+        assert str(escape(english)) in page(client, url.replace("/api/", "/"), 400)
 
 
 def test_messages_follow_the_language(client):

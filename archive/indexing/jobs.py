@@ -244,10 +244,9 @@ def _read_article(config: Config, rel: str):
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InvalidArticle(f"cannot be read ({exc.strerror})") from None
+        raise InvalidArticle("file_unreadable", reason=exc.strerror) from None
     if len(raw) > config.limits.import_max_bytes:
-        raise InvalidArticle(f"{len(raw):,} bytes, more than the "
-                             f"{config.limits.import_max_bytes:,} allowed")
+        raise InvalidArticle("file_too_big", size=len(raw), limit=config.limits.import_max_bytes)
     return schema.file_hash(raw), articlefile.parse(decode(raw, rel), rel)
 
 
@@ -300,7 +299,7 @@ def _dry_run(config: Config, plan: Plan, progress: Callable | None) -> Report:
         try:
             _digest, article = _read_article(config, rel)
             if ids.get(article.id, rel) != rel:
-                raise InvalidArticle(f"id '{article.id}' is already used by {ids[article.id]}")
+                raise InvalidArticle("id_taken", id=article.id, other=ids[article.id])
             ids[article.id] = rel
         except ArchiveError as exc:
             report.rejected.append((rel, _reason(exc, rel)))

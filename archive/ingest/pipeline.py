@@ -202,10 +202,8 @@ def _finalise(
     """Clean a record, fill derived fields (hash, id, provenance, organisations), validate it."""
     body = normalise_body(article.body)
     if len(body) > config.limits.import_max_body_chars:
-        raise InvalidArticle(
-            f"{source}: body of {len(body):,} characters exceeds the "
-            f"{config.limits.import_max_body_chars:,} allowed"
-        )
+        raise InvalidArticle("body_too_long", location=source, size=len(body),
+                             limit=config.limits.import_max_body_chars)
     title = clean_line(article.title)
     organisations = article.organisations
     if authority is not None:
@@ -214,10 +212,7 @@ def _finalise(
             for name in organisations:
                 found = authority.canonical(name)
                 if found is None:
-                    raise InvalidArticle(
-                        f"{source}: organisation '{name}' is not in the "
-                        "authority file (add it to organisations.yaml)"
-                    )
+                    raise InvalidArticle("organisation_unknown", location=source, name=name)
                 if found not in canonical:
                     canonical.append(found)
             organisations = tuple(canonical)

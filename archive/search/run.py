@@ -337,9 +337,9 @@ def facet_values(source: Generation | str | Path, request: SearchRequest, facet:
     """Every value of one facet over the current results (or those containing `contains`,
     accents and case ignored), for the "all authors / organisations" lists."""
     if facet not in FACETS:
-        raise QueryError(f"unknown facet '{facet}'; facets are {', '.join(FACETS)}")
+        raise QueryError("unknown_facet", facet=facet, facets=", ".join(FACETS))
     if len(contains) > config.limits.query_max_length:
-        raise QueryError(f"the search within {facet} is over the limit query_max_length")
+        raise QueryError("facet_search_too_long", facet=facet)
     unbounded = SearchRequest(request.query, request.filters, request.date_from, request.date_to,
                               "newest", 1, 1, 0)
     values = search(source, unbounded, config).facets[facet]

@@ -40,7 +40,7 @@ BROWSE = {"organisation": "/organisations", "author": "/authors", "section": "/s
 
 def _params() -> SearchParams:
     """This request's search parameters, checked (400 with a message when wrong)."""
-    params = searchparams.parse(request.args, services().config.limits, translator())
+    params = searchparams.parse(request.args, services().config.limits)
     g.params = params
     return params
 

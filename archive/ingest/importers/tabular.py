@@ -305,21 +305,23 @@ def record_to_article(record: Mapping[str, object], columns: dict[str, tuple[str
             # a float is not (1.10 reads as 1.1), nor a list or object: those are refused.
             value = str(value)
         if not isinstance(value, str):
-            raise InvalidArticle(f"'{key}' ({field}) must be text, not {_json_type(value)}")
+            raise InvalidArticle("export_value_type", key=key, field=field,
+                                 kind=_json_type(value))
         return clean_line(value) or None
 
     key, raw_body = values["body"]
     if raw_body is None:
         names = "/".join(columns["body"])
-        raise InvalidArticle(f"missing body (no value for {names})")
+        raise InvalidArticle("export_body_missing", names=names)
     if not isinstance(raw_body, str):
-        raise InvalidArticle(f"'{key}' (body) must be text, not {_json_type(raw_body)}")
+        raise InvalidArticle("export_value_type", key=key, field="body",
+                             kind=_json_type(raw_body))
     limit = _max_body_chars(options)
     if len(raw_body) > limit:
-        raise InvalidArticle(f"body of {len(raw_body):,} characters, over the {limit:,} allowed")
+        raise InvalidArticle("export_body_too_long", size=len(raw_body), limit=limit)
     paragraphs = body_paragraphs(raw_body)
     if not paragraphs:
-        raise InvalidArticle("empty body")
+        raise InvalidArticle("body_empty")
 
     authors = _authors(*values["author"])
     if not authors:
@@ -356,7 +358,7 @@ def _source_id(key: str | None, value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise InvalidArticle(f"'{key}' (id) must be text or a number")
+        raise InvalidArticle("export_id_type", key=key)
     return clean_line(str(value)) or None
 
 
@@ -369,7 +371,7 @@ def _authors(key: str | None, value: object) -> tuple[str, ...]:
     elif isinstance(value, list) and all(isinstance(v, str) for v in value):
         parts = value
     else:
-        raise InvalidArticle(f"'{key}' (author) must be text or a list of names")
+        raise InvalidArticle("export_author_type", key=key)
     names = (clean_line(p) for p in parts)
     return tuple(dict.fromkeys(n for n in names if n))
 
@@ -389,10 +391,10 @@ def _date(key: str | None, value: object) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool) and 1800 <= value <= max_year():
         return str(value)
     if not isinstance(value, str):
-        raise InvalidArticle(f"'{key}' (date) must be text such as 2019-07-05")
+        raise InvalidArticle("export_date_type", key=key)
     parsed = parse_date(value)
     if parsed is None:
-        raise InvalidArticle(f"date '{value.strip()[:40]}' is not a date we can read")
+        raise InvalidArticle("export_date_unreadable", value=value.strip()[:40])
     return parsed
 
 
