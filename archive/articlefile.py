@@ -124,7 +124,7 @@ def validate(article: Article, name: str = "article") -> Article:
 
 
 def _quoted(text: str, limit: int = 60) -> str:
-    """A value as a message quotes it: control characters escaped, cut when long."""
+    """A value as a message shows it (within its quotes): control characters escaped, cut."""
     shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:limit])
     return f"{shown}…" if len(text) > limit else shown
 
