@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from .dates import check_date, check_datetime
-from .errors import InvalidArticle, UnreadableInput
+from .dates import date_problem, datetime_problem
+from .errors import InvalidArticle, Problem, UnreadableInput
 from .models import DATE_SOURCES, ID_RE, Article
 from .textnorm import clean_line, decode, normalise_body, slugify
 
@@ -54,7 +54,7 @@ _KINDS = {
     "tag:yaml.org,2002:null": "empty",
 }
 # Besides text, what a field takes as written: the dates YAML sees in date fields (so that
-# check_date and check_datetime judge them), and a bare year such as `date: 2019`.
+# date_problem and datetime_problem judge them), and a bare year such as `date: 2019`.
 _ALSO_TEXT = {"date": ("a date", "a date and time", "a number"),
               "imported_at": ("a date", "a date and time")}
 _BOOLS = yaml.constructor.SafeConstructor.bool_values
@@ -79,38 +79,38 @@ def relative_path(article: Article) -> Path:
     return Path(folder) / f"{article.id}{SUFFIX}"
 
 
-def first_problem(article: Article) -> tuple[str, str] | None:
-    """The first rule the article breaks, as (field, reason), or None when it breaks none."""
+def first_problem(article: Article) -> tuple[str, Problem] | None:
+    """The first rule the article breaks, as (field, (error code, values)), or None."""
     if not article.id:
-        return "id", "missing id"
+        return "id", ("id_missing", {})
     if not ID_RE.match(article.id):
-        return "id", f"id {_quoted(article.id)} must be lowercase letters, digits and hyphens"
+        return "id", ("id_invalid", {"id": _quoted(article.id)})
     if not article.title.strip():
-        return "title", "missing title"
+        return "title", ("title_missing", {})
     if not any(ch.isalnum() for ch in article.title):
-        return "title", "title has no letter or digit"
+        return "title", ("title_no_letter", {})
     if len(article.title) > MAX_TITLE:
-        return "title", f"title longer than {MAX_TITLE} characters"
+        return "title", ("title_too_long", {"limit": MAX_TITLE})
     if not article.body.strip():
-        return "body", "empty body"
+        return "body", ("body_empty", {})
     if article.date is not None:
-        reason = check_date(article.date)
-        if reason:
-            return "date", reason
+        problem = date_problem(article.date)
+        if problem:
+            return "date", problem
     if article.date_source is not None and article.date_source not in DATE_SOURCES:
-        return "date_source", f"date_source must be one of {', '.join(DATE_SOURCES)}"
+        return "date_source", ("date_source_invalid", {"sources": ", ".join(DATE_SOURCES)})
     if article.url is not None and not article.url.startswith(("http://", "https://")):
-        return "url", "url must start with http:// or https://"
+        return "url", ("url_invalid", {})
     for field in LIST_FIELDS:
         values = getattr(article, field)
         if not all(isinstance(v, str) and v.strip() for v in values):
-            return field, f"{field} must be a list of non-empty names"
+            return field, ("names_invalid", {"field": field})
     if not (2 <= len(article.language) <= 3 and article.language.isalpha()):
-        return "language", f"language {_quoted(article.language)} is not a language code such as fr"
+        return "language", ("language_invalid", {"language": _quoted(article.language)})
     if article.imported_at is not None:
-        reason = check_datetime(article.imported_at)
-        if reason:
-            return "imported_at", reason
+        problem = datetime_problem(article.imported_at)
+        if problem:
+            return "imported_at", problem
     return None
 
 
@@ -118,14 +118,15 @@ def validate(article: Article, name: str = "article") -> Article:
     """Raise InvalidArticle naming the first rule the article breaks; return it otherwise."""
     problem = first_problem(article)
     if problem:
-        raise InvalidArticle(f"{name}: {problem[1]}")
+        code, params = problem[1]
+        raise InvalidArticle(code, location=name, **params)
     return article
 
 
 def _quoted(text: str, limit: int = 60) -> str:
-    """A value quoted in a message: control characters escaped, cut when long."""
+    """A value as a message shows it (within its quotes): control characters escaped, cut."""
     shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:limit])
-    return f"'{shown}…'" if len(text) > limit else f"'{shown}'"
+    return f"{shown}…" if len(text) > limit else shown
 
 
 def render(article: Article) -> str:
@@ -151,9 +152,9 @@ def _refuse_aliases(front: str, name: str) -> None:
     try:
         for token in yaml.scan(front):
             if isinstance(token, (yaml.AnchorToken, yaml.AliasToken, yaml.TagToken)):
-                raise InvalidArticle(f"{name}: YAML anchors, aliases and tags are not allowed")
+                raise InvalidArticle("yaml_references", location=name)
     except yaml.YAMLError as exc:
-        raise InvalidArticle(f"{name}: {_yaml_problem(exc, front)}") from None
+        raise _yaml_error(exc, front, name) from None
 
 
 # YAML's own words for the mistakes archivists make, and what to do about them.
@@ -173,14 +174,15 @@ _STARTED_AT = (
 _NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def _yaml_problem(exc: yaml.YAMLError, front: str) -> str:
-    """A YAML error as `line N: front matter is not valid YAML (what to do)`."""
+def _yaml_error(exc: yaml.YAMLError, front: str, name: str) -> InvalidArticle:
+    """A YAML error as `name: line N: front matter is not valid YAML (what to do)`."""
     if isinstance(exc, yaml.reader.ReaderError):
         found = _NOT_PRINTABLE.search(front)
         if found:  # libyaml gives a byte offset: find the character ourselves
             line = front.count("\n", 0, found.start()) + 1
-            return (f"line {line}: front matter is not valid YAML (character "
-                    f"U+{ord(found.group()):04X} is not allowed: remove it)")
+            return InvalidArticle("yaml_invalid", location=f"{name}: line {line}",
+                                  problem=f"character U+{ord(found.group()):04X} is not "
+                                          "allowed: remove it")
     context = getattr(exc, "context", None) or ""
     mark = getattr(exc, "problem_mark", None)
     if context.startswith(_STARTED_AT) or mark is None:
@@ -197,8 +199,9 @@ def _yaml_problem(exc: yaml.YAMLError, front: str) -> str:
             what = "a tab cannot stand here: use a space, or put the value in quotes"
         elif "cannot start any token" in problem and char:
             what = f"a value starting with '{char}' must be put in quotes"
-        return f"line {mark.line + 1}: front matter is not valid YAML ({what or _short(exc)})"
-    return f"front matter is not valid YAML ({what or _short(exc)})"
+        return InvalidArticle("yaml_invalid", location=f"{name}: line {mark.line + 1}",
+                              problem=what or _short(exc))
+    return InvalidArticle("yaml_invalid", location=name, problem=what or _short(exc))
 
 
 def _short(exc: yaml.YAMLError) -> str:
@@ -218,9 +221,9 @@ def parse(text: str, name: str = "article") -> Article:
     article = _article(fields, body, name)
     problem = first_problem(article)
     if problem:
-        field, reason = problem
-        where = f"line {_line(fields[field])}: " if field in fields else ""
-        raise InvalidArticle(f"{name}: {where}{reason}")
+        field, (code, params) = problem
+        where = f"{name}: line {_line(fields[field])}" if field in fields else name
+        raise InvalidArticle(code, location=where, **params)
     return article
 
 
@@ -231,14 +234,14 @@ def _split(text: str, name: str) -> tuple[str, str]:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     opening = text[: text.find("\n")] if "\n" in text else text
     if not text.startswith("---") or opening.rstrip(" \t") != "---":
-        raise InvalidArticle(f"{name}: no front matter (the file must start with a --- line)")
+        raise InvalidArticle("front_matter_missing", location=name)
     closing = _CLOSING.search(text, 3)
     if closing is None:
-        raise InvalidArticle(f"{name}: front matter is not closed by a --- line")
+        raise InvalidArticle("front_matter_unclosed", location=name)
     front = text[3 : closing.start()]
     if len(front) > MAX_FRONT_MATTER:
         # fields are short; a huge header is an attack on the (pure-Python) YAML token scan
-        raise InvalidArticle(f"{name}: front matter longer than {MAX_FRONT_MATTER:,} characters")
+        raise InvalidArticle("front_matter_too_long", location=name, limit=MAX_FRONT_MATTER)
     if _ODD_BREAKS.search(front):
         front = _ODD_BREAKS.sub(" ", front)
     return front, text[closing.end() :]
@@ -255,8 +258,7 @@ def _refuse_inline_comments(fields: dict[str, yaml.Node], front: str, name: str)
             stop = front.find("\n", end)
             rest = front[end:] if stop < 0 else front[end:stop]
             if rest.lstrip(" \t").startswith("#"):
-                raise _bad(name, item, f"' #' starts a YAML comment, which cuts {field} short: "
-                                       "put the value in quotes, or the comment on its own line")
+                raise _bad(name, item, "inline_comment", field=field)
 
 
 def _compose(front: str, name: str) -> yaml.Node | None:
@@ -268,9 +270,9 @@ def _compose(front: str, name: str) -> yaml.Node | None:
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
-        raise InvalidArticle(f"{name}: {_yaml_problem(exc, front)}") from None
+        raise _yaml_error(exc, front, name) from None
     except RecursionError:  # the pure-Python composer recurses once per nesting level
-        raise InvalidArticle(f"{name}: front matter is nested too deeply") from None
+        raise InvalidArticle("front_matter_too_deep", location=name) from None
 
 
 def _line(node: yaml.Node) -> int:
@@ -278,8 +280,8 @@ def _line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
 
-def _bad(name: str, node: yaml.Node, reason: str) -> InvalidArticle:
-    return InvalidArticle(f"{name}: line {_line(node)}: {reason}")
+def _bad(name: str, node: yaml.Node, code: str, **params: object) -> InvalidArticle:
+    return InvalidArticle(code, location=f"{name}: line {_line(node)}", **params)
 
 
 def _fields(root: yaml.Node | None, name: str) -> dict[str, yaml.Node]:
@@ -287,25 +289,25 @@ def _fields(root: yaml.Node | None, name: str) -> dict[str, yaml.Node]:
     if root is None:
         return {}
     if not isinstance(root, yaml.MappingNode):
-        raise _bad(name, root, "front matter must be a mapping of fields (name: value lines)")
+        raise _bad(name, root, "front_matter_not_mapping")
     fields: dict[str, yaml.Node] = {}
     keys: dict[str, yaml.Node] = {}
     for key, value in root.value:
         if not isinstance(key, yaml.ScalarNode):
-            raise _bad(name, key, f"a field name must be a word such as title, not {_kind(key)}")
+            raise _bad(name, key, "field_name_not_word", kind=_kind(key))
         if key.value in keys:
             # libyaml would keep the last silently: the archivist meant one of the two
-            raise _bad(name, key, f"{_quoted(key.value)} is given twice (first on line "
-                                  f"{_line(keys[key.value])}); keep one")
+            raise _bad(name, key, "field_twice", field=_quoted(key.value),
+                       first=_line(keys[key.value]))
         keys[key.value] = key
         fields[key.value] = value
     unknown = [key for key in keys if key not in ORDER]
     if unknown:
         where = keys[unknown[0]]
         if unknown == ["body"]:
-            raise _bad(name, where, "the body goes after the closing --- line, not in a field")
-        shown = ", ".join(_quoted(k)[1:-1] for k in sorted(unknown))
-        raise _bad(name, where, f"unknown field(s) {shown}")
+            raise _bad(name, where, "body_in_field")
+        shown = ", ".join(_quoted(k) for k in sorted(unknown))
+        raise _bad(name, where, "unknown_fields", fields=shown)
     return fields
 
 
@@ -335,7 +337,7 @@ def _text(fields: dict[str, yaml.Node], field: str, name: str) -> str | None:
         return None
     if kind == "text" or kind in _ALSO_TEXT.get(field, ()):
         return node.value
-    raise _bad(name, node, f"{field} must be text, not {kind}{_hint(node)}")
+    raise _bad(name, node, "field_not_text", field=field, kind=kind, hint=_hint(node))
 
 
 def _names(fields: dict[str, yaml.Node], field: str, name: str) -> tuple[str, ...]:
@@ -344,7 +346,7 @@ def _names(fields: dict[str, yaml.Node], field: str, name: str) -> tuple[str, ..
     if node is None:
         return ()
     if isinstance(node, yaml.MappingNode):
-        raise _bad(name, node, f"{field} must be a name or a list of names, not a mapping")
+        raise _bad(name, node, "names_not_mapping", field=field)
     items = node.value if isinstance(node, yaml.SequenceNode) else [node]
     names = []
     for item in items:
@@ -352,8 +354,8 @@ def _names(fields: dict[str, yaml.Node], field: str, name: str) -> tuple[str, ..
         if kind == "empty":
             continue
         if kind != "text":
-            raise _bad(name, item, f"each {_SINGULAR[field]} must be a name (text), "
-                                   f"not {kind}{_hint(item)}")
+            raise _bad(name, item, "name_not_text", item=_SINGULAR[field], kind=kind,
+                       hint=_hint(item))
         value = clean_line(item.value)
         if value:
             names.append(value)
@@ -369,7 +371,7 @@ def _flag(fields: dict[str, yaml.Node], field: str, name: str) -> bool:
         return _BOOLS[node.value.lower()]
     quoted = isinstance(node, yaml.ScalarNode) and node.value.lower() in _BOOLS
     hint = " (write it without quotes)" if quoted else ""
-    raise _bad(name, node, f"{field} must be true or false, not {_kind(node)}{hint}")
+    raise _bad(name, node, "flag_not_bool", field=field, kind=_kind(node), hint=hint)
 
 
 def _article(fields: dict[str, yaml.Node], body: str, name: str) -> Article:

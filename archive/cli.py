@@ -139,10 +139,8 @@ def orgs_group() -> None:
 @with_config
 def orgs_check_command(config: Config) -> None:
     """Validate the authority file (exit 1 with the reason when it is broken)."""
-    from .organisations import load_authority
-
     try:
-        authority = load_authority(config.authority_file)
+        authority = _authority(config)
     except ArchiveError as exc:  # the file checked is broken: the check failed (exit 1)
         raise ArchiveError(exc.message) from None
     _finish(config, f"{config.authority_file}: {len(authority.entries)} organisations, "
@@ -155,9 +153,7 @@ def orgs_list_command(config: Config) -> None:
     """Every organisation with its acronym, kind and number of articles naming it."""
     from collections import Counter
 
-    from .organisations import load_authority
-
-    authority = load_authority(config.authority_file)
+    authority = _authority(config)
     counts: Counter[str] = Counter()
     for title, body in _article_texts(config):
         counts.update(authority.extract(title, body))
@@ -174,9 +170,9 @@ def orgs_list_command(config: Config) -> None:
 @with_config
 def orgs_candidates_command(config: Config, min_count: int, limit: int) -> None:
     """Acronyms used in the articles that the authority file does not know yet."""
-    from .organisations import find_candidates, load_authority
+    from .organisations import find_candidates
 
-    authority = load_authority(config.authority_file)
+    authority = _authority(config)
     shown = [c for c in find_candidates(_article_texts(config), authority)
              if c.count >= min_count][:limit]
     lines = []
@@ -185,6 +181,16 @@ def orgs_candidates_command(config: Config, min_count: int, limit: int) -> None:
         lines.append(f"{candidate.acronym} ({candidate.count}){expansion}")
         lines += [f"    « {example} »" for example in candidate.examples]
     _finish(config, "\n".join(lines) or f"no unknown acronym seen {min_count} times or more")
+
+
+def _authority(config: Config):
+    """The archive's authority file; the `orgs` commands need one (AuthorityError without)."""
+    from .organisations import AuthorityError, authority_at, no_authority
+
+    authority = authority_at(config.authority_file)
+    if authority is None:
+        raise AuthorityError(no_authority(config.authority_file))
+    return authority
 
 
 def _article_texts(config: Config):
@@ -278,7 +284,7 @@ def search_command(config: Config, query: tuple[str, ...], date_from: str | None
     import dataclasses
     import json
 
-    from .search import SearchRequest, search
+    from .search import SearchRequest, records, search
     from .search.plaintext import render_result
 
     filters = {name.removeprefix(FILTER): values for name, values in facet_values.items()
@@ -287,7 +293,9 @@ def search_command(config: Config, query: tuple[str, ...], date_from: str | None
                             date_to=date_to, sort=sort, page=page)
     result = search(config.index_dir, request, config)
     if as_json:  # stdout stays pure JSON; the archive is named on stderr
-        click.echo(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=2))
+        shown = {**dataclasses.asdict(result),
+                 "hits": [records.record(hit, records.CLI_HIT) for hit in result.hits]}
+        click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
         click.echo(config.describe(), err=True)
     else:
         _finish(config, render_result(result))

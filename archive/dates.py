@@ -7,6 +7,7 @@ import re
 
 from babel.dates import format_date as babel_format_date
 
+from .errors import Problem, message
 from .textnorm import fold
 
 MONTHS = {
@@ -33,26 +34,32 @@ def max_year() -> int:
 
 def check_date(value: str) -> str | None:
     """Return why a `YYYY`, `YYYY-MM` or `YYYY-MM-DD` value is impossible, or None if it is fine."""
+    problem = date_problem(value)
+    return None if problem is None else message(problem[0], **problem[1])
+
+
+def date_problem(value: str) -> Problem | None:
+    """Why a date value is impossible, as an error code and its values, or None if it is fine."""
     # [0-9], not \d: other scripts' digits would pass int() yet sort apart from 0-9 in the index
     match = re.fullmatch(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?", value)
     if not match:
-        return f"date {_shown(value)} is not YYYY-MM-DD, YYYY-MM or YYYY"
+        return "date_format", {"value": _shown(value)}
     year, month, day = (int(g) if g else None for g in match.groups())
     if not MIN_YEAR <= year <= max_year():
-        return f"date '{value}' has an impossible year"
+        return "date_year", {"value": value}
     if month is not None and not 1 <= month <= 12:
-        return f"date '{value}' has an impossible month"
+        return "date_month", {"value": value}
     if day is not None:
         try:
             dt.date(year, month, day)
         except ValueError:
-            return f"date '{value}' is not a real day"
+            return "date_day", {"value": value}
     return None
 
 
 def _shown(value: str, limit: int = 40) -> str:
-    """A wrong value quoted in a message, cut when long (a pasted paragraph, a huge number)."""
-    return f"'{value}'" if len(value) <= limit else f"'{value[:limit]}…'"
+    """A wrong value as a message shows it, cut when long (a pasted paragraph, a huge number)."""
+    return value if len(value) <= limit else f"{value[:limit]}…"
 
 
 # ISO 8601 as the archive writes it (2025-06-01T08:00:00+00:00) and as people type it
@@ -65,37 +72,78 @@ _DATETIME_RE = re.compile(
 
 def check_datetime(value: str, field: str = "imported_at") -> str | None:
     """Return why an ISO date and time ('2019-07-05T10:00:00+00:00') is wrong, or None."""
+    problem = datetime_problem(value, field)
+    return None if problem is None else message(problem[0], **problem[1])
+
+
+def datetime_problem(value: str, field: str = "imported_at") -> Problem | None:
+    """Why an ISO date and time is wrong, as an error code and its values, or None."""
     if not _DATETIME_RE.fullmatch(value):
-        return f"{field} {_shown(value)} is not a date and time such as 2025-06-01T08:00:00+00:00"
+        return "datetime_format", {"field": field, "value": _shown(value)}
     try:
         dt.datetime.fromisoformat(value)
     except ValueError:
-        return f"{field} '{value}' is not a real date and time"
+        return "datetime_unreal", {"field": field, "value": value}
     return None
 
 
-def parse_french_date(text: str) -> str | None:
-    """The first French written date in text ('5 juillet 2019', 'mars 2024') as ISO, or None."""
-    match = FRENCH_DATE_RE.search(fold(text))
-    if not match:
-        return None
-    year, month = int(match["year"]), MONTHS[match["month"]]
-    if match["day"]:
-        value = f"{year:04d}-{month:02d}-{int(match['day']):02d}"
-        if check_date(value) is None:
-            return value
-    value = f"{year:04d}-{month:02d}"
-    return value if check_date(value) is None else None
-
-
 def parse_iso_date(text: str) -> str | None:
-    """The date at the start of an ISO timestamp ('2019-07-05T10:00:00Z' → '2019-07-05')."""
+    """The date at the start of an ISO timestamp ('2019-07-05T10:00:00Z' → '2019-07-05').
+
+    For the timestamps machines write (meta tags, htmldate): it reads whatever date starts the
+    text ('20190705' → '2019'); a value people or exports write goes to `parse_date`.
+    """
     match = ISO_RE.match(text.strip())
     if not match:
         return None
     year, month, day = match.groups()
     value = year + (f"-{int(month):02d}" if month else "") + (f"-{int(day):02d}" if day else "")
     return value if check_date(value) is None else None
+
+
+# The date forms parse_date reads: ISO (a time may follow), day/month/year, a written date.
+_ISO_VALUE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[T ].*)?$")
+_NUMERIC_VALUE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b")
+_WRITTEN_DATE = re.compile(
+    rf"\b(?:(?P<day>\d{{1,2}})(?:er|e)?\s+)?(?P<month>{_MONTH_WORDS})\.*\s+(?P<year>\d{{4}})\b"
+)
+
+
+def parse_date(text: str, any_year: bool = False) -> str | None:
+    """A date as people and exports write it, as `YYYY`, `YYYY-MM` or `YYYY-MM-DD`; None when
+    it cannot be read or is impossible.
+
+    Read in this order: ISO (`2019`, `2019-7`, `2019-07-05`; a time may follow after `T` or a
+    space), day/month/year (`05/04/2018`, `5.4.2018`, `05-04-2018`; anything may follow, such
+    as a time), then the first written date in the text, French or English (`5 juillet 2019`,
+    `1er mars 2024`, `05 Avril 2018 23:33`, `Publié le 3 mars 2024`, `mars 2019`), whose month
+    is kept when its day does not exist. `any_year` takes any four-digit year (a search bound
+    may lie in the future); otherwise the year is one an article can carry (`check_date`).
+    """
+    text = text.strip()
+    match = _ISO_VALUE.match(text)
+    if match:
+        return _checked(*match.groups(), any_year=any_year)
+    match = _NUMERIC_VALUE.match(text)
+    if match:
+        day, month, year = match.groups()
+        return _checked(year, month, day, any_year=any_year)
+    for match in _WRITTEN_DATE.finditer(fold(text)):
+        month = str(MONTHS[match["month"]])
+        found = match["day"] and _checked(match["year"], month, match["day"], any_year=any_year)
+        found = found or _checked(match["year"], month, None, any_year=any_year)
+        if found:
+            return found
+    return None
+
+
+def _checked(year: str, month: str | None, day: str | None, any_year: bool) -> str | None:
+    """The ISO value of these parts (digits of any script), or None when it is impossible."""
+    value = f"{int(year):04d}" + (f"-{int(month):02d}" if month else "") + (
+        f"-{int(day):02d}" if day else "")
+    # With any year, the month and day are judged in a leap year that check_date accepts.
+    judged = "2000" + value[4:] if any_year else value
+    return value if check_date(judged) is None else None
 
 
 def format_date(value: str | None, locale: str = "fr") -> str:
@@ -125,15 +173,6 @@ _FUTURE_WORDS = frozenset(
     "prevus prevues annonce annoncee annonces annoncees prochain prochaine prochains prochaines "
     "echeance objectif vision programme programmee".split()
 )
-
-
-def parse_numeric_date(text: str) -> str | None:
-    """The first day/month/year date in text ('12/03/2024', '5.7.2019') as ISO, or None."""
-    for match in NUMERIC_DATE_RE.finditer(text):
-        value = f"{match['year']}-{int(match['month']):02d}-{int(match['day']):02d}"
-        if check_date(value) is None:
-            return value
-    return None
 
 
 def _is_future_context(folded: str, start: int) -> bool:

@@ -1,6 +1,15 @@
-"""One family of errors, each with a message meant for the person who caused it."""
+"""One family of errors, each with a message meant for the person who caused it.
+
+A `QueryError` or an `InvalidArticle` names its failure by a stable code (a short snake_case
+word) and the values that describe it (`params`); its English message, which the command
+line prints, comes from the code's entry in `MESSAGES`. The web shows the same failure in the
+visitor's language from its own table, by code (`archive/web/errortexts.py`).
+"""
 
 from __future__ import annotations
+
+import string
+from functools import cache
 
 # Exit codes of every `archive` command (the README lists them).
 EXIT_FAILED = 1  # (0 is done) the command failed: the reason is on stderr, nothing was changed
@@ -19,11 +28,37 @@ class ArchiveError(Exception):
 
     status: int = 500
     exit_code: int = EXIT_FAILED
+    code: str = ""  # the failure's stable name, for errors declared in MESSAGES
 
     def __init__(self, message: str, details: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.details = details
+        self.params: dict[str, object] = {}
+
+
+class _Coded(ArchiveError):
+    """An error named by a code of MESSAGES, with the values its wording needs."""
+
+    def __init__(self, code: str, /, **params: object) -> None:
+        if set(params) != params_of(code):
+            # a programming error: the web's wording of the code would miss a value
+            raise TypeError(f"error {code} takes {sorted(params_of(code))}, not {sorted(params)}")
+        super().__init__(message(code, **params))
+        self.code = code
+        self.params = params
+
+    def __reduce__(self):
+        # pickled by code and values (a worker process may hand one to its parent)
+        return _rebuild, (type(self), self.code, self.params, self.__dict__)
+
+
+def _rebuild(cls: type[_Coded], code: str, params: dict, state: dict) -> _Coded:
+    error = cls.__new__(cls)
+    _Coded.__init__(error, code, **params)
+    error.__dict__.update(state)
+    error.args = (error.message,)
+    return error
 
 
 class ConfigError(ArchiveError):
@@ -39,10 +74,20 @@ class UsageError(ArchiveError):
     exit_code = 2
 
 
-class InvalidArticle(ArchiveError):
-    """An article (file or imported record) breaks the archive's rules."""
+class InvalidArticle(_Coded):
+    """An article (file or imported record) breaks the archive's rules.
+
+    `location` (a file, `file: line N`, an export line) starts the message: `where: reason`.
+    """
 
     status = 422
+
+    def __init__(self, code: str, /, *, location: str = "", **params: object) -> None:
+        super().__init__(code, **params)
+        self.location = location
+        if location:
+            self.message = f"{location}: {self.message}"
+            self.args = (self.message,)
 
 
 class UnreadableInput(ArchiveError):
@@ -57,7 +102,7 @@ class NotFound(ArchiveError):
     status = 404
 
 
-class QueryError(ArchiveError):
+class QueryError(_Coded):
     """A search query or parameter the archive refuses, with a hint to fix it."""
 
     status = 400
@@ -79,3 +124,126 @@ class RateLimited(ArchiveError):
     """Too many requests from one client."""
 
     status = 429
+
+
+# --- codes ------------------------------------------------------------------------------------
+# Each code's English message, as the command line prints it: `{name}` placeholders filled
+# from the error's params. The web's wording of every code is in web/errortexts.py.
+
+_PLAIN_WORDS = "try plain words, for example: grève enseignants Bamako"
+_YEAR_RANGE = "a year or a range, e.g. année:2019 or année:2015-2018"
+
+MESSAGES: dict[str, str] = {
+    # QueryError: a search, its words and its parameters
+    "query_not_understood": "the query could not be understood ({reason}); " + _PLAIN_WORDS,
+    "query_too_long": "query length in characters ({count}) is over the limit "
+                      "query_max_length = {limit}; shorten the query",
+    "query_too_deep": "nesting of parentheses ({count}) is over the limit query_max_depth = "
+                      "{limit}; shorten the query",
+    "query_too_many_terms": "number of words and operators ({count}) is over the limit "
+                            "query_max_terms = {limit}; shorten the query",
+    "request_too_long": "the request's parameters ({size} bytes) are over the {limit} allowed",
+    "wildcard_start": "'{word}': a word cannot start with a wildcard; write the beginning of "
+                      "the word followed by *, e.g. syndic*",
+    "wildcard_inside": "'{word}': only a trailing * is allowed, e.g. syndic*",
+    "prefix_too_short": "'{word}': a prefix needs at least {n} letters before * "
+                        "(limit query_min_prefix)",
+    "prefix_too_common": "'{word}' stands for more than {limit} different words "
+                         "(limit query_max_expansions); type more letters",
+    "year_needs_value": "année: takes " + _YEAR_RANGE,
+    "year_not_a_year": "année:{value}: expects " + _YEAR_RANGE,
+    "only_common_words": "the query holds only very common words (le, la, de…) or "
+                         "punctuation; " + _PLAIN_WORDS,
+    "too_broad_in_time": "this search is too broad to answer in time (limit "
+                         "search_time_limit): add a more specific word, or type more letters "
+                         "before the *",
+    "unknown_facet": "unknown facet '{facet}'; facets are {facets}",
+    "facet_search_too_long": "the search within {facet} is over the limit query_max_length",
+    "unknown_sort": "sort must be one of {sorts}",
+    "page_not_whole": "page must be a whole number from 1",
+    "page_over_limit": "page {page} is beyond the limit page_max = {limit}; narrow the search "
+                       "with filters instead",
+    "page_size_not_whole": "page size must be a whole number from 1",
+    "page_size_over_limit": "page size {size} is over the limit page_size_max = {limit}",
+    "facet_limit_not_whole": "facet limit must be a whole number (0 for every value)",
+    "unknown_filter": "unknown filter '{facet}'; filters are {facets}",
+    "too_many_filter_values": "{count} values for filter {facet} are over the limit "
+                              "filter_values_max = {limit}",
+    "filter_value_length": "filter {facet} has an empty or overlong value",
+    "filter_value_not_text": "filter {facet} has a value that is not text",
+    "year_filter_not_year": "year filter '{value}' is not a year such as 2019",
+    "date_not_understood": "date '{value}' is not understood; write 2019, 2019-03 or 2019-03-15",
+    "dates_reversed": "the start date comes after the end date",
+    # InvalidArticle: an article file's format (location: the file, and its line when known)
+    "front_matter_missing": "no front matter (the file must start with a --- line)",
+    "front_matter_unclosed": "front matter is not closed by a --- line",
+    "front_matter_too_long": "front matter longer than {limit:,} characters",
+    "front_matter_too_deep": "front matter is nested too deeply",
+    "front_matter_not_mapping": "front matter must be a mapping of fields (name: value lines)",
+    "yaml_references": "YAML anchors, aliases and tags are not allowed",
+    "yaml_invalid": "front matter is not valid YAML ({problem})",
+    "field_name_not_word": "a field name must be a word such as title, not {kind}",
+    "field_twice": "'{field}' is given twice (first on line {first}); keep one",
+    "body_in_field": "the body goes after the closing --- line, not in a field",
+    "unknown_fields": "unknown field(s) {fields}",
+    "inline_comment": "' #' starts a YAML comment, which cuts {field} short: put the value in "
+                      "quotes, or the comment on its own line",
+    "field_not_text": "{field} must be text, not {kind}{hint}",
+    "names_not_mapping": "{field} must be a name or a list of names, not a mapping",
+    "name_not_text": "each {item} must be a name (text), not {kind}{hint}",
+    "flag_not_bool": "{field} must be true or false, not {kind}{hint}",
+    # InvalidArticle: the article's rules (articlefile.first_problem)
+    "id_missing": "missing id",
+    "id_invalid": "id '{id}' must be lowercase letters, digits and hyphens",
+    "title_missing": "missing title",
+    "title_no_letter": "title has no letter or digit",
+    "title_too_long": "title longer than {limit} characters",
+    "body_empty": "empty body",
+    "date_format": "date '{value}' is not YYYY-MM-DD, YYYY-MM or YYYY",
+    "date_year": "date '{value}' has an impossible year",
+    "date_month": "date '{value}' has an impossible month",
+    "date_day": "date '{value}' is not a real day",
+    "date_source_invalid": "date_source must be one of {sources}",
+    "url_invalid": "url must start with http:// or https://",
+    "names_invalid": "{field} must be a list of non-empty names",
+    "language_invalid": "language '{language}' is not a language code such as fr",
+    "datetime_format": "{field} '{value}' is not a date and time such as "
+                       "2025-06-01T08:00:00+00:00",
+    "datetime_unreal": "{field} '{value}' is not a real date and time",
+    # InvalidArticle: an export record (tabular importer) and the import
+    "export_value_type": "'{key}' ({field}) must be text, not {kind}",
+    "export_body_missing": "missing body (no value for {names})",
+    "export_body_too_long": "body of {size:,} characters, over the {limit:,} allowed",
+    "export_id_type": "'{key}' (id) must be text or a number",
+    "export_author_type": "'{key}' (author) must be text or a list of names",
+    "export_date_type": "'{key}' (date) must be text such as 2019-07-05",
+    "export_date_unreadable": "date '{value}' is not a date we can read",
+    "body_too_long": "body of {size:,} characters exceeds the {limit:,} allowed",
+    "organisation_unknown": "organisation '{name}' is not in the authority file (add it to "
+                            "organisations.yaml)",
+    # InvalidArticle: a file as reindex reads it and the index stores it
+    "file_unreadable": "cannot be read ({reason})",
+    "file_too_big": "{size:,} bytes, more than the {limit:,} allowed",
+    "id_taken": "id '{id}' is already used by {other}",
+    "index_year_invalid": "year {value} is not a year",
+    "index_value_invalid": "field {field} has an empty or non-text value",
+    "index_value_characters": "field {field} holds invalid characters",
+    "index_name_multiline": "a {field} name spans several lines",
+}
+# A failure found before it is raised (or reported): its code and its values.
+Problem = tuple[str, dict[str, object]]
+# Values a code takes beyond those its English message shows (the web's wording uses them).
+MORE_PARAMS: dict[str, tuple[str, ...]] = {"wildcard_start": ("n",)}
+
+
+@cache
+def params_of(code: str) -> frozenset[str]:
+    """The values an error of this code carries (KeyError for a code not declared)."""
+    shown = {name for _text, name, _spec, _conv in string.Formatter().parse(MESSAGES[code])
+             if name}
+    return frozenset(shown | set(MORE_PARAMS.get(code, ())))
+
+
+def message(code: str, **params: object) -> str:
+    """A code's English message with its values filled in."""
+    return MESSAGES[code].format(**params)

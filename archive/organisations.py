@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -420,8 +421,44 @@ def _cover(stems: list[str], letters: list[str]) -> int | None:
 # --- loading ---------------------------------------------------------------------------------
 
 
+_loaded: dict[Path, tuple[tuple[int, ...], Authority]] = {}
+_loaded_lock = threading.Lock()
+_LOADED_MAX = 4  # authority files kept loaded (an archive has one; tests make many)
+
+
+def no_authority(path: Path) -> str:
+    """How every command words an archive without an authority file."""
+    return f"no organisation authority file at {path}"
+
+
+def authority_at(path: Path) -> Authority | None:
+    """The authority file at `path`, loaded once per version of the file; None when there is
+    no file there (an archive may have none: `no_authority` says so). A file that is there but
+    cannot be read or breaks its rules (a directory too) raises AuthorityError."""
+    try:
+        stat = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise AuthorityError(f"{path}: cannot read the organisation file ({exc.strerror})") \
+            from None
+    # The file's identity and version: a replaced file (rename over it) or an edit shows here.
+    version = (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    with _loaded_lock:
+        known = _loaded.get(path)
+        if known is not None and known[0] == version:
+            return known[1]
+        authority = load_authority(path)
+        _loaded.pop(path, None)
+        if len(_loaded) >= _LOADED_MAX:
+            _loaded.pop(next(iter(_loaded)))
+        _loaded[path] = (version, authority)
+        return authority
+
+
 def load_authority(path: Path) -> Authority:
-    """Read and validate the authority file; AuthorityError names the file and the entry."""
+    """Read and validate the authority file, every time (`authority_at` reads it once per
+    version); AuthorityError names the file and the entry, and a missing file."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

@@ -190,6 +190,11 @@ def test_several_authors_become_a_list_of_names(tmp_path: Path, given: object):
     ("5 juillet 2019", "2019-07-05"),
     ("2019-07", "2019-07"),
     ("05/04/2018", "2018-04-05"),
+    ("05-04-2018", "2018-04-05"),
+    ("5.4.2018 à 10h", "2018-04-05"),
+    ("Publié le 1er mars 2024", "2024-03-01"),
+    ("31 février 2019", "2019-02"),  # a written date keeps its month when the day is impossible
+    ("٢٠١٩-٠٧-٠٥", "2019-07-05"),  # digits of another script are read, and written 0-9
     (2019, "2019"),
 ])
 def test_export_dates_are_read_in_their_usual_shapes(tmp_path: Path, given, expected):
@@ -198,11 +203,13 @@ def test_export_dates_are_read_in_their_usual_shapes(tmp_path: Path, given, expe
     assert (article.date, article.date_source) == (expected, "page")
 
 
-def test_an_impossible_export_date_is_rejected(tmp_path: Path):
+@pytest.mark.parametrize("given", ["2019-02-30", "31/02/2019", "2019-13", "1750", "2150-01-01",
+                                   "20190705", "le jour du marché"])
+def test_an_impossible_export_date_is_rejected(tmp_path: Path, given: str):
     (rejected,) = read_export(tmp_path / "export.jsonl",
-                              jsonl({"title": "Coton", "body": BODY, "date": "2019-02-30"}))
+                              jsonl({"title": "Coton", "body": BODY, "date": given}))
     assert isinstance(rejected, Rejected)
-    assert "2019-02-30" in rejected.reason
+    assert given in rejected.reason
 
 
 def test_without_a_date_the_year_may_come_from_the_text(tmp_path: Path):

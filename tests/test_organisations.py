@@ -13,7 +13,7 @@ from archive import articlefile
 from archive.cli import main
 from archive.errors import ArchiveError
 from archive.models import Article
-from archive.organisations import Authority, find_candidates, load_authority
+from archive.organisations import Authority, authority_at, find_candidates, load_authority
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -249,6 +249,61 @@ def test_cli_check_reports_a_broken_file(tmp_path: Path) -> None:
     assert "organisations.yaml" in result.stderr and "country" in result.stderr
     good = CliRunner().invoke(main, ["orgs", "check"])
     assert good.exit_code == 0 and "all valid" in good.stdout
+
+
+def test_the_authority_file_is_loaded_once_per_version(tmp_path: Path) -> None:
+    path = tmp_path / "organisations.yaml"
+    assert authority_at(path) is None  # no file: an archive may have none
+    write_authority(tmp_path, "- {name: Union A, acronym: UA, kind: union, country: ML}\n")
+    first = authority_at(path)
+    assert first is not None and authority_at(path) is first
+    write_authority(tmp_path, "- {name: Union B, acronym: UB, kind: union, country: ML}\n")
+    second = authority_at(path)  # same size, new version: read again
+    assert second is not first and second.canonical("UB") == "Union B"
+    path.unlink()
+    assert authority_at(path) is None
+    path.mkdir()  # something is there but it is no authority file: broken, not missing
+    with pytest.raises(ArchiveError, match="cannot read the organisation file"):
+        authority_at(path)
+
+
+@pytest.mark.parametrize("state", ["missing", "broken", "directory"])
+def test_every_command_agrees_on_a_missing_or_broken_authority_file(tmp_path: Path,
+                                                                      state: str) -> None:
+    (tmp_path / "data").mkdir()
+    write_articles(tmp_path / "data", ["L'UNTM et la CSTM.", "L'UNTM encore."])
+    authority = tmp_path / "elsewhere" / "organisations.yaml"
+    config = tmp_path / "archive.yaml"
+    config.write_text(f"data_dir: data\nindex_dir: index\nauthority_file: {authority}\n",
+                      encoding="utf-8")
+
+    def run(*args: str):
+        return CliRunner().invoke(main, [*args, "--config", str(config)])
+
+    assert run("reindex").exit_code == 0  # an index to search, built without the file
+    authority.parent.mkdir()
+    if state == "broken":
+        write_authority(authority.parent, "- {name: X, kind: union}\n")
+    elif state == "directory":
+        authority.mkdir()
+    commands = {"import": run("import", str(tmp_path / "data" / "articles")),
+                "check": run("check"), "reindex": run("reindex"),
+                "search": run("search", "UNTM"), "orgs check": run("orgs", "check"),
+                "orgs list": run("orgs", "list")}
+    codes = {name: result.exit_code for name, result in commands.items()}
+    if state == "missing":  # no authority file: said, and every command but orgs goes on
+        assert codes == {"import": 0, "check": 0, "reindex": 0, "search": 0, "orgs check": 1,
+                         "orgs list": 2}
+        assert f"no organisation authority file at {authority}: organisations not " \
+               "extracted" in commands["import"].stdout
+        for name in ("orgs check", "orgs list"):
+            assert f"error: no organisation authority file at {authority}" \
+                   in commands[name].stderr
+    else:  # a broken file (or a folder in its place) stops them all, naming it
+        assert codes == {"import": 2, "check": 2, "reindex": 2, "search": 2, "orgs check": 1,
+                         "orgs list": 2}
+        for result in commands.values():
+            assert f"error: {authority}: " in result.stderr and "Traceback" not in result.output
 
 
 # --- the real corpus -------------------------------------------------------------------------

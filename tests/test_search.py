@@ -18,6 +18,7 @@ from archive.indexing.jobs import reindex
 from archive.models import Article
 from archive.search import SearchRequest, facet_values, related, search
 from archive.search.request import date_bound
+from archive.search.snippets import plain_text
 
 ARTICLES = [
     Article(id="greve-enseignants", title="Grève des enseignants à Bamako",
@@ -197,6 +198,30 @@ def test_date_range_by_day_month_and_year(archive):
     assert "sans-date" not in ids(run(archive, "", date_to="2030", page_size=50))
     assert date_bound("mars 2019", end=True) == 20190331
     assert date_bound("15/03/2019", end=False) == 20190315
+
+
+@pytest.mark.parametrize("given, start, end", [
+    ("2019", 20190000, 20191231),
+    ("2019-3", 20190300, 20190331),
+    ("mars 2019", 20190300, 20190331),
+    ("15/03/2019", 20190315, 20190315),
+    ("2150", 21500000, 21501231),  # a bound may lie in the future, unlike an article's date
+    ("1er mars 2150", 21500301, 21500301),
+    ("2000-02-29", 20000229, 20000229),
+    # the shapes an export's date may take are read as bounds too (one date reader)
+    ("2019-03-15T10:30:00Z", 20190315, 20190315),
+    ("15-03-2019", 20190315, 20190315),
+    ("15 Mars 2019 10:30", 20190315, 20190315),
+])
+def test_date_bounds_read_a_day_a_month_or_a_year(given, start, end):
+    assert (date_bound(given, end=False), date_bound(given, end=True)) == (start, end)
+
+
+@pytest.mark.parametrize("given", ["2019-13", "2019-02-30", "31/02/2019", "20190", "hier",
+                                   "deux mille"])
+def test_a_date_bound_that_is_no_date_is_refused(given):
+    with pytest.raises(QueryError, match="is not understood"):
+        date_bound(given, end=False)
 
 
 def test_empty_query_browses_newest_first_undated_last(archive):
@@ -460,3 +485,15 @@ def test_every_hit_honours_every_filter_whatever_the_query_and_sort(archive, que
                   "year": {(hit.date or "")[:4]}}
         for facet, wanted in filters.items():
             assert values[facet] & set(wanted), (hit.id, facet, wanted)
+
+
+def test_an_article_and_its_hit_make_the_same_record(archive):
+    from archive.search import records
+
+    (hit,) = [h for h in run(archive, "enseignants").hits if h.id == "greve-enseignants"]
+    article = next(a for a in ARTICLES if a.id == "greve-enseignants")
+    common = [f for f in records.API_HIT if f in records.API_ARTICLE]
+    from_hit = records.record(hit, common, "https://example.org/a")
+    assert from_hit == records.record(article, common, "https://example.org/a")
+    assert from_hit["authors"] == ["Y. Doumbia"]  # lists, as JSON has them, not tuples
+    assert records.record(hit, ["snippet"])["snippet"] == plain_text(hit.snippet_html)

@@ -20,6 +20,7 @@ from urllib.request import urlopen
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from markupsafe import escape
 
 from archive import articlefile
 from archive.indexing.jobs import reindex
@@ -166,6 +167,36 @@ def test_bad_parameters_and_guarded_queries_get_400_with_a_message(client, url, 
     assert "Traceback" not in text
 
 
+@pytest.mark.parametrize("url, code, french, english", [
+    ("/api/search?q=*tion", "wildcard_start",
+     "Un mot ne peut pas commencer par * : mettez au moins 3 lettres devant, par exemple syndic*.",
+     "A word cannot start with *: put at least 3 letters before it, e.g. syndic*."),
+    ("/api/search?q=(grève", "query_not_understood",
+     "La recherche n’a pas été comprise : vérifiez les guillemets et les parenthèses, ou tapez "
+     "simplement des mots.",
+     "The search could not be understood: check the quotes and parentheses, or use plain words."),
+    ("/api/search?page=101", "page_over_limit",
+     "Les résultats s’arrêtent à la page 100 : affinez plutôt la recherche avec des filtres ou "
+     "des dates.",
+     "Results stop at page 100: narrow the search with filters or dates instead."),
+    ("/api/search?from=hier", "date_not_understood",
+     "La date « hier » n’est pas comprise : écrivez 2019, 2019-03 ou 2019-03-15.",
+     "The date “hier” is not understood: write 2019, 2019-03 or 2019-03-15."),
+    ("/export.jsonl?q=le la de", "only_common_words",
+     "La recherche ne contient que des mots très courants (le, la, de…) : ajoutez un mot plus "
+     "précis.",
+     "The search holds only very common words (le, la, de…): add a more specific word."),
+])
+def test_a_refused_search_is_worded_from_its_code_in_either_language(client, url, code, french,
+                                                                      english):
+    for lang, expected in (("fr", french), ("en", english)):
+        response = client.get(f"{url}&lang={lang}")
+        assert response.status_code == 400
+        assert response.get_json() == {"error": expected, "status": 400, "code": code}
+    if url.startswith("/api/search"):  # the same on the error page (the cookie says English)
+        assert str(escape(english)) in page(client, url.replace("/api/", "/"), 400)
+
+
 def test_messages_follow_the_language(client):
     assert "whole number from 1" in page(client, "/search?page=0&lang=en", 400)
     assert "cannot start with *" in page(client, "/search?q=*tion", 400)  # cookie remembered
@@ -271,6 +302,40 @@ def test_csv_and_jsonl_exports_stream_the_whole_result_set(client):
     lines = client.get("/export.jsonl?q=école").get_data(as_text=True).splitlines()
     assert len(lines) == 4
     assert json.loads(lines[0])["permalink"].startswith("http://localhost/article/")
+
+
+def test_api_exports_and_command_line_give_an_article_the_same_record(client, config):
+    """Field names and order are a promise to scripts; each output states the same values."""
+    from click.testing import CliRunner
+
+    from archive.cli import main
+
+    url = "?q=enseignants&section=Société"
+    hit = next(h for h in client.get("/api/search" + url).get_json()["hits"]
+               if h["id"] == "greve-des-enseignants-a-bamako")
+    article = client.get("/api/article/greve-des-enseignants-a-bamako").get_json()
+    rows = list(csv.DictReader(io.StringIO(client.get("/export.csv" + url).get_data(
+        as_text=True))))
+    row = next(r for r in rows if r["id"] == hit["id"])
+    line = next(json.loads(text) for text in client.get("/export.jsonl" + url).get_data(
+        as_text=True).splitlines() if json.loads(text)["id"] == hit["id"])
+    printed = CliRunner().invoke(main, ["search", "enseignants", "--section", "Société", "--json",
+                                        "--data", str(config.data_dir),
+                                        "--index", str(config.index_dir)])
+    shown = next(h for h in json.loads(printed.stdout)["hits"] if h["id"] == hit["id"])
+    common = ["id", "title", "date", "section", "authors", "organisations", "publisher", "url"]
+    assert list(hit) == [*common, "permalink", "snippet_html", "score"]
+    assert list(article) == [*common, "language", "body", "permalink", "related"]
+    assert list(row) == list(line) == [*common, "permalink", "snippet"]
+    assert list(shown) == ["id", "title", "date", "section", "authors", "organisations",
+                           "snippet_html", "score", "url", "publisher", "language"]
+    for name in common:
+        assert hit[name] == article[name] == line[name] == shown[name], name
+        assert row[name] == (" ; ".join(hit[name]) if isinstance(hit[name], list)
+                             else hit[name] or ""), name
+    assert hit["permalink"] == article["permalink"] == row["permalink"] == line["permalink"]
+    assert row["snippet"] == line["snippet"] and "<mark>" not in line["snippet"]
+    assert hit["snippet_html"] == shown["snippet_html"] and "<mark>" in hit["snippet_html"]
 
 
 def test_exports_stop_at_the_named_limit(tmp_path):

@@ -110,7 +110,7 @@ def index_files(w, rels: Iterable[str], read: Callable[[str], tuple[str, Article
         try:
             digest, article = read(rel)
             if ids.get(article.id, rel) != rel:
-                raise InvalidArticle(f"id '{article.id}' is already used by {ids[article.id]}")
+                raise InvalidArticle("id_taken", id=article.id, other=ids[article.id])
             w.add_document(**document(article, rel, digest))
         except ArchiveError as exc:
             message = exc.message

@@ -20,7 +20,7 @@ from whoosh import index as whoosh_index
 from .. import articlefile
 from ..config import Config
 from ..errors import ArchiveError, IndexUnavailable, InvalidArticle, NotFound, UsageError
-from ..organisations import load_authority
+from ..organisations import authority_at
 from ..textnorm import decode
 from . import generations, indexer, parallel, schema, serving
 from .joblock import job_lock
@@ -32,9 +32,8 @@ MIN_FILES_FOR_PROCS = 5000  # below this, starting sub-processes costs more than
 
 def protected_tokens(config: Config) -> frozenset[str]:
     """Tokens the French analyzer must keep whole, from the organisations authority file."""
-    if not config.authority_file.is_file():
-        return frozenset()
-    return frozenset(load_authority(config.authority_file).protected_tokens())
+    authority = authority_at(config.authority_file)
+    return frozenset() if authority is None else frozenset(authority.protected_tokens())
 
 
 def _tokens_digest(tokens: frozenset[str]) -> str:
@@ -245,10 +244,9 @@ def _read_article(config: Config, rel: str):
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InvalidArticle(f"cannot be read ({exc.strerror})") from None
+        raise InvalidArticle("file_unreadable", reason=exc.strerror) from None
     if len(raw) > config.limits.import_max_bytes:
-        raise InvalidArticle(f"{len(raw):,} bytes, more than the "
-                             f"{config.limits.import_max_bytes:,} allowed")
+        raise InvalidArticle("file_too_big", size=len(raw), limit=config.limits.import_max_bytes)
     return schema.file_hash(raw), articlefile.parse(decode(raw, rel), rel)
 
 
@@ -301,7 +299,7 @@ def _dry_run(config: Config, plan: Plan, progress: Callable | None) -> Report:
         try:
             _digest, article = _read_article(config, rel)
             if ids.get(article.id, rel) != rel:
-                raise InvalidArticle(f"id '{article.id}' is already used by {ids[article.id]}")
+                raise InvalidArticle("id_taken", id=article.id, other=ids[article.id])
             ids[article.id] = rel
         except ArchiveError as exc:
             report.rejected.append((rel, _reason(exc, rel)))

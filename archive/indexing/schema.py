@@ -171,13 +171,13 @@ def _check_document(doc: dict, name: str) -> None:
         for item in values:
             if year is not None and key == year.field:
                 if isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= 9999:
-                    raise InvalidArticle(f"{name}: year {item!r} is not a year")
+                    raise InvalidArticle("index_year_invalid", location=name, value=repr(item))
                 continue
             if not isinstance(item, str) or not item.strip():
-                raise InvalidArticle(f"{name}: field {key} has an empty or non-text value")
+                raise InvalidArticle("index_value_invalid", location=name, field=key)
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError:
-                raise InvalidArticle(f"{name}: field {key} holds invalid characters") from None
+                raise InvalidArticle("index_value_characters", location=name, field=key) from None
             if key.startswith("_stored_") and VALUE_SEP in item:
-                raise InvalidArticle(f"{name}: a {key[8:]} name spans several lines")
+                raise InvalidArticle("index_name_multiline", location=name, field=key[8:])

@@ -15,7 +15,7 @@ from .. import articlefile
 from ..config import Config
 from ..errors import ArchiveError, InvalidArticle
 from ..models import Article
-from ..organisations import Authority, load_authority
+from ..organisations import Authority, authority_at, no_authority
 from ..textnorm import clean_line, content_hash, decode, fold, normalise_body
 from . import importbase
 from .boilerplate import suspicion
@@ -147,11 +147,10 @@ def _load_existing(articles_dir: Path) -> _Existing:
 
 def _load_authority(config: Config, report: ImportReport, missing: str) -> Authority | None:
     """The organisation authority, or None (said in the report) when the archive has none."""
-    if not config.authority_file.exists():
-        report.notes.append(f"no organisation authority file at {config.authority_file}: "
-                            f"{missing}")
-        return None
-    return load_authority(config.authority_file)
+    authority = authority_at(config.authority_file)
+    if authority is None:
+        report.notes.append(f"{no_authority(config.authority_file)}: {missing}")
+    return authority
 
 
 def collect_files(paths: Iterable[Path], report: ImportReport) -> Iterator[Path]:
@@ -203,10 +202,8 @@ def _finalise(
     """Clean a record, fill derived fields (hash, id, provenance, organisations), validate it."""
     body = normalise_body(article.body)
     if len(body) > config.limits.import_max_body_chars:
-        raise InvalidArticle(
-            f"{source}: body of {len(body):,} characters exceeds the "
-            f"{config.limits.import_max_body_chars:,} allowed"
-        )
+        raise InvalidArticle("body_too_long", location=source, size=len(body),
+                             limit=config.limits.import_max_body_chars)
     title = clean_line(article.title)
     organisations = article.organisations
     if authority is not None:
@@ -215,10 +212,7 @@ def _finalise(
             for name in organisations:
                 found = authority.canonical(name)
                 if found is None:
-                    raise InvalidArticle(
-                        f"{source}: organisation '{name}' is not in the "
-                        "authority file (add it to organisations.yaml)"
-                    )
+                    raise InvalidArticle("organisation_unknown", location=source, name=name)
                 if found not in canonical:
                     canonical.append(found)
             organisations = tuple(canonical)

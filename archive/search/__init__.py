@@ -3,7 +3,8 @@
 `request` (what is asked, its checks, the result dataclasses), `querylang` (parsing),
 `querybuild` (Whoosh queries), `docsets` (matching documents as arrays), `ranking` (BM25F and
 phrases over postings), `snippets`, `suggest` (respellings), `run` (one search, start to end),
-`plaintext` (results as text, for the command line).
+`plaintext` (results as text, for the command line), `records` (an article or a hit as the
+record the API, the exports and the command line print).
 
 Public API: `search`, `related`, `facet_values`, `SearchRequest`, `SearchResult`, `Hit`,
 `FacetCount`.

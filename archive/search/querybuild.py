@@ -101,8 +101,7 @@ class Builder:
         """The query for a parsed tree; QueryError when nothing in it can be searched."""
         built = self.build(node, positive=True)
         if built is None:
-            raise QueryError("the query holds only very common words (le, la, de…) or "
-                             f"punctuation; {ql.PLAIN_WORDS_HINT}")
+            raise QueryError("only_common_words")
         return Compiled(built, self.marks, self.proximity)
 
     def build(self, node: ql.Node, positive: bool) -> wq.Query | None:
@@ -203,8 +202,7 @@ class Builder:
         folded = fold(_ELISION.sub("", text)).strip()
         folded = re.sub(r"[^\w-]", "", folded).replace("-", "")
         if len(folded) < self.min_prefix:
-            raise QueryError(f"'{text}*': a prefix needs at least {self.min_prefix} letters "
-                             "before * (limit query_min_prefix)")
+            raise QueryError("prefix_too_short", word=f"{text}*", n=self.min_prefix)
         prefixes = {folded}
         stems = self.analyze(folded)
         if len(stems) == 1 and len(stems[0][0]) >= self.min_prefix:
@@ -223,9 +221,8 @@ class Builder:
                 for raw in self.reader.expand_prefix(name, prefix):
                     words.setdefault(name, set()).add(raw.decode("utf-8"))
                     if sum(map(len, words.values())) > self.max_expansions:
-                        raise QueryError(
-                            f"'{text}*' stands for more than {self.max_expansions} different "
-                            "words (limit query_max_expansions); type more letters")
+                        raise QueryError("prefix_too_common", word=f"{text}*",
+                                         limit=self.max_expansions)
         terms = [wq.Term(name, word, boost=TITLE_BOOST if name == "title" else 1.0)
                  for name in fields for word in sorted(words.get(name, ()))]
         return _or(terms) if terms else wq.Term(fields[0], prefixes[0])

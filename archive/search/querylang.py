@@ -21,7 +21,6 @@ from ..textnorm import fold, has_lone_surrogate
 # Prefixes of the fields that are not facets; each facet declares its own (`facets.py`).
 TEXT_PREFIXES = {"titre": "title", "title": "title"}
 OPERATORS = {"OU": "OR", "OR": "OR", "ET": "AND", "AND": "AND", "SAUF": "NOT", "NOT": "NOT"}
-PLAIN_WORDS_HINT = "try plain words, for example: grève enseignants Bamako"
 # Quotes people type: straight, curly and French guillemets.
 _QUOTES = {'"': '"', "“": "”", "”": "”", "«": "»", "„": "“"}
 _WORD_END = re.compile(r"[\s()\"“”«»„]")
@@ -95,11 +94,7 @@ def _prefixes(facets: Registry) -> dict[str, str]:
 
 
 def _refuse(reason: str) -> QueryError:
-    return QueryError(f"the query could not be understood ({reason}); {PLAIN_WORDS_HINT}")
-
-
-def _limit(what: str, value: int, name: str, limit: int) -> QueryError:
-    return QueryError(f"{what} ({value}) is over the limit {name} = {limit}; shorten the query")
+    return QueryError("query_not_understood", reason=reason)
 
 
 def tokenize(text: str, limits: Limits) -> list[_Token]:
@@ -125,8 +120,7 @@ def tokenize(text: str, limits: Limits) -> list[_Token]:
         elif char == "(":
             depth += 1
             if depth > limits.query_max_depth:
-                raise _limit("nesting of parentheses", depth, "query_max_depth",
-                             limits.query_max_depth)
+                raise QueryError("query_too_deep", count=depth, limit=limits.query_max_depth)
             tokens.append(_Token("open"))
             i += 1
         elif char == ")":
@@ -146,8 +140,7 @@ def tokenize(text: str, limits: Limits) -> list[_Token]:
             terms += 1
             i = stop
         if terms > limits.query_max_terms:
-            raise _limit("number of words and operators", terms, "query_max_terms",
-                         limits.query_max_terms)
+            raise QueryError("query_too_many_terms", count=terms, limit=limits.query_max_terms)
     if depth > 0:
         raise _refuse("a parenthesis is not closed")
     return tokens
@@ -171,14 +164,12 @@ def _check_wildcards(raw: str, limits: Limits) -> None:
     body = raw.rstrip("*~")
     if "*" in body or "?" in body.strip("?!.,;:"):
         if body.startswith(("*", "?")):
-            raise QueryError(f"'{raw}': a word cannot start with a wildcard; "
-                             "write the beginning of the word followed by *, e.g. syndic*")
-        raise QueryError(f"'{raw}': only a trailing * is allowed, e.g. syndic*")
+            raise QueryError("wildcard_start", word=raw, n=limits.query_min_prefix)
+        raise QueryError("wildcard_inside", word=raw)
     if raw.endswith("*"):
         letters = sum(c.isalnum() for c in body)
         if letters < limits.query_min_prefix:
-            raise QueryError(f"'{raw}': a prefix needs at least {limits.query_min_prefix} letters "
-                             f"before * (limit query_min_prefix)")
+            raise QueryError("prefix_too_short", word=raw, n=limits.query_min_prefix)
 
 
 class _Parser:
@@ -257,8 +248,7 @@ class _Parser:
         facet = registry().get(field)
         if facet is not None and facet.kind == "year":
             if kind != "word" and kind != "phrase":
-                raise QueryError("année: takes a year or a range, e.g. année:2019 or "
-                                 "année:2015-2018")
+                raise QueryError("year_needs_value")
             return _years(self.take().text)
         if kind == "open":
             return _with_field(self.primary(), field)
@@ -274,8 +264,7 @@ def _word(raw: str, field: str | None) -> Word:
 def _years(raw: str) -> Years:
     match = _YEAR_RANGE.match(raw.strip())
     if not match:
-        raise QueryError(f"année:{raw}: expects a year or a range, e.g. année:2019 or "
-                         "année:2015-2018")
+        raise QueryError("year_not_a_year", value=raw)
     start = int(match[1])
     end = int(match[2] or start)
     return Years(min(start, end), max(start, end))
@@ -300,8 +289,7 @@ def parse_query(text: str, limits: Limits) -> Node | None:
     """Guard then parse a query; None for an empty one (browse); QueryError when refused."""
     text = (text or "").strip()
     if len(text) > limits.query_max_length:
-        raise _limit("query length in characters", len(text), "query_max_length",
-                     limits.query_max_length)
+        raise QueryError("query_too_long", count=len(text), limit=limits.query_max_length)
     if not text:
         return None
     if has_lone_surrogate(text):

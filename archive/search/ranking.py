@@ -148,9 +148,7 @@ class Postings:
             # answers a one-word search.
             if (self.deadline is not None and self._blocks and time.perf_counter() > self.deadline
                     and all(text != seen for _field, seen in self._blocks)):
-                raise QueryError("this search is too broad to answer in time (limit "
-                                 "search_time_limit): add a more specific word, or type more "
-                                 "letters before the *")
+                raise QueryError("too_broad_in_time")
             self._blocks[key] = self._read(fieldname, text)
         return self._blocks[key]
 

@@ -25,7 +25,7 @@ from ..errors import NotFound, QueryError
 from ..facets import Facet, registry
 from ..indexing.schema import stored_values
 from ..indexing.serving import Generation, open_current
-from ..organisations import load_authority
+from ..organisations import authority_at
 from ..textnorm import fold
 from . import querylang as ql
 from .docsets import keep, matching_docs, union
@@ -61,7 +61,7 @@ class _State:
         schema = generation.index.schema
         self.analyzer = schema["body"].analyzer
         self.analyze = analyzer_groups(self.analyzer)
-        self.authority = _authority(config)
+        self.authority = authority_at(config.authority_file)
         with generation.index.reader() as reader:
             count_all = reader.doc_count_all()
             live = [d for d in range(count_all) if not reader.is_deleted(d)]
@@ -86,7 +86,6 @@ class _State:
 
 _states: dict[tuple[str, str], _State] = {}
 _states_lock = threading.Lock()
-_authorities: dict[tuple[str, float], object] = {}
 
 
 def _state(generation: Generation, config: Config) -> _State:
@@ -101,20 +100,6 @@ def _state(generation: Generation, config: Config) -> _State:
                     _states.pop(next(iter(_states)))
                 _states[key] = state
     return state
-
-
-def _authority(config: Config):
-    """The organisation authority, loaded once per file version; None when absent."""
-    path = config.authority_file
-    try:
-        mtime = path.stat().st_mtime
-    except OSError:
-        return None
-    key = (str(path), mtime)
-    if key not in _authorities:
-        _authorities.clear()
-        _authorities[key] = load_authority(path)
-    return _authorities[key]
 
 
 def _generation(source: Generation | str | Path) -> Generation:
@@ -361,9 +346,9 @@ def facet_values(source: Generation | str | Path, request: SearchRequest, facet:
     accents and case ignored), for the "all authors / organisations" lists."""
     names = registry().names()
     if facet not in names:
-        raise QueryError(f"unknown facet '{facet}'; facets are {', '.join(names)}")
+        raise QueryError("unknown_facet", facet=facet, facets=", ".join(names))
     if len(contains) > config.limits.query_max_length:
-        raise QueryError(f"the search within {facet} is over the limit query_max_length")
+        raise QueryError("facet_search_too_long", facet=facet)
     unbounded = SearchRequest(request.query, request.filters, request.date_from, request.date_to,
                               "newest", 1, 1, 0)
     values = search(source, unbounded, config).facets[facet]

@@ -19,6 +19,7 @@ MAX_ANALYZED_PARAGRAPHS = 3
 LEAD_CHARS = 60  # context kept before the first marked word
 PROBE_CHARS = 4  # a term's first letters, looked for in the folded text before analyzing
 MAX_WINDOW_STARTS = 30
+_TAGS = re.compile(r"<[^>]*>")
 
 
 def snippet_html(text: str, analyzer, marks: Marks | None, max_chars: int = SNIPPET_CHARS) -> str:
@@ -124,3 +125,8 @@ def _plain(paragraph: str, max_chars: int) -> str:
         return html.escape(paragraph, quote=True)
     cut = paragraph.rfind(" ", 0, max_chars)
     return html.escape(paragraph[: cut if cut > 0 else max_chars], quote=True) + "…"
+
+
+def plain_text(snippet_html: str) -> str:
+    """A snippet without its `<mark>` tags and entities, for text-only contexts."""
+    return html.unescape(_TAGS.sub("", snippet_html))

@@ -97,7 +97,8 @@ def _start() -> None:
     g.t = Translator(i18n.choose_locale(request.args.get("lang"), request.cookies.get(i18n.COOKIE),
                                         s.config.default_language), s.catalogs)
     if len(request.query_string) > MAX_QUERY_BYTES:
-        raise QueryError(g.t.gettext("The search is too long or too complex: shorten it."))
+        raise QueryError("request_too_long", size=len(request.query_string),
+                         limit=MAX_QUERY_BYTES)
     if request.endpoint in ("static", "archive.healthz"):
         return
     allowed, retry_after = s.limiter.allow(request.remote_addr or "?")

@@ -13,42 +13,17 @@ from werkzeug.exceptions import HTTPException, SecurityError
 
 from ..errors import ArchiveError, IndexUnavailable, QueryError
 from .context import bp, log, services, translator
-from .i18n import N_
+from .errortexts import error_text
 from .params import SearchParams
 
 # --- errors -------------------------------------------------------------------------------------
-
-QUERY_HINTS = (
-    # The search module words its refusals in English; people get them in their language.
-    ("cannot start with a wildcard",
-     N_("A word cannot start with *: put at least %(n)s letters before it, e.g. syndic*.")),
-    ("only a trailing *", N_("Only a * at the end of a word is allowed, e.g. syndic*.")),
-    ("prefix needs at least",
-     N_("Put at least %(n)s letters before the *, e.g. syndic*.")),
-    ("only very common words",
-     N_("The search holds only very common words (le, la, de…): add a more specific word.")),
-    ("over the limit", N_("The search is too long or too complex: shorten it.")),
-    ("stands for more than",
-     N_("This prefix stands for too many words: type more letters before the *.")),
-    ("too broad to answer in time",
-     N_("This search is too broad to answer in time: add a more specific word, or type more "
-        "letters before the *.")),
-    ("a year or a range",
-     N_("année: takes a year or a range of years, e.g. année:2019 or année:2015-2018.")),
-    ("could not be understood",
-     N_("The search could not be understood: check the quotes and parentheses, or use plain "
-     "words.")),
-)
 
 
 def user_message(exc: Exception, status: int) -> str:
     """What to tell a person: the error's own message for their mistakes, a generic one else."""
     t = translator()
     if isinstance(exc, QueryError):
-        for fragment, message in QUERY_HINTS:
-            if fragment in exc.message:
-                return t.gettext(message, n=services().config.limits.query_min_prefix)
-        return exc.message
+        return error_text(t, exc)
     if isinstance(exc, ArchiveError) and status in (404, 429):
         return exc.message
     return {
@@ -94,6 +69,8 @@ def _error(exc: Exception):
             log.exception("unhandled error on %s", request.path)
     message = user_message(exc, status)
     if _wants_json():
+        if isinstance(exc, QueryError):  # scripts may act on the code, people read the message
+            return jsonify(error=message, status=status, code=exc.code), status
         return jsonify(error=message, status=status), status
     params = g.get("params") or SearchParams(q=request.args.get("q", "")[:500])
     return render_template("error.html", status=status, title=_title(status), message=message,

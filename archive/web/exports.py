@@ -15,12 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Config
-from ..facets import registry
 from ..indexing.serving import Generation
-from ..models import Article
+from ..search import records
 from ..search.request import Hit, SearchRequest
 from ..search.run import search
-from .feeds import plain_text
 
 LIST_SEP = " ; "
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -57,31 +55,8 @@ def start_export(source: Generation | str | Path, request: SearchRequest,
 
 
 def columns() -> tuple[str, ...]:
-    """The export columns: the hit's fields with each facet's values, as records name them."""
-    keys = [f.record_key for f in registry() if f.record_key is not None]
-    return tuple(dict.fromkeys(("id", "title", "date", *keys, "publisher", "url", "permalink",
-                                "snippet")))
-
-
-def facet_values(item: Hit | Article) -> dict[str, object]:
-    """Each facet's values under its record key (`authors`), from a hit or an article: a list
-    for a facet of several values, one value or None otherwise."""
-    values: dict[str, object] = {}
-    for facet in registry():
-        if facet.record_key is None:
-            continue
-        value = getattr(item, facet.attribute if isinstance(item, Article) else facet.record_key)
-        values[facet.record_key] = list(value) if facet.multi else value
-    return values
-
-
-def record(hit: Hit, permalink: str) -> dict:
-    """One exported row: the hit's fields, the permalink and the snippet as plain text."""
-    return {
-        "id": hit.id, "title": hit.title, "date": hit.date, **facet_values(hit),
-        "publisher": hit.publisher, "url": hit.url, "permalink": permalink,
-        "snippet": plain_text(hit.snippet_html),
-    }
+    """The export columns (CSV header, JSON Lines keys)."""
+    return records.fields(records.EXPORT)
 
 
 def _cell(value: object) -> str:
@@ -107,7 +82,7 @@ def csv_lines(hits: Iterator[Hit], permalink: Callable[[str], str]) -> Iterator[
     writer.writerow(header)
     yield flush()
     for hit in hits:
-        row = record(hit, permalink(hit.id))
+        row = records.record(hit, header, permalink(hit.id))
         writer.writerow([_cell(row[c]) for c in header])
         yield flush()
 
@@ -115,4 +90,5 @@ def csv_lines(hits: Iterator[Hit], permalink: Callable[[str], str]) -> Iterator[
 def jsonl_lines(hits: Iterator[Hit], permalink: Callable[[str], str]) -> Iterator[str]:
     """JSON Lines: one JSON object per hit and line, UTF-8, lists kept as arrays."""
     for hit in hits:
-        yield json.dumps(record(hit, permalink(hit.id)), ensure_ascii=False) + "\n"
+        yield json.dumps(records.record(hit, records.EXPORT, permalink(hit.id)),
+                         ensure_ascii=False) + "\n"

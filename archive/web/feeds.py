@@ -6,17 +6,17 @@ Both are built with ElementTree, which escapes every text and attribute value.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
+
+from ..search.snippets import plain_text
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 OPENSEARCH_NS = "http://a9.com/-/spec/opensearch/1.1/"
 ATOM_TYPE = "application/atom+xml"
 OPENSEARCH_TYPE = "application/opensearchdescription+xml"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_TAGS = re.compile(r"<[^>]*>")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -29,11 +29,6 @@ def _timestamp(date: str | None, fallback: dt.datetime) -> str:
         except ValueError:
             pass
     return fallback.isoformat()
-
-
-def plain_text(snippet_html: str) -> str:
-    """A snippet without its `<mark>` tags and entities, for text-only contexts."""
-    return html.unescape(_TAGS.sub("", snippet_html))
 
 
 def atom_feed(title: str, feed_id: str, self_url: str, alternate_url: str,

@@ -1,9 +1,9 @@
 """The search parameters of the web interface: read from a URL, checked, and turned into links.
 
 `/search?q=&section=&author=&organisation=&year=&from=&to=&sort=&page=` is a stable interface
-(facet parameters repeat; `facets.py` declares each one). Bad values raise QueryError with a
-message in the user's language; every link that adds or removes a filter is built here, so
-pages never assemble URLs by hand.
+(facet parameters repeat; `facets.py` declares each one). Bad values raise QueryError, which
+the error page words in the user's language; every link that adds or removes a filter is built
+here, so pages never assemble URLs by hand.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from ..config import Limits
 from ..errors import QueryError
 from ..facets import registry
 from ..search.request import SORTS, SearchRequest, date_bound
-from .i18n import Translator
 
 MAX_PARAM_CHARS = 300
 _DIGITS = re.compile(r"[0-9]+")
@@ -108,26 +107,23 @@ def _first(args: Mapping, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def parse(args, limits: Limits, t: Translator) -> SearchParams:
+def parse(args, limits: Limits) -> SearchParams:
     """Read and check the search parameters of a request (a werkzeug MultiDict)."""
     q = _first(args, "q")
     if len(q) > limits.query_max_length:
-        raise QueryError(t.gettext(
-            "The search is too long (%(count)s characters; at most %(limit)s).",
-            count=t.number(len(q)), limit=t.number(limits.query_max_length)))
+        raise QueryError("query_too_long", count=len(q), limit=limits.query_max_length)
     filters = []
     for spec in registry():
         facet = spec.name
         values = list(dict.fromkeys(v.strip() for v in args.getlist(spec.param) if v.strip()))
         if len(values) > limits.filter_values_max:
-            raise QueryError(t.gettext("Too many filters of one kind (at most %(limit)s).",
-                                       limit=t.number(limits.filter_values_max)))
+            raise QueryError("too_many_filter_values", count=len(values), facet=facet,
+                             limit=limits.filter_values_max)
         for value in values:
             if len(value) > MAX_PARAM_CHARS:
-                raise QueryError(t.gettext("A filter value is too long."))
+                raise QueryError("filter_value_length", facet=facet)
             if spec.kind == "year" and not re.fullmatch(r"[0-9]{4}", value):
-                raise QueryError(t.gettext("“%(value)s” is not a year such as 2019.",
-                                           value=value))
+                raise QueryError("year_filter_not_year", value=value)
         if values:
             filters.append((facet, tuple(values)))
     date_from, date_to = _first(args, "from"), _first(args, "to")
@@ -136,28 +132,24 @@ def parse(args, limits: Limits, t: Translator) -> SearchParams:
         try:
             bounds.append(date_bound(value[:MAX_PARAM_CHARS], end))
         except QueryError:
-            raise QueryError(t.gettext(
-                "The date “%(value)s” is not understood: write 2019, 2019-03 or 2019-03-15.",
-                value=value[:40])) from None
+            raise QueryError("date_not_understood", value=value[:40]) from None
     if bounds[0] is not None and bounds[1] is not None and bounds[0] > bounds[1]:
-        raise QueryError(t.gettext("The start date comes after the end date."))
+        raise QueryError("dates_reversed")
     sort = _first(args, "sort") or "relevance"
     if sort not in SORTS:
-        raise QueryError(t.gettext("Unknown sort order: choose relevance, newest or oldest."))
+        raise QueryError("unknown_sort", sorts=", ".join(SORTS))
     return SearchParams(q=q, filters=tuple(filters), date_from=date_from, date_to=date_to,
-                        sort=sort, page=parse_page(args, limits, t))
+                        sort=sort, page=parse_page(args, limits))
 
 
-def parse_page(args, limits: Limits, t: Translator) -> int:
+def parse_page(args, limits: Limits) -> int:
     """The page number: a whole number from 1 to the page_max limit."""
     raw = _first(args, "page") or "1"
     digits = raw.lstrip("0")
     if not _DIGITS.fullmatch(raw) or not digits:
-        raise QueryError(t.gettext("The page number must be a whole number from 1."))
+        raise QueryError("page_not_whole")
     # A huge number is still a number: past the last page, and never handed to int().
     page = int(digits) if len(digits) <= 6 else limits.page_max + 1
     if page > limits.page_max:
-        raise QueryError(t.gettext(
-            "Results stop at page %(limit)s: narrow the search with filters or dates instead.",
-            limit=t.number(limits.page_max)))
+        raise QueryError("page_over_limit", page=page, limit=limits.page_max)
     return page

@@ -18,6 +18,7 @@ from ..errors import IndexUnavailable, NotFound
 from ..facets import registry
 from ..indexing.schema import find_article
 from ..models import ID_RE, Article
+from ..search import records
 from ..search.request import FacetCount, SearchResult
 from ..search.run import facet_values, related, search
 from ..textnorm import fold
@@ -38,7 +39,7 @@ LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ") + ("#",)
 
 def _params() -> SearchParams:
     """This request's search parameters, checked (400 with a message when wrong)."""
-    params = searchparams.parse(request.args, services().config.limits, translator())
+    params = searchparams.parse(request.args, services().config.limits)
     g.params = params
     return params
 
@@ -69,12 +70,6 @@ def _histogram(result: SearchResult) -> list[tuple[int, int]]:
     counts = dict(result.histogram)
     first, last = min(counts), max(counts)
     return [(year, counts.get(year, 0)) for year in range(first, last + 1)]
-
-
-def _hit_json(hit) -> dict:
-    return {"id": hit.id, "title": hit.title, "date": hit.date, **exports.facet_values(hit),
-            "publisher": hit.publisher, "url": hit.url, "permalink": permalink(hit.id),
-            "snippet_html": hit.snippet_html, "score": hit.score}
 
 
 def _facet_json(values: list[FacetCount]) -> list[dict]:
@@ -186,7 +181,7 @@ def api_search():
         query=params.q, total=result.total, page=result.page, pages=result.pages,
         page_size=result.page_size, sort=result.sort, partial=result.partial,
         suggestion=result.suggestion, elapsed_ms=result.elapsed_ms,
-        hits=[_hit_json(h) for h in result.hits],
+        hits=[records.record(h, records.API_HIT, permalink(h.id)) for h in result.hits],
         facets={name: _facet_json(values) for name, values in result.facets.items()},
         histogram=[{"year": y, "count": c} for y, c in result.histogram])
 
@@ -195,11 +190,9 @@ def api_search():
 def api_article(article_id: str):
     """One article as JSON, with its permalink and related article ids."""
     item = _stored_article(article_id)
-    return jsonify({
-        "id": item.id, "title": item.title, "date": item.date, **exports.facet_values(item),
-        "publisher": item.publisher, "url": item.url, "language": item.language,
-        "body": item.body, "permalink": permalink(item.id),
-        "related": [h.id for h in related(generation(), item.id, services().config)]})
+    return jsonify(
+        **records.record(item, records.API_ARTICLE, permalink(item.id)),
+        related=[h.id for h in related(generation(), item.id, services().config)])
 
 
 def _export(kind: str) -> Response:

@@ -24,13 +24,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from ...dates import (
-    MONTHS,
-    infer_date_from_text,
-    parse_french_date,
-    parse_iso_date,
-    parse_numeric_date,
-)
+from ...dates import MONTHS, infer_date_from_text, parse_date
 from ...models import Article
 from ...textnorm import clean_line, clean_text, fold, join_paragraphs
 from ..bylines import parse_byline, split_byline
@@ -194,8 +188,7 @@ def _page_date(line: str) -> str | None:
     match = _DATE_LINE.match(_key(line))
     if not match or len(line) > 80:
         return None
-    text = match["date"]
-    return parse_numeric_date(text) or parse_iso_date(text) or parse_french_date(text)
+    return parse_date(match["date"])
 
 
 def _header(lines: list[str], start: int) -> tuple[str | None, tuple[str, ...], int]:

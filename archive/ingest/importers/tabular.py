@@ -10,8 +10,8 @@ Per record:
 - `author` is a list or a string of names joined by `et`, `and`, `&`, `,` or `;`;
   without one, a byline is taken from the end of the body (`archive.bylines`);
 - `date` may be ISO, `05 Avril 2018 23:33`, `5 juillet 2019`, `2019-07`, `05/04/2018` or a
-  year (`date_source="page"`); without one, a year or month may be inferred from the body
-  (`archive.dates.infer_date_from_text`; `date_source="text"`);
+  year (`archive.dates.parse_date`; `date_source="page"`); without one, a year or month may
+  be inferred from the body (`archive.dates.infer_date_from_text`; `date_source="text"`);
 - the body is normalised: line endings, one paragraph per line, hard-wrapped lines joined,
   leading photo credits and lone `© AGENCY` credit lines dropped;
 - a whole number where text is expected (a numeric title or section column) is read as its
@@ -36,7 +36,7 @@ from pathlib import Path
 
 from ...articlefile import validate
 from ...config import Limits
-from ...dates import check_date, infer_date_from_text, max_year, parse_french_date, parse_iso_date
+from ...dates import check_date, infer_date_from_text, max_year, parse_date
 from ...errors import ConfigError, InvalidArticle
 from ...models import Article
 from ...textnorm import clean_line, clean_text
@@ -79,7 +79,6 @@ _SENTENCE_END = re.compile(r"[.!?…]+[»”\"]?(?=\s|$)")
 # A dot after these words does not end a sentence ("M. Keïta a déclaré").
 _ABBREVIATIONS = {"m", "mm", "mme", "mmes", "mlle", "dr", "pr", "me", "st", "ste", "av", "cf",
                   "etc", "env", "no", "art", "gén", "col", "cdt", "lt", "sgt", "mgr", "vs"}
-_NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b")
 
 
 # --- the importer interface --------------------------------------------------------------
@@ -306,21 +305,23 @@ def record_to_article(record: Mapping[str, object], columns: dict[str, tuple[str
             # a float is not (1.10 reads as 1.1), nor a list or object: those are refused.
             value = str(value)
         if not isinstance(value, str):
-            raise InvalidArticle(f"'{key}' ({field}) must be text, not {_json_type(value)}")
+            raise InvalidArticle("export_value_type", key=key, field=field,
+                                 kind=_json_type(value))
         return clean_line(value) or None
 
     key, raw_body = values["body"]
     if raw_body is None:
         names = "/".join(columns["body"])
-        raise InvalidArticle(f"missing body (no value for {names})")
+        raise InvalidArticle("export_body_missing", names=names)
     if not isinstance(raw_body, str):
-        raise InvalidArticle(f"'{key}' (body) must be text, not {_json_type(raw_body)}")
+        raise InvalidArticle("export_value_type", key=key, field="body",
+                             kind=_json_type(raw_body))
     limit = _max_body_chars(options)
     if len(raw_body) > limit:
-        raise InvalidArticle(f"body of {len(raw_body):,} characters, over the {limit:,} allowed")
+        raise InvalidArticle("export_body_too_long", size=len(raw_body), limit=limit)
     paragraphs = body_paragraphs(raw_body)
     if not paragraphs:
-        raise InvalidArticle("empty body")
+        raise InvalidArticle("body_empty")
 
     authors = _authors(*values["author"])
     if not authors:
@@ -357,7 +358,7 @@ def _source_id(key: str | None, value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise InvalidArticle(f"'{key}' (id) must be text or a number")
+        raise InvalidArticle("export_id_type", key=key)
     return clean_line(str(value)) or None
 
 
@@ -370,7 +371,7 @@ def _authors(key: str | None, value: object) -> tuple[str, ...]:
     elif isinstance(value, list) and all(isinstance(v, str) for v in value):
         parts = value
     else:
-        raise InvalidArticle(f"'{key}' (author) must be text or a list of names")
+        raise InvalidArticle("export_author_type", key=key)
     names = (clean_line(p) for p in parts)
     return tuple(dict.fromkeys(n for n in names if n))
 
@@ -390,24 +391,11 @@ def _date(key: str | None, value: object) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool) and 1800 <= value <= max_year():
         return str(value)
     if not isinstance(value, str):
-        raise InvalidArticle(f"'{key}' (date) must be text such as 2019-07-05")
-    parsed = parse_export_date(value)
+        raise InvalidArticle("export_date_type", key=key)
+    parsed = parse_date(value)
     if parsed is None:
-        raise InvalidArticle(f"date '{value.strip()[:40]}' is not a date we can read")
+        raise InvalidArticle("export_date_unreadable", value=value.strip()[:40])
     return parsed
-
-
-def parse_export_date(value: str) -> str | None:
-    """ISO, French ('5 juillet 2019', '05 Avril 2018 23:33'), 'dd/mm/yyyy' or a year, as ISO."""
-    value = value.strip()
-    if re.match(r"^\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?(?:[T ].*)?$", value):
-        return parse_iso_date(value)
-    numeric = _NUMERIC_DATE.match(value)
-    if numeric:
-        day, month, year = (int(g) for g in numeric.groups())
-        iso = f"{year:04d}-{month:02d}-{day:02d}"
-        return iso if check_date(iso) is None else None
-    return parse_french_date(value)
 
 
 def _inferred_date(body: str) -> str | None:
