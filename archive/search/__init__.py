@@ -1,9 +1,10 @@
 """Search: a request in the French query language becomes a page of hits, facets, histogram.
 
 `request` (what is asked, its checks, the result dataclasses), `querylang` (parsing),
-`querybuild` (Whoosh queries), `docsets` (matching documents as arrays), `ranking` (BM25F and
-phrases over postings), `snippets`, `suggest` (respellings), `run` (one search, start to end),
-`plaintext` (results as text, for the command line).
+`querybuild` (Whoosh queries), `docsets` (matching documents as arrays), `ranking` (the terms
+that score a query), `snippets`, `suggest` (respellings), `run` (one search, start to end),
+`plaintext` (results as text, for the command line). Postings, phrases and BM25F arithmetic
+come from `archive.engine`.
 
 Public API: `search`, `related`, `facet_values`, `SearchRequest`, `SearchResult`, `Hit`,
 `FacetCount`.
