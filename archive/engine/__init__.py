@@ -9,6 +9,9 @@ Modules (`search/` and `indexing/` import them; the engine imports Whoosh and th
   `TimeLimit`;
 - `segmentwriter`: `FastSegmentWriter`, Whoosh's writer with a cheaper postings pool, writing the
   same files;
+- `segments`: a parallel build's segments finished by hand and committed in one TOC
+  (`worker_writer`, `finish_segment`, `commit_segments`), and a generation's files cloned
+  (`clone_files`);
 - `docnums`: `as_docnums`, document numbers as NumPy index arrays;
 
 Whoosh internals relied on (whoosh-reloaded 2.7.5), where, and what breaks if one changes:
@@ -40,4 +43,11 @@ Whoosh internals relied on (whoosh-reloaded 2.7.5), where, and what breaks if on
   `_read_run`, `_open_run`, `_remove_run`) and `SegmentWriter` (`_flush_segment`,
   `_tempstorage`, `newsegment`, `per_document_reader`, `perdocwriter`, `fieldwriter`, `pool`)
   [`segmentwriter`]; changed, building fails or writes other bytes (the writer test fails).
+- `SegmentWriter`'s `_lk` argument (take no index lock), `_finalize_segment`,
+  `_close_segment`, `_commit_toc`, `_finish`, and `Segment` objects that pickle between
+  processes [`segments`]; changed, a parallel full build fails (test_indexer's parallel tests).
+- Whoosh's file naming, `whoosh.index.TOC._pattern` (`_MAIN_<n>.toc`) and
+  `TOC._segment_pattern` (`MAIN_<id>.<ext>`), and the fact that segment files are written
+  once and never changed while the TOC is rewritten [`segments.clone_files`]; changed, an
+  incremental update could miss files or alter the serving generation (the reindex tests fail).
 """
