@@ -13,6 +13,7 @@ Modules (`search/` and `indexing/` import them; the engine imports Whoosh and th
   (`worker_writer`, `finish_segment`, `commit_segments`), and a generation's files cloned
   (`clone_files`);
 - `docnums`: `as_docnums`, document numbers as NumPy index arrays;
+- `version`: `check_whoosh_version`, run once below when the engine is first imported.
 
 Whoosh internals relied on (whoosh-reloaded 2.7.5), where, and what breaks if one changes:
 - `whoosh.codec.whoosh3.W3LeafMatcher`'s block reading: `_read_ids`, `_read_weights`,
@@ -50,4 +51,14 @@ Whoosh internals relied on (whoosh-reloaded 2.7.5), where, and what breaks if on
   `TOC._segment_pattern` (`MAIN_<id>.<ext>`), and the fact that segment files are written
   once and never changed while the TOC is rewritten [`segments.clone_files`]; changed, an
   incremental update could miss files or alter the serving generation (the reindex tests fail).
+
+Whoosh is frozen (whoosh-reloaded 2.7.5 is the fork's final release), so these only change if
+another Whoosh is installed: importing the engine then refuses, naming the installed and
+supported versions and the fix, rather than running on internals it was not tested with.
 """
+
+import whoosh
+
+from .version import check_whoosh_version
+
+check_whoosh_version(whoosh.__version__)
