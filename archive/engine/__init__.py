@@ -1,4 +1,64 @@
-"""The engine: the only code that relies on Whoosh's private internals.
+"""The engine: the only code that relies on Whoosh's private internals (version-checked).
 
-`segmentwriter` (a cheaper postings pool for Whoosh's segment writer, writing the same files).
+Modules (`search/` and `indexing/` import them; the engine imports Whoosh and the records only):
+- `postings`: `Postings` (a term's document numbers and weights as arrays, phrase matching
+  from positions, proximity), `TermCache` (decoded arrays of recent terms), `Lengths` (field
+  length bytes of every document);
+- `bm25`: `top_documents`, Whoosh's BM25F top k computed over those arrays;
+- `collectors`: `AllowedTimeLimit` (Whoosh's time limit, thread-safe, with an allowed set) and
+  `TimeLimit`;
+- `segmentwriter`: `FastSegmentWriter`, Whoosh's writer with a cheaper postings pool, writing the
+  same files;
+- `segments`: a parallel build's segments finished by hand and committed in one TOC
+  (`worker_writer`, `finish_segment`, `commit_segments`), and a generation's files cloned
+  (`clone_files`);
+- `docnums`: `as_docnums`, document numbers as NumPy index arrays;
+- `version`: `check_whoosh_version`, run once below when the engine is first imported.
+
+Whoosh internals relied on (whoosh-reloaded 2.7.5), where, and what breaks if one changes:
+- `whoosh.codec.whoosh3.W3LeafMatcher`'s block reading: `_read_ids`, `_read_weights`,
+  `_read_data`, `_next_block`, `block_max_id`, and its state `_ids`, `_weights`, `_data` (the
+  unpickled block tuple `(ids, weights, values)`) and `_i` (the position in the block)
+  [`postings.Postings._read`, `_values`, `_skip`]. A renamed method fails loudly
+  (AttributeError); a changed block tuple would give wrong documents, weights or positions:
+  the equivalence tests in `tests/test_engine.py` fail.
+- `whoosh.matching.wrappers.FilterMatcher` as the deleted-documents wrapper that
+  `SegmentReader.postings` puts around a segment's postings, unwrapped through `.child`
+  [`postings._unfiltered`]; callers mask deleted documents themselves. If the wrapping changed,
+  the leaf matcher's methods would be missing (AttributeError).
+- The Positions format's value layout: a 4-byte length (`whoosh.system._INT_SIZE`) then the
+  pickled position deltas, with pickle's STOP byte stripped [`postings._decode_positions`];
+  changed, phrase matches go wrong (the phrase equivalence tests fail).
+- Length columns: `W3PerDocReader._cached_reader(_lenfield(name), LENGTHS_COLUMN)` gives a
+  column of one length byte per document, decoded by `whoosh.util.numeric.byte_to_length`,
+  0 meaning no length [`postings.Lengths.get`, `segmentwriter._Lengths`, whose raw read also
+  uses the column's `_dbfile`, `_basepos`, `_count`]; changed, BM25F scores drift (the ranking
+  equivalence test fails) and the fast writer's files differ (the writer test fails).
+- `whoosh.scoring.BM25F`'s `_field_B` (per-field B) and its arithmetic (`scoring.bm25`, an
+  empty field counted as length 1) repeated in NumPy [`bm25`]; changed, our scores differ
+  from `searcher.search` (the ranking equivalence test fails).
+- `whoosh.collectors.TimeLimitCollector`'s loop `collect_matches` and its state `timedout`,
+  `offset`, `child` [`collectors.AllowedTimeLimit`]; changed, filtered searches that Whoosh
+  ranks itself could show hits outside the filters or ignore the time limit.
+- `whoosh.writing.PostingPool` (`currentsize`, `limit`, `current`, `save`, `_write_run`,
+  `_read_run`, `_open_run`, `_remove_run`) and `SegmentWriter` (`_flush_segment`,
+  `_tempstorage`, `newsegment`, `per_document_reader`, `perdocwriter`, `fieldwriter`, `pool`)
+  [`segmentwriter`]; changed, building fails or writes other bytes (the writer test fails).
+- `SegmentWriter`'s `_lk` argument (take no index lock), `_finalize_segment`,
+  `_close_segment`, `_commit_toc`, `_finish`, and `Segment` objects that pickle between
+  processes [`segments`]; changed, a parallel full build fails (test_indexer's parallel tests).
+- Whoosh's file naming, `whoosh.index.TOC._pattern` (`_MAIN_<n>.toc`) and
+  `TOC._segment_pattern` (`MAIN_<id>.<ext>`), and the fact that segment files are written
+  once and never changed while the TOC is rewritten [`segments.clone_files`]; changed, an
+  incremental update could miss files or alter the serving generation (the reindex tests fail).
+
+Whoosh is frozen (whoosh-reloaded 2.7.5 is the fork's final release), so these only change if
+another Whoosh is installed: importing the engine then refuses, naming the installed and
+supported versions and the fix, rather than running on internals it was not tested with.
 """
+
+import whoosh
+
+from .version import check_whoosh_version
+
+check_whoosh_version(whoosh.__version__)

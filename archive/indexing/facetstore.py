@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..engine.docnums import as_docnums
 from ..errors import IndexUnavailable
 from ..facets import registry
 
@@ -189,17 +190,6 @@ class FacetStore:
         """Like count, keyed by value instead of ordinal."""
         names = self._values[facet]
         return Counter({names[o]: c for o, c in self.count(facet, docnums).items()})
-
-
-def as_docnums(docnums: Iterable[int] | np.ndarray) -> np.ndarray:
-    """Document numbers as a NumPy index array (sets in any order, sequences as given)."""
-    if isinstance(docnums, np.ndarray):
-        return docnums
-    if isinstance(docnums, array):
-        return np.frombuffer(docnums, dtype=np.dtype(docnums.typecode)).astype(np.intp)
-    if isinstance(docnums, (set, frozenset)):
-        return np.fromiter(docnums, dtype=np.intp, count=len(docnums))
-    return np.fromiter(docnums, dtype=np.intp)
 
 
 def _read_array(path: Path, expected: int) -> array:

@@ -7,7 +7,6 @@ Jobs (reindex, status) live in `reindex.py`; the CURRENT pointer and generation 
 from __future__ import annotations
 
 import os
-import shutil
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -16,18 +15,14 @@ from pathlib import Path
 from whoosh import fields, index
 from whoosh.query import Term
 
+from ..engine.segments import clone_files
 from ..engine.segmentwriter import FastSegmentWriter
 from ..errors import ArchiveError, IndexUnavailable, InvalidArticle
 from ..facets import registry
 from ..models import Article
-from . import generations
 from .facetstore import FacetStore, write_facets
 from .schema import INDEX_NAME, document, stored_article
 from .serving import describe
-
-# Files Whoosh rewrites when committing (the TOC holds the deletions): copied, never linked.
-MUTABLE_SUFFIXES = (".toc",)
-WHOOSH_LOCKS = ("MAIN_WRITELOCK", "MAIN_READLOCK")
 
 
 def stored_documents(gen_dir: Path, wanted: Mapping[str, str]) -> dict[str, dict]:
@@ -51,26 +46,11 @@ def create(gen_dir: Path, schema: fields.Schema) -> index.Index:
 
 
 def clone(source_dir: Path, gen_dir: Path) -> index.Index:
-    """A writable copy of a generation: immutable segment files hard-linked, the TOC copied.
-
-    Whoosh writes each segment file once under a fresh random name and records deletions in
-    the TOC (`_MAIN_<n>.toc`), which it writes anew; on commit it unlinks files it no longer
-    needs — an unlink of our link only. So linking segments is safe and the source stays intact.
-    """
+    """A writable copy of a generation's index: immutable segment files hard-linked, the TOC
+    copied (see `engine.segments.clone_files`), so the source stays intact; the generation's
+    own files (manifest, file list, facets) are not copied."""
     gen_dir.mkdir(parents=True)
-    for entry in os.scandir(source_dir):
-        if not entry.is_file() or entry.name in WHOOSH_LOCKS:
-            continue
-        if entry.name == generations.MANIFEST or entry.name.startswith(("files.", ".")):
-            continue
-        target = gen_dir / entry.name
-        if entry.name.endswith(MUTABLE_SUFFIXES):
-            shutil.copy2(entry.path, target)
-        else:
-            try:
-                os.link(entry.path, target)
-            except OSError:  # a file system without hard links: copying is slower, as safe
-                shutil.copy2(entry.path, target)
+    clone_files(source_dir, gen_dir, INDEX_NAME)
     return index.open_dir(str(gen_dir), indexname=INDEX_NAME)
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from whoosh import index
 
-from ..engine.segmentwriter import FastSegmentWriter
+from ..engine.segments import commit_segments, finish_segment, worker_writer
 from ..errors import ArchiveError
 from . import indexer, joblock, schema
 
@@ -55,7 +55,7 @@ def _worker(k: int, parent: int, gen_dir: str, rels: list[str], read: Callable,
 def _index_share(k: int, gen_dir: str, rels: list[str], read: Callable, stats: dict, counter,
                  limitmb: int, settled: dict[str, str]) -> None:
     ix = index.open_dir(gen_dir, indexname=schema.INDEX_NAME)
-    w = FastSegmentWriter(ix, _lk=False, limitmb=limitmb, compound=False)
+    w = worker_writer(ix, limitmb)
     pending = 0
 
     def tick() -> None:
@@ -67,11 +67,7 @@ def _index_share(k: int, gen_dir: str, rels: list[str], read: Callable, stats: d
             pending = 0
 
     batch = indexer.index_files(w, rels, read, stats, dict(settled), tick)
-    segment = w._finalize_segment() if batch.order else None
-    if segment is None:
-        w._close_segment()
-    # No w._finish(): it would delete the temp folder (MAIN.tmp) the other workers still use;
-    # the parent's writer removes it at commit.
+    segment = finish_segment(w, bool(batch.order))
     with counter.get_lock():
         counter.value += pending
     part = Path(gen_dir) / f".part-{k}.pickle"
@@ -144,11 +140,6 @@ def _commit(ix: index.Index, results: list) -> indexer.Batch:
             merged.order.append(rel)
         if segment is not None:
             segments.append(segment)
-    w = ix.writer(compound=False)
-    try:
-        w._close_segment()  # the parent's own segment stays empty; the TOC omits it
-        w._commit_toc(segments)
-    finally:
-        w._finish()
+    commit_segments(ix, segments)
     merged.rejected.sort()
     return merged

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import numpy as np
 from whoosh import query as wq
 
-from .ranking import Postings
+from ..engine.postings import Postings
 
 
 def matching_docs(searcher, query: wq.Query, live: np.ndarray,
@@ -43,9 +43,7 @@ def matching_docs(searcher, query: wq.Query, live: np.ndarray,
         if found is not None:
             return found
     if isinstance(query, wq.Term) and postings is not None:
-        arrays = postings.arrays(query.fieldname, query.text)
-        if arrays is not None:
-            return alive(arrays[0], live)
+        return alive(postings.arrays(query.fieldname, query.text)[0], live)
     return alive(np.unique(np.fromiter(query.matcher(searcher).all_ids(), dtype=np.intp)), live)
 
 

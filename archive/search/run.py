@@ -18,9 +18,11 @@ from pathlib import Path
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.collectors import TimeLimit, TimeLimitCollector
 
 from ..config import Config
+from ..engine.bm25 import top_documents
+from ..engine.collectors import AllowedTimeLimit, TimeLimit
+from ..engine.postings import Lengths, Postings, TermCache
 from ..errors import NotFound, QueryError
 from ..facets import Facet, registry
 from ..indexing.schema import stored_values
@@ -30,7 +32,7 @@ from ..textnorm import fold
 from . import querylang as ql
 from .docsets import keep, matching_docs, union
 from .querybuild import Builder, Marks, analyzer_groups
-from .ranking import Lengths, Postings, TermCache, positive_terms, top_documents
+from .ranking import positive_terms
 from .request import (
     FacetCount,
     Hit,
@@ -210,11 +212,7 @@ def _filter_set(searcher, postings: Postings, facet: Facet, values: tuple[str, .
         terms = [wq.NumericRange(facet.field, int(v), int(v)) for v in values]
         q = terms[0] if len(terms) == 1 else wq.Or(terms)
         return np.unique(np.fromiter(q.matcher(searcher).all_ids(), dtype=np.intp))
-    parts = []
-    for value in values:
-        arrays = postings.arrays(facet.field, value)
-        parts.append(arrays[0] if arrays is not None else np.fromiter(
-            wq.Term(facet.field, value).matcher(searcher).all_ids(), dtype=np.intp))
+    parts = [postings.arrays(facet.field, value)[0] for value in values]
     return union(parts, size)
 
 
@@ -243,39 +241,23 @@ def _ranked(searcher, query: wq.Query, final: np.ndarray, n_matched: int,
     try:
         if terms is not None:
             found = top_documents(searcher, terms, final, window, lengths, deadline, postings)
-            if found is not None:
-                return found, False
+            return _rounded(found), False
         allowed = set(final.tolist()) if len(final) != n_matched else None
         return _top(searcher, query, allowed, window, deadline), False
     except TimeLimit as cut:
-        return cut.args[0] if cut.args else [], True
+        return _rounded(cut.args[0]) if cut.args else [], True
 
 
-class _AllowedTimeLimit(TimeLimitCollector):
-    """A time limit that also keeps only the allowed documents.
-
-    Whoosh's TimeLimitCollector loops over the matches itself, so a FilterCollector below it
-    never filters: hits from outside the filters came back while the total was right.
-    """
-
-    def __init__(self, child, timelimit: float, allowed: set[int] | None) -> None:
-        super().__init__(child, timelimit, use_alarm=False)
-        self.allowed = allowed
-
-    def collect_matches(self) -> None:
-        child, allowed = self.child, self.allowed
-        for sub_docnum in child.matches():
-            if self.timedout:
-                raise TimeLimit
-            if allowed is None or self.offset + sub_docnum in allowed:
-                child.collect(sub_docnum)
+def _rounded(ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Scores as results show them (four decimals), order kept."""
+    return [(doc, round(score, 4)) for doc, score in ranked]
 
 
 def _top(searcher, query: wq.Query, allowed: set[int] | None, limit: int,
          deadline: float) -> list[tuple[int, float]]:
     """Whoosh's own top-k search (block-max skipping), under the time limit."""
-    timed = _AllowedTimeLimit(searcher.collector(limit=limit),
-                              max(deadline - time.perf_counter(), 0.001), allowed)
+    timed = AllowedTimeLimit(searcher.collector(limit=limit),
+                             max(deadline - time.perf_counter(), 0.001), allowed)
     try:
         searcher.search_with_collector(query, timed)
     except TimeLimit:
@@ -377,11 +359,9 @@ def related(source: Generation | str | Path, article_id: str, config: Config,
         key_terms = searcher.key_terms_from_text("body", text, numterms=RELATED_TERMS)
         terms = [wq.Term("body", word, boost=weight) for word, weight in key_terms]
         postings = Postings(searcher, state.term_cache)
-        language = postings.documents("language", stored.get("language") or "fr") or set()
+        language = postings.documents("language", stored.get("language") or "fr")
         allowed = (language & state.live_set) - {docnum}
-        best = top_documents(searcher, terms, allowed, limit, state.lengths,
-                             time.perf_counter() + config.limits.search_time_limit, postings)
-        if best is None:
-            best = _top(searcher, wq.Or(terms), allowed, limit,
-                        time.perf_counter() + config.limits.search_time_limit)
+        best = _rounded(top_documents(searcher, terms, allowed, limit, state.lengths,
+                                      time.perf_counter() + config.limits.search_time_limit,
+                                      postings))
         return [_hit(searcher, d, score, state.analyzer, None) for d, score in best]

@@ -1,0 +1,339 @@
+"""Reading Whoosh's postings a block at a time: document numbers, weights, field lengths and
+positions as arrays, for matching, phrases and ranking without a Python call per posting.
+
+Whoosh walks postings one matcher call per document (about 7 µs each). Here the blocks of its W3
+codec are read whole: `Postings` keeps the blocks one search reads, so that matching and ranking
+read them once; `TermCache` keeps the decoded arrays of recently searched terms of a generation;
+`Lengths` holds the one-byte field lengths of every document. Phrases are matched by decoding
+positions only for documents holding every word. Whoosh internals used here (the W3 leaf
+matcher's block reading, the length columns, the Positions format's layout) are listed in
+`archive/engine/__init__.py`; the engine refuses a Whoosh version it was not tested with.
+"""
+
+from __future__ import annotations
+
+import bisect
+import pickle
+import threading
+import time
+from array import array
+from collections import OrderedDict
+from itertools import accumulate
+
+import numpy as np
+from whoosh import formats
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.system import _INT_SIZE
+
+from ..errors import QueryError
+
+SKIP_RATIO = 16  # fewer candidates than 1/16 of a word's postings: skip rather than read all
+
+
+class Lengths:
+    """Field-length bytes of every document of a generation, per segment, loaded on first use."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[int, str], array | None] = {}
+        self._whole: dict[str, np.ndarray] = {}
+
+    def get(self, segment_number: int, reader, fieldname: str) -> array | None:
+        """The length bytes of one field in one segment; None when no document of the segment
+        has the field (Whoosh writes no length column then)."""
+        key = (segment_number, fieldname)
+        if key not in self._cache:
+            column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            self._cache[key] = array("B", column.load()) if column is not None else None
+        return self._cache[key]
+
+    def whole(self, searcher, fieldname: str) -> np.ndarray:
+        """The length bytes of one field for every document number of the searcher's index
+        (0 where a document has no such field, as Whoosh's own reader says)."""
+        if fieldname not in self._whole:
+            found = np.zeros(searcher.doc_count_all(), dtype=np.uint8)
+            for number, (leaf, offset) in enumerate(searcher.leaf_searchers()):
+                lens = self.get(number, leaf.reader(), fieldname)
+                if lens is not None:
+                    found[offset:offset + len(lens)] = np.frombuffer(lens, dtype=np.uint8)
+            self._whole[fieldname] = found
+        return self._whole[fieldname]
+
+
+class TermCache:
+    """Decoded postings (document numbers and weights as NumPy arrays, no positions) of recently
+    searched terms of one generation, least recently used out first, bounded by a number of
+    postings.
+
+    Unpickling and inflating Whoosh's blocks is most of the cost of a frequent word; queries
+    follow Zipf's law, so the frequent words are also the ones asked again."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._items: OrderedDict[tuple[str, str], tuple[tuple, int]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> tuple[np.ndarray, np.ndarray] | None:
+        """The cached document numbers and weights of a term, or None."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
+
+    def put(self, key: tuple[str, str], found: tuple[np.ndarray, np.ndarray]) -> None:
+        """Keep a term's document numbers and weights, evicting the least recently used."""
+        size = len(found[0])
+        if size > self.budget // 4:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = (found, size)
+            self._size += size
+            while self._size > self.budget:
+                _key, (_blocks, dropped) = self._items.popitem(last=False)
+                self._size -= dropped
+
+
+class Postings:
+    """Postings blocks read during one search, so that matching and ranking read them once."""
+
+    def __init__(self, searcher, cache: TermCache | None = None) -> None:
+        self.searcher = searcher
+        self.cache = cache
+        self._blocks: dict[tuple[str, str], list] = {}
+        self._arrays: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        # While set (a time.perf_counter() value), reading one more term past it is refused.
+        self.deadline: float | None = None
+
+    def blocks(self, fieldname: str, text: str) -> list[tuple]:
+        """(segment number, docnum offset, ids, weights, (values, decoder)) per block."""
+        key = (fieldname, text)
+        if key not in self._blocks:
+            # The first word is always read, in every field, so that a tight limit still
+            # answers a one-word search.
+            if (self.deadline is not None and self._blocks and time.perf_counter() > self.deadline
+                    and all(text != seen for _field, seen in self._blocks)):
+                raise QueryError("too_broad_in_time")
+            self._blocks[key] = self._read(fieldname, text)
+        return self._blocks[key]
+
+    def arrays(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Every document number holding the term (ascending, deleted ones included) and its
+        weight there, as int32 and float32 arrays."""
+        key = (fieldname, text)
+        if key in self._arrays:
+            return self._arrays[key]
+        found = self.cache.get(key) if self.cache is not None else None
+        if found is None:
+            blocks = self.blocks(fieldname, text)
+            docs = [np.asarray(ids, dtype=np.int32) + np.int32(offset)
+                    for _number, offset, ids, _weights, _values in blocks]
+            weights = [np.asarray(w, dtype=np.float32) for *_rest, w, _values in blocks]
+            found = (np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32),
+                     np.concatenate(weights) if weights else np.zeros(0, dtype=np.float32))
+            if self.cache is not None:
+                self.cache.put(key, found)
+        self._arrays[key] = found
+        return found
+
+    def _leaf_postings(self, fieldname: str, text: str) -> list[tuple[int, int, object]]:
+        """(leaf number, docnum offset, W3 block postings reader) for each leaf holding the
+        term, past the deleted-docs filter."""
+        found = []
+        for number, (leaf, offset) in enumerate(self.searcher.leaf_searchers()):
+            reader = leaf.reader()
+            if (fieldname, text) not in reader:
+                continue
+            found.append((number, offset, _unfiltered(reader.postings(fieldname, text))))
+        return found
+
+    def _read(self, fieldname: str, text: str) -> list:
+        out = []
+        for number, offset, postings in self._leaf_postings(fieldname, text):
+            decode = _decoder(postings.format)
+            while postings.is_active():
+                if postings._ids is None:
+                    postings._read_ids()
+                if postings._weights is None:
+                    postings._read_weights()
+                if postings._data is None:
+                    postings._read_data()
+                # the block's encoded values (positions), decoded only for phrase candidates
+                out.append((number, offset, postings._ids, postings._weights,
+                            (postings._data[2], decode)))
+                postings._next_block()
+        return out
+
+    def phrase_documents(self, fieldname: str, words: list[str], slop: int,
+                         live: np.ndarray) -> np.ndarray | None:
+        """Live documents (`live` is a mask over document numbers) holding the words in order,
+        each within `slop` positions of the one before, sorted; positions are decoded only for
+        documents holding every word. None when the field keeps no positions (the caller then
+        asks Whoosh's Phrase, which says why)."""
+        arrays = [self.arrays(fieldname, w) for w in words]
+        if not arrays:
+            return np.zeros(0, dtype=np.intp)
+        # deleted documents (old versions of changed articles) are no candidates: the skipping
+        # reader below does not see them, and their positions would be wasted work
+        docs = sorted((found[0] for found in arrays), key=len)
+        common = docs[0].astype(np.intp)
+        common = common[live[common]]
+        for other in docs[1:]:
+            holding = np.zeros(len(live), dtype=bool)
+            holding[other] = True
+            common = common[holding[common]]
+        if not len(common):
+            return common
+        # each word's encoded positions, listed in the order of the candidates; a word far more
+        # frequent than the candidates: skip to their blocks instead of reading all its positions
+        candidates = common.tolist()
+        encoded = []
+        for word, found in zip(words, arrays, strict=True):
+            if len(candidates) * SKIP_RATIO < len(found[0]):
+                per_doc = self._encoded_few(fieldname, word, set(candidates))
+                encoded.append([per_doc.get(doc) for doc in candidates])
+            else:
+                encoded.append(self._encoded(fieldname, word, common))
+            if encoded[-1] is None:
+                return None
+        return np.array([doc for doc, *pairs in zip(candidates, *encoded, strict=True)
+                         if None not in pairs and _follows(pairs, slop)], dtype=np.intp)
+
+    def near(self, fieldname: str, words: tuple[str, ...], docs: set[int],
+             slop: int) -> set[int]:
+        """Which of the documents hold the words in order within `slop` positions."""
+        encoded = [self._encoded_few(fieldname, word, docs) for word in words]
+        return {doc for doc in docs if all(doc in per_doc for per_doc in encoded)
+                and _in_order(encoded, doc, slop)}
+
+    def _encoded_few(self, fieldname: str, word: str, docs: set[int]) -> dict[int, tuple]:
+        """Like `_encoded` for a handful of documents: skips to their blocks only."""
+        per_doc: dict[int, tuple] = {}
+        wanted = sorted(docs)
+        for leaf, offset in self.searcher.leaf_searchers():
+            reader = leaf.reader()
+            if (fieldname, word) not in reader:
+                continue
+            postings = reader.postings(fieldname, word)
+            if not postings.supports("positions"):
+                return {}
+            postings = _unfiltered(postings)  # deleted docs are never asked
+            decode = _decoder(postings.format)
+            for doc in wanted:
+                local = doc - offset
+                if local < 0 or not postings.is_active():
+                    continue
+                _skip(postings, local)
+                if postings.is_active() and postings.id() == local:
+                    per_doc[doc] = (postings.value(), decode)
+        return per_doc
+
+    def _encoded(self, fieldname: str, word: str, docs: np.ndarray) -> list[tuple] | None:
+        """The encoded positions of a word with their decoder, for each of the given sorted
+        documents (all holding the word), in their order."""
+        found = self._values(fieldname, word)
+        if found is None:
+            return None
+        values, decode = found
+        # the term's arrays list its postings in the same order as its blocks
+        every = self.arrays(fieldname, word)[0]
+        if not len(docs) or not len(every) or docs[-1] > every[-1]:
+            return None
+        wanted = np.zeros(int(every[-1]) + 1, dtype=bool)
+        wanted[docs] = True
+        where = np.flatnonzero(wanted[every])
+        if len(where) != len(docs):
+            return None
+        return [(values[i], decode) for i in where.tolist()]
+
+    def _values(self, fieldname: str, word: str) -> tuple[list, object] | None:
+        """The encoded positions of every posting of a word, in block order, and their
+        decoder. Blocks read by this search are reused; otherwise only the blocks' data is read
+        (the document numbers and weights come from the term cache: decoding them again cost a
+        third of reading a frequent word)."""
+        if (fieldname, word) in self._blocks:
+            blocks = self._blocks[(fieldname, word)]
+            values: list = []
+            decode = None
+            for _number, _offset, _ids, _weights, (block_values, decode) in blocks:
+                if decode is None or not isinstance(block_values, (list, tuple)):
+                    return None
+                values.extend(block_values)
+            return values, decode
+        values, decode = [], None
+        for _number, _offset, postings in self._leaf_postings(fieldname, word):
+            decode = _decoder(postings.format)
+            while postings.is_active():
+                if postings._data is None:
+                    postings._read_data()
+                if decode is None or not isinstance(postings._data[2], (list, tuple)):
+                    return None
+                values.extend(postings._data[2])
+                postings._next_block()
+        return values, decode
+
+    def documents(self, fieldname: str, text: str) -> set[int]:
+        """Every document holding the term, deleted ones included."""
+        return set(self.arrays(fieldname, text)[0].tolist())
+
+
+def _in_order(encoded: list[dict[int, tuple]], doc: int, slop: int) -> bool:
+    """Whether each word follows the one before within `slop` positions in the document."""
+    return _follows([per_doc[doc] for per_doc in encoded], slop)
+
+
+def _follows(pairs: list[tuple], slop: int) -> bool:
+    """Whether each word's positions (encoded, with their decoder) follow the word before
+    within `slop` positions."""
+    value, decode = pairs[0]
+    current = decode(value)
+    last = len(pairs) - 1
+    for i in range(1, len(pairs)):
+        value, decode = pairs[i]
+        following = ({q + 1 for q in current} if slop == 1 else
+                     {q + step for q in current for step in range(1, slop + 1)})
+        if i == last:  # no need to know where the last word stands, only that it does
+            return not following.isdisjoint(decode(value))
+        current = [p for p in decode(value) if p in following]
+        if not current:
+            return False
+    return True
+
+
+def _decoder(fmt):
+    """The positions decoder of a postings format; for Whoosh's Positions format the same
+    decoding as its own (pickled deltas after a length) with the running sum done in C, for
+    a phrase over frequent words decodes hundreds of thousands of position lists."""
+    if not fmt.supports("positions"):
+        return None
+    if type(fmt) is not formats.Positions:
+        return fmt.decoder("positions")
+    return _decode_positions
+
+
+def _decode_positions(value: bytes) -> list[int]:
+    if not value.endswith(b"."):
+        value += b"."
+    return list(accumulate(pickle.loads(value[_INT_SIZE:])))
+
+
+def _skip(postings, target: int) -> None:
+    """Move to the first posting at or after `target`: whole blocks by their last id, then a
+    binary search in the block (Whoosh's skip_to steps through a block one posting at a time)."""
+    while postings.is_active() and postings.block_max_id() < target:
+        postings._next_block()
+    if not postings.is_active():
+        return
+    if postings._ids is None:
+        postings._read_ids()
+    postings._i = max(postings._i, bisect.bisect_left(postings._ids, target))
+
+
+def _unfiltered(postings):
+    """A segment's W3 leaf postings without the deleted-documents filter Whoosh puts around
+    them in a segment with deletions (callers mask deleted documents themselves)."""
+    return postings.child if isinstance(postings, FilterMatcher) else postings

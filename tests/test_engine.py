@@ -1,0 +1,348 @@
+"""The engine: its scores and phrase matches equal Whoosh's own, its version check, its seam.
+
+Two small real indexes, each built by `archive reindex` then updated incrementally (some
+articles edited, some deleted, so that the index holds deleted documents and several
+segments): one from the shared press corpus (skipped when ../shared is not there), one from
+`bench/synthetic.py`'s generator. The fast writer's files are compared with Whoosh's own in
+`tests/test_indexer.py` (`test_the_fast_writer_writes_the_same_files_as_whoosh_own`), beside
+the index tests whose sample documents it shares.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import random
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from whoosh import query as wq
+
+from archive import articlefile
+from archive.config import Config, load_config
+from archive.engine.bm25 import top_documents
+from archive.engine.postings import Lengths, Postings
+from archive.engine.version import REQUIREMENT, TESTED_VERSIONS, check_whoosh_version
+from archive.errors import ArchiveError
+from archive.indexing import open_current
+from archive.indexing.analysis import analyze
+from archive.indexing.jobs import reindex
+from archive.ingest import import_paths
+from archive.search import querylang as ql
+from archive.search.querybuild import Builder, analyzer_groups
+from archive.search.ranking import positive_terms
+
+from .conftest import CORPUS, ROOT, require_shared
+
+sys.path.insert(0, str(ROOT / "bench"))
+
+from synthetic import pick_words, write_archive  # noqa: E402
+
+CORPUS_ARTICLES = 300
+SYNTHETIC_ARTICLES = 240
+TOP_K = 20
+
+
+# --- the indexes ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Indexed:
+    """An archive indexed, then edited and reindexed incrementally."""
+
+    config: Config
+    words: list[str]  # query words, from frequent to rare
+    old_bodies: list[str]  # bodies of the edited articles before the edit (now deleted docs)
+
+
+def _edit_and_reindex(config: Config, seed: int) -> list[str]:
+    """Edit some articles (paragraphs reversed, so old phrases across paragraphs live only in
+    deleted documents) and delete others, then reindex incrementally; the old bodies."""
+    rng = random.Random(seed)
+    paths = sorted(articlefile.iter_files(config.articles_dir))
+    chosen = rng.sample(paths, 30)
+    old_bodies = []
+    for path in chosen[:20]:
+        article = articlefile.read(path)
+        paragraphs = article.body.split("\n\n")
+        if len(paragraphs) < 2:
+            paragraphs = article.body.split(". ")
+        old_bodies.append(article.body)
+        articlefile.write(config.articles_dir, article.replace(
+            body="\n\n".join(reversed(paragraphs)) + "\n\nMise à jour."))
+    for path in chosen[20:]:
+        path.unlink()
+    report = reindex(config)
+    assert not report.rejected
+    return old_bodies
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Indexed:
+    root = tmp_path_factory.mktemp("synthetic")
+    config = load_config(data=root / "data", index=root / "index")
+    write_archive(root / "data", SYNTHETIC_ARTICLES)
+    reindex(config, full=True, procs=2)  # two segments, finished and committed by hand
+    old = _edit_and_reindex(config, seed=3)
+    return Indexed(config, pick_words(16), old)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Indexed:
+    source = require_shared(CORPUS / "articles.jsonl")
+    root = tmp_path_factory.mktemp("corpus")
+    config = load_config(data=root / "data", index=root / "index")
+    with source.open(encoding="utf-8") as lines:
+        head = [next(lines) for _ in range(CORPUS_ARTICLES)]
+    export = root / "export.jsonl"
+    export.write_text("".join(head), encoding="utf-8")
+    import_paths([export], config)
+    reindex(config, full=True)
+    old = _edit_and_reindex(config, seed=5)
+    # words of the corpus as typed, from frequent to rare
+    counts = Counter(word for path in articlefile.iter_files(config.articles_dir)
+                     for word in articlefile.read(path).body.lower().split()
+                     if word.isalpha() and len(word) > 3)
+    words = [word for word, _count in counts.most_common()
+             if len(analyze(word, mode="query")) == 1]  # no stop word
+    picked = [words[int(3 * 700 ** (i / 15))] for i in range(16)]  # ranks 3 to 2100
+    return Indexed(config, picked, old)
+
+
+@pytest.fixture(params=["corpus", "synthetic"])
+def indexed(request: pytest.FixtureRequest) -> Indexed:
+    return request.getfixturevalue(request.param)
+
+
+# --- ranking: our BM25F equals Whoosh's -----------------------------------------------------------
+
+
+def _queries(words: list[str]) -> list[str]:
+    """One-word, two-word and multi-field queries made of the sample words."""
+    one = words[::2]
+    two = [f"{a} {b}" for a, b in zip(words[:8], words[1:9], strict=True)]
+    either = [f"{words[0]} OU {words[-1]}", f"{words[1]} -{words[5]}"]
+    fielded = [f"titre:{words[2]} {words[9]}", f"{words[3]} titre:{words[12]}",
+               f"titre:({words[4]} OU {words[11]})"]
+    return one + two + either + fielded
+
+
+def _compiled(searcher, config: Config, text: str) -> wq.Query:
+    """The Whoosh query the archive's search builds for a query text."""
+    node = ql.parse_query(text, config.limits)
+    analyzer = searcher.schema["body"].analyzer
+    return Builder(analyzer_groups(analyzer), None, searcher.reader()).compile(node).query
+
+
+def test_bm25f_top_documents_and_scores_equal_whoosh_search(indexed: Indexed):
+    gen = open_current(indexed.config.index_dir)
+    lengths = Lengths()
+    compared = 0
+    with gen.index.searcher() as searcher:
+        assert len(searcher.leaf_searchers()) > 1 and searcher.doc_count() < \
+            searcher.doc_count_all()  # several segments, deleted documents
+        for text in _queries(indexed.words):
+            query = _compiled(searcher, indexed.config, text)
+            terms = positive_terms(query)
+            assert terms is not None, text
+            matched = {hit.docnum for hit in searcher.search(query, limit=None)}
+            theirs = [(hit.docnum, hit.score) for hit in searcher.search(query, limit=TOP_K)]
+            ours = top_documents(searcher, terms, matched, TOP_K, lengths, math.inf,
+                                 Postings(searcher))
+            assert [d for d, _ in ours] == [d for d, _ in theirs], text
+            for (_, mine), (_, whoosh) in zip(ours, theirs, strict=True):
+                assert mine == pytest.approx(whoosh, rel=1e-6), text
+            compared += len(theirs)
+    assert compared > 10 * TOP_K  # most sample queries found a full page
+
+
+# --- phrases: ours equal Whoosh's Phrase ----------------------------------------------------------
+
+
+def _phrases(searcher, bodies: list[str], rng: random.Random) -> list[tuple[list[str], int]]:
+    """Phrases of 2 to 4 analyzed words from the given texts, some with gaps and a slop."""
+    analyzer = searcher.schema["body"].analyzer
+    out = []
+    for body in bodies:
+        tokens = [t.text for t in analyzer(body)]
+        if len(tokens) < 12:
+            continue
+        for size in (2, 3, 4):
+            start = rng.randrange(len(tokens) - size)
+            out.append((tokens[start:start + size], 1))
+        start = rng.randrange(len(tokens) - 6)
+        out.append(([tokens[start], tokens[start + 2]], 2))  # one word between: slop 2
+        out.append(([tokens[start], tokens[start + 3], tokens[start + 5]], 3))
+        out.append(([tokens[start + 1], tokens[start]], 1))  # the words reversed
+    return out
+
+
+def test_phrase_matches_equal_whoosh_phrase_and_never_deleted_documents(indexed: Indexed):
+    gen = open_current(indexed.config.index_dir)
+    rng = random.Random(11)
+    with gen.index.searcher() as searcher:
+        reader = searcher.reader()
+        live = np.array([not reader.is_deleted(d) for d in range(reader.doc_count_all())])
+        current = [searcher.stored_fields(d)["body"] for d in
+                   rng.sample(np.flatnonzero(live).tolist(), 15)]
+        live_set = set(np.flatnonzero(live).tolist())
+        every = np.ones(len(live), dtype=bool)
+        matched = in_deleted = 0
+        for old in (False, True):
+            for words, slop in _phrases(searcher, indexed.old_bodies if old else current, rng):
+                theirs = sorted(wq.Phrase("body", words, slop=slop).matcher(searcher).all_ids())
+                postings = Postings(searcher)
+                ours = postings.phrase_documents("body", words, slop, live)
+                assert ours is not None
+                assert ours.tolist() == theirs, (words, slop)
+                matched += bool(theirs)
+                # without the live mask, an old phrase is found in the deleted old version too
+                in_deleted += len(set(postings.phrase_documents("body", words, slop, every)
+                                      .tolist()) - live_set)
+                # near() says the same of a set of live documents (as when reranking)
+                holding = set.intersection(*(postings.documents("body", w) for w in words))
+                asked = set(theirs) | set(rng.sample(sorted(holding & live_set),
+                                                     min(5, len(holding & live_set))))
+                assert postings.near("body", tuple(words), asked, slop) == set(theirs), \
+                    (words, slop)
+        assert matched > 60 and in_deleted >= 10
+
+
+# --- the version check ----------------------------------------------------------------------------
+
+
+def test_the_engine_runs_on_the_whoosh_it_was_tested_with():
+    import whoosh
+
+    assert tuple(whoosh.__version__) in TESTED_VERSIONS
+    for version in TESTED_VERSIONS:
+        check_whoosh_version(version)
+
+
+@pytest.mark.parametrize("version", [(2, 7, 4), (2, 7, 6), (2, 8, 0), (3, 0, 0, "b1")])
+def test_another_whoosh_is_refused_naming_both_versions_and_the_fix(version):
+    with pytest.raises(ArchiveError) as refused:
+        check_whoosh_version(version)
+    message = refused.value.message
+    assert ".".join(str(p) for p in version) + " is installed" in message
+    assert "2.7.5" in message and f"pip install '{REQUIREMENT}'" in message
+
+
+def test_the_command_line_refuses_to_search_with_another_whoosh(tmp_path: Path):
+    """The check runs once, as the engine is imported: a command fails with the message."""
+    program = ("import sys, whoosh; whoosh.__version__ = (2, 8, 0); "
+               "from archive.cli import main; sys.argv[0] = 'archive'; main()")
+    done = subprocess.run(
+        [sys.executable, "-c", program, "--data", str(tmp_path / "data"), "--index",
+         str(tmp_path / "index"), "search", "coton"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert "error: Whoosh 2.8.0 is installed" in done.stderr
+    assert REQUIREMENT in done.stderr and "Traceback" not in done.stderr
+
+
+# --- the seam: only archive/engine/ touches Whoosh's internals -----------------------------------
+
+PRIVATE_MODULES = ("whoosh.codec", "whoosh.writing", "whoosh.system", "whoosh.util",
+                   "whoosh.collectors", "whoosh.matching", "whoosh.filedb")
+# Underscore attributes read outside the engine on purpose: (file, expression) -> why.
+ALLOWED_PRIVATE = {
+    ("archive/indexing/parallel.py", "os._exit"):
+        "the standard library's exit without cleanup, for a forked worker",
+    ("archive/indexing/facetstore.py", "base._layers"):
+        "our own FacetStore, read by the module that defines it",
+    ("archive/indexing/facetstore.py", "base._extra"):
+        "our own FacetStore, read by the module that defines it",
+}
+# Underscore keyword arguments passed outside the engine on purpose: name -> why.
+ALLOWED_PRIVATE_KEYWORDS = {
+    "_external": "Flask's url_for option (its public API spells options with an underscore)",
+}
+# What the engine may import from the archive: the records and settings below it.
+ENGINE_MAY_IMPORT = {"archive.errors", "archive.models", "archive.engine"}
+
+
+def seam_violations(package: Path) -> list[str]:
+    """Uses of Whoosh's private API outside `engine/`, and engine imports from above it."""
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(package.parent).as_posix()
+        in_engine = rel.startswith("archive/engine/")
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            for module, names in _imports(node, rel):
+                if in_engine:
+                    if module.startswith("archive") and not any(
+                            module == m or module.startswith(m + ".") for m in ENGINE_MAY_IMPORT):
+                        found.append(f"{rel}:{node.lineno}: the engine imports {module}")
+                    continue
+                private = module.startswith(PRIVATE_MODULES) or any(
+                    f"{module}.{name}".startswith(PRIVATE_MODULES) for name in names)
+                if module.startswith("whoosh") and private:
+                    found.append(f"{rel}:{node.lineno}: imports {module} ({', '.join(names)})")
+                if module.startswith("whoosh") and any(n.startswith("_") for n in names):
+                    found.append(f"{rel}:{node.lineno}: imports a private name of {module}")
+            if in_engine:
+                continue
+            if isinstance(node, ast.Attribute) and _private(node.attr):
+                owner = ast.unparse(node.value)
+                if owner not in ("self", "cls") and (rel, f"{owner}.{node.attr}") \
+                        not in ALLOWED_PRIVATE:
+                    found.append(f"{rel}:{node.lineno}: reads {owner}.{node.attr}")
+            if isinstance(node, ast.Call):
+                for keyword in node.keywords:
+                    if (keyword.arg and _private(keyword.arg)
+                            and keyword.arg not in ALLOWED_PRIVATE_KEYWORDS):
+                        found.append(f"{rel}:{node.lineno}: passes {keyword.arg}=")
+                if (isinstance(node.func, ast.Name) and node.func.id in ("getattr", "hasattr")
+                        and len(node.args) > 1 and isinstance(node.args[1], ast.Constant)
+                        and isinstance(node.args[1].value, str) and _private(node.args[1].value)):
+                    found.append(f"{rel}:{node.lineno}: {node.func.id} of {node.args[1].value}")
+    return found
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _imports(node: ast.AST, rel: str) -> list[tuple[str, list[str]]]:
+    """(absolute module, imported names) of an import statement."""
+    if isinstance(node, ast.Import):
+        return [(alias.name, []) for alias in node.names]
+    if isinstance(node, ast.ImportFrom):
+        module = node.module or ""
+        if node.level:
+            parts = rel[:-3].split("/")[: -node.level]
+            module = ".".join(parts + ([module] if module else []))
+        return [(module, [alias.name for alias in node.names])]
+    return []
+
+
+def test_only_the_engine_touches_whoosh_internals():
+    assert seam_violations(ROOT / "archive") == []
+
+
+def test_the_seam_check_sees_what_it_forbids(tmp_path: Path):
+    package = tmp_path / "archive"
+    (package / "search").mkdir(parents=True)
+    (package / "engine").mkdir()
+    (package / "search" / "bad.py").write_text(
+        "from whoosh.collectors import TimeLimit\n"
+        "import whoosh.codec.whoosh3\n"
+        "from whoosh import writing\n"
+        "from whoosh.query import _private_thing\n"
+        "def f(searcher, postings, weighting):\n"
+        "    postings._read_ids()\n"
+        "    getattr(searcher, '_perdoc', None)\n"
+        "    return Writer(ix, _lk=False), weighting._field_B\n")
+    (package / "engine" / "bad.py").write_text(
+        "from ..search import ranking\nfrom ..errors import ArchiveError\n"
+        "def f(postings):\n    return postings._read_ids()\n")
+    found = seam_violations(package)
+    assert len(found) == 9, found
+    assert sum("archive/engine/" in line for line in found) == 1  # only the upward import
