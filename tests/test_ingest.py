@@ -482,3 +482,28 @@ def test_a_body_far_shorter_than_usual_is_imported_and_reported(archive_dir: Pat
     assert "1 imported" in result.output
     assert f"suspicious: {page}: body has only 19 words: a fragment?" in result.output
     assert len(article_files(archive_dir)) == 1
+
+
+def test_two_archive_files_with_one_id_are_never_merged_into_one(archive_dir: Path,
+                                                                tmp_path: Path):
+    page = tmp_path / "coton.txt"
+    page.write_text(PAGE, encoding="utf-8")
+    run(archive_dir, "import", str(page))
+    (path,) = article_files(archive_dir)
+    articles = archive_dir / "data" / "articles"
+    # The archivist copies the file to two wrong year folders and edits one copy.
+    (articles / "2001").mkdir()
+    (articles / "2002").mkdir()
+    first, second = articles / "2001" / path.name, articles / "2002" / path.name
+    first.write_bytes(path.read_bytes())
+    second.write_text(path.read_text(encoding="utf-8").replace("Économie", "Agriculture"),
+                      encoding="utf-8")
+    path.unlink()
+    typed = {p: p.read_bytes() for p in (first, second)}
+    for args in (("--dry-run", str(articles)), (str(articles),)):
+        result = run(archive_dir, "import", *args)
+        assert result.exit_code == EXIT_PARTIAL and "Traceback" not in result.output
+        assert f"rejected: {first}: id '{path.stem}' is also used by {second}" in result.output
+    # The rejected copy is untouched; the other one moved to its place, nothing was lost.
+    assert first.read_bytes() == typed[first]
+    assert path.read_bytes() == typed[second] and not second.exists()

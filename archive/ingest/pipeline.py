@@ -380,7 +380,9 @@ class _ImportRun:
         if isinstance(record, Rejected):
             report.reject(record.source, record.reason)
             return
-        source = record.imported_from or str(path)
+        own_word = path.suffix == articlefile.SUFFIX and bool(record.id)
+        # A report names the file to fix: an article file itself, or the record of an export.
+        source = str(path) if own_word else record.imported_from or str(path)
         if self.options.publisher and not record.publisher:
             record = record.replace(publisher=self.options.publisher)
         try:
@@ -389,8 +391,7 @@ class _ImportRun:
             report.reject(source, exc.message.removeprefix(f"{source}: "))
             return
 
-        own_word = path.suffix == articlefile.SUFFIX and bool(record.id)
-        problem = self.collision(article, own_word)
+        problem = self.collision(article, own_word, path)
         if problem:
             report.reject(source, problem)
             return
@@ -419,7 +420,8 @@ class _ImportRun:
         in_place = old_path == self.config.articles_dir / articlefile.relative_path(updated)
         # A source import leaves a file it does not change as it is (its layout, its comments);
         # re-importing article files is how an archivist asks to normalise them.
-        canonical = not own_word or old_path.read_text(encoding="utf-8") == articlefile.render(old)
+        canonical = not own_word or not old_path.exists() or old_path.read_text(
+            encoding="utf-8") == articlefile.render(old)
         if _same(updated, old) and in_place and canonical:
             report.unchanged += 1
         else:
@@ -428,12 +430,18 @@ class _ImportRun:
         if not own_word:
             self.remember(article, base)
 
-    def collision(self, article: Article, own_word: bool) -> str | None:
+    def collision(self, article: Article, own_word: bool, path: Path) -> str | None:
         """Why writing this article would destroy another file's content; None if it would not."""
         broken = self.existing.broken.get(article.id)
         if broken is not None:
             return (f"its article file {broken[0]} cannot be read ({broken[1]}); the import "
                     "never writes over it: fix that file (or remove it), then import again")
+        holder = self.existing.by_id.get(article.id)
+        if (own_word and holder is not None and path.resolve() != holder[0].resolve()
+                and path.resolve().is_relative_to(self.config.articles_dir.resolve())):
+            # Two files of the archive claim one id: neither may replace the other.
+            return (f"id '{article.id}' is also used by {holder[0]}: give one of them another "
+                    "id (archive check lists such files)")
         owner = self.existing.by_url.get(article.url or "")
         if owner is not None and owner != article.id and (own_word or article.id in
                                                           self.existing.by_id):
