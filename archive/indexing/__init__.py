@@ -8,7 +8,17 @@ manifests, checks), `joblock`, `parallel`, `jobs` (reindex, status, rollback), a
 Public API: `reindex`, `status`, `rollback`, `open_current`, `CurrentGeneration`, `Generation`.
 """
 
-from .jobs import reindex, rollback, status
 from .serving import CurrentGeneration, Generation, open_current
 
 __all__ = ["CurrentGeneration", "Generation", "open_current", "reindex", "rollback", "status"]
+JOBS = ("reindex", "rollback", "status")
+
+
+def __getattr__(name: str) -> object:
+    """The jobs' functions, imported when first asked for: a web worker never needs them, and
+    their imports (the parallel build among them) would cost every worker's start."""
+    if name in JOBS:
+        from . import jobs
+
+        return getattr(jobs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
