@@ -420,15 +420,16 @@ def write(articles_dir: Path, article: Article, sync_dir: bool = True) -> Path:
     return target
 
 
-def write_text(target: Path, text: str) -> None:
-    """Replace a file's text atomically (temp file, fsync, rename); its folder is made."""
+def write_text(target: Path, text: str, durable: bool = True) -> None:
+    """Replace a file's text atomically (temp file, fsync unless not `durable`, rename)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

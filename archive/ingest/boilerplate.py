@@ -30,9 +30,13 @@ MIN_WORDS = 30  # below this a body is a fragment, whatever the archive's usual 
 USUAL_FRACTION = 10  # ... and below a tenth of the archive's median length
 
 
+EDGE_CHARS = 1500  # teasers open or close a body: only its ends are looked at (folding is slow)
+
+
 def suspicion(body: str, median_words: int | None = None) -> str | None:
     """Why a body looks like a teaser or a fragment rather than an article; None if it does not."""
-    folded = fold(body)
+    ends = body if len(body) <= 2 * EDGE_CHARS else f"{body[:EDGE_CHARS]}\n{body[-EDGE_CHARS:]}"
+    folded = fold(ends)
     phrase = next((p for p in TEASER_PHRASES if p in folded), None)
     if phrase:
         return f"body looks like a paywall or subscription teaser (« {phrase} »)"

@@ -5,19 +5,21 @@ the base (what the last import of its source wrote, kept here), ours (the articl
 the archivist left it) and theirs (what the source says now). A field the archivist changed,
 emptied or deleted stays as they left it; a field they did not touch follows the source.
 
-Base records live beside the articles, one small YAML file per article under
-`data/imports/<xx>/<id>.yaml` (xx: two hex digits of the id's hash, so that no folder grows
-to a million entries). They also remember the articles an archivist deleted: an import whose
-article has a base record but no file leaves it deleted and says so.
+Base records live beside the articles, one small JSON file per article under
+`data/imports/<xx>/<id>.json` (xx: two hex digits of the id's hash, so that no folder grows
+to a million entries). They are the import's own bookkeeping, not for editing: JSON is ten
+times faster to write than YAML, and a base lost in a crash only makes that article's next
+merge fall back to the rule for articles imported before base records existed. They also
+remember the articles an archivist deleted: an import whose article has a base record but no
+file leaves it deleted and says so.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
 
 from ..models import Article
 
@@ -26,10 +28,8 @@ FOLDER = "imports"
 MERGED_FIELDS = ("title", "section", "author", "date", "date_source", "organisations", "url",
                  "publisher", "language")
 LIST_FIELDS = ("author", "organisations")
-HEADER = ("# What the last import of this article wrote. The next import compares the article\n"
-          "# file with it to keep the archivist's corrections. Written by 'archive import'.\n")
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+ABOUT = ("what the last import of this article wrote; the next import compares the article "
+         "file with it to keep the archivist's corrections (written by 'archive import')")
 
 
 @dataclass(frozen=True)
@@ -63,15 +63,14 @@ def base_of(article: Article) -> Base:
 def path_of(data_dir: Path, article_id: str) -> Path:
     """Where the base record of an article lives."""
     shard = hashlib.sha1(article_id.encode("utf-8")).hexdigest()[:2]
-    return Path(data_dir) / FOLDER / shard / f"{article_id}.yaml"
+    return Path(data_dir) / FOLDER / shard / f"{article_id}.json"
 
 
 def read(data_dir: Path, article_id: str) -> Base | None:
     """An article's base record; None when it has none or it cannot be read (no base known)."""
     try:
-        raw = yaml.load(path_of(data_dir, article_id).read_text(encoding="utf-8"),
-                        Loader=_Loader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        raw = json.loads(path_of(data_dir, article_id).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # missing, unreadable, or not JSON: no base is known
         return None
     if not isinstance(raw, dict) or not isinstance(raw.get("fields"), dict):
         return None
@@ -80,7 +79,6 @@ def read(data_dir: Path, article_id: str) -> Base | None:
 
 def render(base: Base) -> str:
     """The text of a base record."""
-    data = {"imported_from": base.imported_from, "body_sha256": base.body_sha256,
-            "fields": base.fields}
-    return HEADER + yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
-                              width=100)
+    data = {"about": ABOUT, "imported_from": base.imported_from,
+            "body_sha256": base.body_sha256, "fields": base.fields}
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"

@@ -493,7 +493,8 @@ class _ImportRun:
         if self.report.dry_run or new == base:
             return
         target = importbase.path_of(self.config.data_dir, imported.id)
-        articlefile.write_text(target, importbase.render(new))
+        # No fsync: a base lost in a crash only makes the next merge of this article cautious.
+        articlefile.write_text(target, importbase.render(new), durable=False)
         self.report.written.append(target)
 
 
