@@ -71,7 +71,7 @@ class UsageError(ArchiveError):
     """A command was given something it cannot mean (e.g. a malformed generation name)."""
 
     status = 400
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class InvalidArticle(_Coded):
