@@ -129,7 +129,7 @@ def test_a_dateline_dates_an_export_record_and_says_so(archive_dir: Path) -> Non
 
 
 @pytest.mark.parametrize(("title", "body", "expected"), [
-    # Mosaïque FM, dated 2018-03-25 by its own export: "ce" and a weekday the calendar confirms
+    # Mosaïque FM, dated 2018-03-25 by its own export: a weekday the calendar confirms
     ("Zouhair Hamdi garde son poste de SG du Courant populaire",
      "Zouhair Hamdi a été reconduit ce dimanche 25 Mars 2018 au poste de secrétaire général du "
      "Courant populaire.", "2018-03"),
@@ -149,6 +149,10 @@ def test_a_dateline_dates_an_export_record_and_says_so(archive_dir: Path) -> Non
      "dans la jungle de Guyana, volontaires ou victimes.", None),
     ("Le fantasque Jawad Bendaoud, logeur présumé de Daech",
      "Il avait logé deux djihadistes des attentats du 13 novembre 2015 à Paris.", None),
+    # Le Temps: "ce" alone ties nothing to the text's own time
+    ("Cette France qui veut Marine Le Pen",
+     "«Ces jeunes électeurs voient ce 23 avril 2017 comme un marqueur historique, explique "
+     "Christèle Marchand-Lagier dans son livre «Le vote FN».", None),
     # a weekday the calendar denies (14 March 2024 was a Thursday)
     ("Marché de Médina-Coura", "Les commerçants ont tenu le lundi 14 mars 2024 une assemblée "
      "générale pour dénoncer l’état des allées.", None),

@@ -13,12 +13,14 @@ printed next to the title or the byline): `date_source: page`. When it states no
   ("Bamako, 27 nov (AMAP) –") takes it from the same day written in full in the text.
 - `text`: an estimate, only from current events dated in the lead (the title and the first
   two paragraphs of text, furniture lines left aside): a full date the lead ties to its own
-  time, by a weekday the calendar confirms ("ont tenu le jeudi 14 mars 2024", "Le mercredi
-  12 juin 2024, le Conseil des Ministres s'est réuni") or by "ce" ("ce 26 mars 2018"). The
-  estimate is that date's month (the article may appear the next day, rarely the next
-  month). It is dropped when the text mentions a later year as past (the lead then recalls
-  an earlier event), when the date is announced as future or as an update ("mis à jour
-  le"), and before the publisher's first year (1960 when it is unknown; `estimate_floor`).
+  time by a weekday the calendar confirms ("ont tenu le jeudi 14 mars 2024", "Le mercredi
+  12 juin 2024, le Conseil des Ministres s'est réuni", "ce lundi 26 mars 2018"); "ce"
+  alone is not enough (the corpus's three, "ce 19 juin 1815", "ce 23 avril 2017", "ce 1er
+  janvier 2019", recall or announce other days). The estimate is that date's month (the
+  article may appear the next day, rarely the next month). It is dropped when the text
+  mentions a later year as past (the lead then recalls an earlier event), when the date is
+  announced as future or as an update ("mis à jour le"), and before the publisher's first
+  year (1960 when it is unknown; `estimate_floor`).
 
 A year the body merely mentions is never a publication date: an article on George
 Washington's cook mentions 1812. Measured on the shared corpus (bench/measure_dates.py), the
@@ -62,11 +64,10 @@ _DATELINE = re.compile(
 )
 _NOT_PLACES = frozenset(("le", "la", "les", "ce", "cette", "hier", "aujourd'hui", *WEEKDAYS))
 
-# A full date, with what may tie it to the text's own time: "ce", a weekday (a comma may
-# follow it: "le dimanche, 06 octobre 2019").
+# A full date after a weekday (a comma may follow it: "le dimanche, 06 octobre 2019")
 _LEAD_DATE = re.compile(
-    rf"(?:\b(?P<deixis>ce|aujourd'hui)\s*,?\s+)?(?:\b(?P<weekday>{_WEEKDAY})\s*,?\s+)?"
-    rf"\b(?P<day>[0-3]?\d)(?:er)?\s+(?P<month>{_MONTH_WORDS})\.?\s+(?P<year>\d{{4}})\b"
+    rf"\b(?P<weekday>{_WEEKDAY})\s*,?\s+"
+    rf"(?P<day>[0-3]?\d)(?:er)?\s+(?P<month>{_MONTH_WORDS})\.?\s+(?P<year>\d{{4}})\b"
 )
 _FULL_DATE = re.compile(
     rf"\b(?P<day>[0-3]?\d)(?:er)?\s+(?P<month>{_MONTH_WORDS})\.?\s+(?P<year>\d{{4}})\b"
@@ -153,11 +154,8 @@ def estimate_date(title: str, body: str, first_year: int | None = None) -> str |
             date = dt.date(int(match["year"]), MONTHS[match["month"]], int(match["day"]))
         except ValueError:
             continue
-        weekday = match["weekday"]
-        if weekday is not None and WEEKDAYS[date.weekday()] != weekday:
+        if WEEKDAYS[date.weekday()] != match["weekday"]:
             continue  # a weekday the calendar denies: a typo, or not this date
-        if weekday is None and match["deixis"] != "ce":
-            continue  # a bare date may be any past event ("les attentats du 13 novembre 2015")
         start = match.start()
         if _future(lead, start) or _UPDATE.search(lead[max(0, start - 30) : start]):
             continue
