@@ -11,7 +11,7 @@ from .errors import Problem, message
 from .textnorm import fold
 
 MONTHS = {
-    "janvier": 1, "janv": 1, "fevrier": 2, "fev": 2, "fevr": 2, "mars": 3, "avril": 4,
+    "janvier": 1, "janv": 1, "jan": 1, "fevrier": 2, "fev": 2, "fevr": 2, "mars": 3, "avril": 4,
     "avr": 4, "mai": 5, "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "septembre": 9,
     "sept": 9, "octobre": 10, "oct": 10, "novembre": 11, "nov": 11, "decembre": 12, "dec": 12,
     # English month names appear in exports and meta tags of bilingual sites
@@ -21,9 +21,6 @@ MONTHS = {
 MIN_YEAR = 1800
 
 _MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
-FRENCH_DATE_RE = re.compile(
-    rf"\b(?:(?P<day>[0-3]?\d)(?:er|e)?\s+)?(?P<month>{_MONTH_WORDS})\.?\s+(?P<year>(?:1[89]|20)\d\d)\b"
-)
 ISO_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 
 
@@ -146,88 +143,24 @@ def _checked(year: str, month: str | None, day: str | None, any_year: bool) -> s
     return value if check_date(judged) is None else None
 
 
-def format_date(value: str | None, locale: str = "fr") -> str:
-    """Display a stored date: '5 juillet 2019', 'juillet 2019' or '2019' (English on request)."""
+# How an estimated date reads: "vers 2019" in French, "c. 2019" in English
+ESTIMATE_WORDS = {"fr": "vers", "en": "c."}
+
+
+def format_date(value: str | None, locale: str = "fr", estimated: bool = False) -> str:
+    """Display a stored date: '5 juillet 2019', '1er mai 2018', 'juillet 2019' or '2019'
+    (English on request: 'July 5, 2019'); an estimate reads 'vers juillet 2019' / 'c. 2019'."""
     if not value:
         return ""
     parts = [int(p) for p in value.split("-")]
     if len(parts) == 3:
-        return babel_format_date(dt.date(*parts), format="long", locale=locale)
-    if len(parts) == 2:
-        return babel_format_date(dt.date(parts[0], parts[1], 1), format="LLLL y", locale=locale)
-    return str(parts[0])
-
-
-NUMERIC_DATE_RE = re.compile(
-    r"(?<![\d/.-])(?P<day>[0-3]?\d)[/.-](?P<month>[01]?\d)[/.-](?P<year>(?:1[89]|20)\d\d)(?![\d/])"
-)
-_YEAR_RE = re.compile(r"(?<![\d.,/])(?:1[89]|20)\d\d(?![\d/]|[.,]\d)")
-# a number followed by a unit is an amount, not a year ("2000 euros", "1500 hectares")
-_UNIT_AFTER = re.compile(
-    r"\s*(?:%|€|\$|euros?\b|francs?\b|f ?cfa\b|dollars?\b|personnes\b|habitants\b|km\b|kg\b"
-    r"|tonnes\b|hectares\b|ha\b|metres\b|m\b|eleves\b|candidats\b|emplois\b)"
-)
-# words announcing a plan, a budget or a deadline: the year after them is not yet past
-_FUTURE_WORDS = frozenset(
-    "d'ici horizon pour jusqu'en jusqu'au jusqu'a budget budgets exercice exercices prevu prevue "
-    "prevus prevues annonce annoncee annonces annoncees prochain prochaine prochains prochaines "
-    "echeance objectif vision programme programmee".split()
-)
-
-
-def _is_future_context(folded: str, start: int) -> bool:
-    """Whether one of the three words before position `start` announces something to come."""
-    words = re.findall(r"[\w'-]+", folded[max(0, start - 40) : start])[-3:]
-    return any(word in _FUTURE_WORDS for word in words)
-
-
-def infer_date_from_text(text: str) -> str | None:
-    """Guess a publication date (`YYYY`, rarely `YYYY-MM`, never a day) from dates in the text.
-
-    Rule: every year the text mentions votes for itself, a mention with a month counting
-    double, except mentions announced as future ("d'ici 2030", "budget 2020", "prévue pour
-    décembre"), impossible years and amounts ("2000 euros"). The year with most votes wins,
-    the later year on a tie (a text reports the past up to its own day); a year needs two
-    votes (one dated mention, or two mentions), a lone bare year is no evidence. Since a text
-    is never older than the latest past year it mentions, a later year overrules the vote
-    (and, with too few votes of its own, leaves the date unknown). The month is given
-    only when at least two dated mentions of that year all name the same month; otherwise
-    the year alone, since a report on July events may well be published in August.
-    """
-    folded = fold(text).replace("’", "'")
-    votes: dict[int, int] = {}
-    months: dict[int, list[int]] = {}
-    taken: list[tuple[int, int]] = []
-
-    def vote(year: int, month: int | None, start: int) -> None:
-        if not MIN_YEAR <= year <= max_year() or _is_future_context(folded, start):
-            return
-        votes[year] = votes.get(year, 0) + (2 if month else 1)
-        if month:
-            months.setdefault(year, []).append(month)
-
-    for match in FRENCH_DATE_RE.finditer(folded):
-        taken.append(match.span())
-        vote(int(match["year"]), MONTHS[match["month"]], match.start())
-    for match in NUMERIC_DATE_RE.finditer(folded):
-        if 1 <= int(match["month"]) <= 12:
-            taken.append(match.span())
-            vote(int(match["year"]), int(match["month"]), match.start())
-    for match in _YEAR_RE.finditer(folded):
-        inside = any(start <= match.start() < end for start, end in taken)
-        if not inside and not _UNIT_AFTER.match(folded, match.end()):
-            vote(int(match.group()), None, match.start())
-    if not votes:
-        return None
-    year = max(votes, key=lambda y: (votes[y], y))
-    latest = max(votes)
-    if year < latest:
-        # A text cannot be older than the latest past year it mentions: an article on 1945
-        # that cites 2018 was written in 2018 or later, whatever 1945's votes.
-        year = latest
-    if votes[year] < 2:
-        return None  # one bare year ('trouvé en 2010') is a past event, not the date
-    named = months.get(year, [])
-    if len(named) >= 2 and len(set(named)) == 1:
-        return f"{year:04d}-{named[0]:02d}"
-    return f"{year:04d}"
+        text = babel_format_date(dt.date(*parts), format="long", locale=locale)
+        if locale == "fr" and parts[2] == 1:
+            text = "1er" + text[1:]  # French writes the first of the month as an ordinal
+    elif len(parts) == 2:
+        text = babel_format_date(dt.date(parts[0], parts[1], 1), format="LLLL y", locale=locale)
+    else:
+        text = str(parts[0])
+    if estimated:
+        text = f"{ESTIMATE_WORDS.get(locale, ESTIMATE_WORDS['en'])} {text}"
+    return text

@@ -7,7 +7,12 @@ import re
 from dataclasses import dataclass
 
 DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-DATE_SOURCES = ("page", "text", "manual")
+# Where a date comes from: printed on the page or in its metadata (`page`), the path of its
+# address (`url`), a dateline opening the body (`dateline`), estimated from the text (`text`),
+# or set by an archivist (`manual`). Only `text` is an estimate; older files use the first,
+# the fourth and the fifth.
+DATE_SOURCES = ("page", "url", "dateline", "text", "manual")
+ESTIMATED = "text"
 # \Z, not $: `$` also matches before a final newline, and "a-1\n" is not an id
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}\Z")
 
@@ -36,6 +41,11 @@ class Article:
     def year(self) -> int | None:
         """The publication year, when the date gives one."""
         return int(self.date[:4]) if self.date else None
+
+    @property
+    def date_estimated(self) -> bool:
+        """Whether the date is an estimate from the text rather than a date the source states."""
+        return bool(self.date) and self.date_source == ESTIMATED
 
     @property
     def paragraphs(self) -> list[str]:

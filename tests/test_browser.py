@@ -136,3 +136,35 @@ def test_results_page_fits_the_screen_and_is_saved_as_a_screenshot(site, page, w
     target = ARTIFACTS / f"results-{width}.png"
     page.screenshot(path=str(target), full_page=True)
     assert target.stat().st_size > 5_000
+
+
+@pytest.fixture(scope="module")
+def dated_site(tmp_path_factory):
+    """An archive where some dates are estimated from the text (tests/test_estimated_dates.py)."""
+    from archive.web import create_app
+    from tests.test_estimated_dates import ARTICLES as DATED
+
+    config = build_archive(tmp_path_factory.mktemp("dated"), DATED)
+    with served(create_app(config)) as base:
+        yield base
+
+
+def test_unticking_estimated_dates_narrows_the_years_without_javascript(dated_site, page):
+    page.goto(dated_site + "/search?lang=fr")
+    box = page.get_by_label("dates estimées incluses")
+    expect(box).to_be_checked()
+    page.get_by_text("Articles par année, en tableau").click()
+    years = page.locator(".histo tbody tr")
+    expect(years).to_have_count(3)
+    box.uncheck()
+    page.get_by_role("button", name="Appliquer").click()
+    assert "estimated=0" in page.url
+    expect(page.get_by_label("dates estimées incluses")).not_to_be_checked()
+    expect(page.get_by_role("link", name=re.compile("Dates estimées exclues"))).to_be_visible()
+    page.get_by_text("Articles par année, en tableau").click()
+    expect(years).to_have_count(2)
+    page.get_by_label("dates estimées incluses").check()
+    page.get_by_role("button", name="Appliquer").click()
+    expect(page.get_by_label("dates estimées incluses")).to_be_checked()
+    page.get_by_text("Articles par année, en tableau").click()
+    expect(years).to_have_count(3)

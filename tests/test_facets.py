@@ -241,6 +241,7 @@ def test_the_schema_is_the_one_generations_were_built_with():
         "author_text": ("TEXT", False, "CompositeAnalyzer"),
         "body": ("TEXT", True, "CompositeAnalyzer"),
         "date": ("ID", True, "IDTokenizer"),
+        "date_source": ("ID", True, "IDTokenizer"),
         "hash": ("STORED", True, "NoneType"),
         "id": ("ID", True, "IDTokenizer"),
         "language": ("ID", True, "IDTokenizer"),
@@ -265,12 +266,13 @@ def test_every_surface_shows_the_four_facets_as_before(tmp_path: Path):
     assert list(data["facets"]) == ["section", "author", "organisation", "year"]
     assert list(data["hits"][0]) == ["id", "title", "date", "section", "authors",
                                      "organisations", "publisher", "url", "permalink",
-                                     "snippet_html", "score"]
+                                     "snippet_html", "score", "date_source"]
     article = client.get("/api/article/greve-des-enseignants-a-bamako").get_json()
     assert list(article)[:7] == ["id", "title", "date", "section", "authors", "organisations",
                                  "publisher"]
     header = client.get("/export.csv").get_data(as_text=True).splitlines()[0]
-    assert header == "id,title,date,section,authors,organisations,publisher,url,permalink,snippet"
+    assert header == ("id,title,date,section,authors,organisations,publisher,url,permalink,"
+                      "snippet,date_source")
     html = client.get("/search?q=école").get_data(as_text=True)
     assert re.findall(r'<h2 id="f-(\w+)">([^<]+)</h2>', html) == [
         ("section", "Rubrique"), ("organisation", "Organisation"), ("author", "Auteur")]

@@ -11,7 +11,9 @@ Layout of `<gen>/facets/` (plain files, no numpy):
   documents and runs one `numpy.bincount` (about 1 ms for 100k matching docs on this machine,
   where a `Counter` per layer took 5 ms a layer);
 - `<facet>.extra.json`: the rare values beyond the dense layers, as {docnum: [ordinals]};
-- `date_keys`: `array('I')` of YYYYMMDD per doc (00 for a missing month or day, 0 when undated).
+- `date_keys`: `array('I')` of YYYYMMDD per doc (00 for a missing month or day, 0 when undated);
+- `date_estimated`: `array('B')`, 1 per doc whose date is an estimate from its text
+  (`date_source: text`), so that searches may count such dates apart or leave them out.
 """
 
 from __future__ import annotations
@@ -49,10 +51,12 @@ def date_key(date: str | None) -> int:
 def write_facets(gen_dir: Path, doc_count: int, facets: Mapping[str, Mapping[int, Sequence[str]]],
                  dates: Mapping[int, str], segments: Sequence[tuple[str, int, int]] = (),
                  base: FacetStore | None = None,
-                 reused: Sequence[tuple[int, int, int]] = ()) -> None:
+                 reused: Sequence[tuple[int, int, int]] = (),
+                 estimated: Iterable[int] = ()) -> None:
     """Write the facet arrays of a generation.
 
-    `facets` ({facet: {docnum: values}}) and `dates` ({docnum: date}) cover the new documents;
+    `facets` ({facet: {docnum: values}}), `dates` ({docnum: date}) and `estimated` (the docnums
+    whose date is an estimate) cover the new documents;
     `reused` lists (old offset, new offset, count) ranges copied from the `base` generation's
     arrays (unchanged Whoosh segments), ordinals remapped. `segments` ((id, offset, count) of
     each Whoosh segment) is recorded so that the next generation can reuse these arrays.
@@ -101,6 +105,14 @@ def write_facets(gen_dir: Path, doc_count: int, facets: Mapping[str, Mapping[int
         keys[docnum] = date_key(date)
     with open(folder / "date_keys", "wb") as handle:
         keys.tofile(handle)
+    flags = array("B", [0]) * doc_count
+    if base is not None:
+        for old_off, new_off, count in reused:
+            flags[new_off:new_off + count] = base.date_estimated[old_off:old_off + count]
+    for docnum in estimated:
+        flags[docnum] = 1
+    with open(folder / "date_estimated", "wb") as handle:
+        flags.tofile(handle)
     _write_json(folder / "meta.json", {"doc_count": doc_count, "layers": layers_of,
                                        "segments": [list(seg) for seg in segments]})
 
@@ -121,13 +133,18 @@ class FacetStore:
 
     def __init__(self, doc_count: int, values: dict[str, list[str]],
                  layers: dict[str, list[array]], extra: dict[str, dict[int, list[int]]],
-                 date_keys: array, segments: dict[str, tuple[int, int]] | None = None) -> None:
+                 date_keys: array, segments: dict[str, tuple[int, int]] | None = None,
+                 date_estimated: array | None = None) -> None:
         self.doc_count = doc_count
         self.segments = segments or {}  # Whoosh segment id -> (docnum offset, doc count)
         self._values = values
         self._layers = layers
         self._extra = extra
         self.date_keys = date_keys
+        self.date_estimated = (date_estimated if date_estimated is not None
+                               else array("B", [0]) * doc_count)
+        # True where a document's date is an estimate, to leave such dates out at once
+        self.estimated_mask = np.frombuffer(self.date_estimated, dtype=np.uint8).astype(bool)
         # every layer of a facet as one (layers × doc_count) grid, gathered by docnums at once
         self._grids = {facet: np.array([np.frombuffer(layer, dtype=np.uint32)
                                         for layer in facet_layers], dtype=np.uint32
@@ -150,12 +167,13 @@ class FacetStore:
                 extra[facet] = {int(k): v for k, v in json.loads(
                     (folder / f"{facet}.extra.json").read_text(encoding="utf-8")).items()}
             keys = _read_array(folder / "date_keys", n)
+            flags = _read_array(folder / "date_estimated", n, "B")
             segments = {seg: (off, cnt) for seg, off, cnt in meta.get("segments", [])}
         except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
             raise IndexUnavailable(
                 f"the facet files of index generation {Path(gen_dir).name} are missing or "
                 f"damaged ({type(exc).__name__}); run 'archive reindex --full'") from None
-        return cls(n, values, layers, extra, keys, segments)
+        return cls(n, values, layers, extra, keys, segments, flags)
 
     def facets(self) -> tuple[str, ...]:
         """The facet names this store holds."""
@@ -192,11 +210,11 @@ class FacetStore:
         return Counter({names[o]: c for o, c in self.count(facet, docnums).items()})
 
 
-def _read_array(path: Path, expected: int) -> array:
-    data = array("I")
+def _read_array(path: Path, expected: int, typecode: str = "I") -> array:
+    data = array(typecode)
     with open(path, "rb") as handle:
         size = os.fstat(handle.fileno()).st_size
-        if size != expected * ITEMSIZE:
-            raise ValueError(f"{path.name} has {size} bytes, expected {expected * ITEMSIZE}")
+        if size != expected * data.itemsize:
+            raise ValueError(f"{path.name} has {size} bytes, expected {expected * data.itemsize}")
         data.fromfile(handle, expected)
     return data

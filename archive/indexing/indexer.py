@@ -19,7 +19,7 @@ from ..engine.segments import clone_files
 from ..engine.segmentwriter import FastSegmentWriter
 from ..errors import ArchiveError, IndexUnavailable, InvalidArticle
 from ..facets import registry
-from ..models import Article
+from ..models import ESTIMATED, Article
 from .facetstore import FacetStore, write_facets
 from .schema import INDEX_NAME, document, stored_article
 from .serving import describe
@@ -119,6 +119,7 @@ def build_facets(ix: index.Index, gen_dir: Path, base_dir: Path | None = None) -
     per_facet: dict[str, dict[int, list[str]]] = {f: defaultdict(list) for f in facets.names()}
     by_date = [f.name for f in facets if f.kind == "year"]  # the year is read off the date
     dates: dict[int, str] = {}
+    estimated: list[int] = []
     base = _base_facets(base_dir)
     segments, reused = [], []
     with ix.reader() as reader:
@@ -146,7 +147,11 @@ def build_facets(ix: index.Index, gen_dir: Path, base_dir: Path | None = None) -
                     dates[docnum + offset] = value
                     for name in by_date:
                         per_facet[name][docnum + offset].append(value[:4])
-    write_facets(gen_dir, n, per_facet, dates, segments, base, reused)
+            for term in sub.lexicon("date_source"):
+                if term.decode("utf-8") == ESTIMATED:
+                    ids = sub.postings("date_source", term).all_ids()
+                    estimated += [docnum + offset for docnum in ids]
+    write_facets(gen_dir, n, per_facet, dates, segments, base, reused, estimated)
     return n
 
 

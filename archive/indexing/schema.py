@@ -22,7 +22,7 @@ from ..facets import LEGACY_FACETS, registry
 from ..models import Article
 from .analysis import french_analyzer
 
-SCHEMA_VERSION = 2  # 2: the analyzer moved to archive.indexing.analysis
+SCHEMA_VERSION = 3  # 2: the analyzer moved to archive.indexing.analysis; 3: date_source
 INDEX_NAME = "MAIN"
 # Exact-valued multi-valued fields are indexed as one term per line: a name keeps its spaces,
 # dots and commas ("Y. Doumbia", "Ministère de l'Économie, des Finances").
@@ -41,6 +41,8 @@ def build_schema(protected: frozenset[str] = frozenset()) -> fields.Schema:
         "title": fields.TEXT(analyzer=french, field_boost=2.0, stored=True),
         "body": fields.TEXT(analyzer=french, stored=True),
         "date": fields.ID(stored=True, sortable=True),
+        # where the date comes from (`models.DATE_SOURCES`); `text` marks an estimate
+        "date_source": fields.ID(stored=True),
         "url": fields.ID(stored=True),
         "publisher": fields.ID(stored=True),
         "language": fields.ID(stored=True),
@@ -124,6 +126,8 @@ def document(article: Article, relpath: str, digest: str) -> dict:
                 doc[facet.text_field] = value
     if article.date:
         doc["date"] = article.date
+        if article.date_source:
+            doc["date_source"] = article.date_source
         if facets.year is not None:
             doc[facets.year.field] = getattr(article, facets.year.attribute)
     for name in ("url", "publisher"):
@@ -147,7 +151,8 @@ def stored_article(stored: Mapping[str, object]) -> Article:
     values: dict[str, object] = {
         "id": str(stored["id"]), "title": str(stored.get("title", "")),
         "body": str(stored.get("body", "")), "date": stored.get("date"),
-        "url": stored.get("url"), "publisher": stored.get("publisher"),
+        "date_source": stored.get("date_source"), "url": stored.get("url"),
+        "publisher": stored.get("publisher"),
         "language": str(stored.get("language") or "fr"),
     }
     for facet in registry():

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import stat
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -25,6 +25,7 @@ from .importers import html as html_importer
 from .importers import scraped as scraped_importer
 from .importers import tabular as export_importer
 from .importers.tabular import parse_mapping
+from .pubdates import evidence_date
 
 __all__ = ["ImportReport", "import_paths", "check_archive", "parse_mapping"]
 
@@ -233,6 +234,12 @@ def _finalise(
     return articlefile.validate(article, source)
 
 
+def _dated_by_evidence(article: Article, first_year: int | None) -> Article:
+    """An undated record dated from its URL, a dateline or its lead, when they tell."""
+    found = evidence_date(article, first_year)
+    return article.replace(date=found[0], date_source=found[1]) if found else article
+
+
 def _identity(article: Article, source: str) -> str:
     """What names an article across re-imports: its URL, else its input file (or export
     record) and title, so that a re-scraped page with corrected text updates the same file."""
@@ -354,6 +361,8 @@ class _ImportRun:
     existing: _Existing
     now: str
     report: ImportReport
+    # each publisher's first year of publication: no date is estimated before it
+    first_years: Mapping[str, int] = field(default_factory=dict)
 
     def import_file(self, path: Path) -> None:
         """Detect one input's format and accept each record it holds."""
@@ -390,6 +399,9 @@ class _ImportRun:
         except ArchiveError as exc:
             report.reject(source, exc.message.removeprefix(f"{source}: "))
             return
+        if not own_word and article.date is None:
+            # an article file is the archivist's word: a date they left out stays out
+            article = _dated_by_evidence(article, self.first_years.get(article.publisher or ""))
 
         problem = self.collision(article, own_word, path)
         if problem:

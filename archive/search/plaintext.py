@@ -33,7 +33,8 @@ def render_result(result: SearchResult) -> str:
     if result.suggestion:
         lines.append(f"Did you mean: {result.suggestion}")
     for number, hit in enumerate(result.hits, start=first + 1):
-        meta = " · ".join(x for x in (hit.date, hit.section, ", ".join(hit.authors)) if x)
+        date = f"c. {hit.date}" if hit.date_estimated else hit.date  # an estimate from the text
+        meta = " · ".join(x for x in (date, hit.section, ", ".join(hit.authors)) if x)
         lines.append("")
         lines.append(f"{number}. {hit.title}  [{hit.id}]")
         if meta:
@@ -47,5 +48,6 @@ def render_result(result: SearchResult) -> str:
                               for fc in counts)
             lines.append(f"{facet}: {shown}")
     if result.histogram:
-        lines.append("per year: " + ", ".join(f"{y}: {n}" for y, n in result.histogram))
+        lines.append("per year: " + ", ".join(f"{y}: {n}" for y, n in result.histogram)
+                     + ("" if result.estimated else " (estimated dates excluded)"))
     return "\n".join(lines)

@@ -18,17 +18,20 @@ from .snippets import plain_text
 
 FACETS = "<facets>"
 
+# `date_source` says where the date comes from (`models.DATE_SOURCES`; `text` is an estimate);
+# it came after the other fields, so it stands last, where no script reading them looks.
 # /api/search: one hit.
 API_HIT = ("id", "title", "date", FACETS, "publisher", "url", "permalink", "snippet_html",
-           "score")
+           "score", "date_source")
 # /api/article/<id> (the view adds the related articles' ids).
 API_ARTICLE = ("id", "title", "date", FACETS, "publisher", "url", "language", "body",
-               "permalink")
+               "permalink", "date_source")
 # /export.csv columns and /export.jsonl keys: the snippet as plain text.
-EXPORT = ("id", "title", "date", FACETS, "publisher", "url", "permalink", "snippet")
+EXPORT = ("id", "title", "date", FACETS, "publisher", "url", "permalink", "snippet",
+          "date_source")
 # `archive search --json`: one hit, in the order the command has always printed.
 CLI_HIT = ("id", "title", "date", FACETS, "snippet_html", "score", "url", "publisher",
-           "language")
+           "language", "date_source")
 
 Item = Article | Hit
 
@@ -37,6 +40,7 @@ _VALUES: dict[str, Callable[[Item, str | None], object]] = {
     "id": lambda item, link: item.id,
     "title": lambda item, link: item.title,
     "date": lambda item, link: item.date,
+    "date_source": lambda item, link: item.date_source if item.date else None,
     "publisher": lambda item, link: item.publisher,
     "url": lambda item, link: item.url,
     "language": lambda item, link: item.language,

@@ -10,6 +10,7 @@ from ..config import Limits
 from ..dates import parse_date
 from ..errors import QueryError
 from ..facets import registry
+from ..models import ESTIMATED
 from ..textnorm import has_lone_surrogate
 
 SORTS = ("relevance", "newest", "oldest")
@@ -30,6 +31,9 @@ class SearchRequest:
     page: int = 1
     page_size: int | None = None
     facet_limit: int | None = None
+    # False leaves estimated dates (`date_source: text`) out of the year facet, the histogram,
+    # year and date filters and the date order: such articles count as undated
+    estimated: bool = True
 
 
 @dataclass
@@ -49,6 +53,12 @@ class Hit:
     url: str | None = None
     publisher: str | None = None
     language: str | None = None
+    date_source: str | None = None
+
+    @property
+    def date_estimated(self) -> bool:
+        """Whether the date is an estimate from the text (`models.ESTIMATED`)."""
+        return bool(self.date) and self.date_source == ESTIMATED
 
 
 @dataclass
@@ -80,6 +90,7 @@ class SearchResult:
     elapsed_ms: float = 0.0
     sort: str = "relevance"
     browse: bool = False
+    estimated: bool = True  # whether estimated dates were counted (SearchRequest.estimated)
 
 
 # --- request checks -------------------------------------------------------------------------------

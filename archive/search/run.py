@@ -14,6 +14,7 @@ from __future__ import annotations
 import heapq
 import threading
 import time
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -75,15 +76,24 @@ class _State:
         self.term_cache = TermCache(TERM_CACHE_POSTINGS)
         store = generation.facets
         self.browse_counts = {f: store.count(f, self.live_docs) for f in store.facets()}
-        self._orders: dict[bool, np.ndarray] = {}
+        self._orders: dict[tuple[bool, bool], np.ndarray] = {}
+        self._keys = {True: store.date_keys}
 
-    def date_order(self, keys, newest: bool) -> np.ndarray:
+    def date_keys(self, store, estimated: bool):
+        """Each document's date key; without estimates, an estimated date counts as none."""
+        if estimated not in self._keys:
+            keys = np.frombuffer(store.date_keys, dtype=np.uint32).copy()
+            keys[store.estimated_mask] = 0
+            self._keys[estimated] = array("I", keys.tobytes())  # Python ints when indexed
+        return self._keys[estimated]
+
+    def date_order(self, keys, newest: bool, estimated: bool = True) -> np.ndarray:
         """Every live document, newest (or oldest) first, undated last; sorted once."""
-        if newest not in self._orders:
+        if (newest, estimated) not in self._orders:
             key = (lambda d: (-keys[d], d)) if newest else (lambda d: (keys[d] or 99_999_999, d))
-            self._orders[newest] = np.array(sorted(self.live_docs.tolist(), key=key),
-                                            dtype=np.intp)
-        return self._orders[newest]
+            self._orders[(newest, estimated)] = np.array(
+                sorted(self.live_docs.tolist(), key=key), dtype=np.intp)
+        return self._orders[(newest, estimated)]
 
 
 _states: dict[tuple[str, str], _State] = {}
@@ -135,27 +145,33 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         matched = (state.live_docs if compiled is None
                    else matching_docs(searcher, compiled.query, state.live_mask, postings))
         postings.deadline = None
+        keys = state.date_keys(store, request.estimated)
         if lo is not None or hi is not None:
-            keys = np.frombuffer(store.date_keys, dtype=np.uint32)[matched]
-            matched = matched[(keys >= (lo or 1)) & (keys <= (hi or 99_999_999))]
+            within = np.frombuffer(keys, dtype=np.uint32)[matched]
+            matched = matched[(within >= (lo or 1)) & (within <= (hi or 99_999_999))]
         selections = {f: tuple(dict.fromkeys(_canonical_value(state, registered[f], v)
                                              for v in vals))
                       for f, vals in request.filters.items() if vals}
         size_all = len(state.live_mask)
         filter_sets = {f: _filter_set(searcher, postings, registered[f], vals, size_all)
                        for f, vals in selections.items()}
+        if not request.estimated:
+            # a year filter, like a date range, keeps only dates the sources state
+            filter_sets = {f: _stated(docs, store) if registered[f].kind == "year" else docs
+                           for f, docs in filter_sets.items()}
         final = keep(matched, filter_sets.values(), size_all)
         plain_browse = compiled is None and not filter_sets and lo is None and hi is None
 
         facets, raw = {}, {}
         for facet in registered.names():
-            if plain_browse:
+            stated_only = not request.estimated and registered[facet].kind == "year"
+            if plain_browse and not stated_only:
                 counts = state.browse_counts[facet]
             else:
                 others = [s for f, s in filter_sets.items() if f != facet]
                 docs = (final if len(others) == len(filter_sets)
                         else keep(matched, others, size_all))
-                counts = store.count(facet, docs)
+                counts = store.count(facet, _stated(docs, store) if stated_only else docs)
             raw[facet] = counts
             facets[facet] = _facet_counts(store.values(facet), counts,
                                           selections.get(facet, ()), facet_limit)
@@ -163,7 +179,8 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         histogram = []
         if registered.year is not None:
             year = registered.year.name
-            year_counts = store.count(year, final) if year in filter_sets else raw[year]
+            year_counts = (store.count(year, final if request.estimated else _stated(final, store))
+                           if year in filter_sets else raw[year])
             years = store.values(year)
             histogram = sorted((int(years[o]), c) for o, c in year_counts.items())
 
@@ -180,7 +197,8 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
                 ranked = _rerank(postings, ranked, compiled.proximity)
             ranked = ranked[:window]
         else:
-            ranked = _by_date(final, state, store.date_keys, window, newest=sort == "newest")
+            ranked = _by_date(final, state, keys, window, newest=sort == "newest",
+                              estimated=request.estimated)
         marks = compiled.marks if compiled is not None else None
         hits = [_hit(searcher, docnum, score, state.analyzer, marks)
                 for docnum, score in ranked[(page - 1) * size : window]]
@@ -193,7 +211,12 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         hits=hits, total=total, page=page, page_size=size, pages=-(-total // size),
         facets=facets, histogram=histogram, suggestion=suggestion, partial=partial,
         elapsed_ms=round((time.perf_counter() - started) * 1000, 2), sort=sort,
-        browse=compiled is None)
+        browse=compiled is None, estimated=request.estimated)
+
+
+def _stated(docs: np.ndarray, store) -> np.ndarray:
+    """These documents without those whose date is an estimate."""
+    return docs[~store.estimated_mask[docs]]
 
 
 def _canonical_value(state: _State, facet: Facet, value: str) -> str:
@@ -281,12 +304,12 @@ def _rerank(postings: Postings, ranked: list[tuple[int, float | None]],
 
 
 def _by_date(docs: np.ndarray, state: _State, keys, window: int,
-             newest: bool) -> list[tuple[int, None]]:
+             newest: bool, estimated: bool = True) -> list[tuple[int, None]]:
     """Newest or oldest first by the date arrays; undated articles come last either way.
 
     A large result set is read off the archive's precomputed date order; a small one sorted."""
     if len(docs) > window * DATE_ORDER_WALK:
-        order = state.date_order(keys, newest)
+        order = state.date_order(keys, newest, estimated)
         if len(docs) == len(state.live_docs):
             top = order[:window].tolist()
         else:
@@ -306,7 +329,7 @@ def _hit(searcher, docnum: int, score: float | None, analyzer, marks: Marks | No
         "id": stored["id"], "title": stored.get("title", ""), "date": stored.get("date"),
         "snippet_html": snippet_html(stored.get("body", ""), analyzer, marks), "score": score,
         "url": stored.get("url"), "publisher": stored.get("publisher"),
-        "language": stored.get("language")}
+        "language": stored.get("language"), "date_source": stored.get("date_source")}
     # A Hit names each facet's values as records do (`authors`), not as the index does.
     for facet in registry():
         if facet.record_key is not None:
@@ -332,7 +355,7 @@ def facet_values(source: Generation | str | Path, request: SearchRequest, facet:
     if len(contains) > config.limits.query_max_length:
         raise QueryError("facet_search_too_long", facet=facet)
     unbounded = SearchRequest(request.query, request.filters, request.date_from, request.date_to,
-                              "newest", 1, 1, 0)
+                              "newest", 1, 1, 0, request.estimated)
     values = search(source, unbounded, config).facets[facet]
     needle = fold(contains.strip())
     if needle:

@@ -149,8 +149,8 @@ def _template_context() -> dict:
 
 
 @bp.app_template_filter("date")
-def _date_filter(value: str | None) -> str:
-    return translator().date(value)
+def _date_filter(value: str | None, estimated: bool = False) -> str:
+    return translator().date(value, estimated)
 
 
 @bp.app_template_filter("number")

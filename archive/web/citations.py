@@ -2,6 +2,11 @@
 
 Each function takes an `Article` or a search `Hit` (same field names, except that an Article
 holds `author` and a Hit `authors`) and the article's permalink on this site.
+
+A date estimated from the text (`date_source: text`) is never given as the source's own: the
+French citation puts it in brackets, as bibliographies mark what the cataloguer supplies
+("[vers juillet 2019]"); RIS gives the year (`PY`) but no exact date (`DA`), and says so in a
+note (`N1`); BibTeX gives `year`, biblatex's approximate date (`date = {2019-07~}`) and a note.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from ..dates import format_date
 from ..textnorm import fold
 
 AGENCY_MAX_LEN = 6  # one short all-caps word ("AMAP", "AFP") is an agency, not a person
+ESTIMATE_NOTE = "Date estimée d’après le texte ({date}), non donnée par la source"
 
 
 def web_url(url: str | None) -> str | None:
@@ -65,7 +71,12 @@ def french_citation(record: object, permalink: str, site_name: str,
     section = getattr(record, "section", None)
     if section:
         parts.append(f"rubrique « {_one_line(section)} »")
-    parts.append(format_date(record.date, "fr") if record.date else "s. d.")
+    if not record.date:
+        parts.append("s. d.")
+    elif _estimated(record):
+        parts.append(f"[{format_date(record.date, 'fr', estimated=True)}]")
+    else:
+        parts.append(format_date(record.date, "fr"))
     consulted = consulted or dt.date.today()
     link = web_url(getattr(record, "url", None)) or permalink
     parts.append(f"[en ligne] {link}")
@@ -88,11 +99,14 @@ def ris(record: object, permalink: str, site_name: str) -> str:
     if record.date:
         lines.append(("PY", record.date[:4]))
         parts = record.date.split("-")
-        lines.append(("DA", "/".join(parts + [""] * (3 - len(parts)))))
+        if not _estimated(record):
+            lines.append(("DA", "/".join(parts + [""] * (3 - len(parts)))))
     lines.append(("UR", web_url(getattr(record, "url", None)) or permalink))
     if web_url(getattr(record, "url", None)):
         lines.append(("L2", permalink))
     lines.append(("LA", getattr(record, "language", None) or "fr"))
+    if _estimated(record):
+        lines.append(("N1", ESTIMATE_NOTE.format(date=format_date(record.date, "fr", True))))
     lines.append(("DB", site_name))
     lines.append(("ID", record.id))
     lines.append(("ER", ""))
@@ -138,12 +152,18 @@ def bibtex(record: object, permalink: str, site_name: str) -> str:
     if getattr(record, "publisher", None):
         fields.append(("journal", _bibtex_escape(record.publisher)))
     if record.date:
-        fields.append(("date", record.date))
+        # biblatex reads "2019-07~" as an approximate date ("circa")
+        fields.append(("date", record.date + ("~" if _estimated(record) else "")))
         fields.append(("year", record.date[:4]))
     fields.append(("url", _bibtex_url(web_url(getattr(record, "url", None)) or permalink)))
     fields.append(("urldate", dt.date.today().isoformat()))
+    notes = []
     if getattr(record, "section", None):
-        fields.append(("note", _bibtex_escape(f"Rubrique : {record.section}")))
+        notes.append(f"Rubrique : {record.section}")
+    if _estimated(record):
+        notes.append(ESTIMATE_NOTE.format(date=format_date(record.date, "fr", True)))
+    if notes:
+        fields.append(("note", _bibtex_escape(". ".join(notes))))
     fields.append(("howpublished", _bibtex_escape(f"{site_name}, {permalink}")))
     lines = [f"@article{{{bibtex_key(record)},"]
     lines += [f"  {name} = {{{_escape_author(name, value)}}}," for name, value in fields]
@@ -153,6 +173,11 @@ def bibtex(record: object, permalink: str, site_name: str) -> str:
 
 def _escape_author(name: str, value: str) -> str:
     return _bibtex_escape(value) if name == "author" else value
+
+
+def _estimated(record: object) -> bool:
+    """Whether the record's date is an estimate from its text (an Article or a Hit)."""
+    return bool(getattr(record, "date_estimated", False))
 
 
 def _one_line(text: str) -> str:

@@ -80,15 +80,13 @@ class Translator:
         text = self.catalog.ngettext(singular, plural, n)
         return text % {"num": self.number(n), **values}
 
-    def date(self, value: str | None) -> str:
-        """A stored date for display: '5 juillet 2019', '1er mai 2018' or 'July 5, 2019'."""
+    def date(self, value: str | None, estimated: bool = False) -> str:
+        """A stored date for display: '5 juillet 2019', '1er mai 2018' or 'July 5, 2019';
+        an estimate reads 'vers 2019' / 'c. 2019'."""
         try:
-            text = dates.format_date(value, locale=self.locale)
+            return dates.format_date(value, locale=self.locale, estimated=estimated)
         except (ValueError, TypeError):
             return value or ""
-        if self.locale == "fr" and text.startswith("1 "):
-            text = "1er" + text[1:]  # French writes the first of the month as an ordinal
-        return text
 
     def number(self, value: int | float) -> str:
         """A number with this language's grouping: 12 345 or 12,345."""

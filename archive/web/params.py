@@ -1,7 +1,10 @@
 """The search parameters of the web interface: read from a URL, checked, and turned into links.
 
-`/search?q=&section=&author=&organisation=&year=&from=&to=&sort=&page=` is a stable interface
-(facet parameters repeat; `facets.py` declares each one). Bad values raise QueryError, which
+`/search?q=&section=&author=&organisation=&year=&from=&to=&estimated=&sort=&page=` is a stable
+interface (facet parameters repeat; `facets.py` declares each one). `estimated=0` leaves dates
+estimated from the text out of the year counts, the histogram and the date filters; they are
+included by default (when the parameter is repeated, as the search form's hidden field and its
+checkbox send it, the last value counts). Bad values raise QueryError, which
 the error page words in the user's language; every link that adds or removes a filter is built
 here, so pages never assemble URLs by hand.
 """
@@ -33,6 +36,7 @@ class SearchParams:
     date_to: str = ""
     sort: str = "relevance"
     page: int = 1
+    estimated: bool = True  # estimated dates counted in years and date filters
 
     @property
     def selected(self) -> dict[str, tuple[str, ...]]:
@@ -41,8 +45,10 @@ class SearchParams:
 
     @property
     def is_empty(self) -> bool:
-        """True when nothing narrows the archive: no words, filters or dates."""
-        return not (self.q or self.filters or self.date_from or self.date_to)
+        """True when nothing narrows the archive: no words, filters, dates, nor estimated dates
+        left out."""
+        return not (self.q or self.filters or self.date_from or self.date_to
+                    or not self.estimated)
 
     def request(self, page_size: int | None = None, facet_limit: int | None = None
                 ) -> SearchRequest:
@@ -50,7 +56,7 @@ class SearchParams:
         return SearchRequest(query=self.q, filters=self.selected,
                              date_from=self.date_from or None, date_to=self.date_to or None,
                              sort=self.sort, page=self.page, page_size=page_size,
-                             facet_limit=facet_limit)
+                             facet_limit=facet_limit, estimated=self.estimated)
 
     def items(self) -> list[tuple[str, str]]:
         """The URL parameters, defaults left out, in a stable order."""
@@ -62,6 +68,8 @@ class SearchParams:
             out.append(("from", self.date_from))
         if self.date_to:
             out.append(("to", self.date_to))
+        if not self.estimated:
+            out.append(("estimated", "0"))
         if self.sort != "relevance":
             out.append(("sort", self.sort))
         if self.page != 1:
@@ -139,7 +147,18 @@ def parse(args, limits: Limits) -> SearchParams:
     if sort not in SORTS:
         raise QueryError("unknown_sort", sorts=", ".join(SORTS))
     return SearchParams(q=q, filters=tuple(filters), date_from=date_from, date_to=date_to,
-                        sort=sort, page=parse_page(args, limits))
+                        sort=sort, page=parse_page(args, limits),
+                        estimated=parse_estimated(args))
+
+
+def parse_estimated(args) -> bool:
+    """Whether estimated dates count: `estimated=0` (or no, non, false, off) leaves them out;
+    any other value, or none, counts them (the public's default).
+
+    The search form sends a hidden `estimated=0` before its checkbox's `estimated=1`, so that
+    an unticked box still says so without JavaScript: the last value counts."""
+    values = [v.strip().lower() for v in args.getlist("estimated") if isinstance(v, str)]
+    return not values or values[-1] not in ("0", "no", "non", "false", "off")
 
 
 def parse_page(args, limits: Limits) -> int:

@@ -180,6 +180,7 @@ def api_search():
     return jsonify(
         query=params.q, total=result.total, page=result.page, pages=result.pages,
         page_size=result.page_size, sort=result.sort, partial=result.partial,
+        estimated=result.estimated,
         suggestion=result.suggestion, elapsed_ms=result.elapsed_ms,
         hits=[records.record(h, records.API_HIT, permalink(h.id)) for h in result.hits],
         facets={name: _facet_json(values) for name, values in result.facets.items()},

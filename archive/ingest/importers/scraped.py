@@ -12,8 +12,12 @@ Rules:
 - The body ends at the first end-of-article marker (comment form, visit counter, `Essayez à
   nouveau`, related articles…); share and ad lines are dropped wherever they are, and
   `Lire aussi` takes the teaser titles that follow it along.
-- A date printed near the top is the publication date (`date_source: page`); otherwise the
-  dates the text mentions give a year (`date_source: text`, see `dates.infer_date_from_text`).
+- A date printed near the top (`Publié le 12 mars 2024`, `Date : 10 mars 2021`), after the
+  byline (`Par Awa Sangaré - 05/07/2019`), or beside the signature at the end
+  (`Y. Doumbia, le 14 mars 2024`, a date line or the paper's edition just above or under it)
+  is the publication date (`date_source: page`). Without one, the pipeline looks at the
+  dateline and the lead (`archive.ingest.pubdates`); a year the text mentions is never the
+  date.
 - Authors come from a `Par …` line under the title and from the signature at the end
   (see `archive.bylines` for how names are written and why agencies are not authors).
 """
@@ -24,7 +28,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from ...dates import MONTHS, infer_date_from_text, parse_date
+from ...dates import MONTHS, parse_date
 from ...models import Article
 from ...textnorm import clean_line, clean_text, fold, join_paragraphs
 from ..bylines import parse_byline, split_byline
@@ -69,6 +73,17 @@ _DATE_LINE = re.compile(
     r"(?:\s*[|,-]?\s*(?:par|by)\s+(?P<by>.+))?$"
 )
 _SENTENCE_END = (".", "!", "?", "…", "»", '"', "”", ":", ";")
+# a date after a byline or a place, on one line: "Par Awa Sangaré - 05/07/2019",
+# "Y. Doumbia, le 14 mars 2024", "Bamako, le 14 mars 2024"
+_AFTER_NAME = re.compile(
+    rf"^(?P<name>.{{2,80}}?)\s*(?:[-–—|,]|\ble)\s*(?:le\s+)?(?:{_WEEKDAY},?\s+)?"
+    rf"(?P<date>{_DAY_MONTH_YEAR}|\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{4}})\s*$"
+)
+# the paper's edition the article comes from: "… dans la parution du mardi 8 octobre 2019"
+_EDITION = re.compile(
+    rf"\b(?:parution|edition)\s+du\s+(?:{_WEEKDAY},?\s+)?"
+    rf"(?P<date>{_DAY_MONTH_YEAR}|\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{4}})\s*\.?$"
+)
 
 
 def sniff(path: Path, head: str) -> bool:
@@ -103,6 +118,8 @@ def read(path: Path, text: str, options: ImportOptions) -> Iterator[Article | Re
     # a date line may also sit above the breadcrumb or the title
     date = date or next(filter(None, map(_page_date, before_title)), None)
     paragraphs = _body_lines(lines[start:])
+    paragraphs, signed_on = _signature_date(paragraphs)
+    date = date or signed_on
     paragraphs, signed = _cut_signature(paragraphs)
     authors = tuple(dict.fromkeys(authors + signed))
     body = join_paragraphs(paragraphs)
@@ -110,10 +127,6 @@ def read(path: Path, text: str, options: ImportOptions) -> Iterator[Article | Re
         yield Rejected(source, f"'{title}': no article text under the title")
         return
 
-    date_source = "page" if date else None
-    if not date:
-        date = infer_date_from_text(f"{title}\n{body}")
-        date_source = "text" if date else None
     yield Article(
         id="",
         title=title,
@@ -121,7 +134,7 @@ def read(path: Path, text: str, options: ImportOptions) -> Iterator[Article | Re
         section=section,
         author=authors,
         date=date,
-        date_source=date_source,
+        date_source="page" if date else None,
         publisher=options.publisher,
     )
 
@@ -206,12 +219,59 @@ def _header(lines: list[str], start: int) -> tuple[str | None, tuple[str, ...], 
                 authors += parse_byline(line[-len(by) :]) or ()
         elif _is_furniture(line):
             pass
+        elif (signed := _signed_date(line)) is not None:
+            authors += signed[0]
+            date = date or signed[1]
         elif (names := parse_byline(line)) is not None and len(line.split()) <= 12:
             authors += names
         else:
             break
         index += 1
     return date, authors, index
+
+
+def _signed_date(line: str) -> tuple[tuple[str, ...], str] | None:
+    """(authors, date) of a byline followed by a date ('Par Awa Sangaré - 05/07/2019')."""
+    match = _AFTER_NAME.match(_key(line))
+    if not match or len(line) > 120:
+        return None
+    date = parse_date(match["date"])
+    names = parse_byline(line[: len(match["name"])])
+    return (names, date) if date and names else None
+
+
+def _signature_date(paragraphs: list[str]) -> tuple[list[str], str | None]:
+    """A date printed beside the signature at the end: on the signature's own line
+    ('Y. Doumbia, le 14 mars 2024'), or on the line just above or under it (a date alone,
+    'Bamako, le 14 mars 2024', the edition it appeared in). The date line goes; the signature
+    stays for `_cut_signature`."""
+    tail = range(len(paragraphs) - 1, max(0, len(paragraphs) - 2 - TAIL_LINES), -1)
+    for index in tail:
+        line = paragraphs[index]
+        signed = _signed_date(line)
+        if signed is not None and index > 0:
+            names, date = signed
+            byline = line[: len(_AFTER_NAME.match(_key(line))["name"])].rstrip(" ,-–—|")
+            return [*paragraphs[:index], byline, *paragraphs[index + 1 :]], date
+        date = _page_date(line) or _place_date(line) or _edition_date(line)
+        beside = [paragraphs[i] for i in (index - 1, index + 1) if 0 < i < len(paragraphs)]
+        if date and any(parse_byline(p) is not None for p in beside):
+            return [*paragraphs[:index], *paragraphs[index + 1 :]], date
+    return paragraphs, None
+
+
+def _edition_date(line: str) -> str | None:
+    """The date of the paper's edition a line names ('… la parution du mardi 8 octobre 2019')."""
+    match = _EDITION.search(_key(line))
+    return parse_date(match["date"]) if match and len(line) <= 120 else None
+
+
+def _place_date(line: str) -> str | None:
+    """The date of a line that is a place and a date ('Bamako, le 14 mars 2024'), else None."""
+    match = _AFTER_NAME.match(_key(line))
+    if not match or len(line) > 80 or len(match["name"].split()) > 4:
+        return None
+    return parse_date(match["date"])
 
 
 def _body_lines(lines: list[str]) -> list[str]:

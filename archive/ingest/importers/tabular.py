@@ -10,8 +10,8 @@ Per record:
 - `author` is a list or a string of names joined by `et`, `and`, `&`, `,` or `;`;
   without one, a byline is taken from the end of the body (`archive.bylines`);
 - `date` may be ISO, `05 Avril 2018 23:33`, `5 juillet 2019`, `2019-07`, `05/04/2018` or a
-  year (`archive.dates.parse_date`; `date_source="page"`); without one, a year or month may
-  be inferred from the body (`archive.dates.infer_date_from_text`; `date_source="text"`);
+  year (`archive.dates.parse_date`; `date_source="page"`); without one, the pipeline looks
+  at the URL, a dateline and the lead (`archive.ingest.pubdates`);
 - the body is normalised: line endings, one paragraph per line, hard-wrapped lines joined,
   leading photo credits and lone `© AGENCY` credit lines dropped;
 - a whole number where text is expected (a numeric title or section column) is read as its
@@ -36,7 +36,7 @@ from pathlib import Path
 
 from ...articlefile import validate
 from ...config import Limits
-from ...dates import check_date, infer_date_from_text, max_year, parse_date
+from ...dates import max_year, parse_date
 from ...errors import ConfigError, InvalidArticle
 from ...models import Article
 from ...textnorm import clean_line, clean_text
@@ -328,9 +328,7 @@ def record_to_article(record: Mapping[str, object], columns: dict[str, tuple[str
         paragraphs, authors = _byline(paragraphs)
     body = "\n\n".join(paragraphs)
 
-    date, date_source = _date(*values["date"]), "page"
-    if date is None:
-        date, date_source = _inferred_date(body), "text"
+    date = _date(*values["date"])
 
     title = text("title") or derive_title(body)
     source_id = _source_id(*values["id"])
@@ -341,7 +339,7 @@ def record_to_article(record: Mapping[str, object], columns: dict[str, tuple[str
         section=text("section"),
         author=authors,
         date=date,
-        date_source=date_source if date else None,
+        date_source="page" if date else None,
         url=text("url"),
         publisher=text("publisher") or options.publisher,
         language=text("language") or "fr",
@@ -396,12 +394,6 @@ def _date(key: str | None, value: object) -> str | None:
     if parsed is None:
         raise InvalidArticle("export_date_unreadable", value=value.strip()[:40])
     return parsed
-
-
-def _inferred_date(body: str) -> str | None:
-    """A year or month inferred from the text, or None."""
-    value = infer_date_from_text(body)
-    return value if isinstance(value, str) and check_date(value) is None else None
 
 
 # --- bodies and titles ------------------------------------------------------------------------
