@@ -65,6 +65,11 @@ class Config:
         """Folder holding the article files."""
         return self.data_dir / "articles"
 
+    @property
+    def publishers_file(self) -> Path:
+        """The publishers file (names, hosts, country, first year of each publisher)."""
+        return self.data_dir / "publishers.yaml"
+
     def describe(self) -> str:
         """Which archive this is, for the last line of every command's summary."""
         if self.source is not None:
