@@ -528,3 +528,111 @@ def test_an_office_is_not_the_institution(authority: Authority, body: str) -> No
 def test_the_institution_named_like_the_office_is_still_found(authority: Authority) -> None:
     body = "A Paris, la présidence de la République a de son côté déclaré à l'AFP que la France"
     assert names(authority, body)[0] == "Présidence de la République"
+
+
+# --- an archive's own organisations: import, candidates, add, reindex, re-import --------------
+
+FEMAFOOT = "La Fédération malienne de football (FEMAFOOT) a convoqué son assemblée générale."
+EXPORT = [
+    {"id": "ml-1", "title": "Football : la FEMAFOOT convoque son assemblée",
+     "body": FEMAFOOT + " L’Assemblée nationale a salué la FEMAFOOT.",
+     "publisher": "Le Quotidien de démonstration", "date": "2024-03-01"},
+    {"id": "be-1", "title": "Les Aigles du Mali en Belgique",
+     "body": FEMAFOOT + " L’Assemblée nationale a voté la loi sur les clubs.",
+     "publisher": "La Libre Belgique", "date": "2024-03-02"},
+]
+
+
+@pytest.fixture
+def own_orgs(tmp_path: Path):
+    """A new archive that imported two articles defining FEMAFOOT; a runner of its CLI."""
+    assert CliRunner().invoke(main, ["init", str(tmp_path / "a")]).exit_code == 0
+    export = tmp_path / "export.jsonl"
+    export.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in EXPORT),
+                      encoding="utf-8")
+
+    def run(*args: str):
+        return CliRunner().invoke(main, [*args, "--config", str(tmp_path / "a" / "archive.yaml")])
+
+    imported = run("import", str(export))
+    assert imported.exit_code == 0, imported.output
+    assert "organisations the articles define that the authority file lacks: 1 in 2 " \
+           "articles" in imported.stdout
+    return tmp_path / "a", run
+
+
+def files_by_id(archive: Path) -> dict[str, Article]:
+    return {a.id: a for a in map(articlefile.read, articlefile.iter_files(archive / "data" /
+                                                                            "articles"))}
+
+
+def search_org(run, value: str) -> tuple[int, list[str]]:
+    """Hits and organisation facet values of a filter (a value) or a query (org:…)."""
+    args = [value] if value.startswith("org:") else ["--org", value]
+    result = run("search", *args, "--json")
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    return found["total"], [c["value"] for c in found["facets"]["organisation"]]
+
+
+def test_an_archive_records_finds_and_promotes_its_own_organisations(own_orgs) -> None:
+    archive, run = own_orgs
+    files = files_by_id(archive)
+    by_publisher = {a.publisher: a for a in files.values()}
+    malian, belgian = by_publisher["Le Quotidien de démonstration"], by_publisher[
+        "La Libre Belgique"]
+    label = "Fédération malienne de football (FEMAFOOT)"
+    assert malian.organisations == ("Assemblée nationale",)  # a Malian paper: Mali's
+    assert belgian.organisations == ()  # a Belgian paper's Assemblée nationale is not Mali's
+    assert malian.new_organisations == belgian.new_organisations == (label,)
+    text = (archive / "data" / "articles" / "2024" / f"{malian.id}.md").read_text("utf-8")
+    assert f"new_organisations:\n- {label}\n" in text  # plain YAML an archivist can edit
+    assert run("check").exit_code == 0
+
+    candidates = run("orgs", "candidates")
+    assert candidates.stdout.splitlines()[:2] == [
+        "defined by the articles, not in the authority file ('archive orgs add ACRONYM' adds "
+        "one):", "FEMAFOOT (2 articles) = Fédération malienne de football"]
+    assert run("reindex").exit_code == 0
+    assert search_org(run, label) == (2, [label, "Assemblée nationale"])  # a facet value
+    assert search_org(run, "org:FEMAFOOT")[0] == 2  # the query language finds its acronym
+
+    authority_file = archive / "data" / "organisations.yaml"
+    before = authority_file.read_text(encoding="utf-8")
+    added = run("orgs", "add", "FEMAFOOT")
+    assert added.exit_code == 0, added.output
+    assert "added to" in added.stdout and "FEMAFOOT = Fédération malienne de football (kind " \
+           "ngo, country ML), defined in 2 articles" in added.stdout
+    after = authority_file.read_text(encoding="utf-8")
+    assert after.startswith(before)  # the file's entries and comments stay as they were
+    assert load_authority(authority_file).canonical("FEMAFOOT") == \
+        "Fédération malienne de football"
+    assert run("orgs", "add", "FEMAFOOT").exit_code == 1  # already there
+    assert "no article defines ZZZ" in run("orgs", "add", "ZZZ").stderr
+    assert not run("orgs", "candidates").stdout.startswith("defined by the articles")
+
+    checked = run("check")
+    assert checked.exit_code == 0
+    assert "2 articles list under new_organisations an organisation the authority file has " \
+           "now" in checked.stdout
+    reindexed = run("reindex")
+    assert "full reindex (organisations authority file changed)" in reindexed.stdout
+    canonical = "Fédération malienne de football"
+    assert search_org(run, "FEMAFOOT") == (2, [canonical, "Assemblée nationale"])
+    assert search_org(run, "org:FEMAFOOT")[0] == 2
+    assert search_org(run, label)[0] == 2  # an old link still finds them
+    # Re-imported, the files take the canonical name (here: the article files themselves).
+    assert run("import", str(archive / "data" / "articles")).exit_code == 0
+    for article in files_by_id(archive).values():
+        assert canonical in article.organisations and article.new_organisations == ()
+
+
+def test_orgs_add_never_writes_over_a_file_it_cannot_read(own_orgs) -> None:
+    archive, run = own_orgs
+    authority_file = archive / "data" / "organisations.yaml"
+    broken = authority_file.read_text(encoding="utf-8") + "- {name: X, kind: union}\n"
+    authority_file.write_text(broken, encoding="utf-8")
+    result = run("orgs", "add", "FEMAFOOT")
+    assert result.exit_code == 2 and str(authority_file) in result.stderr
+    assert authority_file.read_text(encoding="utf-8") == broken
+    assert not list(authority_file.parent.glob(".tmp-*"))
