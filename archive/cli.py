@@ -253,8 +253,8 @@ def _articles(config: Config):
         except ArchiveError as exc:
             click.echo(f"skipped: {exc.message}", err=True)
             continue
-        yield article, publishers.country_of(article.publisher, article.url) \
-            if publishers else None
+        country = publishers.country_of(article.publisher, article.url) if publishers else None
+        yield article, country or config.country
 
 
 # --- index: reindex, status, rollback --------------------------------------------------------

@@ -636,3 +636,33 @@ def test_orgs_add_never_writes_over_a_file_it_cannot_read(own_orgs) -> None:
     assert result.exit_code == 2 and str(authority_file) in result.stderr
     assert authority_file.read_text(encoding="utf-8") == broken
     assert not list(authority_file.parent.glob(".tmp-*"))
+
+
+def test_an_archive_of_one_country_press_says_so_for_articles_without_a_publisher(
+        tmp_path: Path) -> None:
+    """The demo's scraped pages name no publisher: archive.yaml's country places them."""
+    assert CliRunner().invoke(main, ["init", str(tmp_path / "a")]).exit_code == 0
+    config = tmp_path / "a" / "archive.yaml"
+    export = tmp_path / "export.jsonl"
+    export.write_text(json.dumps({"title": "Dialogue social", "body": LE_DEVOIR},
+                                 ensure_ascii=False) + "\n", encoding="utf-8")
+
+    def organisations() -> tuple[str, ...]:
+        (path,) = articlefile.iter_files(tmp_path / "a" / "data" / "articles")
+        found = articlefile.read(path).organisations
+        path.unlink()
+        for base in (tmp_path / "a" / "data" / "imports").rglob("*.json"):
+            base.unlink()
+        return found
+
+    def run(*args: str):
+        return CliRunner().invoke(main, [*args, "--config", str(config)])
+
+    assert run("import", str(export)).exit_code == 0
+    assert organisations() == ()  # a new archive may hold many countries' press
+    config.write_text(config.read_text(encoding="utf-8") + "country: ML\n", encoding="utf-8")
+    assert run("import", str(export)).exit_code == 0
+    assert organisations() == ("Assemblée nationale",)
+    config.write_text(config.read_text(encoding="utf-8").replace("country: ML", "country: Mali"),
+                      encoding="utf-8")
+    assert "'country' must be a country code" in run("import", str(export)).stderr

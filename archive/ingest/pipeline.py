@@ -240,8 +240,8 @@ def _finalise(
                     kept.append(label)
             organisations, new = tuple(canonical), tuple(kept)
         else:
-            country = publishers.country_of(article.publisher, article.url) if publishers \
-                else None
+            country = (publishers.country_of(article.publisher, article.url) if publishers
+                       else None) or config.country
             found = found_in(authority, title, body, country)
             organisations, new = found.organisations, found.labels
     chash = content_hash(body)
