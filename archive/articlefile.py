@@ -29,6 +29,7 @@ ORDER = (
     "date",
     "date_source",
     "organisations",
+    "new_organisations",
     "url",
     "publisher",
     "language",
@@ -37,7 +38,7 @@ ORDER = (
     "imported_at",
     "content_hash",
 )
-LIST_FIELDS = ("author", "organisations")
+LIST_FIELDS = ("author", "organisations", "new_organisations")
 TEXT_FIELDS = tuple(f for f in ORDER if f not in LIST_FIELDS and f != "demo")
 # libyaml's safe loader and dumper when present: same safety, ~10x faster on big imports.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -58,7 +59,8 @@ _KINDS = {
 _ALSO_TEXT = {"date": ("a date", "a date and time", "a number"),
               "imported_at": ("a date", "a date and time")}
 _BOOLS = yaml.constructor.SafeConstructor.bool_values
-_SINGULAR = {"author": "author", "organisations": "organisation"}
+_SINGULAR = {"author": "author", "organisations": "organisation",
+             "new_organisations": "organisation"}
 # YAML 1.1 breaks lines at NEL, LS and PS (YAML 1.2 does not): pasted into a title they would
 # split it and shift every line number an editor shows; as spaces they are what clean_line makes.
 _ODD_BREAKS = re.compile("[\x85\u2028\u2029]")
@@ -386,6 +388,7 @@ def _article(fields: dict[str, yaml.Node], body: str, name: str) -> Article:
         date=text["date"],
         date_source=text["date_source"],
         organisations=_names(fields, "organisations", name),
+        new_organisations=_names(fields, "new_organisations", name),
         url=text["url"],
         publisher=text["publisher"],
         language=text["language"] or "fr",

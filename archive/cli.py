@@ -84,7 +84,8 @@ def _finish(config: Config, summary: str, partial: bool = False) -> None:
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--name", "site_name", default=None, help="The site's name, shown on every page.")
 def init_command(folder: Path, site_name: str | None) -> None:
-    """Create a new archive in FOLDER: archive.yaml, data/, the authority file, index/."""
+    """Create a new archive in FOLDER: archive.yaml, data/, the authority and publishers
+    files, index/."""
     from .newarchive import init_archive
 
     click.echo(init_archive(folder, site_name).render())
@@ -132,7 +133,7 @@ def _progress_factory() -> Callable | None:
 
 @main.group("orgs")
 def orgs_group() -> None:
-    """The organisation authority file: check it, list it, find acronyms it lacks."""
+    """The organisation authority file: check it, list it, find what it lacks, add to it."""
 
 
 @orgs_group.command("check")
@@ -155,8 +156,8 @@ def orgs_list_command(config: Config) -> None:
 
     authority = _authority(config)
     counts: Counter[str] = Counter()
-    for title, body in _article_texts(config):
-        counts.update(authority.extract(title, body))
+    for article, country in _articles(config):
+        counts.update(authority.extract(article.title, article.body, country))
     _finish(config, "\n".join(
         f"{counts[entry.name]:>6}  {entry.acronym or '-':<10} {entry.kind:<13} {entry.name}"
         for entry in sorted(authority.entries, key=lambda e: (-counts[e.name], e.name))))
@@ -169,18 +170,64 @@ def orgs_list_command(config: Config) -> None:
               help="Show at most this many acronyms.")
 @with_config
 def orgs_candidates_command(config: Config, min_count: int, limit: int) -> None:
-    """Acronyms used in the articles that the authority file does not know yet."""
+    """Organisations the articles define that the authority file lacks (first), then
+    acronyms they use that it does not know."""
     from .organisations import find_candidates
+    from .orgdefinitions import defined_candidates
 
     authority = _authority(config)
-    shown = [c for c in find_candidates(_article_texts(config), authority)
-             if c.count >= min_count][:limit]
+    articles = list(_articles(config))
+    defined = defined_candidates(((a.new_organisations, country) for a, country in articles),
+                                 authority)[:limit]
     lines = []
+    if defined:
+        lines.append("defined by the articles, not in the authority file "
+                     "('archive orgs add ACRONYM' adds one):")
+    for candidate in defined:
+        lines.append(f"{candidate.acronym} ({candidate.articles} article"
+                     f"{'s' if candidate.articles > 1 else ''}) = {candidate.name}")
+        lines += [f"    also defined as: {name} ({count})"
+                  for name, count in candidate.names.most_common() if name != candidate.name]
+    listed = {c.acronym for c in defined}
+    shown = [c for c in find_candidates(((a.title, a.body) for a, _ in articles), authority)
+             if c.count >= min_count and c.acronym not in listed][:limit]
+    if defined and shown:
+        lines.append("used without a definition the authority file knows:")
     for candidate in shown:
         expansion = f" = {candidate.expansion}" if candidate.expansion else ""
         lines.append(f"{candidate.acronym} ({candidate.count}){expansion}")
         lines += [f"    « {example} »" for example in candidate.examples]
     _finish(config, "\n".join(lines) or f"no unknown acronym seen {min_count} times or more")
+
+
+@orgs_group.command("add")
+@click.argument("acronym")
+@click.option("--name", default=None, help="The canonical name (default: the name most "
+                                           "articles define it with).")
+@click.option("--kind", default=None, help="Its kind (default: guessed from its name).")
+@click.option("--country", default=None,
+              help="ML, another ISO code, or international (default: the country its name "
+                   "names, else that of most articles defining it).")
+@with_config
+def orgs_add_command(config: Config, acronym: str, name: str | None, kind: str | None,
+                     country: str | None) -> None:
+    """Add an organisation the articles define (see 'orgs candidates') to the authority file."""
+    from .orgdefinitions import defined_candidates
+    from .orgpromotion import promote
+
+    authority = _authority(config)
+    defined = defined_candidates(((a.new_organisations, c) for a, c in _articles(config)),
+                                 authority)
+    candidate = next((c for c in defined if c.acronym == acronym), None)
+    if candidate is None:
+        known = authority.canonical(acronym)
+        raise ArchiveError(f"{acronym} is already in {config.authority_file}, as '{known}'"
+                           if known else
+                           f"no article defines {acronym} ('archive orgs candidates' lists "
+                           "those that do); add other organisations to the file by hand")
+    promotion = promote(config.authority_file, candidate, name=name, kind=kind,
+                        country=country)
+    _finish(config, promotion.render())
 
 
 def _authority(config: Config):
@@ -193,17 +240,21 @@ def _authority(config: Config):
     return authority
 
 
-def _article_texts(config: Config):
-    """(title, body) of every readable article file; broken files are reported on stderr."""
+def _articles(config: Config):
+    """(article, its publisher's country) of every readable article file; broken files are
+    reported on stderr."""
     from .articlefile import iter_files, read
+    from .publishers import publishers_at
 
+    publishers = publishers_at(config.publishers_file)
     for path in iter_files(config.articles_dir):
         try:
             article = read(path, config.limits.import_max_bytes)
         except ArchiveError as exc:
             click.echo(f"skipped: {exc.message}", err=True)
             continue
-        yield article.title, article.body
+        country = publishers.country_of(article.publisher, article.url) if publishers else None
+        yield article, country or config.country
 
 
 # --- index: reindex, status, rollback --------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,11 +60,19 @@ class Config:
     trusted_hosts: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
     source: Path | None = None
+    # The country of the archive's own press (ML): an article whose publisher the publishers
+    # file does not place is taken to be from it. None: an archive of many countries' press.
+    country: str | None = None
 
     @property
     def articles_dir(self) -> Path:
         """Folder holding the article files."""
         return self.data_dir / "articles"
+
+    @property
+    def publishers_file(self) -> Path:
+        """The publishers file (names, hosts, country, first year of each publisher)."""
+        return self.data_dir / "publishers.yaml"
 
     def describe(self) -> str:
         """Which archive this is, for the last line of every command's summary."""
@@ -138,7 +147,7 @@ def load_config(
     base = source.parent if source else Path.cwd()
 
     known = {"data_dir", "index_dir", "authority_file", "site_name", "default_language",
-             "trusted_hosts", "limits"}
+             "trusted_hosts", "limits", "country"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"configuration: unknown setting(s) {', '.join(unknown)}")
@@ -159,6 +168,11 @@ def load_config(
     if not isinstance(hosts, list) or not all(isinstance(h, str) and h.strip() for h in hosts):
         raise ConfigError("configuration: 'trusted_hosts' must be a list of host names")
 
+    country = raw.get("country")
+    if country is not None and (not isinstance(country, str) or
+                                not re.fullmatch(r"[A-Z]{2}|international", country)):
+        raise ConfigError("configuration: 'country' must be a country code such as ML "
+                          "(quote \"NO\": YAML reads a bare NO as false)")
     data_dir = Path(data) if data else _resolve(base, raw.get("data_dir", "data"), "data_dir")
     index_dir = Path(index) if index else _resolve(base, raw.get("index_dir", "index"), "index_dir")
     if "authority_file" in raw:
@@ -174,6 +188,7 @@ def load_config(
         trusted_hosts=tuple(h.strip() for h in hosts),
         limits=limits,
         source=source,
+        country=country,
     )
 
 
@@ -195,6 +210,10 @@ def config_text(site_name: str) -> str:
         "# The organisation authority file; defaults to <data_dir>/organisations.yaml.",
         "# authority_file: data/organisations.yaml",
         "default_language: fr",
+        "# The country of this archive's press: an article whose publisher data/publishers.yaml",
+        "# does not place is taken to be from it, so that a generic institution name",
+        "# (\"Assemblée nationale\") means that country's. Leave it out for many countries' press.",
+        "# country: ML",
         "# Host names the site answers to; any other Host header gets 400. Set it in production,",
         "# since permalinks and feeds are built from the Host header. Empty: any host.",
         "trusted_hosts: []",

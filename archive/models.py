@@ -29,6 +29,8 @@ class Article:
     date: str | None = None
     date_source: str | None = None
     organisations: tuple[str, ...] = ()
+    # Organisations the article defines that the authority file lacks, as "Name (ACRONYM)".
+    new_organisations: tuple[str, ...] = ()
     url: str | None = None
     publisher: str | None = None
     language: str = "fr"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .config import CONFIG_NAME, Config, config_text
 from .errors import ArchiveError
-from .resources import default_authority_file
+from .resources import default_authority_file, default_publishers_file
 
 # What an archive folder may already hold when `init` runs (a git repository among them).
 ARCHIVE_ENTRIES = frozenset({CONFIG_NAME, "data", "index", ".gitignore", ".git"})
@@ -50,6 +50,8 @@ def init_archive(folder: Path, site_name: str | None = None) -> InitReport:
         _file(report, CONFIG_NAME, config_text(site_name or Config.site_name))
         _folder(report, "data/articles")
         _file(report, "data/organisations.yaml", authority.read_text(encoding="utf-8"))
+        _file(report, "data/publishers.yaml",
+              default_publishers_file().read_text(encoding="utf-8"))
         _folder(report, "index")
         _file(report, ".gitignore", GITIGNORE)
     except OSError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from . import countries
 from .errors import ConfigError
 
 KINDS = frozenset({
@@ -50,6 +52,28 @@ ARTICLE_LEAD = r"(?:l'\s?|le\s+|la\s+|les\s+|du\s+|des\s+|au\s+|aux\s+)"
 SMALL_WORDS = frozenset(
     "de du des d la le les l et en pour a au aux sur dans par of the and for".split())
 APOSTROPHES = "'’‘ʼ`´"
+# Institutions every state has under the same name. A name of such an entry that names no
+# country ("Assemblée nationale", "ministère de la Justice", not "Assemblée nationale du
+# Mali"), and its acronym, mean that entry only in an article of the entry's country, or where
+# the text names that country next to it: see `Authority.extract`.
+GENERIC_KINDS = frozenset({"state", "court", "ministry", "military"})
+# The first word of such a generic name: proper names of the same kinds (Opération Barkhane,
+# Office du Niger) are no country's generic institution.
+INSTITUTION_HEADS = frozenset("""
+assemblee presidence primature cour haute haut conseil commission ministere gendarmerie police
+garde direction institut mediateur autorite delegation bureau office comite agence caisse
+centre tribunal parlement senat gouvernement armee forces douanes inspection
+""".split())
+# Names of an office as well as of an institution: "élu à la présidence de la République"
+# names the office, "la présidence de la République a annoncé" the institution.
+OFFICE_HEADS = ("presidence", "vice-presidence", "primature")
+# What comes before a name when it is the office that is meant (folded text).
+_OFFICE_CUE = re.compile(
+    r"(?:\b(?:elue?s?|election|reelue?s?|reelection|candidate?s?|candidature|course|"
+    r"acceder|accede|accedant|accession|arrivee|retour|succeder|succede|succession|investie?s?|"
+    r"investiture|nommee?s?|nomination|pretendante?s?|postuler|postule|presenter|presente|"
+    r"brigu\w*|assumer|assume|exercer|exerce|quitter|quitte|depart|ambitions?|destinee?)"
+    r"(?:\s+(?:a|pour|de|sa|son))?\s+(?:la\s+|l'\s?)?|\b(?:sa|son|ma|leur)\s+)$")
 
 
 def _fold_char(char: str) -> str:
@@ -143,17 +167,26 @@ class Authority:
     _lowercase_forms: set[str] = field(default_factory=set, repr=False)
     _acronym_re: re.Pattern | None = field(default=None, repr=False)
     _name_re: re.Pattern | None = field(default=None, repr=False)
+    # Generic names and acronyms (see GENERIC_KINDS): key -> {country: canonical name}.
+    _generic: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         acronym_patterns: set[tuple[str, ...]] = set()
         name_patterns: set[tuple[str, ...]] = set()
         for entry in self.entries:
             self._by_name[entry.name] = entry
+            self._by_key[_key(entry.name)] = entry.name
+            generic = generic_forms(entry)
             for form in entry.forms:
-                self._by_key.setdefault(_key(form), entry.name)
+                if form in generic:
+                    keys = _acronym_variants(form) if _is_acronym_form(form) else [_key(form)]
+                    for key in keys:
+                        self._generic.setdefault(key, {})[entry.country] = entry.name
+                else:
+                    self._by_key.setdefault(_key(form), entry.name)
                 if _is_acronym_form(form):
                     for variant in _acronym_variants(form):
-                        self._acronyms[variant] = entry.name
+                        self._acronyms.setdefault(variant, entry.name)
                         acronym_patterns.add(tuple(re.escape(c) for c in variant))
                 else:
                     key = _key(form)
@@ -163,14 +196,22 @@ class Authority:
                     if form == form.lower():  # written in lower case on purpose: maliweb.net
                         self._lowercase_forms.add(key)
                     name_patterns.add(_name_pattern(form))
+        # A file without acronyms (or names) matches none: an empty alternative would
+        # match everywhere.
         self._acronym_re = re.compile(
             r"(?:(?<![\w\-.])|(?<=[A-Z0-9]-))"
-            r"(" + _trie_regex(acronym_patterns) + r")(s?)"
+            r"(" + (_trie_regex(acronym_patterns) or "(?!)") + r")(s?)"
             r"(?:(?![\w\-])|(?=-[A-Z0-9]{2}))")
-        self._name_re = re.compile(r"(?<![\w\-])(" + _trie_regex(name_patterns) + r")(?![\w])")
+        self._name_re = re.compile(
+            r"(?<![\w\-])(" + (_trie_regex(name_patterns) or "(?!)") + r")(?![\w])")
 
     def canonical(self, name_or_alias: str) -> str | None:
-        """The canonical name for any spelling (case, accents, elision, dots, plural), or None."""
+        """The canonical name for any spelling (case, accents, elision, dots, plural), or None.
+
+        A name that several entries share (a generic name of several countries) gives None; a
+        label of an organisation an article defined, "Name (ACRONYM)", gives the entry it has
+        become, if the authority file has it now (see `promoted`).
+        """
         text = name_or_alias.strip()
         if re.fullmatch(r"(?:[^\W\d_]\.){2,}[^\W\d_]?\.?", text):
             text = text.replace(".", "")
@@ -179,11 +220,33 @@ class Authority:
             return None
         for candidate in (text, text[:-1] if text.endswith("s") and len(text) > 3 else None):
             if candidate:
-                found = self._acronyms.get(candidate.replace(".", "")) or \
-                    self._acronyms.get(candidate) or self._by_key.get(_key(candidate))
+                found = self._acronym(candidate.replace(".", "")) or \
+                    self._acronym(candidate) or self._by_key.get(_key(candidate)) or \
+                    self._only(self._generic.get(_key(candidate)))
                 if found:
                     return found
+        label = LABEL_RE.match(text)
+        return self.promoted(label.group("name"), label.group("acronym")) if label else None
+
+    def promoted(self, name: str, acronym: str | None) -> str | None:
+        """The entry an organisation an article defined ("Name (ACRONYM)") is in the authority
+        file under now: the entry of that name, or of that acronym if it has that name too."""
+        by_name = self._by_key.get(_key(name))
+        if by_name is not None:
+            return by_name
+        by_acronym = self._acronym(acronym) if acronym else None
+        if by_acronym is not None and _key(name) in _entry_keys(self._by_name[by_acronym]):
+            return by_acronym
         return None
+
+    def _acronym(self, token: str) -> str | None:
+        """The entry of an acronym, unless entries of several countries share it."""
+        shared = self._generic.get(token)
+        return self._acronyms.get(token) if shared is None or len(shared) == 1 else None
+
+    @staticmethod
+    def _only(by_country: dict[str, str] | None) -> str | None:
+        return next(iter(by_country.values())) if by_country and len(by_country) == 1 else None
 
     def aliases_of(self, canonical: str) -> tuple[str, ...]:
         """Acronym and aliases of an organisation (given by any of its names); () if unknown."""
@@ -221,20 +284,65 @@ class Authority:
         token = token.replace(".", "")
         return token in self._acronyms or (token.endswith("s") and token[:-1] in self._acronyms)
 
-    def extract(self, title: str, body: str) -> tuple[str, ...]:
-        """Canonical names of the organisations an article mentions, in order of first mention."""
-        text = f"{title}\n\n{body}"
-        matches = self._acronym_matches(text) + self._name_matches(text)
+    def extract(self, title: str, body: str, country: str | None = None) -> tuple[str, ...]:
+        """Canonical names of the organisations an article mentions, in order of first mention.
+
+        `country` is the article's (its publisher's): a code such as "ML", or None (unknown)
+        or "international" (a publisher of many countries' news). A generic institution name
+        ("Assemblée nationale", "ministère de la Justice") means the entry of the country the
+        text names next to it ("l'Assemblée nationale du Sénégal"), else of `country`; when
+        the authority file has no such entry, or no country is known, it is left out.
+        """
+        return self.extract_text(self.prepare(title, body), country)
+
+    def extract_text(self, text: str, country: str | None = None) -> tuple[str, ...]:
+        """`extract` over a text `prepare` made."""
+        folded = fold_same_length(text)
+        if "-" in folded:
+            folded = _unglue_hyphens(folded)
+        matches = self._acronym_matches(text, folded, country) + \
+            self._name_matches(text, folded, country)
         matches.sort(key=lambda m: (m.start, m.start - m.end))
         found: dict[str, None] = {}
         end = -1
         for match in matches:
             if match.start >= end:
-                found.setdefault(match.name, None)
+                if match.name:  # a generic name of another country: left out, but it covers
+                    found.setdefault(match.name, None)
                 end = match.end
         return tuple(found)
 
-    def _acronym_matches(self, text: str) -> list[_Match]:
+    def prepare(self, title: str, body: str) -> str:
+        """The text extraction reads: title and body, words glued by a scraper set apart."""
+        text = f"{title}\n\n{body}"
+        glued = [m.start() + 1 for m in _GLUE_POINT_RE.finditer(text)]
+        if not glued:
+            return text
+        # "imminentSave the Children", "mondialeLe président": a lower-case letter followed
+        # by a capital and a lower-case letter ends one word and starts the next (French
+        # never writes so inside a word), unless the authority file spells a name so.
+        parts, last = [], 0
+        for point in glued:
+            word = _WORD_AROUND_RE.search(text, max(0, point - 40), point + 40)
+            while word is not None and word.end() < point:
+                word = _WORD_AROUND_RE.search(text, word.end(), point + 40)
+            if word is not None and (self._by_key.get(_key(word.group())) or
+                                     self._acronyms.get(word.group())):
+                continue
+            parts += [text[last:point], " "]
+            last = point
+        return "".join(parts) + text[last:]
+
+    def _for_country(self, key: str, name: str, folded: str, end: int,
+                     country: str | None) -> str | None:
+        """A generic name's entry for this article ("" when left out), or `name` itself."""
+        by_country = self._generic.get(key)
+        if by_country is None:
+            return name
+        named = countries.named_after(folded, end)
+        return by_country.get(named or country or "", "")
+
+    def _acronym_matches(self, text: str, folded: str, country: str | None) -> list[_Match]:
         assert self._acronym_re is not None
         redefined = self._redefined(text)
         out = []
@@ -246,13 +354,14 @@ class Authority:
             ambiguous = fold_same_length(token.replace(".", "")) in COMMON_WORDS
             if ambiguous and _shouting(text, m, self):
                 continue
+            name = self._for_country(token, name, folded, m.end(), country)
             out.append(_Match(m.start(), m.end(), name))
         return out
 
-    def _name_matches(self, text: str) -> list[_Match]:
+    def _name_matches(self, text: str, folded: str, country: str | None) -> list[_Match]:
         assert self._name_re is not None
         out = []
-        for m in self._name_re.finditer(fold_same_length(text)):
+        for m in self._name_re.finditer(folded):
             significant = _significant_start(m.group(1))
             key = _key(m.group(1)[significant:])
             name, needs_capital = self._names.get(key, (None, False))
@@ -266,7 +375,12 @@ class Authority:
                 continue  # "le Républicain Laurent Wauquiez": a title before a person's name
             if not lenient and not any(c.isupper() for c in original):
                 continue  # "un plan international", "action contre la faim": common words
-            out.append(_Match(m.start() + significant, m.end(), name))
+            start = m.start() + significant
+            if key.startswith(OFFICE_HEADS) and _OFFICE_CUE.search(folded, max(0, start - 40),
+                                                                     start):
+                continue  # "élu à la présidence de la République": the office, not the body
+            name = self._for_country(key, name, folded, m.end(), country)
+            out.append(_Match(start, m.end(), name))
         return out
 
     def _redefined(self, text: str) -> dict[str, set[str]]:
@@ -284,6 +398,47 @@ class Authority:
             if expansion_of(text, m.start(), acronym) is not None:
                 out.setdefault(acronym, set()).add(name)
         return out
+
+
+_GLUE_POINT_RE = re.compile(r"[a-zà-ÿ][A-ZÀ-Þ][a-zà-ÿ]")
+_WORD_AROUND_RE = re.compile(r"[^\W\d_]+")
+_HYPHEN_RE = re.compile(r"-(?=[a-z])")
+
+
+def _unglue_hyphens(folded: str) -> str:
+    """ "6-nations-unies" as "6 nations-unies": a number (one or two digits) or a single letter
+    glued to a name by a hyphen is set apart, keeping every offset (folded text)."""
+    points = []
+    for m in _HYPHEN_RE.finditer(folded):
+        i = m.start()
+        head = folded[max(0, i - 3):i]
+        glued = (len(head) >= 1 and (head[-1].isdigit() or head[-1].isalpha())
+                 and (len(head) < 2 or not (head[-2].isalnum() or head[-2] in "-_"))) or \
+            (len(head) >= 2 and head[-1].isdigit() and head[-2].isdigit()
+             and (len(head) < 3 or not (head[-3].isalnum() or head[-3] in "-_")))
+        if glued:
+            points.append(i)
+    if not points:
+        return folded
+    chars = list(folded)
+    for i in points:
+        chars[i] = " "
+    return "".join(chars)
+# How a new organisation is recorded in an article: "Fédération malienne de football (FEMAFOOT)".
+LABEL_RE = re.compile(r"^(?P<name>.*[^\s(])\s*\((?P<acronym>[^()\s]+)\)$")
+
+
+def generic_forms(entry: Organisation) -> frozenset[str]:
+    """The names and acronym of an entry that are generic (see GENERIC_KINDS): those that name
+    no country, of a national institution whose own name is an institution's common name."""
+    if entry.country == "international" or entry.kind not in GENERIC_KINDS:
+        return frozenset()
+    if fold_same_length(entry.name).split()[0] not in INSTITUTION_HEADS:
+        return frozenset()
+    # An acronym abbreviates the name: FAMa is as Malian as "Forces armées maliennes".
+    name_is_generic = not countries.named_in(entry.name)
+    return frozenset(f for f in entry.forms if not countries.named_in(f) and
+                     (name_is_generic or (f != entry.name and not _is_acronym_form(f))))
 
 
 def _needs_capital(form: str) -> bool:
@@ -478,16 +633,25 @@ def load_authority(path: Path) -> Authority:
     if not isinstance(raw, list):
         raise AuthorityError(f"{path}: must be a list of organisations (- name: ...)")
     entries = tuple(_entry(item, number, path) for number, item in enumerate(raw, 1))
-    seen: dict[str, tuple[str, str]] = {}
+    # key -> (entry, form, country, generic form?) of the first entry with that spelling
+    seen: dict[str, tuple[Organisation, str, bool]] = {}
     for entry in entries:
+        generic = generic_forms(entry)
         for form in dict.fromkeys(entry.forms):
             key = _key(form)
-            if key in seen and seen[key][0] != entry.name:
-                other, other_form = seen[key]
-                raise AuthorityError(
-                    f"{path}: entry '{entry.name}': '{form}' already names '{other}' "
-                    f"(as '{other_form}'); each name, acronym and alias must be unique")
-            seen.setdefault(key, (entry.name, form))
+            if key in seen and seen[key][0] is not entry:
+                other, other_form, other_generic = seen[key]
+                # One generic name for institutions of different countries is their point
+                # ("Assemblée nationale"), as long as it is not two entries' canonical name.
+                if not (generic and form in generic and other_generic and
+                        other.country != entry.country and
+                        not (form == entry.name and other_form == other.name)):
+                    raise AuthorityError(
+                        f"{path}: entry '{entry.name}': '{form}' already names '{other.name}' "
+                        f"(as '{other_form}'); each name, acronym and alias must be unique "
+                        "(only a generic institution name may name entries of several "
+                        "countries)")
+            seen.setdefault(key, (entry, form, form in generic))
     return Authority(entries)
 
 
@@ -528,6 +692,7 @@ _CANDIDATE_RE = re.compile(r"(?<![\w\-.'’])([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*)(?![
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
 
+@functools.cache
 def _country_codes() -> frozenset[str]:
     from babel import Locale
     from babel.core import get_global

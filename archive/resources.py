@@ -1,10 +1,12 @@
-"""Files the package ships that live outside it in a source checkout: the page templates and
-the default organisation authority file (styles and translations sit in the package itself).
+"""Files the package ships that live outside it in a source checkout: the page templates, the
+default organisation authority file and the default publishers file (styles and translations
+sit in the package itself).
 
-In an installed wheel both sit inside the package (`archive/templates/`,
-`archive/defaults/organisations.yaml`). In a source checkout the templates stay at the top
-level (`templates/`, where the design card puts them) and the default authority file is the
-demo archive's `data/organisations.yaml`; `pyproject.toml` maps both into the wheel.
+In an installed wheel they sit inside the package (`archive/templates/`,
+`archive/defaults/organisations.yaml`, `archive/defaults/publishers.yaml`). In a source
+checkout the templates stay at the top level (`templates/`, where the design card puts them)
+and the default files are the demo archive's (`data/organisations.yaml`,
+`data/publishers.yaml`); `pyproject.toml` maps them into the wheel.
 """
 
 from __future__ import annotations
@@ -35,3 +37,9 @@ def default_authority_file() -> Path:
     """The organisation authority file a new archive starts from."""
     return _shipped(PACKAGE / "defaults" / "organisations.yaml",
                     _SOURCE_TREE / "data" / "organisations.yaml")
+
+
+def default_publishers_file() -> Path:
+    """The publishers file a new archive starts from."""
+    return _shipped(PACKAGE / "defaults" / "publishers.yaml",
+                    _SOURCE_TREE / "data" / "publishers.yaml")

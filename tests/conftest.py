@@ -24,11 +24,12 @@ def require_shared(path: Path) -> Path:
 
 @pytest.fixture
 def archive_dir(tmp_path: Path) -> Path:
-    """An empty archive: data/ with the project's authority file, and index/."""
+    """An empty archive: data/ with the project's authority and publishers files, and index/
+    (what `archive init` makes)."""
     data = tmp_path / "data"
     (data / "articles").mkdir(parents=True)
-    authority = ROOT / "data" / "organisations.yaml"
-    if authority.exists():
-        shutil.copy(authority, data / "organisations.yaml")
+    for name in ("organisations.yaml", "publishers.yaml"):
+        if (ROOT / "data" / name).exists():
+            shutil.copy(ROOT / "data" / name, data / name)
     (tmp_path / "index").mkdir()
     return tmp_path

@@ -169,9 +169,10 @@ def test_init_creates_a_working_archive_and_says_what_it_created(elsewhere: Path
     created = [line.removeprefix("created ") for line in done.stdout.splitlines()
                if line.startswith("created ")]
     assert created == [str(folder / name) for name in (
-        "archive.yaml", "data/articles", "data/organisations.yaml", "index", ".gitignore")]
-    assert (folder / "data" / "organisations.yaml").read_bytes() == \
-        (ROOT / "data" / "organisations.yaml").read_bytes()
+        "archive.yaml", "data/articles", "data/organisations.yaml", "data/publishers.yaml",
+        "index", ".gitignore")]
+    for name in ("organisations.yaml", "publishers.yaml"):
+        assert (folder / "data" / name).read_bytes() == (ROOT / "data" / name).read_bytes()
     assert "/index/" in (folder / ".gitignore").read_text().splitlines()
     config = load_config(folder / "archive.yaml")
     assert config.site_name == "Archives: L'Essor"

@@ -13,7 +13,14 @@ from archive import articlefile
 from archive.cli import main
 from archive.errors import ArchiveError
 from archive.models import Article
-from archive.organisations import Authority, authority_at, find_candidates, load_authority
+from archive.organisations import (
+    Authority,
+    authority_at,
+    find_candidates,
+    generic_forms,
+    load_authority,
+)
+from archive.orgdefinitions import Definition, found_in, parse_label
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -26,8 +33,10 @@ def authority() -> Authority:
     return load_authority(ROOT / "data" / "organisations.yaml")
 
 
-def names(authority: Authority, body: str, title: str = "") -> tuple[str, ...]:
-    return authority.extract(title, body)
+def names(authority: Authority, body: str, title: str = "",
+          country: str | None = "ML") -> tuple[str, ...]:
+    """What an article says, published in Mali unless told (the demo's and the seed's press)."""
+    return authority.extract(title, body, country)
 
 
 # --- the shipped authority file ------------------------------------------------------------
@@ -336,3 +345,324 @@ def test_an_authority_file_value_yaml_cannot_read_is_reported_not_a_traceback(
         assert result.exit_code == code, (args, result.output)
         assert f"error: {broken}: a value YAML cannot read (" in result.stderr, args
         assert "put it in quotes" in result.stderr and "Traceback" not in result.output
+
+
+# --- organisations an article defines itself ----------------------------------------------------
+
+
+def defined(authority: Authority, body: str) -> list[str]:
+    return [d.label for d in found_in(authority, "", body, "ML").defined]
+
+
+@pytest.mark.parametrize("body, label", [
+    # the issue's examples (Malian press), and the corpus's (BBC Afrique, MasakhaNEWS)
+    ("La Fédération malienne de football (FEMAFOOT) a convoqué son assemblée générale.",
+     "Fédération malienne de football (FEMAFOOT)"),
+    ("L’Union nationale des sociétés coopératives des producteurs de coton (UN-SCPC) exige "
+     "le paiement.", "Union nationale des sociétés coopératives des producteurs de coton "
+                     "(UN-SCPC)"),
+    ("Le comité exécutif de la Confédération africaine de football (CAF) a voté le",
+     "Confédération africaine de football (CAF)"),
+    # an acronym spoken as a word, written so by BBC Afrique
+    ("La Confédération africaine de football (Caf), l'instance dirigeante du football",
+     "Confédération africaine de football (CAF)"),
+    # the other way round (Algerian press): the acronym, then its name in brackets
+    ("marqué par la présence de nombreux militants du MAK (Mouvement pour l’autonomie de la "
+     "Kabylie). On pouvait", "Mouvement pour l’autonomie de la Kabylie (MAK)"),
+    # a name in lower case (Ivorian press in BBC Afrique), and one in English (Le Temps)
+    ("déposé samedi sa candidature à la présidence de la fédération ivoirienne de football "
+     "(FIF).", "Fédération ivoirienne de football (FIF)"),
+    ("règlement avec la Federal Trade Commission (FTC)", "Federal Trade Commission (FTC)"),
+    # a line break inside the name
+    ("L’Union nationale des sociétés coopératives\ndes producteurs de coton (UN-SCPC) exige",
+     "Union nationale des sociétés coopératives des producteurs de coton (UN-SCPC)"),
+    # a country's adjective at the end that gives no letter is the journalist's gloss
+    ("Le président du Conseil supérieur de l’audiovisuel français (CSA), Olivier Schrameck",
+     "Conseil supérieur de l’audiovisuel (CSA)"),
+])
+def test_an_organisation_the_article_defines_is_found(authority: Authority, body: str,
+                                                      label: str) -> None:
+    assert defined(authority, body) == [label]
+
+
+@pytest.mark.parametrize("body", [
+    # a place, and a region by its initials (La DH, AFP in Le Devoir)
+    "l’ancien policier d’élite Jean Michel Fauvergue (Seine-et-Marne)",
+    "un cas par semaine. Parmi ces maternités, onze sont en Ile-de-France (IDF)",
+    # a year, a party after a person's name, a list of unions (Swiss and Belgian press)
+    "ndums dans les quatre ans à venir, comme prévu par l'accord de Nouméa (1998).",
+    "comme la suppression de l'ISF, Christine Pirès-Beaune (PS) et Yannick Jadot (EELV)",
+    "ce sont donc les trois organisations syndicales (FGTB, CSC, CGSLB) qui",
+    # a person's initials (the corpus has none: written the way the press does it)
+    "Le meeting de Jean-Luc Mélenchon (JLM) a fait salle comble.",
+    # a tax, a country, an office: initials that match, but no body
+    "le rétablissement de l'Impôt sur la fortune (ISF), qui frappait",
+    "l'est de la République démocratique du Congo (RDC) où",
+    "a confié le directeur départemental de la sécurité publique (DDSP) dans un",
+    # an English gloss of a competition, an event, a method (BBC Afrique, La DH, Le Devoir)
+    "la finale de la Coupe des Nations de l'UFOA (WAFU Cup of nations) face au Ghana",
+    "Le 52e Consumer Electronics Show (CES)",
+    "a mis au point le Maslach Burnout Inventory (MBI)",
+])
+def test_false_definitions_are_not_organisations(authority: Authority, body: str) -> None:
+    assert defined(authority, body) == []
+
+
+def test_an_organisation_the_authority_file_has_is_not_new(authority: Authority) -> None:
+    body = "Selon l'Organisation mondiale de la santé (OMS), la pandémie recule."
+    assert found_in(authority, "", body).organisations == ("Organisation mondiale de la santé",)
+    assert defined(authority, body) == []
+    # the file's SAM is another body: this one is the article's own
+    body = "Le Syndicat des agriculteurs du Mali (SAM) a tenu son congrès. Le SAM a élu son bureau."
+    assert defined(authority, body) == ["Syndicat des agriculteurs du Mali (SAM)"]
+    assert "Syndicat autonome de la magistrature" not in names(authority, body)
+
+
+def test_a_label_reads_back_and_finds_its_entry_once_promoted(authority: Authority) -> None:
+    label = "Confédération africaine de football (CAF)"
+    assert parse_label(label) == Definition("Confédération africaine de football", "CAF")
+    assert parse_label("Confédération africaine de football") is None
+    assert authority.canonical(label) is None
+    # an entry named so, or of this acronym with that name, is what the label means now
+    assert authority.canonical("Union européenne (UE)") == "Union européenne"
+    assert authority.canonical("Autre chose (UE)") is None
+
+
+# --- generic institution names: the article's country ------------------------------------------
+
+LE_DEVOIR = ("Le volet final de ce texte, voté mercredi en fin de journée par une large majorité à "
+             "l’Assemblée nationale juste avant la pause estivale")
+
+
+def test_a_generic_name_means_the_institution_of_the_article_country(
+        authority: Authority) -> None:
+    assert names(authority, LE_DEVOIR, country="ML") == ("Assemblée nationale",)
+    assert names(authority, LE_DEVOIR, country="CA") == ()  # no Canadian entry: left out
+    assert names(authority, LE_DEVOIR, country="international") == ()  # BBC Afrique
+    assert names(authority, LE_DEVOIR, country=None) == ()  # publisher unknown
+    # its acronym too (a Belgian paper on the Congolese electoral commission)
+    assert names(authority, "La CENI a publié les résultats.", country="BE") == ()
+    assert names(authority, "La CENI a publié les résultats.") == \
+        ("Commission électorale nationale indépendante",)
+
+
+@pytest.mark.parametrize("body", [
+    "Ministère de la Santé du Sénégal",  # BBC Afrique
+    "le ministère de l'intérieur britannique",
+    "Le ministère des Affaires étrangères tchèque a convoqué l'ambassadeur.",
+    "la Cour suprême des États-Unis a tranché",
+    "la décision de l’Assemblée nationale française",
+])
+def test_a_country_named_next_to_a_generic_name_decides(authority: Authority,
+                                                        body: str) -> None:
+    assert names(authority, body, country="ML") == ()  # not Mali's, even in a Malian paper
+
+
+def test_names_that_name_their_country_or_are_proper_names_are_not_generic(
+        authority: Authority) -> None:
+    for country in ("ML", "FR", "international", None):
+        assert names(authority, "Un député de l'Assemblée nationale du Mali.", country=country) \
+            == ("Assemblée nationale",)
+        # BBC Afrique on the Malian army and on Barkhane
+        assert names(authority, "les Forces armées maliennes et l'opération Barkhane",
+                     country=country) == ("Forces armées maliennes", "Opération Barkhane")
+    by_name = {e.name: e for e in authority.entries}
+    assert generic_forms(by_name["Primature"]) == {"Primature"}
+    assert generic_forms(by_name["Assemblée nationale"]) == {"Assemblée nationale"}
+    assert not generic_forms(by_name["Office du Niger"])
+    assert not generic_forms(by_name["Opération Barkhane"])
+
+
+def test_countries_may_share_a_generic_name_but_not_a_canonical_one(tmp_path: Path) -> None:
+    path = write_authority(tmp_path, """
+- {name: Assemblée nationale, aliases: [Assemblée nationale du Mali], kind: state, country: ML}
+- {name: Assemblée nationale du Sénégal, aliases: [Assemblée nationale], kind: state, country: SN}
+""")
+    shared = load_authority(path)
+    body = "L'Assemblée nationale a voté la loi."
+    assert shared.extract("", body, "SN") == ("Assemblée nationale du Sénégal",)
+    assert shared.extract("", body, "ML") == ("Assemblée nationale",)
+    assert shared.extract("", body, "FR") == ()
+    assert shared.canonical("Assemblée nationale") == "Assemblée nationale"  # a canonical name
+    assert shared.canonical("Assemblée nationale du Sénégal") == "Assemblée nationale du Sénégal"
+    write_authority(tmp_path, """
+- {name: Assemblée nationale, kind: state, country: ML}
+- {name: Assemblée nationale, kind: state, country: SN}
+""")
+    with pytest.raises(ArchiveError, match="already names"):
+        load_authority(path)
+    write_authority(tmp_path, """
+- {name: Union nationale des travailleurs du Mali, acronym: UNTM, kind: union, country: ML}
+- {name: Union des travailleurs, aliases: [Union nationale des travailleurs du Mali], kind: union, country: SN}
+""")
+    with pytest.raises(ArchiveError, match="already names"):
+        load_authority(path)
+
+
+# --- forms scraped text takes, and offices -----------------------------------------------------
+
+
+def test_matching_survives_scraped_forms(authority: Authority) -> None:
+    assert names(authority, "Les 6-Nations-Unies ont voté.") == ("Organisation des Nations unies",)
+    # a subheading glued to the next sentence (Le Soleil, Québec)
+    assert names(authority, "déploré l’ONG.Danger imminentSave the Children a dénoncé une "
+                            "situation") == ("Save the Children",)
+    assert names(authority, "selon la Banque mondialeLe président a dit") == ("Banque mondiale",)
+    assert names(authority, "Le Fonds monétaire\ninternational a prêté.") == \
+        ("Fonds monétaire international",)
+    # a hyphen inside words is no glue: anti-, -t-il
+    assert names(authority, "un discours anti-Banque mondiale, a-t-il dit") == ()
+
+
+@pytest.mark.parametrize("body", [
+    "s le début de la campagne, abordées par les différents candidats à la présidence de la "
+    "République.",  # La Libre
+    "l’ex-diplomate se voyait briguer la présidence de la République sous les couleurs des "
+    "Républicains.",  # Le Temps
+    "Il a été élu à la présidence de la République en 2013.",
+])
+def test_an_office_is_not_the_institution(authority: Authority, body: str) -> None:
+    assert names(authority, body) == ()
+
+
+def test_the_institution_named_like_the_office_is_still_found(authority: Authority) -> None:
+    body = "A Paris, la présidence de la République a de son côté déclaré à l'AFP que la France"
+    assert names(authority, body)[0] == "Présidence de la République"
+
+
+# --- an archive's own organisations: import, candidates, add, reindex, re-import --------------
+
+FEMAFOOT = "La Fédération malienne de football (FEMAFOOT) a convoqué son assemblée générale."
+EXPORT = [
+    {"id": "ml-1", "title": "Football : la FEMAFOOT convoque son assemblée",
+     "body": FEMAFOOT + " L’Assemblée nationale a salué la FEMAFOOT.",
+     "publisher": "Le Quotidien de démonstration", "date": "2024-03-01"},
+    {"id": "be-1", "title": "Les Aigles du Mali en Belgique",
+     "body": FEMAFOOT + " L’Assemblée nationale a voté la loi sur les clubs.",
+     "publisher": "La Libre Belgique", "date": "2024-03-02"},
+]
+
+
+@pytest.fixture
+def own_orgs(tmp_path: Path):
+    """A new archive that imported two articles defining FEMAFOOT; a runner of its CLI."""
+    assert CliRunner().invoke(main, ["init", str(tmp_path / "a")]).exit_code == 0
+    export = tmp_path / "export.jsonl"
+    export.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in EXPORT),
+                      encoding="utf-8")
+
+    def run(*args: str):
+        return CliRunner().invoke(main, [*args, "--config", str(tmp_path / "a" / "archive.yaml")])
+
+    imported = run("import", str(export))
+    assert imported.exit_code == 0, imported.output
+    assert "organisations the articles define that the authority file lacks: 1 in 2 " \
+           "articles" in imported.stdout
+    return tmp_path / "a", run
+
+
+def files_by_id(archive: Path) -> dict[str, Article]:
+    return {a.id: a for a in map(articlefile.read, articlefile.iter_files(archive / "data" /
+                                                                            "articles"))}
+
+
+def search_org(run, value: str) -> tuple[int, list[str]]:
+    """Hits and organisation facet values of a filter (a value) or a query (org:…)."""
+    args = [value] if value.startswith("org:") else ["--org", value]
+    result = run("search", *args, "--json")
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    return found["total"], [c["value"] for c in found["facets"]["organisation"]]
+
+
+def test_an_archive_records_finds_and_promotes_its_own_organisations(own_orgs) -> None:
+    archive, run = own_orgs
+    files = files_by_id(archive)
+    by_publisher = {a.publisher: a for a in files.values()}
+    malian, belgian = by_publisher["Le Quotidien de démonstration"], by_publisher[
+        "La Libre Belgique"]
+    label = "Fédération malienne de football (FEMAFOOT)"
+    assert malian.organisations == ("Assemblée nationale",)  # a Malian paper: Mali's
+    assert belgian.organisations == ()  # a Belgian paper's Assemblée nationale is not Mali's
+    assert malian.new_organisations == belgian.new_organisations == (label,)
+    text = (archive / "data" / "articles" / "2024" / f"{malian.id}.md").read_text("utf-8")
+    assert f"new_organisations:\n- {label}\n" in text  # plain YAML an archivist can edit
+    assert run("check").exit_code == 0
+
+    candidates = run("orgs", "candidates")
+    assert candidates.stdout.splitlines()[:2] == [
+        "defined by the articles, not in the authority file ('archive orgs add ACRONYM' adds "
+        "one):", "FEMAFOOT (2 articles) = Fédération malienne de football"]
+    assert run("reindex").exit_code == 0
+    assert search_org(run, label) == (2, [label, "Assemblée nationale"])  # a facet value
+    assert search_org(run, "org:FEMAFOOT")[0] == 2  # the query language finds its acronym
+
+    authority_file = archive / "data" / "organisations.yaml"
+    before = authority_file.read_text(encoding="utf-8")
+    added = run("orgs", "add", "FEMAFOOT")
+    assert added.exit_code == 0, added.output
+    assert "added to" in added.stdout and "FEMAFOOT = Fédération malienne de football (kind " \
+           "ngo, country ML), defined in 2 articles" in added.stdout
+    after = authority_file.read_text(encoding="utf-8")
+    assert after.startswith(before)  # the file's entries and comments stay as they were
+    assert load_authority(authority_file).canonical("FEMAFOOT") == \
+        "Fédération malienne de football"
+    assert run("orgs", "add", "FEMAFOOT").exit_code == 1  # already there
+    assert "no article defines ZZZ" in run("orgs", "add", "ZZZ").stderr
+    assert not run("orgs", "candidates").stdout.startswith("defined by the articles")
+
+    checked = run("check")
+    assert checked.exit_code == 0
+    assert "2 articles list under new_organisations an organisation the authority file has " \
+           "now" in checked.stdout
+    reindexed = run("reindex")
+    assert "full reindex (organisations authority file changed)" in reindexed.stdout
+    canonical = "Fédération malienne de football"
+    assert search_org(run, "FEMAFOOT") == (2, [canonical, "Assemblée nationale"])
+    assert search_org(run, "org:FEMAFOOT")[0] == 2
+    assert search_org(run, label)[0] == 2  # an old link still finds them
+    # Re-imported, the files take the canonical name (here: the article files themselves).
+    assert run("import", str(archive / "data" / "articles")).exit_code == 0
+    for article in files_by_id(archive).values():
+        assert canonical in article.organisations and article.new_organisations == ()
+
+
+def test_orgs_add_never_writes_over_a_file_it_cannot_read(own_orgs) -> None:
+    archive, run = own_orgs
+    authority_file = archive / "data" / "organisations.yaml"
+    broken = authority_file.read_text(encoding="utf-8") + "- {name: X, kind: union}\n"
+    authority_file.write_text(broken, encoding="utf-8")
+    result = run("orgs", "add", "FEMAFOOT")
+    assert result.exit_code == 2 and str(authority_file) in result.stderr
+    assert authority_file.read_text(encoding="utf-8") == broken
+    assert not list(authority_file.parent.glob(".tmp-*"))
+
+
+def test_an_archive_of_one_country_press_says_so_for_articles_without_a_publisher(
+        tmp_path: Path) -> None:
+    """The demo's scraped pages name no publisher: archive.yaml's country places them."""
+    assert CliRunner().invoke(main, ["init", str(tmp_path / "a")]).exit_code == 0
+    config = tmp_path / "a" / "archive.yaml"
+    export = tmp_path / "export.jsonl"
+    export.write_text(json.dumps({"title": "Dialogue social", "body": LE_DEVOIR},
+                                 ensure_ascii=False) + "\n", encoding="utf-8")
+
+    def organisations() -> tuple[str, ...]:
+        (path,) = articlefile.iter_files(tmp_path / "a" / "data" / "articles")
+        found = articlefile.read(path).organisations
+        path.unlink()
+        for base in (tmp_path / "a" / "data" / "imports").rglob("*.json"):
+            base.unlink()
+        return found
+
+    def run(*args: str):
+        return CliRunner().invoke(main, [*args, "--config", str(config)])
+
+    assert run("import", str(export)).exit_code == 0
+    assert organisations() == ()  # a new archive may hold many countries' press
+    config.write_text(config.read_text(encoding="utf-8") + "country: ML\n", encoding="utf-8")
+    assert run("import", str(export)).exit_code == 0
+    assert organisations() == ("Assemblée nationale",)
+    config.write_text(config.read_text(encoding="utf-8").replace("country: ML", "country: Mali"),
+                      encoding="utf-8")
+    assert "'country' must be a country code" in run("import", str(export)).stderr

@@ -46,7 +46,7 @@ def installed(tmp_path_factory) -> Path:
     names = zipfile.ZipFile(wheel).namelist()
     for shipped in ("archive/templates/search.html", "archive/web/static/style.css",
                     "archive/web/translations/fr/LC_MESSAGES/messages.po",
-                    "archive/defaults/organisations.yaml"):
+                    "archive/defaults/organisations.yaml", "archive/defaults/publishers.yaml"):
         assert shipped in names
     assert not [n for n in names if n.startswith(("data/", "templates/", "archive/defaults/a"))]
     venv = root / "venv"

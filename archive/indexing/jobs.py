@@ -21,6 +21,7 @@ from .. import articlefile
 from ..config import Config
 from ..errors import ArchiveError, IndexUnavailable, InvalidArticle, NotFound, UsageError
 from ..organisations import authority_at
+from ..orgdefinitions import organisation_values
 from ..textnorm import decode
 from . import generations, indexer, parallel, schema, serving
 from .joblock import job_lock
@@ -465,8 +466,17 @@ def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
     todo = plan.added + plan.changed
     bar = progress("reindex", len(todo)) if progress else None
 
+    authority = authority_at(config.authority_file)
+
     def read(rel: str):
-        return _read_article(config, rel)
+        digest, article = _read_article(config, rel)
+        if not article.new_organisations:
+            return digest, article
+        # An article's own organisations are found in the organisation facet too, under the
+        # authority file's name once `archive orgs add` has put them there.
+        values = organisation_values(article.organisations, article.new_organisations,
+                                     authority)
+        return digest, article.replace(organisations=values, new_organisations=())
 
     settled = _settled_ids(plan, _base_files(config, plan))
     if plan.mode == "full":

@@ -25,9 +25,9 @@ from ..models import Article
 
 FOLDER = "imports"
 # What an archivist may correct in a file; a re-import merges each of them three ways.
-MERGED_FIELDS = ("title", "section", "author", "date", "date_source", "organisations", "url",
-                 "publisher", "language")
-LIST_FIELDS = ("author", "organisations")
+MERGED_FIELDS = ("title", "section", "author", "date", "date_source", "organisations",
+                 "new_organisations", "url", "publisher", "language")
+LIST_FIELDS = ("author", "organisations", "new_organisations")
 ABOUT = ("what the last import of this article wrote; the next import compares the article "
          "file with it to keep the archivist's corrections (written by 'archive import')")
 

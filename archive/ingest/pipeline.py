@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import stat
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -16,6 +16,8 @@ from ..config import Config
 from ..errors import ArchiveError, InvalidArticle
 from ..models import Article
 from ..organisations import Authority, authority_at, no_authority
+from ..orgdefinitions import found_in
+from ..publishers import Publishers, publishers_at
 from ..textnorm import clean_line, content_hash, decode, fold, normalise_body
 from . import importbase
 from .boilerplate import suspicion
@@ -154,6 +156,17 @@ def _load_authority(config: Config, report: ImportReport, missing: str) -> Autho
     return authority
 
 
+def _load_publishers(config: Config, report: ImportReport) -> Publishers | None:
+    """The publishers file, or None (said in the report): their countries decide what a
+    generic institution name ("Assemblée nationale") means in an article."""
+    publishers = publishers_at(config.publishers_file)
+    if publishers is None:
+        report.notes.append(f"no publishers file at {config.publishers_file}: generic "
+                            "institution names (Assemblée nationale…) are kept only where the "
+                            "text names their country")
+    return publishers
+
+
 def collect_files(paths: Iterable[Path], report: ImportReport) -> Iterator[Path]:
     """Files named or found below the folders named; hidden files and escaping links skipped."""
     for given in paths:
@@ -198,7 +211,8 @@ def _detect(path: Path, head: str) -> ModuleType | None:
 
 
 def _finalise(
-    article: Article, source: str, authority: Authority | None, now: str, config: Config
+    article: Article, source: str, authority: Authority | None, now: str, config: Config,
+    publishers: Publishers | None = None,
 ) -> Article:
     """Clean a record, fill derived fields (hash, id, provenance, organisations), validate it."""
     body = normalise_body(article.body)
@@ -206,9 +220,9 @@ def _finalise(
         raise InvalidArticle("body_too_long", location=source, size=len(body),
                              limit=config.limits.import_max_body_chars)
     title = clean_line(article.title)
-    organisations = article.organisations
+    organisations, new = article.organisations, article.new_organisations
     if authority is not None:
-        if organisations:
+        if organisations or new:
             canonical = []
             for name in organisations:
                 found = authority.canonical(name)
@@ -216,9 +230,21 @@ def _finalise(
                     raise InvalidArticle("organisation_unknown", location=source, name=name)
                 if found not in canonical:
                     canonical.append(found)
-            organisations = tuple(canonical)
+            # An organisation the article defined that the authority file has now (`archive
+            # orgs add`) takes its canonical name: re-imported, the files converge on it.
+            kept = []
+            for label in new:
+                found = authority.canonical(label)
+                if found is not None and found not in canonical:
+                    canonical.append(found)
+                elif found is None and label not in kept:
+                    kept.append(label)
+            organisations, new = tuple(canonical), tuple(kept)
         else:
-            organisations = tuple(authority.extract(title, body))
+            country = (publishers.country_of(article.publisher, article.url) if publishers
+                       else None) or config.country
+            found = found_in(authority, title, body, country)
+            organisations, new = found.organisations, found.labels
     chash = content_hash(body)
     article = article.replace(
         title=title,
@@ -226,6 +252,7 @@ def _finalise(
         section=clean_line(article.section) or None if article.section else None,
         author=tuple(clean_line(a) for a in article.author if clean_line(a)),
         organisations=organisations,
+        new_organisations=new,
         content_hash=chash,
         id=article.id or articlefile.make_id(title, _identity(article, source)),
         imported_from=article.imported_from or source,
@@ -260,14 +287,18 @@ def merge(ours: Article, theirs: Article, base: importbase.Base | None
     values: dict[str, object] = {}
     conflicts = []
     for name in importbase.MERGED_FIELDS:
-        mine, new = getattr(ours, name), getattr(theirs, name)
+        if name == "new_organisations":
+            continue  # merged with organisations, as one field
+        mine, new = _merged(ours, name), _merged(theirs, name)
         if base is None:  # imported before base records: the file's value wins where it has one
-            values[name] = mine or new
+            present = any(mine) if name == "organisations" else bool(mine)
+            values[name] = mine if present else new
             continue
-        old = base.value(name)
+        old = _merged(base, name)
         values[name] = new if mine in (old, new) else mine
         if mine not in (old, new) and new != old:
             conflicts.append(name)
+    values["organisations"], values["new_organisations"] = values["organisations"]
     if base is not None:
         edited = importbase.body_digest(ours.body) != base.body_sha256
         moved = importbase.body_digest(theirs.body) != base.body_sha256
@@ -278,6 +309,18 @@ def merge(ours: Article, theirs: Article, base: importbase.Base | None
     if edited and moved and ours.body != theirs.body:
         conflicts.append("body")
     return theirs.replace(id=ours.id, demo=ours.demo, body=body, **values), conflicts
+
+
+def _merged(side: Article | importbase.Base, name: str) -> object:
+    """A field's value as the merge compares it. An article's organisations are its authority
+    names and its own ones together: an archivist who moved one from `new_organisations` to
+    `organisations` (or removed it) made one edit, which a re-import keeps whole."""
+    def value(field: str) -> object:
+        return side.value(field) if isinstance(side, importbase.Base) else getattr(side, field)
+
+    if name == "organisations":
+        return (value("organisations"), value("new_organisations"))
+    return value(name)
 
 
 def _same(a: Article, b: Article) -> bool:
@@ -295,6 +338,7 @@ def import_paths(
 ) -> ImportReport:
     """Import every input into the data folder; bad inputs are reported, the rest goes on."""
     report = ImportReport(dry_run=dry_run)
+    authority = _load_authority(config, report, "organisations not extracted")
     run = _ImportRun(
         config=config,
         options=ImportOptions(
@@ -302,10 +346,11 @@ def import_paths(
             publisher=publisher,
             max_body_chars=config.limits.import_max_body_chars,
         ),
-        authority=_load_authority(config, report, "organisations not extracted"),
+        authority=authority,
         existing=_load_existing(config.articles_dir),
         now=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         report=report,
+        publishers=_load_publishers(config, report) if authority is not None else None,
     )
     files = list(collect_files(paths, run.report))
     bar = progress("import", len(files)) if progress else None
@@ -317,6 +362,11 @@ def import_paths(
                 bar.advance()
     if bar:
         bar.close()
+    if run.defined:
+        report.notes.append(
+            f"organisations the articles define that the authority file lacks: "
+            f"{len(run.defined)} in {run.defining} articles, recorded as new_organisations "
+            "('archive orgs candidates' lists them, 'archive orgs add ACRONYM' adds one)")
     articlefile.sync_dirs(path.parent for path in run.report.written)
     return run.report
 
@@ -361,8 +411,9 @@ class _ImportRun:
     existing: _Existing
     now: str
     report: ImportReport
-    # each publisher's first year of publication: no date is estimated before it
-    first_years: Mapping[str, int] = field(default_factory=dict)
+    publishers: Publishers | None = None
+    defined: set[str] = field(default_factory=set)  # acronyms of the articles' own bodies
+    defining: int = 0  # articles that define one
 
     def import_file(self, path: Path) -> None:
         """Detect one input's format and accept each record it holds."""
@@ -395,13 +446,17 @@ class _ImportRun:
         if self.options.publisher and not record.publisher:
             record = record.replace(publisher=self.options.publisher)
         try:
-            article = _finalise(record, source, self.authority, self.now, self.config)
+            article = _finalise(record, source, self.authority, self.now, self.config,
+                                self.publishers)
         except ArchiveError as exc:
             report.reject(source, exc.message.removeprefix(f"{source}: "))
             return
         if not own_word and article.date is None:
             # an article file is the archivist's word: a date they left out stays out
-            article = _dated_by_evidence(article, self.first_years.get(article.publisher or ""))
+            article = _dated_by_evidence(article, self._first_year(article))
+        if article.new_organisations:
+            self.defining += 1
+            self.defined.update(article.new_organisations)
 
         problem = self.collision(article, own_word, path)
         if problem:
@@ -441,6 +496,11 @@ class _ImportRun:
             report.updated += 1
         if not own_word:
             self.remember(article, base)
+
+    def _first_year(self, article: Article) -> int | None:
+        """The publisher's first year of publication, when the publishers file knows it."""
+        return self.publishers.first_year(article.publisher, article.url) \
+            if self.publishers else None
 
     def collision(self, article: Article, own_word: bool, path: Path) -> str | None:
         """Why writing this article would destroy another file's content; None if it would not."""
@@ -538,6 +598,7 @@ def check_archive(config: Config) -> ImportReport:
     authority = _load_authority(config, report, "organisations not checked")
     seen_ids: dict[str, Path] = {}
     seen_hashes: dict[str, tuple[Path, Article]] = {}
+    promoted = 0  # articles whose new_organisations the authority file has now
     for path in articlefile.iter_files(config.articles_dir):
         report.checked += 1
         try:
@@ -562,6 +623,7 @@ def check_archive(config: Config) -> ImportReport:
                         str(path),
                         f"organisation '{name}' is not a canonical name of the authority file",
                     )
+            promoted += any(authority.canonical(label) for label in article.new_organisations)
         chash = content_hash(article.body)
         if chash in seen_hashes:
             twin_path, twin = seen_hashes[chash]
@@ -569,4 +631,9 @@ def check_archive(config: Config) -> ImportReport:
             kind.append((str(path), f"same text as {twin_path}"))
         seen_hashes.setdefault(chash, (path, article))
         _count_lacking(article, report)
+    if promoted:
+        report.notes.append(
+            f"{promoted} articles list under new_organisations an organisation the authority "
+            "file has now: the index files them under its canonical name, and their next "
+            "import (or 'archive import' of the article files) moves it to organisations")
     return report
