@@ -570,7 +570,9 @@ def test_a_generation_records_the_code_its_pickled_schema_names(archive: Config)
 
 
 @pytest.mark.parametrize("older, reason", [
-    ({"schema_version": 1}, "index schema changed (version 1, this archive reads 2)"),
+    ({"schema_version": 1}, "index schema changed (version 1, this archive reads 3)"),
+    # version 2 had no spellings for the section facet: the facet would split one section
+    ({"schema_version": 2}, "index schema changed (version 2, this archive reads 3)"),
     ({"schema_classes": ["archive.analysis.FrenchTokenizer", "whoosh.fields.TEXT"]},
      "index schema changed (it names code no longer here: archive.analysis.FrenchTokenizer)"),
 ])

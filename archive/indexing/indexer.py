@@ -18,7 +18,7 @@ from whoosh.query import Term
 from ..engine.segments import clone_files
 from ..engine.segmentwriter import FastSegmentWriter
 from ..errors import ArchiveError, IndexUnavailable, InvalidArticle
-from ..facets import registry
+from ..facets import display_spelling, registry, value_key
 from ..models import Article
 from .facetstore import FacetStore, write_facets
 from .schema import INDEX_NAME, document, stored_article
@@ -123,6 +123,7 @@ def build_facets(ix: index.Index, gen_dir: Path, base_dir: Path | None = None) -
     segments, reused = [], []
     with ix.reader() as reader:
         n = reader.doc_count_all()
+        shown = {f.name: _shown_spellings(reader, f.field) for f in facets if f.folded}
         for sub, offset in reader.leaf_readers():
             segment = sub.segment()
             if segment is None:  # an empty index has no segment
@@ -146,8 +147,19 @@ def build_facets(ix: index.Index, gen_dir: Path, base_dir: Path | None = None) -
                     dates[docnum + offset] = value
                     for name in by_date:
                         per_facet[name][docnum + offset].append(value[:4])
-    write_facets(gen_dir, n, per_facet, dates, segments, base, reused)
+    write_facets(gen_dir, n, per_facet, dates, segments, base, reused, shown)
     return n
+
+
+def _shown_spellings(reader, fieldname: str) -> dict[str, str]:
+    """{spelling: the spelling its group shows} for a folded facet's field, from the index's
+    terms and their document counts (`facets.display_spelling`)."""
+    groups: dict[str, dict[str, int]] = defaultdict(dict)
+    for term in reader.lexicon(fieldname):
+        spelling = term.decode("utf-8")
+        groups[value_key(spelling)][spelling] = reader.doc_frequency(fieldname, term)
+    return {spelling: display_spelling(counts)
+            for counts in groups.values() for spelling in counts}
 
 
 def _base_facets(base_dir: Path | None) -> FacetStore | None:
