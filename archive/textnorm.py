@@ -94,7 +94,7 @@ _CONTINUATION = "\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–�
 _MAC_CONTINUATION = "ÄÅÇÉÑÖÜáàâäãåçéèêëíìîïñóòôöõúùûü†°¢£§•¶ß®©™´¨≠ÆØ∞±≤≥¥µ∂∑∏π∫ªºΩæø"
 # Punctuation (’ “ ” – …) starts with E2 80: "â€" or "‚Ä" is mojibake even cut short.
 MOJIBAKE = re.compile(f"[ÂÃÅ][{_CONTINUATION}]|â[€\x80][{_CONTINUATION}]?|â[{_CONTINUATION}]{{2}}"
-                      f"|[¬√≈][{_MAC_CONTINUATION}]|‚Ä[{_MAC_CONTINUATION}]?")
+                      f"|[¬√≈][{_MAC_CONTINUATION}]|‚[{_MAC_CONTINUATION}]{{1,2}}")
 
 
 def mojibake_count(text: str) -> int:
@@ -112,6 +112,7 @@ def repair_mojibake(text: str) -> tuple[str, int, int]:
     if MOJIBAKE.search(text) is None:
         return text, 0, 0
     import ftfy  # only a text with mojibake pays for it
+    import ftfy.bad_codecs  # noqa: F401  (registers the sloppy-windows-1252 codec)
 
     config = ftfy.TextFixerConfig(
         unescape_html=False, remove_terminal_escapes=False, fix_encoding=True,
@@ -123,9 +124,11 @@ def repair_mojibake(text: str) -> tuple[str, int, int]:
     found = left = 0
     for number, line in enumerate(lines):
         before = mojibake_count(line)
-        after = before
-        if before:
-            lines[number], after = _fix_line(lines[number], before, ftfy, config)
+        if not before:
+            continue
+        lines[number], after = _fix_line(line, before, ftfy, config)
+        # a character the wrong decoding lost for good (� in the line) is not repaired either
+        after = min(before, after + lines[number].count("\ufffd"))
         found += before
         left += after
     return "\n".join(lines), found - left, left
@@ -140,9 +143,27 @@ def _fix_line(line: str, count: int, ftfy, config) -> tuple[str, int]:
         for index, word in enumerate(words):
             if MOJIBAKE.search(word):
                 words[index] = _fixed(word, mojibake_count(word), ftfy, config)[0]
+                if MOJIBAKE.search(words[index]):
+                    words[index] = _decoded(words[index])
         fixed = "".join(words)
         left = mojibake_count(fixed)
     return fixed, left
+
+
+# ftfy leaves a word alone when its heuristics find it plausible ("B√¢tisseur"): a word that
+# still holds a typical sequence is decoded back by hand when that yields clean UTF-8.
+_MOJIBAKE_CODECS = ("sloppy-windows-1252", "mac_roman", "latin-1")
+
+
+def _decoded(word: str) -> str:
+    for codec in _MOJIBAKE_CODECS:
+        try:
+            decoded = word.encode(codec).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if not MOJIBAKE.search(decoded) and "\ufffd" not in decoded:
+            return decoded
+    return word
 
 
 def _fixed(text: str, count: int, ftfy, config) -> tuple[str, int]:

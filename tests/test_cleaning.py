@@ -56,6 +56,27 @@ def test_a_line_mixing_two_kinds_of_mojibake_is_repaired_whole():
     assert repaired == f"{SENTENCE} — {SENTENCE}" and left == 0 and fixed == 6
 
 
+@pytest.mark.parametrize("text", [
+    "Bâtisseur d'empire automobile",  # gjfr-2278cf638cf0: ftfy finds "B√¢tisseur" plausible
+    "1. Italie - 0,56€/an",  # gjfr-159c96d198bc: the euro sign is three bytes
+    "l'adage “à vue d'œil point de question” (approximatif)",  # gjfr-092593da4fe4
+])
+@pytest.mark.parametrize("codec", ["mac_roman", "sloppy-windows-1252"])
+def test_every_word_is_repaired_even_where_ftfy_would_leave_it(text: str, codec: str):
+    import ftfy.bad_codecs  # noqa: F401  (the codec browsers use for Windows-1252)
+    garbled = text.encode("utf-8").decode(codec)
+    assert repair_mojibake(garbled)[0] == text
+
+
+def test_a_character_lost_by_the_wrong_decoding_is_counted_as_not_repaired():
+    # strict Windows-1252 has no character for the last byte of ”: the export lost it
+    text = "l'adage “à vue d'œil point de question” (approximatif)"
+    garbled = text.encode().decode("cp1252", errors="replace")
+    repaired, fixed, left = repair_mojibake(garbled)
+    assert repaired == "l'adage “à vue d'œil point de question\ufffd (approximatif)"
+    assert (fixed, left) == (3, 1)
+
+
 def test_mojibake_cut_short_cannot_be_repaired_and_is_counted_as_left():
     # a scraper cut the title in the middle of a Mac Roman apostrophe (‚Äô): what remains of it
     # is no character any more; the rest of the line is repaired
@@ -223,6 +244,14 @@ def test_only_a_site_address_alone_on_its_line_is_a_credit(line: str, dropped: b
     body, done = clean_body(f"Le séminaire s’est tenu à Bamako.\n\n{line}")
     assert (line not in body) is dropped
     assert done.furniture["credit"] == dropped
+
+
+def test_an_address_the_article_announces_is_its_text():
+    # trafilatura__infocomcgt.fr.caisse.html (shared corpus pages)
+    text = ("Site internet de la #CaisseDeGreve :\n\ncaisse-solidarite.fr\n\n"
+            "Faisons vivre la solidarité pour obtenir des avancées sociales")
+    body, done = clean_body(text)
+    assert body == text and not done
 
 
 # --- paywall teasers ------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ Rules, each with its guard against real text:
   embed's text that scrapers copy again after them is dropped with them;
 - video prompts (`Regardez :`, `A regarder aussi sur BBC Afrique :`) alone on a line or ending
   a paragraph; "Regardez ce que…" (no colon) is text;
-- credit lines that are only a site's address (`LESOLEIL.SN`, `www.maliweb.net`);
+- credit lines that are only a site's address (`LESOLEIL.SN`, `www.maliweb.net`), unless the
+  paragraph before announces it ("Site internet de la #CaisseDeGreve :");
 - paywall teaser lines (`boilerplate.TEASER_PHRASES`) inside an article: followed by more of
   it. A body that ends with a teaser is a truncated article: it stays, and the pipeline
   reports it as suspicious;
@@ -210,7 +211,8 @@ def _drop_furniture(paragraphs: list[str], done: Cleaning) -> list[str]:
         if video and _is_video_title(video["rest"]):
             done.furniture["video"] += 1
             continue
-        if _CREDIT.match(paragraph):
+        if _CREDIT.match(paragraph) and not (kept and kept[-1].endswith(":")):
+            # (an address the article announces, "Site internet de la caisse :", is its text)
             done.furniture["credit"] += 1
             continue
         trailing = _VIDEO_END.search(paragraph)
