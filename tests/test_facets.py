@@ -363,3 +363,16 @@ def test_spellings_indexed_apart_join_after_a_plain_reindex(tmp_path: Path):
     found = search(config.index_dir, SearchRequest(filters={"section": ("societe",)}), config)
     assert counts(found.facets["section"]) == [("Société", 2), ("business", 1)]
     assert ids(found) == {"societe-2", "edited-by-hand"}
+
+
+def test_a_section_filter_in_another_spelling_shows_and_unticks_as_the_facet_value(
+        spelled: Config):
+    # the article page links its section in the publisher's spelling (SOCIÉTÉ)
+    client = create_app(spelled).test_client()
+    assert 'href="/search?section=SOCI%C3%89T%C3%89"' in client.get(
+        "/article/societe-3").get_data(as_text=True)
+    html = client.get("/search?section=SOCI%C3%89T%C3%89").get_data(as_text=True)
+    assert "Rubrique&nbsp;: Société <span" in html  # the chip
+    block = re.search(r'<section aria-labelledby="f-section">.*?</section>', html, re.S)[0]
+    assert re.search(r'<a href="/search" class="on" aria-current="true">'
+                     r'<span class="box" aria-hidden="true"></span>Société <span', block)
