@@ -63,6 +63,8 @@ _CREDIT = re.compile(
     r"(?:\.[a-z0-9-]+)*\.(?:sn|ml|ci|bf|ne|tg|bj|gn|cm|ga|cd|cg|mr|td|ma|dz|tn|fr|be|ch|ca|"
     r"com|net|org|info|africa|news|tv|media)/?$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…][»\"”’)]?$")
+# A word every teaser phrase holds, looked for before folding a line (folding is slow)
+_TEASER_HINT = re.compile(r"abonn|suite|soutenir|r[ée]serv", re.IGNORECASE)
 _QUOTATION = re.compile(r"^[«“\"][^«»“”\"]*[»”\"][.!?…]?$")
 
 
@@ -140,7 +142,9 @@ def clean_body(body: str) -> tuple[str, Cleaning]:
     """A body without literal line breaks, furniture or repeated paragraphs; and the counts."""
     done = Cleaning()
     body = _LITERAL_BREAK.sub(lambda m: _count_break(done), body)
-    paragraphs = normalise_body(body).split("\n\n") if body.strip() else []
+    # importers give paragraphs already cleaned (clean_line): only new breaks need the full pass
+    split = normalise_body(body) if done.line_breaks else body
+    paragraphs = [p.strip() for p in split.split("\n\n") if p.strip()]
     paragraphs = _drop_tweets(paragraphs, done)
     paragraphs = _drop_furniture(paragraphs, done)
     paragraphs = _collapse_repeats(paragraphs, done)
@@ -215,11 +219,12 @@ def _drop_furniture(paragraphs: list[str], done: Cleaning) -> list[str]:
             # (an address the article announces, "Site internet de la caisse :", is its text)
             done.furniture["credit"] += 1
             continue
-        trailing = _VIDEO_END.search(paragraph)
+        trailing = _VIDEO_END.search(paragraph) if paragraph.endswith(":") else None
         if trailing:
             done.furniture["video"] += 1
             paragraph = paragraph[: trailing.start()]
-        if len(paragraph.split()) <= TEASER_MAX_WORDS and _is_teaser(paragraph):
+        if (_TEASER_HINT.search(paragraph) and len(paragraph.split()) <= TEASER_MAX_WORDS
+                and _is_teaser(paragraph)):
             teasers.append(len(kept))
         kept.append(paragraph)
     # A teaser followed by more article text is furniture; one that ends the body says the
@@ -248,11 +253,12 @@ def _collapse_repeats(paragraphs: list[str], done: Cleaning) -> list[str]:
     """Each paragraph once, where it first stands: a later copy is dropped, and a copy of an
     earlier paragraph inside a later one is cut out of it."""
     kept: list[str] = []
+    copies: list[str] = []  # the kept paragraphs that would be copies when found again
     seen: set[str] = set()
     for paragraph in paragraphs:
         whole = paragraph
-        for other in kept:
-            if _is_copy(other, len(other.split())) and _holds(paragraph, other):
+        for other in copies:
+            if _holds(paragraph, other):
                 paragraph = _cut(paragraph, other)
                 done.repeated += 1
         if paragraph is not whole and not any(c.isalnum() for c in paragraph):
@@ -261,11 +267,14 @@ def _collapse_repeats(paragraphs: list[str], done: Cleaning) -> list[str]:
         if paragraph in seen and words >= MIN_REPEAT_WORDS and not _QUOTATION.match(paragraph):
             done.repeated += 1
             continue
-        if _is_copy(paragraph, words) and any(_holds(other, paragraph) for other in kept):
+        is_copy = _is_copy(paragraph, words)
+        if is_copy and any(_holds(other, paragraph) for other in kept):
             done.repeated += 1
             continue
         kept.append(paragraph)
         seen.add(paragraph)
+        if is_copy:
+            copies.append(paragraph)
     return kept
 
 

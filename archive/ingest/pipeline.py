@@ -458,9 +458,8 @@ class _ImportRun:
 
     def clean(self, record: Article, source: str) -> Article:
         """A source's record without mojibake, furniture or repeated paragraphs (counted)."""
-        derived = export_importer.title_was_derived(record)
         cleaned, done = clean_article(record)
-        if derived and cleaned.body != record.body:
+        if cleaned.body != record.body and export_importer.title_was_derived(record):
             # the title was made from the body's first sentence: make it from the clean body
             cleaned = cleaned.replace(title=export_importer.derive_title(cleaned.body))
         if done:
