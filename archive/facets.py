@@ -18,10 +18,13 @@ facet is `author` in filters, URL parameters and the API's facet counts, but its
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
+
+from .textnorm import fold
 
 
 def N_(message: str) -> str:
@@ -55,6 +58,11 @@ class Facet:
     # Values are canonical names of the organisation authority file: filters and prefixed words
     # accept acronyms and aliases, and a plain word naming an organisation looks for it too.
     authority: bool = False
+    # Values that differ only in case, accents, spaces or punctuation are one value (`societe`,
+    # `Société`, `SOCIÉTÉ`): the facet counts them together under one spelling
+    # (`display_spelling`), a filter or a link may name any of them, and each article keeps the
+    # spelling its publisher (or archivist) gave it.
+    folded: bool = False
 
     @property
     def cli_options(self) -> tuple[str, ...]:
@@ -111,7 +119,7 @@ def _by_name(registry: Registry) -> dict[str, Facet]:
 FACETS = Registry((
     Facet(name="section", attribute="section", field="section", text_field="section_text",
           param="section", record_key="section", browse_path="/sections",
-          prefixes=("rubrique", "section"),
+          prefixes=("rubrique", "section"), folded=True,
           label=N_("Section"), label_plural=N_("Sections"), position=1),
     Facet(name="author", attribute="author", multi=True, field="author",
           text_field="author_text", param="author", record_key="authors",
@@ -127,6 +135,23 @@ FACETS = Registry((
           label=N_("Year"), label_plural=N_("Years"), position=2),
 ))
 """The archive's facets."""
+
+def value_key(value: str) -> str:
+    """What a folded facet groups its values by: 'SOCIÉTÉ', 'societe', 'Société' → 'societe'."""
+    folded = fold(value)
+    return " ".join(re.findall(r"[^\W_]+", folded)) or folded.strip()
+
+
+def display_spelling(spellings: Mapping[str, int]) -> str:
+    """The spelling a folded facet shows for a group of spellings (with their article counts):
+    the accented one (French written properly: `Société` over `societe`), then one not in
+    capitals (`Politique` over `POLITIQUE`), then the most frequent."""
+    def rank(spelling: str) -> tuple[int, int, int, str]:
+        accents = sum(1 for c in spelling if not c.isascii() and fold(c) != c.lower())
+        case = 0 if spelling.isupper() else 1 if spelling.islower() else 2
+        return accents, case, spellings[spelling], spelling
+    return max(spellings, key=rank)
+
 
 # Generations built before manifests recorded their facets hold these.
 LEGACY_FACETS = ("section", "author", "organisation", "year")

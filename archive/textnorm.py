@@ -13,6 +13,16 @@ _CONTROL = re.compile(
     r"\u2060-\u2064\u2066-\u2069\ufeff]"
 )
 _SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
+# In a text holding non-breaking spaces: runs of spaces other than one plain space (so that the
+# callback judging them does not run for every word), and runs of any white space.
+_ODD_SPACES = re.compile(r"(?: +(?=[ \t\u00a0\u2007\u202f])|[\t\u00a0\u2007\u202f])"
+                         r"[ \t\u00a0\u2007\u202f]*")
+_ODD_WHITE = re.compile(r"(?: +(?=\s)|[^\S ])\s*")
+# French typography puts a non-breaking space (U+00A0) or a narrow one (U+202F) inside « » and
+# before : ; ! ?. It is kept there (one of it); everywhere else a run of spaces becomes one
+# ordinary space, since scraped pages use &nbsp; for layout and in names.
+_NO_BREAK = ("\u202f", "\u00a0")
+_BEFORE_TYPO_SPACE = "»:;!?"
 _BLANKS = re.compile(r"\n\s*\n+")
 # The combining marks that NFKD splits off Latin letters (a regex is ~20x faster than a loop).
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
@@ -76,6 +86,96 @@ def decode(raw: bytes, name: str = "input", notes: list[str] | None = None) -> s
     return "".join(out)
 
 
+# Mojibake: UTF-8 bytes read as Windows-1252/Latin-1 ("Ã©tÃ©", "lâ€™") or as Mac Roman
+# ("Pr√©sent", "l‚Äô"): the lead byte of an accented letter (C2, C3, C5) or of punctuation (E2)
+# followed by continuation bytes, as those encodings show them. None of these pairs occurs in
+# the 2,295 articles and 35 pages of the shared corpus.
+_CONTINUATION = "\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
+_MAC_CONTINUATION = "ÄÅÇÉÑÖÜáàâäãåçéèêëíìîïñóòôöõúùûü†°¢£§•¶ß®©™´¨≠ÆØ∞±≤≥¥µ∂∑∏π∫ªºΩæø"
+# Punctuation (’ “ ” – …) starts with E2 80: "â€" or "‚Ä" is mojibake even cut short.
+MOJIBAKE = re.compile(f"[ÂÃÅ][{_CONTINUATION}]|â[€\x80][{_CONTINUATION}]?|â[{_CONTINUATION}]{{2}}"
+                      f"|[¬√≈][{_MAC_CONTINUATION}]|‚[{_MAC_CONTINUATION}]{{1,2}}")
+
+
+def mojibake_count(text: str) -> int:
+    """How many typical mojibake sequences a text holds (see MOJIBAKE)."""
+    return len(MOJIBAKE.findall(text))
+
+
+def repair_mojibake(text: str) -> tuple[str, int, int]:
+    """The text with its mojibake repaired by ftfy, line by line; also how many typical
+    sequences were repaired and how many are left (those ftfy could not decode).
+
+    Only lines holding a typical sequence are given to ftfy, and only its encoding fixes are
+    used: quotes, ligatures, widths and line breaks stay as the page has them.
+    """
+    if MOJIBAKE.search(text) is None:
+        return text, 0, 0
+    import ftfy  # only a text with mojibake pays for it
+    import ftfy.bad_codecs  # noqa: F401  (registers the sloppy-windows-1252 codec)
+
+    config = ftfy.TextFixerConfig(
+        unescape_html=False, remove_terminal_escapes=False, fix_encoding=True,
+        restore_byte_a0=True, replace_lossy_sequences=False, decode_inconsistent_utf8=True,
+        fix_c1_controls=True, fix_latin_ligatures=False, fix_character_width=False,
+        uncurl_quotes=False, fix_line_breaks=False, fix_surrogates=False,
+        remove_control_chars=False, normalization=None, explain=False)
+    lines = text.split("\n")
+    found = left = 0
+    for number, line in enumerate(lines):
+        before = mojibake_count(line)
+        if not before:
+            continue
+        lines[number], after = _fix_line(line, before, ftfy, config)
+        # a character the wrong decoding lost for good (� in the line) is not repaired either
+        after = min(before, after + lines[number].count("\ufffd"))
+        found += before
+        left += after
+    return "\n".join(lines), found - left, left
+
+
+def _fix_line(line: str, count: int, ftfy, config) -> tuple[str, int]:
+    """One line repaired whole, then word by word where sequences remain (a line mixing two
+    kinds, say a Mac Roman name in a Windows-1252 sentence: ftfy decodes one kind a line)."""
+    fixed, left = _fixed(line, count, ftfy, config)
+    if left:
+        words = re.split(r"(\s+)", fixed)
+        for index, word in enumerate(words):
+            if MOJIBAKE.search(word):
+                words[index] = _fixed(word, mojibake_count(word), ftfy, config)[0]
+                if MOJIBAKE.search(words[index]):
+                    words[index] = _decoded(words[index])
+        fixed = "".join(words)
+        left = mojibake_count(fixed)
+    return fixed, left
+
+
+# ftfy leaves a word alone when its heuristics find it plausible ("B√¢tisseur"): a word that
+# still holds a typical sequence is decoded back by hand when that yields clean UTF-8.
+_MOJIBAKE_CODECS = ("sloppy-windows-1252", "mac_roman", "latin-1")
+
+
+def _decoded(word: str) -> str:
+    for codec in _MOJIBAKE_CODECS:
+        try:
+            decoded = word.encode(codec).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if not MOJIBAKE.search(decoded) and "\ufffd" not in decoded:
+            return decoded
+    return word
+
+
+def _fixed(text: str, count: int, ftfy, config) -> tuple[str, int]:
+    """ftfy's repair of a text when it leaves fewer sequences and invents no U+FFFD (a byte lost
+    before us is not guessed back); else the text as it was."""
+    fixed = ftfy.fix_text(text, config)
+    left = mojibake_count(fixed)
+    if left < count and fixed.count("\ufffd") <= text.count("\ufffd"):
+        return fixed, left
+    return text, count
+
+
 def clean_text(text: str) -> str:
     """Drop control characters, NFC-normalise, unify line ends and collapse spaces.
 
@@ -84,13 +184,40 @@ def clean_text(text: str) -> str:
     """
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = unicodedata.normalize("NFC", text)
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    if _has_no_break(text):
+        lines = [_ODD_SPACES.sub(_space, line).strip() for line in text.split("\n")]
+    else:
+        lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return "\n".join(lines).strip()
 
 
+def _has_no_break(text: str) -> bool:
+    return "\u00a0" in text or "\u202f" in text
+
+
+def _space(match: re.Match[str]) -> str:
+    """One run of white space: a French non-breaking space where typography puts one, else ' '."""
+    run, line = match.group(0), match.string
+    kept = next((c for c in _NO_BREAK if c in run), None)
+    if kept is None:
+        return " "
+    start, end = match.start(), match.end()
+    if (start and line[start - 1] == "«") or (end < len(line) and line[end] in _BEFORE_TYPO_SPACE):
+        return kept
+    return " "
+
+
 def clean_line(text: str) -> str:
-    """A single-line value (title, name): cleaned, with all white space collapsed."""
-    return " ".join(clean_text(text).split())
+    """A single-line value (title, name): cleaned, with all white space collapsed (French
+    non-breaking spaces inside « » and before : ; ! ? kept)."""
+    return _one_line(clean_text(text))
+
+
+def _one_line(text: str) -> str:
+    """White space collapsed to single spaces, typographic non-breaking spaces kept."""
+    if _has_no_break(text):
+        return _ODD_WHITE.sub(_space, text).strip()
+    return " ".join(text.split())
 
 
 def join_paragraphs(paragraphs: list[str]) -> str:
@@ -102,7 +229,7 @@ def normalise_body(body: str) -> str:
     """Paragraphs cleaned and separated by exactly one blank line."""
     # clean_text is idempotent and works line by line: the paragraphs of a cleaned body only
     # need their lines joined (what clean_line would do, without cleaning them a second time).
-    paragraphs = (" ".join(p.split()) for p in _BLANKS.split(clean_text(body)))
+    paragraphs = (_one_line(p) for p in _BLANKS.split(clean_text(body)))
     return "\n\n".join(p for p in paragraphs if p)
 
 

@@ -293,3 +293,88 @@ def test_every_surface_shows_the_four_facets_as_before(tmp_path: Path):
         "--section", "--author", "--organisation, --org", "--year"]
     done = cli(config, "search", "--org", "UNTM", "--section", "Société", "--year", "2019")
     assert done.exit_code == 0 and "[greve-des-enseignants-a-bamako]" in done.output
+
+
+# --- one section under several spellings --------------------------------------------------------
+
+# The section facet folds case and accents: `societe`, `Société` and `SOCIÉTÉ` are one section,
+# shown in its properly written spelling; other words stay apart, even when they mean the same
+# thing (the shared corpus: BBC Afrique's `politics` and Mosaïque FM's `Politique`).
+LEAD_DH = "Les \"gilets jaunes\" ont négocié une baisse des prix du carburant jusqu'au 11 décembre."
+SPELLINGS = [("societe-1", "Société"), ("societe-2", "societe"), ("societe-3", "SOCIÉTÉ"),
+             ("eco-1", "Économie"), ("eco-2", "business"), ("pol-1", "Politique"),
+             ("pol-2", "politics")]
+
+
+@pytest.fixture(scope="module")
+def spelled(tmp_path_factory) -> Config:
+    articles = [Article(id=i, title=f"Carburant à Châtelineau {n}", body=LEAD_DH, section=s,
+                        date=f"2018-12-0{n}")
+                for n, (i, s) in enumerate(SPELLINGS, start=1)]
+    return build_archive(tmp_path_factory.mktemp("spellings"), articles)
+
+
+def test_one_section_in_several_spellings_is_one_facet_value(spelled: Config):
+    found = search(spelled.index_dir, SearchRequest(), spelled)
+    assert sorted(counts(found.facets["section"])) == [
+        ("Politique", 1), ("Société", 3), ("business", 1), ("politics", 1), ("Économie", 1)]
+    # each article keeps its publisher's spelling
+    assert {h.id: h.section for h in found.hits}["societe-3"] == "SOCIÉTÉ"
+
+
+@pytest.mark.parametrize("typed", ["Société", "societe", "SOCIETE", " société "])
+def test_a_filter_in_any_spelling_finds_every_spelling(spelled: Config, typed: str):
+    narrowed = search(spelled.index_dir, SearchRequest(filters={"section": (typed,)}), spelled)
+    assert ids(narrowed) == {"societe-1", "societe-2", "societe-3"}
+    assert [(v.value, v.selected) for v in narrowed.facets["section"]
+            if v.selected] == [("Société", True)]
+
+
+@pytest.mark.parametrize("query", ["rubrique:societe", "rubrique:SOCIÉTÉ", "section:Société"])
+def test_the_query_language_finds_every_spelling(spelled: Config, query: str):
+    assert ids(search(spelled.index_dir, SearchRequest(query), spelled)) == {
+        "societe-1", "societe-2", "societe-3"}
+
+
+def test_the_sections_page_the_api_and_the_command_line_show_one_section(spelled: Config):
+    client = create_app(spelled).test_client()
+    html = client.get("/sections").get_data(as_text=True)
+    assert re.findall(r'>(S[^<]*)</a> <span class="count">(\d+)</span>', html) == [
+        ("Société", "3")]
+    data = client.get("/api/search?section=societe").get_json()
+    assert data["total"] == 3
+    assert data["facets"]["section"][0] == {"value": "Société", "count": 3, "selected": True}
+    done = cli(spelled, "search", "--section", "SOCIETE")
+    assert done.exit_code == 0 and "section: *Société (3)" in done.output
+
+
+def test_spellings_indexed_apart_join_after_a_plain_reindex(tmp_path: Path):
+    # indexed first: "societe" alone (so shown as it is); then an archivist types the section
+    # properly in a new file: the incremental reindex reuses the first arrays and regroups them
+    articles = [Article(id=i, title=f"Carburant {n}", body=LEAD_DH, section=s)
+                for n, (i, s) in enumerate([SPELLINGS[1], SPELLINGS[4]])]
+    config = build_archive(tmp_path, articles)
+    assert counts(search(config.index_dir, SearchRequest(), config).facets["section"]) == [
+        ("business", 1), ("societe", 1)]
+    path = config.articles_dir / articlefile.UNDATED_FOLDER / "edited-by-hand.md"
+    path.write_text("---\nid: edited-by-hand\ntitle: Carburant à Charleroi\nsection: Société\n"
+                    f"---\n\n{LEAD_DH}\n", encoding="utf-8")
+    done = cli(config, "reindex")
+    assert done.exit_code == 0, done.output
+    assert not done.output.startswith("full reindex")
+    found = search(config.index_dir, SearchRequest(filters={"section": ("societe",)}), config)
+    assert counts(found.facets["section"]) == [("Société", 2), ("business", 1)]
+    assert ids(found) == {"societe-2", "edited-by-hand"}
+
+
+def test_a_section_filter_in_another_spelling_shows_and_unticks_as_the_facet_value(
+        spelled: Config):
+    # the article page links its section in the publisher's spelling (SOCIÉTÉ)
+    client = create_app(spelled).test_client()
+    assert 'href="/search?section=SOCI%C3%89T%C3%89"' in client.get(
+        "/article/societe-3").get_data(as_text=True)
+    html = client.get("/search?section=SOCI%C3%89T%C3%89").get_data(as_text=True)
+    assert "Rubrique&nbsp;: Société <span" in html  # the chip
+    block = re.search(r'<section aria-labelledby="f-section">.*?</section>', html, re.S)[0]
+    assert re.search(r'<a href="/search" class="on" aria-current="true">'
+                     r'<span class="box" aria-hidden="true"></span>Société <span', block)

@@ -393,3 +393,84 @@ def test_a_jsonl_file_that_is_not_an_article_export_is_rejected_once(tmp_path: P
     assert len(records) == 1 and isinstance(records[0], Rejected)
     assert records[0].source == str(manifest)
     assert "no body field" in records[0].reason and "file, expected_date" in records[0].reason
+
+
+# --- sections under their usual column names ------------------------------------------------
+
+
+@pytest.mark.parametrize("column", [
+    "section", "Rubrique", "RUBRIQUE", "catégorie", "Categorie", "CATÉGORIE", "category",
+    "Rubric", "theme", "Thème", " THEME "])
+def test_the_usual_section_columns_fill_the_section_without_a_mapping(tmp_path: Path,
+                                                                       column: str):
+    # MasakhaNEWS (BBC Afrique) exports name it "category"; French CMSs "rubrique" or "thème"
+    for path in (tmp_path / "export.jsonl", tmp_path / "export.csv"):
+        text = (jsonl({"title": "Coton", column: "politics", "body": BODY})
+                if path.suffix == ".jsonl" else
+                f'title;{column};body\nCoton;politics;"{BODY}"\n')
+        (article,) = read_export(path, text)
+        assert article.section == "politics", path
+
+
+def test_section_takes_the_first_usual_column_the_export_has(tmp_path: Path):
+    (article,) = read_export(tmp_path / "export.jsonl", jsonl(
+        {"title": "Coton", "theme": "Agriculture", "rubrique": "Économie", "body": BODY}))
+    assert article.section == "Économie"
+    columns = exports._columns({})
+    assert exports.unused_columns(["title", "theme", "rubrique", "body", "source_dataset"],
+                                  columns) == ["theme", "source_dataset"]
+
+
+def test_the_columns_an_export_does_not_import_are_named_once(tmp_path: Path):
+    path = tmp_path / "export.csv"
+    path.write_text(f'titre;Thème;texte;vues;source_dataset\nCoton;Économie;"{BODY}";12;x\n'
+                    f'Mil;Économie;"{BODY}";3;y\n', encoding="utf-8")
+    (notice,) = exports.notices(path, path.read_text(encoding="utf-8"), ImportOptions())
+    assert (notice.source, notice.message) == (
+        str(path), "columns not imported: vues, source_dataset (to import one, name it with "
+                   "--map FIELD=COLUMN)")
+    assert exports.notices(path, path.read_text(encoding="utf-8"), ImportOptions(
+        mapping={"publisher": "source_dataset", "language": "vues"})) == []
+
+
+# --- a body given as a list of paragraphs -------------------------------------------------------
+
+# gjfr-26fade4d537d (La DH)
+LEAD_DH = "Les \"gilets jaunes\" ont négocié une baisse des prix du carburant jusqu'au 11 décembre."
+NEXT_DH = ("Comme annoncé hier, la pompe à essence du Cora de Châtelineau a rouvert après avoir "
+           "été réapprovisionnée en carburants.")
+
+
+def test_a_body_given_as_a_json_list_of_paragraphs_is_joined_as_paragraphs(tmp_path: Path):
+    (article,) = read_export(tmp_path / "export.jsonl", jsonl(
+        {"title": "Châtelineau", "body": [LEAD_DH, "", f"  {NEXT_DH}  "]}))
+    assert article.body == f"{LEAD_DH}\n\n{NEXT_DH}"
+
+
+@pytest.mark.parametrize("cell", [
+    json.dumps([LEAD_DH, NEXT_DH], ensure_ascii=False),  # a JSON array
+    repr([LEAD_DH, NEXT_DH]),  # the Python list a pandas DataFrame.to_csv writes
+])
+def test_a_csv_cell_holding_a_list_of_paragraphs_is_joined_as_paragraphs(tmp_path: Path,
+                                                                         cell: str):
+    quoted = '"' + cell.replace('"', '""') + '"'
+    (article,) = read_export(tmp_path / "export.csv", f"title,body\nChâtelineau,{quoted}\n")
+    assert article.body == f"{LEAD_DH}\n\n{NEXT_DH}"
+
+
+@pytest.mark.parametrize("body", [
+    "[Vidéo] Les \"gilets jaunes\" ont négocié une baisse des prix [mise à jour]",
+    "[1, 2, 3]",  # not paragraphs: text as it is
+])
+def test_a_csv_body_in_brackets_that_is_no_list_of_paragraphs_stays_text(tmp_path: Path,
+                                                                         body: str):
+    quoted = '"' + body.replace('"', '""') + '"'
+    (article,) = read_export(tmp_path / "export.csv", f"title,body\nChâtelineau,{quoted}\n")
+    assert article.body == body
+
+
+def test_a_json_list_body_holding_something_else_than_text_is_refused(tmp_path: Path):
+    path = tmp_path / "export.jsonl"
+    (rejected,) = read_export(path, jsonl({"title": "Châtelineau", "body": [LEAD_DH, 12]}))
+    assert isinstance(rejected, Rejected)
+    assert rejected.reason == "'body' (body) must be text, not a list holding a number"

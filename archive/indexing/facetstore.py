@@ -11,6 +11,8 @@ Layout of `<gen>/facets/` (plain files, no numpy):
   documents and runs one `numpy.bincount` (about 1 ms for 100k matching docs on this machine,
   where a `Counter` per layer took 5 ms a layer);
 - `<facet>.extra.json`: the rare values beyond the dense layers, as {docnum: [ordinals]};
+- `<facet>.spellings.json` (folded facets): {shown value: [every spelling indexed under it]}
+  (`societe`, `SOCIÉTÉ` counted as `Société`): filters look for all of them;
 - `date_keys`: `array('I')` of YYYYMMDD per doc (00 for a missing month or day, 0 when undated);
 - `date_estimated`: `array('B')`, 1 per doc whose date is an estimate from its text
   (`date_source: text`), so that searches may count such dates apart or leave them out.
@@ -29,7 +31,7 @@ import numpy as np
 
 from ..engine.docnums import as_docnums
 from ..errors import IndexUnavailable
-from ..facets import registry
+from ..facets import registry, value_key
 
 EMPTY = 0xFFFFFFFF
 MAX_LAYERS = 8  # organisations run 0–6 per article: no per-doc Python work in count()
@@ -52,7 +54,8 @@ def write_facets(gen_dir: Path, doc_count: int, facets: Mapping[str, Mapping[int
                  dates: Mapping[int, str], segments: Sequence[tuple[str, int, int]] = (),
                  base: FacetStore | None = None,
                  reused: Sequence[tuple[int, int, int]] = (),
-                 estimated: Iterable[int] = ()) -> None:
+                 estimated: Iterable[int] = (),
+                 shown: Mapping[str, Mapping[str, str]] | None = None) -> None:
     """Write the facet arrays of a generation.
 
     `facets` ({facet: {docnum: values}}), `dates` ({docnum: date}) and `estimated` (the docnums
@@ -60,12 +63,21 @@ def write_facets(gen_dir: Path, doc_count: int, facets: Mapping[str, Mapping[int
     `reused` lists (old offset, new offset, count) ranges copied from the `base` generation's
     arrays (unchanged Whoosh segments), ordinals remapped. `segments` ((id, offset, count) of
     each Whoosh segment) is recorded so that the next generation can reuse these arrays.
+    `shown` ({facet: {spelling: shown value}}) groups the spellings of folded facets: documents
+    count under the shown value, and each group's spellings are recorded for filters.
     """
     folder = Path(gen_dir) / FOLDER
     folder.mkdir(exist_ok=True)
     layers_of: dict[str, int] = {}
     for facet, per_doc in facets.items():
+        spelling = (shown or {}).get(facet)
+        if spelling is not None:
+            per_doc = _grouped(per_doc, spelling)
         old_values = base.values(facet) if base and reused else []
+        if spelling is not None:
+            # the base's values are the spellings it showed: each joins its group's value now
+            by_key = {value_key(v): s for v, s in spelling.items()}
+            old_values = [spelling.get(v) or by_key.get(value_key(v), v) for v in old_values]
         values = sorted({v for vals in per_doc.values() for v in vals} | set(old_values),
                         key=_sort_key(facet))
         ordinal = {v: i for i, v in enumerate(values)}
@@ -93,6 +105,11 @@ def write_facets(gen_dir: Path, doc_count: int, facets: Mapping[str, Mapping[int
             if len(ords) > n_layers:
                 extra[str(docnum)] = ords[n_layers:]
         _write_json(folder / f"{facet}.values.json", values)
+        if spelling is not None:
+            groups: dict[str, list[str]] = {}
+            for written, value in sorted(spelling.items()):
+                groups.setdefault(value, []).append(written)
+            _write_json(folder / f"{facet}.spellings.json", groups)
         _write_json(folder / f"{facet}.extra.json", extra)
         with open(folder / f"{facet}.layers", "wb") as handle:
             dense.tofile(handle)
@@ -117,6 +134,13 @@ def write_facets(gen_dir: Path, doc_count: int, facets: Mapping[str, Mapping[int
                                        "segments": [list(seg) for seg in segments]})
 
 
+def _grouped(per_doc: Mapping[int, Sequence[str]],
+             spelling: Mapping[str, str]) -> dict[int, list[str]]:
+    """Each document's values under the value shown for their spelling's group."""
+    return {doc: list(dict.fromkeys(spelling.get(v, v) for v in vals))
+            for doc, vals in per_doc.items()}
+
+
 def _sort_key(facet: str):
     spec = registry().get(facet)
     if spec is not None and spec.order == "numeric":
@@ -134,8 +158,13 @@ class FacetStore:
     def __init__(self, doc_count: int, values: dict[str, list[str]],
                  layers: dict[str, list[array]], extra: dict[str, dict[int, list[int]]],
                  date_keys: array, segments: dict[str, tuple[int, int]] | None = None,
-                 date_estimated: array | None = None) -> None:
+                 date_estimated: array | None = None,
+                 spellings: dict[str, dict[str, list[str]]] | None = None) -> None:
         self.doc_count = doc_count
+        # folded facets: {shown value: its spellings}, and {value key: shown value}
+        self._spellings = spellings or {}
+        self._shown = {facet: {value_key(v): v for v in groups}
+                       for facet, groups in self._spellings.items()}
         self.segments = segments or {}  # Whoosh segment id -> (docnum offset, doc count)
         self._values = values
         self._layers = layers
@@ -158,10 +187,14 @@ class FacetStore:
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
             n = int(meta["doc_count"])
-            values, layers, extra = {}, {}, {}
+            values, layers, extra, spellings = {}, {}, {}, {}
             for facet, n_layers in meta["layers"].items():
                 values[facet] = json.loads(
                     (folder / f"{facet}.values.json").read_text(encoding="utf-8"))
+                spec = registry().get(facet)
+                if spec is not None and spec.folded:
+                    spellings[facet] = json.loads(
+                        (folder / f"{facet}.spellings.json").read_text(encoding="utf-8"))
                 raw = _read_array(folder / f"{facet}.layers", n * n_layers)
                 layers[facet] = [raw[j * n:(j + 1) * n] for j in range(n_layers)]
                 extra[facet] = {int(k): v for k, v in json.loads(
@@ -173,7 +206,7 @@ class FacetStore:
             raise IndexUnavailable(
                 f"the facet files of index generation {Path(gen_dir).name} are missing or "
                 f"damaged ({type(exc).__name__}); run 'archive reindex --full'") from None
-        return cls(n, values, layers, extra, keys, segments, flags)
+        return cls(n, values, layers, extra, keys, segments, flags, spellings)
 
     def facets(self) -> tuple[str, ...]:
         """The facet names this store holds."""
@@ -182,6 +215,19 @@ class FacetStore:
     def values(self, facet: str) -> list[str]:
         """The distinct values of a facet, in display order; an ordinal indexes this list."""
         return self._values[facet]
+
+    def shown(self, facet: str, value: str) -> str:
+        """The value a folded facet shows for this spelling ('societe' → 'Société'); any other
+        value as it is."""
+        shown = self._shown.get(facet)
+        return shown.get(value_key(value), value) if shown is not None else value
+
+    def spellings(self, facet: str, value: str) -> list[str]:
+        """Every spelling indexed under this value's group (a folded facet), else the value."""
+        groups = self._spellings.get(facet)
+        if groups is None:
+            return [value]
+        return groups.get(self.shown(facet, value)) or [value]
 
     def ordinals(self, facet: str, docnum: int) -> list[int]:
         """The ordinals of one document's values for a facet."""

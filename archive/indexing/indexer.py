@@ -18,7 +18,7 @@ from whoosh.query import Term
 from ..engine.segments import clone_files
 from ..engine.segmentwriter import FastSegmentWriter
 from ..errors import ArchiveError, IndexUnavailable, InvalidArticle
-from ..facets import registry
+from ..facets import display_spelling, registry, value_key
 from ..models import ESTIMATED, Article
 from .facetstore import FacetStore, write_facets
 from .schema import INDEX_NAME, document, stored_article
@@ -124,6 +124,7 @@ def build_facets(ix: index.Index, gen_dir: Path, base_dir: Path | None = None) -
     segments, reused = [], []
     with ix.reader() as reader:
         n = reader.doc_count_all()
+        shown = {f.name: _shown_spellings(reader, f.field) for f in facets if f.folded}
         for sub, offset in reader.leaf_readers():
             segment = sub.segment()
             if segment is None:  # an empty index has no segment
@@ -151,8 +152,19 @@ def build_facets(ix: index.Index, gen_dir: Path, base_dir: Path | None = None) -
                 if term.decode("utf-8") == ESTIMATED:
                     ids = sub.postings("date_source", term).all_ids()
                     estimated += [docnum + offset for docnum in ids]
-    write_facets(gen_dir, n, per_facet, dates, segments, base, reused, estimated)
+    write_facets(gen_dir, n, per_facet, dates, segments, base, reused, estimated, shown)
     return n
+
+
+def _shown_spellings(reader, fieldname: str) -> dict[str, str]:
+    """{spelling: the spelling its group shows} for a folded facet's field, from the index's
+    terms and their document counts (`facets.display_spelling`)."""
+    groups: dict[str, dict[str, int]] = defaultdict(dict)
+    for term in reader.lexicon(fieldname):
+        spelling = term.decode("utf-8")
+        groups[value_key(spelling)][spelling] = reader.doc_frequency(fieldname, term)
+    return {spelling: display_spelling(counts)
+            for counts in groups.values() for spelling in counts}
 
 
 def _base_facets(base_dir: Path | None) -> FacetStore | None:

@@ -22,7 +22,9 @@ from ..facets import LEGACY_FACETS, registry
 from ..models import Article
 from .analysis import french_analyzer
 
-SCHEMA_VERSION = 3  # 2: the analyzer moved to archive.indexing.analysis; 3: date_source
+# 2: the analyzer moved to archive.indexing.analysis; 3: date_source; 4: folded facets
+# (section) record the spellings counted under each value (`<facet>.spellings.json`)
+SCHEMA_VERSION = 4
 INDEX_NAME = "MAIN"
 # Exact-valued multi-valued fields are indexed as one term per line: a name keeps its spaces,
 # dots and commas ("Y. Doumbia", "Ministère de l'Économie, des Finances").

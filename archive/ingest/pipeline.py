@@ -18,10 +18,11 @@ from ..models import Article
 from ..organisations import Authority, authority_at, no_authority
 from ..orgdefinitions import found_in
 from ..publishers import Publishers, publishers_at
-from ..textnorm import clean_line, content_hash, decode, fold, normalise_body
+from ..textnorm import clean_line, content_hash, decode, fold, normalise_body, repair_mojibake
 from . import importbase
 from .boilerplate import suspicion
-from .importers import ImportOptions, Rejected
+from .cleaning import Cleaning, clean_article
+from .importers import ImportOptions, Notice, Rejected
 from .importers import articles as article_importer
 from .importers import html as html_importer
 from .importers import scraped as scraped_importer
@@ -61,6 +62,8 @@ class ImportReport:
     written: list[Path] = field(default_factory=list)
     checked: int = 0
     notes: list[str] = field(default_factory=list)  # about the whole run, shown before counts
+    cleaning: Cleaning = field(default_factory=Cleaning)  # what cleaning changed in sources
+    notices: list[tuple[str, str]] = field(default_factory=list)  # inputs imported, with a remark
 
     def reject(self, source: str, reason: str) -> None:
         """Record an input that could not be imported."""
@@ -70,6 +73,7 @@ class ImportReport:
         """A plain-text summary: rejections with reasons, then the counts."""
         lines = [f"rejected: {_shown(source)}: {reason}" for source, reason in self.rejected]
         lines += [f"repaired: {_shown(source)}: {note}" for source, note in self.repaired]
+        lines += [f"note: {_shown(source)}: {note}" for source, note in self.notices]
         for label, entries in (("duplicate", self.duplicates), ("same text", self.same_text),
                                ("suspicious", self.suspicious), ("kept", self.kept_edits),
                                ("not re-imported", self.deleted)):
@@ -89,6 +93,8 @@ class ImportReport:
                     if self.lacking[name]
                 )
             )
+        if self.cleaning:
+            lines.append(self.cleaning.summary())
         lines += self.notes
         if self.checked:
             lines.append(
@@ -428,11 +434,29 @@ class _ImportRun:
             )
             return
         self.report.formats[importer.FORMAT] += 1
+        if importer is not article_importer:
+            text = self.repair(text, source)
+        notices: list[Notice] = getattr(importer, "notices", lambda *a: [])(
+            path, text, self.options)
+        rejected = len(self.report.rejected)
         try:
             for record in importer.read(path, text, self.options):
                 self.accept(record, path)
         except ArchiveError as exc:
             self.report.reject(source, exc.message.removeprefix(f"{source}: "))
+        if all(name != source for name, _ in self.report.rejected[rejected:]):
+            # (a file rejected whole is not imported: its columns do not matter)
+            self.report.notices += [(n.source, n.message) for n in notices]
+
+    def repair(self, text: str, source: str) -> str:
+        """A source's text with its mojibake repaired before it is parsed (dates, bylines and
+        breadcrumbs are read from it), said in the report."""
+        text, fixed, left = repair_mojibake(text)
+        if fixed or left:
+            found = Cleaning(mojibake=fixed, mojibake_left=left)
+            self.report.cleaning.add(found)
+            self.report.repaired.append((source, found.note() or ""))
+        return text
 
     def accept(self, record: Article | Rejected, path: Path) -> None:
         """Finalise one record, then write it as new, update, or report it as a duplicate."""
@@ -445,6 +469,8 @@ class _ImportRun:
         source = str(path) if own_word else record.imported_from or str(path)
         if self.options.publisher and not record.publisher:
             record = record.replace(publisher=self.options.publisher)
+        if not own_word:
+            record = self.clean(record, source)
         try:
             article = _finalise(record, source, self.authority, self.now, self.config,
                                 self.publishers)
@@ -501,6 +527,19 @@ class _ImportRun:
         """The publisher's first year of publication, when the publishers file knows it."""
         return self.publishers.first_year(article.publisher, article.url) \
             if self.publishers else None
+
+    def clean(self, record: Article, source: str) -> Article:
+        """A source's record without mojibake, furniture or repeated paragraphs (counted)."""
+        cleaned, done = clean_article(record)
+        if cleaned.body != record.body and export_importer.title_was_derived(record):
+            # the title was made from the body's first sentence: make it from the clean body
+            cleaned = cleaned.replace(title=export_importer.derive_title(cleaned.body))
+        if done:
+            self.report.cleaning.add(done)
+            note = done.note()
+            if note:
+                self.report.repaired.append((source, note))
+        return cleaned
 
     def collision(self, article: Article, own_word: bool, path: Path) -> str | None:
         """Why writing this article would destroy another file's content; None if it would not."""

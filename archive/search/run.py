@@ -149,11 +149,12 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         if lo is not None or hi is not None:
             within = np.frombuffer(keys, dtype=np.uint32)[matched]
             matched = matched[(within >= (lo or 1)) & (within <= (hi or 99_999_999))]
-        selections = {f: tuple(dict.fromkeys(_canonical_value(state, registered[f], v)
+        selections = {f: tuple(dict.fromkeys(_canonical_value(state, store, registered[f], v)
                                              for v in vals))
                       for f, vals in request.filters.items() if vals}
         size_all = len(state.live_mask)
-        filter_sets = {f: _filter_set(searcher, postings, registered[f], vals, size_all)
+        filter_sets = {f: _filter_set(searcher, postings, registered[f],
+                                      _spellings(store, registered[f], vals), size_all)
                        for f, vals in selections.items()}
         if not request.estimated:
             # a year filter, like a date range, keeps only dates the sources state
@@ -219,12 +220,22 @@ def _stated(docs: np.ndarray, store) -> np.ndarray:
     return docs[~store.estimated_mask[docs]]
 
 
-def _canonical_value(state: _State, facet: Facet, value: str) -> str:
-    """An organisation filter may name it by acronym or alias (`--org UE`)."""
+def _canonical_value(state: _State, store, facet: Facet, value: str) -> str:
+    """An organisation filter may name it by acronym or alias (`--org UE`); a section by any
+    spelling (`section=societe` is the facet's `Société`)."""
     value = value.strip()
     if facet.authority and state.authority is not None:
         return state.authority.canonical(value) or value
+    if facet.folded:
+        return store.shown(facet.name, value)
     return value
+
+
+def _spellings(store, facet: Facet, values: tuple[str, ...]) -> tuple[str, ...]:
+    """The values a filter looks for in the index: every spelling of a folded facet's value."""
+    if not facet.folded:
+        return values
+    return tuple(dict.fromkeys(s for v in values for s in store.spellings(facet.name, v)))
 
 
 def _filter_set(searcher, postings: Postings, facet: Facet, values: tuple[str, ...],

@@ -91,10 +91,21 @@ def home():
 @bp.route("/search")
 def search_page():
     """Results with snippets, facets, active filters, histogram, sort and pagination."""
-    params = _params()
+    params = _shown_filters(_params())
     result = _search(params)
     return render_template("search.html", params=params, result=result,
                            histogram=_histogram(result))
+
+
+def _shown_filters(params: SearchParams) -> SearchParams:
+    """A section filter in any spelling (`section=societe`, an article's `SOCIÉTÉ`) under the
+    one its facet shows, so that its chip and its ticked value are one and untick together."""
+    facets, store = registry(), generation().facets
+    shown = tuple((f, tuple(dict.fromkeys(store.shown(f, v) for v in values))
+                   if f in facets.names() and facets[f].folded else values)
+                  for f, values in params.filters)
+    return params if shown == params.filters else params.change(filters=shown,
+                                                                page=params.page)
 
 
 @bp.route("/article/<article_id>")

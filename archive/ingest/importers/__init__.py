@@ -4,6 +4,9 @@ An importer module exposes:
     FORMAT: str                                  the format's name in reports
     def sniff(path: Path, head: str) -> bool     does this file look like my format?
     def read(path: Path, text: str, options: ImportOptions) -> Iterator[Article | Rejected]
+and may expose
+    def notices(path: Path, text: str, options: ImportOptions) -> list[Notice]
+        what the archivist should know about an input that is imported (unused columns)
 
 `text` is the decoded, still uncleaned content. Records carry `id=""`: the pipeline
 (`archive.ingest`) assigns ids, hashes, provenance and organisations, validates and writes.
@@ -21,6 +24,15 @@ class Rejected:
 
     source: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the archivist should know about an input that is still imported (columns of
+    an export that fill no field)."""
+
+    source: str
+    message: str
 
 
 @dataclass(frozen=True)

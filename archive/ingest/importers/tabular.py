@@ -2,7 +2,8 @@
 
 Columns are found by name. `--map title=headline,body=text` names the export's column for
 any of our fields; a field left unmapped is looked up under the names of DEFAULT_COLUMNS,
-in order, ignoring case. Unknown columns (such as `source_dataset`) are ignored.
+in order, ignoring case and accents (`Catégorie`, `THEME`, `Rubrique`). Other columns (such
+as `source_dataset`) are not imported, and the import says so once per file (`Notice`).
 
 Per record:
 - the export's own id is provenance only: `imported_from` is `<file name>#<export id>`
@@ -12,6 +13,8 @@ Per record:
 - `date` may be ISO, `05 Avril 2018 23:33`, `5 juillet 2019`, `2019-07`, `05/04/2018` or a
   year (`archive.dates.parse_date`; `date_source="page"`); without one, the pipeline looks
   at the URL, a dateline and the lead (`archive.ingest.pubdates`);
+- the body is text, or a list of paragraphs (a JSON array; in CSV, a cell holding a JSON
+  array of strings, or the Python list a pandas export writes): the paragraphs are joined;
 - the body is normalised: line endings, one paragraph per line, hard-wrapped lines joined,
   leading photo credits and lone `© AGENCY` credit lines dropped;
 - a whole number where text is expected (a numeric title or section column) is read as its
@@ -26,6 +29,7 @@ A bad record yields `Rejected("<path>:<line>", reason)` and the others go on.
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 import json
@@ -39,9 +43,9 @@ from ...config import Limits
 from ...dates import max_year, parse_date
 from ...errors import ConfigError, InvalidArticle
 from ...models import Article
-from ...textnorm import clean_line, clean_text
+from ...textnorm import clean_line, clean_text, fold
 from ..bylines import split_byline
-from . import ImportOptions, Rejected
+from . import ImportOptions, Notice, Rejected
 
 FORMAT = "export"
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -52,7 +56,8 @@ DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "id": ("id",),
     "title": ("title", "headline", "titre"),
     "body": ("body", "text", "content", "texte", "contenu", "article"),
-    "section": ("section", "rubrique", "category", "categorie", "catégorie"),
+    # the publisher's own division of its site, under the names exports give it
+    "section": ("section", "rubrique", "categorie", "category", "rubric", "theme"),
     "author": ("author", "authors", "auteur", "auteurs", "byline"),
     "date": ("date", "published", "date_publication"),
     "url": ("url", "link", "lien"),
@@ -126,14 +131,57 @@ def _columns(mapping: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
     return {f: (mapping[f],) if f in mapping else names for f, names in DEFAULT_COLUMNS.items()}
 
 
+def _column_key(name: object) -> str:
+    """A column name as it is matched: case, accents and surrounding spaces ignored."""
+    return fold(str(name).strip())
+
+
 def _pick(record: Mapping[str, object], names: tuple[str, ...]) -> tuple[str | None, object]:
-    """The first of `names` the record has with a value (exact name, then ignoring case)."""
-    folded = {str(k).strip().casefold(): k for k in record}
+    """The first of `names` the record has with a value (exact name, then ignoring case and
+    accents)."""
+    folded = {_column_key(k): k for k in record}
     for name in names:
-        key = name if name in record else folded.get(name.strip().casefold())
+        key = name if name in record else folded.get(_column_key(name))
         if key is not None and record[key] not in (None, ""):
             return str(key), record[key]
     return None, None
+
+
+def unused_columns(names: list[str], columns: dict[str, tuple[str, ...]]) -> list[str]:
+    """The columns of an export that fill none of our fields (when each field takes the
+    first of its names the export has)."""
+    present = {_column_key(n): n for n in reversed(names)}
+    used = set()
+    for candidates in columns.values():
+        found = next((present[_column_key(c)] for c in candidates
+                      if _column_key(c) in present), None)
+        if found is not None:
+            used.add(found)
+    return [n for n in names if n not in used]
+
+
+def notices(path: Path, text: str, options: ImportOptions) -> list[Notice]:
+    """What the archivist should know about an export that is imported: the columns (of its
+    header, or of its first record) that fill none of our fields."""
+    text = text.lstrip("\ufeff")
+    if path.suffix.lower() in CSV_SUFFIXES:
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(text)
+        try:
+            names = [h.strip() for h in next(csv.reader(io.StringIO(text, newline=""),
+                                                        delimiter=delimiter))]
+        except (StopIteration, csv.Error):
+            return []
+    else:
+        first = next((line for line in text.split("\n") if line.strip()), "")
+        record, problem = _decode_line(first)
+        if problem or not isinstance(record, dict):
+            return []
+        names = [str(k) for k in record]
+    unused = unused_columns(names, _columns(options.mapping))
+    if not unused:
+        return []
+    return [Notice(str(path), "columns not imported: " + ", ".join(unused)
+                   + " (to import one, name it with --map FIELD=COLUMN)")]
 
 
 # --- JSON Lines ---------------------------------------------------------------------------
@@ -159,8 +207,8 @@ def read_jsonl(path: Path, text: str, options: ImportOptions) -> Iterator[Articl
             first = False
             # A file whose first record has no body field at all is not an article export
             # (a manifest, a log): one rejection for the file, not one per line.
-            keys = {str(k).casefold() for k in record}
-            if not any(name.casefold() in keys for name in columns["body"]):
+            keys = {_column_key(k) for k in record}
+            if not any(_column_key(name) in keys for name in columns["body"]):
                 fields = ", ".join(str(k) for k in list(record)[:12])
                 yield Rejected(str(path), f"no body field in the first record ({fields}); "
                                           "not an article export, or name it with "
@@ -268,11 +316,12 @@ def _header_problem(header: list[str], mapping: Mapping[str, str]) -> str | None
     if len(seen) != len(header):
         return "the CSV header names a column twice"
     listed = ", ".join(header)
+    keys = {_column_key(h) for h in header}
     for field, column in mapping.items():
-        if column not in header and column.casefold() not in seen:
+        if column not in header and _column_key(column) not in keys:
             return f"--map {field}={column}: no column '{column}' in the header ({listed})"
     body_names = _columns(mapping)["body"]
-    if not any(n.casefold() in seen for n in body_names):
+    if not any(_column_key(n) in keys for n in body_names):
         return f"no body column in the header ({listed}); name it with --map body=<column>"
     return None
 
@@ -313,9 +362,7 @@ def record_to_article(record: Mapping[str, object], columns: dict[str, tuple[str
     if raw_body is None:
         names = "/".join(columns["body"])
         raise InvalidArticle("export_body_missing", names=names)
-    if not isinstance(raw_body, str):
-        raise InvalidArticle("export_value_type", key=key, field="body",
-                             kind=_json_type(raw_body))
+    raw_body = _body_text(key, raw_body)
     limit = _max_body_chars(options)
     if len(raw_body) > limit:
         raise InvalidArticle("export_body_too_long", size=len(raw_body), limit=limit)
@@ -345,6 +392,35 @@ def record_to_article(record: Mapping[str, object], columns: dict[str, tuple[str
         language=text("language") or "fr",
         imported_from=f"{file_name}#{source_id}" if source_id else f"{file_name}:{line_no}",
     )
+
+
+def _body_text(key: str | None, value: object) -> str:
+    """The body as text: a list of paragraphs (a JSON array, or a CSV cell holding one) is
+    joined with blank lines; any other type is refused."""
+    if isinstance(value, str) and value.lstrip().startswith("[") and value.rstrip().endswith("]"):
+        value = _listed_paragraphs(value.strip())
+    if isinstance(value, list):
+        if all(isinstance(p, str) for p in value):
+            return "\n\n".join(value)
+        kind = next(_json_type(p) for p in value if not isinstance(p, str))
+        raise InvalidArticle("export_value_type", key=key, field="body",
+                             kind=f"a list holding {kind}")
+    if not isinstance(value, str):
+        raise InvalidArticle("export_value_type", key=key, field="body", kind=_json_type(value))
+    return value
+
+
+def _listed_paragraphs(cell: str) -> list[str] | str:
+    """A text cell holding a list of paragraphs as JSON (`["…", "…"]`) or as the Python list
+    pandas writes (`['…', '…']`): the list; any other text (`[Vidéo] …`) as it is."""
+    for read_list in (json.loads, ast.literal_eval):
+        try:
+            value = read_list(cell)
+        except (ValueError, SyntaxError, RecursionError, MemoryError, TypeError):
+            continue
+        if isinstance(value, list) and value and all(isinstance(p, str) for p in value):
+            return value
+    return cell
 
 
 def _max_body_chars(options: ImportOptions) -> int:

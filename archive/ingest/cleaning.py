@@ -1,0 +1,312 @@
+"""Cleaning what importers read from sources: mojibake, page furniture, repeated paragraphs.
+
+Applied by the pipeline to every record an import reads from a source (pages, exports), never
+to an article file: that is an archivist's text. Each repair is counted (`Cleaning`) so that
+the import summary can say what was changed.
+
+Rules, each with its guard against real text:
+- mojibake (`Pr√©sent`, `Ã©tÃ©`) is repaired by ftfy (`textnorm.repair_mojibake`); a typical
+  sequence still there afterwards is counted as not repaired;
+- literal `\\n` (a backslash and an n, left by a scraper that wrote escaped text) becomes a
+  paragraph break, or a space inside a hard-wrapped sentence;
+- tweet attributions (`— BFMTV (@BFMTV) 4 novembre 2018`) are dropped wherever they sit; the
+  embed's text that scrapers copy again after them is dropped with them;
+- video prompts (`Regardez :`, `A regarder aussi sur BBC Afrique :`) alone on a line or ending
+  a paragraph; "Regardez ce que…" (no colon) is text;
+- credit lines that are only a site's address (`LESOLEIL.SN`, `www.maliweb.net`), unless the
+  paragraph before announces it ("Site internet de la #CaisseDeGreve :");
+- paywall teaser lines (`boilerplate.TEASER_PHRASES`) inside an article: followed by more of
+  it. A body that ends with a teaser is a truncated article: it stays, and the pipeline
+  reports it as suspicious;
+- a paragraph repeated by the scraper (the same one again, or copied inside a longer one) is
+  kept once, where it first stands. Short paragraphs (intertitles, pull quotes, slogans) and
+  whole quotations may legitimately come twice, and are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..dates import MONTHS
+from ..models import Article
+from ..textnorm import fold, normalise_body, repair_mojibake
+from .boilerplate import TEASER_PHRASES
+
+# A paragraph repeated whole is a scraper's copy from this many words on; shorter ones
+# (an intertitle, "Pourquoi ?", a chanted slogan) may come twice in a real article.
+MIN_REPEAT_WORDS = 8
+# A paragraph found again inside another is a copy from this many words on, and only as whole
+# sentences: a pull quote or an intertitle repeats part of a sentence, without its full stop.
+MIN_NESTED_WORDS = 12
+TWEET_MAX_CHARS = 600  # the longest embed text looked for again after its attribution
+VIDEO_TITLE_MAX_WORDS = 20
+TEASER_MAX_WORDS = 40
+
+FURNITURE_KINDS = {
+    "tweet": "tweet attributions",
+    "video": "video prompts",
+    "credit": "credit lines",
+    "teaser": "paywall teaser lines",
+}
+
+_LITERAL_BREAK = re.compile(r"(?:(?:\\r)?\\n)+")
+_DATE = r"(?:\d{1,2}(?:er)?\s+(?P<fr>[^\W\d_]{3,10})\.?|(?P<en>[A-Z][a-z]{2,8})\s+\d{1,2},)\s+\d{4}"
+_TWEET = re.compile(r"\s*[—–]\s*[^—–\n()]{1,60}?\s*\(@\w{1,30}\)\s*" + _DATE)
+_VIDEO = (r"(?:regardez|[àa] regarder|(?:re)?voir la vid[ée]o)(?:\s+(?:aussi|[ée]galement))?"
+          r"(?:\s+(?:sur|de|dans)\s+[^:\n]{1,40}?)?\s*:")
+_VIDEO_LINE = re.compile(rf"^{_VIDEO}\s*(?P<rest>.*)$", re.IGNORECASE)
+_VIDEO_END = re.compile(rf"(?<=[.!?…»\"”])\s+{_VIDEO}\s*$", re.IGNORECASE)
+_CREDIT = re.compile(
+    r"^(?:©\s*|(?:source|cr[ée]dits?)\s*:\s*)?(?:https?://)?(?:www\.)?[a-z0-9][a-z0-9-]{2,}"
+    r"(?:\.[a-z0-9-]+)*\.(?:sn|ml|ci|bf|ne|tg|bj|gn|cm|ga|cd|cg|mr|td|ma|dz|tn|fr|be|ch|ca|"
+    r"com|net|org|info|africa|news|tv|media)/?$", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?…][»\"”’)]?$")
+# A word every teaser phrase holds, looked for before folding a line (folding is slow)
+_TEASER_HINT = re.compile(r"abonn|suite|soutenir|r[ée]serv", re.IGNORECASE)
+_QUOTATION = re.compile(r"^[«“\"][^«»“”\"]*[»”\"][.!?…]?$")
+
+
+@dataclass
+class Cleaning:
+    """What cleaning changed in one record (or, added up, in one import)."""
+
+    mojibake: int = 0  # typical mojibake sequences repaired
+    mojibake_left: int = 0  # ... and left, ftfy could not decode them
+    line_breaks: int = 0  # runs of literal "\n" made paragraph breaks
+    repeated: int = 0  # repeated paragraphs (or copies inside one) dropped
+    furniture: Counter = field(default_factory=Counter)  # kind -> lines dropped
+
+    def add(self, other: Cleaning) -> None:
+        """Add another record's counts to these."""
+        self.mojibake += other.mojibake
+        self.mojibake_left += other.mojibake_left
+        self.line_breaks += other.line_breaks
+        self.repeated += other.repeated
+        self.furniture.update(other.furniture)
+
+    def __bool__(self) -> bool:
+        return bool(self.mojibake or self.mojibake_left or self.line_breaks or self.repeated
+                    or sum(self.furniture.values()))
+
+    def summary(self) -> str:
+        """One line for the import summary: 'cleaned: 3 mojibake sequences repaired, …'."""
+        parts = [f"{self.mojibake} mojibake sequences repaired"]
+        if self.mojibake_left:
+            parts.append(f"{self.mojibake_left} mojibake sequences not repairable")
+        parts.append(f"{self.repeated} repeated paragraphs collapsed")
+        dropped = sum(self.furniture.values())
+        kinds = ", ".join(f"{FURNITURE_KINDS[k]} {n}" for k, n in sorted(self.furniture.items()))
+        parts.append(f"{dropped} furniture lines dropped" + (f" ({kinds})" if kinds else ""))
+        if self.line_breaks:
+            parts.append(f"{self.line_breaks} literal \\n made line breaks")
+        return "cleaned: " + ", ".join(parts)
+
+    def note(self) -> str | None:
+        """What an archivist may want to check in this one article, or None."""
+        parts = []
+        if self.mojibake:
+            parts.append(f"{self.mojibake} mojibake sequences repaired")
+        if self.mojibake_left:
+            parts.append(f"{self.mojibake_left} mojibake sequences could not be repaired")
+        if self.repeated:
+            parts.append(f"{self.repeated} repeated paragraphs collapsed")
+        return "; ".join(parts) or None
+
+
+def clean_article(article: Article) -> tuple[Article, Cleaning]:
+    """A record read from a source, cleaned, and what was changed."""
+    done = Cleaning()
+
+    def repaired(text: str) -> str:
+        text, fixed, left = repair_mojibake(text)
+        done.mojibake += fixed
+        done.mojibake_left += left
+        return text
+
+    changes: dict[str, object] = {"title": repaired(article.title)}
+    for name in ("section", "publisher"):
+        value = getattr(article, name)
+        if value:
+            changes[name] = repaired(value)
+    if article.author:
+        changes["author"] = tuple(repaired(a) for a in article.author)
+    body, cleaned = clean_body(repaired(article.body))
+    done.add(cleaned)
+    changes["body"] = body
+    return article.replace(**changes), done
+
+
+def clean_body(body: str) -> tuple[str, Cleaning]:
+    """A body without literal line breaks, furniture or repeated paragraphs; and the counts."""
+    done = Cleaning()
+    body = _LITERAL_BREAK.sub(lambda m: _count_break(done), body)
+    # importers give paragraphs already cleaned (clean_line): only new breaks need the full pass
+    split = normalise_body(body) if done.line_breaks else body
+    paragraphs = [p.strip() for p in split.split("\n\n") if p.strip()]
+    paragraphs = _drop_tweets(paragraphs, done)
+    paragraphs = _drop_furniture(paragraphs, done)
+    paragraphs = _collapse_repeats(paragraphs, done)
+    cleaned = "\n\n".join(paragraphs)
+    return (cleaned if cleaned.strip() else body), done
+
+
+def _count_break(done: Cleaning) -> str:
+    done.line_breaks += 1
+    return "\n\n"
+
+
+# --- tweets -----------------------------------------------------------------------------------
+
+
+def _is_date(match: re.Match[str]) -> bool:
+    month = match["fr"] or match["en"]
+    return fold(month).rstrip(".") in MONTHS
+
+
+def _drop_tweets(paragraphs: list[str], done: Cleaning) -> list[str]:
+    """Attributions of embedded tweets cut out; the embed's text stands as its own paragraph,
+    once (scrapers copy it again after the attribution)."""
+    out: list[str] = []
+    for paragraph in paragraphs:
+        if "(@" not in paragraph:
+            out.append(paragraph)
+            continue
+        rest = paragraph
+        while (match := next(filter(_is_date, _TWEET.finditer(rest)), None)) is not None:
+            done.furniture["tweet"] += 1
+            before, after = rest[: match.start()].rstrip(), rest[match.end():].strip()
+            copy = _repeated_start(before, after)
+            if copy:
+                done.repeated += 1
+                text, tweet = before[: len(before) - len(copy)].rstrip(), copy
+                out.extend(p for p in (text, tweet) if p)
+                rest = after[len(copy):].strip()
+            else:
+                if before:
+                    out.append(before)
+                rest = after
+        if rest:
+            out.append(rest)
+    return out
+
+
+def _repeated_start(before: str, after: str) -> str:
+    """The longest start of `after`, cut between words, that `before` ends with (the embed's
+    text copied again after its attribution); '' when there is none of a sentence's length."""
+    best = ""
+    for match in re.finditer(r"\S(?=\s|$)", after[:TWEET_MAX_CHARS]):
+        candidate = after[: match.end()]
+        if len(candidate) >= 20 and before.endswith(candidate):
+            best = candidate
+    return best
+
+
+# --- furniture lines --------------------------------------------------------------------------
+
+
+def _drop_furniture(paragraphs: list[str], done: Cleaning) -> list[str]:
+    """Video prompts, lone credit lines, teaser lines inside an article: dropped, counted."""
+    kept: list[str] = []
+    teasers: list[int] = []
+    for paragraph in paragraphs:
+        video = _VIDEO_LINE.match(paragraph)
+        if video and _is_video_title(video["rest"]):
+            done.furniture["video"] += 1
+            continue
+        if _CREDIT.match(paragraph) and not (kept and kept[-1].endswith(":")):
+            # (an address the article announces, "Site internet de la caisse :", is its text)
+            done.furniture["credit"] += 1
+            continue
+        trailing = _VIDEO_END.search(paragraph) if paragraph.endswith(":") else None
+        if trailing:
+            done.furniture["video"] += 1
+            paragraph = paragraph[: trailing.start()]
+        if (_TEASER_HINT.search(paragraph) and len(paragraph.split()) <= TEASER_MAX_WORDS
+                and _is_teaser(paragraph)):
+            teasers.append(len(kept))
+        kept.append(paragraph)
+    # A teaser followed by more article text is furniture; one that ends the body says the
+    # article was cut short, and stays for the pipeline to report.
+    last_text = max((i for i in range(len(kept)) if i not in teasers), default=-1)
+    dropped = {i for i in teasers if i < last_text}
+    if dropped:
+        done.furniture["teaser"] += len(dropped)
+    return [p for i, p in enumerate(kept) if i not in dropped]
+
+
+def _is_video_title(rest: str) -> bool:
+    """Nothing, or a video's title after the prompt: short, not a sentence ending with a period."""
+    return not rest or (len(rest.split()) <= VIDEO_TITLE_MAX_WORDS and not rest.endswith("."))
+
+
+def _is_teaser(paragraph: str) -> bool:
+    folded = fold(paragraph)
+    return any(phrase in folded for phrase in TEASER_PHRASES)
+
+
+# --- repeated paragraphs ------------------------------------------------------------------------
+
+
+def _collapse_repeats(paragraphs: list[str], done: Cleaning) -> list[str]:
+    """Each paragraph once, where it first stands: a later copy is dropped, and a copy of an
+    earlier paragraph inside a later one is cut out of it."""
+    kept: list[str] = []
+    copies: list[str] = []  # the kept paragraphs that would be copies when found again
+    seen: set[str] = set()
+    for paragraph in paragraphs:
+        whole = paragraph
+        for other in copies:
+            if _holds(paragraph, other):
+                paragraph = _cut(paragraph, other)
+                done.repeated += 1
+        if paragraph is not whole and not any(c.isalnum() for c in paragraph):
+            continue  # nothing but copies
+        words = len(paragraph.split())
+        if paragraph in seen and words >= MIN_REPEAT_WORDS and not _QUOTATION.match(paragraph):
+            done.repeated += 1
+            continue
+        is_copy = _is_copy(paragraph, words)
+        if is_copy and any(_holds(other, paragraph) for other in kept):
+            done.repeated += 1
+            continue
+        kept.append(paragraph)
+        seen.add(paragraph)
+        if is_copy:
+            copies.append(paragraph)
+    return kept
+
+
+def _is_copy(paragraph: str, words: int) -> bool:
+    """Long enough, and made of whole sentences, to be a copy when found inside another."""
+    return (words >= MIN_NESTED_WORDS and _SENTENCE_END.search(paragraph) is not None
+            and not _QUOTATION.match(paragraph))
+
+
+def _holds(text: str, part: str) -> bool:
+    """Whether `text` holds `part` as whole sentences (not the same paragraph)."""
+    if len(part) >= len(text):
+        return False
+    return any(True for _ in _occurrences(text, part))
+
+
+def _occurrences(text: str, part: str):
+    start = text.find(part)
+    while start != -1:
+        end = start + len(part)
+        opens = start == 0 or text[start - 1] in " .!?…»\"”" and (
+            text[start - 1] != " " or _SENTENCE_END.search(text[:start].rstrip()) is not None)
+        if opens:
+            yield start, end
+        start = text.find(part, end if opens else start + 1)
+
+
+def _cut(text: str, part: str) -> str:
+    """`text` without the copies of `part` it holds as whole sentences."""
+    pieces, last = [], 0
+    for start, end in list(_occurrences(text, part)):
+        pieces.append(text[last:start])
+        last = end
+    pieces.append(text[last:])
+    return " ".join(p.strip() for p in pieces if p.strip())

@@ -1,0 +1,404 @@
+"""Clean text from sources: mojibake, scrapers' literal \\n, page furniture, repeated paragraphs
+and French typography, each rule on real sentences of the shared corpus or of the seed's page
+(quoted here), with the real sentences it must leave alone; and the import summary that counts
+what was cleaned, through the real `archive import`."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive import articlefile
+from archive.articlefile import make_id, parse, render
+from archive.cli import main
+from archive.ingest.cleaning import clean_body
+from archive.models import Article
+from archive.textnorm import clean_line, mojibake_count, normalise_body, repair_mojibake
+
+from .conftest import CORPUS, EXAMPLE_PAGE, require_shared
+
+# gjfr-0054be98e852 (Le Devoir), and what a page saved in the wrong encoding makes of it
+SENTENCE = "Le Parlement français a définitivement adopté mercredi un projet de loi"
+AS_MAC_ROMAN = SENTENCE.encode("utf-8").decode("mac_roman")  # "fran√ßais … d√©finitivement"
+AS_WINDOWS = SENTENCE.encode("utf-8").decode("cp1252")  # "franÃ§ais … dÃ©finitivement"
+
+
+def run(archive: Path, *args: str):
+    return CliRunner().invoke(
+        main, [*args, "--data", str(archive / "data"), "--index", str(archive / "index")])
+
+
+def imported(archive: Path) -> list[Article]:
+    return [articlefile.read(p) for p in articlefile.iter_files(archive / "data" / "articles")]
+
+
+def paragraphs(body: str) -> list[str]:
+    return body.split("\n\n")
+
+
+# --- mojibake ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("garbled", [AS_MAC_ROMAN, AS_WINDOWS, "Pr√©sent", "Ã©tÃ©"])
+def test_mojibake_is_repaired_and_counted(garbled: str):
+    repaired, fixed, left = repair_mojibake(garbled)
+    assert repaired == {"Pr√©sent": "Présent", "Ã©tÃ©": "été"}.get(garbled, SENTENCE)
+    assert fixed == mojibake_count(garbled) > 0 and left == 0
+
+
+def test_a_line_mixing_two_kinds_of_mojibake_is_repaired_whole():
+    # a Mac Roman title pasted above a Windows-1252 body, on one line of an export
+    repaired, fixed, left = repair_mojibake(f"{AS_MAC_ROMAN} — {AS_WINDOWS}")
+    assert repaired == f"{SENTENCE} — {SENTENCE}" and left == 0 and fixed == 6
+
+
+@pytest.mark.parametrize("text", [
+    "Bâtisseur d'empire automobile",  # gjfr-2278cf638cf0: ftfy finds "B√¢tisseur" plausible
+    "1. Italie - 0,56€/an",  # gjfr-159c96d198bc: the euro sign is three bytes
+    "l'adage “à vue d'œil point de question” (approximatif)",  # gjfr-092593da4fe4
+])
+@pytest.mark.parametrize("codec", ["mac_roman", "sloppy-windows-1252"])
+def test_every_word_is_repaired_even_where_ftfy_would_leave_it(text: str, codec: str):
+    import ftfy.bad_codecs  # noqa: F401  (the codec browsers use for Windows-1252)
+    garbled = text.encode("utf-8").decode(codec)
+    assert repair_mojibake(garbled)[0] == text
+
+
+def test_a_character_lost_by_the_wrong_decoding_is_counted_as_not_repaired():
+    # strict Windows-1252 has no character for the last byte of ”: the export lost it
+    text = "l'adage “à vue d'œil point de question” (approximatif)"
+    garbled = text.encode().decode("cp1252", errors="replace")
+    repaired, fixed, left = repair_mojibake(garbled)
+    assert repaired == "l'adage “à vue d'œil point de question\ufffd (approximatif)"
+    assert (fixed, left) == (3, 1)
+
+
+def test_mojibake_cut_short_cannot_be_repaired_and_is_counted_as_left():
+    # a scraper cut the title in the middle of a Mac Roman apostrophe (‚Äô): what remains of it
+    # is no character any more; the rest of the line is repaired
+    repaired, fixed, left = repair_mojibake(AS_MAC_ROMAN + " l‚Ä")
+    assert repaired == SENTENCE + " l‚Ä" and (fixed, left) == (3, 1)
+
+
+def test_real_text_has_no_mojibake_and_is_left_as_it_is():
+    # none of the typical sequences occurs in the shared corpus: "â" (âge, château), "Ã" in
+    # "SÃO PAULO", "√" of a formula are text
+    export = require_shared(CORPUS / "articles.jsonl")
+    for line in export.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        for value in (record["title"], record["body"], record["section"]):
+            assert not value or mojibake_count(value) == 0, record["id"]
+    for text in ("Le château âgé de Ségou", "SÃO PAULO", "√2 ≈ 1,414"):
+        assert repair_mojibake(text) == (text, 0, 0)
+
+
+def test_an_import_repairs_mojibake_before_reading_the_page_and_says_so(archive_dir: Path,
+                                                                        tmp_path: Path):
+    page = require_shared(EXAMPLE_PAGE).read_text(encoding="utf-8")
+    garbled = page.encode("utf-8").decode("cp1252", errors="replace")  # saved as Windows-1252
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "page.txt").write_text(garbled, encoding="utf-8")
+    result = run(archive_dir, "import", str(inbox))
+    assert result.exit_code == 0, result.output
+    (article,) = imported(archive_dir)
+    # the breadcrumb's section and the title are read from the repaired text
+    assert article.title == "Renforcement des capacités : le CARES-Mali outille ses nouveaux membres"
+    assert article.section == "Nation"
+    assert "s’est tenu à Bamako du 1er au 05 juillet 2019" in article.body
+    fixed = mojibake_count(garbled)
+    assert re.search(rf"^repaired: .*page\.txt: {fixed} mojibake sequences repaired$",
+                     result.output, re.M)
+    assert f"cleaned: {fixed} mojibake sequences repaired, 0 repeated" in result.output
+
+
+def test_an_export_escaping_its_mojibake_in_json_is_repaired_per_record(archive_dir: Path,
+                                                                        tmp_path: Path):
+    # json.dumps escapes every non-ASCII character: the file itself shows no mojibake
+    export = tmp_path / "export.jsonl"
+    export.write_text(json.dumps({"id": "x1", "title": AS_WINDOWS, "body": AS_MAC_ROMAN + " l‚Ä"})
+                      + "\n", encoding="ascii")
+    result = run(archive_dir, "import", str(export))
+    assert result.exit_code == 0, result.output
+    (article,) = imported(archive_dir)
+    assert article.title == SENTENCE and article.body == SENTENCE + " l‚Ä"
+    assert ("repaired: export.jsonl#x1: 6 mojibake sequences repaired; 1 mojibake sequences "
+            "could not be repaired") in result.output
+    assert "6 mojibake sequences repaired, 1 mojibake sequences not repairable" in result.output
+
+
+# --- literal \n ---------------------------------------------------------------------------------
+
+
+def test_literal_backslash_n_of_a_scraper_becomes_paragraph_breaks():
+    # mnfr-062f223b843d (BBC Afrique)
+    body, done = clean_body(r"Une portion de 10g de poudre de moringa apporte :\n\n31 "
+                            r"kcals/128KJ\n2,5 g de protéines\n0,6 g de lipides")
+    assert paragraphs(body) == ["Une portion de 10g de poudre de moringa apporte :",
+                                "31 kcals/128KJ", "2,5 g de protéines", "0,6 g de lipides"]
+    assert done.line_breaks == 3
+
+
+# --- tweets ---------------------------------------------------------------------------------------
+
+# gjfr-15bd07477c3c (Le Matin): an embedded tweet, its attribution, the tweet copied again
+TWEET = ("Violences incompréhensibles à l’égard de la Police qui fait chaque jour de son mieux "
+         "pour protéger les citoyens et la société. Scandaleux.")
+EMBED = (f"«C'est inacceptable», a réagi le ministre belge de l'Intérieur Jan Jambon sur "
+         f"Twitter. {TWEET}— Jan Jambon (@JanJambon) 30 novembre 2018  {TWEET} La manifestation "
+         f"a commencé vers 10h30 (9h30 GMT) au carrefour Arts-Loi.")
+
+
+def test_a_tweet_attribution_is_dropped_and_the_tweet_stands_once():
+    body, done = clean_body(EMBED)
+    assert paragraphs(body) == [
+        "«C'est inacceptable», a réagi le ministre belge de l'Intérieur Jan Jambon sur Twitter.",
+        TWEET, "La manifestation a commencé vers 10h30 (9h30 GMT) au carrefour Arts-Loi."]
+    assert (done.furniture["tweet"], done.repeated) == (1, 1)
+
+
+def test_a_tweet_attribution_alone_on_its_line_is_dropped_with_an_english_date():
+    # gjfr-0a8b63145258
+    body, done = clean_body("#rouen #giletsjaunes acte 10 pic.twitter.com/SpKzAbFzet\n\n"
+                            "— Photo Jérémy (@Jeremy_76_photo) January 19, 2019\n\n"
+                            "Des dizaines de milliers de «gilets jaunes» ont manifesté.")
+    assert paragraphs(body) == ["#rouen #giletsjaunes acte 10 pic.twitter.com/SpKzAbFzet",
+                                "Des dizaines de milliers de «gilets jaunes» ont manifesté."]
+    assert done.furniture["tweet"] == 1
+
+
+@pytest.mark.parametrize("text", [
+    # mnfr-b8c5959c5812: a handle without a date is a sentence of the article
+    "Suivez le sur Twitter @jamesclayton5.",
+    # gjfr-ff670658b5ca: a dash opening an aside is not an attribution
+    "Comment ce mouvement — dont le nombre de manifestants samedi était bien inférieur à "
+    "d’autres manifestations — a-t-il réussi à mettre en difficulté le pouvoir à ce point ?",
+    # a name and a handle in an aside, with a date that is no month
+    "— Le collectif (@giletsjaunes) annonce 12 rassemblements 2019 fois plus nombreux",
+])
+def test_text_that_only_looks_like_a_tweet_attribution_stays(text: str):
+    body, done = clean_body(text)
+    assert body == text and not done
+
+
+# --- video prompts ----------------------------------------------------------------------------------
+
+
+def test_video_prompts_are_dropped_alone_or_ending_a_paragraph():
+    # mnfr-00cca87523c1 and mnfr-4223f622f23f (BBC Afrique)
+    body, done = clean_body(
+        "Le port du masque facial en public reste obligatoire dans tout le pays. A regarder :"
+        "\n\nA regarder sur BBC Afrique:\n\nRegardez : Le Nigeria face au coronavirus\n\n"
+        "La pandémie a fait plus de cent morts.")
+    assert paragraphs(body) == [
+        "Le port du masque facial en public reste obligatoire dans tout le pays.",
+        "La pandémie a fait plus de cent morts."]
+    assert done.furniture["video"] == 3
+
+
+@pytest.mark.parametrize("text", [
+    "«\u00a0Regardez ce que vivent nos amis britanniques\u00a0», a-t-il souligné.",  # gjfr-5658c1d2327e
+    "Regardez ce que fait le gouvernement.",  # gjfr-2afbfbf91bbd
+    # mnfr-08f5eaf02b3c: a prompt followed by the article's text is left (where would the
+    # video's title end?)
+    "A regarder aussi sur BBC Afrique: La carrière d'Eto'o a également inclus des passages "
+    "à Majorque, à l'Inter Milan et à Chelsea.",
+    "Regardez : il n'y a plus personne dans les rues de Bamako après 20 heures.",
+])
+def test_real_lines_starting_with_regardez_stay(text: str):
+    body, done = clean_body(text)
+    assert body == normalise_body(text) and not done
+
+
+# --- credit lines -------------------------------------------------------------------------------------
+
+
+def test_a_credit_line_of_the_site_is_dropped_from_a_scraped_page(archive_dir: Path,
+                                                                  tmp_path: Path):
+    # the seed's page, with the site's credit line above the signature "Y.Doumbia"
+    page = require_shared(EXAMPLE_PAGE).read_text(encoding="utf-8")
+    (tmp_path / "page.txt").write_text(page.replace("\nY.Doumbia\n", "\nLESOLEIL.SN\n\nY.Doumbia\n"),
+                                       encoding="utf-8")
+    result = run(archive_dir, "import", str(tmp_path / "page.txt"))
+    assert result.exit_code == 0, result.output
+    (article,) = imported(archive_dir)
+    assert "LESOLEIL" not in article.body
+    assert article.body.endswith("a t-elle précisé.")
+    assert article.author == ("Y. Doumbia",)
+    assert "1 furniture lines dropped (credit lines 1)" in result.output
+
+
+@pytest.mark.parametrize("line, dropped", [
+    ("LESOLEIL.SN", True),
+    ("www.maliweb.net", True),
+    ("Source : aBamako.com", True),
+    ("Y.Doumbia", False),  # the seed page's signature: an initial, not a site
+    ("A.Touré", False),
+    ("Le site maliweb.net a publié la liste.", False),
+])
+def test_only_a_site_address_alone_on_its_line_is_a_credit(line: str, dropped: bool):
+    body, done = clean_body(f"Le séminaire s’est tenu à Bamako.\n\n{line}")
+    assert (line not in body) is dropped
+    assert done.furniture["credit"] == dropped
+
+
+def test_an_address_the_article_announces_is_its_text():
+    # trafilatura__infocomcgt.fr.caisse.html (shared corpus pages)
+    text = ("Site internet de la #CaisseDeGreve :\n\ncaisse-solidarite.fr\n\n"
+            "Faisons vivre la solidarité pour obtenir des avancées sociales")
+    body, done = clean_body(text)
+    assert body == text and not done
+
+
+# --- paywall teasers ------------------------------------------------------------------------------------
+
+LEAD = ("Le 3ème séminaire national de formation des membres du (CARES-Mali) qui s’est tenu à "
+        "Bamako du 1er au 05 juillet 2019 s’inscrit dans la 2e Phase du Projet.")  # the seed page
+REST = ("Le séminaire qui s’est déroulé sur cinq (5) jours a permis au CARES de faire le bilan "
+        "des acquis et de se doter d’une feuille de route.")
+
+
+def test_a_teaser_line_inside_an_article_is_furniture():
+    body, done = clean_body(f"{LEAD}\n\nCet article est réservé aux abonnés. Déjà abonné ?"
+                            f"\n\n{REST}")
+    assert paragraphs(body) == [LEAD, REST] and done.furniture["teaser"] == 1
+
+
+def test_a_body_ending_with_a_teaser_keeps_it_and_is_imported_as_suspicious(archive_dir: Path,
+                                                                           tmp_path: Path):
+    export = tmp_path / "export.jsonl"
+    rows = [{"id": "t1", "title": "Séminaire du CARES-Mali", "body":
+             f"{LEAD}\n\nLa suite est réservée aux abonnés."},
+            {"id": "t2", "title": "Bilan du CARES-Mali", "body":
+             f"{LEAD}\n\nPour lire la suite, abonnez-vous.\n\n{REST}"}]
+    export.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                      encoding="utf-8")
+    result = run(archive_dir, "import", str(export))
+    assert result.exit_code == 0, result.output
+    bodies = {a.title: a.body for a in imported(archive_dir)}
+    assert bodies["Séminaire du CARES-Mali"].endswith("La suite est réservée aux abonnés.")
+    assert bodies["Bilan du CARES-Mali"] == f"{LEAD}\n\n{REST}"
+    assert re.search(r"^suspicious: export\.jsonl#t1: body looks like a paywall", result.output,
+                     re.M)
+    assert "export.jsonl#t2" not in result.output
+    assert "(paywall teaser lines 1)" in result.output
+
+
+# --- repeated paragraphs ----------------------------------------------------------------------------------
+
+# gjfr-26fade4d537d (La DH): the lead, repeated by the scraper further down
+LEAD_DH = "Les \"gilets jaunes\" ont négocié une baisse des prix du carburant jusqu'au 11 décembre."
+NEXT_DH = ("Comme annoncé hier, la pompe à essence du Cora de Châtelineau a rouvert après avoir "
+           "été réapprovisionnée en carburants.")
+# gjfr-278f6fd086c9 (La DH): two paragraphs, then the same two glued into one
+BLOCKED = "Les dépôts de Feluy et Wierde restent bloqués par les manifestants."
+BRAFCO = ("La Brafco déplore également le blocage des camions qui doivent charger du mazout de "
+          "chauffage, contrairement à ce que les \"gilets jaunes\" avaient annoncé ce week-end.")
+CLOSING = "Des embarras en région liégeoise"
+
+
+def test_a_paragraph_repeated_by_the_scraper_is_kept_once_where_it_first_stands():
+    body, done = clean_body(f"{LEAD_DH}\n\n{NEXT_DH}\n\n{LEAD_DH}\n\n{CLOSING}")
+    assert paragraphs(body) == [LEAD_DH, NEXT_DH, CLOSING] and done.repeated == 1
+
+
+def test_a_nested_copy_of_earlier_paragraphs_is_collapsed():
+    body, done = clean_body(f"{BLOCKED}\n\n{BRAFCO}\n\n{CLOSING}\n\n{BLOCKED} {BRAFCO}")
+    assert paragraphs(body) == [BLOCKED, BRAFCO, CLOSING] and done.repeated == 2
+
+
+def test_a_later_part_copied_from_a_longer_paragraph_is_collapsed():
+    body, done = clean_body(f"{BLOCKED} {BRAFCO}\n\n{CLOSING}\n\n{BRAFCO}")
+    assert paragraphs(body) == [f"{BLOCKED} {BRAFCO}", CLOSING] and done.repeated == 1
+
+
+@pytest.mark.parametrize("text", [
+    # gjfr-13ef6c13f01f: an intertitle quoting the paragraph under it
+    "\"Les Français doivent être prioritaires chez eux\"\n\n\"Les Français doivent être "
+    "prioritaires chez eux\", a-t-il ajouté, pendant que des militants clamaient \"Macron "
+    "démission\".",
+    # gjfr-d7a9e2e99847: an intertitle taken from a sentence
+    "Dominique Sabrier présentait plusieurs plaies\n\nLes enquêteurs ont exposé, lundi "
+    "après-midi, que Dominique Sabrier présentait plusieurs plaies.",
+    # gjfr-3b9dd391d8e0: a whole quotation may be quoted again (an interview, a slogan)
+    "\"Un grand homme par le talent, un scorpion avec un fameux caractère.\"\n\nIl le "
+    "répétait souvent.\n\n\"Un grand homme par le talent, un scorpion avec un fameux "
+    "caractère.\"",
+    # a short line twice ("Pourquoi ?" in an interview)
+    "Pourquoi ?\n\nParce que les prix montent.\n\nPourquoi ?\n\nParce que l'essence manque.",
+])
+def test_intertitles_quotations_and_short_lines_may_come_twice(text: str):
+    body, done = clean_body(text)
+    assert body == text and not done
+
+
+# --- the summary, on the shared corpus ------------------------------------------------------------
+
+
+def test_the_import_summary_counts_what_was_cleaned(archive_dir: Path):
+    export = require_shared(CORPUS / "articles.jsonl")
+    result = run(archive_dir, "import", str(export))
+    assert result.exit_code == 0, result.output
+    cleaned = re.search(r"^cleaned: (.*)$", result.output, re.M)[1]
+
+    def count(pattern: str) -> int:
+        return int(re.search(pattern, cleaned)[1])
+    assert count(r"(\d+) mojibake sequences repaired") == 0
+    assert count(r"(\d+) repeated paragraphs collapsed") >= 100
+    assert count(r"tweet attributions (\d+)") >= 100 and count(r"video prompts (\d+)") >= 10
+    assert count(r"(\d+) literal \\n made line breaks") >= 100
+    # the articles whose paragraphs were collapsed are named, for an archivist to look at
+    assert "repaired: articles.jsonl#gjfr-26fade4d537d: 1 repeated paragraphs collapsed" \
+        in result.output
+    assert "note: " + str(export) + ": columns not imported: source_dataset" in result.output
+
+
+# --- French typography ----------------------------------------------------------------------------------
+
+# gjfr-15de52e528c0 and gjfr-329cf1454293
+GUILLEMETS = "Les «\u00a0gilets jaunes\u00a0» présents à Wierde jusque lundi matin au moins"
+QUESTION = "Harraga\u00a0sous Boutef : et la part du «système»\u00a0?"
+
+
+def test_titles_keep_french_non_breaking_spaces_and_only_them():
+    assert clean_line(GUILLEMETS) == GUILLEMETS
+    # before a question mark it stays; between two words it is a plain space
+    assert clean_line(QUESTION) == "Harraga sous Boutef : et la part du «système»\u00a0?"
+    assert clean_line("Mali\u202f: la grève  continue\u202f!") == "Mali\u202f: la grève continue\u202f!"
+    assert clean_line("«\u00a0 \u00a0Oui\u00a0\u00a0»") == "«\u00a0Oui\u00a0»"
+    assert clean_line("Crise sociale en France :\u00a0Douzième samedi") == \
+        "Crise sociale en France : Douzième samedi"  # after a colon: a plain space
+
+
+def test_bodies_keep_them_too_and_an_article_file_round_trips_them():
+    body = normalise_body("En quoi la fronde des «\u00a0gilets jaunes\u00a0» est-elle "
+                          "inédite\u00a0?  C’est un mouvement\u00a0\u00a0exceptionnel.")
+    assert body == ("En quoi la fronde des «\u00a0gilets jaunes\u00a0» est-elle inédite\u00a0? "
+                    "C’est un mouvement exceptionnel.")  # gjfr-ff670658b5ca
+    article = Article(id=make_id(GUILLEMETS, "k"), title=GUILLEMETS, body=body)
+    assert article.id.startswith("les-gilets-jaunes-presents-a-wierde") and article.id.isascii()
+    assert parse(render(article), "a.md") == article
+
+
+def test_an_imported_title_keeps_them_and_search_snippets_and_ids_still_work(archive_dir: Path,
+                                                                            tmp_path: Path):
+    export = tmp_path / "export.jsonl"
+    export.write_text(json.dumps({"id": "g1", "title": GUILLEMETS, "section": "Belgique",
+                                  "body": "Les «\u00a0gilets jaunes\u00a0» bloquent le dépôt de "
+                                          "Wierde depuis samedi\u00a0!"}, ensure_ascii=False)
+                      + "\n", encoding="utf-8")
+    assert run(archive_dir, "import", str(export)).exit_code == 0
+    (article,) = imported(archive_dir)
+    assert article.title == GUILLEMETS and "samedi\u00a0!" in article.body
+    assert article.id.isascii() and article.id.startswith("les-gilets-jaunes-presents")
+    assert run(archive_dir, "reindex").exit_code == 0
+    found = run(archive_dir, "search", "gilets jaunes Wierde", "--json")
+    assert found.exit_code == 0, found.output
+    (hit,) = json.JSONDecoder().raw_decode(found.output)[0]["hits"]
+    assert hit["title"] == GUILLEMETS
+    assert hit["snippet_html"] == ("Les «\u00a0<mark>gilets</mark> <mark>jaunes</mark>\u00a0» "
+                                   "bloquent le dépôt de <mark>Wierde</mark> depuis samedi\u00a0!")
