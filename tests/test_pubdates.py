@@ -270,3 +270,21 @@ def test_estimates_on_checkable_corpus_articles_are_right() -> None:
             right += reference.startswith(estimate)
     assert made >= 5
     assert right == made
+
+
+def test_an_import_takes_the_publishers_first_year_from_the_publishers_file(
+        archive_dir: Path) -> None:
+    publishers = archive_dir / "data" / "publishers.yaml"
+    publishers.write_text(publishers.read_text(encoding="utf-8") + (
+        "- name: Le Journal d’hier\n  country: ML\n  first_year: 2025\n"
+        "- name: Le Journal d’avant\n  country: ML\n  first_year: 2001\n"), encoding="utf-8")
+    lead = ("Les commerçants du marché de Médina-Coura, au cœur de Bamako, ont tenu le jeudi "
+            "14 mars 2024 une assemblée générale pour dénoncer l’état des allées.")
+    articles = imported(archive_dir,
+                        {"title": "Médina-Coura", "body": lead, "publisher": "Le Journal d’hier",
+                         "url": "https://hier.example.ml/medina"},
+                        {"title": "Médina-Coura", "body": lead, "publisher": "Le Journal d’avant",
+                         "url": "https://avant.example.ml/medina"})
+    dates = {a.publisher: a.date for a in articles}
+    # no estimate before a paper existed
+    assert dates == {"Le Journal d’hier": None, "Le Journal d’avant": "2024-03"}
