@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -15,6 +14,7 @@ import yaml
 
 from . import countries
 from .errors import ConfigError
+from .filecache import ParsedFiles
 
 KINDS = frozenset({
     "union", "party", "ministry", "state", "court", "military", "armed_group", "regional",
@@ -576,9 +576,6 @@ def _cover(stems: list[str], letters: list[str]) -> int | None:
 # --- loading ---------------------------------------------------------------------------------
 
 
-_loaded: dict[Path, tuple[tuple[int, ...], Authority]] = {}
-_loaded_lock = threading.Lock()
-_LOADED_MAX = 4  # authority files kept loaded (an archive has one; tests make many)
 
 
 def no_authority(path: Path) -> str:
@@ -590,25 +587,7 @@ def authority_at(path: Path) -> Authority | None:
     """The authority file at `path`, loaded once per version of the file; None when there is
     no file there (an archive may have none: `no_authority` says so). A file that is there but
     cannot be read or breaks its rules (a directory too) raises AuthorityError."""
-    try:
-        stat = path.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as exc:
-        raise AuthorityError(f"{path}: cannot read the organisation file ({exc.strerror})") \
-            from None
-    # The file's identity and version: a replaced file (rename over it) or an edit shows here.
-    version = (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
-    with _loaded_lock:
-        known = _loaded.get(path)
-        if known is not None and known[0] == version:
-            return known[1]
-        authority = load_authority(path)
-        _loaded.pop(path, None)
-        if len(_loaded) >= _LOADED_MAX:
-            _loaded.pop(next(iter(_loaded)))
-        _loaded[path] = (version, authority)
-        return authority
+    return _AUTHORITIES.get(path)
 
 
 def load_authority(path: Path) -> Authority:
@@ -653,6 +632,10 @@ def load_authority(path: Path) -> Authority:
                         "countries)")
             seen.setdefault(key, (entry, form, form in generic))
     return Authority(entries)
+
+
+_AUTHORITIES = ParsedFiles(load_authority, lambda path, why: AuthorityError(
+    f"{path}: cannot read the organisation file ({why})"))
 
 
 def _entry(item: object, number: int, path: Path) -> Organisation:

@@ -8,7 +8,6 @@ Senegalese paper is Senegal's); the first year bounds the dates guessed from an 
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from .errors import ConfigError
+from .filecache import ParsedFiles
 
 FILE_NAME = "publishers.yaml"
 FIELDS = ("name", "aliases", "hosts", "country", "first_year")
@@ -106,30 +106,12 @@ class Publishers:
 
 # --- loading ---------------------------------------------------------------------------------
 
-_loaded: dict[Path, tuple[tuple[int, ...], Publishers]] = {}
-_loaded_lock = threading.Lock()
 
 
 def publishers_at(path: Path) -> Publishers | None:
     """The publishers file at `path`, read once per version of the file; None when there is
     none (an archive may have none). A file that is there but broken raises PublishersError."""
-    try:
-        stat = path.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as exc:
-        raise PublishersError(f"{path}: cannot read the publishers file ({exc.strerror})") \
-            from None
-    version = (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
-    with _loaded_lock:
-        known = _loaded.get(path)
-        if known is not None and known[0] == version:
-            return known[1]
-        publishers = load_publishers(path)
-        if len(_loaded) >= 4:
-            _loaded.pop(next(iter(_loaded)))
-        _loaded[path] = (version, publishers)
-        return publishers
+    return _PUBLISHERS.get(path)
 
 
 def first_year(publisher: str | None, url: str | None = None,
@@ -173,6 +155,10 @@ def load_publishers(path: Path) -> Publishers:
                 raise PublishersError(f"{path}: publisher '{entry.name}': a {kind} it shares "
                                       f"with '{other}'; each name and host must be unique")
     return Publishers(entries)
+
+
+_PUBLISHERS = ParsedFiles(load_publishers, lambda path, why: PublishersError(
+    f"{path}: cannot read the publishers file ({why})"))
 
 
 def _entry(item: object, number: int, path: Path) -> Publisher:
