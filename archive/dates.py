@@ -67,12 +67,6 @@ _DATETIME_RE = re.compile(
 )
 
 
-def check_datetime(value: str, field: str = "imported_at") -> str | None:
-    """Return why an ISO date and time ('2019-07-05T10:00:00+00:00') is wrong, or None."""
-    problem = datetime_problem(value, field)
-    return None if problem is None else message(problem[0], **problem[1])
-
-
 def datetime_problem(value: str, field: str = "imported_at") -> Problem | None:
     """Why an ISO date and time is wrong, as an error code and its values, or None."""
     if not _DATETIME_RE.fullmatch(value):

@@ -6,7 +6,6 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 # Where a date comes from: printed on the page or in its metadata (`page`), the path of its
 # address (`url`), a dateline opening the body (`dateline`), estimated from the text (`text`),
 # or set by an archivist (`manual`). Only `text` is an estimate; older files use the first,
@@ -57,6 +56,3 @@ class Article:
     def replace(self, **changes: object) -> Article:
         """A copy of this article with some fields changed."""
         return dataclasses.replace(self, **changes)
-
-
-FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Article))

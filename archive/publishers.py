@@ -18,11 +18,9 @@ import yaml
 from .errors import ConfigError
 from .filecache import ParsedFiles
 
-FILE_NAME = "publishers.yaml"
 FIELDS = ("name", "aliases", "hosts", "country", "first_year")
 COUNTRY_RE = re.compile(r"^(?:[A-Z]{2}|international)$")
 HOST_RE = re.compile(r"^[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+$")
-INTERNATIONAL = "international"
 _WAYBACK_RE = re.compile(r"^https?://web\.archive\.org/web/[^/]+/(https?://.+)$")
 
 

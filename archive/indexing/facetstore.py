@@ -36,7 +36,6 @@ from ..facets import registry, value_key
 EMPTY = 0xFFFFFFFF
 MAX_LAYERS = 8  # organisations run 0–6 per article: no per-doc Python work in count()
 FOLDER = "facets"
-ITEMSIZE = array("I").itemsize
 
 
 def date_key(date: str | None) -> int:
