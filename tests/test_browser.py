@@ -168,3 +168,37 @@ def test_unticking_estimated_dates_narrows_the_years_without_javascript(dated_si
     expect(page.get_by_label("dates estimées incluses")).to_be_checked()
     page.get_by_text("Articles par année, en tableau").click()
     expect(years).to_have_count(3)
+
+
+# --- accessibility: axe-core on every kind of page, at a phone's and a desktop's width -----------
+
+AXE_PAGES = {
+    "home": "/",
+    "results": "/search?q=école&organisation=" + UNTM + "&organisation=" + SNEC,
+    "article": "/article/greve-des-enseignants-a-bamako",
+}
+
+
+@pytest.fixture
+def scripted_page(browser):
+    """A tab that runs axe-core: scripts on and the CSP bypassed (the site has no script)."""
+    context = browser.new_context(java_script_enabled=True, bypass_csp=True,
+                                  viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+@pytest.mark.parametrize("name", list(AXE_PAGES))
+def test_axe_finds_no_violation_and_each_page_is_saved_as_a_screenshot(site, scripted_page,
+                                                                      name, width):
+    from tests.axe import describe, violations
+
+    scripted_page.set_viewport_size({"width": width, "height": 800})
+    scripted_page.goto(site + AXE_PAGES[name])
+    found = violations(scripted_page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    target = ARTIFACTS / f"{name}-{width}.png"
+    scripted_page.screenshot(path=str(target), full_page=True)
+    assert target.stat().st_size > 5_000
+    assert found == [], describe(found)
