@@ -132,7 +132,7 @@ def test_the_article_page_and_its_citation_show_the_estimate(client):
     english = html(client, f"/article/{COUNCIL.id}?lang=en")
     assert ">c. June 2024</time> <span class=\"muted\">(date estimated from the text)</span>" \
         in english
-    assert "[vers juin 2024]" in english  # the press citation is French in both languages
+    assert "[c. June 2024]" in english  # English pages cite in English (Chicago style)
     stated = html(client, f"/article/{MARKET.id}?lang=fr")
     assert ">14 mars 2024</time>" in stated and "estimée" not in stated
 

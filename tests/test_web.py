@@ -79,7 +79,7 @@ def test_a_french_word_with_an_elision_finds_and_marks_it(client, query):
     assert hit_ids(html) == ["piege-pour-le-navigateur", "greve-des-enseignants-a-bamako",
                              "ecoles-fermees-a-kayes"]  # page 1 of 2 (page_size 3)
     assert "<mark>école</mark>" in html
-    assert "4 articles pour « " in html
+    assert "4 articles pour «\u202f" in html
 
 
 def test_facet_links_add_and_remove_values_and_chips_remove_them(client):
@@ -106,7 +106,7 @@ def test_histogram_is_inline_svg_with_links_and_a_table(client):
     html = page(client, "/search?q=grève")
     svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)
     assert 'role="group"' in svg and 'aria-labelledby="histo-cap"' in svg
-    bars = re.findall(r'<a href="([^"]+)" aria-label="(\d{4}) : ([^"]+)">', svg)
+    bars = re.findall(r'<a href="([^"]+)" aria-label="(\d{4})\u202f: ([^"]+)">', svg)
     assert [(y, n) for _, y, n in bars] == [("2019", "1 article"), ("2020", "1 article")]
     narrowed = page(client, bars[1][0].replace("&amp;", "&"))
     assert hit_ids(narrowed) == ["greve-dans-les-hopitaux"]
@@ -169,21 +169,21 @@ def test_bad_parameters_and_guarded_queries_get_400_with_a_message(client, url, 
 
 @pytest.mark.parametrize("url, code, french, english", [
     ("/api/search?q=*tion", "wildcard_start",
-     "Un mot ne peut pas commencer par * : mettez au moins 3 lettres devant, par exemple syndic*.",
+     "Un mot ne peut pas commencer par *\u202f: mettez au moins 3 lettres devant, par exemple syndic*.",
      "A word cannot start with *: put at least 3 letters before it, e.g. syndic*."),
     ("/api/search?q=(grève", "query_not_understood",
-     "La recherche n’a pas été comprise : vérifiez les guillemets et les parenthèses, ou tapez "
+     "La recherche n’a pas été comprise\u202f: vérifiez les guillemets et les parenthèses, ou tapez "
      "simplement des mots.",
      "The search could not be understood: check the quotes and parentheses, or use plain words."),
     ("/api/search?page=101", "page_over_limit",
-     "Les résultats s’arrêtent à la page 100 : affinez plutôt la recherche avec des filtres ou "
+     "Les résultats s’arrêtent à la page 100\u202f: affinez plutôt la recherche avec des filtres ou "
      "des dates.",
      "Results stop at page 100: narrow the search with filters or dates instead."),
     ("/api/search?from=hier", "date_not_understood",
-     "La date « hier » n’est pas comprise : écrivez 2019, 2019-03 ou 2019-03-15.",
+     "La date «\u202fhier\u202f» n’est pas comprise\u202f: écrivez 2019, 2019-03 ou 2019-03-15.",
      "The date “hier” is not understood: write 2019, 2019-03 or 2019-03-15."),
     ("/export.jsonl?q=le la de", "only_common_words",
-     "La recherche ne contient que des mots très courants (le, la, de…) : ajoutez un mot plus "
+     "La recherche ne contient que des mots très courants (le, la, de…)\u202f: ajoutez un mot plus "
      "précis.",
      "The search holds only very common words (le, la, de…): add a more specific word."),
 ])
@@ -213,7 +213,7 @@ def test_article_page_links_cites_and_relates(client):
     assert "/search?section=Soci%C3%A9t%C3%A9" in html
     assert "/search?organisation=Syndicat+national+de+l%27%C3%A9ducation+et+de+la+culture" in html
     assert html.count("<p>") >= 2  # the paragraphs of the body
-    assert "KONÉ Aminata, « Grève des enseignants à Bamako », Le Quotidien d’essai" in html
+    assert "KONÉ Aminata, «\u202fGrève des enseignants à Bamako\u202f», Le Quotidien d’essai" in html
     assert 'value="http://localhost/article/greve-des-enseignants-a-bamako"' in html
     assert 'href="https://journal.example/greve-enseignants" rel="nofollow' in html
     related = re.search(r'id="h-related".*?</section>', html, re.S).group(0)
@@ -412,7 +412,7 @@ def test_archive_serve_prints_the_address_to_open_and_serves_it(config):
         with urlopen(address + "healthz", timeout=10) as response:
             assert json.load(response)["articles"] == 8
         with urlopen(address + "search?q=%C3%A9cole", timeout=10) as response:
-            assert "articles pour « école »" in response.read().decode("utf-8")
+            assert "articles pour «\u202fécole\u202f»" in response.read().decode("utf-8")
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -554,3 +554,76 @@ def test_searches_too_costly_to_answer_are_refused_in_the_visitor_language(tmp_p
     client = create_app(build_archive(tmp_path / "b", query_max_expansions=1)).test_client()
     html = page(client, "/search?q=éco*", 400)
     assert "Ce début de mot correspond à trop de mots" in html
+
+
+# --- typography -----------------------------------------------------------------------------------
+
+NNBSP = "\u202f"
+PLAIN_SPACE_AT_PUNCTUATION = re.compile(r"[ \u00a0][:;!?»]|«[ \u00a0]")
+
+
+def interface_text(html: str) -> str:
+    """A page's visible text without what the archive's data says (titles, bodies, citations):
+    the words the interface itself adds."""
+    for part in (r'<ol class="hits".*?</ol>', r'<ul class="hits".*?</ul>',
+                 r'<article class="full".*?</article>', r'<p class="citation".*?</p>',
+                 r"<head>.*?</head>", r"<svg.*?</svg>"):
+        html = re.sub(part, " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", "", html)
+
+
+def test_the_french_catalogue_uses_narrow_no_break_spaces_at_punctuation():
+    with open(i18n.po_path("fr"), "rb") as handle:
+        catalog = read_po(handle, locale="fr")
+    wrong = [m.id for m in catalog if m.id for s in (
+        m.string if isinstance(m.string, tuple | list) else [m.string])
+        if s and PLAIN_SPACE_AT_PUNCTUATION.search(s)]
+    assert wrong == []
+    assert i18n.french_spacing("Rubrique : « Société » ; titre:grève ? https://x") == (
+        f"Rubrique{NNBSP}: «{NNBSP}Société{NNBSP}»{NNBSP}; titre:grève{NNBSP}? https://x")
+
+
+@pytest.mark.parametrize("url", [
+    "/", "/search?q=école&section=Société&organisation=" + UNTM + "&from=2019&to=2020",
+    "/search?q=enseignnants", ENSEIGNANTS, "/search?q=*tion", "/authors", "/nulle-part",
+])
+def test_french_pages_never_break_a_line_before_a_colon_or_inside_guillemets(client, url):
+    html = client.get(url + ("&" if "?" in url else "?") + "lang=fr").get_data(as_text=True)
+    text = interface_text(html)
+    assert not PLAIN_SPACE_AT_PUNCTUATION.search(text), PLAIN_SPACE_AT_PUNCTUATION.search(
+        text).string[max(0, PLAIN_SPACE_AT_PUNCTUATION.search(text).start() - 40):][:80]
+
+
+def test_chips_suggestions_and_histogram_labels_follow_each_language(client):
+    french = page(client, "/search?q=enseignnants&section=Société&lang=fr")
+    assert f"Rubrique{NNBSP}: Société" in french
+    assert re.search(r"Vouliez-vous dire <a [^>]+>enseignants</a>\u202f\?", french)
+    english = page(client, "/search?q=enseignnants&section=Société&lang=en")
+    assert "Section: Société" in english and NNBSP not in interface_text(english)
+    assert re.search(r"Did you mean <a [^>]+>enseignants</a>\?", english)
+    assert 'aria-label="2019: 1 article"' in page(client, "/search?q=enseignants&lang=en")
+
+
+def test_newspaper_names_are_in_italics(client):
+    assert "<cite class=\"pub\">Le Quotidien d’essai</cite>" in page(client, ENSEIGNANTS)
+    assert "<cite class=\"pub\">Le Quotidien d’essai</cite>" in page(client, "/search?q=grève")
+
+
+def test_english_pages_cite_in_chicago_style_and_french_ones_in_french_press_style(client):
+    import datetime as dt
+
+    item = ARTICLES[0]
+    link = "https://archive.example/article/" + item.id
+    first = dt.date(2026, 12, 1)
+    assert citations.english_citation(item, link, "Archives d'essai", first) == (
+        "Koné, Aminata. “Grève des enseignants à Bamako.” Le Quotidien d’essai, section "
+        "“Société”, July 5, 2019. Accessed December 1, 2026. "
+        "https://journal.example/greve-enseignants. Archived at Archives d'essai, " + link + ".")
+    french = citations.french_citation(item, link, "Archives d'essai", first)
+    assert french.startswith(f"KONÉ Aminata, «{NNBSP}Grève des enseignants à Bamako{NNBSP}»")
+    assert "(consulté le 1er décembre 2026" in french
+    two = ARTICLES[4]  # two authors
+    assert citations.english_citation(two, link, "A", first).startswith(
+        "Traoré, Moussa, and Aminata Koné. “Rentrée scolaire sous tension.”")
+    english = page(client, ENSEIGNANTS + "?lang=en")
+    assert '<p class="citation" lang="en">Koné, Aminata. “Grève des enseignants' in english

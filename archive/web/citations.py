@@ -19,6 +19,7 @@ from ..dates import format_date
 from ..textnorm import fold
 
 AGENCY_MAX_LEN = 6  # one short all-caps word ("AMAP", "AFP") is an agency, not a person
+NNBSP = "\u202f"  # French typography: no line break inside « » nor before : and ;
 ESTIMATE_NOTE = "Date estimée d’après le texte ({date}), non donnée par la source"
 
 
@@ -64,13 +65,13 @@ def french_citation(record: object, permalink: str, site_name: str,
     names = [french_author(n) for n in authors_of(record)]
     if names:
         parts.append(", ".join(names))
-    parts.append(f"« {_one_line(record.title)} »")
+    parts.append(f"«{NNBSP}{_one_line(record.title)}{NNBSP}»")
     publisher = getattr(record, "publisher", None)
     if publisher:
         parts.append(_one_line(publisher))
     section = getattr(record, "section", None)
     if section:
-        parts.append(f"rubrique « {_one_line(section)} »")
+        parts.append(f"rubrique «{NNBSP}{_one_line(section)}{NNBSP}»")
     if not record.date:
         parts.append("s. d.")
     elif _estimated(record):
@@ -83,8 +84,44 @@ def french_citation(record: object, permalink: str, site_name: str,
     text = ", ".join(parts)
     text += f" (consulté le {format_date(consulted.isoformat(), 'fr')}"
     if link != permalink:
-        text += f" ; archivé sur {site_name} : {permalink}"
+        text += f"{NNBSP}; archivé sur {site_name}{NNBSP}: {permalink}"
     return text + ")."
+
+
+def english_citation(record: object, permalink: str, site_name: str,
+                     consulted: dt.date | None = None) -> str:
+    """A Chicago-style bibliography entry for English pages; the data (title, section,
+    newspaper) stays in French: Koné, Aminata. “Grève….” Journal, July 5, 2019. URL."""
+    names = authors_of(record)
+    parts: list[str] = []
+    if names:
+        first = _ris_name(names[0])
+        others = [" ".join(n.split()) for n in names[1:]]
+        people = ", ".join([first, *others[:-1]]) + (f", and {others[-1]}" if others else "")
+        parts.append(people.rstrip(".") + ".")
+    title = _one_line(record.title).rstrip(".")
+    parts.append(f"“{title}.”")
+    where: list[str] = []
+    publisher = getattr(record, "publisher", None)
+    if publisher:
+        where.append(_one_line(publisher))
+    section = getattr(record, "section", None)
+    if section:
+        where.append(f"section “{_one_line(section)}”")
+    if not record.date:
+        where.append("n.d.")
+    elif _estimated(record):
+        where.append(f"[{format_date(record.date, 'en', estimated=True)}]")
+    else:
+        where.append(format_date(record.date, "en"))
+    parts.append(", ".join(where) + ".")
+    consulted = consulted or dt.date.today()
+    parts.append(f"Accessed {format_date(consulted.isoformat(), 'en')}.")
+    link = web_url(getattr(record, "url", None)) or permalink
+    parts.append(f"{link}.")
+    if link != permalink:
+        parts.append(f"Archived at {site_name}, {permalink}.")
+    return " ".join(parts)
 
 
 def ris(record: object, permalink: str, site_name: str) -> str:

@@ -8,6 +8,7 @@ Message ids are English; the French catalog translates every one of them.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -24,6 +25,9 @@ COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 DOMAIN = "messages"
+NNBSP = "\u202f"  # narrow no-break space: French typography's space before : ; ! ? » and after «
+_SPACE_BEFORE = re.compile(r"(?<=\S)[ \u00a0]+(?=[:;!?»])")
+_SPACE_AFTER = re.compile(r"«[ \u00a0]+")
 
 
 def N_(message: str) -> str:
@@ -39,6 +43,13 @@ def choose_locale(asked: str | None, remembered: str | None, default: str = DEFA
     return DEFAULT_LOCALE
 
 
+def french_spacing(text: str) -> str:
+    """French typography: the space before `: ; ! ? »` and after `«` becomes a narrow no-break
+    space, so that a line never breaks there ('Rubrique : Société' cannot end a line at ':').
+    Only an existing space is replaced: `titre:grève` and `https://` stay as they are."""
+    return _SPACE_AFTER.sub("«" + NNBSP, _SPACE_BEFORE.sub(NNBSP, text))
+
+
 def po_path(locale: str, folder: Path = TRANSLATIONS_DIR) -> Path:
     """Where the catalog of one language lives."""
     return folder / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
@@ -46,8 +57,17 @@ def po_path(locale: str, folder: Path = TRANSLATIONS_DIR) -> Path:
 
 def compile_catalog(po_file: Path) -> Translations:
     """Compile one `.po` file in memory (what `pybabel compile` writes to disk) and load it."""
+    locale = po_file.parent.parent.name
     with open(po_file, "rb") as handle:
-        catalog = read_po(handle, locale=po_file.parent.parent.name)
+        catalog = read_po(handle, locale=locale)
+    if locale == "fr":  # a message added with plain spaces still reads as French typography
+        for message in catalog:
+            if not message.id:  # the header: its plural formula is code, not French
+                continue
+            if isinstance(message.string, tuple | list):
+                message.string = tuple(french_spacing(x) for x in message.string)
+            elif message.string:
+                message.string = french_spacing(message.string)
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)

@@ -117,7 +117,14 @@ def article(article_id: str):
     return render_template(
         "article.html", article=item, permalink=link, params=SearchParams(),
         related=related(generation(), item.id, config),
-        citation=citations.french_citation(item, link, config.site_name))
+        citation=_citation(item, link, config.site_name))
+
+
+def _citation(item: Article, link: str, site_name: str) -> str:
+    """The citation in the page's language: French press style, or Chicago style in English."""
+    if translator().locale == "en":
+        return citations.english_citation(item, link, site_name)
+    return citations.french_citation(item, link, site_name)
 
 
 @bp.route("/article/<article_id>.ris")
