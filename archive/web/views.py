@@ -22,10 +22,11 @@ from ..search import records
 from ..search.request import FacetCount, SearchResult
 from ..search.run import facet_values, related, search
 from ..textnorm import fold
-from . import citations, exports, feeds
+from . import citations, exports, feeds, spreadsheet
 from . import params as searchparams
 from .context import bp, generation, log, request_searcher, services, translator
 from .errorpages import user_message
+from .filenames import content_disposition, export_names
 from .params import SearchParams
 
 LATEST = 6
@@ -147,7 +148,7 @@ def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
     response = Response(body, mimetype=mimetype)
     if mimetype.startswith(("text/", "application/x-")):
         response.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Disposition"] = content_disposition(filename)
     return response
 
 
@@ -217,14 +218,17 @@ def api_article(article_id: str):
 def _export(kind: str) -> Response:
     params = _params()
     started = exports.start_export(generation(), params.request(), services().config)
-    lines = exports.csv_lines if kind == "csv" else exports.jsonl_lines
-    mimetype = "text/csv" if kind == "csv" else "application/x-ndjson"
-    # The generation is passed in: the stream keeps it even if CURRENT moves meanwhile.
-    body = stream_with_context(lines(started.hits, permalink))
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-    response.headers["Content-Disposition"] = f'attachment; filename="archive-{stamp}.{kind}"'
+    if kind == "xlsx":  # a zip file: written whole, at most export_max_rows rows
+        response = Response(spreadsheet.workbook_bytes(started.hits, permalink),
+                            mimetype=spreadsheet.MIMETYPE)
+    else:
+        lines = exports.csv_lines if kind == "csv" else exports.jsonl_lines
+        mimetype = "text/csv" if kind == "csv" else "application/x-ndjson"
+        # The generation is passed in: the stream keeps it even if CURRENT moves meanwhile.
+        body = stream_with_context(lines(started.hits, permalink))
+        response = Response(body, mimetype=mimetype)
+        response.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
+    response.headers["Content-Disposition"] = content_disposition(*export_names(params, kind))
     response.headers["X-Total-Count"] = str(started.total)
     response.headers["X-Export-Rows"] = str(started.rows)
     response.headers["X-Export-Truncated"] = "true" if started.truncated else "false"
@@ -235,6 +239,12 @@ def _export(kind: str) -> Response:
 def export_csv():
     """The whole result set as CSV, streamed, up to export_max_rows rows."""
     return _export("csv")
+
+
+@bp.route("/export.xlsx")
+def export_xlsx():
+    """The whole result set as an Excel workbook (typed cells), up to export_max_rows rows."""
+    return _export("xlsx")
 
 
 @bp.route("/export.jsonl")
