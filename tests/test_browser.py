@@ -176,6 +176,7 @@ AXE_PAGES = {
     "home": "/",
     "results": "/search?q=école&organisation=" + UNTM + "&organisation=" + SNEC,
     "article": "/article/greve-des-enseignants-a-bamako",
+    "help": "/aide",
 }
 
 

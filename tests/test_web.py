@@ -627,3 +627,76 @@ def test_english_pages_cite_in_chicago_style_and_french_ones_in_french_press_sty
         "Traoré, Moussa, and Aminata Koné. “Rentrée scolaire sous tension.”")
     english = page(client, ENSEIGNANTS + "?lang=en")
     assert '<p class="citation" lang="en">Koné, Aminata. “Grève des enseignants' in english
+
+
+# --- search help ----------------------------------------------------------------------------------
+
+# What each documented example finds in the tiny archive (tests/webarchive.py).
+HELP_FINDS = {
+    "grève enseignants": {"greve-des-enseignants-a-bamako"},
+    "\"grève des enseignants\"": {"greve-des-enseignants-a-bamako"},
+    "grève OU école": {"greve-des-enseignants-a-bamako", "ecoles-fermees-a-kayes",
+                       "greve-dans-les-hopitaux", "rentree-scolaire-sous-tension",
+                       "piege-pour-le-navigateur"},
+    "grève ET Bamako": {"greve-des-enseignants-a-bamako"},
+    "grève SAUF hôpitaux": {"greve-des-enseignants-a-bamako"},
+    "grève -hôpitaux": {"greve-des-enseignants-a-bamako"},
+    "(grève OU école) année:2019": {"greve-des-enseignants-a-bamako", "ecoles-fermees-a-kayes"},
+    "titre:grève": {"greve-des-enseignants-a-bamako", "greve-dans-les-hopitaux"},
+    "auteur:Koné": {"greve-des-enseignants-a-bamako", "greve-dans-les-hopitaux",
+                    "rentree-scolaire-sous-tension"},
+    "org:UNTM": {"greve-des-enseignants-a-bamako", "ecoles-fermees-a-kayes",
+                 "greve-dans-les-hopitaux", "rentree-scolaire-sous-tension"},
+    "rubrique:Société": {"greve-des-enseignants-a-bamako", "ecoles-fermees-a-kayes",
+                         "rentree-scolaire-sous-tension", "piege-pour-le-navigateur"},
+    "journal:Quotidien": {"greve-des-enseignants-a-bamako", "ecoles-fermees-a-kayes"},
+    "année:2019": {"greve-des-enseignants-a-bamako", "ecoles-fermees-a-kayes"},
+    "année:2019-2021": {"greve-des-enseignants-a-bamako", "ecoles-fermees-a-kayes",
+                        "greve-dans-les-hopitaux", "recolte-record-de-coton",
+                        "rentree-scolaire-sous-tension"},
+    "enseign*": {"greve-des-enseignants-a-bamako", "rentree-scolaire-sous-tension"},
+    "enseignnants~": {"greve-des-enseignants-a-bamako", "rentree-scolaire-sous-tension"},
+}
+
+
+def _help_examples():
+    from archive.web.queryhelp import TOPICS
+
+    return [pytest.param(e, id=e.french) for topic in TOPICS for e in topic.examples]
+
+
+@pytest.mark.parametrize("example", _help_examples())
+def test_every_example_of_the_help_page_runs_as_documented(client, example):
+    from archive.facets import registry
+
+    if example.needs_prefix and not any(example.needs_prefix in f.prefixes for f in registry()):
+        pytest.skip(f"{example.needs_prefix}: comes with the facet that declares it")
+    queries = [example.french, example.english]
+    if "grève -hôpitaux" in example.meaning:  # the minus sign the text mentions works too
+        queries.append("grève -hôpitaux")
+    for query in queries:  # the whole result set, beyond the pages of 3
+        response = client.get("/export.jsonl", query_string={"q": query})
+        assert response.status_code == 200, query
+        found = {json.loads(line)["id"] for line in response.get_data(as_text=True).splitlines()}
+        assert found == HELP_FINDS[example.french], query
+
+
+def test_the_help_page_documents_every_operator_in_both_languages(client):
+    french = page(client, "/aide")
+    assert '<html lang="fr">' in french and "<h1>Aide à la recherche</h1>" in french
+    for token in ("OU", "ET", "SAUF", "\"grève des enseignants\"", "titre:", "auteur:", "org:",
+                  "année:", "enseign*", "enseignnants~"):
+        assert str(escape(token)) in french, token
+    assert 'href="/search?q=grève+OU+école"'.replace("è", "%C3%A8").replace("é", "%C3%A9") in french
+    assert 'href="/help"' in french  # the language switch goes to the English twin
+    english = page(client, "/help")
+    assert '<html lang="en">' in english and "<h1>Search help</h1>" in english
+    assert "<code>grève OR école</code>" in english and "<code>title:grève</code>" in english
+    assert 'href="/aide"' in english
+
+
+def test_the_help_is_linked_next_to_the_search_box_and_from_query_errors(client):
+    assert '<a class="help" href="/aide">Comment chercher</a>' in page(client, "/?lang=fr")
+    assert '<a class="help" href="/help">How to search</a>' in page(client, "/?lang=en")
+    error = page(client, "/search?q=*tion&lang=fr", 400)
+    assert 'href="/aide">Comment écrire une recherche' in error

@@ -37,6 +37,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 QUERY_SAFE = "".join(chr(c) for c in range(33, 127))  # printable ASCII stays as it came
 MAX_QUERY_BYTES = 16_384  # of URL parameters: every real search needs far fewer
 STATIC_MAX_AGE = 24 * 3600
+# Pages whose path says their language, each twin by language (the language switch swaps them).
+LOCALISED_PATHS: tuple[dict[str, str], ...] = ({"fr": "/aide", "en": "/help"},)
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 SECURITY_HEADERS = {
@@ -173,9 +175,20 @@ def search_url(params: SearchParams, endpoint: str = "archive.search_page", **ex
 
 @bp.app_template_global()
 def lang_url(locale: str) -> str:
-    """This very page in another language: same path and parameters, `lang` replaced."""
+    """This very page in another language: same path and parameters, `lang` replaced; a page
+    whose path says its language (/aide, /help) links to its twin."""
     items = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    twin = next((paths[locale] for paths in LOCALISED_PATHS
+                 if request.path in paths.values() and locale in paths), None)
+    if twin is not None:
+        return twin + ("?" + urlencode(items) if items else "")
     # A path such as //other.site must not become a link off the site, nor /<TAB>/other.site
     # (browsers drop tabs and newlines from links): what follows the slash is percent-encoded.
     path = "/" + quote(request.path.lstrip("/\\"), safe="/")
     return path + "?" + urlencode(items + [("lang", locale)])
+
+
+@bp.app_template_global()
+def help_url() -> str:
+    """The search help in the page's language."""
+    return url_for(f"archive.help_{translator().locale}")

@@ -22,11 +22,12 @@ from ..search import records
 from ..search.request import FacetCount, SearchResult
 from ..search.run import facet_values, related, search
 from ..textnorm import fold
-from . import citations, exports, feeds, spreadsheet
+from . import citations, exports, feeds, queryhelp, spreadsheet
 from . import params as searchparams
 from .context import bp, generation, log, request_searcher, services, translator
 from .errorpages import user_message
 from .filenames import content_disposition, export_names
+from .i18n import Translator
 from .params import SearchParams
 
 LATEST = 6
@@ -107,6 +108,19 @@ def _shown_filters(params: SearchParams) -> SearchParams:
                   for f, values in params.filters)
     return params if shown == params.filters else params.change(filters=shown,
                                                                 page=params.page)
+
+
+@bp.route("/aide", endpoint="help_fr", defaults={"locale": "fr"})
+@bp.route("/help", endpoint="help_en", defaults={"locale": "en"})
+def help_page(locale: str):
+    """How to write a search: every operator and prefix, with examples that run as shown.
+    The path says the language (/aide in French, /help in English), as a link shared says."""
+    g.t = Translator(locale, services().catalogs)
+    prefixes = {p for f in registry() for p in f.prefixes}
+    topics = [(topic.title, [e for e in topic.examples
+                             if e.needs_prefix is None or e.needs_prefix in prefixes])
+              for topic in queryhelp.TOPICS]
+    return render_template("help.html", topics=topics, params=SearchParams())
 
 
 @bp.route("/article/<article_id>")
