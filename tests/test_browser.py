@@ -177,6 +177,7 @@ AXE_PAGES = {
     "results": "/search?q=école&organisation=" + UNTM + "&organisation=" + SNEC,
     "article": "/article/greve-des-enseignants-a-bamako",
     "help": "/aide",
+    "no-results": "/search?q=enseignnants&section=Culture",
 }
 
 
@@ -203,3 +204,45 @@ def test_axe_finds_no_violation_and_each_page_is_saved_as_a_screenshot(site, scr
     scripted_page.screenshot(path=str(target), full_page=True)
     assert target.stat().st_size > 5_000
     assert found == [], describe(found)
+
+
+# --- the histogram's year labels at a phone's width -----------------------------------------------
+
+# A real sentence of the shared corpus (Le Devoir), one article a year.
+SENTENCE = ("Le Parlement français a définitivement adopté mercredi un projet de loi sur la "
+            "moralisation de la vie politique.")
+
+
+@pytest.fixture(scope="module", params=[(1983, 2022), (1961, 2022)], ids=["40-years", "62-years"])
+def long_site(request, tmp_path_factory):
+    """An archive with one article a year over a long span: the crowded histograms."""
+    from archive.models import Article
+    from archive.web import create_app
+
+    first, last = request.param
+    articles = [Article(id=f"loi-{year}", title=f"Moralisation de la vie politique, {year}",
+                        body=SENTENCE, section="Politique", date=f"{year}-06-15")
+                for year in range(first, last + 1)]
+    config = build_archive(tmp_path_factory.mktemp("years"), articles)
+    with served(create_app(config)) as base:
+        yield base
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_histogram_year_labels_fit_without_overlap(long_site, page, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(long_site + "/search?q=moralisation")
+    labels = page.locator(".axis .y")
+    years = [int(y) for y in labels.all_inner_texts()]
+    assert len(years) >= 5 and all(y % 5 == 0 for y in years)
+    boxes = [labels.nth(i).bounding_box() for i in range(len(years))]
+    for left, right in zip(boxes, boxes[1:], strict=False):
+        assert left["x"] + left["width"] + 4 <= right["x"], (years, boxes)  # a gap between
+    assert boxes[0]["x"] >= 0 and boxes[-1]["x"] + boxes[-1]["width"] <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    for year, box in zip(years, boxes, strict=True):  # each label stands under its own bar
+        bar = page.locator(f"svg a[href$='year={year}'] rect.b").bounding_box()
+        assert abs(bar["x"] + bar["width"] / 2 - (box["x"] + box["width"] / 2)) < 3, year
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("figure.histo").screenshot(path=str(ARTIFACTS / f"histogram-{len(years)}-"
+                                                                f"labels-{width}.png"))

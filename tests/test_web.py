@@ -49,7 +49,7 @@ def page(client, url: str, status: int = 200) -> str:
 
 
 def hit_ids(html: str) -> list[str]:
-    return re.findall(r'<h3><a href="/article/([a-z0-9-]+)">', html)
+    return re.findall(r'<h3><a href="/article/([a-z0-9-]+)[?"]', html)
 
 
 def links(html: str) -> list[str]:
@@ -700,3 +700,86 @@ def test_the_help_is_linked_next_to_the_search_box_and_from_query_errors(client)
     assert '<a class="help" href="/help">How to search</a>' in page(client, "/?lang=en")
     error = page(client, "/search?q=*tion&lang=fr", 400)
     assert 'href="/aide">Comment écrire une recherche' in error
+
+
+# --- browse and navigation ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def one_per_page(tmp_path_factory):
+    return create_app(build_archive(tmp_path_factory.mktemp("pages"), page_size=1)).test_client()
+
+
+def test_the_pager_shows_the_last_page_and_page_x_of_y(one_per_page):
+    first = page(one_per_page, "/search?sort=newest")
+    pager = re.search(r'<nav class="pages".*?</nav>', first, re.S).group(0)
+    assert "page 1 sur 8" in pager
+    assert [params_of(u).get("page", ["1"])[0] for u in links(pager)] == ["2", "3", "8", "2"]
+    assert "…" in pager and 'aria-label="dernière page, 8"' in pager
+    middle = re.search(r'<nav class="pages".*?</nav>', page(one_per_page, "/search?sort=newest&page=5"),
+                       re.S).group(0)
+    assert "page 5 sur 8" in middle
+    assert [params_of(u).get("page", ["1"])[0] for u in links(middle)] == [
+        "4", "1", "3", "4", "6", "7", "8", "6"]
+    english = page(one_per_page, "/search?sort=newest&page=8&lang=en")
+    assert "page 8 of 8" in english and 'rel="next"' not in english
+
+
+def test_two_values_of_one_facet_are_said_to_combine_with_or(client):
+    html = page(client, f"/search?organisation={SNEC}&organisation={CEDEAO}&section=Société")
+    chips = re.search(r'<ul class="chips".*?</ul>', html, re.S).group(0)
+    assert re.search(r"Organisation\u202f: Syndicat national.*?</li>\s*<li class=\"or\">ou</li>\s*"
+                     r"<li><a [^>]+><span class=\"vh\">Retirer le filtre </span>Organisation\u202f: "
+                     r"Communauté", chips, re.S)
+    assert chips.count('class="or"') == 1  # the section is ANDed: no "ou" before it
+    assert "Les valeurs cochées ici se combinent avec «\u202fou\u202f»." in html
+    assert "se combinent avec" not in page(client, f"/search?organisation={SNEC}")
+
+
+def test_a_search_without_results_offers_tips_but_no_exports_nor_empty_filters(client):
+    html = page(client, "/search?q=enseignnants&section=Culture")
+    assert "Vouliez-vous dire" in html
+    assert "Conseils de recherche" in html and 'href="/aide"' in html
+    assert "/export.csv" not in html and "/export.xlsx" not in html and "JSON Lines" not in html
+    assert "Aucune dans ces résultats" not in html and 'id="f-author"' not in html
+    assert "/search?q=enseignnants" in html  # the same words without the filter
+    with_results = page(client, "/search?q=enseignants")
+    assert "/export.csv" in with_results and "Conseils de recherche" not in with_results
+
+
+def test_an_article_links_back_to_the_results_it_came_from(client):
+    results = page(client, "/search?q=école&sort=oldest&page=2")
+    link = next(u for u in links(results) if u.startswith("/article/"))
+    assert params_of(link)["back"] == ["/search?q=%C3%A9cole&sort=oldest&page=2"]
+    article = page(client, link)
+    assert '<p class="back"><a href="/search?q=%C3%A9cole&amp;sort=oldest&amp;page=2">' in article
+    assert "Retour aux résultats" in article
+
+
+@pytest.mark.parametrize("back", [
+    "https://evil.example/search?q=x", "//evil.example/search", "/\\evil.example/search",
+    "javascript:alert(1)", "/article/greve-des-enseignants-a-bamako", "/search?q=x#top",
+    "/search?q=a\nb", " /search", "search?q=x", "/search" + "?q=x" * 600,
+])
+def test_a_back_link_leads_only_to_results_of_this_site(client, back):
+    html = client.get(ENSEIGNANTS, query_string={"back": back}).get_data(as_text=True)
+    assert 'class="back"' not in html
+
+
+def test_the_histogram_labels_round_years_so_that_they_never_crowd():
+    from archive.web.views import axis_labels
+
+    def labelled(first, last):
+        return [y for y, shown in axis_labels(list(range(first, last + 1))) if shown]
+
+    assert labelled(2018, 2022) == [2018, 2019, 2020, 2021, 2022]
+    assert labelled(1996, 2022) == [2000, 2005, 2010, 2015, 2020]
+    assert labelled(1960, 2022) == [1960, 1970, 1980, 1990, 2000, 2010, 2020]
+    assert labelled(1880, 2022) == [1880, 1900, 1920, 1940, 1960, 1980, 2000, 2020]
+
+
+def test_the_histogram_axis_has_a_slot_per_year(client):
+    html = page(client, "/search")
+    axis = re.search(r'<div class="axis".*?</div>', html, re.S).group(0)
+    assert re.findall(r'<span class="y">(\d{4})</span>', axis) == [
+        "2018", "2019", "2020", "2021", "2022"]

@@ -44,6 +44,7 @@ TEMPLATE_TAGS = {
     "input", "button", "main", "footer", "ul", "li", "h1", "h2", "h3", "p", "ol", "time", "span",
     "mark", "section", "article", "aside", "fieldset", "legend", "strong", "svg", "rect",
     "figure", "figcaption", "details", "summary", "table", "thead", "tbody", "tr", "th", "td",
+    "cite", "code", "dl", "dt", "dd",
 }
 URL_ATTRS = ("href", "src", "action", "formaction", "xlink:href", "poster", "data")
 

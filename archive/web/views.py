@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 
 from flask import (
     Response,
@@ -33,6 +34,7 @@ from .params import SearchParams
 LATEST = 6
 FEED_SIZE = 20
 BROWSE_ALL_MAX = 400  # longer lists are shown one letter at a time
+BACK_MAX = 2_000  # characters of a `back=` link to the results an article came from
 LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ") + ("#",)
 
 
@@ -74,6 +76,26 @@ def _histogram(result: SearchResult) -> list[tuple[int, int]]:
     return [(year, counts.get(year, 0)) for year in range(first, last + 1)]
 
 
+def axis_labels(years: list[int]) -> list[tuple[int, bool]]:
+    """Which years of a histogram get a label: all of up to 8 years, else every 5th (up to
+    40 years), 10th (up to 80) or 20th round year, so that labels never crowd a phone's width."""
+    span = len(years)
+    step = next((s for s, most in ((1, 8), (5, 40), (10, 80), (20, 160)) if span <= most), 50)
+    return [(year, step == 1 or year % step == 0) for year in years]
+
+
+def back_link(value: str | None) -> str | None:
+    """The results an article was opened from (`back=`), when it is a search of this site:
+    a relative /search path and query, nothing that could lead elsewhere; else None."""
+    if not value or len(value) > BACK_MAX or any(c.isspace() or ord(c) < 32 or c == "\\"
+                                                 for c in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or parts.fragment or value.startswith("//"):
+        return None
+    return value if parts.path == url_for("archive.search_page") else None
+
+
 def _facet_json(values: list[FacetCount]) -> list[dict]:
     return [{"value": v.value, "count": v.count, "selected": v.selected} for v in values]
 
@@ -95,8 +117,9 @@ def search_page():
     """Results with snippets, facets, active filters, histogram, sort and pagination."""
     params = _shown_filters(_params())
     result = _search(params)
-    return render_template("search.html", params=params, result=result,
-                           histogram=_histogram(result))
+    histogram = _histogram(result)
+    return render_template("search.html", params=params, result=result, histogram=histogram,
+                           axis=axis_labels([year for year, _count in histogram]))
 
 
 def _shown_filters(params: SearchParams) -> SearchParams:
@@ -131,6 +154,7 @@ def article(article_id: str):
     link = permalink(item.id)
     return render_template(
         "article.html", article=item, permalink=link, params=SearchParams(),
+        back=back_link(request.args.get("back")),
         related=related(generation(), item.id, config),
         citation=_citation(item, link, config.site_name))
 
