@@ -51,9 +51,10 @@ class Facet:
     cli_aliases: tuple[str, ...] = ()  # command-line options besides --<param>
     kind: Literal["names", "year"] = "names"  # "year": the publication year, from the date
     # How its values sort: "alphabetical" with accents and case folded (browse pages get A–Z
-    # and a filter box), or "numeric" (browse pages list the largest, the newest year, first).
+    # and a filter box), "surname" (people: alphabetical by surname, listed "Coulibaly, Y.",
+    # `personnames.py`), or "numeric" (browse pages list the largest, the newest year, first).
     # Beside the results every facet lists its values by count.
-    order: Literal["alphabetical", "numeric"] = "alphabetical"
+    order: Literal["alphabetical", "surname", "numeric"] = "alphabetical"
     sidebar: bool = True  # a list of its values beside the results (the year has a histogram)
     # Values are canonical names of the organisation authority file: filters and prefixed words
     # accept acronyms and aliases, and a plain word naming an organisation looks for it too.
@@ -123,7 +124,7 @@ FACETS = Registry((
           label=N_("Section"), label_plural=N_("Sections"), position=1),
     Facet(name="author", attribute="author", multi=True, field="author",
           text_field="author_text", param="author", record_key="authors",
-          browse_path="/authors", prefixes=("auteur", "author"),
+          browse_path="/authors", prefixes=("auteur", "author"), order="surname",
           label=N_("Author"), label_plural=N_("Authors"), position=4),
     Facet(name="organisation", attribute="organisations", multi=True, field="organisation",
           text_field="organisation_text", param="organisation", record_key="organisations",

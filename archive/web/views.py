@@ -19,6 +19,9 @@ from ..errors import IndexUnavailable, NotFound
 from ..facets import registry
 from ..indexing.schema import find_article
 from ..models import ID_RE, Article
+from ..personnames import index_form
+from ..personnames import initial as surname_initial
+from ..personnames import sort_key as surname_key
 from ..search import records
 from ..search.request import FacetCount, SearchResult
 from ..search.run import facet_values, related, search
@@ -197,18 +200,24 @@ def browse(facet: str):
     letter = request.args.get("letter", "").strip().upper()[:1]
     values = facet_values(generation(), params.request(), facet, services().config,
                           contains=contains)
-    alphabetical = registry()[facet].order == "alphabetical"
+    order = registry()[facet].order
+    alphabetical = order != "numeric"
+    letter_of = surname_initial if order == "surname" else _letter_of
     if not alphabetical:  # numbers, the largest (the newest year) first
         values = sorted(values, key=lambda v: (len(v.value), v.value), reverse=True)
+    elif order == "surname":  # "Traoré, A." next to "Traoré, Aminata": two values, side by side
+        values = sorted(values, key=lambda v: (letter_of(v.value), surname_key(v.value)))
     else:
         values = sorted(values, key=lambda v: (_letter_of(v.value), v.value.casefold()))
-    present = {_letter_of(v.value) for v in values}
+    present = {letter_of(v.value) for v in values}
     if alphabetical and not letter and not contains and len(values) > BROWSE_ALL_MAX:
         letter = next((x for x in LETTERS if x in present), "")
-    shown = [v for v in values if _letter_of(v.value) == letter] if letter else values
+    shown = [v for v in values if letter_of(v.value) == letter] if letter else values
+    labels = {v.value: index_form(v.value) if order == "surname" else v.value for v in shown}
     return render_template("browse.html", facet=facet, params=params, values=shown,
-                           total_values=len(values), letters=LETTERS, present=present,
-                           letter=letter, contains=contains, alphabetical=alphabetical)
+                           labels=labels, total_values=len(values), letters=LETTERS,
+                           present=present, letter=letter, contains=contains,
+                           alphabetical=alphabetical)
 
 
 def _letter_of(value: str) -> str:
