@@ -21,11 +21,13 @@ from ..models import ID_RE, Article
 from ..search import records
 from ..search.request import FacetCount, SearchResult
 from ..search.run import facet_values, related, search
+from ..search.stats import year_spans
 from ..textnorm import fold
 from . import citations, exports, feeds
 from . import params as searchparams
 from .context import bp, generation, log, request_searcher, services, translator
 from .errorpages import user_message
+from .names import newspaper_name, value_labels
 from .params import SearchParams
 
 LATEST = 6
@@ -61,6 +63,11 @@ def _stored_article(article_id: str) -> Article:
     if found is None:
         raise NotFound(translator().gettext("There is no article at this address."))
     return found
+
+
+def _cited(item: Article) -> Article:
+    """The article as citations name it: its newspaper under the newspaper facet's name."""
+    return item.replace(publisher=newspaper_name(item.publisher))
 
 
 def _histogram(result: SearchResult) -> list[tuple[int, int]]:
@@ -117,14 +124,14 @@ def article(article_id: str):
     return render_template(
         "article.html", article=item, permalink=link, params=SearchParams(),
         related=related(generation(), item.id, config),
-        citation=citations.french_citation(item, link, config.site_name))
+        citation=citations.french_citation(_cited(item), link, config.site_name, markup=True))
 
 
 @bp.route("/article/<article_id>.ris")
 def article_ris(article_id: str):
     """The article's citation as an RIS file."""
     item = _stored_article(article_id)
-    text = citations.ris(item, permalink(item.id), services().config.site_name)
+    text = citations.ris(_cited(item), permalink(item.id), services().config.site_name)
     return _download(text, "application/x-research-info-systems", f"{item.id}.ris")
 
 
@@ -132,7 +139,7 @@ def article_ris(article_id: str):
 def article_bibtex(article_id: str):
     """The article's citation as a BibTeX file."""
     item = _stored_article(article_id)
-    text = citations.bibtex(item, permalink(item.id), services().config.site_name)
+    text = citations.bibtex(_cited(item), permalink(item.id), services().config.site_name)
     return _download(text, "application/x-bibtex", f"{item.id}.bib")
 
 
@@ -160,9 +167,13 @@ def browse(facet: str):
     if alphabetical and not letter and not contains and len(values) > BROWSE_ALL_MAX:
         letter = next((x for x in LETTERS if x in present), "")
     shown = [v for v in values if _letter_of(v.value) == letter] if letter else values
+    spec = registry()[facet]
+    spans = year_spans(generation(), facet, services().config) if spec.kind == "names" else {}
     return render_template("browse.html", facet=facet, params=params, values=shown,
                            total_values=len(values), letters=LETTERS, present=present,
-                           letter=letter, contains=contains, alphabetical=alphabetical)
+                           letter=letter, contains=contains, alphabetical=alphabetical,
+                           spans=spans, labels=value_labels(spec, [v.value for v in shown]),
+                           org_pages=spec.authority)
 
 
 def _letter_of(value: str) -> str:
@@ -178,6 +189,9 @@ def _browse_pages(state) -> None:
         if facet.browse_path is not None:
             state.add_url_rule(facet.browse_path, f"browse_{facet.name}", browse,
                                defaults={"facet": facet.name})
+            for locale, path in facet.browse_paths:  # `/newspapers` beside `/journaux`
+                state.add_url_rule(path, f"browse_{facet.name}_{locale}", browse,
+                                   defaults={"facet": facet.name})
 
 
 # --- machine-readable -----------------------------------------------------------------------------
