@@ -360,3 +360,85 @@ def test_a_section_filter_in_another_spelling_shows_and_unticks_as_the_facet_val
     block = re.search(r'<section aria-labelledby="f-section">.*?</section>', html, re.S)[0]
     assert re.search(r'<a href="/search" class="on" aria-current="true">'
                      r'<span class="box" aria-hidden="true"></span>Société <span', block)
+
+
+# --- newspapers named by the publishers file --------------------------------------------------
+
+# Publisher values as the shared corpus gives them: a name, an alias glued together, web hosts.
+# The leads are the corpus's own sentences.
+LEAD_TDG = "Le Conseil d'Etat genevois a présenté mardi son projet de budget 2019."
+LEAD_QC = "Le maire de Québec a annoncé jeudi un nouveau plan pour le transport en commun."
+CORPUS_PUBLISHERS = [
+    ("tdg-1", "www.tdg.ch", "2018-10-02", LEAD_TDG),
+    ("tdg-2", "www.tdg.ch", "2019-03-05", LEAD_TDG),
+    ("libre-1", "LaLibre", "2016-05-01", LEAD_DH),
+    ("libre-2", "La Libre Belgique", "2018-12-03", LEAD_DH),
+    ("jdq-1", "Journal de Québec", "2017-02-01", LEAD_QC),
+    ("jdq-2", "www.journaldequebec.com", "2019-06-01", LEAD_QC),
+    ("inconnu", "Le Canard d’essai", "2019-01-01", LEAD_QC),
+]
+
+
+@pytest.fixture(scope="module")
+def newspapers(tmp_path_factory) -> Config:
+    root = tmp_path_factory.mktemp("publishers")
+    (root / "data").mkdir()
+    shutil.copy(ROOT / "data" / "publishers.yaml", root / "data" / "publishers.yaml")
+    articles = [Article(id=i, title=f"Article {i}", body=lead, publisher=p, date=d)
+                for i, p, d, lead in CORPUS_PUBLISHERS]
+    return build_archive(root, articles)
+
+
+def test_a_newspapers_names_and_hosts_are_one_value_under_the_publishers_file_name(
+        newspapers: Config):
+    found = search(newspapers.index_dir, SearchRequest(), newspapers)
+    assert sorted(counts(found.facets["publisher"])) == [
+        ("La Libre Belgique", 2), ("Le Canard d’essai", 1), ("Le Journal de Québec", 2),
+        ("Tribune de Genève", 2)]
+    # each article keeps the value its source gave
+    assert {h.id: h.publisher for h in found.hits}["tdg-1"] == "www.tdg.ch"
+
+
+@pytest.mark.parametrize("typed", ["Tribune de Genève", "TDG", "www.tdg.ch", "tribune de geneve"])
+def test_a_newspaper_filter_takes_its_name_an_alias_or_a_host(newspapers: Config, typed: str):
+    narrowed = search(newspapers.index_dir,
+                      SearchRequest(filters={"publisher": (typed,)}), newspapers)
+    assert ids(narrowed) == {"tdg-1", "tdg-2"}
+
+
+@pytest.mark.parametrize("query, expected", [
+    ('journal:"Tribune de Genève"', {"tdg-1", "tdg-2"}),
+    ("journal:TDG", {"tdg-1", "tdg-2"}),
+    ('journal:"La Libre Belgique"', {"libre-1", "libre-2"}),
+    ('newspaper:"Journal de Québec" transport', {"jdq-1", "jdq-2"}),
+])
+def test_the_query_language_finds_a_newspaper_by_any_of_its_names(newspapers: Config,
+                                                                   query: str, expected: set):
+    assert ids(search(newspapers.index_dir, SearchRequest(query), newspapers)) == expected
+
+
+def test_the_newspapers_page_home_and_article_show_the_newspapers_name(newspapers: Config):
+    client = create_app(newspapers).test_client()
+    html = client.get("/journaux").get_data(as_text=True)
+    assert "<h1>Journaux</h1>" in html
+    assert re.search(r'>Tribune de Genève</a> <span class="count">2</span> '
+                     r'<span class="span">2018–2019</span>', html)
+    assert '>Le Canard d’essai</a> <span class="count">1</span> <span class="span">2019<' in html
+    english = client.get("/newspapers?lang=en").get_data(as_text=True)
+    assert "<h1>Newspapers</h1>" in english and "Tribune de Genève" in english
+    assert 'href="/newspapers">Newspapers</a>' in english  # the footer's link, in English
+    home = client.get("/?lang=fr").get_data(as_text=True)
+    assert '<h2 id="h-papers">Journaux</h2>' in home
+    assert 'class="pub">Tribune de Genève</a> <span class="count">2</span>' in home
+    article = client.get("/article/tdg-1").get_data(as_text=True)
+    assert "www.tdg.ch" not in article
+    assert 'class="pub">Tribune de Genève</a>' in article
+    assert "<i>Tribune de Genève</i>, 2 octobre 2018" in article  # the citation
+    ris = client.get("/article/tdg-1.ris").get_data(as_text=True)
+    assert "T2  - Tribune de Genève\r\n" in ris
+    bib = client.get("/article/tdg-1.bib").get_data(as_text=True)
+    assert "journal = {Tribune de Genève}" in bib
+    api = client.get("/api/search?publisher=TDG").get_json()
+    assert api["total"] == 2
+    assert [v["value"] for v in api["facets"]["publisher"] if v["selected"]] == [
+        "Tribune de Genève"]
