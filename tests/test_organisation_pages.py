@@ -67,7 +67,7 @@ def test_co_mentions_are_counted_and_each_links_to_the_joint_search(client):
 
 def test_the_page_draws_its_trend_and_links_to_the_trends_page(client):
     html = page(client, UNTM_PAGE + "?lang=fr")
-    svg = re.search(r"<svg viewBox=\"0 0 640 300\" role=\"img\".*?</svg>", html, re.S)[0]
+    svg = re.search(r"<svg viewBox=\"0 0 480 260\" role=\"img\".*?</svg>", html, re.S)[0]
     assert "<title id=\"trend-title\">Articles par an, pour 1 000 articles de l’année</title>" \
         in svg
     assert 'href="/tendances?s=org:UNTM"' in html

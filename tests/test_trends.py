@@ -43,7 +43,7 @@ def test_the_chart_keeps_series_apart_without_colour():
 
 def test_the_page_draws_an_accessible_svg_with_a_table_and_a_csv(client):
     html = client.get("/tendances?s=UNTM&s=grève&lang=fr").get_data(as_text=True)
-    svg = re.search(r"<svg viewBox=\"0 0 640 300\" role=\"img\" "
+    svg = re.search(r"<svg viewBox=\"0 0 480 260\" role=\"img\" "
                     r"aria-labelledby=\"trend-title trend-desc\">.*?</svg>", html, re.S)[0]
     assert "<desc id=\"trend-desc\">Une ligne par série, de 2018 à 2022\u202f: UNTM (4 articles);" \
            " grève (2 articles)." in svg

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from ..search.stats import Trend
 
-WIDTH, HEIGHT = 640, 300
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 36
+WIDTH, HEIGHT = 480, 260
+LEFT, RIGHT, TOP, BOTTOM = 52, 14, 12, 36
 # (colour, dash pattern, marker) per series: distinguishable without colour
 STYLES = (("#0b4f8a", "", "circle"), ("#c2410c", "6 4", "square"),
           ("#15803d", "2 3", "triangle"), ("#6d28d9", "10 3 2 3", "diamond"))
