@@ -69,11 +69,11 @@ def _counted(ords: np.ndarray, years: np.ndarray):
 
 def _pairs(store, facet: str, docs: np.ndarray, years: np.ndarray):
     """(ordinals, years) of the dated documents carrying a value, layer by layer."""
-    grid = store._grids[facet][:, docs]
+    grid = store.grid(facet)[:, docs]
     for layer in grid:
         keep = (layer != EMPTY) & (years > 0)
         yield layer[keep].astype(np.int64), years[keep]
-    for docnum, ords in store._extra[facet].items():
+    for docnum, ords in store.extra(facet).items():
         year = int(store.date_keys[docnum]) // 10_000
         if year:
             yield np.array(ords, dtype=np.int64), np.full(len(ords), year, dtype=np.int64)
@@ -140,9 +140,9 @@ def co_mentions(source: Generation | str | Path, facet: str, value: str,
         wanted = values.index(value)
     except ValueError:
         return []
-    grid = store._grids[facet][:, live]
+    grid = store.grid(facet)[:, live]
     docs = live[(grid == wanted).any(axis=0)]
-    extra = [d for d, ords in store._extra[facet].items()
+    extra = [d for d, ords in store.extra(facet).items()
              if wanted in ords and state.live_mask[d]]
     docs = np.union1d(docs, np.array(extra, dtype=np.intp)) if extra else docs
     counts = store.count(facet, docs)
