@@ -1,6 +1,7 @@
 """The facets of the archive, declared once: the registry every surface reads.
 
-A facet is a way to narrow and count the articles: section, author, organisation, year. Its
+A facet is a way to narrow and count the articles: section, author, organisation, year,
+newspaper. Its
 `Facet` entry says what each surface calls it and how its values behave: the index fields
 (schema and documents), the facet arrays, the search filters and counts, the query-language
 prefixes, the URL parameter, the browse page, the keys of API records and export columns, the
@@ -64,6 +65,17 @@ class Facet:
     # (`display_spelling`), a filter or a link may name any of them, and each article keeps the
     # spelling its publisher (or archivist) gave it.
     folded: bool = False
+    # Values named by a data file's entries ("publishers": `data/publishers.yaml`): the
+    # spellings of one entry (its name, an alias, a web host: `www.tdg.ch`) count as one value
+    # shown under the entry's name, and a filter or a prefixed word may use any of them.
+    names_from: Literal["publishers"] | None = None
+    # Its browse page's path in other interface languages, ((locale, path), ...): the page
+    # answers at each, and links use the one of the visitor's language.
+    browse_paths: tuple[tuple[str, str], ...] = ()
+
+    def browse_path_in(self, locale: str) -> str | None:
+        """Its browse page's path in an interface language (the default path otherwise)."""
+        return dict(self.browse_paths).get(locale, self.browse_path)
 
     @property
     def cli_options(self) -> tuple[str, ...]:
@@ -80,6 +92,8 @@ class Registry:
     def __post_init__(self) -> None:
         for what in ("name", "field", "param", "record_key", "browse_path", "text_field"):
             seen = [getattr(f, what) for f in self.facets if getattr(f, what) is not None]
+            if what == "browse_path":
+                seen += [path for f in self.facets for _locale, path in f.browse_paths]
             if len(seen) != len(set(seen)):
                 raise ValueError(f"two facets share a {what}: {seen}")
         prefixes = [p for f in self.facets for p in f.prefixes]
@@ -134,6 +148,12 @@ FACETS = Registry((
     Facet(name="year", attribute="year", field="year", param="year", browse_path="/years",
           prefixes=("annee", "year"), kind="year", order="numeric", sidebar=False,
           label=N_("Year"), label_plural=N_("Years"), position=2),
+    # The newspaper: listed first, as a press archive's readers start from their paper.
+    Facet(name="publisher", attribute="publisher", field="publisher",
+          text_field="publisher_text", param="publisher", record_key="publisher",
+          browse_path="/journaux", browse_paths=(("en", "/newspapers"),),
+          prefixes=("journal", "publisher", "newspaper"), folded=True, names_from="publishers",
+          label=N_("Newspaper"), label_plural=N_("Newspapers"), position=0),
 ))
 """The archive's facets."""
 

@@ -178,6 +178,10 @@ AXE_PAGES = {
     "article": "/article/greve-des-enseignants-a-bamako",
     "help": "/aide",
     "no-results": "/search?q=enseignnants&section=Culture",
+    "organisation": "/organisation/union-nationale-des-travailleurs-du-mali",
+    "trends": "/tendances?s=UNTM&s=org:CEDEAO&s=grève",
+    "newspapers": "/journaux",
+    "about": "/a-propos",
 }
 
 
@@ -246,3 +250,47 @@ def test_histogram_year_labels_fit_without_overlap(long_site, page, width):
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator("figure.histo").screenshot(path=str(ARTIFACTS / f"histogram-{len(years)}-"
                                                                 f"labels-{width}.png"))
+
+# --- newspapers, About, an organisation's page, trends --------------------------------------------
+
+RESEARCH_PAGES = [
+    ("newspapers", "/journaux", "Journaux", False),
+    ("about", "/a-propos", "À propos de l’archive", False),
+    ("organisation", "/organisation/union-nationale-des-travailleurs-du-mali",
+     f"{UNTM} (UNTM)", True),
+    ("trends", "/tendances?s=UNTM&s=org:CEDEAO&s=grève", "Tendances", True),
+]
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+@pytest.mark.parametrize("name, path, heading, chart", RESEARCH_PAGES,
+                         ids=[p[0] for p in RESEARCH_PAGES])
+def test_research_pages_fit_the_screen_draw_their_chart_and_are_saved(site, page, width, name,
+                                                                     path, heading, chart):
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(site + path)
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    assert overflow <= width, f"{path} scrolls sideways at {width}px ({overflow}px wide)"
+    if chart:
+        svg = page.locator("figure.trend svg[role='img']")
+        expect(svg).to_be_visible()
+        title = svg.locator("title").first.text_content()
+        assert title.startswith("Articles par an")
+        assert svg.get_attribute("aria-labelledby") == "trend-title trend-desc"
+        box = svg.bounding_box()
+        assert 0 < box["width"] <= width and box["height"] > 100
+    ARTIFACTS.mkdir(exist_ok=True)
+    target = ARTIFACTS / f"{name}-{width}.png"
+    page.screenshot(path=str(target), full_page=True)
+    assert target.stat().st_size > 5_000
+
+
+def test_a_trend_is_drawn_from_the_form_without_javascript(site, page):
+    page.goto(site + "/tendances")
+    page.get_by_label("Série 1").fill("UNTM")
+    page.get_by_label("Série 2").fill("org:CEDEAO")
+    page.get_by_role("button", name="Tracer").click()
+    expect(page.locator("ul.legend li")).to_have_count(2)
+    page.get_by_role("link", name="articles", exact=True).click()
+    expect(page.locator("figure.trend svg title").first).to_have_text("Articles par an")

@@ -1,9 +1,10 @@
-"""Facets are declared once, in `archive/facets.py`: a facet added to a registry shows on every
+"""Facets are declared once, in `archive/facets.py`: a facet in the registry shows on every
 surface (schema, facet arrays, search, query language, site, API, exports, browse page, command
-line), and the archive's own four facets are what every surface has always shown.
+line), and the archive's first four facets are what every surface has always shown.
 
-The newspaper facet here lives in a temporary registry, installed with `facets.installed` for
-the build and for each test: every surface reads the registry when it runs, none at import.
+The newspaper facet was added by its declaration alone; a registry without it, installed with
+`facets.installed`, stands for an archive of other facets: every surface reads the registry
+when it runs, none at import.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from archive import articlefile, facets
 from archive.cli import main
 from archive.config import Config, load_config
 from archive.errors import IndexUnavailable
-from archive.facets import Facet, Registry
+from archive.facets import Registry
 from archive.indexing import open_current
 from archive.indexing.generations import read_manifest
 from archive.indexing.schema import build_schema
@@ -35,25 +36,7 @@ from tests.webarchive import UNTM, build_archive
 
 ROOT = Path(__file__).resolve().parents[1]
 ESSOR, REPUBLICAIN = "L’Essor", "Le Républicain"
-
-NEWSPAPER = Facet(
-    name="publisher", attribute="publisher", field="publisher", text_field="publisher_text",
-    param="publisher", record_key="publisher", browse_path="/journaux",
-    prefixes=("journal", "publisher"), label="Newspaper", label_plural="Newspapers",
-    position=5)
-WITH_NEWSPAPERS = Registry((*facets.FACETS, NEWSPAPER))
-# What the French catalog would hold for it (the archive's catalog does not know these labels).
-FRENCH_LABELS = """\
-msgid ""
-msgstr ""
-"Content-Type: text/plain; charset=utf-8\\n"
-
-msgid "Newspaper"
-msgstr "Journal"
-
-msgid "Newspapers"
-msgstr "Journaux"
-"""
+WITHOUT_NEWSPAPERS = Registry(tuple(f for f in facets.FACETS if f.name != "publisher"))
 
 ARTICLES = [
     Article(id="greve-des-enseignants", title="Grève des enseignants à Bamako",
@@ -78,7 +61,7 @@ def cli(config: Config, *args: str):
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Config:
     """A tiny archive of four articles, three with a newspaper, indexed by `archive reindex`
-    with the newspaper facet declared."""
+    (two worker processes)."""
     root = tmp_path_factory.mktemp("newspapers")
     (root / "data" / "articles").mkdir(parents=True)
     shutil.copy(ROOT / "data" / "organisations.yaml", root / "data" / "organisations.yaml")
@@ -87,26 +70,19 @@ def built(tmp_path_factory) -> Config:
     config = load_config(root / "archive.yaml")
     for article in ARTICLES:
         articlefile.write(config.articles_dir, article)
-    with facets.installed(WITH_NEWSPAPERS):  # two processes: forked workers see it too
-        done = cli(config, "reindex", "--procs", "2")
+    done = cli(config, "reindex", "--procs", "2")
     assert done.exit_code == 0, done.output
     return config
 
 
 @pytest.fixture
 def archive(built: Config):
-    with facets.installed(WITH_NEWSPAPERS):
-        yield built
+    return built
 
 
 @pytest.fixture
-def client(archive: Config, tmp_path: Path):
-    app = create_app(archive)
-    po = tmp_path / "fr" / "LC_MESSAGES" / "newspapers.po"
-    po.parent.mkdir(parents=True)
-    po.write_text(FRENCH_LABELS, encoding="utf-8")
-    app.extensions["archive"].catalogs["fr"].merge(i18n.compile_catalog(po))
-    return app.test_client()
+def client(archive: Config):
+    return create_app(archive).test_client()
 
 
 def ids(result) -> set[str]:
@@ -117,7 +93,7 @@ def counts(values) -> list[tuple[str, int]]:
     return [(v.value, v.count) for v in values]
 
 
-# --- a facet added to a registry ----------------------------------------------------------------
+# --- the newspaper, a facet added by its declaration -------------------------------------------
 
 
 def test_the_build_indexes_it_and_records_it(archive: Config):
@@ -198,24 +174,24 @@ def test_the_command_line_has_its_option(archive: Config):
 
 def test_a_generation_with_other_facets_is_not_read_and_a_reindex_rebuilds_it(built: Config):
     # Built with the newspaper facet, read without it: its fields and arrays are another schema.
-    with pytest.raises(IndexUnavailable, match=r"index schema changed \(facets section, "
-                       r"author, organisation, year, publisher; this archive has section, "
-                       r"author, organisation, year\)"):
-        open_current(built.index_dir)
-    done = cli(built, "reindex")
-    assert done.exit_code == 0, done.output
-    assert done.output.startswith("full reindex (index schema changed (facets")
-    assert read_manifest(open_current(built.index_dir).path)["facets"] == [
-        "section", "author", "organisation", "year"]
+    with facets.installed(WITHOUT_NEWSPAPERS):
+        with pytest.raises(IndexUnavailable, match=r"index schema changed \(facets section, "
+                           r"author, organisation, year, publisher; this archive has section, "
+                           r"author, organisation, year\)"):
+            open_current(built.index_dir)
+        done = cli(built, "reindex")
+        assert done.exit_code == 0, done.output
+        assert done.output.startswith("full reindex (index schema changed (facets")
+        assert read_manifest(open_current(built.index_dir).path)["facets"] == [
+            "section", "author", "organisation", "year"]
     # and back, for the tests that follow
-    with facets.installed(WITH_NEWSPAPERS):
-        assert cli(built, "reindex").exit_code == 0
+    assert cli(built, "reindex").exit_code == 0
 
 
 # --- the archive's own facets: what every surface has always called them --------------------
 
 
-def test_the_registry_declares_the_four_facets_with_their_published_names():
+def test_the_registry_declares_the_facets_with_their_published_names():
     table = [(f.name, f.param, f.record_key, f.browse_path, f.cli_options, f.prefixes)
              for f in facets.registry()]
     assert table == [
@@ -224,12 +200,15 @@ def test_the_registry_declares_the_four_facets_with_their_published_names():
         ("organisation", "organisation", "organisations", "/organisations",
          ("--organisation", "--org"), ("organisation", "org", "organization")),
         ("year", "year", None, "/years", ("--year",), ("annee", "year")),
+        ("publisher", "publisher", "publisher", "/journaux", ("--publisher",),
+         ("journal", "publisher", "newspaper")),
     ]
+    assert facets.registry()["publisher"].browse_path_in("en") == "/newspapers"
     french = i18n.load_translations()["fr"]
     assert [(french.gettext(f.label), french.gettext(f.label_plural))
             for f in facets.registry()] == [("Rubrique", "Rubriques"), ("Auteur", "Auteurs"),
                                             ("Organisation", "Organisations"),
-                                            ("Année", "Années")]
+                                            ("Année", "Années"), ("Journal", "Journaux")]
 
 
 def test_the_schema_is_the_one_generations_were_built_with():
@@ -249,6 +228,7 @@ def test_the_schema_is_the_one_generations_were_built_with():
         "organisation_text": ("TEXT", False, "CompositeAnalyzer"),
         "path": ("ID", True, "IDTokenizer"),
         "publisher": ("ID", True, "IDTokenizer"),
+        "publisher_text": ("TEXT", False, "CompositeAnalyzer"),
         "section": ("ID", True, "IDTokenizer"),
         "section_text": ("TEXT", False, "CompositeAnalyzer"),
         "title": ("TEXT", True, "CompositeAnalyzer"),
@@ -259,11 +239,11 @@ def test_the_schema_is_the_one_generations_were_built_with():
     assert schema["author_text"].analyzer is schema["title"].analyzer  # the French analyzer
 
 
-def test_every_surface_shows_the_four_facets_as_before(tmp_path: Path):
+def test_every_surface_shows_the_four_first_facets_as_before(tmp_path: Path):
     config = build_archive(tmp_path)
     client = create_app(config).test_client()
     data = client.get("/api/search").get_json()
-    assert list(data["facets"]) == ["section", "author", "organisation", "year"]
+    assert list(data["facets"]) == ["section", "author", "organisation", "year", "publisher"]
     assert list(data["hits"][0]) == ["id", "title", "date", "section", "authors",
                                      "organisations", "publisher", "url", "permalink",
                                      "snippet_html", "score", "date_source"]
@@ -274,23 +254,25 @@ def test_every_surface_shows_the_four_facets_as_before(tmp_path: Path):
     assert header == ("id,title,date,section,authors,organisations,publisher,url,permalink,"
                       "snippet,date_source")
     html = client.get("/search?q=école").get_data(as_text=True)
-    assert re.findall(r'<h2 id="f-(\w+)">([^<]+)</h2>', html) == [
-        ("section", "Rubrique"), ("organisation", "Organisation"), ("author", "Auteur")]
+    assert re.findall(r'<h2 id="f-(\w+)">([^<]+)</h2>', html)[:4] == [
+        ("publisher", "Journal"), ("section", "Rubrique"), ("organisation", "Organisation"),
+        ("author", "Auteur")]
     footer = re.search(r"<footer>.*</footer>", html, re.S)[0]
-    assert re.findall(r'<a href="(/\w+)">(\w+)</a>', footer) == [
-        ("/sections", "Rubriques"), ("/years", "Années"), ("/organisations", "Organisations"),
-        ("/authors", "Auteurs")]
-    for path in ("/sections", "/authors", "/organisations", "/years"):
+    assert re.findall(r'<a href="(/\w+)">(\w+)</a>', footer)[:5] == [
+        ("/journaux", "Journaux"), ("/sections", "Rubriques"), ("/years", "Années"),
+        ("/organisations", "Organisations"), ("/authors", "Auteurs")]
+    for path in ("/sections", "/authors", "/organisations", "/years", "/journaux"):
         assert client.get(path).status_code == 200, path
     assert client.get(f"/search?organisation={UNTM}&author=Aminata Koné&year=2019"
                       "&section=Société").status_code == 200
     assert field_prefixes() == {
         "titre": "title", "title": "title", "rubrique": "section", "section": "section",
         "auteur": "author", "author": "author", "organisation": "organisation",
-        "org": "organisation", "organization": "organisation", "annee": "year", "year": "year"}
+        "org": "organisation", "organization": "organisation", "annee": "year", "year": "year",
+        "journal": "publisher", "publisher": "publisher", "newspaper": "publisher"}
     help_text = cli(config, "search", "--help").output
-    assert re.findall(r"^  (--[\w, -]+?) TEXT", help_text, re.M)[:4] == [
-        "--section", "--author", "--organisation, --org", "--year"]
+    assert re.findall(r"^  (--[\w, -]+?) TEXT", help_text, re.M)[:5] == [
+        "--section", "--author", "--organisation, --org", "--year", "--publisher"]
     done = cli(config, "search", "--org", "UNTM", "--section", "Société", "--year", "2019")
     assert done.exit_code == 0 and "[greve-des-enseignants-a-bamako]" in done.output
 
@@ -378,3 +360,85 @@ def test_a_section_filter_in_another_spelling_shows_and_unticks_as_the_facet_val
     block = re.search(r'<section aria-labelledby="f-section">.*?</section>', html, re.S)[0]
     assert re.search(r'<a href="/search" class="on" aria-current="true">'
                      r'<span class="box" aria-hidden="true"></span>Société <span', block)
+
+
+# --- newspapers named by the publishers file --------------------------------------------------
+
+# Publisher values as the shared corpus gives them: a name, an alias glued together, web hosts.
+# The leads are the corpus's own sentences.
+LEAD_TDG = "Le Conseil d'Etat genevois a présenté mardi son projet de budget 2019."
+LEAD_QC = "Le maire de Québec a annoncé jeudi un nouveau plan pour le transport en commun."
+CORPUS_PUBLISHERS = [
+    ("tdg-1", "www.tdg.ch", "2018-10-02", LEAD_TDG),
+    ("tdg-2", "www.tdg.ch", "2019-03-05", LEAD_TDG),
+    ("libre-1", "LaLibre", "2016-05-01", LEAD_DH),
+    ("libre-2", "La Libre Belgique", "2018-12-03", LEAD_DH),
+    ("jdq-1", "Journal de Québec", "2017-02-01", LEAD_QC),
+    ("jdq-2", "www.journaldequebec.com", "2019-06-01", LEAD_QC),
+    ("inconnu", "Le Canard d’essai", "2019-01-01", LEAD_QC),
+]
+
+
+@pytest.fixture(scope="module")
+def newspapers(tmp_path_factory) -> Config:
+    root = tmp_path_factory.mktemp("publishers")
+    (root / "data").mkdir()
+    shutil.copy(ROOT / "data" / "publishers.yaml", root / "data" / "publishers.yaml")
+    articles = [Article(id=i, title=f"Article {i}", body=lead, publisher=p, date=d)
+                for i, p, d, lead in CORPUS_PUBLISHERS]
+    return build_archive(root, articles)
+
+
+def test_a_newspapers_names_and_hosts_are_one_value_under_the_publishers_file_name(
+        newspapers: Config):
+    found = search(newspapers.index_dir, SearchRequest(), newspapers)
+    assert sorted(counts(found.facets["publisher"])) == [
+        ("La Libre Belgique", 2), ("Le Canard d’essai", 1), ("Le Journal de Québec", 2),
+        ("Tribune de Genève", 2)]
+    # each article keeps the value its source gave
+    assert {h.id: h.publisher for h in found.hits}["tdg-1"] == "www.tdg.ch"
+
+
+@pytest.mark.parametrize("typed", ["Tribune de Genève", "TDG", "www.tdg.ch", "tribune de geneve"])
+def test_a_newspaper_filter_takes_its_name_an_alias_or_a_host(newspapers: Config, typed: str):
+    narrowed = search(newspapers.index_dir,
+                      SearchRequest(filters={"publisher": (typed,)}), newspapers)
+    assert ids(narrowed) == {"tdg-1", "tdg-2"}
+
+
+@pytest.mark.parametrize("query, expected", [
+    ('journal:"Tribune de Genève"', {"tdg-1", "tdg-2"}),
+    ("journal:TDG", {"tdg-1", "tdg-2"}),
+    ('journal:"La Libre Belgique"', {"libre-1", "libre-2"}),
+    ('newspaper:"Journal de Québec" transport', {"jdq-1", "jdq-2"}),
+])
+def test_the_query_language_finds_a_newspaper_by_any_of_its_names(newspapers: Config,
+                                                                   query: str, expected: set):
+    assert ids(search(newspapers.index_dir, SearchRequest(query), newspapers)) == expected
+
+
+def test_the_newspapers_page_home_and_article_show_the_newspapers_name(newspapers: Config):
+    client = create_app(newspapers).test_client()
+    html = client.get("/journaux").get_data(as_text=True)
+    assert "<h1>Journaux</h1>" in html
+    assert re.search(r'>Tribune de Genève</a> <span class="count">2</span> '
+                     r'<span class="span">2018–2019</span>', html)
+    assert '>Le Canard d’essai</a> <span class="count">1</span> <span class="span">2019<' in html
+    english = client.get("/newspapers?lang=en").get_data(as_text=True)
+    assert "<h1>Newspapers</h1>" in english and "Tribune de Genève" in english
+    assert 'href="/newspapers">Newspapers</a>' in english  # the footer's link, in English
+    home = client.get("/?lang=fr").get_data(as_text=True)
+    assert '<h2 id="h-papers">Journaux</h2>' in home
+    assert 'class="pub">Tribune de Genève</a> <span class="count">2</span>' in home
+    article = client.get("/article/tdg-1").get_data(as_text=True)
+    assert "www.tdg.ch" not in article
+    assert 'class="pub">Tribune de Genève</a>' in article
+    assert "<i>Tribune de Genève</i>, 2 octobre 2018" in article  # the citation
+    ris = client.get("/article/tdg-1.ris").get_data(as_text=True)
+    assert "T2  - Tribune de Genève\r\n" in ris
+    bib = client.get("/article/tdg-1.bib").get_data(as_text=True)
+    assert "journal = {Tribune de Genève}" in bib
+    api = client.get("/api/search?publisher=TDG").get_json()
+    assert api["total"] == 2
+    assert [v["value"] for v in api["facets"]["publisher"] if v["selected"]] == [
+        "Tribune de Genève"]

@@ -213,7 +213,9 @@ def test_article_page_links_cites_and_relates(client):
     assert "/search?section=Soci%C3%A9t%C3%A9" in html
     assert "/search?organisation=Syndicat+national+de+l%27%C3%A9ducation+et+de+la+culture" in html
     assert html.count("<p>") >= 2  # the paragraphs of the body
-    assert "KONÉ Aminata, «\u202fGrève des enseignants à Bamako\u202f», Le Quotidien d’essai" in html
+    # the newspaper's title in italics, as French citation style sets it
+    assert ("KONÉ Aminata, «\u202fGrève des enseignants à Bamako\u202f», "
+            "<i>Le Quotidien d’essai</i>" in html)
     assert 'value="http://localhost/article/greve-des-enseignants-a-bamako"' in html
     assert 'href="https://journal.example/greve-enseignants" rel="nofollow' in html
     related = re.search(r'id="h-related".*?</section>', html, re.S).group(0)
@@ -260,7 +262,7 @@ def test_unknown_articles_are_404_in_html_and_json(client):
 
 def test_browse_lists_every_value_with_counts(client):
     html = page(client, "/organisations")
-    assert f"{UNTM}</a> <span class=\"count\">4</span>" in html
+    assert f"{UNTM} (UNTM)</a> <span class=\"count\">4</span>" in html  # with its acronym
     assert "5 valeurs" in html
     assert 'aria-label="Initiale"' in html and '<label for="filter">' in html
     filtered = page(client, "/organisations?filter=education")
@@ -605,7 +607,9 @@ def test_chips_suggestions_and_histogram_labels_follow_each_language(client):
 
 
 def test_newspaper_names_are_in_italics(client):
-    assert "<cite class=\"pub\">Le Quotidien d’essai</cite>" in page(client, ENSEIGNANTS)
+    # on the article page the name is also the link to the newspaper's articles
+    assert 'class="pub">Le Quotidien d’essai</a>' in page(client, ENSEIGNANTS)
+    assert ".pub,cite{font-style:italic}" in page(client, "/static/style.css")
     assert "<cite class=\"pub\">Le Quotidien d’essai</cite>" in page(client, "/search?q=grève")
 
 

@@ -44,7 +44,9 @@ TEMPLATE_TAGS = {
     "input", "button", "main", "footer", "ul", "li", "h1", "h2", "h3", "p", "ol", "time", "span",
     "mark", "section", "article", "aside", "fieldset", "legend", "strong", "svg", "rect",
     "figure", "figcaption", "details", "summary", "table", "thead", "tbody", "tr", "th", "td",
-    "cite", "code", "dl", "dt", "dd",
+    # the newspaper's title in a citation; an organisation's entry; the trend chart; help
+    "cite", "code", "i", "dl", "dt", "dd", "g", "desc", "line", "polyline", "polygon", "circle",
+    "text",
 }
 URL_ATTRS = ("href", "src", "action", "formaction", "xlink:href", "poster", "data")
 

@@ -233,6 +233,15 @@ class FacetStore:
         found = [layer[docnum] for layer in self._layers[facet] if layer[docnum] != EMPTY]
         return found + self._extra[facet].get(docnum, [])
 
+    def grid(self, facet: str) -> np.ndarray:
+        """Every dense layer of a facet as one (layers × doc_count) grid of ordinals (EMPTY
+        where a document has fewer values), read-only: for counts across facets and years."""
+        return self._grids[facet]
+
+    def extra(self, facet: str) -> Mapping[int, list[int]]:
+        """The rare ordinals beyond the dense layers, by document number."""
+        return self._extra[facet]
+
     def count(self, facet: str, docnums: Iterable[int] | np.ndarray) -> Counter:
         """How many of the given documents carry each ordinal of a facet."""
         docs = as_docnums(docnums)

@@ -20,6 +20,7 @@ from ..engine.segmentwriter import FastSegmentWriter
 from ..errors import ArchiveError, IndexUnavailable, InvalidArticle
 from ..facets import display_spelling, registry, value_key
 from ..models import ESTIMATED, Article
+from ..publishers import Publishers
 from .facetstore import FacetStore, write_facets
 from .schema import INDEX_NAME, document, stored_article
 from .serving import describe
@@ -108,8 +109,12 @@ def index_files(w, rels: Iterable[str], read: Callable[[str], tuple[str, Article
     return batch
 
 
-def build_facets(ix: index.Index, gen_dir: Path, base_dir: Path | None = None) -> int:
+def build_facets(ix: index.Index, gen_dir: Path, base_dir: Path | None = None,
+                 publishers: Publishers | None = None) -> int:
     """Write the facet arrays from the committed index's postings (no stored fields read).
+
+    `publishers` (the publishers file) names the values of a facet declared
+    `names_from="publishers"`: every spelling of one entry counts under the entry's name.
 
     Whoosh segments are immutable and keep their docnums (deletions only mark them), so the
     arrays of segments already in `base_dir`'s generation are copied; only new segments (an
@@ -124,7 +129,9 @@ def build_facets(ix: index.Index, gen_dir: Path, base_dir: Path | None = None) -
     segments, reused = [], []
     with ix.reader() as reader:
         n = reader.doc_count_all()
-        shown = {f.name: _shown_spellings(reader, f.field) for f in facets if f.folded}
+        shown = {f.name: _shown_spellings(reader, f.field,
+                                          publishers if f.names_from == "publishers" else None)
+                 for f in facets if f.folded}
         for sub, offset in reader.leaf_readers():
             segment = sub.segment()
             if segment is None:  # an empty index has no segment
@@ -156,15 +163,25 @@ def build_facets(ix: index.Index, gen_dir: Path, base_dir: Path | None = None) -
     return n
 
 
-def _shown_spellings(reader, fieldname: str) -> dict[str, str]:
+def _shown_spellings(reader, fieldname: str,
+                     publishers: Publishers | None = None) -> dict[str, str]:
     """{spelling: the spelling its group shows} for a folded facet's field, from the index's
-    terms and their document counts (`facets.display_spelling`)."""
+    terms and their document counts (`facets.display_spelling`); a spelling the publishers
+    file knows (name, alias, host: `LaLibre`, `www.tdg.ch`) shows its entry's name."""
     groups: dict[str, dict[str, int]] = defaultdict(dict)
+    named: dict[str, str] = {}
     for term in reader.lexicon(fieldname):
         spelling = term.decode("utf-8")
+        entry = publishers.find(spelling) if publishers is not None else None
+        if entry is not None:
+            named[spelling] = entry.name
+            continue
         groups[value_key(spelling)][spelling] = reader.doc_frequency(fieldname, term)
-    return {spelling: display_spelling(counts)
-            for counts in groups.values() for spelling in counts}
+    shown = {spelling: display_spelling(counts)
+             for counts in groups.values() for spelling in counts}
+    # a spelling the file does not know joins an entry whose name it merely spells otherwise
+    by_key = {value_key(name): name for name in named.values()}
+    return {**{s: by_key.get(value_key(v), v) for s, v in shown.items()}, **named}
 
 
 def _base_facets(base_dir: Path | None) -> FacetStore | None:

@@ -22,6 +22,7 @@ from ..config import Config
 from ..errors import ArchiveError, IndexUnavailable, InvalidArticle, NotFound, UsageError
 from ..organisations import authority_at
 from ..orgdefinitions import organisation_values
+from ..publishers import publishers_at
 from ..textnorm import decode
 from . import generations, indexer, parallel, schema, serving
 from .joblock import job_lock
@@ -370,7 +371,7 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
         generations.checkpoint("segments-written")
         base_dir = index_dir / plan.base if plan.mode == "incremental" else None
         indexer.build_facets(whoosh_index.open_dir(str(gen_dir), indexname=schema.INDEX_NAME),
-                             gen_dir, base_dir)
+                             gen_dir, base_dir, publishers_at(config.publishers_file))
         phase("facets")
         generations.checkpoint("facets-written")
         (gen_dir / FILES).write_text(json.dumps(files, ensure_ascii=False), encoding="utf-8")

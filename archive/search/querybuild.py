@@ -81,7 +81,8 @@ class Builder:
     """Builds Whoosh queries from parsed nodes for one index (analyzer, authority, reader)."""
 
     def __init__(self, analyze: Analyze, authority=None, reader=None,
-                 min_prefix: int = 3, max_expansions: int = 300) -> None:
+                 min_prefix: int = 3, max_expansions: int = 300,
+                 values: Callable[[object, str], tuple[str, ...]] | None = None) -> None:
         self.analyze = analyze
         self.authority = authority
         self.reader = reader
@@ -96,6 +97,11 @@ class Builder:
         # The facet whose values are authority names (organisations), if any.
         self.org = next((f for f in facets if f.authority), None)
         self.year_field = facets.year.field if facets.year is not None else None
+        # Facets whose values a data file names (the newspaper): `journal:"La Libre Belgique"`
+        # also looks for the exact values indexed under that name (`LaLibre`), through `values`
+        # (facet, typed text -> indexed values).
+        self.named = {f.name: f for f in facets if f.names_from is not None}
+        self.values = values
 
     def compile(self, node: ql.Node) -> Compiled:
         """The query for a parsed tree; QueryError when nothing in it can be searched."""
@@ -153,9 +159,24 @@ class Builder:
 
     # --- words ---------------------------------------------------------------------------------
 
+    def _named_values(self, query: wq.Query | None, field: str | None,
+                      text: str) -> wq.Query | None:
+        """A prefixed word of a named facet: also the exact values indexed under its name."""
+        facet = self.named.get(field or "")
+        if facet is None or self.values is None:
+            return query
+        exact = [wq.Term(facet.field, v) for v in self.values(facet, text)]
+        parts = [q for q in (query, *exact) if q is not None]
+        return _or(parts) if parts else None
+
     def word(self, node: ql.Word, positive: bool) -> wq.Query | None:
         if self._is_org(node.field):
             return self.organisation(node.text, positive)
+        if node.field in self.named and not node.prefix:
+            return self._named_values(self._word(node, positive), node.field, node.text)
+        return self._word(node, positive)
+
+    def _word(self, node: ql.Word, positive: bool) -> wq.Query | None:
         fields = self.field_text.get(node.field or "", TEXT_FIELDS)
         if node.prefix:
             return self.prefix(node.text, fields, positive)
@@ -184,6 +205,11 @@ class Builder:
     def phrase(self, node: ql.Phrase, positive: bool) -> wq.Query | None:
         if self._is_org(node.field):
             return self.organisation(node.text, positive)
+        if node.field in self.named:
+            return self._named_values(self._phrase(node, positive), node.field, node.text)
+        return self._phrase(node, positive)
+
+    def _phrase(self, node: ql.Phrase, positive: bool) -> wq.Query | None:
         groups = self.analyze(node.text)
         if not groups:
             return None

@@ -56,8 +56,10 @@ def fields(declared: Sequence[str]) -> tuple[str, ...]:
     """A declaration's field names, `FACETS` spelled out from the registry in force."""
     names: list[str] = []
     for name in declared:
-        names += [f.record_key for f in _keyed()] if name == FACETS else [name]
-    return tuple(dict.fromkeys(names))  # a facet may also be a plain field (publisher)
+        # a facet that is also a plain field of the declaration (publisher) stands there
+        names += ([f.record_key for f in _keyed() if f.record_key not in declared]
+                  if name == FACETS else [name])
+    return tuple(dict.fromkeys(names))
 
 
 def record(item: Item, declared: Sequence[str], permalink: str | None = None) -> dict:

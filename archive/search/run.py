@@ -29,6 +29,7 @@ from ..facets import Facet, registry
 from ..indexing.schema import stored_values
 from ..indexing.serving import Generation, open_current
 from ..organisations import authority_at
+from ..publishers import publishers_at
 from ..textnorm import fold
 from . import querylang as ql
 from .docsets import keep, matching_docs, union
@@ -65,6 +66,7 @@ class _State:
         self.analyzer = schema["body"].analyzer
         self.analyze = analyzer_groups(self.analyzer)
         self.authority = authority_at(config.authority_file)
+        self.publishers = publishers_at(config.publishers_file)
         with generation.index.reader() as reader:
             count_all = reader.doc_count_all()
             live = [d for d in range(count_all) if not reader.is_deleted(d)]
@@ -136,7 +138,9 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         compiled = None
         if node is not None:
             builder = Builder(state.analyze, state.authority, searcher.reader(),
-                              limits.query_min_prefix, limits.query_max_expansions)
+                              limits.query_min_prefix, limits.query_max_expansions,
+                              values=lambda facet, text: _spellings(
+                                  store, facet, (_canonical_value(state, store, facet, text),)))
             compiled = builder.compile(node)
         postings = Postings(searcher, state.term_cache)
         # Matching must finish within the time limit (ranking past it is merely cut short).
@@ -226,6 +230,10 @@ def _canonical_value(state: _State, store, facet: Facet, value: str) -> str:
     value = value.strip()
     if facet.authority and state.authority is not None:
         return state.authority.canonical(value) or value
+    if facet.names_from == "publishers" and state.publishers is not None:
+        entry = state.publishers.find(value)
+        if entry is not None:  # an alias or a host of a newspaper: its name
+            return store.shown(facet.name, entry.name)
     if facet.folded:
         return store.shown(facet.name, value)
     return value
@@ -370,8 +378,19 @@ def facet_values(source: Generation | str | Path, request: SearchRequest, facet:
     values = search(source, unbounded, config).facets[facet]
     needle = fold(contains.strip())
     if needle:
-        values = [v for v in values if needle in fold(v.value)]
+        names = (_authority_names(_state(_generation(source), config).authority)
+                 if registry()[facet].authority else {})
+        values = [v for v in values
+                  if any(needle in fold(n) for n in names.get(v.value, (v.value,)))]
     return values
+
+
+def _authority_names(authority) -> dict[str, tuple[str, ...]]:
+    """Every name of each authority entry (name, acronym, aliases), by canonical name: a list
+    filtered by `UNTM`, `cedeao` or `ecowas` finds its organisation."""
+    if authority is None:
+        return {}
+    return {entry.name: entry.forms for entry in authority.entries}
 
 
 # --- related articles -----------------------------------------------------------------------------

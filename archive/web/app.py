@@ -27,9 +27,17 @@ from ..errors import QueryError, RateLimited
 from ..facets import registry
 from ..indexing.serving import CurrentGeneration
 from ..resources import templates_dir
-from . import citations, errorpages, i18n, views  # noqa: F401 - imported for their routes and handlers
+from . import (  # noqa: F401 - imported for their routes and handlers
+    citations,
+    errorpages,
+    i18n,
+    researchpages,
+    views,
+)
 from .context import Services, bp, jinja_gettext, jinja_ngettext, services, translator
 from .i18n import Translator
+from .localized import localized_endpoint, page_url
+from .names import slug
 from .params import SearchParams
 from .ratelimit import RateLimiter
 
@@ -73,7 +81,11 @@ def create_app(config: Config | None = None) -> Flask:
     app.jinja_env.install_gettext_callables(jinja_gettext, jinja_ngettext, newstyle=True)
     browse_pages = {f.name: f.browse_path for f in registry() if f.browse_path is not None}
     app.jinja_env.globals.update(site_name=config.site_name, browse_pages=browse_pages,
-                                 web_url=citations.web_url, css_version=css_version)
+                                 web_url=citations.web_url, css_version=css_version,
+                                 page_url=page_url, slug=slug)
+    app.jinja_env.filters["newspaper"] = researchpages.newspaper_filter
+    app.jinja_env.globals.update(trend_series=researchpages.trend_series,
+                                 search_as_query=researchpages.search_as_query)
     app.register_blueprint(bp)
     return app
 
@@ -145,8 +157,8 @@ def _template_context() -> dict:
         "year_facet": facets.year.name if facets.year is not None else None,
         "facet_names": {f.name: t.gettext(f.label) for f in facets},
         "facet_titles": {f.name: t.gettext(f.label_plural) for f in facets},
-        "browse_endpoints": {f.name: f"archive.browse_{f.name}" for f in facets
-                             if f.browse_path is not None},
+        "browse_endpoints": {f.name: localized_endpoint(f"archive.browse_{f.name}")
+                             for f in facets if f.browse_path is not None},
     }
 
 

@@ -15,6 +15,8 @@ import datetime as dt
 import re
 from urllib.parse import urlsplit
 
+from markupsafe import Markup, escape
+
 from ..dates import format_date
 from ..textnorm import fold
 
@@ -59,19 +61,30 @@ def french_author(name: str) -> str:
 
 
 def french_citation(record: object, permalink: str, site_name: str,
-                    consulted: dt.date | None = None) -> str:
-    """A French press citation: NOM Prénom, « Titre », Journal, 5 juillet 2019, [en ligne] URL."""
+                    consulted: dt.date | None = None, markup: bool = False) -> str:
+    """A French press citation: NOM Prénom, « Titre », Journal, 5 juillet 2019, [en ligne] URL.
+
+    With `markup`, HTML (every value escaped) with the newspaper's title in italics, as
+    French citation style sets it: « Titre », <i>Journal</i>."""
+    text = _french_citation(record, permalink, site_name, consulted,
+                            escape if markup else str)
+    return Markup(text) if markup else text
+
+
+def _french_citation(record: object, permalink: str, site_name: str,
+                     consulted: dt.date | None, esc) -> str:
     parts: list[str] = []
     names = [french_author(n) for n in authors_of(record)]
     if names:
-        parts.append(", ".join(names))
-    parts.append(f"«{NNBSP}{_one_line(record.title)}{NNBSP}»")
+        parts.append(esc(", ".join(names)))
+    parts.append(esc(f"«{NNBSP}{_one_line(record.title)}{NNBSP}»"))
     publisher = getattr(record, "publisher", None)
     if publisher:
-        parts.append(_one_line(publisher))
+        parts.append(f"<i>{esc(_one_line(publisher))}</i>" if esc is escape
+                     else _one_line(publisher))
     section = getattr(record, "section", None)
     if section:
-        parts.append(f"rubrique «{NNBSP}{_one_line(section)}{NNBSP}»")
+        parts.append(esc(f"rubrique «{NNBSP}{_one_line(section)}{NNBSP}»"))
     if not record.date:
         parts.append("s. d.")
     elif _estimated(record):
@@ -80,11 +93,11 @@ def french_citation(record: object, permalink: str, site_name: str,
         parts.append(format_date(record.date, "fr"))
     consulted = consulted or dt.date.today()
     link = web_url(getattr(record, "url", None)) or permalink
-    parts.append(f"[en ligne] {link}")
+    parts.append(f"[en ligne] {esc(link)}")
     text = ", ".join(parts)
     text += f" (consulté le {format_date(consulted.isoformat(), 'fr')}"
     if link != permalink:
-        text += f"{NNBSP}; archivé sur {site_name}{NNBSP}: {permalink}"
+        text += f"{NNBSP}; archivé sur {esc(site_name)}{NNBSP}: {esc(permalink)}"
     return text + ")."
 
 

@@ -25,6 +25,7 @@ from ..personnames import sort_key as surname_key
 from ..search import records
 from ..search.request import FacetCount, SearchResult
 from ..search.run import facet_values, related, search
+from ..search.stats import year_spans
 from ..textnorm import fold
 from . import citations, exports, feeds, queryhelp, spreadsheet
 from . import params as searchparams
@@ -32,6 +33,7 @@ from .context import bp, generation, log, request_searcher, services, translator
 from .errorpages import user_message
 from .filenames import content_disposition, export_names
 from .i18n import Translator
+from .names import newspaper_name, value_labels
 from .params import SearchParams
 
 LATEST = 6
@@ -68,6 +70,11 @@ def _stored_article(article_id: str) -> Article:
     if found is None:
         raise NotFound(translator().gettext("There is no article at this address."))
     return found
+
+
+def _cited(item: Article) -> Article:
+    """The article as citations name it: its newspaper under the newspaper facet's name."""
+    return item.replace(publisher=newspaper_name(item.publisher))
 
 
 def _histogram(result: SearchResult) -> list[tuple[int, int]]:
@@ -159,21 +166,22 @@ def article(article_id: str):
         "article.html", article=item, permalink=link, params=SearchParams(),
         back=back_link(request.args.get("back")),
         related=related(generation(), item.id, config),
-        citation=_citation(item, link, config.site_name))
+        citation=_citation(_cited(item), link, config.site_name))
 
 
 def _citation(item: Article, link: str, site_name: str) -> str:
-    """The citation in the page's language: French press style, or Chicago style in English."""
+    """The citation in the page's language: French press style (HTML, the newspaper in
+    italics), or Chicago style in English."""
     if translator().locale == "en":
         return citations.english_citation(item, link, site_name)
-    return citations.french_citation(item, link, site_name)
+    return citations.french_citation(item, link, site_name, markup=True)
 
 
 @bp.route("/article/<article_id>.ris")
 def article_ris(article_id: str):
     """The article's citation as an RIS file."""
     item = _stored_article(article_id)
-    text = citations.ris(item, permalink(item.id), services().config.site_name)
+    text = citations.ris(_cited(item), permalink(item.id), services().config.site_name)
     return _download(text, "application/x-research-info-systems", f"{item.id}.ris")
 
 
@@ -181,7 +189,7 @@ def article_ris(article_id: str):
 def article_bibtex(article_id: str):
     """The article's citation as a BibTeX file."""
     item = _stored_article(article_id)
-    text = citations.bibtex(item, permalink(item.id), services().config.site_name)
+    text = citations.bibtex(_cited(item), permalink(item.id), services().config.site_name)
     return _download(text, "application/x-bibtex", f"{item.id}.bib")
 
 
@@ -213,11 +221,15 @@ def browse(facet: str):
     if alphabetical and not letter and not contains and len(values) > BROWSE_ALL_MAX:
         letter = next((x for x in LETTERS if x in present), "")
     shown = [v for v in values if letter_of(v.value) == letter] if letter else values
-    labels = {v.value: index_form(v.value) if order == "surname" else v.value for v in shown}
+    spec = registry()[facet]
+    spans = year_spans(generation(), facet, services().config) if spec.kind == "names" else {}
+    labels = value_labels(spec, [v.value for v in shown])
+    if order == "surname":
+        labels = {v.value: index_form(v.value) for v in shown}
     return render_template("browse.html", facet=facet, params=params, values=shown,
-                           labels=labels, total_values=len(values), letters=LETTERS,
-                           present=present, letter=letter, contains=contains,
-                           alphabetical=alphabetical)
+                           total_values=len(values), letters=LETTERS, present=present,
+                           letter=letter, contains=contains, alphabetical=alphabetical,
+                           spans=spans, labels=labels, org_pages=spec.authority)
 
 
 def _letter_of(value: str) -> str:
@@ -233,6 +245,9 @@ def _browse_pages(state) -> None:
         if facet.browse_path is not None:
             state.add_url_rule(facet.browse_path, f"browse_{facet.name}", browse,
                                defaults={"facet": facet.name})
+            for locale, path in facet.browse_paths:  # `/newspapers` beside `/journaux`
+                state.add_url_rule(path, f"browse_{facet.name}_{locale}", browse,
+                                   defaults={"facet": facet.name})
 
 
 # --- machine-readable -----------------------------------------------------------------------------

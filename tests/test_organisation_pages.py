@@ -1,0 +1,104 @@
+"""An organisation's page, `/organisation/<slug>`, and the organisations list: what a
+researcher reads there, over the tiny real archive of the web tests."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pytest
+
+from archive.web import create_app
+from tests.webarchive import CEDEAO, SNEC, UNTM, build_archive
+
+UNTM_PAGE = "/organisation/union-nationale-des-travailleurs-du-mali"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    return create_app(build_archive(tmp_path_factory.mktemp("orgs"))).test_client()
+
+
+def page(client, url: str, status: int = 200) -> str:
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def test_the_page_gives_the_authority_entry(client):
+    html = page(client, UNTM_PAGE + "?lang=fr")
+    assert f"<h1>{UNTM} (UNTM)</h1>" in html
+    assert "<dt>Sigle</dt><dd>UNTM</dd>" in html
+    assert "<dt>Type</dt><dd>syndicat</dd>" in html and "<dt>Pays</dt><dd>Mali</dd>" in html
+    cedeao = page(client, "/organisation/communaute-economique-des-etats-de-l-afrique-de-l-ouest")
+    assert "<dt>Autres noms</dt><dd>Cedeao · Cédéao · ECOWAS · Economic Community of West " \
+           "African States</dd>" in cedeao  # its English names too
+    assert "<dd>organisation régionale</dd>" in cedeao and "<dd>international</dd>" in cedeao
+
+
+def test_the_page_gives_first_and_last_mention_newspapers_and_latest_articles(client):
+    html = page(client, UNTM_PAGE + "?lang=fr")
+    assert "4 articles" in html
+    assert re.search(r"première mention\u202f: <a href=\"/article/greve-des-enseignants-a-bamako\">"
+                     r"<time datetime=\"2019-07-05\">5 juillet 2019</time>", html)
+    assert re.search(r"dernière mention\u202f: <a href=\"/article/rentree-scolaire-sous-tension\">"
+                     r"<time datetime=\"2021-10-04\">4 octobre 2021</time>", html)
+    papers = re.search(r'<section aria-labelledby="h-papers">.*?</section>', html, re.S)[0]
+    assert '<span class="pub">Le Quotidien d’essai</span></a> <span class="count">2</span>' \
+        in papers
+    latest = re.search(r'<section aria-labelledby="h-latest">.*?</section>', html, re.S)[0]
+    assert re.findall(r'<h3><a href="/article/([a-z0-9-]+)[?"]', latest) == [
+        "rentree-scolaire-sous-tension", "greve-dans-les-hopitaux", "ecoles-fermees-a-kayes",
+        "greve-des-enseignants-a-bamako"]
+
+
+def test_co_mentions_are_counted_and_each_links_to_the_joint_search(client):
+    html = page(client, UNTM_PAGE)
+    block = re.search(r'<section aria-labelledby="h-with">.*?</section>', html, re.S)[0]
+    found = re.findall(r'<li><a href="([^"]+)">([^<]+)</a> <span class="count">(\d+)</span>',
+                       block)
+    assert [(name.replace("&#39;", "'"), n) for _href, name, n in found] == [(SNEC, "2")]
+    joint = parse_qs(urlsplit(found[0][0].replace("&amp;", "&")).query)
+    assert joint == {"q": ["org:SNEC"], "organisation": [UNTM]}
+    results = page(client, unquote(found[0][0].replace("&amp;", "&")))
+    assert sorted(re.findall(r'<h3><a href="/article/([a-z0-9-]+)[?"]', results)) == [
+        "greve-des-enseignants-a-bamako", "rentree-scolaire-sous-tension"]
+
+
+def test_the_page_draws_its_trend_and_links_to_the_trends_page(client):
+    html = page(client, UNTM_PAGE + "?lang=fr")
+    svg = re.search(r"<svg viewBox=\"0 0 480 260\" role=\"img\".*?</svg>", html, re.S)[0]
+    assert "<title id=\"trend-title\">Articles par an, pour 1 000 articles de l’année</title>" \
+        in svg
+    assert 'href="/tendances?s=org:UNTM"' in html
+    assert "<th scope=\"row\">2019</th><td>2</td><td>2</td><td>1\u202f000</td>" in html
+
+
+def test_an_unknown_slug_is_404_and_english_is_on_request(client):
+    assert "Il n’y a pas d’organisation à cette adresse." in page(
+        client, "/organisation/nulle-part?lang=fr", 404)
+    english = page(client, UNTM_PAGE + "?lang=en")
+    assert "<dt>Kind</dt><dd>trade union</dd>" in english
+    assert "first mention: <a" in english and "July 5, 2019" in english
+    assert 'href="/trends?s=org:UNTM"' in english
+
+
+@pytest.mark.parametrize("typed", ["UNTM", "untm", "cedeao", "ECOWAS", "economic community"])
+def test_the_organisations_list_shows_acronyms_and_its_filter_finds_acronyms_and_aliases(
+        client, typed):
+    html = page(client, f"/organisations?filter={typed}&lang=fr")
+    expected = f"{UNTM} (UNTM)" if "untm" in typed.lower() else \
+        f"{CEDEAO.replace(chr(39), '&#39;')} (CEDEAO)"
+    assert f"{expected}</a>" in html
+    assert html.count('<li><a href="/search?organisation=') == 1
+
+
+def test_the_facet_the_list_and_the_article_link_to_the_organisation_page(client):
+    link = f'href="{UNTM_PAGE}" aria-label="Fiche de {UNTM}">fiche</a>'
+    assert link in page(client, "/search?q=école&lang=fr")
+    assert link in page(client, "/organisations")
+    assert link in page(client, "/article/ecoles-fermees-a-kayes")
+    facet = re.search(r'<section aria-labelledby="f-organisation">.*?</section>',
+                      page(client, "/search?q=école"), re.S)[0]
+    assert re.search(r'href="/tendances\?s=org:UNTM&amp;s=org:SNEC&amp;',
+                     facet)
