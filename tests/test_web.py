@@ -519,7 +519,7 @@ def test_english_on_request_remembered_and_the_switch_keeps_the_search(client):
 
 def test_unknown_languages_fall_back_to_french_and_links_stay_on_site(client):
     assert '<html lang="fr">' in page(client, "/?lang=de")
-    html = page(client, "//evil.example/x", 404)
+    html = page(client, "http://localhost//evil.example/x", 404)  # the path, on this host
     switch = re.search(r'<a href="([^"]+)" hreflang="en"', html).group(1)
     assert switch.startswith("/") and not switch.startswith("//")
 
