@@ -30,6 +30,7 @@ from ..errors import QueryError, RateLimited, RequestTooLarge
 from ..facets import registry
 from ..indexing.serving import CurrentGeneration
 from ..resources import templates_dir
+from ..textnorm import strip_controls
 from . import citations, errorpages, i18n, views  # noqa: F401 - imported for their routes and handlers
 from .context import Services, bp, jinja_gettext, jinja_ngettext, services, translator
 from .i18n import Translator
@@ -215,6 +216,12 @@ def _template_context() -> dict:
 @bp.app_template_filter("date")
 def _date_filter(value: str | None, estimated: bool = False) -> str:
     return translator().date(value, estimated)
+
+
+@bp.app_template_filter("visible")
+def _visible_filter(value: str | None) -> str:
+    # An index built before import stripped them may still hold bidi or zero-width controls.
+    return strip_controls(value or "")
 
 
 @bp.app_template_filter("number")
