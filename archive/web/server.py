@@ -13,12 +13,13 @@ from flask import Flask
 from waitress import create_server
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
-from ..config import Limits
+from ..config import Config
 from .app import allow_address
 
 
-def server_options(limits: Limits) -> dict[str, object]:
+def server_options(config: Config) -> dict[str, object]:
     """Waitress settings from the named limits, each with why."""
+    limits = config.limits
     return {
         # Sockets, not threads: an idle or trickling client holds only a file descriptor, so
         # many may wait while the worker threads serve others (well under the usual 1024 fds).
@@ -40,6 +41,9 @@ def server_options(limits: Limits) -> dict[str, object]:
         "outbuf_overflow": 1_048_576,
         "outbuf_high_watermark": 4_194_304,
         "ident": "press-archive",
+        # Waitress drops X-Forwarded-* headers it was not told to trust; behind our own
+        # proxies (trusted_proxies) the app's ProxyFix reads them, so that they pass.
+        "clear_untrusted_proxy_headers": not config.trusted_proxies,
     }
 
 
@@ -47,8 +51,8 @@ def make_server(app: Flask, host: str, port: int, threads: int = 4
                 ) -> BaseWSGIServer | MultiSocketServer:
     """A waitress server for the app on host:port (0 picks a free port), with the archive's
     settings; the app then answers the address it is bound to (see `app.allow_address`)."""
-    limits = app.extensions["archive"].config.limits
-    server = create_server(app, host=host, port=port, threads=threads, **server_options(limits))
+    config = app.extensions["archive"].config
+    server = create_server(app, host=host, port=port, threads=threads, **server_options(config))
     allow_address(app, host, server.effective_port)
     if host in ("127.0.0.1", "::1", "0.0.0.0", "::"):
         loopback = "[::1]" if ":" in host else "127.0.0.1"
