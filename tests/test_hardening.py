@@ -27,14 +27,13 @@ from archive.models import Article
 from archive.publishers import PublishersError, load_publishers
 from archive.search import SearchRequest, search
 from archive.web import create_app
-from archive.web.app import allow_address
+from tests.conftest import CORPUS, require_shared
 from tests.webarchive import ARTICLES, build_archive, served
 
 
 @pytest.fixture(scope="module")
 def config(tmp_path_factory):
-    return build_archive(tmp_path_factory.mktemp("hardening"), rate_limit_per_minute=10**9,
-                         connection_idle_timeout=2)
+    return build_archive(tmp_path_factory.mktemp("hardening"), rate_limit_per_minute=10**9)
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +55,8 @@ def test_any_host_is_refused_by_default_and_localhost_in_any_case_is_answered(co
     for host in ("localhost", "LOCALHOST", "LocalHost:8000"):
         assert client.get("/", headers={"Host": host}).status_code == 200, host
     # the address `archive serve` binds to, at its port only
+    from archive.web.app import allow_address
+
     allow_address(app, "127.0.0.1", 8123)
     assert client.get("/", headers={"Host": "127.0.0.1:8123"}).status_code == 200
     assert client.get("/", headers={"Host": "127.0.0.1:8124"}).status_code == 400
@@ -107,7 +108,11 @@ def test_waitress_answers_413_from_content_length_without_reading_the_body(confi
 def test_trickling_connections_do_not_lock_healthz_out(config):
     """101 sockets sending a partial request exhausted waitress's 100 connections: /healthz
     timed out for everyone. Now there is room for 500, and silent ones are closed."""
-    with served(create_app(config)) as base:
+    import dataclasses
+
+    quick = dataclasses.replace(config, limits=dataclasses.replace(config.limits,
+                                                                   connection_idle_timeout=2))
+    with served(create_app(quick)) as base:
         port = int(base.rsplit(":", 1)[1])
         slow = []
         try:
@@ -230,9 +235,16 @@ def test_archive_init_lists_the_new_limits(tmp_path):
 
 @pytest.fixture(scope="module")
 def long_archive(tmp_path_factory):
-    sentence = ("Les enseignants de Bamako ont cessé le travail lundi pour réclamer le paiement "
-                "de leurs primes. ")
-    body = "\n\n".join(sentence * 20 + f"Paragraphe {i}." for i in range(1_000))[:2_000_000]
+    """An article of two million characters: the corpus's real articles end to end."""
+    corpus = require_shared(CORPUS / "articles.jsonl")
+    bodies, size = [], 0
+    with corpus.open(encoding="utf-8") as lines:
+        for line in lines:
+            bodies.append(json.loads(line)["body"])
+            size += len(bodies[-1])
+            if size > 2_000_000:
+                break
+    body = "\n\n".join(bodies)[:1_990_000]
     long = Article(id="un-tres-long-article", title="Un très long article", body=body,
                    date="2021-01-01", section="Société")
     return build_archive(tmp_path_factory.mktemp("long"), ARTICLES + [long],
@@ -249,7 +261,7 @@ def test_a_two_million_character_article_comes_back_fast(long_archive):
         response.get_data()
         assert response.status_code == 200
         # related articles analysed the whole body: 1.5 s of CPU per view
-        assert time.thread_time() - started < 0.6, url
+        assert time.thread_time() - started < 0.5, url
 
 
 def test_long_articles_viewed_at_once_leave_healthz_answering(long_archive):
@@ -319,12 +331,13 @@ def test_bidi_and_zero_width_controls_leave_url_and_publisher_on_import(tmp_path
     data, index = tmp_path / "data", tmp_path / "index"
     (data / "articles").mkdir(parents=True)
     index.mkdir()
-    record = {"title": "Grève des enseignants à Bamako",
-              "body": "Les enseignants de Bamako ont cessé le travail lundi.",
-              "date": "2019-07-05", "url": "https://evil.example/\u202emoc.elgoog.www",
-              "publisher": "Le\u200b Quotidien\u2066 d’essai"}
-    source = tmp_path / "export.jsonl"
-    source.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    # an article file as an archivist (or a hostile source) wrote it, imported again
+    source = tmp_path / "greve.md"
+    source.write_text(
+        "---\nid: greve-a-bamako\ntitle: Grève des enseignants à Bamako\ndate: 2019-07-05\n"
+        "url: \"https://evil.example/\u202emoc.elgoog.www\"\n"
+        "publisher: \"Le\u200b Quotidien\u2066 d’essai\"\n---\n"
+        "Les enseignants de Bamako ont cessé le travail lundi.\n", encoding="utf-8")
     runner = CliRunner()
     base = ["--data", str(data), "--index", str(index)]
     result = runner.invoke(main, base + ["import", str(source)])
