@@ -368,12 +368,10 @@ def search_command(config: Config, query: tuple[str, ...], date_from: str | None
 @with_config
 def serve_command(config: Config, host: str, port: int, threads: int) -> None:
     """Serve the web interface with waitress, a production WSGI server."""
-    from waitress import create_server
-
     from .web import create_app
+    from .web.server import make_server
 
-    server = create_server(create_app(config), host=host, port=port, threads=threads,
-                           ident="press-archive")
+    server = make_server(create_app(config), host=host, port=port, threads=threads)
     shown = f"[{host}]" if ":" in host else ("127.0.0.1" if host == "0.0.0.0" else host)
     click.echo(f"Serving {config.site_name} on http://{shown}:{server.effective_port}/ "
                f"(index: {config.index_dir}); Ctrl+C to stop.")

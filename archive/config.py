@@ -33,6 +33,8 @@ class Limits:
     query_max_terms: int = _limit(32, "words and operators")
     query_min_prefix: int = _limit(3, "letters before a trailing *")
     query_max_expansions: int = _limit(300, "words one prefix or fuzzy word may stand for")
+    query_max_expanded_words: int = _limit(1000, "words all prefix and fuzzy words of one "
+                                                 "query may stand for together")
     page_size: int = _limit(10, "results per page")
     page_size_max: int = _limit(100, "results per page a client may ask for")
     page_max: int = _limit(100, "deepest result page")
@@ -41,9 +43,17 @@ class Limits:
     facet_values_shown: int = _limit(10, "values shown per facet")
     facet_values_max: int = _limit(5000, "values per facet a client may ask for")
     filter_values_max: int = _limit(50, "values one filter may hold")
+    request_filter_values_max: int = _limit(20, "filter values one request may hold, all "
+                                                "filters together")
     export_max_rows: int = _limit(10_000, "rows in one CSV or JSON Lines export")
     # web
     rate_limit_per_minute: int = _limit(120, "requests per client address over any minute")
+    request_max_body_bytes: int = _limit(8192, "bytes of a request body (no page takes one): "
+                                               "larger ones get 413 unread")
+    request_max_header_bytes: int = _limit(32768, "bytes of a request line and headers")
+    connection_limit: int = _limit(500, "open connections archive serve accepts at once")
+    connection_idle_timeout: int = _limit(30, "seconds a connection may stay silent before "
+                                              "archive serve closes it")
 
 
 @dataclass(frozen=True)
@@ -55,9 +65,13 @@ class Config:
     authority_file: Path
     site_name: str = "Archives de la presse malienne"
     default_language: str = "fr"
-    # Host names the site answers to (".example.org" covers its subdomains); empty = any.
-    # Set it in production: absolute links (permalinks, feeds) are built from the Host header.
+    # Host names the site answers to (".example.org" covers its subdomains, "name:port" one
+    # port only), compared case-insensitively; empty = only `localhost` and the address
+    # `archive serve` binds to. Set it in production: absolute links are built from the Host.
     trusted_hosts: tuple[str, ...] = ()
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto it believes (0: none,
+    # the default: a client could otherwise choose the address the rate limit keys on).
+    trusted_proxies: int = 0
     limits: Limits = field(default_factory=Limits)
     source: Path | None = None
     # The country of the archive's own press (ML): an article whose publisher the publishers
@@ -147,7 +161,7 @@ def load_config(
     base = source.parent if source else Path.cwd()
 
     known = {"data_dir", "index_dir", "authority_file", "site_name", "default_language",
-             "trusted_hosts", "limits", "country"}
+             "trusted_hosts", "trusted_proxies", "limits", "country"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"configuration: unknown setting(s) {', '.join(unknown)}")
@@ -168,6 +182,10 @@ def load_config(
     if not isinstance(hosts, list) or not all(isinstance(h, str) and h.strip() for h in hosts):
         raise ConfigError("configuration: 'trusted_hosts' must be a list of host names")
 
+    proxies = raw.get("trusted_proxies", 0)
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or not 0 <= proxies <= 5:
+        raise ConfigError("configuration: 'trusted_proxies' must be a whole number from 0 "
+                          "to 5 (the reverse proxies in front of the site)")
     country = raw.get("country")
     if country is not None and (not isinstance(country, str) or
                                 not re.fullmatch(r"[A-Z]{2}|international", country)):
@@ -186,6 +204,7 @@ def load_config(
         site_name=str(raw.get("site_name", Config.site_name)),
         default_language=str(raw.get("default_language", "fr")),
         trusted_hosts=tuple(h.strip() for h in hosts),
+        trusted_proxies=proxies,
         limits=limits,
         source=source,
         country=country,
@@ -214,9 +233,14 @@ def config_text(site_name: str) -> str:
         "# does not place is taken to be from it, so that a generic institution name",
         "# (\"Assemblée nationale\") means that country's. Leave it out for many countries' press.",
         "# country: ML",
-        "# Host names the site answers to; any other Host header gets 400. Set it in production,",
-        "# since permalinks and feeds are built from the Host header. Empty: any host.",
+        "# Host names the site answers to (any case; \".example.org\" for its subdomains,",
+        "# \"name:port\" for one port); any other Host header gets 400. Set it in production to",
+        "# the public host name, since permalinks and feeds are built from the Host header.",
+        "# Empty: only localhost and the address `archive serve` binds to.",
         "trusted_hosts: []",
+        "# Reverse proxies in front of the site (nginx: 1) whose X-Forwarded-For the rate limit",
+        "# believes; 0 when clients reach the app server directly.",
+        "trusted_proxies: 0",
         "# Named limits, shown at their defaults; uncomment the ones to change.",
         "# limits:",
         *limits,

@@ -108,6 +108,12 @@ class QueryError(_Coded):
     status = 400
 
 
+class RequestTooLarge(QueryError):
+    """A request body larger than any page takes: refused before it is read."""
+
+    status = 413
+
+
 class IndexUnavailable(ArchiveError):
     """No usable index generation is serving."""
 
@@ -154,6 +160,9 @@ MESSAGES: dict[str, str] = {
     "year_not_a_year": "année:{value}: expects " + _YEAR_RANGE,
     "only_common_words": "the query holds only very common words (le, la, de…) or "
                          "punctuation; " + _PLAIN_WORDS,
+    "too_many_expansions": "the prefix and fuzzy words of this search stand for more than "
+                           "{limit} words together (limit query_max_expanded_words): use fewer "
+                           "of them, or type more letters before the *",
     "too_broad_in_time": "this search is too broad to answer in time (limit "
                          "search_time_limit): add a more specific word, or type more letters "
                          "before the *",
@@ -169,6 +178,10 @@ MESSAGES: dict[str, str] = {
     "unknown_filter": "unknown filter '{facet}'; filters are {facets}",
     "too_many_filter_values": "{count} values for filter {facet} are over the limit "
                               "filter_values_max = {limit}",
+    "too_many_filter_values_total": "{count} filter values in one request are over the limit "
+                                    "request_filter_values_max = {limit}",
+    "request_body_too_large": "a request body of {size} bytes is over the limit "
+                              "request_max_body_bytes = {limit}: no page takes one",
     "filter_value_length": "filter {facet} has an empty or overlong value",
     "filter_value_not_text": "filter {facet} has a value that is not text",
     "year_filter_not_year": "year filter '{value}' is not a year such as 2019",

@@ -21,7 +21,7 @@ KINDS = frozenset({
     "international", "ngo", "press", "company", "bank", "employer", "religious",
 })
 FIELDS = ("name", "acronym", "aliases", "kind", "country")
-COUNTRY_RE = re.compile(r"^(?:[A-Z]{2}|international)$")
+COUNTRY_RE = re.compile(r"^(?:[A-Z]{2}|international)\Z")  # \Z: no final newline
 
 # Function words and short words that exist in upper case in headlines: an acronym spelled
 # like one of them (UN, AU, EU, BAD) is ignored among other upper-case words ("UN HOMME").

@@ -19,8 +19,8 @@ from .errors import ConfigError
 from .filecache import ParsedFiles
 
 FIELDS = ("name", "aliases", "hosts", "country", "first_year")
-COUNTRY_RE = re.compile(r"^(?:[A-Z]{2}|international)$")
-HOST_RE = re.compile(r"^[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+$")
+COUNTRY_RE = re.compile(r"^(?:[A-Z]{2}|international)\Z")  # \Z: no final newline
+HOST_RE = re.compile(r"^[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+\Z")
 _WAYBACK_RE = re.compile(r"^https?://web\.archive\.org/web/[^/]+/(https?://.+)$")
 
 

@@ -207,6 +207,12 @@ def _space(match: re.Match[str]) -> str:
     return " "
 
 
+def strip_controls(text: str) -> str:
+    """The text without control characters, bidirectional and zero-width ones included (a
+    right-to-left override makes `https://evil.example/…` display as another address)."""
+    return _CONTROL.sub("", text)
+
+
 def clean_line(text: str) -> str:
     """A single-line value (title, name): cleaned, with all white space collapsed (French
     non-breaking spaces inside « » and before : ; ! ? kept)."""

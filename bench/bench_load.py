@@ -7,7 +7,10 @@ Builds (or reuses) a synthetic archive of n articles (`bench/synthetic.py`) in a
 starts `archive serve` as a subprocess on 127.0.0.1 and a free port with its own configuration
 (rate limit lifted), and drives it from this process with a pool of keep-alive HTTP clients for
 a bounded time: searches with facets, dates, sorts and deep pages, browsing, article pages, API
-calls, a few bounded exports, and 10 % hostile requests (each expected to get its 400 or 404).
+calls, a few bounded exports, and 10 % hostile requests (each expected to get its 400 or 404:
+fuzzy-heavy queries and many filter values among them). Beside the clients, an attacker holds
+`--slow-connections` sockets that send a partial request and trickle a byte every few seconds
+(slow loris), and posts a 10 MB body every two seconds (each must get 413 at once).
 Halfway through, ~100 article files are edited and `archive reindex` swaps in a new generation.
 
 Reports requests per second, p50/p95/p99 latency per request kind, status counts, every failed
@@ -27,6 +30,7 @@ import os
 import random
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -380,6 +384,16 @@ class Mix:
             (f"/search?q={qw}&sort=random", REFUSED, ""),
             ("/search?" + urlencode([("q", w)] + [("section", f"s{i}") for i in range(60)]),
              REFUSED, ""),
+            # many filter values across facets: a bounded answer, or a clear 400
+            ("/search?" + urlencode([("q", w)] + [(facet, f"{facet[:2]}{i}") for i in range(12)
+                                                  for facet in ("section", "author",
+                                                                "organisation")]),
+             REFUSED, ""),
+            # fuzzy-heavy: every word expanded, within the time limit and the word budget
+            ("/search?" + urlencode({"q": " ".join(f"{self._word(rng)}~"
+                                                   for _ in range(32))}), LENIENT, ""),
+            ("/api/search?" + urlencode({"q": " ".join(f"{self._word(rng)[:3]}*"
+                                                       for _ in range(20))}), LENIENT, ""),
             ("/search?" + urlencode({"q": w, "author": "A" * 400}), REFUSED, ""),
             (f"/api/search?q={qw}&page=-1", REFUSED, ""),
             (f"/export.csv?q={qw}&page=abc", REFUSED, ""),
@@ -392,6 +406,76 @@ class Mix:
         ]
         path, expect, payload = rng.choice(cases)
         return Planned("hostile", path, expect, payload)
+
+
+# --- the attacker on connections ----------------------------------------------------------------
+
+
+class Attack(threading.Thread):
+    """Slow-loris sockets kept trickling, and large bodies posted now and then: what each got."""
+
+    def __init__(self, port: int, slow: int, trickle_s: float = 5.0, body_every_s: float = 2.0
+                 ) -> None:
+        super().__init__(daemon=True)
+        self.port, self.slow = port, slow
+        self.trickle_s, self.body_every_s = trickle_s, body_every_s
+        self.stop = threading.Event()
+        self.opened = 0
+        self.refused = 0  # slow sockets the server would not even accept
+        self.closed_by_server = 0
+        self.bodies: list[tuple[int, float]] = []  # (status, seconds to the answer)
+
+    def run(self) -> None:
+        sockets = []
+        for _ in range(self.slow):
+            try:
+                sock = socket.create_connection(("127.0.0.1", self.port), timeout=2)
+                sock.sendall(b"GET /search?q=gr")
+                sockets.append(sock)
+                self.opened += 1
+            except OSError:
+                self.refused += 1
+        next_trickle = next_body = time.monotonic()
+        while not self.stop.wait(0.1):
+            now = time.monotonic()
+            if now >= next_trickle:
+                next_trickle = now + self.trickle_s
+                alive = []
+                for sock in sockets:
+                    try:
+                        sock.sendall(b"e")
+                        alive.append(sock)
+                    except OSError:
+                        self.closed_by_server += 1
+                        sock.close()
+                sockets = alive
+            if now >= next_body:
+                next_body = now + self.body_every_s
+                self.bodies.append(self._large_body())
+        for sock in sockets:
+            sock.close()
+
+    def _large_body(self) -> tuple[int, float]:
+        started = time.monotonic()
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
+                sock.sendall(f"POST /api/search HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+                             "Content-Length: 10485760\r\n\r\n".encode() + b"x" * 65536)
+                line = sock.recv(64).split(b"\r\n", 1)[0].split()
+                status = int(line[1]) if len(line) > 1 else 0
+        except (OSError, ValueError):
+            status = 0
+        return status, time.monotonic() - started
+
+    def summary(self) -> dict:
+        """What the attack got, for the run's figures."""
+        times = sorted(t * 1000 for _s, t in self.bodies)
+        return {"slow_connections": self.slow, "opened": self.opened, "refused": self.refused,
+                "closed_by_server": self.closed_by_server,
+                "large_bodies": len(self.bodies),
+                "large_body_statuses": dict(Counter(s for s, _t in self.bodies)),
+                "large_body_p50_ms": percentile(times, 50),
+                "large_body_max_ms": times[-1] if times else float("nan")}
 
 
 # --- the clients ---------------------------------------------------------------------------------
@@ -599,7 +683,7 @@ def summarise(load: Load, watcher: Watcher, duration: float, warmup: float,
 
 def run(n: int, duration: float, workdir: Path, concurrency: int = 8, server_threads: int = 4,
         changed: int = 100, max_requests: int = 200_000, reuse_from: Path | None = None,
-        warmup: float | None = None, log=print) -> dict:
+        warmup: float | None = None, log=print, slow_connections: int = 150) -> dict:
     """Build or reuse the archive, serve it, load it with a reindex halfway; the figures."""
     duration = min(duration, MAX_DURATION_S)
     warmup = min(15.0, duration / 6) if warmup is None else warmup
@@ -610,7 +694,7 @@ def run(n: int, duration: float, workdir: Path, concurrency: int = 8, server_thr
     data, index = workdir / "data", workdir / "index"
     mix = Mix(n)
     server = Server(config, workdir / "server.log", server_threads)
-    load = watcher = reindex_proc = None
+    load = watcher = reindex_proc = attack = None
     reindex: dict = {}
     server_cpu = None
     load_before = os.getloadavg()[0]
@@ -619,6 +703,9 @@ def run(n: int, duration: float, workdir: Path, concurrency: int = 8, server_thr
             f"{concurrency} clients for {duration:.0f}s")
         load = Load(server.port, mix, concurrency, max_requests)
         cpu_before = server.cpu_seconds() or 0.0
+        if slow_connections:
+            attack = Attack(server.port, slow_connections)
+            attack.start()
         load.start()
         watcher = Watcher(server, index, load.t0)
         watcher.start()
@@ -647,6 +734,9 @@ def run(n: int, duration: float, workdir: Path, concurrency: int = 8, server_thr
         reindex.update(generation_before=before, generation_after=read_current(index),
                        swap_at=swaps[0][0] if swaps else None, swaps=len(swaps))
     finally:
+        if attack is not None:
+            attack.stop.set()
+            attack.join(15)
         if load is not None:
             load.join()
         if watcher is not None:
@@ -656,6 +746,7 @@ def run(n: int, duration: float, workdir: Path, concurrency: int = 8, server_thr
             reindex_proc.wait()
         server.stop()
     summary = summarise(load, watcher, duration, warmup, reindex, server.log_errors())
+    summary.update(attack=attack.summary() if attack is not None else None)
     summary.update(n=n, concurrency=concurrency, server_threads=server_threads, archive=built,
                    server_cpu_s=server_cpu, load_average=(load_before, os.getloadavg()[0]),
                    cpus=os.cpu_count())
@@ -691,6 +782,12 @@ def render(summary: dict) -> str:
     for key in ("failed_examples", "5xx_examples", "unexpected_examples", "echoed_examples"):
         for e in s[key][:5]:
             lines.append(f"  {key.split('_')[0]}: {e['status']} {e['path'][:120]} {e['error']}")
+    a = s.get("attack")
+    if a:
+        lines.append(f"attack: {a['opened']}/{a['slow_connections']} slow connections opened "
+                     f"({a['refused']} refused), {a['closed_by_server']} closed by the server; "
+                     f"{a['large_bodies']} bodies of 10 MB: {a['large_body_statuses']}, p50 "
+                     f"{a['large_body_p50_ms']:.0f} ms, max {a['large_body_max_ms']:.0f} ms")
     r, w = s["reindex"], s["around_swap"]
     if r.get("swap_at") is not None:
         lines.append(f"reindex: {r['edited']} files edited at {r['edit_started_at']:.1f}s, job "
@@ -740,6 +837,8 @@ def main() -> None:
     parser.add_argument("--changed", type=int, default=100,
                         help="Article files edited before the reindex.")
     parser.add_argument("--max-requests", type=int, default=200_000)
+    parser.add_argument("--slow-connections", type=int, default=150,
+                        help="Slow-loris sockets held during the load (0: none).")
     parser.add_argument("--json", type=Path, default=None,
                         help="Where to write the summary (default WORKDIR/load-summary.json).")
     args = parser.parse_args()
@@ -750,7 +849,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, interrupted)
     try:
         summary = run(args.n, args.duration, workdir, args.concurrency, args.server_threads,
-                      args.changed, args.max_requests, args.reuse_from, args.warmup)
+                      args.changed, args.max_requests, args.reuse_from, args.warmup,
+                      slow_connections=args.slow_connections)
     except KeyboardInterrupt:
         print("interrupted: server and clients stopped", file=sys.stderr)
         sys.exit(130)

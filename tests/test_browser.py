@@ -117,7 +117,7 @@ def test_search_filter_narrow_read_switch_language_and_export(site, page):
     # Take the results away as CSV.
     with page.expect_download() as download:
         page.get_by_role("link", name="CSV", exact=True).click()
-    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8-sig"))))
     assert len(rows) == 3
     assert all(UNTM in r["organisations"] or SNEC in r["organisations"] for r in rows)
     assert {r["section"] for r in rows} == {"Société"}

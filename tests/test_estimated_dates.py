@@ -208,11 +208,11 @@ def test_the_api_names_date_sources_and_takes_the_parameter(client):
 
 def test_exports_carry_the_date_source_and_take_the_parameter(client):
     rows = list(csv.DictReader(io.StringIO(
-        client.get("/export.csv?q=&year=2024").get_data(as_text=True))))
+        client.get("/export.csv?q=&year=2024").get_data().decode("utf-8-sig"))))
     assert {r["id"]: r["date_source"] for r in rows} == {COUNCIL.id: "text", MARKET.id: "page"}
     lines = client.get("/export.jsonl?year=2024&estimated=0").get_data(as_text=True).splitlines()
     assert [json.loads(line)["date_source"] for line in lines] == ["page"]
     rows = list(csv.DictReader(io.StringIO(
-        client.get("/export.csv?year=2024&estimated=0").get_data(as_text=True))))
+        client.get("/export.csv?year=2024&estimated=0").get_data().decode("utf-8-sig"))))
     assert [r["id"] for r in rows] == [MARKET.id]
 

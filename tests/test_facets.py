@@ -147,7 +147,7 @@ def test_the_api_and_the_exports_filter_by_it_and_carry_it(client):
     assert data["facets"]["publisher"][0] == {"value": ESSOR, "count": 2, "selected": True}
     assert {h["publisher"] for h in data["hits"]} == {ESSOR}
     rows = list(csv.DictReader(io.StringIO(
-        client.get(f"/export.csv?publisher={REPUBLICAIN}").get_data(as_text=True))))
+        client.get(f"/export.csv?publisher={REPUBLICAIN}").get_data().decode("utf-8-sig"))))
     assert [(r["id"], r["publisher"]) for r in rows] == [("greve-des-hopitaux", REPUBLICAIN)]
     lines = client.get("/export.jsonl?q=journal:essor").get_data(as_text=True).splitlines()
     assert [json.loads(line)["publisher"] for line in lines] == [ESSOR, ESSOR]
@@ -250,9 +250,9 @@ def test_every_surface_shows_the_four_first_facets_as_before(tmp_path: Path):
     article = client.get("/api/article/greve-des-enseignants-a-bamako").get_json()
     assert list(article)[:7] == ["id", "title", "date", "section", "authors", "organisations",
                                  "publisher"]
-    header = client.get("/export.csv").get_data(as_text=True).splitlines()[0]
-    assert header == ("id,title,date,section,authors,organisations,publisher,url,permalink,"
-                      "snippet,date_source")
+    header = client.get("/export.csv").get_data().decode("utf-8-sig").splitlines()[0]
+    assert header == ('"id","title","date","section","authors","organisations","publisher",'
+                      '"url","permalink","snippet","date_source"')
     html = client.get("/search?q=école").get_data(as_text=True)
     assert re.findall(r'<h2 id="f-(\w+)">([^<]+)</h2>', html)[:4] == [
         ("publisher", "Journal"), ("section", "Rubrique"), ("organisation", "Organisation"),

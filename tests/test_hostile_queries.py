@@ -390,3 +390,57 @@ def test_library_filter_values_that_are_not_text_give_a_query_error(config, face
     with pytest.raises(QueryError):
         search(open_current(config.index_dir),
                SearchRequest(query="grève", filters={facet: ("a\ud83d",)}), config)
+
+
+# --- the shapes of issue 15: fuzzy-heavy, many filter values, long articles ---------------------
+
+
+def hostile_shapes(seed: int) -> list[tuple[str, frozenset[int]]]:
+    """URLs of the costly shapes, each with the statuses it may get (seeded)."""
+    rng = random.Random(seed)
+    words = [w for w in WORDS if len(w) > 3]
+    shapes = []
+    for _ in range(20):
+        fuzzy = " ".join(rng.choice(words) + "~" for _ in range(32))
+        prefixes = " ".join(rng.choice(words)[:3] + "*" for _ in range(20))
+        shapes.append((url_for_query(rng.choice(("/search", "/api/search", "/feed.atom",
+                                                  "/export.csv")), fuzzy), frozenset({200, 400})))
+        shapes.append((url_for_query("/api/search", prefixes), frozenset({200, 400})))
+        facets = ("section", "author", "organisation", "year")
+        count = rng.choice((19, 20, 21, 40, 200))
+        params = "&".join(f"{facets[i % 4]}={1900 + i if i % 4 == 3 else quote('Grève ') + str(i)}"
+                          for i in range(count))
+        shapes.append((f"/search?q=grève&{params}",
+                       frozenset({200}) if count <= 20 else frozenset({400})))
+    return shapes
+
+
+@pytest.fixture(scope="module")
+def long_client(tmp_path_factory):
+    """The tiny archive plus an article of a million characters made of the fuzzer's words."""
+    from archive.models import Article
+    from tests.webarchive import ARTICLES
+
+    rng = random.Random(SEED)
+    words = [w for w in WORDS if w.isalpha()]
+    paragraphs = [" ".join(rng.choice(words) for _ in range(120)) + "." for _ in range(1_200)]
+    long = Article(id="article-fleuve", title="Article fleuve", body="\n\n".join(paragraphs),
+                   date="2019-07-05", section="Société", author=("Aminata Koné",))
+    config = build_archive(tmp_path_factory.mktemp("long"), ARTICLES + [long], page_size=3,
+                           rate_limit_per_minute=10**9)
+    return create_app(config).test_client()
+
+
+def test_costly_shapes_and_long_articles_answer_200_or_400_fast(long_client):
+    urls = hostile_shapes(SEED) + [("/article/article-fleuve", frozenset({200})),
+                                   ("/api/article/article-fleuve", frozenset({200}))]
+    urls += [(url_for_query("/search", q), frozenset({200, 400}))
+             for q in generate_queries(SEED, QUERIES)[:300]]
+    for url, statuses in urls:
+        started = time.thread_time()
+        response = long_client.get(url)
+        body = response.get_data()
+        assert response.status_code in statuses, (url[:120], response.status_code)
+        assert b"Traceback" not in body
+        assert time.thread_time() - started < MAX_SECONDS, url[:120]
+        assert len(body) < 3_000_000, url[:120]  # no answer balloons

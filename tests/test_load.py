@@ -33,6 +33,11 @@ def test_server_holds_a_mixed_load_and_a_reindex_swap(tmp_path: Path) -> None:
     hostile = summary["hostile"]
     assert hostile["requests"] > 0 and hostile["as_expected"] == hostile["requests"], report
     assert summary["statuses"].get(400, 0) > 0, report
+    # slow-loris sockets held throughout and 10 MB bodies left the site answering: each body
+    # got its 413 at once
+    attack = summary["attack"]
+    assert attack["opened"] == attack["slow_connections"] > 100, report
+    assert attack["large_bodies"] > 0 and set(attack["large_body_statuses"]) == {413}, report
 
     # the reindex swapped in a new generation while the clients kept going
     reindex = summary["reindex"]

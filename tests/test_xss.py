@@ -437,8 +437,10 @@ def test_unknown_hosts_are_refused_when_trusted_hosts_are_set(hostile):
         assert "evil.example" not in body and "Traceback" not in body
         for header, value in SECURITY_HEADERS.items():
             assert response.headers[header] == value
-    open_app = create_app(hostile[0]).test_client()
-    assert open_app.get("/", headers={"Host": "anything.example"}).status_code == 200
+    # Closed by default: with no trusted_hosts, only localhost (in any case) is answered.
+    default_app = create_app(hostile[0]).test_client()
+    assert default_app.get("/", headers={"Host": "anything.example"}).status_code == 400
+    assert default_app.get("/", headers={"Host": "LOCALHOST:8000"}).status_code == 200
 
 
 def test_the_site_name_from_the_configuration_is_escaped_too(client):

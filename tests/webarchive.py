@@ -10,24 +10,25 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask
-from waitress import create_server
 
 from archive import articlefile
 from archive.config import Config, Limits, load_config
 from archive.indexing.jobs import reindex
 from archive.models import Article
+from archive.web.server import make_server
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @contextmanager
 def served(app: Flask, threads: int = 4) -> Iterator[str]:
-    """Serve the app with waitress on a free port of 127.0.0.1; yield its base URL.
+    """Serve the app with waitress, as `archive serve` does, on a free port of 127.0.0.1;
+    yield its base URL.
 
     The serving thread closes the server itself once asked to stop, so no socket is closed
     under a select() still running on it.
     """
-    server = create_server(app, host="127.0.0.1", port=0, threads=threads)
+    server = make_server(app, "127.0.0.1", 0, threads=threads)
     stop = threading.Event()
 
     def loop() -> None:

@@ -31,7 +31,7 @@ from ..errors import IndexUnavailable
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 PREFIX = "gen-"
-NAME_RE = re.compile(r"^gen-\d{8}T\d{6}\d{6}Z-\d+$")
+NAME_RE = re.compile(r"^gen-\d{8}T\d{6}\d{6}Z-\d+\Z")
 FILE_TABLE = "index_files"  # manifest key: relpath -> [size, sha256, samples] of every file
 SAMPLE_BLOCK = 4096
 SAMPLE_BLOCKS = 8  # head, tail and evenly spaced blocks between: at most 32 KiB read per file

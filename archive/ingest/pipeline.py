@@ -257,6 +257,9 @@ def _finalise(
         body=body,
         section=clean_line(article.section) or None if article.section else None,
         author=tuple(clean_line(a) for a in article.author if clean_line(a)),
+        # hidden characters out of what pages show and link to (title, section and author too)
+        url=clean_line(article.url) or None if article.url else None,
+        publisher=clean_line(article.publisher) or None if article.publisher else None,
         organisations=organisations,
         new_organisations=new,
         content_hash=chash,

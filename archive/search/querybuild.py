@@ -9,6 +9,7 @@ what to highlight: the analyzed terms and prefixes of every word that is not neg
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -82,12 +83,18 @@ class Builder:
 
     def __init__(self, analyze: Analyze, authority=None, reader=None,
                  min_prefix: int = 3, max_expansions: int = 300,
-                 values: Callable[[object, str], tuple[str, ...]] | None = None) -> None:
+                 values: Callable[[object, str], tuple[str, ...]] | None = None, *,
+                 max_expanded_words: int | None = None, deadline: float | None = None) -> None:
         self.analyze = analyze
         self.authority = authority
         self.reader = reader
         self.min_prefix = min_prefix
         self.max_expansions = max_expansions
+        # Every prefix and fuzzy word of the query together (32 fuzzy words over a large
+        # lexicon read it 32 times): a budget of words, and the search's deadline.
+        self.max_expanded_words = max_expanded_words
+        self.deadline = deadline
+        self.expanded = 0
         self.marks = Marks()
         self.proximity: list[tuple[str, ...]] = []
         facets = registry()
@@ -246,9 +253,12 @@ class Builder:
             for prefix in prefixes:
                 for raw in self.reader.expand_prefix(name, prefix):
                     words.setdefault(name, set()).add(raw.decode("utf-8"))
-                    if sum(map(len, words.values())) > self.max_expansions:
+                    count = sum(map(len, words.values()))
+                    if count > self.max_expansions:
                         raise QueryError("prefix_too_common", word=f"{text}*",
                                          limit=self.max_expansions)
+                    self._spend(count % 64 == 0, 0)
+        self._spend(True, sum(map(len, words.values())))
         terms = [wq.Term(name, word, boost=TITLE_BOOST if name == "title" else 1.0)
                  for name in fields for word in sorted(words.get(name, ()))]
         return _or(terms) if terms else wq.Term(fields[0], prefixes[0])
@@ -256,14 +266,28 @@ class Builder:
     def fuzzy(self, alts: list[str]) -> list[str]:
         """Terms of the index within one or two edits of a word (`mot~`), asked for explicitly."""
         found = list(alts)
-        for term in alts:
-            maxdist = 1 if len(term) < 6 else 2
-            for candidate in self.reader.terms_within("body", term, maxdist, prefix=1):
-                if candidate not in found:
-                    found.append(candidate)
-                if len(found) >= MAX_FUZZY_TERMS:
-                    return found
-        return found
+        try:
+            for term in alts:
+                self._spend(True, 0)
+                maxdist = 1 if len(term) < 6 else 2
+                for candidate in self.reader.terms_within("body", term, maxdist, prefix=1):
+                    self._spend(True, 0)
+                    if candidate not in found:
+                        found.append(candidate)
+                    if len(found) >= MAX_FUZZY_TERMS:
+                        return found
+            return found
+        finally:
+            self._spend(False, len(found) - len(alts))
+
+    def _spend(self, check_time: bool, words: int) -> None:
+        """Count words an expansion stands for against the query's budget, and (when asked)
+        refuse once the search's time limit has passed: expansion is matching's first step."""
+        self.expanded += words
+        if self.max_expanded_words is not None and self.expanded > self.max_expanded_words:
+            raise QueryError("too_many_expansions", limit=self.max_expanded_words)
+        if check_time and self.deadline is not None and time.perf_counter() > self.deadline:
+            raise QueryError("too_broad_in_time")
 
     # --- organisations ---------------------------------------------------------------------------
 

@@ -53,6 +53,9 @@ PROXIMITY_BOOST = 1.5
 DATE_ORDER_WALK = 20  # results beyond this many pages are read off the precomputed date order
 TERM_CACHE_POSTINGS = 3_000_000  # decoded postings kept per generation (about 24 MB)
 RELATED_TERMS = 12  # key terms of an article that find its related articles
+# Characters of an article read for its key terms: analysing a 2-million-character body took
+# seconds per page view; its opening carries its subject (until they are precomputed).
+RELATED_TEXT_CHARS = 20_000
 
 
 # --- per-generation state -------------------------------------------------------------------------
@@ -140,7 +143,9 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
             builder = Builder(state.analyze, state.authority, searcher.reader(),
                               limits.query_min_prefix, limits.query_max_expansions,
                               values=lambda facet, text: _spellings(
-                                  store, facet, (_canonical_value(state, store, facet, text),)))
+                                  store, facet, (_canonical_value(state, store, facet, text),)),
+                              max_expanded_words=limits.query_max_expanded_words,
+                              deadline=started + limits.search_time_limit)
             compiled = builder.compile(node)
         postings = Postings(searcher, state.term_cache)
         # Matching must finish within the time limit (ranking past it is merely cut short).
@@ -208,9 +213,11 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         hits = [_hit(searcher, docnum, score, state.analyzer, marks)
                 for docnum, score in ranked[(page - 1) * size : window]]
         suggestion = None
-        if node is not None and len(final) < SUGGEST_BELOW:
+        # a respelling reads the lexicon again: only while the time limit allows
+        if (node is not None and len(final) < SUGGEST_BELOW
+                and time.perf_counter() < started + limits.search_time_limit):
             suggestion = suggest(searcher, request.query, node, state.analyzer, state.authority,
-                                 limits, len(final))
+                                 limits, len(final), started + limits.search_time_limit)
     total = len(final)
     return SearchResult(
         hits=hits, total=total, page=page, page_size=size, pages=-(-total // size),
@@ -406,7 +413,8 @@ def related(source: Generation | str | Path, article_id: str, config: Config,
         if docnum is None:
             raise NotFound(f"no article with id '{article_id}'")
         stored = searcher.stored_fields(docnum)
-        text = f"{stored.get('title', '')}\n\n{stored.get('body', '')}"
+        body = stored.get("body", "")
+        text = f"{stored.get('title', '')}\n\n{body[:RELATED_TEXT_CHARS]}"
         # Whoosh's more_like, with our ranking (its OR would score every article holding
         # any of the key terms, most of a large archive)
         key_terms = searcher.key_terms_from_text("body", text, numterms=RELATED_TERMS)

@@ -8,6 +8,7 @@ respelt query finds more.
 from __future__ import annotations
 
 import re
+import time
 
 from whoosh import query as wq
 from whoosh.support.levenshtein import distance
@@ -24,15 +25,19 @@ SURFACE_DOCS = 3  # articles read to learn how a term is written
 
 
 def suggest(searcher, text: str, node: ql.Node, analyzer, authority, limits: Limits,
-            found: int) -> str | None:
-    """A respelling of the query from the archive's own words, when it would find more."""
+            found: int, deadline: float | None = None) -> str | None:
+    """A respelling of the query from the archive's own words, when it would find more
+    (none once `deadline`, a time.perf_counter() value, has passed)."""
     analyze = analyzer_groups(analyzer)
     reader = searcher.reader()
     suggestion = text
     changed = False
     for word in ql.positive_words(node):
-        if not isinstance(word, ql.Word) or word.prefix or word.field not in (None, "title"):
+        if not isinstance(word, ql.Word) or word.prefix or word.fuzzy \
+                or word.field not in (None, "title"):
             continue
+        if deadline is not None and time.perf_counter() > deadline:
+            return None
         groups = analyze(word.text)
         if len(groups) != 1:
             continue
@@ -50,7 +55,9 @@ def suggest(searcher, text: str, node: ql.Node, analyzer, authority, limits: Lim
     try:
         node2 = ql.parse_query(suggestion, limits)
         compiled = Builder(analyze, authority, reader,
-                           limits.query_min_prefix, limits.query_max_expansions).compile(node2)
+                           limits.query_min_prefix, limits.query_max_expansions,
+                           max_expanded_words=limits.query_max_expanded_words,
+                           deadline=deadline).compile(node2)
     except QueryError:
         return None
     more = sum(1 for _ in compiled.query.matcher(searcher).all_ids())

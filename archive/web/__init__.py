@@ -2,7 +2,8 @@
 
 `app` (the factory and what every response gets), `context` (what a request shares),
 `views` (thin views), `errorpages`, `params` (search parameters from URLs), `i18n`,
-`citations`, `feeds`, `exports` (the site's CSV and JSON Lines downloads), `ratelimit`;
+`citations`, `feeds`, `exports` (the site's CSV and JSON Lines downloads), `ratelimit`,
+`server` (the waitress settings of `archive serve`);
 `static/` and `translations/` beside them.
 
 Public API: `create_app`.

@@ -15,18 +15,22 @@ from urllib.parse import quote, urlencode
 from flask import (
     Flask,
     Response,
+    current_app,
     g,
     request,
     url_for,
 )
 from flask import Request as FlaskRequest
 from markupsafe import Markup
+from werkzeug.exceptions import SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..config import Config, load_config
-from ..errors import QueryError, RateLimited
+from ..errors import QueryError, RateLimited, RequestTooLarge
 from ..facets import registry
 from ..indexing.serving import CurrentGeneration
 from ..resources import templates_dir
+from ..textnorm import strip_controls
 from . import (  # noqa: F401 - imported for their routes and handlers
     citations,
     errorpages,
@@ -62,12 +66,24 @@ SECURITY_HEADERS = {
 def create_app(config: Config | None = None) -> Flask:
     """The Flask application for one archive (configuration from archive.yaml by default).
 
-    With `trusted_hosts` configured (host names, `.example.org` for its subdomains) a request
-    naming any other Host gets 400, so no absolute link (permalink, feed) can point elsewhere.
+    A request naming a Host outside `trusted_hosts` (host names, `.example.org` for its
+    subdomains, `name:port` for one port; any case) gets 400, so no absolute link (permalink,
+    feed, redirect) can point elsewhere. With none configured, only `localhost` and the
+    address the server binds to (`allow_address`) are answered: closed by default.
     """
     config = config or load_config()
     app = Flask(__name__, template_folder=str(templates_dir()), static_folder=str(STATIC))
-    app.config["TRUSTED_HOSTS"] = list(config.trusted_hosts) or None
+    # Our own check (in _start) replaces Werkzeug's, which is case-sensitive, ignores ports and
+    # lets every host through when the list is empty.
+    app.config["TRUSTED_HOSTS"] = None
+    app.config["ARCHIVE_HOSTS"] = [h.lower() for h in config.trusted_hosts]
+    app.config["ARCHIVE_BOUND"] = []
+    # Bodies past this are refused however they come (chunked ones when read).
+    app.config["MAX_CONTENT_LENGTH"] = config.limits.request_max_body_bytes
+    if config.trusted_proxies:
+        # Only behind that many proxies of ours: their X-Forwarded-For names the client.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxies,
+                                x_proto=config.trusted_proxies)
     app.request_class = ArchiveRequest
     app.extensions["archive"] = Services(
         config, CurrentGeneration(config.index_dir), i18n.load_translations(),
@@ -90,6 +106,33 @@ def create_app(config: Config | None = None) -> Flask:
     return app
 
 
+def allow_address(app: Flask, host: str, port: int) -> None:
+    """Answer requests naming the address the server binds to (`archive serve --host --port`),
+    as well as localhost, when no `trusted_hosts` are configured."""
+    shown = f"[{host}]" if ":" in host else host
+    app.config["ARCHIVE_BOUND"].append(f"{shown}:{port}".lower())
+
+
+def host_allowed(host: str, trusted: list[str], bound: list[str]) -> bool:
+    """Whether a Host header (`name` or `name:port`, any case) is one the site answers to."""
+    host = host.strip().lower().rstrip(".")
+    name, _, port = host.rpartition(":") if not host.endswith("]") else (host, "", "")
+    if not name:
+        name, port = host, ""
+    if not trusted:
+        return name == "localhost" or host in bound
+    for entry in trusted:
+        entry_name, _, entry_port = entry.partition(":")
+        if entry_port and entry_port != port:
+            continue
+        if entry_name.startswith("."):
+            if name.endswith(entry_name) or name == entry_name[1:]:
+                return True
+        elif name == entry_name:
+            return True
+    return False
+
+
 class ArchiveRequest(FlaskRequest):
     """A request whose query string always decodes: raw bytes that are not UTF-8 (browsers
     percent-encode, hostile clients need not) are percent-encoded instead of failing later."""
@@ -110,9 +153,31 @@ def _start() -> None:
     s = services()
     g.t = Translator(i18n.choose_locale(request.args.get("lang"), request.cookies.get(i18n.COOKIE),
                                         s.config.default_language), s.catalogs)
+    app_config = current_app.config
+    if not host_allowed(request.headers.get("Host", ""), app_config["ARCHIVE_HOSTS"],
+                        app_config["ARCHIVE_BOUND"]):
+        raise SecurityError(f"untrusted host {request.headers.get('Host', '')[:100]!r}")
+    limits = s.config.limits
+    if (request.content_length or 0) > limits.request_max_body_bytes:
+        raise RequestTooLarge("request_body_too_large", size=request.content_length,
+                              limit=limits.request_max_body_bytes)
     if len(request.query_string) > MAX_QUERY_BYTES:
         raise QueryError("request_too_long", size=len(request.query_string),
                          limit=MAX_QUERY_BYTES)
+    # Every filter of every page, those of pages yet to come included: what one request may
+    # ask for bounds what one answer may hold (each value is a chip and a facet entry whose
+    # links repeat the whole query).
+    # counted as the parser reads them: the same value twice is one filter
+    counts = {f.name: len({v.strip() for v in request.args.getlist(f.param) if v.strip()})
+              for f in registry()}
+    for facet, count in counts.items():  # one filter too long is the more precise advice
+        if count > limits.filter_values_max:
+            raise QueryError("too_many_filter_values", count=count, facet=facet,
+                             limit=limits.filter_values_max)
+    count = sum(counts.values())
+    if count > limits.request_filter_values_max:
+        raise QueryError("too_many_filter_values_total", count=count,
+                         limit=limits.request_filter_values_max)
     if request.endpoint in ("static", "archive.healthz"):
         return
     allowed, retry_after = s.limiter.allow(request.remote_addr or "?")
@@ -165,6 +230,12 @@ def _template_context() -> dict:
 @bp.app_template_filter("date")
 def _date_filter(value: str | None, estimated: bool = False) -> str:
     return translator().date(value, estimated)
+
+
+@bp.app_template_filter("visible")
+def _visible_filter(value: str | None) -> str:
+    # An index built before import stripped them may still hold bidi or zero-width controls.
+    return strip_controls(value or "")
 
 
 @bp.app_template_filter("number")

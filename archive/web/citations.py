@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
@@ -27,7 +28,8 @@ ESTIMATE_NOTE = "Date estimée d’après le texte ({date}), non donnée par la 
 
 def web_url(url: str | None) -> str | None:
     """The URL when it is an absolute http(s) address, else None: nothing else becomes a link."""
-    if not url or any(c.isspace() or ord(c) < 32 for c in url):
+    if not url or any(c.isspace() or ord(c) < 32 or unicodedata.category(c) == "Cf"
+                      for c in url):  # Cf: bidirectional and zero-width controls
         return None
     try:
         parts = urlsplit(url)

@@ -30,6 +30,7 @@ def user_message(exc: Exception, status: int) -> str:
         400: t.gettext("The request is not valid."),
         404: t.gettext("This page does not exist, or no longer exists."),
         405: t.gettext("This address does not accept that kind of request."),
+        413: t.gettext("This address does not accept data sent with the request."),
         503: t.gettext("The archive is being prepared or updated: please try again in a "
                        "moment."),
     }.get(status, t.gettext("Something went wrong on our side. Please try again later."))
@@ -40,6 +41,7 @@ def _title(status: int) -> str:
     return {
         400: t.gettext("This search cannot be run"),
         404: t.gettext("Page not found"),
+        413: t.gettext("Request too large"),
         429: t.gettext("Too many requests"),
         503: t.gettext("Archive unavailable"),
     }.get(status, t.gettext("Error"))
@@ -49,7 +51,8 @@ def _title(status: int) -> str:
 def _error(exc: Exception):
     """One error page (or JSON body under /api and for exports) for every failure."""
     if isinstance(exc, SecurityError):  # an untrusted Host: no page link can be built for it
-        return Response(user_message(exc, 400), 400, mimetype="text/plain"), 400
+        text = translator().gettext("This host name is not the archive's.")
+        return Response(text, 400, mimetype="text/plain"), 400
     if isinstance(exc, HTTPException):
         status = exc.code or 500
     elif isinstance(exc, ArchiveError):

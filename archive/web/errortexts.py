@@ -35,6 +35,9 @@ ERROR_TEXTS: dict[str, str] = {
     "year_not_a_year": _YEAR_RANGE,
     "only_common_words": N_("The search holds only very common words (le, la, de…): add a more "
                             "specific word."),
+    "too_many_expansions": N_("This search has too many words ending in * or ~, which stand "
+                              "for too many words together: use fewer of them, or type more "
+                              "letters before the *."),
     "too_broad_in_time": N_("This search is too broad to answer in time: add a more specific "
                             "word, or type more letters before the *."),
     "unknown_facet": N_("There is no list of “%(facet)s”."),
@@ -49,6 +52,9 @@ ERROR_TEXTS: dict[str, str] = {
                                 "all of them)."),
     "unknown_filter": N_("Unknown filter: %(facet)s."),
     "too_many_filter_values": N_("Too many filters of one kind (at most %(limit)s)."),
+    "too_many_filter_values_total": N_("Too many filters in one search (at most %(limit)s): "
+                                       "remove some."),
+    "request_body_too_large": N_("This address does not accept data sent with the request."),
     "filter_value_length": N_("A filter value is empty or too long."),
     "filter_value_not_text": N_("A filter value is not text."),
     "year_filter_not_year": N_("“%(value)s” is not a year such as 2019."),

@@ -10,6 +10,7 @@ import csv
 import dataclasses
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,12 @@ from ..search.request import Hit, SearchRequest
 from ..search.run import search
 
 LIST_SEP = " ; "
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What makes a spreadsheet read a cell as a formula, full-width forms included (LibreOffice
+# and Excel accept ＝ as =).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# A spreadsheet opening the file may split cells on either: French ones use `;`.
+_SEPARATED = re.compile(r"([,;])")
+BOM = "\ufeff"  # so that Excel reads the file as UTF-8 (accents), as LibreOffice does anyway
 
 
 @dataclass
@@ -60,17 +66,30 @@ def columns() -> tuple[str, ...]:
 
 
 def _cell(value: object) -> str:
-    """A CSV cell; text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    """A CSV cell; text that a spreadsheet would run as a formula gets a leading apostrophe,
+    and so does each part after a `,` or `;` (a spreadsheet told to split on either, as French
+    ones split on `;`, would make a cell of it: `Grève;=1+1;` stays text)."""
     if value is None:
         return ""
     text = LIST_SEP.join(value) if isinstance(value, list) else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return "".join(_guarded(part) for part in _SEPARATED.split(text))
+
+
+def _guarded(part: str) -> str:
+    """The part with an apostrophe before its first character (spaces aside) when that one
+    would start a formula."""
+    start = len(part) - len(part.lstrip(" \u00a0"))
+    if part[start:].startswith(FORMULA_START):
+        return part[:start] + "'" + part[start:]
+    return part
 
 
 def csv_lines(hits: Iterator[Hit], permalink: Callable[[str], str]) -> Iterator[str]:
-    """CSV (RFC 4180, UTF-8, header row) one line at a time; lists joined with ' ; '."""
+    """CSV (RFC 4180, UTF-8 with a byte-order mark, header row, every cell quoted) one line at
+    a time; lists joined with ' ; '."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    # Every cell quoted: a spreadsheet then takes each as one cell whatever its separator.
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
 
     def flush() -> str:
         text = buffer.getvalue()
@@ -80,7 +99,7 @@ def csv_lines(hits: Iterator[Hit], permalink: Callable[[str], str]) -> Iterator[
 
     header = columns()
     writer.writerow(header)
-    yield flush()
+    yield BOM + flush()
     for hit in hits:
         row = records.record(hit, header, permalink(hit.id))
         writer.writerow([_cell(row[c]) for c in header])
