@@ -139,13 +139,18 @@ def orgs_group() -> None:
 @orgs_group.command("check")
 @with_config
 def orgs_check_command(config: Config) -> None:
-    """Validate the authority file (exit 1 with the reason when it is broken)."""
+    """Validate the authority file (exit 1 with the reason when it is broken), then list what
+    an archivist should look at: validity dates overlapping a successor's, short aliases
+    without a guard, entries marked for review (listed, exit 0)."""
+    from .orgcheck import findings
+
     try:
         authority = _authority(config)
     except ArchiveError as exc:  # the file checked is broken: the check failed (exit 1)
         raise ArchiveError(exc.message) from None
+    report = findings(authority).render()
     _finish(config, f"{config.authority_file}: {len(authority.entries)} organisations, "
-                    "all valid")
+                    "all valid" + (f"\n{report}" if report else ""))
 
 
 @orgs_group.command("list")

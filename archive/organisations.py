@@ -22,11 +22,11 @@ from .orgcontext import after_word, in_running_text, names_outlet
 KINDS = frozenset({
     "union", "party", "ministry", "state", "court", "military", "armed_group", "regional",
     "international", "ngo", "press", "company", "bank", "employer", "religious", "sport",
-    "university",
+    "university", "coalition",
 })
 FIELDS = ("name", "acronym", "aliases", "kind", "country", "valid_from", "valid_until",
           "successors", "review", "guard")
-GUARDS = ("outlet", "local", "not_after", "not_in")
+GUARDS = ("outlet", "capital", "local", "not_after", "not_in")
 DATE_RE = re.compile(r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$")
 # How far `Authority.lineage` follows predecessors and successors: a chain of renamings is
 # short; a bound keeps a mistaken loop in the file from growing a search without end.
@@ -35,6 +35,21 @@ MAX_LINEAGE = 12
 SHORT_ACRONYM = 3
 COUNTRY_RE = re.compile(r"^(?:[A-Z]{2}|international)$")
 
+# How each kind reads, in French and English (organisation pages, the `orgs` listings).
+KIND_LABELS = {
+    "union": ("syndicat", "trade union"), "party": ("parti politique", "political party"),
+    "coalition": ("coalition, mouvement", "coalition, movement"),
+    "ministry": ("ministère", "ministry"), "state": ("institution publique", "state body"),
+    "court": ("juridiction", "court"), "military": ("force armée", "armed force"),
+    "armed_group": ("groupe armé", "armed group"),
+    "regional": ("organisation régionale", "regional organisation"),
+    "international": ("organisation internationale", "international organisation"),
+    "ngo": ("ONG, association", "NGO, association"), "press": ("média", "media"),
+    "company": ("entreprise", "company"), "bank": ("banque", "bank"),
+    "employer": ("organisation patronale", "employers' organisation"),
+    "religious": ("organisation religieuse", "religious organisation"),
+    "sport": ("sport", "sport"), "university": ("université", "university"),
+}
 # Function words and short words that exist in upper case in headlines: an acronym spelled
 # like one of them (UN, AU, EU, BAD) is ignored among other upper-case words ("UN HOMME").
 FUNCTION_WORDS = frozenset("""
@@ -45,7 +60,7 @@ selon apres avant entre contre chez sous vers depuis lors fin bon mal sud nord e
 the of and to in is it for on at by as be or an are was but not this that with from
 """.split())
 COMMON_WORDS = FUNCTION_WORDS | frozenset(
-    "bad bid sam who pam fare can may will all new one old man men".split())
+    "bad bid sam who pam fare can may will all new one old man men cree".split())
 # Upper-case words that are not organisations: abbreviations, currencies, diseases, units.
 NOT_ORGANISATIONS = frozenset("""
 ONG ONGS NGO PTF PTFS FCFA CFA XOF USD EUR PIB TVA COVID COVID-19 SIDA VIH HIV OK TV PDF
@@ -139,13 +154,15 @@ class Guard:
     """When an entry's names mean it (field `guard` of the authority file).
 
     outlet: its names (not its acronym) mean it only where the text names an outlet ("selon
-    le journal 22 Septembre"); local: its names and acronym that name no country mean it only
-    in an article of its country, or where the text names that country next to them (as the
-    generic institution names do); not_after: words that make a name something else right
-    before it ("prix CAF"); not_in: countries whose articles use its acronym for something
-    else (CSI: Niger's health centres)."""
+    le journal 22 Septembre"); capital: its names need their capital ("Ensemble pour le Mali",
+    not "travailler ensemble pour le Mali"); local: its names and acronym that name no
+    country mean it only in an article of its country, or where the text names that country
+    next to them (as the generic institution names do); not_after: words that make a name
+    something else right before it ("prix CAF"); not_in: countries whose articles use its
+    acronym for something else (CSI: Niger's health centres)."""
 
     outlet: bool = False
+    capital: bool = False
     local: bool = False
     not_after: frozenset[str] = frozenset()
     not_in: frozenset[str] = frozenset()
@@ -480,8 +497,9 @@ class Authority:
             start = m.start() + significant
             guard = self._by_name[name].guard
             if guard is not None and (
-                    (guard.outlet and not (original[significant:significant + 1].isupper() and
-                                           names_outlet(text, folded, start, m.end()))) or
+                    ((guard.outlet or guard.capital) and
+                     not _first_letter(original[significant:]).isupper()) or
+                    (guard.outlet and not names_outlet(text, folded, start, m.end())) or
                     (guard.not_after and after_word(folded, start, guard.not_after))):
                 continue  # "la fête du 22 Septembre", "un journal du Mali"
             if key.startswith(OFFICE_HEADS) and _OFFICE_CUE.search(folded, max(0, start - 40),
@@ -549,6 +567,12 @@ def generic_forms(entry: Organisation) -> frozenset[str]:
     name_is_generic = not countries.named_in(entry.name)
     return frozenset(f for f in entry.forms if not countries.named_in(f) and
                      (name_is_generic or (f != entry.name and not _is_acronym_form(f))))
+
+
+def _first_letter(text: str) -> str:
+    """The first letter of a text ("S" of "22 Septembre"), or ""."""
+    found = re.search(r"[^\W\d_]", text)
+    return found.group() if found else ""
 
 
 def _needs_capital(form: str) -> bool:
@@ -825,7 +849,7 @@ def _guard(value: object, where: str) -> Guard | None:
     if unknown:
         raise AuthorityError(f"{where}: unknown guard(s) {', '.join(unknown)}; known: "
                              f"{', '.join(GUARDS)}")
-    for flag in ("outlet", "local"):
+    for flag in ("outlet", "capital", "local"):
         if not isinstance(value.get(flag, False), bool):
             raise AuthorityError(f"{where}: guard '{flag}' must be true or false")
     lists = {}
@@ -838,7 +862,8 @@ def _guard(value: object, where: str) -> Guard | None:
                                for w in words)
     if any(not COUNTRY_RE.match(c) for c in lists["not_in"]):
         raise AuthorityError(f"{where}: guard 'not_in' must list country codes such as NE")
-    return Guard(outlet=value.get("outlet", False), local=value.get("local", False),
+    return Guard(outlet=value.get("outlet", False), capital=value.get("capital", False),
+                 local=value.get("local", False),
                  not_after=lists["not_after"], not_in=lists["not_in"])
 
 

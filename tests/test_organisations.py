@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -49,10 +50,20 @@ def test_the_shipped_file_is_valid_and_large(authority: Authority) -> None:
 
 
 def test_every_spelling_in_the_file_is_found_and_maps_back(authority: Authority) -> None:
+    # A generic form several countries' entries share (CNT: Mali's and Guinea's) names none of
+    # them out of context; in an article of the entry's country it names that entry.
+    by_form = Counter(f.casefold() for e in authority.entries for f in generic_forms(e))
     for entry in authority.entries:
+        country = "ML" if entry.country == "international" else entry.country
         for form in entry.forms:
-            assert authority.canonical(form) == entry.name, form
-            assert names(authority, f"Selon {form}, tout va bien.") == (entry.name,), form
+            if by_form[form.casefold()] > 1:
+                assert authority.canonical(form) in (None, *(
+                    e.name for e in authority.entries
+                    if form.casefold() in {f.casefold() for f in generic_forms(e)})), form
+            else:
+                assert authority.canonical(form) == entry.name, form
+            assert names(authority, f"Selon {form}, tout va bien.", country=country) == \
+                (entry.name,), form
 
 
 def test_no_entry_is_a_bare_place(authority: Authority) -> None:
@@ -356,16 +367,16 @@ def defined(authority: Authority, body: str) -> list[str]:
 
 @pytest.mark.parametrize("body, label", [
     # the issue's examples (Malian press), and the corpus's (BBC Afrique, MasakhaNEWS)
-    ("La Fédération malienne de football (FEMAFOOT) a convoqué son assemblée générale.",
-     "Fédération malienne de football (FEMAFOOT)"),
+    ("La Fédération sénégalaise de football (FSF) a convoqué son assemblée générale.",
+     "Fédération sénégalaise de football (FSF)"),
     ("L’Union nationale des sociétés coopératives des producteurs de coton (UN-SCPC) exige "
      "le paiement.", "Union nationale des sociétés coopératives des producteurs de coton "
                      "(UN-SCPC)"),
-    ("Le comité exécutif de la Confédération africaine de football (CAF) a voté le",
-     "Confédération africaine de football (CAF)"),
+    ("Le comité exécutif de la Confédération africaine d'athlétisme (CAA) a voté le",
+     "Confédération africaine d'athlétisme (CAA)"),
     # an acronym spoken as a word, written so by BBC Afrique
-    ("La Confédération africaine de football (Caf), l'instance dirigeante du football",
-     "Confédération africaine de football (CAF)"),
+    ("La Confédération africaine d'athlétisme (Caa), l'instance dirigeante de l'athlétisme",
+     "Confédération africaine d'athlétisme (CAA)"),
     # the other way round (Algerian press): the acronym, then its name in brackets
     ("marqué par la présence de nombreux militants du MAK (Mouvement pour l’autonomie de la "
      "Kabylie). On pouvait", "Mouvement pour l’autonomie de la Kabylie (MAK)"),
@@ -419,9 +430,9 @@ def test_an_organisation_the_authority_file_has_is_not_new(authority: Authority)
 
 
 def test_a_label_reads_back_and_finds_its_entry_once_promoted(authority: Authority) -> None:
-    label = "Confédération africaine de football (CAF)"
-    assert parse_label(label) == Definition("Confédération africaine de football", "CAF")
-    assert parse_label("Confédération africaine de football") is None
+    label = "Confédération africaine d'athlétisme (CAA)"
+    assert parse_label(label) == Definition("Confédération africaine d'athlétisme", "CAA")
+    assert parse_label("Confédération africaine d'athlétisme") is None
     assert authority.canonical(label) is None
     # an entry named so, or of this acronym with that name, is what the label means now
     assert authority.canonical("Union européenne (UE)") == "Union européenne"
@@ -532,20 +543,20 @@ def test_the_institution_named_like_the_office_is_still_found(authority: Authori
 
 # --- an archive's own organisations: import, candidates, add, reindex, re-import --------------
 
-FEMAFOOT = "La Fédération malienne de football (FEMAFOOT) a convoqué son assemblée générale."
+FSF = "La Fédération sénégalaise de football (FSF) a convoqué son assemblée générale."
 EXPORT = [
-    {"id": "ml-1", "title": "Football : la FEMAFOOT convoque son assemblée",
-     "body": FEMAFOOT + " L’Assemblée nationale a salué la FEMAFOOT.",
+    {"id": "ml-1", "title": "Football : la FSF convoque son assemblée",
+     "body": FSF + " L’Assemblée nationale a salué la FSF.",
      "publisher": "Le Quotidien de démonstration", "date": "2024-03-01"},
     {"id": "be-1", "title": "Les Aigles du Mali en Belgique",
-     "body": FEMAFOOT + " L’Assemblée nationale a voté la loi sur les clubs.",
+     "body": FSF + " L’Assemblée nationale a voté la loi sur les clubs.",
      "publisher": "La Libre Belgique", "date": "2024-03-02"},
 ]
 
 
 @pytest.fixture
 def own_orgs(tmp_path: Path):
-    """A new archive that imported two articles defining FEMAFOOT; a runner of its CLI."""
+    """A new archive that imported two articles defining FSF; a runner of its CLI."""
     assert CliRunner().invoke(main, ["init", str(tmp_path / "a")]).exit_code == 0
     export = tmp_path / "export.jsonl"
     export.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in EXPORT),
@@ -581,7 +592,7 @@ def test_an_archive_records_finds_and_promotes_its_own_organisations(own_orgs) -
     by_publisher = {a.publisher: a for a in files.values()}
     malian, belgian = by_publisher["Le Quotidien de démonstration"], by_publisher[
         "La Libre Belgique"]
-    label = "Fédération malienne de football (FEMAFOOT)"
+    label = "Fédération sénégalaise de football (FSF)"
     assert malian.organisations == ("Assemblée nationale",)  # a Malian paper: Mali's
     assert belgian.organisations == ()  # a Belgian paper's Assemblée nationale is not Mali's
     assert malian.new_organisations == belgian.new_organisations == (label,)
@@ -592,22 +603,22 @@ def test_an_archive_records_finds_and_promotes_its_own_organisations(own_orgs) -
     candidates = run("orgs", "candidates")
     assert candidates.stdout.splitlines()[:2] == [
         "defined by the articles, not in the authority file ('archive orgs add ACRONYM' adds "
-        "one):", "FEMAFOOT (2 articles) = Fédération malienne de football"]
+        "one):", "FSF (2 articles) = Fédération sénégalaise de football"]
     assert run("reindex").exit_code == 0
     assert search_org(run, label) == (2, [label, "Assemblée nationale"])  # a facet value
-    assert search_org(run, "org:FEMAFOOT")[0] == 2  # the query language finds its acronym
+    assert search_org(run, "org:FSF")[0] == 2  # the query language finds its acronym
 
     authority_file = archive / "data" / "organisations.yaml"
     before = authority_file.read_text(encoding="utf-8")
-    added = run("orgs", "add", "FEMAFOOT")
+    added = run("orgs", "add", "FSF")
     assert added.exit_code == 0, added.output
-    assert "added to" in added.stdout and "FEMAFOOT = Fédération malienne de football (kind " \
-           "ngo, country ML), defined in 2 articles" in added.stdout
+    assert "added to" in added.stdout and "FSF = Fédération sénégalaise de football (kind " \
+           "ngo, country SN), defined in 2 articles" in added.stdout
     after = authority_file.read_text(encoding="utf-8")
     assert after.startswith(before)  # the file's entries and comments stay as they were
-    assert load_authority(authority_file).canonical("FEMAFOOT") == \
-        "Fédération malienne de football"
-    assert run("orgs", "add", "FEMAFOOT").exit_code == 1  # already there
+    assert load_authority(authority_file).canonical("FSF") == \
+        "Fédération sénégalaise de football"
+    assert run("orgs", "add", "FSF").exit_code == 1  # already there
     assert "no article defines ZZZ" in run("orgs", "add", "ZZZ").stderr
     assert not run("orgs", "candidates").stdout.startswith("defined by the articles")
 
@@ -617,9 +628,9 @@ def test_an_archive_records_finds_and_promotes_its_own_organisations(own_orgs) -
            "now" in checked.stdout
     reindexed = run("reindex")
     assert "full reindex (organisations authority file changed)" in reindexed.stdout
-    canonical = "Fédération malienne de football"
-    assert search_org(run, "FEMAFOOT") == (2, [canonical, "Assemblée nationale"])
-    assert search_org(run, "org:FEMAFOOT")[0] == 2
+    canonical = "Fédération sénégalaise de football"
+    assert search_org(run, "FSF") == (2, [canonical, "Assemblée nationale"])
+    assert search_org(run, "org:FSF")[0] == 2
     assert search_org(run, label)[0] == 2  # an old link still finds them
     # Re-imported, the files take the canonical name (here: the article files themselves).
     assert run("import", str(archive / "data" / "articles")).exit_code == 0
@@ -632,7 +643,7 @@ def test_orgs_add_never_writes_over_a_file_it_cannot_read(own_orgs) -> None:
     authority_file = archive / "data" / "organisations.yaml"
     broken = authority_file.read_text(encoding="utf-8") + "- {name: X, kind: union}\n"
     authority_file.write_text(broken, encoding="utf-8")
-    result = run("orgs", "add", "FEMAFOOT")
+    result = run("orgs", "add", "FSF")
     assert result.exit_code == 2 and str(authority_file) in result.stderr
     assert authority_file.read_text(encoding="utf-8") == broken
     assert not list(authority_file.parent.glob(".tmp-*"))
