@@ -466,8 +466,10 @@ class Authority:
                 continue
             # "AU CNT, LE BUDGET…" in a headline, "ALG 2-1 TUN" in scores: not organisations.
             short = len(re.sub(r"[.\-]", "", token)) <= SHORT_ACRONYM
-            if short and name not in named and not in_running_text(text, m.start(), m.end()):
-                continue
+            if short and name not in named and not in_running_text(text, m.start(), m.end()) \
+                    and not (self._by_name[name].kind == "press" and
+                             names_outlet(text, folded, m.start(), m.end())):
+                continue  # but "© AFP" credits the agency
             guard = self._by_name[name].guard
             if guard is not None and (
                     (guard.not_after and after_word(folded, m.start(), guard.not_after)) or
