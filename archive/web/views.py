@@ -94,7 +94,20 @@ def search_page():
     params = _shown_filters(_params())
     result = _search(params)
     return render_template("search.html", params=params, result=result,
-                           histogram=_histogram(result))
+                           histogram=_histogram(result), lineage=_lineage(params))
+
+
+def _lineage(params: SearchParams) -> tuple[str, ...]:
+    """The predecessors and successors of the organisations the search filters on, for the
+    link that includes them (`lineage=1`)."""
+    from ..organisations import authority_at
+
+    authority = authority_at(services().config.authority_file)
+    if authority is None:
+        return ()
+    selected = [v for f in registry() if f.authority for v in params.selected.get(f.name, ())]
+    names = [n for v in selected for n in authority.lineage(v)[1:]]
+    return tuple(n for n in dict.fromkeys(names) if n not in selected)
 
 
 def _shown_filters(params: SearchParams) -> SearchParams:
