@@ -28,7 +28,7 @@ _OUTLET_BEFORE = re.compile(
     r"[\s\u00a0]*(?:le\s+|la\s+|les\s+|l'\s?|du\s+|de\s+)?$")
 # After it: "22 Septembre rapporte que…", "L'Essor a appris…".
 _OUTLET_AFTER = re.compile(
-    r"^[\s\u00a0]+(?:rapporte|ecrit|revele|relate|releve|annonce|publie|indique|souligne|"
+    r"[\s\u00a0]+(?:rapporte|ecrit|revele|relate|releve|annonce|publie|indique|souligne|"
     r"affirme|precise|titre|croit\s+savoir|a\s+(?:appris|rapporte|ecrit|revele|publie|"
     r"annonce|indique|titre|interroge|contacte|recueilli))\b")
 _QUOTES = {"«": "»", "“": "”", '"': '"', "‘": "’", "*": "*", "_": "_"}
