@@ -780,6 +780,14 @@ def test_corrected_entries(authority: Authority, body: str, expected: tuple[str,
     assert names(authority, body) == expected
 
 
+def test_every_kind_reads_in_both_languages() -> None:
+    from archive.organisations import KIND_LABELS, KINDS
+
+    assert set(KIND_LABELS) == KINDS
+    assert KIND_LABELS["sport"] == ("sport", "sport")
+    assert KIND_LABELS["university"] == ("université", "university")
+
+
 def test_corrected_kinds(authority: Authority) -> None:
     kinds = {name: authority.entry(name).kind for name in (
         "Police nationale", "AEEM", "CMAS", "M5-RFP", "FEMAFOOT", "USTTB")}
