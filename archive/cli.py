@@ -139,13 +139,18 @@ def orgs_group() -> None:
 @orgs_group.command("check")
 @with_config
 def orgs_check_command(config: Config) -> None:
-    """Validate the authority file (exit 1 with the reason when it is broken)."""
+    """Validate the authority file (exit 1 with the reason when it is broken), then list what
+    an archivist should look at: validity dates overlapping a successor's, short aliases
+    without a guard, entries marked for review (listed, exit 0)."""
+    from .orgcheck import findings
+
     try:
         authority = _authority(config)
     except ArchiveError as exc:  # the file checked is broken: the check failed (exit 1)
         raise ArchiveError(exc.message) from None
+    report = findings(authority).render()
     _finish(config, f"{config.authority_file}: {len(authority.entries)} organisations, "
-                    "all valid")
+                    "all valid" + (f"\n{report}" if report else ""))
 
 
 @orgs_group.command("list")
@@ -327,13 +332,16 @@ def _filter_option(facet: Facet) -> click.Option:
 @click.option("--estimated/--no-estimated", default=True, show_default=True,
               help="Count dates estimated from the text in years, dates and date order "
                    "(--no-estimated: only dates the sources state).")
+@click.option("--lineage", is_flag=True,
+              help="Widen an organisation filter to its predecessors and successors (OUA with "
+                   "Union africaine).")
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance")
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
 @with_config
 def search_command(config: Config, query: tuple[str, ...], date_from: str | None,
                    date_to: str | None, estimated: bool, sort: str, page: int, as_json: bool,
-                   **facet_values: tuple[str, ...]) -> None:
+                   lineage: bool = False, **facet_values: tuple[str, ...]) -> None:
     """Search the archive (French query language) and print hits and facet counts."""
     import dataclasses
     import json
@@ -344,7 +352,8 @@ def search_command(config: Config, query: tuple[str, ...], date_from: str | None
     filters = {name.removeprefix(FILTER): values for name, values in facet_values.items()
                if values}
     request = SearchRequest(query=" ".join(query), filters=filters, date_from=date_from,
-                            date_to=date_to, sort=sort, page=page, estimated=estimated)
+                            date_to=date_to, sort=sort, page=page, estimated=estimated,
+                            lineage=lineage)
     result = search(config.index_dir, request, config)
     if as_json:  # stdout stays pure JSON; the archive is named on stderr
         shown = {**dataclasses.asdict(result),

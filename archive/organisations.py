@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import functools
 import re
 import unicodedata
@@ -15,12 +17,22 @@ import yaml
 from . import countries
 from .errors import ConfigError
 from .filecache import ParsedFiles
+from .orgcontext import after_word, in_running_text, names_outlet
 
 KINDS = frozenset({
     "union", "party", "ministry", "state", "court", "military", "armed_group", "regional",
-    "international", "ngo", "press", "company", "bank", "employer", "religious",
+    "international", "ngo", "press", "company", "bank", "employer", "religious", "sport",
+    "university", "coalition",
 })
-FIELDS = ("name", "acronym", "aliases", "kind", "country")
+FIELDS = ("name", "acronym", "aliases", "kind", "country", "valid_from", "valid_until",
+          "successors", "review", "guard")
+GUARDS = ("outlet", "capital", "local", "not_after", "not_in")
+DATE_RE = re.compile(r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?\Z")
+# How far `Authority.lineage` follows predecessors and successors: a chain of renamings is
+# short; a bound keeps a mistaken loop in the file from growing a search without end.
+MAX_LINEAGE = 12
+# An acronym this short (letters) is read only in running text (see orgcontext).
+SHORT_ACRONYM = 3
 COUNTRY_RE = re.compile(r"^(?:[A-Z]{2}|international)\Z")  # \Z: no final newline
 
 # Function words and short words that exist in upper case in headlines: an acronym spelled
@@ -33,7 +45,7 @@ selon apres avant entre contre chez sous vers depuis lors fin bon mal sud nord e
 the of and to in is it for on at by as be or an are was but not this that with from
 """.split())
 COMMON_WORDS = FUNCTION_WORDS | frozenset(
-    "bad bid sam who pam fare can may will all new one old man men".split())
+    "bad bid sam who pam fare can may will all new one old man men cree".split())
 # Upper-case words that are not organisations: abbreviations, currencies, diseases, units.
 NOT_ORGANISATIONS = frozenset("""
 ONG ONGS NGO PTF PTFS FCFA CFA XOF USD EUR PIB TVA COVID COVID-19 SIDA VIH HIV OK TV PDF
@@ -123,6 +135,25 @@ class AuthorityError(ConfigError):
 
 
 @dataclass(frozen=True)
+class Guard:
+    """When an entry's names mean it (field `guard` of the authority file).
+
+    outlet: its names (not its acronym) mean it only where the text names an outlet ("selon
+    le journal 22 Septembre"); capital: its names need their capital ("Ensemble pour le Mali",
+    not "travailler ensemble pour le Mali"); local: its names and acronym that name no
+    country mean it only in an article of its country, or where the text names that country
+    next to them (as the generic institution names do); not_after: words that make a name
+    something else right before it ("prix CAF"); not_in: countries whose articles use its
+    acronym for something else (CSI: Niger's health centres)."""
+
+    outlet: bool = False
+    capital: bool = False
+    local: bool = False
+    not_after: frozenset[str] = frozenset()
+    not_in: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class Organisation:
     """One entry of the authority file."""
 
@@ -131,6 +162,15 @@ class Organisation:
     country: str
     acronym: str | None = None
     aliases: tuple[str, ...] = ()
+    # A year, YYYY-MM or YYYY-MM-DD: when the organisation bore this name (None: unknown or
+    # still does).
+    valid_from: str | None = None
+    valid_until: str | None = None
+    # Canonical names of the entries that took over from this one (renamed, merged into).
+    successors: tuple[str, ...] = ()
+    # Why an archivist should review this entry (a fact not verified), or None.
+    review: str | None = None
+    guard: Guard | None = None
 
     @property
     def forms(self) -> tuple[str, ...]:
@@ -169,6 +209,10 @@ class Authority:
     _name_re: re.Pattern | None = field(default=None, repr=False)
     # Generic names and acronyms (see GENERIC_KINDS): key -> {country: canonical name}.
     _generic: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    _predecessors: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    # (entry, successor as written) of successors that name no other entry: load_authority
+    # refuses the file.
+    unlinked: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
         acronym_patterns: set[tuple[str, ...]] = set()
@@ -204,6 +248,28 @@ class Authority:
             r"(?:(?![\w\-])|(?=-[A-Z0-9]{2}))")
         self._name_re = re.compile(
             r"(?<![\w\-])(" + (_trie_regex(name_patterns) or "(?!)") + r")(?![\w])")
+        self._link()
+
+    def _link(self) -> None:
+        """Successors as canonical names, and each entry's predecessors."""
+        linked, unlinked = [], []
+        predecessors: dict[str, list[str]] = {}
+        for entry in self.entries:
+            names = []
+            for written in entry.successors:
+                found = self.canonical(written)
+                if found is None or found == entry.name:
+                    unlinked.append((entry.name, written))
+                elif found not in names:
+                    names.append(found)
+                    predecessors.setdefault(found, []).append(entry.name)
+            if tuple(names) != entry.successors:
+                entry = dataclasses.replace(entry, successors=tuple(names))
+                self._by_name[entry.name] = entry
+            linked.append(entry)
+        self.entries = tuple(linked)
+        self.unlinked = tuple(unlinked)
+        self._predecessors = {k: tuple(v) for k, v in predecessors.items()}
 
     def canonical(self, name_or_alias: str) -> str | None:
         """The canonical name for any spelling (case, accents, elision, dots, plural), or None.
@@ -261,6 +327,32 @@ class Authority:
         name = self.canonical(canonical)
         return self._by_name.get(name) if name else None
 
+    def successors_of(self, canonical: str) -> tuple[str, ...]:
+        """The entries that took over from an organisation (given by any of its names)."""
+        entry = self.entry(canonical)
+        return entry.successors if entry else ()
+
+    def predecessors_of(self, canonical: str) -> tuple[str, ...]:
+        """The entries an organisation (given by any of its names) took over from."""
+        name = self.canonical(canonical)
+        return self._predecessors.get(name, ()) if name else ()
+
+    def lineage(self, canonical: str) -> tuple[str, ...]:
+        """The organisation, then its predecessors and their predecessors, then its successors
+        and theirs (not their other predecessors): at most MAX_LINEAGE names; () if unknown."""
+        name = self.canonical(canonical)
+        if name is None:
+            return ()
+        found = [name]
+        for step in (self.predecessors_of, self.successors_of):
+            queue = [name]
+            while queue and len(found) < MAX_LINEAGE:
+                for other in step(queue.pop(0)):
+                    if other not in found and len(found) < MAX_LINEAGE:
+                        found.append(other)
+                        queue.append(other)
+        return tuple(found)
+
     def protected_tokens(self) -> frozenset[str]:
         """Folded acronyms (whole and their upper-case parts) and one-word names, never stemmed.
 
@@ -300,8 +392,10 @@ class Authority:
         folded = fold_same_length(text)
         if "-" in folded:
             folded = _unglue_hyphens(folded)
-        matches = self._acronym_matches(text, folded, country) + \
-            self._name_matches(text, folded, country)
+        names = self._name_matches(text, folded, country)
+        # An organisation named in full in the article defines its short acronym for it, even
+        # in a headline in capitals.
+        matches = self._acronym_matches(text, folded, country, {m.name for m in names}) + names
         matches.sort(key=lambda m: (m.start, m.start - m.end))
         found: dict[str, None] = {}
         end = -1
@@ -342,7 +436,8 @@ class Authority:
         named = countries.named_after(folded, end)
         return by_country.get(named or country or "", "")
 
-    def _acronym_matches(self, text: str, folded: str, country: str | None) -> list[_Match]:
+    def _acronym_matches(self, text: str, folded: str, country: str | None,
+                         named: set[str] | frozenset[str] = frozenset()) -> list[_Match]:
         assert self._acronym_re is not None
         redefined = self._redefined(text)
         out = []
@@ -353,6 +448,17 @@ class Authority:
                 continue
             ambiguous = fold_same_length(token.replace(".", "")) in COMMON_WORDS
             if ambiguous and _shouting(text, m, self):
+                continue
+            # "AU CNT, LE BUDGET…" in a headline, "ALG 2-1 TUN" in scores: not organisations.
+            short = len(re.sub(r"[.\-]", "", token)) <= SHORT_ACRONYM
+            if short and name not in named and not in_running_text(text, m.start(), m.end()) \
+                    and not (self._by_name[name].kind == "press" and
+                             names_outlet(text, folded, m.start(), m.end())):
+                continue  # but "© AFP" credits the agency
+            guard = self._by_name[name].guard
+            if guard is not None and (
+                    (guard.not_after and after_word(folded, m.start(), guard.not_after)) or
+                    (country is not None and country in guard.not_in)):
                 continue
             name = self._for_country(token, name, folded, m.end(), country)
             out.append(_Match(m.start(), m.end(), name))
@@ -376,6 +482,13 @@ class Authority:
             if not lenient and not any(c.isupper() for c in original):
                 continue  # "un plan international", "action contre la faim": common words
             start = m.start() + significant
+            guard = self._by_name[name].guard
+            if guard is not None and (
+                    ((guard.outlet or guard.capital) and
+                     not _first_letter(original[significant:]).isupper()) or
+                    (guard.outlet and not names_outlet(text, folded, start, m.end())) or
+                    (guard.not_after and after_word(folded, start, guard.not_after))):
+                continue  # "la fête du 22 Septembre", "un journal du Mali"
             if key.startswith(OFFICE_HEADS) and _OFFICE_CUE.search(folded, max(0, start - 40),
                                                                      start):
                 continue  # "élu à la présidence de la République": the office, not the body
@@ -431,6 +544,8 @@ LABEL_RE = re.compile(r"^(?P<name>.*[^\s(])\s*\((?P<acronym>[^()\s]+)\)$")
 def generic_forms(entry: Organisation) -> frozenset[str]:
     """The names and acronym of an entry that are generic (see GENERIC_KINDS): those that name
     no country, of a national institution whose own name is an institution's common name."""
+    if entry.guard is not None and entry.guard.local and entry.country != "international":
+        return frozenset(f for f in entry.forms if not countries.named_in(f))
     if entry.country == "international" or entry.kind not in GENERIC_KINDS:
         return frozenset()
     if fold_same_length(entry.name).split()[0] not in INSTITUTION_HEADS:
@@ -439,6 +554,12 @@ def generic_forms(entry: Organisation) -> frozenset[str]:
     name_is_generic = not countries.named_in(entry.name)
     return frozenset(f for f in entry.forms if not countries.named_in(f) and
                      (name_is_generic or (f != entry.name and not _is_acronym_form(f))))
+
+
+def _first_letter(text: str) -> str:
+    """The first letter of a text ("S" of "22 Septembre"), or ""."""
+    found = re.search(r"[^\W\d_]", text)
+    return found.group() if found else ""
 
 
 def _needs_capital(form: str) -> bool:
@@ -631,7 +752,11 @@ def load_authority(path: Path) -> Authority:
                         "(only a generic institution name may name entries of several "
                         "countries)")
             seen.setdefault(key, (entry, form, form in generic))
-    return Authority(entries)
+    authority = Authority(entries)
+    for name, written in authority.unlinked:
+        raise AuthorityError(f"{path}: entry '{name}': successor '{written}' names no other "
+                             "entry of the file (give its name or acronym)")
+    return authority
 
 
 _AUTHORITIES = ParsedFiles(load_authority, lambda path, why: AuthorityError(
@@ -664,9 +789,69 @@ def _entry(item: object, number: int, path: Path) -> Organisation:
     if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip()
                                                 for a in aliases):
         raise AuthorityError(f"{where}: 'aliases' must be a list of names")
+    valid_from, valid_until = (_validity(item.get(f), f, where)
+                               for f in ("valid_from", "valid_until"))
+    if valid_from and valid_until and valid_until[:len(valid_from)] < valid_from[:len(valid_until)]:
+        raise AuthorityError(f"{where}: 'valid_until' ({valid_until}) is before 'valid_from' "
+                             f"({valid_from})")
+    successors = item.get("successors") or []
+    if isinstance(successors, str):
+        successors = [successors]
+    if not isinstance(successors, list) or not all(isinstance(s, str) and s.strip()
+                                                   for s in successors):
+        raise AuthorityError(f"{where}: 'successors' must be a list of names or acronyms of "
+                             "other entries")
+    review = item.get("review")
+    if review is not None and (not isinstance(review, str) or not review.strip()):
+        raise AuthorityError(f"{where}: 'review' must say in a few words what to review")
     return Organisation(name=" ".join(name.split()), kind=kind, country=country,
                         acronym=acronym.strip() if acronym else None,
-                        aliases=tuple(" ".join(a.split()) for a in aliases))
+                        aliases=tuple(" ".join(a.split()) for a in aliases),
+                        valid_from=valid_from, valid_until=valid_until,
+                        successors=tuple(" ".join(s.split()) for s in successors),
+                        review=" ".join(review.split()) if review else None,
+                        guard=_guard(item.get("guard"), where))
+
+
+def _validity(value: object, name: str, where: str) -> str | None:
+    """A validity date as text: YAML reads 2024 as a number and 2024-04-01 as a date."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value.isoformat()
+    text = str(value).strip() if isinstance(value, (int, str)) and \
+        not isinstance(value, bool) else ""
+    if not DATE_RE.match(text):
+        raise AuthorityError(f"{where}: '{name}' must be a year, YYYY-MM or YYYY-MM-DD")
+    return text
+
+
+def _guard(value: object, where: str) -> Guard | None:
+    """The `guard` mapping of an entry (see Guard)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not value:
+        raise AuthorityError(f"{where}: 'guard' must be a mapping of {', '.join(GUARDS)}")
+    unknown = sorted(str(k) for k in value if k not in GUARDS)
+    if unknown:
+        raise AuthorityError(f"{where}: unknown guard(s) {', '.join(unknown)}; known: "
+                             f"{', '.join(GUARDS)}")
+    for flag in ("outlet", "capital", "local"):
+        if not isinstance(value.get(flag, False), bool):
+            raise AuthorityError(f"{where}: guard '{flag}' must be true or false")
+    lists = {}
+    for key in ("not_after", "not_in"):
+        words = value.get(key) or []
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip()
+                                                  for w in words):
+            raise AuthorityError(f"{where}: guard '{key}' must be a list")
+        lists[key] = frozenset(fold_same_length(w.strip()) if key == "not_after" else w.strip()
+                               for w in words)
+    if any(not COUNTRY_RE.match(c) for c in lists["not_in"]):
+        raise AuthorityError(f"{where}: guard 'not_in' must list country codes such as NE")
+    return Guard(outlet=value.get("outlet", False), capital=value.get("capital", False),
+                 local=value.get("local", False),
+                 not_after=lists["not_after"], not_in=lists["not_in"])
 
 
 # --- candidates ------------------------------------------------------------------------------

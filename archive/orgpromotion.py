@@ -35,14 +35,15 @@ KIND_BY_HEAD = {
     "front": "party", "mouvement": "party", "convention": "party", "congres": "party",
     "ministere": "ministry", "cour": "court", "tribunal": "court", "forces": "military",
     "force": "military", "armee": "military", "brigade": "military", "gendarmerie": "military",
-    "police": "military", "garde": "military", "peloton": "military", "escadron": "military",
+    "police": "state", "garde": "military", "peloton": "military", "escadron": "military",
     "banque": "bank", "societe": "company", "compagnie": "company", "entreprise": "company",
     "groupe": "company", "regie": "company", "chambre": "employer", "agence": "state",
     "office": "state", "institut": "state", "direction": "state", "commission": "state",
     "conseil": "state", "autorite": "state", "haut": "state", "haute": "state",
     "inspection": "state", "delegation": "state", "secretariat": "state", "caisse": "state",
     "parlement": "state", "senat": "state", "assemblee": "state", "bureau": "state",
-    "etablissement": "state", "universite": "state", "ecole": "state", "academie": "state",
+    "etablissement": "state", "universite": "university", "ecole": "state", "academie": "state",
+    "coalition": "coalition",
 }
 SECTION = "# --- Added by 'archive orgs add' (check each kind and country) -------------------"
 

@@ -510,29 +510,29 @@ def test_two_archive_files_with_one_id_are_never_merged_into_one(archive_dir: Pa
 
 
 def test_an_archivist_edit_of_an_article_organisations_survives_a_promotion(archive_dir: Path):
-    body = "La Fédération malienne de football (FEMAFOOT) a convoqué l’Assemblée nationale."
+    body = "La Fédération sénégalaise de football (FSF) a convoqué l’Assemblée nationale."
     export = archive_dir / "export.jsonl"
     export.write_text("".join(json.dumps({
-        "id": f"f-{n}", "title": f"Football : la FEMAFOOT convoque son assemblée ({n})",
+        "id": f"f-{n}", "title": f"Football : la FSF convoque son assemblée ({n})",
         "body": f"{body} Communiqué {n}.", "publisher": "Le Quotidien de démonstration",
         "date": "2024-03-01"}, ensure_ascii=False) + "\n" for n in (1, 2)), encoding="utf-8")
     assert run(archive_dir, "import", str(export)).exit_code == 0
     edited_path, untouched_path = sorted(article_files(archive_dir))
     article = articlefile.read(edited_path)
     assert article.organisations == ("Assemblée nationale",)
-    assert article.new_organisations == ("Fédération malienne de football (FEMAFOOT)",)
-    # The archivist adds an organisation by hand to one; then FEMAFOOT joins the authority file.
+    assert article.new_organisations == ("Fédération sénégalaise de football (FSF)",)
+    # The archivist adds an organisation by hand to one; then FSF joins the authority file.
     edited = article.replace(organisations=("Assemblée nationale", "Union européenne"))
     edited_path.write_text(articlefile.render(edited), encoding="utf-8")
-    assert run(archive_dir, "orgs", "add", "FEMAFOOT").exit_code == 0
+    assert run(archive_dir, "orgs", "add", "FSF").exit_code == 0
     again = run(archive_dir, "import", str(export))
     assert again.exit_code == 0, again.output
     kept = articlefile.read(edited_path)
-    # Their organisations are one edit, kept whole: FEMAFOOT is not lost on the way.
+    # Their organisations are one edit, kept whole: FSF is not lost on the way.
     assert kept.organisations == edited.organisations
     assert kept.new_organisations == edited.new_organisations
     assert "kept:" in again.stdout and "your organisations" in again.stdout
     # The article nobody edited follows the source: the canonical name.
     final = articlefile.read(untouched_path)
-    assert final.organisations == ("Fédération malienne de football", "Assemblée nationale")
+    assert final.organisations == ("Fédération sénégalaise de football", "Assemblée nationale")
     assert final.new_organisations == ()

@@ -102,3 +102,45 @@ def test_the_facet_the_list_and_the_article_link_to_the_organisation_page(client
                       page(client, "/search?q=école"), re.S)[0]
     assert re.search(r'href="/tendances\?s=org:UNTM&amp;s=org:SNEC&amp;',
                      facet)
+
+
+def test_every_kind_of_the_authority_file_reads_in_both_languages() -> None:
+    from archive.organisations import KINDS
+    from archive.web.i18n import Translator, load_translations
+    from archive.web.researchpages import KINDS as LABELS
+
+    assert set(LABELS) == KINDS
+    french = Translator("fr", load_translations())
+    untranslated = [k for k, label in LABELS.items() if french.gettext(label) == label]
+    assert untranslated == []
+    assert (french.gettext(LABELS["sport"]), LABELS["sport"]) == ("organisation sportive",
+                                                                  "sport body")
+    assert french.gettext(LABELS["university"]) == "université"
+
+
+def test_a_renamed_body_shows_its_dates_its_predecessor_and_a_search_over_both(tmp_path):
+    from archive.models import Article
+
+    oua, ua = "Organisation de l'unité africaine", "Union africaine"
+    articles = [
+        Article(id="sommet-d-alger", title="Le sommet de l'OUA s'ouvre à Alger",
+                body="Les chefs d'État de l'Organisation de l'unité africaine sont réunis.",
+                date="1999-07-12", organisations=(oua,)),
+        Article(id="sommet-de-malabo", title="L'Union africaine réunie à Malabo",
+                body="Le sommet de l'Union africaine s'est ouvert dimanche.",
+                date="2014-06-26", organisations=(ua,)),
+    ]
+    client = create_app(build_archive(tmp_path, articles)).test_client()
+    html = page(client, "/organisation/union-africaine?lang=fr")
+    assert "<dt>Depuis</dt><dd>9 juillet 2002</dd>" in html
+    assert ('<dt>Auparavant</dt><dd><a href="/organisation/organisation-de-l-unite-africaine">'
+            "Organisation de l&#39;unité africaine</a></dd>") in html
+    older = page(client, "/organisation/organisation-de-l-unite-africaine?lang=fr")
+    assert "<dt>Jusqu’à</dt><dd>9 juillet 2002</dd>" in older
+    assert '<dt>Remplacée par</dt><dd><a href="/organisation/union-africaine">' in older
+    link = re.search(r'<a href="([^"]+)">Ses articles et ceux de ses prédécesseurs', html)
+    results = page(client, link.group(1).replace("&amp;", "&"))
+    found = re.findall(r'<h3><a href="/article/([a-z0-9-]+)[?"]', results)
+    assert sorted(found) == ["sommet-d-alger", "sommet-de-malabo"]
+    alone = page(client, "/search?organisation=Union+africaine")
+    assert re.findall(r'<h3><a href="/article/([a-z0-9-]+)[?"]', alone) == ["sommet-de-malabo"]

@@ -34,6 +34,9 @@ class SearchRequest:
     # False leaves estimated dates (`date_source: text`) out of the year facet, the histogram,
     # year and date filters and the date order: such articles count as undated
     estimated: bool = True
+    # True widens an organisation filter to the organisation's lineage in the authority file:
+    # its predecessors and successors (OUA with Union africaine), asked for, never silently
+    lineage: bool = False
 
 
 @dataclass

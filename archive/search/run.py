@@ -161,6 +161,9 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         selections = {f: tuple(dict.fromkeys(_canonical_value(state, store, registered[f], v)
                                              for v in vals))
                       for f, vals in request.filters.items() if vals}
+        if request.lineage and state.authority is not None:
+            selections = {f: _with_lineage(state.authority, vals) if registered[f].authority
+                          else vals for f, vals in selections.items()}
         size_all = len(state.live_mask)
         filter_sets = {f: _filter_set(searcher, postings, registered[f],
                                       _spellings(store, registered[f], vals), size_all)
@@ -244,6 +247,12 @@ def _canonical_value(state: _State, store, facet: Facet, value: str) -> str:
     if facet.folded:
         return store.shown(facet.name, value)
     return value
+
+
+def _with_lineage(authority, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Each organisation with its predecessors and successors (`SearchRequest.lineage`)."""
+    return tuple(dict.fromkeys(name for value in values
+                               for name in (authority.lineage(value) or (value,))))
 
 
 def _spellings(store, facet: Facet, values: tuple[str, ...]) -> tuple[str, ...]:
@@ -381,7 +390,7 @@ def facet_values(source: Generation | str | Path, request: SearchRequest, facet:
     if len(contains) > config.limits.query_max_length:
         raise QueryError("facet_search_too_long", facet=facet)
     unbounded = SearchRequest(request.query, request.filters, request.date_from, request.date_to,
-                              "newest", 1, 1, 0, request.estimated)
+                              "newest", 1, 1, 0, request.estimated, request.lineage)
     values = search(source, unbounded, config).facets[facet]
     needle = fold(contains.strip())
     if needle:

@@ -4,7 +4,8 @@
 interface (facet parameters repeat; `facets.py` declares each one). `estimated=0` leaves dates
 estimated from the text out of the year counts, the histogram and the date filters; they are
 included by default (when the parameter is repeated, as the search form's hidden field and its
-checkbox send it, the last value counts). Bad values raise QueryError, which
+checkbox send it, the last value counts). `lineage=1` widens an organisation filter to the
+organisation's predecessors and successors in the authority file. Bad values raise QueryError, which
 the error page words in the user's language; every link that adds or removes a filter is built
 here, so pages never assemble URLs by hand.
 """
@@ -37,6 +38,7 @@ class SearchParams:
     sort: str = "relevance"
     page: int = 1
     estimated: bool = True  # estimated dates counted in years and date filters
+    lineage: bool = False  # organisation filters widened to predecessors and successors
 
     @property
     def selected(self) -> dict[str, tuple[str, ...]]:
@@ -56,7 +58,8 @@ class SearchParams:
         return SearchRequest(query=self.q, filters=self.selected,
                              date_from=self.date_from or None, date_to=self.date_to or None,
                              sort=self.sort, page=self.page, page_size=page_size,
-                             facet_limit=facet_limit, estimated=self.estimated)
+                             facet_limit=facet_limit, estimated=self.estimated,
+                             lineage=self.lineage)
 
     def items(self) -> list[tuple[str, str]]:
         """The URL parameters, defaults left out, in a stable order."""
@@ -70,6 +73,8 @@ class SearchParams:
             out.append(("to", self.date_to))
         if not self.estimated:
             out.append(("estimated", "0"))
+        if self.lineage:
+            out.append(("lineage", "1"))
         if self.sort != "relevance":
             out.append(("sort", self.sort))
         if self.page != 1:
@@ -148,7 +153,9 @@ def parse(args, limits: Limits) -> SearchParams:
         raise QueryError("unknown_sort", sorts=", ".join(SORTS))
     return SearchParams(q=q, filters=tuple(filters), date_from=date_from, date_to=date_to,
                         sort=sort, page=parse_page(args, limits),
-                        estimated=parse_estimated(args))
+                        estimated=parse_estimated(args),
+                        lineage=_first(args, "lineage").lower() in ("1", "yes", "oui", "true",
+                                                                    "on"))
 
 
 def parse_estimated(args) -> bool:

@@ -34,6 +34,8 @@ KINDS = {
     "international": N_("international organisation"), "ngo": N_("NGO"),
     "press": N_("press"), "company": N_("company"), "bank": N_("bank"),
     "employer": N_("employers' organisation"), "religious": N_("religious organisation"),
+    "coalition": N_("coalition, movement"), "sport": N_("sport body"),
+    "university": N_("university"),
 }
 
 
@@ -102,7 +104,17 @@ def organisation(slug: str):
         kind=translator().gettext(KINDS[entry.kind]) if entry and entry.kind in KINDS else "",
         country=country_name(entry.country) if entry else "", params=SearchParams(),
         chart=trendchart.chart(profile.trend, "share"), series=[org_query(name)],
-        org_query=org_query)
+        org_query=org_query, history=_history(found, entry))
+
+
+def _history(found, entry) -> dict[str, object]:
+    """An authority entry's dates of validity and the entries before and after it."""
+    if entry is None:
+        return {}
+    return {"valid_from": entry.valid_from, "valid_until": entry.valid_until,
+            "predecessors": found.predecessors_of(entry.name),
+            "successors": found.successors_of(entry.name),
+            "lineage": len(found.lineage(entry.name)) > 1}
 
 
 # --- trends ---------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from .context import bp, generation, log, request_searcher, services, translator
 from .errorpages import user_message
 from .filenames import content_disposition, export_names
 from .i18n import Translator
+from .names import authority as authority_file
 from .names import newspaper_name, value_labels
 from .params import SearchParams
 
@@ -129,7 +130,19 @@ def search_page():
     result = _search(params)
     histogram = _histogram(result)
     return render_template("search.html", params=params, result=result, histogram=histogram,
-                           axis=axis_labels([year for year, _count in histogram]))
+                           axis=axis_labels([year for year, _count in histogram]),
+                           lineage=_lineage(params))
+
+
+def _lineage(params: SearchParams) -> tuple[str, ...]:
+    """The predecessors and successors of the organisations the search filters on, for the
+    link that includes them (`lineage=1`)."""
+    authority = authority_file()
+    if authority is None:
+        return ()
+    selected = [v for f in registry() if f.authority for v in params.selected.get(f.name, ())]
+    found = [n for v in selected for n in authority.lineage(v)[1:]]
+    return tuple(n for n in dict.fromkeys(found) if n not in selected)
 
 
 def _shown_filters(params: SearchParams) -> SearchParams:
