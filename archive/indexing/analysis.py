@@ -13,7 +13,6 @@ because Whoosh pickles the analyzer inside the index schema.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
@@ -22,6 +21,7 @@ from whoosh.analysis import Analyzer, Filter, Token, Tokenizer
 from whoosh.lang.stopwords import stoplists
 
 from .. import textnorm
+from . import stemmers
 
 # Words: letters/digits joined by apostrophes (elisions) or hyphens (compounds).
 _APOSTROPHES = "'\u2019\u02bc"  # ' ’ ʼ
@@ -123,21 +123,15 @@ PROTECTED_NAMES: frozenset[str] = protected_tokens(PLACES + SURNAMES) - {"cote"}
 STOP_WORDS: frozenset[str] = frozenset(fold(w) for w in stoplists["fr"] | _EXTRA_STOPS) | ELISIONS
 
 STEMMER_VERSION: str = Stemmer.version()
-_local = threading.local()
-
-
-def _stemmer() -> Stemmer.Stemmer:
-    """One PyStemmer object per thread: they are not thread-safe."""
-    stemmer = getattr(_local, "stemmer", None)
-    if stemmer is None:
-        stemmer = _local.stemmer = Stemmer.Stemmer("french")
-    return stemmer
+# The stemmer of new indexes (`stemmers.NAMES`), chosen on the judged set of
+# bench/relevance (bench/bench_relevance.py --stemmers compares the three).
+STEMMER = "snowball"
 
 
 @lru_cache(maxsize=100_000)
-def stem(word: str) -> str:
-    """Snowball French stem of a folded word (the same function on both index and query side)."""
-    return _stemmer().stemWord(word)
+def stem(word: str, stemmer: str = "snowball") -> str:
+    """The stem of a folded word by the named stemmer (the same on index and query side)."""
+    return stemmers.STEMMERS[stemmer](word)
 
 
 def _is_caps(text: str) -> bool:
@@ -295,25 +289,31 @@ class FrenchStopFilter(Filter):
 
 
 class FrenchStemFilter(Filter):
-    """Snowball French stemming of folded words, except names and acronyms marked `keep`.
+    """Stemming of folded words, except names and acronyms marked `keep`.
 
-    `stemmer_version` records the PyStemmer release the index was built with (pickled with
-    the schema): Snowball releases change a few stems, so a different one needs a reindex.
+    `stemmer` names the stemmer (`STEMMER` when built) and `stemmer_version` the PyStemmer
+    release, both pickled with the schema, so that queries stem as the index did: Snowball
+    releases change a few stems, so a different one needs a reindex.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, stemmer: str | None = None) -> None:
+        self.stemmer = stemmer or STEMMER
         self.stemmer_version = STEMMER_VERSION
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
+        return type(other) is type(self) and other.stemmer == self.stemmer
 
     def __hash__(self) -> int:
-        return hash(type(self))
+        return hash((type(self), self.stemmer))
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update({"stemmer": "snowball", **state})  # pickled before the choice
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        name = self.stemmer
         for t in tokens:
             if not t.keep:
-                t.text = stem(t.text)
+                t.text = stem(t.text, name)
             yield t
 
 
