@@ -187,7 +187,7 @@ def test_protected_names_may_be_given_unfolded(tmp_path: Path) -> None:
 
 
 def test_a_protected_hyphenated_name_is_kept_whole_unstemmed() -> None:
-    assert analyze("CARES-Mali") == ["caresmal", "cares", "mali"]
+    assert analyze("CARES-Mali") == ["caresmali", "cares", "mali"]
     assert analyze("CARES-Mali", {"cares-mali"}) == ["caresmali", "cares", "mali"]
     assert analyze("les cares-mali", {"cares-mali"}, mode="query") == ["cares", "mali"]
 
@@ -208,15 +208,15 @@ def test_one_document_among_others(tmp_path: Path) -> None:
 def test_token_texts_are_folded_stemmed_and_without_apostrophes() -> None:
     assert analyze("L’Œuvre d’aujourd’hui des présidentes") == ["oeuvr", "aujourdhui", "president"]
     assert analyze("le de la les qu’il") == []
-    assert analyze("CARES-Mali") == ["caresmal", "cares", "mali"]
-    assert analyze("CARES-Mali", mode="query") == ["caresmal"]
+    assert analyze("CARES-Mali") == ["caresmali", "cares", "mali"]
+    assert analyze("CARES-Mali", mode="query") == ["caresmali"]
     assert analyze("le CARES-Mali", mode="query") == ["cares", "mali"]
 
 
 def test_positions_leave_no_gap_for_stop_words_and_share_one_for_a_compound() -> None:
     tokens = french_analyzer()("Le CARES-Mali de la région", positions=True, chars=True)
     got = [(t.text, t.pos, t.startchar, t.endchar) for t in tokens]
-    assert got == [("caresmal", 0, 3, 13), ("cares", 0, 3, 8), ("mali", 1, 9, 13),
+    assert got == [("caresmali", 0, 3, 13), ("cares", 0, 3, 8), ("mali", 1, 9, 13),
                    ("region", 2, 20, 26)]  # fmt: skip
 
 
@@ -253,7 +253,7 @@ def test_the_analyzer_pickles_with_the_schema(tmp_path: Path) -> None:
 
 def test_query_terms_tell_an_empty_query_apart() -> None:
     analyzer = french_analyzer()
-    assert query_terms(analyzer, "les syndicats d’enseignants") == {"syndicat", "enseign"}
+    assert query_terms(analyzer, "les syndicats d’enseignants") == {"syndicat", "enseignant"}
     assert query_terms(analyzer, "le de la, qu’il !") == frozenset()
 
 

@@ -4,10 +4,13 @@
 Portuguese, German and Hungarian Languages, 2006), the stemmer of Lucene's FrenchAnalyzer
 (FrenchLightStemmer) and of Elasticsearch's `light_french`; written here from the published
 rules, with its accented suffixes (ième, ère, ète) in folded form because the analyzer folds
-before it stems. `minimal` is Savoy's minimal stemmer (Lucene's FrenchMinimalStemmer) except
-that plurals are removed from words of 4 letters, not 6: Lucene's threshold leaves `élus`,
-`amis`, `reçus` apart from their singulars. `snowball` is Snowball French (PyStemmer).
-Each is a pure function of the folded word, so the analyzer caches its results.
+before it stems, and one change: a final -se loses its s with its e, so that feminines in
+-aise, -oise (française, sénégalaise) meet their masculines, whose s went as a plural (Lucene's
+version leaves français and française apart). `minimal` is Savoy's minimal stemmer (Lucene's
+FrenchMinimalStemmer) except that plurals are removed from words of 4 letters, not 6:
+Lucene's threshold leaves `élus`, `amis`, `reçus` apart from their singulars. `snowball` is
+Snowball French (PyStemmer). Each is a pure function of the folded word, so the analyzer
+caches its results.
 """
 
 from __future__ import annotations
@@ -115,10 +118,13 @@ def _norm(s: str) -> str:
     if len(s) > 4:
         if s[-1] == "r":
             s = s[:-1]
+        feminine = s.endswith("se")
         if s[-1] == "e":
             s = s[:-1]
         if s[-1] == "e":
             s = s[:-1]
+        if feminine and len(s) > 4:
+            s = s[:-1]  # française → francai, as français (its s went as a plural)
         if s[-1] == s[-2] and s[-1].isalpha():
             s = s[:-1]
     return s
