@@ -23,8 +23,9 @@ from ..models import Article
 from .analysis import french_analyzer
 
 # 2: the analyzer moved to archive.indexing.analysis; 3: date_source; 4: folded facets
-# (section) record the spellings counted under each value (`<facet>.spellings.json`)
-SCHEMA_VERSION = 4
+# (section) record the spellings counted under each value (`<facet>.spellings.json`);
+# 5: names and acronyms indexed in capitals, elided words also under their elided form
+SCHEMA_VERSION = 5
 INDEX_NAME = "MAIN"
 # Exact-valued multi-valued fields are indexed as one term per line: a name keeps its spaces,
 # dots and commas ("Y. Doumbia", "Ministère de l'Économie, des Finances").
