@@ -298,3 +298,34 @@ def test_corpus_tokens_are_folded_words_stems_lowercase_names_in_capitals() -> N
     assert not odd, sorted(odd)[:20]
     # names and acronyms in capitals (so never equal to a stem), stems in lowercase
     assert {t for t in words if t.isupper()} and {t for t in words if t.islower()}
+
+
+# --- names never equal stems; elided words indexed twice (issue 13) ---------------------------
+
+CAF_SENTENCE = ("Le jury disciplinaire de la Confédération africaine de football (CAF) a décidé "
+                "d'imposer à la Fédération algérienne de football une amende")
+CAFE_SENTENCE = ("Coffea stenophylla est une espèce de café sauvage d'Afrique de l'Ouest qui, "
+                 "jusqu'à récemment, était considérée comme éteinte")
+UNS_SENTENCE = "On doit être solidaires et pas les uns contre les autres"
+
+
+def test_an_acronym_never_matches_the_stem_of_a_word(tmp_path: Path) -> None:
+    assert matches(tmp_path / "a", CAF_SENTENCE, "CAF")
+    assert not matches(tmp_path / "b", CAFE_SENTENCE, "CAF")
+    assert not matches(tmp_path / "c", CAFE_SENTENCE, "CAF", frozenset({"caf"}))
+    assert not matches(tmp_path / "d", UNS_SENTENCE, "UN")
+    assert matches(tmp_path / "e", CAFE_SENTENCE, "cafés")
+
+
+def test_names_are_indexed_in_capitals_stems_in_lowercase() -> None:
+    assert analyze("la Caf et le café", frozenset({"caf"})) == ["CAF", "caf"]
+    assert analyze("les uns et l'UN") == ["un", "UN", "'UN"]
+
+
+def test_an_elided_word_is_indexed_also_under_its_elided_form() -> None:
+    """"Le coup d'État d'août 2020 au Mali a été suivi d'un second putsch": `d'État` gives
+    `etat` and `'etat` at one position; a query gives the word only."""
+    sentence = "Le coup d'État d'août 2020 au Mali a été suivi d'un second putsch"
+    tokens = [(t.text, t.pos) for t in french_analyzer()(sentence, positions=True)]
+    assert tokens[:5] == [("coup", 0), ("etat", 1), ("'etat", 1), ("aout", 2), ("'aout", 2)]
+    assert "'etat" not in analyze(sentence, mode="query")

@@ -93,6 +93,7 @@ class Builder:
         self.marks = Marks()
         self.proximity: list[tuple[str, ...]] = []
         self.expressions: list[tuple[str, ...]] = []
+        self.elided: list[str] = []  # elided forms of the words typed with an elision
         facets = registry()
         # What a `prefix:` word searches: the title, or a facet's word-search twin.
         self.field_text = {"title": ("title",), **{
@@ -106,6 +107,10 @@ class Builder:
         built = self.build(node, positive=True)
         if built is None:
             raise QueryError("only_common_words")
+        if not self.expressions:
+            # a word typed with its elision and no expression (`l'Europe`): the articles that
+            # write it so come first, before `Europe Assistance`
+            self.expressions = [(t,) for t in dict.fromkeys(self.elided)]
         return Compiled(built, self.marks, self.proximity, self.expressions)
 
     def build(self, node: ql.Node, positive: bool) -> wq.Query | None:
@@ -180,7 +185,9 @@ class Builder:
             groups = [self._name_too(node.text, groups[0])]
         if positive:
             self.marks.terms.update(t for alts in groups for t in alts)
-        query = _all_positions(self._elided_too(node.text, groups), fields)
+        if positive and node.field is None and len(groups) == 1 and _ELISION.match(node.text):
+            self.elided += self._indexed([ELIDED + groups[0][0]])
+        query = _all_positions(groups, fields)
         if len(groups) == 1 and not node.fuzzy:
             query = self._parts_too(node.text, query, fields, positive)
         if node.field is None and not node.prefix and not node.fuzzy:
@@ -194,13 +201,6 @@ class Builder:
         if not word.isalnum():
             return alts
         return list(dict.fromkeys([*alts, *self._indexed([name_form(word)])]))
-
-    def _elided_too(self, text: str, groups: list[list[str]]) -> list[list[str]]:
-        """A word typed with an elision (`l'Europe`) also looks for its elided form, which
-        every article holding it also holds as a plain word: only the ranking changes."""
-        if len(groups) != 1 or not _ELISION.match(text):
-            return groups
-        return [[*groups[0], *self._indexed([ELIDED + t for t in groups[0]])]]
 
     def _indexed(self, terms: list[str]) -> list[str]:
         """The terms some article holds in a text field (all of them without a reader): a term

@@ -9,7 +9,8 @@ known from matching). Anything else (prefixes, fuzzy, ranges) goes back to Whoos
 Words typed together count more where they stand together, over every candidate document
 (`together`): a fixed expression typed with an elision (`coup d'État`, `Afrique de l'Ouest`)
 ranks the documents holding it first; other words typed together multiply the score of the
-documents where they stand within a few words of each other.
+documents where they stand within a few words of each other. A word typed with its elision
+and no expression (`l'Europe`) ranks first the documents writing it so.
 """
 
 from __future__ import annotations
@@ -90,6 +91,9 @@ def _holding(postings: Postings, size: int, words: tuple[str, ...], slop: int,
     live = np.zeros(size, dtype=bool)
     live[docs] = True
     for fieldname in TEXT_FIELDS:
+        if len(words) == 1:  # a word typed with its elision: its elided form is enough
+            found |= np.isin(docs, postings.arrays(fieldname, words[0])[0])
+            continue
         holding = postings.phrase_documents(fieldname, list(words), slop, live)
         if holding is not None and len(holding):
             found |= np.isin(docs, holding, assume_unique=True)
