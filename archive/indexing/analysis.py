@@ -2,7 +2,8 @@
 
 Chain: `FrenchTokenizer` (words, elisions, hyphenated compounds, case-based acronym
 detection, accent/ligature folding, protected names) → `FrenchStopFilter` (stop words,
-positions) → `FrenchStemFilter` (Savoy's light French stemmer, skipped for names).
+positions) → `FrenchStemFilter` (Savoy's light French stemmer, skipped for names) →
+`FrenchFormFilter` (names in capitals, elided words also under their elided form).
 
 Case must be seen before lowercasing (an unknown acronym such as `CARES` is recognised by its
 capitals), so the tokenizer classifies each token and marks it `keep` (index it unstemmed);
@@ -41,6 +42,9 @@ _PIECE = re.compile(
     rf"|quelqu[{_APOSTROPHES}]un)[^\W_]*|[^\W_]+"
 )
 _NO_APOSTROPHE = str.maketrans("", "", _APOSTROPHES)
+# An elided word (`d’État`, `l’Europe`) is indexed twice at its position: as the word, and
+# under this prefix (`'etat`), so that a query typed with the elision can rank that form first.
+ELIDED = "'"
 
 # French stop words in folded form (Whoosh's list lacks a few frequent ones, e.g. `les`).
 _EXTRA_STOPS = {"les", "ils", "elles", "cet", "cette", "ces", "dont", "ni", "si"}
@@ -192,7 +196,9 @@ class FrenchTokenizer(Tokenizer):
         **kwargs: object,
     ) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        t.stopped, t.boost, t.joined = False, 1.0, False
+        t.stopped, t.boost, t.joined, t.elided = False, 1.0, False, False
+        # a prefix or wildcard text Whoosh's own parser passes whole: kept lowercase
+        t.whole = not tokenize
         if positions:
             t.pos = start_pos  # numbered by FrenchStopFilter, which knows what it drops
         # Whoosh passes tokenize=False for prefix, wildcard and range texts: one word.
@@ -212,7 +218,7 @@ class FrenchTokenizer(Tokenizer):
             # A capitalised word next to another one is shouting (a headline), not an acronym.
             shouting = caps and ((i > 0 and infos[i - 1][1]) or (i < last and infos[i + 1][1]))
             if folded is not None:  # the common case: a plain word
-                t.text = folded
+                t.text, t.elided = folded, False
                 t.keep = folded in protected or (ascii_caps and not shouting)
                 if keeporiginal:
                     t.original = raw
@@ -224,6 +230,9 @@ class FrenchTokenizer(Tokenizer):
                 whole_only = mode == "query" and last == 0
                 start = matches[i].start() + start_char if chars else 0
                 pieces = self._pieces(raw, start)
+                # one piece shorter than the word: an elided word (`l’Europe`), not `aujourd’hui`
+                t.elided = (mode != "query" and len(pieces) == 1
+                            and len(pieces[0][0]) < len(raw))
                 yield from self._compound(t, pieces, shouting, whole_only, keeporiginal, chars)
 
     @staticmethod
@@ -319,9 +328,38 @@ class FrenchStemFilter(Filter):
             yield t
 
 
+class FrenchFormFilter(Filter):
+    """Names and acronyms (tokens marked `keep`) in capitals, and elided words twice.
+
+    Stems and folded words are lowercase, so a name in capitals never equals the stem of an
+    ordinary word (`CAF` is not `café`'s stem `caf`, `UN` not `uns`'s `un`). An elided word of
+    an indexed text (`d’État`) is followed, at the same position, by its elided form (`'etat`).
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        for t in tokens:
+            if t.keep and not t.whole:
+                t.text = name_form(t.text)
+            yield t
+            if t.elided and not t.stopped:
+                t.text = ELIDED + t.text
+                yield t
+
+
+def name_form(folded: str) -> str:
+    """The indexed form of a name or acronym (`caf` → `CAF`), never that of a stemmed word."""
+    return folded.upper()
+
+
 def french_analyzer(protected: frozenset[str] = frozenset()) -> Analyzer:
     """The French analyzer; `protected` holds folded name tokens indexed unstemmed."""
-    return FrenchTokenizer(protected) | FrenchStopFilter() | FrenchStemFilter()
+    return FrenchTokenizer(protected) | FrenchStopFilter() | FrenchStemFilter() | FrenchFormFilter()
 
 
 def analyze(text: str, protected: frozenset[str] = frozenset(), mode: str = "index") -> list[str]:
