@@ -246,11 +246,15 @@ def report(runs: dict[str, dict[str, list[str]]], queries: list[dict], ours: str
                     key=lambda n: mean(n, queries, 0), default=None)
     if best_peer:
         margin = mean(ours, queries, 0) - mean(best_peer, queries, 0)
-        behind = [c for c in categories
-                  if mean(ours, [q for q in queries if q["category"] == c], 0)
-                  < mean(best_peer, [q for q in queries if q["category"] == c], 0)]
+        peers = [n for n in names if not n.startswith("ours")]
+        behind = []
+        for c in categories:
+            subset = [q for q in queries if q["category"] == c]
+            lead = max(peers, key=lambda n: mean(n, subset, 0))
+            if mean(ours, subset, 0) < mean(lead, subset, 0):
+                behind.append(f"{c} ({lead} {mean(lead, subset, 0):.3f})")
         print(f"{ours} - best peer ({best_peer}) nDCG@10: {margin:+.3f} (target >= +0.080); "
-              f"categories behind it: {', '.join(behind) or 'none'}")
+              f"categories where a peer is ahead: {', '.join(behind) or 'none'}")
     print(f"\nqueries where {ours} loses to a peer (nDCG@10):")
     for q in queries:
         mine = scores[ours][q["query"]][0]
