@@ -141,8 +141,9 @@ def test_prefix_search(archive):
 
 
 def test_fuzzy_only_when_asked(archive):
-    assert ids(run(archive, "cotton")) == []
-    assert "coton-recolte" in ids(run(archive, "cotton~"))
+    # (not `cotton`: the light stemmer reads a doubled letter as one, as Lucene's does)
+    assert ids(run(archive, "cotom")) == []
+    assert "coton-recolte" in ids(run(archive, "cotom~"))
 
 
 def test_organisation_acronym_name_and_aliases_find_the_same_articles(archive):

@@ -136,7 +136,7 @@ def test_date_range_sort_and_pagination(client):
 
 
 def test_did_you_mean(client):
-    html = page(client, "/search?q=enseignnants")
+    html = page(client, "/search?q=enseigants")  # (a doubled letter is no misspelling now)
     assert "Vouliez-vous dire" in html and "?q=enseignants" in html
 
 
