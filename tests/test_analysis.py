@@ -13,7 +13,9 @@ from whoosh.highlight import HtmlFormatter
 from whoosh.qparser import QueryParser
 
 from archive.indexing.analysis import (
+    ELIDED,
     STEMMER_VERSION,
+    FrenchStemFilter,
     analyze,
     french_analyzer,
     protected_tokens,
@@ -187,9 +189,9 @@ def test_protected_names_may_be_given_unfolded(tmp_path: Path) -> None:
 
 
 def test_a_protected_hyphenated_name_is_kept_whole_unstemmed() -> None:
-    assert analyze("CARES-Mali") == ["caresmal", "cares", "mali"]
-    assert analyze("CARES-Mali", {"cares-mali"}) == ["caresmali", "cares", "mali"]
-    assert analyze("les cares-mali", {"cares-mali"}, mode="query") == ["cares", "mali"]
+    assert analyze("CARES-Mali") == ["caresmali", "CARES", "MALI"]
+    assert analyze("CARES-Mali", {"cares-mali"}) == ["CARESMALI", "CARES", "MALI"]
+    assert analyze("les cares-mali", {"cares-mali"}, mode="query") == ["CARES", "MALI"]
 
 
 def test_protected_tokens_fold_and_split_hyphenated_names() -> None:
@@ -206,25 +208,31 @@ def test_one_document_among_others(tmp_path: Path) -> None:
 
 
 def test_token_texts_are_folded_stemmed_and_without_apostrophes() -> None:
-    assert analyze("L’Œuvre d’aujourd’hui des présidentes") == ["oeuvr", "aujourdhui", "president"]
+    # an elided word is indexed twice at its position: the word, and its elided form
+    assert analyze("L’Œuvre d’aujourd’hui des présidentes") == [
+        "oeuvr", "'oeuvr", "aujourdhui", "'aujourdhui", "president"]
+    assert analyze("L’Œuvre d’aujourd’hui des présidentes", mode="query") == [
+        "oeuvr", "aujourdhui", "president"]
     assert analyze("le de la les qu’il") == []
-    assert analyze("CARES-Mali") == ["caresmal", "cares", "mali"]
-    assert analyze("CARES-Mali", mode="query") == ["caresmal"]
-    assert analyze("le CARES-Mali", mode="query") == ["cares", "mali"]
+    assert analyze("CARES-Mali") == ["caresmali", "CARES", "MALI"]
+    assert analyze("CARES-Mali", mode="query") == ["caresmali"]
+    assert analyze("le CARES-Mali", mode="query") == ["CARES", "MALI"]
 
 
 def test_positions_leave_no_gap_for_stop_words_and_share_one_for_a_compound() -> None:
     tokens = french_analyzer()("Le CARES-Mali de la région", positions=True, chars=True)
     got = [(t.text, t.pos, t.startchar, t.endchar) for t in tokens]
-    assert got == [("caresmal", 0, 3, 13), ("cares", 0, 3, 8), ("mali", 1, 9, 13),
+    assert got == [("caresmali", 0, 3, 13), ("CARES", 0, 3, 8), ("MALI", 1, 9, 13),
                    ("region", 2, 20, 26)]  # fmt: skip
+    elided = [(t.text, t.pos) for t in french_analyzer()("le coup d’État", positions=True)]
+    assert elided == [("coup", 0), ("etat", 1), ("'etat", 1)]
 
 
 def test_character_offsets_point_at_the_original_words() -> None:
     text = "L’enjeu d’aujourd’hui pour N’Diaye"
     tokens = french_analyzer()(text, chars=True)
     assert [text[t.startchar : t.endchar] for t in tokens] == [
-        "enjeu", "aujourd’hui", "N’Diaye", "Diaye",
+        "enjeu", "enjeu", "aujourd’hui", "aujourd’hui", "N’Diaye", "Diaye",
     ]  # fmt: skip
 
 
@@ -253,12 +261,12 @@ def test_the_analyzer_pickles_with_the_schema(tmp_path: Path) -> None:
 
 def test_query_terms_tell_an_empty_query_apart() -> None:
     analyzer = french_analyzer()
-    assert query_terms(analyzer, "les syndicats d’enseignants") == {"syndicat", "enseign"}
+    assert query_terms(analyzer, "les syndicats d’enseignants") == {"syndicat", "enseignant"}
     assert query_terms(analyzer, "le de la, qu’il !") == frozenset()
 
 
 def test_the_index_records_the_stemmer_version() -> None:
-    stem_filter = french_analyzer().items[-1]
+    stem_filter = next(f for f in french_analyzer().items if isinstance(f, FrenchStemFilter))
     assert pickle.loads(pickle.dumps(stem_filter)).stemmer_version == STEMMER_VERSION
 
 
@@ -277,7 +285,7 @@ def test_highlight_marks_the_whole_hyphenated_name(tmp_path: Path) -> None:
     assert '<mark class="m t1">grève</mark>' in snippet
 
 
-def test_corpus_tokens_are_folded_lowercase_words() -> None:
+def test_corpus_tokens_are_folded_words_stems_lowercase_names_in_capitals() -> None:
     corpus = SHARED / "corpus" / "articles.jsonl"
     if not corpus.exists():
         pytest.skip(f"../shared corpus not available: {corpus} is missing")
@@ -285,5 +293,39 @@ def test_corpus_tokens_are_folded_lowercase_words() -> None:
         bodies = [json.loads(line)["body"] or "" for line in islice(lines, 200)]
     tokens = {token for body in bodies for token in analyze(body)}
     assert tokens, "the first articles gave no token"
-    odd = {t for t in tokens if not t.isascii() or not t.isalnum() or t != t.lower()}
+    words = {t.removeprefix(ELIDED) for t in tokens}
+    odd = {t for t in words if not t.isascii() or not t.isalnum()}
     assert not odd, sorted(odd)[:20]
+    # names and acronyms in capitals (so never equal to a stem), stems in lowercase
+    assert {t for t in words if t.isupper()} and {t for t in words if t.islower()}
+
+
+# --- names never equal stems; elided words indexed twice (issue 13) ---------------------------
+
+CAF_SENTENCE = ("Le jury disciplinaire de la Confédération africaine de football (CAF) a décidé "
+                "d'imposer à la Fédération algérienne de football une amende")
+CAFE_SENTENCE = ("Coffea stenophylla est une espèce de café sauvage d'Afrique de l'Ouest qui, "
+                 "jusqu'à récemment, était considérée comme éteinte")
+UNS_SENTENCE = "On doit être solidaires et pas les uns contre les autres"
+
+
+def test_an_acronym_never_matches_the_stem_of_a_word(tmp_path: Path) -> None:
+    assert matches(tmp_path / "a", CAF_SENTENCE, "CAF")
+    assert not matches(tmp_path / "b", CAFE_SENTENCE, "CAF")
+    assert not matches(tmp_path / "c", CAFE_SENTENCE, "CAF", frozenset({"caf"}))
+    assert not matches(tmp_path / "d", UNS_SENTENCE, "UN")
+    assert matches(tmp_path / "e", CAFE_SENTENCE, "cafés")
+
+
+def test_names_are_indexed_in_capitals_stems_in_lowercase() -> None:
+    assert analyze("la Caf et le café", frozenset({"caf"})) == ["CAF", "cafe"]
+    assert analyze("les uns et l'UN") == ["uns", "UN", "'UN"]
+
+
+def test_an_elided_word_is_indexed_also_under_its_elided_form() -> None:
+    """"Le coup d'État d'août 2020 au Mali a été suivi d'un second putsch": `d'État` gives
+    `etat` and `'etat` at one position; a query gives the word only."""
+    sentence = "Le coup d'État d'août 2020 au Mali a été suivi d'un second putsch"
+    tokens = [(t.text, t.pos) for t in french_analyzer()(sentence, positions=True)]
+    assert tokens[:5] == [("coup", 0), ("etat", 1), ("'etat", 1), ("aout", 2), ("'aout", 2)]
+    assert "'etat" not in analyze(sentence, mode="query")

@@ -11,6 +11,7 @@ for the whole family. Elisions, accents and case never matter.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from archive.config import load_config
 from archive.indexing.jobs import reindex
 from archive.ingest import import_paths
 from archive.search import SearchRequest, search
+from archive.textnorm import fold
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "articles.jsonl"
@@ -138,6 +140,12 @@ CORPUS_JUDGEMENTS: list[tuple[str, set[str]]] = [
 # An article about the subject (named in its title) comes first, before passing mentions.
 CORPUS_FIRST = [("paludisme", "mnfr-d2da65f07f34"), ("Boko Haram", "mnfr-f2519150cd0b")]
 CORPUS_POOL = 150  # distractors taken from each source dataset
+# Articles the examples of issue 13 are about, and the distractors they used to lose to, all
+# taken into the subset: fixed expressions and their loose words, acronyms and the words
+# whose stems they equal, hyphenated names.
+ISSUE13 = re.compile(
+    r"coups? d['’][ÉE]tat|Coupe du monde|[ÉE]tats-Unis|Afrique de l['’]Ouest|sud-ouest"
+    r"|Europe Assistance|\bCAF\b|\bCaf\b|\bcafés?\b|\bles uns\b|\bUN\b|Saint[- ]Germain")
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +160,8 @@ def corpus(tmp_path_factory):
     subset = []
     for row in rows:
         dataset = row["source_dataset"]
-        if row["id"] in judged or taken.get(dataset, 0) < CORPUS_POOL:
+        if (row["id"] in judged or taken.get(dataset, 0) < CORPUS_POOL
+                or ISSUE13.search(f"{row['title'] or ''}\n{row['body'] or ''}")):
             subset.append(row)
             taken[dataset] = taken.get(dataset, 0) + 1
     root = tmp_path_factory.mktemp("corpus")
@@ -186,3 +195,84 @@ def test_corpus_subject_articles_come_first(corpus):
     config, source_of = corpus
     for query, expected in CORPUS_FIRST:
         assert source_of.get(top5(config, query)[0]) == expected, query
+
+
+# --- issue 13: fixed expressions, acronyms, hyphenated names (the shared corpus) --------------
+
+
+@pytest.fixture(scope="module")
+def texts(corpus) -> dict[str, str]:
+    """Title and body of every article of the corpus subset, by archive id."""
+    config, _source_of = corpus
+    out = {}
+    for path in articlefile.iter_files(config.articles_dir):
+        article = articlefile.read(path)
+        out[article.id] = f"{article.title}\n{article.body}"
+    return out
+
+
+def top(config, query: str, n: int = 10) -> list[str]:
+    return [hit.id for hit in search(config.index_dir, SearchRequest(query=query, page_size=n),
+                                     config).hits]
+
+
+def holding(texts: dict[str, str], ids: list[str], pattern: str) -> list[bool]:
+    """Whether each article's text (accents folded, lowercase) holds the pattern."""
+    return [re.search(pattern, fold(texts[i])) is not None for i in ids]
+
+
+@pytest.mark.parametrize("query", ["coup d'État", "coup d’etat", "coups d'État"])
+def test_a_fixed_expression_ranks_its_adjacent_form_first(corpus, texts, query):
+    """"Le coup d'État d'août 2020 au Mali a été suivi d'un second putsch en mai de l'année
+    dernière." comes before "Coupe du monde basket: la France élimine les Etats-Unis"."""
+    config, source_of = corpus
+    found = top(config, query, 20)
+    adjacent = holding(texts, found, r"coups? d['’]etat")
+    assert sum(adjacent) >= 15
+    # every article holding the expression ranks above every one that does not
+    assert adjacent == sorted(adjacent, reverse=True), [texts[i][:60] for i in found]
+
+
+def test_afrique_de_l_ouest_is_not_led_by_sud_ouest(corpus, texts):
+    """"Ce pays d'Afrique de l'Ouest connaît une recrudescence des infections à Covid 19." and
+    not "Quelques heurts parfois violents ont eu lieu, notamment à Bordeaux (sud-ouest)." """
+    config, _source_of = corpus
+    found = top(config, "l’Afrique de l’Ouest")
+    assert all(holding(texts, found, r"afrique de l['’]ouest")), [texts[i][:60] for i in found]
+
+
+def test_l_europe_ranks_europe_assistance_low(corpus, texts):
+    """"Europe Assistance a enregistré 35 % d’interventions en plus que l’an dernier sur les
+    pistes de ski" names an insurer, not Europe: it was 4th for `l'Europe`."""
+    config, source_of = corpus
+    found = [source_of[i] for i in top(config, "l'Europe", 20)]
+    assert "gjfr-7ba33ecb4075" not in found
+    assert sum(holding(texts, top(config, "l'Europe"), r"\b[ld]['’]europe\b")) >= 9
+
+
+def test_an_acronym_never_matches_the_stem_of_a_word(corpus, texts):
+    """`CAF`: "la Confédération africaine de football (CAF) a décidé d'imposer…", never
+    "Coffea stenophylla est une espèce de café sauvage d'Afrique de l'Ouest"; `UN` never
+    "On doit être solidaires et pas les uns contre les autres"."""
+    config, _source_of = corpus
+    found = top(config, "CAF", 50)
+    assert len(found) >= 5
+    assert not any(holding(texts, found, r"\bcafes?\b"))
+    # the acronym, or the confederation the authority file knows it stands for
+    assert all(re.search(r"\bCAF\b|\bCaf\b|Confédération africaine de football", texts[i])
+               for i in found)
+    found = top(config, "UN", 100)
+    assert found and all(re.search(r"\bUN\b|\bONU\b|Onu\b|[Nn]ations[- ][Uu]nies|United Nations",
+                                   texts[i]) for i in found)
+
+
+def test_hyphenated_names_and_their_parts_find_each_other(corpus, texts):
+    """"…le plein accord de la Ligue de Football Professionnel et du club du Paris-Saint
+    Germain…" and "…face au Paris Saint-Germain" answer all three spellings."""
+    config, source_of = corpus
+    hyphen, space = set(top(config, "Saint-Germain", 50)), set(top(config, "Saint Germain", 50))
+    assert hyphen == space and len(hyphen) >= 10
+    club = set(top(config, "Paris-Saint Germain", 50))
+    assert "gjfr-cae101e29c3e" in {source_of[i] for i in club & hyphen}
+    assert len(club) >= 5 and club <= hyphen
+    assert all(holding(texts, sorted(club), r"paris[- ]saint[- ]germain"))

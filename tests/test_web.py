@@ -136,7 +136,7 @@ def test_date_range_sort_and_pagination(client):
 
 
 def test_did_you_mean(client):
-    html = page(client, "/search?q=enseignnants")
+    html = page(client, "/search?q=enseigants")  # (a doubled letter is no misspelling now)
     assert "Vouliez-vous dire" in html and "?q=enseignants" in html
 
 
@@ -597,10 +597,10 @@ def test_french_pages_never_break_a_line_before_a_colon_or_inside_guillemets(cli
 
 
 def test_chips_suggestions_and_histogram_labels_follow_each_language(client):
-    french = page(client, "/search?q=enseignnants&section=Société&lang=fr")
+    french = page(client, "/search?q=enseigants&section=Société&lang=fr")
     assert f"Rubrique{NNBSP}: Société" in french
     assert re.search(r"Vouliez-vous dire <a [^>]+>enseignants</a>\u202f\?", french)
-    english = page(client, "/search?q=enseignnants&section=Société&lang=en")
+    english = page(client, "/search?q=enseigants&section=Société&lang=en")
     assert "Section: Société" in english and NNBSP not in interface_text(english)
     assert re.search(r"Did you mean <a [^>]+>enseignants</a>\?", english)
     assert 'aria-label="2019: 1 article"' in page(client, "/search?q=enseignants&lang=en")
@@ -741,12 +741,12 @@ def test_two_values_of_one_facet_are_said_to_combine_with_or(client):
 
 
 def test_a_search_without_results_offers_tips_but_no_exports_nor_empty_filters(client):
-    html = page(client, "/search?q=enseignnants&section=Culture")
+    html = page(client, "/search?q=enseigants&section=Culture")
     assert "Vouliez-vous dire" in html
     assert "Conseils de recherche" in html and 'href="/aide"' in html
     assert "/export.csv" not in html and "/export.xlsx" not in html and "JSON Lines" not in html
     assert "Aucune dans ces résultats" not in html and 'id="f-author"' not in html
-    assert "/search?q=enseignnants" in html  # the same words without the filter
+    assert "/search?q=enseigants" in html  # the same words without the filter
     with_results = page(client, "/search?q=enseignants")
     assert "/export.csv" in with_results and "Conseils de recherche" not in with_results
 

@@ -15,6 +15,7 @@ bytes): `tests/test_engine.py` checks the scores against `searcher.search`.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 from whoosh import query as wq
@@ -24,6 +25,10 @@ from whoosh.util.numeric import byte_to_length
 from .collectors import TimeLimit
 from .docnums import as_docnums
 from .postings import Lengths, Postings
+
+# An adjustment of every candidate's score before the top k is taken: given the scored
+# documents, their scores and k, it returns (ranking keys, scores shown), both per document.
+Adjust = Callable[[np.ndarray, np.ndarray, int], tuple[np.ndarray, np.ndarray]]
 
 # Whoosh counts an empty field as length 1 when scoring.
 _LENGTH_OF_BYTE = [1] + [byte_to_length(b) for b in range(1, 256)]
@@ -36,10 +41,11 @@ def bm25f_parameters(weighting: BM25F, fieldname: str) -> tuple[float, float]:
 
 def top_documents(searcher, terms: list[wq.Term], allowed: set[int] | frozenset[int] | np.ndarray,
                   limit: int, lengths: Lengths, deadline: float,
-                  postings: Postings) -> list[tuple[int, float]]:
+                  postings: Postings, adjust: Adjust | None = None) -> list[tuple[int, float]]:
     """The `limit` best allowed documents by summed BM25F score of the terms, best first (ties
     by document number), with Whoosh's exact scores; past `deadline`, raises TimeLimit with the
-    best found so far."""
+    best found so far. `adjust`, when given, changes the ranking of every allowed document
+    (words standing together) before the best are taken."""
     weighting = searcher.weighting
     if type(weighting) is not BM25F:
         raise TypeError(f"the engine scores with Whoosh's BM25F, not {type(weighting).__name__}")
@@ -61,11 +67,11 @@ def top_documents(searcher, terms: list[wq.Term], allowed: set[int] | frozenset[
         per_term.append((docs, factor * weights / (weights + norms[lens[docs]])))
         if time.perf_counter() > deadline:
             raise TimeLimit(_best(per_term, wanted, limit))
-    return _best(per_term, wanted, limit)
+    return _best(per_term, wanted, limit, adjust)
 
 
 def _best(per_term: list[tuple[np.ndarray, np.ndarray]], wanted: np.ndarray,
-          limit: int) -> list[tuple[int, float]]:
+          limit: int, adjust: Adjust | None = None) -> list[tuple[int, float]]:
     """The best wanted documents by summed score, best first, ties by document number.
 
     Scores are added term by term, the term with most documents first, as Whoosh's sum does."""
@@ -76,9 +82,12 @@ def _best(per_term: list[tuple[np.ndarray, np.ndarray]], wanted: np.ndarray,
         scored[docs] = True
     docs = np.flatnonzero(scored & wanted)
     values = scores[docs]
+    keys = values
+    if adjust is not None and len(docs):
+        keys, values = adjust(docs, values, limit)
     if len(docs) > limit > 0:
-        kth = np.partition(values, len(values) - limit)[len(values) - limit]
-        keep = values >= kth
-        docs, values = docs[keep], values[keep]
-    order = np.lexsort((docs, -values))[:limit]
+        kth = np.partition(keys, len(keys) - limit)[len(keys) - limit]
+        keep = keys >= kth
+        docs, values, keys = docs[keep], values[keep], keys[keep]
+    order = np.lexsort((docs, -keys))[:limit]
     return list(zip(docs[order].tolist(), values[order].tolist(), strict=True))

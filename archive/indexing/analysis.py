@@ -2,7 +2,8 @@
 
 Chain: `FrenchTokenizer` (words, elisions, hyphenated compounds, case-based acronym
 detection, accent/ligature folding, protected names) → `FrenchStopFilter` (stop words,
-positions) → `FrenchStemFilter` (Snowball French via PyStemmer, skipped for names).
+positions) → `FrenchStemFilter` (Savoy's light French stemmer, skipped for names) →
+`FrenchFormFilter` (names in capitals, elided words also under their elided form).
 
 Case must be seen before lowercasing (an unknown acronym such as `CARES` is recognised by its
 capitals), so the tokenizer classifies each token and marks it `keep` (index it unstemmed);
@@ -13,7 +14,6 @@ because Whoosh pickles the analyzer inside the index schema.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
@@ -22,6 +22,7 @@ from whoosh.analysis import Analyzer, Filter, Token, Tokenizer
 from whoosh.lang.stopwords import stoplists
 
 from .. import textnorm
+from . import stemmers
 
 # Words: letters/digits joined by apostrophes (elisions) or hyphens (compounds).
 _APOSTROPHES = "'\u2019\u02bc"  # ' ’ ʼ
@@ -41,6 +42,9 @@ _PIECE = re.compile(
     rf"|quelqu[{_APOSTROPHES}]un)[^\W_]*|[^\W_]+"
 )
 _NO_APOSTROPHE = str.maketrans("", "", _APOSTROPHES)
+# An elided word (`d’État`, `l’Europe`) is indexed twice at its position: as the word, and
+# under this prefix (`'etat`), so that a query typed with the elision can rank that form first.
+ELIDED = "'"
 
 # French stop words in folded form (Whoosh's list lacks a few frequent ones, e.g. `les`).
 _EXTRA_STOPS = {"les", "ils", "elles", "cet", "cette", "ces", "dont", "ni", "si"}
@@ -123,21 +127,17 @@ PROTECTED_NAMES: frozenset[str] = protected_tokens(PLACES + SURNAMES) - {"cote"}
 STOP_WORDS: frozenset[str] = frozenset(fold(w) for w in stoplists["fr"] | _EXTRA_STOPS) | ELISIONS
 
 STEMMER_VERSION: str = Stemmer.version()
-_local = threading.local()
-
-
-def _stemmer() -> Stemmer.Stemmer:
-    """One PyStemmer object per thread: they are not thread-safe."""
-    stemmer = getattr(_local, "stemmer", None)
-    if stemmer is None:
-        stemmer = _local.stemmer = Stemmer.Stemmer("french")
-    return stemmer
+# The stemmer of new indexes (`stemmers.NAMES`), chosen on the judged set of bench/relevance
+# (`bench/bench_relevance.py --stemmers` compares the three): Savoy's light stemmer ranks best
+# (nDCG@10 0.793 against 0.751 for Snowball); it keeps `parti` apart from `part`, `café` from
+# `CAF`, and gives `élu`/`élus`, `individu`/`individus`, `ami`/`amis` one stem.
+STEMMER = "light"
 
 
 @lru_cache(maxsize=100_000)
-def stem(word: str) -> str:
-    """Snowball French stem of a folded word (the same function on both index and query side)."""
-    return _stemmer().stemWord(word)
+def stem(word: str, stemmer: str = "snowball") -> str:
+    """The stem of a folded word by the named stemmer (the same on index and query side)."""
+    return stemmers.STEMMERS[stemmer](word)
 
 
 def _is_caps(text: str) -> bool:
@@ -196,7 +196,9 @@ class FrenchTokenizer(Tokenizer):
         **kwargs: object,
     ) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        t.stopped, t.boost, t.joined = False, 1.0, False
+        t.stopped, t.boost, t.joined, t.elided = False, 1.0, False, False
+        # a prefix or wildcard text Whoosh's own parser passes whole: kept lowercase
+        t.whole = not tokenize
         if positions:
             t.pos = start_pos  # numbered by FrenchStopFilter, which knows what it drops
         # Whoosh passes tokenize=False for prefix, wildcard and range texts: one word.
@@ -216,7 +218,7 @@ class FrenchTokenizer(Tokenizer):
             # A capitalised word next to another one is shouting (a headline), not an acronym.
             shouting = caps and ((i > 0 and infos[i - 1][1]) or (i < last and infos[i + 1][1]))
             if folded is not None:  # the common case: a plain word
-                t.text = folded
+                t.text, t.elided = folded, False
                 t.keep = folded in protected or (ascii_caps and not shouting)
                 if keeporiginal:
                     t.original = raw
@@ -228,6 +230,9 @@ class FrenchTokenizer(Tokenizer):
                 whole_only = mode == "query" and last == 0
                 start = matches[i].start() + start_char if chars else 0
                 pieces = self._pieces(raw, start)
+                # one piece shorter than the word: an elided word (`l’Europe`), not `aujourd’hui`
+                t.elided = (mode != "query" and len(pieces) == 1
+                            and len(pieces[0][0]) < len(raw))
                 yield from self._compound(t, pieces, shouting, whole_only, keeporiginal, chars)
 
     @staticmethod
@@ -295,14 +300,41 @@ class FrenchStopFilter(Filter):
 
 
 class FrenchStemFilter(Filter):
-    """Snowball French stemming of folded words, except names and acronyms marked `keep`.
+    """Stemming of folded words, except names and acronyms marked `keep`.
 
-    `stemmer_version` records the PyStemmer release the index was built with (pickled with
-    the schema): Snowball releases change a few stems, so a different one needs a reindex.
+    `stemmer` names the stemmer (`STEMMER` when built) and `stemmer_version` the PyStemmer
+    release, both pickled with the schema, so that queries stem as the index did: Snowball
+    releases change a few stems, so a different one needs a reindex.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, stemmer: str | None = None) -> None:
+        self.stemmer = stemmer or STEMMER
         self.stemmer_version = STEMMER_VERSION
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.stemmer == self.stemmer
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.stemmer))
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update({"stemmer": "snowball", **state})  # pickled before the choice
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        name = self.stemmer
+        for t in tokens:
+            if not t.keep:
+                t.text = stem(t.text, name)
+            yield t
+
+
+class FrenchFormFilter(Filter):
+    """Names and acronyms (tokens marked `keep`) in capitals, and elided words twice.
+
+    Stems and folded words are lowercase, so a name in capitals never equals the stem of an
+    ordinary word (`CAF` is not `café`'s stem `caf`, `UN` not `uns`'s `un`). An elided word of
+    an indexed text (`d’État`) is followed, at the same position, by its elided form (`'etat`).
+    """
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
@@ -312,14 +344,22 @@ class FrenchStemFilter(Filter):
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
         for t in tokens:
-            if not t.keep:
-                t.text = stem(t.text)
+            if t.keep and not t.whole:
+                t.text = name_form(t.text)
             yield t
+            if t.elided and not t.stopped:
+                t.text = ELIDED + t.text
+                yield t
+
+
+def name_form(folded: str) -> str:
+    """The indexed form of a name or acronym (`caf` → `CAF`), never that of a stemmed word."""
+    return folded.upper()
 
 
 def french_analyzer(protected: frozenset[str] = frozenset()) -> Analyzer:
     """The French analyzer; `protected` holds folded name tokens indexed unstemmed."""
-    return FrenchTokenizer(protected) | FrenchStopFilter() | FrenchStemFilter()
+    return FrenchTokenizer(protected) | FrenchStopFilter() | FrenchStemFilter() | FrenchFormFilter()
 
 
 def analyze(text: str, protected: frozenset[str] = frozenset(), mode: str = "index") -> list[str]:

@@ -24,7 +24,9 @@ from .analysis import french_analyzer
 
 # 2: the analyzer moved to archive.indexing.analysis; 3: date_source; 4: folded facets
 # (section) record the spellings counted under each value (`<facet>.spellings.json`);
-# 5: the newspaper facet (`publisher_text`, its arrays, grouped by the publishers file)
+# 5: the newspaper facet (`publisher_text`, its arrays, grouped by the publishers file);
+# Savoy's light stemmer instead of Snowball (`analysis.STEMMER`); names and acronyms
+# indexed in capitals, elided words also under their elided form
 SCHEMA_VERSION = 5
 INDEX_NAME = "MAIN"
 # Exact-valued multi-valued fields are indexed as one term per line: a name keeps its spaces,

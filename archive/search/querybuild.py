@@ -17,7 +17,7 @@ from whoosh import query as wq
 
 from ..errors import QueryError
 from ..facets import registry
-from ..indexing.analysis import STOP_WORDS
+from ..indexing.analysis import ELIDED, STOP_WORDS, name_form
 from ..textnorm import fold
 from . import querylang as ql
 
@@ -26,8 +26,10 @@ TEXT_FIELDS = ("title", "body")
 # strongest sign an article is about the subject, and passing mentions in long bodies add up.
 TITLE_BOOST = 2.0
 MAX_FUZZY_TERMS = 30
+ACRONYM_MAX_LETTERS = 4  # a word typed in capitals this short is an acronym (CAF, UNTM)
 MAX_ORG_RUN = 8  # longest unquoted run of words tried as an organisation name
 _ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’ʼ]", re.I)
+_HYPHEN = re.compile(r"[-‐‑]")
 
 Analyze = Callable[[str], list[list[str]]]
 
@@ -62,6 +64,7 @@ class Compiled:
     query: wq.Query
     marks: Marks
     proximity: list[tuple[str, ...]] = field(default_factory=list)
+    expressions: list[tuple[str, ...]] = field(default_factory=list)
 
 
 def analyzer_groups(analyzer) -> Analyze:
@@ -97,6 +100,8 @@ class Builder:
         self.expanded = 0
         self.marks = Marks()
         self.proximity: list[tuple[str, ...]] = []
+        self.expressions: list[tuple[str, ...]] = []
+        self.elided: list[str] = []  # elided forms of the words typed with an elision
         facets = registry()
         # What a `prefix:` word searches: the title, or a facet's word-search twin.
         self.field_text = {"title": ("title",), **{
@@ -115,7 +120,11 @@ class Builder:
         built = self.build(node, positive=True)
         if built is None:
             raise QueryError("only_common_words")
-        return Compiled(built, self.marks, self.proximity)
+        if not self.expressions:
+            # a word typed with its elision and no expression (`l'Europe`): the articles that
+            # write it so come first, before `Europe Assistance`
+            self.expressions = [(t,) for t in dict.fromkeys(self.elided)]
+        return Compiled(built, self.marks, self.proximity, self.expressions)
 
     def build(self, node: ql.Node, positive: bool) -> wq.Query | None:
         """One node's query, or None when it analyzes to nothing (stop words only)."""
@@ -156,13 +165,21 @@ class Builder:
 
     def _proximity(self, children: tuple[ql.Node, ...]) -> None:
         """Plain words typed together rank higher where they stand together in the text
-        (`coup d'État` above a `Coupe du monde` with the `États-Unis`): noted for reranking."""
-        words = [c.text for c in children if _plain(c)]
-        if len(words) < 2:
-            return
-        groups = self.analyze(" ".join(words))
-        if len(groups) >= 2:
-            self.proximity.append(tuple(alts[0] for alts in groups))
+        (`coup d'État` above a `Coupe du monde` with the `États-Unis`); a word typed with an
+        elision after another word makes a fixed expression (`coup d'État`, `Afrique de
+        l'Ouest`), whose elided form standing there ranks first."""
+        sequence: list[str] = []
+        for child in children:
+            if not _plain(child):
+                continue
+            groups = self.analyze(_HYPHEN.sub(" ", child.text))
+            if not groups:
+                continue  # a stop word (`de`) between the words of an expression
+            if sequence and len(groups) == 1 and _ELISION.match(child.text):
+                self.expressions.append((sequence[-1], ELIDED + groups[0][0]))
+            sequence += [alts[0] for alts in groups]
+        if len(sequence) >= 2:
+            self.proximity.append(tuple(sequence))
 
     # --- words ---------------------------------------------------------------------------------
 
@@ -192,17 +209,53 @@ class Builder:
             return None
         if node.fuzzy and self.reader is not None:
             groups = [self.fuzzy(alts) for alts in groups]
+        elif len(groups) == 1:
+            groups = [self._name_too(node.text, groups[0])]
         if positive:
             self.marks.terms.update(t for alts in groups for t in alts)
+        if positive and node.field is None and len(groups) == 1 and _ELISION.match(node.text):
+            self.elided += self._indexed([ELIDED + groups[0][0]])
         query = _all_positions(groups, fields)
+        if len(groups) == 1 and not node.fuzzy:
+            query = self._parts_too(node.text, query, fields, positive)
         if node.field is None and not node.prefix and not node.fuzzy:
             return self._with_organisation(query, node.text)
         return query
 
+    def _name_too(self, text: str, alts: list[str]) -> list[str]:
+        """A word typed in lowercase also finds it written as an unknown acronym (`ong` finds
+        `ONG`, `greve` a headline's `GREVE`): names are indexed in capitals, apart from stems."""
+        word = fold(_ELISION.sub("", text))
+        if not word.isalnum():
+            return alts
+        return list(dict.fromkeys([*alts, *self._indexed([name_form(word)])]))
+
+    def _indexed(self, terms: list[str]) -> list[str]:
+        """The terms some article holds in a text field (all of them without a reader): a term
+        no article holds would add nothing but work."""
+        if self.reader is None:
+            return terms
+        return [t for t in terms if any((f, t) in self.reader for f in TEXT_FIELDS)]
+
+    def _parts_too(self, text: str, query: wq.Query, fields: tuple[str, ...],
+                   positive: bool) -> wq.Query:
+        """A hyphenated word (`Saint-Germain`) also finds its parts written apart, in order
+        (`Saint Germain`), as the index holds `Paris Saint-Germain` whole and by its parts."""
+        if not _HYPHEN.search(text):
+            return query
+        parts = self.analyze(_HYPHEN.sub(" ", text))
+        if len(parts) < 2:
+            return query
+        if positive:
+            self.marks.add(parts)
+        words = [alts[0] for alts in parts]
+        return wq.Or([query, _any_field(fields, lambda f: wq.Phrase(f, words, slop=1))])
+
     def _caps_too(self, text: str, groups: list[list[str]]) -> list[list[str]]:
         """A word typed in capitals is indexed as an acronym (unstemmed) when written so in an
-        article, and as a stemmed word elsewhere: look for both (`ELECTRICITE`, `GREVE`)."""
-        if not text.isupper():
+        article, and as a stemmed word elsewhere: look for both (`ELECTRICITE`, `GREVE`).
+        A short one is an acronym only: `CAF` never finds `café` (stem `caf`), nor `UN` `uns`."""
+        if not text.isupper() or sum(c.isalpha() for c in text) <= ACRONYM_MAX_LETTERS:
             return groups
         lower = self.analyze(text.lower())
         if len(lower) != len(groups):
@@ -240,6 +293,7 @@ class Builder:
         stems = self.analyze(folded)
         if len(stems) == 1 and len(stems[0][0]) >= self.min_prefix:
             prefixes.add(stems[0][0])
+        prefixes.add(name_form(folded))  # names and acronyms are indexed in capitals
         if positive:
             self.marks.prefixes.update(prefixes)
         if self.reader is None:
@@ -267,7 +321,7 @@ class Builder:
         """Terms of the index within one or two edits of a word (`mot~`), asked for explicitly."""
         found = list(alts)
         try:
-            for term in alts:
+            for term in dict.fromkeys([*alts, *(name_form(t) for t in alts)]):
                 self._spend(True, 0)
                 maxdist = 1 if len(term) < 6 else 2
                 for candidate in self.reader.terms_within("body", term, maxdist, prefix=1):

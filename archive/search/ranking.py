@@ -5,11 +5,26 @@ a document's Whoosh score is the sum of the BM25F scores of the positive terms i
 `archive.engine.bm25.top_documents` computes that sum over postings arrays, Whoosh's exact
 score at a fraction of its cost. A phrase scores as the sum of its words (its documents are
 known from matching). Anything else (prefixes, fuzzy, ranges) goes back to Whoosh's own search.
+
+Words typed together count more where they stand together, over every candidate document
+(`together`): a fixed expression typed with an elision (`coup d'État`, `Afrique de l'Ouest`)
+ranks the documents holding it first; other words typed together multiply the score of the
+documents where they stand within a few words of each other. A word typed with its elision
+and no expression (`l'Europe`) ranks first the documents writing it so.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from whoosh import query as wq
+
+from ..engine.bm25 import Adjust
+from ..engine.postings import Postings
+
+PROXIMITY_SLOP = 3  # words typed together count as together up to two words apart
+PROXIMITY_BOOST = 2.0
+EXPRESSION_SLOP = 1  # a fixed expression's words follow each other (stop words aside)
+TEXT_FIELDS = ("title", "body")
 
 
 def positive_terms(query: wq.Query) -> list[wq.Term] | None:
@@ -30,3 +45,56 @@ def positive_terms(query: wq.Query) -> list[wq.Term] | None:
             terms += found
         return terms
     return None
+
+
+def together(postings: Postings, size: int, proximity: list[tuple[str, ...]],
+             expressions: list[tuple[str, ...]]) -> Adjust | None:
+    """The ranking of every candidate by words standing together, for `top_documents`: a
+    document holding more of the fixed expressions first, then by score, multiplied by
+    PROXIMITY_BOOST where the words typed together stand together. None when there is nothing
+    to look for.
+
+    Positions are decoded only where they can change the top k: for the expressions, among the
+    documents holding their (rare) elided form; for proximity, among the documents whose score,
+    boosted, could still reach the k-th best. The top k is the same as checking every one."""
+    if not proximity and not expressions:
+        return None
+
+    def adjust(docs: np.ndarray, values: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+        tier = np.zeros(len(docs))
+        for words in expressions:
+            tier += _holding(postings, size, words, EXPRESSION_SLOP, docs)
+        # a tier outranks any score, boosted or not
+        step = float(values.max()) * PROXIMITY_BOOST + 1.0
+        keys = tier * step + values
+        if proximity:
+            check = np.ones(len(docs), dtype=bool)
+            if 0 < limit < len(docs):
+                kth = np.partition(keys, len(keys) - limit)[len(keys) - limit]
+                check = tier * step + values * PROXIMITY_BOOST >= kth
+            near = np.zeros(len(docs), dtype=bool)
+            for words in proximity:
+                near[check] |= _holding(postings, size, words, PROXIMITY_SLOP, docs[check])
+            values = np.where(near, values * PROXIMITY_BOOST, values)
+            keys = tier * step + values
+        return keys, values
+
+    return adjust
+
+
+def _holding(postings: Postings, size: int, words: tuple[str, ...], slop: int,
+             docs: np.ndarray) -> np.ndarray:
+    """Which of the documents (sorted) hold the words in order within `slop`, in a text field."""
+    found = np.zeros(len(docs), dtype=bool)
+    if not len(docs):
+        return found
+    live = np.zeros(size, dtype=bool)
+    live[docs] = True
+    for fieldname in TEXT_FIELDS:
+        if len(words) == 1:  # a word typed with its elision: its elided form is enough
+            found |= np.isin(docs, postings.arrays(fieldname, words[0])[0])
+            continue
+        holding = postings.phrase_documents(fieldname, list(words), slop, live)
+        if holding is not None and len(holding):
+            found |= np.isin(docs, holding, assume_unique=True)
+    return found

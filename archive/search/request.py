@@ -57,6 +57,8 @@ class Hit:
     publisher: str | None = None
     language: str | None = None
     date_source: str | None = None
+    # the title, HTML-safe, its matched words in <mark> (empty: show `title` as it is)
+    title_html: str = ""
 
     @property
     def date_estimated(self) -> bool:

@@ -34,7 +34,7 @@ from ..textnorm import fold
 from . import querylang as ql
 from .docsets import keep, matching_docs, union
 from .querybuild import Builder, Marks, analyzer_groups
-from .ranking import positive_terms
+from .ranking import PROXIMITY_BOOST, PROXIMITY_SLOP, positive_terms, together
 from .request import (
     FacetCount,
     Hit,
@@ -43,13 +43,11 @@ from .request import (
     check_request,
     date_bound,
 )
-from .snippets import snippet_html
+from .snippets import snippet_html, title_html
 from .suggest import suggest
 
 SUGGEST_BELOW = 3  # "did you mean" is offered when a query finds fewer hits than this
-RERANK_DEPTH = 20  # top documents whose ranking considers words standing together
-PROXIMITY_SLOP = 2  # words this close count as typed together
-PROXIMITY_BOOST = 1.5
+RERANK_DEPTH = 20  # top documents Whoosh ranks that words standing together re-rank
 DATE_ORDER_WALK = 20  # results beyond this many pages are read off the precomputed date order
 TERM_CACHE_POSTINGS = 3_000_000  # decoded postings kept per generation (about 24 MB)
 RELATED_TERMS = 12  # key terms of an article that find its related articles
@@ -203,11 +201,19 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         partial = False
         if sort == "relevance":
             remaining = limits.search_time_limit - (time.perf_counter() - started)
-            ranked, partial = _ranked(searcher, compiled.query, final, len(matched),
-                                      max(window, RERANK_DEPTH), remaining, state.lengths,
-                                      postings)
-            if compiled.proximity:
-                ranked = _rerank(postings, ranked, compiled.proximity)
+            if positive_terms(compiled.query) is not None:
+                # the engine scores every candidate: words standing together rank them all
+                adjust = together(postings, len(state.live_mask), compiled.proximity,
+                                  compiled.expressions)
+                ranked, partial = _ranked(searcher, compiled.query, final, len(matched),
+                                          window, remaining, state.lengths, postings, adjust)
+            else:
+                # Whoosh ranks (prefixes, fuzzy words): words together re-rank its top only
+                ranked, partial = _ranked(searcher, compiled.query, final, len(matched),
+                                          max(window, RERANK_DEPTH), remaining,
+                                          state.lengths, postings)
+                if compiled.proximity:
+                    ranked = _rerank(postings, ranked, compiled.proximity)
             ranked = ranked[:window]
         else:
             ranked = _by_date(final, state, keys, window, newest=sort == "newest",
@@ -287,8 +293,9 @@ def _facet_counts(values: list[str], counts, selected: tuple[str, ...],
 
 def _ranked(searcher, query: wq.Query, final: np.ndarray, n_matched: int,
             window: int, time_limit: float, lengths: Lengths,
-            postings: Postings) -> tuple[list[tuple[int, float | None]], bool]:
-    """The best `window` documents by relevance, within the time left (partial when cut).
+            postings: Postings, adjust=None) -> tuple[list[tuple[int, float | None]], bool]:
+    """The best `window` documents by relevance, within the time left (partial when cut);
+    `adjust` (words standing together) ranks every candidate when the engine scores them.
 
     With no time left at all, the first matching documents come back unranked, flagged partial.
     """
@@ -298,7 +305,8 @@ def _ranked(searcher, query: wq.Query, final: np.ndarray, n_matched: int,
     terms = positive_terms(query)
     try:
         if terms is not None:
-            found = top_documents(searcher, terms, final, window, lengths, deadline, postings)
+            found = top_documents(searcher, terms, final, window, lengths, deadline, postings,
+                                  adjust)
             return _rounded(found), False
         allowed = set(final.tolist()) if len(final) != n_matched else None
         return _top(searcher, query, allowed, window, deadline), False
@@ -330,7 +338,7 @@ def _rerank(postings: Postings, ranked: list[tuple[int, float | None]],
     near: set[int] = set()
     for terms in phrases:
         for fieldname in ("title", "body"):
-            near |= postings.near(fieldname, terms, docs, PROXIMITY_SLOP + 1)
+            near |= postings.near(fieldname, terms, docs, PROXIMITY_SLOP)
     if not near:
         return ranked
     boosted = [(d, round(s * PROXIMITY_BOOST, 4) if d in near and s is not None else s)
@@ -363,6 +371,7 @@ def _hit(searcher, docnum: int, score: float | None, analyzer, marks: Marks | No
     values: dict[str, object] = {
         "id": stored["id"], "title": stored.get("title", ""), "date": stored.get("date"),
         "snippet_html": snippet_html(stored.get("body", ""), analyzer, marks), "score": score,
+        "title_html": title_html(stored.get("title", ""), analyzer, marks) if marks else "",
         "url": stored.get("url"), "publisher": stored.get("publisher"),
         "language": stored.get("language"), "date_source": stored.get("date_source")}
     # A Hit names each facet's values as records do (`authors`), not as the index does.

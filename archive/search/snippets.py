@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 
+from ..indexing.analysis import ELIDED
 from ..organisations import fold_same_length
 from .querybuild import Marks
 
@@ -23,27 +24,54 @@ _TAGS = re.compile(r"<[^>]*>")
 
 
 def snippet_html(text: str, analyzer, marks: Marks | None, max_chars: int = SNIPPET_CHARS) -> str:
-    """An HTML-safe passage of `text` of about `max_chars`, matched words wrapped in `<mark>`."""
+    """An HTML-safe passage of `text` of about `max_chars`, matched words wrapped in `<mark>`;
+    the opening of the text when no word of it matches (a match in the title only)."""
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
     if not paragraphs:
         return ""
     if not marks:
         return _plain(paragraphs[0], max_chars)
-    for paragraph, start in _windows(paragraphs, marks, max_chars)[:MAX_ANALYZED_PARAGRAPHS]:
+    windows = _windows(paragraphs, marks, max_chars)
+    for paragraph, start in windows[:MAX_ANALYZED_PARAGRAPHS]:
         lo = 0 if start <= LEAD_CHARS else paragraph.rfind(" ", 0, start - LEAD_CHARS) + 1
         hi = paragraph.find(" ", min(len(paragraph), lo + max_chars + LEAD_CHARS))
         hi = len(paragraph) if hi < 0 else hi
         spans = _matches(paragraph[lo:hi], analyzer, marks, lo)
         if spans:
             return _render(paragraph, spans, max_chars)
+    # The probes can mislead (`syndicaux` begins like `syndicat`): a match is always shown
+    # when the text has one, so the other paragraphs where a probe was found are read whole.
+    tried = {id(paragraph) for paragraph, _ in windows[:MAX_ANALYZED_PARAGRAPHS]}
+    for paragraph, _start in _windows(paragraphs, marks, max_chars, every=True):
+        if id(paragraph) in tried:
+            continue
+        spans = _matches(paragraph, analyzer, marks, 0)
+        if spans:
+            return _render(paragraph, spans, max_chars)
     return _plain(paragraphs[0], max_chars)
 
 
-def _windows(paragraphs: list[str], marks: Marks, max_chars: int) -> list[tuple[str, int]]:
+def title_html(title: str, analyzer, marks: Marks | None) -> str:
+    """The whole title, HTML-safe, its matched words wrapped in `<mark>`."""
+    spans = _matches(title, analyzer, marks, 0) if marks and title else []
+    out, at = [], 0
+    for start, end in spans:
+        out.append(html.escape(title[at:start], quote=True))
+        out.append(f"<mark>{html.escape(title[start:end], quote=True)}</mark>")
+        at = end
+    out.append(html.escape(title[at:], quote=True))
+    return "".join(out)
+
+
+def _windows(paragraphs: list[str], marks: Marks, max_chars: int,
+             every: bool = False) -> list[tuple[str, int]]:
     """Where the query's words probably are: (paragraph, offset) pairs, most distinct words
-    first, found by a C-speed search of term beginnings in the same-length folded text."""
+    first, found by a C-speed search of term beginnings in the same-length folded text; up to
+    the first paragraph holding every probe, or `every` paragraph holding one."""
     words = marks.terms | marks.prefixes | {w for phrase in marks.phrases for w in phrase}
-    probes = sorted({t[:PROBE_CHARS] for t in words if t}, key=len, reverse=True)
+    # names are indexed in capitals, the folded text is lowercase
+    probes = sorted({t.lower()[:PROBE_CHARS] for t in words if t and not t.startswith(ELIDED)},
+                    key=len, reverse=True)
     if not probes:
         return []
     finder = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, probes)) + ")")
@@ -58,7 +86,7 @@ def _windows(paragraphs: list[str], marks: Marks, max_chars: int) -> list[tuple[
             if len(near) > best_count:
                 best_start, best_count = start, len(near)
         found.append((-best_count, order, paragraph, best_start))
-        if best_count == len(probes):
+        if best_count == len(probes) and not every:
             break
     found.sort(key=lambda item: item[:2])
     return [(paragraph, start) for _, _, paragraph, start in found]
@@ -67,13 +95,17 @@ def _windows(paragraphs: list[str], marks: Marks, max_chars: int) -> list[tuple[
 def _matches(window: str, analyzer, marks: Marks, offset: int) -> list[tuple[int, int]]:
     """Character spans (in the paragraph) of the window's matched tokens, overlaps merged."""
     spans: list[tuple[int, int]] = []
-    tokens = [(t.text, t.startchar + offset, t.endchar + offset) for t in
+    tokens = [(t.text, t.startchar + offset, t.endchar + offset, t.joined) for t in
               analyzer(window, chars=True, mode="index")]
-    for text, start, end in tokens:
+    for text, start, end, _joined in tokens:
         if marks.matches(text):
             spans.append((start, end))
     if marks.phrases:
-        spans += _phrase_spans(tokens, marks.phrases)
+        # a phrase's words follow each other as words: without a compound's joined form
+        # (`saintgermain` of `Saint-Germain`) or an elided word's second form
+        words = [(text, start, end) for text, start, end, joined in tokens
+                 if not joined and not text.startswith(ELIDED)]
+        spans += _phrase_spans(words, marks.phrases)
     spans.sort()
     merged: list[tuple[int, int]] = []
     for start, end in spans:

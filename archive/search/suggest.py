@@ -15,12 +15,13 @@ from whoosh.support.levenshtein import distance
 
 from ..config import Limits
 from ..errors import QueryError
+from ..indexing.analysis import name_form
 from ..textnorm import fold
 from . import querylang as ql
 from .querybuild import Builder, analyzer_groups
 
 RARE_TERM = 2  # a query word found in at most this many articles may be a typo
-SUGGEST_CANDIDATES = 5  # close terms tried, most frequent first
+SUGGEST_CANDIDATES = 5  # close terms tried, closest first, then most frequent
 SURFACE_DOCS = 3  # articles read to learn how a term is written
 
 
@@ -65,7 +66,9 @@ def suggest(searcher, text: str, node: ql.Node, analyzer, authority, limits: Lim
 
 
 def _respelling(searcher, typed: str, term: str, seen: int, analyzer) -> str | None:
-    """The archive's most frequent word close to the typed one (`secutité` → `sécurité`).
+    """The archive's word closest to the typed one, the most frequent among equally close
+    ones (`secutité` → `sécurité`, `sydicat` → `syndicat` rather than the more frequent
+    `syndical`, one letter further).
 
     Candidates are indexed terms one edit from the typed word's term (two for long words);
     the written form found in an article must itself be close to what was typed, so that
@@ -75,22 +78,27 @@ def _respelling(searcher, typed: str, term: str, seen: int, analyzer) -> str | N
     typed_folded = fold(typed)
     maxdist = 1 if len(term) < 6 else 2
     close = set(reader.terms_within("body", term, maxdist, prefix=1))
+    # names and acronyms are indexed in capitals (`Bamkao` → `BAMAKO`)
+    close.update(reader.terms_within("body", name_form(typed_folded), maxdist, prefix=1))
     # A misspelt word escapes the stemmer's suffix rules (`manifestaton` keeps its ending),
     # so stems that begin it are candidates too (`manifest`).
     close.update(typed_folded[:n] for n in range(max(4, len(typed_folded) - 5),
                                                  len(typed_folded)))
-    candidates = sorted(((reader.doc_frequency("body", c), c) for c in close if c != term),
-                        reverse=True)
-    for df, candidate in candidates[:SUGGEST_CANDIDATES]:
-        if df <= seen:
-            break
+    frequency = {c: reader.doc_frequency("body", c) for c in close if c != term}
+    candidates = sorted((c for c, df in frequency.items() if df > seen),
+                        key=lambda c: (distance(c.lower(), term), -frequency[c], c))
+    best: tuple[int, int, str] | None = None
+    for rank, candidate in enumerate(candidates[:SUGGEST_CANDIDATES]):
         forms = _surface_forms(searcher, candidate, analyzer)
         # closest to what was typed, then lowercase (not a sentence start), then most frequent
         ranked = sorted(forms, key=lambda f: (distance(fold(f), typed_folded),
                                               f != f.lower(), -forms[f]))
-        if ranked and distance(fold(ranked[0]), typed_folded) <= maxdist:
-            return ranked[0]
-    return None
+        if not ranked:
+            continue
+        away = distance(fold(ranked[0]), typed_folded)
+        if away <= maxdist and (best is None or (away, rank) < best[:2]):
+            best = (away, rank, ranked[0])
+    return best[2] if best else None
 
 
 def _surface_forms(searcher, term: str, analyzer) -> dict[str, int]:

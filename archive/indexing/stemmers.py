@@ -1,0 +1,156 @@
+"""French stemmers of folded words (no accents, lowercase): Snowball, Savoy's light, minimal.
+
+`light` is Jacques Savoy's "UniNE" light stemmer (Light Stemming Approaches for the French,
+Portuguese, German and Hungarian Languages, 2006), the stemmer of Lucene's FrenchAnalyzer
+(FrenchLightStemmer) and of Elasticsearch's `light_french`; written here from the published
+rules, with its accented suffixes (ième, ère, ète) in folded form because the analyzer folds
+before it stems, and one change: a final -se loses its s with its e, so that feminines in
+-aise, -oise (française, sénégalaise) meet their masculines, whose s went as a plural (Lucene's
+version leaves français and française apart). `minimal` is Savoy's minimal stemmer (Lucene's
+FrenchMinimalStemmer) except that plurals are removed from words of 4 letters, not 6:
+Lucene's threshold leaves `élus`, `amis`, `reçus` apart from their singulars. `snowball` is
+Snowball French (PyStemmer). Each is a pure function of the folded word, so the analyzer
+caches its results.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import Stemmer
+
+NAMES = ("snowball", "light", "minimal")
+_local = threading.local()
+
+
+def snowball(word: str) -> str:
+    """Snowball French (PyStemmer; one stemmer object per thread, as they are not thread-safe)."""
+    stemmer = getattr(_local, "snowball", None)
+    if stemmer is None:
+        stemmer = _local.snowball = Stemmer.Stemmer("french")
+    return stemmer.stemWord(word)
+
+
+def light(word: str) -> str:
+    """Savoy's light French stemmer: plurals, feminines and the frequent derivational suffixes."""
+    s = word
+    if len(s) > 5 and s[-1] == "x":
+        # journaux → journal, but bureaux → bureau
+        s = s[:-2] + "l" if s[-3:-1] == "au" and s[-4] != "e" else s[:-1]
+    if len(s) > 3 and s[-1] == "x":
+        s = s[:-1]
+    if len(s) > 3 and s[-1] == "s":
+        s = s[:-1]
+    n = len(s)
+    if n > 9 and s.endswith("issement"):  # établissement → établir
+        return _norm(s[:-7] + "r")
+    if n > 8 and s.endswith("issant"):
+        return _norm(s[:-5] + "r")
+    if n > 6 and s.endswith("ement"):  # activement → actif
+        s = s[:-4]
+        if len(s) > 3 and s.endswith("ive"):
+            s = s[:-2] + "f"
+        return _norm(s)
+    if n > 11 and s.endswith("ficatrice"):
+        return _norm(s[:-7] + "er")
+    if n > 10 and s.endswith("ficateur"):
+        return _norm(s[:-6] + "er")
+    if n > 9 and s.endswith("catrice"):  # fabricatrice → fabriquer
+        return _norm(s[:-7] + "quer")
+    if n > 8 and s.endswith("cateur"):
+        return _norm(s[:-6] + "quer")
+    if n > 8 and s.endswith("atrice"):  # animatrice → animer
+        return _norm(s[:-6] + "er")
+    if n > 7 and s.endswith("ateur"):
+        return _norm(s[:-5] + "er")
+    if n > 6 and s.endswith("trice"):  # directrice → directeur, then the rules below
+        s = s[:-4] + "eur"
+    n = len(s)
+    if n > 5 and s.endswith("ieme"):
+        return _norm(s[:-4])
+    if n > 7 and s.endswith("teuse"):
+        return _norm(s[:-3] + "r")
+    if n > 6 and s.endswith("teur"):
+        return _norm(s[:-2] + "r")
+    if n > 5 and s.endswith("euse"):
+        return _norm(s[:-2])
+    if n > 8 and s.endswith("ere"):
+        return _norm(s[:-1])
+    if n > 7 and s.endswith("ive"):
+        return _norm(s[:-2] + "f")
+    if n > 4 and (s.endswith("folle") or s.endswith("molle")):
+        return _norm(s[:-3] + "u")
+    if n > 9 and s.endswith("nnelle"):
+        return _norm(s[:-5])
+    if n > 9 and s.endswith("nnel"):
+        return _norm(s[:-3])
+    if n > 4 and s.endswith("ete"):
+        s = s[:-1]
+    if len(s) > 8 and s.endswith("ique"):
+        s = s[:-4]
+    n = len(s)
+    if n > 8 and s.endswith("esse"):
+        return _norm(s[:-3])
+    if n > 7 and s.endswith("inage"):
+        return _norm(s[:-3])
+    if n > 9 and s.endswith("isation"):
+        s = s[:-7]
+        if len(s) > 5 and s.endswith("ual"):
+            s = s[:-2] + "el"
+        return _norm(s)
+    if n > 9 and s.endswith("isateur"):
+        return _norm(s[:-7])
+    if n > 8 and (s.endswith("ation") or s.endswith("ition")):
+        return _norm(s[:-5])
+    return _norm(s)
+
+
+def _norm(s: str) -> str:
+    """The light stemmer's last step: doubled letters, then a final -ie, -r, -e, -e, double."""
+    if len(s) > 4:
+        out = [s[0]]
+        for c in s[1:]:
+            if not (c == out[-1] and c.isalpha()):
+                out.append(c)
+        s = "".join(out)
+    if len(s) > 4 and s.endswith("ie"):
+        s = s[:-2]
+    if len(s) > 4:
+        if s[-1] == "r":
+            s = s[:-1]
+        feminine = s.endswith("se")
+        if s[-1] == "e":
+            s = s[:-1]
+        if s[-1] == "e":
+            s = s[:-1]
+        if feminine and len(s) > 4:
+            s = s[:-1]  # française → francai, as français (its s went as a plural)
+        if s[-1] == s[-2] and s[-1].isalpha():
+            s = s[:-1]
+    return s
+
+
+def minimal(word: str) -> str:
+    """Savoy's minimal stemmer: plurals (from 4 letters), then a final -r, -e, -é, double."""
+    s = word
+    if len(s) < 4:
+        return s
+    if s[-1] == "x":
+        # journaux → journal, but bureaux → bureau (Lucene's version gives `bureal`)
+        return s[:-2] + "l" if s.endswith("aux") and s[-4:-3] not in ("", "e") else s[:-1]
+    if s[-1] == "s":
+        s = s[:-1]
+    if len(word) < 6:  # Savoy's other steps start at 6 letters
+        return s
+    if s[-1] == "r":
+        s = s[:-1]
+    if s[-1] == "e":
+        s = s[:-1]
+    if s[-1] == "e":  # é, folded
+        s = s[:-1]
+    if s[-1] == s[-2] and s[-1].isalpha():
+        s = s[:-1]
+    return s
+
+
+STEMMERS = {"snowball": snowball, "light": light, "minimal": minimal}

@@ -1,0 +1,145 @@
+"""The stemmers (archive/indexing/stemmers.py) on real corpus words, and the judged relevance set.
+
+Words are quoted from ../shared/corpus/articles.jsonl; each test says in which sentence.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from archive.indexing import analysis, stemmers
+from archive.indexing.analysis import analyze
+
+from .conftest import CORPUS, require_shared
+
+ROOT = Path(__file__).resolve().parents[1]
+JUDGED = ROOT / "bench" / "relevance" / "judged.yaml"
+CATEGORIES = {"inflected", "accents", "elision", "acronym", "name", "phrase", "multiword",
+              "misspelling", "boolean"}
+
+
+def index_terms(text: str) -> list[str]:
+    return analyze(text)
+
+
+# --- the stemmer the analyzer uses ---------------------------------------------------------
+
+
+def test_the_analyzer_stems_with_savoys_light_stemmer() -> None:
+    assert analysis.STEMMER == "light"
+    assert analyze("partis", mode="query") == [stemmers.light("partis")] == ["parti"]
+
+
+@pytest.mark.parametrize(("singular", "plural"), [
+    # "la plus jeune élue du Congrès" / "un rassemblement d’élus PCF"
+    ("élu", "élus"),
+    # "deux individus ont été appréhendés" / "le fait d'un individu radicalisé"
+    ("individu", "individus"),
+    # "a reçu des coups de matraque" / "reçus à l'Élysée"
+    ("reçu", "reçus"),
+    # "Deux amis qui ont commencé à vendre des chaussures" / "Benalla, et son ami Vincent Crase"
+    ("ami", "amis"),
+    # "les partis politiques" / "le premier parti politique français"
+    ("parti", "partis"),
+    # "des manifestants algériens" / "une manifestante en gilet jaune"
+    ("manifestant", "manifestante"),
+    # "La Belgique craint des cyberattaques" — feminines in -aise meet their masculine
+    ("sénégalais", "sénégalaise"),
+    ("français", "française"),
+    # "journaux" (Joël Journaux aside): plurals in -aux are the -al singular
+    ("journal", "journaux"),
+])
+def test_singular_and_plural_share_a_stem(singular: str, plural: str) -> None:
+    assert index_terms(singular) == index_terms(plural)
+
+
+@pytest.mark.parametrize(("word", "other"), [
+    # "Le mandat de Fatma Samoura n'a pas été prolongé par la CAF" vs "boire un autre type de café"
+    ("café", "caf"),
+    # "le premier parti politique français" vs "la part du «système»"
+    ("parti", "part"),
+    # "les journalistes de Quotidien" are not "journaux"
+    ("journalistes", "journaux"),
+])
+def test_words_that_snowball_conflates_stay_apart(word: str, other: str) -> None:
+    assert stemmers.light(analysis.fold(word)) != stemmers.light(analysis.fold(other))
+    assert stemmers.snowball(analysis.fold(word)) == stemmers.snowball(analysis.fold(other))
+
+
+def test_derived_words_stay_apart() -> None:
+    # "secrétaire national du syndicat libéral" vs "les organisations syndicales"
+    assert index_terms("syndicat") != index_terms("syndicales")
+
+
+def test_light_stemmer_rules_on_corpus_words() -> None:
+    """Savoy's suffix rules, on words of the corpus (folded, as the analyzer stems them)."""
+    cases = {
+        "gouvernement": "gouvern",  # -ement: "réponses apportées par le gouvernement"
+        "gouverner": "gouvern",
+        "animateur": "anim",  # -ateur → -er: "Cyril Hanouna … animer une émission"
+        "activement": "actif",  # -ivement → -if
+        "traditionnelle": "tradition",  # -nnelle
+        "bureaux": "bureau",  # -eaux is not -al
+        "syndicaux": "syndical",  # "les syndicats policiers", "organisations syndicales"
+        "vaccins": "vacin",  # doubled letters are one: "vacin" (a misspelling) meets vaccin
+        "benalla": "benala",
+    }
+    assert {word: stemmers.light(word) for word in cases} == cases
+
+
+def test_minimal_stemmer_removes_plurals_from_four_letters() -> None:
+    # Lucene's FrenchMinimalStemmer leaves words under 6 letters alone: élus would stay elus.
+    assert [stemmers.minimal(w) for w in ("elus", "amis", "recus", "journaux", "bureaux")] == [
+        "elu", "ami", "recu", "journal", "bureau"]
+    assert stemmers.minimal("parti") == "parti"
+
+
+def test_an_index_built_with_another_stemmer_is_queried_with_it() -> None:
+    """The filter records its stemmer in the pickled schema: queries stem as the index did."""
+    import pickle
+
+    snowball = analysis.FrenchStemFilter("snowball")
+    restored = pickle.loads(pickle.dumps(snowball))
+    assert restored.stemmer == "snowball" and restored != analysis.FrenchStemFilter("light")
+    old = analysis.FrenchStemFilter.__new__(analysis.FrenchStemFilter)
+    old.__setstate__({"stemmer_version": analysis.STEMMER_VERSION})  # pickled before the choice
+    assert old.stemmer == "snowball"
+
+
+# --- the judged set ------------------------------------------------------------------------
+
+
+def judged() -> list[dict]:
+    return yaml.safe_load(JUDGED.read_text(encoding="utf-8"))["queries"]
+
+
+def test_the_judged_file_is_well_formed() -> None:
+    queries = judged()
+    assert len(queries) >= 60
+    texts = [q["query"] for q in queries]
+    assert len(texts) == len(set(texts))
+    for q in queries:
+        assert q["category"] in CATEGORIES, q
+        assert isinstance(q["need"], str) and q["need"].strip(), q
+        assert q["judgements"], q
+        assert all(g in (0, 1, 2) for g in q["judgements"].values()), q
+        assert any(g > 0 for g in q["judgements"].values()), q
+    assert {q["category"] for q in queries} == CATEGORIES
+    # the issue's cases, and both apostrophes
+    for case in ("coup d'État", "l’Afrique de l’Ouest", "l'Europe", "CAF", "UN", "élu", "élus",
+                 "individus", "parti", "Saint-Germain", "Saint Germain", "syndicat", "sydicat"):
+        assert case in texts, case
+    assert any("'" in t for t in texts) and any("\u2019" in t for t in texts)
+    assert {"OU", "ET", "SAUF"} <= {w for t in texts for w in t.split()}
+
+
+def test_every_judged_id_is_in_the_corpus() -> None:
+    path = require_shared(CORPUS / "articles.jsonl")
+    with path.open(encoding="utf-8") as lines:
+        ids = {json.loads(line)["id"] for line in lines}
+    unknown = {d for q in judged() for d in q["judgements"] if d not in ids}
+    assert not unknown
