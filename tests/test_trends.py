@@ -93,3 +93,10 @@ def test_an_empty_form_needs_no_javascript(client):
     assert html.count('name="s"') == 4 and "<svg viewBox" not in html
     assert chart(trend(client.application.extensions["archive"].config.index_dir, [],
                        client.application.extensions["archive"].config), "share").lines == []
+
+
+def test_the_language_switch_goes_to_the_twin_path(client):
+    french = client.get("/tendances?s=UNTM&lang=fr").get_data(as_text=True)
+    assert 'href="/trends?s=UNTM&amp;lang=en"' in french
+    english = client.get("/newspapers?lang=en").get_data(as_text=True)
+    assert 'href="/journaux?lang=fr"' in english

@@ -692,11 +692,11 @@ def test_the_help_page_documents_every_operator_in_both_languages(client):
                   "année:", "enseign*", "enseignnants~"):
         assert str(escape(token)) in french, token
     assert 'href="/search?q=grève+OU+école"'.replace("è", "%C3%A8").replace("é", "%C3%A9") in french
-    assert 'href="/help"' in french  # the language switch goes to the English twin
+    assert 'href="/help?lang=en"' in french  # the language switch goes to the English twin
     english = page(client, "/help")
     assert '<html lang="en">' in english and "<h1>Search help</h1>" in english
     assert "<code>grève OR école</code>" in english and "<code>title:grève</code>" in english
-    assert 'href="/aide"' in english
+    assert 'href="/aide?lang=fr"' in english
 
 
 def test_the_help_is_linked_next_to_the_search_box_and_from_query_errors(client):

@@ -40,7 +40,7 @@ from . import (  # noqa: F401 - imported for their routes and handlers
 )
 from .context import Services, bp, jinja_gettext, jinja_ngettext, services, translator
 from .i18n import Translator
-from .localized import localized_endpoint, page_url
+from .localized import SUFFIX, localized_endpoint, page_url
 from .names import slug
 from .params import SearchParams
 from .ratelimit import RateLimiter
@@ -49,8 +49,6 @@ STATIC = Path(__file__).resolve().parent / "static"
 QUERY_SAFE = "".join(chr(c) for c in range(33, 127))  # printable ASCII stays as it came
 MAX_QUERY_BYTES = 16_384  # of URL parameters: every real search needs far fewer
 STATIC_MAX_AGE = 24 * 3600
-# Pages whose path says their language, each twin by language (the language switch swaps them).
-LOCALISED_PATHS: tuple[dict[str, str], ...] = ({"fr": "/aide", "en": "/help"},)
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 SECURITY_HEADERS = {
@@ -259,12 +257,13 @@ def search_url(params: SearchParams, endpoint: str = "archive.search_page", **ex
 @bp.app_template_global()
 def lang_url(locale: str) -> str:
     """This very page in another language: same path and parameters, `lang` replaced; a page
-    whose path says its language (/aide, /help) links to its twin."""
+    with a path in each language (/aide and /help, /tendances and /trends) links to its twin."""
     items = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
-    twin = next((paths[locale] for paths in LOCALISED_PATHS
-                 if request.path in paths.values() and locale in paths), None)
-    if twin is not None:
-        return twin + ("?" + urlencode(items) if items else "")
+    twin = localized_endpoint((request.endpoint or "").removesuffix(SUFFIX["en"]), locale)
+    if request.endpoint and twin != request.endpoint and twin.removesuffix(SUFFIX["en"]) == \
+            request.endpoint.removesuffix(SUFFIX["en"]):
+        return url_for(twin, **(request.view_args or {})) + "?" + urlencode(
+            items + [("lang", locale)])
     # A path such as //other.site must not become a link off the site, nor /<TAB>/other.site
     # (browsers drop tabs and newlines from links): what follows the slash is percent-encoded.
     path = "/" + quote(request.path.lstrip("/\\"), safe="/")
@@ -274,4 +273,4 @@ def lang_url(locale: str) -> str:
 @bp.app_template_global()
 def help_url() -> str:
     """The search help in the page's language."""
-    return url_for(f"archive.help_{translator().locale}")
+    return page_url("archive.help")

@@ -33,6 +33,7 @@ from .context import bp, generation, log, request_searcher, services, translator
 from .errorpages import user_message
 from .filenames import content_disposition, export_names
 from .i18n import Translator
+from .localized import SUFFIX, route
 from .names import authority as authority_file
 from .names import newspaper_name, value_labels
 from .params import SearchParams
@@ -156,11 +157,11 @@ def _shown_filters(params: SearchParams) -> SearchParams:
                                                                 page=params.page)
 
 
-@bp.route("/aide", endpoint="help_fr", defaults={"locale": "fr"})
-@bp.route("/help", endpoint="help_en", defaults={"locale": "en"})
-def help_page(locale: str):
+@route("/aide", "/help", "help")
+def help_page():
     """How to write a search: every operator and prefix, with examples that run as shown.
     The path says the language (/aide in French, /help in English), as a link shared says."""
+    locale = "en" if request.endpoint.endswith(SUFFIX["en"]) else "fr"
     g.t = Translator(locale, services().catalogs)
     prefixes = {p for f in registry() for p in f.prefixes}
     topics = [(topic.title, [e for e in topic.examples
