@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from . import audit
 from .config import Config, load_config
 from .errors import EXIT_PARTIAL, ArchiveError
 from .facets import Facet, registry
@@ -104,10 +105,18 @@ def init_command(folder: Path, site_name: str | None) -> None:
 def import_command(config: Config, paths: tuple[Path, ...], dry_run: bool, mapping: str,
                    publisher: str | None) -> None:
     """Import scraped pages, HTML pages, JSONL/CSV exports or article files into data/."""
+    from .articlefile import iter_files
     from .ingest import import_paths, parse_mapping
 
+    before = {} if dry_run else audit.hashes(iter_files(config.articles_dir))
     report = import_paths(list(paths), config, dry_run=dry_run, mapping=parse_mapping(mapping),
                           publisher=publisher, progress=_progress_factory())
+    if report.written:
+        audit.record(config, audit.system_user(), "import",
+                     files={p: (before.get(Path(p)), audit.sha256_of(Path(p)))
+                            for p in report.written},
+                     inputs=[str(p) for p in paths], imported=report.imported,
+                     updated=report.updated, rejected=len(report.rejected))
     _finish(config, report.render(), partial=bool(report.rejected))
 
 
@@ -233,8 +242,10 @@ def orgs_add_command(config: Config, acronym: str, name: str | None, kind: str |
                            if known else
                            f"no article defines {acronym} ('archive orgs candidates' lists "
                            "those that do); add other organisations to the file by hand")
-    promotion = promote(config.authority_file, candidate, name=name, kind=kind,
-                        country=country)
+    with audit.changing(config, audit.system_user(), "orgs add", [config.authority_file],
+                        acronym=acronym):
+        promotion = promote(config.authority_file, candidate, name=name, kind=kind,
+                            country=country)
     _finish(config, promotion.render())
 
 
@@ -277,9 +288,16 @@ def _articles(config: Config):
 def reindex_command(config: Config, full: bool, dry_run: bool, procs: int | None) -> None:
     """Index data/ into a new generation, check it, then switch searches to it."""
     from .indexing import reindex
+    from .indexing.generations import read_pointer
 
+    before = read_pointer(config.index_dir)
     report = reindex(config, full=full, dry_run=dry_run, progress=_progress_factory(),
                      procs=procs)
+    if not dry_run and report.generation and report.generation != (before and before.current):
+        audit.record(config, audit.system_user(), "reindex",
+                     before=before.current if before else None, after=report.generation,
+                     mode=report.mode, added=report.added, updated=report.updated,
+                     deleted=report.deleted, articles=report.articles)
     _finish(config, report.render(), partial=bool(report.rejected or report.kept))
 
 
@@ -299,8 +317,12 @@ def status_command(config: Config) -> None:
 def rollback_command(config: Config, to: str | None) -> None:
     """Serve the previous index generation again (run it twice to undo), or the one named."""
     from .indexing import rollback
+    from .indexing.generations import read_pointer
 
+    before = read_pointer(config.index_dir)
     pointer = rollback(config, to=to)
+    audit.record(config, audit.system_user(), "rollback",
+                 before=before.current if before else None, after=pointer.current)
     _finish(config, f"now serving {pointer.current} (previous: {pointer.previous})")
 
 
@@ -365,6 +387,90 @@ def search_command(config: Config, query: tuple[str, ...], date_from: str | None
         click.echo(config.describe(), err=True)
     else:
         _finish(config, render_result(result))
+
+
+# --- accounts: users ... ------------------------------------------------------------------
+
+
+@main.group("users")
+def users_group() -> None:
+    """The workspace's accounts: add, list, remove, change a password (no default account)."""
+
+
+def _new_password(name: str) -> str:
+    """A password typed twice, hidden (never an option: it would stay in the shell's history)."""
+    from .accounts import check_password
+
+    while True:
+        password = click.prompt(f"Password for {name}", hide_input=True,
+                                confirmation_prompt="Repeat it")
+        try:
+            return check_password(password)
+        except ArchiveError as exc:
+            if not sys.stdin.isatty():
+                raise
+            click.echo(exc.message, err=True)
+
+
+@users_group.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["archivist", "admin"]), required=True,
+              help="archivist: edits, imports, reindexes, rolls back; admin: also manages "
+                   "accounts.")
+@with_config
+def users_add_command(config: Config, name: str, role: str) -> None:
+    """Create an account of the web workspace; the password is asked twice."""
+    from .accounts import add_user, check_name, get_user
+
+    name = check_name(name)
+    if get_user(config, name) is not None:
+        raise ArchiveError(f"there is already an account named {name}")
+    password = _new_password(name)
+    with audit.changing(config, audit.system_user(), "users add", [config.users_path],
+                        account=name, role=role):
+        user = add_user(config, name, role, password)
+    _finish(config, f"account {user.name} ({user.role}) created in {config.users_path}")
+
+
+@users_group.command("list")
+@with_config
+def users_list_command(config: Config) -> None:
+    """Every account of the web workspace, with its role."""
+    from .accounts import list_users
+
+    users = list_users(config)
+    _finish(config, "\n".join(f"{u.name}  {u.role}" for u in users) or
+            "no account yet: 'archive users add NAME --role admin' creates the first one")
+
+
+@users_group.command("remove")
+@click.argument("name")
+@with_config
+def users_remove_command(config: Config, name: str) -> None:
+    """Delete an account (its open sessions end at their next request)."""
+    from .accounts import remove_user
+
+    with audit.changing(config, audit.system_user(), "users remove", [config.users_path],
+                        account=name):
+        user = remove_user(config, name)
+    _finish(config, f"account {user.name} removed")
+
+
+@users_group.command("passwd")
+@click.argument("name")
+@with_config
+def users_passwd_command(config: Config, name: str) -> None:
+    """Give an account a new password, asked twice (its open sessions end)."""
+    from .accounts import get_user, set_password
+
+    user = get_user(config, name)
+    if user is None:
+        raise ArchiveError(f"no account named {name}")
+    password = _new_password(user.name)
+    with audit.changing(config, audit.system_user(), "users passwd", [config.users_path],
+                        account=user.name):
+        set_password(config, user.name, password)
+    _finish(config, f"new password set for {user.name}")
 
 
 # --- web: serve -----------------------------------------------------------------------------

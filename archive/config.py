@@ -54,6 +54,14 @@ class Limits:
     connection_limit: int = _limit(500, "open connections archive serve accepts at once")
     connection_idle_timeout: int = _limit(30, "seconds a connection may stay silent before "
                                               "archive serve closes it")
+    # workspace
+    workspace_idle_minutes: int = _limit(30, "minutes of inactivity after which a workspace "
+                                             "session ends")
+    signin_attempts: int = _limit(5, "sign-in attempts per account, and per address, over "
+                                     "signin_window_minutes")
+    signin_window_minutes: int = _limit(15, "minutes over which sign-in attempts are counted")
+    workspace_form_max_bytes: int = _limit(4_000_000, "bytes of a workspace form (an article "
+                                                      "file's text); uploads have their own")
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,30 @@ class Config:
     # The country of the archive's own press (ML): an article whose publisher the publishers
     # file does not place is taken to be from it. None: an archive of many countries' press.
     country: str | None = None
+    # The workspace's accounts (password hashes): outside data/ and anything served.
+    # None: <archive>/.archive/users.yaml.
+    users_file: Path | None = None
+
+    @property
+    def root(self) -> Path:
+        """The archive's own folder: that of its configuration, else the data folder's parent."""
+        return self.source.parent if self.source is not None else self.data_dir.parent
+
+    @property
+    def state_dir(self) -> Path:
+        """The archive's private folder (mode 0700): accounts, the session key; never served."""
+        return self.root / ".archive"
+
+    @property
+    def users_path(self) -> Path:
+        """The users file of the workspace's accounts."""
+        return self.users_file if self.users_file is not None else self.state_dir / "users.yaml"
+
+    @property
+    def audit_file(self) -> Path:
+        """The audit log (JSON Lines): every change, who made it, the files' hashes; it lives
+        in data/ so that it travels (and is versioned) with the files it describes."""
+        return self.data_dir / "audit.jsonl"
 
     @property
     def articles_dir(self) -> Path:
@@ -161,7 +193,7 @@ def load_config(
     base = source.parent if source else Path.cwd()
 
     known = {"data_dir", "index_dir", "authority_file", "site_name", "default_language",
-             "trusted_hosts", "trusted_proxies", "limits", "country"}
+             "trusted_hosts", "trusted_proxies", "limits", "country", "users_file"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"configuration: unknown setting(s) {', '.join(unknown)}")
@@ -197,6 +229,12 @@ def load_config(
         authority = _resolve(base, raw["authority_file"], "authority_file")
     else:
         authority = data_dir / "organisations.yaml"
+    users = _resolve(base, raw["users_file"], "users_file").resolve() if "users_file" in raw \
+        else None
+    if users is not None and (users.is_relative_to(data_dir.resolve())
+                              or users.is_relative_to(index_dir.resolve())):
+        raise ConfigError("configuration: 'users_file' must lie outside data_dir and index_dir "
+                          "(it holds password hashes)")
     return Config(
         data_dir=data_dir.resolve(),
         index_dir=index_dir.resolve(),
@@ -208,6 +246,7 @@ def load_config(
         limits=limits,
         source=source,
         country=country,
+        users_file=users,
     )
 
 
@@ -241,6 +280,9 @@ def config_text(site_name: str) -> str:
         "# Reverse proxies in front of the site (nginx: 1) whose X-Forwarded-For the rate limit",
         "# believes; 0 when clients reach the app server directly.",
         "trusted_proxies: 0",
+        "# The workspace's accounts (password hashes, mode 600), outside data/; 'archive users'",
+        "# manages them. Default: .archive/users.yaml beside this file.",
+        "# users_file: .archive/users.yaml",
         "# Named limits, shown at their defaults; uncomment the ones to change.",
         "# limits:",
         *limits,

@@ -37,6 +37,7 @@ from . import (  # noqa: F401 - imported for their routes and handlers
     i18n,
     researchpages,
     views,
+    workspace,
 )
 from .context import Services, bp, jinja_gettext, jinja_ngettext, services, translator
 from .i18n import Translator
@@ -103,6 +104,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.jinja_env.globals.update(trend_series=researchpages.trend_series,
                                  search_as_query=researchpages.search_as_query)
     app.register_blueprint(bp)
+    workspace.init_app(app, config)
     return app
 
 
@@ -158,9 +160,14 @@ def _start() -> None:
                         app_config["ARCHIVE_BOUND"]):
         raise SecurityError(f"untrusted host {request.headers.get('Host', '')[:100]!r}")
     limits = s.config.limits
-    if (request.content_length or 0) > limits.request_max_body_bytes:
+    # The public site takes no body; workspace forms and uploads take larger ones.
+    body_limit = workspace.auth.request_body_limit(current_app, s.config)
+    if body_limit != limits.request_max_body_bytes:
+        request.max_content_length = body_limit  # a chunked body is cut there when read
+        request.max_form_memory_size = body_limit
+    if (request.content_length or 0) > body_limit:
         raise RequestTooLarge("request_body_too_large", size=request.content_length,
-                              limit=limits.request_max_body_bytes)
+                              limit=body_limit)
     if len(request.query_string) > MAX_QUERY_BYTES:
         raise QueryError("request_too_long", size=len(request.query_string),
                          limit=MAX_QUERY_BYTES)

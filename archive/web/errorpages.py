@@ -28,6 +28,8 @@ def user_message(exc: Exception, status: int) -> str:
         return exc.message
     return {
         400: t.gettext("The request is not valid."),
+        401: t.gettext("Sign in to the workspace to do this."),
+        403: t.gettext("Your account may not do this."),
         404: t.gettext("This page does not exist, or no longer exists."),
         405: t.gettext("This address does not accept that kind of request."),
         413: t.gettext("This address does not accept data sent with the request."),
@@ -40,6 +42,8 @@ def _title(status: int) -> str:
     t = translator()
     return {
         400: t.gettext("This search cannot be run"),
+        401: t.gettext("Sign-in needed"),
+        403: t.gettext("Not allowed"),
         404: t.gettext("Page not found"),
         413: t.gettext("Request too large"),
         429: t.gettext("Too many requests"),

@@ -25,7 +25,9 @@ class RateLimiter:
     """Counts requests per client key over the last minute (sliding-window estimate)."""
 
     def __init__(self, per_minute: int, clock=time.monotonic,
-                 max_clients: int = MAX_CLIENTS) -> None:
+                 max_clients: int = MAX_CLIENTS, window: int = WINDOW_SECONDS) -> None:
+        # `window` seconds (one minute unless told): per_minute is then the budget per window
+        self.window = window
         self.per_minute = per_minute
         self.max_clients = max_clients
         self._clock = clock
@@ -37,8 +39,8 @@ class RateLimiter:
     def allow(self, key: str) -> tuple[bool, int]:
         """Whether this request may proceed, and the seconds to wait before one would."""
         now = self._clock()
-        window = int(now // WINDOW_SECONDS)
-        elapsed = now / WINDOW_SECONDS - window  # fraction of the current minute gone
+        window = int(now // self.window)
+        elapsed = now / self.window - window  # fraction of the current minute gone
         with self._lock:
             if window != self._window:
                 self._previous = self._counts if window == self._window + 1 else {}
@@ -64,7 +66,7 @@ class RateLimiter:
             # Next minute, once enough of this one has slid out (the minute after for a
             # budget of one).
             fraction = 1 + (1 - room / count)
-        return max(1, math.ceil((fraction - elapsed) * WINDOW_SECONDS - _SLACK))
+        return max(1, math.ceil((fraction - elapsed) * self.window - _SLACK))
 
     def __len__(self) -> int:
         """How many client addresses the current window counts."""
