@@ -19,6 +19,7 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -164,10 +165,12 @@ class _Progress:
             _save(self.config, self.run)
 
 
-def start_reindex(config: Config, who: str, full: bool = False, wait: float = 30.0) -> JobRun:
+def start_reindex(config: Config, who: str, full: bool = False, wait: float = 30.0,
+                  on_finished: Callable[[JobRun], None] | None = None) -> JobRun:
     """Start a reindex in the background and return its record once it holds the job lock.
 
     Raises JobLocked, naming the job that runs, when another one holds the lock.
+    `on_finished` gets the finished record, in the job's thread (to record it in the audit log).
     """
     run = _new_run(config, "reindex --full" if full else "reindex", who)
     locked = threading.Event()
@@ -200,6 +203,8 @@ def start_reindex(config: Config, who: str, full: bool = False, wait: float = 30
                     report=report.render())
         finally:
             locked.set()
+        if on_finished is not None:
+            on_finished(run)
 
     thread = threading.Thread(target=work, name=f"archive-job-{run.id}", daemon=True)
     _threads[run.id] = thread
