@@ -91,8 +91,9 @@ class Config:
 
     @property
     def root(self) -> Path:
-        """The archive's own folder: that of its configuration, else the data folder's parent."""
-        return self.source.parent if self.source is not None else self.data_dir.parent
+        """The archive's own folder: the data folder's parent (where `archive init` puts
+        archive.yaml), so that `--data` naming another archive finds that archive's accounts."""
+        return self.data_dir.parent
 
     @property
     def state_dir(self) -> Path:
@@ -281,7 +282,7 @@ def config_text(site_name: str) -> str:
         "# believes; 0 when clients reach the app server directly.",
         "trusted_proxies: 0",
         "# The workspace's accounts (password hashes, mode 600), outside data/; 'archive users'",
-        "# manages them. Default: .archive/users.yaml beside this file.",
+        "# manages them. Default: .archive/ in the folder holding data_dir.",
         "# users_file: .archive/users.yaml",
         "# Named limits, shown at their defaults; uncomment the ones to change.",
         "# limits:",

@@ -24,6 +24,7 @@ from flask import (
     Flask,
     abort,
     current_app,
+    flash,
     g,
     redirect,
     request,
@@ -128,7 +129,6 @@ def load_user(config: Config) -> None:
     """Find the session's account; end the session when it idled too long, or when its
     account was removed or given a new password since."""
     g.workspace_user = None
-    g.session_expired = False
     name = session.get("user")
     if not name:
         return
@@ -137,7 +137,8 @@ def load_user(config: Config) -> None:
     idle = config.limits.workspace_idle_minutes * 60
     if not isinstance(seen, int | float) or now - seen > idle:
         session.clear()
-        g.session_expired = True
+        flash(g.t.gettext("Your session ended after a period without activity: sign in "
+                          "again."))
         return
     try:
         user = accounts.get_user(config, name)

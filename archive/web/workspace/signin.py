@@ -25,9 +25,6 @@ def sign_in():
     if auth.current_user() is not None and request.method == "GET":
         return redirect(target)
     message, status = None, 200
-    if g.get("session_expired"):
-        message = t.gettext("Your session ended after a period without activity: sign in "
-                            "again.")
     name = request.form.get("name", "")[:FIELD_MAX]
     if request.method == "POST":
         password = request.form.get("password", "")
