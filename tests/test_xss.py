@@ -518,3 +518,20 @@ def test_values_typed_in_the_workspace_are_escaped_on_public_and_workspace_pages
         found = audit_html(response.get_data(as_text=True), url)
         shown += SCRIPT in "".join(found.text) or IMG in "".join(found.text)
     assert shown >= 6
+
+
+def test_the_preview_and_the_refusal_of_a_workspace_edit_show_the_values_as_text(workspace):
+    from tests.test_workspace import form_of, post
+
+    config, client, rel, _upload, _run = workspace
+    page = f"/atelier/fiche/{rel}"
+    values = form_of(client, rel) | {"title": f"Titre {SCRIPT} {IMG}",
+                                     "section": f"{TEMPLATE} </pre>{SCRIPT}"}
+    preview = post(client, page, values | {"action": "preview"}, page=page)
+    refused = post(client, page, values | {"action": "save", "digest": "0" * 64}, page=page)
+    errors = post(client, page, values | {"action": "preview", "date": SCRIPT}, page=page)
+    for name, answer, status in (("preview", preview, 200), ("conflict", refused, 409),
+                                 ("errors", errors, 422)):
+        assert answer.status_code == status, name
+        found = audit_html(answer.get_data(as_text=True), name)
+        assert SCRIPT in "".join(found.text), name
