@@ -34,6 +34,9 @@ def upload():
              if f.filename]
     form = {"mapping": request.form.get("mapping", "")[:500],
             "publisher": request.form.get("publisher", "")[:200]}
+    if not files:
+        return render_template("workspace/import.html", form=form,
+                               error=g.t.gettext("Choose at least one file to send.")), 400
     try:
         staged = uploads.stage(config, files, mapping=form["mapping"],
                                publisher=form["publisher"])
