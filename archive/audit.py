@@ -1,6 +1,8 @@
 """The audit trail: one JSON line per change to the archive, whoever made it and however.
 
-`data/audit.jsonl` (Config.audit_file) travels and is versioned with the files it describes.
+`.archive/audit.jsonl` beside data/ (Config.audit_file): kept with the archive, in its private
+folder, since a reindex or a rollback must never write into data/ (and usernames need not be
+published with the articles).
 Each line says when (UTC, ISO 8601), who (the signed-in account on the web, the system user on
 the command line), what action, which files with their SHA-256 before and after (null: absent),
 and the action's own details. Lines are appended with O_APPEND in a single write() each, then
@@ -82,8 +84,8 @@ def record(config: Config, who: str, action: str, files: FileChanges | None = No
     entry.update(details)
     line = json.dumps(entry, ensure_ascii=False, default=str, separators=(",", ":")) + "\n"
     path = config.audit_file
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         data = line.encode("utf-8")
         written = os.write(fd, data)  # one write: O_APPEND places it whole at the end

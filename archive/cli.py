@@ -289,9 +289,8 @@ def _articles(config: Config):
 def reindex_command(config: Config, full: bool, dry_run: bool, procs: int | None) -> None:
     """Index data/ into a new generation, check it, then switch searches to it."""
     from .indexing import reindex
-    from .indexing.generations import read_pointer
 
-    before = read_pointer(config.index_dir)
+    before = _serving(config)
     report = reindex(config, full=full, dry_run=dry_run, progress=_progress_factory(),
                      procs=procs)
     if not dry_run and report.generation and report.generation != (before and before.current):
@@ -300,6 +299,17 @@ def reindex_command(config: Config, full: bool, dry_run: bool, procs: int | None
                      mode=report.mode, added=report.added, updated=report.updated,
                      deleted=report.deleted, articles=report.articles)
     _finish(config, report.render(), partial=bool(report.rejected or report.kept))
+
+
+def _serving(config: Config):
+    """What CURRENT says before a job, for the audit log (None when missing or damaged: the
+    job itself reports that)."""
+    from .indexing.generations import read_pointer
+
+    try:
+        return read_pointer(config.index_dir)
+    except (ArchiveError, OSError):
+        return None
 
 
 @main.command("status")
@@ -318,9 +328,8 @@ def status_command(config: Config) -> None:
 def rollback_command(config: Config, to: str | None) -> None:
     """Serve the previous index generation again (run it twice to undo), or the one named."""
     from .indexing import rollback
-    from .indexing.generations import read_pointer
 
-    before = read_pointer(config.index_dir)
+    before = _serving(config)
     pointer = rollback(config, to=to)
     audit.record(config, audit.system_user(), "rollback",
                  before=before.current if before else None, after=pointer.current)

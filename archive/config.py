@@ -107,9 +107,9 @@ class Config:
 
     @property
     def audit_file(self) -> Path:
-        """The audit log (JSON Lines): every change, who made it, the files' hashes; it lives
-        in data/ so that it travels (and is versioned) with the files it describes."""
-        return self.data_dir / "audit.jsonl"
+        """The audit log (JSON Lines): every change, who made it, the files' hashes. In the
+        archive's private folder, not in data/: a reindex or a rollback never writes data/."""
+        return self.state_dir / "audit.jsonl"
 
     @property
     def articles_dir(self) -> Path:

@@ -12,7 +12,7 @@ from .resources import default_authority_file, default_publishers_file
 # What an archive folder may already hold when `init` runs (a git repository among them).
 ARCHIVE_ENTRIES = frozenset({CONFIG_NAME, "data", "index", ".gitignore", ".git", ".archive"})
 GITIGNORE = ("# The index is derived from data/ and rebuilt by 'archive reindex'.\n/index/\n"
-             "# The workspace's accounts and session key: private, never in a repository.\n"
+             "# Accounts, session key, audit log: private, never in a repository.\n"
              "/.archive/\n")
 
 
