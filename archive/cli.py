@@ -189,11 +189,14 @@ def orgs_candidates_command(config: Config, min_count: int, limit: int) -> None:
     acronyms they use that it does not know."""
     from .organisations import find_candidates
     from .orgdefinitions import defined_candidates
+    from .orgreview import dismissed
 
     authority = _authority(config)
     articles = list(_articles(config))
-    defined = defined_candidates(((a.new_organisations, country) for a, country in articles),
-                                 authority)[:limit]
+    skip = dismissed(config)  # by an archivist, in the workspace
+    defined = [c for c in defined_candidates(((a.new_organisations, country)
+                                              for a, country in articles), authority)
+               if c.acronym not in skip][:limit]
     lines = []
     if defined:
         lines.append("defined by the articles, not in the authority file "
@@ -203,7 +206,7 @@ def orgs_candidates_command(config: Config, min_count: int, limit: int) -> None:
                      f"{'s' if candidate.articles > 1 else ''}) = {candidate.name}")
         lines += [f"    also defined as: {name} ({count})"
                   for name, count in candidate.names.most_common() if name != candidate.name]
-    listed = {c.acronym for c in defined}
+    listed = {c.acronym for c in defined} | skip
     shown = [c for c in find_candidates(((a.title, a.body) for a, _ in articles), authority)
              if c.count >= min_count and c.acronym not in listed][:limit]
     if defined and shown:

@@ -47,6 +47,8 @@ TEMPLATE_TAGS = {
     # the newspaper's title in a citation; an organisation's entry; the trend chart; help
     "cite", "code", "i", "dl", "dt", "dd", "g", "desc", "line", "polyline", "polygon", "circle",
     "text",
+    # the workspace's forms, diffs, reports and progress bar
+    "textarea", "select", "option", "pre", "progress", "caption",
 }
 URL_ATTRS = ("href", "src", "action", "formaction", "xlink:href", "poster", "data")
 
@@ -447,3 +449,89 @@ def test_the_site_name_from_the_configuration_is_escaped_too(client):
     html = client.get("/").get_data(as_text=True)
     audit = audit_html(html, "/")
     assert SITE_NAME in "".join(audit.text)
+
+
+# --- stored through the workspace: every field an archivist types -------------------------------
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    """An archive whose hostile values were typed into the workspace by a signed-in archivist:
+    an article's form (title, section, author, organisation, url, newspaper), its text, an
+    approved organisation candidate, an upload; then reindexed from the workspace."""
+    from archive import accounts
+    from archive.indexing import jobruns
+    from tests.test_workspace import FILE, PASSWORD, form_of, post, sign_in
+    from tests.webarchive import build_archive
+
+    config = build_archive(tmp_path_factory.mktemp("ws-xss"), rate_limit_per_minute=1000000)
+    accounts.add_user(config, "awa", "archivist", PASSWORD)
+    client = create_app(config).test_client()
+    sign_in(client)
+    # An organisation the articles define, approved under a hostile name and kind.
+    defining = Article(id="definit-une-organisation", date="2019-07-08",
+                       title="Une fédération se présente",
+                       body="La Fédération malienne des pirates (FEMAPI) a tenu congrès.",
+                       new_organisations=("Fédération malienne des pirates (FEMAPI)",))
+    articlefile.write(config.articles_dir, defining)
+    post(client, "/atelier/organisations/FEMAPI",
+         {"action": "approve", "name": HOSTILE_ORG, "kind": "ngo", "country": "ML"},
+         page="/atelier/organisations")
+    page = f"/atelier/fiche/{FILE}"
+    values = form_of(client) | {
+        "title": f"Piège {{{{7*7}}}} {SCRIPT}", "section": f"Rubrique {{{{7*7}}}} {IMG}",
+        "author": f"Awa {IMG}\n{SCRIPT} Sy", "organisations": HOSTILE_ORG,
+        "url": 'https://journal.example/a?x="><script>alert(2)</script>',
+        "publisher": f"Le Journal {SCRIPT}"}
+    saved = post(client, page, values | {"action": "save"}, page=page)
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    rel = f"2019/{FILE.split('/')[1]}"
+    text = (config.articles_dir / rel).read_text(encoding="utf-8")
+    digest = __import__("hashlib").sha256(text.encode()).hexdigest()
+    post(client, f"/atelier/texte/{rel}",
+         {"text": text + f"\n{SCRIPT} {IMG} {TEMPLATE} </pre><pre>\n", "digest": digest,
+          "action": "save"}, page=f"/atelier/texte/{rel}")
+    upload = post(client, "/atelier/import",
+                  {"files": (io.BytesIO(json.dumps(_export_records()[0]).encode()),
+                             f"{SCRIPT}<img src=x onerror=alert(1)>.jsonl")},
+                  page="/atelier/import", content_type="multipart/form-data")
+    assert upload.status_code == 302, upload.get_data(as_text=True)[-1500:]
+    started = post(client, "/atelier/reindexer", {}, page="/atelier")
+    run_id = started.location.rsplit("/", 1)[1]
+    jobruns.wait(config, run_id)
+    return config, client, rel, upload.location, run_id
+
+
+def test_values_typed_in_the_workspace_are_escaped_on_public_and_workspace_pages(workspace):
+    config, client, rel, upload, run_id = workspace
+    article = articlefile.read(config.articles_dir / rel)
+    assert SCRIPT in article.title and SCRIPT in article.body and HOSTILE_ORG in \
+        article.organisations  # stored verbatim: escaped at the edge
+    urls = ["/", "/search?q=piège", f"/article/{article.id}", "/organisations",
+            "/atelier", f"/atelier/fiche/{rel}", f"/atelier/texte/{rel}",
+            "/atelier/organisations", upload, f"/atelier/travaux/{run_id}", "/atelier/import"]
+    shown = 0
+    for url in urls:
+        assert isinstance(url, str), (url, urls)
+        response = client.get(url)
+        assert response.status_code == 200, url
+        found = audit_html(response.get_data(as_text=True), url)
+        shown += SCRIPT in "".join(found.text) or IMG in "".join(found.text)
+    assert shown >= 6
+
+
+def test_the_preview_and_the_refusal_of_a_workspace_edit_show_the_values_as_text(workspace):
+    from tests.test_workspace import form_of, post
+
+    config, client, rel, _upload, _run = workspace
+    page = f"/atelier/fiche/{rel}"
+    values = form_of(client, rel) | {"title": f"Titre {SCRIPT} {IMG}",
+                                     "section": f"{TEMPLATE} </pre>{SCRIPT}"}
+    preview = post(client, page, values | {"action": "preview"}, page=page)
+    refused = post(client, page, values | {"action": "save", "digest": "0" * 64}, page=page)
+    errors = post(client, page, values | {"action": "preview", "date": SCRIPT}, page=page)
+    for name, answer, status in (("preview", preview, 200), ("conflict", refused, 409),
+                                 ("errors", errors, 422)):
+        assert answer.status_code == status, name
+        found = audit_html(answer.get_data(as_text=True), name)
+        assert SCRIPT in "".join(found.text), name

@@ -259,10 +259,12 @@ def _reason(exc: ArchiveError, rel: str) -> str:
 
 def reindex(config: Config, full: bool = False, dry_run: bool = False,
             progress: Callable | None = None, procs: int | None = None,
-            limitmb: int = 128) -> Report:
+            limitmb: int = 128, on_locked: Callable[[], None] | None = None) -> Report:
     """Run one reindex job: under the job lock, build, check and swap in a new generation.
 
     `limitmb` bounds each writer's in-memory postings before they spill to sorted runs on disk.
+    `on_locked` is called once the job holds the lock (a caller running the job in the
+    background learns then that it was not refused).
     """
     started = time.monotonic()
     if dry_run:
@@ -271,6 +273,8 @@ def reindex(config: Config, full: bool = False, dry_run: bool = False,
     else:
         job = "reindex" + (" --full" if full else "")
         with _job_lock(config.index_dir, job):
+            if on_locked is not None:
+                on_locked()
             report = _run(config, full, progress, procs, limitmb, job)
     report.duration = time.monotonic() - started
     return report

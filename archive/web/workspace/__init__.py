@@ -43,7 +43,15 @@ def _csrf_refused(exc: CSRFError):
 
 def init_app(app: Flask, config: Config) -> None:
     """Mount the workspace on the app: sessions, CSRF, the sign-in limiter, the routes."""
-    from . import accountspages, home, signin  # noqa: F401 - imported for their routes
+    from . import (  # noqa: F401 - imported for their routes
+        accountspages,
+        articles,
+        home,
+        importpages,
+        jobpages,
+        orgpages,
+        signin,
+    )
 
     auth.setup(app, config)
     limits = config.limits

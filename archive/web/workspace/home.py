@@ -7,6 +7,7 @@ from flask import render_template
 from ... import audit
 from ..context import services
 from . import auth, workspace
+from .attention import attention
 
 RECENT_CHANGES = 20
 
@@ -16,4 +17,5 @@ RECENT_CHANGES = 20
 def home():
     """What needs an archivist's attention, and the recent changes from the audit log."""
     config = services().config
-    return render_template("workspace/home.html", changes=audit.read(config, RECENT_CHANGES))
+    return render_template("workspace/home.html", changes=audit.read(config, RECENT_CHANGES),
+                           attention=attention(config))

@@ -1,0 +1,177 @@
+"""Correcting an article through the library the workspace uses (archive/editing.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive import articlefile, editing
+from archive.cli import main
+from archive.config import load_config
+from archive.errors import InvalidArticle, NotFound, UsageError
+
+from .conftest import CORPUS, require_shared
+
+# A real record of the shared corpus (Le Devoir, 2017), with the title its page gives.
+RECORD_ID = "gjfr-0054be98e852"
+TITLE = "France : le Parlement adopte la loi sur la moralisation"
+
+
+def real_record() -> dict:
+    corpus = require_shared(CORPUS / "articles.jsonl")
+    with corpus.open(encoding="utf-8") as lines:
+        for line in lines:
+            if RECORD_ID in line[:40]:
+                record = json.loads(line)
+                record.update(title=TITLE, date="2017-08-09", section="Monde")
+                return record
+    pytest.skip(f"{RECORD_ID} not in the shared corpus")
+
+
+def run(archive: Path, *args: str):
+    return CliRunner().invoke(main, [*args, "--data", str(archive / "data"),
+                                     "--index", str(archive / "index")])
+
+
+@pytest.fixture
+def imported(archive_dir: Path):
+    """An archive holding the record imported from an export (so with a base record)."""
+    export = archive_dir / "export.jsonl"
+    export.write_text(json.dumps(real_record(), ensure_ascii=False) + "\n", encoding="utf-8")
+    result = run(archive_dir, "import", str(export))
+    assert result.exit_code == 0, result.output
+    config = load_config(data=str(archive_dir / "data"), index=str(archive_dir / "index"))
+    (path,) = articlefile.iter_files(config.articles_dir)
+    return config, editing.relative(config, path), export
+
+
+def test_an_edit_is_saved_atomically_and_a_later_import_keeps_it(imported):
+    config, rel, export = imported
+    opened = editing.open_file(config, rel)
+    assert opened.article is not None and opened.article.title == TITLE
+    form = editing.form_values(opened.article) | {"title": "Le Parlement français adopte la "
+                                                           "loi de moralisation",
+                                                  "author": "Agence France-Presse"}
+    edited = editing.from_form(opened.article, form)
+    saved = editing.save_article(config, rel, edited, opened.digest)
+    assert saved.rel == rel and saved.digest != opened.digest
+    assert not list(config.articles_dir.rglob(".tmp-*"))
+    # The source changes its section: the section follows, the archivist's fields stay.
+    record = json.loads(export.read_text(encoding="utf-8"))
+    record["section"] = "Europe"
+    export.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = run(config.data_dir.parent, "import", str(export))
+    assert "1 updated" in result.output, result.output
+    article = articlefile.read(config.articles_dir / rel)
+    assert article.title == "Le Parlement français adopte la loi de moralisation"
+    assert article.author == ("Agence France-Presse",)
+    assert article.section == "Europe"
+
+
+def test_the_diff_shows_the_change_of_the_file(imported):
+    config, rel, _ = imported
+    opened = editing.open_file(config, rel)
+    edited = editing.from_form(opened.article, {"section": "Politique"})
+    diff = editing.diff(opened.text, articlefile.render(edited), rel)
+    assert "-section: Monde\n" in diff and "+section: Politique\n" in diff
+
+
+def test_a_file_changed_since_the_form_was_opened_is_not_overwritten(imported):
+    config, rel, _ = imported
+    opened = editing.open_file(config, rel)
+    path = config.articles_dir / rel
+    theirs = path.read_text(encoding="utf-8").replace("section: Monde", "section: Europe")
+    path.write_text(theirs, encoding="utf-8")  # another archivist, in an editor
+    edited = editing.from_form(opened.article, {"title": "Moralisation de la vie politique"})
+    with pytest.raises(editing.EditConflict) as caught:
+        editing.save_article(config, rel, edited, opened.digest)
+    assert caught.value.current == theirs
+    assert "Moralisation de la vie politique" in caught.value.proposed
+    assert path.read_text(encoding="utf-8") == theirs
+
+
+def test_the_form_is_validated_as_archive_check_validates_with_a_reason_per_field(imported):
+    config, rel, _ = imported
+    opened = editing.open_file(config, rel)
+    edited = editing.from_form(opened.article, {"title": "", "date": "2017-02-30",
+                                                "url": "www.ledevoir.com/monde",
+                                                "organisations": "Parti imaginaire du Mali"})
+    _article, errors = editing.check(config, rel, edited)
+    assert {name: e.code for name, e in errors.items()} == {
+        "title": "title_missing", "date": "date_day", "url": "url_invalid",
+        "organisations": "organisation_unknown"}
+    with pytest.raises(editing.FieldErrors):
+        editing.save_article(config, rel, edited, opened.digest)
+    assert editing.open_file(config, rel).digest == opened.digest
+
+
+def test_an_acronym_chosen_for_an_organisation_is_written_as_its_canonical_name(imported):
+    config, rel, _ = imported
+    opened = editing.open_file(config, rel)
+    edited = editing.from_form(opened.article, {"organisations": "UNTM"})
+    editing.save_article(config, rel, edited, opened.digest)
+    assert articlefile.read(config.articles_dir / rel).organisations == (
+        "Union nationale des travailleurs du Mali",)
+    assert run(config.data_dir.parent, "check").exit_code == 0
+
+
+def test_a_new_date_set_by_hand_is_manual_and_a_new_year_moves_the_file(imported):
+    config, rel, _ = imported
+    opened = editing.open_file(config, rel)
+    edited = editing.from_form(opened.article, {"date": "2018-07-05",
+                                                "date_source": opened.article.date_source})
+    saved = editing.save_article(config, rel, edited, opened.digest)
+    assert saved.moved and saved.rel == f"2018/{opened.article.id}.md"
+    assert not (config.articles_dir / rel).exists()
+    article = articlefile.read(config.articles_dir / saved.rel)
+    assert (article.date, article.date_source) == ("2018-07-05", "manual")
+    assert run(config.data_dir.parent, "check").exit_code == 0
+
+
+def test_a_file_that_does_not_parse_opens_as_text_and_is_saved_once_it_parses(imported):
+    config, rel, _ = imported
+    path = config.articles_dir / rel
+    good = path.read_text(encoding="utf-8")
+    broken = good.replace(f"title: '{TITLE}'", f"title: {TITLE}")  # ': ' unquoted
+    path.write_text(broken, encoding="utf-8")
+    opened = editing.open_file(config, rel)
+    assert opened.article is None and opened.text == broken
+    assert "must be put in quotes" in opened.problem.message
+    with pytest.raises(InvalidArticle):
+        editing.save_text(config, rel, broken, opened.digest)
+    saved = editing.save_text(config, rel, good, opened.digest)
+    assert saved.rel == rel and path.read_text(encoding="utf-8") == good
+
+
+@pytest.mark.parametrize("rel", ["../organisations.yaml", "2017/../../organisations.yaml",
+                                 "/etc/passwd", "/tmp/x.md", "2017/.hidden.md", "..", "",
+                                 "2017\\..\\..\\publishers.md", "../imports/x.md"])
+def test_a_path_leading_out_of_the_articles_folder_is_refused(imported, rel):
+    config, _, _ = imported
+    before = {p: p.read_bytes() for p in config.data_dir.rglob("*") if p.is_file()}
+    with pytest.raises((UsageError, NotFound)):
+        editing.open_file(config, rel)
+    with pytest.raises((UsageError, NotFound)):
+        editing.save_text(config, rel, "---\nid: x\ntitle: x\n---\n\nx\n", "0" * 64)
+    assert {p: p.read_bytes() for p in config.data_dir.rglob("*") if p.is_file()} == before
+
+
+def test_a_link_out_of_the_articles_folder_is_refused(imported, tmp_path: Path):
+    config, _, _ = imported
+    outside = tmp_path / "outside.md"
+    outside.write_text("---\nid: x\ntitle: x\n---\n\nx\n", encoding="utf-8")
+    (config.articles_dir / "2017" / "link.md").symlink_to(outside)
+    with pytest.raises(UsageError):
+        editing.open_file(config, "2017/link.md")
+
+
+def test_an_id_is_checked_before_it_names_a_file(imported):
+    config, rel, _ = imported
+    article_id = Path(rel).stem
+    assert editing.rel_of_id(config, article_id) == rel
+    for bad in ("../organisations", "*", "/etc/passwd", "a/../b"):
+        with pytest.raises(UsageError):
+            editing.rel_of_id(config, bad)

@@ -1,0 +1,75 @@
+"""Uploads for import (archive/ingest/uploads.py): staged, dry run, confirmed."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from archive import articlefile
+from archive.config import Limits, load_config
+from archive.ingest import uploads
+
+from .test_editing import real_record
+
+
+@pytest.fixture
+def config(archive_dir: Path):
+    return load_config(data=str(archive_dir / "data"), index=str(archive_dir / "index"))
+
+
+def export() -> bytes:
+    return (json.dumps(real_record(), ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def test_a_dry_run_says_what_would_be_imported_and_rejected_then_the_import_does_it(config):
+    upload = uploads.stage(config, [("devoir.jsonl", io.BytesIO(export())),
+                                    ("notes.md", io.BytesIO(b"---\ntitle: x\n"))])
+    report = uploads.dry_run(config, upload)
+    assert (report.imported, len(report.rejected)) == (1, 1)
+    assert "notes.md: front matter is not closed" in uploads.shown(upload, report.render())
+    assert list(articlefile.iter_files(config.articles_dir)) == []
+    report = uploads.confirm(config, upload)
+    assert report.imported == 1
+    (path,) = articlefile.iter_files(config.articles_dir)
+    assert articlefile.read(path).title.startswith("France : le Parlement")
+    assert not upload.folder.exists()
+
+
+@pytest.mark.parametrize("name", ["../../data/articles/evil.md", "/etc/cron.d/x.md",
+                                  "..\\..\\evil.md", ".hidden.md", "..", ""])
+def test_an_uploaded_name_never_leads_out_of_the_staging_folder(config, name):
+    upload = uploads.stage(config, [(name, io.BytesIO(b"---\ntitle: x\n"))])
+    (staged,) = upload.names
+    assert "/" not in staged and not staged.startswith(".")
+    assert (upload.folder / staged).is_file()
+    assert list(config.data_dir.rglob("evil.md")) == []
+
+
+def test_a_file_over_the_import_limit_is_refused_and_nothing_kept(config):
+    config = dataclasses.replace(config, limits=Limits(import_max_bytes=1000))
+    with pytest.raises(uploads.UploadTooLarge):
+        uploads.stage(config, [("big.jsonl", io.BytesIO(b"x" * 1001))])
+    assert list(uploads.folder(config).iterdir()) == []
+
+
+def test_the_confirmed_import_uses_the_options_of_the_dry_run(config):
+    record = real_record()
+    line = {"headline": record["title"], "text": record["body"], "url": record["url"]}
+    data = (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")
+    upload = uploads.stage(config, [("devoir.jsonl", io.BytesIO(data))],
+                           mapping="title=headline,body=text", publisher="Le Devoir")
+    found = uploads.find(config, upload.token)
+    assert uploads.confirm(config, found).imported == 1
+    (path,) = articlefile.iter_files(config.articles_dir)
+    assert articlefile.read(path).publisher == "Le Devoir"
+
+
+def test_a_token_names_only_an_upload(config):
+    for bad in ("../../data", "0" * 32, "/etc"):
+        with pytest.raises(Exception) as caught:
+            uploads.find(config, bad)
+        assert caught.value.status == 404

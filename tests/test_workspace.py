@@ -1,0 +1,323 @@
+"""The workspace's pages through the real Flask app, signed in as a real account: the home,
+fixing an article (form, diff, save, conflict, text), uploads, reindex, rollback, candidates."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from archive import accounts, articlefile, audit
+from archive.indexing import jobruns, status
+from archive.indexing.joblock import job_lock
+from archive.web import create_app
+
+from .test_editing import real_record
+from .webarchive import build_archive
+
+PASSWORD = "une phrase de passe solide"
+FILE = "2019/greve-des-enseignants-a-bamako.md"
+TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def config(tmp_path: Path):
+    config = build_archive(tmp_path / "archive")
+    accounts.add_user(config, "awa", "archivist", PASSWORD)
+    return config
+
+
+def token(client, url: str = "/atelier/connexion") -> str:
+    html = client.get(url).get_data(as_text=True)
+    return TOKEN_RE.search(html).group(1)
+
+
+def sign_in(client, name: str = "awa") -> None:
+    answer = client.post("/atelier/connexion", data={"name": name, "password": PASSWORD,
+                                                     "csrf_token": token(client)})
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+
+
+@pytest.fixture
+def client(config):
+    client = create_app(config).test_client()
+    sign_in(client)
+    return client
+
+
+def post(client, url: str, data: dict, page: str | None = None, **kwargs):
+    """A form sent as a browser sends it: with the CSRF token of the page it is on."""
+    return client.post(url, data={**data, "csrf_token": token(client, page or url)}, **kwargs)
+
+
+def text(answer) -> str:
+    return answer.get_data(as_text=True)
+
+
+def file_text(config) -> str:
+    return (config.articles_dir / FILE).read_text(encoding="utf-8")
+
+
+# --- fixing an article --------------------------------------------------------------------------
+
+
+def form_of(client, rel: str = FILE) -> dict:
+    html = text(client.get(f"/atelier/fiche/{rel}"))
+    values = dict(re.findall(r'<input id="f-\w+" name="(\w+)" type="\w+" value="([^"]*)"',
+                             html))
+    values.update(re.findall(r'<textarea id="f-\w+" name="(\w+)"[^>]*>([^<]*)</textarea>',
+                             html))
+    values = {name: unescape(value) for name, value in values.items()}
+    values["digest"] = re.search(r'name="digest" value="(\w+)"', html).group(1)
+    values["date_source"] = ""
+    return values
+
+
+def test_an_edit_is_previewed_as_a_diff_then_saved_and_recorded(client, config):
+    values = form_of(client) | {"section": "Éducation"}
+    preview = post(client, f"/atelier/fiche/{FILE}", values | {"action": "preview"},
+                   page=f"/atelier/fiche/{FILE}")
+    assert preview.status_code == 200
+    html = text(preview)
+    assert "-section: Société" in html and "+section: Éducation" in html
+    assert "section: Société" in file_text(config)  # not saved yet
+    saved = post(client, f"/atelier/fiche/{FILE}", values | {"action": "save"},
+                 page=f"/atelier/fiche/{FILE}")
+    assert saved.status_code == 302
+    assert "section: Éducation" in file_text(config)
+    (entry,) = [e for e in audit.read(config) if e["action"] == "edit"]
+    assert entry["who"] == "awa" and entry["files"][0]["path"].endswith(FILE)
+    assert entry["files"][0]["before"] != entry["files"][0]["after"]
+
+
+def test_the_form_shows_the_reasons_next_to_the_fields_and_saves_nothing(client, config):
+    before = file_text(config)
+    values = form_of(client) | {"date": "2019-02-30", "url": "journal.example/x"}
+    answer = post(client, f"/atelier/fiche/{FILE}", values | {"action": "save"},
+                  page=f"/atelier/fiche/{FILE}")
+    assert answer.status_code == 422
+    html = text(answer)
+    assert re.search(r'id="e-date">[^<]*2019-02-30', html)
+    assert re.search(r'id="e-url">[^<]*http', html)
+    assert file_text(config) == before
+
+
+def test_a_save_over_a_file_changed_meanwhile_is_refused_with_both_versions(client, config):
+    values = form_of(client) | {"title": "Grève des enseignants à Bamako et Kayes"}
+    theirs = file_text(config).replace("section: Société", "section: Éducation")
+    (config.articles_dir / FILE).write_text(theirs, encoding="utf-8")
+    answer = post(client, f"/atelier/fiche/{FILE}", values | {"action": "save"},
+                  page=f"/atelier/fiche/{FILE}")
+    assert answer.status_code == 409
+    html = text(answer)
+    assert "section: Éducation" in html and "Bamako et Kayes" in html
+    assert file_text(config) == theirs
+
+
+def test_an_organisation_is_found_in_the_authority_file_and_added(client, config):
+    values = form_of(client)
+    found = post(client, f"/atelier/fiche/{FILE}", values | {"action": "search",
+                                                              "orgq": "CEDEAO"},
+                 page=f"/atelier/fiche/{FILE}")
+    name = "Communauté économique des États de l'Afrique de l'Ouest"
+    assert 'value="Communauté économique des États de l&#39;Afrique de l&#39;Ouest"' in \
+        text(found)
+    post(client, f"/atelier/fiche/{FILE}", values | {"action": "save",
+                                                      "add_organisation": name},
+         page=f"/atelier/fiche/{FILE}")
+    assert name in articlefile.read(config.articles_dir / FILE).organisations
+
+
+def test_a_file_that_does_not_parse_is_fixed_as_text(client, config):
+    good = file_text(config)
+    broken = good.replace("section: Société", "section: Société: grève")
+    (config.articles_dir / FILE).write_text(broken, encoding="utf-8")
+    form = client.get(f"/atelier/fiche/{FILE}")
+    assert form.status_code == 302 and form.location.endswith(f"/atelier/texte/{FILE}")
+    html = text(client.get(f"/atelier/texte/{FILE}"))
+    assert "must be put in quotes" in html or "guillemets" in html
+    digest = re.search(r'name="digest" value="(\w+)"', html).group(1)
+    still = post(client, f"/atelier/texte/{FILE}", {"text": broken, "digest": digest,
+                                                     "action": "save"},
+                 page=f"/atelier/texte/{FILE}")
+    assert still.status_code == 422 and file_text(config) == broken
+    saved = post(client, f"/atelier/texte/{FILE}", {"text": good, "digest": digest,
+                                                     "action": "save"},
+                 page=f"/atelier/texte/{FILE}")
+    assert saved.status_code == 302 and file_text(config) == good
+
+
+@pytest.mark.parametrize("rel", ["../organisations.yaml", "..%2Forganisations.yaml",
+                                 "%2Fetc%2Fpasswd", "2019/..%2F..%2Forganisations.yaml",
+                                 "2019/%2E%2E/%2E%2E/audit.md"])
+def test_an_edit_naming_a_file_outside_the_articles_folder_changes_nothing(client, config,
+                                                                           rel):
+    before = {p: p.read_bytes() for p in config.data_dir.rglob("*") if p.is_file()}
+    answer = client.post(f"/atelier/texte/{rel}",
+                         data={"text": "---\nid: x\ntitle: x\n---\n\nx\n", "digest": "0",
+                               "action": "save", "csrf_token": token(client, "/atelier")})
+    # (308: Werkzeug first merges the slashes of //etc/passwd, and the path is refused then)
+    assert answer.status_code in (308, 400, 404)
+    assert client.get(f"/atelier/fiche/{rel}", follow_redirects=True).status_code in (400, 404)
+    after = {p: p.read_bytes() for p in config.data_dir.rglob("*") if p.is_file()
+             and p.name != "audit.jsonl"}
+    assert after == {p: b for p, b in before.items() if p.name != "audit.jsonl"}
+
+
+# --- home, reindex, rollback ----------------------------------------------------------------------
+
+
+def test_the_home_lists_what_needs_attention_with_links_to_fix(client, config):
+    path = config.articles_dir / FILE
+    # (another size: the index notices a change by size and time, as `archive status` does)
+    path.write_text(path.read_text(encoding="utf-8").replace("date: '2019-07-05'",
+                                                             "date: '2019-07-315'"),
+                    encoding="utf-8")
+    html = text(client.get("/atelier?lang=en"))
+    assert status(config).generation in html and "0 added, 1 changed, 0 deleted" in html
+    assert f'href="/atelier/fiche/{FILE}"' in html
+    assert "2019-07-315" in html
+
+
+def test_a_reindex_is_followed_on_a_self_refreshing_page_then_rolled_back(client, config):
+    first = status(config).generation
+    path = config.articles_dir / FILE
+    path.write_text(path.read_text(encoding="utf-8").replace("section: Société",
+                                                             "section: Éducation"),
+                    encoding="utf-8")
+    started = post(client, "/atelier/reindexer", {}, page="/atelier")
+    assert started.status_code == 302
+    run_id = started.location.rsplit("/", 1)[1]
+    jobruns.wait(config, run_id)
+    page = text(client.get(f"/atelier/travaux/{run_id}"))
+    assert 'http-equiv="refresh"' not in page and "updated 1" in page
+    second = status(config).generation
+    assert second != first
+    confirm = client.get("/atelier/retour")
+    assert first in text(confirm) and status(config).generation == second  # asks first
+    back = post(client, "/atelier/retour", {})
+    assert back.status_code == 302 and status(config).generation == first
+    actions = [e["action"] for e in audit.read(config)]
+    assert actions[:2] == ["rollback", "reindex"]
+
+
+def test_a_running_job_page_refreshes_itself_and_a_second_job_is_refused(client, config):
+    with job_lock(config.index_dir, "reindex --full"):
+        refused = post(client, "/atelier/reindexer", {}, page="/atelier")
+        assert refused.status_code == 409
+        assert "reindex --full" in text(refused)
+    run = jobruns._new_run(config, "reindex", "awa")
+    jobruns.folder(config).mkdir(exist_ok=True)
+    jobruns._threads[run.id] = type("Alive", (), {"is_alive": lambda self: True})()
+    jobruns._save(config, run)
+    page = text(client.get(f"/atelier/travaux/{run.id}"))
+    assert '<meta http-equiv="refresh" content="2">' in page
+
+
+# --- uploads ---------------------------------------------------------------------------------------
+
+
+def test_an_upload_is_shown_as_a_dry_run_then_imported_on_confirmation(client, config):
+    export = (json.dumps(real_record(), ensure_ascii=False) + "\n").encode("utf-8")
+    sent = post(client, "/atelier/import", {"files": (io.BytesIO(export), "devoir.jsonl")},
+                content_type="multipart/form-data")
+    assert sent.status_code == 302
+    dry = client.get(sent.location)
+    assert "1 imported" in text(dry) or "1 nouveaux" in text(dry)
+    assert not list(config.articles_dir.glob("2017/*.md"))
+    done = post(client, sent.location, {"action": "import"})
+    assert done.status_code == 200
+    assert len(list(config.articles_dir.glob("2017/*.md"))) == 1
+    (entry,) = [e for e in audit.read(config) if e["action"] == "import"]
+    assert entry["who"] == "awa" and entry["imported"] == 1
+
+
+class Unreadable(io.BytesIO):
+    """A request body that fails the request if anything reads it."""
+
+    def read(self, *args) -> bytes:
+        raise AssertionError("the body was read")
+
+    readline = readinto = read1 = read
+
+
+def test_an_upload_over_the_limit_is_refused_before_its_body_is_read(config):
+    import dataclasses
+
+    from archive.config import Limits
+    small = dataclasses.replace(config, limits=dataclasses.replace(Limits(),
+                                                                   import_max_bytes=2000))
+    client = create_app(small).test_client()
+    sign_in(client)
+    answer = client.post("/atelier/import", input_stream=Unreadable(),
+                         environ_overrides={"CONTENT_LENGTH": "5000"},
+                         content_type="multipart/form-data; boundary=x")
+    assert answer.status_code == 413
+    fits = client.post("/atelier/import", data={"files": (io.BytesIO(b"x" * 1500), "a.csv"),
+                                                "csrf_token": token(client, "/atelier")},
+                       content_type="multipart/form-data")
+    assert fits.status_code == 302  # the same route takes a body within the import's limit
+
+
+def test_an_uploaded_name_with_dots_stays_in_the_staging_folder(client, config):
+    sent = post(client, "/atelier/import",
+                {"files": (io.BytesIO(b"---\ntitle: x\n"), "../../data/articles/x.md")},
+                page="/atelier/import", content_type="multipart/form-data")
+    assert sent.status_code == 302
+    assert not (config.articles_dir / "x.md").exists()
+    assert not (config.data_dir / "x.md").exists()
+
+
+# --- organisation candidates ------------------------------------------------------------------------
+
+
+def test_candidates_are_approved_and_dismissed_from_their_page(client, config):
+    article = articlefile.read(config.articles_dir / FILE).replace(
+        id="afcn-feu-vert", new_organisations=("Agence Fédérale de Contrôle Nucléaire (AFCN)",),
+        url="https://journal.example/afcn", date="2019-07-06",
+        body="L'Agence Fédérale de Contrôle Nucléaire (AFCN) a donné son feu vert.")
+    articlefile.write(config.articles_dir, article)
+    html = text(client.get("/atelier/organisations"))
+    assert "AFCN" in html
+    done = post(client, "/atelier/organisations/AFCN",
+                {"action": "approve", "name": "Agence fédérale de contrôle nucléaire",
+                 "kind": "state", "country": "BE"}, page="/atelier/organisations")
+    assert done.status_code == 302
+    assert "acronym: AFCN" in config.authority_file.read_text(encoding="utf-8")
+    assert [e["action"] for e in audit.read(config)][0] == "organisation approve"
+
+
+# --- the guard -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [f"/atelier/fiche/{FILE}", f"/atelier/texte/{FILE}",
+                                 "/atelier/import", "/atelier/retour", "/atelier/organisations",
+                                 "/atelier/travaux/123"])
+def test_every_page_refuses_an_anonymous_visitor(config, url):
+    client = create_app(config).test_client()
+    answer = client.get(url)
+    assert answer.status_code == 302 and "/atelier/connexion" in answer.location
+
+
+@pytest.mark.parametrize("url", [f"/atelier/fiche/{FILE}", f"/atelier/texte/{FILE}",
+                                 "/atelier/import", "/atelier/retour", "/atelier/reindexer",
+                                 "/atelier/organisations/UNTM", "/atelier/import/" + "a" * 32])
+def test_every_action_refuses_an_anonymous_visitor_and_changes_nothing(config, url):
+    client = create_app(config).test_client()
+    before = file_text(config)
+    answer = client.post(url, data={"action": "save", "text": "x", "digest": "x"})
+    assert answer.status_code in (401, 403)
+    assert file_text(config) == before and audit.read(config) == []
+
+
+def test_a_form_without_its_csrf_token_changes_nothing(client, config):
+    values = form_of(client) | {"section": "Éducation", "action": "save"}
+    for data in (values, values | {"csrf_token": "faux"}):
+        assert client.post(f"/atelier/fiche/{FILE}", data=data).status_code == 400
+    assert "section: Société" in file_text(config)
+    assert client.post("/atelier/reindexer").status_code == 400
+    assert jobruns.recent(config) == []
