@@ -78,6 +78,7 @@ def test_a_wheel_installed_in_a_fresh_venv_runs_the_whole_archive(installed: Pat
         assert kind.startswith("text/css")
         assert style == (ROOT / "archive" / "web" / "static" / "style.css").read_text("utf-8")
         french, _ = get(address + "search?q=karit%C3%A9")
+        # the result's title marks the word searched
         assert "<mark>Karité</mark> : les femmes de Bougouni" in french and "Rechercher" in french
         english, _ = get(address + "search?q=karit%C3%A9&lang=en")
         assert 'lang="en"' in english and "Search" in english and "Rechercher" not in english

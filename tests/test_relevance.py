@@ -272,6 +272,7 @@ def test_hyphenated_names_and_their_parts_find_each_other(corpus, texts):
     config, source_of = corpus
     hyphen, space = set(top(config, "Saint-Germain", 50)), set(top(config, "Saint Germain", 50))
     assert hyphen == space and len(hyphen) >= 10
+    assert set(top(config, '"Saint-Germain"', 50)) == hyphen
     club = set(top(config, "Paris-Saint Germain", 50))
     assert "gjfr-cae101e29c3e" in {source_of[i] for i in club & hyphen}
     assert len(club) >= 5 and club <= hyphen

@@ -19,7 +19,9 @@ Whoosh internals relied on (whoosh-reloaded 2.7.5), where, and what breaks if on
 - `whoosh.codec.whoosh3.W3LeafMatcher`'s block reading: `_read_ids`, `_read_weights`,
   `_read_data`, `_next_block`, `block_max_id`, and its state `_ids`, `_weights`, `_data` (the
   unpickled block tuple `(ids, weights, values)`) and `_i` (the position in the block)
-  [`postings.Postings._read`, `_values`, `_skip`]. A renamed method fails loudly
+  [`postings.Postings._read`, `_values`, `_skip`]; to jump to a block without reading the
+  headers before it, `_goto(offset)`, `_baseoffset`, `_nextoffset`, `_lastblock` and `_maxid`
+  [`postings.Postings._directory`, `_encoded_few`]. A renamed method fails loudly
   (AttributeError); a changed block tuple would give wrong documents, weights or positions:
   the equivalence tests in `tests/test_engine.py` fail.
 - `whoosh.matching.wrappers.FilterMatcher` as the deleted-documents wrapper that

@@ -29,6 +29,7 @@ from whoosh.system import _INT_SIZE
 from ..errors import QueryError
 
 SKIP_RATIO = 16  # fewer candidates than 1/16 of a word's postings: skip rather than read all
+DIRECTORY_BLOCKS = 500_000  # block offsets kept per generation (two ints a block)
 
 
 class Lengths:
@@ -63,7 +64,8 @@ class Lengths:
 class TermCache:
     """Decoded postings (document numbers and weights as NumPy arrays, no positions) of recently
     searched terms of one generation, least recently used out first, bounded by a number of
-    postings.
+    postings; and the block directories of the terms whose positions were read for a few
+    documents (`Postings._directory`), bounded by a number of blocks.
 
     Unpickling and inflating Whoosh's blocks is most of the cost of a frequent word; queries
     follow Zipf's law, so the frequent words are also the ones asked again."""
@@ -73,6 +75,9 @@ class TermCache:
         self._items: OrderedDict[tuple[str, str], tuple[tuple, int]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
+        self._directories: OrderedDict[tuple[int, str, str], tuple[list[int], list[int]]] = \
+            OrderedDict()
+        self._directory_blocks = 0
 
     def get(self, key: tuple[str, str]) -> tuple[np.ndarray, np.ndarray] | None:
         """The cached document numbers and weights of a term, or None."""
@@ -82,6 +87,26 @@ class TermCache:
                 return None
             self._items.move_to_end(key)
             return item[0]
+
+    def directory(self, key: tuple[int, str, str]) -> tuple[list[int], list[int]] | None:
+        """A term's block directory in one segment (`Postings._directory`), or None."""
+        with self._lock:
+            found = self._directories.get(key)
+            if found is not None:
+                self._directories.move_to_end(key)
+            return found
+
+    def put_directory(self, key: tuple[int, str, str],
+                      found: tuple[list[int], list[int]]) -> None:
+        """Keep a term's block directory, the least recently used out past DIRECTORY_BLOCKS."""
+        with self._lock:
+            if key in self._directories:
+                return
+            self._directories[key] = found
+            self._directory_blocks += len(found[0])
+            while self._directory_blocks > DIRECTORY_BLOCKS and len(self._directories) > 1:
+                _key, (offsets, _ids) = self._directories.popitem(last=False)
+                self._directory_blocks -= len(offsets)
 
     def put(self, key: tuple[str, str], found: tuple[np.ndarray, np.ndarray]) -> None:
         """Keep a term's document numbers and weights, evicting the least recently used."""
@@ -214,7 +239,7 @@ class Postings:
         """Like `_encoded` for a handful of documents: skips to their blocks only."""
         per_doc: dict[int, tuple] = {}
         wanted = sorted(docs)
-        for leaf, offset in self.searcher.leaf_searchers():
+        for number, (leaf, offset) in enumerate(self.searcher.leaf_searchers()):
             reader = leaf.reader()
             if (fieldname, word) not in reader:
                 continue
@@ -223,14 +248,43 @@ class Postings:
                 return {}
             postings = _unfiltered(postings)  # deleted docs are never asked
             decode = _decoder(postings.format)
+            directory = self._directory(number, fieldname, word, postings)
+            current = 0  # the block the reader stands on
             for doc in wanted:
                 local = doc - offset
-                if local < 0 or not postings.is_active():
+                if local < 0:
                     continue
-                _skip(postings, local)
-                if postings.is_active() and postings.id() == local:
+                block = bisect.bisect_left(directory[1], local)
+                if block == len(directory[1]):
+                    break
+                if block != current:
+                    # straight to the block holding it, rather than header by header
+                    postings._goto(directory[0][block])
+                    current = block
+                if postings._ids is None:
+                    postings._read_ids()
+                postings._i = bisect.bisect_left(postings._ids, local)
+                if postings._i < len(postings._ids) and postings._ids[postings._i] == local:
                     per_doc[doc] = (postings.value(), decode)
         return per_doc
+
+    def _directory(self, number: int, fieldname: str, word: str,
+                   postings) -> tuple[list[int], list[int]]:
+        """Where each block of a term's postings in one segment starts, and its last document
+        number, read once per generation (from the block headers) and kept in the term cache."""
+        key = (number, fieldname, word)
+        found = self.cache.directory(key) if self.cache is not None else None
+        if found is None:
+            offsets, last_ids = [postings._baseoffset], [postings._maxid]
+            while not postings._lastblock:
+                offsets.append(postings._nextoffset)
+                postings._goto(postings._nextoffset)
+                last_ids.append(postings._maxid)
+            postings._goto(offsets[0])
+            found = (offsets, last_ids)
+            if self.cache is not None:
+                self.cache.put_directory(key, found)
+        return found
 
     def _encoded(self, fieldname: str, word: str, docs: np.ndarray) -> list[tuple] | None:
         """The encoded positions of a word with their decoder, for each of the given sorted

@@ -210,7 +210,7 @@ class Builder:
         if node.fuzzy and self.reader is not None:
             groups = [self.fuzzy(alts) for alts in groups]
         elif len(groups) == 1:
-            groups = [self._name_too(node.text, groups[0])]
+            groups = [self._name_too(node.text, groups[0], fields)]
         if positive:
             self.marks.terms.update(t for alts in groups for t in alts)
         if positive and node.field is None and len(groups) == 1 and _ELISION.match(node.text):
@@ -222,20 +222,20 @@ class Builder:
             return self._with_organisation(query, node.text)
         return query
 
-    def _name_too(self, text: str, alts: list[str]) -> list[str]:
+    def _name_too(self, text: str, alts: list[str], fields: tuple[str, ...]) -> list[str]:
         """A word typed in lowercase also finds it written as an unknown acronym (`ong` finds
         `ONG`, `greve` a headline's `GREVE`): names are indexed in capitals, apart from stems."""
         word = fold(_ELISION.sub("", text))
         if not word.isalnum():
             return alts
-        return list(dict.fromkeys([*alts, *self._indexed([name_form(word)])]))
+        return list(dict.fromkeys([*alts, *self._indexed([name_form(word)], fields)]))
 
-    def _indexed(self, terms: list[str]) -> list[str]:
-        """The terms some article holds in a text field (all of them without a reader): a term
-        no article holds would add nothing but work."""
+    def _indexed(self, terms: list[str], fields: tuple[str, ...] = TEXT_FIELDS) -> list[str]:
+        """The terms some article holds in one of the fields (all of them without a reader): a
+        term no article holds would add nothing but work."""
         if self.reader is None:
             return terms
-        return [t for t in terms if any((f, t) in self.reader for f in TEXT_FIELDS)]
+        return [t for t in terms if any((f, t) in self.reader for f in fields)]
 
     def _parts_too(self, text: str, query: wq.Query, fields: tuple[str, ...],
                    positive: bool) -> wq.Query:
@@ -277,7 +277,7 @@ class Builder:
             self.marks.add(groups)
         fields = self.field_text.get(node.field or "", TEXT_FIELDS)
         if len(groups) == 1:
-            query = _all_positions(groups, fields)
+            query = self._parts_too(node.text, _all_positions(groups, fields), fields, positive)
         else:
             words = [alts[0] for alts in groups]
             query = _any_field(fields, lambda f: wq.Phrase(f, words, slop=1))

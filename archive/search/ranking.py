@@ -23,6 +23,8 @@ from ..engine.postings import Postings
 
 PROXIMITY_SLOP = 3  # words typed together count as together up to two words apart
 PROXIMITY_BOOST = 2.0
+PROXIMITY_BATCH = 32  # candidates checked first; each further batch twice as many
+PROXIMITY_DEPTH = 64  # candidates checked at most, best first (bounds the cost: see bench)
 EXPRESSION_SLOP = 1  # a fixed expression's words follow each other (stop words aside)
 TEXT_FIELDS = ("title", "body")
 
@@ -55,8 +57,10 @@ def together(postings: Postings, size: int, proximity: list[tuple[str, ...]],
     to look for.
 
     Positions are decoded only where they can change the top k: for the expressions, among the
-    documents holding their (rare) elided form; for proximity, among the documents whose score,
-    boosted, could still reach the k-th best. The top k is the same as checking every one."""
+    documents holding their (rare) elided form; for proximity, best candidates first, in growing
+    batches, until no unchecked document, even boosted, could reach the k-th best (the top k is
+    then the same as checking every one), and for at most PROXIMITY_DEPTH candidates (where
+    scores are so even that thousands could, the best of them by score)."""
     if not proximity and not expressions:
         return None
 
@@ -66,20 +70,35 @@ def together(postings: Postings, size: int, proximity: list[tuple[str, ...]],
             tier += _holding(postings, size, words, EXPRESSION_SLOP, docs)
         # a tier outranks any score, boosted or not
         step = float(values.max()) * PROXIMITY_BOOST + 1.0
-        keys = tier * step + values
         if proximity:
-            check = np.ones(len(docs), dtype=bool)
-            if 0 < limit < len(docs):
-                kth = np.partition(keys, len(keys) - limit)[len(keys) - limit]
-                check = tier * step + values * PROXIMITY_BOOST >= kth
-            near = np.zeros(len(docs), dtype=bool)
-            for words in proximity:
-                near[check] |= _holding(postings, size, words, PROXIMITY_SLOP, docs[check])
-            values = np.where(near, values * PROXIMITY_BOOST, values)
-            keys = tier * step + values
-        return keys, values
+            values = _near_boosted(postings, size, proximity, docs, values, tier * step, limit)
+        return tier * step + values, values
 
     return adjust
+
+
+def _near_boosted(postings: Postings, size: int, proximity: list[tuple[str, ...]],
+                  docs: np.ndarray, values: np.ndarray, base: np.ndarray,
+                  limit: int) -> np.ndarray:
+    """The scores, multiplied by PROXIMITY_BOOST where the words stand together, checked best
+    potential first until the rest cannot reach the top `limit` (see `together`)."""
+    potential = base + values * PROXIMITY_BOOST
+    order = np.argsort(-potential, kind="stable")
+    near = np.zeros(len(docs), dtype=bool)
+    depth = min(len(docs), max(PROXIMITY_DEPTH, 2 * limit))
+    checked, batch = 0, max(2 * limit, PROXIMITY_BATCH)
+    while checked < depth:
+        if 0 < limit < len(docs):
+            keys = base + np.where(near, values * PROXIMITY_BOOST, values)
+            kth = np.partition(keys, len(keys) - limit)[len(keys) - limit]
+            if potential[order[checked]] < kth:
+                break
+        picked = np.sort(order[checked:min(checked + batch, depth)])
+        for words in proximity:
+            near[picked] |= _holding(postings, size, words, PROXIMITY_SLOP, docs[picked])
+        checked += len(picked)
+        batch *= 2
+    return np.where(near, values * PROXIMITY_BOOST, values)
 
 
 def _holding(postings: Postings, size: int, words: tuple[str, ...], slop: int,

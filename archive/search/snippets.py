@@ -39,10 +39,10 @@ def snippet_html(text: str, analyzer, marks: Marks | None, max_chars: int = SNIP
         spans = _matches(paragraph[lo:hi], analyzer, marks, lo)
         if spans:
             return _render(paragraph, spans, max_chars)
-    # The probes can mislead (`syndicaux` begins like `syndicat`): a match is always shown
-    # when the text has one, so the other paragraphs where a probe was found are read whole.
+    # The probes can mislead (`syndicaux` begins like `syndicat`): a match is shown when the
+    # text has one, so the other paragraphs where a whole term begins a word are read whole.
     tried = {id(paragraph) for paragraph, _ in windows[:MAX_ANALYZED_PARAGRAPHS]}
-    for paragraph, _start in _windows(paragraphs, marks, max_chars, every=True):
+    for paragraph, _start in _windows(paragraphs, marks, max_chars, every=True, probe=None):
         if id(paragraph) in tried:
             continue
         spans = _matches(paragraph, analyzer, marks, 0)
@@ -53,7 +53,8 @@ def snippet_html(text: str, analyzer, marks: Marks | None, max_chars: int = SNIP
 
 def title_html(title: str, analyzer, marks: Marks | None) -> str:
     """The whole title, HTML-safe, its matched words wrapped in `<mark>`."""
-    spans = _matches(title, analyzer, marks, 0) if marks and title else []
+    probably = marks and title and _windows([title], marks, len(title), every=True)
+    spans = _matches(title, analyzer, marks, 0) if probably else []
     out, at = [], 0
     for start, end in spans:
         out.append(html.escape(title[at:start], quote=True))
@@ -63,14 +64,15 @@ def title_html(title: str, analyzer, marks: Marks | None) -> str:
     return "".join(out)
 
 
-def _windows(paragraphs: list[str], marks: Marks, max_chars: int,
-             every: bool = False) -> list[tuple[str, int]]:
+def _windows(paragraphs: list[str], marks: Marks, max_chars: int, every: bool = False,
+             probe: int | None = PROBE_CHARS) -> list[tuple[str, int]]:
     """Where the query's words probably are: (paragraph, offset) pairs, most distinct words
-    first, found by a C-speed search of term beginnings in the same-length folded text; up to
-    the first paragraph holding every probe, or `every` paragraph holding one."""
+    first, found by a C-speed search of term beginnings (`probe` letters, or whole terms) in
+    the same-length folded text; up to the first paragraph holding every probe, or `every`
+    paragraph holding one."""
     words = marks.terms | marks.prefixes | {w for phrase in marks.phrases for w in phrase}
     # names are indexed in capitals, the folded text is lowercase
-    probes = sorted({t.lower()[:PROBE_CHARS] for t in words if t and not t.startswith(ELIDED)},
+    probes = sorted({t.lower()[:probe] for t in words if t and not t.startswith(ELIDED)},
                     key=len, reverse=True)
     if not probes:
         return []
