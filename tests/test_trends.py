@@ -53,11 +53,17 @@ def test_the_page_draws_an_accessible_svg_with_a_table_and_a_csv(client):
     assert '<ul class="legend">' in html and html.count('<svg class="swatch"') == 2
     assert "<th scope=\"row\">2021</th><td>2</td><td>1</td><td>500</td><td>0</td><td>0</td>" in html
     assert 'href="/tendances.csv?s=UNTM&amp;s=gr%C3%A8ve"' in html
-    rows = list(csv.reader(io.StringIO(client.get("/tendances.csv?s=UNTM&s=grève")
-                                       .get_data(as_text=True))))
+    download = client.get("/tendances.csv?s=UNTM&s=grève")
+    # written as every export: BOM, quoted cells, named after what it measures
+    assert 'filename="archive-tendance-untm-greve.csv"' in download.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(download.get_data().decode("utf-8-sig")),
+                           delimiter=","))
     assert rows[0] == ["year", "all articles", "articles: UNTM", "per 1000: UNTM",
                        "articles: grève", "per 1000: grève"]
     assert rows[2] == ["2019", "2", "2", "1000.0", "1", "500.0"]
+    hostile = client.get("/tendances.csv?s==1%2B1").get_data().decode("utf-8-sig")
+    assert '"articles: =1+1"' in hostile.splitlines()[0]  # a label, never a leading "="
+    assert "\"'=" not in hostile.splitlines()[0]
 
 
 def test_counts_on_request_and_english_at_its_own_path(client):

@@ -11,7 +11,7 @@ import dataclasses
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +82,15 @@ def _guarded(part: str) -> str:
     if part[start:].startswith(FORMULA_START):
         return part[:start] + "'" + part[start:]
     return part
+
+
+def csv_table(rows: Iterable[Iterable[object]]) -> str:
+    """A small table as the exports write CSV: BOM, every cell quoted and formula-guarded."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    for row in rows:
+        writer.writerow([_cell(value) for value in row])
+    return BOM + buffer.getvalue()
 
 
 def csv_lines(hits: Iterator[Hit], permalink: Callable[[str], str]) -> Iterator[str]:

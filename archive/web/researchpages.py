@@ -4,9 +4,7 @@ articles per newspaper and year, where the data comes from, how to cite the arch
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from babel import Locale
 from flask import Response, render_template, request
@@ -19,8 +17,9 @@ from ..search import querylang
 from ..search.request import SearchRequest
 from ..search.run import facet_values
 from ..search.stats import MAX_SERIES, organisation_profile, per_year, trend, year_spans
-from . import trendchart
+from . import exports, trendchart
 from .context import bp, generation, services, translator
+from .filenames import content_disposition, export_names
 from .localized import page_url, route
 from .names import authority, newspaper_name, organisation_by_slug
 from .params import SearchParams, parse_estimated
@@ -160,20 +159,17 @@ def trends_csv():
         raise NotFound(translator().gettext(
             "Ask for one to %(max)s organisations or queries.", max=MAX_SERIES))
     result = _trend(series)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    # headers begin with a word, so that no query typed as "=…" opens as a formula
-    writer.writerow(["year", "all articles"]
-                    + [f"{kind}: {s.label}" for s in result.series
-                       for kind in ("articles", "per 1000")])
+    rows = [["year", "all articles"] + [f"{kind}: {s.label}" for s in result.series
+                                         for kind in ("articles", "per 1000")]]
     for i, year in enumerate(result.years):
         row = [year, result.totals[i]]
         for s in result.series:
             row += [s.counts[i], s.per_mille[i]]
-        writer.writerow(row)
-    response = Response(buffer.getvalue(), mimetype="text/csv")
+        rows.append(row)
+    response = Response(exports.csv_table(rows), mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = 'attachment; filename="tendance.csv"'
+    response.headers["Content-Disposition"] = content_disposition(
+        *export_names(SearchParams(q=" ".join(["tendance", *series])), "csv"))
     return response
 
 
