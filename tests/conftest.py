@@ -33,3 +33,15 @@ def archive_dir(tmp_path: Path) -> Path:
             shutil.copy(ROOT / "data" / name, data / name)
     (tmp_path / "index").mkdir()
     return tmp_path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright, one per test module (the browser test modules
+    skip, with the reason, where either is absent)."""
+    from tests.test_browser import ARGS, CHROMIUM, sync_api
+
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()

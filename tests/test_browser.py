@@ -39,12 +39,17 @@ def site(tmp_path_factory):
         yield base
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+def new_page(browser, width: int, scripts: bool = False):
+    """A tab of its own context at that width; `scripts` for axe-core (the site has none)."""
+    context = browser.new_context(java_script_enabled=scripts, bypass_csp=scripts,
+                                  viewport={"width": width, "height": 800}, locale="fr-FR")
+    return context, context.new_page()
+
+
+def fits(page, width: int) -> None:
+    """The page does not scroll sideways at that width."""
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= width, f"{page.url} scrolls sideways at {width}px ({wide}px wide)"
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 from archive import accounts, articlefile
 from archive.indexing.jobs import reindex
 from archive.models import Article
-from tests.test_browser import ARGS, ARTIFACTS, CHROMIUM, expect, sync_api
+from tests.test_browser import ARTIFACTS, expect, fits, new_page
 from tests.webarchive import build_archive, served
 
 NAME, PASSWORD = "awa", "les enseignants de Bamako"
@@ -45,25 +45,6 @@ def site(tmp_path):
     articlefile.write(config.articles_dir, defining)
     with served(create_app(config)) as base:
         yield base, config
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-def new_page(browser, width: int, scripts: bool = False):
-    context = browser.new_context(java_script_enabled=scripts, bypass_csp=scripts,
-                                  viewport={"width": width, "height": 800}, locale="fr-FR")
-    return context, context.new_page()
-
-
-def fits(page, width: int) -> None:
-    wide = page.evaluate("document.documentElement.scrollWidth")
-    assert wide <= width, f"{page.url} scrolls sideways at {width}px ({wide}px wide)"
 
 
 def shot(page, name: str, width: int) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from archive import accounts
-from tests.test_browser import ARGS, ARTIFACTS, CHROMIUM, expect, sync_api
+from tests.test_browser import ARTIFACTS, expect, fits, new_page
 from tests.webarchive import build_archive, served
 
 ADMIN, PASSWORD = "aminata", "les enseignants de Bamako"
@@ -23,25 +23,6 @@ def site(tmp_path_factory):
     accounts.add_user(config, "moussa", "archivist", PASSWORD)
     with served(create_app(config)) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-def new_page(browser, width: int, scripts: bool = False):
-    context = browser.new_context(java_script_enabled=scripts, bypass_csp=scripts,
-                                  viewport={"width": width, "height": 800}, locale="fr-FR")
-    return context, context.new_page()
-
-
-def fits(page, width: int) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth")
-    assert overflow <= width, f"the page scrolls sideways at {width}px ({overflow}px wide)"
 
 
 def sign_in(page, site: str, password: str = PASSWORD) -> None:
