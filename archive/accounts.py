@@ -14,7 +14,6 @@ import hashlib
 import os
 import re
 import stat
-import tempfile
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import Path
 import yaml
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .articlefile import write_text
 from .config import Config
 from .errors import ArchiveError, UsageError
 
@@ -134,17 +134,9 @@ def _write(path: Path, users: list[dict]) -> None:
     text = ("# Accounts of the archive's workspace: names, roles, password hashes (scrypt).\n"
             "# Change them with 'archive users'; keep this file private (mode 600).\n"
             + yaml.safe_dump({"users": users}, allow_unicode=True, sort_keys=False))
-    # mkstemp creates the file with mode 0600 whatever the umask
-    fd, temporary = tempfile.mkstemp(prefix=".users-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    # write_text's temporary file (mkstemp) is owner-only whatever the umask, and the rename
+    # keeps that mode
+    write_text(path, text)
 
 
 def private_folder(folder: Path) -> Path:
