@@ -145,7 +145,8 @@ CORPUS_POOL = 150  # distractors taken from each source dataset
 # whose stems they equal, hyphenated names.
 ISSUE13 = re.compile(
     r"coups? d['’][ÉE]tat|Coupe du monde|[ÉE]tats-Unis|Afrique de l['’]Ouest|sud-ouest"
-    r"|Europe Assistance|\bCAF\b|\bCaf\b|\bcafés?\b|\bles uns\b|\bUN\b|Saint[- ]Germain")
+    r"|Europe Assistance|\bCAF\b|\bCaf\b|\bcafés?\b|\bles uns\b|\bUN\b|Saint[- ]Germain"
+    r"|violences? (?:contre (?:des|la) )?polic")
 
 
 @pytest.fixture(scope="module")
@@ -248,6 +249,15 @@ def test_l_europe_ranks_europe_assistance_low(corpus, texts):
     found = [source_of[i] for i in top(config, "l'Europe", 20)]
     assert "gjfr-7ba33ecb4075" not in found
     assert sum(holding(texts, top(config, "l'Europe"), r"\b[ld]['’]europe\b")) >= 9
+
+
+def test_words_typed_together_rank_first_where_they_stand_next_to_each_other(corpus, texts):
+    """`violences policières`: "les violences policières" before "en cas de violence contre des
+    policiers" (policière and policier share a stem; only standing next to each other tells)."""
+    config, _source_of = corpus
+    found = top(config, "violences policières")
+    assert sum(holding(texts, found, r"violences? policieres?")) >= 6, \
+        [texts[i][:60] for i in found]
 
 
 def test_an_acronym_never_matches_the_stem_of_a_word(corpus, texts):
