@@ -146,7 +146,7 @@ CORPUS_POOL = 150  # distractors taken from each source dataset
 ISSUE13 = re.compile(
     r"coups? d['’][ÉE]tat|Coupe du monde|[ÉE]tats-Unis|Afrique de l['’]Ouest|sud-ouest"
     r"|Europe Assistance|\bCAF\b|\bCaf\b|\bcafés?\b|\bles uns\b|\bUN\b|Saint[- ]Germain"
-    r"|violences? (?:contre (?:des|la) )?polic")
+    r"|violences? (?:contre (?:des|la) )?polic|football sénégalais")
 
 
 @pytest.fixture(scope="module")
@@ -258,6 +258,17 @@ def test_words_typed_together_rank_first_where_they_stand_next_to_each_other(cor
     found = top(config, "violences policières")
     assert sum(holding(texts, found, r"violences? policieres?")) >= 6, \
         [texts[i][:60] for i in found]
+
+
+def test_a_country_finds_its_peoples_adjective(corpus, texts):
+    """`football ET Sénégal` finds "des amateurs de football sénégalais ont tout bonnement décidé
+    de créer leur propre ballon d'or", which never names the country: the name is indexed as a
+    name (SENEGAL), the adjective stemmed, so only the query can join them."""
+    config, source_of = corpus
+    found = [source_of[i] for i in top(config, "football ET Sénégal", 50)]
+    assert "mnfr-cfe592ce5021" in found
+    # the country's own articles still lead
+    assert all(holding(texts, top(config, "Sénégal", 3), r"\bsenegal\b"))
 
 
 def test_an_acronym_never_matches_the_stem_of_a_word(corpus, texts):
