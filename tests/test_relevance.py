@@ -251,6 +251,21 @@ def test_l_europe_ranks_europe_assistance_low(corpus, texts):
     assert sum(holding(texts, top(config, "l'Europe"), r"\b[ld]['’]europe\b")) >= 9
 
 
+@pytest.mark.parametrize(("query", "often", "seldom"), [
+    # "Ce que l'Europe peut faire pour aider la France…" writes l'Europe 9 times; "Le Conseil
+    # de l'Europe accable la France" twice, about the Council
+    ("l'Europe", "gjfr-e465346810ec", "gjfr-c165ddc486b1"),
+    # "L'éco d'Afrique de l'Ouest : Quelle différence ferait une monnaie unique ?" 5 times;
+    # "CAN 2019 : duel Afrique de l'Ouest - Maghreb en demi-finales" twice
+    ("l'Afrique de l'Ouest", "mnfr-5ba2fba2e3e7", "mnfr-a12d5a6567ff"),
+])
+def test_an_expression_written_often_ranks_above_one_written_once_or_twice(corpus, query,
+                                                                            often, seldom):
+    config, source_of = corpus
+    found = [source_of[i] for i in top(config, query)]
+    assert found.index(often) < found.index(seldom), found
+
+
 def test_words_typed_together_rank_first_where_they_stand_next_to_each_other(corpus, texts):
     """`violences policières`: "les violences policières" before "en cas de violence contre des
     policiers" (policière and policier share a stem; only standing next to each other tells)."""

@@ -28,6 +28,12 @@ ADJACENT_SLOP = 1  # words typed together that stand next to each other (stop wo
 ADJACENT_BOOST = 3.0  # more than near: `violences policières` over `violences contre des policiers`
 PROXIMITY_BATCH = 32  # candidates checked first; each further batch twice as many
 PROXIMITY_DEPTH = 64  # candidates checked at most, best first (bounds the cost: see bench)
+# How often a document writes an expression's elided form (`l'Europe`, `de l'Ouest`) counts
+# within its tier, saturated as BM25 saturates a frequency (K1 of Whoosh's BM25F): a document
+# that says "l'Europe" six times is about Europe more than one with "Europe" in its title and
+# the elided form once. Kept below the tier step, and small: half a score at most.
+EXPRESSION_WEIGHT = 0.5
+SATURATION = 1.2
 EXPRESSION_SLOP = 1  # a fixed expression's words follow each other (stop words aside)
 TEXT_FIELDS = ("title", "body")
 
@@ -71,6 +77,7 @@ def together(postings: Postings, size: int, proximity: list[tuple[str, ...]],
         tier = np.zeros(len(docs))
         for words in expressions:
             tier += _holding(postings, size, words, EXPRESSION_SLOP, docs)
+            values = values * (1.0 + EXPRESSION_WEIGHT * _saturated(postings, words[-1], docs))
         # a tier outranks any score, boosted or not
         step = float(values.max()) * max(PROXIMITY_BOOST, ADJACENT_BOOST) + 1.0
         if proximity:
@@ -114,6 +121,19 @@ def _near_boosted(postings: Postings, size: int, proximity: list[tuple[str, ...]
 def _boosts(near: np.ndarray, adjacent: np.ndarray) -> np.ndarray:
     """Each document's multiplier: words standing next to each other, near, or apart."""
     return np.where(adjacent, ADJACENT_BOOST, np.where(near, PROXIMITY_BOOST, 1.0))
+
+
+def _saturated(postings: Postings, term: str, docs: np.ndarray) -> np.ndarray:
+    """How often each document writes the elided form (`'ouest`, `'europe`), saturated as BM25
+    saturates a term's frequency: 0 for none, towards 1 for many."""
+    tf = np.zeros(len(docs))
+    for fieldname in TEXT_FIELDS:
+        held, weights = postings.arrays(fieldname, term)
+        if not len(held):
+            continue
+        where = np.minimum(np.searchsorted(held, docs), len(held) - 1)
+        tf += np.where(held[where] == docs, weights[where], 0.0)
+    return tf / (tf + SATURATION)
 
 
 def _holding(postings: Postings, size: int, words: tuple[str, ...], slop: int,
