@@ -114,6 +114,16 @@ def code_of(folded: str) -> str | None:
     return names.get(key) or adjectives.get(key)
 
 
+def adjective_forms(folded: str) -> tuple[str, ...]:
+    """The forms of the adjective of the country a folded name names ("senegal": sénégalais,
+    sénégalaise…), empty when the text is no country's name (an adjective is not a name)."""
+    names, adjectives = _tables()
+    code = names.get(re.sub(r"[\s\-]+", " ", folded).strip())
+    if code is None:
+        return ()
+    return tuple(sorted(form for form, c in adjectives.items() if c == code))
+
+
 def named_after(folded_text: str, position: int) -> str | None:
     """The country named right after `position` in folded text: " du Sénégal", " tchèque"."""
     found = _after_re().match(folded_text, position, position + 80)

@@ -145,7 +145,8 @@ CORPUS_POOL = 150  # distractors taken from each source dataset
 # whose stems they equal, hyphenated names.
 ISSUE13 = re.compile(
     r"coups? d['’][ÉE]tat|Coupe du monde|[ÉE]tats-Unis|Afrique de l['’]Ouest|sud-ouest"
-    r"|Europe Assistance|\bCAF\b|\bCaf\b|\bcafés?\b|\bles uns\b|\bUN\b|Saint[- ]Germain")
+    r"|Europe Assistance|\bCAF\b|\bCaf\b|\bcafés?\b|\bles uns\b|\bUN\b|Saint[- ]Germain"
+    r"|violences? (?:contre (?:des|la) )?polic|football sénégalais")
 
 
 @pytest.fixture(scope="module")
@@ -248,6 +249,41 @@ def test_l_europe_ranks_europe_assistance_low(corpus, texts):
     found = [source_of[i] for i in top(config, "l'Europe", 20)]
     assert "gjfr-7ba33ecb4075" not in found
     assert sum(holding(texts, top(config, "l'Europe"), r"\b[ld]['’]europe\b")) >= 9
+
+
+@pytest.mark.parametrize(("query", "often", "seldom"), [
+    # "Ce que l'Europe peut faire pour aider la France…" writes l'Europe 9 times; "Le Conseil
+    # de l'Europe accable la France" twice, about the Council
+    ("l'Europe", "gjfr-e465346810ec", "gjfr-c165ddc486b1"),
+    # "L'éco d'Afrique de l'Ouest : Quelle différence ferait une monnaie unique ?" 5 times;
+    # "CAN 2019 : duel Afrique de l'Ouest - Maghreb en demi-finales" twice
+    ("l'Afrique de l'Ouest", "mnfr-5ba2fba2e3e7", "mnfr-a12d5a6567ff"),
+])
+def test_an_expression_written_often_ranks_above_one_written_once_or_twice(corpus, query,
+                                                                            often, seldom):
+    config, source_of = corpus
+    found = [source_of[i] for i in top(config, query)]
+    assert found.index(often) < found.index(seldom), found
+
+
+def test_words_typed_together_rank_first_where_they_stand_next_to_each_other(corpus, texts):
+    """`violences policières`: "les violences policières" before "en cas de violence contre des
+    policiers" (policière and policier share a stem; only standing next to each other tells)."""
+    config, _source_of = corpus
+    found = top(config, "violences policières")
+    assert sum(holding(texts, found, r"violences? policieres?")) >= 6, \
+        [texts[i][:60] for i in found]
+
+
+def test_a_country_finds_its_peoples_adjective(corpus, texts):
+    """`football ET Sénégal` finds "des amateurs de football sénégalais ont tout bonnement décidé
+    de créer leur propre ballon d'or", which never names the country: the name is indexed as a
+    name (SENEGAL), the adjective stemmed, so only the query can join them."""
+    config, source_of = corpus
+    found = [source_of[i] for i in top(config, "football ET Sénégal", 50)]
+    assert "mnfr-cfe592ce5021" in found
+    # the country's own articles still lead
+    assert all(holding(texts, top(config, "Sénégal", 3), r"\bsenegal\b"))
 
 
 def test_an_acronym_never_matches_the_stem_of_a_word(corpus, texts):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
+from ..countries import adjective_forms
 from ..errors import QueryError
 from ..facets import registry
 from ..indexing.analysis import ELIDED, STOP_WORDS, name_form
@@ -210,7 +211,8 @@ class Builder:
         if node.fuzzy and self.reader is not None:
             groups = [self.fuzzy(alts) for alts in groups]
         elif len(groups) == 1:
-            groups = [self._name_too(node.text, groups[0], fields)]
+            groups = [self._country_too(node.text, self._name_too(node.text, groups[0], fields),
+                                        fields)]
         if positive:
             self.marks.terms.update(t for alts in groups for t in alts)
         if positive and node.field is None and len(groups) == 1 and _ELISION.match(node.text):
@@ -229,6 +231,16 @@ class Builder:
         if not word.isalnum():
             return alts
         return list(dict.fromkeys([*alts, *self._indexed([name_form(word)], fields)]))
+
+    def _country_too(self, text: str, alts: list[str], fields: tuple[str, ...]) -> list[str]:
+        """A country's name also finds its people's adjective (`Sénégal`: "Des Sénégalais
+        décernent un Ballon d'or", "le sélectionneur sénégalais"): the name is indexed as a
+        name, the adjective stemmed, so the two never meet in the index."""
+        forms = adjective_forms(fold(_ELISION.sub("", text)).lower())
+        if not forms:
+            return alts
+        stems = [t for form in forms for alts_ in self.analyze(form) for t in alts_[:1]]
+        return list(dict.fromkeys([*alts, *self._indexed(stems, fields)]))
 
     def _indexed(self, terms: list[str], fields: tuple[str, ...] = TEXT_FIELDS) -> list[str]:
         """The terms some article holds in one of the fields (all of them without a reader): a

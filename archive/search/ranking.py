@@ -9,8 +9,9 @@ known from matching). Anything else (prefixes, fuzzy, ranges) goes back to Whoos
 Words typed together count more where they stand together, over every candidate document
 (`together`): a fixed expression typed with an elision (`coup d'État`, `Afrique de l'Ouest`)
 ranks the documents holding it first; other words typed together multiply the score of the
-documents where they stand within a few words of each other. A word typed with its elision
-and no expression (`l'Europe`) ranks first the documents writing it so.
+documents where they stand within a few words of each other, more where they stand next to
+each other (`violences policières` before `violence contre des policiers`). A word typed with
+its elision and no expression (`l'Europe`) ranks first the documents writing it so.
 """
 
 from __future__ import annotations
@@ -23,8 +24,16 @@ from ..engine.postings import Postings
 
 PROXIMITY_SLOP = 3  # words typed together count as together up to two words apart
 PROXIMITY_BOOST = 2.0
+ADJACENT_SLOP = 1  # words typed together that stand next to each other (stop words aside)
+ADJACENT_BOOST = 3.0  # more than near: `violences policières` over `violences contre des policiers`
 PROXIMITY_BATCH = 32  # candidates checked first; each further batch twice as many
 PROXIMITY_DEPTH = 64  # candidates checked at most, best first (bounds the cost: see bench)
+# How often a document writes an expression's elided form (`l'Europe`, `de l'Ouest`) counts
+# within its tier, saturated as BM25 saturates a frequency (K1 of Whoosh's BM25F): a document
+# that says "l'Europe" six times is about Europe more than one with "Europe" in its title and
+# the elided form once. Kept below the tier step, and small: half a score at most.
+EXPRESSION_WEIGHT = 0.5
+SATURATION = 1.2
 EXPRESSION_SLOP = 1  # a fixed expression's words follow each other (stop words aside)
 TEXT_FIELDS = ("title", "body")
 
@@ -68,8 +77,9 @@ def together(postings: Postings, size: int, proximity: list[tuple[str, ...]],
         tier = np.zeros(len(docs))
         for words in expressions:
             tier += _holding(postings, size, words, EXPRESSION_SLOP, docs)
+            values = values * (1.0 + EXPRESSION_WEIGHT * _saturated(postings, words[-1], docs))
         # a tier outranks any score, boosted or not
-        step = float(values.max()) * PROXIMITY_BOOST + 1.0
+        step = float(values.max()) * max(PROXIMITY_BOOST, ADJACENT_BOOST) + 1.0
         if proximity:
             values = _near_boosted(postings, size, proximity, docs, values, tier * step, limit)
         return tier * step + values, values
@@ -80,25 +90,50 @@ def together(postings: Postings, size: int, proximity: list[tuple[str, ...]],
 def _near_boosted(postings: Postings, size: int, proximity: list[tuple[str, ...]],
                   docs: np.ndarray, values: np.ndarray, base: np.ndarray,
                   limit: int) -> np.ndarray:
-    """The scores, multiplied by PROXIMITY_BOOST where the words stand together, checked best
-    potential first until the rest cannot reach the top `limit` (see `together`)."""
-    potential = base + values * PROXIMITY_BOOST
+    """The scores, multiplied by PROXIMITY_BOOST where the words stand together (ADJACENT_BOOST
+    where next to each other), checked best potential first until the rest cannot reach the top
+    `limit` (see `together`)."""
+    top = max(PROXIMITY_BOOST, ADJACENT_BOOST)
+    potential = base + values * top
     order = np.argsort(-potential, kind="stable")
     near = np.zeros(len(docs), dtype=bool)
+    adjacent = np.zeros(len(docs), dtype=bool)
     depth = min(len(docs), max(PROXIMITY_DEPTH, 2 * limit))
     checked, batch = 0, max(2 * limit, PROXIMITY_BATCH)
     while checked < depth:
         if 0 < limit < len(docs):
-            keys = base + np.where(near, values * PROXIMITY_BOOST, values)
+            keys = base + values * _boosts(near, adjacent)
             kth = np.partition(keys, len(keys) - limit)[len(keys) - limit]
             if potential[order[checked]] < kth:
                 break
         picked = np.sort(order[checked:min(checked + batch, depth)])
         for words in proximity:
-            near[picked] |= _holding(postings, size, words, PROXIMITY_SLOP, docs[picked])
+            found = _holding(postings, size, words, PROXIMITY_SLOP, docs[picked])
+            near[picked] |= found
+            if ADJACENT_BOOST != PROXIMITY_BOOST and found.any():
+                close = picked[found]
+                adjacent[close] |= _holding(postings, size, words, ADJACENT_SLOP, docs[close])
         checked += len(picked)
         batch *= 2
-    return np.where(near, values * PROXIMITY_BOOST, values)
+    return values * _boosts(near, adjacent)
+
+
+def _boosts(near: np.ndarray, adjacent: np.ndarray) -> np.ndarray:
+    """Each document's multiplier: words standing next to each other, near, or apart."""
+    return np.where(adjacent, ADJACENT_BOOST, np.where(near, PROXIMITY_BOOST, 1.0))
+
+
+def _saturated(postings: Postings, term: str, docs: np.ndarray) -> np.ndarray:
+    """How often each document writes the elided form (`'ouest`, `'europe`), saturated as BM25
+    saturates a term's frequency: 0 for none, towards 1 for many."""
+    tf = np.zeros(len(docs))
+    for fieldname in TEXT_FIELDS:
+        held, weights = postings.arrays(fieldname, term)
+        if not len(held):
+            continue
+        where = np.minimum(np.searchsorted(held, docs), len(held) - 1)
+        tf += np.where(held[where] == docs, weights[where], 0.0)
+    return tf / (tf + SATURATION)
 
 
 def _holding(postings: Postings, size: int, words: tuple[str, ...], slop: int,
