@@ -1,12 +1,14 @@
 """`archive serve --workers N`: the app on gunicorn, one pre-forked process per core.
 
 Waitress is one process, so one core serves Python. Gunicorn forks N workers, each with its
-own app; the index generations are immutable files each worker maps read-only, so the page
+own app; the index generations are immutable files each worker opens read-only, so the page
 cache holds them once for all. The settings follow waitress's (`server.server_options`) where
 gunicorn has one; the host check stays in the app. Each worker keeps its own rate limiter
 budget: nginx in front (deploy/nginx.conf, limit_req) is the per-client limit (README,
 "Production"). Gunicorn needs fork and fcntl: it does not run on Windows, where `archive
-serve` keeps waitress.
+serve` keeps waitress. A gthread worker's thread reads a request to its end, so a client that
+trickles one holds it: unlike waitress, gunicorn must stand behind nginx, which buffers
+requests (README, "Production").
 """
 
 from __future__ import annotations
