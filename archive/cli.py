@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -492,20 +493,52 @@ def users_passwd_command(config: Config, name: str) -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port to listen on (0 picks a free one).")
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="Worker threads of the WSGI server.")
+              help="Worker threads of the WSGI server (of each worker process).")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes: 1 serves with waitress; more serve with gunicorn, one "
+                   "process per core (not on Windows, where gunicorn does not run).")
 @with_config
-def serve_command(config: Config, host: str, port: int, threads: int) -> None:
-    """Serve the web interface with waitress, a production WSGI server."""
+def serve_command(config: Config, host: str, port: int, threads: int, workers: int) -> None:
+    """Serve the web interface with waitress, a production WSGI server, or with gunicorn's
+    pre-forked workers (--workers N, Linux and macOS)."""
     from .web import create_app
     from .web.server import make_server
 
+    if workers > 1:
+        _serve_prefork(config, host, port, threads, workers)
+        return
     server = make_server(create_app(config), host=host, port=port, threads=threads)
-    shown = f"[{host}]" if ":" in host else ("127.0.0.1" if host == "0.0.0.0" else host)
-    click.echo(f"Serving {config.site_name} on http://{shown}:{server.effective_port}/ "
-               f"(index: {config.index_dir}); Ctrl+C to stop.")
-    click.echo(config.describe())
+    _announce(config, host, server.effective_port, "waitress")
     try:
         server.run()
     except KeyboardInterrupt:
         click.echo("stopped")
+
+
+def _announce(config: Config, host: str, port: int, how: str) -> None:
+    shown = f"[{host}]" if ":" in host else ("127.0.0.1" if host == "0.0.0.0" else host)
+    click.echo(f"Serving {config.site_name} on http://{shown}:{port}/ "
+               f"(index: {config.index_dir}, {how}); Ctrl+C to stop.")
+    click.echo(config.describe())
+
+
+def _serve_prefork(config: Config, host: str, port: int, threads: int, workers: int) -> None:
+    from .web import prefork
+
+    problem = prefork.available()
+    if problem:
+        raise ArchiveError(f"--workers {workers} needs gunicorn: {problem}; serve with "
+                           f"--workers 1 (waitress) instead")
+    try:
+        sock = prefork.listen(host, port)
+    except OSError as exc:
+        raise ArchiveError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
+    _announce(config, host, sock.getsockname()[1], f"gunicorn, {workers} workers")
+    arbiter = os.getpid()
+    try:
+        prefork.run(config, sock, host, workers, threads)
+    except SystemExit as exc:  # gunicorn's arbiter and its workers exit when told to stop
+        if exc.code not in (0, None) or os.getpid() != arbiter:
+            raise
+    click.echo("stopped")
 

@@ -15,7 +15,8 @@ Halfway through, ~100 article files are edited and `archive reindex` swaps in a 
 
 Reports requests per second, p50/p95/p99 latency per request kind, status counts, every failed
 or unexpected response with its request, errors around the swap, and the server's resident
-memory sampled each second (after warm-up, at the end, growth). Writes a JSON summary.
+memory sampled each second (after warm-up, at the end, growth; with `--workers N`, the
+production server on gunicorn, each worker's RSS too). Writes a JSON summary.
 `--reuse-from DIR` hard-links the article files and the serving generation of another bench's
 folder (DIR/data, DIR/index) instead of building: files are replaced, never written in place,
 and a generation is never written once served, so the source is left untouched.
@@ -56,6 +57,8 @@ SWAP_WINDOW_S = (2.0, 5.0)  # seconds before the reindex starts / after the swap
 BENCH_LIMITS = {"rate_limit_per_minute": 10_000_000, "export_max_rows": 2_000}
 OK, NOT_FOUND, REFUSED = frozenset({200}), frozenset({404}), frozenset({400})
 LENIENT = frozenset({200, 400})  # a query the parser may repair or refuse, never a 5xx
+# A request line past 8,190 bytes: the app's 400 under waitress, gunicorn's (and nginx's) 414.
+TOO_LONG = frozenset({400, 414})
 
 
 # --- the archive ---------------------------------------------------------------------------------
@@ -152,12 +155,13 @@ def read_current(index: Path) -> str:
 class Server:
     """`archive serve` in a subprocess on a free loopback port; stopped by `stop()`."""
 
-    def __init__(self, config: Path, log: Path, threads: int) -> None:
+    def __init__(self, config: Path, log: Path, threads: int, workers: int = 1) -> None:
         self.log = log
         self._log_handle = open(log, "w", encoding="utf-8")  # closed in stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "archive", "serve", "--config", str(config),
-             "--host", "127.0.0.1", "--port", "0", "--threads", str(threads)],
+             "--host", "127.0.0.1", "--port", "0", "--threads", str(threads),
+             "--workers", str(workers)],
             stdout=self._log_handle, stderr=subprocess.STDOUT, cwd=ROOT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
         self.port = self._wait_port()
@@ -174,47 +178,77 @@ class Server:
             time.sleep(0.1)
         raise SystemExit("the server did not say which port it listens on")
 
-    def memory_kb(self) -> dict[str, int] | None:
-        """Resident memory in kB: all (VmRSS), anonymous (heap) and file-backed (mapped index)."""
+    def workers(self) -> list[int]:
+        """The worker processes of `--workers N` (gunicorn's), none under waitress."""
+        try:
+            with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children",
+                      encoding="ascii") as handle:
+                return [int(pid) for pid in handle.read().split()]
+        except OSError:
+            return []
+
+    @staticmethod
+    def _status_kb(pid: int) -> dict[str, int] | None:
         wanted = {"VmRSS:": "rss", "RssAnon:": "anon", "RssFile:": "file"}
         try:
-            with open(f"/proc/{self.proc.pid}/status", encoding="ascii") as handle:
+            with open(f"/proc/{pid}/status", encoding="ascii") as handle:
                 lines = [line.split() for line in handle]
-            found = {wanted[row[0]]: int(row[1]) for row in lines if row and row[0] in wanted}
         except OSError:
             return None
+        found = {wanted[row[0]]: int(row[1]) for row in lines if row and row[0] in wanted}
         return found if "rss" in found else None
 
+    def memory_kb(self) -> dict[str, int] | None:
+        """Resident memory in kB: all (VmRSS), anonymous (heap) and file-backed (mapped index),
+        summed over the server and its workers (file-backed pages shared between workers count
+        once per worker), and each worker's RSS (`workers`, by pid order)."""
+        found = self._status_kb(self.proc.pid)
+        if found is None:
+            return None
+        workers = [kb for kb in map(self._status_kb, self.workers()) if kb is not None]
+        for kb in workers:
+            for key in ("rss", "anon", "file"):
+                found[key] = found.get(key, 0) + kb.get(key, 0)
+        return {**found, "workers": [kb["rss"] for kb in workers]}
+
     def open_generations(self, index: Path) -> dict[str, dict[str, int]]:
-        """Per index generation, the server's open descriptors and memory maps on its files."""
+        """Per index generation, the open descriptors and memory maps on its files of the
+        server and its workers."""
         prefix = str(index.resolve()) + "/"
         census: dict[str, dict[str, int]] = defaultdict(lambda: {"fds": 0, "maps": 0})
-        try:
-            for fd in os.listdir(f"/proc/{self.proc.pid}/fd"):
-                try:
-                    target = os.readlink(f"/proc/{self.proc.pid}/fd/{fd}")
-                except OSError:
-                    continue
-                if target.startswith(prefix):
-                    census[target[len(prefix):].split("/", 1)[0]]["fds"] += 1
-            with open(f"/proc/{self.proc.pid}/maps", encoding="utf-8") as handle:
-                for line in handle:
-                    fields = line.split(maxsplit=5)
-                    path = fields[5].strip() if len(fields) == 6 else ""
-                    if path.startswith(prefix):
-                        census[path[len(prefix):].split("/", 1)[0]]["maps"] += 1
-        except OSError:
-            return {}
+        for pid in [self.proc.pid, *self.workers()]:
+            try:
+                for fd in os.listdir(f"/proc/{pid}/fd"):
+                    try:
+                        target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                    except OSError:
+                        continue
+                    if target.startswith(prefix):
+                        census[target[len(prefix):].split("/", 1)[0]]["fds"] += 1
+                with open(f"/proc/{pid}/maps", encoding="utf-8") as handle:
+                    for line in handle:
+                        fields = line.split(maxsplit=5)
+                        path = fields[5].strip() if len(fields) == 6 else ""
+                        if path.startswith(prefix):
+                            census[path[len(prefix):].split("/", 1)[0]]["maps"] += 1
+            except OSError:
+                continue
         return {name: dict(counts) for name, counts in sorted(census.items())}
 
     def cpu_seconds(self) -> float | None:
-        """CPU time (user + system) the server has used so far (None once it has gone)."""
-        try:
-            with open(f"/proc/{self.proc.pid}/stat", encoding="ascii") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU time (user + system) the server and its workers have used so far (None once it
+        has gone)."""
+        total = 0.0
+        for pid in [self.proc.pid, *self.workers()]:
+            try:
+                with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                if pid == self.proc.pid:
+                    return None
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     def stop(self) -> None:
         """Terminate the server (kill it if it does not stop) and close its log."""
@@ -368,7 +402,7 @@ class Mix:
             (f"/search?q={qw}&page=abc", REFUSED, ""),
             (f"/search?q={qw}&page={10**30}", REFUSED, ""),
             (f"/search?q={qw}&page=101", REFUSED, ""),
-            ("/search?" + urlencode({"q": " ".join([w] * 400)}), REFUSED, ""),
+            ("/search?" + urlencode({"q": " ".join([w] * 400)}), TOO_LONG, ""),
             ("/search?" + urlencode({"q": "x" * 5000}), REFUSED, ""),
             ("/search?" + urlencode({"q": f'"{w} {self._word(rng)}'}), LENIENT, ""),
             ("/search?" + urlencode({"q": f"*{w[2:]}"}), REFUSED, ""),
@@ -674,6 +708,7 @@ def summarise(load: Load, watcher: Watcher, duration: float, warmup: float,
                     "as_expected": sum(bool(o.status) and not o.unexpected
                                        for o in by_kind.get("hostile", []))},
         "reindex": reindex, "around_swap": window,
+        "worker_rss_mb": worker_rss(rss, warmup),
         "memory_mb": {**memory("rss"), "anon": memory("anon"), "file": memory("file"),
                       "samples": [(round(t, 1), round(kb["rss"] / 1024, 1),
                                    round(kb.get("anon", 0) / 1024, 1)) for t, kb in rss]},
@@ -681,9 +716,22 @@ def summarise(load: Load, watcher: Watcher, duration: float, warmup: float,
     }
 
 
+def worker_rss(rss: list[tuple[float, dict]], warmup: float) -> dict | None:
+    """Each worker's RSS in MB after warm-up, at the end and at most (None under waitress)."""
+    if not rss or not rss[-1][1].get("workers"):
+        return None
+    after = next((kb["workers"] for t, kb in rss if t >= warmup), rss[-1][1]["workers"])
+    most = [max(kb["workers"][i] for _, kb in rss if len(kb["workers"]) > i)
+            for i in range(len(rss[-1][1]["workers"]))]
+    return {"after_warmup": [round(kb / 1024) for kb in after],
+            "end": [round(kb / 1024) for kb in rss[-1][1]["workers"]],
+            "max": [round(kb / 1024) for kb in most]}
+
+
 def run(n: int, duration: float, workdir: Path, concurrency: int = 8, server_threads: int = 4,
         changed: int = 100, max_requests: int = 200_000, reuse_from: Path | None = None,
-        warmup: float | None = None, log=print, slow_connections: int = 150) -> dict:
+        warmup: float | None = None, log=print, slow_connections: int = 150,
+        workers: int = 1) -> dict:
     """Build or reuse the archive, serve it, load it with a reindex halfway; the figures."""
     duration = min(duration, MAX_DURATION_S)
     warmup = min(15.0, duration / 6) if warmup is None else warmup
@@ -693,7 +741,7 @@ def run(n: int, duration: float, workdir: Path, concurrency: int = 8, server_thr
     config = write_config(workdir)
     data, index = workdir / "data", workdir / "index"
     mix = Mix(n)
-    server = Server(config, workdir / "server.log", server_threads)
+    server = Server(config, workdir / "server.log", server_threads, workers)
     load = watcher = reindex_proc = attack = None
     reindex: dict = {}
     server_cpu = None
@@ -747,7 +795,8 @@ def run(n: int, duration: float, workdir: Path, concurrency: int = 8, server_thr
         server.stop()
     summary = summarise(load, watcher, duration, warmup, reindex, server.log_errors())
     summary.update(attack=attack.summary() if attack is not None else None)
-    summary.update(n=n, concurrency=concurrency, server_threads=server_threads, archive=built,
+    summary.update(n=n, concurrency=concurrency, server_threads=server_threads, workers=workers,
+                   archive=built,
                    server_cpu_s=server_cpu, load_average=(load_before, os.getloadavg()[0]),
                    cpus=os.cpu_count())
     if server_cpu and summary["requests"]:
@@ -764,7 +813,8 @@ def render(summary: dict) -> str:
     cpu = s.get("server_cpu_ms_per_request")
     lines = [f"n={s['n']}: {s['requests']} requests in {s['duration_s']:.0f}s = "
              f"{s['requests_per_s']:.1f} req/s ({s['concurrency']} clients, "
-             f"{s['server_threads']} server threads; latencies after {s['warmup_s']:.0f}s warm-up)",
+             f"{s.get('workers', 1)} server process(es) of {s['server_threads']} threads; "
+             f"latencies after {s['warmup_s']:.0f}s warm-up)",
              f"server CPU {s.get('server_cpu_s') or 0:.0f}s = "
              f"{cpu if cpu else float('nan'):.1f} ms per request; load average "
              f"{s['load_average'][0]:.1f} -> {s['load_average'][1]:.1f} on {s['cpus']} cores",
@@ -810,6 +860,10 @@ def render(summary: dict) -> str:
         lines.append(f"server {label}: {part['after_warmup'] or 0:.0f} MB after warm-up, "
                      f"{part['end'] or 0:.0f} MB at the end, max {part['max']:.0f} MB, growth "
                      f"after warm-up {growth if growth is not None else float('nan'):+.0f} MB")
+    w = s.get("worker_rss_mb")
+    if w:
+        lines.append(f"per-worker RSS (MB): after warm-up {w['after_warmup']}, at the end "
+                     f"{w['end']}, max {w['max']}")
     if s["server_log_errors"]:
         lines.append(f"server log errors: {len(s['server_log_errors'])}, first: "
                      f"{s['server_log_errors'][0][:200]}")
@@ -831,6 +885,9 @@ def main() -> None:
                              "building (e.g. /tmp/bench-reindex-100000).")
     parser.add_argument("--concurrency", type=int, default=8, help="Client threads.")
     parser.add_argument("--server-threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="Server processes: 1 is waitress, more is gunicorn "
+                             "(`archive serve --workers N`).")
     parser.add_argument("--warmup", type=float, default=None,
                         help="Seconds left out of latencies and memory growth (default: "
                              "duration/6, at most 15).")
@@ -850,7 +907,7 @@ def main() -> None:
     try:
         summary = run(args.n, args.duration, workdir, args.concurrency, args.server_threads,
                       args.changed, args.max_requests, args.reuse_from, args.warmup,
-                      slow_connections=args.slow_connections)
+                      slow_connections=args.slow_connections, workers=args.workers)
     except KeyboardInterrupt:
         print("interrupted: server and clients stopped", file=sys.stderr)
         sys.exit(130)

@@ -222,6 +222,7 @@ def test_the_schema_is_the_one_generations_were_built_with():
         "date": ("ID", True, "IDTokenizer"),
         "date_source": ("ID", True, "IDTokenizer"),
         "hash": ("STORED", True, "NoneType"),
+        "keyterms": ("COLUMN", False, "NoneType"),
         "id": ("ID", True, "IDTokenizer"),
         "language": ("ID", True, "IDTokenizer"),
         "organisation": ("ID", True, "RegexTokenizer"),

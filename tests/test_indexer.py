@@ -20,7 +20,15 @@ from archive.cli import main
 from archive.config import Config, load_config
 from archive.engine.segmentwriter import FastSegmentWriter
 from archive.errors import EXIT_PARTIAL, IndexUnavailable
-from archive.indexing import CurrentGeneration, generations, indexer, joblock, open_current, schema
+from archive.indexing import (
+    CurrentGeneration,
+    generations,
+    indexer,
+    joblock,
+    keyterms,
+    open_current,
+    schema,
+)
 from archive.indexing.analysis import analyze
 from archive.indexing.facetstore import FacetStore, date_key
 from archive.indexing.jobs import reindex, status
@@ -593,3 +601,29 @@ def test_a_generation_of_another_schema_is_never_read_and_reindex_rebuilds_it(
     assert done.exit_code == 0, done.output
     assert done.output.splitlines()[0] == f"full reindex ({reason})"
     assert ids_for(archive, "title", "greve") == {"greve-des-enseignants-a-kayes"}
+
+
+def _key_terms(config: Config) -> dict[str, list[str]]:
+    """Every live article's key terms (the `keyterms` column), by id."""
+    with open_current(config.index_dir).index.searcher() as searcher:
+        reader = searcher.reader()
+        return {searcher.stored_fields(d)["id"]: [t for t, _w in keyterms.key_terms(reader, d)]
+                for d in searcher.document_numbers()}
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_every_build_keeps_each_articles_key_terms_beside_it(archive: Config, procs: int):
+    # One writer or two worker processes, then an incremental build that re-adds a changed
+    # article and keeps the others' segment: each article has its key terms, its own words.
+    reindex(archive, full=True, procs=procs)
+    terms = _key_terms(archive)
+    assert set(terms) == {a.id for a in ARTICLES}
+    assert {"enseignant", "grev"} <= set(terms["greve-des-enseignants-a-kayes"])
+    assert "coton" in terms["recolte-de-coton-record"]
+    articlefile.write(archive.articles_dir,
+                      ARTICLES[0].replace(title="Fin de la grève des enseignants à Kayes"))
+    reindex(archive)
+    again = _key_terms(archive)
+    assert "fin" in again["greve-des-enseignants-a-kayes"]
+    assert again["recolte-de-coton-record"] == terms["recolte-de-coton-record"]
+    assert all(0 < len(found) <= keyterms.KEPT for found in again.values())

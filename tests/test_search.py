@@ -14,13 +14,15 @@ from archive import articlefile
 from archive.cli import main
 from archive.config import Limits, load_config
 from archive.errors import NotFound, QueryError
-from archive.indexing import open_current
+from archive.indexing import keyterms, open_current
 from archive.indexing.jobs import reindex
 from archive.models import Article
 from archive.search import SearchRequest, facet_values, related, search
 from archive.search.request import date_bound
 from archive.search.snippets import plain_text
 from archive.web import create_app
+
+from .conftest import CORPUS, require_shared
 
 ARTICLES = [
     Article(id="greve-enseignants", title="Grève des enseignants à Bamako",
@@ -558,3 +560,57 @@ def test_a_lowercase_word_still_finds_an_acronym_written_in_capitals(archive):
     typed in lowercase finds it; `CAF` typed in capitals is an acronym only."""
     assert ids(run(archive, "snec")) == ["greve-enseignants"]
     assert ids(run(archive, "SNEC")) == ["greve-enseignants"]
+
+
+# --- related articles from indexed key terms ------------------------------------------------------
+
+SECURITY = "La sécurité reste précaire dans la région de Mopti. "
+COTTON = "La campagne cotonnière s'annonce bonne : la production de coton dépasse les prévisions. "
+
+
+def test_related_of_a_long_article_follows_its_whole_text_from_its_indexed_key_terms(tmp_path):
+    # Mostly about cotton, but its first 20,000 characters only speak of security: the key terms
+    # picked at index time weigh the whole text (request time read only its opening).
+    opening = SECURITY * (20_000 // len(SECURITY) + 1)
+    long = Article(id="dossier-long", title="Dossier de la semaine",
+                   body=opening + "\n\n" + COTTON * (3 * len(opening) // len(COTTON)))
+    data = tmp_path / "data"
+    for article in [*ARTICLES, long]:
+        articlefile.write(data / "articles", article)
+    config = load_config(None, data=data, index=tmp_path / "index")
+    reindex(config, full=True)
+    generation = open_current(config.index_dir)
+    with generation.index.searcher() as searcher:
+        terms = keyterms.key_terms(searcher.reader(), searcher.document_number(id="dossier-long"))
+    assert 0 < len(terms) <= keyterms.KEPT and "coton" in dict(terms)
+    similar = [hit.id for hit in related(config.index_dir, "dossier-long", config)]
+    assert similar[0] == "coton-recolte" and "dossier-long" not in similar
+
+
+def test_related_articles_of_real_news_share_their_section(tmp_path):
+    # 20 BBC Afrique articles of each of three sections (MasakhaNEWS): most related articles of
+    # each come from its own section: 186 of 299 with the key terms of the first 20,000
+    # characters analysed at request time, 192 with those picked at index time.
+    corpus = require_shared(CORPUS / "articles.jsonl")
+    taken: dict[str, int] = {}
+    data = tmp_path / "data"
+    for line in corpus.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row["section"] in ("sports", "health", "business") and taken.get(row["section"], 0) < 20:
+            taken[row["section"]] = taken.get(row["section"], 0) + 1
+            articlefile.write(data / "articles", Article(
+                id=row["id"], title=row["title"], body=row["body"], section=row["section"]))
+    config = load_config(None, data=data, index=tmp_path / "index")
+    reindex(config, full=True)
+    section = {row_id: name for row_id, name in _sections(config)}
+    same = total = 0
+    for article_id, name in section.items():
+        for hit in related(config.index_dir, article_id, config):
+            total += 1
+            same += section[hit.id] == name
+    assert total >= 250 and same / total >= 0.64
+
+
+def _sections(config) -> list[tuple[str, str]]:
+    with open_current(config.index_dir).index.searcher() as searcher:
+        return [(fields["id"], fields["section"]) for fields in searcher.all_stored_fields()]

@@ -17,13 +17,13 @@ from pathlib import Path
 
 from whoosh.index import TOC, Index
 
-from .segmentwriter import FastSegmentWriter
+from .segmentwriter import FastSegmentWriter, Summary
 
 
-def worker_writer(ix: Index, limitmb: int) -> FastSegmentWriter:
+def worker_writer(ix: Index, limitmb: int, summary: Summary | None = None) -> FastSegmentWriter:
     """A writer for one worker of a parallel build: it takes no index lock (the job lock guards
     the build, and the workers write side by side, each into its own segment)."""
-    return FastSegmentWriter(ix, _lk=False, limitmb=limitmb, compound=False)
+    return FastSegmentWriter(ix, _lk=False, limitmb=limitmb, summary=summary, compound=False)
 
 
 def finish_segment(w: FastSegmentWriter, indexed: bool):

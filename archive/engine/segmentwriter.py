@@ -10,7 +10,8 @@ once per field into memory; what reaches the codec, and so every byte written, i
 from __future__ import annotations
 
 import pickle
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from itertools import islice
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
@@ -78,12 +79,60 @@ class _Lengths:
         return _LENGTHS[table[docnum]] if docnum < len(table) else None
 
 
-class FastSegmentWriter(SegmentWriter):
-    """A `SegmentWriter` with the chunked pool and in-memory lengths; same files written."""
+@dataclass(frozen=True)
+class Summary:
+    """A column made from a document's own analysed terms while it is indexed: `pick` turns
+    the weight of each term of the `sources` fields into the bytes kept in the `field` column
+    (a column, not a stored field: it is read without unpickling the document's text)."""
 
-    def __init__(self, ix, limitmb: int = 128, **kwargs) -> None:
+    field: str
+    sources: frozenset[str]
+    pick: Callable[[dict[bytes, float]], bytes]
+
+
+class FastSegmentWriter(SegmentWriter):
+    """A `SegmentWriter` with the chunked pool and in-memory lengths; same files written.
+
+    With a `Summary`, it also keeps what `pick` makes of each document's terms, read off the
+    postings the writer makes anyway (analysing the text a second time would double the cost
+    of a build).
+    """
+
+    def __init__(self, ix, limitmb: int = 128, summary: Summary | None = None,
+                 **kwargs) -> None:
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = ChunkedPostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+        self.summary = (summary if summary and summary.field in self.schema
+                        and self.schema[summary.field].column_type else None)
+
+    def add_document(self, **fields) -> None:
+        """Whoosh's `add_document`, with the summary column written before the document ends."""
+        summary = self.summary
+        if summary is None:
+            return super().add_document(**fields)
+        weights: dict[bytes, float] = {}
+        pool, perdoc = self.pool, self.perdocwriter
+        sources, add = summary.sources, pool.add
+        column = self.schema[summary.field].column_type
+
+        def watch(item: tuple) -> None:
+            if item[0] in sources:
+                weights[item[1]] = weights.get(item[1], 0.0) + item[3]
+            add(item)
+
+        finish = perdoc.finish_doc
+
+        def finish_doc() -> None:
+            value = summary.pick(weights)
+            if value:
+                perdoc.add_column_value(summary.field, column, value)
+            finish()
+
+        pool.add, perdoc.finish_doc = watch, finish_doc
+        try:
+            super().add_document(**fields)
+        finally:
+            del pool.add, perdoc.finish_doc  # back to the class's methods
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()

@@ -21,6 +21,7 @@ from ..errors import ArchiveError, IndexUnavailable, InvalidArticle
 from ..facets import display_spelling, registry, value_key
 from ..models import ESTIMATED, Article
 from ..publishers import Publishers
+from . import keyterms
 from .facetstore import FacetStore, write_facets
 from .schema import INDEX_NAME, document, stored_article
 from .serving import describe
@@ -63,7 +64,7 @@ def writer(ix: index.Index, limitmb: int = 128):
     Whoosh's own multi-process writer is not used: its workers outlive a killed parent (and
     would keep the job lock); `parallel.py` builds one segment per worker instead.
     """
-    return FastSegmentWriter(ix, limitmb=limitmb, compound=False)
+    return FastSegmentWriter(ix, limitmb=limitmb, summary=keyterms.summary(), compound=False)
 
 
 @dataclass

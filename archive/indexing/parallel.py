@@ -24,7 +24,7 @@ from whoosh import index
 
 from ..engine.segments import commit_segments, finish_segment, worker_writer
 from ..errors import ArchiveError
-from . import indexer, joblock, schema
+from . import indexer, joblock, keyterms, schema
 
 PR_SET_PDEATHSIG = 1
 TICK_EVERY = 20
@@ -55,7 +55,7 @@ def _worker(k: int, parent: int, gen_dir: str, rels: list[str], read: Callable,
 def _index_share(k: int, gen_dir: str, rels: list[str], read: Callable, stats: dict, counter,
                  limitmb: int, settled: dict[str, str]) -> None:
     ix = index.open_dir(gen_dir, indexname=schema.INDEX_NAME)
-    w = worker_writer(ix, limitmb)
+    w = worker_writer(ix, limitmb, keyterms.summary())
     pending = 0
 
     def tick() -> None:

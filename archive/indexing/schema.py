@@ -14,7 +14,7 @@ import pickle
 import pickletools
 from collections.abc import Mapping
 
-from whoosh import fields
+from whoosh import columns, fields
 from whoosh.analysis import RegexTokenizer
 
 from ..errors import InvalidArticle
@@ -26,8 +26,9 @@ from .analysis import french_analyzer
 # (section) record the spellings counted under each value (`<facet>.spellings.json`);
 # 5: the newspaper facet (`publisher_text`, its arrays, grouped by the publishers file);
 # Savoy's light stemmer instead of Snowball (`analysis.STEMMER`); names and acronyms
-# indexed in capitals, elided words also under their elided form
-SCHEMA_VERSION = 5
+# indexed in capitals, elided words also under their elided form; 6: each article's key terms
+# stored (`keyterms`), picked while indexing, for its related articles
+SCHEMA_VERSION = 6
 INDEX_NAME = "MAIN"
 # Exact-valued multi-valued fields are indexed as one term per line: a name keeps its spaces,
 # dots and commas ("Y. Doumbia", "Ministère de l'Économie, des Finances").
@@ -53,6 +54,8 @@ def build_schema(protected: frozenset[str] = frozenset()) -> fields.Schema:
         "language": fields.ID(stored=True),
         "path": fields.ID(stored=True),
         "hash": fields.STORED(),
+        # each article's key terms, a column the index writer fills (`keyterms.summary`)
+        "keyterms": fields.COLUMN(columns.VarBytesColumn()),
     }
     for facet in registry():
         if facet.kind == "year":

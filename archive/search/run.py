@@ -18,6 +18,7 @@ from array import array
 from pathlib import Path
 
 import numpy as np
+from whoosh import classify
 from whoosh import query as wq
 
 from ..config import Config
@@ -26,6 +27,7 @@ from ..engine.collectors import AllowedTimeLimit, TimeLimit
 from ..engine.postings import Lengths, Postings, TermCache
 from ..errors import NotFound, QueryError
 from ..facets import Facet, registry
+from ..indexing import keyterms
 from ..indexing.schema import stored_values
 from ..indexing.serving import Generation, open_current
 from ..organisations import authority_at
@@ -51,9 +53,6 @@ RERANK_DEPTH = 20  # top documents Whoosh ranks that words standing together re-
 DATE_ORDER_WALK = 20  # results beyond this many pages are read off the precomputed date order
 TERM_CACHE_POSTINGS = 3_000_000  # decoded postings kept per generation (about 24 MB)
 RELATED_TERMS = 12  # key terms of an article that find its related articles
-# Characters of an article read for its key terms: analysing a 2-million-character body took
-# seconds per page view; its opening carries its subject (until they are precomputed).
-RELATED_TEXT_CHARS = 20_000
 
 
 # --- per-generation state -------------------------------------------------------------------------
@@ -423,22 +422,28 @@ def _authority_names(authority) -> dict[str, tuple[str, ...]]:
 
 def related(source: Generation | str | Path, article_id: str, config: Config,
             limit: int = 5) -> list[Hit]:
-    """Articles like this one (key terms of its body), in the same language, best first."""
+    """Articles like this one (its key terms, stored at index time), in the same language,
+    best first; the article's text is never read, so a long article costs what a short one
+    does."""
     generation = _generation(source)
     state = _state(generation, config)
     with generation.index.searcher() as searcher:
         docnum = searcher.document_number(id=article_id)
         if docnum is None:
             raise NotFound(f"no article with id '{article_id}'")
-        stored = searcher.stored_fields(docnum)
-        body = stored.get("body", "")
-        text = f"{stored.get('title', '')}\n\n{body[:RELATED_TEXT_CHARS]}"
-        # Whoosh's more_like, with our ranking (its OR would score every article holding
-        # any of the key terms, most of a large archive)
-        key_terms = searcher.key_terms_from_text("body", text, numterms=RELATED_TERMS)
+        # Whoosh's more_like weighing (Bo1 against the whole generation) of the terms the
+        # indexer kept, with our ranking (its OR would score every article holding any of them)
+        reader = searcher.reader()
+        expander = classify.Expander(reader, "body")
+        expander.add(keyterms.key_terms(reader, docnum))
+        key_terms = expander.expanded_terms(RELATED_TERMS)
         terms = [wq.Term("body", word, boost=weight) for word, weight in key_terms]
         postings = Postings(searcher, state.term_cache)
-        language = postings.documents("language", stored.get("language") or "fr")
+        # the article's language from the postings of the few languages, not its stored fields
+        # (which would unpickle its text)
+        language = next((docs for docs in (postings.documents("language", value.decode())
+                                           for value in reader.lexicon("language"))
+                         if docnum in docs), set())
         allowed = (language & state.live_set) - {docnum}
         best = _rounded(top_documents(searcher, terms, allowed, limit, state.lengths,
                                       time.perf_counter() + config.limits.search_time_limit,

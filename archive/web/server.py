@@ -53,8 +53,14 @@ def make_server(app: Flask, host: str, port: int, threads: int = 4
     settings; the app then answers the address it is bound to (see `app.allow_address`)."""
     config = app.extensions["archive"].config
     server = create_server(app, host=host, port=port, threads=threads, **server_options(config))
-    allow_address(app, host, server.effective_port)
+    allow_bound(app, host, server.effective_port)
+    return server
+
+
+def allow_bound(app: Flask, host: str, port: int) -> None:
+    """Let the app answer the address it is bound to, and loopback when bound to every
+    interface (see `app.allow_address`)."""
+    allow_address(app, host, port)
     if host in ("127.0.0.1", "::1", "0.0.0.0", "::"):
         loopback = "[::1]" if ":" in host else "127.0.0.1"
-        allow_address(app, loopback.strip("[]"), server.effective_port)
-    return server
+        allow_address(app, loopback.strip("[]"), port)

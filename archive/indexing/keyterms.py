@@ -1,0 +1,48 @@
+"""Each article's key terms, picked while it is indexed: what finds its related articles.
+
+Related articles used to analyse the article's text on every page view (seconds for a
+2-million-character body). The writer now hands over the weight of each term of the title
+and body as it indexes them (`engine.segmentwriter.Summary`), and the heaviest ones are
+kept in a column beside the document (read without its text); at request time they are
+weighed against the whole generation (`search.run.related`), so a page costs the same
+whatever the article's length.
+"""
+
+from __future__ import annotations
+
+from ..engine.segmentwriter import Summary
+
+FIELD = "keyterms"
+# Terms kept per article: the heaviest in the article; the request picks the most telling of
+# them against the collection (a rare word used once is rarely what an article is about).
+KEPT = 24
+# The shortest term worth keeping: two-letter stems are mostly leftovers of elisions and numbers.
+MIN_LENGTH = 3
+
+
+def pick(weights: dict[bytes, float]) -> bytes:
+    """The heaviest terms of one article, heaviest first, as kept: UTF-8 `term<TAB>weight`
+    lines."""
+    candidates = [(weight, len(term), term) for term, weight in weights.items()
+                  if len(term) >= MIN_LENGTH and not term.isdigit()]
+    # Ties (most terms occur once) go to longer words, which are rarer in French text.
+    best = sorted(candidates, reverse=True)[:KEPT]
+    return b"\n".join(term + b"\t" + f"{weight:g}".encode() for weight, _n, term in best)
+
+
+def summary() -> Summary:
+    """What the index writers store as each article's key terms."""
+    return Summary(FIELD, frozenset({"title", "body"}), pick)
+
+
+def key_terms(reader, docnum: int) -> list[tuple[str, float]]:
+    """A document's key terms as (term, weight in the article) pairs, heaviest first."""
+    value = reader.column_reader(FIELD, translate=False)[docnum]
+    if not value:
+        return []
+    pairs = []
+    for line in value.decode("utf-8").split("\n"):
+        term, _tab, weight = line.rpartition("\t")
+        if term:
+            pairs.append((term, float(weight)))
+    return pairs
