@@ -87,12 +87,7 @@ def _french_citation(record: object, permalink: str, site_name: str,
     section = getattr(record, "section", None)
     if section:
         parts.append(esc(f"rubrique «{NNBSP}{_one_line(section)}{NNBSP}»"))
-    if not record.date:
-        parts.append("s. d.")
-    elif _estimated(record):
-        parts.append(f"[{format_date(record.date, 'fr', estimated=True)}]")
-    else:
-        parts.append(format_date(record.date, "fr"))
+    parts.append(_date_cited(record, "fr", "s. d."))
     consulted = consulted or dt.date.today()
     link = web_url(getattr(record, "url", None)) or permalink
     parts.append(f"[en ligne] {esc(link)}")
@@ -101,6 +96,15 @@ def _french_citation(record: object, permalink: str, site_name: str,
     if link != permalink:
         text += f"{NNBSP}; archivé sur {esc(site_name)}{NNBSP}: {esc(permalink)}"
     return text + ")."
+
+
+def _date_cited(record: object, locale: str, undated: str) -> str:
+    """The date as a citation gives it: an estimate in brackets, none as the style says."""
+    if not record.date:
+        return undated
+    if _estimated(record):
+        return f"[{format_date(record.date, locale, estimated=True)}]"
+    return format_date(record.date, locale)
 
 
 def english_citation(record: object, permalink: str, site_name: str,
@@ -123,12 +127,7 @@ def english_citation(record: object, permalink: str, site_name: str,
     section = getattr(record, "section", None)
     if section:
         where.append(f"section “{_one_line(section)}”")
-    if not record.date:
-        where.append("n.d.")
-    elif _estimated(record):
-        where.append(f"[{format_date(record.date, 'en', estimated=True)}]")
-    else:
-        where.append(format_date(record.date, "en"))
+    where.append(_date_cited(record, "en", "n.d."))
     parts.append(", ".join(where) + ".")
     consulted = consulted or dt.date.today()
     parts.append(f"Accessed {format_date(consulted.isoformat(), 'en')}.")
