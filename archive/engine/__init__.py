@@ -33,8 +33,9 @@ Whoosh internals relied on (whoosh-reloaded 2.7.5), where, and what breaks if on
   changed, phrase matches go wrong (the phrase equivalence tests fail).
 - Length columns: `W3PerDocReader._cached_reader(_lenfield(name), LENGTHS_COLUMN)` gives a
   column of one length byte per document, decoded by `whoosh.util.numeric.byte_to_length`,
-  0 meaning no length [`postings.Lengths.get`, `segmentwriter._Lengths`, whose raw read also
-  uses the column's `_dbfile`, `_basepos`, `_count`]; changed, BM25F scores drift (the ranking
+  0 meaning no length [`postings.Lengths.get`, `segmentwriter._Lengths`, whose raw reads also
+  use the column's `_dbfile`, `_basepos`, `_count` (and `_doccount`,
+  `postings._length_bytes`)]; changed, BM25F scores drift (the ranking
   equivalence test fails) and the fast writer's files differ (the writer test fails).
 - `whoosh.scoring.BM25F`'s `_field_B` (per-field B) and its arithmetic (`scoring.bm25`, an
   empty field counted as length 1) repeated in NumPy [`bm25`]; changed, our scores differ

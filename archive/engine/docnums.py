@@ -17,3 +17,20 @@ def as_docnums(docnums: Iterable[int] | np.ndarray) -> np.ndarray:
     if isinstance(docnums, (set, frozenset)):
         return np.fromiter(docnums, dtype=np.intp, count=len(docnums))
     return np.fromiter(docnums, dtype=np.intp)
+
+
+def live_mask(reader) -> np.ndarray:
+    """True for each document number of a Whoosh reader that is not deleted, built from each
+    segment's set of deleted documents (asking `is_deleted` per document costs seconds at 1M)."""
+    mask = np.ones(reader.doc_count_all(), dtype=bool)
+    for leaf, offset in reader.leaf_readers():
+        if not leaf.has_deletions():
+            continue
+        deleted = getattr(leaf, "deleted_docs_set", None)  # a cached property of segments
+        if deleted is not None:
+            gone = np.fromiter(deleted() if callable(deleted) else deleted, dtype=np.intp)
+        else:  # a reader kind without the set: ask per document
+            gone = np.array([d for d in range(leaf.doc_count_all()) if leaf.is_deleted(d)],
+                            dtype=np.intp)
+        mask[gone + offset] = False
+    return mask

@@ -3,7 +3,8 @@
 Whoosh's `groupedby` rebuilds multi-valued facets on every search and reading stored fields
 costs seconds per process, so each generation carries compact arrays written at build time.
 
-Layout of `<gen>/facets/` (plain files, no numpy):
+Layout of `<gen>/facets/` (plain files without headers, read memory-mapped: web workers share
+one copy in the page cache, and opening a generation reads none of them):
 - `meta.json`: doc count, facet names, number of dense layers per facet;
 - `<facet>.values.json`: the distinct values, sorted; an ordinal indexes this list;
 - `<facet>.layers`: `array('I')` of `layers × doc_count`: value j of doc d sits at
@@ -92,7 +93,7 @@ def write_facets(gen_dir: Path, doc_count: int, facets: Mapping[str, Mapping[int
                 for old_off, new_off, count in reused:
                     start = j * doc_count + new_off
                     dense[start:start + count] = array(
-                        "I", map(remap.__getitem__, layer[old_off:old_off + count]))
+                        "I", map(remap.__getitem__, layer[old_off:old_off + count].tolist()))
             for docnum, ords in base._extra[facet].items():
                 for old_off, new_off, count in reused:
                     if old_off <= docnum < old_off + count:
@@ -116,7 +117,8 @@ def write_facets(gen_dir: Path, doc_count: int, facets: Mapping[str, Mapping[int
     keys = array("I", [0]) * doc_count
     if base is not None:
         for old_off, new_off, count in reused:
-            keys[new_off:new_off + count] = base.date_keys[old_off:old_off + count]
+            keys[new_off:new_off + count] = array(
+                "I", base.date_keys[old_off:old_off + count].tobytes())
     for docnum, date in dates.items():
         keys[docnum] = date_key(date)
     with open(folder / "date_keys", "wb") as handle:
@@ -124,7 +126,8 @@ def write_facets(gen_dir: Path, doc_count: int, facets: Mapping[str, Mapping[int
     flags = array("B", [0]) * doc_count
     if base is not None:
         for old_off, new_off, count in reused:
-            flags[new_off:new_off + count] = base.date_estimated[old_off:old_off + count]
+            flags[new_off:new_off + count] = array(
+                "B", base.date_estimated[old_off:old_off + count].tobytes())
     for docnum in estimated:
         flags[docnum] = 1
     with open(folder / "date_estimated", "wb") as handle:
@@ -152,12 +155,13 @@ def _write_json(path: Path, data: object) -> None:
 
 
 class FacetStore:
-    """The facet arrays of one generation, read-only, loaded whole (a few MB at 100k)."""
+    """The facet arrays of one generation, read-only and memory-mapped (pages are read when a
+    search touches them, and shared by every process serving the generation)."""
 
     def __init__(self, doc_count: int, values: dict[str, list[str]],
-                 layers: dict[str, list[array]], extra: dict[str, dict[int, list[int]]],
-                 date_keys: array, segments: dict[str, tuple[int, int]] | None = None,
-                 date_estimated: array | None = None,
+                 grids: dict[str, np.ndarray], extra: dict[str, dict[int, list[int]]],
+                 date_keys: np.ndarray, segments: dict[str, tuple[int, int]] | None = None,
+                 date_estimated: np.ndarray | None = None,
                  spellings: dict[str, dict[str, list[str]]] | None = None) -> None:
         self.doc_count = doc_count
         # folded facets: {shown value: its spellings}, and {value key: shown value}
@@ -166,27 +170,27 @@ class FacetStore:
                        for facet, groups in self._spellings.items()}
         self.segments = segments or {}  # Whoosh segment id -> (docnum offset, doc count)
         self._values = values
-        self._layers = layers
-        self._extra = extra
-        self.date_keys = date_keys
-        self.date_estimated = (date_estimated if date_estimated is not None
-                               else array("B", [0]) * doc_count)
-        # True where a document's date is an estimate, to leave such dates out at once
-        self.estimated_mask = np.frombuffer(self.date_estimated, dtype=np.uint8).astype(bool)
         # every layer of a facet as one (layers × doc_count) grid, gathered by docnums at once
-        self._grids = {facet: np.array([np.frombuffer(layer, dtype=np.uint32)
-                                        for layer in facet_layers], dtype=np.uint32
-                                       ).reshape(len(facet_layers), doc_count)
-                       for facet, facet_layers in layers.items()}
+        self._grids = grids
+        self._layers = {facet: list(grid) for facet, grid in grids.items()}
+        self._extra = extra
+        # the documents having extra values, sorted: a search looks for its own among them
+        self._extra_docs = {facet: np.array(sorted(found), dtype=np.intp)
+                            for facet, found in extra.items()}
+        self.date_keys = date_keys  # uint32 YYYYMMDD per document
+        self.date_estimated = (date_estimated if date_estimated is not None
+                               else np.zeros(doc_count, dtype=np.uint8))
+        # True where a document's date is an estimate, to leave such dates out at once
+        self.estimated_mask = self.date_estimated.view(bool)
 
     @classmethod
     def open(cls, gen_dir: Path) -> FacetStore:
-        """Load the facet arrays of a generation; IndexUnavailable when missing or damaged."""
+        """Map the facet arrays of a generation; IndexUnavailable when missing or damaged."""
         folder = Path(gen_dir) / FOLDER
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
             n = int(meta["doc_count"])
-            values, layers, extra, spellings = {}, {}, {}, {}
+            values, grids, extra, spellings = {}, {}, {}, {}
             for facet, n_layers in meta["layers"].items():
                 values[facet] = json.loads(
                     (folder / f"{facet}.values.json").read_text(encoding="utf-8"))
@@ -194,18 +198,17 @@ class FacetStore:
                 if spec is not None and spec.folded:
                     spellings[facet] = json.loads(
                         (folder / f"{facet}.spellings.json").read_text(encoding="utf-8"))
-                raw = _read_array(folder / f"{facet}.layers", n * n_layers)
-                layers[facet] = [raw[j * n:(j + 1) * n] for j in range(n_layers)]
+                grids[facet] = _map_array(folder / f"{facet}.layers", (int(n_layers), n))
                 extra[facet] = {int(k): v for k, v in json.loads(
                     (folder / f"{facet}.extra.json").read_text(encoding="utf-8")).items()}
-            keys = _read_array(folder / "date_keys", n)
-            flags = _read_array(folder / "date_estimated", n, "B")
+            keys = _map_array(folder / "date_keys", (n,))
+            flags = _map_array(folder / "date_estimated", (n,), np.uint8)
             segments = {seg: (off, cnt) for seg, off, cnt in meta.get("segments", [])}
         except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
             raise IndexUnavailable(
                 f"the facet files of index generation {Path(gen_dir).name} are missing or "
                 f"damaged ({type(exc).__name__}); run 'archive reindex --full'") from None
-        return cls(n, values, layers, extra, keys, segments, flags, spellings)
+        return cls(n, values, grids, extra, keys, segments, flags, spellings)
 
     def facets(self) -> tuple[str, ...]:
         """The facet names this store holds."""
@@ -230,7 +233,7 @@ class FacetStore:
 
     def ordinals(self, facet: str, docnum: int) -> list[int]:
         """The ordinals of one document's values for a facet."""
-        found = [layer[docnum] for layer in self._layers[facet] if layer[docnum] != EMPTY]
+        found = [o for o in self._grids[facet][:, docnum].tolist() if o != EMPTY]
         return found + self._extra[facet].get(docnum, [])
 
     def grid(self, facet: str) -> np.ndarray:
@@ -251,11 +254,10 @@ class FacetStore:
         counts = Counter(dict(zip(present.tolist(), tally[present].tolist(), strict=True)))
         extra = self._extra[facet]
         if extra:
-            wanted = np.zeros(self.doc_count, dtype=bool)
-            wanted[docs] = True
-            for docnum, ords in extra.items():
-                if wanted[docnum]:
-                    counts.update(ords)
+            # no mask the size of the archive per search: the few documents with extra values
+            holding = self._extra_docs[facet]
+            for docnum in holding[np.isin(holding, docs)].tolist():
+                counts.update(extra[docnum])
         return counts
 
     def count_values(self, facet: str, docnums: Iterable[int]) -> Counter:
@@ -264,11 +266,12 @@ class FacetStore:
         return Counter({names[o]: c for o, c in self.count(facet, docnums).items()})
 
 
-def _read_array(path: Path, expected: int, typecode: str = "I") -> array:
-    data = array(typecode)
-    with open(path, "rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        if size != expected * data.itemsize:
-            raise ValueError(f"{path.name} has {size} bytes, expected {expected * data.itemsize}")
-        data.fromfile(handle, expected)
-    return data
+def _map_array(path: Path, shape: tuple[int, ...], dtype: type = np.uint32) -> np.ndarray:
+    """A headerless array file mapped read-only (np.memmap), its size checked against `shape`."""
+    expected = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    size = os.stat(path).st_size
+    if size != expected:
+        raise ValueError(f"{path.name} has {size} bytes, expected {expected}")
+    if not expected:  # an empty file cannot be mapped
+        return np.zeros(shape, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="r", shape=shape)

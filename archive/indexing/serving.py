@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index
+from whoosh.searching import Searcher
 
 from ..errors import IndexUnavailable
 from . import generations
@@ -27,11 +28,23 @@ class Generation:
     index: index.Index
     facets: FacetStore
     manifest: dict = field(repr=False)
+    # each thread's open reader: Whoosh readers seek shared files, so threads never share one
+    _readers: threading.local = field(default_factory=threading.local, repr=False,
+                                      compare=False)
 
     @property
     def name(self) -> str:
         """The generation's folder name."""
         return self.path.name
+
+    def searcher(self) -> Searcher:
+        """A searcher over this thread's reader of the generation, opened on the thread's first
+        search and kept (a generation never changes; opening its segments anew cost every
+        request milliseconds); closing the searcher leaves the reader open for the next one."""
+        reader = getattr(self._readers, "reader", None)
+        if reader is None:
+            reader = self._readers.reader = self.index.reader()
+        return Searcher(reader, fromindex=self.index, closereader=False)
 
 
 def open_generation(gen_dir: Path) -> Generation:

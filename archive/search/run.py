@@ -14,7 +14,6 @@ from __future__ import annotations
 import heapq
 import threading
 import time
-from array import array
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,7 @@ from whoosh import query as wq
 from ..config import Config
 from ..engine.bm25 import top_documents
 from ..engine.collectors import AllowedTimeLimit, TimeLimit
+from ..engine.docnums import live_mask
 from ..engine.postings import Lengths, Postings, TermCache
 from ..errors import NotFound, QueryError
 from ..facets import Facet, registry
@@ -52,6 +52,7 @@ SUGGEST_BELOW = 3  # "did you mean" is offered when a query finds fewer hits tha
 RERANK_DEPTH = 20  # top documents Whoosh ranks that words standing together re-rank
 DATE_ORDER_WALK = 20  # results beyond this many pages are read off the precomputed date order
 TERM_CACHE_POSTINGS = 3_000_000  # decoded postings kept per generation (about 24 MB)
+TERM_CACHE_PER_DOC = 12  # ... or this many per document of a larger archive (96 MB at 1M)
 RELATED_TERMS = 12  # key terms of an article that find its related articles
 
 
@@ -59,7 +60,11 @@ RELATED_TERMS = 12  # key terms of an article that find its related articles
 
 
 class _State:
-    """What one generation needs for every search, computed once: analyzer, ids, browse counts."""
+    """What one generation needs for every search, computed once: analyzer, ids, browse counts.
+
+    Nothing here walks the archive document by document: opening stays cheap at a million
+    articles, and what only some searches need (browse counts, date orders) comes on first use.
+    """
 
     def __init__(self, generation: Generation, config: Config) -> None:
         schema = generation.index.schema
@@ -68,34 +73,56 @@ class _State:
         self.authority = authority_at(config.authority_file)
         self.publishers = publishers_at(config.publishers_file)
         with generation.index.reader() as reader:
-            count_all = reader.doc_count_all()
-            live = [d for d in range(count_all) if not reader.is_deleted(d)]
-        self.live_set = frozenset(live)  # for the set algebra of related articles
-        self.live_docs = np.array(live, dtype=np.intp)
-        self.live_mask = np.zeros(count_all, dtype=bool)  # deleted documents are False
-        self.live_mask[self.live_docs] = True
+            self.live_mask = live_mask(reader)  # deleted documents are False
+        self.live_docs = np.flatnonzero(self.live_mask)
         self.lengths = Lengths()
-        self.term_cache = TermCache(TERM_CACHE_POSTINGS)
-        store = generation.facets
-        self.browse_counts = {f: store.count(f, self.live_docs) for f in store.facets()}
+        self.term_cache = TermCache(term_cache_budget(len(self.live_mask)))
+        self._store = generation.facets
+        self._browse: dict[str, object] = {}
         self._orders: dict[tuple[bool, bool], np.ndarray] = {}
-        self._keys = {True: store.date_keys}
+        self._keys = {True: np.asarray(generation.facets.date_keys)}
+        self._lock = threading.Lock()
 
-    def date_keys(self, store, estimated: bool):
+    @property
+    def browse_counts(self) -> dict[str, object]:
+        """Each facet's counts over the whole archive (browsing), counted on first use."""
+        if len(self._browse) != len(self._store.facets()):
+            with self._lock:
+                for facet in self._store.facets():
+                    if facet not in self._browse:
+                        self._browse[facet] = self._store.count(facet, self.live_docs)
+        return self._browse
+
+    def date_keys(self, store, estimated: bool) -> np.ndarray:
         """Each document's date key; without estimates, an estimated date counts as none."""
         if estimated not in self._keys:
-            keys = np.frombuffer(store.date_keys, dtype=np.uint32).copy()
+            keys = np.array(store.date_keys, dtype=np.uint32)
             keys[store.estimated_mask] = 0
-            self._keys[estimated] = array("I", keys.tobytes())  # Python ints when indexed
+            self._keys[estimated] = keys
         return self._keys[estimated]
 
-    def date_order(self, keys, newest: bool, estimated: bool = True) -> np.ndarray:
+    def date_order(self, keys: np.ndarray, newest: bool, estimated: bool = True) -> np.ndarray:
         """Every live document, newest (or oldest) first, undated last; sorted once."""
         if (newest, estimated) not in self._orders:
-            key = (lambda d: (-keys[d], d)) if newest else (lambda d: (keys[d] or 99_999_999, d))
-            self._orders[(newest, estimated)] = np.array(
-                sorted(self.live_docs.tolist(), key=key), dtype=np.intp)
+            self._orders[(newest, estimated)] = self.live_docs[
+                _date_sort(keys[self.live_docs], self.live_docs, newest)]
         return self._orders[(newest, estimated)]
+
+
+def term_cache_budget(doc_count: int) -> int:
+    """Decoded postings a generation's term cache keeps: TERM_CACHE_POSTINGS, or more for a
+    large archive, whose frequent words each hold more postings (a cache sized for 100k
+    articles holds a handful of a million-article archive's frequent words, and every search
+    then decodes its words again)."""
+    return max(TERM_CACHE_POSTINGS, TERM_CACHE_PER_DOC * doc_count)
+
+
+def _date_sort(doc_keys: np.ndarray, docs: np.ndarray, newest: bool) -> np.ndarray:
+    """The order (indices into `docs`) by date, newest or oldest first, undated last, ties by
+    document number."""
+    keys = doc_keys.astype(np.int64)
+    primary = -keys if newest else np.where(keys == 0, 99_999_999, keys)
+    return np.lexsort((docs, primary))
 
 
 _states: dict[tuple[str, str], _State] = {}
@@ -134,7 +161,7 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
     state = _state(generation, config)
     store = generation.facets
     registered = registry()
-    with generation.index.searcher() as searcher:
+    with generation.searcher() as searcher:
         compiled = None
         if node is not None:
             builder = Builder(state.analyze, state.authority, searcher.reader(),
@@ -153,7 +180,7 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         postings.deadline = None
         keys = state.date_keys(store, request.estimated)
         if lo is not None or hi is not None:
-            within = np.frombuffer(keys, dtype=np.uint32)[matched]
+            within = keys[matched]
             matched = matched[(within >= (lo or 1)) & (within <= (hi or 99_999_999))]
         selections = {f: tuple(dict.fromkeys(_canonical_value(state, store, registered[f], v)
                                              for v in vals))
@@ -345,7 +372,7 @@ def _rerank(postings: Postings, ranked: list[tuple[int, float | None]],
     return sorted(boosted, key=lambda item: -(item[1] or 0.0))
 
 
-def _by_date(docs: np.ndarray, state: _State, keys, window: int,
+def _by_date(docs: np.ndarray, state: _State, keys: np.ndarray, window: int,
              newest: bool, estimated: bool = True) -> list[tuple[int, None]]:
     """Newest or oldest first by the date arrays; undated articles come last either way.
 
@@ -358,10 +385,8 @@ def _by_date(docs: np.ndarray, state: _State, keys, window: int,
             wanted = np.zeros(len(state.live_mask), dtype=bool)
             wanted[docs] = True
             top = order[wanted[order]][:window].tolist()
-    elif newest:
-        top = heapq.nsmallest(window, docs.tolist(), key=lambda d: (-keys[d], d))
     else:
-        top = heapq.nsmallest(window, docs.tolist(), key=lambda d: (keys[d] or 99_999_999, d))
+        top = docs[_date_sort(keys[docs], docs, newest)[:window]].tolist()
     return [(d, None) for d in top]
 
 
@@ -427,7 +452,7 @@ def related(source: Generation | str | Path, article_id: str, config: Config,
     does."""
     generation = _generation(source)
     state = _state(generation, config)
-    with generation.index.searcher() as searcher:
+    with generation.searcher() as searcher:
         docnum = searcher.document_number(id=article_id)
         if docnum is None:
             raise NotFound(f"no article with id '{article_id}'")
@@ -441,11 +466,18 @@ def related(source: Generation | str | Path, article_id: str, config: Config,
         postings = Postings(searcher, state.term_cache)
         # the article's language from the postings of the few languages, not its stored fields
         # (which would unpickle its text)
-        language = next((docs for docs in (postings.documents("language", value.decode())
+        # (sorted arrays, searched in C: no set of the archive's size per article page)
+        language = next((docs for docs in (postings.arrays("language", value.decode())[0]
                                            for value in reader.lexicon("language"))
-                         if docnum in docs), set())
-        allowed = (language & state.live_set) - {docnum}
+                         if _holds(docs, docnum)), np.zeros(0, dtype=np.intp))
+        allowed = language[state.live_mask[language] & (language != docnum)]
         best = _rounded(top_documents(searcher, terms, allowed, limit, state.lengths,
                                       time.perf_counter() + config.limits.search_time_limit,
                                       postings))
         return [_hit(searcher, d, score, state.analyzer, None) for d, score in best]
+
+
+def _holds(docs: np.ndarray, docnum: int) -> bool:
+    """Whether sorted document numbers hold this one."""
+    at = int(np.searchsorted(docs, docnum))
+    return at < len(docs) and int(docs[at]) == docnum

@@ -64,5 +64,5 @@ def generation() -> Generation:
 def request_searcher():
     """A searcher for this request's lookups by id, closed on teardown."""
     if "searcher" not in g:
-        g.searcher = generation().index.searcher()
+        g.searcher = generation().searcher()
     return g.searcher

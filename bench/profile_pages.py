@@ -1,0 +1,82 @@
+"""Where one web worker's CPU goes under the load bench's request mix, without a server.
+
+    .venv/bin/python bench/profile_pages.py --work /tmp/bench100k [--n 100000] [--requests 600]
+                                            [--top 30]
+
+Drives the real Flask app (Flask's test client, in this process) with `bench_load.Mix`'s
+seeded requests over the archive in WORK/data and WORK/index: a warm-up pass, then a profiled
+pass. Prints CPU milliseconds per request kind (p50, mean) and the functions costing the most
+cumulative time over the profiled pass, so that a change to the pages can be weighed on the
+same requests before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import dataclasses
+import pstats
+import random
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+
+from bench_load import BENCH_LIMITS, Mix  # noqa: E402
+
+from archive.config import load_config  # noqa: E402
+from archive.web import create_app  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--work", type=Path, required=True)
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=600)
+    parser.add_argument("--top", type=int, default=30)
+    args = parser.parse_args()
+    config = load_config(None, data=args.work / "data", index=args.work / "index")
+    config = dataclasses.replace(config, limits=dataclasses.replace(config.limits,
+                                                                    **BENCH_LIMITS))
+    app = create_app(config)
+    client = app.test_client()
+    mix = Mix(args.n)
+
+    def one(rng: random.Random, costs: dict[str, list[float]] | None) -> None:
+        planned = mix.next(rng)
+        started = time.process_time()
+        response = client.get(planned.path, headers={"Host": "localhost"})
+        response.get_data()
+        response.close()
+        if costs is not None:
+            costs[planned.kind].append((time.process_time() - started) * 1000)
+        if response.status_code not in planned.expect:
+            print(f"unexpected {response.status_code} for {planned.path}", file=sys.stderr)
+
+    rng = random.Random(1)
+    for _ in range(args.requests // 2):  # warm-up: the term cache and templates as in a server
+        one(rng, None)
+    costs: dict[str, list[float]] = defaultdict(list)
+    profile = cProfile.Profile()
+    started = time.process_time()
+    profile.enable()
+    for _ in range(args.requests):
+        one(rng, costs)
+    profile.disable()
+    total = (time.process_time() - started) * 1000
+    print(f"{args.requests} requests, {total / args.requests:.1f} ms CPU per request "
+          "(profiled: about 2× the unprofiled cost)")
+    for kind, values in sorted(costs.items(), key=lambda kv: -sum(kv[1])):
+        print(f"  {kind:16} {len(values):4}  p50 {statistics.median(values):6.1f} ms  "
+              f"mean {statistics.fmean(values):6.1f} ms  share {sum(values) / total:5.1%}")
+    pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""Serving a generation to readers: facet arrays memory-mapped, a reader per thread kept between
+searches, deleted documents and the date order computed without a walk per document, and a
+worker following CURRENT to the next generation."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from whoosh.util.numeric import byte_to_length
+
+from archive import articlefile
+from archive.config import load_config
+from archive.engine.docnums import live_mask
+from archive.engine.postings import Lengths
+from archive.indexing import open_current
+from archive.indexing.jobs import reindex
+from archive.models import Article
+from archive.search import SearchRequest, related, search
+from archive.web import create_app
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from synthetic import write_archive  # noqa: E402
+
+N = 260  # more than a page × DATE_ORDER_WALK: sorting by date reads the archive's date order
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A synthetic archive indexed in full, then edited (replaced, deleted, added) and reindexed
+    incrementally, so that its serving generation holds deleted documents."""
+    root = tmp_path_factory.mktemp("serving")
+    data = root / "data"
+    paths = write_archive(data, N)
+    config = load_config(None, data=data, index=root / "index")
+    reindex(config, full=True)
+    first = open_current(config.index_dir)
+    for path in paths[:5]:
+        article = articlefile.read(path)
+        articlefile.write(data / "articles", article.replace(title="Zanzibarite " + article.title))
+    paths[5].unlink()
+    articlefile.write(data / "articles", Article(
+        id="ajout-zanzibarite", title="Zanzibarite nouvelle", body="Un ajout zanzibarite.",
+        date="2024-05-02"))
+    reindex(config)
+    return config, first
+
+
+def test_the_facet_arrays_are_memory_mapped_not_read(built):
+    config, _first = built
+    store = open_current(config.index_dir).facets
+    for facet in store.facets():
+        assert isinstance(store.grid(facet), np.memmap)
+    assert isinstance(store.date_keys, np.memmap)
+    assert isinstance(store.date_estimated, np.memmap)
+    counts = search(config.index_dir, SearchRequest(query="", facet_limit=0), config).facets
+    assert sum(fc.count for fc in counts["section"]) == N - 1  # the added article has none
+
+
+def test_deleted_documents_are_masked_as_whoosh_says(built):
+    config, _first = built
+    generation = open_current(config.index_dir)
+    with generation.index.reader() as reader:
+        expected = [not reader.is_deleted(d) for d in range(reader.doc_count_all())]
+        assert reader.has_deletions()
+    assert live_mask(generation.index.reader()).tolist() == expected
+
+
+def test_a_thread_keeps_its_reader_between_searches_and_threads_do_not_share_one(built):
+    config, _first = built
+    generation = open_current(config.index_dir)
+    with generation.searcher() as one, generation.searcher() as two:
+        assert one.reader() is two.reader()
+    with generation.searcher() as again:  # closing a searcher leaves the reader usable
+        assert again.reader() is one.reader()
+        assert again.doc_count() == N
+    other = []
+    thread = threading.Thread(target=lambda: other.append(generation.searcher().reader()))
+    thread.start()
+    thread.join()
+    assert other[0] is not one.reader()
+
+
+def test_newest_and_oldest_first_follow_the_dates_undated_last(built):
+    config, _first = built
+    generation = open_current(config.index_dir)
+    dates = {}
+    with generation.searcher() as searcher:
+        for fields in searcher.all_stored_fields():
+            dates[fields["id"]] = fields.get("date") or ""
+    for sort, newest in (("newest", True), ("oldest", False)):
+        shown = []
+        for page in (1, 2, 3):
+            result = search(generation, SearchRequest(query="", sort=sort, page=page,
+                                                      page_size=100), config)
+            shown += [hit.id for hit in result.hits]
+        assert len(shown) == len(dates) == N
+        seen = [dates[i] for i in shown]
+        dated = [d for d in seen if d]
+        assert dated == sorted(dated, reverse=newest)
+        assert all(not d for d in seen[len(dated):])  # undated last either way
+
+
+def test_a_worker_follows_current_to_the_next_generation(built):
+    config, first = built
+    client = create_app(config).test_client()
+    old = client.get("/api/search?q=zanzibarite").get_json()
+    assert {hit["id"] for hit in old["hits"]} >= {"ajout-zanzibarite"}
+    # the previous generation still answers a request that holds it, without the new article
+    assert search(first, SearchRequest(query="zanzibarite"), config).total == 0
+    data = config.data_dir / "articles"
+    articlefile.write(data, Article(id="second-ajout", title="Zanzibarite encore",
+                                    body="Un autre ajout zanzibarite.", date="2024-06-01"))
+    reindex(config)
+    found = client.get("/api/search?q=zanzibarite").get_json()
+    assert "second-ajout" in {hit["id"] for hit in found["hits"]}
+    assert found["total"] == old["total"] + 1
+    page = client.get("/article/ajout-zanzibarite")
+    assert page.status_code == 200
+    neighbours = related(config.index_dir, "ajout-zanzibarite", config)
+    assert "ajout-zanzibarite" not in {hit.id for hit in neighbours}
+
+
+def test_field_lengths_read_in_one_go_are_those_whoosh_gives(built):
+    config, _first = built
+    generation = open_current(config.index_dir)
+    with generation.searcher() as searcher:
+        reader = searcher.reader()
+        for fieldname in ("title", "body"):
+            expected = [reader.doc_field_length(d, fieldname, 0) or 0
+                        for d in range(reader.doc_count_all())]
+            whole = Lengths().whole(searcher, fieldname)
+            assert [byte_to_length(b) if b else 0 for b in whole.tolist()] == expected
