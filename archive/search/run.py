@@ -11,6 +11,7 @@ Whoosh object.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import threading
 import time
@@ -140,6 +141,9 @@ def _state(generation: Generation, config: Config) -> _State:
                 if len(_states) >= 2:  # generations replace each other: keep the last two
                     _states.pop(next(iter(_states)))
                 _states[key] = state
+                # what is alive now (modules, the authority, the open generation) stays: the
+                # collector need not walk it again on every full collection during searches
+                gc.freeze()
     return state
 
 
@@ -309,7 +313,13 @@ def _filter_set(searcher, postings: Postings, facet: Facet, values: tuple[str, .
 def _facet_counts(values: list[str], counts, selected: tuple[str, ...],
                   limit: int) -> list[FacetCount]:
     """Top values first (count, then value); ticked values always listed so they can be unticked."""
-    top = heapq.nsmallest(limit, counts.items(), key=lambda item: (-item[1], values[item[0]]))
+    items = counts.items()
+    if len(counts) > limit:
+        # only values counted at least as often as the limit-th can be shown: the thousands
+        # of an author facet are not each given a sort key
+        floor = heapq.nlargest(limit, counts.values())[-1]
+        items = [(o, c) for o, c in items if c >= floor]
+    top = heapq.nsmallest(limit, items, key=lambda item: (-item[1], values[item[0]]))
     out = [FacetCount(values[o], c, values[o] in selected) for o, c in top]
     shown = {fc.value for fc in out}
     by_value = {values[o]: c for o, c in counts.items()} if selected else {}
