@@ -20,6 +20,7 @@ from archive.indexing import open_current
 from archive.indexing.jobs import reindex
 from archive.models import Article
 from archive.search import SearchRequest, related, search
+from archive.search.run import _state
 from archive.web import create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -134,3 +135,16 @@ def test_field_lengths_read_in_one_go_are_those_whoosh_gives(built):
                         for d in range(reader.doc_count_all())]
             whole = Lengths().whole(searcher, fieldname)
             assert [byte_to_length(b) if b else 0 for b in whole.tolist()] == expected
+
+
+def test_an_articles_related_articles_are_kept_with_its_generation(built):
+    config, first = built
+    generation = open_current(config.index_dir)
+    article_id = first.index.searcher().stored_fields(7)["id"]
+    found = related(generation, article_id, config)
+    assert _state(generation, config).related_of((article_id, 5)) is not None
+    again = related(generation, article_id, config)
+    assert [(h.id, h.score) for h in again] == [(h.id, h.score) for h in found]
+    assert article_id not in {h.id for h in found}
+    # the generation it was served from knew other documents: its own neighbours are kept apart
+    assert _state(first, config).related_of((article_id, 5)) is None

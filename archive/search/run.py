@@ -15,6 +15,7 @@ import gc
 import heapq
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +56,7 @@ DATE_ORDER_WALK = 20  # results beyond this many pages are read off the precompu
 TERM_CACHE_POSTINGS = 3_000_000  # decoded postings kept per generation (about 24 MB)
 TERM_CACHE_PER_DOC = 12  # ... or this many per document of a larger archive (96 MB at 1M)
 RELATED_TERMS = 12  # key terms of an article that find its related articles
+RELATED_KEPT = 4096  # articles whose related articles a generation keeps (about 1 MB)
 
 
 # --- per-generation state -------------------------------------------------------------------------
@@ -83,6 +85,24 @@ class _State:
         self._orders: dict[tuple[bool, bool], np.ndarray] = {}
         self._keys = {True: np.asarray(generation.facets.date_keys)}
         self._lock = threading.Lock()
+        # article id -> its related articles' (docnum, score): a generation never changes
+        self.related: OrderedDict[tuple[str, int], list[tuple[int, float]]] = OrderedDict()
+
+    def remember_related(self, key: tuple[str, int], found: list[tuple[int, float]]) -> None:
+        """Keep an article's related articles, the least recently asked out past RELATED_KEPT."""
+        with self._lock:
+            self.related[key] = found
+            self.related.move_to_end(key)
+            while len(self.related) > RELATED_KEPT:
+                self.related.popitem(last=False)
+
+    def related_of(self, key: tuple[str, int]) -> list[tuple[int, float]] | None:
+        """An article's related articles found before in this generation, or None."""
+        with self._lock:
+            found = self.related.get(key)
+            if found is not None:
+                self.related.move_to_end(key)
+            return found
 
     @property
     def browse_counts(self) -> dict[str, object]:
@@ -463,6 +483,9 @@ def related(source: Generation | str | Path, article_id: str, config: Config,
     generation = _generation(source)
     state = _state(generation, config)
     with generation.searcher() as searcher:
+        known = state.related_of((article_id, limit))
+        if known is not None:  # the same article in the same generation: the same neighbours
+            return [_hit(searcher, d, score, state.analyzer, None) for d, score in known]
         docnum = searcher.document_number(id=article_id)
         if docnum is None:
             raise NotFound(f"no article with id '{article_id}'")
@@ -481,9 +504,12 @@ def related(source: Generation | str | Path, article_id: str, config: Config,
                                            for value in reader.lexicon("language"))
                          if _holds(docs, docnum)), np.zeros(0, dtype=np.intp))
         allowed = language[state.live_mask[language] & (language != docnum)]
+        # An article's key terms are its own: kept in the term cache, they would push out the
+        # words people search, for nothing (the article's neighbours are kept instead).
         best = _rounded(top_documents(searcher, terms, allowed, limit, state.lengths,
                                       time.perf_counter() + config.limits.search_time_limit,
-                                      postings))
+                                      Postings(searcher)))
+        state.remember_related((article_id, limit), best)
         return [_hit(searcher, d, score, state.analyzer, None) for d, score in best]
 
 
