@@ -4,6 +4,7 @@ worker following CURRENT to the next generation."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import threading
 from pathlib import Path
@@ -148,3 +149,16 @@ def test_an_articles_related_articles_are_kept_with_its_generation(built):
     assert article_id not in {h.id for h in found}
     # the generation it was served from knew other documents: its own neighbours are kept apart
     assert _state(first, config).related_of((article_id, 5)) is None
+
+
+def test_related_articles_past_the_time_limit_are_the_best_found_not_an_error(built):
+    config, _first = built
+    hurried = dataclasses.replace(config, limits=dataclasses.replace(
+        config.limits, search_time_limit=1e-9))
+    generation = open_current(config.index_dir)
+    with generation.searcher() as searcher:
+        article_id = searcher.stored_fields(11)["id"]
+    found = related(generation, article_id, hurried)
+    assert len(found) <= 5 and article_id not in {h.id for h in found}
+    # a cut-short answer is not kept: with time enough, the full ranking comes
+    assert _state(generation, hurried).related_of((article_id, 5)) is None

@@ -53,8 +53,8 @@ from .suggest import suggest
 SUGGEST_BELOW = 3  # "did you mean" is offered when a query finds fewer hits than this
 RERANK_DEPTH = 20  # top documents Whoosh ranks that words standing together re-rank
 DATE_ORDER_WALK = 20  # results beyond this many pages are read off the precomputed date order
-TERM_CACHE_POSTINGS = 3_000_000  # decoded postings kept per generation (about 24 MB)
-TERM_CACHE_PER_DOC = 12  # ... or this many per document of a larger archive (96 MB at 1M)
+TERM_CACHE_POSTINGS = 8_000_000  # decoded postings kept per generation (about 64 MB)
+TERM_CACHE_PER_DOC = 16  # ... or this many per document of a larger archive (128 MB at 1M)
 RELATED_TERMS = 12  # key terms of an article that find its related articles
 RELATED_KEPT = 4096  # articles whose related articles a generation keeps (about 1 MB)
 
@@ -504,12 +504,13 @@ def related(source: Generation | str | Path, article_id: str, config: Config,
                                            for value in reader.lexicon("language"))
                          if _holds(docs, docnum)), np.zeros(0, dtype=np.intp))
         allowed = language[state.live_mask[language] & (language != docnum)]
-        # An article's key terms are its own: kept in the term cache, they would push out the
-        # words people search, for nothing (the article's neighbours are kept instead).
-        best = _rounded(top_documents(searcher, terms, allowed, limit, state.lengths,
-                                      time.perf_counter() + config.limits.search_time_limit,
-                                      Postings(searcher)))
-        state.remember_related((article_id, limit), best)
+        try:
+            best = _rounded(top_documents(searcher, terms, allowed, limit, state.lengths,
+                                          time.perf_counter() + config.limits.search_time_limit,
+                                          postings))
+            state.remember_related((article_id, limit), best)
+        except TimeLimit as cut:  # the best found in time (not kept: another try may do better)
+            best = _rounded(cut.args[0]) if cut.args else []
         return [_hit(searcher, d, score, state.analyzer, None) for d, score in best]
 
 
