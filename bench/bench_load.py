@@ -30,6 +30,7 @@ import json
 import os
 import random
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -744,13 +745,15 @@ def run(n: int, duration: float, workdir: Path, concurrency: int = 8, server_thr
     server = Server(config, workdir / "server.log", server_threads, workers)
     load = watcher = reindex_proc = attack = None
     reindex: dict = {}
-    server_cpu = None
+    server_cpu = client_cpu = None
     load_before = os.getloadavg()[0]
     try:
         log(f"server pid {server.proc.pid} on 127.0.0.1:{server.port}; "
             f"{concurrency} clients for {duration:.0f}s")
         load = Load(server.port, mix, concurrency, max_requests)
         cpu_before = server.cpu_seconds() or 0.0
+        # the clients run on the same cores: their own CPU (this process, not the reindex job)
+        client_before = _own_cpu()
         if slow_connections:
             attack = Attack(server.port, slow_connections)
             attack.start()
@@ -775,6 +778,7 @@ def run(n: int, duration: float, workdir: Path, concurrency: int = 8, server_thr
         load.stop.wait(max(0.0, load.t0 + duration - time.monotonic()))
         load.join()
         server_cpu = (server.cpu_seconds() or 0.0) - cpu_before
+        client_cpu = _own_cpu() - client_before
         reindex["open_files_at_end"] = server.open_generations(index)
         watcher.done.set()
         watcher.join()
@@ -801,7 +805,16 @@ def run(n: int, duration: float, workdir: Path, concurrency: int = 8, server_thr
                    cpus=os.cpu_count())
     if server_cpu and summary["requests"]:
         summary["server_cpu_ms_per_request"] = server_cpu * 1000 / summary["requests"]
+    summary["client_cpu_s"] = client_cpu
+    if client_cpu and summary["requests"]:
+        summary["client_cpu_ms_per_request"] = client_cpu * 1000 / summary["requests"]
     return summary
+
+
+def _own_cpu() -> float:
+    """CPU seconds of this process (the clients and the attacker), children left out."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 # --- reporting -----------------------------------------------------------------------------------
@@ -816,7 +829,10 @@ def render(summary: dict) -> str:
              f"{s.get('workers', 1)} server process(es) of {s['server_threads']} threads; "
              f"latencies after {s['warmup_s']:.0f}s warm-up)",
              f"server CPU {s.get('server_cpu_s') or 0:.0f}s = "
-             f"{cpu if cpu else float('nan'):.1f} ms per request; load average "
+             f"{cpu if cpu else float('nan'):.1f} ms per request; the clients' own CPU "
+             f"{s.get('client_cpu_s') or 0:.0f}s = "
+             f"{s.get('client_cpu_ms_per_request') or float('nan'):.1f} ms per request; "
+             "load average "
              f"{s['load_average'][0]:.1f} -> {s['load_average'][1]:.1f} on {s['cpus']} cores",
              f"{'kind':16} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}"
              "  statuses"]
