@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from whoosh import query as wq
 from whoosh.util.numeric import byte_to_length
 
 from archive import articlefile
@@ -162,3 +163,21 @@ def test_related_articles_past_the_time_limit_are_the_best_found_not_an_error(bu
     assert len(found) <= 5 and article_id not in {h.id for h in found}
     # a cut-short answer is not kept: with time enough, the full ranking comes
     assert _state(generation, hurried).related_of((article_id, 5)) is None
+
+
+def test_a_year_filter_finds_what_whoosh_finds_for_that_year(built):
+    config, _first = built
+    generation = open_current(config.index_dir)
+    live = live_mask(generation.index.reader())
+    years = [fc.value for fc in search(generation, SearchRequest(query="", facet_limit=0),
+                                       config).facets["year"]]
+    assert len(years) > 3
+    with generation.searcher() as searcher:
+        for year in [*years, "1066"]:
+            expected = {d for d in wq.NumericRange("year", int(year), int(year))
+                        .matcher(searcher).all_ids() if live[d]}
+            result = search(generation, SearchRequest(query="", filters={"year": (year,)},
+                                                      page_size=100, facet_limit=0), config)
+            assert result.total == len(expected)
+            assert {h.id for h in result.hits} == {searcher.stored_fields(d)["id"]
+                                                   for d in expected}

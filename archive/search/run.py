@@ -323,9 +323,9 @@ def _filter_set(searcher, postings: Postings, facet: Facet, values: tuple[str, .
     """Documents carrying any of the selected values of one facet (values of a facet are ORed),
     sorted, deleted ones included."""
     if facet.kind == "year":
-        terms = [wq.NumericRange(facet.field, int(v), int(v)) for v in values]
-        q = terms[0] if len(terms) == 1 else wq.Or(terms)
-        return np.unique(np.fromiter(q.matcher(searcher).all_ids(), dtype=np.intp))
+        # a year's own term (Whoosh encodes the number, as NumericRange(y, y) does): its
+        # postings as arrays, kept in the term cache, rather than walked a document at a time
+        values = tuple(str(int(v)) for v in values)
     parts = [postings.arrays(facet.field, value)[0] for value in values]
     return union(parts, size)
 
