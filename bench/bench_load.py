@@ -166,6 +166,18 @@ class Server:
             stdout=self._log_handle, stderr=subprocess.STDOUT, cwd=ROOT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
         self.port = self._wait_port()
+        self._wait_workers(workers)
+
+    def _wait_workers(self, count: int, grace_s: float = 2.0) -> None:
+        """Under gunicorn, wait for every worker (the port is bound before they are forked):
+        the clients' keep-alive connections, made before the others are up, would all be
+        accepted by the first worker, and the others would serve nothing."""
+        if count < 2:
+            return
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while len(self.workers()) < count and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(grace_s)  # a forked worker reaches its accept loop
 
     def _wait_port(self) -> int:
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S

@@ -13,6 +13,7 @@ requests (README, "Production").
 
 from __future__ import annotations
 
+import gc
 import socket
 
 from ..config import Config
@@ -60,8 +61,11 @@ def gunicorn_options(config: Config, workers: int, threads: int, fd: int) -> dic
         # drops them otherwise): gunicorn reads X-Forwarded-Proto only from a local proxy then.
         "forwarded_allow_ips": "127.0.0.1,::1" if config.trusted_proxies else "",
         "proc_name": "press-archive",
-        # Each worker builds its app after the fork: no index file is opened before it.
-        "preload_app": False,
+        # The app is built once, before the fork (it opens no index file: each worker opens
+        # the generation on its first request), so the workers share its code and start
+        # accepting together: built after the fork, the first worker up took every waiting
+        # keep-alive connection (all 8 of the load bench's) and the other served none.
+        "preload_app": True,
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "warning",
@@ -98,6 +102,8 @@ def run(config: Config, sock: socket.socket, host: str, workers: int, threads: i
         def load(self):
             app = create_app(config)
             allow_bound(app, host, port)
+            # what the master built is never collected in a worker: its pages stay shared
+            gc.freeze()
             return app
 
     Archive().run()
