@@ -11,7 +11,6 @@ Whoosh object.
 
 from __future__ import annotations
 
-import gc
 import heapq
 import threading
 import time
@@ -161,9 +160,6 @@ def _state(generation: Generation, config: Config) -> _State:
                 if len(_states) >= 2:  # generations replace each other: keep the last two
                     _states.pop(next(iter(_states)))
                 _states[key] = state
-                # what is alive now (modules, the authority, the open generation) stays: the
-                # collector need not walk it again on every full collection during searches
-                gc.freeze()
     return state
 
 
