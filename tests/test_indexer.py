@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import random
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from whoosh.formats import Positions
 from whoosh.qparser import QueryParser
 from whoosh.query import Term
 from whoosh.writing import SegmentWriter
@@ -29,7 +31,7 @@ from archive.indexing import (
     open_current,
     schema,
 )
-from archive.indexing.analysis import analyze
+from archive.indexing.analysis import analyze, french_analyzer, index_positions
 from archive.indexing.facetstore import FacetStore, date_key
 from archive.indexing.jobs import reindex, status
 from archive.indexing.schema import build_schema
@@ -124,7 +126,9 @@ def test_the_fast_writer_writes_the_same_files_as_whoosh_own(tmp_path: Path, lim
     """
     documents = sample_documents(80)
     written = {}
-    for name, make in (("whoosh", SegmentWriter), ("fast", FastSegmentWriter)):
+    one_loop = functools.partial(FastSegmentWriter, positions=index_positions)
+    for name, make in (("whoosh", SegmentWriter), ("fast", FastSegmentWriter),
+                       ("one-loop analysis", one_loop)):
         ix = indexer.create(tmp_path / name, build_schema())
         w = make(ix, limitmb=limitmb, compound=False)
         for doc in documents:
@@ -134,6 +138,32 @@ def test_the_fast_writer_writes_the_same_files_as_whoosh_own(tmp_path: Path, lim
         written[name] = segment_files(tmp_path / name)
     assert {"trm", "pst", "_body_len.col", "_stored.col"} <= set(written["fast"])
     assert written["fast"] == written["whoosh"]
+    assert written["one-loop analysis"] == written["whoosh"]
+
+
+def test_the_one_loop_analysis_indexes_what_the_analyzer_chain_does(tmp_path: Path):
+    """`index_positions` gives each text the terms, positions and order of Whoosh's
+    `Positions.word_values` over the analyzer: elisions, compounds, acronyms, shouting,
+    protected names, stop words; with the summary column (key terms) the same too."""
+    texts = ["L'ADEMA-PASJ et le CARES-Mali à Bamako, d'État l'Europe aujourd'hui",
+             "SÉCURITÉ AU MALI: l'EDM-SA et N'Diaye, prud'hommes presqu'île quelqu'un",
+             "USA UN CAF café qu'il n'a jusqu'à Tombouctou Traoré TRAORE"]
+    texts += [f"{a.title} {a.body}" for a in ARTICLES]
+    analyzer = french_analyzer(frozenset({"CARES-Mali", "EDM-SA"}))
+    for text in texts:
+        want = list(Positions().word_values(text, analyzer, mode="index"))
+        got = index_positions(analyzer, text)
+        assert [(t, len(p), float(len(p)), Positions().encode(p)) for t, p in got.items()] == want
+    written = {}
+    for name, extra in (("chain", {}), ("one loop", {"positions": index_positions})):
+        ix = indexer.create(tmp_path / name, build_schema(frozenset({"CARES-Mali"})))
+        w = FastSegmentWriter(ix, compound=False, summary=keyterms.summary(), **extra)
+        for i, text in enumerate(texts):
+            w.add_document(**schema.document(Article(id=f"a-{i}", title=text[:80], body=text),
+                                             f"{i}.md", f"h{i}"))
+        w.commit()
+        written[name] = segment_files(tmp_path / name)
+    assert written["one loop"] == written["chain"]
 
 
 def test_a_full_reindex_indexes_every_article_with_its_fields(archive: Config):

@@ -374,3 +374,72 @@ def query_terms(analyzer: Analyzer, text: str) -> frozenset[str]:
     punctuation (worth a friendly message rather than an empty page).
     """
     return frozenset(t.text for t in analyzer(text, mode="query"))
+
+
+# Indexed term of each plain folded word, per (protected, stops, stemmer): the chain's work for
+# a word seen before is one dict lookup. Bounded: cleared when full (a million-article build
+# meets millions of distinct words, most of them once).
+_TERMS: dict[tuple, dict[str, str | None]] = {}
+_TERMS_MAX = 200_000
+
+
+def index_positions(analyzer: object, value: str) -> dict[str, list[int]] | None:
+    """What the analyzer indexes of `value`: {term: positions}, in first-seen order, exactly as
+    Whoosh's `Positions.word_values` gathers it from the token stream; None when `analyzer` is
+    not `french_analyzer`'s chain (the caller then runs the analyzer itself).
+
+    The same rules as the four classes above, in one loop over the words: a build spends most
+    of its analysis time passing one reused Token through four generators.
+    """
+    chain = getattr(analyzer, "items", None)
+    if (not chain or len(chain) != 4 or type(chain[0]) is not FrenchTokenizer
+            or type(chain[1]) is not FrenchStopFilter or type(chain[2]) is not FrenchStemFilter
+            or type(chain[3]) is not FrenchFormFilter):
+        return None
+    tokenizer, stops, stemmer = chain[0], chain[1].stops, chain[2].stemmer
+    protected = tokenizer.protected
+    terms = _TERMS.get((protected, stops, stemmer))
+    if terms is None or len(terms) > _TERMS_MAX:
+        terms = _TERMS[(protected, stops, stemmer)] = {}
+    words = _WORD.findall(value)
+    infos = [_word_info(w) for w in words]
+    last = len(words) - 1
+    poses: dict[str, list[int]] = {}
+    pos = 0
+    for i, raw in enumerate(words):
+        folded, caps, ascii_caps = infos[i]
+        shouting = caps and ((i > 0 and infos[i - 1][1]) or (i < last and infos[i + 1][1]))
+        if folded is not None:  # a plain word
+            if ascii_caps and not shouting:  # an acronym: kept, in capitals
+                term = name_form(folded)
+            else:
+                term = terms.get(folded, "")
+                if term == "":
+                    if folded in protected:
+                        term = name_form(folded)
+                    elif folded in stops:
+                        term = None
+                    else:
+                        term = stem(folded, stemmer)
+                    terms[folded] = term
+            if term is not None:
+                poses.setdefault(term, []).append(pos)
+                pos += 1
+            continue
+        pieces = FrenchTokenizer._pieces(raw, 0)
+        elided = len(pieces) == 1 and len(pieces[0][0]) < len(raw)
+        if len(pieces) > 1:  # the joined compound, at its first part's position, never stopped
+            joined = "".join(_fold_piece(text) for text, _ in pieces)
+            term = name_form(joined) if joined in protected else stem(joined, stemmer)
+            poses.setdefault(term, []).append(pos)
+        for text, _start in pieces:
+            piece = _fold_piece(text)
+            keep = piece in protected or (not shouting and _is_acronym(text))
+            if not keep and piece in stops:
+                continue
+            term = name_form(piece) if keep else stem(piece, stemmer)
+            poses.setdefault(term, []).append(pos)
+            if elided:
+                poses.setdefault(ELIDED + term, []).append(pos)
+            pos += 1
+    return poses

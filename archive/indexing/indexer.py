@@ -22,6 +22,7 @@ from ..facets import display_spelling, registry, value_key
 from ..models import ESTIMATED, Article
 from ..publishers import Publishers
 from . import keyterms
+from .analysis import index_positions
 from .facetstore import FacetStore, write_facets
 from .schema import INDEX_NAME, document, stored_article
 from .serving import describe
@@ -59,12 +60,14 @@ def clone(source_dir: Path, gen_dir: Path) -> index.Index:
 def writer(ix: index.Index, limitmb: int = 128):
     """A writer that never builds a compound file (it would be loaded whole into every reader).
 
-    It is `FastSegmentWriter`: Whoosh's writer with a cheaper postings pool, same files.
+    It is `FastSegmentWriter`: Whoosh's writer with a cheaper postings pool and the French
+    analyzer's one-loop path (`analysis.index_positions`), same files.
 
     Whoosh's own multi-process writer is not used: its workers outlive a killed parent (and
     would keep the job lock); `parallel.py` builds one segment per worker instead.
     """
-    return FastSegmentWriter(ix, limitmb=limitmb, summary=keyterms.summary(), compound=False)
+    return FastSegmentWriter(ix, limitmb=limitmb, summary=keyterms.summary(), compound=False,
+                             positions=index_positions)
 
 
 @dataclass

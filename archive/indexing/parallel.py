@@ -25,6 +25,7 @@ from whoosh import index
 from ..engine.segments import commit_segments, finish_segment, worker_writer
 from ..errors import ArchiveError
 from . import indexer, joblock, keyterms, schema
+from .analysis import index_positions
 
 PR_SET_PDEATHSIG = 1
 TICK_EVERY = 20
@@ -56,6 +57,7 @@ def _index_share(k: int, gen_dir: str, rels: list[str], read: Callable, stats: d
                  limitmb: int, settled: dict[str, str]) -> None:
     ix = index.open_dir(gen_dir, indexname=schema.INDEX_NAME)
     w = worker_writer(ix, limitmb, keyterms.summary())
+    w.positions = index_positions  # as `indexer.writer` gives it
     pending = 0
 
     def tick() -> None:
