@@ -38,6 +38,19 @@ class ChunkedPostingPool(PostingPool):
             self.save()
         self.current.append(item)
 
+    def add_many(self, items: list[tuple]) -> None:
+        """Queue one document field's postings at once (`add`'s accounting, one call)."""
+        size = 0
+        for item in items:
+            size += len(item[1])
+        # item[0] (the field name) and item[4] vary per posting in `add`; here they are
+        # one field's, so its share is counted once per posting the same way.
+        self.currentsize += len(items) * (_POSTING_BYTES + len(items[0][0])) + 2 * size \
+            + sum(len(item[4] or b"") for item in items) if items else 0
+        self.current.extend(items)
+        if self.currentsize > self.limit:
+            self.save()
+
     def _write_run(self, f, items: Iterable[tuple]) -> None:
         # `items` is a sorted list, or a merge of runs (Whoosh's reduce_to, past 128 runs).
         iterator = iter(items)
@@ -122,7 +135,7 @@ class FastSegmentWriter(SegmentWriter):
         summary column written before the document ends and the `positions` fast path."""
         self._check_state()
         perdoc, schema, docnum = self.perdocwriter, self.schema, self.docnum
-        add_post = self.pool.add
+        add_posts = self.pool.add_many
         summary = self.summary
         weights: dict[bytes, float] = {}
         docboost = self._doc_boost(fields)
@@ -140,13 +153,15 @@ class FastSegmentWriter(SegmentWriter):
                     fieldboost = self._field_boost(fields, fieldname, docboost)
                     watched = summary is not None and fieldname in summary.sources
                     scorable = field.scorable
+                    posts = []
                     for tbytes, freq, weight, vbytes in self._items(fieldname, field, value):
                         weight *= fieldboost
                         if scorable:
                             length += freq
                         if watched:
                             weights[tbytes] = weights.get(tbytes, 0.0) + weight
-                        add_post((fieldname, tbytes, docnum, weight, vbytes))
+                        posts.append((fieldname, tbytes, docnum, weight, vbytes))
+                    add_posts(posts)
                 if field.separate_spelling() or field.vector:
                     raise NotImplementedError(f"field {fieldname}: spelling or vector")
                 customval = fields.get(f"_stored_{fieldname}", value)
@@ -178,6 +193,8 @@ class FastSegmentWriter(SegmentWriter):
             self.on_positions(fieldname, self.docnum, poses)
         boost, encode = fmt.field_boost, fmt.encode
         # Positions.word_values: one boost of 1.0 per occurrence, times the format's boost.
+        # No cache of encoded values: a block of postings is pickled, and pickle would write a
+        # shared bytes object once and then refer to it, changing the bytes written.
         return [(term.encode("utf-8"), len(where), len(where) * boost, encode(where))
                 for term, where in poses.items()]
 
