@@ -33,7 +33,7 @@ from archive.indexing import (
 )
 from archive.indexing.analysis import analyze, french_analyzer, index_positions
 from archive.indexing.facetstore import FacetStore, date_key
-from archive.indexing.jobs import reindex, status
+from archive.indexing.jobs import make_plan, reindex, scan, status
 from archive.indexing.schema import build_schema
 from archive.models import Article
 from archive.web import create_app
@@ -286,6 +286,45 @@ def test_a_change_that_keeps_size_and_mtime_is_still_seen_right_after_a_build(ar
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     report = reindex(archive)
     assert report.updated == 1
+
+
+def test_planning_sees_an_edit_in_place_a_new_file_and_a_deleted_one(archive: Config):
+    # Old mtimes, far outside the window after a build in which files are always hashed: only
+    # size and mtime can tell the edit; writing in place leaves the folder's mtime as it was.
+    old = 1_000_000_000
+    for path in articlefile.iter_files(archive.articles_dir):
+        os.utime(path, (old, old))
+    reindex(archive)
+    edited, gone = list(articlefile.iter_files(archive.articles_dir))[:2]
+    folder_mtime = edited.parent.stat().st_mtime_ns
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nMise à jour.\n", encoding="utf-8")
+    os.utime(edited, (old, old))
+    assert edited.parent.stat().st_mtime_ns == folder_mtime
+    gone.unlink()
+    articlefile.write(archive.articles_dir, Article(
+        id="pluies-a-mopti", title="Fortes pluies à Mopti", body="Les pluies ont inondé Mopti.",
+        date="2024-08-02", section="Société"))
+    plan = make_plan(archive)
+    rel = lambda path: path.relative_to(archive.articles_dir).as_posix()  # noqa: E731
+    assert (plan.mode, plan.changed, plan.deleted, plan.added) == \
+        ("incremental", [rel(edited)], [rel(gone)], ["2024/pluies-a-mopti.md"])
+    report = reindex(archive)
+    assert (report.added, report.updated, report.deleted) == (1, 1, 1)
+    assert ids_for(archive, "body", "inonde") == {"pluies-a-mopti"}
+
+
+def test_the_scan_lists_what_iter_files_lists(tmp_path: Path):
+    root = tmp_path / "articles"
+    for rel in ("2020/a.md", "2020/.b.md", "2020/c.txt", ".hidden/d.md", "x.md/e.md",
+                "sans-date/deep/f.md", "g.md"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("---\n", encoding="utf-8")
+    (root / "2020" / "h.md").symlink_to(root / "2020" / "a.md")
+    (root / "2020" / "broken.md").symlink_to(root / "nowhere.md")
+    found = scan(root)
+    assert set(found) == {p.relative_to(root).as_posix() for p in articlefile.iter_files(root)}
+    assert found["2020/h.md"].st_size == (root / "2020" / "a.md").stat().st_size
+    assert scan(tmp_path / "missing") == {}
 
 
 def test_a_file_touched_without_change_is_not_reindexed(archive: Config):
