@@ -42,7 +42,7 @@ def _tokens_digest(tokens: frozenset[str]) -> str:
     return hashlib.sha256("\n".join(sorted(tokens)).encode("utf-8")).hexdigest()[:16]
 
 
-def scan(articles_dir: Path) -> dict[str, os.stat_result]:
+def scan(articles_dir: Path) -> dict[str, indexer.FileStat]:
     """Every article file below the articles folder, by relative path, with its stat.
 
     The files `articlefile.iter_files` lists, walked with `os.scandir` on strings: a stat per
@@ -50,7 +50,7 @@ def scan(articles_dir: Path) -> dict[str, os.stat_result]:
     cost four times the stats). Every file is still stat-ed: an edit in place changes the
     file's size or mtime, never its folder's mtime, so no folder can be skipped.
     """
-    found: dict[str, os.stat_result] = {}
+    found: dict[str, indexer.FileStat] = {}
 
     def walk(folder: str, prefix: str) -> None:
         try:
@@ -65,7 +65,9 @@ def scan(articles_dir: Path) -> dict[str, os.stat_result]:
                 elif name.endswith(articlefile.SUFFIX) and not name.startswith("."):
                     try:
                         if entry.is_file():
-                            found[prefix + name] = entry.stat()
+                            stat = entry.stat()
+                            found[prefix + name] = indexer.FileStat(stat.st_size,
+                                                                    stat.st_mtime_ns)
                     except FileNotFoundError:
                         pass  # removed while listed: as if already gone
 
@@ -98,7 +100,7 @@ class Plan:
     still_kept: list[tuple[str, str]] = field(default_factory=list)  # invalid, last good serves
     hashes: dict[str, str] = field(default_factory=dict)
     old_files: dict[str, list] = field(default_factory=dict)
-    stats: dict[str, os.stat_result] = field(default_factory=dict)
+    stats: dict[str, indexer.FileStat] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -426,7 +428,8 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
                              gen_dir, base_dir, publishers_at(config.publishers_file))
         phase("facets")
         generations.checkpoint("facets-written")
-        (gen_dir / FILES).write_text(json.dumps(files, ensure_ascii=False), encoding="utf-8")
+        with open(gen_dir / FILES, "w", encoding="utf-8") as handle:
+            json.dump(files, handle, ensure_ascii=False)  # streamed: no string of it all
         indexer.check(gen_dir, len(files), probes, absent=plan.deleted[:5])
         phase("check")
         generations.checkpoint("checked")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import gc
 import multiprocessing
 import os
 import pickle
@@ -92,6 +93,9 @@ def build(ix: index.Index, gen_dir: Path, rels: list[str], read: Callable,
                            args=(k, os.getpid(), str(gen_dir), chunk, read, stats, counter,
                                  limitmb, settled or {}))
                for k, chunk in enumerate(chunks)]
+    # Objects the workers inherit stay shared only while nothing writes to their pages: the
+    # garbage collector would (it marks every object it visits), so they are frozen first.
+    gc.freeze()
     try:
         for worker in workers:
             worker.start()
@@ -110,6 +114,7 @@ def build(ix: index.Index, gen_dir: Path, rels: list[str], read: Callable,
             raise ArchiveError(f"indexing worker(s) {', '.join(failed)} failed; see the "
                                "messages above")
     finally:
+        gc.unfreeze()
         for worker in workers:
             if worker.is_alive():
                 worker.kill()
