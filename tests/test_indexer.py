@@ -20,7 +20,7 @@ from whoosh.writing import SegmentWriter
 from archive import articlefile
 from archive.cli import main
 from archive.config import Config, load_config
-from archive.engine.segmentwriter import FastSegmentWriter
+from archive.engine.segmentwriter import FastSegmentWriter, _encode_one
 from archive.errors import EXIT_PARTIAL, IndexUnavailable
 from archive.indexing import (
     CurrentGeneration,
@@ -139,6 +139,11 @@ def test_the_fast_writer_writes_the_same_files_as_whoosh_own(tmp_path: Path, lim
     assert {"trm", "pst", "_body_len.col", "_stored.col"} <= set(written["fast"])
     assert written["fast"] == written["whoosh"]
     assert written["one-loop analysis"] == written["whoosh"]
+
+
+def test_one_position_is_encoded_as_whoosh_encodes_it():
+    for pos in [*range(0, 70_000, 7), 255, 256, 65_535, 65_536, 2**31 - 1]:
+        assert _encode_one(pos) == Positions().encode([pos])
 
 
 def test_the_one_loop_analysis_indexes_what_the_analyzer_chain_does(tmp_path: Path):

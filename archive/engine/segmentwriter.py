@@ -16,6 +16,7 @@ from itertools import islice
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.formats import Positions
+from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 
@@ -72,6 +73,19 @@ class ChunkedPostingPool(PostingPool):
         finally:
             f.close()
             self._remove_run(path)
+
+
+_ONE = pack_uint(1) + b"\x80\x02]q\x00"  # one position, then pickle's list of one int
+
+
+def _encode_one(pos: int) -> bytes:
+    """`Positions().encode([pos])` (a count, then `pickle.dumps([pos], 2)`) without pickling;
+    a new bytes object each call."""
+    if pos < 256:
+        return _ONE + b"K" + bytes((pos,)) + b"a."
+    if pos < 65536:
+        return _ONE + b"M" + pos.to_bytes(2, "little") + b"a."
+    return Positions().encode([pos])
 
 
 class _Lengths:
@@ -195,7 +209,8 @@ class FastSegmentWriter(SegmentWriter):
         # Positions.word_values: one boost of 1.0 per occurrence, times the format's boost.
         # No cache of encoded values: a block of postings is pickled, and pickle would write a
         # shared bytes object once and then refer to it, changing the bytes written.
-        return [(term.encode("utf-8"), len(where), len(where) * boost, encode(where))
+        return [(term.encode("utf-8"), len(where), len(where) * boost,
+                 _encode_one(where[0]) if len(where) == 1 else encode(where))
                 for term, where in poses.items()]
 
     def _flush_segment(self) -> None:

@@ -376,11 +376,12 @@ def query_terms(analyzer: Analyzer, text: str) -> frozenset[str]:
     return frozenset(t.text for t in analyzer(text, mode="query"))
 
 
-# Indexed term of each plain folded word, per (protected, stops, stemmer): the chain's work for
-# a word seen before is one dict lookup. Bounded: cleared when full (a million-article build
-# meets millions of distinct words, most of them once).
-_TERMS: dict[tuple, dict[str, str | None]] = {}
-_TERMS_MAX = 200_000
+# Indexed term of each plain word as written ("" for a stop word), per (protected, stops,
+# stemmer), for words whose term does not depend on their neighbours (all but capitals-only
+# ASCII words, acronyms unless shouted): the chain's work for a word seen before is one dict
+# lookup. Bounded: cleared when full (a million-article build meets millions of words).
+_TERMS: dict[tuple, dict[str, str]] = {}
+_TERMS_MAX = 300_000
 
 
 def index_positions(analyzer: object, value: str) -> dict[str, list[int]] | None:
@@ -402,27 +403,33 @@ def index_positions(analyzer: object, value: str) -> dict[str, list[int]] | None
     if terms is None or len(terms) > _TERMS_MAX:
         terms = _TERMS[(protected, stops, stemmer)] = {}
     words = _WORD.findall(value)
-    infos = [_word_info(w) for w in words]
     last = len(words) - 1
     poses: dict[str, list[int]] = {}
     pos = 0
     for i, raw in enumerate(words):
-        folded, caps, ascii_caps = infos[i]
-        shouting = caps and ((i > 0 and infos[i - 1][1]) or (i < last and infos[i + 1][1]))
+        term = terms.get(raw)
+        if term is not None:
+            if term:
+                poses.setdefault(term, []).append(pos)
+                pos += 1
+            continue
+        folded, caps, ascii_caps = _word_info(raw)
+        # A capitalised word next to another one is shouting (a headline), not an acronym.
+        shouting = caps and ((i > 0 and _word_info(words[i - 1])[1])
+                             or (i < last and _word_info(words[i + 1])[1]))
         if folded is not None:  # a plain word
             if ascii_caps and not shouting:  # an acronym: kept, in capitals
                 term = name_form(folded)
             else:
-                term = terms.get(folded, "")
-                if term == "":
-                    if folded in protected:
-                        term = name_form(folded)
-                    elif folded in stops:
-                        term = None
-                    else:
-                        term = stem(folded, stemmer)
-                    terms[folded] = term
-            if term is not None:
+                if folded in protected:
+                    term = name_form(folded)
+                elif folded in stops:
+                    term = ""
+                else:
+                    term = stem(folded, stemmer)
+                if not ascii_caps:
+                    terms[raw] = term
+            if term:
                 poses.setdefault(term, []).append(pos)
                 pos += 1
             continue
