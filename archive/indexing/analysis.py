@@ -162,6 +162,13 @@ def _word_info(raw: str) -> tuple[str | None, bool, bool]:
     return folded, caps, caps and raw.isascii()
 
 
+def _word_pieces(raw: str, start: int) -> list[tuple[str, int]]:
+    """Elisions stripped, then the parts of a compound with their start offsets."""
+    word = _strip_elisions(raw)
+    offset = start + len(raw) - len(word)
+    return [(m.group(), offset + m.start()) for m in _PIECE.finditer(word)]
+
+
 class FrenchTokenizer(Tokenizer):
     """Words with elisions split, compounds emitted whole and by parts, names marked `keep`.
 
@@ -238,9 +245,7 @@ class FrenchTokenizer(Tokenizer):
     @staticmethod
     def _pieces(raw: str, start: int) -> list[tuple[str, int]]:
         """Elisions stripped, then the parts of a compound with their start offsets."""
-        word = _strip_elisions(raw)
-        offset = start + len(raw) - len(word)
-        return [(m.group(), offset + m.start()) for m in _PIECE.finditer(word)]
+        return _word_pieces(raw, start)
 
     def _compound(self, t, pieces, shouting, whole_only, keeporiginal, chars):
         """Tokens of an elided word or a compound: the joined form, then the parts."""
@@ -433,7 +438,7 @@ def index_positions(analyzer: object, value: str) -> dict[str, list[int]] | None
                 poses.setdefault(term, []).append(pos)
                 pos += 1
             continue
-        pieces = FrenchTokenizer._pieces(raw, 0)
+        pieces = _word_pieces(raw, 0)
         elided = len(pieces) == 1 and len(pieces[0][0]) < len(raw)
         if len(pieces) > 1:  # the joined compound, at its first part's position, never stopped
             joined = "".join(_fold_piece(text) for text, _ in pieces)
