@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import random
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from whoosh.formats import Positions
 from whoosh.qparser import QueryParser
 from whoosh.query import Term
 from whoosh.writing import SegmentWriter
@@ -18,7 +20,7 @@ from whoosh.writing import SegmentWriter
 from archive import articlefile
 from archive.cli import main
 from archive.config import Config, load_config
-from archive.engine.segmentwriter import FastSegmentWriter
+from archive.engine.segmentwriter import FastSegmentWriter, _encode_one
 from archive.errors import EXIT_PARTIAL, IndexUnavailable
 from archive.indexing import (
     CurrentGeneration,
@@ -29,9 +31,9 @@ from archive.indexing import (
     open_current,
     schema,
 )
-from archive.indexing.analysis import analyze
+from archive.indexing.analysis import analyze, french_analyzer, index_positions
 from archive.indexing.facetstore import FacetStore, date_key
-from archive.indexing.jobs import reindex, status
+from archive.indexing.jobs import make_plan, reindex, scan, status
 from archive.indexing.schema import build_schema
 from archive.models import Article
 from archive.web import create_app
@@ -124,7 +126,9 @@ def test_the_fast_writer_writes_the_same_files_as_whoosh_own(tmp_path: Path, lim
     """
     documents = sample_documents(80)
     written = {}
-    for name, make in (("whoosh", SegmentWriter), ("fast", FastSegmentWriter)):
+    one_loop = functools.partial(FastSegmentWriter, positions=index_positions)
+    for name, make in (("whoosh", SegmentWriter), ("fast", FastSegmentWriter),
+                       ("one-loop analysis", one_loop)):
         ix = indexer.create(tmp_path / name, build_schema())
         w = make(ix, limitmb=limitmb, compound=False)
         for doc in documents:
@@ -134,6 +138,37 @@ def test_the_fast_writer_writes_the_same_files_as_whoosh_own(tmp_path: Path, lim
         written[name] = segment_files(tmp_path / name)
     assert {"trm", "pst", "_body_len.col", "_stored.col"} <= set(written["fast"])
     assert written["fast"] == written["whoosh"]
+    assert written["one-loop analysis"] == written["whoosh"]
+
+
+def test_one_position_is_encoded_as_whoosh_encodes_it():
+    for pos in [*range(0, 70_000, 7), 255, 256, 65_535, 65_536, 2**31 - 1]:
+        assert _encode_one(pos) == Positions().encode([pos])
+
+
+def test_the_one_loop_analysis_indexes_what_the_analyzer_chain_does(tmp_path: Path):
+    """`index_positions` gives each text the terms, positions and order of Whoosh's
+    `Positions.word_values` over the analyzer: elisions, compounds, acronyms, shouting,
+    protected names, stop words; with the summary column (key terms) the same too."""
+    texts = ["L'ADEMA-PASJ et le CARES-Mali à Bamako, d'État l'Europe aujourd'hui",
+             "SÉCURITÉ AU MALI: l'EDM-SA et N'Diaye, prud'hommes presqu'île quelqu'un",
+             "USA UN CAF café qu'il n'a jusqu'à Tombouctou Traoré TRAORE"]
+    texts += [f"{a.title} {a.body}" for a in ARTICLES]
+    analyzer = french_analyzer(frozenset({"CARES-Mali", "EDM-SA"}))
+    for text in texts:
+        want = list(Positions().word_values(text, analyzer, mode="index"))
+        got = index_positions(analyzer, text)
+        assert [(t, len(p), float(len(p)), Positions().encode(p)) for t, p in got.items()] == want
+    written = {}
+    for name, extra in (("chain", {}), ("one loop", {"positions": index_positions})):
+        ix = indexer.create(tmp_path / name, build_schema(frozenset({"CARES-Mali"})))
+        w = FastSegmentWriter(ix, compound=False, summary=keyterms.summary(), **extra)
+        for i, text in enumerate(texts):
+            w.add_document(**schema.document(Article(id=f"a-{i}", title=text[:80], body=text),
+                                             f"{i}.md", f"h{i}"))
+        w.commit()
+        written[name] = segment_files(tmp_path / name)
+    assert written["one loop"] == written["chain"]
 
 
 def test_a_full_reindex_indexes_every_article_with_its_fields(archive: Config):
@@ -256,6 +291,45 @@ def test_a_change_that_keeps_size_and_mtime_is_still_seen_right_after_a_build(ar
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     report = reindex(archive)
     assert report.updated == 1
+
+
+def test_planning_sees_an_edit_in_place_a_new_file_and_a_deleted_one(archive: Config):
+    # Old mtimes, far outside the window after a build in which files are always hashed: only
+    # size and mtime can tell the edit; writing in place leaves the folder's mtime as it was.
+    old = 1_000_000_000
+    for path in articlefile.iter_files(archive.articles_dir):
+        os.utime(path, (old, old))
+    reindex(archive)
+    edited, gone = list(articlefile.iter_files(archive.articles_dir))[:2]
+    folder_mtime = edited.parent.stat().st_mtime_ns
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nMise à jour.\n", encoding="utf-8")
+    os.utime(edited, (old, old))
+    assert edited.parent.stat().st_mtime_ns == folder_mtime
+    gone.unlink()
+    articlefile.write(archive.articles_dir, Article(
+        id="pluies-a-mopti", title="Fortes pluies à Mopti", body="Les pluies ont inondé Mopti.",
+        date="2024-08-02", section="Société"))
+    plan = make_plan(archive)
+    rel = lambda path: path.relative_to(archive.articles_dir).as_posix()  # noqa: E731
+    assert (plan.mode, plan.changed, plan.deleted, plan.added) == \
+        ("incremental", [rel(edited)], [rel(gone)], ["2024/pluies-a-mopti.md"])
+    report = reindex(archive)
+    assert (report.added, report.updated, report.deleted) == (1, 1, 1)
+    assert ids_for(archive, "body", "inonde") == {"pluies-a-mopti"}
+
+
+def test_the_scan_lists_what_iter_files_lists(tmp_path: Path):
+    root = tmp_path / "articles"
+    for rel in ("2020/a.md", "2020/.b.md", "2020/c.txt", ".hidden/d.md", "x.md/e.md",
+                "sans-date/deep/f.md", "g.md"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("---\n", encoding="utf-8")
+    (root / "2020" / "h.md").symlink_to(root / "2020" / "a.md")
+    (root / "2020" / "broken.md").symlink_to(root / "nowhere.md")
+    found = scan(root)
+    assert set(found) == {p.relative_to(root).as_posix() for p in articlefile.iter_files(root)}
+    assert found["2020/h.md"].st_size == (root / "2020" / "a.md").stat().st_size
+    assert scan(tmp_path / "missing") == {}
 
 
 def test_a_file_touched_without_change_is_not_reindexed(archive: Config):

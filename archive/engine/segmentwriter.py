@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from itertools import islice
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.formats import Positions
+from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 
@@ -37,6 +39,19 @@ class ChunkedPostingPool(PostingPool):
             self.save()
         self.current.append(item)
 
+    def add_many(self, items: list[tuple]) -> None:
+        """Queue one document field's postings at once (`add`'s accounting, one call)."""
+        size = 0
+        for item in items:
+            size += len(item[1])
+        # item[0] (the field name) and item[4] vary per posting in `add`; here they are
+        # one field's, so its share is counted once per posting the same way.
+        self.currentsize += len(items) * (_POSTING_BYTES + len(items[0][0])) + 2 * size \
+            + sum(len(item[4] or b"") for item in items) if items else 0
+        self.current.extend(items)
+        if self.currentsize > self.limit:
+            self.save()
+
     def _write_run(self, f, items: Iterable[tuple]) -> None:
         # `items` is a sorted list, or a merge of runs (Whoosh's reduce_to, past 128 runs).
         iterator = iter(items)
@@ -58,6 +73,19 @@ class ChunkedPostingPool(PostingPool):
         finally:
             f.close()
             self._remove_run(path)
+
+
+_ONE = pack_uint(1) + b"\x80\x02]q\x00"  # one position, then pickle's list of one int
+
+
+def _encode_one(pos: int) -> bytes:
+    """`Positions().encode([pos])` (a count, then `pickle.dumps([pos], 2)`) without pickling;
+    a new bytes object each call."""
+    if pos < 256:
+        return _ONE + b"K" + bytes((pos,)) + b"a."
+    if pos < 65536:
+        return _ONE + b"M" + pos.to_bytes(2, "little") + b"a."
+    return Positions().encode([pos])
 
 
 class _Lengths:
@@ -90,49 +118,100 @@ class Summary:
     pick: Callable[[dict[bytes, float]], bytes]
 
 
+# {term: positions} of a text field's value, or None to let the field's analyzer run.
+PositionsFn = Callable[[object, str], "dict[str, list[int]] | None"]
+# Called with (fieldname, docnum, {term: positions}) for each text field a fast path analysed:
+# the place for a positions sidecar to see a document's positions without analysing it again.
+PositionsHook = Callable[[str, int, "dict[str, list[int]]"], None]
+
+
 class FastSegmentWriter(SegmentWriter):
     """A `SegmentWriter` with the chunked pool and in-memory lengths; same files written.
 
     With a `Summary`, it also keeps what `pick` makes of each document's terms, read off the
     postings the writer makes anyway (analysing the text a second time would double the cost
-    of a build).
+    of a build). With `positions` (see `PositionsFn`), fields stored with Whoosh's `Positions`
+    format are analysed by it instead of through the analyzer's token stream (same postings).
     """
 
     def __init__(self, ix, limitmb: int = 128, summary: Summary | None = None,
-                 **kwargs) -> None:
+                 positions: PositionsFn | None = None,
+                 on_positions: PositionsHook | None = None, **kwargs) -> None:
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = ChunkedPostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
         self.summary = (summary if summary and summary.field in self.schema
                         and self.schema[summary.field].column_type else None)
+        self.positions = positions
+        self.on_positions = on_positions
 
     def add_document(self, **fields) -> None:
-        """Whoosh's `add_document`, with the summary column written before the document ends."""
+        """Whoosh's `add_document` (same postings, stored values, lengths and columns), with the
+        summary column written before the document ends and the `positions` fast path."""
+        self._check_state()
+        perdoc, schema, docnum = self.perdocwriter, self.schema, self.docnum
+        add_posts = self.pool.add_many
         summary = self.summary
-        if summary is None:
-            return super().add_document(**fields)
         weights: dict[bytes, float] = {}
-        pool, perdoc = self.pool, self.perdocwriter
-        sources, add = summary.sources, pool.add
-        column = self.schema[summary.field].column_type
-
-        def watch(item: tuple) -> None:
-            if item[0] in sources:
-                weights[item[1]] = weights.get(item[1], 0.0) + item[3]
-            add(item)
-
-        finish = perdoc.finish_doc
-
-        def finish_doc() -> None:
-            value = summary.pick(weights)
-            if value:
-                perdoc.add_column_value(summary.field, column, value)
-            finish()
-
-        pool.add, perdoc.finish_doc = watch, finish_doc
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+        perdoc.start_doc(docnum)
         try:
-            super().add_document(**fields)
-        finally:
-            del pool.add, perdoc.finish_doc  # back to the class's methods
+            for fieldname in fieldnames:
+                value = fields.get(fieldname)
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    fieldboost = self._field_boost(fields, fieldname, docboost)
+                    watched = summary is not None and fieldname in summary.sources
+                    scorable = field.scorable
+                    posts = []
+                    for tbytes, freq, weight, vbytes in self._items(fieldname, field, value):
+                        weight *= fieldboost
+                        if scorable:
+                            length += freq
+                        if watched:
+                            weights[tbytes] = weights.get(tbytes, 0.0) + weight
+                        posts.append((fieldname, tbytes, docnum, weight, vbytes))
+                    add_posts(posts)
+                if field.separate_spelling() or field.vector:
+                    raise NotImplementedError(f"field {fieldname}: spelling or vector")
+                customval = fields.get(f"_stored_{fieldname}", value)
+                perdoc.add_field(fieldname, field, customval if field.stored else None, length)
+                column = field.column_type
+                if column and customval is not None:
+                    perdoc.add_column_value(fieldname, column, field.to_column_value(customval))
+            if summary is not None:
+                picked = summary.pick(weights)
+                if picked:
+                    perdoc.add_column_value(summary.field, schema[summary.field].column_type,
+                                            picked)
+        except Exception:
+            perdoc.cancel_doc()
+            raise
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _items(self, fieldname: str, field, value) -> Iterable[tuple]:
+        """(term bytes, frequency, weight, encoded value) of one field, as `field.index` gives."""
+        fmt = field.format
+        if self.positions is None or type(fmt) is not Positions or not isinstance(value, str):
+            return field.index(value)
+        poses = self.positions(field.analyzer, value)
+        if poses is None:
+            return field.index(value)
+        if self.on_positions is not None:
+            self.on_positions(fieldname, self.docnum, poses)
+        boost, encode = fmt.field_boost, fmt.encode
+        # Positions.word_values: one boost of 1.0 per occurrence, times the format's boost.
+        # No cache of encoded values: a block of postings is pickled, and pickle would write a
+        # shared bytes object once and then refer to it, changing the bytes written.
+        return [(term.encode("utf-8"), len(where), len(where) * boost,
+                 _encode_one(where[0]) if len(where) == 1 else encode(where))
+                for term, where in poses.items()]
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()

@@ -162,6 +162,13 @@ def _word_info(raw: str) -> tuple[str | None, bool, bool]:
     return folded, caps, caps and raw.isascii()
 
 
+def _word_pieces(raw: str, start: int) -> list[tuple[str, int]]:
+    """Elisions stripped, then the parts of a compound with their start offsets."""
+    word = _strip_elisions(raw)
+    offset = start + len(raw) - len(word)
+    return [(m.group(), offset + m.start()) for m in _PIECE.finditer(word)]
+
+
 class FrenchTokenizer(Tokenizer):
     """Words with elisions split, compounds emitted whole and by parts, names marked `keep`.
 
@@ -238,9 +245,7 @@ class FrenchTokenizer(Tokenizer):
     @staticmethod
     def _pieces(raw: str, start: int) -> list[tuple[str, int]]:
         """Elisions stripped, then the parts of a compound with their start offsets."""
-        word = _strip_elisions(raw)
-        offset = start + len(raw) - len(word)
-        return [(m.group(), offset + m.start()) for m in _PIECE.finditer(word)]
+        return _word_pieces(raw, start)
 
     def _compound(self, t, pieces, shouting, whole_only, keeporiginal, chars):
         """Tokens of an elided word or a compound: the joined form, then the parts."""
@@ -374,3 +379,79 @@ def query_terms(analyzer: Analyzer, text: str) -> frozenset[str]:
     punctuation (worth a friendly message rather than an empty page).
     """
     return frozenset(t.text for t in analyzer(text, mode="query"))
+
+
+# Indexed term of each plain word as written ("" for a stop word), per (protected, stops,
+# stemmer), for words whose term does not depend on their neighbours (all but capitals-only
+# ASCII words, acronyms unless shouted): the chain's work for a word seen before is one dict
+# lookup. Bounded: cleared when full (a million-article build meets millions of words).
+_TERMS: dict[tuple, dict[str, str]] = {}
+_TERMS_MAX = 300_000
+
+
+def index_positions(analyzer: object, value: str) -> dict[str, list[int]] | None:
+    """What the analyzer indexes of `value`: {term: positions}, in first-seen order, exactly as
+    Whoosh's `Positions.word_values` gathers it from the token stream; None when `analyzer` is
+    not `french_analyzer`'s chain (the caller then runs the analyzer itself).
+
+    The same rules as the four classes above, in one loop over the words: a build spends most
+    of its analysis time passing one reused Token through four generators.
+    """
+    chain = getattr(analyzer, "items", None)
+    if (not chain or len(chain) != 4 or type(chain[0]) is not FrenchTokenizer
+            or type(chain[1]) is not FrenchStopFilter or type(chain[2]) is not FrenchStemFilter
+            or type(chain[3]) is not FrenchFormFilter):
+        return None
+    tokenizer, stops, stemmer = chain[0], chain[1].stops, chain[2].stemmer
+    protected = tokenizer.protected
+    terms = _TERMS.get((protected, stops, stemmer))
+    if terms is None or len(terms) > _TERMS_MAX:
+        terms = _TERMS[(protected, stops, stemmer)] = {}
+    words = _WORD.findall(value)
+    last = len(words) - 1
+    poses: dict[str, list[int]] = {}
+    pos = 0
+    for i, raw in enumerate(words):
+        term = terms.get(raw)
+        if term is not None:
+            if term:
+                poses.setdefault(term, []).append(pos)
+                pos += 1
+            continue
+        folded, caps, ascii_caps = _word_info(raw)
+        # A capitalised word next to another one is shouting (a headline), not an acronym.
+        shouting = caps and ((i > 0 and _word_info(words[i - 1])[1])
+                             or (i < last and _word_info(words[i + 1])[1]))
+        if folded is not None:  # a plain word
+            if ascii_caps and not shouting:  # an acronym: kept, in capitals
+                term = name_form(folded)
+            else:
+                if folded in protected:
+                    term = name_form(folded)
+                elif folded in stops:
+                    term = ""
+                else:
+                    term = stem(folded, stemmer)
+                if not ascii_caps:
+                    terms[raw] = term
+            if term:
+                poses.setdefault(term, []).append(pos)
+                pos += 1
+            continue
+        pieces = _word_pieces(raw, 0)
+        elided = len(pieces) == 1 and len(pieces[0][0]) < len(raw)
+        if len(pieces) > 1:  # the joined compound, at its first part's position, never stopped
+            joined = "".join(_fold_piece(text) for text, _ in pieces)
+            term = name_form(joined) if joined in protected else stem(joined, stemmer)
+            poses.setdefault(term, []).append(pos)
+        for text, _start in pieces:
+            piece = _fold_piece(text)
+            keep = piece in protected or (not shouting and _is_acronym(text))
+            if not keep and piece in stops:
+                continue
+            term = name_form(piece) if keep else stem(piece, stemmer)
+            poses.setdefault(term, []).append(pos)
+            if elided:
+                poses.setdefault(ELIDED + term, []).append(pos)
+            pos += 1
+    return poses

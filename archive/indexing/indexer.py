@@ -6,11 +6,11 @@ Jobs (reindex, status) live in `reindex.py`; the CURRENT pointer and generation 
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from whoosh import fields, index
 from whoosh.query import Term
@@ -22,6 +22,7 @@ from ..facets import display_spelling, registry, value_key
 from ..models import ESTIMATED, Article
 from ..publishers import Publishers
 from . import keyterms
+from .analysis import index_positions
 from .facetstore import FacetStore, write_facets
 from .schema import INDEX_NAME, document, stored_article
 from .serving import describe
@@ -59,17 +60,25 @@ def clone(source_dir: Path, gen_dir: Path) -> index.Index:
 def writer(ix: index.Index, limitmb: int = 128):
     """A writer that never builds a compound file (it would be loaded whole into every reader).
 
-    It is `FastSegmentWriter`: Whoosh's writer with a cheaper postings pool, same files.
+    It is `FastSegmentWriter`: Whoosh's writer with a cheaper postings pool and the French
+    analyzer's one-loop path (`analysis.index_positions`), same files.
 
     Whoosh's own multi-process writer is not used: its workers outlive a killed parent (and
     would keep the job lock); `parallel.py` builds one segment per worker instead.
     """
-    return FastSegmentWriter(ix, limitmb=limitmb, summary=keyterms.summary(), compound=False)
+    return FastSegmentWriter(ix, limitmb=limitmb, summary=keyterms.summary(), compound=False,
+                             positions=index_positions)
+
+
+class FileStat(NamedTuple):
+    """What a reindex keeps of an article file's stat: a tenth of an `os.stat_result`'s memory
+    (a million of those held a gigabyte, and every forked worker touched its copy)."""
+
+    st_size: int
+    st_mtime_ns: int
 
 
 @dataclass
-
-
 class Batch:
     """What one writer indexed from a list of article files."""
 
@@ -80,7 +89,7 @@ class Batch:
 
 
 def index_files(w, rels: Iterable[str], read: Callable[[str], tuple[str, Article]],
-                stats: dict[str, os.stat_result], ids: dict[str, str],
+                stats: Mapping[str, FileStat], ids: dict[str, str],
                 tick: Callable[[], None] | None = None) -> Batch:
     """Read, validate and add article files to a writer; bad files are rejected, never fatal.
 
@@ -122,14 +131,14 @@ def build_facets(ix: index.Index, gen_dir: Path, base_dir: Path | None = None,
     incremental update's, or merges) are read from their postings.
     """
     facets = registry()
-    per_facet: dict[str, dict[int, list[str]]] = {f: defaultdict(list) for f in facets.names()}
     by_date = [f.name for f in facets if f.kind == "year"]  # the year is read off the date
-    dates: dict[int, str] = {}
     estimated: list[int] = []
     base = _base_facets(base_dir)
     segments, reused = [], []
     with ix.reader() as reader:
         n = reader.doc_count_all()
+        per_facet = {f: PerDoc(n) for f in facets.names()}
+        dates = PerDoc(n)
         shown = {f.name: _shown_spellings(reader, f.field,
                                           publishers if f.names_from == "publishers" else None)
                  for f in facets if f.folded}
@@ -145,23 +154,63 @@ def build_facets(ix: index.Index, gen_dir: Path, base_dir: Path | None = None,
             for facet in facets:
                 if facet.kind != "names":
                     continue
-                target = per_facet[facet.name]
+                add = per_facet[facet.name].add
                 for term in sub.lexicon(facet.field):
-                    value = term.decode("utf-8")
+                    one = (term.decode("utf-8"),)  # shared by every document holding it
                     for docnum in sub.postings(facet.field, term).all_ids():
-                        target[docnum + offset].append(value)
+                        add(docnum + offset, one)
+            years = [per_facet[name].add for name in by_date]
             for term in sub.lexicon("date"):
                 value = term.decode("utf-8")
+                year = (value[:4],)
                 for docnum in sub.postings("date", term).all_ids():
-                    dates[docnum + offset] = value
-                    for name in by_date:
-                        per_facet[name][docnum + offset].append(value[:4])
+                    dates.set(docnum + offset, value)
+                    for add in years:
+                        add(docnum + offset, year)
             for term in sub.lexicon("date_source"):
                 if term.decode("utf-8") == ESTIMATED:
                     ids = sub.postings("date_source", term).all_ids()
                     estimated += [docnum + offset for docnum in ids]
     write_facets(gen_dir, n, per_facet, dates, segments, base, reused, estimated, shown)
     return n
+
+
+class PerDoc(Mapping):
+    """{docnum: value} over one slot per document of the index (None: no value), for the facet
+    arrays: a million documents' values as dicts of lists held over a gigabyte; here a slot is
+    8 bytes and a document's values a tuple shared with every document holding the same."""
+
+    def __init__(self, n: int) -> None:
+        self._slots: list = [None] * n
+
+    def add(self, docnum: int, values: tuple[str, ...]) -> None:
+        """Append values to a document's (in the order added)."""
+        have = self._slots[docnum]
+        self._slots[docnum] = values if have is None else have + values
+
+    def set(self, docnum: int, value: object) -> None:
+        """Give a document its value."""
+        self._slots[docnum] = value
+
+    def __getitem__(self, docnum: int):
+        value = self._slots[docnum] if 0 <= docnum < len(self._slots) else None
+        if value is None:
+            raise KeyError(docnum)
+        return value
+
+    def __iter__(self) -> Iterator[int]:
+        return (docnum for docnum, value in enumerate(self._slots) if value is not None)
+
+    def __len__(self) -> int:
+        return len(self._slots) - self._slots.count(None)
+
+    def items(self) -> Iterator[tuple[int, object]]:  # type: ignore[override]
+        """(docnum, value) of the documents with a value, in docnum order."""
+        return ((docnum, value) for docnum, value in enumerate(self._slots) if value is not None)
+
+    def values(self) -> Iterator[object]:  # type: ignore[override]
+        """The values of the documents with one, in docnum order."""
+        return (value for value in self._slots if value is not None)
 
 
 def _shown_spellings(reader, fieldname: str,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import gc
 import multiprocessing
 import os
 import pickle
@@ -25,6 +26,7 @@ from whoosh import index
 from ..engine.segments import commit_segments, finish_segment, worker_writer
 from ..errors import ArchiveError
 from . import indexer, joblock, keyterms, schema
+from .analysis import index_positions
 
 PR_SET_PDEATHSIG = 1
 TICK_EVERY = 20
@@ -56,6 +58,7 @@ def _index_share(k: int, gen_dir: str, rels: list[str], read: Callable, stats: d
                  limitmb: int, settled: dict[str, str]) -> None:
     ix = index.open_dir(gen_dir, indexname=schema.INDEX_NAME)
     w = worker_writer(ix, limitmb, keyterms.summary())
+    w.positions = index_positions  # as `indexer.writer` gives it
     pending = 0
 
     def tick() -> None:
@@ -90,6 +93,9 @@ def build(ix: index.Index, gen_dir: Path, rels: list[str], read: Callable,
                            args=(k, os.getpid(), str(gen_dir), chunk, read, stats, counter,
                                  limitmb, settled or {}))
                for k, chunk in enumerate(chunks)]
+    # Objects the workers inherit stay shared only while nothing writes to their pages: the
+    # garbage collector would (it marks every object it visits), so they are frozen first.
+    gc.freeze()
     try:
         for worker in workers:
             worker.start()
@@ -108,6 +114,7 @@ def build(ix: index.Index, gen_dir: Path, rels: list[str], read: Callable,
             raise ArchiveError(f"indexing worker(s) {', '.join(failed)} failed; see the "
                                "messages above")
     finally:
+        gc.unfreeze()
         for worker in workers:
             if worker.is_alive():
                 worker.kill()
