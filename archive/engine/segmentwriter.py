@@ -18,6 +18,8 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 
+from . import positions
+
 # Postings per pickled chunk of a run: large enough to amortise the call, small enough that a
 # merge of a few dozen runs holds only a few MB of them at once.
 RUN_CHUNK = 4096
@@ -138,7 +140,11 @@ class FastSegmentWriter(SegmentWriter):
         self.perdocwriter.close()
         reader = self.per_document_reader() if self.codec.length_stats else None
         lengths = _Lengths(reader, self.schema.names()) if reader else None
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        postings = self.pool.iter_postings()
+        # the positions sidecar is written from the same stream (engine.positions)
+        sidecar = positions.recorder(self.schema, self.storage, self.newsegment)
+        self.fieldwriter.add_postings(self.schema, lengths,
+                                      sidecar.watch(postings) if sidecar else postings)
         self.fieldwriter.close()
         if reader:
             reader.close()

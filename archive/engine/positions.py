@@ -1,0 +1,233 @@
+"""A positions sidecar per segment: every word's positions as flat arrays, memory-mapped, so
+that a phrase is checked with a few NumPy operations on its candidate documents instead of
+unpickling Whoosh's position lists one posting at a time.
+
+Written by the segment writer while Whoosh's postings stream to the codec in term order
+(`PositionsRecorder.watch`): the positions are the ones Whoosh encodes, decoded a term at a
+time (one `pickle.loads` per term, not per posting). Files, per segment and positional field,
+named after the segment so that Whoosh keeps, links (`segments.clone_files`) and deletes them
+with it: `<segment>.<field>.ptx` (the terms' bytes, in order), `.pti` (int64: where each term's
+bytes start, then its first posting, n + 1 of each), `.pdc` (int32: each posting's document
+number in the segment), `.pof` (int64: where each posting's positions start, P + 1),
+`.pos` (int32: the positions). `<segment>.psc` lists the fields written; a segment without it
+has no sidecar and callers fall back to Whoosh's positions.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import pickle
+from array import array
+from collections.abc import Iterable, Iterator
+from itertools import chain
+from pathlib import Path
+
+import numpy as np
+from whoosh import formats
+
+CHUNK_POSITIONS = 1 << 20  # positions decoded before they are written out (bounds memory)
+_SUFFIXES = ("ptx", "pti", "pdc", "pof", "pos")
+
+
+def positional_fields(schema) -> frozenset[str]:
+    """The fields whose postings carry Whoosh's Positions format."""
+    return frozenset(name for name, field in schema.items()
+                     if type(getattr(field, "format", None)) is formats.Positions)
+
+
+class _FieldFiles:
+    """The sidecar of one field of one segment being written, term after term."""
+
+    def __init__(self, base: str, field: str) -> None:
+        self.paths = {s: f"{base}.{field}.{s}" for s in _SUFFIXES}
+        self._files = {s: open(self.paths[s], "wb") for s in ("ptx", "pdc", "pof", "pos")}
+        self._term_starts = array("q", [0])
+        self._term_postings = array("q", [0])
+        self._postings = 0  # postings written
+        self._positions = 0  # positions written
+        self._text: bytes | None = None
+        self._docs = array("i")
+        self._values: list[bytes] = []
+        self._pending = 0  # bytes of encoded values waiting
+        self._files["pof"].write(np.zeros(1, dtype="<i8").tobytes())
+
+    def add(self, text: bytes, docnum: int, value: bytes) -> None:
+        if text != self._text:
+            self._flush()
+            if self._text is not None:
+                self._end_term()
+            self._text = text
+            self._files["ptx"].write(text)
+        self._docs.append(docnum)
+        # Whoosh's codec may strip pickle's STOP byte; the values are joined into one pickle
+        self._values.append(value[4:-1] if value.endswith(b".") else value[4:])
+        self._pending += len(value)
+        if self._pending > CHUNK_POSITIONS:
+            self._flush()
+
+    def _end_term(self) -> None:
+        self._term_starts.append(self._term_starts[-1] + len(self._text))
+        self._term_postings.append(self._postings)
+
+    def _flush(self) -> None:
+        """Decode the waiting postings' positions (deltas, as Whoosh encodes them) in one
+        `pickle.loads` and write them out as absolute positions."""
+        if not self._values:
+            return
+        lists = pickle.loads(b"(" + b"".join(self._values) + b"l.")
+        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
+        running = np.cumsum(deltas)
+        ends = np.cumsum(counts)
+        before = np.concatenate(([0], running[ends[:-1] - 1]))  # the sum before each posting
+        positions = running - np.repeat(before, counts)
+        self._files["pos"].write(positions.astype("<i4").tobytes())
+        self._files["pof"].write((ends + self._positions).astype("<i8").tobytes())
+        self._files["pdc"].write(np.asarray(self._docs, dtype="<i4").tobytes())
+        self._positions += int(ends[-1])
+        self._postings += len(lists)
+        self._docs = array("i")
+        self._values = []
+        self._pending = 0
+
+    def close(self) -> None:
+        self._flush()
+        if self._text is not None:
+            self._end_term()
+        for f in self._files.values():
+            f.close()
+        index = np.stack([np.asarray(self._term_starts, dtype="<i8"),
+                          np.asarray(self._term_postings, dtype="<i8")], axis=1)
+        with open(self.paths["pti"], "wb") as f:
+            f.write(index.tobytes())
+
+
+class PositionsRecorder:
+    """Writes one segment's sidecar from the postings streaming to Whoosh's codec."""
+
+    def __init__(self, folder: str, segment_id: str, fields: frozenset[str]) -> None:
+        self.base = os.path.join(folder, segment_id)
+        self.fields = fields
+        self._open: dict[str, _FieldFiles] = {}
+
+    def watch(self, items: Iterable[tuple]) -> Iterator[tuple]:
+        """Pass the sorted postings (field, term bytes, docnum, weight, value) through,
+        recording the positions of the positional fields; the files are complete when the
+        stream is exhausted."""
+        fields, current, field_name = self.fields, None, None
+        for item in items:
+            if item[0] != field_name:
+                field_name = item[0]
+                current = None
+                if field_name in fields:
+                    current = self._open.setdefault(field_name,
+                                                    _FieldFiles(self.base, field_name))
+            if current is not None:
+                current.add(item[1], item[2], item[4])
+            yield item
+        self.close()
+
+    def close(self) -> None:
+        """Finish the files and mark the segment as having a sidecar (written last)."""
+        for files in self._open.values():
+            files.close()
+        with open(f"{self.base}.psc", "w", encoding="utf-8") as f:
+            json.dump(sorted(self._open), f)
+
+
+def recorder(schema, storage, segment) -> PositionsRecorder | None:
+    """A recorder for a segment written into a folder, or None (in-memory storage)."""
+    folder = getattr(storage, "folder", None)
+    fields = positional_fields(schema)
+    if folder is None or not fields:
+        return None
+    return PositionsRecorder(folder, segment.segment_id(), fields)
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def _map(path: str, dtype: str) -> np.ndarray:
+    """A read-only memory map of a raw little-endian array file (empty files allowed)."""
+    if os.path.getsize(path) == 0:
+        return np.zeros(0, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="r")
+
+
+class FieldPositions:
+    """One field's sidecar in one segment, memory-mapped read-only (shared by processes)."""
+
+    def __init__(self, base: str, field: str) -> None:
+        paths = {s: f"{base}.{field}.{s}" for s in _SUFFIXES}
+        with open(paths["ptx"], "rb") as f:
+            self._blob = (mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+                          if os.path.getsize(paths["ptx"]) else b"")
+        index = _map(paths["pti"], "<i8").reshape(-1, 2)
+        self._starts = memoryview(np.ascontiguousarray(index[:, 0]))
+        self._first = memoryview(np.ascontiguousarray(index[:, 1]))
+        self.docs = _map(paths["pdc"], "<i4")
+        self.offsets = _map(paths["pof"], "<i8")
+        self.positions = _map(paths["pos"], "<i4")
+
+    def postings(self, text: bytes) -> tuple[int, int] | None:
+        """The range of a term's postings, or None when the segment lacks it."""
+        starts, blob = self._starts, self._blob
+        lo, hi = 0, len(starts) - 1
+        while lo < hi:  # binary search over the sorted terms
+            mid = (lo + hi) // 2
+            if blob[starts[mid]:starts[mid + 1]] < text:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo == len(starts) - 1 or blob[starts[lo]:starts[lo + 1]] != text:
+            return None
+        return self._first[lo], self._first[lo + 1]
+
+
+def open_field(folder: str, segment_id: str, field: str) -> FieldPositions | None | bool:
+    """A segment's sidecar for a field: its positions; None when the segment has a sidecar
+    without that field (no document has it); False when the segment has no sidecar."""
+    base = os.path.join(folder, segment_id)
+    try:
+        fields = json.loads(Path(f"{base}.psc").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return False
+    return FieldPositions(base, field) if field in fields else None
+
+
+def keys(side: FieldPositions, text: bytes, local: np.ndarray, offset: int) -> np.ndarray:
+    """For the candidate documents (sorted local numbers) holding the term, `doc << 32 | pos`
+    of each of its positions there (doc the global number), sorted."""
+    found = side.postings(text)
+    if found is None or not len(local):
+        return np.zeros(0, dtype=np.int64)
+    first, last = found
+    docs = side.docs[first:last]
+    at = np.searchsorted(docs, local)
+    inside = at < len(docs)
+    at, held = at[inside], local[inside]
+    hit = docs[at] == held
+    at, held = at[hit] + first, held[hit]
+    starts = side.offsets[at]
+    counts = side.offsets[at + 1] - starts
+    total = int(counts.sum())
+    # the index of every wanted position: each posting's start, then one step at a time
+    steps = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    positions = side.positions[np.repeat(starts, counts) + steps].astype(np.int64)
+    return (np.repeat(held.astype(np.int64) + offset, counts) << 32) | positions
+
+
+def in_order(word_keys: list[np.ndarray], slop: int) -> np.ndarray:
+    """Documents where each word stands within `slop` positions after a matching position of
+    the word before (as `postings._follows`), from each word's sorted keys; sorted."""
+    current = word_keys[0]
+    for following in word_keys[1:]:
+        if not len(current):
+            break
+        before = np.searchsorted(current, following) - 1  # the nearest position before
+        ok = before >= 0
+        ok[ok] = following[ok] - current[before[ok]] <= slop  # same document: within slop
+        current = following[ok]
+    return np.unique(current >> 32)
