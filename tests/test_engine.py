@@ -22,10 +22,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from whoosh import formats
 from whoosh import query as wq
 
 from archive import articlefile
 from archive.config import Config, load_config
+from archive.engine import positions
 from archive.engine.bm25 import top_documents
 from archive.engine.postings import Lengths, Postings
 from archive.engine.version import REQUIREMENT, TESTED_VERSIONS, check_whoosh_version
@@ -274,6 +276,34 @@ def test_a_generation_without_sidecars_still_answers_phrases(corpus: Indexed, tm
         assert with_sidecar.total == without.total, query
         found += with_sidecar.total
     assert found
+
+
+
+@pytest.mark.parametrize("widest", [900, 70_000])  # positions narrowed to 16 bits, or not
+def test_the_positions_sidecar_reads_back_what_whoosh_encodes(tmp_path: Path, monkeypatch,
+                                                              widest: int):
+    """Written in small chunks (a term's postings split across them), long texts included,
+    each posting's positions read back as Whoosh's own decoder gives them."""
+    monkeypatch.setattr(positions, "CHUNK_POSITIONS", 64)
+    fmt = formats.Positions()
+    rng = random.Random(widest)
+    items, expected = [], {}
+    for term in sorted(f"mot{i}".encode() for i in range(40)):
+        for doc in sorted(rng.sample(range(500), rng.randint(1, 30))):
+            where = sorted(rng.sample(range(widest), rng.randint(1, 12)))
+            value = fmt.encode(where)
+            items.append(("body", term, doc, float(len(where)), value[:-1]))  # STOP stripped
+            expected[(term, doc)] = where
+    recorder = positions.PositionsRecorder(str(tmp_path), "MAIN_test", frozenset({"body"}))
+    assert list(recorder.watch(iter(items))) == items  # the codec gets the same stream
+    side = positions.open_field(str(tmp_path), "MAIN_test", "body")
+    assert side.positions.dtype == (np.uint16 if widest < 1 << 16 else np.int32)
+    assert side.postings(b"absent") is None and side.postings(b"mot99") is None
+    for (term, doc), where in expected.items():
+        keys = positions.keys(side, term, np.array([doc, 500], dtype=np.int32), 1000)
+        assert (keys >> 32).tolist() == [doc + 1000] * len(where)
+        assert (keys & 0xFFFFFFFF).tolist() == where == fmt.decode_positions(
+            fmt.encode(where))
 
 
 # --- the version check ----------------------------------------------------------------------------

@@ -6,11 +6,12 @@ Written by the segment writer while Whoosh's postings stream to the codec in ter
 (`PositionsRecorder.watch`): the positions are the ones Whoosh encodes, decoded a term at a
 time (one `pickle.loads` per term, not per posting). Files, per segment and positional field,
 named after the segment so that Whoosh keeps, links (`segments.clone_files`) and deletes them
-with it: `<segment>.<field>.ptx` (the terms' bytes, in order), `.pti` (int64: where each term's
-bytes start, then its first posting, n + 1 of each), `.pdc` (int32: each posting's document
-number in the segment), `.pof` (int64: where each posting's positions start, P + 1),
-`.pos` (int32: the positions). `<segment>.psc` lists the fields written; a segment without it
-has no sidecar and callers fall back to Whoosh's positions.
+with it: `<segment>.<field>.ptx` (the terms' bytes, in order), `.pti` (int64 triples, n + 1:
+where each term's bytes start, its first posting, its first position), `.pdc` (int32: each
+posting's document number in the segment), `.pof` (uint32: where each posting's positions
+end, counted from its term's first position), `.pos` (the positions: uint16 when
+every one fits, else int32). `<segment>.psc` maps the fields written to their positions'
+type; a segment without it has no sidecar and callers fall back to Whoosh's positions.
 """
 
 from __future__ import annotations
@@ -45,13 +46,14 @@ class _FieldFiles:
         self._files = {s: open(self.paths[s], "wb") for s in ("ptx", "pdc", "pof", "pos")}
         self._term_starts = array("q", [0])
         self._term_postings = array("q", [0])
+        self._term_positions = array("q", [0])
+        self._widest = 0  # the largest position written
         self._postings = 0  # postings written
         self._positions = 0  # positions written
         self._text: bytes | None = None
         self._docs = array("i")
         self._values: list[bytes] = []
         self._pending = 0  # bytes of encoded values waiting
-        self._files["pof"].write(np.zeros(1, dtype="<i8").tobytes())
 
     def add(self, text: bytes, docnum: int, value: bytes) -> None:
         if text != self._text:
@@ -70,6 +72,7 @@ class _FieldFiles:
     def _end_term(self) -> None:
         self._term_starts.append(self._term_starts[-1] + len(self._text))
         self._term_postings.append(self._postings)
+        self._term_positions.append(self._positions)
 
     def _flush(self) -> None:
         """Decode the waiting postings' positions (deltas, as Whoosh encodes them) in one
@@ -83,8 +86,11 @@ class _FieldFiles:
         ends = np.cumsum(counts)
         before = np.concatenate(([0], running[ends[:-1] - 1]))  # the sum before each posting
         positions = running - np.repeat(before, counts)
+        self._widest = max(self._widest, int(positions.max()))
+        # positions are written as int32 and narrowed at the end when they all fit in 16 bits
         self._files["pos"].write(positions.astype("<i4").tobytes())
-        self._files["pof"].write((ends + self._positions).astype("<i8").tobytes())
+        base = self._positions - self._term_positions[-1]
+        self._files["pof"].write((ends + base).astype("<u4").tobytes())
         self._files["pdc"].write(np.asarray(self._docs, dtype="<i4").tobytes())
         self._positions += int(ends[-1])
         self._postings += len(lists)
@@ -92,16 +98,25 @@ class _FieldFiles:
         self._values = []
         self._pending = 0
 
-    def close(self) -> None:
+    def close(self) -> str:
+        """Finish the files; the positions' type."""
         self._flush()
         if self._text is not None:
             self._end_term()
         for f in self._files.values():
             f.close()
         index = np.stack([np.asarray(self._term_starts, dtype="<i8"),
-                          np.asarray(self._term_postings, dtype="<i8")], axis=1)
+                          np.asarray(self._term_postings, dtype="<i8"),
+                          np.asarray(self._term_positions, dtype="<i8")], axis=1)
         with open(self.paths["pti"], "wb") as f:
             f.write(index.tobytes())
+        if self._widest >= 1 << 16:
+            return "<i4"
+        # most texts are shorter than 65,536 words: half the bytes
+        wide = np.fromfile(self.paths["pos"], dtype="<i4")
+        with open(self.paths["pos"], "wb") as f:
+            f.write(wide.astype("<u2").tobytes())
+        return "<u2"
 
 
 class PositionsRecorder:
@@ -131,10 +146,9 @@ class PositionsRecorder:
 
     def close(self) -> None:
         """Finish the files and mark the segment as having a sidecar (written last)."""
-        for files in self._open.values():
-            files.close()
+        types = {name: files.close() for name, files in self._open.items()}
         with open(f"{self.base}.psc", "w", encoding="utf-8") as f:
-            json.dump(sorted(self._open), f)
+            json.dump(types, f, sort_keys=True)
 
 
 def recorder(schema, storage, segment) -> PositionsRecorder | None:
@@ -159,20 +173,22 @@ def _map(path: str, dtype: str) -> np.ndarray:
 class FieldPositions:
     """One field's sidecar in one segment, memory-mapped read-only (shared by processes)."""
 
-    def __init__(self, base: str, field: str) -> None:
+    def __init__(self, base: str, field: str, positions_type: str) -> None:
         paths = {s: f"{base}.{field}.{s}" for s in _SUFFIXES}
         with open(paths["ptx"], "rb") as f:
             self._blob = (mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
                           if os.path.getsize(paths["ptx"]) else b"")
-        index = _map(paths["pti"], "<i8").reshape(-1, 2)
+        index = _map(paths["pti"], "<i8").reshape(-1, 3)
         self._starts = memoryview(np.ascontiguousarray(index[:, 0]))
         self._first = memoryview(np.ascontiguousarray(index[:, 1]))
+        self._base = memoryview(np.ascontiguousarray(index[:, 2]))
         self.docs = _map(paths["pdc"], "<i4")
-        self.offsets = _map(paths["pof"], "<i8")
-        self.positions = _map(paths["pos"], "<i4")
+        self.offsets = _map(paths["pof"], "<u4")
+        self.positions = _map(paths["pos"], positions_type)
 
-    def postings(self, text: bytes) -> tuple[int, int] | None:
-        """The range of a term's postings, or None when the segment lacks it."""
+    def postings(self, text: bytes) -> tuple[int, int, int] | None:
+        """The range of a term's postings and where its positions start, or None when the
+        segment lacks it."""
         starts, blob = self._starts, self._blob
         lo, hi = 0, len(starts) - 1
         while lo < hi:  # binary search over the sorted terms
@@ -183,7 +199,7 @@ class FieldPositions:
                 hi = mid
         if lo == len(starts) - 1 or blob[starts[lo]:starts[lo + 1]] != text:
             return None
-        return self._first[lo], self._first[lo + 1]
+        return self._first[lo], self._first[lo + 1], self._base[lo]
 
 
 def open_field(folder: str, segment_id: str, field: str) -> FieldPositions | None | bool:
@@ -194,7 +210,7 @@ def open_field(folder: str, segment_id: str, field: str) -> FieldPositions | Non
         fields = json.loads(Path(f"{base}.psc").read_text(encoding="utf-8"))
     except FileNotFoundError:
         return False
-    return FieldPositions(base, field) if field in fields else None
+    return FieldPositions(base, field, fields[field]) if field in fields else None
 
 
 def keys(side: FieldPositions, text: bytes, local: np.ndarray, offset: int) -> np.ndarray:
@@ -203,15 +219,17 @@ def keys(side: FieldPositions, text: bytes, local: np.ndarray, offset: int) -> n
     found = side.postings(text)
     if found is None or not len(local):
         return np.zeros(0, dtype=np.int64)
-    first, last = found
+    first, last, base = found
     docs = side.docs[first:last]
     at = np.searchsorted(docs, local)
     inside = at < len(docs)
     at, held = at[inside], local[inside]
     hit = docs[at] == held
     at, held = at[hit] + first, held[hit]
-    starts = side.offsets[at]
-    counts = side.offsets[at + 1] - starts
+    ends = side.offsets[at].astype(np.int64)
+    starts = np.where(at > first, side.offsets[at - 1], 0).astype(np.int64)
+    counts = ends - starts
+    starts += base
     total = int(counts.sum())
     # the index of every wanted position: each posting's start, then one step at a time
     steps = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
