@@ -183,6 +183,9 @@ class Postings:
 
     def _read(self, fieldname: str, text: str) -> list:
         out = []
+        # with a positions sidecar, phrases never read the blocks' positions: they are left
+        # unread (unpickling them was a good part of reading a frequent word)
+        values = not self.use_sidecar or self.sidecars(fieldname) is None
         for number, offset, postings in self._leaf_postings(fieldname, text):
             decode = _decoder(postings.format)
             while postings.is_active():
@@ -190,11 +193,11 @@ class Postings:
                     postings._read_ids()
                 if postings._weights is None:
                     postings._read_weights()
-                if postings._data is None:
+                if values and postings._data is None:
                     postings._read_data()
                 # the block's encoded values (positions), decoded only for phrase candidates
                 out.append((number, offset, postings._ids, postings._weights,
-                            (postings._data[2], decode)))
+                            (postings._data[2] if values else None, decode)))
                 postings._next_block()
         return out
 
@@ -364,8 +367,8 @@ class Postings:
         decoder. Blocks read by this search are reused; otherwise only the blocks' data is read
         (the document numbers and weights come from the term cache: decoding them again cost a
         third of reading a frequent word)."""
-        if (fieldname, word) in self._blocks:
-            blocks = self._blocks[(fieldname, word)]
+        blocks = self._blocks.get((fieldname, word))
+        if blocks and all(block[4][0] is not None for block in blocks):
             values: list = []
             decode = None
             for _number, _offset, _ids, _weights, (block_values, decode) in blocks:
