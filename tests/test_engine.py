@@ -297,13 +297,20 @@ def test_the_positions_sidecar_reads_back_what_whoosh_encodes(tmp_path: Path, mo
     recorder = positions.PositionsRecorder(str(tmp_path), "MAIN_test", frozenset({"body"}))
     assert list(recorder.watch(iter(items))) == items  # the codec gets the same stream
     side = positions.open_field(str(tmp_path), "MAIN_test", "body")
-    assert side.positions.dtype == (np.uint16 if widest < 1 << 16 else np.int32)
+    assert side.positions.dtype == side.counts.dtype == (np.uint16 if widest < 1 << 16
+                                                         else np.int32)
     assert side.postings(b"absent") is None and side.postings(b"mot99") is None
-    for (term, doc), where in expected.items():
-        keys = positions.keys(side, term, np.array([doc, 500], dtype=np.int32), 1000)
-        assert (keys >> 32).tolist() == [doc + 1000] * len(where)
-        assert (keys & 0xFFFFFFFF).tolist() == where == fmt.decode_positions(
-            fmt.encode(where))
+    for term in sorted({term for term, _doc in expected}):
+        docs = [doc for held, doc in expected if held == term]
+        assert positions.keys(side, term, np.zeros(0, dtype=int), np.zeros(0, dtype=int),
+                              len(docs) + 1) is None  # not the postings Whoosh has
+        for at in sorted(rng.sample(range(len(docs)), min(3, len(docs)))):
+            where = expected[(term, docs[at])]
+            keys = positions.keys(side, term, np.array([at]), np.array([docs[at] + 1000]),
+                                  len(docs))
+            assert (keys >> 32).tolist() == [docs[at] + 1000] * len(where)
+            assert (keys & 0xFFFFFFFF).tolist() == where == fmt.decode_positions(
+                fmt.encode(where))
 
 
 # --- the version check ----------------------------------------------------------------------------

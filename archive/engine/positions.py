@@ -7,11 +7,12 @@ Written by the segment writer while Whoosh's postings stream to the codec in ter
 time (one `pickle.loads` per term, not per posting). Files, per segment and positional field,
 named after the segment so that Whoosh keeps, links (`segments.clone_files`) and deletes them
 with it: `<segment>.<field>.ptx` (the terms' bytes, in order), `.pti` (int64 triples, n + 1:
-where each term's bytes start, its first posting, its first position), `.pdc` (int32: each
-posting's document number in the segment), `.pof` (uint32: where each posting's positions
-end, counted from its term's first position), `.pos` (the positions: uint16 when
-every one fits, else int32). `<segment>.psc` maps the fields written to their positions'
-type; a segment without it has no sidecar and callers fall back to Whoosh's positions.
+where each term's bytes start, its first posting, its first position), `.pct` (how many
+positions each posting has) and `.pos` (the positions), both uint16 when every position fits,
+else int32. A posting's document number is not repeated here: a term's postings are in the
+same order as the document numbers its Whoosh postings give (`Postings.arrays`), which the
+reader checks by their count. `<segment>.psc` maps the fields written to their arrays' type;
+a segment without it has no sidecar and callers fall back to Whoosh's positions.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import numpy as np
 from whoosh import formats
 
 CHUNK_POSITIONS = 1 << 20  # positions decoded before they are written out (bounds memory)
-_SUFFIXES = ("ptx", "pti", "pdc", "pof", "pos")
+_SUFFIXES = ("ptx", "pti", "pct", "pos")
 
 
 def positional_fields(schema) -> frozenset[str]:
@@ -43,7 +44,7 @@ class _FieldFiles:
 
     def __init__(self, base: str, field: str) -> None:
         self.paths = {s: f"{base}.{field}.{s}" for s in _SUFFIXES}
-        self._files = {s: open(self.paths[s], "wb") for s in ("ptx", "pdc", "pof", "pos")}
+        self._files = {s: open(self.paths[s], "wb") for s in ("ptx", "pct", "pos")}
         self._term_starts = array("q", [0])
         self._term_postings = array("q", [0])
         self._term_positions = array("q", [0])
@@ -51,18 +52,16 @@ class _FieldFiles:
         self._postings = 0  # postings written
         self._positions = 0  # positions written
         self._text: bytes | None = None
-        self._docs = array("i")
         self._values: list[bytes] = []
         self._pending = 0  # bytes of encoded values waiting
 
-    def add(self, text: bytes, docnum: int, value: bytes) -> None:
+    def add(self, text: bytes, value: bytes) -> None:
         if text != self._text:
             self._flush()
             if self._text is not None:
                 self._end_term()
             self._text = text
             self._files["ptx"].write(text)
-        self._docs.append(docnum)
         # Whoosh's codec may strip pickle's STOP byte; the values are joined into one pickle
         self._values.append(value[4:-1] if value.endswith(b".") else value[4:])
         self._pending += len(value)
@@ -89,12 +88,9 @@ class _FieldFiles:
         self._widest = max(self._widest, int(positions.max()))
         # positions are written as int32 and narrowed at the end when they all fit in 16 bits
         self._files["pos"].write(positions.astype("<i4").tobytes())
-        base = self._positions - self._term_positions[-1]
-        self._files["pof"].write((ends + base).astype("<u4").tobytes())
-        self._files["pdc"].write(np.asarray(self._docs, dtype="<i4").tobytes())
+        self._files["pct"].write(counts.astype("<i4").tobytes())
         self._positions += int(ends[-1])
         self._postings += len(lists)
-        self._docs = array("i")
         self._values = []
         self._pending = 0
 
@@ -110,12 +106,13 @@ class _FieldFiles:
                           np.asarray(self._term_positions, dtype="<i8")], axis=1)
         with open(self.paths["pti"], "wb") as f:
             f.write(index.tobytes())
-        if self._widest >= 1 << 16:
+        if self._widest >= (1 << 16) - 1:  # a count may then reach 65,536 too
             return "<i4"
-        # most texts are shorter than 65,536 words: half the bytes
-        wide = np.fromfile(self.paths["pos"], dtype="<i4")
-        with open(self.paths["pos"], "wb") as f:
-            f.write(wide.astype("<u2").tobytes())
+        # most texts are shorter than 65,535 words: half the bytes
+        for suffix in ("pos", "pct"):
+            wide = np.fromfile(self.paths[suffix], dtype="<i4")
+            with open(self.paths[suffix], "wb") as f:
+                f.write(wide.astype("<u2").tobytes())
         return "<u2"
 
 
@@ -140,7 +137,7 @@ class PositionsRecorder:
                     current = self._open.setdefault(field_name,
                                                     _FieldFiles(self.base, field_name))
             if current is not None:
-                current.add(item[1], item[2], item[4])
+                current.add(item[1], item[4])
             yield item
         self.close()
 
@@ -173,7 +170,7 @@ def _map(path: str, dtype: str) -> np.ndarray:
 class FieldPositions:
     """One field's sidecar in one segment, memory-mapped read-only (shared by processes)."""
 
-    def __init__(self, base: str, field: str, positions_type: str) -> None:
+    def __init__(self, base: str, field: str, array_type: str) -> None:
         paths = {s: f"{base}.{field}.{s}" for s in _SUFFIXES}
         with open(paths["ptx"], "rb") as f:
             self._blob = (mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
@@ -182,9 +179,8 @@ class FieldPositions:
         self._starts = memoryview(np.ascontiguousarray(index[:, 0]))
         self._first = memoryview(np.ascontiguousarray(index[:, 1]))
         self._base = memoryview(np.ascontiguousarray(index[:, 2]))
-        self.docs = _map(paths["pdc"], "<i4")
-        self.offsets = _map(paths["pof"], "<u4")
-        self.positions = _map(paths["pos"], positions_type)
+        self.counts = _map(paths["pct"], array_type)
+        self.positions = _map(paths["pos"], array_type)
 
     def postings(self, text: bytes) -> tuple[int, int, int] | None:
         """The range of a term's postings and where its positions start, or None when the
@@ -213,28 +209,26 @@ def open_field(folder: str, segment_id: str, field: str) -> FieldPositions | Non
     return FieldPositions(base, field, fields[field]) if field in fields else None
 
 
-def keys(side: FieldPositions, text: bytes, local: np.ndarray, offset: int) -> np.ndarray:
-    """For the candidate documents (sorted local numbers) holding the term, `doc << 32 | pos`
-    of each of its positions there (doc the global number), sorted."""
+def keys(side: FieldPositions, text: bytes, at: np.ndarray, docs: np.ndarray,
+         postings: int) -> np.ndarray | None:
+    """`doc << 32 | pos` for each position of the term in the given documents (global numbers,
+    sorted), `at` their indexes among the term's `postings` postings in the segment; None when
+    the sidecar holds another number of postings for the term (then it does not match)."""
     found = side.postings(text)
-    if found is None or not len(local):
-        return np.zeros(0, dtype=np.int64)
+    if found is None or found[1] - found[0] != postings:
+        return None
     first, last, base = found
-    docs = side.docs[first:last]
-    at = np.searchsorted(docs, local)
-    inside = at < len(docs)
-    at, held = at[inside], local[inside]
-    hit = docs[at] == held
-    at, held = at[hit] + first, held[hit]
-    ends = side.offsets[at].astype(np.int64)
-    starts = np.where(at > first, side.offsets[at - 1], 0).astype(np.int64)
-    counts = ends - starts
-    starts += base
+    if not len(at):
+        return np.zeros(0, dtype=np.int64)
+    # where each wanted posting's positions start: a running sum over the term's postings
+    ends = np.cumsum(side.counts[first:last], dtype=np.int64)
+    counts = side.counts[first:last][at].astype(np.int64)
+    starts = ends[at] - counts + base
     total = int(counts.sum())
     # the index of every wanted position: each posting's start, then one step at a time
     steps = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
     positions = side.positions[np.repeat(starts, counts) + steps].astype(np.int64)
-    return (np.repeat(held.astype(np.int64) + offset, counts) << 32) | positions
+    return (np.repeat(docs.astype(np.int64), counts) << 32) | positions
 
 
 def in_order(word_keys: list[np.ndarray], slop: int) -> np.ndarray:

@@ -281,15 +281,24 @@ class Postings:
         to_bytes = self.searcher.schema[fieldname].to_bytes
         per_word = []
         for word in words:
-            text = to_bytes(word)
+            text, every = to_bytes(word), self.arrays(fieldname, word)[0]
             parts = []
             for side, offset, count in segments:
-                if side is None:
+                # the word's postings in this segment, in the sidecar's order
+                first, last = np.searchsorted(every, (offset, offset + count))
+                if first == last:
                     continue
+                if side is None:
+                    return None
+                held = every[first:last]
                 start, end = np.searchsorted(docs, (offset, offset + count))
-                if start < end:
-                    local = (docs[start:end] - offset).astype(np.int32)
-                    parts.append(positions.keys(side, text, local, offset))
+                wanted = docs[start:end]
+                at = np.minimum(np.searchsorted(held, wanted), len(held) - 1)
+                hit = held[at] == wanted
+                found = positions.keys(side, text, at[hit], wanted[hit], int(last - first))
+                if found is None:
+                    return None
+                parts.append(found)
             per_word.append(np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64))
         return positions.in_order(per_word, slop).astype(np.intp)
 
