@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import math
 import random
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -21,18 +22,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from whoosh import formats
 from whoosh import query as wq
 
 from archive import articlefile
 from archive.config import Config, load_config
+from archive.engine import positions
 from archive.engine.bm25 import top_documents
 from archive.engine.postings import Lengths, Postings
 from archive.engine.version import REQUIREMENT, TESTED_VERSIONS, check_whoosh_version
 from archive.errors import ArchiveError
-from archive.indexing import open_current
+from archive.indexing import generations, open_current
 from archive.indexing.analysis import analyze
 from archive.indexing.jobs import reindex
 from archive.ingest import import_paths
+from archive.search import SearchRequest, search
 from archive.search import querylang as ql
 from archive.search.querybuild import Builder, analyzer_groups
 from archive.search.ranking import positive_terms
@@ -211,6 +215,102 @@ def test_phrase_matches_equal_whoosh_phrase_and_never_deleted_documents(indexed:
                 assert postings.near("body", tuple(words), asked, slop) == set(theirs), \
                     (words, slop)
         assert matched > 60 and in_deleted >= 10
+
+
+
+def test_phrases_read_each_segments_memory_mapped_positions_sidecar(indexed: Indexed):
+    """Every segment, merged or added by the incremental update, has its positions sidecar,
+    memory-mapped; phrases and near() read it and find what Whoosh's positions find."""
+    gen = open_current(indexed.config.index_dir)
+    rng = random.Random(17)
+    with gen.index.searcher() as searcher:
+        reader = searcher.reader()
+        live = np.array([not reader.is_deleted(d) for d in range(reader.doc_count_all())])
+        postings = Postings(searcher)
+        for field in ("body", "title"):
+            sides = postings.sidecars(field)
+            assert sides is not None and len(sides) == len(searcher.leaf_searchers()) > 1
+            assert all(isinstance(side.positions, np.memmap) and not side.positions.flags.writeable
+                       for side, _offset, _count in sides)
+        current = [searcher.stored_fields(d)["body"] for d in
+                   rng.sample(np.flatnonzero(live).tolist(), 10)]
+        compared = 0
+        for words, slop in _phrases(searcher, current + indexed.old_bodies[:5], rng):
+            assert postings._sidecar_order("body", words, np.flatnonzero(live), slop) is not None
+            ours = postings.phrase_documents("body", words, slop, live).tolist()
+            whoosh_positions = Postings(searcher)
+            whoosh_positions.use_sidecar = False
+            assert ours == whoosh_positions.phrase_documents("body", words, slop, live).tolist()
+            asked = set(ours) | set(rng.sample(np.flatnonzero(live).tolist(), 5))
+            assert postings.near("body", tuple(words), asked, slop) == \
+                whoosh_positions.near("body", tuple(words), asked, slop) == set(ours)
+            compared += bool(ours)
+        assert compared > 20
+
+
+def test_a_generation_without_sidecars_still_answers_phrases(corpus: Indexed, tmp_path: Path):
+    """An index whose segments lack the sidecar (written by another writer) falls back to
+    Whoosh's positions: the same hits, in the same order, for quoted phrases and for words
+    ranked by their proximity (near() within a slop)."""
+    copy = tmp_path / "index"
+    shutil.copytree(corpus.config.index_dir, copy)
+    gen_dir = copy / generations.read_pointer(copy).current
+    manifest = generations.read_manifest(gen_dir)
+    for path in gen_dir.glob("*.psc"):  # as if the segments were written without a sidecar
+        path.unlink()
+        del manifest[generations.FILE_TABLE][path.name]
+    generations.write_manifest(gen_dir, manifest)
+    stripped = load_config(data=corpus.config.articles_dir.parent, index=copy)
+    queries = [f'"{a} {b}"' for a, b in zip(corpus.words[:6], corpus.words[1:7], strict=True)]
+    queries += [f'"{a} {b} {c}"' for a, b, c in zip(corpus.words[:3], corpus.words[1:4],
+                                                    corpus.words[2:5], strict=True)]
+    queries += [f"{a} {b}" for a, b in zip(corpus.words[:4], corpus.words[2:6], strict=True)]
+    with open_current(copy).index.searcher() as searcher:
+        assert Postings(searcher).sidecars("body") is None
+    found = 0
+    for query in queries:
+        request = SearchRequest(query=query, page_size=50)
+        with_sidecar = search(corpus.config.index_dir, request, corpus.config)
+        without = search(copy, request, stripped)
+        assert [h.id for h in with_sidecar.hits] == [h.id for h in without.hits], query
+        assert with_sidecar.total == without.total, query
+        found += with_sidecar.total
+    assert found
+
+
+
+@pytest.mark.parametrize("widest", [900, 70_000])  # positions narrowed to 16 bits, or not
+def test_the_positions_sidecar_reads_back_what_whoosh_encodes(tmp_path: Path, monkeypatch,
+                                                              widest: int):
+    """Written in small chunks (a term's postings split across them), long texts included,
+    each posting's positions read back as Whoosh's own decoder gives them."""
+    monkeypatch.setattr(positions, "CHUNK_POSITIONS", 64)
+    fmt = formats.Positions()
+    rng = random.Random(widest)
+    items, expected = [], {}
+    for term in sorted(f"mot{i}".encode() for i in range(40)):
+        for doc in sorted(rng.sample(range(500), rng.randint(1, 30))):
+            where = sorted(rng.sample(range(widest), rng.randint(1, 12)))
+            value = fmt.encode(where)
+            items.append(("body", term, doc, float(len(where)), value[:-1]))  # STOP stripped
+            expected[(term, doc)] = where
+    recorder = positions.PositionsRecorder(str(tmp_path), "MAIN_test", frozenset({"body"}))
+    assert list(recorder.watch(iter(items))) == items  # the codec gets the same stream
+    side = positions.open_field(str(tmp_path), "MAIN_test", "body")
+    assert side.positions.dtype == side.counts.dtype == (np.uint16 if widest < 1 << 16
+                                                         else np.int32)
+    assert side.postings(b"absent") is None and side.postings(b"mot99") is None
+    for term in sorted({term for term, _doc in expected}):
+        docs = [doc for held, doc in expected if held == term]
+        assert positions.keys(side, term, np.zeros(0, dtype=int), np.zeros(0, dtype=int),
+                              len(docs) + 1) is None  # not the postings Whoosh has
+        for at in sorted(rng.sample(range(len(docs)), min(3, len(docs)))):
+            where = expected[(term, docs[at])]
+            keys = positions.keys(side, term, np.array([at]), np.array([docs[at] + 1000]),
+                                  len(docs))
+            assert (keys >> 32).tolist() == [docs[at] + 1000] * len(where)
+            assert (keys & 0xFFFFFFFF).tolist() == where == fmt.decode_positions(
+                fmt.encode(where))
 
 
 # --- the version check ----------------------------------------------------------------------------

@@ -4,6 +4,8 @@ Modules (`search/` and `indexing/` import them; the engine imports Whoosh and th
 - `postings`: `Postings` (a term's document numbers and weights as arrays, phrase matching
   from positions, proximity), `TermCache` (decoded arrays of recent terms), `Lengths` (field
   length bytes of every document);
+- `positions`: a positions sidecar per segment (flat, memory-mapped arrays), written by the
+  segment writer from its postings stream and read by phrases and proximity;
 - `bm25`: `top_documents`, Whoosh's BM25F top k computed over those arrays;
 - `collectors`: `AllowedTimeLimit` (Whoosh's time limit, thread-safe, with an allowed set) and
   `TimeLimit`;
@@ -30,7 +32,11 @@ Whoosh internals relied on (whoosh-reloaded 2.7.5), where, and what breaks if on
   the leaf matcher's methods would be missing (AttributeError).
 - The Positions format's value layout: a 4-byte length (`whoosh.system._INT_SIZE`) then the
   pickled position deltas, with pickle's STOP byte stripped [`postings._decode_positions`];
-  changed, phrase matches go wrong (the phrase equivalence tests fail).
+  changed, phrase matches go wrong (the phrase equivalence tests fail). The sidecar writer
+  decodes the same layout, many values joined into one pickle, from the pool's sorted items
+  `(field, term bytes, docnum, weight, value)` [`positions._FieldFiles`]; its files are named
+  `<segment_id()>.<field>.<ext>` in the storage's `folder`, matching `TOC._segment_pattern`
+  so that Whoosh's clean-up removes them with their segment [`positions.recorder`].
 - Length columns: `W3PerDocReader._cached_reader(_lenfield(name), LENGTHS_COLUMN)` gives a
   column of one length byte per document, decoded by `whoosh.util.numeric.byte_to_length`,
   0 meaning no length [`postings.Lengths.get`, `segmentwriter._Lengths`, whose raw reads also

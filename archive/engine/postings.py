@@ -27,6 +27,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.system import _INT_SIZE
 
 from ..errors import QueryError
+from . import positions
 
 SKIP_RATIO = 16  # fewer candidates than 1/16 of a word's postings: skip rather than read all
 DIRECTORY_BLOCKS = 500_000  # block offsets kept per generation (two ints a block)
@@ -88,6 +89,8 @@ class TermCache:
         self._directories: OrderedDict[tuple[int, str, str], tuple[list[int], list[int]]] = \
             OrderedDict()
         self._directory_blocks = 0
+        # the generation's positions sidecars, opened (memory-mapped) once per segment and field
+        self.sidecars: dict[tuple[str, str, str], object] = {}
 
     def get(self, key: tuple[str, str]) -> tuple[np.ndarray, np.ndarray] | None:
         """The cached document numbers and weights of a term, or None."""
@@ -141,6 +144,8 @@ class Postings:
         self.cache = cache
         self._blocks: dict[tuple[str, str], list] = {}
         self._arrays: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        # False: phrases read Whoosh's own positions even where a sidecar exists (tests compare)
+        self.use_sidecar = True
         # While set (a time.perf_counter() value), reading one more term past it is refused.
         self.deadline: float | None = None
 
@@ -188,6 +193,9 @@ class Postings:
 
     def _read(self, fieldname: str, text: str) -> list:
         out = []
+        # with a positions sidecar, phrases never read the blocks' positions: they are left
+        # unread (unpickling them was a good part of reading a frequent word)
+        values = not self.use_sidecar or self.sidecars(fieldname) is None
         for number, offset, postings in self._leaf_postings(fieldname, text):
             decode = _decoder(postings.format)
             while postings.is_active():
@@ -195,11 +203,11 @@ class Postings:
                     postings._read_ids()
                 if postings._weights is None:
                     postings._read_weights()
-                if postings._data is None:
+                if values and postings._data is None:
                     postings._read_data()
                 # the block's encoded values (positions), decoded only for phrase candidates
                 out.append((number, offset, postings._ids, postings._weights,
-                            (postings._data[2], decode)))
+                            (postings._data[2] if values else None, decode)))
                 postings._next_block()
         return out
 
@@ -223,6 +231,9 @@ class Postings:
             common = common[holding[common]]
         if not len(common):
             return common
+        found = self._sidecar_order(fieldname, words, common, slop)
+        if found is not None:
+            return found
         # each word's encoded positions, listed in the order of the candidates; a word far more
         # frequent than the candidates: skip to their blocks instead of reading all its positions
         candidates = common.tolist()
@@ -241,9 +252,65 @@ class Postings:
     def near(self, fieldname: str, words: tuple[str, ...], docs: set[int],
              slop: int) -> set[int]:
         """Which of the documents hold the words in order within `slop` positions."""
+        found = self._sidecar_order(fieldname, list(words),
+                                    np.array(sorted(docs), dtype=np.int64), slop)
+        if found is not None:
+            return set(found.tolist())
         encoded = [self._encoded_few(fieldname, word, docs) for word in words]
         return {doc for doc in docs if all(doc in per_doc for per_doc in encoded)
                 and _in_order(encoded, doc, slop)}
+
+    def sidecars(self, fieldname: str) -> list | None:
+        """(segment's positions sidecar or None, docnum offset, doc count) per segment; None
+        when a segment has no sidecar (built before them, or by another writer)."""
+        found = []
+        shared = self.cache.sidecars if self.cache is not None else {}
+        for leaf, offset in self.searcher.leaf_searchers():
+            reader = leaf.reader()
+            folder = getattr(reader.storage(), "folder", None)
+            if folder is None:
+                return None
+            segment = reader.segment().segment_id()
+            key = (folder, segment, fieldname)
+            if key not in shared:
+                shared[key] = positions.open_field(folder, segment, fieldname)
+            if shared[key] is False:
+                return None
+            found.append((shared[key], offset, reader.doc_count_all()))
+        return found
+
+    def _sidecar_order(self, fieldname: str, words: list[str], docs: np.ndarray,
+                       slop: int) -> np.ndarray | None:
+        """Which of the sorted documents hold the words in order within `slop` positions,
+        from the positions sidecars; None without sidecars."""
+        if not self.use_sidecar or not words:
+            return None
+        segments = self.sidecars(fieldname)
+        if segments is None:
+            return None
+        to_bytes = self.searcher.schema[fieldname].to_bytes
+        per_word = []
+        for word in words:
+            text, every = to_bytes(word), self.arrays(fieldname, word)[0]
+            parts = []
+            for side, offset, count in segments:
+                # the word's postings in this segment, in the sidecar's order
+                first, last = np.searchsorted(every, (offset, offset + count))
+                if first == last:
+                    continue
+                if side is None:
+                    return None
+                held = every[first:last]
+                start, end = np.searchsorted(docs, (offset, offset + count))
+                wanted = docs[start:end]
+                at = np.minimum(np.searchsorted(held, wanted), len(held) - 1)
+                hit = held[at] == wanted
+                found = positions.keys(side, text, at[hit], wanted[hit], int(last - first))
+                if found is None:
+                    return None
+                parts.append(found)
+            per_word.append(np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64))
+        return positions.in_order(per_word, slop).astype(np.intp)
 
     def _encoded_few(self, fieldname: str, word: str, docs: set[int]) -> dict[int, tuple]:
         """Like `_encoded` for a handful of documents: skips to their blocks only."""
@@ -319,8 +386,8 @@ class Postings:
         decoder. Blocks read by this search are reused; otherwise only the blocks' data is read
         (the document numbers and weights come from the term cache: decoding them again cost a
         third of reading a frequent word)."""
-        if (fieldname, word) in self._blocks:
-            blocks = self._blocks[(fieldname, word)]
+        blocks = self._blocks.get((fieldname, word))
+        if blocks and all(block[4][0] is not None for block in blocks):
             values: list = []
             decode = None
             for _number, _offset, _ids, _weights, (block_values, decode) in blocks:

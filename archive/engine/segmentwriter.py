@@ -20,6 +20,8 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 
+from . import positions
+
 # Postings per pickled chunk of a run: large enough to amortise the call, small enough that a
 # merge of a few dozen runs holds only a few MB of them at once.
 RUN_CHUNK = 4096
@@ -120,9 +122,6 @@ class Summary:
 
 # {term: positions} of a text field's value, or None to let the field's analyzer run.
 PositionsFn = Callable[[object, str], "dict[str, list[int]] | None"]
-# Called with (fieldname, docnum, {term: positions}) for each text field a fast path analysed:
-# the place for a positions sidecar to see a document's positions without analysing it again.
-PositionsHook = Callable[[str, int, "dict[str, list[int]]"], None]
 
 
 class FastSegmentWriter(SegmentWriter):
@@ -135,14 +134,12 @@ class FastSegmentWriter(SegmentWriter):
     """
 
     def __init__(self, ix, limitmb: int = 128, summary: Summary | None = None,
-                 positions: PositionsFn | None = None,
-                 on_positions: PositionsHook | None = None, **kwargs) -> None:
+                 positions: PositionsFn | None = None, **kwargs) -> None:
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = ChunkedPostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
         self.summary = (summary if summary and summary.field in self.schema
                         and self.schema[summary.field].column_type else None)
         self.positions = positions
-        self.on_positions = on_positions
 
     def add_document(self, **fields) -> None:
         """Whoosh's `add_document` (same postings, stored values, lengths and columns), with the
@@ -203,8 +200,6 @@ class FastSegmentWriter(SegmentWriter):
         poses = self.positions(field.analyzer, value)
         if poses is None:
             return field.index(value)
-        if self.on_positions is not None:
-            self.on_positions(fieldname, self.docnum, poses)
         boost, encode = fmt.field_boost, fmt.encode
         # Positions.word_values: one boost of 1.0 per occurrence, times the format's boost.
         # No cache of encoded values: a block of postings is pickled, and pickle would write a
@@ -217,7 +212,11 @@ class FastSegmentWriter(SegmentWriter):
         self.perdocwriter.close()
         reader = self.per_document_reader() if self.codec.length_stats else None
         lengths = _Lengths(reader, self.schema.names()) if reader else None
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        postings = self.pool.iter_postings()
+        # the positions sidecar is written from the same stream (engine.positions)
+        sidecar = positions.recorder(self.schema, self.storage, self.newsegment)
+        self.fieldwriter.add_postings(self.schema, lengths,
+                                      sidecar.watch(postings) if sidecar else postings)
         self.fieldwriter.close()
         if reader:
             reader.close()

@@ -27,8 +27,9 @@ from .analysis import french_analyzer
 # 5: the newspaper facet (`publisher_text`, its arrays, grouped by the publishers file);
 # Savoy's light stemmer instead of Snowball (`analysis.STEMMER`); names and acronyms
 # indexed in capitals, elided words also under their elided form; 6: each article's key terms
-# stored (`keyterms`), picked while indexing, for its related articles
-SCHEMA_VERSION = 6
+# stored (`keyterms`), picked while indexing, for its related articles; 7: each segment's
+# positions sidecar (`engine.positions`), read by phrases and proximity instead of Whoosh's
+SCHEMA_VERSION = 7
 INDEX_NAME = "MAIN"
 # Exact-valued multi-valued fields are indexed as one term per line: a name keeps its spaces,
 # dots and commas ("Y. Doumbia", "Ministère de l'Économie, des Finances").

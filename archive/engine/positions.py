@@ -1,0 +1,245 @@
+"""A positions sidecar per segment: every word's positions as flat arrays, memory-mapped, so
+that a phrase is checked with a few NumPy operations on its candidate documents instead of
+unpickling Whoosh's position lists one posting at a time.
+
+Written by the segment writer while Whoosh's postings stream to the codec in term order
+(`PositionsRecorder.watch`): the positions are the ones Whoosh encodes, decoded a term at a
+time (one `pickle.loads` per term, not per posting). Files, per segment and positional field,
+named after the segment so that Whoosh keeps, links (`segments.clone_files`) and deletes them
+with it: `<segment>.<field>.ptx` (the terms' bytes, in order), `.pti` (int64 triples, n + 1:
+where each term's bytes start, its first posting, its first position), `.pct` (how many
+positions each posting has) and `.pos` (the positions), both uint16 when every position fits,
+else int32. A posting's document number is not repeated here: a term's postings are in the
+same order as the document numbers its Whoosh postings give (`Postings.arrays`), which the
+reader checks by their count. `<segment>.psc` maps the fields written to their arrays' type;
+a segment without it has no sidecar and callers fall back to Whoosh's positions.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import pickle
+from array import array
+from collections.abc import Iterable, Iterator
+from itertools import chain
+from pathlib import Path
+
+import numpy as np
+from whoosh import formats
+
+CHUNK_POSITIONS = 1 << 20  # positions decoded before they are written out (bounds memory)
+_SUFFIXES = ("ptx", "pti", "pct", "pos")
+
+
+def positional_fields(schema) -> frozenset[str]:
+    """The fields whose postings carry Whoosh's Positions format."""
+    return frozenset(name for name, field in schema.items()
+                     if type(getattr(field, "format", None)) is formats.Positions)
+
+
+class _FieldFiles:
+    """The sidecar of one field of one segment being written, term after term."""
+
+    def __init__(self, base: str, field: str) -> None:
+        self.paths = {s: f"{base}.{field}.{s}" for s in _SUFFIXES}
+        self._files = {s: open(self.paths[s], "wb") for s in ("ptx", "pct", "pos")}
+        self._term_starts = array("q", [0])
+        self._term_postings = array("q", [0])
+        self._term_positions = array("q", [0])
+        self._widest = 0  # the largest position written
+        self._postings = 0  # postings written
+        self._positions = 0  # positions written
+        self._text: bytes | None = None
+        self._values: list[bytes] = []
+        self._pending = 0  # bytes of encoded values waiting
+
+    def add(self, text: bytes, value: bytes) -> None:
+        if text != self._text:
+            self._flush()
+            if self._text is not None:
+                self._end_term()
+            self._text = text
+            self._files["ptx"].write(text)
+        # Whoosh's codec may strip pickle's STOP byte; the values are joined into one pickle
+        self._values.append(value[4:-1] if value.endswith(b".") else value[4:])
+        self._pending += len(value)
+        if self._pending > CHUNK_POSITIONS:
+            self._flush()
+
+    def _end_term(self) -> None:
+        self._term_starts.append(self._term_starts[-1] + len(self._text))
+        self._term_postings.append(self._postings)
+        self._term_positions.append(self._positions)
+
+    def _flush(self) -> None:
+        """Decode the waiting postings' positions (deltas, as Whoosh encodes them) in one
+        `pickle.loads` and write them out as absolute positions."""
+        if not self._values:
+            return
+        lists = pickle.loads(b"(" + b"".join(self._values) + b"l.")
+        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
+        running = np.cumsum(deltas)
+        ends = np.cumsum(counts)
+        before = np.concatenate(([0], running[ends[:-1] - 1]))  # the sum before each posting
+        positions = running - np.repeat(before, counts)
+        self._widest = max(self._widest, int(positions.max()))
+        # positions are written as int32 and narrowed at the end when they all fit in 16 bits
+        self._files["pos"].write(positions.astype("<i4").tobytes())
+        self._files["pct"].write(counts.astype("<i4").tobytes())
+        self._positions += int(ends[-1])
+        self._postings += len(lists)
+        self._values = []
+        self._pending = 0
+
+    def close(self) -> str:
+        """Finish the files; the positions' type."""
+        self._flush()
+        if self._text is not None:
+            self._end_term()
+        for f in self._files.values():
+            f.close()
+        index = np.stack([np.asarray(self._term_starts, dtype="<i8"),
+                          np.asarray(self._term_postings, dtype="<i8"),
+                          np.asarray(self._term_positions, dtype="<i8")], axis=1)
+        with open(self.paths["pti"], "wb") as f:
+            f.write(index.tobytes())
+        if self._widest >= (1 << 16) - 1:  # a count may then reach 65,536 too
+            return "<i4"
+        # most texts are shorter than 65,535 words: half the bytes
+        for suffix in ("pos", "pct"):
+            wide = np.fromfile(self.paths[suffix], dtype="<i4")
+            with open(self.paths[suffix], "wb") as f:
+                f.write(wide.astype("<u2").tobytes())
+        return "<u2"
+
+
+class PositionsRecorder:
+    """Writes one segment's sidecar from the postings streaming to Whoosh's codec."""
+
+    def __init__(self, folder: str, segment_id: str, fields: frozenset[str]) -> None:
+        self.base = os.path.join(folder, segment_id)
+        self.fields = fields
+        self._open: dict[str, _FieldFiles] = {}
+
+    def watch(self, items: Iterable[tuple]) -> Iterator[tuple]:
+        """Pass the sorted postings (field, term bytes, docnum, weight, value) through,
+        recording the positions of the positional fields; the files are complete when the
+        stream is exhausted."""
+        fields, current, field_name = self.fields, None, None
+        for item in items:
+            if item[0] != field_name:
+                field_name = item[0]
+                current = None
+                if field_name in fields:
+                    current = self._open.setdefault(field_name,
+                                                    _FieldFiles(self.base, field_name))
+            if current is not None:
+                current.add(item[1], item[4])
+            yield item
+        self.close()
+
+    def close(self) -> None:
+        """Finish the files and mark the segment as having a sidecar (written last)."""
+        types = {name: files.close() for name, files in self._open.items()}
+        with open(f"{self.base}.psc", "w", encoding="utf-8") as f:
+            json.dump(types, f, sort_keys=True)
+
+
+def recorder(schema, storage, segment) -> PositionsRecorder | None:
+    """A recorder for a segment written into a folder, or None (in-memory storage)."""
+    folder = getattr(storage, "folder", None)
+    fields = positional_fields(schema)
+    if folder is None or not fields:
+        return None
+    return PositionsRecorder(folder, segment.segment_id(), fields)
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def _map(path: str, dtype: str) -> np.ndarray:
+    """A read-only memory map of a raw little-endian array file (empty files allowed)."""
+    if os.path.getsize(path) == 0:
+        return np.zeros(0, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="r")
+
+
+class FieldPositions:
+    """One field's sidecar in one segment, memory-mapped read-only (shared by processes)."""
+
+    def __init__(self, base: str, field: str, array_type: str) -> None:
+        paths = {s: f"{base}.{field}.{s}" for s in _SUFFIXES}
+        with open(paths["ptx"], "rb") as f:
+            self._blob = (mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+                          if os.path.getsize(paths["ptx"]) else b"")
+        index = _map(paths["pti"], "<i8").reshape(-1, 3)
+        self._starts = memoryview(np.ascontiguousarray(index[:, 0]))
+        self._first = memoryview(np.ascontiguousarray(index[:, 1]))
+        self._base = memoryview(np.ascontiguousarray(index[:, 2]))
+        self.counts = _map(paths["pct"], array_type)
+        self.positions = _map(paths["pos"], array_type)
+
+    def postings(self, text: bytes) -> tuple[int, int, int] | None:
+        """The range of a term's postings and where its positions start, or None when the
+        segment lacks it."""
+        starts, blob = self._starts, self._blob
+        lo, hi = 0, len(starts) - 1
+        while lo < hi:  # binary search over the sorted terms
+            mid = (lo + hi) // 2
+            if blob[starts[mid]:starts[mid + 1]] < text:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo == len(starts) - 1 or blob[starts[lo]:starts[lo + 1]] != text:
+            return None
+        return self._first[lo], self._first[lo + 1], self._base[lo]
+
+
+def open_field(folder: str, segment_id: str, field: str) -> FieldPositions | None | bool:
+    """A segment's sidecar for a field: its positions; None when the segment has a sidecar
+    without that field (no document has it); False when the segment has no sidecar."""
+    base = os.path.join(folder, segment_id)
+    try:
+        fields = json.loads(Path(f"{base}.psc").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return False
+    return FieldPositions(base, field, fields[field]) if field in fields else None
+
+
+def keys(side: FieldPositions, text: bytes, at: np.ndarray, docs: np.ndarray,
+         postings: int) -> np.ndarray | None:
+    """`doc << 32 | pos` for each position of the term in the given documents (global numbers,
+    sorted), `at` their indexes among the term's `postings` postings in the segment; None when
+    the sidecar holds another number of postings for the term (then it does not match)."""
+    found = side.postings(text)
+    if found is None or found[1] - found[0] != postings:
+        return None
+    first, last, base = found
+    if not len(at):
+        return np.zeros(0, dtype=np.int64)
+    # where each wanted posting's positions start: a running sum over the term's postings
+    ends = np.cumsum(side.counts[first:last], dtype=np.int64)
+    counts = side.counts[first:last][at].astype(np.int64)
+    starts = ends[at] - counts + base
+    total = int(counts.sum())
+    # the index of every wanted position: each posting's start, then one step at a time
+    steps = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    positions = side.positions[np.repeat(starts, counts) + steps].astype(np.int64)
+    return (np.repeat(docs.astype(np.int64), counts) << 32) | positions
+
+
+def in_order(word_keys: list[np.ndarray], slop: int) -> np.ndarray:
+    """Documents where each word stands within `slop` positions after a matching position of
+    the word before (as `postings._follows`), from each word's sorted keys; sorted."""
+    current = word_keys[0]
+    for following in word_keys[1:]:
+        if not len(current):
+            break
+        before = np.searchsorted(current, following) - 1  # the nearest position before
+        ok = before >= 0
+        ok[ok] = following[ok] - current[before[ok]] <= slop  # same document: within slop
+        current = following[ok]
+    return np.unique(current >> 32)
