@@ -3,6 +3,7 @@
     python bench/bench_relevance.py                      # build all three, print the tables
     python bench/bench_relevance.py --stemmers           # ours with each stemmer (+ peers)
     python bench/bench_relevance.py --pool               # the pooled hits not judged yet
+    python bench/bench_relevance.py --compare            # our top 10 beside a winning peer's
     python bench/bench_relevance.py --workdir /tmp/rel   # keep (and reuse) the builds
 
 Builds in one run, from the shared corpus (`../shared/corpus/articles.jsonl`, read in place):
@@ -291,6 +292,29 @@ def print_pool(runs: dict[str, dict[str, list[str]]], queries: list[dict],
     print(f"\n{missing} pooled hits not judged")
 
 
+def print_compare(runs: dict[str, dict[str, list[str]]], queries: list[dict],
+                  rows: dict[str, dict], ours: str) -> None:
+    """For each query a peer wins, the top 10 of ours and of the winning peer side by side, each
+    hit with its grade (? when unjudged) and title: where the ranking goes wrong, at a glance."""
+    for q in queries:
+        grades = q["judgements"]
+        mine = ndcg(runs[ours][q["query"]], grades)
+        peers = [n for n in runs if not n.startswith("ours")]
+        best = max(peers, key=lambda n: ndcg(runs[n][q["query"]], grades), default=None)
+        if best is None or ndcg(runs[best][q["query"]], grades) <= mine + 1e-9:
+            continue
+        print(f"\n### {q['query']}  [{q['category']}] {ours} {mine:.3f}, {best} "
+              f"{ndcg(runs[best][q['query']], grades):.3f} — {q['need']}")
+        for rank in range(K):
+            cells = []
+            for name in (ours, best):
+                ranked = runs[name][q["query"]]
+                doc = ranked[rank] if rank < len(ranked) else ""
+                title = " ".join((rows.get(doc, {}).get("title") or "").split())[:48]
+                cells.append(f"{grades.get(doc, '?') if doc else ' '} {doc:18} {title:48}")
+            print(f"  {rank + 1:2} " + " | ".join(cells))
+
+
 def context(body: str, query: str, width: int = 90) -> str:
     """The body around the first occurrence of a query word (accents and case ignored)."""
     folded = analysis.fold(body)
@@ -312,6 +336,8 @@ def main() -> None:
     parser.add_argument("--stemmers", action="store_true",
                         help=f"also index ours with each stemmer ({', '.join(STEMMERS)})")
     parser.add_argument("--pool", action="store_true", help="print the unjudged pooled hits")
+    parser.add_argument("--compare", action="store_true",
+                        help="print our top 10 beside the best peer's where a peer wins")
     parser.add_argument("--no-peers", action="store_true", help="ours only")
     args = parser.parse_args()
     if not CORPUS.exists():
@@ -333,6 +359,8 @@ def main() -> None:
         runs = evaluate(engines, queries)
     if args.pool:
         print_pool(runs, queries, rows)
+    elif args.compare:
+        print_compare(runs, queries, rows, "ours")
     else:
         report(runs, queries, "ours")
 

@@ -275,6 +275,16 @@ def test_words_typed_together_rank_first_where_they_stand_next_to_each_other(cor
         [texts[i][:60] for i in found]
 
 
+def test_words_typed_together_a_few_words_apart_get_no_boost(corpus, texts):
+    """`violences policières` first finds the articles writing it: "Zéro tolérance pour la
+    violence" (against the police, "violence contre les policiers") and "un 'gilet jaune' auteur
+    de violences [sur des] policiers" are the opposite need, and ranked 1st and 2nd when words a
+    few words apart doubled the score."""
+    config, _source_of = corpus
+    found = top(config, "violences policières", 5)
+    assert all(holding(texts, found, r"violences? policieres?")), [texts[i][:60] for i in found]
+
+
 def test_a_country_finds_its_peoples_adjective(corpus, texts):
     """`football ET Sénégal` finds "des amateurs de football sénégalais ont tout bonnement décidé
     de créer leur propre ballon d'or", which never names the country: the name is indexed as a
