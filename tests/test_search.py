@@ -611,6 +611,41 @@ def test_related_articles_of_real_news_share_their_section(tmp_path):
     assert total >= 250 and same / total >= 0.64
 
 
+def test_related_articles_read_a_bounded_number_of_postings_rarest_key_terms_first(
+        tmp_path, monkeypatch):
+    # At a million articles an article's commonest key terms hold hundreds of thousands of
+    # postings each: related articles spend a fixed budget of postings on the rarest ones.
+    from archive.search import run
+    data = tmp_path / "data"
+    for article in ARTICLES:
+        articlefile.write(data / "articles", article)
+    config = load_config(None, data=data, index=tmp_path / "index")
+
+    def related_in_a_new_generation() -> tuple[list, dict[str, set[int]], dict[str, int]]:
+        # (a generation keeps the related articles it found: each budget gets its own)
+        reindex(config, full=True)
+        generation = open_current(config.index_dir)
+        with generation.index.searcher() as searcher:
+            reader = searcher.reader()
+            mine = keyterms.key_terms(reader, searcher.document_number(id="coton-recolte"))
+            holders = {word: set(reader.postings("body", word).all_ids()) for word, _w in mine
+                       if ("body", word) in reader}  # (a key term may be the title's only)
+            ids = {fields["id"]: n for n, fields in enumerate(searcher.all_stored_fields())}
+        return related(generation, "coton-recolte", config), holders, ids
+
+    everything, holders, _ids = related_in_a_new_generation()
+    assert everything
+    # the rarest key terms, up to the first held by another article too
+    sizes = sorted(len(docs) for docs in holders.values())
+    k = next(i for i, n in enumerate(sizes) if n >= 2)
+    monkeypatch.setattr(run, "RELATED_POSTINGS", sizes[0] - 1)  # not even the rarest fits
+    assert related_in_a_new_generation()[0] == []
+    monkeypatch.setattr(run, "RELATED_POSTINGS", sum(sizes[:k + 1]))  # the rarest words only
+    found, holders, ids = related_in_a_new_generation()
+    rare = [docs for docs in holders.values() if len(docs) <= sizes[k]]
+    assert found and all(any(ids[hit.id] in docs for docs in rare) for hit in found)
+
+
 def _sections(config) -> list[tuple[str, str]]:
     with open_current(config.index_dir).index.searcher() as searcher:
         return [(fields["id"], fields["section"]) for fields in searcher.all_stored_fields()]

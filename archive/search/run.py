@@ -55,6 +55,12 @@ DATE_ORDER_WALK = 20  # results beyond this many pages are read off the precompu
 TERM_CACHE_POSTINGS = 8_000_000  # decoded postings kept per generation (about 64 MB)
 TERM_CACHE_PER_DOC = 16  # ... or this many per document of a larger archive (128 MB at 1M)
 RELATED_TERMS = 12  # key terms of an article that find its related articles
+# The key terms kept read at most this many postings in all, the rarer terms first: it never
+# binds below about 8k articles; at a million, a word held by much of the archive (hundreds of
+# thousands of postings, seconds to decode) says little about what an article is about.
+# Measured at 1M (bench_article.py): first view p50 2,745 ms with no bound, 43 ms with this one
+# (47 of 60 articles keep related articles; 58 with 200,000 postings, at 107 ms).
+RELATED_POSTINGS = 100_000
 RELATED_KEPT = 4096  # articles whose related articles a generation keeps (about 1 MB)
 
 
@@ -490,7 +496,7 @@ def related(source: Generation | str | Path, article_id: str, config: Config,
         reader = searcher.reader()
         expander = classify.Expander(reader, "body")
         expander.add(keyterms.key_terms(reader, docnum))
-        key_terms = expander.expanded_terms(RELATED_TERMS)
+        key_terms = _affordable(reader, expander.expanded_terms(RELATED_TERMS))
         terms = [wq.Term("body", word, boost=weight) for word, weight in key_terms]
         postings = Postings(searcher, state.term_cache)
         # the article's language from the postings of the few languages, not its stored fields
@@ -508,6 +514,19 @@ def related(source: Generation | str | Path, article_id: str, config: Config,
         except TimeLimit as cut:  # the best found in time (not kept: another try may do better)
             best = _rounded(cut.args[0]) if cut.args else []
         return [_hit(searcher, d, score, state.analyzer, None) for d, score in best]
+
+
+def _affordable(reader, key_terms: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The key terms related articles are found with: the rarer first, RELATED_POSTINGS
+    postings at most in all."""
+    kept, budget = [], RELATED_POSTINGS
+    for frequency, word, weight in sorted((reader.doc_frequency("body", word), word, weight)
+                                          for word, weight in key_terms):
+        if frequency > budget:
+            break
+        kept.append((word, weight))
+        budget -= frequency
+    return kept
 
 
 def _holds(docs: np.ndarray, docnum: int) -> bool:
