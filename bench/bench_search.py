@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from fts5_peer import fill  # noqa: E402
 from synthetic import Generator, pick_words, write_archive  # noqa: E402
 
 from archive.config import load_config  # noqa: E402
@@ -65,32 +66,8 @@ def build_fts5(workdir: Path, n: int) -> sqlite3.Connection:
         return sqlite3.connect(path)
     tmp = path.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)
-    db = sqlite3.connect(tmp)
-    db.executescript("""
-        CREATE TABLE docs(id INTEGER PRIMARY KEY, aid TEXT, title TEXT, date TEXT,
-                          section TEXT, year INTEGER);
-        CREATE TABLE doc_author(doc INTEGER, author TEXT);
-        CREATE TABLE doc_org(doc INTEGER, org TEXT);
-        CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize='unicode61');
-    """)
     gen = Generator()
-    for i in range(n):
-        a = gen.article(i)
-        db.execute("INSERT INTO docs VALUES (?,?,?,?,?,?)",
-                   (i, a.id, a.title, a.date, a.section, a.year))
-        db.executemany("INSERT INTO doc_author VALUES (?,?)", [(i, x) for x in a.author])
-        db.executemany("INSERT INTO doc_org VALUES (?,?)", [(i, x) for x in a.organisations])
-        db.execute("INSERT INTO fts(rowid, title, body) VALUES (?,?,?)",
-                   (i, " ".join(analyze(a.title)), " ".join(analyze(a.body))))
-    db.executescript("""
-        CREATE INDEX doc_author_doc ON doc_author(doc);
-        CREATE INDEX doc_org_doc ON doc_org(doc);
-        CREATE INDEX docs_date ON docs(date);
-        CREATE INDEX docs_section ON docs(section);
-        INSERT INTO fts(fts) VALUES('optimize');
-    """)
-    db.commit()
-    db.close()
+    fill(tmp, (gen.article(i) for i in range(n)))
     tmp.rename(path)
     return sqlite3.connect(path)
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/fts5_peer.py DATA_DIR DB_PATH
 
-The same builder as `bench_search.py`'s FTS5 peer (title and body analysed by our French
+The same builder (`fill`) as `bench_search.py`'s FTS5 peer (title and body analysed by our French
 analyzer, stems in an FTS5 table; facet tables with their indexes; one `optimize`), but timed
 from the article files (read with our article-file reader), as a reindex starts. SQLite has
 one writer, so this is one process. Run by `bench_reindex.py` in the same run as ours.
@@ -14,16 +14,26 @@ import argparse
 import sqlite3
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from archive import articlefile  # noqa: E402
 from archive.indexing.analysis import analyze  # noqa: E402
+from archive.models import Article  # noqa: E402
 
 
 def build(data: Path, path: Path) -> int:
     """Index every article file below `data` into a new FTS5 database; return the count."""
+    files = articlefile.iter_files(data / "articles")
+    return fill(path, (articlefile.read(file) for file in files))
+
+
+def fill(path: Path, articles: Iterable[Article]) -> int:
+    """Write the articles into a new FTS5 database at `path` (stemmed title and body, facet
+    tables with their indexes, one `optimize`); return the count. `bench_search.py` fills its
+    peer with the same function."""
     db = sqlite3.connect(path)
     db.executescript("""
         CREATE TABLE docs(id INTEGER PRIMARY KEY, aid TEXT, title TEXT, date TEXT,
@@ -33,8 +43,7 @@ def build(data: Path, path: Path) -> int:
         CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize='unicode61');
     """)
     count = 0
-    for i, file in enumerate(articlefile.iter_files(data / "articles")):
-        a = articlefile.read(file)
+    for i, a in enumerate(articles):
         db.execute("INSERT INTO docs VALUES (?,?,?,?,?,?)",
                    (i, a.id, a.title, a.date, a.section, a.year))
         db.executemany("INSERT INTO doc_author VALUES (?,?)", [(i, x) for x in a.author])
