@@ -139,20 +139,9 @@ class Tantivy:
 
     def __init__(self, rows: dict[str, dict]) -> None:
         import tantivy
+        from tantivy_peer import french_index  # (tantivy is in the bench extra only)
 
-        builder = tantivy.SchemaBuilder()
-        builder.add_text_field("id", stored=True, tokenizer_name="raw")
-        for field in ("title", "body"):
-            builder.add_text_field(field, tokenizer_name="fr_stem")
-        self.index = tantivy.Index(builder.build())
-        self.index.register_tokenizer("fr_stem", (
-            tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-            .filter(tantivy.Filter.remove_long(40))
-            .filter(tantivy.Filter.lowercase())
-            .filter(tantivy.Filter.stopword("french"))
-            .filter(tantivy.Filter.stemmer("french"))
-            .filter(tantivy.Filter.ascii_fold())
-            .build()))
+        self.index = french_index()
         writer = self.index.writer(heap_size=50_000_000, num_threads=1)
         for row in rows.values():
             writer.add_document(tantivy.Document(id=row["id"], title=row.get("title") or "",
