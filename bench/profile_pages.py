@@ -7,7 +7,8 @@ Drives the real Flask app (Flask's test client, in this process) with `bench_loa
 seeded requests over the archive in WORK/data and WORK/index: a warm-up pass, then a profiled
 pass. Prints CPU milliseconds per request kind (p50, mean) and the functions costing the most
 cumulative time over the profiled pass, so that a change to the pages can be weighed on the
-same requests before and after.
+same requests before and after. With `--no-page-cache` every page is computed (the cost of a
+page asked for the first time in a generation), else the page cache's hit rate is printed too.
 """
 
 from __future__ import annotations
@@ -40,11 +41,16 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=600)
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--no-page-cache", action="store_true",
+                        help="every page computed (the page cache off): the uncached cost")
     args = parser.parse_args()
     config = load_config(None, data=args.work / "data", index=args.work / "index")
     config = dataclasses.replace(config, limits=dataclasses.replace(config.limits,
                                                                     **BENCH_LIMITS))
     app = create_app(config)
+    pages = app.extensions.get("archive_pages")
+    if pages is not None and args.no_page_cache:
+        pages.max_bytes = 0
     client = app.test_client()
     mix = Mix(args.n)
 
@@ -75,6 +81,12 @@ def main() -> None:
     for kind, values in sorted(costs.items(), key=lambda kv: -sum(kv[1])):
         print(f"  {kind:16} {len(values):4}  p50 {statistics.median(values):6.1f} ms  "
               f"mean {statistics.fmean(values):6.1f} ms  share {sum(values) / total:5.1%}")
+    if pages is not None:
+        stats = pages.stats()
+        asked = stats["hits"] + stats["misses"]
+        print(f"page cache (warm-up included): {stats['hits']} hits of {asked} cacheable "
+              f"requests ({stats['hits'] / max(asked, 1):.0%}), {stats['pages']} pages, "
+              f"{stats['bytes'] / 1e6:.1f} MB")
     pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
 
 

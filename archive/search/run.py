@@ -516,6 +516,13 @@ def related(source: Generation | str | Path, article_id: str, config: Config,
         return [_hit(searcher, d, score, state.analyzer, None) for d, score in best]
 
 
+def related_kept(source: Generation | str | Path, article_id: str, config: Config,
+                 limit: int = 5) -> bool:
+    """Whether this article's related articles are found and kept in this generation (not cut
+    short by the time limit): the same every time they are asked."""
+    return _state(_generation(source), config).related_of((article_id, limit)) is not None
+
+
 def _affordable(reader, key_terms: list[tuple[str, float]]) -> list[tuple[str, float]]:
     """The key terms related articles are found with: the rarer first, RELATED_POSTINGS
     postings at most in all."""
