@@ -43,6 +43,8 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--no-page-cache", action="store_true",
                         help="every page computed (the page cache off): the uncached cost")
+    parser.add_argument("--no-profile", action="store_true",
+                        help="CPU per request kind without the profiler's overhead")
     args = parser.parse_args()
     config = load_config(None, data=args.work / "data", index=args.work / "index")
     config = dataclasses.replace(config, limits=dataclasses.replace(config.limits,
@@ -71,13 +73,14 @@ def main() -> None:
     costs: dict[str, list[float]] = defaultdict(list)
     profile = cProfile.Profile()
     started = time.process_time()
-    profile.enable()
+    if not args.no_profile:
+        profile.enable()
     for _ in range(args.requests):
         one(rng, costs)
     profile.disable()
     total = (time.process_time() - started) * 1000
     print(f"{args.requests} requests, {total / args.requests:.1f} ms CPU per request "
-          "(profiled: about 2× the unprofiled cost)")
+          + ("(unprofiled)" if args.no_profile else "(profiled: about 2× the unprofiled cost)"))
     for kind, values in sorted(costs.items(), key=lambda kv: -sum(kv[1])):
         print(f"  {kind:16} {len(values):4}  p50 {statistics.median(values):6.1f} ms  "
               f"mean {statistics.fmean(values):6.1f} ms  share {sum(values) / total:5.1%}")
@@ -87,7 +90,21 @@ def main() -> None:
         print(f"page cache (warm-up included): {stats['hits']} hits of {asked} cacheable "
               f"requests ({stats['hits'] / max(asked, 1):.0%}), {stats['pages']} pages, "
               f"{stats['bytes'] / 1e6:.1f} MB")
-    pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
+    # Not in the mix, and what a page costs besides: its stylesheet (nginx passes /static/ to
+    # the app, browsers keep it a year) and a revisit sending the page's ETag back.
+    extra = {"static": ("/static/style.css", {}), "revisit (304)": (f"/article/{mix.ids[0]}", {})}
+    etag = client.get(extra["revisit (304)"][0], headers={"Host": "localhost"}).headers.get("ETag")
+    extra["revisit (304)"] = (extra["revisit (304)"][0], {"If-None-Match": etag or ""})
+    for kind, (path, headers) in extra.items():
+        started = time.process_time()
+        for _ in range(100):
+            response = client.get(path, headers={"Host": "localhost", **headers})
+            response.get_data()
+            response.close()
+        print(f"  {kind:16}  100  mean {(time.process_time() - started) * 10:6.2f} ms "
+              f"(status {response.status_code})")
+    if not args.no_profile:
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
 
 
 if __name__ == "__main__":

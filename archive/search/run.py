@@ -92,6 +92,17 @@ class _State:
         self._lock = threading.Lock()
         # article id -> its related articles' (docnum, score): a generation never changes
         self.related: OrderedDict[tuple[str, int], list[tuple[int, float]]] = OrderedDict()
+        self._kept: dict[tuple, object] = {}
+
+    def kept(self, key: tuple, compute):
+        """What `compute()` answers for this generation, computed on first use (a whole-archive
+        figure such as each author's years: the generation never changes); not to be changed."""
+        found = self._kept.get(key)
+        if found is None:
+            found = compute()
+            with self._lock:
+                self._kept[key] = found
+        return found
 
     def remember_related(self, key: tuple[str, int], found: list[tuple[int, float]]) -> None:
         """Keep an article's related articles, the least recently asked out past RELATED_KEPT."""

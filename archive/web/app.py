@@ -275,7 +275,12 @@ def _snippet_filter(value: str) -> Markup:
 def search_url(params: SearchParams, endpoint: str = "archive.search_page", **extra: str) -> str:
     """A relative link to a search (or an export or feed of it) with these parameters."""
     query = params.query_string(**extra)
-    return url_for(endpoint) + (f"?{query}" if query else "")
+    # a results page links a hundred times to the same few paths: built once per request
+    paths = g.setdefault("endpoint_paths", {})
+    path = paths.get(endpoint)
+    if path is None:
+        path = paths[endpoint] = url_for(endpoint)
+    return path + (f"?{query}" if query else "")
 
 
 @bp.app_template_global()
