@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .textnorm import fold
 
@@ -59,6 +60,9 @@ def _is_capitals(word: str) -> bool:
     return len(letters) >= 2 and all(c.isupper() for c in letters) and not _is_initials(word)
 
 
+# A browse page sorts and letters every author of the archive on each request: the same
+# bylines each time, so their split is kept (Name is frozen).
+@lru_cache(maxsize=65_536)
 def split_name(byline: str) -> Name:
     """The surname and given names of one byline (see the module's rules)."""
     words = byline.split()

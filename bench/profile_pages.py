@@ -7,7 +7,8 @@ Drives the real Flask app (Flask's test client, in this process) with `bench_loa
 seeded requests over the archive in WORK/data and WORK/index: a warm-up pass, then a profiled
 pass. Prints CPU milliseconds per request kind (p50, mean) and the functions costing the most
 cumulative time over the profiled pass, so that a change to the pages can be weighed on the
-same requests before and after.
+same requests before and after. With `--no-page-cache` every page is computed (the cost of a
+page asked for the first time in a generation), else the page cache's hit rate is printed too.
 """
 
 from __future__ import annotations
@@ -40,11 +41,18 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=600)
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--no-page-cache", action="store_true",
+                        help="every page computed (the page cache off): the uncached cost")
+    parser.add_argument("--no-profile", action="store_true",
+                        help="CPU per request kind without the profiler's overhead")
     args = parser.parse_args()
     config = load_config(None, data=args.work / "data", index=args.work / "index")
     config = dataclasses.replace(config, limits=dataclasses.replace(config.limits,
                                                                     **BENCH_LIMITS))
     app = create_app(config)
+    pages = app.extensions.get("archive_pages")
+    if pages is not None and args.no_page_cache:
+        pages.max_bytes = 0
     client = app.test_client()
     mix = Mix(args.n)
 
@@ -65,17 +73,38 @@ def main() -> None:
     costs: dict[str, list[float]] = defaultdict(list)
     profile = cProfile.Profile()
     started = time.process_time()
-    profile.enable()
+    if not args.no_profile:
+        profile.enable()
     for _ in range(args.requests):
         one(rng, costs)
     profile.disable()
     total = (time.process_time() - started) * 1000
     print(f"{args.requests} requests, {total / args.requests:.1f} ms CPU per request "
-          "(profiled: about 2× the unprofiled cost)")
+          + ("(unprofiled)" if args.no_profile else "(profiled: about 2× the unprofiled cost)"))
     for kind, values in sorted(costs.items(), key=lambda kv: -sum(kv[1])):
         print(f"  {kind:16} {len(values):4}  p50 {statistics.median(values):6.1f} ms  "
               f"mean {statistics.fmean(values):6.1f} ms  share {sum(values) / total:5.1%}")
-    pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
+    if pages is not None:
+        stats = pages.stats()
+        asked = stats["hits"] + stats["misses"]
+        print(f"page cache (warm-up included): {stats['hits']} hits of {asked} cacheable "
+              f"requests ({stats['hits'] / max(asked, 1):.0%}), {stats['pages']} pages, "
+              f"{stats['bytes'] / 1e6:.1f} MB")
+    # Not in the mix, and what a page costs besides: its stylesheet (nginx passes /static/ to
+    # the app, browsers keep it a year) and a revisit sending the page's ETag back.
+    extra = {"static": ("/static/style.css", {}), "revisit (304)": (f"/article/{mix.ids[0]}", {})}
+    etag = client.get(extra["revisit (304)"][0], headers={"Host": "localhost"}).headers.get("ETag")
+    extra["revisit (304)"] = (extra["revisit (304)"][0], {"If-None-Match": etag or ""})
+    for kind, (path, headers) in extra.items():
+        started = time.process_time()
+        for _ in range(100):
+            response = client.get(path, headers={"Host": "localhost", **headers})
+            response.get_data()
+            response.close()
+        print(f"  {kind:16}  100  mean {(time.process_time() - started) * 10:6.2f} ms "
+              f"(status {response.status_code})")
+    if not args.no_profile:
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
 
 
 if __name__ == "__main__":

@@ -92,6 +92,17 @@ class _State:
         self._lock = threading.Lock()
         # article id -> its related articles' (docnum, score): a generation never changes
         self.related: OrderedDict[tuple[str, int], list[tuple[int, float]]] = OrderedDict()
+        self._kept: dict[tuple, object] = {}
+
+    def kept(self, key: tuple, compute):
+        """What `compute()` answers for this generation, computed on first use (a whole-archive
+        figure such as each author's years: the generation never changes); not to be changed."""
+        found = self._kept.get(key)
+        if found is None:
+            found = compute()
+            with self._lock:
+                self._kept[key] = found
+        return found
 
     def remember_related(self, key: tuple[str, int], found: list[tuple[int, float]]) -> None:
         """Keep an article's related articles, the least recently asked out past RELATED_KEPT."""
@@ -514,6 +525,13 @@ def related(source: Generation | str | Path, article_id: str, config: Config,
         except TimeLimit as cut:  # the best found in time (not kept: another try may do better)
             best = _rounded(cut.args[0]) if cut.args else []
         return [_hit(searcher, d, score, state.analyzer, None) for d, score in best]
+
+
+def related_kept(source: Generation | str | Path, article_id: str, config: Config,
+                 limit: int = 5) -> bool:
+    """Whether this article's related articles are found and kept in this generation (not cut
+    short by the time limit): the same every time they are asked."""
+    return _state(_generation(source), config).related_of((article_id, limit)) is not None
 
 
 def _affordable(reader, key_terms: list[tuple[str, float]]) -> list[tuple[str, float]]:

@@ -29,10 +29,16 @@ def _years_of_docs(store, docs: np.ndarray) -> np.ndarray:
 
 def year_spans(source: Generation | str | Path, facet: str,
                config: Config) -> dict[str, tuple[int, int]]:
-    """The first and last year of the dated articles of each value of a facet (whole archive)."""
+    """The first and last year of the dated articles of each value of a facet (whole archive);
+    computed once per generation (a browse page asks on every visit)."""
     generation = _generation(source)
+    state = _state(generation, config)
+    return state.kept(("year_spans", facet), lambda: _year_spans(generation, facet, state))
+
+
+def _year_spans(generation: Generation, facet: str, state) -> dict[str, tuple[int, int]]:
     store = generation.facets
-    docs = _state(generation, config).live_docs
+    docs = state.live_docs
     values = store.values(facet)
     first = np.full(len(values), 10_000, dtype=np.int64)
     last = np.zeros(len(values), dtype=np.int64)

@@ -9,6 +9,7 @@ in the user's language, and every response carries the security headers.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -35,11 +36,20 @@ from . import (  # noqa: F401 - imported for their routes and handlers
     citations,
     errorpages,
     i18n,
+    pagecache,
     researchpages,
     views,
     workspace,
 )
-from .context import Services, bp, jinja_gettext, jinja_ngettext, services, translator
+from .context import (
+    Services,
+    bp,
+    generation,
+    jinja_gettext,
+    jinja_ngettext,
+    services,
+    translator,
+)
 from .i18n import Translator
 from .localized import SUFFIX, localized_endpoint, page_url
 from .names import slug
@@ -87,6 +97,9 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["archive"] = Services(
         config, CurrentGeneration(config.index_dir), i18n.load_translations(),
         RateLimiter(config.limits.rate_limit_per_minute))
+    # ARCHIVE_PAGE_CACHE_BYTES=0 turns the page cache off (benchmarks of the uncached pages)
+    app.extensions["archive_pages"] = pagecache.PageCache(
+        int(os.environ.get("ARCHIVE_PAGE_CACHE_BYTES", pagecache.CACHE_BYTES)))
     # The stylesheet's URL carries a hash of its content, so browsers may keep it for a day.
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = STATIC_MAX_AGE
     css_version = hashlib.sha256((STATIC / "style.css").read_bytes()).hexdigest()[:10]
@@ -149,7 +162,7 @@ class ArchiveRequest(FlaskRequest):
 
 
 @bp.before_app_request
-def _start() -> None:
+def _start() -> Response | None:
     s = services()
     g.t = Translator(i18n.choose_locale(request.args.get("lang"), request.cookies.get(i18n.COOKIE),
                                         s.config.default_language), s.catalogs)
@@ -189,10 +202,14 @@ def _start() -> None:
     if not allowed:
         g.retry_after = retry_after
         raise RateLimited(g.t.gettext("Too many requests: please wait a minute and try again."))
+    if request.method == "GET" and pagecache.cacheable(request.endpoint):
+        return pagecache.answer(pagecache.page_cache(), generation().name, g.t.locale, s.config)
+    return None
 
 
 @bp.after_app_request
 def _finish(response: Response) -> Response:
+    pagecache.keep(pagecache.page_cache(), response)  # before the headers every answer gets
     response.headers.update(SECURITY_HEADERS)
     response.headers["Content-Language"] = translator().locale
     response.vary.add("Cookie")
@@ -258,7 +275,12 @@ def _snippet_filter(value: str) -> Markup:
 def search_url(params: SearchParams, endpoint: str = "archive.search_page", **extra: str) -> str:
     """A relative link to a search (or an export or feed of it) with these parameters."""
     query = params.query_string(**extra)
-    return url_for(endpoint) + (f"?{query}" if query else "")
+    # a results page links a hundred times to the same few paths: built once per request
+    paths = g.setdefault("endpoint_paths", {})
+    path = paths.get(endpoint)
+    if path is None:
+        path = paths[endpoint] = url_for(endpoint)
+    return path + (f"?{query}" if query else "")
 
 
 @bp.app_template_global()

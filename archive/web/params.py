@@ -16,6 +16,7 @@ import dataclasses
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from ..config import Limits
@@ -83,7 +84,8 @@ class SearchParams:
 
     def query_string(self, **extra: str) -> str:
         """`a=b&c=d` for these parameters plus extra ones (empty string when there are none)."""
-        return urlencode(self.items() + [(k, v) for k, v in extra.items() if v])
+        return "&".join(_encoded(k, v) for k, v in
+                        self.items() + [(k, v) for k, v in extra.items() if v])
 
     def change(self, **changes: object) -> SearchParams:
         """A copy with some fields changed; the page goes back to 1 unless it is the change."""
@@ -113,6 +115,12 @@ class SearchParams:
     def without_dates(self) -> SearchParams:
         """The same search without its date range."""
         return self.change(date_from="", date_to="")
+
+
+# A results page writes a hundred links repeating the same parameters: each pair is encoded once.
+@lru_cache(maxsize=16_384)
+def _encoded(key: str, value: str) -> str:
+    return urlencode(((key, value),))
 
 
 def _first(args: Mapping, name: str) -> str:

@@ -24,10 +24,10 @@ from ..personnames import initial as surname_initial
 from ..personnames import sort_key as surname_key
 from ..search import records
 from ..search.request import FacetCount, SearchResult
-from ..search.run import facet_values, related, search
+from ..search.run import facet_values, related, related_kept, search
 from ..search.stats import year_spans
 from ..textnorm import fold
-from . import citations, exports, feeds, queryhelp, spreadsheet
+from . import citations, exports, feeds, pagecache, queryhelp, spreadsheet
 from . import params as searchparams
 from .context import bp, generation, log, request_searcher, services, translator
 from .errorpages import user_message
@@ -56,7 +56,19 @@ def _params() -> SearchParams:
 
 
 def _search(params: SearchParams, **kwargs: object) -> SearchResult:
-    return search(generation(), params.request(**kwargs), services().config)
+    result = search(generation(), params.request(**kwargs), services().config)
+    if result.partial:  # another try may find more: not kept as the page of this search
+        pagecache.uncacheable()
+    return result
+
+
+def _related(article_id: str) -> list:
+    """The article's related articles; a list cut short by the time limit is not kept."""
+    config = services().config
+    found = related(generation(), article_id, config)
+    if not related_kept(generation(), article_id, config):
+        pagecache.uncacheable()
+    return found
 
 
 def permalink(article_id: str) -> str:
@@ -179,7 +191,7 @@ def article(article_id: str):
     return render_template(
         "article.html", article=item, permalink=link, params=SearchParams(),
         back=back_link(request.args.get("back")),
-        related=related(generation(), item.id, config),
+        related=_related(item.id),
         citation=_citation(_cited(item), link, config.site_name))
 
 
@@ -288,7 +300,7 @@ def api_article(article_id: str):
     item = _stored_article(article_id)
     return jsonify(
         **records.record(item, records.API_ARTICLE, permalink(item.id)),
-        related=[h.id for h in related(generation(), item.id, services().config)])
+        related=[h.id for h in _related(item.id)])
 
 
 def _export(kind: str) -> Response:
