@@ -31,7 +31,12 @@ def snippet_html(text: str, analyzer, marks: Marks | None, max_chars: int = SNIP
         return ""
     if not marks:
         return _plain(paragraphs[0], max_chars)
-    windows = _windows(paragraphs, marks, max_chars)
+    folded: dict[int, str] = {}  # each paragraph folded once, for both scans below
+    windows = _windows(paragraphs, marks, max_chars, folded=folded)
+    if not windows:
+        # every paragraph was scanned and none holds even a term's first letters, so none
+        # holds a whole term (the title alone matches): no second scan
+        return _plain(paragraphs[0], max_chars)
     for paragraph, start in windows[:MAX_ANALYZED_PARAGRAPHS]:
         lo = 0 if start <= LEAD_CHARS else paragraph.rfind(" ", 0, start - LEAD_CHARS) + 1
         hi = paragraph.find(" ", min(len(paragraph), lo + max_chars + LEAD_CHARS))
@@ -42,7 +47,8 @@ def snippet_html(text: str, analyzer, marks: Marks | None, max_chars: int = SNIP
     # The probes can mislead (`syndicaux` begins like `syndicat`): a match is shown when the
     # text has one, so the other paragraphs where a whole term begins a word are read whole.
     tried = {id(paragraph) for paragraph, _ in windows[:MAX_ANALYZED_PARAGRAPHS]}
-    for paragraph, _start in _windows(paragraphs, marks, max_chars, every=True, probe=None):
+    for paragraph, _start in _windows(paragraphs, marks, max_chars, every=True, probe=None,
+                                      folded=folded):
         if id(paragraph) in tried:
             continue
         spans = _matches(paragraph, analyzer, marks, 0)
@@ -65,11 +71,13 @@ def title_html(title: str, analyzer, marks: Marks | None) -> str:
 
 
 def _windows(paragraphs: list[str], marks: Marks, max_chars: int, every: bool = False,
-             probe: int | None = PROBE_CHARS) -> list[tuple[str, int]]:
+             probe: int | None = PROBE_CHARS,
+             folded: dict[int, str] | None = None) -> list[tuple[str, int]]:
     """Where the query's words probably are: (paragraph, offset) pairs, most distinct words
     first, found by a C-speed search of term beginnings (`probe` letters, or whole terms) in
     the same-length folded text; up to the first paragraph holding every probe, or `every`
-    paragraph holding one."""
+    paragraph holding one. `folded` keeps each paragraph's folded text (by its order) for a
+    later scan of the same paragraphs."""
     words = marks.terms | marks.prefixes | {w for phrase in marks.phrases for w in phrase}
     # names are indexed in capitals, the folded text is lowercase
     probes = sorted({t.lower()[:probe] for t in words if t and not t.startswith(ELIDED)},
@@ -78,8 +86,11 @@ def _windows(paragraphs: list[str], marks: Marks, max_chars: int, every: bool = 
         return []
     finder = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, probes)) + ")")
     found = []
+    folded = {} if folded is None else folded
     for order, paragraph in enumerate(paragraphs):
-        hits = [(m.start(), m.group()) for m in finder.finditer(fold_same_length(paragraph))]
+        if order not in folded:
+            folded[order] = fold_same_length(paragraph)
+        hits = [(m.start(), m.group()) for m in finder.finditer(folded[order])]
         if not hits:
             continue
         best_start, best_count = hits[0][0], 0
