@@ -31,30 +31,49 @@ def snippet_html(text: str, analyzer, marks: Marks | None, max_chars: int = SNIP
         return ""
     if not marks:
         return _plain(paragraphs[0], max_chars)
-    folded: dict[int, str] = {}  # each paragraph folded once, for both scans below
+    folded: dict[int, str] = {}  # each paragraph folded once, for every scan below
+    tried: set[tuple[int, int]] = set()  # windows analyzed: (paragraph's id, start)
+    # Where a whole term begins a word first: a term's first letters alone often begin other
+    # words (`educ` of `éducation` for `éducelle`), and each window read in vain is analyzed.
+    exact = _windows(paragraphs, marks, max_chars, probe=None, folded=folded)
+    spans, paragraph = _first_match(exact, analyzer, marks, max_chars, tried)
+    if spans:
+        return _render(paragraph, spans, max_chars)
     windows = _windows(paragraphs, marks, max_chars, folded=folded)
     if not windows:
         # every paragraph was scanned and none holds even a term's first letters, so none
-        # holds a whole term (the title alone matches): no second scan
+        # holds a whole term (the title alone matches)
         return _plain(paragraphs[0], max_chars)
-    for paragraph, start in windows[:MAX_ANALYZED_PARAGRAPHS]:
-        lo = 0 if start <= LEAD_CHARS else paragraph.rfind(" ", 0, start - LEAD_CHARS) + 1
-        hi = paragraph.find(" ", min(len(paragraph), lo + max_chars + LEAD_CHARS))
-        hi = len(paragraph) if hi < 0 else hi
-        spans = _matches(paragraph[lo:hi], analyzer, marks, lo)
-        if spans:
-            return _render(paragraph, spans, max_chars)
+    spans, paragraph = _first_match(windows, analyzer, marks, max_chars, tried)
+    if spans:
+        return _render(paragraph, spans, max_chars)
     # The probes can mislead (`syndicaux` begins like `syndicat`): a match is shown when the
     # text has one, so the other paragraphs where a whole term begins a word are read whole.
-    tried = {id(paragraph) for paragraph, _ in windows[:MAX_ANALYZED_PARAGRAPHS]}
+    read = {number for number, _start in tried}
     for paragraph, _start in _windows(paragraphs, marks, max_chars, every=True, probe=None,
                                       folded=folded):
-        if id(paragraph) in tried:
+        if id(paragraph) in read:
             continue
         spans = _matches(paragraph, analyzer, marks, 0)
         if spans:
             return _render(paragraph, spans, max_chars)
     return _plain(paragraphs[0], max_chars)
+
+
+def _first_match(windows: list[tuple[str, int]], analyzer, marks: Marks, max_chars: int,
+                 tried: set[tuple[int, int]]) -> tuple[list[tuple[int, int]], str]:
+    """The matched spans of the first of the best windows (not tried yet, at most
+    MAX_ANALYZED_PARAGRAPHS) holding a match, and its paragraph; ([], "") when none does."""
+    fresh = [(p, start) for p, start in windows if (id(p), start) not in tried]
+    for paragraph, start in fresh[:MAX_ANALYZED_PARAGRAPHS]:
+        tried.add((id(paragraph), start))
+        lo = 0 if start <= LEAD_CHARS else paragraph.rfind(" ", 0, start - LEAD_CHARS) + 1
+        hi = paragraph.find(" ", min(len(paragraph), lo + max_chars + LEAD_CHARS))
+        hi = len(paragraph) if hi < 0 else hi
+        spans = _matches(paragraph[lo:hi], analyzer, marks, lo)
+        if spans:
+            return spans, paragraph
+    return [], ""
 
 
 def title_html(title: str, analyzer, marks: Marks | None) -> str:
