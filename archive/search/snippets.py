@@ -31,24 +31,49 @@ def snippet_html(text: str, analyzer, marks: Marks | None, max_chars: int = SNIP
         return ""
     if not marks:
         return _plain(paragraphs[0], max_chars)
-    windows = _windows(paragraphs, marks, max_chars)
-    for paragraph, start in windows[:MAX_ANALYZED_PARAGRAPHS]:
-        lo = 0 if start <= LEAD_CHARS else paragraph.rfind(" ", 0, start - LEAD_CHARS) + 1
-        hi = paragraph.find(" ", min(len(paragraph), lo + max_chars + LEAD_CHARS))
-        hi = len(paragraph) if hi < 0 else hi
-        spans = _matches(paragraph[lo:hi], analyzer, marks, lo)
-        if spans:
-            return _render(paragraph, spans, max_chars)
+    folded: dict[int, str] = {}  # each paragraph folded once, for every scan below
+    tried: set[tuple[int, int]] = set()  # windows analyzed: (paragraph's id, start)
+    windows = _windows(paragraphs, marks, max_chars, folded=folded)
+    if not windows:
+        # every paragraph was scanned and none holds even a term's first letters, so none
+        # holds a whole term (the title alone matches)
+        return _plain(paragraphs[0], max_chars)
+    # Where a whole term begins a word first: a term's first letters alone often begin other
+    # words (`educ` of `éducation` for `éducelle`), and each window read in vain is analyzed.
+    exact = _windows(paragraphs, marks, max_chars, probe=None, folded=folded)
+    spans, paragraph = _first_match(exact, analyzer, marks, max_chars, tried)
+    if spans:
+        return _render(paragraph, spans, max_chars)
+    spans, paragraph = _first_match(windows, analyzer, marks, max_chars, tried)
+    if spans:
+        return _render(paragraph, spans, max_chars)
     # The probes can mislead (`syndicaux` begins like `syndicat`): a match is shown when the
     # text has one, so the other paragraphs where a whole term begins a word are read whole.
-    tried = {id(paragraph) for paragraph, _ in windows[:MAX_ANALYZED_PARAGRAPHS]}
-    for paragraph, _start in _windows(paragraphs, marks, max_chars, every=True, probe=None):
-        if id(paragraph) in tried:
+    read = {number for number, _start in tried}
+    for paragraph, _start in _windows(paragraphs, marks, max_chars, every=True, probe=None,
+                                      folded=folded):
+        if id(paragraph) in read:
             continue
         spans = _matches(paragraph, analyzer, marks, 0)
         if spans:
             return _render(paragraph, spans, max_chars)
     return _plain(paragraphs[0], max_chars)
+
+
+def _first_match(windows: list[tuple[str, int]], analyzer, marks: Marks, max_chars: int,
+                 tried: set[tuple[int, int]]) -> tuple[list[tuple[int, int]], str]:
+    """The matched spans of the first of the best windows (not tried yet, at most
+    MAX_ANALYZED_PARAGRAPHS) holding a match, and its paragraph; ([], "") when none does."""
+    fresh = [(p, start) for p, start in windows if (id(p), start) not in tried]
+    for paragraph, start in fresh[:MAX_ANALYZED_PARAGRAPHS]:
+        tried.add((id(paragraph), start))
+        lo = 0 if start <= LEAD_CHARS else paragraph.rfind(" ", 0, start - LEAD_CHARS) + 1
+        hi = paragraph.find(" ", min(len(paragraph), lo + max_chars + LEAD_CHARS))
+        hi = len(paragraph) if hi < 0 else hi
+        spans = _matches(paragraph[lo:hi], analyzer, marks, lo)
+        if spans:
+            return spans, paragraph
+    return [], ""
 
 
 def title_html(title: str, analyzer, marks: Marks | None) -> str:
@@ -65,11 +90,13 @@ def title_html(title: str, analyzer, marks: Marks | None) -> str:
 
 
 def _windows(paragraphs: list[str], marks: Marks, max_chars: int, every: bool = False,
-             probe: int | None = PROBE_CHARS) -> list[tuple[str, int]]:
+             probe: int | None = PROBE_CHARS,
+             folded: dict[int, str] | None = None) -> list[tuple[str, int]]:
     """Where the query's words probably are: (paragraph, offset) pairs, most distinct words
     first, found by a C-speed search of term beginnings (`probe` letters, or whole terms) in
     the same-length folded text; up to the first paragraph holding every probe, or `every`
-    paragraph holding one."""
+    paragraph holding one. `folded` keeps each paragraph's folded text (by its order) for a
+    later scan of the same paragraphs."""
     words = marks.terms | marks.prefixes | {w for phrase in marks.phrases for w in phrase}
     # names are indexed in capitals, the folded text is lowercase
     probes = sorted({t.lower()[:probe] for t in words if t and not t.startswith(ELIDED)},
@@ -78,8 +105,11 @@ def _windows(paragraphs: list[str], marks: Marks, max_chars: int, every: bool = 
         return []
     finder = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, probes)) + ")")
     found = []
+    folded = {} if folded is None else folded
     for order, paragraph in enumerate(paragraphs):
-        hits = [(m.start(), m.group()) for m in finder.finditer(fold_same_length(paragraph))]
+        if order not in folded:
+            folded[order] = fold_same_length(paragraph)
+        hits = [(m.start(), m.group()) for m in finder.finditer(folded[order])]
         if not hits:
             continue
         best_start, best_count = hits[0][0], 0
