@@ -1,9 +1,11 @@
 """Reading Whoosh's postings a block at a time: document numbers, weights, field lengths and
 positions as arrays, for matching, phrases and ranking without a Python call per posting.
 
-Whoosh walks postings one matcher call per document (about 7 µs each). Here the blocks of its W3
-codec are read whole: `Postings` keeps the blocks one search reads, so that matching and ranking
-read them once; `TermCache` keeps the decoded arrays of recently searched terms of a generation;
+Whoosh walks postings one matcher call per document (about 7 µs each). Here a term's document
+numbers and weights come from the segments' postings sidecars (`docsidecar`: a lookup and an
+array slice), or, for a segment without one, from the blocks of Whoosh's W3 codec read whole:
+`Postings` keeps the blocks one search reads, so that matching and ranking read them once;
+`TermCache` keeps the arrays of recently searched terms of a generation;
 `Lengths` holds the one-byte field lengths of every document. Phrases are matched by decoding
 positions only for documents holding every word. Whoosh internals used here (the W3 leaf
 matcher's block reading, the length columns, the Positions format's layout) are listed in
