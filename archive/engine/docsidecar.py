@@ -55,10 +55,11 @@ class _FieldFiles:
             self._term_starts.append(self._term_starts[-1] + len(previous))
             self._term_postings.append(self._written + len(self.docs))
         if len(self.docs) > CHUNK_POSTINGS:
-            self._flush()
+            self.flush()
         self._files["dtx"].write(text)
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Write out the postings held."""
         if not self.docs:
             return
         self._widest = max(self._widest, max(self.docs))
@@ -73,7 +74,7 @@ class _FieldFiles:
     def close(self, last: bytes | None, counts: np.ndarray | None, boost: float) -> dict:
         """Finish the files; how the field's weights and documents are read (the `.pds`
         entry). `counts` are the positions sidecar's counts of the field, if it has them."""
-        self._flush()
+        self.flush()
         if last is not None:
             self._term_starts.append(self._term_starts[-1] + len(last))
             self._term_postings.append(self._written)
@@ -146,6 +147,7 @@ class DocsRecorder:
             if item[0] != field_name or item[1] != text:
                 if item[0] != field_name:
                     if files is not None:
+                        files.flush()  # its postings leave memory before the next field's
                         self._open[field_name] = (files, text)
                         text = None
                     field_name = item[0]
