@@ -238,15 +238,17 @@ class FieldDocs:
         if found is None:
             return None
         first, last = found
-        docs = self.docs[first:last].astype(np.int32)
+        # np.array: plain arrays, not views of the map (nor np.memmap objects)
+        docs = np.array(self.docs[first:last], dtype=np.int32)
         docs += np.int32(offset)
         if self.kind == "one":
             weights = np.ones(last - first, dtype=np.float32)
         elif self.kind == "pct":
             # as the writer checked: the count times the boost, rounded to float32 once
-            weights = (self.weights[first:last] * self.boost).astype(np.float32)
+            weights = (np.array(self.weights[first:last], dtype=np.float64) * self.boost) \
+                .astype(np.float32)
         else:
-            weights = self.weights[first:last].astype(np.float32)
+            weights = np.array(self.weights[first:last], dtype=np.float32)
         return docs, weights
 
 
