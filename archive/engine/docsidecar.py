@@ -243,6 +243,8 @@ class FieldDocs:
         docs += np.int32(offset)
         if self.kind == "one":
             weights = np.ones(last - first, dtype=np.float32)
+        elif self.kind == "pct" and self.boost == 1.0:
+            weights = np.array(self.weights[first:last], dtype=np.float32)  # exact: counts
         elif self.kind == "pct":
             # as the writer checked: the count times the boost, rounded to float32 once
             weights = (np.array(self.weights[first:last], dtype=np.float64) * self.boost) \
