@@ -11,6 +11,8 @@ the index tests whose sample documents it shares.
 from __future__ import annotations
 
 import ast
+import dataclasses
+import json
 import math
 import random
 import shutil
@@ -22,12 +24,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from whoosh import fields as wfields
 from whoosh import formats
 from whoosh import query as wq
 
 from archive import articlefile
 from archive.config import Config, load_config
-from archive.engine import positions
+from archive.engine import docsidecar, positions
 from archive.engine.bm25 import top_documents
 from archive.engine.postings import Lengths, Postings
 from archive.engine.version import REQUIREMENT, TESTED_VERSIONS, check_whoosh_version
@@ -311,6 +314,161 @@ def test_the_positions_sidecar_reads_back_what_whoosh_encodes(tmp_path: Path, mo
             assert (keys >> 32).tolist() == [docs[at] + 1000] * len(where)
             assert (keys & 0xFFFFFFFF).tolist() == where == fmt.decode_positions(
                 fmt.encode(where))
+
+
+# --- the postings sidecar -------------------------------------------------------------------------
+
+
+def _segment_ids(searcher) -> list[str]:
+    return [leaf.reader().segment().segment_id() for leaf, _offset in searcher.leaf_searchers()]
+
+
+def test_postings_read_from_the_sidecar_equal_whoosh_blocks_in_every_field(indexed: Indexed):
+    """Every segment, merged or added by the incremental update, has its postings sidecar;
+    each indexed field's terms read from it give the document numbers (deleted ones
+    included) and weights that Whoosh's blocks give, without reading a block."""
+    gen = open_current(indexed.config.index_dir)
+    rng = random.Random(23)
+    with gen.index.searcher() as searcher:
+        reader = searcher.reader()
+        assert len(searcher.leaf_searchers()) > 1 and reader.has_deletions()
+        kinds = {}
+        for segment in _segment_ids(searcher):
+            marker = json.loads((gen.path / f"{segment}.pds").read_text(encoding="utf-8"))
+            for name, entry in marker.items():
+                kinds.setdefault(name, set()).add(entry["weights"])
+        # positional fields' weights are their positions' counts (times the title's boost of
+        # 2), IDs' are all 1.0: no weights written for them
+        assert kinds["body"] == kinds["title"] == {"pct"} and kinds["id"] == {"one"}
+        fields = [name for name, field in searcher.schema.items() if field.indexed]
+        assert {"body", "title", "id", "section", "language", "author", "year"} <= set(fields)
+        sidecar, blocks = Postings(searcher), Postings(searcher)
+        blocks.use_sidecar = False
+        deleted = read = 0
+        for name in fields:
+            terms = list(reader.lexicon(name))
+            frequent = [] if isinstance(searcher.schema[name], wfields.NUMERIC) else \
+                [term for _count, term in reader.most_frequent_terms(name, 10)]
+            for term in rng.sample(terms, min(80, len(terms))) + frequent + [b"\xffabsent"]:
+                assert sidecar._sidecar_arrays(name, term) is not None, (name, term)
+                ours, theirs = sidecar.arrays(name, term), blocks.arrays(name, term)
+                assert [a.dtype for a in ours] == [a.dtype for a in theirs] == \
+                    [np.int32, np.float32]
+                # Whoosh's deleted-documents filter skips a term's leading deleted postings
+                # before the blocks are read, so blocks may lack a few deleted documents that
+                # the sidecar keeps (both are masked by every caller): the rest is the same
+                kept = np.isin(ours[0], theirs[0])
+                assert not any(not reader.is_deleted(d) for d in ours[0][~kept].tolist())
+                assert ours[0][kept].tolist() == theirs[0].tolist(), (name, term)
+                assert ours[1][kept].tolist() == theirs[1].tolist(), (name, term)
+                deleted += sum(reader.is_deleted(d) for d in ours[0].tolist())
+                read += len(ours[0])
+        assert not sidecar._blocks and blocks._blocks  # the sidecar read no Whoosh block
+        assert deleted and read > 3000
+
+
+def _without_postings_sidecar(config: Config, tmp_path: Path, segments: slice) -> Config:
+    """A copy of the index whose chosen segments have no postings sidecar marker."""
+    copy = tmp_path / f"index-{segments.start}-{segments.stop}"
+    shutil.copytree(config.index_dir, copy)
+    gen_dir = copy / generations.read_pointer(copy).current
+    manifest = generations.read_manifest(gen_dir)
+    with open_current(copy).index.searcher() as searcher:
+        chosen = _segment_ids(searcher)[segments]
+    for segment in chosen:
+        path = gen_dir / f"{segment}.pds"
+        path.unlink()
+        del manifest[generations.FILE_TABLE][path.name]
+    generations.write_manifest(gen_dir, manifest)
+    return load_config(data=config.articles_dir.parent, index=copy)
+
+
+def _compared(result) -> dict:
+    found = dataclasses.asdict(result)
+    del found["elapsed_ms"]
+    return found
+
+
+def test_searches_answer_the_same_with_or_without_the_postings_sidecar(corpus: Indexed,
+                                                                       tmp_path: Path):
+    """A segment without the postings sidecar (an older generation, another writer) falls
+    back to Whoosh's blocks: hits, scores, totals, facet counts and histogram are the same
+    as with it, whether one segment or all lack it, deleted documents never shown."""
+    config = corpus.config
+    stripped = [_without_postings_sidecar(config, tmp_path, slice(-1, None)),
+                _without_postings_sidecar(config, tmp_path, slice(0, None))]
+    for other in stripped:
+        with open_current(other.index_dir).index.searcher() as searcher:
+            assert Postings(searcher)._sidecar_arrays("body", corpus.words[0]) is None
+    with open_current(config.index_dir).index.searcher() as searcher:
+        assert Postings(searcher)._sidecar_arrays("body", corpus.words[0]) is not None
+        live_ids = {searcher.stored_fields(d)["id"] for d in range(searcher.doc_count_all())
+                    if not searcher.reader().is_deleted(d)}
+    words = corpus.words
+    queries = words[:8] + [f"{a} {b}" for a, b in zip(words[:5], words[3:8], strict=True)]
+    queries += [f'"{a} {b}"' for a, b in zip(words[:3], words[1:4], strict=True)]
+    queries += [f"{words[0]} OR {words[9]}", f"{words[1]} -{words[2]}", f"{words[4][:4]}*"]
+    requests = [SearchRequest(query=q, page_size=50, facet_limit=20) for q in queries]
+    requests += [SearchRequest(query=words[0], sort="newest", page_size=20),
+                 SearchRequest(query="", page_size=20)]
+    shown = 0
+    for request in requests:
+        ours = search(config.index_dir, request, config)
+        assert {hit.id for hit in ours.hits} <= live_ids
+        shown += len(ours.hits)
+        for other in stripped:
+            assert _compared(ours) == _compared(search(other.index_dir, request, other)), \
+                request
+        # and filtered by a facet value the search counted
+        for field, counts in ours.facets.items():
+            if counts and request.query:
+                filtered = dataclasses.replace(request, filters={field: (counts[0].value,)})
+                ours_filtered = _compared(search(config.index_dir, filtered, config))
+                assert ours_filtered["total"] <= ours.total
+                for other in stripped:
+                    assert ours_filtered == _compared(search(other.index_dir, filtered, other))
+                break
+    assert shown > 100
+
+
+@pytest.mark.parametrize("documents", [900, 70_000])  # document numbers narrowed or not
+def test_the_postings_sidecar_reads_back_the_stream_it_watched(tmp_path: Path, monkeypatch,
+                                                              documents: int):
+    """Written in small chunks (a term's postings split across them), each field's document
+    numbers and weights read back as streamed, whichever way its weights are kept: all 1.0,
+    the positions' counts times the format's boost, small whole numbers, or any float."""
+    monkeypatch.setattr(docsidecar, "CHUNK_POSTINGS", 16)
+    monkeypatch.setattr(docsidecar, "COMPARE_CHUNK", 32)
+    fmt = formats.Positions()
+    rng = random.Random(documents)
+    fields = {"body": lambda n: float(n), "title": lambda n: n * 2.0, "id": lambda n: 1.0,
+              "tags": lambda n: float(n + 7), "rated": lambda n: n * 0.3}
+    items, expected = [], {}
+    for field, weigh in sorted(fields.items()):
+        for term in sorted(f"mot{i}".encode() for i in range(30)):
+            docs = sorted(rng.sample(range(documents), rng.randint(1, 40)))
+            for doc in docs:
+                where = sorted(rng.sample(range(300), rng.randint(1, 5)))
+                items.append((field, term, doc, weigh(len(where)), fmt.encode(where)[:-1]))
+            expected[(field, term)] = (docs, [np.float32(w) for *_r, w, _v in items[-len(docs):]])
+    inner = positions.PositionsRecorder(str(tmp_path), "MAIN_test", frozenset({"body", "title"}))
+    outer = docsidecar.DocsRecorder(str(tmp_path), "MAIN_test", {"title": 2.0}, inner.fields)
+    assert list(outer.watch(inner.watch(iter(items)))) == items  # the codec gets the same
+    marker = json.loads((tmp_path / "MAIN_test.pds").read_text(encoding="utf-8"))
+    assert {name: entry["weights"] for name, entry in marker.items()} == \
+        {"body": "pct", "title": "pct", "id": "one", "tags": "<u2", "rated": "<f4"}
+    assert sorted(path.suffix for path in tmp_path.glob("*.dwt")) == [".dwt", ".dwt"]
+    assert positions.open_field(str(tmp_path), "MAIN_test", "body")
+    for field in fields:
+        side = docsidecar.open_field(str(tmp_path), "MAIN_test", field)
+        assert side.docs.dtype == (np.uint16 if documents < 1 << 16 else np.uint32)
+        assert side.arrays(b"absent", 0) is None and side.arrays(b"mot99", 0) is None
+        for term in sorted({term for held, term in expected if held == field}):
+            docs, weights = side.arrays(term, 1000)
+            assert docs.tolist() == [doc + 1000 for doc in expected[(field, term)][0]]
+            assert weights.tolist() == expected[(field, term)][1]
+    assert docsidecar.open_field(str(tmp_path), "MAIN_test", "absent") is None
+    assert docsidecar.open_field(str(tmp_path), "MAIN_other", "body") is False
 
 
 # --- the version check ----------------------------------------------------------------------------

@@ -138,10 +138,11 @@ def test_the_fast_writer_writes_the_same_files_as_whoosh_own(tmp_path: Path, lim
         written[name] = segment_files(tmp_path / name)
     assert {"trm", "pst", "_body_len.col", "_stored.col"} <= set(written["fast"])
     # beside Whoosh's files, the fast writer adds the positions sidecar (engine.positions)
+    # and the postings sidecar (engine.docsidecar)
     sidecar = set(written["fast"]) - set(written["whoosh"])
-    assert {"psc", "body.pos", "title.pos"} <= sidecar
-    assert all(kind == "psc" or kind.rsplit(".", 1)[1] in ("ptx", "pti", "pct", "pos")
-               for kind in sidecar)
+    assert {"psc", "body.pos", "title.pos", "pds", "body.dno", "id.dno"} <= sidecar
+    assert all(kind in ("psc", "pds") or kind.rsplit(".", 1)[1] in
+               ("ptx", "pti", "pct", "pos", "dtx", "dti", "dno", "dwt") for kind in sidecar)
     for name in ("fast", "one-loop analysis"):
         assert {kind: data for kind, data in written[name].items() if kind not in sidecar} == \
             written["whoosh"]

@@ -6,6 +6,9 @@ Modules (`search/` and `indexing/` import them; the engine imports Whoosh and th
   length bytes of every document);
 - `positions`: a positions sidecar per segment (flat, memory-mapped arrays), written by the
   segment writer from its postings stream and read by phrases and proximity;
+- `docsidecar`: a postings sidecar per segment (each term's document numbers, and weights
+  where the positions sidecar's counts are not them, as memory-mapped arrays), written from
+  the same stream and read by `Postings.arrays` instead of Whoosh's blocks;
 - `bm25`: `top_documents`, Whoosh's BM25F top k computed over those arrays;
 - `collectors`: `AllowedTimeLimit` (Whoosh's time limit, thread-safe, with an allowed set) and
   `TimeLimit`;
@@ -36,7 +39,11 @@ Whoosh internals relied on (whoosh-reloaded 2.7.5), where, and what breaks if on
   decodes the same layout, many values joined into one pickle, from the pool's sorted items
   `(field, term bytes, docnum, weight, value)` [`positions._FieldFiles`]; its files are named
   `<segment_id()>.<field>.<ext>` in the storage's `folder`, matching `TOC._segment_pattern`
-  so that Whoosh's clean-up removes them with their segment [`positions.recorder`].
+  so that Whoosh's clean-up removes them with their segment [`positions.recorder`]. The
+  postings sidecar reads the same stream's document numbers and weights, trusting that the
+  pool gives each field's postings sorted by term then document number, as Whoosh's codec
+  writes them, and names its files the same way [`docsidecar.recorder`]; changed, the
+  sidecar equivalence tests in `tests/test_engine.py` fail.
 - Length columns: `W3PerDocReader._cached_reader(_lenfield(name), LENGTHS_COLUMN)` gives a
   column of one length byte per document, decoded by `whoosh.util.numeric.byte_to_length`,
   0 meaning no length [`postings.Lengths.get`, `segmentwriter._Lengths`, whose raw reads also

@@ -1,9 +1,11 @@
 """Reading Whoosh's postings a block at a time: document numbers, weights, field lengths and
 positions as arrays, for matching, phrases and ranking without a Python call per posting.
 
-Whoosh walks postings one matcher call per document (about 7 µs each). Here the blocks of its W3
-codec are read whole: `Postings` keeps the blocks one search reads, so that matching and ranking
-read them once; `TermCache` keeps the decoded arrays of recently searched terms of a generation;
+Whoosh walks postings one matcher call per document (about 7 µs each). Here a term's document
+numbers and weights come from the segments' postings sidecars (`docsidecar`: a lookup and an
+array slice), or, for a segment without one, from the blocks of Whoosh's W3 codec read whole:
+`Postings` keeps the blocks one search reads, so that matching and ranking read them once;
+`TermCache` keeps the arrays of recently searched terms of a generation;
 `Lengths` holds the one-byte field lengths of every document. Phrases are matched by decoding
 positions only for documents holding every word. Whoosh internals used here (the W3 leaf
 matcher's block reading, the length columns, the Positions format's layout) are listed in
@@ -27,7 +29,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.system import _INT_SIZE
 
 from ..errors import QueryError
-from . import positions
+from . import docsidecar, positions
 
 SKIP_RATIO = 16  # fewer candidates than 1/16 of a word's postings: skip rather than read all
 DIRECTORY_BLOCKS = 500_000  # block offsets kept per generation (two ints a block)
@@ -91,6 +93,8 @@ class TermCache:
         self._directory_blocks = 0
         # the generation's positions sidecars, opened (memory-mapped) once per segment and field
         self.sidecars: dict[tuple[str, str, str], object] = {}
+        # and its postings sidecars (engine.docsidecar), likewise
+        self.doc_sidecars: dict[tuple[str, str, str], object] = {}
 
     def get(self, key: tuple[str, str]) -> tuple[np.ndarray, np.ndarray] | None:
         """The cached document numbers and weights of a term, or None."""
@@ -144,8 +148,11 @@ class Postings:
         self.cache = cache
         self._blocks: dict[tuple[str, str], list] = {}
         self._arrays: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
-        # False: phrases read Whoosh's own positions even where a sidecar exists (tests compare)
+        # False: postings and phrases read Whoosh's own blocks and positions even where the
+        # sidecars exist (tests compare)
         self.use_sidecar = True
+        self._doc_sidecars: dict[tuple[str, str, str], object] = {}  # without a TermCache
+        self._read_texts: set[str] = set()  # the words read so far (see `deadline`)
         # While set (a time.perf_counter() value), reading one more term past it is refused.
         self.deadline: float | None = None
 
@@ -153,11 +160,8 @@ class Postings:
         """(segment number, docnum offset, ids, weights, (values, decoder)) per block."""
         key = (fieldname, text)
         if key not in self._blocks:
-            # The first word is always read, in every field, so that a tight limit still
-            # answers a one-word search.
-            if (self.deadline is not None and self._blocks and time.perf_counter() > self.deadline
-                    and all(text != seen for _field, seen in self._blocks)):
-                raise QueryError("too_broad_in_time")
+            self._refuse_past_deadline(text)
+            self._read_texts.add(text)
             self._blocks[key] = self._read(fieldname, text)
         return self._blocks[key]
 
@@ -168,6 +172,10 @@ class Postings:
         if key in self._arrays:
             return self._arrays[key]
         found = self.cache.get(key) if self.cache is not None else None
+        if found is None and self.use_sidecar:
+            found = self._sidecar_arrays(fieldname, text)
+            if found is not None and self.cache is not None:
+                self.cache.put(key, found)
         if found is None:
             blocks = self.blocks(fieldname, text)
             docs = [np.asarray(ids, dtype=np.int32) + np.int32(offset)
@@ -179,6 +187,46 @@ class Postings:
                 self.cache.put(key, found)
         self._arrays[key] = found
         return found
+
+    def _sidecar_arrays(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """`arrays` from the segments' postings sidecars (a term lookup and a slice per
+        segment); None when a segment has none (then Whoosh's blocks are read)."""
+        shared = self.cache.doc_sidecars if self.cache is not None else self._doc_sidecars
+        segments = []
+        for leaf, offset in self.searcher.leaf_searchers():
+            reader = leaf.reader()
+            folder = getattr(reader.storage(), "folder", None)
+            if folder is None:
+                return None
+            key = (folder, reader.segment().segment_id(), fieldname)
+            if key not in shared:
+                shared[key] = docsidecar.open_field(*key)
+            if shared[key] is False:
+                return None
+            segments.append((shared[key], offset))
+        if fieldname not in self.searcher.schema:
+            return None
+        # reading a term is cheap here, but the time limit still bounds how many are read
+        self._refuse_past_deadline(text)
+        self._read_texts.add(text)
+        term = self.searcher.schema[fieldname].to_bytes(text)
+        docs, weights = [], []
+        for side, offset in segments:
+            found = side.arrays(term, offset) if side is not None else None
+            if found is not None:
+                docs.append(found[0])
+                weights.append(found[1])
+        if len(docs) == 1:
+            return docs[0], weights[0]
+        return (np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32),
+                np.concatenate(weights) if weights else np.zeros(0, dtype=np.float32))
+
+    def _refuse_past_deadline(self, text: str) -> None:
+        """Past the deadline, refuse to read another word; the first word is always read, in
+        every field, so that a tight limit still answers a one-word search."""
+        if (self.deadline is not None and self._read_texts and time.perf_counter() > self.deadline
+                and text not in self._read_texts):
+            raise QueryError("too_broad_in_time")
 
     def _leaf_postings(self, fieldname: str, text: str) -> list[tuple[int, int, object]]:
         """(leaf number, docnum offset, W3 block postings reader) for each leaf holding the

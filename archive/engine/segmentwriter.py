@@ -20,7 +20,7 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 
-from . import positions
+from . import docsidecar, positions
 
 # Postings per pickled chunk of a run: large enough to amortise the call, small enough that a
 # merge of a few dozen runs holds only a few MB of them at once.
@@ -215,8 +215,13 @@ class FastSegmentWriter(SegmentWriter):
         postings = self.pool.iter_postings()
         # the positions sidecar is written from the same stream (engine.positions)
         sidecar = positions.recorder(self.schema, self.storage, self.newsegment)
+        if sidecar:
+            postings = sidecar.watch(postings)
+        # and the postings sidecar (engine.docsidecar) around it: it finishes after the
+        # positions sidecar, whose counts may be its weights
+        docs = docsidecar.recorder(self.schema, self.storage, self.newsegment)
         self.fieldwriter.add_postings(self.schema, lengths,
-                                      sidecar.watch(postings) if sidecar else postings)
+                                      docs.watch(postings) if docs else postings)
         self.fieldwriter.close()
         if reader:
             reader.close()

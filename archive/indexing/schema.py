@@ -29,7 +29,9 @@ from .analysis import french_analyzer
 # indexed in capitals, elided words also under their elided form; 6: each article's key terms
 # stored (`keyterms`), picked while indexing, for its related articles; 7: each segment's
 # positions sidecar (`engine.positions`), read by phrases and proximity instead of Whoosh's
-SCHEMA_VERSION = 7
+# 8: each segment's postings sidecar (`engine.docsidecar`): document numbers and weights as
+# flat arrays, read by `Postings.arrays` instead of decoding Whoosh's blocks
+SCHEMA_VERSION = 8
 INDEX_NAME = "MAIN"
 # Exact-valued multi-valued fields are indexed as one term per line: a name keeps its spaces,
 # dots and commas ("Y. Doumbia", "Ministère de l'Économie, des Finances").

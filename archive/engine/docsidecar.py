@@ -1,0 +1,274 @@
+"""A postings sidecar per segment: every term's document numbers (and weights, where the
+positions sidecar cannot give them) as flat arrays, memory-mapped, so that a term's postings
+cost a term lookup and an array slice instead of decoding Whoosh's blocks (zlib, pickle and
+deltas per block: most of a word's first search in a process).
+
+Written by the segment writer from the postings streaming to Whoosh's codec in term order
+(`DocsRecorder.watch`), for every indexed field. Files, per segment and field, named after the
+segment so that Whoosh keeps, links (`segments.clone_files`) and deletes them with it:
+`<segment>.<field>.dtx` (the terms' bytes, in order), `.dti` (int64 pairs, n + 1: where each
+term's bytes start, its first posting), `.dno` (each posting's document number in the segment,
+uint16 when the segment has fewer than 65,536 documents, else uint32) and `.dwt` (the weights,
+uint16 when they are all small whole numbers, else float32), written only where the weights
+are not derived: every weight 1.0 (`one`, e.g. ID fields), or each posting's count of positions
+times the format's boost (`pct`, Whoosh's Positions format: the positions sidecar's `.pct`).
+`<segment>.pds` maps the fields written to how their weights are read and the arrays' types,
+written last; a segment without it has no postings sidecar and readers fall back to Whoosh's
+blocks.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+from array import array
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from . import positions
+
+CHUNK_POSTINGS = 1 << 20  # postings held before they are written out (bounds memory)
+COMPARE_CHUNK = 1 << 22  # postings compared at a time when deciding how weights are kept
+_SUFFIXES = ("dtx", "dti", "dno", "dwt")
+MARKER = "pds"
+
+
+class _FieldFiles:
+    """The postings sidecar of one field of one segment being written, term after term."""
+
+    def __init__(self, base: str, field: str) -> None:
+        self.paths = {s: f"{base}.{field}.{s}" for s in _SUFFIXES}
+        self._files = {s: open(self.paths[s], "wb") for s in ("dtx", "dno", "dwt")}
+        self._term_starts = array("q", [0])
+        self._term_postings = array("q", [0])
+        self.docs = array("I")
+        self.weights = array("f")
+        self._written = 0  # postings written out
+        self._widest = 0  # the largest document number
+
+    def new_term(self, text: bytes, previous: bytes | None) -> None:
+        """Start a term's postings (after `previous`'s, if any)."""
+        if previous is not None:
+            self._term_starts.append(self._term_starts[-1] + len(previous))
+            self._term_postings.append(self._written + len(self.docs))
+        if len(self.docs) > CHUNK_POSTINGS:
+            self.flush()
+        self._files["dtx"].write(text)
+
+    def flush(self) -> None:
+        """Write out the postings held."""
+        if not self.docs:
+            return
+        self._widest = max(self._widest, max(self.docs))
+        self._files["dno"].write(np.frombuffer(self.docs, dtype=np.uint32).astype("<u4")
+                                 .tobytes())
+        self._files["dwt"].write(np.frombuffer(self.weights, dtype=np.float32).astype("<f4")
+                                 .tobytes())
+        self._written += len(self.docs)
+        self.docs = array("I")
+        self.weights = array("f")
+
+    def close(self, last: bytes | None, counts: np.ndarray | None, boost: float) -> dict:
+        """Finish the files; how the field's weights and documents are read (the `.pds`
+        entry). `counts` are the positions sidecar's counts of the field, if it has them."""
+        self.flush()
+        if last is not None:
+            self._term_starts.append(self._term_starts[-1] + len(last))
+            self._term_postings.append(self._written)
+        for f in self._files.values():
+            f.close()
+        index = np.stack([np.asarray(self._term_starts, dtype="<i8"),
+                          np.asarray(self._term_postings, dtype="<i8")], axis=1)
+        with open(self.paths["dti"], "wb") as f:
+            f.write(index.tobytes())
+        entry = {"docs": "<u4", "weights": _weights_kind(self.paths["dwt"], counts, boost),
+                 "boost": boost}
+        if entry["weights"] in ("one", "pct"):
+            os.remove(self.paths["dwt"])
+        elif entry["weights"] == "<u2":
+            _narrow(self.paths["dwt"], "<f4", "<u2")
+        if self._widest < 1 << 16:  # a segment of fewer than 65,536 documents: half the bytes
+            _narrow(self.paths["dno"], "<u4", "<u2")
+            entry["docs"] = "<u2"
+        return entry
+
+
+def _weights_kind(path: str, counts: np.ndarray | None, boost: float) -> str:
+    """How a field's weights are kept: `one` (all 1.0), `pct` (the positions sidecar's counts
+    times `boost`, exactly), else `<u2` (small whole numbers) or `<f4`."""
+    size = os.path.getsize(path) // 4
+    if not size:
+        return "one"
+    weights = np.memmap(path, dtype="<f4", mode="r")
+    one = narrow = True
+    derived = counts is not None and len(counts) == size
+    for start in range(0, size, COMPARE_CHUNK):
+        part = weights[start:start + COMPARE_CHUNK]
+        one = one and bool((part == 1.0).all())
+        if derived:
+            made = (counts[start:start + COMPARE_CHUNK].astype(np.float64) * boost)
+            derived = bool((made.astype(np.float32) == part).all())
+        narrow = narrow and bool(((part >= 0) & (part < 1 << 16)
+                                  & (part == np.floor(part))).all())
+        if not (one or derived or narrow):
+            break
+    del weights
+    return "one" if one else "pct" if derived else "<u2" if narrow else "<f4"
+
+
+def _narrow(path: str, wide: str, narrow: str) -> None:
+    values = np.fromfile(path, dtype=wide)
+    with open(path, "wb") as f:
+        f.write(values.astype(narrow).tobytes())
+
+
+class DocsRecorder:
+    """Writes one segment's postings sidecar from the postings streaming to Whoosh's codec."""
+
+    def __init__(self, folder: str, segment_id: str, boosts: dict[str, float],
+                 positional: frozenset[str]) -> None:
+        self.folder, self.segment_id = folder, segment_id
+        self.base = os.path.join(folder, segment_id)
+        self.boosts = boosts  # each indexed field's format boost
+        self.positional = positional
+        self._open: dict[str, tuple[_FieldFiles, bytes | None]] = {}
+
+    def watch(self, items: Iterable[tuple]) -> Iterator[tuple]:
+        """Pass the sorted postings (field, term bytes, docnum, weight, value) through,
+        recording each one's document number and weight; the files are complete when the
+        stream is exhausted (after the positions sidecar's, when it watches the stream
+        inside this one)."""
+        field_name = text = None
+        files = docs = weights = None
+        for item in items:
+            if item[0] != field_name or item[1] != text:
+                if item[0] != field_name:
+                    if files is not None:
+                        files.flush()  # its postings leave memory before the next field's
+                        self._open[field_name] = (files, text)
+                        text = None
+                    field_name = item[0]
+                    files = _FieldFiles(self.base, field_name)
+                files.new_term(item[1], text)
+                text = item[1]
+                docs, weights = files.docs.append, files.weights.append
+            docs(item[2])
+            weights(item[3])
+            yield item
+        if files is not None:
+            self._open[field_name] = (files, text)
+        self.close()
+
+    def close(self) -> None:
+        """Finish the files and mark the segment as having a postings sidecar (written last)."""
+        kinds = {}
+        for name, (files, last) in self._open.items():
+            counts = None
+            if name in self.positional:
+                side = positions.open_field(self.folder, self.segment_id, name)
+                counts = side.counts if side else None
+            kinds[name] = files.close(last, counts, self.boosts.get(name, 1.0))
+        with open(f"{self.base}.{MARKER}", "w", encoding="utf-8") as f:
+            json.dump(kinds, f, sort_keys=True)
+
+
+def recorder(schema, storage, segment) -> DocsRecorder | None:
+    """A recorder for a segment written into a folder, or None (in-memory storage)."""
+    folder = getattr(storage, "folder", None)
+    if folder is None:
+        return None
+    boosts = {name: float(getattr(field.format, "field_boost", 1.0))
+              for name, field in schema.items() if field.indexed}
+    return DocsRecorder(folder, segment.segment_id(), boosts, positions.positional_fields(schema))
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def _map(path: str, dtype: str) -> np.ndarray:
+    """A read-only memory map of a raw little-endian array file (empty files allowed)."""
+    if os.path.getsize(path) == 0:
+        return np.zeros(0, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="r")
+
+
+class FieldDocs:
+    """One field's postings sidecar in one segment, memory-mapped read-only."""
+
+    def __init__(self, folder: str, segment_id: str, field: str, entry: dict,
+                 counts: positions.FieldPositions | None = None) -> None:
+        base = os.path.join(folder, segment_id)
+        paths = {s: f"{base}.{field}.{s}" for s in _SUFFIXES}
+        with open(paths["dtx"], "rb") as f:
+            self._blob = (mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+                          if os.path.getsize(paths["dtx"]) else b"")
+        index = _map(paths["dti"], "<i8").reshape(-1, 2)
+        self._starts = memoryview(np.ascontiguousarray(index[:, 0]))
+        self._first = memoryview(np.ascontiguousarray(index[:, 1]))
+        self.docs = _map(paths["dno"], entry["docs"])
+        self.boost = np.float64(entry["boost"])
+        self.kind = entry["weights"]
+        self.weights: np.ndarray | None = None
+        if self.kind == "pct":
+            self.weights = counts.counts
+        elif self.kind != "one":
+            self.weights = _map(paths["dwt"], self.kind)
+
+    def span(self, text: bytes) -> tuple[int, int] | None:
+        """The range of a term's postings, or None when the segment lacks it."""
+        starts, blob = self._starts, self._blob
+        lo, hi = 0, len(starts) - 1
+        while lo < hi:  # binary search over the sorted terms
+            mid = (lo + hi) // 2
+            if blob[starts[mid]:starts[mid + 1]] < text:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo == len(starts) - 1 or blob[starts[lo]:starts[lo + 1]] != text:
+            return None
+        return self._first[lo], self._first[lo + 1]
+
+    def arrays(self, text: bytes, offset: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The term's document numbers (plus `offset`, int32) and weights (float32), as
+        Whoosh's blocks give them; None when the segment lacks the term."""
+        found = self.span(text)
+        if found is None:
+            return None
+        first, last = found
+        # np.array: plain arrays, not views of the map (nor np.memmap objects)
+        docs = np.array(self.docs[first:last], dtype=np.int32)
+        docs += np.int32(offset)
+        if self.kind == "one":
+            weights = np.ones(last - first, dtype=np.float32)
+        elif self.kind == "pct" and self.boost == 1.0:
+            weights = np.array(self.weights[first:last], dtype=np.float32)  # exact: counts
+        elif self.kind == "pct":
+            # as the writer checked: the count times the boost, rounded to float32 once
+            weights = (np.array(self.weights[first:last], dtype=np.float64) * self.boost) \
+                .astype(np.float32)
+        else:
+            weights = np.array(self.weights[first:last], dtype=np.float32)
+        return docs, weights
+
+
+def open_field(folder: str, segment_id: str, field: str) -> FieldDocs | None | bool:
+    """A segment's postings sidecar for a field; None when the segment has a sidecar without
+    that field (no document has it); False when the segment has no postings sidecar (or its
+    weights are the positions sidecar's counts and that sidecar is missing)."""
+    try:
+        fields = json.loads(Path(os.path.join(folder, f"{segment_id}.{MARKER}"))
+                            .read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return False
+    if field not in fields:
+        return None
+    counts = None
+    if fields[field]["weights"] == "pct":
+        # the weights are the positions sidecar's counts: without it, no postings sidecar
+        counts = positions.open_field(folder, segment_id, field)
+        if not counts:
+            return False
+    return FieldDocs(folder, segment_id, field, fields[field], counts)
