@@ -195,12 +195,17 @@ def _map(path: str, dtype: str) -> np.ndarray:
     return np.memmap(path, dtype=dtype, mode="r")
 
 
+class SidecarDamaged(ValueError):
+    """A postings sidecar's arrays are not what a writer makes (the file was damaged)."""
+
+
 class FieldDocs:
     """One field's postings sidecar in one segment, memory-mapped read-only."""
 
     def __init__(self, folder: str, segment_id: str, field: str, entry: dict,
                  counts: positions.FieldPositions | None = None) -> None:
         base = os.path.join(folder, segment_id)
+        self.name = f"{segment_id}.{field}"
         paths = {s: f"{base}.{field}.{s}" for s in _SUFFIXES}
         with open(paths["dtx"], "rb") as f:
             self._blob = (mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
@@ -240,6 +245,12 @@ class FieldDocs:
         first, last = found
         # np.array: plain arrays, not views of the map (nor np.memmap objects)
         docs = np.array(self.docs[first:last], dtype=np.int32)
+        # A damaged file (zeroed, overwritten) would give wrong documents silently: a term's
+        # document numbers strictly increase, which one pass checks (once per term and
+        # generation: the term cache keeps what was read). Failing here lets the web's error
+        # handler hash the generation, find the damage and answer 503 until a reindex.
+        if len(docs) > 1 and not (docs[1:] > docs[:-1]).all():
+            raise SidecarDamaged(f"{self.name}: document numbers out of order")
         docs += np.int32(offset)
         if self.kind == "one":
             weights = np.ones(last - first, dtype=np.float32)
