@@ -23,7 +23,7 @@ import json
 import mmap
 import os
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -135,6 +135,10 @@ class DocsRecorder:
         self.boosts = boosts  # each indexed field's format boost
         self.positional = positional
         self._open: dict[str, tuple[_FieldFiles, bytes | None]] = {}
+        # the field being recorded by `record`, its files and its last term
+        self._field: str | None = None
+        self._files: _FieldFiles | None = None
+        self._text: bytes | None = None
 
     def watch(self, items: Iterable[tuple]) -> Iterator[tuple]:
         """Pass the sorted postings (field, term bytes, docnum, weight, value) through,
@@ -162,8 +166,28 @@ class DocsRecorder:
             self._open[field_name] = (files, text)
         self.close()
 
+    def record(self, field: str, text: bytes, docnums: Sequence[int],
+               weights: Sequence[float]) -> None:
+        """What `watch` records, a term at a time: postings of one term in document order,
+        terms in the stream's order (a term may come in several calls, one after the other);
+        then `close` (after the positions sidecar's, whose counts may be the weights)."""
+        if field != self._field:
+            if self._files is not None:
+                self._files.flush()  # its postings leave memory before the next field's
+                self._open[self._field] = (self._files, self._text)
+            self._field, self._text = field, None
+            self._files = _FieldFiles(self.base, field)
+        if text != self._text:
+            self._files.new_term(text, self._text)
+            self._text = text
+        self._files.docs.extend(docnums)
+        self._files.weights.extend(weights)
+
     def close(self) -> None:
         """Finish the files and mark the segment as having a postings sidecar (written last)."""
+        if self._files is not None:
+            self._open[self._field] = (self._files, self._text)
+            self._files = None
         kinds = {}
         for name, (files, last) in self._open.items():
             counts = None
