@@ -10,11 +10,14 @@ once per field into memory; what reaches the codec, and so every byte written, i
 from __future__ import annotations
 
 import pickle
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import groupby, islice
+from operator import itemgetter
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.codec.base import OutOfOrderError
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter, _lenfield
 from whoosh.formats import Positions
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
@@ -107,6 +110,89 @@ class _Lengths:
         if table is None:
             return default
         return _LENGTHS[table[docnum]] if docnum < len(table) else None
+
+    def table(self, fieldname: str) -> bytes | None:
+        """A field's length bytes by document number (0: no length), or None."""
+        return self._tables.get(fieldname)
+
+
+_FIELD_TERM = itemgetter(0, 1)
+
+
+def write_postings(fieldwriter, schema, lengths: _Lengths | None, items: Iterable[tuple]) -> None:
+    """`fieldwriter.add_postings(schema, lengths, items)`, a term at a time: the same bytes.
+
+    Whoosh's W3 writer takes the sorted stream one posting per call (start_term, add, its
+    postings writer's add_posting with its checks, a length read per posting), most of the
+    cost of writing a segment. Here each term's postings are gathered in C (groupby, zip) and
+    handed to Whoosh's own postings writer a block at a time: its buffers are filled as its
+    `add_posting` would fill them, then its own `_write_block`/`finish_postings` write them.
+    """
+    if type(fieldwriter) is not W3FieldWriter or (lengths is not None
+                                                  and not isinstance(lengths, _Lengths)):
+        fieldwriter.add_postings(schema, lengths, items)
+        return
+    lastfn = lasttext = table = None
+    for (fieldname, btext), group in groupby(items, _FIELD_TERM):
+        if fieldname != lastfn:
+            if lastfn is not None:
+                if fieldname < lastfn:
+                    raise OutOfOrderError(f"Field {lastfn!r} .. {fieldname!r}")
+                fieldwriter.finish_field()
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            table = lengths.table(fieldname) if lengths is not None else None
+            lastfn = fieldname
+        elif btext < lasttext:
+            raise OutOfOrderError(f"Term {lastfn}:{lasttext!r} .. {fieldname}:{btext!r}")
+        lasttext = btext
+        _, _, docnums, weights, values = zip(*group, strict=True)
+        if docnums[0] == -1:  # Whoosh's spelling-word marker: not a posting (see add_postings)
+            kept = [i for i, docnum in enumerate(docnums) if docnum != -1]
+            if not kept:
+                continue
+            docnums, weights, values = ([seq[i] for i in kept]
+                                        for seq in (docnums, weights, values))
+        fieldwriter.start_term(btext)
+        _add_term(fieldwriter._postwriter, table, docnums, weights, values)
+        fieldwriter.finish_term()
+    if lastfn is not None:
+        fieldwriter.finish_field()
+
+
+def _add_term(pw, table: bytes | None, docnums, weights, values) -> None:
+    """One term's postings into a W3 postings writer, leaving its last block buffered for
+    `finish_postings` (which writes it, or inlines it), as `add_posting` calls would."""
+    limit, count = pw._blocklimit, len(docnums)
+    for start in range(0, count, limit):
+        if start:
+            pw._write_block()
+        end = start + limit
+        ids = docnums[start:end]
+        block_weights = weights[start:end]
+        pw._ids = array("I", ids)
+        pw._weights = array("f", block_weights)
+        # add_posting keeps only non-empty values (None stands for b"" in add_postings)
+        pw._values = [value for value in values[start:end] if value]
+        # add_posting's running maximum starts at the integer 0 and keeps the first largest
+        heaviest = max(block_weights)
+        pw._maxweight = heaviest if heaviest > 0 else 0
+        pw._minlength, pw._maxlength = _length_range(table, ids)
+
+
+def _length_range(table: bytes | None, ids) -> tuple[int | None, int]:
+    """The shortest and longest known field length of these documents, as add_posting keeps
+    them (None and 0 when none is known); a zero byte, or no byte, means no length."""
+    if table is None:
+        return None, 0
+    if ids[-1] < len(table):  # ids ascend
+        found = bytes(map(table.__getitem__, ids))
+    else:
+        found = bytes(table[docnum] if docnum < len(table) else 0 for docnum in ids)
+    longest = max(found)
+    if not longest:
+        return None, 0
+    shortest = min(found) or min(b for b in found if b)
+    return _LENGTHS[shortest], _LENGTHS[longest]
 
 
 @dataclass(frozen=True)
@@ -215,8 +301,8 @@ class FastSegmentWriter(SegmentWriter):
         postings = self.pool.iter_postings()
         # the positions sidecar is written from the same stream (engine.positions)
         sidecar = positions.recorder(self.schema, self.storage, self.newsegment)
-        self.fieldwriter.add_postings(self.schema, lengths,
-                                      sidecar.watch(postings) if sidecar else postings)
+        write_postings(self.fieldwriter, self.schema, lengths,
+                       sidecar.watch(postings) if sidecar else postings)
         self.fieldwriter.close()
         if reader:
             reader.close()
