@@ -195,6 +195,29 @@ def test_the_fast_writer_writes_whoosh_bytes_for_real_articles(tmp_path: Path, l
         == written["whoosh"]
 
 
+def test_the_fast_writer_merges_segments_into_whoosh_bytes(tmp_path: Path):
+    """Segments merged in at commit (`add_reader`: postings term by term, after the new
+    documents) through spilled runs: the runs are merged a term at a time, in run order, into
+    what Whoosh's own writer writes."""
+    documents = corpus_documents(120)
+    written = {}
+    for name, make in (("whoosh", SegmentWriter), ("fast", FastSegmentWriter)):
+        ix = indexer.create(tmp_path / name, build_schema())
+        for part in (documents[:40], documents[40:80]):
+            w = make(ix, compound=False)
+            for doc in part:
+                w.add_document(**doc)
+            w.commit(merge=False)
+        w = make(ix, limitmb=0.01, compound=False)
+        for doc in documents[80:]:
+            w.add_document(**doc)
+        w.commit(optimize=True)
+        assert len(ix._segments()) == 1
+        written[name] = segment_files(tmp_path / name)
+    assert {kind: data for kind, data in written["fast"].items() if kind in written["whoosh"]} \
+        == written["whoosh"]
+
+
 def test_one_position_is_encoded_as_whoosh_encodes_it():
     for pos in [*range(0, 70_000, 7), 255, 256, 65_535, 65_536, 2**31 - 1]:
         assert _encode_one(pos) == Positions().encode([pos])

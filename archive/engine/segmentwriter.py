@@ -9,11 +9,12 @@ once per field into memory; what reaches the codec, and so every byte written, i
 
 from __future__ import annotations
 
+import heapq
 import pickle
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import groupby, islice
+from itertools import chain, groupby, islice
 from operator import itemgetter
 
 from whoosh.codec.base import OutOfOrderError
@@ -30,6 +31,8 @@ from . import positions
 RUN_CHUNK = 4096
 # Whoosh's own estimate of a posting's memory, less its variable parts (see PostingPool.add).
 _POSTING_BYTES = 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21
+_FIELD_TERM = itemgetter(0, 1)
+_KEY = itemgetter(0)
 # A length byte decoded; a zero byte means "no length", as Whoosh's reader says with None.
 _LENGTHS = [None] + [byte_to_length(b) for b in range(1, 256)]
 
@@ -67,17 +70,49 @@ class ChunkedPostingPool(PostingPool):
             f.close()
 
     def _read_run(self, path: str) -> Iterator[tuple]:
+        return chain.from_iterable(self._read_chunks(path))
+
+    def _read_chunks(self, path: str) -> Iterator[list[tuple]]:
         f = self._open_run(path)
         try:
             while True:
                 try:
-                    chunk = pickle.load(f)
+                    yield pickle.load(f)
                 except EOFError:
                     return
-                yield from chunk
         finally:
             f.close()
             self._remove_run(path)
+
+    def _merge_runs(self, paths: list[str]) -> Iterator[tuple]:
+        # A term's postings are added in document order (documents, then the segments merged
+        # in at commit, each later than the last), and runs are kept in the order they were
+        # written, so the merged order is each term's postings from every run, in run order.
+        # Merging whole terms (heapq.merge keeps run order among equal keys) costs one heap
+        # step per term of a run instead of one per posting.
+        terms = [((key, list(group)) for key, group in groupby(self._read_run(path), _FIELD_TERM))
+                 for path in paths]
+        last_key = last_doc = None
+        for key, postings in heapq.merge(*terms, key=_KEY):
+            if key == last_key and postings[0][2] <= last_doc:
+                raise RuntimeError(f"posting runs out of document order at {key!r}")
+            last_key, last_doc = key, postings[-1][2]
+            yield from postings
+
+    def reduce_to(self, target: int, k: int) -> None:
+        """Merge neighbouring runs, k at a time, until at most `target` are left: unlike
+        Whoosh's (which merges the last k and puts the result first), runs stay in the order
+        they were written, as `_merge_runs` needs."""
+        while len(self.runs) > target:
+            runs, self.runs = self.runs, []
+            for start in range(0, len(runs), k):
+                group = runs[start:start + k]
+                if len(group) == 1:
+                    self.runs.append(group[0])
+                    continue
+                path, f = self._new_run()
+                self._write_run(f, self._merge_runs(group))
+                self.runs.append(path)
 
 
 _ONE = pack_uint(1) + b"\x80\x02]q\x00"  # one position, then pickle's list of one int
@@ -115,8 +150,6 @@ class _Lengths:
         """A field's length bytes by document number (0: no length), or None."""
         return self._tables.get(fieldname)
 
-
-_FIELD_TERM = itemgetter(0, 1)
 
 
 def write_postings(fieldwriter, schema, lengths: _Lengths | None, items: Iterable[tuple]) -> None:
