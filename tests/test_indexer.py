@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -21,6 +22,7 @@ from whoosh.writing import SegmentWriter
 from archive import articlefile
 from archive.cli import main
 from archive.config import Config, load_config
+from archive.engine import positions
 from archive.engine.segmentwriter import FastSegmentWriter, _encode_one
 from archive.errors import EXIT_PARTIAL, IndexUnavailable
 from archive.indexing import (
@@ -216,6 +218,34 @@ def test_the_fast_writer_merges_segments_into_whoosh_bytes(tmp_path: Path):
         written[name] = segment_files(tmp_path / name)
     assert {kind: data for kind, data in written["fast"].items() if kind in written["whoosh"]} \
         == written["whoosh"]
+
+
+def test_the_sidecar_recorded_a_term_at_a_time_is_the_one_watched_a_posting_at_a_time(
+        tmp_path: Path):
+    """`PositionsRecorder.record` (what the term-at-a-time writer calls) writes the files
+    `watch` writes from the same postings stream, byte for byte."""
+    ix = indexer.create(tmp_path / "ix", build_schema())
+    w = FastSegmentWriter(ix, limitmb=0.05, compound=False, positions=index_positions)
+    for doc in corpus_documents(150):
+        w.add_document(**doc)
+    items = list(w.pool.iter_postings())
+    w.cancel()
+    fields = positions.positional_fields(ix.schema)
+    assert {"title", "body"} <= fields
+    written = {}
+    for name in ("watch", "record"):
+        (tmp_path / name).mkdir()
+        recorder = positions.PositionsRecorder(str(tmp_path / name), "seg", fields)
+        if name == "watch":
+            assert list(recorder.watch(iter(items))) == items
+        else:
+            for (field, text), group in itertools.groupby(items, lambda item: item[:2]):
+                _, _, docnums, _, values = zip(*group, strict=True)
+                recorder.record(field, text, docnums, values)
+            recorder.close()
+        written[name] = {p.name: p.read_bytes() for p in (tmp_path / name).iterdir()}
+    assert {"seg.psc", "seg.body.pos", "seg.body.pti"} <= set(written["watch"])
+    assert written["record"] == written["watch"]
 
 
 def test_one_position_is_encoded_as_whoosh_encodes_it():

@@ -22,7 +22,7 @@ import mmap
 import os
 import pickle
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
 from pathlib import Path
 
@@ -65,6 +65,19 @@ class _FieldFiles:
         # Whoosh's codec may strip pickle's STOP byte; the values are joined into one pickle
         self._values.append(value[4:-1] if value.endswith(b".") else value[4:])
         self._pending += len(value)
+        if self._pending > CHUNK_POSITIONS:
+            self._flush()
+
+    def add_term(self, text: bytes, values: Sequence[bytes]) -> None:
+        """`add` for every posting of one term at once (the term after the last one)."""
+        self._flush()
+        if self._text is not None:
+            self._end_term()
+        self._text = text
+        self._files["ptx"].write(text)
+        self._values.extend([value[4:-1] if value.endswith(b".") else value[4:]
+                             for value in values])
+        self._pending += sum(map(len, values))
         if self._pending > CHUNK_POSITIONS:
             self._flush()
 
@@ -140,6 +153,16 @@ class PositionsRecorder:
                 current.add(item[1], item[4])
             yield item
         self.close()
+
+    def record(self, field: str, text: bytes, docnums: Sequence[int],
+               values: Sequence[bytes]) -> None:
+        """What `watch` records, a term at a time: one term's postings (document numbers,
+        encoded values) in document order, terms in the stream's order; then `close`."""
+        if field in self.fields:
+            files = self._open.get(field)
+            if files is None:
+                files = self._open[field] = _FieldFiles(self.base, field)
+            files.add_term(text, values)
 
     def close(self) -> None:
         """Finish the files and mark the segment as having a sidecar (written last)."""

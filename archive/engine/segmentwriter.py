@@ -152,8 +152,10 @@ class _Lengths:
 
 
 
-def write_postings(fieldwriter, schema, lengths: _Lengths | None, items: Iterable[tuple]) -> None:
-    """`fieldwriter.add_postings(schema, lengths, items)`, a term at a time: the same bytes.
+def write_postings(fieldwriter, schema, lengths: _Lengths | None, items: Iterable[tuple],
+                   sidecar: positions.PositionsRecorder | None = None) -> None:
+    """`fieldwriter.add_postings(schema, lengths, items)`, a term at a time: the same bytes;
+    each term is also given to `sidecar` (its `record`, then `close` at the end).
 
     Whoosh's W3 writer takes the sorted stream one posting per call (start_term, add, its
     postings writer's add_posting with its checks, a length read per posting), most of the
@@ -163,8 +165,9 @@ def write_postings(fieldwriter, schema, lengths: _Lengths | None, items: Iterabl
     """
     if type(fieldwriter) is not W3FieldWriter or (lengths is not None
                                                   and not isinstance(lengths, _Lengths)):
-        fieldwriter.add_postings(schema, lengths, items)
+        fieldwriter.add_postings(schema, lengths, sidecar.watch(items) if sidecar else items)
         return
+    record = sidecar.record if sidecar is not None else None
     lastfn = lasttext = table = None
     for (fieldname, btext), group in groupby(items, _FIELD_TERM):
         if fieldname != lastfn:
@@ -185,11 +188,15 @@ def write_postings(fieldwriter, schema, lengths: _Lengths | None, items: Iterabl
                 continue
             docnums, weights, values = ([seq[i] for i in kept]
                                         for seq in (docnums, weights, values))
+        if record is not None:
+            record(fieldname, btext, docnums, values)
         fieldwriter.start_term(btext)
         _add_term(fieldwriter._postwriter, table, docnums, weights, values)
         fieldwriter.finish_term()
     if lastfn is not None:
         fieldwriter.finish_field()
+    if sidecar is not None:
+        sidecar.close()
 
 
 def _add_term(pw, table: bytes | None, docnums, weights, values) -> None:
@@ -334,8 +341,7 @@ class FastSegmentWriter(SegmentWriter):
         postings = self.pool.iter_postings()
         # the positions sidecar is written from the same stream (engine.positions)
         sidecar = positions.recorder(self.schema, self.storage, self.newsegment)
-        write_postings(self.fieldwriter, self.schema, lengths,
-                       sidecar.watch(postings) if sidecar else postings)
+        write_postings(self.fieldwriter, self.schema, lengths, postings, sidecar)
         self.fieldwriter.close()
         if reader:
             reader.close()
