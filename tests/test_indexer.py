@@ -22,7 +22,7 @@ from whoosh.writing import SegmentWriter
 from archive import articlefile
 from archive.cli import main
 from archive.config import Config, load_config
-from archive.engine import positions
+from archive.engine import positions, segmentwriter
 from archive.engine.segmentwriter import FastSegmentWriter, _encode_one
 from archive.errors import EXIT_PARTIAL, IndexUnavailable
 from archive.indexing import (
@@ -175,26 +175,34 @@ def corpus_documents(count: int) -> list[dict]:
 
 
 @pytest.mark.parametrize("limitmb", [0.05, 128])
-def test_the_fast_writer_writes_whoosh_bytes_for_real_articles(tmp_path: Path, limitmb):
+def test_the_fast_writer_writes_whoosh_bytes_for_real_articles(tmp_path: Path, monkeypatch,
+                                                               limitmb):
     """The term-at-a-time postings writer (`write_postings`) on a few hundred real articles:
     terms of one posting and of many 128-posting blocks, documents without a title, spilled
-    runs or none; every file Whoosh writes is byte for byte Whoosh's own."""
+    runs or none, long terms taken in slices or whole; every file Whoosh writes is byte for
+    byte Whoosh's own, and the positions sidecar is the same however terms are sliced."""
     documents = corpus_documents(300)
     assert "title" not in documents[-1]
     written = {}
-    for name, make in (("whoosh", SegmentWriter),
-                       ("fast", functools.partial(FastSegmentWriter, positions=index_positions))):
+    fast = functools.partial(FastSegmentWriter, positions=index_positions)
+    for name, make, term_slice in (("whoosh", SegmentWriter, None), ("fast", fast, None),
+                                   ("sliced", fast, 128)):
+        if term_slice:  # a term of more than 128 postings comes in several slices
+            monkeypatch.setattr(segmentwriter, "TERM_SLICE", term_slice)
         ix = indexer.create(tmp_path / name, build_schema())
         w = make(ix, limitmb=limitmb, compound=False)
         for doc in documents:
             w.add_document(**doc)
         w.commit()
         written[name] = segment_files(tmp_path / name)
-    with ix.searcher() as searcher:  # the fast writer's index
+    with ix.searcher() as searcher:  # the sliced writer's index
         most = max(searcher.reader().iter_field("body"), key=lambda item: item[1].doc_frequency())
-    assert most[1].doc_frequency() > 128  # a term over two blocks
-    assert {kind: data for kind, data in written["fast"].items() if kind in written["whoosh"]} \
-        == written["whoosh"]
+    assert most[1].doc_frequency() > 128  # a term over two blocks (and two slices)
+    for name in ("fast", "sliced"):
+        assert {kind: data for kind, data in written[name].items() if kind in written["whoosh"]} \
+            == written["whoosh"]
+    assert {"psc", "body.pos", "body.pti"} <= set(written["fast"]) - set(written["whoosh"])
+    assert written["sliced"] == written["fast"]
 
 
 def test_the_fast_writer_merges_segments_into_whoosh_bytes(tmp_path: Path):

@@ -69,12 +69,13 @@ class _FieldFiles:
             self._flush()
 
     def add_term(self, text: bytes, values: Sequence[bytes]) -> None:
-        """`add` for every posting of one term at once (the term after the last one)."""
-        self._flush()
-        if self._text is not None:
-            self._end_term()
-        self._text = text
-        self._files["ptx"].write(text)
+        """`add` for several postings of one term at once (the last term's or the next)."""
+        if text != self._text:
+            self._flush()
+            if self._text is not None:
+                self._end_term()
+            self._text = text
+            self._files["ptx"].write(text)
         self._values.extend([value[4:-1] if value.endswith(b".") else value[4:]
                              for value in values])
         self._pending += sum(map(len, values))
@@ -156,8 +157,9 @@ class PositionsRecorder:
 
     def record(self, field: str, text: bytes, docnums: Sequence[int],
                values: Sequence[bytes]) -> None:
-        """What `watch` records, a term at a time: one term's postings (document numbers,
-        encoded values) in document order, terms in the stream's order; then `close`."""
+        """What `watch` records, a term at a time: postings of one term (document numbers,
+        encoded values) in document order, terms in the stream's order (a term may come in
+        several calls, one after the other); then `close`."""
         if field in self.fields:
             files = self._open.get(field)
             if files is None:

@@ -33,6 +33,8 @@ RUN_CHUNK = 4096
 _POSTING_BYTES = 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21
 _FIELD_TERM = itemgetter(0, 1)
 _KEY = itemgetter(0)
+# Postings of one term written at a time; a multiple of the W3 codec's 128-posting blocks.
+TERM_SLICE = 128 * 64
 # A length byte decoded; a zero byte means "no length", as Whoosh's reader says with None.
 _LENGTHS = [None] + [byte_to_length(b) for b in range(1, 256)]
 
@@ -181,17 +183,22 @@ def write_postings(fieldwriter, schema, lengths: _Lengths | None, items: Iterabl
         elif btext < lasttext:
             raise OutOfOrderError(f"Term {lastfn}:{lasttext!r} .. {fieldname}:{btext!r}")
         lasttext = btext
-        _, _, docnums, weights, values = zip(*group, strict=True)
-        if docnums[0] == -1:  # Whoosh's spelling-word marker: not a posting (see add_postings)
-            kept = [i for i, docnum in enumerate(docnums) if docnum != -1]
-            if not kept:
-                continue
-            docnums, weights, values = ([seq[i] for i in kept]
-                                        for seq in (docnums, weights, values))
-        if record is not None:
-            record(fieldname, btext, docnums, values)
+        # Whoosh's spelling-word marker (docnum -1, sorted first) is not a posting
+        postings = iter(group)
+        first = next(postings)
+        while first is not None and first[2] == -1:
+            first = next(postings, None)
+        if first is None:
+            continue
         fieldwriter.start_term(btext)
-        _add_term(fieldwriter._postwriter, table, docnums, weights, values)
+        pw = fieldwriter._postwriter
+        rest = chain((first,), postings)
+        # a term of a million postings is taken a slice at a time (bounded memory)
+        while chunk := list(islice(rest, TERM_SLICE)):
+            _, _, docnums, weights, values = zip(*chunk, strict=True)
+            if record is not None:
+                record(fieldname, btext, docnums, values)
+            _add_term(pw, table, docnums, weights, values)
         fieldwriter.finish_term()
     if lastfn is not None:
         fieldwriter.finish_field()
@@ -200,11 +207,12 @@ def write_postings(fieldwriter, schema, lengths: _Lengths | None, items: Iterabl
 
 
 def _add_term(pw, table: bytes | None, docnums, weights, values) -> None:
-    """One term's postings into a W3 postings writer, leaving its last block buffered for
-    `finish_postings` (which writes it, or inlines it), as `add_posting` calls would."""
+    """A term's next postings into a W3 postings writer, leaving its last block buffered for
+    the next slice or `finish_postings` (which writes it, or inlines it), as `add_posting`
+    calls would."""
     limit, count = pw._blocklimit, len(docnums)
     for start in range(0, count, limit):
-        if start:
+        if pw._ids:  # a full block from before: add_posting would write it now
             pw._write_block()
         end = start + limit
         ids = docnums[start:end]
