@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
+import json
 import os
 import random
 import re
@@ -20,6 +22,7 @@ from whoosh.writing import SegmentWriter
 from archive import articlefile
 from archive.cli import main
 from archive.config import Config, load_config
+from archive.engine import positions, segmentwriter
 from archive.engine.segmentwriter import FastSegmentWriter, _encode_one
 from archive.errors import EXIT_PARTIAL, IndexUnavailable
 from archive.indexing import (
@@ -37,6 +40,7 @@ from archive.indexing.jobs import make_plan, reindex, scan, status
 from archive.indexing.schema import build_schema
 from archive.models import Article
 from archive.web import create_app
+from tests.conftest import CORPUS, require_shared
 
 ARTICLES = [
     Article(id="greve-des-enseignants-a-kayes", title="Grève des enseignants à Kayes",
@@ -147,6 +151,110 @@ def test_the_fast_writer_writes_the_same_files_as_whoosh_own(tmp_path: Path, lim
         assert {kind: data for kind, data in written[name].items() if kind not in sidecar} == \
             written["whoosh"]
     assert written["one-loop analysis"] == written["fast"]
+
+
+def corpus_documents(count: int) -> list[dict]:
+    """Index documents of the first `count` real articles of the shared corpus, those without
+    a title last (their title length is then past the end of the lengths column)."""
+    rows = []
+    with require_shared(CORPUS / "articles.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            rows.append(json.loads(line))
+            if len(rows) == count:
+                break
+    rows.sort(key=lambda row: not row["title"])
+    documents = []
+    for i, row in enumerate(rows):
+        doc = schema.document(Article(
+            id=row["id"], title=row["title"] or "-", body=row["body"] or "-",
+            section=row["section"] or "", author=tuple(row["author"] or ())[:3],
+            url=row["url"] or ""), f"{i}.md", f"h{i}")
+        if not row["title"]:
+            del doc["title"]
+        documents.append(doc)
+    return documents
+
+
+@pytest.mark.parametrize("limitmb", [0.05, 128])
+def test_the_fast_writer_writes_whoosh_bytes_for_real_articles(tmp_path: Path, monkeypatch,
+                                                               limitmb):
+    """The term-at-a-time postings writer (`write_postings`) on a few hundred real articles:
+    terms of one posting and of many 128-posting blocks, documents without a title, spilled
+    runs or none, long terms taken in slices or whole; every file Whoosh writes is byte for
+    byte Whoosh's own, and the positions sidecar is the same however terms are sliced."""
+    documents = corpus_documents(300)
+    assert "title" not in documents[-1]
+    written = {}
+    fast = functools.partial(FastSegmentWriter, positions=index_positions)
+    for name, make, term_slice in (("whoosh", SegmentWriter, None), ("fast", fast, None),
+                                   ("sliced", fast, 128)):
+        if term_slice:  # a term of more than 128 postings comes in several slices
+            monkeypatch.setattr(segmentwriter, "TERM_SLICE", term_slice)
+        ix = indexer.create(tmp_path / name, build_schema())
+        w = make(ix, limitmb=limitmb, compound=False)
+        for doc in documents:
+            w.add_document(**doc)
+        w.commit()
+        written[name] = segment_files(tmp_path / name)
+    with ix.searcher() as searcher:  # the sliced writer's index
+        most = max(searcher.reader().iter_field("body"), key=lambda item: item[1].doc_frequency())
+    assert most[1].doc_frequency() > 128  # a term over two blocks (and two slices)
+    for name in ("fast", "sliced"):
+        assert {kind: data for kind, data in written[name].items() if kind in written["whoosh"]} \
+            == written["whoosh"]
+    assert {"psc", "body.pos", "body.pti"} <= set(written["fast"]) - set(written["whoosh"])
+    assert written["sliced"] == written["fast"]
+
+
+def test_the_fast_writer_merges_segments_into_whoosh_bytes(tmp_path: Path):
+    """Segments merged in at commit (`add_reader`: postings term by term, after the new
+    documents) through spilled runs: the runs are merged a term at a time, in run order, into
+    what Whoosh's own writer writes."""
+    documents = corpus_documents(120)
+    written = {}
+    for name, make in (("whoosh", SegmentWriter), ("fast", FastSegmentWriter)):
+        ix = indexer.create(tmp_path / name, build_schema())
+        for part in (documents[:40], documents[40:80]):
+            w = make(ix, compound=False)
+            for doc in part:
+                w.add_document(**doc)
+            w.commit(merge=False)
+        w = make(ix, limitmb=0.01, compound=False)
+        for doc in documents[80:]:
+            w.add_document(**doc)
+        w.commit(optimize=True)
+        assert len(ix._segments()) == 1
+        written[name] = segment_files(tmp_path / name)
+    assert {kind: data for kind, data in written["fast"].items() if kind in written["whoosh"]} \
+        == written["whoosh"]
+
+
+def test_the_sidecar_recorded_a_term_at_a_time_is_the_one_watched_a_posting_at_a_time(
+        tmp_path: Path):
+    """`PositionsRecorder.record` (what the term-at-a-time writer calls) writes the files
+    `watch` writes from the same postings stream, byte for byte."""
+    ix = indexer.create(tmp_path / "ix", build_schema())
+    w = FastSegmentWriter(ix, limitmb=0.05, compound=False, positions=index_positions)
+    for doc in corpus_documents(150):
+        w.add_document(**doc)
+    items = list(w.pool.iter_postings())
+    w.cancel()
+    fields = positions.positional_fields(ix.schema)
+    assert {"title", "body"} <= fields
+    written = {}
+    for name in ("watch", "record"):
+        (tmp_path / name).mkdir()
+        recorder = positions.PositionsRecorder(str(tmp_path / name), "seg", fields)
+        if name == "watch":
+            assert list(recorder.watch(iter(items))) == items
+        else:
+            for (field, text), group in itertools.groupby(items, lambda item: item[:2]):
+                _, _, docnums, _, values = zip(*group, strict=True)
+                recorder.record(field, text, docnums, values)
+            recorder.close()
+        written[name] = {p.name: p.read_bytes() for p in (tmp_path / name).iterdir()}
+    assert {"seg.psc", "seg.body.pos", "seg.body.pti"} <= set(written["watch"])
+    assert written["record"] == written["watch"]
 
 
 def test_one_position_is_encoded_as_whoosh_encodes_it():

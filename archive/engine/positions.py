@@ -3,16 +3,17 @@ that a phrase is checked with a few NumPy operations on its candidate documents 
 unpickling Whoosh's position lists one posting at a time.
 
 Written by the segment writer while Whoosh's postings stream to the codec in term order
-(`PositionsRecorder.watch`): the positions are the ones Whoosh encodes, decoded a term at a
-time (one `pickle.loads` per term, not per posting). Files, per segment and positional field,
-named after the segment so that Whoosh keeps, links (`segments.clone_files`) and deletes them
-with it: `<segment>.<field>.ptx` (the terms' bytes, in order), `.pti` (int64 triples, n + 1:
-where each term's bytes start, its first posting, its first position), `.pct` (how many
-positions each posting has) and `.pos` (the positions), both uint16 when every position fits,
-else int32. A posting's document number is not repeated here: a term's postings are in the
-same order as the document numbers its Whoosh postings give (`Postings.arrays`), which the
-reader checks by their count. `<segment>.psc` maps the fields written to their arrays' type;
-a segment without it has no sidecar and callers fall back to Whoosh's positions.
+(`PositionsRecorder.watch`, or `record` a term at a time): the positions are the ones Whoosh
+encodes, decoded a chunk of terms at a time (one `pickle.loads` per chunk, not per posting).
+Files, per segment and positional field, named after the segment so that Whoosh keeps, links
+(`segments.clone_files`) and deletes them with it: `<segment>.<field>.ptx` (the terms' bytes, in
+order), `.pti` (int64 triples, n + 1: where each term's bytes start, its first posting, its
+first position), `.pct` (how many positions each posting has) and `.pos` (the positions), both
+uint16 when every position fits, else int32. A posting's document number is not repeated here: a
+term's postings are in the same order as the document numbers its Whoosh postings give
+(`Postings.arrays`), which the reader checks by their count. `<segment>.psc` maps the fields
+written to their arrays' type; a segment without it has no sidecar and callers fall back to
+Whoosh's positions.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import mmap
 import os
 import pickle
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
 from pathlib import Path
 
@@ -54,10 +55,12 @@ class _FieldFiles:
         self._text: bytes | None = None
         self._values: list[bytes] = []
         self._pending = 0  # bytes of encoded values waiting
+        # terms ended since the last flush: how many of the waiting postings come before
+        # each one's end (its row of the index is completed by _flush)
+        self._marks: list[int] = []
 
     def add(self, text: bytes, value: bytes) -> None:
         if text != self._text:
-            self._flush()
             if self._text is not None:
                 self._end_term()
             self._text = text
@@ -68,15 +71,29 @@ class _FieldFiles:
         if self._pending > CHUNK_POSITIONS:
             self._flush()
 
+    def add_term(self, text: bytes, values: Sequence[bytes]) -> None:
+        """`add` for several postings of one term at once (the last term's or the next)."""
+        if text != self._text:
+            if self._text is not None:
+                self._end_term()
+            self._text = text
+            self._files["ptx"].write(text)
+        self._values.extend([value[4:-1] if value.endswith(b".") else value[4:]
+                             for value in values])
+        self._pending += sum(map(len, values))
+        if self._pending > CHUNK_POSITIONS:
+            self._flush()
+
     def _end_term(self) -> None:
         self._term_starts.append(self._term_starts[-1] + len(self._text))
-        self._term_postings.append(self._postings)
-        self._term_positions.append(self._positions)
+        self._marks.append(len(self._values))
 
     def _flush(self) -> None:
         """Decode the waiting postings' positions (deltas, as Whoosh encodes them) in one
-        `pickle.loads` and write them out as absolute positions."""
+        `pickle.loads` and write them out as absolute positions; many terms at a time (a
+        flush per term cost more in NumPy calls than the decoding itself)."""
         if not self._values:
+            self._end_marks(np.zeros(1, dtype=np.int64))
             return
         lists = pickle.loads(b"(" + b"".join(self._values) + b"l.")
         counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
@@ -89,16 +106,26 @@ class _FieldFiles:
         # positions are written as int32 and narrowed at the end when they all fit in 16 bits
         self._files["pos"].write(positions.astype("<i4").tobytes())
         self._files["pct"].write(counts.astype("<i4").tobytes())
+        self._end_marks(np.concatenate(([0], ends)))
         self._positions += int(ends[-1])
         self._postings += len(lists)
         self._values = []
         self._pending = 0
 
+    def _end_marks(self, before: np.ndarray) -> None:
+        """Complete the index rows of the terms ended among the waiting postings, given how
+        many positions come before each waiting posting (and after the last)."""
+        if self._marks:
+            marks = np.asarray(self._marks, dtype=np.int64)
+            self._term_postings.extend((marks + self._postings).tolist())
+            self._term_positions.extend((before[marks] + self._positions).tolist())
+            self._marks = []
+
     def close(self) -> str:
         """Finish the files; the positions' type."""
-        self._flush()
         if self._text is not None:
             self._end_term()
+        self._flush()
         for f in self._files.values():
             f.close()
         index = np.stack([np.asarray(self._term_starts, dtype="<i8"),
@@ -140,6 +167,17 @@ class PositionsRecorder:
                 current.add(item[1], item[4])
             yield item
         self.close()
+
+    def record(self, field: str, text: bytes, docnums: Sequence[int],
+               values: Sequence[bytes]) -> None:
+        """What `watch` records, a term at a time: postings of one term (document numbers,
+        encoded values) in document order, terms in the stream's order (a term may come in
+        several calls, one after the other); then `close`."""
+        if field in self.fields:
+            files = self._open.get(field)
+            if files is None:
+                files = self._open[field] = _FieldFiles(self.base, field)
+            files.add_term(text, values)
 
     def close(self) -> None:
         """Finish the files and mark the segment as having a sidecar (written last)."""

@@ -9,12 +9,16 @@ once per field into memory; what reaches the codec, and so every byte written, i
 
 from __future__ import annotations
 
+import heapq
 import pickle
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, groupby, islice
+from operator import itemgetter
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.codec.base import OutOfOrderError
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter, _lenfield
 from whoosh.formats import Positions
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
@@ -27,6 +31,10 @@ from . import docsidecar, positions
 RUN_CHUNK = 4096
 # Whoosh's own estimate of a posting's memory, less its variable parts (see PostingPool.add).
 _POSTING_BYTES = 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21
+_FIELD_TERM = itemgetter(0, 1)
+_KEY = itemgetter(0)
+# Postings of one term written at a time; a multiple of the W3 codec's 128-posting blocks.
+TERM_SLICE = 128 * 64
 # A length byte decoded; a zero byte means "no length", as Whoosh's reader says with None.
 _LENGTHS = [None] + [byte_to_length(b) for b in range(1, 256)]
 
@@ -64,17 +72,49 @@ class ChunkedPostingPool(PostingPool):
             f.close()
 
     def _read_run(self, path: str) -> Iterator[tuple]:
+        return chain.from_iterable(self._read_chunks(path))
+
+    def _read_chunks(self, path: str) -> Iterator[list[tuple]]:
         f = self._open_run(path)
         try:
             while True:
                 try:
-                    chunk = pickle.load(f)
+                    yield pickle.load(f)
                 except EOFError:
                     return
-                yield from chunk
         finally:
             f.close()
             self._remove_run(path)
+
+    def _merge_runs(self, paths: list[str]) -> Iterator[tuple]:
+        # A term's postings are added in document order (documents, then the segments merged
+        # in at commit, each later than the last), and runs are kept in the order they were
+        # written, so the merged order is each term's postings from every run, in run order.
+        # Merging whole terms (heapq.merge keeps run order among equal keys) costs one heap
+        # step per term of a run instead of one per posting.
+        terms = [((key, list(group)) for key, group in groupby(self._read_run(path), _FIELD_TERM))
+                 for path in paths]
+        last_key = last_doc = None
+        for key, postings in heapq.merge(*terms, key=_KEY):
+            if key == last_key and postings[0][2] <= last_doc:
+                raise RuntimeError(f"posting runs out of document order at {key!r}")
+            last_key, last_doc = key, postings[-1][2]
+            yield from postings
+
+    def reduce_to(self, target: int, k: int) -> None:
+        """Merge neighbouring runs, k at a time, until at most `target` are left: unlike
+        Whoosh's (which merges the last k and puts the result first), runs stay in the order
+        they were written, as `_merge_runs` needs."""
+        while len(self.runs) > target:
+            runs, self.runs = self.runs, []
+            for start in range(0, len(runs), k):
+                group = runs[start:start + k]
+                if len(group) == 1:
+                    self.runs.append(group[0])
+                    continue
+                path, f = self._new_run()
+                self._write_run(f, self._merge_runs(group))
+                self.runs.append(path)
 
 
 _ONE = pack_uint(1) + b"\x80\x02]q\x00"  # one position, then pickle's list of one int
@@ -107,6 +147,108 @@ class _Lengths:
         if table is None:
             return default
         return _LENGTHS[table[docnum]] if docnum < len(table) else None
+
+    def table(self, fieldname: str) -> bytes | None:
+        """A field's length bytes by document number (0: no length), or None."""
+        return self._tables.get(fieldname)
+
+
+
+def write_postings(fieldwriter, schema, lengths: _Lengths | None, items: Iterable[tuple],
+                   sidecar: positions.PositionsRecorder | None = None,
+                   docs: docsidecar.DocsRecorder | None = None) -> None:
+    """`fieldwriter.add_postings(schema, lengths, items)`, a term at a time: the same bytes;
+    each term is also given to `sidecar` and `docs` (their `record`, then `close` at the end,
+    `docs` last).
+
+    Whoosh's W3 writer takes the sorted stream one posting per call (start_term, add, its
+    postings writer's add_posting with its checks, a length read per posting), most of the
+    cost of writing a segment. Here each term's postings are gathered in C (groupby, zip) and
+    handed to Whoosh's own postings writer a block at a time: its buffers are filled as its
+    `add_posting` would fill them, then its own `_write_block`/`finish_postings` write them.
+    """
+    if type(fieldwriter) is not W3FieldWriter or (lengths is not None
+                                                  and not isinstance(lengths, _Lengths)):
+        items = sidecar.watch(items) if sidecar else items
+        fieldwriter.add_postings(schema, lengths, docs.watch(items) if docs else items)
+        return
+    record = sidecar.record if sidecar is not None else None
+    record_docs = docs.record if docs is not None else None
+    lastfn = lasttext = table = None
+    for (fieldname, btext), group in groupby(items, _FIELD_TERM):
+        if fieldname != lastfn:
+            if lastfn is not None:
+                if fieldname < lastfn:
+                    raise OutOfOrderError(f"Field {lastfn!r} .. {fieldname!r}")
+                fieldwriter.finish_field()
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            table = lengths.table(fieldname) if lengths is not None else None
+            lastfn = fieldname
+        elif btext < lasttext:
+            raise OutOfOrderError(f"Term {lastfn}:{lasttext!r} .. {fieldname}:{btext!r}")
+        lasttext = btext
+        # Whoosh's spelling-word marker (docnum -1, sorted first) is not a posting
+        postings = iter(group)
+        first = next(postings)
+        while first is not None and first[2] == -1:
+            first = next(postings, None)
+        if first is None:
+            continue
+        fieldwriter.start_term(btext)
+        pw = fieldwriter._postwriter
+        rest = chain((first,), postings)
+        # a term of a million postings is taken a slice at a time (bounded memory)
+        while chunk := list(islice(rest, TERM_SLICE)):
+            _, _, docnums, weights, values = zip(*chunk, strict=True)
+            if record is not None:
+                record(fieldname, btext, docnums, values)
+            if record_docs is not None:
+                record_docs(fieldname, btext, docnums, weights)
+            _add_term(pw, table, docnums, weights, values)
+        fieldwriter.finish_term()
+    if lastfn is not None:
+        fieldwriter.finish_field()
+    if sidecar is not None:
+        sidecar.close()
+    if docs is not None:
+        docs.close()
+
+
+def _add_term(pw, table: bytes | None, docnums, weights, values) -> None:
+    """A term's next postings into a W3 postings writer, leaving its last block buffered for
+    the next slice or `finish_postings` (which writes it, or inlines it), as `add_posting`
+    calls would."""
+    limit, count = pw._blocklimit, len(docnums)
+    for start in range(0, count, limit):
+        if pw._ids:  # a full block from before: add_posting would write it now
+            pw._write_block()
+        end = start + limit
+        ids = docnums[start:end]
+        block_weights = weights[start:end]
+        pw._ids = array("I", ids)
+        pw._weights = array("f", block_weights)
+        # add_posting keeps only non-empty values (None stands for b"" in add_postings)
+        pw._values = [value for value in values[start:end] if value]
+        # add_posting's running maximum starts at the integer 0 and keeps the first largest
+        heaviest = max(block_weights)
+        pw._maxweight = heaviest if heaviest > 0 else 0
+        pw._minlength, pw._maxlength = _length_range(table, ids)
+
+
+def _length_range(table: bytes | None, ids) -> tuple[int | None, int]:
+    """The shortest and longest known field length of these documents, as add_posting keeps
+    them (None and 0 when none is known); a zero byte, or no byte, means no length."""
+    if table is None:
+        return None, 0
+    if ids[-1] < len(table):  # ids ascend
+        found = bytes(map(table.__getitem__, ids))
+    else:
+        found = bytes(table[docnum] if docnum < len(table) else 0 for docnum in ids)
+    longest = max(found)
+    if not longest:
+        return None, 0
+    shortest = min(found) or min(b for b in found if b)
+    return _LENGTHS[shortest], _LENGTHS[longest]
 
 
 @dataclass(frozen=True)
@@ -215,13 +357,10 @@ class FastSegmentWriter(SegmentWriter):
         postings = self.pool.iter_postings()
         # the positions sidecar is written from the same stream (engine.positions)
         sidecar = positions.recorder(self.schema, self.storage, self.newsegment)
-        if sidecar:
-            postings = sidecar.watch(postings)
-        # and the postings sidecar (engine.docsidecar) around it: it finishes after the
-        # positions sidecar, whose counts may be its weights
+        # and the postings sidecar (engine.docsidecar): it finishes after the positions
+        # sidecar, whose counts may be its weights
         docs = docsidecar.recorder(self.schema, self.storage, self.newsegment)
-        self.fieldwriter.add_postings(self.schema, lengths,
-                                      docs.watch(postings) if docs else postings)
+        write_postings(self.fieldwriter, self.schema, lengths, postings, sidecar, docs)
         self.fieldwriter.close()
         if reader:
             reader.close()
