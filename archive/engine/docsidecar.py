@@ -4,8 +4,9 @@ cost a term lookup and an array slice instead of decoding Whoosh's blocks (zlib,
 deltas per block: most of a word's first search in a process).
 
 Written by the segment writer from the postings streaming to Whoosh's codec in term order
-(`DocsRecorder.record`, a term at a time; `watch` for another codec), for every indexed field. Files, per segment and field, named after the
-segment so that Whoosh keeps, links (`segments.clone_files`) and deletes them with it:
+(`DocsRecorder.record`, a term at a time; `watch` for another codec), for every indexed
+field. Files, per segment and field, named after the segment so that Whoosh keeps, links
+(`segments.clone_files`) and deletes them with it:
 `<segment>.<field>.dtx` (the terms' bytes, in order), `.dti` (int64 pairs, n + 1: where each
 term's bytes start, its first posting), `.dno` (each posting's document number in the segment,
 uint16 when the segment has fewer than 65,536 documents, else uint32) and `.dwt` (the weights,
