@@ -134,7 +134,8 @@ def _serving_damage(index_dir: Path) -> tuple[str, IndexUnavailable | None] | No
         if pointer is None:
             return None
         gen_dir = index_dir / pointer.current
-        generations.verify(gen_dir, generations.read_manifest(gen_dir), deep=True)
+        generations.verify(gen_dir, generations.read_manifest(gen_dir), deep=True,
+                           trust_stat=True)
     except IndexUnavailable as exc:
         return (pointer.current, exc) if pointer else None
     return pointer.current, None
@@ -169,7 +170,7 @@ def make_plan(config: Config, full: bool = False) -> Plan:
             old = read_files(gen_dir)
             # Segments are reused by an incremental build: damaged ones would live on.
             if damage is None or damage[0] != base:
-                generations.verify(gen_dir, manifest, deep=True)
+                generations.verify(gen_dir, manifest, deep=True, trust_stat=True)
             elif damage[1]:
                 raise damage[1]
         except IndexUnavailable as exc:
