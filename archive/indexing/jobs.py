@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import hashlib
-import json
 import os
 import shutil
 import time
@@ -24,10 +23,10 @@ from ..organisations import authority_at
 from ..orgdefinitions import organisation_values
 from ..publishers import publishers_at
 from ..textnorm import decode
-from . import generations, indexer, parallel, schema, serving
+from . import filelist, generations, indexer, parallel, schema, serving
 from .joblock import job_lock
 
-FILES = "files.json"  # relpath -> [hash, size, mtime_ns, id]; apart from the small manifest
+FILES = filelist.FILE_LIST  # relpath -> [hash, size, mtime_ns, id]; apart from the manifest
 RACY_SECONDS = 5  # files changed this close to the last build are always hashed
 MIN_FILES_FOR_PROCS = 5000  # below this, starting sub-processes costs more than it saves
 
@@ -76,13 +75,9 @@ def scan(articles_dir: Path) -> dict[str, indexer.FileStat]:
     return found
 
 
-def read_files(gen_dir: Path) -> dict[str, list]:
+def read_files(gen_dir: Path) -> filelist.FileList:
     """The per-file part of a generation's manifest: relpath -> [hash, size, mtime_ns, id]."""
-    try:
-        return json.loads((gen_dir / FILES).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise IndexUnavailable(f"index generation {gen_dir.name} has no readable file list; "
-                               "run 'archive reindex --full'") from None
+    return filelist.read(gen_dir)
 
 
 @dataclass
@@ -99,7 +94,7 @@ class Plan:
     still_rejected: list[tuple[str, str]] = field(default_factory=list)
     still_kept: list[tuple[str, str]] = field(default_factory=list)  # invalid, last good serves
     hashes: dict[str, str] = field(default_factory=dict)
-    old_files: dict[str, list] = field(default_factory=dict)
+    old_files: filelist.FileList = field(default_factory=filelist.FileList)
     stats: dict[str, indexer.FileStat] = field(default_factory=dict)
 
     @property
@@ -192,11 +187,11 @@ def make_plan(config: Config, full: bool = False) -> Plan:
     # within seconds of the last build may share its recorded mtime (coarse clock): hash it.
     built = dt.datetime.fromisoformat(manifest.get("built_at") or "1970-01-01T00:00:00+00:00")
     racy_after = int((built.timestamp() - RACY_SECONDS) * 1e9)
-    same = {rel: old[rel][0] for rel, st in stats.items()
-            if rel in old and old[rel][1] == st.st_size and old[rel][2] == st.st_mtime_ns
-            and st.st_mtime_ns < racy_after}
-    suspects = sorted(rel for rel in stats if rel not in same)
-    plan.hashes = dict(sorted({**same, **hash_files(config.articles_dir, suspects)}.items()))
+    # Only those hashed are looked at one by one: at a million files, building a record per
+    # unchanged file cost more than the stats.
+    suspects = sorted(old.stale(stats, racy_after))
+    plan.hashes = hash_files(config.articles_dir, suspects)
+    plan.unchanged = len(stats) - len(suspects)
     for rel, digest in plan.hashes.items():
         if rel not in old:
             if rel in rejected and rejected[rel][0] == digest:
@@ -209,7 +204,7 @@ def make_plan(config: Config, full: bool = False) -> Plan:
             plan.still_kept.append((rel, kept[rel][1]))
         else:
             plan.changed.append(rel)
-    plan.deleted = sorted(set(old) - set(stats))
+    plan.deleted = old.missing_from(stats)
     if plan.added or plan.changed or plan.deleted:
         # Something moved: a file rejected for a duplicate id may be valid now, look again.
         plan.added = sorted(plan.added + [rel for rel, _ in plan.still_rejected])
@@ -429,8 +424,7 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
                              gen_dir, base_dir, publishers_at(config.publishers_file))
         phase("facets")
         generations.checkpoint("facets-written")
-        with open(gen_dir / FILES, "w", encoding="utf-8") as handle:
-            json.dump(files, handle, ensure_ascii=False)  # streamed: no string of it all
+        filelist.write(gen_dir, files)
         indexer.check(gen_dir, len(files), probes, absent=plan.deleted[:5])
         phase("check")
         generations.checkpoint("checked")
@@ -548,7 +542,7 @@ def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
         else:
             files = {}
     else:
-        files = dict(plan.old_files)
+        files = plan.old_files.copy()
         ix = indexer.clone(config.index_dir / plan.base, gen_dir)
     if plan.mode == "incremental" or procs == 1:
         w = indexer.writer(ix, limitmb)
@@ -556,7 +550,7 @@ def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
             for rel in plan.deleted + plan.changed:
                 w.delete_by_term("path", rel)
                 files.pop(rel)
-            ids = {entry[3]: rel for rel, entry in files.items()} or settled
+            ids = filelist.of(files).ids() or settled
             batch = indexer.index_files(w, todo, read, plan.stats, ids,
                                         bar.advance if bar else None)
             generations.checkpoint("documents-added")
@@ -580,14 +574,14 @@ def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
     return files, probes
 
 
-def _base_files(config: Config, plan: Plan) -> dict[str, list]:
+def _base_files(config: Config, plan: Plan) -> filelist.FileList:
     """The file list of the generation a job starts from ({} when there is none or it is bad)."""
     if plan.old_files or not plan.base:
         return plan.old_files
     try:
         return read_files(config.index_dir / plan.base)
     except IndexUnavailable:
-        return {}
+        return filelist.FileList()
 
 
 def _settled_ids(plan: Plan, base_files: dict[str, list]) -> dict[str, str]:
@@ -618,8 +612,10 @@ def _keep_last_good(config: Config, plan: Plan, ix, files: dict[str, list], repo
     article: its document is copied from the generation the job started from, under the
     file's old hash, so the next job reads the file again and indexes it once it is fixed.
     """
+    if not report.rejected:
+        return
     base_files = _base_files(config, plan)
-    keep = _keepable(report, base_files, {entry[3] for entry in files.values()})
+    keep = _keepable(report, base_files, set(filelist.of(files).ids()))
     if not keep:
         return
     try:
