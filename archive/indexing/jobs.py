@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISDIR, S_ISREG
 
 from whoosh import index as whoosh_index
 
@@ -44,31 +45,35 @@ def _tokens_digest(tokens: frozenset[str]) -> str:
 def scan(articles_dir: Path) -> dict[str, indexer.FileStat]:
     """Every article file below the articles folder, by relative path, with its stat.
 
-    The files `articlefile.iter_files` lists, walked with `os.scandir` on strings: a stat per
-    file and no Path objects (at 100k files pathlib's globbing, sorting and relative paths
-    cost four times the stats). Every file is still stat-ed: an edit in place changes the
-    file's size or mtime, never its folder's mtime, so no folder can be skipped.
+    The files `articlefile.iter_files` lists, walked with `os.listdir` and `os.stat` relative
+    to an open folder, on strings: a stat per file and no Path or DirEntry objects (at 100k
+    files pathlib's globbing, sorting and relative paths cost four times the stats; at 1M the
+    DirEntry objects a fifth of the walk). Every file is still stat-ed: an edit in place
+    changes the file's size or mtime, never its folder's mtime, so no folder can be skipped.
     """
     found: dict[str, indexer.FileStat] = {}
+    make = tuple.__new__  # FileStat's own constructor is a Python call, a million times
+    file_stat, suffix = indexer.FileStat, articlefile.SUFFIX
 
     def walk(folder: str, prefix: str) -> None:
         try:
-            entries = os.scandir(folder)
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         except (FileNotFoundError, NotADirectoryError):
             return
-        with entries:
-            for entry in entries:
-                name = entry.name
-                if entry.is_dir():
-                    walk(entry.path, f"{prefix}{name}/")
-                elif name.endswith(articlefile.SUFFIX) and not name.startswith("."):
-                    try:
-                        if entry.is_file():
-                            stat = entry.stat()
-                            found[prefix + name] = indexer.FileStat(stat.st_size,
-                                                                    stat.st_mtime_ns)
-                    except FileNotFoundError:
-                        pass  # removed while listed: as if already gone
+        try:
+            names = os.listdir(fd)
+            for name in names:
+                try:
+                    st = os.stat(name, dir_fd=fd)
+                except FileNotFoundError:
+                    continue  # removed while listed: as if already gone
+                if S_ISDIR(st.st_mode):
+                    walk(os.path.join(folder, name), f"{prefix}{name}/")
+                elif name.endswith(suffix) and not name.startswith(".") and \
+                        S_ISREG(st.st_mode):
+                    found[prefix + name] = make(file_stat, (st.st_size, st.st_mtime_ns))
+        finally:
+            os.close(fd)
 
     if articles_dir.is_dir():
         walk(str(articles_dir), "")
