@@ -35,12 +35,14 @@ class FileList(MutableMapping):
     """
 
     def __init__(self, columns: dict[str, list] | None = None,
-                 source: Path | None = None) -> None:
+                 source: Path | None = None, row: dict[str, int] | None = None) -> None:
         self._cols = {name: list((columns or {}).get(name, ())) for name in COLUMNS}
         lengths = {len(column) for column in self._cols.values()}
         if len(lengths) > 1:
             raise ValueError("file list columns of different lengths")
-        self._row = dict(zip(self._cols["rel"], range(len(self._cols["rel"])), strict=True))
+        # `row`: the paths' rows, known already (a copy), or worked out here
+        self._row = row if row is not None else \
+            dict(zip(self._cols["rel"], range(len(self._cols["rel"])), strict=True))
         if len(self._row) != len(self._cols["rel"]):
             raise ValueError("a path listed twice in a file list")
         self.source = source
@@ -82,9 +84,7 @@ class FileList(MutableMapping):
 
     def copy(self) -> FileList:
         """An independent copy (the columns are copied, not the strings in them)."""
-        twin = FileList(source=self.source)
-        twin._cols = {name: list(column) for name, column in self._cols.items()}
-        twin._row = dict(self._row)
+        twin = FileList(self._cols, self.source, dict(self._row))
         twin.changes = dict(self.changes)
         return twin
 
