@@ -653,5 +653,61 @@ def test_generations_built_before_samples_were_recorded_still_serve(archive: Con
     write_version(archive, "mangue", N)
     assert run(archive, "reindex").returncode == 0  # incremental: linked files get samples
     rebuilt = generations.read_manifest(serving(archive))[generations.FILE_TABLE]
-    assert all(len(entry) == 3 for entry in rebuilt.values())
+    assert all(len(entry) == 5 for entry in rebuilt.values())  # + inode and mtime hashed at
     assert totals(client) == before and client.get("/healthz").status_code == 200
+
+
+def _alter_between_samples(path: Path, keep_mtime: bool) -> None:
+    """Flip one byte no sampled block covers; put the file's mtime back if asked."""
+    before = path.stat()
+    assert before.st_size > 2 * generations.SAMPLE_BLOCKS * generations.SAMPLE_BLOCK
+    with open(path, "r+b") as handle:
+        handle.seek(generations.SAMPLE_BLOCK + 100)
+        byte = handle.read(1)
+        handle.seek(-1, os.SEEK_CUR)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+    if keep_mtime:
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def _rebuild(config: Config) -> None:
+    """Build the copy anew: its manifest records this copy's own files (a copy's inodes are
+    not the original's) and folder."""
+    done = run(config, "reindex", "--full")
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_reindex_hashes_in_full_every_serving_file_written_since_it_was_hashed(
+        archive: Config):
+    _rebuild(archive)
+    _alter_between_samples(max(serving(archive).glob("*.pst"), key=lambda p: p.stat().st_size),
+                           keep_mtime=False)
+    write_version(archive, "mangue", 3)
+    done = run(archive, "reindex")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0].startswith("full reindex (serving generation unusable ("), \
+        done.stdout
+
+
+def test_a_reindex_trusts_serving_files_unwritten_since_hashed_and_the_site_still_hashes_them(
+        archive: Config):
+    # A reindex at a million articles spent seconds hashing gigabytes of segments no one had
+    # written to: a file whose inode and mtime are those recorded gets the sampled check only.
+    # Damage that leaves the mtime as it was is the web workers' deep check's to find.
+    _rebuild(archive)
+    client = create_app(archive).test_client()
+    before = totals(client)
+    _alter_between_samples(max(serving(archive).glob("*.pst"), key=lambda p: p.stat().st_size),
+                           keep_mtime=True)
+    write_version(archive, "mangue", 3)
+    done = run(archive, "reindex")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "incremental reindex (index exists)", done.stdout
+    fresh = create_app(archive).test_client()
+    health = fresh.get("/healthz")
+    assert health.status_code == 503
+    assert "does not hold what was written" in health.get_json()["reason"]
+    repaired = run(archive, "reindex", "--full")
+    assert repaired.returncode == 0, repaired.stderr
+    assert fresh.get("/healthz").status_code == 200
+    assert totals(fresh)["coton"] == before["coton"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import json
 import os
 import random
 import signal
@@ -25,7 +26,7 @@ from whoosh.query import Term
 from archive import articlefile
 from archive.config import Config, load_config
 from archive.indexing import CurrentGeneration, generations, open_current
-from archive.indexing.jobs import reindex
+from archive.indexing.jobs import read_files, reindex
 from archive.models import Article
 
 WORDS = ("enseignants", "grève", "école", "sécurité", "récolte", "coton", "pluies", "marché",
@@ -307,3 +308,55 @@ def test_a_killed_parallel_build_leaves_no_worker_and_no_lock(archive: Config):
     finished = run(archive, "reindex")
     assert finished.returncode == 0, finished.stderr
     assert leftovers(archive) == []
+
+
+# --- the file list of a generation ------------------------------------------------------------
+
+
+def _serving_dir(config: Config) -> Path:
+    return config.index_dir / generations.read_pointer(config.index_dir).current
+
+
+def test_an_incremental_job_links_the_file_list_and_writes_only_the_changes(archive: Config):
+    # At a million articles writing the whole list again cost seconds per job.
+    whole = (_serving_dir(archive) / "filelist.json").stat().st_ino
+    for i in (1, 2):
+        articlefile.write(archive.articles_dir, make_article(i, "mangue"))
+    (archive.articles_dir / articlefile.relative_path(make_article(3, "x"))).unlink()
+    articlefile.write(archive.articles_dir, make_article(N_ARTICLES, "mangue"))  # a new one
+    report = reindex(archive)
+    assert (report.added, report.updated, report.deleted) == (1, 2, 1)
+    first = _serving_dir(archive)
+    assert (first / "filelist.json").stat().st_ino == whole
+    changes = json.loads((first / "filelist-delta.json").read_text(encoding="utf-8"))
+    assert sorted(changes) == sorted(articlefile.relative_path(make_article(i, "x")).as_posix()
+                                     for i in (1, 2, 3, N_ARTICLES))
+    # A later job starts from the list and its changes, and adds its own.
+    (archive.articles_dir / articlefile.relative_path(make_article(N_ARTICLES, "x"))).unlink()
+    articlefile.write(archive.articles_dir, make_article(4, "mangue"))
+    report = reindex(archive)
+    assert (report.added, report.updated, report.deleted) == (0, 1, 1)
+    assert report.articles == N_ARTICLES - 1
+    assert (_serving_dir(archive) / "filelist.json").stat().st_ino == whole
+    _name, found = answers(archive)
+    assert (len(found["mangue"]), len(found["papaye"])) == (3, N_ARTICLES - 4)
+    assert reindex(archive).generation is None  # nothing left to do
+
+
+def test_a_generation_with_the_file_list_of_earlier_versions_is_updated_incrementally(
+        archive: Config):
+    gen_dir = _serving_dir(archive)
+    files = read_files(gen_dir)
+    (gen_dir / "files.json").write_text(json.dumps(dict(files.items())), encoding="utf-8")
+    (gen_dir / "filelist.json").unlink()
+    manifest = generations.read_manifest(gen_dir)
+    manifest[generations.FILE_TABLE] = generations.file_table(gen_dir)
+    generations.write_manifest(gen_dir, manifest)
+    articlefile.write(archive.articles_dir, make_article(1, "mangue"))
+    report = reindex(archive)
+    assert (report.mode, report.updated, report.articles) == ("incremental", 1, N_ARTICLES)
+    now = dict(read_files(_serving_dir(archive)).items())
+    one = articlefile.relative_path(make_article(1, "x")).as_posix()
+    assert now[one][0] != files[one][0] and now[one][3] == files[one][3]
+    assert {rel: entry for rel, entry in now.items() if rel != one} == \
+        {rel: entry for rel, entry in files.items() if rel != one}

@@ -334,10 +334,11 @@ def sample_digest(path: Path) -> str:
 
 
 def file_table(gen_dir: Path, reuse: dict | None = None) -> dict[str, list]:
-    """Size, SHA-256 and sampled-blocks digest of every file of a generation, for `verify`.
+    """Size, SHA-256, sampled-blocks digest, inode and mtime of every file of a generation.
 
-    The manifest is left out. `reuse` maps (device, inode) to a known [size, hash, samples]:
-    files hard-linked from a verified base generation are not read again.
+    The manifest is left out. `reuse` maps (device, inode) to a known [size, hash, samples, …]:
+    files hard-linked from a verified base generation are not read again. The inode and mtime
+    say when the hash was taken (see `damage`'s `trust_stat`).
     """
     gen_dir = Path(gen_dir)
     table = {}
@@ -349,9 +350,10 @@ def file_table(gen_dir: Path, reuse: dict | None = None) -> dict[str, list]:
         known = (reuse or {}).get((stat.st_dev, stat.st_ino))
         if known and known[0] == stat.st_size:
             # A base built before samples were recorded: sample its file now (cheap).
-            table[rel] = known if len(known) > 2 else [*known, sample_digest(path)]
+            entry = known[:3] if len(known) > 2 else [*known, sample_digest(path)]
         else:
-            table[rel] = [stat.st_size, _sha256(path), sample_digest(path)]
+            entry = [stat.st_size, _sha256(path), sample_digest(path)]
+        table[rel] = [*entry, stat.st_ino, stat.st_mtime_ns]
     return table
 
 
@@ -367,12 +369,19 @@ def known_files(gen_dir: Path, manifest: dict) -> dict[tuple[int, int], list]:
     return found
 
 
-def damage(gen_dir: Path, manifest: dict, deep: bool = False) -> str | None:
+def damage(gen_dir: Path, manifest: dict, deep: bool = False,
+           trust_stat: bool = False) -> str | None:
     """What is wrong with a generation's files, or None when they are as the manifest says.
 
     The cheap check costs a stat per file and a few sampled blocks (see `sample_digest`);
     the deep one reads and hashes every file. Generations built before manifests listed
     their files are not checked, those built before samples were recorded by size only.
+
+    With `trust_stat`, the deep check hashes only the files whose inode or mtime differ from
+    those recorded when they were hashed; the others get the cheap check. Every write through
+    the file system moves a file's mtime, so what this misses is a write whose mtime was put
+    back on purpose or damage below the file system: the web workers' deep check (every
+    byte, once a minute) and `archive rollback --to` still find those.
     """
     gen_dir = Path(gen_dir)
     table = manifest.get(FILE_TABLE)
@@ -380,27 +389,30 @@ def damage(gen_dir: Path, manifest: dict, deep: bool = False) -> str | None:
         return None
     if not (gen_dir / MANIFEST).is_file():
         return f"{MANIFEST} is missing"
-    for rel, (size, digest, *samples) in table.items():
+    for rel, (size, digest, *rest) in table.items():
         path = gen_dir / rel
+        samples = rest[:1]
         try:
-            actual = path.stat().st_size
+            stat = path.stat()
+            actual = stat.st_size
             if actual != size:
                 return f"{rel} has {actual} bytes instead of {size}"
-            if deep and _sha256(path) != digest:
+            hashed_as_is = trust_stat and rest[1:3] == [stat.st_ino, stat.st_mtime_ns]
+            if deep and not hashed_as_is and _sha256(path) != digest:
                 return f"{rel} does not hold what was written"
-            if not deep and samples and sample_digest(path) != samples[0]:
+            if (not deep or hashed_as_is) and samples and sample_digest(path) != samples[0]:
                 return f"{rel} does not hold what was written (sampled blocks differ)"
         except OSError as exc:
             return f"{rel}: {exc.strerror}"
     return None
 
 
-def verify(gen_dir: Path, manifest: dict, deep: bool = False) -> None:
+def verify(gen_dir: Path, manifest: dict, deep: bool = False, trust_stat: bool = False) -> None:
     """Raise IndexUnavailable when a file of the generation is missing, resized or altered.
 
-    See `damage` for what the cheap check and the deep one (`deep=True`) look at.
+    See `damage` for what the cheap check, the deep one (`deep=True`) and `trust_stat` look at.
     """
-    problem = damage(gen_dir, manifest, deep)
+    problem = damage(gen_dir, manifest, deep, trust_stat)
     if problem:
         raise IndexUnavailable(f"index generation {Path(gen_dir).name} is damaged ({problem}); "
                                "run 'archive reindex --full'")

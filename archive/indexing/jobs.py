@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import hashlib
-import json
 import os
 import shutil
 import time
@@ -14,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISDIR, S_ISREG
 
 from whoosh import index as whoosh_index
 
@@ -24,10 +24,10 @@ from ..organisations import authority_at
 from ..orgdefinitions import organisation_values
 from ..publishers import publishers_at
 from ..textnorm import decode
-from . import generations, indexer, parallel, schema, serving
+from . import filelist, generations, indexer, parallel, schema, serving
 from .joblock import job_lock
 
-FILES = "files.json"  # relpath -> [hash, size, mtime_ns, id]; apart from the small manifest
+FILES = filelist.FILE_LIST  # relpath -> [hash, size, mtime_ns, id]; apart from the manifest
 RACY_SECONDS = 5  # files changed this close to the last build are always hashed
 MIN_FILES_FOR_PROCS = 5000  # below this, starting sub-processes costs more than it saves
 
@@ -45,44 +45,44 @@ def _tokens_digest(tokens: frozenset[str]) -> str:
 def scan(articles_dir: Path) -> dict[str, indexer.FileStat]:
     """Every article file below the articles folder, by relative path, with its stat.
 
-    The files `articlefile.iter_files` lists, walked with `os.scandir` on strings: a stat per
-    file and no Path objects (at 100k files pathlib's globbing, sorting and relative paths
-    cost four times the stats). Every file is still stat-ed: an edit in place changes the
-    file's size or mtime, never its folder's mtime, so no folder can be skipped.
+    The files `articlefile.iter_files` lists, walked with `os.listdir` and `os.stat` relative
+    to an open folder, on strings: a stat per file and no Path or DirEntry objects (at 100k
+    files pathlib's globbing, sorting and relative paths cost four times the stats; at 1M the
+    DirEntry objects a fifth of the walk). Every file is still stat-ed: an edit in place
+    changes the file's size or mtime, never its folder's mtime, so no folder can be skipped.
     """
     found: dict[str, indexer.FileStat] = {}
+    make = tuple.__new__  # FileStat's own constructor is a Python call, a million times
+    file_stat, suffix = indexer.FileStat, articlefile.SUFFIX
 
     def walk(folder: str, prefix: str) -> None:
         try:
-            entries = os.scandir(folder)
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         except (FileNotFoundError, NotADirectoryError):
             return
-        with entries:
-            for entry in entries:
-                name = entry.name
-                if entry.is_dir():
-                    walk(entry.path, f"{prefix}{name}/")
-                elif name.endswith(articlefile.SUFFIX) and not name.startswith("."):
-                    try:
-                        if entry.is_file():
-                            stat = entry.stat()
-                            found[prefix + name] = indexer.FileStat(stat.st_size,
-                                                                    stat.st_mtime_ns)
-                    except FileNotFoundError:
-                        pass  # removed while listed: as if already gone
+        try:
+            names = os.listdir(fd)
+            for name in names:
+                try:
+                    st = os.stat(name, dir_fd=fd)
+                except FileNotFoundError:
+                    continue  # removed while listed: as if already gone
+                if S_ISDIR(st.st_mode):
+                    walk(os.path.join(folder, name), f"{prefix}{name}/")
+                elif name.endswith(suffix) and not name.startswith(".") and \
+                        S_ISREG(st.st_mode):
+                    found[prefix + name] = make(file_stat, (st.st_size, st.st_mtime_ns))
+        finally:
+            os.close(fd)
 
     if articles_dir.is_dir():
         walk(str(articles_dir), "")
     return found
 
 
-def read_files(gen_dir: Path) -> dict[str, list]:
+def read_files(gen_dir: Path) -> filelist.FileList:
     """The per-file part of a generation's manifest: relpath -> [hash, size, mtime_ns, id]."""
-    try:
-        return json.loads((gen_dir / FILES).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise IndexUnavailable(f"index generation {gen_dir.name} has no readable file list; "
-                               "run 'archive reindex --full'") from None
+    return filelist.read(gen_dir)
 
 
 @dataclass
@@ -99,7 +99,7 @@ class Plan:
     still_rejected: list[tuple[str, str]] = field(default_factory=list)
     still_kept: list[tuple[str, str]] = field(default_factory=list)  # invalid, last good serves
     hashes: dict[str, str] = field(default_factory=dict)
-    old_files: dict[str, list] = field(default_factory=dict)
+    old_files: filelist.FileList = field(default_factory=filelist.FileList)
     stats: dict[str, indexer.FileStat] = field(default_factory=dict)
 
     @property
@@ -134,7 +134,8 @@ def _serving_damage(index_dir: Path) -> tuple[str, IndexUnavailable | None] | No
         if pointer is None:
             return None
         gen_dir = index_dir / pointer.current
-        generations.verify(gen_dir, generations.read_manifest(gen_dir), deep=True)
+        generations.verify(gen_dir, generations.read_manifest(gen_dir), deep=True,
+                           trust_stat=True)
     except IndexUnavailable as exc:
         return (pointer.current, exc) if pointer else None
     return pointer.current, None
@@ -169,7 +170,7 @@ def make_plan(config: Config, full: bool = False) -> Plan:
             old = read_files(gen_dir)
             # Segments are reused by an incremental build: damaged ones would live on.
             if damage is None or damage[0] != base:
-                generations.verify(gen_dir, manifest, deep=True)
+                generations.verify(gen_dir, manifest, deep=True, trust_stat=True)
             elif damage[1]:
                 raise damage[1]
         except IndexUnavailable as exc:
@@ -191,11 +192,11 @@ def make_plan(config: Config, full: bool = False) -> Plan:
     # within seconds of the last build may share its recorded mtime (coarse clock): hash it.
     built = dt.datetime.fromisoformat(manifest.get("built_at") or "1970-01-01T00:00:00+00:00")
     racy_after = int((built.timestamp() - RACY_SECONDS) * 1e9)
-    same = {rel: old[rel][0] for rel, st in stats.items()
-            if rel in old and old[rel][1] == st.st_size and old[rel][2] == st.st_mtime_ns
-            and st.st_mtime_ns < racy_after}
-    suspects = sorted(rel for rel in stats if rel not in same)
-    plan.hashes = dict(sorted({**same, **hash_files(config.articles_dir, suspects)}.items()))
+    # Only those hashed are looked at one by one: at a million files, building a record per
+    # unchanged file cost more than the stats.
+    suspects = sorted(old.stale(stats, racy_after))
+    plan.hashes = hash_files(config.articles_dir, suspects)
+    plan.unchanged = len(stats) - len(suspects)
     for rel, digest in plan.hashes.items():
         if rel not in old:
             if rel in rejected and rejected[rel][0] == digest:
@@ -208,7 +209,7 @@ def make_plan(config: Config, full: bool = False) -> Plan:
             plan.still_kept.append((rel, kept[rel][1]))
         else:
             plan.changed.append(rel)
-    plan.deleted = sorted(set(old) - set(stats))
+    plan.deleted = old.missing_from(stats)
     if plan.added or plan.changed or plan.deleted:
         # Something moved: a file rejected for a duplicate id may be valid now, look again.
         plan.added = sorted(plan.added + [rel for rel, _ in plan.still_rejected])
@@ -428,8 +429,7 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
                              gen_dir, base_dir, publishers_at(config.publishers_file))
         phase("facets")
         generations.checkpoint("facets-written")
-        with open(gen_dir / FILES, "w", encoding="utf-8") as handle:
-            json.dump(files, handle, ensure_ascii=False)  # streamed: no string of it all
+        filelist.write(gen_dir, files)
         indexer.check(gen_dir, len(files), probes, absent=plan.deleted[:5])
         phase("check")
         generations.checkpoint("checked")
@@ -547,7 +547,7 @@ def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
         else:
             files = {}
     else:
-        files = dict(plan.old_files)
+        files = plan.old_files.copy()
         ix = indexer.clone(config.index_dir / plan.base, gen_dir)
     if plan.mode == "incremental" or procs == 1:
         w = indexer.writer(ix, limitmb)
@@ -555,7 +555,7 @@ def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
             for rel in plan.deleted + plan.changed:
                 w.delete_by_term("path", rel)
                 files.pop(rel)
-            ids = {entry[3]: rel for rel, entry in files.items()} or settled
+            ids = filelist.of(files).ids() or settled
             batch = indexer.index_files(w, todo, read, plan.stats, ids,
                                         bar.advance if bar else None)
             generations.checkpoint("documents-added")
@@ -579,14 +579,14 @@ def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
     return files, probes
 
 
-def _base_files(config: Config, plan: Plan) -> dict[str, list]:
+def _base_files(config: Config, plan: Plan) -> filelist.FileList:
     """The file list of the generation a job starts from ({} when there is none or it is bad)."""
     if plan.old_files or not plan.base:
         return plan.old_files
     try:
         return read_files(config.index_dir / plan.base)
     except IndexUnavailable:
-        return {}
+        return filelist.FileList()
 
 
 def _settled_ids(plan: Plan, base_files: dict[str, list]) -> dict[str, str]:
@@ -617,8 +617,10 @@ def _keep_last_good(config: Config, plan: Plan, ix, files: dict[str, list], repo
     article: its document is copied from the generation the job started from, under the
     file's old hash, so the next job reads the file again and indexes it once it is fixed.
     """
+    if not report.rejected:
+        return
     base_files = _base_files(config, plan)
-    keep = _keepable(report, base_files, {entry[3] for entry in files.values()})
+    keep = _keepable(report, base_files, set(filelist.of(files).ids()))
     if not keep:
         return
     try:
