@@ -25,6 +25,7 @@ import mmap
 import os
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -103,27 +104,48 @@ def _weights_kind(path: str, counts: np.ndarray | None, boost: float) -> str:
     size = os.path.getsize(path) // 4
     if not size:
         return "one"
-    weights = np.memmap(path, dtype="<f4", mode="r")
     one = narrow = True
     derived = counts is not None and len(counts) == size
-    for start in range(0, size, COMPARE_CHUNK):
-        part = weights[start:start + COMPARE_CHUNK]
-        one = one and bool((part == 1.0).all())
-        if derived:
-            made = (counts[start:start + COMPARE_CHUNK].astype(np.float64) * boost)
-            derived = bool((made.astype(np.float32) == part).all())
-        narrow = narrow and bool(((part >= 0) & (part < 1 << 16)
-                                  & (part == np.floor(part))).all())
-        if not (one or derived or narrow):
-            break
-    del weights
+    # Read a chunk at a time, not mapped: the pages of a mapped file read whole stay in the
+    # writer's resident memory (hundreds of MB for the body of a segment at a million).
+    with open(path, "rb") as f, _chunks(counts) as counted:
+        for start in range(0, size, COMPARE_CHUNK):
+            part = np.fromfile(f, dtype="<f4", count=min(COMPARE_CHUNK, size - start))
+            one = one and bool((part == 1.0).all())
+            if derived:
+                made = counted(start, len(part)).astype(np.float64) * boost
+                derived = bool((made.astype(np.float32) == part).all())
+            narrow = narrow and bool(((part >= 0) & (part < 1 << 16)
+                                      & (part == np.floor(part))).all())
+            if not (one or derived or narrow):
+                break
     return "one" if one else "pct" if derived else "<u2" if narrow else "<f4"
 
 
+@contextmanager
+def _chunks(counts: np.ndarray | None) -> Iterator:
+    """A reader of slices of the positions sidecar's counts: from its file a chunk at a time
+    when it is a memory map (bounded resident memory), else from the array."""
+    filename = getattr(counts, "filename", None)
+    if filename is None:
+        yield lambda start, count: counts[start:start + count]
+        return
+    with open(filename, "rb") as f:
+        def read(start: int, count: int) -> np.ndarray:
+            f.seek(start * counts.dtype.itemsize)
+            return np.fromfile(f, dtype=counts.dtype, count=count)
+        yield read
+
+
 def _narrow(path: str, wide: str, narrow: str) -> None:
-    values = np.fromfile(path, dtype=wide)
-    with open(path, "wb") as f:
-        f.write(values.astype(narrow).tobytes())
+    """Rewrite a raw array file with a narrower type, a chunk at a time (bounded memory)."""
+    size = os.path.getsize(path) // np.dtype(wide).itemsize
+    temp = f"{path}.narrow"
+    with open(path, "rb") as source, open(temp, "wb") as f:
+        for start in range(0, size, COMPARE_CHUNK):
+            part = np.fromfile(source, dtype=wide, count=min(COMPARE_CHUNK, size - start))
+            f.write(part.astype(narrow).tobytes())
+    os.replace(temp, path)
 
 
 class DocsRecorder:
