@@ -21,7 +21,6 @@ blocks.
 from __future__ import annotations
 
 import json
-import mmap
 import os
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
@@ -235,13 +234,6 @@ def recorder(schema, storage, segment) -> DocsRecorder | None:
 # --- reading --------------------------------------------------------------------------------------
 
 
-def _map(path: str, dtype: str) -> np.ndarray:
-    """A read-only memory map of a raw little-endian array file (empty files allowed)."""
-    if os.path.getsize(path) == 0:
-        return np.zeros(0, dtype=dtype)
-    return np.memmap(path, dtype=dtype, mode="r")
-
-
 class SidecarDamaged(ValueError):
     """A postings sidecar's arrays are not what a writer makes (the file was damaged)."""
 
@@ -254,34 +246,25 @@ class FieldDocs:
         base = os.path.join(folder, segment_id)
         self.name = f"{segment_id}.{field}"
         paths = {s: f"{base}.{field}.{s}" for s in _SUFFIXES}
-        with open(paths["dtx"], "rb") as f:
-            self._blob = (mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-                          if os.path.getsize(paths["dtx"]) else b"")
-        index = _map(paths["dti"], "<i8").reshape(-1, 2)
+        self._blob = positions.map_terms(paths["dtx"])
+        index = positions.map_array(paths["dti"], "<i8").reshape(-1, 2)
         self._starts = memoryview(np.ascontiguousarray(index[:, 0]))
         self._first = memoryview(np.ascontiguousarray(index[:, 1]))
-        self.docs = _map(paths["dno"], entry["docs"])
+        self.docs = positions.map_array(paths["dno"], entry["docs"])
         self.boost = np.float64(entry["boost"])
         self.kind = entry["weights"]
         self.weights: np.ndarray | None = None
         if self.kind == "pct":
             self.weights = counts.counts
         elif self.kind != "one":
-            self.weights = _map(paths["dwt"], self.kind)
+            self.weights = positions.map_array(paths["dwt"], self.kind)
 
     def span(self, text: bytes) -> tuple[int, int] | None:
         """The range of a term's postings, or None when the segment lacks it."""
-        starts, blob = self._starts, self._blob
-        lo, hi = 0, len(starts) - 1
-        while lo < hi:  # binary search over the sorted terms
-            mid = (lo + hi) // 2
-            if blob[starts[mid]:starts[mid + 1]] < text:
-                lo = mid + 1
-            else:
-                hi = mid
-        if lo == len(starts) - 1 or blob[starts[lo]:starts[lo + 1]] != text:
+        at = positions.find_term(self._blob, self._starts, text)
+        if at is None:
             return None
-        return self._first[lo], self._first[lo + 1]
+        return self._first[at], self._first[at + 1]
 
     def arrays(self, text: bytes, offset: int) -> tuple[np.ndarray, np.ndarray] | None:
         """The term's document numbers (plus `offset`, int32) and weights (float32), as

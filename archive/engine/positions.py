@@ -198,11 +198,31 @@ def recorder(schema, storage, segment) -> PositionsRecorder | None:
 # --- reading --------------------------------------------------------------------------------------
 
 
-def _map(path: str, dtype: str) -> np.ndarray:
+def map_array(path: str, dtype: str) -> np.ndarray:
     """A read-only memory map of a raw little-endian array file (empty files allowed)."""
     if os.path.getsize(path) == 0:
         return np.zeros(0, dtype=dtype)
     return np.memmap(path, dtype=dtype, mode="r")
+
+
+def map_terms(path: str) -> mmap.mmap | bytes:
+    """The sorted terms' bytes of a sidecar, memory-mapped read-only (b"" when empty)."""
+    with open(path, "rb") as f:
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if os.path.getsize(path) else b""
+
+
+def find_term(blob, starts, text: bytes) -> int | None:
+    """Which of the sorted terms (`blob[starts[i]:starts[i + 1]]`) is `text`, or None."""
+    lo, hi = 0, len(starts) - 1
+    while lo < hi:  # binary search over the sorted terms
+        mid = (lo + hi) // 2
+        if blob[starts[mid]:starts[mid + 1]] < text:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo == len(starts) - 1 or blob[starts[lo]:starts[lo + 1]] != text:
+        return None
+    return lo
 
 
 class FieldPositions:
@@ -210,30 +230,21 @@ class FieldPositions:
 
     def __init__(self, base: str, field: str, array_type: str) -> None:
         paths = {s: f"{base}.{field}.{s}" for s in _SUFFIXES}
-        with open(paths["ptx"], "rb") as f:
-            self._blob = (mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-                          if os.path.getsize(paths["ptx"]) else b"")
-        index = _map(paths["pti"], "<i8").reshape(-1, 3)
+        self._blob = map_terms(paths["ptx"])
+        index = map_array(paths["pti"], "<i8").reshape(-1, 3)
         self._starts = memoryview(np.ascontiguousarray(index[:, 0]))
         self._first = memoryview(np.ascontiguousarray(index[:, 1]))
         self._base = memoryview(np.ascontiguousarray(index[:, 2]))
-        self.counts = _map(paths["pct"], array_type)
-        self.positions = _map(paths["pos"], array_type)
+        self.counts = map_array(paths["pct"], array_type)
+        self.positions = map_array(paths["pos"], array_type)
 
     def postings(self, text: bytes) -> tuple[int, int, int] | None:
         """The range of a term's postings and where its positions start, or None when the
         segment lacks it."""
-        starts, blob = self._starts, self._blob
-        lo, hi = 0, len(starts) - 1
-        while lo < hi:  # binary search over the sorted terms
-            mid = (lo + hi) // 2
-            if blob[starts[mid]:starts[mid + 1]] < text:
-                lo = mid + 1
-            else:
-                hi = mid
-        if lo == len(starts) - 1 or blob[starts[lo]:starts[lo + 1]] != text:
+        at = find_term(self._blob, self._starts, text)
+        if at is None:
             return None
-        return self._first[lo], self._first[lo + 1], self._base[lo]
+        return self._first[at], self._first[at + 1], self._base[at]
 
 
 def open_field(folder: str, segment_id: str, field: str) -> FieldPositions | None | bool:
