@@ -153,7 +153,6 @@ class _Lengths:
         return self._tables.get(fieldname)
 
 
-
 def write_postings(fieldwriter, schema, lengths: _Lengths | None, items: Iterable[tuple],
                    sidecar: positions.PositionsRecorder | None = None,
                    docs: docsidecar.DocsRecorder | None = None) -> None:
