@@ -146,7 +146,7 @@ CORPUS_POOL = 150  # distractors taken from each source dataset
 ISSUE13 = re.compile(
     r"coups? d['’][ÉE]tat|Coupe du monde|[ÉE]tats-Unis|Afrique de l['’]Ouest|sud-ouest"
     r"|Europe Assistance|\bCAF\b|\bCaf\b|\bcafés?\b|\bles uns\b|\bUN\b|Saint[- ]Germain"
-    r"|violences? (?:contre (?:des|la) )?polic|football sénégalais")
+    r"|violences? (?:contre (?:des|la) )?polic|football sénégalais|[Cc]hangement climatique")
 
 
 @pytest.fixture(scope="module")
@@ -283,6 +283,18 @@ def test_words_typed_together_a_few_words_apart_get_no_boost(corpus, texts):
     config, _source_of = corpus
     found = top(config, "violences policières", 5)
     assert all(holding(texts, found, r"violences? policieres?")), [texts[i][:60] for i in found]
+
+
+def test_three_words_typed_together_rank_first_where_they_stand_in_one_passage(corpus, texts):
+    """`changement climatique Afrique`: "COP27 : pourquoi le sommet climatique est important…"
+    ("le changement climatique sur le continent. Selon le Giec, l'Afrique…") before the articles
+    titled "Changement climatique : …" that name Africa only elsewhere ("à lire sur BBC
+    Afrique"), which ranked first on their titles while no article holds the three words side
+    by side."""
+    config, source_of = corpus
+    found = top(config, "changement climatique Afrique", 5)
+    assert source_of[found[0]] == "mnfr-9d65c587d899", [texts[i][:60] for i in found]
+    assert sum(holding(texts, found, r"^changement climatique")) >= 2  # the titles still follow
 
 
 def test_a_country_finds_its_peoples_adjective(corpus, texts):

@@ -26,20 +26,41 @@ PROXIMITY_SLOP = 3  # words typed together count as together up to two words apa
 PROXIMITY_BOOST = 2.0
 ADJACENT_SLOP = 1  # words typed together that stand next to each other (stop words aside)
 ADJACENT_BOOST = 3.0  # more than near: `violences policières` over `violences contre des policiers`
-# Words typed together but a few words apart get no boost when the engine ranks every candidate:
-# "violence contre les policiers" is not `violences policières`, and on the judged set the near
-# boost (x2) won nothing (nDCG@10 0.813 with it, 0.814 without, no category lower) while its
-# second position check cost about half of a two-word query (bench_search, 100k). The re-rank
-# of Whoosh-ranked queries (prefixes, fuzzy words: `search.run._rerank`) keeps PROXIMITY_BOOST.
-NEAR_BOOST = 1.0
-# Measured on the judged set and left out (nDCG@10 overall / multiword, against 0.814 / 0.816):
+# Three or more words typed together that stand within a few words of each other (in order,
+# NEAR_SLOP positions at most from one to the next, stop words aside) multiply the score by
+# NEAR_BOOST when the engine ranks every candidate: such words rarely stand next to each other,
+# but an article about the need holds them in one passage ("changement climatique sur le
+# continent. Selon le Giec, l'Afrique"). Two words count only next to each other: a pair typed
+# together names one thing (`violences policières`), and a few words apart it is most often
+# another ("violence contre les policiers"). NEAR_SLOP is Rasolofo & Savoy's proximity window
+# (BM25TP, 2003: pairs of words within 5 positions).
+# Judged set, nDCG@10 overall / multiword (same run; FTS5 0.703 / 0.829): 0.803 / 0.806 without
+# the near boost, 0.808 / 0.854 with it: `changement climatique Afrique` 0.702 -> 0.917, `gaz
+# lacrymogène manifestants` 0.542 -> 0.707, no other query moves. Windows of 4 to 8 and boosts
+# of 1.5 to 2.5 give 0.839-0.854 multiword (a window of 3: 0.814-0.821). For pairs too, the near
+# boost gives 0.806 / 0.836 (`violences policières` 0.566 -> 0.422, the "violence contre les
+# policiers" articles ranked 1st and 2nd) and a second position check on every two-word query.
+# The re-rank of Whoosh-ranked queries (prefixes, fuzzy words: `search.run._rerank`) keeps
+# PROXIMITY_SLOP and PROXIMITY_BOOST for any number of words.
+NEAR_SLOP = 5
+NEAR_BOOST = 2.0
+NEAR_WORDS = 3
+# Measured on the judged set and left out (nDCG@10 overall / multiword, against 0.814 / 0.816
+# before the judged set grew; then against 0.803 / 0.806 on the grown set, FTS5 0.703 / 0.829):
 # the adjacency boost grown with how often the words stand together, 1 + 2 pf / (pf + k) as
 # BM25 saturates a term (Lucene's sloppy-phrase frequency): k 0.5, 1.2, 3 gave 0.807 / 0.775,
 # 0.804 / 0.750, 0.803 / 0.744 (`violences policières` 0.593 -> 0.127: one standing together
 # is what tells the need apart); each pair of consecutive typed words boosted in proportion
-# instead of the whole sequence: 0.814 / 0.815. Neither moves `changement climatique Afrique`:
-# no document holds the three words together, and its grade-2 article ranks 4th on BM25F
-# alone, behind articles with `changement climatique` in their title.
+# instead of the whole sequence: 0.814 / 0.815. On the grown set: BM25TP's saturated pair
+# scores (each pair of distinct typed words within 5 positions in the body, 1/d^2 each,
+# weighted by the smaller idf) added to the scores, adjacency boost kept: weight 0.5, 1 gave
+# 0.801 / 0.796, 0.800 / 0.779; instead of the adjacency boost, weight 2, 4, 8, 16: 0.794 /
+# 0.750 to 0.778 / 0.720 (`violences policières` falls to 0.08-0.46). The title and the body
+# combined before saturation (`engine.bm25` scores each field apart, as Whoosh does): FTS5's
+# way (pseudo-frequency title x2 + body over the whole length) 0.774 / 0.812; Robertson and
+# Zaragoza's BM25F (per-field length normalisation, one saturation), title weight 2, 4, 8:
+# 0.735 / 0.819, 0.769 / 0.810, 0.786 / 0.812 (acronym, boolean and phrase fall behind); a
+# title adding only the body's unsaturated share: 0.700 / 0.781.
 PROXIMITY_BATCH = 32  # candidates checked first; each further batch twice as many
 PROXIMITY_DEPTH = 64  # candidates checked at most, best first (bounds the cost: see bench)
 # How often a document writes an expression's elided form (`l'Europe`, `de l'Ouest`) counts
@@ -76,7 +97,8 @@ def together(postings: Postings, size: int, proximity: list[tuple[str, ...]],
              expressions: list[tuple[str, ...]]) -> Adjust | None:
     """The ranking of every candidate by words standing together, for `top_documents`: a
     document holding more of the fixed expressions first, then by score, multiplied by
-    PROXIMITY_BOOST where the words typed together stand together. None when there is nothing
+    NEAR_BOOST where the words typed together stand within NEAR_SLOP of each other (ADJACENT_BOOST
+    where next to each other). None when there is nothing
     to look for.
 
     Positions are decoded only where they can change the top k: for the expressions, among the
@@ -104,7 +126,7 @@ def together(postings: Postings, size: int, proximity: list[tuple[str, ...]],
 def _near_boosted(postings: Postings, size: int, proximity: list[tuple[str, ...]],
                   docs: np.ndarray, values: np.ndarray, base: np.ndarray,
                   limit: int) -> np.ndarray:
-    """The scores, multiplied by PROXIMITY_BOOST where the words stand together (ADJACENT_BOOST
+    """The scores, multiplied by NEAR_BOOST where the words stand together (ADJACENT_BOOST
     where next to each other), checked best potential first until the rest cannot reach the top
     `limit` (see `together`)."""
     top = max(NEAR_BOOST, ADJACENT_BOOST)
@@ -122,10 +144,10 @@ def _near_boosted(postings: Postings, size: int, proximity: list[tuple[str, ...]
                 break
         picked = np.sort(order[checked:min(checked + batch, depth)])
         for words in proximity:
-            if NEAR_BOOST == 1.0:  # adjacency alone counts: one position check, not two
+            if NEAR_BOOST == 1.0 or len(words) < NEAR_WORDS:  # adjacency alone: one check
                 adjacent[picked] |= _holding(postings, size, words, ADJACENT_SLOP, docs[picked])
                 continue
-            found = _holding(postings, size, words, PROXIMITY_SLOP, docs[picked])
+            found = _holding(postings, size, words, NEAR_SLOP, docs[picked])
             near[picked] |= found
             if ADJACENT_BOOST != NEAR_BOOST and found.any():
                 close = picked[found]
