@@ -34,11 +34,11 @@ ADJACENT_BOOST = 3.0  # more than near: `violences policières` over `violences 
 # together names one thing (`violences policières`), and a few words apart it is most often
 # another ("violence contre les policiers"). NEAR_SLOP is Rasolofo & Savoy's proximity window
 # (BM25TP, 2003: pairs of words within 5 positions).
-# Judged set, nDCG@10 overall / multiword (same run; FTS5 0.703 / 0.829): 0.803 / 0.806 without
-# the near boost, 0.808 / 0.854 with it: `changement climatique Afrique` 0.702 -> 0.917, `gaz
+# Judged set, nDCG@10 overall / multiword (same run; FTS5 0.700 / 0.829): 0.798 / 0.806 without
+# the near boost, 0.804 / 0.854 with it: `changement climatique Afrique` 0.702 -> 0.917, `gaz
 # lacrymogène manifestants` 0.542 -> 0.707, no other query moves. Windows of 4 to 8 and boosts
 # of 1.5 to 2.5 give 0.839-0.854 multiword (a window of 3: 0.814-0.821). For pairs too, the near
-# boost gives 0.806 / 0.836 (`violences policières` 0.566 -> 0.422, the "violence contre les
+# boost gives 0.802 / 0.836 (`violences policières` 0.566 -> 0.422, the "violence contre les
 # policiers" articles ranked 1st and 2nd) and a second position check on every two-word query.
 # The re-rank of Whoosh-ranked queries (prefixes, fuzzy words: `search.run._rerank`) keeps
 # PROXIMITY_SLOP and PROXIMITY_BOOST for any number of words.
@@ -46,21 +46,23 @@ NEAR_SLOP = 5
 NEAR_BOOST = 2.0
 NEAR_WORDS = 3
 # Measured on the judged set and left out (nDCG@10 overall / multiword, against 0.814 / 0.816
-# before the judged set grew; then against 0.803 / 0.806 on the grown set, FTS5 0.703 / 0.829):
-# the adjacency boost grown with how often the words stand together, 1 + 2 pf / (pf + k) as
-# BM25 saturates a term (Lucene's sloppy-phrase frequency): k 0.5, 1.2, 3 gave 0.807 / 0.775,
-# 0.804 / 0.750, 0.803 / 0.744 (`violences policières` 0.593 -> 0.127: one standing together
-# is what tells the need apart); each pair of consecutive typed words boosted in proportion
-# instead of the whole sequence: 0.814 / 0.815. On the grown set: BM25TP's saturated pair
-# scores (each pair of distinct typed words within 5 positions in the body, 1/d^2 each,
-# weighted by the smaller idf) added to the scores, adjacency boost kept: weight 0.5, 1 gave
-# 0.801 / 0.796, 0.800 / 0.779; instead of the adjacency boost, weight 2, 4, 8, 16: 0.794 /
-# 0.750 to 0.778 / 0.720 (`violences policières` falls to 0.08-0.46). The title and the body
-# combined before saturation (`engine.bm25` scores each field apart, as Whoosh does): FTS5's
-# way (pseudo-frequency title x2 + body over the whole length) 0.774 / 0.812; Robertson and
-# Zaragoza's BM25F (per-field length normalisation, one saturation), title weight 2, 4, 8:
-# 0.735 / 0.819, 0.769 / 0.810, 0.786 / 0.812 (acronym, boolean and phrase fall behind); a
-# title adding only the body's unsaturated share: 0.700 / 0.781.
+# on the judged set of the time): the adjacency boost grown with how often the words stand
+# together, 1 + 2 pf / (pf + k) as BM25 saturates a term (Lucene's sloppy-phrase frequency):
+# k 0.5, 1.2, 3 gave 0.807 / 0.775, 0.804 / 0.750, 0.803 / 0.744 (`violences policières` 0.593
+# -> 0.127: one standing together is what tells the need apart); each pair of consecutive
+# typed words boosted in proportion instead of the whole sequence: 0.814 / 0.815.
+# Then, with every hit of each variant judged (against 0.798 / 0.806 without the near boost):
+# BM25TP's saturated pair scores (each pair of distinct typed words within 5 positions in the
+# body, 1/d^2 each, weighted by the smaller idf) added to the scores, adjacency boost kept:
+# weight 0.5, 1 gave 0.797 / 0.796, 0.795 / 0.779; instead of the adjacency boost, weight 2,
+# 4, 8, 16: 0.790 / 0.750, 0.789 / 0.746, 0.780 / 0.732, 0.775 / 0.723 (4, 15, 20 hits
+# unjudged; `violences policières` falls to 0.08-0.46). The title and the body combined before
+# saturation (`engine.bm25` scores each field apart, as Whoosh does): FTS5's way (title
+# pseudo-frequency x2 + body, over the whole length) 0.771 / 0.812; Robertson and Zaragoza's
+# BM25F (per-field length normalisation, one saturation: a title hit adds less to a body that
+# already matches), title weight 2, 4, 8: 0.749 / 0.823, 0.772 / 0.813, 0.785 / 0.815
+# (acronym, boolean and phrase fall behind the peers); a title adding only the body's
+# unsaturated share: 0.755 / 0.784.
 PROXIMITY_BATCH = 32  # candidates checked first; each further batch twice as many
 PROXIMITY_DEPTH = 64  # candidates checked at most, best first (bounds the cost: see bench)
 # How often a document writes an expression's elided form (`l'Europe`, `de l'Ouest`) counts
