@@ -206,7 +206,8 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
                               values=lambda facet, text: _spellings(
                                   store, facet, (_canonical_value(state, store, facet, text),)),
                               max_expanded_words=limits.query_max_expanded_words,
-                              deadline=started + limits.search_time_limit)
+                              deadline=started + limits.search_time_limit,
+                              max_expanded_postings=limits.query_max_expanded_postings)
             compiled = builder.compile(node)
         postings = Postings(searcher, state.term_cache)
         # Matching must finish within the time limit (ranking past it is merely cut short).
