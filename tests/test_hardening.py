@@ -274,7 +274,7 @@ def test_a_storm_of_common_expansions_gets_400_and_its_message_everywhere(common
     client = create_app(config).test_client()
     page = client.get("/search", query_string={"q": storms["fuzzy"]})
     assert page.status_code == 400
-    assert "présents dans trop d’articles" in page.get_data(as_text=True)
+    assert "présents dans trop d’articles\u202f: employez moins" in page.get_data(as_text=True)
     english = client.get("/search", query_string={"q": storms["fuzzy"], "lang": "en"})
     assert english.status_code == 400
     assert "found in too many articles" in english.get_data(as_text=True)
