@@ -348,6 +348,8 @@ class Builder:
     def fuzzy(self, alts: list[str], fields: tuple[str, ...] = TEXT_FIELDS) -> list[str]:
         """Terms of the index within one or two edits of a word (`mot~`), asked for explicitly."""
         found = list(alts)
+        # (a word typed in capitals has alternatives its typed form did not charge)
+        self._charge((f, t) for t in alts for f in fields)
         try:
             for term in dict.fromkeys([*alts, *(name_form(t) for t in alts)]):
                 self._spend(True, 0)
