@@ -35,6 +35,10 @@ class Limits:
     query_max_expansions: int = _limit(300, "words one prefix or fuzzy word may stand for")
     query_max_expanded_words: int = _limit(1000, "words all prefix and fuzzy words of one "
                                                  "query may stand for together")
+    query_max_expanded_postings: int = _limit(12, "postings (each word's articles, summed) all "
+                                                 "prefix and fuzzy words of one query may stand "
+                                                 "for together, per article of the archive "
+                                                 "(of 10,000 at least)")
     page_size: int = _limit(10, "results per page")
     page_size_max: int = _limit(100, "results per page a client may ask for")
     page_max: int = _limit(100, "deepest result page")

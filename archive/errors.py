@@ -163,6 +163,10 @@ MESSAGES: dict[str, str] = {
     "too_many_expansions": "the prefix and fuzzy words of this search stand for more than "
                            "{limit} words together (limit query_max_expanded_words): use fewer "
                            "of them, or type more letters before the *",
+    "expansions_too_common": "the prefix and fuzzy words of this search stand for words found "
+                             "more than {limit:,} times in all (limit "
+                             "query_max_expanded_postings = {per_article} per article): use "
+                             "fewer words ending in ~, or type more letters before the *",
     "too_broad_in_time": "this search is too broad to answer in time (limit "
                          "search_time_limit): add a more specific word, or type more letters "
                          "before the *",

@@ -224,11 +224,74 @@ def test_fuzzy_and_prefix_words_share_one_budget_of_expanded_words(lexicon_archi
         response.get_data(as_text=True)
 
 
+@pytest.fixture(scope="module")
+def common_words_archive(tmp_path_factory):
+    """240 words (20 beginnings of 3 letters, 12 endings each), each in every one of 100
+    articles: a prefix or fuzzy word of them stands for few words but many postings (24,000
+    for all of them), over a budget of 10,000."""
+    beginnings = ["".join(p) for p in itertools.product("bdf", "aiou", "bdfglmnprstv")][:20]
+    words = [b + "".join(e) for b in beginnings for e in itertools.product("lnt", "aiou")]
+    articles = [Article(id=f"commun-{i}", title=f"Article commun {i}", body=" ".join(words),
+                        date="2020-01-01") for i in range(100)]
+    root = tmp_path_factory.mktemp("common")
+    config = build_archive(root, articles, query_max_expanded_postings=1,
+                           rate_limit_per_minute=10**9)
+    with open(root / "archive.yaml", "a", encoding="utf-8") as handle:
+        handle.write("limits:\n  query_max_expanded_postings: 1\n")
+    # every prefix of three letters the words begin with, and 32 of the words made fuzzy
+    storms = {"prefixes": " ".join(f"{b}*" for b in beginnings),
+              "fuzzy": " ".join(f"{w}~" for w in random.Random(3).sample(words, 32))}
+    return root, config, storms
+
+
+@pytest.mark.parametrize("storm", ["prefixes", "fuzzy"])
+def test_a_storm_of_common_expansions_is_refused_by_its_postings(common_words_archive, storm):
+    """Words that stand for few words (under query_max_expanded_words) but for many postings
+    are refused before any postings are read, naming the limit; one of them still runs."""
+    _root, config, storms = common_words_archive
+    query = storms[storm]
+    assert len(set(query.split())) <= config.limits.query_max_terms
+    with pytest.raises(QueryError) as refused:
+        search(config.index_dir, SearchRequest(query=query), config)
+    assert refused.value.code == "expansions_too_common"
+    assert "query_max_expanded_postings" in refused.value.message
+    assert "fewer words ending in ~" in refused.value.message
+    assert search(config.index_dir, SearchRequest(query=query.split()[0]), config).total == 100
+
+
+def test_the_postings_budget_grows_with_the_archive(common_words_archive):
+    """The same storm runs where the budget, per article, is large enough for it."""
+    import dataclasses
+
+    _root, config, storms = common_words_archive
+    wider = dataclasses.replace(config, limits=dataclasses.replace(
+        config.limits, query_max_expanded_postings=3))
+    assert search(config.index_dir, SearchRequest(query=storms["prefixes"]), wider).total == 100
+
+
+def test_a_storm_of_common_expansions_gets_400_and_its_message_everywhere(common_words_archive):
+    root, config, storms = common_words_archive
+    client = create_app(config).test_client()
+    page = client.get("/search", query_string={"q": storms["fuzzy"]})
+    assert page.status_code == 400
+    assert "présents dans trop d’articles\u202f: employez moins" in page.get_data(as_text=True)
+    english = client.get("/search", query_string={"q": storms["fuzzy"], "lang": "en"})
+    assert english.status_code == 400
+    assert "found in too many articles" in english.get_data(as_text=True)
+    api = client.get("/api/search", query_string={"q": storms["prefixes"]})
+    assert api.status_code == 400 and api.get_json()["code"] == "expansions_too_common"
+    printed = CliRunner().invoke(main, ["--config", str(root / "archive.yaml"), "search",
+                                        storms["prefixes"]])
+    assert printed.exit_code == 1
+    assert "query_max_expanded_postings" in printed.output
+
+
 def test_archive_init_lists_the_new_limits(tmp_path):
     result = CliRunner().invoke(main, ["init", str(tmp_path / "neuve")])
     assert result.exit_code == 0, result.output
     text = (tmp_path / "neuve" / "archive.yaml").read_text(encoding="utf-8")
-    for name in ("query_max_expanded_words: 1000", "request_filter_values_max: 20",
+    for name in ("query_max_expanded_words: 1000", "query_max_expanded_postings: 12",
+                 "request_filter_values_max: 20",
                  "request_max_body_bytes: 8192", "connection_limit: 500",
                  "connection_idle_timeout: 30", "trusted_proxies: 0"):
         assert name in text

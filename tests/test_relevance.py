@@ -19,6 +19,7 @@ import pytest
 
 from archive import articlefile
 from archive.config import load_config
+from archive.errors import QueryError
 from archive.indexing.jobs import reindex
 from archive.ingest import import_paths
 from archive.search import SearchRequest, search
@@ -335,3 +336,39 @@ def test_hyphenated_names_and_their_parts_find_each_other(corpus, texts):
     assert "gjfr-cae101e29c3e" in {source_of[i] for i in club & hyphen}
     assert len(club) >= 5 and club <= hyphen
     assert all(holding(texts, sorted(club), r"paris[- ]saint[- ]germain"))
+
+
+JUDGED_SET = ROOT / "bench" / "relevance" / "judged.yaml"
+
+
+def _as_expansions(query: str, fuzzy: bool) -> str:
+    """The query with each word of 4 letters or more typed as a prefix (`syndic*`) or fuzzy."""
+    out = []
+    for token in re.findall(r'"[^"]*"|\S+', query):
+        word = token.strip("'’")
+        if token.startswith('"') or token in ("OU", "ET", "SAUF") or len(word) < 4:
+            out.append(token)
+        else:
+            out.append(word + "~" if fuzzy else word[:max(4, len(word) - 3)] + "*")
+    return " ".join(out)
+
+
+def test_the_judged_queries_are_within_the_postings_budget(corpus):
+    """Every query of the judged set, as typed and with its words as prefixes or fuzzy words,
+    runs under the default query_max_expanded_postings (bench/bench_budget.py checks the same
+    queries against 100k and 1M articles)."""
+    import yaml
+
+    config, _source_of = corpus
+    queries = [entry["query"] for entry in yaml.safe_load(JUDGED_SET.read_text("utf-8"))
+               ["queries"]]
+    assert len(queries) >= 60
+    refused = []
+    for query in queries:
+        for typed in (query, _as_expansions(query, False), _as_expansions(query, True)):
+            try:
+                search(config.index_dir, SearchRequest(query=typed, page_size=5), config)
+            except QueryError as error:
+                if error.code != "prefix_too_short":
+                    refused.append((typed, error.code))
+    assert not refused

@@ -27,6 +27,9 @@ TEXT_FIELDS = ("title", "body")
 # strongest sign an article is about the subject, and passing mentions in long bodies add up.
 TITLE_BOOST = 2.0
 MAX_FUZZY_TERMS = 30
+# A smaller archive gets the postings budget of this many articles: its postings cost a few
+# milliseconds whatever they are, and a prefix of many rare words stays affordable.
+EXPANDED_POSTINGS_MIN_ARTICLES = 10_000
 ACRONYM_MAX_LETTERS = 4  # a word typed in capitals this short is an acronym (CAF, UNTM)
 MAX_ORG_RUN = 8  # longest unquoted run of words tried as an organisation name
 _ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’ʼ]", re.I)
@@ -88,7 +91,8 @@ class Builder:
     def __init__(self, analyze: Analyze, authority=None, reader=None,
                  min_prefix: int = 3, max_expansions: int = 300,
                  values: Callable[[object, str], tuple[str, ...]] | None = None, *,
-                 max_expanded_words: int | None = None, deadline: float | None = None) -> None:
+                 max_expanded_words: int | None = None, deadline: float | None = None,
+                 max_expanded_postings: int | None = None) -> None:
         self.analyze = analyze
         self.authority = authority
         self.reader = reader
@@ -99,6 +103,15 @@ class Builder:
         self.max_expanded_words = max_expanded_words
         self.deadline = deadline
         self.expanded = 0
+        # ... and a budget of postings: what matching and ranking them will read, known from
+        # the lexicon before any postings are: a multiple of the archive's articles, as the
+        # articles of a word a person types grow with the archive.
+        self.postings_per_article = max_expanded_postings
+        self.postings_budget = (
+            None if max_expanded_postings is None or reader is None
+            else max_expanded_postings * max(reader.doc_count(), EXPANDED_POSTINGS_MIN_ARTICLES))
+        self.postings = 0
+        self._charged: set[tuple[str, str]] = set()
         self.marks = Marks()
         self.proximity: list[tuple[str, ...]] = []
         self.expressions: list[tuple[str, ...]] = []
@@ -118,6 +131,7 @@ class Builder:
 
     def compile(self, node: ql.Node) -> Compiled:
         """The query for a parsed tree; QueryError when nothing in it can be searched."""
+        self._charge_fuzzy_words(node)
         built = self.build(node, positive=True)
         if built is None:
             raise QueryError("only_common_words")
@@ -209,7 +223,7 @@ class Builder:
         if not groups:
             return None
         if node.fuzzy and self.reader is not None:
-            groups = [self.fuzzy(alts) for alts in groups]
+            groups = [self.fuzzy(alts, fields) for alts in groups]
         elif len(groups) == 1:
             groups = [self._country_too(node.text, self._name_too(node.text, groups[0], fields),
                                         fields)]
@@ -318,7 +332,9 @@ class Builder:
         for name in fields:
             for prefix in prefixes:
                 for raw in self.reader.expand_prefix(name, prefix):
-                    words.setdefault(name, set()).add(raw.decode("utf-8"))
+                    word = raw.decode("utf-8")
+                    words.setdefault(name, set()).add(word)
+                    self._charge(((name, word),))
                     count = sum(map(len, words.values()))
                     if count > self.max_expansions:
                         raise QueryError("prefix_too_common", word=f"{text}*",
@@ -329,9 +345,11 @@ class Builder:
                  for name in fields for word in sorted(words.get(name, ()))]
         return _or(terms) if terms else wq.Term(fields[0], prefixes[0])
 
-    def fuzzy(self, alts: list[str]) -> list[str]:
+    def fuzzy(self, alts: list[str], fields: tuple[str, ...] = TEXT_FIELDS) -> list[str]:
         """Terms of the index within one or two edits of a word (`mot~`), asked for explicitly."""
         found = list(alts)
+        # (a word typed in capitals has alternatives its typed form did not charge)
+        self._charge((f, t) for t in alts for f in fields)
         try:
             for term in dict.fromkeys([*alts, *(name_form(t) for t in alts)]):
                 self._spend(True, 0)
@@ -340,11 +358,42 @@ class Builder:
                     self._spend(True, 0)
                     if candidate not in found:
                         found.append(candidate)
+                        self._charge((f, candidate) for f in fields)
                     if len(found) >= MAX_FUZZY_TERMS:
                         return found
             return found
         finally:
             self._spend(False, len(found) - len(alts))
+
+    def _charge_fuzzy_words(self, node: ql.Node) -> None:
+        """Charge every fuzzy word's own terms before any is expanded: a storm of fuzzy common
+        words is refused for what it types, before the lexicon is scanned once per word."""
+        if self.postings_budget is None:
+            return
+        if isinstance(node, ql.Word):
+            if node.fuzzy and not node.prefix and not self._is_org(node.field):
+                fields = self.field_text.get(node.field or "", TEXT_FIELDS)
+                self._charge((f, t) for alts in self.analyze(node.text) for t in alts
+                             for f in fields)
+        elif isinstance(node, ql.Not):
+            self._charge_fuzzy_words(node.child)
+        elif isinstance(node, (ql.AllOf, ql.AnyOf)):
+            for child in node.children:
+                self._charge_fuzzy_words(child)
+
+    def _charge(self, terms) -> None:
+        """Count the postings of (field, term) pairs an expansion stands for against the
+        query's postings budget (each pair once): refused past it, before any is read."""
+        if self.postings_budget is None:
+            return
+        for term in terms:
+            if term in self._charged:
+                continue
+            self._charged.add(term)
+            self.postings += self.reader.doc_frequency(*term)
+            if self.postings > self.postings_budget:
+                raise QueryError("expansions_too_common", limit=self.postings_budget,
+                                 per_article=self.postings_per_article)
 
     def _spend(self, check_time: bool, words: int) -> None:
         """Count words an expansion stands for against the query's budget, and (when asked)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import heapq
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +62,10 @@ RELATED_TERMS = 12  # key terms of an article that find its related articles
 # (47 of 60 articles keep related articles; 58 with 200,000 postings, at 107 ms).
 RELATED_POSTINGS = 100_000
 RELATED_KEPT = 4096  # articles whose related articles a generation keeps (about 1 MB)
+# Lexicon figures of body terms kept per generation for weighing key terms (about 100 bytes
+# each): the key terms of the articles viewed repeat, and each lookup reads the term tables
+# of every segment (Whoosh's Expander asked three per term, half the page's CPU).
+RELATED_TERM_STATS = 200_000
 
 
 # --- per-generation state -------------------------------------------------------------------------
@@ -92,6 +96,8 @@ class _State:
         self._lock = threading.Lock()
         # article id -> its related articles' (docnum, score): a generation never changes
         self.related: OrderedDict[tuple[str, int], list[tuple[int, float]]] = OrderedDict()
+        # body term -> (collection frequency, document frequency), or None when not indexed
+        self.term_stats: dict[str, tuple[int, int] | None] = {}
         self._kept: dict[tuple, object] = {}
 
     def kept(self, key: tuple, compute):
@@ -206,7 +212,8 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
                               values=lambda facet, text: _spellings(
                                   store, facet, (_canonical_value(state, store, facet, text),)),
                               max_expanded_words=limits.query_max_expanded_words,
-                              deadline=started + limits.search_time_limit)
+                              deadline=started + limits.search_time_limit,
+                              max_expanded_postings=limits.query_max_expanded_postings)
             compiled = builder.compile(node)
         postings = Postings(searcher, state.term_cache)
         # Matching must finish within the time limit (ranking past it is merely cut short).
@@ -505,9 +512,8 @@ def related(source: Generation | str | Path, article_id: str, config: Config,
         # Whoosh's more_like weighing (Bo1 against the whole generation) of the terms the
         # indexer kept, with our ranking (its OR would score every article holding any of them)
         reader = searcher.reader()
-        expander = classify.Expander(reader, "body")
-        expander.add(keyterms.key_terms(reader, docnum))
-        key_terms = _affordable(reader, expander.expanded_terms(RELATED_TERMS))
+        key_terms = _affordable(_expanded_terms(state, reader, keyterms.key_terms(reader, docnum),
+                                                RELATED_TERMS))
         terms = [wq.Term("body", word, boost=weight) for word, weight in key_terms]
         postings = Postings(searcher, state.term_cache)
         # the article's language from the postings of the few languages, not its stored fields
@@ -534,12 +540,55 @@ def related_kept(source: Generation | str | Path, article_id: str, config: Confi
     return _state(_generation(source), config).related_of((article_id, limit)) is not None
 
 
-def _affordable(reader, key_terms: list[tuple[str, float]]) -> list[tuple[str, float]]:
+def _term_stats(state: _State, reader, word: str) -> tuple[int, int] | None:
+    """A body term's collection and document frequencies (None when no article holds it),
+    looked up once per generation."""
+    stats = state.term_stats
+    if word in stats:
+        return stats[word]
+    btext = word.encode("utf-8")
+    found = ((reader.frequency("body", btext), reader.doc_frequency("body", btext))
+             if ("body", btext) in reader else None)
+    if len(stats) >= RELATED_TERM_STATS:
+        stats.clear()
+    stats[word] = found
+    return found
+
+
+def _expanded_terms(state: _State, reader, vector: list[tuple[str, float]],
+                    number: int) -> list[tuple[str, float, int]]:
+    """Whoosh's `classify.Expander(reader, "body")`, `add(vector)`, `expanded_terms(number)`
+    (Bo1 weighing against the generation, the same operations in the same order), with each
+    term's frequencies from `_term_stats`: (term, weight, document frequency), best first."""
+    top_weight: dict[str, float] = defaultdict(float)
+    total = 0
+    for word, weight in vector:
+        total += weight
+        top_weight[word] += weight
+    if not top_weight:
+        return []
+    model = state.kept(("bo1",), lambda: classify.Bo1Model(reader.doc_count_all(),
+                                                           reader.field_length("body")))
+    scored, best, frequency = [], 0, {}
+    for word, weight in top_weight.items():
+        stats = _term_stats(state, reader, word)
+        if stats is not None:
+            score = model.score(weight, stats[0], total)
+            best = max(best, score)
+            scored.append((score, word))
+            frequency[word] = stats[1]
+    norm = model.normalizer(best, total)
+    ranked = sorted(((score / norm, word) for score, word in scored),
+                    key=lambda item: (0 - item[0], item[1]))
+    return [(word, weight, frequency[word]) for weight, word in ranked[:number]]
+
+
+def _affordable(key_terms: list[tuple[str, float, int]]) -> list[tuple[str, float]]:
     """The key terms related articles are found with: the rarer first, RELATED_POSTINGS
     postings at most in all."""
     kept, budget = [], RELATED_POSTINGS
-    for frequency, word, weight in sorted((reader.doc_frequency("body", word), word, weight)
-                                          for word, weight in key_terms):
+    for frequency, word, weight in sorted((frequency, word, weight)
+                                          for word, weight, frequency in key_terms):
         if frequency > budget:
             break
         kept.append((word, weight))

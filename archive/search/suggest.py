@@ -58,7 +58,9 @@ def suggest(searcher, text: str, node: ql.Node, analyzer, authority, limits: Lim
         compiled = Builder(analyze, authority, reader,
                            limits.query_min_prefix, limits.query_max_expansions,
                            max_expanded_words=limits.query_max_expanded_words,
-                           deadline=deadline).compile(node2)
+                           deadline=deadline,
+                           max_expanded_postings=limits.query_max_expanded_postings
+                           ).compile(node2)
     except QueryError:
         return None
     more = sum(1 for _ in compiled.query.matcher(searcher).all_ids())

@@ -284,6 +284,28 @@ def search_url(params: SearchParams, endpoint: str = "archive.search_page", **ex
 
 
 @bp.app_template_global()
+def year_urls(params: SearchParams, facet: str, histogram: list[tuple[int, int]]
+              ) -> dict[int, str]:
+    """Each histogram bar's link (the search narrowed to its year), by year: its bar and its
+    table row share it, and the years' links differ in the year only."""
+    years = [year for year, _count in histogram]
+    path = search_url(params, "archive.search_page").partition("?")[0]
+    found = params.query_strings(lambda value: params.only(facet, value), map(str, years))
+    return {year: f"{path}?{query}" for year, query in zip(years, found, strict=True)}
+
+
+@bp.app_template_global()
+def facet_urls(params: SearchParams, facet: str, counts: list) -> list[str]:
+    """Each listed value's link (the value ticked, or unticked when it is ticked), in order:
+    the links of the values not ticked differ in that value only."""
+    path = search_url(params, "archive.search_page").partition("?")[0]
+    unticked = iter(params.query_strings(lambda value: params.toggled(facet, value),
+                                         [c.value for c in counts if not c.selected]))
+    return [search_url(params.toggled(facet, c.value)) if c.selected else f"{path}?{next(unticked)}"
+            for c in counts]
+
+
+@bp.app_template_global()
 def lang_url(locale: str) -> str:
     """This very page in another language: same path and parameters, `lang` replaced; a page
     with a path in each language (/aide and /help, /tendances and /trends) links to its twin."""

@@ -38,6 +38,9 @@ ERROR_TEXTS: dict[str, str] = {
     "too_many_expansions": N_("This search has too many words ending in * or ~, which stand "
                               "for too many words together: use fewer of them, or type more "
                               "letters before the *."),
+    "expansions_too_common": N_("The words ending in * or ~ of this search stand for words found "
+                                "in too many articles together: use fewer words ending in ~, "
+                                "or type more letters before the *."),
     "too_broad_in_time": N_("This search is too broad to answer in time: add a more specific "
                             "word, or type more letters before the *."),
     "unknown_facet": N_("There is no list of “%(facet)s”."),

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from ..config import Limits
 from ..errors import QueryError
@@ -87,6 +87,17 @@ class SearchParams:
         return "&".join(_encoded(k, v) for k, v in
                         self.items() + [(k, v) for k, v in extra.items() if v])
 
+    def query_strings(self, change: Callable[[str], SearchParams],
+                      values: Iterable[str]) -> list[str]:
+        """`change(value).query_string()` for each value, what they share encoded once: the
+        links of a histogram's years or of a facet's values differ in that one value only."""
+        values = list(values)
+        parts = change(_SLOT).query_string().split(_SLOT_ENCODED)
+        if len(parts) != 2:  # not one parameter's whole value (or typed in the query itself)
+            return [change(v).query_string() for v in values]
+        head, tail = parts
+        return [head + quote_plus(v) + tail for v in values]
+
     def change(self, **changes: object) -> SearchParams:
         """A copy with some fields changed; the page goes back to 1 unless it is the change."""
         changes.setdefault("page", 1)
@@ -115,6 +126,11 @@ class SearchParams:
     def without_dates(self) -> SearchParams:
         """The same search without its date range."""
         return self.change(date_from="", date_to="")
+
+
+# A value standing for each of several in `query_strings` (encoded, it is nothing else: `%`
+# only ever starts the escape of one byte).
+_SLOT, _SLOT_ENCODED = "\x00", "%00"
 
 
 # A results page writes a hundred links repeating the same parameters: each pair is encoded once.
