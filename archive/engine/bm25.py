@@ -49,8 +49,8 @@ def top_documents(searcher, terms: list[wq.Term], allowed: set[int] | frozenset[
     weighting = searcher.weighting
     if type(weighting) is not BM25F:
         raise TypeError(f"the engine scores with Whoosh's BM25F, not {type(weighting).__name__}")
-    wanted = np.zeros(searcher.doc_count_all(), dtype=bool)
-    wanted[as_docnums(allowed)] = True
+    wanted = _distinct(as_docnums(allowed))
+    size = searcher.doc_count_all()
     per_term: list[tuple[np.ndarray, np.ndarray]] = []
     for term in terms:
         fieldname, text = term.fieldname, term.text
@@ -66,28 +66,54 @@ def top_documents(searcher, terms: list[wq.Term], allowed: set[int] | frozenset[
         weights = weights.astype(np.float64)
         per_term.append((docs, factor * weights / (weights + norms[lens[docs]])))
         if time.perf_counter() > deadline:
-            raise TimeLimit(_best(per_term, wanted, limit))
-    return _best(per_term, wanted, limit, adjust)
+            raise TimeLimit(_best(per_term, wanted, limit, size=size))
+    return _best(per_term, wanted, limit, adjust, size)
 
 
 def _best(per_term: list[tuple[np.ndarray, np.ndarray]], wanted: np.ndarray,
-          limit: int, adjust: Adjust | None = None) -> list[tuple[int, float]]:
-    """The best wanted documents by summed score, best first, ties by document number.
+          limit: int, adjust: Adjust | None = None,
+          size: int | None = None) -> list[tuple[int, float]]:
+    """The best wanted documents (distinct document numbers) by summed score, best first, ties
+    by document number.
 
     Scores are added term by term, the term with most documents first, as Whoosh's sum does."""
-    scores = np.zeros(len(wanted))
-    scored = np.zeros(len(wanted), dtype=bool)
+    # postings and wanted documents are sorted: their last numbers bound the arrays' size
+    size = max([size or 0, *(int(docs[-1]) + 1 for docs, _ in per_term if len(docs)),
+                int(wanted[-1]) + 1 if len(wanted) else 0])
+    scores = np.zeros(size)
+    scored = np.zeros(size, dtype=bool)
     for docs, values in sorted(per_term, key=lambda item: len(item[0]), reverse=True):
         scores[docs] += values
         scored[docs] = True
-    docs = np.flatnonzero(scored & wanted)
+    # the wanted documents read where they are, rather than a mask of the archive's size
+    # compared with `scored` (two passes over a million entries per search at 1M)
+    docs = wanted[scored[wanted]]
     values = scores[docs]
     keys = values
     if adjust is not None and len(docs):
         keys, values = adjust(docs, values, limit)
     if len(docs) > limit > 0:
-        kth = np.partition(keys, len(keys) - limit)[len(keys) - limit]
-        keep = keys >= kth
+        keep = keys >= _kth_bound(keys, limit)
         docs, values, keys = docs[keep], values[keep], keys[keep]
+        if len(docs) > limit:
+            kth = np.partition(keys, len(keys) - limit)[len(keys) - limit]
+            keep = keys >= kth
+            docs, values, keys = docs[keep], values[keep], keys[keep]
     order = np.lexsort((docs, -keys))[:limit]
     return list(zip(docs[order].tolist(), values[order].tolist(), strict=True))
+
+
+def _kth_bound(keys: np.ndarray, limit: int) -> float:
+    """A number no greater than the `limit`-th largest key: the smallest of the largest keys of
+    `limit` disjoint slices, each the largest of its own slice, so at least `limit` keys reach
+    it. One vectorised pass leaves a few candidates for the exact partition (partitioning the
+    scores of a word in most of a million articles took about 5 ms)."""
+    width = len(keys) // limit
+    return float(keys[:width * limit].reshape(limit, width).max(axis=1).min())
+
+
+def _distinct(docs: np.ndarray) -> np.ndarray:
+    """Document numbers as a sorted array without repeats (those given usually are already)."""
+    if len(docs) < 2 or bool(np.all(docs[1:] > docs[:-1])):
+        return docs
+    return np.unique(docs)
