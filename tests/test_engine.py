@@ -190,6 +190,9 @@ def test_the_best_documents_are_the_top_of_a_full_sort_ties_by_document_number()
                             key=lambda item: (-item[1], item[0]))
         for limit in (1, 10, 97, len(candidates), len(candidates) + 5):
             assert _best(per_term, wanted, limit, size=size) == candidates[:limit], (trial, limit)
+            # every score above 0: documents holding a term are those whose sum is above 0
+            assert _best(per_term, wanted, limit, size=size, positive=True) \
+                == candidates[:limit], (trial, limit)
 
 
 def test_allowed_documents_given_twice_or_unsorted_are_ranked_once(indexed: Indexed):

@@ -52,6 +52,7 @@ def top_documents(searcher, terms: list[wq.Term], allowed: set[int] | frozenset[
     wanted = _distinct(as_docnums(allowed))
     size = searcher.doc_count_all()
     per_term: list[tuple[np.ndarray, np.ndarray]] = []
+    positive = True  # every posting's score above 0 (what BM25F gives a positive boost)
     for term in terms:
         fieldname, text = term.fieldname, term.text
         if searcher.doc_frequency(fieldname, text) == 0:
@@ -71,34 +72,42 @@ def top_documents(searcher, terms: list[wq.Term], allowed: set[int] | frozenset[
         scores *= factor
         scores /= denominators
         per_term.append((docs, scores))
+        positive = positive and bool(scores.min() > 0)
         if time.perf_counter() > deadline:
-            raise TimeLimit(_best(per_term, wanted, limit, size=size))
-    return _best(per_term, wanted, limit, adjust, size)
+            raise TimeLimit(_best(per_term, wanted, limit, size=size, positive=positive))
+    return _best(per_term, wanted, limit, adjust, size, positive)
 
 
 def _best(per_term: list[tuple[np.ndarray, np.ndarray]], wanted: np.ndarray,
-          limit: int, adjust: Adjust | None = None,
-          size: int | None = None) -> list[tuple[int, float]]:
+          limit: int, adjust: Adjust | None = None, size: int | None = None,
+          positive: bool = False) -> list[tuple[int, float]]:
     """The best wanted documents (distinct document numbers) by summed score, best first, ties
-    by document number.
+    by document number. `positive` says every given score is above 0: a document then holds a
+    term exactly where its sum is above 0, and no mark of the scored documents is kept.
 
     Scores are added term by term, the term with most documents first, as Whoosh's sum does."""
     # postings and wanted documents are sorted: their last numbers bound the arrays' size
     size = max([size or 0, *(int(docs[-1]) + 1 for docs, _ in per_term if len(docs)),
                 int(wanted[-1]) + 1 if len(wanted) else 0])
     scores = np.zeros(size)
-    scored = np.zeros(size, dtype=bool)
+    scored = None if positive else np.zeros(size, dtype=bool)
     ordered = sorted(per_term, key=lambda item: len(item[0]), reverse=True)
     for i, (docs, values) in enumerate(ordered):
         if i == 0:  # 0.0 + value is the value: set, not added (a gather and a pass fewer)
             scores[docs] = values
         else:
             scores[docs] += values
-        scored[docs] = True
+        if scored is not None:
+            scored[docs] = True
     # the wanted documents read where they are, rather than a mask of the archive's size
     # compared with `scored` (two passes over a million entries per search at 1M)
-    docs = wanted[scored[wanted]]
-    values = scores[docs]
+    if scored is None:
+        values = scores[wanted]
+        held = values > 0
+        docs, values = wanted[held], values[held]
+    else:
+        docs = wanted[scored[wanted]]
+        values = scores[docs]
     keys = values
     if adjust is not None and len(docs):
         keys, values = adjust(docs, values, limit)
