@@ -72,7 +72,7 @@ def top_documents(searcher, terms: list[wq.Term], allowed: set[int] | frozenset[
         scores *= factor
         scores /= denominators
         per_term.append((docs, scores))
-        positive = positive and bool(scores.min() > 0)
+        positive = positive and (not len(scores) or bool(scores.min() > 0))
         if time.perf_counter() > deadline:
             raise TimeLimit(_best(per_term, wanted, limit, size=size, positive=positive))
     return _best(per_term, wanted, limit, adjust, size, positive)
