@@ -31,7 +31,7 @@ from whoosh import query as wq
 from archive import articlefile
 from archive.config import Config, load_config
 from archive.engine import docsidecar, positions
-from archive.engine.bm25 import top_documents
+from archive.engine.bm25 import _best, top_documents
 from archive.engine.postings import Lengths, Postings
 from archive.engine.version import REQUIREMENT, TESTED_VERSIONS, check_whoosh_version
 from archive.errors import ArchiveError
@@ -166,6 +166,47 @@ def test_bm25f_top_documents_and_scores_equal_whoosh_search(indexed: Indexed):
                 assert mine == pytest.approx(whoosh, rel=1e-6), text
             compared += len(theirs)
     assert compared > 10 * TOP_K  # most sample queries found a full page
+
+
+def test_the_best_documents_are_the_top_of_a_full_sort_ties_by_document_number():
+    """The top k taken after a bound on the k-th score (one pass over the candidates) are what
+    sorting every wanted document by score, then number, gives: scores with many ties, terms
+    overlapping, documents wanted or not, k below, at and past the candidates."""
+    rng = np.random.default_rng(7)
+    size = 3000
+    for trial in range(40):
+        per_term = []
+        for _ in range(int(rng.integers(1, 4))):
+            docs = np.sort(rng.choice(size, int(rng.integers(1, size)), replace=False))
+            # few distinct values: many ties at the k-th score
+            values = rng.integers(1, 6 if trial % 2 else 500, len(docs)) / 4
+            per_term.append((docs, values))
+        wanted = np.sort(rng.choice(size, int(rng.integers(0, size)), replace=False))
+        totals: dict[int, float] = {}
+        for docs, values in sorted(per_term, key=lambda item: len(item[0]), reverse=True):
+            for d, v in zip(docs.tolist(), values.tolist(), strict=True):
+                totals[d] = totals.get(d, 0.0) + v
+        candidates = sorted(((d, totals[d]) for d in wanted.tolist() if d in totals),
+                            key=lambda item: (-item[1], item[0]))
+        for limit in (1, 10, 97, len(candidates), len(candidates) + 5):
+            assert _best(per_term, wanted, limit, size=size) == candidates[:limit], (trial, limit)
+            # every score above 0: documents holding a term are those whose sum is above 0
+            assert _best(per_term, wanted, limit, size=size, positive=True) \
+                == candidates[:limit], (trial, limit)
+
+
+def test_allowed_documents_given_twice_or_unsorted_are_ranked_once(indexed: Indexed):
+    gen = open_current(indexed.config.index_dir)
+    with gen.index.searcher() as searcher:
+        query = _compiled(searcher, indexed.config, indexed.words[0])
+        terms = positive_terms(query)
+        matched = sorted({hit.docnum for hit in searcher.search(query, limit=None)})
+        as_set = top_documents(searcher, terms, set(matched), TOP_K, Lengths(), math.inf,
+                               Postings(searcher))
+        shuffled = np.array(matched[::-1] + matched[: len(matched) // 2], dtype=np.intp)
+        as_array = top_documents(searcher, terms, shuffled, TOP_K, Lengths(), math.inf,
+                                 Postings(searcher))
+    assert len(as_set) == min(TOP_K, len(matched)) and as_array == as_set
 
 
 # --- phrases: ours equal Whoosh's Phrase ----------------------------------------------------------

@@ -3,8 +3,11 @@ suggestions, organisation aliases and related articles, on a tiny archive writte
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import random
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -649,3 +652,92 @@ def test_related_articles_read_a_bounded_number_of_postings_rarest_key_terms_fir
 def _sections(config) -> list[tuple[str, str]]:
     with open_current(config.index_dir).index.searcher() as searcher:
         return [(fields["id"], fields["section"]) for fields in searcher.all_stored_fields()]
+
+
+# --- facet counts whichever share of the archive a search matches (issue 18, 1M) -----------------
+
+FACET_SECTIONS = ["Culture", "Économie", "Politique", "Santé", "Société"]
+FACET_AUTHORS = ["Aminata Koné", "Issa Diarra", "Moussa Traoré", "Fatoumata Coulibaly"]
+FACET_ORGS = [f"Association des riverains {i:02d}" for i in range(14)]
+
+
+def _every_hit(config, request: SearchRequest) -> list:
+    """Every hit of a search, page by page (their records say what each article carries)."""
+    found, page = [], 1
+    while True:
+        result = search(config.index_dir, SearchRequest(
+            request.query, request.filters, sort="newest", page=page, page_size=100,
+            estimated=request.estimated), config)
+        found += result.hits
+        if page >= result.pages:
+            return found
+        page += 1
+
+
+def _year_of(hit, estimated: bool) -> str | None:
+    if not hit.date or (not estimated and hit.date_source == "text"):
+        return None
+    return hit.date[:4]
+
+
+def _carried(hits: list, facet: str, estimated: bool) -> Counter:
+    """Each value of a facet in these hits' records, counted once per article."""
+    if facet == "section":
+        return Counter(h.section for h in hits if h.section)
+    if facet == "author":
+        return Counter(a for h in hits for a in h.authors)
+    if facet == "organisation":
+        return Counter(o for h in hits for o in h.organisations)
+    return Counter(y for h in hits if (y := _year_of(h, estimated)))
+
+
+def test_facets_and_histogram_count_the_matching_articles_whatever_share_they_match(tmp_path):
+    """Real corpus articles with up to 11 organisations (past the dense layers), estimated dates
+    and deleted documents: each facet's counts and the histogram are what the matching articles'
+    records say, for words in most of the archive (counted through the articles they miss), in
+    some and in few, with and without filters (a facet ignores its own), estimated dates or not."""
+    corpus = require_shared(CORPUS / "articles.jsonl")
+    rng = random.Random(18)
+    data = tmp_path / "data"
+    paths = []
+    for line in corpus.read_text(encoding="utf-8").splitlines()[:150]:
+        row = json.loads(line)
+        dated = rng.random() < 0.85
+        paths.append(articlefile.write(data / "articles", Article(
+            id=row["id"], title=row["title"] or "Sans titre", body=row["body"],
+            section=rng.choice(FACET_SECTIONS) if rng.random() < 0.9 else None,
+            author=tuple(rng.sample(FACET_AUTHORS, rng.randint(0, 2))),
+            date=f"{rng.randint(2015, 2022)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"
+            if dated else None,
+            date_source="text" if dated and rng.random() < 0.3 else None,
+            organisations=tuple(rng.sample(FACET_ORGS, rng.choice([0, 1, 2, 3, 9, 11]))))))
+    config = load_config(None, data=data, index=tmp_path / "index")
+    reindex(config, full=True)
+    for path in paths[::9]:  # deleted documents in the index's segments
+        path.unlink()
+    reindex(config)
+    live = len(paths) - len(paths[::9])
+    gen = open_current(config.index_dir)
+    with gen.index.searcher() as searcher:
+        assert searcher.doc_count() == live < searcher.doc_count_all()
+        shares = sorted((searcher.doc_frequency("body", w.decode()) / live, w.decode())
+                        for w in searcher.reader().lexicon("body"))
+    assert shares[-1][0] > 0.6  # a word in most articles: counted through those it misses
+    words = [shares[-1][1], next(w for s, w in shares if s > 0.5),
+             next(w for s, w in shares if s > 0.25), next(w for s, w in shares if s > 0.05)]
+    requests = [SearchRequest(w, filters) for w in ["", *words]
+                for filters in ({}, {"section": ("Politique", "Santé")},
+                                {"year": ("2018", "2020"), "organisation": (FACET_ORGS[3],)})]
+    for request in requests + [dataclasses.replace(r, estimated=False) for r in requests]:
+        result = search(config.index_dir, dataclasses.replace(request, facet_limit=0), config)
+        hits = _every_hit(config, request)
+        assert len(hits) == result.total, request
+        for facet in ("section", "author", "organisation", "year"):
+            # disjunctive: a facet counts the articles matching every other filter
+            others = {f: v for f, v in request.filters.items() if f != facet}
+            base = hits if others == request.filters else _every_hit(
+                config, dataclasses.replace(request, filters=others))
+            shown = {fc.value: fc.count for fc in result.facets[facet] if fc.count}
+            assert shown == _carried(base, facet, request.estimated), (request, facet)
+        histogram = Counter(y for h in hits if (y := _year_of(h, request.estimated)))
+        assert dict(result.histogram) == {int(y): c for y, c in histogram.items()}, request

@@ -7,10 +7,14 @@ Layout of `<gen>/facets/` (plain files without headers, read memory-mapped: web 
 one copy in the page cache, and opening a generation reads none of them):
 - `meta.json`: doc count, facet names, number of dense layers per facet;
 - `<facet>.values.json`: the distinct values, sorted; an ordinal indexes this list;
-- `<facet>.layers`: `array('I')` of `layers × doc_count`: value j of doc d sits at
-  `j × doc_count + d`, EMPTY where the doc has fewer values. Counting gathers the layers at the
-  documents and runs one `numpy.bincount` (about 1 ms for 100k matching docs on this machine,
-  where a `Counter` per layer took 5 ms a layer);
+- `<facet>.layers`: `layers × doc_count` ordinals: value j of doc d sits at
+  `j × doc_count + d`, the width's largest number (its EMPTY) where the doc has fewer values.
+  Ordinals are uint16 (EMPTY16) when the facet has fewer than 65,535 values, else uint32
+  (`meta.json`'s `widths`, 4 bytes when absent): half the bytes gathered per matching document,
+  and NumPy's bincount counts uint16 faster (measured: 6 layers of 1M documents gathered at
+  250k of them and counted layer by layer, 9.4 ms in uint32, 5.1 ms in uint16). Counting
+  gathers each layer at the documents and runs `numpy.bincount` (about 1 ms for 100k matching
+  docs on this machine, where a `Counter` per layer took 5 ms a layer);
 - `<facet>.extra.json`: the rare values beyond the dense layers, as {docnum: [ordinals]};
 - `<facet>.spellings.json` (folded facets): {shown value: [every spelling indexed under it]}
   (`societe`, `SOCIÉTÉ` counted as `Société`): filters look for all of them;
@@ -35,6 +39,7 @@ from ..errors import IndexUnavailable
 from ..facets import registry, value_key
 
 EMPTY = 0xFFFFFFFF
+EMPTY16 = 0xFFFF  # EMPTY of a facet whose ordinals are stored in uint16
 MAX_LAYERS = 8  # organisations run 0–6 per article: no per-doc Python work in count()
 FOLDER = "facets"
 
@@ -69,6 +74,7 @@ def write_facets(gen_dir: Path, doc_count: int, facets: Mapping[str, Mapping[int
     folder = Path(gen_dir) / FOLDER
     folder.mkdir(exist_ok=True)
     layers_of: dict[str, int] = {}
+    widths: dict[str, int] = {}
     for facet, per_doc in facets.items():
         spelling = (shown or {}).get(facet)
         if spelling is not None:
@@ -88,7 +94,7 @@ def write_facets(gen_dir: Path, doc_count: int, facets: Mapping[str, Mapping[int
         extra: dict[str, list[int]] = {}
         if old_layers:
             remap = dict(enumerate(ordinal[v] for v in old_values))
-            remap[EMPTY] = EMPTY
+            remap[base.empty(facet)] = EMPTY
             for j, layer in enumerate(old_layers):
                 for old_off, new_off, count in reused:
                     start = j * doc_count + new_off
@@ -111,9 +117,13 @@ def write_facets(gen_dir: Path, doc_count: int, facets: Mapping[str, Mapping[int
                 groups.setdefault(value, []).append(written)
             _write_json(folder / f"{facet}.spellings.json", groups)
         _write_json(folder / f"{facet}.extra.json", extra)
+        grid = np.frombuffer(dense, dtype=np.uint32)
+        if len(values) < EMPTY16:
+            grid = np.minimum(grid, EMPTY16).astype(np.uint16)  # EMPTY becomes EMPTY16
         with open(folder / f"{facet}.layers", "wb") as handle:
-            dense.tofile(handle)
+            grid.tofile(handle)
         layers_of[facet] = n_layers
+        widths[facet] = grid.itemsize
     keys = array("I", [0]) * doc_count
     if base is not None:
         for old_off, new_off, count in reused:
@@ -133,6 +143,7 @@ def write_facets(gen_dir: Path, doc_count: int, facets: Mapping[str, Mapping[int
     with open(folder / "date_estimated", "wb") as handle:
         flags.tofile(handle)
     _write_json(folder / "meta.json", {"doc_count": doc_count, "layers": layers_of,
+                                       "widths": widths,
                                        "segments": [list(seg) for seg in segments]})
 
 
@@ -175,6 +186,11 @@ class FacetStore:
         # the same memory as plain arrays: np.memmap's Python-level indexing cost a search ms
         self._plain = {facet: grid.view(np.ndarray) for facet, grid in grids.items()}
         self._layers = {facet: list(grid) for facet, grid in grids.items()}
+        # a document's missing values: the largest number of the grid's width (uint16 or 32)
+        self._empty = {facet: int(np.iinfo(grid.dtype).max) for facet, grid in grids.items()}
+        # each facet's tally over every document, counted on first use: a search matching
+        # most of the archive counts the documents it does not match and subtracts
+        self._whole: dict[str, np.ndarray] = {}
         self._extra = extra
         # the documents having extra values, sorted: a search looks for its own among them
         self._extra_docs = {facet: np.array(sorted(found), dtype=np.intp)
@@ -192,6 +208,7 @@ class FacetStore:
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
             n = int(meta["doc_count"])
+            widths = meta.get("widths", {})
             values, grids, extra, spellings = {}, {}, {}, {}
             for facet, n_layers in meta["layers"].items():
                 values[facet] = json.loads(
@@ -200,7 +217,8 @@ class FacetStore:
                 if spec is not None and spec.folded:
                     spellings[facet] = json.loads(
                         (folder / f"{facet}.spellings.json").read_text(encoding="utf-8"))
-                grids[facet] = _map_array(folder / f"{facet}.layers", (int(n_layers), n))
+                width = {2: np.uint16, 4: np.uint32}[int(widths.get(facet, 4))]
+                grids[facet] = _map_array(folder / f"{facet}.layers", (int(n_layers), n), width)
                 extra[facet] = {int(k): v for k, v in json.loads(
                     (folder / f"{facet}.extra.json").read_text(encoding="utf-8")).items()}
             keys = _map_array(folder / "date_keys", (n,))
@@ -235,13 +253,20 @@ class FacetStore:
 
     def ordinals(self, facet: str, docnum: int) -> list[int]:
         """The ordinals of one document's values for a facet."""
-        found = [o for o in self._grids[facet][:, docnum].tolist() if o != EMPTY]
+        empty = self._empty[facet]
+        found = [o for o in self._grids[facet][:, docnum].tolist() if o != empty]
         return found + self._extra[facet].get(docnum, [])
 
     def grid(self, facet: str) -> np.ndarray:
-        """Every dense layer of a facet as one (layers × doc_count) grid of ordinals (EMPTY
-        where a document has fewer values), read-only: for counts across facets and years."""
+        """Every dense layer of a facet as one (layers × doc_count) grid of ordinals
+        (`empty(facet)` where a document has fewer values), read-only: for counts across facets
+        and years."""
         return self._grids[facet]
+
+    def empty(self, facet: str) -> int:
+        """The number a facet's grid holds where a document has no further value (EMPTY, or
+        EMPTY16 in a uint16 grid)."""
+        return self._empty[facet]
 
     def extra(self, facet: str) -> Mapping[int, list[int]]:
         """The rare ordinals beyond the dense layers, by document number."""
@@ -249,26 +274,69 @@ class FacetStore:
 
     def count(self, facet: str, docnums: Iterable[int] | np.ndarray) -> Counter:
         """How many of the given documents carry each ordinal of a facet."""
+        return self.count_many((facet,), docnums)[facet]
+
+    def count_many(self, facets: Iterable[str],
+                   docnums: Iterable[int] | np.ndarray) -> dict[str, Counter]:
+        """`count` of several facets over the same documents, {facet: Counter of ordinals}.
+
+        When the documents are more than half of the archive (a frequent word), the others are
+        counted and taken from the whole archive's tally: the work follows the smaller side
+        (measured at 1M: a word in 95 % of the articles counted 955k documents per facet)."""
         docs = as_docnums(docnums)
+        if len(docs) > self.doc_count // 2 and _distinct_in(docs, self.doc_count):
+            others = np.ones(self.doc_count, dtype=bool)
+            others[docs] = False
+            rest = np.flatnonzero(others)
+            return {facet: _as_counter(self._whole_tally(facet) - self._tally(facet, rest))
+                    for facet in facets}
+        return {facet: _as_counter(self._tally(facet, docs)) for facet in facets}
+
+    def _whole_tally(self, facet: str) -> np.ndarray:
+        """Each ordinal's documents in the whole generation (deleted ones included)."""
+        tally = self._whole.get(facet)
+        if tally is None:
+            tally = self._tally(facet, None)
+            self._whole[facet] = tally  # the same for every thread: no lock needed
+        return tally
+
+    def _tally(self, facet: str, docs: np.ndarray | None) -> np.ndarray:
+        """How many of the documents (None: all) carry each ordinal, as an array by ordinal."""
         n_values = len(self._values[facet])
-        gathered = np.take(self._plain[facet], docs, axis=1)
-        # EMPTY counted apart, just past the values, rather than masked out (a copy per layer)
-        np.minimum(gathered, n_values, out=gathered)
-        tally = np.bincount(gathered.ravel(), minlength=n_values + 1)[:n_values]
-        present = np.flatnonzero(tally)
-        counts = Counter(dict(zip(present.tolist(), tally[present].tolist(), strict=True)))
+        tally = np.zeros(n_values + 1, dtype=np.intp)
+        for layer in self._plain[facet]:
+            # layer by layer: a gathered layer stays small (one grid-wide gather took longer)
+            gathered = layer.take(docs) if docs is not None else layer.copy()
+            # empty counted apart, just past the values, rather than masked out (a copy)
+            np.minimum(gathered, n_values, out=gathered)
+            tally += np.bincount(gathered, minlength=n_values + 1)
         extra = self._extra[facet]
         if extra:
             # no mask the size of the archive per search: the few documents with extra values
             holding = self._extra_docs[facet]
-            for docnum in holding[np.isin(holding, docs)].tolist():
-                counts.update(extra[docnum])
-        return counts
+            if docs is not None:
+                holding = holding[np.isin(holding, docs)]
+            ords = [o for docnum in holding.tolist() for o in extra[docnum]]
+            np.add.at(tally, np.array(ords, dtype=np.intp), 1)
+        return tally[:n_values]
 
     def count_values(self, facet: str, docnums: Iterable[int]) -> Counter:
         """Like count, keyed by value instead of ordinal."""
         names = self._values[facet]
         return Counter({names[o]: c for o, c in self.count(facet, docnums).items()})
+
+
+def _distinct_in(docs: np.ndarray, size: int) -> bool:
+    """Whether document numbers are strictly increasing within [0, size): a set of documents,
+    whose complement may be counted instead."""
+    return (not len(docs) or (int(docs[0]) >= 0 and int(docs[-1]) < size
+                              and bool(np.all(docs[1:] > docs[:-1]))))
+
+
+def _as_counter(tally: np.ndarray) -> Counter:
+    """{ordinal: count} of the ordinals counted at least once."""
+    present = np.flatnonzero(tally > 0)
+    return Counter(dict(zip(present.tolist(), tally[present].tolist(), strict=True)))
 
 
 def _map_array(path: Path, shape: tuple[int, ...], dtype: type = np.uint32) -> np.ndarray:

@@ -244,17 +244,22 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         plain_browse = compiled is None and not filter_sets and lo is None and hi is None
 
         facets, raw = {}, {}
+        counted_over: dict[int, tuple[np.ndarray, list[str]]] = {}
         for facet in registered.names():
             stated_only = not request.estimated and registered[facet].kind == "year"
             if plain_browse and not stated_only:
-                counts = state.browse_counts[facet]
-            else:
-                others = [s for f, s in filter_sets.items() if f != facet]
-                docs = (final if len(others) == len(filter_sets)
-                        else keep(matched, others, size_all))
-                counts = store.count(facet, _stated(docs, store) if stated_only else docs)
-            raw[facet] = counts
-            facets[facet] = _facet_counts(store.values(facet), counts,
+                raw[facet] = state.browse_counts[facet]
+                continue
+            others = [s for f, s in filter_sets.items() if f != facet]
+            docs = (final if len(others) == len(filter_sets)
+                    else keep(matched, others, size_all))
+            docs = _stated(docs, store) if stated_only else docs
+            # the facets counted over the same documents are counted together (one complement)
+            counted_over.setdefault(id(docs), (docs, []))[1].append(facet)
+        for docs, names in counted_over.values():
+            raw.update(store.count_many(names, docs))
+        for facet in registered.names():
+            facets[facet] = _facet_counts(store.values(facet), raw[facet],
                                           selections.get(facet, ()), facet_limit)
         # The histogram honours every filter, the year facet ignores its own selection.
         histogram = []

@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Config
-from ..indexing.facetstore import EMPTY
 from ..indexing.serving import Generation
 from .request import FacetCount, Hit, SearchRequest
 from .run import _generation, _state, search
@@ -76,8 +75,9 @@ def _counted(ords: np.ndarray, years: np.ndarray):
 def _pairs(store, facet: str, docs: np.ndarray, years: np.ndarray):
     """(ordinals, years) of the dated documents carrying a value, layer by layer."""
     grid = store.grid(facet)[:, docs]
+    empty = store.empty(facet)
     for layer in grid:
-        keep = (layer != EMPTY) & (years > 0)
+        keep = (layer != empty) & (years > 0)
         yield layer[keep].astype(np.int64), years[keep]
     for docnum, ords in store.extra(facet).items():
         year = int(store.date_keys[docnum]) // 10_000
