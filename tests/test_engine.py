@@ -100,6 +100,23 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Indexed:
 
 
 @pytest.fixture(scope="module")
+def synthetic_runs(tmp_path_factory: pytest.TempPathFactory) -> Indexed:
+    """The synthetic archive with its document numbers kept as low halves and runs of high
+    halves, the postings sidecar's layout for segments of 65,536 documents or more: forced
+    here from 64 (`docsidecar.LOW_BITS`), so that two segments of 120 documents have it, in
+    every field (`RUNS_COST`: uint32 would be smaller for sparse terms in so few documents)."""
+    root = tmp_path_factory.mktemp("synthetic-runs")
+    config = load_config(data=root / "data", index=root / "index")
+    write_archive(root / "data", SYNTHETIC_ARTICLES)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(docsidecar, "LOW_BITS", 6)
+        patch.setattr(docsidecar, "RUNS_COST", float("inf"))
+        reindex(config, full=True, procs=2)  # (forked workers see the patch)
+        old = _edit_and_reindex(config, seed=3)
+    return Indexed(config, pick_words(16), old)
+
+
+@pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Indexed:
     source = require_shared(CORPUS / "articles.jsonl")
     root = tmp_path_factory.mktemp("corpus")
@@ -430,12 +447,21 @@ def _compared(result) -> dict:
     return found
 
 
-def test_searches_answer_the_same_with_or_without_the_postings_sidecar(corpus: Indexed,
-                                                                       tmp_path: Path):
+@pytest.mark.parametrize("archive", ["corpus", "synthetic_runs"])
+def test_searches_answer_the_same_with_or_without_the_postings_sidecar(
+        archive: str, tmp_path: Path, request: pytest.FixtureRequest):
     """A segment without the postings sidecar (an older generation, another writer) falls
     back to Whoosh's blocks: hits, scores, totals, facet counts and histogram are the same
-    as with it, whether one segment or all lack it, deleted documents never shown."""
+    as with it, whether one segment or all lack it, deleted documents never shown; with
+    document numbers of 16 bits or kept as low halves and runs of high halves."""
+    corpus = request.getfixturevalue(archive)
     config = corpus.config
+    gen_dir = config.index_dir / generations.read_pointer(config.index_dir).current
+    layouts = {(entry["docs"], entry.get("low_bits"))
+               for marker in gen_dir.glob("*.pds")
+               for entry in json.loads(marker.read_text(encoding="utf-8")).values()}
+    assert layouts == ({("<u2", 6), ("<u2", None)} if archive == "synthetic_runs"
+                       else {("<u2", None)})
     stripped = [_without_postings_sidecar(config, tmp_path, slice(-1, None)),
                 _without_postings_sidecar(config, tmp_path, slice(0, None))]
     for other in stripped:
@@ -472,26 +498,41 @@ def test_searches_answer_the_same_with_or_without_the_postings_sidecar(corpus: I
     assert shown > 100
 
 
-@pytest.mark.parametrize("documents", [900, 70_000])  # document numbers narrowed or not
-def test_the_postings_sidecar_reads_back_the_stream_it_watched(tmp_path: Path, monkeypatch,
-                                                              documents: int):
-    """Written in small chunks (a term's postings split across them), each field's document
-    numbers and weights read back as streamed, whichever way its weights are kept: all 1.0,
-    the positions' counts times the format's boost, small whole numbers, or any float."""
-    monkeypatch.setattr(docsidecar, "CHUNK_POSTINGS", 16)
-    monkeypatch.setattr(docsidecar, "COMPARE_CHUNK", 32)
+def _sidecar_items(documents: int, fields: dict) -> tuple[list[tuple], dict]:
+    """Sorted postings (field, term, docnum, weight, value) of 32 terms per field, each with 1
+    to 40 postings (a single one in `id`, as for an article's id) or, for two terms, a tenth
+    of the documents; and each (field, term)'s document numbers and weights."""
     fmt = formats.Positions()
     rng = random.Random(documents)
-    fields = {"body": lambda n: float(n), "title": lambda n: n * 2.0, "id": lambda n: 1.0,
-              "tags": lambda n: float(n + 7), "rated": lambda n: n * 0.3}
     items, expected = [], {}
     for field, weigh in sorted(fields.items()):
-        for term in sorted(f"mot{i}".encode() for i in range(30)):
-            docs = sorted(rng.sample(range(documents), rng.randint(1, 40)))
+        for term in sorted(f"mot{i}".encode() for i in range(32)):
+            many = documents // 10 if term in (b"mot1", b"mot20") and field != "id" else 0
+            wanted = 1 if field == "id" else many or rng.randint(1, 40)
+            docs = sorted(rng.sample(range(documents), wanted))
             for doc in docs:
                 where = sorted(rng.sample(range(300), rng.randint(1, 5)))
                 items.append((field, term, doc, weigh(len(where)), fmt.encode(where)[:-1]))
             expected[(field, term)] = (docs, [np.float32(w) for *_r, w, _v in items[-len(docs):]])
+    return items, expected
+
+
+# (documents, LOW_BITS): a small segment's uint16 document numbers; a large one's low halves
+# and runs of high halves (2 of them at 70,000 documents; up to 18 with 12 low bits)
+@pytest.mark.parametrize(("documents", "low_bits"), [(900, 16), (70_000, 16), (70_000, 12)])
+def test_the_postings_sidecar_reads_back_the_stream_it_watched(tmp_path: Path, monkeypatch,
+                                                              documents: int, low_bits: int):
+    """Written in small chunks (a term's postings split across them), each field's document
+    numbers and weights read back as streamed, whichever way its weights are kept: all 1.0,
+    the positions' counts times the format's boost, small whole numbers, or any float; and
+    whichever way its document numbers are kept: uint16 in a small segment, else low halves
+    and runs, or uint32 where runs would cost more (one posting per term)."""
+    monkeypatch.setattr(docsidecar, "CHUNK_POSTINGS", 16)
+    monkeypatch.setattr(docsidecar, "COMPARE_CHUNK", 32)
+    monkeypatch.setattr(docsidecar, "LOW_BITS", low_bits)
+    fields = {"body": lambda n: float(n), "title": lambda n: n * 2.0, "id": lambda n: 1.0,
+              "tags": lambda n: float(n + 7), "rated": lambda n: n * 0.3}
+    items, expected = _sidecar_items(documents, fields)
     inner = positions.PositionsRecorder(str(tmp_path), "MAIN_test", frozenset({"body", "title"}))
     outer = docsidecar.DocsRecorder(str(tmp_path), "MAIN_test", {"title": 2.0}, inner.fields)
     assert list(outer.watch(inner.watch(iter(items)))) == items  # the codec gets the same
@@ -500,9 +541,13 @@ def test_the_postings_sidecar_reads_back_the_stream_it_watched(tmp_path: Path, m
         {"body": "pct", "title": "pct", "id": "one", "tags": "<u2", "rated": "<f4"}
     assert sorted(path.suffix for path in tmp_path.glob("*.dwt")) == [".dwt", ".dwt"]
     assert positions.open_field(str(tmp_path), "MAIN_test", "body")
+    large = documents >= 1 << low_bits
+    assert {name: (entry["docs"], entry.get("low_bits")) for name, entry in marker.items()} == \
+        {name: ("<u4", None) if large and name == "id" else ("<u2", low_bits if large else None)
+         for name in fields}
+    assert len(list(tmp_path.glob("*.dhi"))) == (4 if large else 0)
     for field in fields:
         side = docsidecar.open_field(str(tmp_path), "MAIN_test", field)
-        assert side.docs.dtype == (np.uint16 if documents < 1 << 16 else np.uint32)
         assert side.arrays(b"absent", 0) is None and side.arrays(b"mot99", 0) is None
         for term in sorted({term for held, term in expected if held == field}):
             docs, weights = side.arrays(term, 1000)
@@ -510,6 +555,34 @@ def test_the_postings_sidecar_reads_back_the_stream_it_watched(tmp_path: Path, m
             assert weights.tolist() == expected[(field, term)][1]
     assert docsidecar.open_field(str(tmp_path), "MAIN_test", "absent") is None
     assert docsidecar.open_field(str(tmp_path), "MAIN_other", "body") is False
+
+
+@pytest.mark.parametrize("damaged", ["dno", "dhi", "dti"])
+def test_a_damaged_postings_sidecar_of_a_large_segment_is_refused(tmp_path: Path, monkeypatch,
+                                                                  damaged: str):
+    """Low halves, runs of high halves or the terms' first runs zeroed: reading a term with
+    two postings in one run (every term, for the first runs) raises SidecarDamaged instead of
+    answering wrong documents."""
+    monkeypatch.setattr(docsidecar, "LOW_BITS", 12)
+    items, expected = _sidecar_items(70_000, {"body": lambda n: 1.0})
+    list(docsidecar.DocsRecorder(str(tmp_path), "MAIN_test", {}, frozenset()).watch(iter(items)))
+    side = docsidecar.open_field(str(tmp_path), "MAIN_test", "body")
+    assert side.low_bits == 12
+    assert side.arrays(b"mot1", 0)[0].tolist() == expected[("body", b"mot1")][0]
+    path = tmp_path / f"MAIN_test.body.{damaged}"
+    if damaged == "dti":  # the first runs (the third column), not the terms' bytes
+        index = np.fromfile(path, dtype="<i8").reshape(-1, 3)
+        index[:, 2] = 0
+        path.write_bytes(index.tobytes())
+    else:
+        path.write_bytes(bytes(path.stat().st_size))
+    side = docsidecar.open_field(str(tmp_path), "MAIN_test", "body")
+    shared = [term for (_field, term), (docs, _w) in expected.items()
+              if damaged == "dti" or len({doc >> 12 for doc in docs}) < len(docs)]
+    assert len(shared) > 10
+    for term in shared:
+        with pytest.raises(docsidecar.SidecarDamaged):
+            side.arrays(term, 0)
 
 
 # --- the version check ----------------------------------------------------------------------------

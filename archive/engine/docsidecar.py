@@ -9,13 +9,23 @@ field. Files, per segment and field, named after the segment so that Whoosh keep
 (`segments.clone_files`) and deletes them with it:
 `<segment>.<field>.dtx` (the terms' bytes, in order), `.dti` (int64 pairs, n + 1: where each
 term's bytes start, its first posting), `.dno` (each posting's document number in the segment,
-uint16 when the segment has fewer than 65,536 documents, else uint32) and `.dwt` (the weights,
+uint16 when the segment has fewer than 65,536 documents) and `.dwt` (the weights,
 uint16 when they are all small whole numbers, else float32), written only where the weights
 are not derived: every weight 1.0 (`one`, e.g. ID fields), or each posting's count of positions
 times the format's boost (`pct`, Whoosh's Positions format: the positions sidecar's `.pct`).
 `<segment>.pds` maps the fields written to how their weights are read and the arrays' types,
 written last; a segment without it has no postings sidecar and readers fall back to Whoosh's
 blocks.
+
+In a segment of 65,536 documents or more, `.dno` keeps each document number's low 16 bits
+(uint16, as in a small segment: 2 bytes a posting, not 4) and `.dhi` the high halves: a term's
+document numbers strictly increase, so its high half changes at most once per 65,536
+documents, and `.dhi` holds one run per change (uint16 pairs: the high half, how many postings
+have it minus one; a run never exceeds 65,536 postings). `.dti` then has a third column, each
+term's first run. A field whose terms are mostly single postings (ids, paths) would pay more
+for its runs than it saves, and keeps uint32 document numbers (the writer picks the smaller).
+Rebuilding a term's document numbers adds each of its few runs' high half to the run's low
+halves, in place.
 """
 
 from __future__ import annotations
@@ -33,7 +43,13 @@ from . import positions
 
 CHUNK_POSTINGS = 1 << 20  # postings held before they are written out (bounds memory)
 COMPARE_CHUNK = 1 << 22  # postings compared at a time when deciding how weights are kept
-_SUFFIXES = ("dtx", "dti", "dno", "dwt")
+# Document numbers are kept as their low LOW_BITS bits (uint16) plus each term's runs of high
+# halves, where a segment has 2 ** LOW_BITS documents or more (tests lower it to force runs).
+LOW_BITS = 16
+# A field keeps runs where their bytes are at most this share of the bytes they save (tests
+# raise it to force runs where uint32 would be smaller, as for a tiny segment's sparse terms).
+RUNS_COST = 1.0
+_SUFFIXES = ("dtx", "dti", "dno", "dwt", "dhi")
 MARKER = "pds"
 
 
@@ -81,20 +97,57 @@ class _FieldFiles:
             self._term_postings.append(self._written)
         for f in self._files.values():
             f.close()
-        index = np.stack([np.asarray(self._term_starts, dtype="<i8"),
-                          np.asarray(self._term_postings, dtype="<i8")], axis=1)
-        with open(self.paths["dti"], "wb") as f:
-            f.write(index.tobytes())
+        columns = [np.asarray(self._term_starts, dtype="<i8"),
+                   np.asarray(self._term_postings, dtype="<i8")]
         entry = {"docs": "<u4", "weights": _weights_kind(self.paths["dwt"], counts, boost),
                  "boost": boost}
         if entry["weights"] in ("one", "pct"):
             os.remove(self.paths["dwt"])
         elif entry["weights"] == "<u2":
             _narrow(self.paths["dwt"], "<f4", "<u2")
-        if self._widest < 1 << 16:  # a segment of fewer than 65,536 documents: half the bytes
+        if self._widest < 1 << LOW_BITS:  # fewer than 65,536 documents: half the bytes
             _narrow(self.paths["dno"], "<u4", "<u2")
             entry["docs"] = "<u2"
+        elif self._widest >> LOW_BITS < 1 << 16:  # (always, at 16 bits)
+            runs, first_run = _runs(self.paths["dno"], columns[1], LOW_BITS)
+            postings = int(columns[1][-1])
+            # the runs' cost (2 bytes less per posting, 4 per run, 8 per term) against uint32
+            if 8 * len(first_run) + 4 * len(runs) <= RUNS_COST * 2 * postings:
+                _narrow(self.paths["dno"], "<u4", "<u2", (1 << LOW_BITS) - 1)
+                with open(self.paths["dhi"], "wb") as f:
+                    f.write(runs.astype("<u2").tobytes())
+                columns.append(first_run.astype("<i8"))
+                entry["docs"], entry["low_bits"] = "<u2", LOW_BITS
+        with open(self.paths["dti"], "wb") as f:
+            f.write(np.stack(columns, axis=1).tobytes())
         return entry
+
+
+def _runs(path: str, term_postings: np.ndarray, low_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """The runs of equal high halves of a `.dno` file of uint32 document numbers, a term's first
+    posting always starting one: (high half, postings - 1) per run, and each term's first run
+    (n + 1, given each term's first posting, n + 1). Read a chunk at a time (bounded memory)."""
+    size = os.path.getsize(path) // 4
+    starts, highs = [], []
+    previous = -1
+    with open(path, "rb") as f:
+        for start in range(0, size, COMPARE_CHUNK):
+            high = np.fromfile(f, dtype="<u4", count=min(COMPARE_CHUNK, size - start)) \
+                .astype(np.int64) >> low_bits
+            new = np.empty(len(high), dtype=bool)
+            new[0] = high[0] != previous
+            np.not_equal(high[1:], high[:-1], out=new[1:])
+            lo, hi = np.searchsorted(term_postings, [start, start + len(high)])
+            new[term_postings[lo:hi] - start] = True
+            at = np.flatnonzero(new)
+            starts.append(at + start)
+            highs.append(high[at])
+            previous = high[-1]
+    begins = np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
+    lengths = np.diff(np.append(begins, size))
+    runs = np.stack([np.concatenate(highs) if highs else np.zeros(0, dtype=np.int64),
+                     lengths - 1], axis=1)
+    return runs, np.searchsorted(begins, term_postings)
 
 
 def _weights_kind(path: str, counts: np.ndarray | None, boost: float) -> str:
@@ -136,13 +189,16 @@ def _chunks(counts: np.ndarray | None) -> Iterator:
         yield read
 
 
-def _narrow(path: str, wide: str, narrow: str) -> None:
-    """Rewrite a raw array file with a narrower type, a chunk at a time (bounded memory)."""
+def _narrow(path: str, wide: str, narrow: str, mask: int | None = None) -> None:
+    """Rewrite a raw array file with a narrower type (its values' `mask` bits, if given), a
+    chunk at a time (bounded memory)."""
     size = os.path.getsize(path) // np.dtype(wide).itemsize
     temp = f"{path}.narrow"
     with open(path, "rb") as source, open(temp, "wb") as f:
         for start in range(0, size, COMPARE_CHUNK):
             part = np.fromfile(source, dtype=wide, count=min(COMPARE_CHUNK, size - start))
+            if mask is not None:
+                part &= mask
             f.write(part.astype(narrow).tobytes())
     os.replace(temp, path)
 
@@ -247,10 +303,16 @@ class FieldDocs:
         self.name = f"{segment_id}.{field}"
         paths = {s: f"{base}.{field}.{s}" for s in _SUFFIXES}
         self._blob = positions.map_terms(paths["dtx"])
-        index = positions.map_array(paths["dti"], "<i8").reshape(-1, 2)
+        self.low_bits: int | None = entry.get("low_bits")  # None: whole document numbers
+        index = positions.map_array(paths["dti"], "<i8") \
+            .reshape(-1, 2 if self.low_bits is None else 3)
         self._starts = memoryview(np.ascontiguousarray(index[:, 0]))
         self._first = memoryview(np.ascontiguousarray(index[:, 1]))
-        self.docs = positions.map_array(paths["dno"], entry["docs"])
+        # plain views of the maps: slicing an np.memmap costs microseconds per term
+        self.docs = np.asarray(positions.map_array(paths["dno"], entry["docs"]))
+        if self.low_bits is not None:
+            self._first_run = memoryview(np.ascontiguousarray(index[:, 2]))
+            self._runs = np.asarray(positions.map_array(paths["dhi"], "<u2")).reshape(-1, 2)
         self.boost = np.float64(entry["boost"])
         self.kind = entry["weights"]
         self.weights: np.ndarray | None = None
@@ -269,12 +331,14 @@ class FieldDocs:
     def arrays(self, text: bytes, offset: int) -> tuple[np.ndarray, np.ndarray] | None:
         """The term's document numbers (plus `offset`, int32) and weights (float32), as
         Whoosh's blocks give them; None when the segment lacks the term."""
-        found = self.span(text)
-        if found is None:
+        at = positions.find_term(self._blob, self._starts, text)
+        if at is None:
             return None
-        first, last = found
+        first, last = self._first[at], self._first[at + 1]
         # np.array: plain arrays, not views of the map (nor np.memmap objects)
         docs = np.array(self.docs[first:last], dtype=np.int32)
+        if self.low_bits is not None:
+            self._add_high_halves(docs, at)
         # A damaged file (zeroed, overwritten) would give wrong documents silently: a term's
         # document numbers strictly increase, which one pass checks (once per term and
         # generation: the term cache keeps what was read). Failing here lets the web's error
@@ -293,6 +357,20 @@ class FieldDocs:
         else:
             weights = np.array(self.weights[first:last], dtype=np.float32)
         return docs, weights
+
+    def _add_high_halves(self, docs: np.ndarray, at: int) -> None:
+        """Add the high halves of the `at`th term's document numbers to their low halves
+        `docs`, from its runs: one in-place add per run (a run per 65,536 documents of the
+        segment at most; np.repeat copies 4 bytes at a time, ten times slower here)."""
+        runs = self._runs[self._first_run[at]:self._first_run[at + 1]]
+        ends = np.cumsum(runs[:, 1], dtype=np.int64) + np.arange(1, len(runs) + 1)
+        if not len(runs) or ends[-1] != len(docs) or int(runs[:, 0].max()) >> (31 - self.low_bits):
+            raise SidecarDamaged(f"{self.name}: runs of document numbers do not match")
+        start = 0
+        for high, end in zip(runs[:, 0].tolist(), ends.tolist(), strict=True):
+            if high:
+                docs[start:end] += np.int32(high << self.low_bits)
+            start = end
 
 
 def open_field(folder: str, segment_id: str, field: str) -> FieldDocs | None | bool:

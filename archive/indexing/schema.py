@@ -30,8 +30,9 @@ from .analysis import french_analyzer
 # stored (`keyterms`), picked while indexing, for its related articles; 7: each segment's
 # positions sidecar (`engine.positions`), read by phrases and proximity instead of Whoosh's
 # 8: each segment's postings sidecar (`engine.docsidecar`): document numbers and weights as
-# flat arrays, read by `Postings.arrays` instead of decoding Whoosh's blocks
-SCHEMA_VERSION = 8
+# flat arrays, read by `Postings.arrays` instead of decoding Whoosh's blocks; 9: in segments of
+# 65,536 documents or more, its document numbers as uint16 low halves plus runs of high halves
+SCHEMA_VERSION = 9
 INDEX_NAME = "MAIN"
 # Exact-valued multi-valued fields are indexed as one term per line: a name keeps its spaces,
 # dots and commas ("Y. Doumbia", "Ministère de l'Économie, des Finances").
