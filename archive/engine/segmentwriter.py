@@ -34,8 +34,6 @@ _POSTING_BYTES = 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21
 _FIELD_TERM = itemgetter(0, 1)
 _KEY = itemgetter(0)
 _TERM = itemgetter(1)
-_WEIGHT = itemgetter(3)
-_VALUE = itemgetter(4)
 # Runs merged at once in the end (Whoosh: 128, then one more pass over nearly every posting
 # when there are more, as a worker's share of a million articles makes): each open run holds
 # one chunk in memory, as a merge of Whoosh's 128 would.
@@ -71,12 +69,13 @@ class ChunkedPostingPool(PostingPool):
 
     def add_many(self, items: list[tuple]) -> None:
         """Queue one document field's postings at once (`add`'s accounting, one call)."""
-        if not items:
-            return
+        size = 0
+        for item in items:
+            size += len(item[1])
         # item[0] (the field name) and item[4] vary per posting in `add`; here they are
         # one field's, so its share is counted once per posting the same way.
-        self.currentsize += len(items) * (_POSTING_BYTES + len(items[0][0])) \
-            + 2 * sum(map(len, map(_TERM, items))) + sum(map(len, filter(None, map(_VALUE, items))))
+        self.currentsize += len(items) * (_POSTING_BYTES + len(items[0][0])) + 2 * size \
+            + sum(len(item[4] or b"") for item in items) if items else 0
         self.current.extend(items)
         if self.currentsize > self.limit:
             self.save()
@@ -343,26 +342,15 @@ class FastSegmentWriter(SegmentWriter):
                     fieldboost = self._field_boost(fields, fieldname, docboost)
                     watched = summary is not None and fieldname in summary.sources
                     scorable = field.scorable
-                    fast = self._positional_posts(fieldname, field, value, docnum, fieldboost)
-                    if fast is not None:
-                        posts, count = fast
-                        length = count if scorable else 0
-                        if watched and not weights:  # 0.0 + weight is the weight
-                            weights.update(zip(map(_TERM, posts), map(_WEIGHT, posts), strict=True))
-                        elif watched:
-                            for _f, tbytes, _d, weight, _v in posts:
-                                weights[tbytes] = weights.get(tbytes, 0.0) + weight
-                        add_posts(posts)
-                    else:
-                        posts = []
-                        for tbytes, freq, weight, vbytes in field.index(value):
-                            weight *= fieldboost
-                            if scorable:
-                                length += freq
-                            if watched:
-                                weights[tbytes] = weights.get(tbytes, 0.0) + weight
-                            posts.append((fieldname, tbytes, docnum, weight, vbytes))
-                        add_posts(posts)
+                    posts = []
+                    for tbytes, freq, weight, vbytes in self._items(fieldname, field, value):
+                        weight *= fieldboost
+                        if scorable:
+                            length += freq
+                        if watched:
+                            weights[tbytes] = weights.get(tbytes, 0.0) + weight
+                        posts.append((fieldname, tbytes, docnum, weight, vbytes))
+                    add_posts(posts)
                 if field.separate_spelling() or field.vector:
                     raise NotImplementedError(f"field {fieldname}: spelling or vector")
                 customval = fields.get(f"_stored_{fieldname}", value)
@@ -382,25 +370,21 @@ class FastSegmentWriter(SegmentWriter):
         self._added = True
         self.docnum += 1
 
-    def _positional_posts(self, fieldname: str, field, value, docnum: int,
-                          fieldboost: float) -> tuple[list[tuple], int] | None:
-        """A Positions field's postings (field, term bytes, docnum, weight, encoded value) as
-        `field.index` and `add_document`'s loop make them, and their count of positions, in
-        one pass; None when `positions` does not apply (the analyzer's stream is then run)."""
+    def _items(self, fieldname: str, field, value) -> Iterable[tuple]:
+        """(term bytes, frequency, weight, encoded value) of one field, as `field.index` gives."""
         fmt = field.format
         if self.positions is None or type(fmt) is not Positions or not isinstance(value, str):
-            return None
+            return field.index(value)
         poses = self.positions(field.analyzer, value)
         if poses is None:
-            return None
+            return field.index(value)
         boost, encode = fmt.field_boost, fmt.encode
-        # Positions.word_values: one boost of 1.0 per occurrence, times the format's boost,
-        # then the field's boost, as add_document multiplies them.
+        # Positions.word_values: one boost of 1.0 per occurrence, times the format's boost.
         # No cache of encoded values: a block of postings is pickled, and pickle would write a
         # shared bytes object once and then refer to it, changing the bytes written.
-        return ([(fieldname, term.encode("utf-8"), docnum, len(where) * boost * fieldboost,
-                  _encode_one(where[0]) if len(where) == 1 else encode(where))
-                 for term, where in poses.items()], sum(map(len, poses.values())))
+        return [(term.encode("utf-8"), len(where), len(where) * boost,
+                 _encode_one(where[0]) if len(where) == 1 else encode(where))
+                for term, where in poses.items()]
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
