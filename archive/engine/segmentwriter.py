@@ -46,7 +46,7 @@ _LENGTHS = [None] + [byte_to_length(b) for b in range(1, 256)]
 
 def _sort_postings(items: list[tuple]) -> None:
     """Sort postings (field, term bytes, docnum, weight, value) in place by field, term and
-    docnum, as Whoosh's `list.sort()` of the tuples does, in a third of its time.
+    docnum, as Whoosh's `list.sort()` of the tuples does, in half its time.
 
     A writer queues each term's postings in document order (its documents, then the segments
     merged in at commit, each later than the last), so two stable sorts on the term, then the
