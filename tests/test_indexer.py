@@ -27,6 +27,7 @@ from archive.engine.segmentwriter import FastSegmentWriter, _encode_one
 from archive.errors import EXIT_PARTIAL, IndexUnavailable
 from archive.indexing import (
     CurrentGeneration,
+    filelist,
     generations,
     indexer,
     joblock,
@@ -36,6 +37,7 @@ from archive.indexing import (
 )
 from archive.indexing.analysis import analyze, french_analyzer, index_positions
 from archive.indexing.facetstore import FacetStore, date_key
+from archive.indexing.filescan import FileStats
 from archive.indexing.jobs import make_plan, reindex, scan, status
 from archive.indexing.schema import build_schema
 from archive.models import Article
@@ -432,6 +434,37 @@ def test_planning_sees_an_edit_in_place_a_new_file_and_a_deleted_one(archive: Co
     report = reindex(archive)
     assert (report.added, report.updated, report.deleted) == (1, 1, 1)
     assert ids_for(archive, "body", "inonde") == {"pluies-a-mopti"}
+
+
+def test_the_column_comparison_finds_what_a_per_file_one_finds():
+    # The plan compares the scan with the file list over arrays: every kind of difference
+    # (size only, mtime only, both, new, removed, recent) must land on the right path.
+    rng = random.Random(7)
+    listed = {f"{y}/a{i}.md": [f"h{i}", rng.randrange(100, 200), rng.randrange(10**9), f"id{i}"]
+              for y in range(3) for i in range(300)}
+    files = filelist.of(listed)
+    for rel in rng.sample(sorted(listed), 40):
+        del files[rel]  # rows moved by removals must still be looked up by path
+    files["new/b.md"] = ["h", 1, 2, "idb"]
+    racy_after = 10**9 - 10**7
+    found = {}
+    for rel, (_h, size, mtime, _id) in files.items():
+        change = rng.randrange(8)
+        size += change == 1
+        mtime += (change == 2) - (change == 3) * 10**9
+        found[rel] = (size, mtime)
+    for rel in rng.sample(sorted(found), 30):
+        del found[rel]
+    found.update({f"extra/{i}.md": (5, 6) for i in range(5)})
+    order = list(found)
+    rng.shuffle(order)
+    stats = FileStats(order, [found[r][0] for r in order], [found[r][1] for r in order])
+    stale, missing = files.compare(stats, racy_after)
+    expected = [rel for rel in order if rel not in files or files[rel][1] != found[rel][0]
+                or files[rel][2] != found[rel][1] or found[rel][1] >= racy_after]
+    assert stale == expected and 40 < len(expected) < len(order)
+    assert missing == sorted(set(files) - set(found)) and len(missing) == 30
+    assert files.compare(FileStats(), 0) == ([], sorted(files))
 
 
 def test_the_scan_lists_what_iter_files_lists(tmp_path: Path):

@@ -25,7 +25,7 @@ from whoosh.query import Term
 
 from archive import articlefile
 from archive.config import Config, load_config
-from archive.indexing import CurrentGeneration, generations, open_current
+from archive.indexing import CurrentGeneration, filelist, generations, open_current
 from archive.indexing.jobs import read_files, reindex
 from archive.models import Article
 
@@ -319,7 +319,7 @@ def _serving_dir(config: Config) -> Path:
 
 def test_an_incremental_job_links_the_file_list_and_writes_only_the_changes(archive: Config):
     # At a million articles writing the whole list again cost seconds per job.
-    whole = (_serving_dir(archive) / "filelist.json").stat().st_ino
+    whole = (_serving_dir(archive) / filelist.COLUMN_FILE).stat().st_ino
     for i in (1, 2):
         articlefile.write(archive.articles_dir, make_article(i, "mangue"))
     (archive.articles_dir / articlefile.relative_path(make_article(3, "x"))).unlink()
@@ -327,7 +327,7 @@ def test_an_incremental_job_links_the_file_list_and_writes_only_the_changes(arch
     report = reindex(archive)
     assert (report.added, report.updated, report.deleted) == (1, 2, 1)
     first = _serving_dir(archive)
-    assert (first / "filelist.json").stat().st_ino == whole
+    assert (first / filelist.COLUMN_FILE).stat().st_ino == whole
     changes = json.loads((first / "filelist-delta.json").read_text(encoding="utf-8"))
     assert sorted(changes) == sorted(articlefile.relative_path(make_article(i, "x")).as_posix()
                                      for i in (1, 2, 3, N_ARTICLES))
@@ -337,10 +337,36 @@ def test_an_incremental_job_links_the_file_list_and_writes_only_the_changes(arch
     report = reindex(archive)
     assert (report.added, report.updated, report.deleted) == (0, 1, 1)
     assert report.articles == N_ARTICLES - 1
-    assert (_serving_dir(archive) / "filelist.json").stat().st_ino == whole
+    assert (_serving_dir(archive) / filelist.COLUMN_FILE).stat().st_ino == whole
     _name, found = answers(archive)
     assert (len(found["mangue"]), len(found["papaye"])) == (3, N_ARTICLES - 4)
     assert reindex(archive).generation is None  # nothing left to do
+
+
+def test_a_generation_with_the_json_file_list_is_linked_and_updated_incrementally(
+        archive: Config):
+    # Generations written before the binary columns hold filelist.json: a job reads it, links
+    # it and writes its changes beside it, and the next job reads both.
+    gen_dir = _serving_dir(archive)
+    files = read_files(gen_dir)
+    (gen_dir / "filelist.json").write_text(json.dumps(files.columns()), encoding="utf-8")
+    (gen_dir / filelist.COLUMN_FILE).unlink()
+    manifest = generations.read_manifest(gen_dir)
+    manifest[generations.FILE_TABLE] = generations.file_table(gen_dir)
+    generations.write_manifest(gen_dir, manifest)
+    whole = (gen_dir / "filelist.json").stat().st_ino
+    articlefile.write(archive.articles_dir, make_article(1, "mangue"))
+    report = reindex(archive)
+    assert (report.mode, report.updated, report.articles) == ("incremental", 1, N_ARTICLES)
+    assert (_serving_dir(archive) / "filelist.json").stat().st_ino == whole
+    (archive.articles_dir / articlefile.relative_path(make_article(2, "x"))).unlink()
+    report = reindex(archive)
+    assert (report.mode, report.deleted, report.articles) == ("incremental", 1, N_ARTICLES - 1)
+    now = dict(read_files(_serving_dir(archive)).items())
+    one, two = (articlefile.relative_path(make_article(i, "x")).as_posix() for i in (1, 2))
+    assert two not in now and now[one][0] != files[one][0]
+    assert {rel: entry for rel, entry in now.items() if rel != one} == \
+        {rel: entry for rel, entry in files.items() if rel not in (one, two)}
 
 
 def test_a_generation_with_the_file_list_of_earlier_versions_is_updated_incrementally(
@@ -348,7 +374,7 @@ def test_a_generation_with_the_file_list_of_earlier_versions_is_updated_incremen
     gen_dir = _serving_dir(archive)
     files = read_files(gen_dir)
     (gen_dir / "files.json").write_text(json.dumps(dict(files.items())), encoding="utf-8")
-    (gen_dir / "filelist.json").unlink()
+    (gen_dir / filelist.COLUMN_FILE).unlink()
     manifest = generations.read_manifest(gen_dir)
     manifest[generations.FILE_TABLE] = generations.file_table(gen_dir)
     generations.write_manifest(gen_dir, manifest)

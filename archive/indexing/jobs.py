@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from stat import S_ISDIR, S_ISREG
 
 from whoosh import index as whoosh_index
 
@@ -25,9 +24,10 @@ from ..orgdefinitions import organisation_values
 from ..publishers import publishers_at
 from ..textnorm import decode
 from . import filelist, generations, indexer, parallel, schema, serving
+from .filescan import FileStats, scan
 from .joblock import job_lock
 
-FILES = filelist.FILE_LIST  # relpath -> [hash, size, mtime_ns, id]; apart from the manifest
+FILES = filelist.COLUMN_FILE  # relpath -> [hash, size, mtime_ns, id]; apart from the manifest
 RACY_SECONDS = 5  # files changed this close to the last build are always hashed
 MIN_FILES_FOR_PROCS = 5000  # below this, starting sub-processes costs more than it saves
 
@@ -40,44 +40,6 @@ def protected_tokens(config: Config) -> frozenset[str]:
 
 def _tokens_digest(tokens: frozenset[str]) -> str:
     return hashlib.sha256("\n".join(sorted(tokens)).encode("utf-8")).hexdigest()[:16]
-
-
-def scan(articles_dir: Path) -> dict[str, indexer.FileStat]:
-    """Every article file below the articles folder, by relative path, with its stat.
-
-    The files `articlefile.iter_files` lists, walked with `os.listdir` and `os.stat` relative
-    to an open folder, on strings: a stat per file and no Path or DirEntry objects (at 100k
-    files pathlib's globbing, sorting and relative paths cost four times the stats; at 1M the
-    DirEntry objects a fifth of the walk). Every file is still stat-ed: an edit in place
-    changes the file's size or mtime, never its folder's mtime, so no folder can be skipped.
-    """
-    found: dict[str, indexer.FileStat] = {}
-    make = tuple.__new__  # FileStat's own constructor is a Python call, a million times
-    file_stat, suffix = indexer.FileStat, articlefile.SUFFIX
-
-    def walk(folder: str, prefix: str) -> None:
-        try:
-            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        except (FileNotFoundError, NotADirectoryError):
-            return
-        try:
-            names = os.listdir(fd)
-            for name in names:
-                try:
-                    st = os.stat(name, dir_fd=fd)
-                except FileNotFoundError:
-                    continue  # removed while listed: as if already gone
-                if S_ISDIR(st.st_mode):
-                    walk(os.path.join(folder, name), f"{prefix}{name}/")
-                elif name.endswith(suffix) and not name.startswith(".") and \
-                        S_ISREG(st.st_mode):
-                    found[prefix + name] = make(file_stat, (st.st_size, st.st_mtime_ns))
-        finally:
-            os.close(fd)
-
-    if articles_dir.is_dir():
-        walk(str(articles_dir), "")
-    return found
 
 
 def read_files(gen_dir: Path) -> filelist.FileList:
@@ -100,7 +62,7 @@ class Plan:
     still_kept: list[tuple[str, str]] = field(default_factory=list)  # invalid, last good serves
     hashes: dict[str, str] = field(default_factory=dict)
     old_files: filelist.FileList = field(default_factory=filelist.FileList)
-    stats: dict[str, indexer.FileStat] = field(default_factory=dict)
+    stats: FileStats = field(default_factory=FileStats)
 
     @property
     def empty(self) -> bool:
@@ -193,8 +155,9 @@ def make_plan(config: Config, full: bool = False) -> Plan:
     built = dt.datetime.fromisoformat(manifest.get("built_at") or "1970-01-01T00:00:00+00:00")
     racy_after = int((built.timestamp() - RACY_SECONDS) * 1e9)
     # Only those hashed are looked at one by one: at a million files, building a record per
-    # unchanged file cost more than the stats.
-    suspects = sorted(old.stale(stats, racy_after))
+    # unchanged file cost more than the stats; the comparison runs over columns.
+    stale, plan.deleted = old.compare(stats, racy_after)
+    suspects = sorted(stale)
     plan.hashes = hash_files(config.articles_dir, suspects)
     plan.unchanged = len(stats) - len(suspects)
     for rel, digest in plan.hashes.items():
@@ -209,7 +172,6 @@ def make_plan(config: Config, full: bool = False) -> Plan:
             plan.still_kept.append((rel, kept[rel][1]))
         else:
             plan.changed.append(rel)
-    plan.deleted = old.missing_from(stats)
     if plan.added or plan.changed or plan.deleted:
         # Something moved: a file rejected for a duplicate id may be valid now, look again.
         plan.added = sorted(plan.added + [rel for rel, _ in plan.still_rejected])
@@ -710,16 +672,16 @@ def _status(config: Config) -> Status:
     stats = scan(config.articles_dir)
     rejected = manifest.get("rejected") or {}
     kept = manifest.get("kept") or {}
-    added = sorted(rel for rel in stats if rel not in old and rel not in rejected)
+    differ, deleted = old.compare(stats, racy_after=2**63 - 1)  # by size and mtime only
+    added = sorted(rel for rel in differ if rel not in old and rel not in rejected)
     changed = []
-    for rel, stat in stats.items():
+    for rel in differ:
         entry = old.get(rel)
-        if entry is None or (entry[1] == stat.st_size and entry[2] == stat.st_mtime_ns):
+        if entry is None:
             continue
         digest = _hash_file(config.articles_dir / rel)
         if digest != entry[0] and digest != kept.get(rel, [None])[0]:
             changed.append(rel)
-    deleted = sorted(set(old) - set(stats))
     older = sorted(p.name for p in config.index_dir.glob(f"{generations.PREFIX}*")
                    if p.name not in (pointer.current, pointer.previous) and p.is_dir())
     return Status(pointer.current, pointer.previous, manifest, added, sorted(changed), deleted,

@@ -1,0 +1,99 @@
+"""The walk of data/'s article files: every file's size and mtime, kept in columns.
+
+A reindex stats every article file: an edit in place changes the file's size or mtime, never
+its folder's mtime, so no folder can be skipped. At a million files the stat calls themselves
+cost about 2 µs each in the kernel; what is left to cut is the Python work around them, so a
+folder's files are stat-ed in one comprehension and the results kept as three lists (paths,
+sizes, mtimes) that a reindex compares with its file list as arrays (`FileList.compare`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from stat import S_ISDIR, S_ISREG
+
+from .. import articlefile
+from .indexer import FileStat
+
+
+class FileStats(Mapping):
+    """relpath -> FileStat of every article file found, held as three columns in walk order.
+
+    Looking a path up builds the path index once (a dict over every file); the comparison
+    with a file list goes through the columns and never needs it.
+    """
+
+    def __init__(self, rels: list[str] | None = None, sizes: list[int] | None = None,
+                 mtimes: list[int] | None = None) -> None:
+        self.rels = rels if rels is not None else []
+        self.sizes = sizes if sizes is not None else []
+        self.mtimes = mtimes if mtimes is not None else []
+        self._row: dict[str, int] | None = None
+
+    def _rows(self) -> dict[str, int]:
+        if self._row is None:
+            self._row = dict(zip(self.rels, range(len(self.rels)), strict=True))
+        return self._row
+
+    def __getitem__(self, rel: str) -> FileStat:
+        i = self._rows()[rel]
+        return FileStat(self.sizes[i], self.mtimes[i])
+
+    def __contains__(self, rel: object) -> bool:
+        return rel in self._rows()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.rels)
+
+    def __len__(self) -> int:
+        return len(self.rels)
+
+
+def scan(articles_dir: Path) -> FileStats:
+    """Every article file below the articles folder (those `articlefile.iter_files` lists),
+    by relative path, with its size and mtime.
+
+    Walked with `os.listdir` and `os.stat` relative to an open folder, on strings: no Path or
+    DirEntry objects (at 100k files pathlib's globbing, sorting and relative paths cost four
+    times the stats; at 1M the DirEntry objects a fifth of the walk).
+    """
+    found = FileStats()
+    rels, sizes, mtimes = found.rels, found.sizes, found.mtimes
+    suffix = articlefile.SUFFIX
+
+    def stat_or_none(name: str, fd: int) -> os.stat_result | None:
+        try:
+            return os.stat(name, dir_fd=fd)
+        except FileNotFoundError:
+            return None  # removed while listed (or a broken link): as if already gone
+
+    def walk(folder: str, prefix: str) -> None:
+        try:
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        try:
+            names = os.listdir(fd)
+            try:
+                stats = [os.stat(name, dir_fd=fd) for name in names]
+            except FileNotFoundError:
+                stats = [stat_or_none(name, fd) for name in names]
+            for name, st in zip(names, stats, strict=True):
+                if st is None:
+                    continue
+                mode = st.st_mode
+                if S_ISREG(mode):
+                    if name.endswith(suffix) and not name.startswith("."):
+                        rels.append(prefix + name)
+                        sizes.append(st.st_size)
+                        mtimes.append(st.st_mtime_ns)
+                elif S_ISDIR(mode):
+                    walk(os.path.join(folder, name), f"{prefix}{name}/")
+        finally:
+            os.close(fd)
+
+    if articles_dir.is_dir():
+        walk(str(articles_dir), "")
+    return found
