@@ -152,8 +152,9 @@ class FileList(MutableMapping):
         if len(self):
             stale |= self._array("size")[at] != size
             stale |= self._array("mtime_ns")[at] != mtime
-        rels = stats.rels
-        found = [rels[i] for i in np.flatnonzero(stale).tolist()]
+        rels, changed = stats.rels, np.flatnonzero(stale).tolist()
+        found = [rels[i] for i in changed]
+        stats.note(changed)  # the files a job reads: their stats are looked up
         seen = np.zeros(len(self), bool)
         seen[rows[known]] = True
         listed = self._cols["rel"]

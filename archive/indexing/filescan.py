@@ -21,8 +21,9 @@ from .indexer import FileStat
 class FileStats(Mapping):
     """relpath -> FileStat of every article file found, held as three columns in walk order.
 
-    Looking a path up builds the path index once (a dict over every file); the comparison
-    with a file list goes through the columns and never needs it.
+    Looking a path up builds the path index once (a dict over every file), unless the path
+    is among the rows `note`d: the comparison with a file list goes through the columns and
+    notes the files it finds changed, the only ones an incremental job looks up.
     """
 
     def __init__(self, rels: list[str] | None = None, sizes: list[int] | None = None,
@@ -31,6 +32,11 @@ class FileStats(Mapping):
         self.sizes = sizes if sizes is not None else []
         self.mtimes = mtimes if mtimes is not None else []
         self._row: dict[str, int] | None = None
+        self._noted: dict[str, int] = {}
+
+    def note(self, rows: list[int]) -> None:
+        """Make the paths of these rows cheap to look up (no index of every path)."""
+        self._noted.update((self.rels[i], i) for i in rows)
 
     def _rows(self) -> dict[str, int]:
         if self._row is None:
@@ -38,11 +44,13 @@ class FileStats(Mapping):
         return self._row
 
     def __getitem__(self, rel: str) -> FileStat:
-        i = self._rows()[rel]
+        i = self._noted.get(rel)
+        if i is None:
+            i = self._rows()[rel]
         return FileStat(self.sizes[i], self.mtimes[i])
 
     def __contains__(self, rel: object) -> bool:
-        return rel in self._rows()
+        return rel in self._noted or rel in self._rows()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.rels)

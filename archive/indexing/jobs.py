@@ -415,7 +415,7 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
             if base_dir else None
         manifest[generations.FILE_TABLE] = generations.file_table(gen_dir, reuse)
         generations.write_manifest(gen_dir, manifest)
-        generations.fsync_tree(gen_dir)
+        generations.fsync_tree(gen_dir, reuse or ())
         generations.fsync_path(index_dir)
         phase("fsync")
         generations.checkpoint("fsynced")
