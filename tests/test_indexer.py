@@ -481,6 +481,22 @@ def test_the_scan_lists_what_iter_files_lists(tmp_path: Path):
     assert scan(tmp_path / "missing") == {}
 
 
+@pytest.mark.parametrize("procs", [2, 3])
+def test_a_scan_shared_with_helper_processes_lists_the_same_files(tmp_path: Path, procs: int):
+    # Each helper walks every procs-th sub-folder and sends its columns back: none lost,
+    # none twice, the top folder's own files and nested folders included.
+    root = tmp_path / "articles"
+    rels = [f"{year}/a{i}.md" for year in range(2001, 2008) for i in range(20)]
+    rels += ["top.md", "2003/deep/b.md", "2003/deep/deeper/c.md", "sans-date/d.md"]
+    for k, rel in enumerate(rels):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("x" * k, encoding="utf-8")
+    alone, shared = scan(root), scan(root, procs)
+    assert sorted(shared.rels) == sorted(rels) and len(shared) == len(rels)
+    assert dict(shared.items()) == dict(alone.items())
+    assert shared["2003/deep/deeper/c.md"].st_size == rels.index("2003/deep/deeper/c.md")
+
+
 def test_a_file_touched_without_change_is_not_reindexed(archive: Config):
     reindex(archive)
     path = next(articlefile.iter_files(archive.articles_dir))

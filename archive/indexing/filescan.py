@@ -10,12 +10,15 @@ sizes, mtimes) that a reindex compares with its file list as arrays (`FileList.c
 from __future__ import annotations
 
 import os
+import pickle
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 
 from .. import articlefile
+from . import joblock
 from .indexer import FileStat
+from .parallel import _die_with_parent
 
 
 class FileStats(Mapping):
@@ -59,15 +62,77 @@ class FileStats(Mapping):
         return len(self.rels)
 
 
-def scan(articles_dir: Path) -> FileStats:
+def scan(articles_dir: Path, procs: int = 1) -> FileStats:
     """Every article file below the articles folder (those `articlefile.iter_files` lists),
     by relative path, with its size and mtime.
 
     Walked with `os.listdir` and `os.stat` relative to an open folder, on strings: no Path or
     DirEntry objects (at 100k files pathlib's globbing, sorting and relative paths cost four
-    times the stats; at 1M the DirEntry objects a fifth of the walk).
+    times the stats; at 1M the DirEntry objects a fifth of the walk). With `procs` > 1 the
+    top folder's sub-folders are shared with forked helpers, which send back their columns:
+    the stat calls hold the GIL between them, so threads would not overlap them.
     """
     found = FileStats()
+    if not articles_dir.is_dir():
+        return found
+    helpers = []
+    for share in range(1, procs):
+        helper = _fork_share(articles_dir, share, procs)
+        if helper is not None:
+            helpers.append((share, helper))
+    _walk_share(str(articles_dir), found, 0, procs if helpers else 1)
+    for share, (pid, fd) in helpers:
+        part = _collect(pid, fd)
+        if part is None:  # the helper failed: its share is walked here
+            part = FileStats()
+            _walk_share(str(articles_dir), part, share, procs)
+        found.rels += part.rels
+        found.sizes += part.sizes
+        found.mtimes += part.mtimes
+    return found
+
+
+def _fork_share(articles_dir: Path, share: int, procs: int) -> tuple[int, int] | None:
+    """Start a helper walking share `share` of `procs`; (pid, pipe to read) or None."""
+    parent = os.getpid()
+    try:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+    except OSError:
+        return None
+    if pid:
+        os.close(write_fd)
+        return pid, read_fd
+    code = 1
+    try:  # the helper: it must neither hold the job lock nor outlive the job
+        os.close(read_fd)
+        joblock.close_inherited()
+        _die_with_parent(parent)
+        part = FileStats()
+        _walk_share(str(articles_dir), part, share, procs)
+        data = pickle.dumps((part.rels, part.sizes, part.mtimes), pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(write_fd, "wb") as out:
+            out.write(data)
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _collect(pid: int, fd: int) -> FileStats | None:
+    """A helper's columns, or None when it failed."""
+    try:
+        with os.fdopen(fd, "rb") as pipe:
+            data = pipe.read()
+    finally:
+        _pid, status = os.waitpid(pid, 0)
+    if status != 0 or not data:
+        return None
+    return FileStats(*pickle.loads(data))
+
+
+def _walk_share(top: str, found: FileStats, share: int, procs: int) -> None:
+    """Walk share `share` of `procs` of a folder: its own files go to share 0, its k-th
+    sub-folder (by name) to share k mod procs."""
     rels, sizes, mtimes = found.rels, found.sizes, found.mtimes
     suffix = articlefile.SUFFIX
 
@@ -77,31 +142,35 @@ def scan(articles_dir: Path) -> FileStats:
         except FileNotFoundError:
             return None  # removed while listed (or a broken link): as if already gone
 
-    def walk(folder: str, prefix: str) -> None:
+    def walk(folder: str, prefix: str, top: bool = False) -> None:
         try:
             fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         except (FileNotFoundError, NotADirectoryError):
             return
         try:
             names = os.listdir(fd)
+            if top:
+                names.sort()
             try:
                 stats = [os.stat(name, dir_fd=fd) for name in names]
             except FileNotFoundError:
                 stats = [stat_or_none(name, fd) for name in names]
+            folders = 0
             for name, st in zip(names, stats, strict=True):
                 if st is None:
                     continue
                 mode = st.st_mode
                 if S_ISREG(mode):
-                    if name.endswith(suffix) and not name.startswith("."):
+                    if name.endswith(suffix) and not name.startswith(".") and \
+                            (not top or share == 0):
                         rels.append(prefix + name)
                         sizes.append(st.st_size)
                         mtimes.append(st.st_mtime_ns)
                 elif S_ISDIR(mode):
-                    walk(os.path.join(folder, name), f"{prefix}{name}/")
+                    folders += 1
+                    if not top or (folders - 1) % procs == share:
+                        walk(os.path.join(folder, name), f"{prefix}{name}/")
         finally:
             os.close(fd)
 
-    if articles_dir.is_dir():
-        walk(str(articles_dir), "")
-    return found
+    walk(top, "", top=True)

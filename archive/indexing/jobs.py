@@ -63,6 +63,7 @@ class Plan:
     hashes: dict[str, str] = field(default_factory=dict)
     old_files: filelist.FileList = field(default_factory=filelist.FileList)
     stats: FileStats = field(default_factory=FileStats)
+    steps: dict[str, tuple[float, float]] = field(default_factory=dict)  # wall, CPU seconds
 
     @property
     def empty(self) -> bool:
@@ -103,13 +104,28 @@ def _serving_damage(index_dir: Path) -> tuple[str, IndexUnavailable | None] | No
     return pointer.current, None
 
 
+def _scan_procs(index_dir: Path) -> int:
+    """Processes to walk data/ with: two on a large archive (as many files as the serving
+    generation has articles, about), where a stat per file costs seconds; one otherwise."""
+    try:
+        pointer = generations.read_pointer(index_dir)
+        articles = generations.read_manifest(index_dir / pointer.current).get("articles") \
+            if pointer else 0
+    except IndexUnavailable:
+        articles = 0
+    big = isinstance(articles, int) and articles >= MIN_FILES_FOR_PROCS
+    return min(2, os.cpu_count() or 1) if big else 1
+
+
 def make_plan(config: Config, full: bool = False) -> Plan:
     """Decide between a full and an incremental reindex and list the files it touches."""
+    steps, clock = {}, _Clock()
     with ThreadPoolExecutor(1) as pool:
         # The serving generation is hashed while data/ is listed (hashlib releases the GIL).
         checked = None if full else pool.submit(_serving_damage, config.index_dir)
-        stats = scan(config.articles_dir)
+        stats = scan(config.articles_dir, _scan_procs(config.index_dir))
         damage = checked.result() if checked else None
+    steps["scan"] = clock.lap()
     try:
         pointer = generations.read_pointer(config.index_dir)
     except IndexUnavailable:
@@ -144,9 +160,10 @@ def make_plan(config: Config, full: bool = False) -> Plan:
                 reason = "organisations authority file changed"
             elif manifest.get("articles_dir") != str(config.articles_dir):
                 reason = f"data folder changed (was {manifest.get('articles_dir')})"
+    steps["list"] = clock.lap()
     if reason:
-        return Plan("full", reason, base, added=sorted(stats), stats=stats)
-    plan = Plan("incremental", "index exists", base, stats=stats, old_files=old)
+        return Plan("full", reason, base, added=sorted(stats), stats=stats, steps=steps)
+    plan = Plan("incremental", "index exists", base, stats=stats, old_files=old, steps=steps)
     rejected = manifest.get("rejected") or {}
     kept = manifest.get("kept") or {}
     # Like git, trust a file whose size and mtime are those recorded: only the others are read
@@ -158,7 +175,9 @@ def make_plan(config: Config, full: bool = False) -> Plan:
     # unchanged file cost more than the stats; the comparison runs over columns.
     stale, plan.deleted = old.compare(stats, racy_after)
     suspects = sorted(stale)
+    steps["compare"] = clock.lap()
     plan.hashes = hash_files(config.articles_dir, suspects)
+    steps["hash"] = clock.lap()
     plan.unchanged = len(stats) - len(suspects)
     for rel, digest in plan.hashes.items():
         if rel not in old:
@@ -178,6 +197,26 @@ def make_plan(config: Config, full: bool = False) -> Plan:
         plan.changed = sorted(plan.changed + [rel for rel, _ in plan.still_kept])
         plan.still_rejected, plan.still_kept = [], []
     return plan
+
+
+def _cpu() -> float:
+    """CPU seconds of this process (every thread) and of its children that have ended."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class _Clock:
+    """Wall and CPU seconds since the last lap."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.monotonic(), _cpu()
+
+    def lap(self) -> tuple[float, float]:
+        """(wall, CPU) seconds since the last lap (or the start)."""
+        wall, cpu = time.monotonic(), _cpu()
+        spent = (wall - self.wall, cpu - self.cpu)
+        self.wall, self.cpu = wall, cpu
+        return spent
 
 
 @dataclass
@@ -204,6 +243,7 @@ class Report:
     processed: int = 0
     listing: list[str] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds of each phase (all threads)
 
     def render(self) -> str:
         """A summary for people and logs."""
@@ -227,7 +267,9 @@ class Report:
             lines.append(f"index already up to date ({self.articles} articles)")
         lines.append(f"{self.duration:.1f}s, {rate:.0f} articles/s")
         if self.phases:
-            lines.append("phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.phases.items()))
+            lines.append("phases: " + ", ".join(
+                f"{k} {v:.1f}s" + (f" ({self.cpu[k]:.1f}s CPU)" if k in self.cpu else "")
+                for k, v in self.phases.items()))
         if self.removed:
             lines.append(f"removed old generations and leftovers: {', '.join(self.removed)}")
         if self.in_use:
@@ -346,13 +388,13 @@ def _dry_run(config: Config, plan: Plan, progress: Callable | None) -> Report:
 def _run(config: Config, full: bool, progress: Callable | None, procs: int | None,
          limitmb: int, job: str = "reindex") -> Report:
     index_dir = config.index_dir
-    clock = time.monotonic()
+    clock, cpu = time.monotonic(), _cpu()
     # With CURRENT missing or damaged, the generations on disk may be the only good copies
     # left: this job keeps them all and makes the newest intact one "previous".
     lost = generations.unaccounted(index_dir)
     cleaned = generations.cleanup(index_dir)  # leftovers of crashed runs (`lost` stays)
     plan = make_plan(config, full)
-    planned = time.monotonic() - clock
+    planned, planned_cpu = time.monotonic() - clock, _cpu() - cpu
     generations.checkpoint("planned")
     previous = plan.base or _newest_intact(index_dir, lost)
     if not plan.stats and previous:
@@ -372,14 +414,16 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
     protected = protected_tokens(config)
     name = generations.new_name()
     gen_dir = index_dir / name
-    report.phases["plan"] = planned
-    clock = time.monotonic()
+    report.phases["plan"], report.cpu["plan"] = planned, planned_cpu
+    for label, (wall, used) in plan.steps.items():
+        report.phases[f"plan:{label}"], report.cpu[f"plan:{label}"] = wall, used
+    clock, cpu = time.monotonic(), _cpu()
 
     def phase(label: str) -> None:
-        nonlocal clock
-        now = time.monotonic()
-        report.phases[label] = now - clock
-        clock = now
+        nonlocal clock, cpu
+        now, used = time.monotonic(), _cpu()
+        report.phases[label], report.cpu[label] = now - clock, used - cpu
+        clock, cpu = now, used
 
     try:
         files, probes = _build(config, plan, gen_dir, protected, report, progress, procs,
