@@ -198,16 +198,17 @@ def _read_columns(path: Path) -> FileList:
         raise ValueError("not a file list")
     end = data.index(b"\n", len(COLUMN_MAGIC))
     header = json.loads(data[len(COLUMN_MAGIC):end])
-    n, at, raw = int(header["n"]), end + 1, {}
+    n, at, raw, view = int(header["n"]), end + 1, {}, memoryview(data)
     for name, length in header["sections"]:
-        raw[name] = data[at:at + length]
+        raw[name] = view[at:at + length]  # no copy
         if len(raw[name]) != length:
             raise ValueError("file list cut short")
         at += length
     if set(raw) != set(COLUMNS):
         raise ValueError("file list columns missing")
     for name in TEXT_COLUMNS:
-        if n and raw[name].count(b"\0") != n - 1 or not n and raw[name]:
+        nuls = np.count_nonzero(np.frombuffer(raw[name], np.uint8) == 0)
+        if n and nuls != n - 1 or not n and len(raw[name]):
             raise ValueError("file list columns of different lengths")
     arrays = {}
     for name in ("size", "mtime_ns"):
@@ -219,8 +220,8 @@ def _read_columns(path: Path) -> FileList:
     return FileList._read(_decode(raw["rel"], n), pending, arrays, path)
 
 
-def _decode(raw: bytes, n: int) -> list[str]:
-    return raw.decode("utf-8", "surrogatepass").split("\0") if n else []
+def _decode(raw: memoryview, n: int) -> list[str]:
+    return str(raw, "utf-8", "surrogatepass").split("\0") if n else []
 
 
 def _write_columns(path: Path, files: FileList) -> None:
