@@ -465,6 +465,17 @@ def test_the_column_comparison_finds_what_a_per_file_one_finds():
     assert stale == expected and 40 < len(expected) < len(order)
     assert missing == sorted(set(files) - set(found)) and len(missing) == 30
     assert files.compare(FileStats(), 0) == ([], sorted(files))
+    # The same, the scan in the list's own order (its rows compared without look-ups).
+    listed = list(files)
+    moved = {rel: found.get(rel, (files[rel][1], files[rel][2] + 1)) for rel in listed}
+    stats = FileStats(listed, [moved[r][0] for r in listed], [moved[r][1] for r in listed])
+    expected = [rel for rel in listed if files[rel][1] != moved[rel][0]
+                or files[rel][2] != moved[rel][1] or moved[rel][1] >= racy_after]
+    assert files.compare(stats, racy_after) == (expected, [])
+    assert 0 < len(expected) < len(listed)
+    back = listed[::-1]  # as many paths, in another order: looked up one by one
+    stats = FileStats(back, [moved[r][0] for r in back], [moved[r][1] for r in back])
+    assert files.compare(stats, racy_after) == (expected[::-1], [])
 
 
 def test_the_scan_lists_what_iter_files_lists(tmp_path: Path):
@@ -494,6 +505,7 @@ def test_a_scan_shared_with_helper_processes_lists_the_same_files(tmp_path: Path
     alone, shared = scan(root), scan(root, procs)
     assert sorted(shared.rels) == sorted(rels) and len(shared) == len(rels)
     assert dict(shared.items()) == dict(alone.items())
+    assert shared.rels == alone.rels  # one order (the file list's), however many walk
     assert shared["2003/deep/deeper/c.md"].st_size == rels.index("2003/deep/deeper/c.md")
 
 

@@ -143,7 +143,12 @@ class FileList(MutableMapping):
         """What `stale` and `missing_from` say of a scan, worked out over arrays: the files to
         hash (in scan order) and the listed files the scan did not find (sorted)."""
         n = len(stats.rels)
-        rows = np.fromiter(map(self._row.get, stats.rels, repeat(-1)), np.int64, n)
+        if n == len(self) and stats.rels == self._cols["rel"]:
+            # The list is kept in the scan's order: unless files came or went, row i is
+            # path i, found by one comparison of the two lists instead of a look-up each.
+            rows = np.arange(n, dtype=np.int64)
+        else:
+            rows = np.fromiter(map(self._row.get, stats.rels, repeat(-1)), np.int64, n)
         known = rows >= 0
         at = np.where(known, rows, 0)
         size = np.asarray(stats.sizes, np.int64)

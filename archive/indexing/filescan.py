@@ -75,20 +75,31 @@ def scan(articles_dir: Path, procs: int = 1) -> FileStats:
     found = FileStats()
     if not articles_dir.is_dir():
         return found
-    helpers = []
+    forked = {}
     for share in range(1, procs):
         helper = _fork_share(articles_dir, share, procs)
         if helper is not None:
-            helpers.append((share, helper))
-    _walk_share(str(articles_dir), found, 0, procs if helpers else 1)
-    for share, (pid, fd) in helpers:
-        part = _collect(pid, fd)
-        if part is None:  # the helper failed: its share is walked here
+            forked[share] = helper
+    parts = []  # (segments, columns) of each share
+    for share in range(procs):
+        if share not in forked:  # this process's share, and those no helper took
             part = FileStats()
-            _walk_share(str(articles_dir), part, share, procs)
-        found.rels += part.rels
-        found.sizes += part.sizes
-        found.mtimes += part.mtimes
+            parts.append((_walk_share(str(articles_dir), part, share, procs), part))
+    for share, (pid, fd) in forked.items():
+        got = _collect(pid, fd)
+        if got is None:  # the helper failed: its share is walked here
+            part = FileStats()
+            got = _walk_share(str(articles_dir), part, share, procs), part
+        parts.append(got)
+    # One order whatever the number of processes (the file list is kept in it, so that the
+    # next comparison finds the same paths in the same rows): top folder k's files in the
+    # order `os.listdir` gives them, folders by name.
+    segments = sorted(((k, start, end, part) for spans, part in parts
+                       for k, start, end in spans if end > start), key=lambda seg: seg[0])
+    for _k, start, end, part in segments:
+        found.rels += part.rels[start:end]
+        found.sizes += part.sizes[start:end]
+        found.mtimes += part.mtimes[start:end]
     return found
 
 
@@ -109,8 +120,8 @@ def _fork_share(articles_dir: Path, share: int, procs: int) -> tuple[int, int] |
         joblock.close_inherited()
         _die_with_parent(parent)
         part = FileStats()
-        _walk_share(str(articles_dir), part, share, procs)
-        data = pickle.dumps((part.rels, part.sizes, part.mtimes), pickle.HIGHEST_PROTOCOL)
+        spans = _walk_share(str(articles_dir), part, share, procs)
+        data = pickle.dumps((spans, part.rels, part.sizes, part.mtimes), pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write_fd, "wb") as out:
             out.write(data)
         code = 0
@@ -118,8 +129,8 @@ def _fork_share(articles_dir: Path, share: int, procs: int) -> tuple[int, int] |
         os._exit(code)
 
 
-def _collect(pid: int, fd: int) -> FileStats | None:
-    """A helper's columns, or None when it failed."""
+def _collect(pid: int, fd: int) -> tuple[list, FileStats] | None:
+    """A helper's segments and columns, or None when it failed."""
     try:
         with os.fdopen(fd, "rb") as pipe:
             data = pipe.read()
@@ -127,12 +138,14 @@ def _collect(pid: int, fd: int) -> FileStats | None:
         _pid, status = os.waitpid(pid, 0)
     if status != 0 or not data:
         return None
-    return FileStats(*pickle.loads(data))
+    spans, *columns = pickle.loads(data)
+    return spans, FileStats(*columns)
 
 
-def _walk_share(top: str, found: FileStats, share: int, procs: int) -> None:
+def _walk_share(top: str, found: FileStats, share: int, procs: int) -> list:
     """Walk share `share` of `procs` of a folder: its own files go to share 0, its k-th
-    sub-folder (by name) to share k mod procs."""
+    sub-folder (by name) to share k mod procs. Returns the (k, start, end) rows of each top
+    folder walked (k = -1: the top folder's own files)."""
     rels, sizes, mtimes = found.rels, found.sizes, found.mtimes
     suffix = articlefile.SUFFIX
 
@@ -155,7 +168,7 @@ def _walk_share(top: str, found: FileStats, share: int, procs: int) -> None:
                 stats = [os.stat(name, dir_fd=fd) for name in names]
             except FileNotFoundError:
                 stats = [stat_or_none(name, fd) for name in names]
-            folders = 0
+            folders = []
             for name, st in zip(names, stats, strict=True):
                 if st is None:
                     continue
@@ -167,10 +180,20 @@ def _walk_share(top: str, found: FileStats, share: int, procs: int) -> None:
                         sizes.append(st.st_size)
                         mtimes.append(st.st_mtime_ns)
                 elif S_ISDIR(mode):
-                    folders += 1
-                    if not top or (folders - 1) % procs == share:
+                    if top:
+                        folders.append(name)
+                    else:
                         walk(os.path.join(folder, name), f"{prefix}{name}/")
+            if top:
+                spans.append((-1, 0, len(rels)))
+                for k, name in enumerate(folders):
+                    if k % procs == share:
+                        start = len(rels)
+                        walk(os.path.join(folder, name), f"{name}/")
+                        spans.append((k, start, len(rels)))
         finally:
             os.close(fd)
 
+    spans: list[tuple[int, int, int]] = []
     walk(top, "", top=True)
+    return spans

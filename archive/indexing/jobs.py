@@ -439,6 +439,10 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
                              gen_dir, base_dir, publishers_at(config.publishers_file))
         phase("facets")
         generations.checkpoint("facets-written")
+        if plan.mode == "full":  # in the scan's order: see FileList.compare
+            ordered = {rel: files[rel] for rel in plan.stats.rels if rel in files}
+            ordered.update(files)  # none left out, should a file not be in the scan
+            files = filelist.of(ordered)
         filelist.write(gen_dir, files)
         indexer.check(gen_dir, len(files), probes, absent=plan.deleted[:5])
         phase("check")
