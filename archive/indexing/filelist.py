@@ -49,9 +49,14 @@ class FileList(MutableMapping):
     """
 
     def __init__(self, columns: dict[str, list] | None = None,
-                 source: Path | None = None, row: dict[str, int] | None = None) -> None:
-        self._cols = _Columns({name: list((columns or {}).get(name, ())) for name in COLUMNS})
-        lengths = {len(column) for column in self._cols.values()}
+                 source: Path | None = None, row: dict[str, int] | None = None,
+                 pending: dict[str, Callable[[], list]] | None = None,
+                 arrays: dict[str, np.ndarray] | None = None) -> None:
+        # `pending`: columns decoded when first used (a list read from its column file)
+        pending = pending or {}
+        self._cols = _Columns({name: list((columns or {}).get(name, ())) for name in COLUMNS
+                               if name not in pending}, pending)
+        lengths = {len(column) for column in dict.values(self._cols)}
         if len(lengths) > 1:
             raise ValueError("file list columns of different lengths")
         # `row`: the paths' rows, known already (a copy), or worked out here
@@ -61,19 +66,7 @@ class FileList(MutableMapping):
             raise ValueError("a path listed twice in a file list")
         self.source = source
         self.changes: dict[str, list | None] = {}
-        self._arrays: dict[str, np.ndarray] = {}  # size and mtime as read, until a change
-
-    @classmethod
-    def _read(cls, rels: list[str], pending: dict[str, Callable[[], list]],
-              arrays: dict[str, np.ndarray], source: Path) -> FileList:
-        """A list read from a column file: `pending` decodes a column when first used."""
-        files = cls(None, source, {})
-        files._cols = _Columns({"rel": rels}, pending)
-        files._row = dict(zip(rels, range(len(rels)), strict=True))
-        if len(files._row) != len(rels):
-            raise ValueError("a path listed twice in a file list")
-        files._arrays = arrays
-        return files
+        self._arrays = dict(arrays or {})  # size and mtime as read, until a change
 
     def __getitem__(self, rel: str) -> list:
         i = self._row[rel]
@@ -113,11 +106,9 @@ class FileList(MutableMapping):
 
     def copy(self) -> FileList:
         """An independent copy (the columns are copied, not the strings in them)."""
-        twin = FileList(None, self.source, {})
-        twin._cols = self._cols.copy()
-        twin._row = dict(self._row)
+        twin = FileList(dict(dict.items(self._cols)), self.source, dict(self._row),
+                        self._cols.pending, self._arrays)
         twin.changes = dict(self.changes)
-        twin._arrays = dict(self._arrays)
         return twin
 
     def columns(self) -> dict[str, list]:
@@ -190,10 +181,6 @@ class _Columns(dict):
     def values(self):  # every column, decoded
         return [self[name] for name in COLUMNS]
 
-    def copy(self) -> _Columns:
-        """The lists copied (not the strings in them); pending columns stay pending."""
-        return _Columns({name: list(column) for name, column in self.items()}, self.pending)
-
 
 def _read_columns(path: Path) -> FileList:
     """A list from a column file (see COLUMN_FILE); ValueError when it is not one."""
@@ -222,7 +209,7 @@ def _read_columns(path: Path) -> FileList:
         arrays[name] = np.frombuffer(raw[name], "<i8").astype(np.int64)
     pending = {name: partial(_decode, raw[name], n) for name in ("hash", "id")}
     pending.update({name: arrays[name].tolist for name in ("size", "mtime_ns")})
-    return FileList._read(_decode(raw["rel"], n), pending, arrays, path)
+    return FileList({"rel": _decode(raw["rel"], n)}, path, pending=pending, arrays=arrays)
 
 
 def _decode(raw: memoryview, n: int) -> list[str]:
