@@ -140,6 +140,20 @@ def ensure_archive(data_dir: Path, n: int) -> None:
         print(f"wrote {n} synthetic articles in {time.monotonic() - started:.0f}s", flush=True)
 
 
+def incremental_step(data: Path, where: list[str], args: argparse.Namespace) -> dict:
+    """Rewrite `args.changed` articles spread over the archive, reindex; the job's figures."""
+    gen = Generator()
+    step = max(args.n // args.changed, 1)
+    for i in range(0, args.n, step)[: args.changed]:
+        articlefile.write(data / "articles", gen.article(i, revision=int(time.time())))
+    incremental = run_job(["reindex", *where])
+    if f"updated {args.changed}," not in incremental["output"]:
+        raise SystemExit(f"unexpected incremental report:\n{incremental['output']}")
+    figures = {k: v for k, v in incremental.items() if k != "output"}
+    figures["phases"] = _phases(incremental["output"])
+    return figures
+
+
 def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -152,12 +166,24 @@ def main() -> None:
     parser.add_argument("--no-peer", action="store_true", help="run no peer")
     parser.add_argument("--no-incremental", action="store_true",
                         help="leave the files alone (a shared, read-only archive): full build only")
+    parser.add_argument("--incremental-only", action="store_true",
+                        help="only the incremental step, on the index already in --work "
+                             "(--n must be its size)")
     args = parser.parse_args()
     work = args.work or Path(f"/tmp/bench-reindex-{args.n}")
     data, index = work / "data", work / "index"
-    ensure_archive(data, args.n)
     where = ["--data", str(data), "--index", str(index)]
     results: dict = {"n": args.n, "cpus": os.cpu_count(), "load_before": os.getloadavg()[0]}
+    if args.incremental_only:
+        inc = incremental_step(data, where, args)
+        print(f"n={args.n} (load average {results['load_before']:.1f} -> "
+              f"{os.getloadavg()[0]:.1f} on {results['cpus']} cores)")
+        print(f"incremental ({args.changed} changed): {inc['wall_s']:.1f}s wall, "
+              f"{inc['cpu_s']:.1f}s CPU, peak RSS {inc['peak_tree_rss_mb']:.0f} MB; "
+              f"{inc['phases']}")
+        print(json.dumps({**results, "incremental": inc}))
+        return
+    ensure_archive(data, args.n)
 
     full = run_job(["reindex", "--full", *where]
                    + (["--procs", str(args.procs)] if args.procs else []))
@@ -180,15 +206,7 @@ def main() -> None:
     if args.no_incremental:
         print(json.dumps(results))
         return
-    gen = Generator()
-    step = max(args.n // args.changed, 1)
-    for i in range(0, args.n, step)[: args.changed]:
-        articlefile.write(data / "articles", gen.article(i, revision=int(time.time())))
-    incremental = run_job(["reindex", *where])
-    if f"updated {args.changed}," not in incremental["output"]:
-        raise SystemExit(f"unexpected incremental report:\n{incremental['output']}")
-    results["incremental"] = {k: v for k, v in incremental.items() if k != "output"}
-    results["incremental"]["phases"] = _phases(incremental["output"])
+    results["incremental"] = incremental_step(data, where, args)
 
     # a fresh process through our own search API, as a web worker answers (bench_coldstart)
     results["first_query"] = first_query(data, index, "sécurité coton")

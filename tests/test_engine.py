@@ -626,6 +626,8 @@ PRIVATE_MODULES = ("whoosh.codec", "whoosh.writing", "whoosh.system", "whoosh.ut
 ALLOWED_PRIVATE = {
     ("archive/indexing/parallel.py", "os._exit"):
         "the standard library's exit without cleanup, for a forked worker",
+    ("archive/indexing/filescan.py", "os._exit"):
+        "the standard library's exit without cleanup, for a forked scan helper",
     ("archive/indexing/facetstore.py", "base._layers"):
         "our own FacetStore, read by the module that defines it",
     ("archive/indexing/facetstore.py", "base._extra"):

@@ -27,6 +27,7 @@ from archive.engine.segmentwriter import FastSegmentWriter, _encode_one
 from archive.errors import EXIT_PARTIAL, IndexUnavailable
 from archive.indexing import (
     CurrentGeneration,
+    filelist,
     generations,
     indexer,
     joblock,
@@ -36,6 +37,7 @@ from archive.indexing import (
 )
 from archive.indexing.analysis import analyze, french_analyzer, index_positions
 from archive.indexing.facetstore import FacetStore, date_key
+from archive.indexing.filescan import FileStats
 from archive.indexing.jobs import make_plan, reindex, scan, status
 from archive.indexing.schema import build_schema
 from archive.models import Article
@@ -435,6 +437,48 @@ def test_planning_sees_an_edit_in_place_a_new_file_and_a_deleted_one(archive: Co
     assert ids_for(archive, "body", "inonde") == {"pluies-a-mopti"}
 
 
+def test_the_column_comparison_finds_what_a_per_file_one_finds():
+    # The plan compares the scan with the file list over arrays: every kind of difference
+    # (size only, mtime only, both, new, removed, recent) must land on the right path.
+    rng = random.Random(7)
+    listed = {f"{y}/a{i}.md": [f"h{i}", rng.randrange(100, 200), rng.randrange(10**9), f"id{i}"]
+              for y in range(3) for i in range(300)}
+    files = filelist.of(listed)
+    for rel in rng.sample(sorted(listed), 40):
+        del files[rel]  # rows moved by removals must still be looked up by path
+    files["new/b.md"] = ["h", 1, 2, "idb"]
+    racy_after = 10**9 - 10**7
+    found = {}
+    for rel, (_h, size, mtime, _id) in files.items():
+        change = rng.randrange(8)
+        size += change == 1
+        mtime += (change == 2) - (change == 3) * 10**9
+        found[rel] = (size, mtime)
+    for rel in rng.sample(sorted(found), 30):
+        del found[rel]
+    found.update({f"extra/{i}.md": (5, 6) for i in range(5)})
+    order = list(found)
+    rng.shuffle(order)
+    stats = FileStats(order, [found[r][0] for r in order], [found[r][1] for r in order])
+    stale, missing = files.compare(stats, racy_after)
+    expected = [rel for rel in order if rel not in files or files[rel][1] != found[rel][0]
+                or files[rel][2] != found[rel][1] or found[rel][1] >= racy_after]
+    assert stale == expected and 40 < len(expected) < len(order)
+    assert missing == sorted(set(files) - set(found)) and len(missing) == 30
+    assert files.compare(FileStats(), 0) == ([], sorted(files))
+    # The same, the scan in the list's own order (its rows compared without look-ups).
+    listed = list(files)
+    moved = {rel: found.get(rel, (files[rel][1], files[rel][2] + 1)) for rel in listed}
+    stats = FileStats(listed, [moved[r][0] for r in listed], [moved[r][1] for r in listed])
+    expected = [rel for rel in listed if files[rel][1] != moved[rel][0]
+                or files[rel][2] != moved[rel][1] or moved[rel][1] >= racy_after]
+    assert files.compare(stats, racy_after) == (expected, [])
+    assert 0 < len(expected) < len(listed)
+    back = listed[::-1]  # as many paths, in another order: looked up one by one
+    stats = FileStats(back, [moved[r][0] for r in back], [moved[r][1] for r in back])
+    assert files.compare(stats, racy_after) == (expected[::-1], [])
+
+
 def test_the_scan_lists_what_iter_files_lists(tmp_path: Path):
     root = tmp_path / "articles"
     for rel in ("2020/a.md", "2020/.b.md", "2020/c.txt", ".hidden/d.md", "x.md/e.md",
@@ -447,6 +491,23 @@ def test_the_scan_lists_what_iter_files_lists(tmp_path: Path):
     assert set(found) == {p.relative_to(root).as_posix() for p in articlefile.iter_files(root)}
     assert found["2020/h.md"].st_size == (root / "2020" / "a.md").stat().st_size
     assert scan(tmp_path / "missing") == {}
+
+
+@pytest.mark.parametrize("procs", [2, 3])
+def test_a_scan_shared_with_helper_processes_lists_the_same_files(tmp_path: Path, procs: int):
+    # Each helper walks every procs-th sub-folder and sends its columns back: none lost,
+    # none twice, the top folder's own files and nested folders included.
+    root = tmp_path / "articles"
+    rels = [f"{year}/a{i}.md" for year in range(2001, 2008) for i in range(20)]
+    rels += ["top.md", "2003/deep/b.md", "2003/deep/deeper/c.md", "sans-date/d.md"]
+    for k, rel in enumerate(rels):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("x" * k, encoding="utf-8")
+    alone, shared = scan(root), scan(root, procs)
+    assert sorted(shared.rels) == sorted(rels) and len(shared) == len(rels)
+    assert dict(shared.items()) == dict(alone.items())
+    assert shared.rels == alone.rels  # one order (the file list's), however many walk
+    assert shared["2003/deep/deeper/c.md"].st_size == rels.index("2003/deep/deeper/c.md")
 
 
 def test_a_file_touched_without_change_is_not_reindexed(archive: Config):

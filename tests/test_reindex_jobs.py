@@ -25,7 +25,8 @@ from whoosh.query import Term
 
 from archive import articlefile
 from archive.config import Config, load_config
-from archive.indexing import CurrentGeneration, generations, open_current
+from archive.errors import IndexUnavailable
+from archive.indexing import CurrentGeneration, filelist, generations, open_current
 from archive.indexing.jobs import read_files, reindex
 from archive.models import Article
 
@@ -285,6 +286,63 @@ def test_where_folders_cannot_be_locked_reading_and_jobs_still_work(tmp_path: Pa
     assert report.removed == [held.name] and report.in_use == []
 
 
+def test_a_killed_scan_leaves_no_helper_walking(tmp_path: Path):
+    # On a large archive a forked helper walks half of data/: killed with the job, it must
+    # not walk on (nor keep the job lock, which it closes first).
+    root = tmp_path / "articles"
+    for year in range(2000, 2004):
+        (root / str(year)).mkdir(parents=True)
+        for i in range(500):
+            (root / str(year) / f"a{i}.md").write_text("x", encoding="utf-8")
+    # a slow disk: each stat takes 2 ms, so that a helper outliving the job would walk on
+    code = ("import os, sys, time; from pathlib import Path\n"
+            "from archive.indexing.filescan import scan\n"
+            "real = os.stat\n"
+            "def slow(*args, **kwargs):\n"
+            "    time.sleep(0.002)\n"
+            "    return real(*args, **kwargs)\n"
+            "os.stat = slow\n"
+            "while True: scan(Path(sys.argv[1]), 2)")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(root)])
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 30
+    helpers: list[str] = []
+    while not helpers and time.monotonic() < deadline:
+        helpers = children.read_text().split() if children.exists() else []
+    assert helpers, "no helper seen"
+    time.sleep(0.1)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 1  # its walk takes 2 s
+    alive = helpers
+    while alive and time.monotonic() < deadline:
+        alive = [pid for pid in helpers if Path(f"/proc/{pid}/stat").exists()
+                 and Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0] != "Z"]
+        time.sleep(0.05)
+    assert alive == []
+
+
+def test_a_scan_helper_that_fails_has_its_share_walked_by_the_job(tmp_path: Path,
+                                                                  monkeypatch):
+    from archive.indexing import filescan
+
+    root = tmp_path / "articles"
+    for year in range(2000, 2004):
+        (root / str(year)).mkdir(parents=True)
+        (root / str(year) / "a.md").write_text("x", encoding="utf-8")
+
+    class Broken:  # the helper (a fork of this process) cannot send its columns
+        HIGHEST_PROTOCOL = 5
+
+        @staticmethod
+        def dumps(*_args, **_kwargs):
+            raise OSError("pipe refused")
+
+    monkeypatch.setattr(filescan, "pickle", Broken)
+    found = filescan.scan(root, 2)
+    assert sorted(found) == [f"{year}/a.md" for year in range(2000, 2004)]
+
+
 def test_a_killed_parallel_build_leaves_no_worker_and_no_lock(archive: Config):
     write_version(archive, "mangue", n=4 * N_ARTICLES)  # big enough to be killed mid-build
     proc = subprocess.Popen(archive_cmd(archive, "reindex", "--full", "--procs", "2"),
@@ -319,7 +377,7 @@ def _serving_dir(config: Config) -> Path:
 
 def test_an_incremental_job_links_the_file_list_and_writes_only_the_changes(archive: Config):
     # At a million articles writing the whole list again cost seconds per job.
-    whole = (_serving_dir(archive) / "filelist.json").stat().st_ino
+    whole = (_serving_dir(archive) / filelist.COLUMN_FILE).stat().st_ino
     for i in (1, 2):
         articlefile.write(archive.articles_dir, make_article(i, "mangue"))
     (archive.articles_dir / articlefile.relative_path(make_article(3, "x"))).unlink()
@@ -327,7 +385,7 @@ def test_an_incremental_job_links_the_file_list_and_writes_only_the_changes(arch
     report = reindex(archive)
     assert (report.added, report.updated, report.deleted) == (1, 2, 1)
     first = _serving_dir(archive)
-    assert (first / "filelist.json").stat().st_ino == whole
+    assert (first / filelist.COLUMN_FILE).stat().st_ino == whole
     changes = json.loads((first / "filelist-delta.json").read_text(encoding="utf-8"))
     assert sorted(changes) == sorted(articlefile.relative_path(make_article(i, "x")).as_posix()
                                      for i in (1, 2, 3, N_ARTICLES))
@@ -337,10 +395,61 @@ def test_an_incremental_job_links_the_file_list_and_writes_only_the_changes(arch
     report = reindex(archive)
     assert (report.added, report.updated, report.deleted) == (0, 1, 1)
     assert report.articles == N_ARTICLES - 1
-    assert (_serving_dir(archive) / "filelist.json").stat().st_ino == whole
+    assert (_serving_dir(archive) / filelist.COLUMN_FILE).stat().st_ino == whole
     _name, found = answers(archive)
     assert (len(found["mangue"]), len(found["papaye"])) == (3, N_ARTICLES - 4)
     assert reindex(archive).generation is None  # nothing left to do
+
+
+def test_a_generation_with_the_json_file_list_is_linked_and_updated_incrementally(
+        archive: Config):
+    # Generations written before the binary columns hold filelist.json: a job reads it, links
+    # it and writes its changes beside it, and the next job reads both.
+    gen_dir = _serving_dir(archive)
+    files = read_files(gen_dir)
+    (gen_dir / "filelist.json").write_text(json.dumps(files.columns()), encoding="utf-8")
+    (gen_dir / filelist.COLUMN_FILE).unlink()
+    manifest = generations.read_manifest(gen_dir)
+    manifest[generations.FILE_TABLE] = generations.file_table(gen_dir)
+    generations.write_manifest(gen_dir, manifest)
+    whole = (gen_dir / "filelist.json").stat().st_ino
+    articlefile.write(archive.articles_dir, make_article(1, "mangue"))
+    report = reindex(archive)
+    assert (report.mode, report.updated, report.articles) == ("incremental", 1, N_ARTICLES)
+    assert (_serving_dir(archive) / "filelist.json").stat().st_ino == whole
+    (archive.articles_dir / articlefile.relative_path(make_article(2, "x"))).unlink()
+    report = reindex(archive)
+    assert (report.mode, report.deleted, report.articles) == ("incremental", 1, N_ARTICLES - 1)
+    now = dict(read_files(_serving_dir(archive)).items())
+    one, two = (articlefile.relative_path(make_article(i, "x")).as_posix() for i in (1, 2))
+    assert two not in now and now[one][0] != files[one][0]
+    assert {rel: entry for rel, entry in now.items() if rel != one} == \
+        {rel: entry for rel, entry in files.items() if rel not in (one, two)}
+
+
+def test_a_full_build_keeps_the_file_list_in_the_scan_order(archive: Config):
+    # Rows in the scan's order let the next comparison skip a look-up per file (an edit, a
+    # rename over the file, keeps its place in both on ext4; other changes fall back).
+    from archive.indexing.filescan import scan
+
+    report = reindex(archive, full=True)
+    assert report.mode == "full"
+    order = scan(archive.articles_dir).rels
+    assert order != sorted(order)  # else this test could not tell
+    assert read_files(_serving_dir(archive)).columns()["rel"] == order
+    articlefile.write(archive.articles_dir, make_article(5, "mangue"))
+    assert reindex(archive).updated == 1
+
+
+def test_the_binary_file_list_keeps_any_file_name_and_refuses_a_cut_one(tmp_path: Path):
+    names = {"2020/a.md": ["sha256:1", 10, -5, "a"], "2020/saut\nde ligne.md": ["h", 0, 2**62, "b"],
+             "2020/\udce9t\u00e9.md": ["h", 3, 4, "\u00e9t\u00e9"], "x/\u4e2d.md": ["h", 5, 6, "c"]}
+    filelist.write(tmp_path, filelist.of(names))
+    assert dict(filelist.read(tmp_path).items()) == names
+    data = (tmp_path / filelist.COLUMN_FILE).read_bytes()
+    (tmp_path / filelist.COLUMN_FILE).write_bytes(data[:-3])
+    with pytest.raises(IndexUnavailable):
+        filelist.read(tmp_path)
 
 
 def test_a_generation_with_the_file_list_of_earlier_versions_is_updated_incrementally(
@@ -348,7 +457,7 @@ def test_a_generation_with_the_file_list_of_earlier_versions_is_updated_incremen
     gen_dir = _serving_dir(archive)
     files = read_files(gen_dir)
     (gen_dir / "files.json").write_text(json.dumps(dict(files.items())), encoding="utf-8")
-    (gen_dir / "filelist.json").unlink()
+    (gen_dir / filelist.COLUMN_FILE).unlink()
     manifest = generations.read_manifest(gen_dir)
     manifest[generations.FILE_TABLE] = generations.file_table(gen_dir)
     generations.write_manifest(gen_dir, manifest)

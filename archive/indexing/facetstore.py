@@ -94,12 +94,16 @@ def write_facets(gen_dir: Path, doc_count: int, facets: Mapping[str, Mapping[int
         extra: dict[str, list[int]] = {}
         if old_layers:
             remap = dict(enumerate(ordinal[v] for v in old_values))
-            remap[base.empty(facet)] = EMPTY
+            # the same mapping as an array, one gather per range (a dict look-up per document
+            # cost a second at a million): the base's empty slot goes to the extra last slot
+            ords = np.array([*(ordinal[v] for v in old_values), EMPTY], dtype=np.uint32)
+            empty = base.empty(facet)  # EMPTY16 in a uint16 base, EMPTY in a uint32 one
             for j, layer in enumerate(old_layers):
                 for old_off, new_off, count in reused:
                     start = j * doc_count + new_off
-                    dense[start:start + count] = array(
-                        "I", map(remap.__getitem__, layer[old_off:old_off + count].tolist()))
+                    old = np.asarray(layer[old_off:old_off + count], dtype=np.int64)
+                    old[old == empty] = len(old_values)
+                    dense[start:start + count] = array("I", ords[old].tobytes())
             for docnum, ords in base._extra[facet].items():
                 for old_off, new_off, count in reused:
                     if old_off <= docnum < old_off + count:

@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from stat import S_ISDIR, S_ISREG
 
 from whoosh import index as whoosh_index
 
@@ -25,9 +24,10 @@ from ..orgdefinitions import organisation_values
 from ..publishers import publishers_at
 from ..textnorm import decode
 from . import filelist, generations, indexer, parallel, schema, serving
+from .filescan import FileStats, scan
 from .joblock import job_lock
 
-FILES = filelist.FILE_LIST  # relpath -> [hash, size, mtime_ns, id]; apart from the manifest
+FILES = filelist.COLUMN_FILE  # relpath -> [hash, size, mtime_ns, id]; apart from the manifest
 RACY_SECONDS = 5  # files changed this close to the last build are always hashed
 MIN_FILES_FOR_PROCS = 5000  # below this, starting sub-processes costs more than it saves
 
@@ -40,44 +40,6 @@ def protected_tokens(config: Config) -> frozenset[str]:
 
 def _tokens_digest(tokens: frozenset[str]) -> str:
     return hashlib.sha256("\n".join(sorted(tokens)).encode("utf-8")).hexdigest()[:16]
-
-
-def scan(articles_dir: Path) -> dict[str, indexer.FileStat]:
-    """Every article file below the articles folder, by relative path, with its stat.
-
-    The files `articlefile.iter_files` lists, walked with `os.listdir` and `os.stat` relative
-    to an open folder, on strings: a stat per file and no Path or DirEntry objects (at 100k
-    files pathlib's globbing, sorting and relative paths cost four times the stats; at 1M the
-    DirEntry objects a fifth of the walk). Every file is still stat-ed: an edit in place
-    changes the file's size or mtime, never its folder's mtime, so no folder can be skipped.
-    """
-    found: dict[str, indexer.FileStat] = {}
-    make = tuple.__new__  # FileStat's own constructor is a Python call, a million times
-    file_stat, suffix = indexer.FileStat, articlefile.SUFFIX
-
-    def walk(folder: str, prefix: str) -> None:
-        try:
-            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        except (FileNotFoundError, NotADirectoryError):
-            return
-        try:
-            names = os.listdir(fd)
-            for name in names:
-                try:
-                    st = os.stat(name, dir_fd=fd)
-                except FileNotFoundError:
-                    continue  # removed while listed: as if already gone
-                if S_ISDIR(st.st_mode):
-                    walk(os.path.join(folder, name), f"{prefix}{name}/")
-                elif name.endswith(suffix) and not name.startswith(".") and \
-                        S_ISREG(st.st_mode):
-                    found[prefix + name] = make(file_stat, (st.st_size, st.st_mtime_ns))
-        finally:
-            os.close(fd)
-
-    if articles_dir.is_dir():
-        walk(str(articles_dir), "")
-    return found
 
 
 def read_files(gen_dir: Path) -> filelist.FileList:
@@ -100,7 +62,8 @@ class Plan:
     still_kept: list[tuple[str, str]] = field(default_factory=list)  # invalid, last good serves
     hashes: dict[str, str] = field(default_factory=dict)
     old_files: filelist.FileList = field(default_factory=filelist.FileList)
-    stats: dict[str, indexer.FileStat] = field(default_factory=dict)
+    stats: FileStats = field(default_factory=FileStats)
+    steps: dict[str, tuple[float, float]] = field(default_factory=dict)  # wall, CPU seconds
 
     @property
     def empty(self) -> bool:
@@ -141,13 +104,32 @@ def _serving_damage(index_dir: Path) -> tuple[str, IndexUnavailable | None] | No
     return pointer.current, None
 
 
+def _scan_procs(index_dir: Path) -> int:
+    """Processes to walk data/ with: two on a large archive (as many files as the serving
+    generation has articles, about), where a stat per file costs seconds, when a core is
+    idle; one otherwise. On a busy machine (load average 12 on 2 cores) a helper made the
+    walk of 1M files slower, 26-30 s instead of 21-23 s, and cost a fifth more CPU."""
+    cores = os.cpu_count() or 1
+    if cores < 2 or os.getloadavg()[0] > cores - 1:
+        return 1
+    try:
+        pointer = generations.read_pointer(index_dir)
+        articles = generations.read_manifest(index_dir / pointer.current).get("articles") \
+            if pointer else 0
+    except IndexUnavailable:
+        articles = 0
+    return 2 if isinstance(articles, int) and articles >= MIN_FILES_FOR_PROCS else 1
+
+
 def make_plan(config: Config, full: bool = False) -> Plan:
     """Decide between a full and an incremental reindex and list the files it touches."""
+    steps, clock = {}, _Clock()
     with ThreadPoolExecutor(1) as pool:
         # The serving generation is hashed while data/ is listed (hashlib releases the GIL).
         checked = None if full else pool.submit(_serving_damage, config.index_dir)
-        stats = scan(config.articles_dir)
+        stats = scan(config.articles_dir, _scan_procs(config.index_dir))
         damage = checked.result() if checked else None
+    steps["scan"] = clock.lap()
     try:
         pointer = generations.read_pointer(config.index_dir)
     except IndexUnavailable:
@@ -182,9 +164,10 @@ def make_plan(config: Config, full: bool = False) -> Plan:
                 reason = "organisations authority file changed"
             elif manifest.get("articles_dir") != str(config.articles_dir):
                 reason = f"data folder changed (was {manifest.get('articles_dir')})"
+    steps["list"] = clock.lap()
     if reason:
-        return Plan("full", reason, base, added=sorted(stats), stats=stats)
-    plan = Plan("incremental", "index exists", base, stats=stats, old_files=old)
+        return Plan("full", reason, base, added=sorted(stats), stats=stats, steps=steps)
+    plan = Plan("incremental", "index exists", base, stats=stats, old_files=old, steps=steps)
     rejected = manifest.get("rejected") or {}
     kept = manifest.get("kept") or {}
     # Like git, trust a file whose size and mtime are those recorded: only the others are read
@@ -193,9 +176,12 @@ def make_plan(config: Config, full: bool = False) -> Plan:
     built = dt.datetime.fromisoformat(manifest.get("built_at") or "1970-01-01T00:00:00+00:00")
     racy_after = int((built.timestamp() - RACY_SECONDS) * 1e9)
     # Only those hashed are looked at one by one: at a million files, building a record per
-    # unchanged file cost more than the stats.
-    suspects = sorted(old.stale(stats, racy_after))
+    # unchanged file cost more than the stats; the comparison runs over columns.
+    stale, plan.deleted = old.compare(stats, racy_after)
+    suspects = sorted(stale)
+    steps["compare"] = clock.lap()
     plan.hashes = hash_files(config.articles_dir, suspects)
+    steps["hash"] = clock.lap()
     plan.unchanged = len(stats) - len(suspects)
     for rel, digest in plan.hashes.items():
         if rel not in old:
@@ -209,13 +195,32 @@ def make_plan(config: Config, full: bool = False) -> Plan:
             plan.still_kept.append((rel, kept[rel][1]))
         else:
             plan.changed.append(rel)
-    plan.deleted = old.missing_from(stats)
     if plan.added or plan.changed or plan.deleted:
         # Something moved: a file rejected for a duplicate id may be valid now, look again.
         plan.added = sorted(plan.added + [rel for rel, _ in plan.still_rejected])
         plan.changed = sorted(plan.changed + [rel for rel, _ in plan.still_kept])
         plan.still_rejected, plan.still_kept = [], []
     return plan
+
+
+def _cpu() -> float:
+    """CPU seconds of this process (every thread) and of its children that have ended."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class _Clock:
+    """Wall and CPU seconds since the last lap."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.monotonic(), _cpu()
+
+    def lap(self) -> tuple[float, float]:
+        """(wall, CPU) seconds since the last lap (or the start)."""
+        wall, cpu = time.monotonic(), _cpu()
+        spent = (wall - self.wall, cpu - self.cpu)
+        self.wall, self.cpu = wall, cpu
+        return spent
 
 
 @dataclass
@@ -242,6 +247,7 @@ class Report:
     processed: int = 0
     listing: list[str] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds of each phase (all threads)
 
     def render(self) -> str:
         """A summary for people and logs."""
@@ -265,7 +271,9 @@ class Report:
             lines.append(f"index already up to date ({self.articles} articles)")
         lines.append(f"{self.duration:.1f}s, {rate:.0f} articles/s")
         if self.phases:
-            lines.append("phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.phases.items()))
+            lines.append("phases: " + ", ".join(
+                f"{k} {v:.1f}s" + (f" ({self.cpu[k]:.1f}s CPU)" if k in self.cpu else "")
+                for k, v in self.phases.items()))
         if self.removed:
             lines.append(f"removed old generations and leftovers: {', '.join(self.removed)}")
         if self.in_use:
@@ -384,13 +392,13 @@ def _dry_run(config: Config, plan: Plan, progress: Callable | None) -> Report:
 def _run(config: Config, full: bool, progress: Callable | None, procs: int | None,
          limitmb: int, job: str = "reindex") -> Report:
     index_dir = config.index_dir
-    clock = time.monotonic()
+    clock, cpu = time.monotonic(), _cpu()
     # With CURRENT missing or damaged, the generations on disk may be the only good copies
     # left: this job keeps them all and makes the newest intact one "previous".
     lost = generations.unaccounted(index_dir)
     cleaned = generations.cleanup(index_dir)  # leftovers of crashed runs (`lost` stays)
     plan = make_plan(config, full)
-    planned = time.monotonic() - clock
+    planned, planned_cpu = time.monotonic() - clock, _cpu() - cpu
     generations.checkpoint("planned")
     previous = plan.base or _newest_intact(index_dir, lost)
     if not plan.stats and previous:
@@ -410,14 +418,16 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
     protected = protected_tokens(config)
     name = generations.new_name()
     gen_dir = index_dir / name
-    report.phases["plan"] = planned
-    clock = time.monotonic()
+    report.phases["plan"], report.cpu["plan"] = planned, planned_cpu
+    for label, (wall, used) in plan.steps.items():
+        report.phases[f"plan:{label}"], report.cpu[f"plan:{label}"] = wall, used
+    clock, cpu = time.monotonic(), _cpu()
 
     def phase(label: str) -> None:
-        nonlocal clock
-        now = time.monotonic()
-        report.phases[label] = now - clock
-        clock = now
+        nonlocal clock, cpu
+        now, used = time.monotonic(), _cpu()
+        report.phases[label], report.cpu[label] = now - clock, used - cpu
+        clock, cpu = now, used
 
     try:
         files, probes = _build(config, plan, gen_dir, protected, report, progress, procs,
@@ -429,6 +439,10 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
                              gen_dir, base_dir, publishers_at(config.publishers_file))
         phase("facets")
         generations.checkpoint("facets-written")
+        if plan.mode == "full":  # in the scan's order: see FileList.compare
+            ordered = {rel: files[rel] for rel in plan.stats.rels if rel in files}
+            ordered.update(files)  # none left out, should a file not be in the scan
+            files = filelist.of(ordered)
         filelist.write(gen_dir, files)
         indexer.check(gen_dir, len(files), probes, absent=plan.deleted[:5])
         phase("check")
@@ -453,7 +467,7 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
             if base_dir else None
         manifest[generations.FILE_TABLE] = generations.file_table(gen_dir, reuse)
         generations.write_manifest(gen_dir, manifest)
-        generations.fsync_tree(gen_dir)
+        generations.fsync_tree(gen_dir, reuse or ())
         generations.fsync_path(index_dir)
         phase("fsync")
         generations.checkpoint("fsynced")
@@ -710,16 +724,16 @@ def _status(config: Config) -> Status:
     stats = scan(config.articles_dir)
     rejected = manifest.get("rejected") or {}
     kept = manifest.get("kept") or {}
-    added = sorted(rel for rel in stats if rel not in old and rel not in rejected)
+    differ, deleted = old.compare(stats, racy_after=2**63 - 1)  # by size and mtime only
+    added = sorted(rel for rel in differ if rel not in old and rel not in rejected)
     changed = []
-    for rel, stat in stats.items():
+    for rel in differ:
         entry = old.get(rel)
-        if entry is None or (entry[1] == stat.st_size and entry[2] == stat.st_mtime_ns):
+        if entry is None:
             continue
         digest = _hash_file(config.articles_dir / rel)
         if digest != entry[0] and digest != kept.get(rel, [None])[0]:
             changed.append(rel)
-    deleted = sorted(set(old) - set(stats))
     older = sorted(p.name for p in config.index_dir.glob(f"{generations.PREFIX}*")
                    if p.name not in (pointer.current, pointer.previous) and p.is_dir())
     return Status(pointer.current, pointer.previous, manifest, added, sorted(changed), deleted,
