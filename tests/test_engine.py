@@ -346,6 +346,7 @@ def test_the_positions_sidecar_reads_back_what_whoosh_encodes(tmp_path: Path, mo
     """Written in small chunks (a term's postings split across them), long texts included,
     each posting's positions read back as Whoosh's own decoder gives them."""
     monkeypatch.setattr(positions, "CHUNK_POSITIONS", 64)
+    monkeypatch.setattr(positions, "NARROW_CHUNK", 50)  # narrowed a few values at a time
     fmt = formats.Positions()
     rng = random.Random(widest)
     items, expected = [], {}
@@ -529,6 +530,7 @@ def test_the_postings_sidecar_reads_back_the_stream_it_watched(tmp_path: Path, m
     and runs, or uint32 where runs would cost more (one posting per term)."""
     monkeypatch.setattr(docsidecar, "CHUNK_POSTINGS", 16)
     monkeypatch.setattr(docsidecar, "COMPARE_CHUNK", 32)
+    monkeypatch.setattr(positions, "NARROW_CHUNK", 32)
     monkeypatch.setattr(docsidecar, "LOW_BITS", low_bits)
     fields = {"body": lambda n: float(n), "title": lambda n: n * 2.0, "id": lambda n: 1.0,
               "tags": lambda n: float(n + 7), "rated": lambda n: n * 0.3}

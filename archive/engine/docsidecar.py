@@ -104,16 +104,16 @@ class _FieldFiles:
         if entry["weights"] in ("one", "pct"):
             os.remove(self.paths["dwt"])
         elif entry["weights"] == "<u2":
-            _narrow(self.paths["dwt"], "<f4", "<u2")
+            positions.narrow_file(self.paths["dwt"], "<f4", "<u2")
         if self._widest < 1 << LOW_BITS:  # fewer than 65,536 documents: half the bytes
-            _narrow(self.paths["dno"], "<u4", "<u2")
+            positions.narrow_file(self.paths["dno"], "<u4", "<u2")
             entry["docs"] = "<u2"
         elif self._widest >> LOW_BITS < 1 << 16:  # (always, at 16 bits)
             runs, first_run = _runs(self.paths["dno"], columns[1], LOW_BITS)
             postings = int(columns[1][-1])
             # the runs' cost (2 bytes less per posting, 4 per run, 8 per term) against uint32
             if 8 * len(first_run) + 4 * len(runs) <= RUNS_COST * 2 * postings:
-                _narrow(self.paths["dno"], "<u4", "<u2", (1 << LOW_BITS) - 1)
+                positions.narrow_file(self.paths["dno"], "<u4", "<u2", (1 << LOW_BITS) - 1)
                 with open(self.paths["dhi"], "wb") as f:
                     f.write(runs.astype("<u2").tobytes())
                 columns.append(first_run.astype("<i8"))
@@ -187,20 +187,6 @@ def _chunks(counts: np.ndarray | None) -> Iterator:
             f.seek(start * counts.dtype.itemsize)
             return np.fromfile(f, dtype=counts.dtype, count=count)
         yield read
-
-
-def _narrow(path: str, wide: str, narrow: str, mask: int | None = None) -> None:
-    """Rewrite a raw array file with a narrower type (its values' `mask` bits, if given), a
-    chunk at a time (bounded memory)."""
-    size = os.path.getsize(path) // np.dtype(wide).itemsize
-    temp = f"{path}.narrow"
-    with open(path, "rb") as source, open(temp, "wb") as f:
-        for start in range(0, size, COMPARE_CHUNK):
-            part = np.fromfile(source, dtype=wide, count=min(COMPARE_CHUNK, size - start))
-            if mask is not None:
-                part &= mask
-            f.write(part.astype(narrow).tobytes())
-    os.replace(temp, path)
 
 
 class DocsRecorder:

@@ -31,6 +31,7 @@ import numpy as np
 from whoosh import formats
 
 CHUNK_POSITIONS = 1 << 20  # positions decoded before they are written out (bounds memory)
+NARROW_CHUNK = 1 << 22  # values rewritten at a time when a file is narrowed (bounds memory)
 _SUFFIXES = ("ptx", "pti", "pct", "pos")
 
 
@@ -137,10 +138,22 @@ class _FieldFiles:
             return "<i4"
         # most texts are shorter than 65,535 words: half the bytes
         for suffix in ("pos", "pct"):
-            wide = np.fromfile(self.paths[suffix], dtype="<i4")
-            with open(self.paths[suffix], "wb") as f:
-                f.write(wide.astype("<u2").tobytes())
+            narrow_file(self.paths[suffix], "<i4", "<u2")
         return "<u2"
+
+
+def narrow_file(path: str, wide: str, narrow: str, mask: int | None = None) -> None:
+    """Rewrite a raw array file with a narrower type (its values' `mask` bits, if given), a
+    chunk at a time: read whole, a million-article segment's positions held 600 MB more."""
+    size = os.path.getsize(path) // np.dtype(wide).itemsize
+    temp = f"{path}.narrow"
+    with open(path, "rb") as source, open(temp, "wb") as f:
+        for start in range(0, size, NARROW_CHUNK):
+            part = np.fromfile(source, dtype=wide, count=min(NARROW_CHUNK, size - start))
+            if mask is not None:
+                part &= mask
+            f.write(part.astype(narrow).tobytes())
+    os.replace(temp, path)
 
 
 class PositionsRecorder:
