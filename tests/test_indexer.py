@@ -6,6 +6,7 @@ import functools
 import hashlib
 import itertools
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -29,8 +30,10 @@ from archive.indexing import (
     CurrentGeneration,
     filelist,
     generations,
+    idlecpu,
     indexer,
     joblock,
+    jobs,
     keyterms,
     open_current,
     schema,
@@ -508,6 +511,47 @@ def test_a_scan_shared_with_helper_processes_lists_the_same_files(tmp_path: Path
     assert dict(shared.items()) == dict(alone.items())
     assert shared.rels == alone.rels  # one order (the file list's), however many walk
     assert shared["2003/deep/deeper/c.md"].st_size == rels.index("2003/deep/deeper/c.md")
+
+
+# /proc/stat as Linux writes it: every core's ticks (user nice system idle iowait irq softirq
+# steal guest guest_nice), then each core's
+PROC_STAT = """cpu  6318347 91469 807227 2323452 124066 0 38488 2961 0 0
+cpu0 2735032 51602 361440 1648377 43832 0 3170 1485 0 0
+cpu1 3583314 39867 445787 675075 80234 0 35318 1476 0 0
+intr 123 0 0
+"""
+
+
+def test_idle_time_is_read_from_the_kernels_cpu_counters():
+    idle, total = idlecpu.cpu_times(PROC_STAT)
+    assert idle == 2323452 + 124066  # idle and iowait: a core waiting on the disk is free
+    assert total == 6318347 + 91469 + 807227 + 2323452 + 124066 + 0 + 38488 + 2961
+
+
+def _spin(started) -> None:
+    started.release()
+    while True:
+        pass
+
+
+@pytest.mark.skipif(not Path(idlecpu.STAT).exists(), reason="no /proc/stat (not Linux)")
+def test_a_busy_machine_walks_data_in_one_process():
+    # A process spinning on every core leaves none idle: the walk takes no helper process
+    # (the one-minute load average would still say idle for a while after they start).
+    ctx = multiprocessing.get_context("fork")
+    started = ctx.Semaphore(0)
+    spinners = [ctx.Process(target=_spin, args=(started,), daemon=True)
+                for _ in range(os.cpu_count() or 1)]
+    for spinner in spinners:
+        spinner.start()
+    try:
+        for _ in spinners:
+            assert started.acquire(timeout=30)
+        assert idlecpu.idle_cores(0.3) < jobs.IDLE_FOR_PROCS
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.join()
 
 
 def test_a_file_touched_without_change_is_not_reindexed(archive: Config):

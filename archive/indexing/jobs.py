@@ -23,13 +23,14 @@ from ..organisations import authority_at
 from ..orgdefinitions import organisation_values
 from ..publishers import publishers_at
 from ..textnorm import decode
-from . import filelist, generations, indexer, parallel, schema, serving
+from . import filelist, generations, idlecpu, indexer, parallel, schema, serving
 from .filescan import FileStats, scan
 from .joblock import job_lock
 
 FILES = filelist.COLUMN_FILE  # relpath -> [hash, size, mtime_ns, id]; apart from the manifest
 RACY_SECONDS = 5  # files changed this close to the last build are always hashed
 MIN_FILES_FOR_PROCS = 5000  # below this, starting sub-processes costs more than it saves
+IDLE_FOR_PROCS = 0.8  # cores idle (sampled) for the walk of data/ to take a second process
 
 
 def protected_tokens(config: Config) -> frozenset[str]:
@@ -107,10 +108,10 @@ def _serving_damage(index_dir: Path) -> tuple[str, IndexUnavailable | None] | No
 def _scan_procs(index_dir: Path) -> int:
     """Processes to walk data/ with: two on a large archive (as many files as the serving
     generation has articles, about), where a stat per file costs seconds, when a core is
-    idle; one otherwise. On a busy machine (load average 12 on 2 cores) a helper made the
-    walk of 1M files slower, 26-30 s instead of 21-23 s, and cost a fifth more CPU."""
-    cores = os.cpu_count() or 1
-    if cores < 2 or os.getloadavg()[0] > cores - 1:
+    idle now (sampled: see `idlecpu`); one otherwise. On a busy machine (load average 12 on
+    2 cores) a helper made the walk of 1M files slower, 26-30 s instead of 21-23 s, and cost
+    a fifth more CPU."""
+    if (os.cpu_count() or 1) < 2:
         return 1
     try:
         pointer = generations.read_pointer(index_dir)
@@ -118,7 +119,9 @@ def _scan_procs(index_dir: Path) -> int:
             if pointer else 0
     except IndexUnavailable:
         articles = 0
-    return 2 if isinstance(articles, int) and articles >= MIN_FILES_FOR_PROCS else 1
+    if not isinstance(articles, int) or articles < MIN_FILES_FOR_PROCS:
+        return 1
+    return 2 if idlecpu.idle_cores() >= IDLE_FOR_PROCS else 1
 
 
 def make_plan(config: Config, full: bool = False) -> Plan:
