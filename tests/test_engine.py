@@ -42,6 +42,7 @@ from archive.indexing.jobs import reindex
 from archive.ingest import import_paths
 from archive.search import SearchRequest, search
 from archive.search import querylang as ql
+from archive.search.docsets import whoosh_query
 from archive.search.querybuild import Builder, analyzer_groups
 from archive.search.ranking import positive_terms
 
@@ -299,6 +300,35 @@ def test_phrase_matches_equal_whoosh_phrase_and_never_deleted_documents(indexed:
                     (words, slop)
         assert matched > 60 and in_deleted >= 10
 
+
+
+def test_whoosh_ranks_phrases_read_from_the_sidecar_as_it_ranks_its_own(indexed: Indexed):
+    """Queries Whoosh matches and ranks itself (`search.run._top`) get their phrases' documents
+    from the positions sidecar (`known_phrases`): the same documents and scores, in the same
+    order, as Whoosh's own Phrase over Whoosh's positions of the same bodies; Whoosh's Phrase
+    itself refuses our text fields (no positions in its postings)."""
+    gen = open_current(indexed.config.index_dir)
+    rng = random.Random(29)
+    with gen.index.searcher() as searcher, _whoosh_reference(searcher) as reference:
+        reader = searcher.reader()
+        live = [d for d in range(reader.doc_count_all()) if not reader.is_deleted(d)]
+        bodies = [searcher.stored_fields(d)["body"] for d in rng.sample(live, 12)]
+        postings = Postings(searcher)
+        compared = 0
+        for words, slop in _phrases(searcher, bodies + indexed.old_bodies[:4], rng):
+            phrase = wq.Phrase("body", words, slop=slop, boost=1.5 if slop == 2 else 1.0)
+            # (not AndNot: Whoosh's AndNotMatcher keeps a segment's first document of `a` when
+            # a later document of `b` is it, so its answer depends on the segments)
+            for query in (phrase, wq.Or([phrase, wq.Term("body", indexed.words[0])]),
+                          wq.And([wq.Term("body", words[-1]), phrase])):
+                ours = searcher.search(whoosh_query(searcher, query, postings), limit=None)
+                theirs = reference.search(query, limit=None)
+                assert [(h.docnum, h.score) for h in ours] == \
+                    [(h.docnum, h.score) for h in theirs], (words, slop)
+                compared += len(theirs)
+        assert compared > 100
+        with pytest.raises(wq.QueryError):
+            wq.Phrase("body", ["a", "b"]).matcher(searcher)
 
 
 def test_phrases_read_each_segments_memory_mapped_positions_sidecar(indexed: Indexed):

@@ -264,7 +264,8 @@ class Postings:
         """Live documents (`live` is a mask over document numbers) holding the words in order,
         each within `slop` positions of the one before, sorted; positions are decoded only for
         documents holding every word. None when the field keeps no positions (the caller then
-        asks Whoosh's Phrase, which says why)."""
+        asks Whoosh's Phrase, which says why); SidecarDamaged when a segment lacks the
+        positions sidecar of a field whose positions only it keeps (`SidecarPositions`)."""
         arrays = [self.arrays(fieldname, w) for w in words]
         if not arrays:
             return np.zeros(0, dtype=np.intp)

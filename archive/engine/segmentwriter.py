@@ -32,6 +32,7 @@ _POSTING_BYTES = 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21
 _FIELD_TERM = itemgetter(0, 1)
 _KEY = itemgetter(0)
 _TERM = itemgetter(1)
+_VALUE = itemgetter(4)
 # Runs merged at once in the end (Whoosh: 128, then one more pass over nearly every posting
 # when there are more, as a worker's share of a million articles makes): each open run holds
 # one chunk in memory, as a merge of Whoosh's 128 would.
@@ -67,13 +68,16 @@ class ChunkedPostingPool(PostingPool):
 
     def add_many(self, items: list[tuple]) -> None:
         """Queue one document field's postings at once (`add`'s accounting, one call)."""
-        size = 0
-        for item in items:
-            size += len(item[1])
+        if not items:
+            return
+        try:
+            values = sum(map(len, map(_VALUE, items)))  # in C
+        except TypeError:  # a value of None (counted as empty, as `add` counts it)
+            values = sum(len(item[4] or b"") for item in items)
         # item[0] (the field name) and item[4] vary per posting in `add`; here they are
         # one field's, so its share is counted once per posting the same way.
-        self.currentsize += len(items) * (_POSTING_BYTES + len(items[0][0])) + 2 * size \
-            + sum(len(item[4] or b"") for item in items) if items else 0
+        self.currentsize += len(items) * (_POSTING_BYTES + len(items[0][0])) \
+            + 2 * sum(map(len, map(_TERM, items))) + values
         self.current.extend(items)
         if self.currentsize > self.limit:
             self.save()
