@@ -27,6 +27,7 @@ import pytest
 from whoosh import fields as wfields
 from whoosh import formats
 from whoosh import query as wq
+from whoosh.filedb.filestore import RamStorage
 
 from archive import articlefile
 from archive.config import Config, load_config
@@ -41,6 +42,7 @@ from archive.indexing.jobs import reindex
 from archive.ingest import import_paths
 from archive.search import SearchRequest, search
 from archive.search import querylang as ql
+from archive.search.docsets import whoosh_query
 from archive.search.querybuild import Builder, analyzer_groups
 from archive.search.ranking import positive_terms
 
@@ -247,10 +249,30 @@ def _phrases(searcher, bodies: list[str], rng: random.Random) -> list[tuple[list
     return out
 
 
+def _whoosh_reference(searcher):
+    """A Whoosh index of the searcher's bodies (deleted documents' too, then deleted), under
+    the same document numbers, with Whoosh's own Positions format: the positions Whoosh's
+    Phrase reads, as our index kept them in Whoosh's postings before schema 10."""
+    made = wfields.Schema(body=wfields.TEXT(analyzer=searcher.schema["body"].analyzer))
+    assert type(made["body"].format) is formats.Positions
+    ix = RamStorage().create_index(made)
+    reader = searcher.reader()
+    w = ix.writer()
+    for docnum in range(reader.doc_count_all()):
+        w.add_document(body=reader.stored_fields(docnum).get("body", ""))
+    w.commit()
+    w = ix.writer()
+    for docnum in range(reader.doc_count_all()):
+        if reader.is_deleted(docnum):
+            w.delete_document(docnum)
+    w.commit(merge=False)
+    return ix.searcher()
+
+
 def test_phrase_matches_equal_whoosh_phrase_and_never_deleted_documents(indexed: Indexed):
     gen = open_current(indexed.config.index_dir)
     rng = random.Random(11)
-    with gen.index.searcher() as searcher:
+    with gen.index.searcher() as searcher, _whoosh_reference(searcher) as reference:
         reader = searcher.reader()
         live = np.array([not reader.is_deleted(d) for d in range(reader.doc_count_all())])
         current = [searcher.stored_fields(d)["body"] for d in
@@ -260,7 +282,8 @@ def test_phrase_matches_equal_whoosh_phrase_and_never_deleted_documents(indexed:
         matched = in_deleted = 0
         for old in (False, True):
             for words, slop in _phrases(searcher, indexed.old_bodies if old else current, rng):
-                theirs = sorted(wq.Phrase("body", words, slop=slop).matcher(searcher).all_ids())
+                theirs = sorted(wq.Phrase("body", words, slop=slop).matcher(reference)
+                                .all_ids())
                 postings = Postings(searcher)
                 ours = postings.phrase_documents("body", words, slop, live)
                 assert ours is not None
@@ -279,12 +302,41 @@ def test_phrase_matches_equal_whoosh_phrase_and_never_deleted_documents(indexed:
 
 
 
+def test_whoosh_ranks_phrases_read_from_the_sidecar_as_it_ranks_its_own(indexed: Indexed):
+    """Queries Whoosh matches and ranks itself (`search.run._top`) get their phrases' documents
+    from the positions sidecar (`known_phrases`): the same documents and scores, in the same
+    order, as Whoosh's own Phrase over Whoosh's positions of the same bodies; Whoosh's Phrase
+    itself refuses our text fields (no positions in its postings)."""
+    gen = open_current(indexed.config.index_dir)
+    rng = random.Random(29)
+    with gen.index.searcher() as searcher, _whoosh_reference(searcher) as reference:
+        reader = searcher.reader()
+        live = [d for d in range(reader.doc_count_all()) if not reader.is_deleted(d)]
+        bodies = [searcher.stored_fields(d)["body"] for d in rng.sample(live, 12)]
+        postings = Postings(searcher)
+        compared = 0
+        for words, slop in _phrases(searcher, bodies + indexed.old_bodies[:4], rng):
+            phrase = wq.Phrase("body", words, slop=slop, boost=1.5 if slop == 2 else 1.0)
+            # (not AndNot: Whoosh's AndNotMatcher keeps a segment's first document of `a` when
+            # a later document of `b` is it, so its answer depends on the segments)
+            for query in (phrase, wq.Or([phrase, wq.Term("body", indexed.words[0])]),
+                          wq.And([wq.Term("body", words[-1]), phrase])):
+                ours = searcher.search(whoosh_query(searcher, query, postings), limit=None)
+                theirs = reference.search(query, limit=None)
+                assert [(h.docnum, h.score) for h in ours] == \
+                    [(h.docnum, h.score) for h in theirs], (words, slop)
+                compared += len(theirs)
+        assert compared > 100
+        with pytest.raises(wq.QueryError):
+            wq.Phrase("body", ["a", "b"]).matcher(searcher)
+
+
 def test_phrases_read_each_segments_memory_mapped_positions_sidecar(indexed: Indexed):
     """Every segment, merged or added by the incremental update, has its positions sidecar,
     memory-mapped; phrases and near() read it and find what Whoosh's positions find."""
     gen = open_current(indexed.config.index_dir)
     rng = random.Random(17)
-    with gen.index.searcher() as searcher:
+    with gen.index.searcher() as searcher, _whoosh_reference(searcher) as reference:
         reader = searcher.reader()
         live = np.array([not reader.is_deleted(d) for d in range(reader.doc_count_all())])
         postings = Postings(searcher)
@@ -299,8 +351,9 @@ def test_phrases_read_each_segments_memory_mapped_positions_sidecar(indexed: Ind
         for words, slop in _phrases(searcher, current + indexed.old_bodies[:5], rng):
             assert postings._sidecar_order("body", words, np.flatnonzero(live), slop) is not None
             ours = postings.phrase_documents("body", words, slop, live).tolist()
-            whoosh_positions = Postings(searcher)
+            whoosh_positions = Postings(reference)
             whoosh_positions.use_sidecar = False
+            assert whoosh_positions.sidecars("body") is None
             assert ours == whoosh_positions.phrase_documents("body", words, slop, live).tolist()
             asked = set(ours) | set(rng.sample(np.flatnonzero(live).tolist(), 5))
             assert postings.near("body", tuple(words), asked, slop) == \
@@ -309,10 +362,13 @@ def test_phrases_read_each_segments_memory_mapped_positions_sidecar(indexed: Ind
         assert compared > 20
 
 
-def test_a_generation_without_sidecars_still_answers_phrases(corpus: Indexed, tmp_path: Path):
-    """An index whose segments lack the sidecar (written by another writer) falls back to
-    Whoosh's positions: the same hits, in the same order, for quoted phrases and for words
-    ranked by their proximity (near() within a slop)."""
+def test_a_segment_without_its_positions_sidecar_is_damage_not_an_empty_answer(
+        corpus: Indexed, tmp_path: Path):
+    """Whoosh's postings keep no positions (`SidecarPositions`): where a segment lacks its
+    positions sidecar (a damaged generation), a phrase, or words ranked by their proximity,
+    fail as damage (`SidecarDamaged`, which the web answers with 503 after checking the
+    generation's files), never an answer that silently found nothing; a single word still
+    answers as before."""
     copy = tmp_path / "index"
     shutil.copytree(corpus.config.index_dir, copy)
     gen_dir = copy / generations.read_pointer(copy).current
@@ -322,22 +378,23 @@ def test_a_generation_without_sidecars_still_answers_phrases(corpus: Indexed, tm
         del manifest[generations.FILE_TABLE][path.name]
     generations.write_manifest(gen_dir, manifest)
     stripped = load_config(data=corpus.config.articles_dir.parent, index=copy)
-    queries = [f'"{a} {b}"' for a, b in zip(corpus.words[:6], corpus.words[1:7], strict=True)]
-    queries += [f'"{a} {b} {c}"' for a, b, c in zip(corpus.words[:3], corpus.words[1:4],
-                                                    corpus.words[2:5], strict=True)]
-    queries += [f"{a} {b}" for a, b in zip(corpus.words[:4], corpus.words[2:6], strict=True)]
     with open_current(copy).index.searcher() as searcher:
         assert Postings(searcher).sidecars("body") is None
-    found = 0
-    for query in queries:
-        request = SearchRequest(query=query, page_size=50)
-        with_sidecar = search(corpus.config.index_dir, request, corpus.config)
-        without = search(copy, request, stripped)
-        assert [h.id for h in with_sidecar.hits] == [h.id for h in without.hits], query
-        assert with_sidecar.total == without.total, query
-        found += with_sidecar.total
-    assert found
-
+    a, b = corpus.words[:2]
+    with open_current(corpus.config.index_dir).index.searcher() as searcher:
+        live = next(d for d in range(searcher.doc_count_all())
+                    if not searcher.reader().is_deleted(d))
+        body = searcher.stored_fields(live)["body"].split()
+    pair = next(body[i:i + 2] for i in range(len(body) - 1)
+                if all(w.isalpha() and len(analyze(w, mode="query")) == 1  # no stop word
+                       for w in body[i:i + 2]))
+    for query in ('"{} {}"'.format(*pair), f"{a} {b}"):
+        assert search(corpus.config.index_dir, SearchRequest(query=query), corpus.config).total
+        with pytest.raises(docsidecar.SidecarDamaged):
+            search(copy, SearchRequest(query=query), stripped)
+    request = SearchRequest(query=a, page_size=50)
+    assert _compared(search(copy, request, stripped)) == \
+        _compared(search(corpus.config.index_dir, request, corpus.config))
 
 
 @pytest.mark.parametrize("widest", [900, 70_000])  # positions narrowed to 16 bits, or not
@@ -353,8 +410,9 @@ def test_the_positions_sidecar_reads_back_what_whoosh_encodes(tmp_path: Path, mo
     for term in sorted(f"mot{i}".encode() for i in range(40)):
         for doc in sorted(rng.sample(range(500), rng.randint(1, 30))):
             where = sorted(rng.sample(range(widest), rng.randint(1, 12)))
-            value = fmt.encode(where)
-            items.append(("body", term, doc, float(len(where)), value[:-1]))  # STOP stripped
+            # what the writer's pool carries, Whoosh's encoding decoded as Whoosh decodes it
+            value = positions.encode(fmt.decode_positions(fmt.encode(where)))
+            items.append(("body", term, doc, float(len(where)), value))
             expected[(term, doc)] = where
     recorder = positions.PositionsRecorder(str(tmp_path), "MAIN_test", frozenset({"body"}))
     assert list(recorder.watch(iter(items))) == items  # the codec gets the same stream
@@ -371,8 +429,9 @@ def test_the_positions_sidecar_reads_back_what_whoosh_encodes(tmp_path: Path, mo
             keys = positions.keys(side, term, np.array([at]), np.array([docs[at] + 1000]),
                                   len(docs))
             assert (keys >> 32).tolist() == [docs[at] + 1000] * len(where)
-            assert (keys & 0xFFFFFFFF).tolist() == where == fmt.decode_positions(
-                fmt.encode(where))
+            assert (keys & 0xFFFFFFFF).tolist() == where
+            assert [np.frombuffer(v, dtype=np.int32).tolist() for v in
+                    positions.term_values(side, term)] == [expected[(term, d)] for d in docs]
 
 
 # --- the postings sidecar -------------------------------------------------------------------------
@@ -503,7 +562,6 @@ def _sidecar_items(documents: int, fields: dict) -> tuple[list[tuple], dict]:
     """Sorted postings (field, term, docnum, weight, value) of 32 terms per field, each with 1
     to 40 postings (a single one in `id`, as for an article's id) or, for two terms, a tenth
     of the documents; and each (field, term)'s document numbers and weights."""
-    fmt = formats.Positions()
     rng = random.Random(documents)
     items, expected = [], {}
     for field, weigh in sorted(fields.items()):
@@ -513,7 +571,7 @@ def _sidecar_items(documents: int, fields: dict) -> tuple[list[tuple], dict]:
             docs = sorted(rng.sample(range(documents), wanted))
             for doc in docs:
                 where = sorted(rng.sample(range(300), rng.randint(1, 5)))
-                items.append((field, term, doc, weigh(len(where)), fmt.encode(where)[:-1]))
+                items.append((field, term, doc, weigh(len(where)), positions.encode(where)))
             expected[(field, term)] = (docs, [np.float32(w) for *_r, w, _v in items[-len(docs):]])
     return items, expected
 

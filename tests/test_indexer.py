@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from whoosh.formats import Positions
@@ -24,7 +25,8 @@ from archive import articlefile
 from archive.cli import main
 from archive.config import Config, load_config
 from archive.engine import positions, segmentwriter
-from archive.engine.segmentwriter import FastSegmentWriter, _encode_one
+from archive.engine.positions import SidecarPositions
+from archive.engine.segmentwriter import FastSegmentWriter
 from archive.errors import EXIT_PARTIAL, IndexUnavailable
 from archive.indexing import (
     CurrentGeneration,
@@ -263,9 +265,93 @@ def test_the_sidecar_recorded_a_term_at_a_time_is_the_one_watched_a_posting_at_a
     assert written["record"] == written["watch"]
 
 
-def test_one_position_is_encoded_as_whoosh_encodes_it():
-    for pos in [*range(0, 70_000, 7), 255, 256, 65_535, 65_536, 2**31 - 1]:
-        assert _encode_one(pos) == Positions().encode([pos])
+def test_the_sidecar_format_indexes_what_whoosh_positions_format_does():
+    """`SidecarPositions.word_values` (the analyzer's path) gives `Positions.word_values`'
+    terms, frequencies, weights and positions, each posting's positions raw."""
+    analyzer = french_analyzer(frozenset({"CARES-Mali"}))
+    texts = [f"{a.title} {a.body}" for a in ARTICLES] + ["mot " * 70_000 + "Bamako"]
+    for text in texts:
+        want = list(Positions(field_boost=2.0).word_values(text, analyzer, mode="index"))
+        got = list(SidecarPositions(field_boost=2.0).word_values(text, analyzer, mode="index"))
+        assert [(t, f, w, np.frombuffer(v, dtype=np.int32).tolist()) for t, f, w, v in got] == \
+            [(t, f, w, Positions().decode_positions(v)) for t, f, w, v in want]
+    assert max(Positions().decode_positions(want[-1][3])) > 1 << 16
+    assert not SidecarPositions().supports("positions") and SidecarPositions().posting_size == 0
+
+
+def _whoosh_positions_schema():
+    """The index schema with Whoosh's own Positions format (positions in Whoosh's postings) in
+    place of `SidecarPositions`: what the index held before schema 10."""
+    found = build_schema()
+    for name in positions.positional_fields(found):
+        found[name].format = Positions(field_boost=found[name].format.field_boost)
+    return found
+
+
+def _live_positions(ix, sidecar: bool) -> dict[tuple[str, bytes], list[tuple[int, list[int]]]]:
+    """Every live posting's positions of every positional field, per term: Whoosh's (decoded
+    from its postings) or the positions sidecar's (beside the postings sidecar's documents)."""
+    from archive.engine import docsidecar
+
+    found: dict[tuple[str, bytes], list[tuple[int, list[int]]]] = {}
+    with ix.searcher() as searcher:
+        for leaf, offset in searcher.leaf_searchers():
+            reader, folder = leaf.reader(), ix.storage.folder
+            segment = reader.segment().segment_id()
+            for field in ("title", "body", "author_text"):
+                for term in reader.lexicon(field):
+                    postings = found.setdefault((field, term), [])
+                    if not sidecar:
+                        matcher = reader.postings(field, term)
+                        while matcher.is_active():
+                            postings.append((matcher.id() + offset,
+                                             matcher.value_as("positions")))
+                            matcher.next()
+                        continue
+                    docs, _weights = docsidecar.open_field(folder, segment, field) \
+                        .arrays(term, offset)
+                    values = positions.term_values(positions.open_field(folder, segment, field),
+                                                   term)
+                    postings += [(doc, np.frombuffer(value, dtype=np.int32).tolist())
+                                 for doc, value in zip(docs.tolist(), values, strict=True)
+                                 if not reader.is_deleted(doc - offset)]
+    return found
+
+
+def test_the_positions_sidecar_holds_whoosh_positions_after_merges_and_deletions(tmp_path: Path):
+    """With `SidecarPositions`, positions travel raw through the pool (spilled runs or not) to
+    the positions sidecar alone, and a segment merged in at commit (`add_reader`) carries its
+    sidecar's positions over, its deleted documents left out: every live posting's positions
+    read back are those that Whoosh's own writer, with Whoosh's Positions format, keeps in its
+    postings for the same documents, deletions and merges (a text past 65,536 words too)."""
+    documents = corpus_documents(150)
+    documents[3]["body"] = "mot " * 70_000 + documents[3]["body"]  # int32 positions
+    written = {}
+    for name, make, made in (("whoosh", SegmentWriter, _whoosh_positions_schema()),
+                             ("fast", functools.partial(FastSegmentWriter,
+                                                        positions=index_positions),
+                              build_schema())):
+        ix = indexer.create(tmp_path / name, made)
+        for part in (documents[:50], documents[50:100]):
+            w = make(ix, limitmb=0.05, compound=False)
+            for doc in part:
+                w.add_document(**doc)
+            w.commit(merge=False)
+        w = make(ix, limitmb=0.05, compound=False)
+        for doc in documents[10:20] + documents[60:65]:
+            w.delete_by_term("id", doc["id"])
+        assert len(ix._segments()) == 2
+        live = _live_positions(ix, sidecar=name == "fast")
+        for doc in documents[100:]:
+            w.add_document(**doc)
+        w.commit(optimize=True)  # both segments merged into the new one
+        assert len(ix._segments()) == 1
+        written[name] = (live, _live_positions(ix, sidecar=name == "fast"))
+    for before, after in zip(written["fast"], written["whoosh"], strict=True):
+        assert before == after
+    merged = written["fast"][1]
+    assert len(merged) > 5000 and max(p[-1] for postings in merged.values()
+                                      for _doc, p in postings) > 1 << 16
 
 
 def test_the_one_loop_analysis_indexes_what_the_analyzer_chain_does(tmp_path: Path):

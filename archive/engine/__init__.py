@@ -34,10 +34,15 @@ Whoosh internals relied on (whoosh-reloaded 2.7.5), where, and what breaks if on
   [`postings._unfiltered`]; callers mask deleted documents themselves. If the wrapping changed,
   the leaf matcher's methods would be missing (AttributeError).
 - The Positions format's value layout: a 4-byte length (`whoosh.system._INT_SIZE`) then the
-  pickled position deltas, with pickle's STOP byte stripped [`postings._decode_positions`];
-  changed, phrase matches go wrong (the phrase equivalence tests fail). The sidecar writer
-  decodes the same layout, many values joined into one pickle, from the pool's sorted items
-  `(field, term bytes, docnum, weight, value)` [`positions._FieldFiles`]; its files are named
+  pickled position deltas, with pickle's STOP byte stripped [`postings._decode_positions`, for
+  a field with Whoosh's own Positions format; ours have `positions.SidecarPositions`, whose
+  `posting_size` 0 makes `W3PostingsWriter._mini_values` keep no value]. The sidecar writer
+  takes each posting's raw positions from the pool's sorted items
+  `(field, term bytes, docnum, weight, value)` [`positions._FieldFiles`]; a segment merged in
+  at commit gives them from its sidecar, walking the segment's own term matcher
+  (`SegmentReader._terms.matcher`, every posting, deleted ones too, in the sidecar's order)
+  [`segmentwriter._reader_postings`]; changed, the merge test in `tests/test_indexer.py`
+  fails. The sidecar's files are named
   `<segment_id()>.<field>.<ext>` in the storage's `folder`, matching `TOC._segment_pattern`
   so that Whoosh's clean-up removes them with their segment [`positions.recorder`]. The
   postings sidecar reads the same stream's document numbers and weights, trusting that the

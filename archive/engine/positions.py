@@ -1,19 +1,22 @@
 """A positions sidecar per segment: every word's positions as flat arrays, memory-mapped, so
 that a phrase is checked with a few NumPy operations on its candidate documents instead of
-unpickling Whoosh's position lists one posting at a time.
+unpickling position lists one posting at a time.
 
-Written by the segment writer while Whoosh's postings stream to the codec in term order
-(`PositionsRecorder.watch`, or `record` a term at a time): the positions are the ones Whoosh
-encodes, decoded a chunk of terms at a time (one `pickle.loads` per chunk, not per posting).
-Files, per segment and positional field, named after the segment so that Whoosh keeps, links
-(`segments.clone_files`) and deletes them with it: `<segment>.<field>.ptx` (the terms' bytes, in
+The text fields' format is `SidecarPositions`: Whoosh's postings of those fields keep document
+numbers and weights only, and their positions live here alone (written through Whoosh's codec,
+pickled and compressed per block, they were a good part of a build's CPU and read by nothing).
+A posting's value, in the writer's pool, is its positions as raw int32 (`encode`).
+
+Written by the segment writer while the postings stream to the codec in term order
+(`PositionsRecorder.watch`, or `record` a term at a time). Files, per segment and positional
+field, named after the segment so that Whoosh keeps, links (`segments.clone_files`) and deletes
+them with it: `<segment>.<field>.ptx` (the terms' bytes, in
 order), `.pti` (int64 triples, n + 1: where each term's bytes start, its first posting, its
 first position), `.pct` (how many positions each posting has) and `.pos` (the positions), both
 uint16 when every position fits, else int32. A posting's document number is not repeated here: a
 term's postings are in the same order as the document numbers its Whoosh postings give
 (`Postings.arrays`), which the reader checks by their count. `<segment>.psc` maps the fields
-written to their arrays' type; a segment without it has no sidecar and callers fall back to
-Whoosh's positions.
+written to their arrays' type; a segment without it has no sidecar, and so no positions.
 """
 
 from __future__ import annotations
@@ -21,24 +24,49 @@ from __future__ import annotations
 import json
 import mmap
 import os
-import pickle
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import chain
 from pathlib import Path
 
 import numpy as np
 from whoosh import formats
 
-CHUNK_POSITIONS = 1 << 20  # positions decoded before they are written out (bounds memory)
+CHUNK_POSITIONS = 1 << 20  # bytes of positions held before they are written out (bounds memory)
 NARROW_CHUNK = 1 << 22  # values rewritten at a time when a file is narrowed (bounds memory)
 _SUFFIXES = ("ptx", "pti", "pct", "pos")
 
 
+class SidecarPositions(formats.Format):
+    """Whoosh's `Positions` format for what a field indexes (terms, frequencies, weights), with
+    the positions kept in the positions sidecar only: Whoosh's postings hold no value
+    (`posting_size` 0), so Whoosh's own phrase queries refuse the field (it says it has no
+    positions) and phrases go through the sidecar (`postings.Postings`)."""
+
+    posting_size = 0  # no value in Whoosh's blocks (`W3PostingsWriter._mini_values`)
+
+    def word_values(self, value, analyzer, **kwargs):
+        """(term, frequency, weight, raw positions) per term, as `Positions.word_values`."""
+        boost = self.field_boost
+        poses: dict[str, list[int]] = {}
+        weights: dict[str, float] = {}
+        kwargs["positions"] = True
+        kwargs["boosts"] = True
+        for t in formats.tokens(value, analyzer, kwargs):
+            poses.setdefault(t.text, []).append(t.pos)
+            weights[t.text] = weights.get(t.text, 0.0) + t.boost
+        for term, where in poses.items():
+            yield term, len(where), weights[term] * boost, encode(where)
+
+
+def encode(where: list[int]) -> bytes:
+    """A posting's positions as the writer's pool carries them to the sidecar: raw int32."""
+    return array("i", where).tobytes()
+
+
 def positional_fields(schema) -> frozenset[str]:
-    """The fields whose postings carry Whoosh's Positions format."""
+    """The fields whose positions are kept in the positions sidecar."""
     return frozenset(name for name, field in schema.items()
-                     if type(getattr(field, "format", None)) is formats.Positions)
+                     if type(getattr(field, "format", None)) is SidecarPositions)
 
 
 class _FieldFiles:
@@ -55,7 +83,7 @@ class _FieldFiles:
         self._positions = 0  # positions written
         self._text: bytes | None = None
         self._values: list[bytes] = []
-        self._pending = 0  # bytes of encoded values waiting
+        self._pending = 0  # bytes of raw positions waiting
         # terms ended since the last flush: how many of the waiting postings come before
         # each one's end (its row of the index is completed by _flush)
         self._marks: list[int] = []
@@ -66,8 +94,7 @@ class _FieldFiles:
                 self._end_term()
             self._text = text
             self._files["ptx"].write(text)
-        # Whoosh's codec may strip pickle's STOP byte; the values are joined into one pickle
-        self._values.append(value[4:-1] if value.endswith(b".") else value[4:])
+        self._values.append(value)
         self._pending += len(value)
         if self._pending > CHUNK_POSITIONS:
             self._flush()
@@ -79,8 +106,7 @@ class _FieldFiles:
                 self._end_term()
             self._text = text
             self._files["ptx"].write(text)
-        self._values.extend([value[4:-1] if value.endswith(b".") else value[4:]
-                             for value in values])
+        self._values.extend(values)
         self._pending += sum(map(len, values))
         if self._pending > CHUNK_POSITIONS:
             self._flush()
@@ -90,26 +116,24 @@ class _FieldFiles:
         self._marks.append(len(self._values))
 
     def _flush(self) -> None:
-        """Decode the waiting postings' positions (deltas, as Whoosh encodes them) in one
-        `pickle.loads` and write them out as absolute positions; many terms at a time (a
-        flush per term cost more in NumPy calls than the decoding itself)."""
+        """Write out the waiting postings' positions (raw int32, joined as they are) and
+        counts; many terms at a time (a flush per term cost more in NumPy calls)."""
         if not self._values:
             self._end_marks(np.zeros(1, dtype=np.int64))
             return
-        lists = pickle.loads(b"(" + b"".join(self._values) + b"l.")
-        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-        deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
-        running = np.cumsum(deltas)
+        joined = b"".join(self._values)
+        positions = np.frombuffer(joined, dtype=np.int32)  # `encode`'s native int32
+        counts = np.fromiter(map(len, self._values), dtype=np.int64,
+                             count=len(self._values)) >> 2
         ends = np.cumsum(counts)
-        before = np.concatenate(([0], running[ends[:-1] - 1]))  # the sum before each posting
-        positions = running - np.repeat(before, counts)
-        self._widest = max(self._widest, int(positions.max()))
+        if len(positions):
+            self._widest = max(self._widest, int(positions.max()))
         # positions are written as int32 and narrowed at the end when they all fit in 16 bits
-        self._files["pos"].write(positions.astype("<i4").tobytes())
+        self._files["pos"].write(positions.astype("<i4", copy=False).tobytes())
         self._files["pct"].write(counts.astype("<i4").tobytes())
         self._end_marks(np.concatenate(([0], ends)))
         self._positions += int(ends[-1])
-        self._postings += len(lists)
+        self._postings += len(self._values)
         self._values = []
         self._pending = 0
 
@@ -165,7 +189,7 @@ class PositionsRecorder:
         self._open: dict[str, _FieldFiles] = {}
 
     def watch(self, items: Iterable[tuple]) -> Iterator[tuple]:
-        """Pass the sorted postings (field, term bytes, docnum, weight, value) through,
+        """Pass the sorted postings (field, term bytes, docnum, weight, raw positions) through,
         recording the positions of the positional fields; the files are complete when the
         stream is exhausted."""
         fields, current, field_name = self.fields, None, None
@@ -184,7 +208,7 @@ class PositionsRecorder:
     def record(self, field: str, text: bytes, docnums: Sequence[int],
                values: Sequence[bytes]) -> None:
         """What `watch` records, a term at a time: postings of one term (document numbers,
-        encoded values) in document order, terms in the stream's order (a term may come in
+        raw positions) in document order, terms in the stream's order (a term may come in
         several calls, one after the other); then `close`."""
         if field in self.fields:
             files = self._open.get(field)
@@ -258,6 +282,20 @@ class FieldPositions:
         if at is None:
             return None
         return self._first[at], self._first[at + 1], self._base[at]
+
+
+def term_values(side: FieldPositions, text: bytes) -> list[bytes] | None:
+    """A term's postings' positions in a segment's sidecar, each as `encode` gives them (what a
+    writer merging the segment carries), in document order; None when the segment lacks it."""
+    found = side.postings(text)
+    if found is None:
+        return None
+    first, last, base = found
+    ends = np.cumsum(side.counts[first:last], dtype=np.int64)
+    raw = np.asarray(side.positions[base:base + (int(ends[-1]) if len(ends) else 0)]) \
+        .astype(np.int32).tobytes()
+    bounds = [0, *(ends * 4).tolist()]
+    return [raw[start:end] for start, end in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def open_field(folder: str, segment_id: str, field: str) -> FieldPositions | None | bool:

@@ -264,7 +264,8 @@ class Postings:
         """Live documents (`live` is a mask over document numbers) holding the words in order,
         each within `slop` positions of the one before, sorted; positions are decoded only for
         documents holding every word. None when the field keeps no positions (the caller then
-        asks Whoosh's Phrase, which says why)."""
+        asks Whoosh's Phrase, which says why); SidecarDamaged when a segment lacks the
+        positions sidecar of a field whose positions only it keeps (`SidecarPositions`)."""
         arrays = [self.arrays(fieldname, w) for w in words]
         if not arrays:
             return np.zeros(0, dtype=np.intp)
@@ -331,11 +332,17 @@ class Postings:
                        slop: int) -> np.ndarray | None:
         """Which of the sorted documents hold the words in order within `slop` positions,
         from the positions sidecars; None without sidecars."""
-        if not self.use_sidecar or not words:
+        if not words:
+            return None
+        # a field whose positions live only in the sidecar (`SidecarPositions`) reads it even
+        # when asked not to: Whoosh's postings hold none, and a missing sidecar is damage
+        only = type(self.searcher.schema[fieldname].format) is positions.SidecarPositions \
+            if fieldname in self.searcher.schema else False
+        if not self.use_sidecar and not only:
             return None
         segments = self.sidecars(fieldname)
         if segments is None:
-            return None
+            return _no_positions(fieldname, only)
         to_bytes = self.searcher.schema[fieldname].to_bytes
         per_word = []
         for word in words:
@@ -347,7 +354,7 @@ class Postings:
                 if first == last:
                     continue
                 if side is None:
-                    return None
+                    return _no_positions(fieldname, only)
                 held = every[first:last]
                 start, end = np.searchsorted(docs, (offset, offset + count))
                 wanted = docs[start:end]
@@ -355,7 +362,7 @@ class Postings:
                 hit = held[at] == wanted
                 found = positions.keys(side, text, at[hit], wanted[hit], int(last - first))
                 if found is None:
-                    return None
+                    return _no_positions(fieldname, only)
                 parts.append(found)
             per_word.append(np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64))
         return positions.in_order(per_word, slop).astype(np.intp)
@@ -458,6 +465,15 @@ class Postings:
     def documents(self, fieldname: str, text: str) -> set[int]:
         """Every document holding the term, deleted ones included."""
         return set(self.arrays(fieldname, text)[0].tolist())
+
+
+def _no_positions(fieldname: str, only: bool) -> None:
+    """None (the caller reads Whoosh's positions instead), or, for a field whose positions
+    only the sidecar keeps, SidecarDamaged: a segment lacks its sidecar or it does not match
+    Whoosh's postings (the web then checks the generation's files and answers 503)."""
+    if only:
+        raise docsidecar.SidecarDamaged(f"{fieldname}: positions sidecar missing or not "
+                                        "matching Whoosh's postings")
 
 
 def _in_order(encoded: list[dict[int, tuple]], doc: int, slop: int) -> bool:

@@ -19,8 +19,6 @@ from operator import itemgetter
 
 from whoosh.codec.base import OutOfOrderError
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter, _lenfield
-from whoosh.formats import Positions
-from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 
@@ -34,6 +32,7 @@ _POSTING_BYTES = 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21
 _FIELD_TERM = itemgetter(0, 1)
 _KEY = itemgetter(0)
 _TERM = itemgetter(1)
+_VALUE = itemgetter(4)
 # Runs merged at once in the end (Whoosh: 128, then one more pass over nearly every posting
 # when there are more, as a worker's share of a million articles makes): each open run holds
 # one chunk in memory, as a merge of Whoosh's 128 would.
@@ -69,13 +68,16 @@ class ChunkedPostingPool(PostingPool):
 
     def add_many(self, items: list[tuple]) -> None:
         """Queue one document field's postings at once (`add`'s accounting, one call)."""
-        size = 0
-        for item in items:
-            size += len(item[1])
+        if not items:
+            return
+        try:
+            values = sum(map(len, map(_VALUE, items)))  # in C
+        except TypeError:  # a value of None (counted as empty, as `add` counts it)
+            values = sum(len(item[4] or b"") for item in items)
         # item[0] (the field name) and item[4] vary per posting in `add`; here they are
         # one field's, so its share is counted once per posting the same way.
-        self.currentsize += len(items) * (_POSTING_BYTES + len(items[0][0])) + 2 * size \
-            + sum(len(item[4] or b"") for item in items) if items else 0
+        self.currentsize += len(items) * (_POSTING_BYTES + len(items[0][0])) \
+            + 2 * sum(map(len, map(_TERM, items))) + values
         self.current.extend(items)
         if self.currentsize > self.limit:
             self.save()
@@ -154,19 +156,6 @@ class ChunkedPostingPool(PostingPool):
             self.runs[:count] = [path]
 
 
-_ONE = pack_uint(1) + b"\x80\x02]q\x00"  # one position, then pickle's list of one int
-
-
-def _encode_one(pos: int) -> bytes:
-    """`Positions().encode([pos])` (a count, then `pickle.dumps([pos], 2)`) without pickling;
-    a new bytes object each call."""
-    if pos < 256:
-        return _ONE + b"K" + bytes((pos,)) + b"a."
-    if pos < 65536:
-        return _ONE + b"M" + pos.to_bytes(2, "little") + b"a."
-    return Positions().encode([pos])
-
-
 class _Lengths:
     """Every document's field lengths of a finished segment, held in memory while writing."""
 
@@ -232,6 +221,8 @@ def write_postings(fieldwriter, schema, lengths: _Lengths | None, items: Iterabl
             continue
         fieldwriter.start_term(btext)
         pw = fieldwriter._postwriter
+        # a value-less format (`SidecarPositions`): Whoosh's blocks would drop the values
+        keep_values = pw._format.fixed_value_size() != 0
         rest = chain((first,), postings)
         # a term of a million postings is taken a slice at a time (bounded memory)
         while chunk := list(islice(rest, TERM_SLICE)):
@@ -240,7 +231,7 @@ def write_postings(fieldwriter, schema, lengths: _Lengths | None, items: Iterabl
                 record(fieldname, btext, docnums, values)
             if record_docs is not None:
                 record_docs(fieldname, btext, docnums, weights)
-            _add_term(pw, table, docnums, weights, values)
+            _add_term(pw, table, docnums, weights, values if keep_values else None)
         fieldwriter.finish_term()
     if lastfn is not None:
         fieldwriter.finish_field()
@@ -253,7 +244,7 @@ def write_postings(fieldwriter, schema, lengths: _Lengths | None, items: Iterabl
 def _add_term(pw, table: bytes | None, docnums, weights, values) -> None:
     """A term's next postings into a W3 postings writer, leaving its last block buffered for
     the next slice or `finish_postings` (which writes it, or inlines it), as `add_posting`
-    calls would."""
+    calls would; `values` None where the format keeps none."""
     limit, count = pw._blocklimit, len(docnums)
     for start in range(0, count, limit):
         if pw._ids:  # a full block from before: add_posting would write it now
@@ -264,7 +255,7 @@ def _add_term(pw, table: bytes | None, docnums, weights, values) -> None:
         pw._ids = array("I", ids)
         pw._weights = array("f", block_weights)
         # add_posting keeps only non-empty values (None stands for b"" in add_postings)
-        pw._values = [value for value in values[start:end] if value]
+        pw._values = [value for value in values[start:end] if value] if values else []
         # add_posting's running maximum starts at the integer 0 and keeps the first largest
         heaviest = max(block_weights)
         pw._maxweight = heaviest if heaviest > 0 else 0
@@ -287,6 +278,43 @@ def _length_range(table: bytes | None, ids) -> tuple[int | None, int]:
     return _LENGTHS[shortest], _LENGTHS[longest]
 
 
+def _reader_postings(reader, fields: frozenset[str]) -> Iterator[tuple]:
+    """`reader.iter_postings()`: (field, term bytes, docnum, weight, value) of every live
+    document, in term order; in `fields`, each value the posting's positions from the
+    segment's positions sidecar (`positions.encode`'s form), Whoosh's postings holding none."""
+    folder = getattr(reader.storage(), "folder", None)
+    segment = reader.segment().segment_id()
+    sides: dict[str, object] = {}
+    for fieldname, btext in reader.all_terms():
+        if fieldname not in fields or folder is None:  # (in memory: no sidecar anywhere)
+            postings = reader.postings(fieldname, btext)
+            while postings.is_active():
+                yield fieldname, btext, postings.id(), postings.weight(), postings.value()
+                postings.next()
+            continue
+        if fieldname not in sides:
+            sides[fieldname] = positions.open_field(folder, segment, fieldname)
+        side = sides[fieldname]
+        values = positions.term_values(side, btext) if side else None
+        # every posting, deleted documents' too (the sidecar lists them all, in this order):
+        # the segment's own matcher, not the deleted-documents filter around it, which skips
+        # the leading deleted postings as soon as it is made
+        leaf = reader._terms.matcher(fieldname, btext, reader.schema[fieldname].format)
+        count = 0
+        while leaf.is_active():
+            docnum = leaf.id()
+            if values is None or count >= len(values):
+                raise RuntimeError(f"segment {segment}: its positions sidecar lacks postings "
+                                   f"of {fieldname}:{btext!r}; merging it would lose them")
+            if not reader.is_deleted(docnum):
+                yield fieldname, btext, docnum, leaf.weight(), values[count]
+            count += 1
+            leaf.next()
+        if values is not None and count != len(values):
+            raise RuntimeError(f"segment {segment}: its positions sidecar holds other postings "
+                               f"of {fieldname}:{btext!r} than Whoosh's")
+
+
 @dataclass(frozen=True)
 class Summary:
     """A column made from a document's own analysed terms while it is indexed: `pick` turns
@@ -307,8 +335,12 @@ class FastSegmentWriter(SegmentWriter):
 
     With a `Summary`, it also keeps what `pick` makes of each document's terms, read off the
     postings the writer makes anyway (analysing the text a second time would double the cost
-    of a build). With `positions` (see `PositionsFn`), fields stored with Whoosh's `Positions`
-    format are analysed by it instead of through the analyzer's token stream (same postings).
+    of a build). With `positions` (see `PositionsFn`), fields stored with the
+    `positions.SidecarPositions` format are analysed by it instead of through the analyzer's
+    token stream (same postings).
+
+    A field with the `positions.SidecarPositions` format carries each posting's positions raw
+    (`positions.encode`) through the pool to the positions sidecar; Whoosh's codec keeps none.
     """
 
     def __init__(self, ix, limitmb: int = 128, summary: Summary | None = None,
@@ -373,18 +405,25 @@ class FastSegmentWriter(SegmentWriter):
     def _items(self, fieldname: str, field, value) -> Iterable[tuple]:
         """(term bytes, frequency, weight, encoded value) of one field, as `field.index` gives."""
         fmt = field.format
-        if self.positions is None or type(fmt) is not Positions or not isinstance(value, str):
+        if (self.positions is None or type(fmt) is not positions.SidecarPositions
+                or not isinstance(value, str)):
             return field.index(value)
         poses = self.positions(field.analyzer, value)
         if poses is None:
             return field.index(value)
-        boost, encode = fmt.field_boost, fmt.encode
-        # Positions.word_values: one boost of 1.0 per occurrence, times the format's boost.
-        # No cache of encoded values: a block of postings is pickled, and pickle would write a
-        # shared bytes object once and then refer to it, changing the bytes written.
-        return [(term.encode("utf-8"), len(where), len(where) * boost,
-                 _encode_one(where[0]) if len(where) == 1 else encode(where))
+        boost = fmt.field_boost
+        # word_values: one boost of 1.0 per occurrence, times the format's boost; the positions
+        # as `positions.encode` gives them
+        return [(term.encode("utf-8"), len(where), len(where) * boost, array("i", where).tobytes())
                 for term, where in poses.items()]
+
+    def add_postings_to_pool(self, reader, startdoc: int, docmap: dict | None) -> None:
+        """Whoosh's (a segment merged in at commit: its live postings), each posting of a
+        positional field with its positions read from the segment's positions sidecar."""
+        fields = positions.positional_fields(self.schema)
+        add = self.pool.add
+        for item in self._process_posts(_reader_postings(reader, fields), startdoc, docmap):
+            add(item)
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()

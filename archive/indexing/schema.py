@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from whoosh import columns, fields
 from whoosh.analysis import RegexTokenizer
 
+from ..engine.positions import SidecarPositions
 from ..errors import InvalidArticle
 from ..facets import LEGACY_FACETS, registry
 from ..models import Article
@@ -31,8 +32,9 @@ from .analysis import french_analyzer
 # positions sidecar (`engine.positions`), read by phrases and proximity instead of Whoosh's
 # 8: each segment's postings sidecar (`engine.docsidecar`): document numbers and weights as
 # flat arrays, read by `Postings.arrays` instead of decoding Whoosh's blocks; 9: in segments of
-# 65,536 documents or more, its document numbers as uint16 low halves plus runs of high halves
-SCHEMA_VERSION = 9
+# 65,536 documents or more, its document numbers as uint16 low halves plus runs of high halves;
+# 10: text fields' positions kept in the positions sidecar only (`SidecarPositions`)
+SCHEMA_VERSION = 10
 INDEX_NAME = "MAIN"
 # Exact-valued multi-valued fields are indexed as one term per line: a name keeps its spaces,
 # dots and commas ("Y. Doumbia", "Ministère de l'Économie, des Finances").
@@ -43,13 +45,21 @@ def _values_tokenizer() -> RegexTokenizer:
     return RegexTokenizer(r"[^\n]+")
 
 
+def _text(analyzer, field_boost: float = 1.0, **kwargs) -> fields.TEXT:
+    """A text field whose positions live in the positions sidecar only (Whoosh's postings
+    keep document numbers and weights): phrases read them there."""
+    field = fields.TEXT(analyzer=analyzer, field_boost=field_boost, **kwargs)
+    field.format = SidecarPositions(field_boost=field_boost)
+    return field
+
+
 def build_schema(protected: frozenset[str] = frozenset()) -> fields.Schema:
     """The index schema: French text fields, each facet's exact field and word-search twin."""
     french = french_analyzer(protected)
     schema = {
         "id": fields.ID(unique=True, stored=True),
-        "title": fields.TEXT(analyzer=french, field_boost=2.0, stored=True),
-        "body": fields.TEXT(analyzer=french, stored=True),
+        "title": _text(french, field_boost=2.0, stored=True),
+        "body": _text(french, stored=True),
         "date": fields.ID(stored=True, sortable=True),
         # where the date comes from (`models.DATE_SOURCES`); `text` marks an estimate
         "date_source": fields.ID(stored=True),
@@ -69,7 +79,7 @@ def build_schema(protected: frozenset[str] = frozenset()) -> fields.Schema:
         schema[facet.field] = (fields.ID(stored=True, analyzer=_values_tokenizer())
                                if facet.multi else fields.ID(stored=True))
         if facet.text_field:
-            schema[facet.text_field] = fields.TEXT(analyzer=french)
+            schema[facet.text_field] = _text(french)
     return fields.Schema(**schema)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import numpy as np
 from whoosh import query as wq
 
+from ..engine.phrasequery import known_phrases
 from ..engine.postings import Postings
 
 
@@ -44,7 +45,17 @@ def matching_docs(searcher, query: wq.Query, live: np.ndarray,
             return found
     if isinstance(query, wq.Term) and postings is not None:
         return alive(postings.arrays(query.fieldname, query.text)[0], live)
+    if postings is not None:
+        query = whoosh_query(searcher, query, postings)
     return alive(np.unique(np.fromiter(query.matcher(searcher).all_ids(), dtype=np.intp)), live)
+
+
+def whoosh_query(searcher, query: wq.Query, postings: Postings) -> wq.Query:
+    """The query for Whoosh's own matchers: its phrases' documents read from the positions
+    sidecar (Whoosh's postings keep no positions of the text fields)."""
+    every = np.ones(searcher.doc_count_all(), dtype=bool)  # Whoosh skips deleted documents
+    return known_phrases(query, searcher, lambda phrase: postings.phrase_documents(
+        phrase.fieldname, list(phrase.words), phrase.slop, every))
 
 
 NONE = np.zeros(0, dtype=np.intp)

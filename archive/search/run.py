@@ -35,7 +35,7 @@ from ..organisations import authority_at
 from ..publishers import publishers_at
 from ..textnorm import fold
 from . import querylang as ql
-from .docsets import keep, matching_docs, union
+from .docsets import keep, matching_docs, union, whoosh_query
 from .querybuild import Builder, Marks, analyzer_groups
 from .ranking import PROXIMITY_BOOST, PROXIMITY_SLOP, positive_terms, together
 from .request import (
@@ -390,7 +390,8 @@ def _ranked(searcher, query: wq.Query, final: np.ndarray, n_matched: int,
                                   adjust)
             return _rounded(found), False
         allowed = set(final.tolist()) if len(final) != n_matched else None
-        return _top(searcher, query, allowed, window, deadline), False
+        return _top(searcher, whoosh_query(searcher, query, postings), allowed, window,
+                    deadline), False
     except TimeLimit as cut:
         return _rounded(cut.args[0]) if cut.args else [], True
 

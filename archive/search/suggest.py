@@ -14,10 +14,13 @@ from whoosh import query as wq
 from whoosh.support.levenshtein import distance
 
 from ..config import Limits
+from ..engine.docnums import live_mask
+from ..engine.postings import Postings
 from ..errors import QueryError
 from ..indexing.analysis import name_form
 from ..textnorm import fold
 from . import querylang as ql
+from .docsets import matching_docs
 from .querybuild import Builder, analyzer_groups
 
 RARE_TERM = 2  # a query word found in at most this many articles may be a typo
@@ -63,7 +66,8 @@ def suggest(searcher, text: str, node: ql.Node, analyzer, authority, limits: Lim
                            ).compile(node2)
     except QueryError:
         return None
-    more = sum(1 for _ in compiled.query.matcher(searcher).all_ids())
+    # matched as searches match (phrases read the positions sidecar: Whoosh's postings keep none)
+    more = len(matching_docs(searcher, compiled.query, live_mask(reader), Postings(searcher)))
     return suggestion if more > found else None
 
 
