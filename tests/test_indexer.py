@@ -38,6 +38,7 @@ from archive.indexing import (
     jobs,
     keyterms,
     open_current,
+    parallel,
     schema,
 )
 from archive.indexing.analysis import analyze, french_analyzer, index_positions
@@ -842,12 +843,28 @@ def test_a_parallel_full_build_equals_a_single_process_one(archive: Config, tmp_
     twin.parent.mkdir()
     twin.write_text(articlefile.render(ARTICLES[0]), encoding="utf-8")
     single = reindex(archive, full=True, procs=1)
-    one = _answers(archive)
+    one, one_files = _answers(archive), _file_list(archive)
     double = reindex(archive, full=True, procs=2)
     assert (double.added, double.rejected) == (single.added, single.rejected)
     assert double.rejected == [("2099/copie.md", "id 'greve-des-enseignants-a-kayes' is already "
                                                  "used by 2019/greve-des-enseignants-a-kayes.md")]
     assert _answers(archive) == one
+    assert _file_list(archive) == one_files  # the workers' reports, in columns, lose nothing
+
+
+def _file_list(config: Config) -> list:
+    gen = open_current(config.index_dir)
+    return list(filelist.read(gen.path).items())
+
+
+def test_a_workers_compact_report_gives_back_every_file_as_recorded():
+    batch = parallel.CompactBatch()
+    odd = ["sha256:" + "AB" * 32, "sha256:" + "0" * 63, "md5:" + "1" * 32]
+    hashes = [schema.file_hash(b"un"), *odd, schema.file_hash(b"deux")]
+    for i, digest in enumerate(hashes):
+        batch.add(f"2020/a{i}.md", digest, indexer.FileStat(1000 + i, 2**62 + i), f"a{i}")
+    assert list(batch.entries()) == [
+        (f"2020/a{i}.md", [digest, 1000 + i, 2**62 + i, f"a{i}"]) for i, digest in enumerate(hashes)]
 
 
 def _answers(config: Config) -> dict:
@@ -1009,3 +1026,16 @@ def test_every_build_keeps_each_articles_key_terms_beside_it(archive: Config, pr
     assert "fin" in again["greve-des-enseignants-a-kayes"]
     assert again["recolte-de-coton-record"] == terms["recolte-de-coton-record"]
     assert all(0 < len(found) <= keyterms.KEPT for found in again.values())
+
+
+def test_a_workers_stats_are_only_its_own_files_found_in_any_order():
+    stats = FileStats([f"2020/a{i}.md" for i in range(6)], list(range(100, 106)),
+                      list(range(200, 206)))
+    share = ["2020/a4.md", "2020/a1.md", "2020/gone.md", "2020/a5.md"]
+    found = parallel.ShareStats(share, stats.numbers_of(share))
+    assert stats._row is None  # no index of every path is left behind for the workers
+    assert found["2020/a4.md"] == (104, 204) and found["2020/a5.md"] == (105, 205)
+    assert found["2020/a1.md"] == (101, 201)  # out of the share's order too
+    with pytest.raises(KeyError):
+        found["2020/gone.md"]  # not found by the scan
+    assert list(found) == share

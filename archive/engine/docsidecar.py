@@ -42,7 +42,9 @@ import numpy as np
 from . import positions
 
 CHUNK_POSTINGS = 1 << 20  # postings held before they are written out (bounds memory)
-COMPARE_CHUNK = 1 << 22  # postings compared at a time when deciding how weights are kept
+# postings compared at a time when deciding how weights are kept (its float64 temporaries are
+# 8 bytes a posting, several at once: at 1 << 22 the close of a segment held 120 MB more)
+COMPARE_CHUNK = 1 << 20
 # Document numbers are kept as their low LOW_BITS bits (uint16) plus each term's runs of high
 # halves, where a segment has 2 ** LOW_BITS documents or more (tests lower it to force runs).
 LOW_BITS = 16

@@ -32,7 +32,9 @@ import numpy as np
 from whoosh import formats
 
 CHUNK_POSITIONS = 1 << 20  # bytes of positions held before they are written out (bounds memory)
-NARROW_CHUNK = 1 << 22  # values rewritten at a time when a file is narrowed (bounds memory)
+# values rewritten at a time when a file is narrowed (bounds memory: 8 bytes a value at once,
+# read, narrowed and its bytes; at 1 << 22 the close of a segment held 32 MB more)
+NARROW_CHUNK = 1 << 20
 _SUFFIXES = ("ptx", "pti", "pct", "pos")
 
 

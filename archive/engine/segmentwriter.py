@@ -25,8 +25,10 @@ from whoosh.writing import PostingPool, SegmentWriter
 from . import docsidecar, positions
 
 # Postings per pickled chunk of a run: large enough to amortise the call, small enough that a
-# merge of a few dozen runs holds only a few MB of them at once.
-RUN_CHUNK = 4096
+# merge of every run holds little of them at once: each open run holds one chunk unpickled
+# (about 230 bytes a posting), and a worker's share of a million articles spills ~128 runs
+# (at 4096 a posting chunk, 0.9 MB a run, 115 MB in all).
+RUN_CHUNK = 1024
 # Whoosh's own estimate of a posting's memory, less its variable parts (see PostingPool.add).
 _POSTING_BYTES = 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21
 _FIELD_TERM = itemgetter(0, 1)
@@ -315,6 +317,29 @@ def _reader_postings(reader, fields: frozenset[str]) -> Iterator[tuple]:
                                f"of {fieldname}:{btext!r} than Whoosh's")
 
 
+class _HashBucket:
+    """One of the 256 buckets of (hash, position) pairs Whoosh's term file writer keeps until it
+    closes (`HashWriter.buckets`), in an array: 16 bytes a term instead of a tuple of two ints
+    (about 120); a worker's 500,000 documents make 1.5M terms (id, path and url are one a
+    document). The pairs come back as Whoosh wrote them: the same bytes written."""
+
+    __slots__ = ("_pairs",)
+
+    def __init__(self) -> None:
+        self._pairs = array("Q")
+
+    def append(self, pair: tuple[int, int]) -> None:
+        """Keep one (hash, position) pair."""
+        self._pairs.extend(pair)
+
+    def __len__(self) -> int:
+        return len(self._pairs) // 2
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        pairs = self._pairs
+        return zip(islice(pairs, 0, None, 2), islice(pairs, 1, None, 2), strict=True)
+
+
 @dataclass(frozen=True)
 class Summary:
     """A column made from a document's own analysed terms while it is indexed: `pick` turns
@@ -347,6 +372,10 @@ class FastSegmentWriter(SegmentWriter):
                  positions: PositionsFn | None = None, **kwargs) -> None:
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = ChunkedPostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+        terms = getattr(self.fieldwriter, "_tindex", None)  # W3's term file (a HashWriter)
+        if terms is not None and isinstance(getattr(terms, "buckets", None), list) \
+                and not any(terms.buckets):
+            terms.buckets = [_HashBucket() for _ in terms.buckets]
         self.summary = (summary if summary and summary.field in self.schema
                         and self.schema[summary.field].column_type else None)
         self.positions = positions

@@ -87,16 +87,27 @@ class Batch:
     rejected: list[tuple[str, str]] = field(default_factory=list)
     probes: list[tuple[str, str]] = field(default_factory=list)
 
+    def add(self, rel: str, digest: str, stat: FileStat, article_id: str) -> None:
+        """Record an indexed file (the next document of the writer)."""
+        self.files[rel] = [digest, stat.st_size, stat.st_mtime_ns, article_id]
+        self.order.append(rel)
+
+    def entries(self) -> Iterator[tuple[str, list]]:
+        """(relpath, [hash, size, mtime_ns, id]) of the indexed files, in docnum order."""
+        files = self.files
+        return ((rel, files[rel]) for rel in self.order)
+
 
 def index_files(w, rels: Iterable[str], read: Callable[[str], tuple[str, Article]],
                 stats: Mapping[str, FileStat], ids: dict[str, str],
-                tick: Callable[[], None] | None = None) -> Batch:
+                tick: Callable[[], None] | None = None, batch: Batch | None = None) -> Batch:
     """Read, validate and add article files to a writer; bad files are rejected, never fatal.
 
     `read(rel)` returns (file hash, Article) or raises ArchiveError; `ids` maps the ids already
     taken to their files and is updated, so that another file's duplicate id is rejected.
+    `batch` (a new `Batch` if not given) records what was indexed.
     """
-    batch = Batch()
+    batch = Batch() if batch is None else batch
     for rel in rels:
         try:
             digest, article = read(rel)
@@ -108,9 +119,7 @@ def index_files(w, rels: Iterable[str], read: Callable[[str], tuple[str, Article
             reason = message[len(rel) + 2:] if message.startswith(f"{rel}: ") else message
             batch.rejected.append((rel, reason))
         else:
-            stat = stats[rel]
-            batch.files[rel] = [digest, stat.st_size, stat.st_mtime_ns, article.id]
-            batch.order.append(rel)
+            batch.add(rel, digest, stats[rel], article.id)
             ids[article.id] = rel
             if len(batch.probes) < 3 and (not batch.probes or len(batch.order) % 97 == 0):
                 batch.probes.append((article.id, article.title))

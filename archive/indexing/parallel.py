@@ -18,7 +18,8 @@ import pickle
 import signal
 import sys
 import time
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from whoosh import index
@@ -30,6 +31,97 @@ from .analysis import index_positions
 
 PR_SET_PDEATHSIG = 1
 TICK_EVERY = 20
+
+
+class CompactBatch(indexer.Batch):
+    """A worker's `Batch` kept in columns: a worker of a million-article build indexes 500,000
+    files, and a list per file in a dict (a hash string, two ints, the id) held 430 bytes a
+    file until the worker's end, past its final merge (its memory peak), then as much again in
+    pickle's memo when sent to the parent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # "sha256:<hex>" hashes as their 32 bytes, one after the other (a str of 71
+        # characters costs 120 bytes); another form, by row, in `odd`
+        self.digests = bytearray()
+        self.odd: dict[int, str] = {}
+        self.numbers = array("q")  # size, mtime_ns of each file, in turn
+        self.ids: list[str] = []
+
+    def add(self, rel: str, digest: str, stat: indexer.FileStat, article_id: str) -> None:
+        """Record an indexed file (the next document of the writer)."""
+        raw = _sha256_bytes(digest)
+        if raw is None:
+            self.odd[len(self.order)] = digest
+            raw = bytes(32)
+        self.digests += raw
+        self.numbers.extend((stat.st_size, stat.st_mtime_ns))
+        self.ids.append(article_id)
+        self.order.append(rel)
+
+    def entries(self) -> Iterator[tuple[str, list]]:
+        """(relpath, [hash, size, mtime_ns, id]) of the indexed files, in docnum order."""
+        numbers, digests, odd = self.numbers, self.digests, self.odd
+        for i, rel in enumerate(self.order):
+            digest = odd.get(i) or _SHA + digests[32 * i:32 * i + 32].hex()
+            yield rel, [digest, numbers[2 * i], numbers[2 * i + 1], self.ids[i]]
+
+
+_SHA = "sha256:"
+
+
+class ShareStats(Mapping):
+    """The size and mtime of each file of a worker's share, by its place in the share: the
+    worker looks its files up in the share's order, so a cursor finds each (an index of
+    every path is built only should a lookup come out of order)."""
+
+    def __init__(self, rels: list[str], numbers: array) -> None:
+        self._rels, self._numbers = rels, numbers
+        self._next = 0
+        self._row: dict[str, int] | None = None
+
+    def __getitem__(self, rel: str) -> indexer.FileStat:
+        rels, i = self._rels, self._next
+        while i < len(rels) and rels[i] != rel:
+            i += 1
+        if i < len(rels):
+            self._next = i + 1
+        else:
+            if self._row is None:
+                self._row = dict(zip(rels, range(len(rels)), strict=True))
+            i = self._row[rel]
+        size = self._numbers[2 * i]
+        if size < 0:  # not found by the scan
+            raise KeyError(rel)
+        return indexer.FileStat(size, self._numbers[2 * i + 1])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rels)
+
+    def __len__(self) -> int:
+        return len(self._rels)
+
+
+def _numbers_of(stats: Mapping[str, indexer.FileStat], rels: list[str]) -> array:
+    """Size and mtime_ns of each of these files, in turn (-1, -1: not found)."""
+    if hasattr(stats, "numbers_of"):
+        return stats.numbers_of(rels)
+    numbers = array("q")
+    for rel in rels:
+        stat = stats.get(rel)
+        numbers.extend((-1, -1) if stat is None else (stat.st_size, stat.st_mtime_ns))
+    return numbers
+
+
+def _sha256_bytes(digest: str) -> bytes | None:
+    """The 32 bytes of a "sha256:<64 lowercase hex digits>" hash, else None."""
+    if not digest.startswith(_SHA) or len(digest) != len(_SHA) + 64:
+        return None
+    try:
+        raw = bytes.fromhex(digest[len(_SHA):])
+    except ValueError:
+        return None
+    return raw if _SHA + raw.hex() == digest else None  # round-trips exactly
 
 
 def _die_with_parent(parent: int) -> None:
@@ -69,13 +161,18 @@ def _index_share(k: int, gen_dir: str, rels: list[str], read: Callable, stats: d
                 counter.value += pending
             pending = 0
 
-    batch = indexer.index_files(w, rels, read, stats, dict(settled), tick)
+    batch = indexer.index_files(w, rels, read, stats, dict(settled), tick, CompactBatch())
     segment = finish_segment(w, bool(batch.order))
     with counter.get_lock():
         counter.value += pending
     part = Path(gen_dir) / f".part-{k}.pickle"
     with open(part, "wb") as handle:
-        pickle.dump((segment, batch), handle)
+        pickle.dump(segment, handle)
+        # No memo for the batch (it holds no object twice that must stay one): pickle's memo
+        # would hold an entry per string, a million for a worker's share of a million files.
+        batch_pickler = pickle.Pickler(handle, pickle.HIGHEST_PROTOCOL)
+        batch_pickler.fast = True
+        batch_pickler.dump(batch)
 
 
 def build(ix: index.Index, gen_dir: Path, rels: list[str], read: Callable,
@@ -89,8 +186,10 @@ def build(ix: index.Index, gen_dir: Path, rels: list[str], read: Callable,
     counter = ctx.Value("q", 0)
     size = -(-len(rels) // procs)
     chunks = [rels[i:i + size] for i in range(0, len(rels), size)] or [[]]
+    # each worker is given only its own files' stats (see FileStats.numbers_of)
     workers = [ctx.Process(target=_worker, name=f"reindex-worker-{k}",
-                           args=(k, os.getpid(), str(gen_dir), chunk, read, stats, counter,
+                           args=(k, os.getpid(), str(gen_dir), chunk, read,
+                                 ShareStats(chunk, _numbers_of(stats, chunk)), counter,
                                  limitmb, settled or {}))
                for k, chunk in enumerate(chunks)]
     # Objects the workers inherit stay shared only while nothing writes to their pages: the
@@ -123,7 +222,7 @@ def build(ix: index.Index, gen_dir: Path, rels: list[str], read: Callable,
     for k in range(len(chunks)):
         part = gen_dir / f".part-{k}.pickle"
         with open(part, "rb") as handle:
-            results.append(pickle.load(handle))
+            results.append((pickle.load(handle), pickle.load(handle)))
         part.unlink()
     return _commit(ix, results)
 
@@ -136,8 +235,7 @@ def _commit(ix: index.Index, results: list) -> indexer.Batch:
     for segment, batch in results:
         merged.rejected += batch.rejected
         merged.probes += batch.probes[: 3 - len(merged.probes)]
-        for local, rel in enumerate(batch.order):
-            entry = batch.files[rel]
+        for local, (rel, entry) in enumerate(batch.entries()):
             if entry[3] in ids:
                 segment.delete_document(local)
                 merged.rejected.append((rel, f"id '{entry[3]}' is already used by {ids[entry[3]]}"))
