@@ -218,6 +218,10 @@ def clean_line(text: str) -> str:
     non-breaking spaces inside « » and before : ; ! ? kept)."""
     if "\n" not in text and _is_clean(text):
         return text
+    return _clean_line_fully(text)
+
+
+def _clean_line_fully(text: str) -> str:
     return _one_line(clean_text(text))
 
 
@@ -264,6 +268,10 @@ def normalise_body(body: str) -> str:
     text = body.strip("\n")
     if _is_clean(text):  # a file's body as written by import: already normal
         return text
+    return _normalise_body_fully(body)
+
+
+def _normalise_body_fully(body: str) -> str:
     # clean_text is idempotent and works line by line: the paragraphs of a cleaned body only
     # need their lines joined (what clean_line would do, without cleaning them a second time).
     paragraphs = (_one_line(p) for p in _BLANKS.split(clean_text(body)))
