@@ -249,6 +249,17 @@ def _is_clean(text: str) -> bool:
     only, typographic non-breaking spaces where `_space` keeps them, and paragraphs of one line
     each separated by exactly one blank line. Much cheaper than the cleaning it spares.
     """
+    # Most texts: paragraphs of printable characters only (no control, line break or white
+    # space but the plain space, none of which str.isprintable takes), one C pass each.
+    for paragraph in text.split("\n\n"):
+        if (not paragraph or not paragraph.isprintable() or paragraph[0] == " "
+                or paragraph[-1] == " "):
+            return _is_clean_slowly(text)
+    return "  " not in text and unicodedata.is_normalized("NFC", text)
+
+
+def _is_clean_slowly(text: str) -> bool:
+    """`_is_clean` for any text: with non-breaking spaces, or characters not printable."""
     if (_UNCLEAN.search(text) is not None or "  " in text or " \n" in text or "\n " in text
             or text.startswith((" ", "\n")) or text.endswith((" ", "\n")) or "\n\n\n" in text
             or text.count("\n") != 2 * text.count("\n\n")):  # a line break inside a paragraph

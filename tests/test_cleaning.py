@@ -442,12 +442,16 @@ def test_a_text_cleaning_changes_takes_the_full_path(text: str):
 
 def test_the_odd_characters_are_every_space_and_control_cleaning_changes():
     """_UNCLEAN holds every white space character but the plain space, the line feed and the
-    two non-breaking spaces, and every control character clean_text drops; nothing else."""
+    two non-breaking spaces, and every control character clean_text drops; nothing else. None
+    of them, no line break and no white space but the plain space is printable (the first
+    check of _is_clean takes paragraphs of printable characters)."""
     kept = " \n\u00a0\u202f"
     for code in range(0x110000):
         char = chr(code)
         odd = (char.isspace() and char not in kept) or bool(textnorm._CONTROL.match(char))
         assert bool(textnorm._UNCLEAN.match(char)) == odd, hex(code)
+        if odd or (char.isspace() and char != " "):
+            assert not char.isprintable(), hex(code)
 
 
 def test_corpus_texts_cleaned_once_take_the_fast_path_after():
