@@ -391,12 +391,10 @@ def query_terms(analyzer: Analyzer, text: str) -> frozenset[str]:
 # terms do not depend on the words around them (capitals may be acronyms or shouting): the
 # chain's work for a piece seen before is one dict lookup. Words (`État`) are pieces too, looked
 # up when a new piece is made of known words. Bounded: cleared when full (a million-article
-# build meets millions of words).
-_WORDS: dict[tuple, dict[str, tuple]] = {}
+# build meets millions of words). Beside it, the one-pair entry of each plain term, shared by
+# every word form stemmed to it (`élus`, `élu`): the cache holds references, not a tuple each.
+_WORDS: dict[tuple, tuple[dict[str, tuple], dict[str, tuple]]] = {}
 _WORDS_MAX = 300_000
-# The one-pair entry of each plain term, shared by every word form stemmed to it (`élus`,
-# `élu`): the cache holds references, not a tuple per form.
-_PLAIN: dict[tuple, dict[str, tuple]] = {}
 _TERM, _STEP = itemgetter(0), itemgetter(1)
 
 
@@ -416,14 +414,14 @@ def index_positions(analyzer: object, value: str) -> dict[str, list[int]] | None
             or type(chain[3]) is not FrenchFormFilter):
         return None
     key = (chain[0].protected, chain[1].stops, chain[2].stemmer)
-    cache = _WORDS.get(key)
-    if cache is None or len(cache) > _WORDS_MAX:
-        cache = _WORDS[key] = {}
-        _PLAIN[key] = {}
+    caches = _WORDS.get(key)
+    if caches is None or len(caches[0]) > _WORDS_MAX:
+        caches = _WORDS[key] = ({}, {})
+    cache = caches[0]
     pieces = value.split()
     found = list(map(cache.get, pieces))
     if None in found:
-        _analyse_new(pieces, found, key, cache, _PLAIN[key])
+        _analyse_new(pieces, found, key, cache, caches[1])
     pairs = list(itertools.chain.from_iterable(found))
     terms = list(map(_TERM, pairs))
     firsts = dict.fromkeys(terms)
