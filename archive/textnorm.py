@@ -216,6 +216,12 @@ def strip_controls(text: str) -> str:
 def clean_line(text: str) -> str:
     """A single-line value (title, name): cleaned, with all white space collapsed (French
     non-breaking spaces inside « » and before : ; ! ? kept)."""
+    if "\n" not in text and _is_clean(text):
+        return text
+    return _clean_line_fully(text)
+
+
+def _clean_line_fully(text: str) -> str:
     return _one_line(clean_text(text))
 
 
@@ -226,6 +232,43 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# Every white space character (str.isspace, which str.strip, str.split and \\s follow) but the
+# plain space, the line feed and the two non-breaking spaces French typography keeps, and every
+# control character `clean_text` drops: a text holding none of them may already be clean.
+_UNCLEAN = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u1680\u180e\u2000-\u200f"
+                      r"\u2028-\u202e\u205f-\u2064\u2066-\u2069\u3000\ufeff]")
+# A non-breaking space clean text would not keep: at either end of a line, next to other white
+# space, or neither after « nor before » : ; ! ? (see `_space`).
+_LOST_NO_BREAK = re.compile(r"(?<!\S)[\u00a0\u202f]|[\u00a0\u202f](?!\S)"
+                            r"|(?<!«)[\u00a0\u202f](?![»:;!?])")
+
+
+def _is_clean(text: str) -> bool:
+    """True when `normalise_body` (and, for a text of one line, `clean_line`) returns `text`
+    unchanged: no control or odd white space character, NFC, single plain spaces inside lines
+    only, typographic non-breaking spaces where `_space` keeps them, and paragraphs of one line
+    each separated by exactly one blank line. Much cheaper than the cleaning it spares.
+    """
+    # Most texts: paragraphs of printable characters only (no control, line break or white
+    # space but the plain space, none of which str.isprintable takes), one C pass each.
+    for paragraph in text.split("\n\n"):
+        if (not paragraph or not paragraph.isprintable() or paragraph[0] == " "
+                or paragraph[-1] == " "):
+            return _is_clean_slowly(text)
+    return "  " not in text and unicodedata.is_normalized("NFC", text)
+
+
+def _is_clean_slowly(text: str) -> bool:
+    """`_is_clean` for any text: with non-breaking spaces, or characters not printable."""
+    if (_UNCLEAN.search(text) is not None or "  " in text or " \n" in text or "\n " in text
+            or text.startswith((" ", "\n")) or text.endswith((" ", "\n")) or "\n\n\n" in text
+            or text.count("\n") != 2 * text.count("\n\n")):  # a line break inside a paragraph
+        return False
+    if _has_no_break(text) and _LOST_NO_BREAK.search(text) is not None:
+        return False
+    return unicodedata.is_normalized("NFC", text)
+
+
 def join_paragraphs(paragraphs: list[str]) -> str:
     """The body format: one paragraph per block, blocks separated by a blank line."""
     return "\n\n".join(p for p in (clean_line(p) for p in paragraphs) if p)
@@ -233,6 +276,13 @@ def join_paragraphs(paragraphs: list[str]) -> str:
 
 def normalise_body(body: str) -> str:
     """Paragraphs cleaned and separated by exactly one blank line."""
+    text = body.strip("\n")
+    if _is_clean(text):  # a file's body as written by import: already normal
+        return text
+    return _normalise_body_fully(body)
+
+
+def _normalise_body_fully(body: str) -> str:
     # clean_text is idempotent and works line by line: the paragraphs of a cleaned body only
     # need their lines joined (what clean_line would do, without cleaning them a second time).
     paragraphs = (_one_line(p) for p in _BLANKS.split(clean_text(body)))

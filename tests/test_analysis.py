@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import json
 import pickle
+import random
 from itertools import islice
 from pathlib import Path
 
 import pytest
 from whoosh import fields, index
+from whoosh.formats import Positions
 from whoosh.highlight import HtmlFormatter
 from whoosh.qparser import QueryParser
 
+from archive.indexing import analysis
 from archive.indexing.analysis import (
     ELIDED,
     STEMMER_VERSION,
     FrenchStemFilter,
     analyze,
     french_analyzer,
+    index_positions,
     protected_tokens,
     query_terms,
     stem,
@@ -329,3 +333,55 @@ def test_an_elided_word_is_indexed_also_under_its_elided_form() -> None:
     tokens = [(t.text, t.pos) for t in french_analyzer()(sentence, positions=True)]
     assert tokens[:5] == [("coup", 0), ("etat", 1), ("'etat", 1), ("aout", 2), ("'aout", 2)]
     assert "'etat" not in analyze(sentence, mode="query")
+
+
+def _chain_positions(analyzer, text: str) -> list[tuple]:
+    """What Whoosh's own Positions format gathers from the analyzer chain: the ground truth."""
+    return list(Positions().word_values(text, analyzer, mode="index"))
+
+
+def _one_loop_positions(analyzer, text: str) -> list[tuple]:
+    got = index_positions(analyzer, text)
+    return [(t, len(p), float(len(p)), Positions().encode(p)) for t, p in got.items()]
+
+
+# Pieces whose terms depend on the words around them (capitals: acronym or shouting, across
+# white space and pieces holding no word), elisions, compounds, stop words, names.
+_PIECES = ["ONU", "MALI", "Mali", "l'ONU", "L'ONU", "d'État", "l’Europe", "CARES-Mali", "EDM-SA",
+           "—", "«", "»", ",", "le", "LE", "Le", "SÉCURITÉ", "sécurité", "N'Diaye", "aujourd'hui",
+           "AUJOURD'HUI", "qu'il", "QU'IL", "USA,", "(UN)", "café", "CAF", "A", "a-b", "A-B",
+           "l'X", "TRAORE", "Traoré", "2019", "10-12", "l'", "-", "a_b", "ONU/MINUSMA", "ÉLUS.",
+           "d'ADEMA-PASJ", "jusqu'à", "ADEMA,", "«ONU»", "Bamako", "x"]
+
+
+def test_index_positions_gives_what_the_chain_gives_whatever_it_has_cached(monkeypatch):
+    """The cache of pieces never serves a piece in capitals (an acronym alone, shouting next
+    to another capitals word, even across `—` or a line break): each text, cold or after any
+    other, gets the terms, positions and order of the analyzer chain."""
+    monkeypatch.setattr(analysis, "_WORDS", {})
+    analyzer = french_analyzer(frozenset({"CARES-Mali", "EDM-SA"}))
+    crafted = ["ONU — MALI", "l'ONU , ONU", "L'ONU MALI", "ONU/MINUSMA et CAF", "« ONU »",
+               "SÉCURITÉ AU MALI: l'EDM-SA", "USA, UN CAF", "A-B A-B x", "d'ADEMA-PASJ ADEMA,"]
+    rng = random.Random(18)
+    texts = crafted + [
+        "".join(rng.choice(_PIECES) + rng.choice([" ", "  ", "\n", "\xa0", "", "\t"])
+                for _ in range(rng.randint(0, 9)))
+        for _ in range(4000)]
+    for text in texts + crafted + texts[::-1]:  # seen first cold, then again warm
+        assert _one_loop_positions(analyzer, text) == _chain_positions(analyzer, text), text
+
+
+def test_index_positions_gives_what_the_chain_gives_on_the_corpus(monkeypatch):
+    """Every title and body of the real corpus, analysed twice (cold cache, then warm)."""
+    path = SHARED / "corpus" / "articles.jsonl"
+    if not path.exists():
+        pytest.skip(f"../shared corpus not available: {path} is missing")
+    monkeypatch.setattr(analysis, "_WORDS", {})
+    analyzer = french_analyzer()
+    texts = []
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            texts += [record.get("title") or "", record.get("body") or ""]
+    for text in texts + texts[:200]:
+        assert _one_loop_positions(analyzer, text) == _chain_positions(analyzer, text)

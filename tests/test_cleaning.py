@@ -6,13 +6,14 @@ what was cleaned, through the real `archive import`."""
 from __future__ import annotations
 
 import json
+import random
 import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from archive import articlefile
+from archive import articlefile, textnorm
 from archive.articlefile import make_id, parse, render
 from archive.cli import main
 from archive.ingest.cleaning import clean_body
@@ -402,3 +403,69 @@ def test_an_imported_title_keeps_them_and_search_snippets_and_ids_still_work(arc
     assert hit["title"] == GUILLEMETS
     assert hit["snippet_html"] == ("Les «\u00a0<mark>gilets</mark> <mark>jaunes</mark>\u00a0» "
                                    "bloquent le dépôt de <mark>Wierde</mark> depuis samedi\u00a0!")
+
+
+# Pieces of text that cleaning changes or keeps, and their neighbours: spaces (plain, French
+# non-breaking ones, others), line breaks, a combining accent, control and zero-width characters.
+_TEXT_PIECES = list("ab é:;!?«»") + ["\n", "\n\n", "\u00a0", "\u202f", "\t", "e\u0301",
+                                       "\u200b", "\r", "\u2007", "\x85", "\u3000", " \u00a0",
+                                       "\u2028", "\ufeff", "\x1f", "\u202e"]
+
+
+def test_a_text_already_clean_is_returned_as_the_full_cleaning_returns_it():
+    """The fast path of normalise_body and clean_line (a text cleaning leaves unchanged is
+    returned as it is) gives the full cleaning's result on any text, and takes every text that
+    cleaning yields."""
+    rng = random.Random(24)
+    for _ in range(60_000):
+        text = "".join(rng.choice(_TEXT_PIECES) for _ in range(rng.randint(0, 12)))
+        body = textnorm._normalise_body_fully(text)
+        assert normalise_body(text) == body, repr(text)
+        assert normalise_body(f"\n{text}\n") == body, repr(text)
+        assert clean_line(text) == textnorm._clean_line_fully(text), repr(text)
+        assert textnorm._is_clean(body), repr(body)
+
+
+@pytest.mark.parametrize("text", [
+    "a  b", "a \n\nb", "a\n\n b", "a\nb", "a\n\n\nb", " a", "a ", "a\tb", "e\u0301t\u00e9",
+    "a\u200bb", "a\rb", "a\r\n\r\nb", "a\u00a0b", "«\u00a0 a»", "«\u00a0\u00a0a", "a\u00a0",
+    "\u00a0a", "a \u00a0:", "a\u202f\nb", "a\u2007b", "a\x85b", "a\u2028b", "\ufeffa",
+    "a\u3000b", "«\u202f\u00a0a", "a\u00a0\u00a0!", "a\x00b", "\u202eevil"])
+def test_a_text_cleaning_changes_takes_the_full_path(text: str):
+    """Each of these is changed by cleaning: a fast path taking it would return it unchanged."""
+    body = textnorm._normalise_body_fully(text)
+    assert body != text.strip("\n")
+    assert normalise_body(text) == body
+    if "\n" not in text:
+        assert clean_line(text) == textnorm._clean_line_fully(text) != text
+
+
+def test_the_odd_characters_are_every_space_and_control_cleaning_changes():
+    """_UNCLEAN holds every white space character but the plain space, the line feed and the
+    two non-breaking spaces, and every control character clean_text drops; nothing else. None
+    of them, no line break and no white space but the plain space is printable (the first
+    check of _is_clean takes paragraphs of printable characters)."""
+    kept = " \n\u00a0\u202f"
+    for code in range(0x110000):
+        char = chr(code)
+        odd = (char.isspace() and char not in kept) or bool(textnorm._CONTROL.match(char))
+        assert bool(textnorm._UNCLEAN.match(char)) == odd, hex(code)
+        if odd or (char.isspace() and char != " "):
+            assert not char.isprintable(), hex(code)
+
+
+def test_corpus_texts_cleaned_once_take_the_fast_path_after():
+    """Every title and body of the real corpus: cleaned as in full, and the result (what an
+    article file holds) recognised as clean, so that a reindex does not clean it again."""
+    path = require_shared(CORPUS / "articles.jsonl")
+    with path.open(encoding="utf-8") as lines:
+        records = [json.loads(line) for line in lines]
+    for record in records:
+        text = record.get("body") or ""
+        body = normalise_body(text)
+        assert body == textnorm._normalise_body_fully(text)
+        assert textnorm._is_clean(body) and normalise_body(f"\n{body}\n") == body
+        for value in (record.get("title") or "", *(record.get("author") or [])):
+            line = clean_line(value)
+            assert line == textnorm._clean_line_fully(value)
+            assert textnorm._is_clean(line) and clean_line(line) == line

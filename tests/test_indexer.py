@@ -1010,6 +1010,28 @@ def _key_terms(config: Config) -> dict[str, list[str]]:
                 for d in searcher.document_numbers()}
 
 
+def test_key_terms_are_the_heaviest_whatever_the_ties_at_the_cut():
+    """`keyterms.pick` stops walking at the weight of its last kept term: it keeps what
+    sorting every candidate keeps, ties at the cut going to longer then later words, short
+    terms and numbers skipped even when heaviest."""
+    def every_candidate_sorted(weights: dict[bytes, float]) -> bytes:
+        candidates = sorted(((w, len(t), t) for t, w in weights.items()
+                             if len(t) >= keyterms.MIN_LENGTH and not t.isdigit()), reverse=True)
+        return b"\n".join(t + b"\t" + f"{w:g}".encode() for w, _n, t in
+                          candidates[:keyterms.KEPT])
+
+    rng = random.Random(18)
+    for _ in range(3000):
+        weights = {bytes(rng.choice(b"ab1\xc3") for _ in range(rng.randint(1, 6))):
+                   rng.choice([1.0, 1.0, 2.0, 2.0, 3.0, 4.5, 0.5]) for _ in range(rng.randint(0, 90))}
+        assert keyterms.pick(weights) == every_candidate_sorted(weights)
+    ties = {f"mot{i:02d}".encode(): 2.0 for i in range(30)} | {b"un": 9.0, b"2019": 8.0,
+                                                                b"gros": 3.0, b"longmot": 2.0}
+    picked = [line.split(b"\t")[0] for line in keyterms.pick(ties).split(b"\n")]
+    assert picked[:2] == [b"gros", b"longmot"] and picked[2:] == [
+        f"mot{i:02d}".encode() for i in range(29, 7, -1)]
+
+
 @pytest.mark.parametrize("procs", [1, 2])
 def test_every_build_keeps_each_articles_key_terms_beside_it(archive: Config, procs: int):
     # One writer or two worker processes, then an incremental build that re-adds a changed

@@ -13,9 +13,12 @@ because Whoosh pickles the analyzer inside the index schema.
 
 from __future__ import annotations
 
+import collections
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from operator import itemgetter
 
 import Stemmer
 from whoosh.analysis import Analyzer, Filter, Token, Tokenizer
@@ -381,12 +384,18 @@ def query_terms(analyzer: Analyzer, text: str) -> frozenset[str]:
     return frozenset(t.text for t in analyzer(text, mode="query"))
 
 
-# Indexed term of each plain word as written ("" for a stop word), per (protected, stops,
-# stemmer), for words whose term does not depend on their neighbours (all but capitals-only
-# ASCII words, acronyms unless shouted): the chain's work for a word seen before is one dict
-# lookup. Bounded: cleared when full (a million-article build meets millions of words).
-_TERMS: dict[tuple, dict[str, str]] = {}
-_TERMS_MAX = 300_000
+# What a piece of text between white space (`l’État,`) contributes, per (protected, stops,
+# stemmer): the (term, step) pairs of its words in order, `step` 1 when the next term is at the
+# next position (a plain word is one pair, a stop word or `—` none, `d’État` `("etat", 0),
+# ("'etat", 1)`, a compound its joined form at step 0 then its parts). Only for pieces whose
+# terms do not depend on the words around them (capitals may be acronyms or shouting): the
+# chain's work for a piece seen before is one dict lookup. Words (`État`) are pieces too, looked
+# up when a new piece is made of known words. Bounded: cleared when full (a million-article
+# build meets millions of words). Beside it, the one-pair entry of each plain term, shared by
+# every word form stemmed to it (`élus`, `élu`): the cache holds references, not a tuple each.
+_WORDS: dict[tuple, tuple[dict[str, tuple], dict[str, tuple]]] = {}
+_WORDS_MAX = 300_000
+_TERM, _STEP = itemgetter(0), itemgetter(1)
 
 
 def index_positions(analyzer: object, value: str) -> dict[str, list[int]] | None:
@@ -394,64 +403,124 @@ def index_positions(analyzer: object, value: str) -> dict[str, list[int]] | None
     Whoosh's `Positions.word_values` gathers it from the token stream; None when `analyzer` is
     not `french_analyzer`'s chain (the caller then runs the analyzer itself).
 
-    The same rules as the four classes above, in one loop over the words: a build spends most
-    of its analysis time passing one reused Token through four generators.
+    The same rules as the four classes above, but run once per piece of text between white
+    space (no word spans white space, so the words of `value` are those of its pieces, in
+    order): each piece's (term, step) pairs come from the cache, and the positions are summed
+    and grouped by C-level iterators rather than a Python loop over every token.
     """
     chain = getattr(analyzer, "items", None)
     if (not chain or len(chain) != 4 or type(chain[0]) is not FrenchTokenizer
             or type(chain[1]) is not FrenchStopFilter or type(chain[2]) is not FrenchStemFilter
             or type(chain[3]) is not FrenchFormFilter):
         return None
-    tokenizer, stops, stemmer = chain[0], chain[1].stops, chain[2].stemmer
-    protected = tokenizer.protected
-    terms = _TERMS.get((protected, stops, stemmer))
-    if terms is None or len(terms) > _TERMS_MAX:
-        terms = _TERMS[(protected, stops, stemmer)] = {}
-    words = _WORD.findall(value)
-    last = len(words) - 1
-    poses: dict[str, list[int]] = {}
-    pos = 0
-    for i, raw in enumerate(words):
-        term = terms.get(raw)
-        if term is not None:
-            if term:
-                poses.setdefault(term, []).append(pos)
-                pos += 1
-            continue
-        folded, caps, ascii_caps = _word_info(raw)
-        # A capitalised word next to another one is shouting (a headline), not an acronym.
-        shouting = caps and ((i > 0 and _word_info(words[i - 1])[1])
-                             or (i < last and _word_info(words[i + 1])[1]))
-        if folded is not None:  # a plain word
-            if ascii_caps and not shouting:  # an acronym: kept, in capitals
-                term = name_form(folded)
-            else:
-                if folded in protected:
-                    term = name_form(folded)
-                elif folded in stops:
-                    term = ""
-                else:
-                    term = stem(folded, stemmer)
-                if not ascii_caps:
-                    terms[raw] = term
-            if term:
-                poses.setdefault(term, []).append(pos)
-                pos += 1
-            continue
-        pieces = _word_pieces(raw, 0)
-        elided = len(pieces) == 1 and len(pieces[0][0]) < len(raw)
-        if len(pieces) > 1:  # the joined compound, at its first part's position, never stopped
-            joined = "".join(_fold_piece(text) for text, _ in pieces)
-            term = name_form(joined) if joined in protected else stem(joined, stemmer)
-            poses.setdefault(term, []).append(pos)
-        for text, _start in pieces:
-            piece = _fold_piece(text)
-            keep = piece in protected or (not shouting and _is_acronym(text))
-            if not keep and piece in stops:
-                continue
-            term = name_form(piece) if keep else stem(piece, stemmer)
-            poses.setdefault(term, []).append(pos)
-            if elided:
-                poses.setdefault(ELIDED + term, []).append(pos)
-            pos += 1
+    key = (chain[0].protected, chain[1].stops, chain[2].stemmer)
+    caches = _WORDS.get(key)
+    if caches is None or len(caches[0]) > _WORDS_MAX:
+        caches = _WORDS[key] = ({}, {})
+    cache = caches[0]
+    pieces = value.split()
+    found = list(map(cache.get, pieces))
+    if None in found:
+        _analyse_new(pieces, found, key, cache, caches[1])
+    pairs = list(itertools.chain.from_iterable(found))
+    terms = list(map(_TERM, pairs))
+    firsts = dict.fromkeys(terms)
+    empties = map(list, itertools.repeat((), len(firsts)))
+    poses: dict[str, list[int]] = dict(zip(firsts, empties, strict=True))
+    # each pair's position is the sum of the steps before it
+    positions = itertools.accumulate(map(_STEP, pairs), initial=0)
+    collections.deque(map(list.append, map(poses.__getitem__, terms), positions), maxlen=0)
     return poses
+
+
+def _analyse_new(pieces: list[str], found: list, key: tuple, cache: dict, plain: dict) -> None:
+    """Fill `found[j]` for each piece the cache lacks with its words' (term, step) pairs,
+    caching them (and its words') when they do not depend on the words around the piece."""
+    for j, entry in enumerate(found):
+        if entry is not None:
+            continue
+        words = _WORD.findall(pieces[j])
+        if len(words) == 1 and words[0] in cache:  # `État,` when `État` is known
+            found[j] = cache[pieces[j]] = cache[words[0]]
+            continue
+        entries, fixed = [], True
+        last = len(words) - 1
+        for i, raw in enumerate(words):
+            word = cache.get(raw)
+            if word is None:
+                caps = _word_info(raw)[1]
+                # A capitalised word next to another one is shouting (a headline), not an
+                # acronym: its neighbours may stand in the pieces around this one.
+                shouting = caps and ((_word_info(words[i - 1])[1] if i > 0
+                                      else _caps_before(pieces, j))
+                                     or (_word_info(words[i + 1])[1] if i < last
+                                         else _caps_after(pieces, j)))
+                word, word_fixed = _word_entry(raw, shouting, key, plain)
+                if word_fixed:
+                    cache[raw] = word
+                else:
+                    fixed = False
+            entries.append(word)
+        entry = found[j] = entries[0] if len(entries) == 1 else tuple(
+            itertools.chain.from_iterable(entries))
+        if fixed:
+            cache[pieces[j]] = entry
+
+
+def _caps_before(pieces: list[str], j: int) -> bool:
+    """Whether the word before piece `j` (in the nearest earlier piece holding one) is caps."""
+    for k in range(j - 1, -1, -1):  # no slice: a long run of capitals would copy it each time
+        words = _WORD.findall(pieces[k])
+        if words:
+            return _word_info(words[-1])[1]
+    return False
+
+
+def _caps_after(pieces: list[str], j: int) -> bool:
+    """Whether the word after piece `j` (in the nearest later piece holding one) is caps."""
+    for k in range(j + 1, len(pieces)):
+        words = _WORD.findall(pieces[k])
+        if words:
+            return _word_info(words[0])[1]
+    return False
+
+
+def _word_entry(raw: str, shouting: bool, key: tuple, plain: dict) -> tuple[tuple, bool]:
+    """One word's (term, step) pairs, and whether they are the same wherever it stands."""
+    protected, stops, stemmer = key
+
+    def one(term: str) -> tuple:
+        entry = plain.get(term)
+        if entry is None:
+            entry = plain[term] = ((term, 1),)
+        return entry
+
+    folded, caps, ascii_caps = _word_info(raw)
+    if folded is not None:  # a plain word
+        if ascii_caps and not shouting:  # an acronym: kept, in capitals
+            return one(name_form(folded)), False
+        if folded in protected:
+            entry = one(name_form(folded))
+        elif folded in stops:
+            entry = ()
+        else:
+            entry = one(stem(folded, stemmer))
+        return entry, not ascii_caps
+    pieces = _word_pieces(raw, 0)
+    elided = len(pieces) == 1 and len(pieces[0][0]) < len(raw)
+    out = []
+    if len(pieces) > 1:  # the joined compound, at its first part's position, never stopped
+        joined = "".join(_fold_piece(text) for text, _ in pieces)
+        out.append((name_form(joined) if joined in protected else stem(joined, stemmer), 0))
+    for text, _start in pieces:
+        piece = _fold_piece(text)
+        keep = piece in protected or (not shouting and _is_acronym(text))
+        if not keep and piece in stops:
+            continue
+        term = name_form(piece) if keep else stem(piece, stemmer)
+        if elided:
+            out += ((term, 0), (ELIDED + term, 1))
+        else:
+            out.append((term, 1))
+    # not in capitals, never an acronym: the same wherever it stands
+    return tuple(out), not caps

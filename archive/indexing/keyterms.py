@@ -10,6 +10,8 @@ whatever the article's length.
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from ..engine.segmentwriter import Summary
 
 FIELD = "keyterms"
@@ -18,13 +20,23 @@ FIELD = "keyterms"
 KEPT = 24
 # The shortest term worth keeping: two-letter stems are mostly leftovers of elisions and numbers.
 MIN_LENGTH = 3
+_WEIGHT = itemgetter(1)
 
 
 def pick(weights: dict[bytes, float]) -> bytes:
     """The heaviest terms of one article, heaviest first, as kept: UTF-8 `term<TAB>weight`
     lines."""
-    candidates = [(weight, len(term), term) for term, weight in weights.items()
-                  if len(term) >= MIN_LENGTH and not term.isdigit()]
+    # Only the heaviest terms can be kept: walk them heaviest first (a C sort by weight) and stop
+    # once KEPT candidates are in hand and the weight drops below the last one's.
+    candidates = []
+    floor = float("-inf")
+    for term, weight in sorted(weights.items(), key=_WEIGHT, reverse=True):
+        if weight < floor:
+            break
+        if len(term) >= MIN_LENGTH and not term.isdigit():
+            candidates.append((weight, len(term), term))
+            if len(candidates) == KEPT:
+                floor = weight
     # Ties (most terms occur once) go to longer words, which are rarer in French text.
     best = sorted(candidates, reverse=True)[:KEPT]
     return b"\n".join(term + b"\t" + f"{weight:g}".encode() for weight, _n, term in best)
