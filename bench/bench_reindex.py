@@ -37,8 +37,11 @@ from archive import articlefile  # noqa: E402
 from archive.indexing import generations  # noqa: E402
 
 
-def tree_rss(pid: int) -> tuple[int, int]:
-    """Resident bytes of a process and all its descendants (Linux /proc), and of the largest."""
+def tree_rss(pid: int) -> tuple[int, int, int]:
+    """Resident bytes of a process and all its descendants (Linux /proc), of the largest, and
+    the tree's proportional set size: RSS counts a page shared by forked processes in each of
+    them (a worker's copy-on-write view of its parent), PSS splits it among them, so the sum
+    of PSS is what the tree holds in memory."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -51,13 +54,26 @@ def tree_rss(pid: int) -> tuple[int, int]:
             continue
         children.setdefault(int(fields[1]), []).append(int(entry))
         rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    total, largest, todo = 0, 0, [pid]
+    total, largest, pss, todo = 0, 0, 0, [pid]
     while todo:
         current = todo.pop()
         total += rss.get(current, 0)
         largest = max(largest, rss.get(current, 0))
+        pss += _pss(current)
         todo.extend(children.get(current, []))
-    return total, largest
+    return total, largest, pss
+
+
+def _pss(pid: int) -> int:
+    """A process's proportional set size in bytes (0 when it is gone or unreadable)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def run_job(args: list[str], command: tuple[str, ...] = ("-m", "archive")) -> dict:
@@ -67,10 +83,10 @@ def run_job(args: list[str], command: tuple[str, ...] = ("-m", "archive")) -> di
     proc = subprocess.Popen([sys.executable, *command, *args], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
     # Sampled: RUSAGE_CHILDREN's ru_maxrss is the largest of every child this process ever had.
-    peak = largest = 0
+    peak = largest = peak_pss = 0
     while proc.poll() is None:
-        tree, one = tree_rss(proc.pid)
-        peak, largest = max(peak, tree), max(largest, one)
+        tree, one, pss = tree_rss(proc.pid)
+        peak, largest, peak_pss = max(peak, tree), max(largest, one), max(peak_pss, pss)
         time.sleep(0.25)
     wall = time.monotonic() - started
     out = proc.stdout.read()
@@ -79,7 +95,8 @@ def run_job(args: list[str], command: tuple[str, ...] = ("-m", "archive")) -> di
         raise SystemExit(f"{' '.join(command)} {' '.join(args)} failed:\n{out}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"wall_s": wall, "cpu_s": cpu, "peak_tree_rss_mb": peak / 2**20,
-            "peak_process_rss_mb": largest / 2**20, "output": out}
+            "peak_process_rss_mb": largest / 2**20, "peak_tree_pss_mb": peak_pss / 2**20,
+            "output": out}
 
 
 def folder_size(folder: Path) -> tuple[int, int]:
@@ -199,7 +216,8 @@ def main() -> None:
     OURS.update(f)
     print(f"full reindex: {f['wall_s']:.0f}s wall, {f['articles_per_s']:.0f} articles/s "
           f"({f['articles_per_cpu_s']:.0f} per CPU-second), peak RSS {f['peak_tree_rss_mb']:.0f} MB"
-          f" (process tree), largest process {f['peak_process_rss_mb']:.0f} MB", flush=True)
+          f" (process tree), largest process {f['peak_process_rss_mb']:.0f} MB, peak PSS "
+          f"{f['peak_tree_pss_mb']:.0f} MB (process tree, shared pages counted once)", flush=True)
     peers = [] if args.no_peer else [p for p in args.peers.split(",") if p]
     for name in peers:
         results.setdefault("peers", {})[name] = run_peer(name, data, work, args)

@@ -10,7 +10,7 @@ import multiprocessing
 import os
 import random
 import re
-from collections import Counter
+from collections import ChainMap, Counter
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +46,7 @@ from archive.indexing.facetstore import FacetStore, date_key
 from archive.indexing.filescan import FileStats
 from archive.indexing.jobs import make_plan, reindex, scan, status
 from archive.indexing.schema import build_schema
+from archive.indexing.settledids import SettledIds
 from archive.models import Article
 from archive.web import create_app
 from tests.conftest import CORPUS, require_shared
@@ -598,6 +599,45 @@ def test_a_scan_shared_with_helper_processes_lists_the_same_files(tmp_path: Path
     assert dict(shared.items()) == dict(alone.items())
     assert shared.rels == alone.rels  # one order (the file list's), however many walk
     assert shared["2003/deep/deeper/c.md"].st_size == rels.index("2003/deep/deeper/c.md")
+
+
+def test_settled_ids_answer_as_the_dict_they_replace():
+    # ids and paths as archives have them: accents, a surrogate escape from a file name that is
+    # not UTF-8, ids that differ only by case or a trailing character
+    ids = ["greve-a-kayes", "Greve-a-Kayes", "greve-a-kayes-2", "été-à-mopti", "x\udcff", ""]
+    rels = ["2019/greve.md", "2019/Greve.md", "2020/greve-2.md", "2021/été.md",
+            "sans-date/x\udcff.md", "sans-date/vide.md"]
+    ids += [f"article-{i}" for i in range(2000)]
+    rels += [f"{2000 + i % 20}/article-{i}.md" for i in range(2000)]
+    settled, expected = SettledIds(ids, rels), dict(zip(ids, rels, strict=True))
+    assert len(settled) == len(expected) and sorted(settled) == sorted(expected)
+    for article_id, rel in expected.items():
+        assert settled[article_id] == rel and settled.get(article_id) == rel
+    for absent in ("greve-a-kaye", "GREVE-A-KAYES", "article-2000", "été", 7, None):
+        assert absent not in settled and settled.get(absent, "none") == "none"
+    # a job adds the ids it indexes above them, never into them
+    ids_taken = ChainMap({}, settled)
+    ids_taken["nouveau"] = "2024/nouveau.md"
+    assert "nouveau" not in settled and ids_taken["greve-a-kayes"] == "2019/greve.md"
+
+
+def test_settled_ids_are_the_unchanged_files_of_the_base_list(tmp_path: Path):
+    listed = filelist.of({"2019/a.md": ["sha256:1", 10, 100, "a"],
+                          "2019/b.md": ["sha256:2", 20, 200, "b"],
+                          "2019/c.md": ["sha256:3", 30, 300, "c"],
+                          "2019/d.md": ["sha256:4", 40, 400, "d"]})
+    # b's size changed, c's mtime, d is gone; e is new: only a is unchanged
+    in_order = FileStats(["2019/a.md", "2019/b.md", "2019/c.md", "2019/e.md"],
+                         [10, 21, 30, 50], [100, 200, 301, 500])
+    shuffled = FileStats(["2019/e.md", "2019/c.md", "2019/a.md", "2019/b.md"],
+                         [50, 30, 10, 21], [500, 301, 100, 200])
+    same_rows = FileStats(["2019/a.md", "2019/b.md", "2019/c.md", "2019/d.md"],
+                          [10, 21, 30, 41], [100, 200, 301, 400])  # the list's own order
+    plain = {rel: (size, mtime) for rel, size, mtime in
+             zip(in_order.rels, in_order.sizes, in_order.mtimes, strict=True)}
+    for stats in (in_order, shuffled, same_rows, plain):
+        assert listed.unchanged(stats) == (["a"], ["2019/a.md"])
+    assert filelist.FileList().unchanged(in_order) == ([], [])
 
 
 # /proc/stat as Linux writes it: every core's ticks (user nice system idle iowait irq softirq

@@ -156,6 +156,33 @@ class FileList(MutableMapping):
         listed = self._cols["rel"]
         return found, sorted(listed[i] for i in np.flatnonzero(~seen).tolist())
 
+    def unchanged(self, stats: Mapping[str, tuple[int, int]]) -> tuple[list[str], list[str]]:
+        """(ids, relpaths) of the listed files that `stats` (relpath -> (size, mtime_ns), a scan)
+        holds with the same size and mtime, in the list's order."""
+        n = len(self)
+        if not n:
+            return [], []
+        rels = self._cols["rel"]
+        if isinstance(stats, FileStats):
+            if stats.rels == rels:  # the list is kept in the scan's order: row i is path i
+                sizes, mtimes = stats.sizes, stats.mtimes
+            else:  # a look-up table for this call only (a scan's own is kept once built)
+                where = dict(zip(stats.rels, range(len(stats.rels)), strict=True))
+                rows = [where.get(rel, -1) for rel in rels]
+                del where
+                sizes = [stats.sizes[i] if i >= 0 else -1 for i in rows]
+                mtimes = [stats.mtimes[i] if i >= 0 else -1 for i in rows]
+        else:
+            found = [stats.get(rel) for rel in rels]
+            sizes = [stat[0] if stat is not None else -1 for stat in found]
+            mtimes = [stat[1] if stat is not None else -1 for stat in found]
+        same = (self._array("size") == np.asarray(sizes, np.int64)) \
+            & (self._array("mtime_ns") == np.asarray(mtimes, np.int64)) \
+            & (np.asarray(sizes, np.int64) >= 0)
+        ids = self._cols["id"]
+        keep = np.flatnonzero(same).tolist()
+        return [ids[i] for i in keep], [rels[i] for i in keep]
+
     def _array(self, name: str) -> np.ndarray:
         if name not in self._arrays:
             self._arrays[name] = np.asarray(self._cols[name], np.int64)

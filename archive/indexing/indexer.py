@@ -7,7 +7,7 @@ Jobs (reindex, status) live in `reindex.py`; the CURRENT pointer and generation 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -99,7 +99,7 @@ class Batch:
 
 
 def index_files(w, rels: Iterable[str], read: Callable[[str], tuple[str, Article]],
-                stats: Mapping[str, FileStat], ids: dict[str, str],
+                stats: Mapping[str, FileStat], ids: MutableMapping[str, str],
                 tick: Callable[[], None] | None = None, batch: Batch | None = None) -> Batch:
     """Read, validate and add article files to a writer; bad files are rejected, never fatal.
 

@@ -8,7 +8,8 @@ import hashlib
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections import ChainMap
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from ..textnorm import decode
 from . import filelist, generations, idlecpu, indexer, parallel, schema, serving
 from .filescan import FileStats, scan
 from .joblock import job_lock
+from .settledids import SettledIds
 
 FILES = filelist.COLUMN_FILE  # relpath -> [hash, size, mtime_ns, id]; apart from the manifest
 RACY_SECONDS = 5  # files changed this close to the last build are always hashed
@@ -361,7 +363,7 @@ def _dry_run(config: Config, plan: Plan, progress: Callable | None) -> Report:
     gone = set(plan.changed) | set(plan.deleted)
     base_files = _base_files(config, plan)
     ids = {entry[3]: rel for rel, entry in old.items() if rel not in gone} \
-        or _settled_ids(plan, base_files)
+        or ChainMap({}, _settled_ids(plan, base_files))
     bar = progress("checking", len(todo)) if progress else None
     for rel in todo:
         try:
@@ -572,7 +574,7 @@ def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
             for rel in plan.deleted + plan.changed:
                 w.delete_by_term("path", rel)
                 files.pop(rel)
-            ids = filelist.of(files).ids() or settled
+            ids = filelist.of(files).ids() or ChainMap({}, settled)
             batch = indexer.index_files(w, todo, read, plan.stats, ids,
                                         bar.advance if bar else None)
             generations.checkpoint("documents-added")
@@ -606,7 +608,7 @@ def _base_files(config: Config, plan: Plan) -> filelist.FileList:
         return filelist.FileList()
 
 
-def _settled_ids(plan: Plan, base_files: dict[str, list]) -> dict[str, str]:
+def _settled_ids(plan: Plan, base_files: Mapping[str, list]) -> Mapping[str, str]:
     """Ids held in the base generation by files unchanged since (by size and mtime).
 
     A full build reads files in path order: without this, a file whose id an archivist
@@ -615,9 +617,7 @@ def _settled_ids(plan: Plan, base_files: dict[str, list]) -> dict[str, str]:
     """
     if plan.mode != "full":
         return {}
-    return {entry[3]: rel for rel, entry in base_files.items()
-            if rel in plan.stats and plan.stats[rel].st_size == entry[1]
-            and plan.stats[rel].st_mtime_ns == entry[2]}
+    return SettledIds(*filelist.of(base_files).unchanged(plan.stats))
 
 
 def _keepable(report: Report, base_files: dict[str, list], ids: set[str]) -> list[tuple]:
