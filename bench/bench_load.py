@@ -922,12 +922,20 @@ def main() -> None:
     parser.add_argument("--changed", type=int, default=100,
                         help="Article files edited before the reindex.")
     parser.add_argument("--max-requests", type=int, default=200_000)
-    parser.add_argument("--slow-connections", type=int, default=150,
-                        help="Slow-loris sockets held during the load (0: none).")
+    parser.add_argument("--slow-connections", type=int, default=None,
+                        help="Slow-loris sockets held during the load (0: none; default 150 "
+                             "with waitress, 0 with gunicorn, which must stand behind nginx).")
     parser.add_argument("--json", type=Path, default=None,
                         help="Where to write the summary (default WORKDIR/load-summary.json).")
     args = parser.parse_args()
     workdir = args.workdir or Path(f"/tmp/bench-load-{args.n}")
+    if args.slow_connections is None:
+        # A gthread worker's thread reads a request to its end, so trickling clients hold every
+        # thread of a bare gunicorn (archive/web/prefork.py): in production nginx buffers them.
+        args.slow_connections = 150 if args.workers == 1 else 0
+        if args.workers > 1:
+            print("no slow-loris attack: gunicorn stands behind nginx, which buffers requests "
+                  "(--slow-connections N to hold N anyway)")
 
     def interrupted(_signum, _frame):
         raise KeyboardInterrupt
