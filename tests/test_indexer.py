@@ -301,6 +301,9 @@ def _live_positions(ix, sidecar: bool) -> dict[tuple[str, bytes], list[tuple[int
             reader, folder = leaf.reader(), ix.storage.folder
             segment = reader.segment().segment_id()
             for field in ("title", "body", "author_text"):
+                if sidecar:  # opened once per field and segment, as a searcher does
+                    field_docs = docsidecar.open_field(folder, segment, field)
+                    field_positions = positions.open_field(folder, segment, field)
                 for term in reader.lexicon(field):
                     postings = found.setdefault((field, term), [])
                     if not sidecar:
@@ -310,10 +313,8 @@ def _live_positions(ix, sidecar: bool) -> dict[tuple[str, bytes], list[tuple[int
                                              matcher.value_as("positions")))
                             matcher.next()
                         continue
-                    docs, _weights = docsidecar.open_field(folder, segment, field) \
-                        .arrays(term, offset)
-                    values = positions.term_values(positions.open_field(folder, segment, field),
-                                                   term)
+                    docs, _weights = field_docs.arrays(term, offset)
+                    values = positions.term_values(field_positions, term)
                     postings += [(doc, np.frombuffer(value, dtype=np.int32).tolist())
                                  for doc, value in zip(docs.tolist(), values, strict=True)
                                  if not reader.is_deleted(doc - offset)]
