@@ -301,7 +301,8 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         if (node is not None and len(final) < SUGGEST_BELOW
                 and time.perf_counter() < started + limits.search_time_limit):
             suggestion = suggest(searcher, request.query, node, state.analyzer, state.authority,
-                                 limits, len(final), started + limits.search_time_limit)
+                                 limits, len(final), state.live_mask, postings,
+                                 started + limits.search_time_limit)
     total = len(final)
     return SearchResult(
         hits=hits, total=total, page=page, page_size=size, pages=-(-total // size),

@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 import time
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.support.levenshtein import distance
 
 from ..config import Limits
-from ..engine.docnums import live_mask
 from ..engine.postings import Postings
 from ..errors import QueryError
 from ..indexing.analysis import name_form
@@ -29,9 +29,11 @@ SURFACE_DOCS = 3  # articles read to learn how a term is written
 
 
 def suggest(searcher, text: str, node: ql.Node, analyzer, authority, limits: Limits,
-            found: int, deadline: float | None = None) -> str | None:
+            found: int, live: np.ndarray, postings: Postings,
+            deadline: float | None = None) -> str | None:
     """A respelling of the query from the archive's own words, when it would find more
-    (none once `deadline`, a time.perf_counter() value, has passed)."""
+    (none once `deadline`, a time.perf_counter() value, has passed); `live` and `postings`
+    are the search's own (its live-document mask, its term cache)."""
     analyze = analyzer_groups(analyzer)
     reader = searcher.reader()
     suggestion = text
@@ -67,7 +69,7 @@ def suggest(searcher, text: str, node: ql.Node, analyzer, authority, limits: Lim
     except QueryError:
         return None
     # matched as searches match (phrases read the positions sidecar: Whoosh's postings keep none)
-    more = len(matching_docs(searcher, compiled.query, live_mask(reader), Postings(searcher)))
+    more = len(matching_docs(searcher, compiled.query, live, postings))
     return suggestion if more > found else None
 
 
