@@ -24,7 +24,7 @@ from whoosh.writing import SegmentWriter
 from archive import articlefile
 from archive.cli import main
 from archive.config import Config, load_config
-from archive.engine import positions, segmentwriter
+from archive.engine import positions, segmentwriter, termpool
 from archive.engine.positions import SidecarPositions
 from archive.engine.segmentwriter import FastSegmentWriter
 from archive.errors import EXIT_PARTIAL, IndexUnavailable
@@ -147,7 +147,7 @@ def test_the_fast_writer_writes_the_same_files_as_whoosh_own(tmp_path: Path, lim
         w = make(ix, limitmb=limitmb, compound=False)
         for doc in documents:
             w.add_document(**doc)
-        assert (len(w.pool.runs) > segmentwriter.MAX_RUNS) is spilled
+        assert (len(w.pool.runs) > termpool.MAX_RUNS) is spilled
         w.commit()
         written[name] = segment_files(tmp_path / name)
     assert {"trm", "pst", "_body_len.col", "_stored.col"} <= set(written["fast"])
@@ -1102,3 +1102,4 @@ def test_a_workers_stats_are_only_its_own_files_found_in_any_order():
     with pytest.raises(KeyError):
         found["2020/gone.md"]  # not found by the scan
     assert list(found) == share
+

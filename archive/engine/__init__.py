@@ -14,6 +14,8 @@ Modules (`search/` and `indexing/` import them; the engine imports Whoosh and th
   `TimeLimit`;
 - `segmentwriter`: `FastSegmentWriter`, Whoosh's writer with a cheaper postings pool, writing the
   same files;
+- `termpool`: `TermPool`, that pool: each term's postings kept in arrays as documents come,
+  spilled to sorted runs past a memory limit and merged a term at a time;
 - `segments`: a parallel build's segments finished by hand and committed in one TOC
   (`worker_writer`, `finish_segment`, `commit_segments`), and a generation's files cloned
   (`clone_files`);
@@ -37,8 +39,8 @@ Whoosh internals relied on (whoosh-reloaded 2.7.5), where, and what breaks if on
   pickled position deltas, with pickle's STOP byte stripped [`postings._decode_positions`, for
   a field with Whoosh's own Positions format; ours have `positions.SidecarPositions`, whose
   `posting_size` 0 makes `W3PostingsWriter._mini_values` keep no value]. The sidecar writer
-  takes each posting's raw positions from the pool's sorted items
-  `(field, term bytes, docnum, weight, value)` [`positions._FieldFiles`]; a segment merged in
+  takes each posting's raw positions from the pool's terms, in (field, term) order
+  (`termpool.Piece`: document numbers, weights, values) [`positions._FieldFiles`]; a segment merged in
   at commit gives them from its sidecar, walking the segment's own term matcher
   (`SegmentReader._terms.matcher`, every posting, deleted ones too, in the sidecar's order)
   [`segmentwriter._reader_postings`]; changed, the merge test in `tests/test_indexer.py`
@@ -61,10 +63,16 @@ Whoosh internals relied on (whoosh-reloaded 2.7.5), where, and what breaks if on
 - `whoosh.collectors.TimeLimitCollector`'s loop `collect_matches` and its state `timedout`,
   `offset`, `child` [`collectors.AllowedTimeLimit`]; changed, filtered searches that Whoosh
   ranks itself could show hits outside the filters or ignore the time limit.
-- `whoosh.writing.PostingPool` (`currentsize`, `limit`, `current`, `save`, `_write_run`,
-  `_read_run`, `_open_run`, `_remove_run`) and `SegmentWriter` (`_flush_segment`,
-  `_tempstorage`, `newsegment`, `per_document_reader`, `perdocwriter`, `fieldwriter`, `pool`)
-  [`segmentwriter`]; changed, building fails or writes other bytes (the writer test fails).
+- `W3FieldWriter._postwriter` and its postings writer's block buffers (`_ids`, `_weights`,
+  `_values`, `_maxweight`, `_minlength`, `_maxlength`, `_blocklimit`, `_format`,
+  `_write_block`), filled a block at a time as `add_posting` fills them, a term's partial
+  block topped up by its next piece [`segmentwriter.write_postings`, `_add_term`]; changed,
+  the writer's files differ from Whoosh's (the writer tests fail).
+- `SegmentWriter` (`_flush_segment`, `_tempstorage` with its `create_file(...).raw_file()`,
+  `open_file`, `delete_file`, `newsegment`, `per_document_reader`, `perdocwriter`,
+  `fieldwriter`, and `pool`, whose `add` its segment merges call and whose `cleanup` its
+  `_close_segment` calls) [`segmentwriter`, `termpool`]; changed, building fails or writes
+  other bytes (the writer test fails).
 - `SegmentWriter`'s `_lk` argument (take no index lock), `_finalize_segment`,
   `_close_segment`, `_commit_toc`, `_finish`, and `Segment` objects that pickle between
   processes [`segments`]; changed, a parallel full build fails (test_indexer's parallel tests).

@@ -1,161 +1,32 @@
 """Whoosh's segment writer with a cheaper postings pool: the same index files, less CPU.
 
 Profiling a build showed much of Whoosh's writing time spent outside indexing proper:
-its pool pickles each posting on its own when spilling a sorted run and unpickles it on its
-own when merging, and writing the postings reads every document length back from disk, one
-`stat` and one file read per posting. Here runs are pickled in chunks and the lengths are read
-once per field into memory; what reaches the codec, and so every byte written, is unchanged.
+its pool keeps a tuple per posting, sorts them all, pickles and unpickles each on its own when
+spilling and merging runs, and writing the postings reads every document length back from
+disk, one `stat` and one file read per posting. Here postings are kept by term in arrays
+(`termpool.TermPool`), handed to the codec a term at a time, and the lengths are read once per
+field into memory; what reaches the codec, and so every byte written, is unchanged.
 """
 
 from __future__ import annotations
 
-import heapq
-import pickle
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import chain, groupby, islice
-from operator import itemgetter
+from itertools import islice
 
 from whoosh.codec.base import OutOfOrderError
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter, _lenfield
 from whoosh.util.numeric import byte_to_length
-from whoosh.writing import PostingPool, SegmentWriter
+from whoosh.writing import SegmentWriter
 
 from . import docsidecar, positions
+from .termpool import POSTING_BYTES, TERM_BYTES, Piece, TermPool
 
-# Postings per pickled chunk of a run: large enough to amortise the call, small enough that a
-# merge of every run holds little of them at once: each open run holds one chunk unpickled
-# (about 230 bytes a posting), and a worker's share of a million articles spills ~128 runs
-# (at 4096 a posting chunk, 0.9 MB a run, 115 MB in all).
-RUN_CHUNK = 1024
-# Whoosh's own estimate of a posting's memory, less its variable parts (see PostingPool.add).
-_POSTING_BYTES = 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21
-_FIELD_TERM = itemgetter(0, 1)
-_KEY = itemgetter(0)
-_TERM = itemgetter(1)
-_VALUE = itemgetter(4)
-# Runs merged at once in the end (Whoosh: 128, then one more pass over nearly every posting
-# when there are more, as a worker's share of a million articles makes): each open run holds
-# one chunk in memory, as a merge of Whoosh's 128 would.
-MAX_RUNS = 256
 # Postings of one term written at a time; a multiple of the W3 codec's 128-posting blocks.
 TERM_SLICE = 128 * 64
 # A length byte decoded; a zero byte means "no length", as Whoosh's reader says with None.
 _LENGTHS = [None] + [byte_to_length(b) for b in range(1, 256)]
-
-
-def _sort_postings(items: list[tuple]) -> None:
-    """Sort postings (field, term bytes, docnum, weight, value) in place by field, term and
-    docnum, as Whoosh's `list.sort()` of the tuples does, in half its time.
-
-    A writer queues each term's postings in document order (its documents, then the segments
-    merged in at commit, each later than the last), so two stable sorts on the term, then the
-    field, keep that order among equal terms; comparing whole tuples (the field name first,
-    equal for most neighbours) falls back to a generic comparison per pair.
-    """
-    items.sort(key=_TERM)
-    items.sort(key=_KEY)
-
-
-class ChunkedPostingPool(PostingPool):
-    """Whoosh's external-sort pool, writing and reading its runs a chunk at a time."""
-
-    def add(self, item: tuple) -> None:
-        """Queue one posting (fieldname, term bytes, docnum, weight, value bytes)."""
-        self.currentsize += _POSTING_BYTES + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
-        if self.currentsize > self.limit:
-            self.save()
-        self.current.append(item)
-
-    def add_many(self, items: list[tuple]) -> None:
-        """Queue one document field's postings at once (`add`'s accounting, one call)."""
-        if not items:
-            return
-        try:
-            values = sum(map(len, map(_VALUE, items)))  # in C
-        except TypeError:  # a value of None (counted as empty, as `add` counts it)
-            values = sum(len(item[4] or b"") for item in items)
-        # item[0] (the field name) and item[4] vary per posting in `add`; here they are
-        # one field's, so its share is counted once per posting the same way.
-        self.currentsize += len(items) * (_POSTING_BYTES + len(items[0][0])) \
-            + 2 * sum(map(len, map(_TERM, items))) + values
-        self.current.extend(items)
-        if self.currentsize > self.limit:
-            self.save()
-
-    def save(self) -> None:
-        """Sort the queued postings and write them out as a run."""
-        if self.current:
-            _sort_postings(self.current)
-            path, f = self._new_run()
-            self._write_run(f, self.current)
-            self.runs.append(path)
-            self.current = []
-        self.currentsize = 0
-
-    def items(self, maxfiles: int = MAX_RUNS) -> Iterable[tuple]:
-        """Every posting in (field, term, docnum) order: the queue sorted in place when
-        nothing was spilled, else a merge of the runs (Whoosh's, with more runs merged at once:
-        past 128 runs, Whoosh rewrites nearly every posting in one more pass first)."""
-        if not self.runs:
-            _sort_postings(self.current)
-            return self.current
-        self.save()
-        if len(self.runs) > maxfiles:
-            self.reduce_to(maxfiles, maxfiles)
-        runs, self.runs = self.runs, []
-        return self._merge_runs(runs)
-
-    def _write_run(self, f, items: Iterable[tuple]) -> None:
-        # `items` is a sorted list, or a merge of runs (Whoosh's reduce_to, past 128 runs).
-        iterator = iter(items)
-        try:
-            while chunk := list(islice(iterator, RUN_CHUNK)):
-                pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
-        finally:
-            f.close()
-
-    def _read_run(self, path: str) -> Iterator[tuple]:
-        return chain.from_iterable(self._read_chunks(path))
-
-    def _read_chunks(self, path: str) -> Iterator[list[tuple]]:
-        f = self._open_run(path)
-        try:
-            while True:
-                try:
-                    yield pickle.load(f)
-                except EOFError:
-                    return
-        finally:
-            f.close()
-            self._remove_run(path)
-
-    def _merge_runs(self, paths: list[str]) -> Iterator[tuple]:
-        # A term's postings are added in document order (documents, then the segments merged
-        # in at commit, each later than the last), and runs are kept in the order they were
-        # written, so the merged order is each term's postings from every run, in run order.
-        # Merging whole terms (heapq.merge keeps run order among equal keys) costs one heap
-        # step per term of a run instead of one per posting.
-        terms = [((key, list(group)) for key, group in groupby(self._read_run(path), _FIELD_TERM))
-                 for path in paths]
-        last_key = last_doc = None
-        for key, postings in heapq.merge(*terms, key=_KEY):
-            if key == last_key and postings[0][2] <= last_doc:
-                raise RuntimeError(f"posting runs out of document order at {key!r}")
-            last_key, last_doc = key, postings[-1][2]
-            yield from postings
-
-    def reduce_to(self, target: int, k: int) -> None:
-        """Merge neighbouring runs until at most `target` are left, at most k at a time, the
-        fewest that get there (the first ones): unlike Whoosh's (which merges the last k and
-        puts the result first), runs stay in the order they were written, as `_merge_runs`
-        needs, and a few runs over the target cost a few runs rewritten, not nearly all."""
-        while len(self.runs) > target:
-            count = min(k, len(self.runs) - target + 1)
-            path, f = self._new_run()
-            self._write_run(f, self._merge_runs(self.runs[:count]))
-            self.runs[:count] = [path]
 
 
 class _Lengths:
@@ -181,59 +52,63 @@ class _Lengths:
         return self._tables.get(fieldname)
 
 
-def write_postings(fieldwriter, schema, lengths: _Lengths | None, items: Iterable[tuple],
+def write_postings(fieldwriter, schema, lengths: _Lengths | None, pieces: Iterable[Piece],
                    sidecar: positions.PositionsRecorder | None = None,
                    docs: docsidecar.DocsRecorder | None = None) -> None:
-    """`fieldwriter.add_postings(schema, lengths, items)`, a term at a time: the same bytes;
-    each term is also given to `sidecar` and `docs` (their `record`, then `close` at the end,
-    `docs` last).
+    """`fieldwriter.add_postings(schema, lengths, postings)` for the postings of `pieces`
+    (`termpool.Piece`s in (field, term) order; one term's may come in several), a term at a
+    time: the same bytes; each term is also given to `sidecar` and `docs` (their `record`,
+    then `close` at the end, `docs` last).
 
-    Whoosh's W3 writer takes the sorted stream one posting per call (start_term, add, its
+    Whoosh's W3 writer takes a sorted stream one posting per call (start_term, add, its
     postings writer's add_posting with its checks, a length read per posting), most of the
-    cost of writing a segment. Here each term's postings are gathered in C (groupby, zip) and
-    handed to Whoosh's own postings writer a block at a time: its buffers are filled as its
-    `add_posting` would fill them, then its own `_write_block`/`finish_postings` write them.
+    cost of writing a segment. Here each term's postings are handed to Whoosh's own postings
+    writer a block at a time: its buffers are filled as its `add_posting` would fill them,
+    then its own `_write_block`/`finish_postings` write them.
     """
     if type(fieldwriter) is not W3FieldWriter or (lengths is not None
                                                   and not isinstance(lengths, _Lengths)):
+        items = _postings_of(pieces)
         items = sidecar.watch(items) if sidecar else items
         fieldwriter.add_postings(schema, lengths, docs.watch(items) if docs else items)
         return
     record = sidecar.record if sidecar is not None else None
     record_docs = docs.record if docs is not None else None
-    lastfn = lasttext = table = None
-    for (fieldname, btext), group in groupby(items, _FIELD_TERM):
-        if fieldname != lastfn:
-            if lastfn is not None:
-                if fieldname < lastfn:
-                    raise OutOfOrderError(f"Field {lastfn!r} .. {fieldname!r}")
-                fieldwriter.finish_field()
-            fieldwriter.start_field(fieldname, schema[fieldname])
-            table = lengths.table(fieldname) if lengths is not None else None
-            lastfn = fieldname
-        elif btext < lasttext:
-            raise OutOfOrderError(f"Term {lastfn}:{lasttext!r} .. {fieldname}:{btext!r}")
-        lasttext = btext
-        # Whoosh's spelling-word marker (docnum -1, sorted first) is not a posting
-        postings = iter(group)
-        first = next(postings)
-        while first is not None and first[2] == -1:
-            first = next(postings, None)
-        if first is None:
-            continue
-        fieldwriter.start_term(btext)
-        pw = fieldwriter._postwriter
-        # a value-less format (`SidecarPositions`): Whoosh's blocks would drop the values
-        keep_values = pw._format.fixed_value_size() != 0
-        rest = chain((first,), postings)
-        # a term of a million postings is taken a slice at a time (bounded memory)
-        while chunk := list(islice(rest, TERM_SLICE)):
-            _, _, docnums, weights, values = zip(*chunk, strict=True)
+    lastfn = lasttext = table = pw = None
+    keep_values = False
+    for fieldname, btext, docnums, weights, values in pieces:
+        if btext != lasttext or fieldname != lastfn:
+            if lasttext is not None:
+                fieldwriter.finish_term()
+            if fieldname != lastfn:
+                if lastfn is not None:
+                    if fieldname < lastfn:
+                        raise OutOfOrderError(f"Field {lastfn!r} .. {fieldname!r}")
+                    fieldwriter.finish_field()
+                fieldwriter.start_field(fieldname, schema[fieldname])
+                table = lengths.table(fieldname) if lengths is not None else None
+                lastfn = fieldname
+            elif btext < lasttext:
+                raise OutOfOrderError(f"Term {lastfn}:{lasttext!r} .. {fieldname}:{btext!r}")
+            lasttext = btext
+            fieldwriter.start_term(btext)
+            pw = fieldwriter._postwriter
+            # a value-less format (`SidecarPositions`): Whoosh's blocks would drop the values
+            keep_values = pw._format.fixed_value_size() != 0
+        # a term of a million postings is taken a slice at a time (bounded temporaries)
+        for start in range(0, len(docnums), TERM_SLICE):
+            if len(docnums) > TERM_SLICE:
+                end = start + TERM_SLICE
+                some_docs, some_weights = docnums[start:end], weights[start:end]
+                some_values = values[start:end]
+            else:
+                some_docs, some_weights, some_values = docnums, weights, values
             if record is not None:
-                record(fieldname, btext, docnums, values)
+                record(fieldname, btext, some_docs, some_values)
             if record_docs is not None:
-                record_docs(fieldname, btext, docnums, weights)
-            _add_term(pw, table, docnums, weights, values if keep_values else None)
+                record_docs(fieldname, btext, some_docs, some_weights)
+            _add_term(pw, table, some_docs, some_weights, some_values if keep_values else None)
+    if lasttext is not None:
         fieldwriter.finish_term()
     if lastfn is not None:
         fieldwriter.finish_field()
@@ -243,19 +118,43 @@ def write_postings(fieldwriter, schema, lengths: _Lengths | None, items: Iterabl
         docs.close()
 
 
+def _postings_of(pieces: Iterable[Piece]) -> Iterator[tuple]:
+    """The postings (field, term bytes, docnum, weight, value) of pieces, in their order."""
+    for fieldname, btext, docnums, weights, values in pieces:
+        for docnum, weight, value in zip(docnums, weights, values, strict=True):
+            yield fieldname, btext, docnum, weight, value
+
+
 def _add_term(pw, table: bytes | None, docnums, weights, values) -> None:
     """A term's next postings into a W3 postings writer, leaving its last block buffered for
-    the next slice or `finish_postings` (which writes it, or inlines it), as `add_posting`
+    the next piece or `finish_postings` (which writes it, or inlines it), as `add_posting`
     calls would; `values` None where the format keeps none."""
     limit, count = pw._blocklimit, len(docnums)
-    for start in range(0, count, limit):
+    filled = 0
+    held = len(pw._ids)
+    if 0 < held < limit and count:
+        # the term's last block so far (another run's piece) is not full: add_posting fills
+        # it before it starts another
+        filled = min(limit - held, count)
+        ids = array("I", docnums[:filled])
+        some_weights = array("f", weights[:filled])
+        pw._ids.extend(ids)
+        pw._weights.extend(some_weights)
+        if values:
+            pw._values.extend(value for value in values[:filled] if value)
+        heaviest = max(some_weights)
+        if heaviest > pw._maxweight:
+            pw._maxweight = heaviest
+        shortest, longest = _length_range(table, ids)
+        if shortest is not None and (pw._minlength is None or shortest < pw._minlength):
+            pw._minlength = shortest
+        pw._maxlength = max(pw._maxlength, longest)
+    for start in range(filled, count, limit):
         if pw._ids:  # a full block from before: add_posting would write it now
             pw._write_block()
         end = start + limit
-        ids = docnums[start:end]
-        block_weights = weights[start:end]
-        pw._ids = array("I", ids)
-        pw._weights = array("f", block_weights)
+        pw._ids = ids = array("I", docnums[start:end])
+        pw._weights = block_weights = array("f", weights[start:end])
         # add_posting keeps only non-empty values (None stands for b"" in add_postings)
         pw._values = [value for value in values[start:end] if value] if values else []
         # add_posting's running maximum starts at the integer 0 and keeps the first largest
@@ -371,7 +270,7 @@ class FastSegmentWriter(SegmentWriter):
     def __init__(self, ix, limitmb: int = 128, summary: Summary | None = None,
                  positions: PositionsFn | None = None, **kwargs) -> None:
         super().__init__(ix, limitmb=limitmb, **kwargs)
-        self.pool = ChunkedPostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+        self.pool = TermPool(self._tempstorage, self.newsegment, limitmb=limitmb)
         terms = getattr(self.fieldwriter, "_tindex", None)  # W3's term file (a HashWriter)
         if terms is not None and isinstance(getattr(terms, "buckets", None), list) \
                 and not any(terms.buckets):
@@ -385,7 +284,7 @@ class FastSegmentWriter(SegmentWriter):
         summary column written before the document ends and the `positions` fast path."""
         self._check_state()
         perdoc, schema, docnum = self.perdocwriter, self.schema, self.docnum
-        add_posts = self.pool.add_many
+        pool = self.pool
         summary = self.summary
         weights: dict[bytes, float] = {}
         docboost = self._doc_boost(fields)
@@ -403,15 +302,25 @@ class FastSegmentWriter(SegmentWriter):
                     fieldboost = self._field_boost(fields, fieldname, docboost)
                     watched = summary is not None and fieldname in summary.sources
                     scorable = field.scorable
-                    posts = []
+                    terms = pool.terms(fieldname)
+                    size = 0
+                    # each posting appended to its term's arrays in the pool (`TermPool.add`,
+                    # inline: this loop runs once per posting of the build)
                     for tbytes, freq, weight, vbytes in self._items(fieldname, field, value):
                         weight *= fieldboost
                         if scorable:
                             length += freq
                         if watched:
                             weights[tbytes] = weights.get(tbytes, 0.0) + weight
-                        posts.append((fieldname, tbytes, docnum, weight, vbytes))
-                    add_posts(posts)
+                        entry = terms.get(tbytes)
+                        if entry is None:
+                            entry = terms[tbytes] = (array("I"), array("f"), [])
+                            size += TERM_BYTES + len(tbytes)
+                        entry[0].append(docnum)
+                        entry[1].append(weight)
+                        entry[2].append(vbytes)
+                        size += POSTING_BYTES + (len(vbytes) if vbytes else 0)
+                    pool.grew(size)
                 if field.separate_spelling() or field.vector:
                     raise NotImplementedError(f"field {fieldname}: spelling or vector")
                 customval = fields.get(f"_stored_{fieldname}", value)
@@ -458,7 +367,7 @@ class FastSegmentWriter(SegmentWriter):
         self.perdocwriter.close()
         reader = self.per_document_reader() if self.codec.length_stats else None
         lengths = _Lengths(reader, self.schema.names()) if reader else None
-        postings = self.pool.iter_postings()
+        postings = self.pool.iter_terms()
         # the positions sidecar is written from the same stream (engine.positions)
         sidecar = positions.recorder(self.schema, self.storage, self.newsegment)
         # and the postings sidecar (engine.docsidecar): it finishes after the positions
