@@ -40,8 +40,8 @@ Whoosh internals relied on (whoosh-reloaded 2.7.5), where, and what breaks if on
   a field with Whoosh's own Positions format; ours have `positions.SidecarPositions`, whose
   `posting_size` 0 makes `W3PostingsWriter._mini_values` keep no value]. The sidecar writer
   takes each posting's raw positions from the pool's terms, in (field, term) order
-  (`termpool.Piece`: document numbers, weights, values) [`positions._FieldFiles`]; a segment merged in
-  at commit gives them from its sidecar, walking the segment's own term matcher
+  (`termpool.Piece`: document numbers, weights, values) [`positions._FieldFiles`]; a segment
+  merged in at commit gives them from its sidecar, walking the segment's own term matcher
   (`SegmentReader._terms.matcher`, every posting, deleted ones too, in the sidecar's order)
   [`segmentwriter._reader_postings`]; changed, the merge test in `tests/test_indexer.py`
   fails. The sidecar's files are named

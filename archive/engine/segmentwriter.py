@@ -10,9 +10,11 @@ field into memory; what reaches the codec, and so every byte written, is unchang
 
 from __future__ import annotations
 
+import io
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import islice
 
 from whoosh.codec.base import OutOfOrderError
@@ -21,10 +23,12 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from . import docsidecar, positions
-from .termpool import POSTING_BYTES, TERM_BYTES, Piece, TermPool
+from .termpool import Piece, TermPool
 
 # Postings of one term written at a time; a multiple of the W3 codec's 128-posting blocks.
 TERM_SLICE = 128 * 64
+# A list of positions as an int32 array (`positions.encode`, whose bytes it gives)
+_INT32 = partial(array, "i")
 # A length byte decoded; a zero byte means "no length", as Whoosh's reader says with None.
 _LENGTHS = [None] + [byte_to_length(b) for b in range(1, 256)]
 
@@ -216,6 +220,43 @@ def _reader_postings(reader, fields: frozenset[str]) -> Iterator[tuple]:
                                f"of {fieldname}:{btext!r} than Whoosh's")
 
 
+class _CountedFile:
+    """A file being written (a `BufferedWriter`) that counts its position instead of asking the
+    OS: `BufferedWriter.tell` makes an lseek per call, and Whoosh's codec calls it three times
+    a term (3.6 % of a build's samples here)."""
+
+    __slots__ = ("_file", "_position")
+
+    def __init__(self, file: io.BufferedWriter) -> None:
+        self._file = file
+        self._position = file.tell()
+
+    def write(self, data) -> int:
+        """Write `data`; the bytes written."""
+        written = self._file.write(data)
+        self._position += written
+        return written
+
+    def tell(self) -> int:
+        """The position in the file (where the next byte goes)."""
+        return self._position
+
+    def seek(self, *args) -> int:
+        """Move, as the file would (then ask it where it is)."""
+        self._file.seek(*args)
+        self._position = self._file.tell()
+        return self._position
+
+    def __getattr__(self, name: str):
+        return getattr(self._file, name)
+
+
+def _count_positions(structfile) -> None:
+    """Have a Whoosh `StructFile` being written count its position (see `_CountedFile`)."""
+    if structfile is not None and type(getattr(structfile, "file", None)) is io.BufferedWriter:
+        structfile.file = _CountedFile(structfile.file)
+
+
 class _HashBucket:
     """One of the 256 buckets of (hash, position) pairs Whoosh's term file writer keeps until it
     closes (`HashWriter.buckets`), in an array: 16 bytes a term instead of a tuple of two ints
@@ -271,7 +312,9 @@ class FastSegmentWriter(SegmentWriter):
                  positions: PositionsFn | None = None, **kwargs) -> None:
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = TermPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+        _count_positions(getattr(self.fieldwriter, "_postfile", None))
         terms = getattr(self.fieldwriter, "_tindex", None)  # W3's term file (a HashWriter)
+        _count_positions(getattr(terms, "dbfile", None))
         if terms is not None and isinstance(getattr(terms, "buckets", None), list) \
                 and not any(terms.buckets):
             terms.buckets = [_HashBucket() for _ in terms.buckets]
@@ -300,27 +343,18 @@ class FastSegmentWriter(SegmentWriter):
                 length = 0
                 if field.indexed:
                     fieldboost = self._field_boost(fields, fieldname, docboost)
-                    watched = summary is not None and fieldname in summary.sources
-                    scorable = field.scorable
-                    terms = pool.terms(fieldname)
-                    size = 0
-                    # each posting appended to its term's arrays in the pool (`TermPool.add`,
-                    # inline: this loop runs once per posting of the build)
-                    for tbytes, freq, weight, vbytes in self._items(fieldname, field, value):
-                        weight *= fieldboost
-                        if scorable:
-                            length += freq
-                        if watched:
-                            weights[tbytes] = weights.get(tbytes, 0.0) + weight
-                        entry = terms.get(tbytes)
-                        if entry is None:
-                            entry = terms[tbytes] = (array("I"), array("f"), [])
-                            size += TERM_BYTES + len(tbytes)
-                        entry[0].append(docnum)
-                        entry[1].append(weight)
-                        entry[2].append(vbytes)
-                        size += POSTING_BYTES + (len(vbytes) if vbytes else 0)
-                    pool.grew(size)
+                    terms, freqs, field_weights, values = self._columns(fieldname, field, value)
+                    if fieldboost != 1.0:
+                        field_weights = [weight * fieldboost for weight in field_weights]
+                    if field.scorable:
+                        length = sum(freqs)
+                    if summary is not None and fieldname in summary.sources:
+                        if weights:
+                            for term, weight in zip(terms, field_weights, strict=True):
+                                weights[term] = weights.get(term, 0.0) + weight
+                        else:  # a field's terms are distinct
+                            weights = dict(zip(terms, field_weights, strict=True))
+                    pool.add_field(fieldname, docnum, terms, field_weights, values)
                 if field.separate_spelling() or field.vector:
                     raise NotImplementedError(f"field {fieldname}: spelling or vector")
                 customval = fields.get(f"_stored_{fieldname}", value)
@@ -340,20 +374,27 @@ class FastSegmentWriter(SegmentWriter):
         self._added = True
         self.docnum += 1
 
-    def _items(self, fieldname: str, field, value) -> Iterable[tuple]:
-        """(term bytes, frequency, weight, encoded value) of one field, as `field.index` gives."""
+    def _columns(self, fieldname: str, field, value) -> tuple[Sequence[bytes], Sequence[int],
+                                                              Sequence[float], Sequence]:
+        """(term bytes, frequencies, weights, encoded values) of one field, each in the same
+        order, as `field.index` gives them (the `positions` fast path: made by C calls)."""
         fmt = field.format
-        if (self.positions is None or type(fmt) is not positions.SidecarPositions
-                or not isinstance(value, str)):
-            return field.index(value)
-        poses = self.positions(field.analyzer, value)
+        poses = None
+        if (self.positions is not None and type(fmt) is positions.SidecarPositions
+                and isinstance(value, str)):
+            poses = self.positions(field.analyzer, value)
         if poses is None:
-            return field.index(value)
-        boost = fmt.field_boost
+            items = list(field.index(value))
+            if not items:
+                return (), (), (), ()
+            terms, freqs, weights, values = zip(*items, strict=True)
+            return terms, freqs, weights, values
         # word_values: one boost of 1.0 per occurrence, times the format's boost; the positions
-        # as `positions.encode` gives them
-        return [(term.encode("utf-8"), len(where), len(where) * boost, array("i", where).tobytes())
-                for term, where in poses.items()]
+        # as `positions.encode` gives them (an int32 array's bytes)
+        wheres = list(poses.values())
+        freqs = list(map(len, wheres))
+        weights = list(map(float(fmt.field_boost).__rmul__, freqs))
+        return list(map(str.encode, poses)), freqs, weights, list(map(bytes, map(_INT32, wheres)))
 
     def add_postings_to_pool(self, reader, startdoc: int, docmap: dict | None) -> None:
         """Whoosh's (a segment merged in at commit: its live postings), each posting of a

@@ -1,17 +1,19 @@
-"""The segment writer's postings pool, kept by term: each term's document numbers, weights and
-values appended as its documents come, rather than a tuple per posting sorted at the end.
+"""The segment writer's postings pool, in columns: a document's postings appended in C calls
+(term ids, document numbers, weights, values), grouped by term with NumPy when written.
 
 Whoosh's pool (and ours before it) queued one `(field, term, docnum, weight, value)` tuple per
 posting, sorted them all, pickled them in runs and unpickled them to merge, then grouped them
-back by term for the codec: a third of a build's CPU went to moving postings around. A term's
-postings arrive in document order (a writer's documents, then the segments merged in at
-commit, each later than the last), so appending them to the term's own arrays keeps them
-sorted; only the terms are sorted, when a run is written or the segment closes.
+back by term for the codec: a third of a build's CPU went to moving postings around. Here a
+document's field adds its postings with a few calls that each take them all (its terms' ids
+looked up with `map`, arrays extended), and the postings are put in (field, term) order by
+one stable NumPy sort of their terms' ranks when a run is written or the segment closes: a
+term's postings keep the order they came in, which is document order (a writer's documents,
+then the segments merged in at commit, each later than the last).
 
-Memory is bounded as Whoosh's pool bounds it: past `limitmb` (estimated), the terms are written
-to disk as a sorted run and the pool starts again empty; the runs are merged a term at a time
-at the end, each open run holding one chunk of terms. A term's postings come out as one piece
-per run that holds it, in run order (`Piece`), never joined into one list in memory.
+Memory is bounded as Whoosh's pool bounds it: past `limitmb` (estimated), the postings are
+written to disk as a sorted run and the pool starts again empty; the runs are merged a term at
+a time at the end, each open run holding one chunk of terms. A term's postings come out as one
+piece per run that holds it, in run order (`Piece`), never joined into one list in memory.
 """
 
 from __future__ import annotations
@@ -19,20 +21,24 @@ from __future__ import annotations
 import heapq
 import pickle
 from array import array
-from collections.abc import Iterable, Iterator
-from itertools import islice
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice, repeat
 from operator import itemgetter
 
+import numpy as np
 from whoosh.util import random_name
 
-# Estimated bytes of a term's entry (its bytes object, dict slot, two arrays and a list) and of
-# a posting (4-byte document number and weight, a list slot, a bytes object's header) beyond
-# its value's bytes: 3,000 synthetic articles' 552,346 postings of 20,924 terms were
-# estimated at 41.0 MB, tracemalloc counted 36.2 MB (the estimate errs on the safe side).
-TERM_BYTES = 330
-POSTING_BYTES = 56
+# Estimated bytes of a term (its bytes object, its key tuple and dict slot, its place in the
+# list of keys) and of a posting (4-byte term id, document number and weight, a list slot, a
+# bytes object's header) beyond its value's bytes: 3,000 synthetic articles' 552,346 postings
+# of 20,924 terms were estimated at 37.2 MB, tracemalloc counted 33.7 MB (the estimate errs on the
+# safe side).
+TERM_BYTES = 200
+POSTING_BYTES = 54
 # Terms per pickled chunk of a run: a merge holds one chunk of each open run in memory.
 RUN_CHUNK = 1024
+# Postings reordered at a time when the pool is sorted (bounds a temporary list of ints).
+ORDER_CHUNK = 1 << 18
 # Runs merged at once in the end; past it, the first runs are merged into one first.
 MAX_RUNS = 256
 
@@ -44,59 +50,108 @@ Piece = tuple[str, bytes, array, array, list]
 
 
 class TermPool:
-    """Postings by field and term, spilled to sorted runs past a memory limit."""
+    """Postings in columns, spilled to sorted runs past a memory limit."""
 
     def __init__(self, tempstore, segment, limitmb: float = 128) -> None:
         self.tempstore = tempstore
         self.segment = segment
         self.limit = limitmb * 1024 * 1024
         self.currentsize = 0
-        self.fields: dict[str, dict[bytes, tuple[array, array, list]]] = {}
         self.runs: list[str] = []
+        self._empty()
 
-    def terms(self, fieldname: str) -> dict[bytes, tuple[array, array, list]]:
-        """A field's {term: (docnums, weights, values)}, for a writer appending in place."""
-        found = self.fields.get(fieldname)
-        if found is None:
-            found = self.fields[fieldname] = {}
-        return found
+    def _empty(self) -> None:
+        self._ids: dict[str, dict[bytes, int]] = {}  # field -> term -> term id
+        self._keys: list[tuple[str, bytes]] = []  # term id -> (field, term)
+        self._termids = array("I")
+        self._docnums = array("I")
+        self._weights = array("f")
+        self._values: list = []
 
     def add(self, item: tuple) -> None:
         """Queue one posting (fieldname, term bytes, docnum, weight, value bytes or None)."""
         fieldname, text, docnum, weight, value = item
         if docnum < 0:  # Whoosh's spelling-word marker, not a posting (no field here spells)
             return
-        terms = self.terms(fieldname)
-        entry = terms.get(text)
-        if entry is None:
-            entry = terms[text] = (array("I"), array("f"), [])
-            self.currentsize += TERM_BYTES + len(text)
-        entry[0].append(docnum)
-        entry[1].append(weight)
-        entry[2].append(value)
-        self.grew(POSTING_BYTES + (len(value) if value else 0))
+        self.add_field(fieldname, docnum, (text,), (weight,), (value,))
 
-    def grew(self, size: int) -> None:
-        """Count `size` more bytes held; past the limit, write the pool out as a run."""
+    def add_field(self, fieldname: str, docnum: int, terms: Sequence[bytes],
+                  weights: Sequence[float], values: Sequence) -> None:
+        """Queue one document's postings in a field: its distinct terms, their weights and
+        values (bytes or None), in the same order."""
+        if not terms:
+            return
+        ids = self._ids.get(fieldname)
+        if ids is None:
+            ids = self._ids[fieldname] = {}
+        found = list(map(ids.get, terms))
+        size = POSTING_BYTES * len(terms)
+        if None in found:
+            keys = self._keys
+            for text in set(terms).difference(ids):
+                ids[text] = len(keys)
+                keys.append((fieldname, text))
+                size += TERM_BYTES + len(text)
+            found = list(map(ids.__getitem__, terms))
+        self._termids.extend(found)
+        self._docnums.extend(repeat(docnum, len(terms)))
+        self._weights.extend(weights)
+        self._values.extend(values)
+        try:
+            size += sum(map(len, values))  # in C
+        except TypeError:  # a value of None (counted as empty)
+            size += sum(len(value or b"") for value in values)
         self.currentsize += size
         if self.currentsize > self.limit:
             self.save()
 
     def save(self) -> None:
-        """Write the queued terms out as a sorted run and empty the pool."""
-        if self.fields:
+        """Write the queued postings out as a sorted run and empty the pool."""
+        if self._keys:
             path, f = self._new_run()
-            fields, self.fields = self.fields, {}
-            self._write_run(f, _sorted(fields))
+            self._write_run(f, self._take_sorted())
             self.runs.append(path)
         self.currentsize = 0
+
+    def _take_sorted(self) -> Iterator[Piece]:
+        """The queued postings as pieces in (field, term) order; the pool is left empty."""
+        keys, termids, docnums = self._keys, self._termids, self._docnums
+        weights, values = self._weights, self._values
+        self._empty()
+        if not keys:
+            return
+        # each posting's term's rank in (field, term) order; a stable sort of the ranks keeps
+        # each term's postings in the order they came
+        by_rank = sorted(range(len(keys)), key=keys.__getitem__)
+        rank = np.empty(len(keys), dtype=np.int32)
+        rank[by_rank] = np.arange(len(keys), dtype=np.int32)
+        ranks = rank[np.frombuffer(termids, dtype=np.uint32)]
+        del termids, rank
+        order = np.argsort(ranks, kind="stable")
+        ranks = ranks[order]
+        ends = np.append(np.flatnonzero(ranks[1:] != ranks[:-1]) + 1, len(ranks)).tolist()
+        firsts = ranks[[0, *ends[:-1]]].tolist()
+        del ranks
+        # the columns reordered into arrays of their own, NumPy writing into them (no copies)
+        sorted_docs, sorted_weights = _sorted_copy(docnums, order), _sorted_copy(weights, order)
+        del docnums, weights
+        sorted_values = []
+        for start in range(0, len(order), ORDER_CHUNK):  # a list of ints is 36 bytes an item
+            sorted_values.extend(map(values.__getitem__,
+                                     order[start:start + ORDER_CHUNK].tolist()))
+        del values, order
+        start = 0
+        for first, end in zip(firsts, ends, strict=True):
+            fieldname, text = keys[by_rank[first]]
+            yield (fieldname, text, sorted_docs[start:end], sorted_weights[start:end],
+                   sorted_values[start:end])
+            start = end
 
     def iter_terms(self) -> Iterator[Piece]:
         """Every term's postings in (field, term) order, as pieces (see `Piece`): one per
         term when nothing was spilled, else one per run holding the term, in run order."""
         if not self.runs:
-            fields, self.fields = self.fields, {}
-            yield from _sorted(fields)
+            yield from self._take_sorted()
             return
         self.save()
         if len(self.runs) > MAX_RUNS:
@@ -164,16 +219,15 @@ class TermPool:
             except OSError:
                 pass
         self.runs = []
-        self.fields = {}
+        self._empty()
 
 
-def _sorted(fields: dict[str, dict[bytes, tuple[array, array, list]]]) -> Iterator[Piece]:
-    """The pool's terms as pieces, in (field, term) order."""
-    for fieldname in sorted(fields):
-        terms = fields[fieldname]
-        for text in sorted(terms):
-            docnums, weights, values = terms[text]
-            yield fieldname, text, docnums, weights, values
+def _sorted_copy(column: array, order: np.ndarray) -> array:
+    """A new array of `column`'s items in `order`."""
+    found = array(column.typecode, [0]) * len(order)
+    np.take(np.frombuffer(column, dtype=column.typecode), order,
+            out=np.frombuffer(found, dtype=found.typecode))
+    return found
 
 
 def _joined(pieces: Iterable[Piece]) -> Iterator[Piece]:
