@@ -39,6 +39,7 @@ from archive.indexing import (
     keyterms,
     open_current,
     parallel,
+    readahead,
     schema,
 )
 from archive.indexing.analysis import analyze, french_analyzer, index_positions
@@ -1103,3 +1104,56 @@ def test_a_workers_stats_are_only_its_own_files_found_in_any_order():
         found["2020/gone.md"]  # not found by the scan
     assert list(found) == share
 
+
+def test_files_read_ahead_come_back_in_order_each_failure_at_its_turn(tmp_path: Path,
+                                                                     monkeypatch):
+    # a thread reads the next files while the indexer parses (readahead), two files ahead
+    # at most here: asked in order, each file's bytes; a file gone since the scan raises
+    # its own error when its turn comes, and the files after it are still read
+    monkeypatch.setattr(readahead, "DEPTH", 2)
+    paths = [str(tmp_path / f"a{i}.md") for i in range(8)]
+    for i, path in enumerate(paths):
+        Path(path).write_bytes(f"article {i}".encode() * (i + 1))
+    os.remove(paths[3])
+    ahead = readahead.ReadAhead(paths)
+    try:
+        for i, path in enumerate(paths):
+            if i == 3:
+                with pytest.raises(FileNotFoundError):
+                    ahead.read(path)
+                continue
+            assert ahead.read(path) == f"article {i}".encode() * (i + 1)
+            assert len(ahead._ready) <= 2
+    finally:
+        ahead.close()
+    assert not ahead._thread.is_alive()
+
+
+def test_a_file_asked_out_of_order_is_read_then_and_close_stops_the_reader(tmp_path: Path):
+    paths = [str(tmp_path / f"a{i}.md") for i in range(50)]
+    for i, path in enumerate(paths):
+        Path(path).write_text(f"article {i}")
+    other = tmp_path / "other.md"
+    other.write_text("not in the list")
+    ahead = readahead.ReadAhead(paths)
+    assert ahead.read(paths[2]) == b"article 2"  # a and b skipped (dropped)
+    # not among them: every file read ahead is dropped looking for it, then it is read
+    assert ahead.read(str(other)) == b"not in the list"
+    assert ahead.read(paths[10]) == b"article 10"  # read now
+    ahead.close()
+    assert not ahead._thread.is_alive() and not ahead._ready
+
+
+def test_a_file_gone_before_a_build_reads_it_is_rejected_with_its_reason(archive: Config):
+    rels = [articlefile.relative_path(a).as_posix() for a in ARTICLES]
+    (archive.articles_dir / rels[1]).unlink()  # after the scan, before its turn
+    reader = jobs._ArticleReader(archive, None)
+    batch = indexer.Batch()
+    ix = indexer.create(archive.index_dir / "gen", build_schema())
+    w = indexer.writer(ix, 128)
+    with reader.ahead(rels):
+        found = indexer.index_files(w, rels, reader, {rel: indexer.FileStat(1, 1) for rel in rels},
+                                    {}, batch=batch)
+    w.cancel()
+    assert found.rejected == [(rels[1], "cannot be read (No such file or directory)")]
+    assert found.order == rels[:1] + rels[2:]

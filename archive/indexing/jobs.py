@@ -27,6 +27,7 @@ from ..textnorm import decode
 from . import filelist, generations, idlecpu, indexer, parallel, schema, serving
 from .filescan import FileStats, scan
 from .joblock import job_lock
+from .readahead import ReadAhead
 from .settledids import SettledIds
 
 FILES = filelist.COLUMN_FILE  # relpath -> [hash, size, mtime_ns, id]; apart from the manifest
@@ -304,16 +305,47 @@ def _render_found(kept: list[str], previous: str | None) -> list[str]:
     return lines
 
 
-def _read_article(config: Config, rel: str):
-    """Read, hash and parse one file; raise ArchiveError (with a relative name) when it is bad."""
+def _read_article(config: Config, rel: str, ahead: ReadAhead | None = None):
+    """Read, hash and parse one file (from `ahead` if given); raise ArchiveError (with a
+    relative name) when it is bad."""
     path = config.articles_dir / rel
     try:
-        raw = path.read_bytes()
+        raw = ahead.read(str(path)) if ahead is not None else path.read_bytes()
     except OSError as exc:
         raise InvalidArticle("file_unreadable", reason=exc.strerror) from None
     if len(raw) > config.limits.import_max_bytes:
         raise InvalidArticle("file_too_big", size=len(raw), limit=config.limits.import_max_bytes)
     return schema.file_hash(raw), articlefile.parse(decode(raw, rel), rel)
+
+
+class _ArticleReader:
+    """`read(rel)` for `indexer.index_files`: a file's hash and Article, its organisations
+    also under the authority file's names; `ahead(rels)` reads those files ahead meanwhile."""
+
+    def __init__(self, config: Config, authority) -> None:
+        self.config, self.authority = config, authority
+        self._ahead: ReadAhead | None = None
+
+    def __call__(self, rel: str):
+        digest, article = _read_article(self.config, rel, self._ahead)
+        if not article.new_organisations:
+            return digest, article
+        # An article's own organisations are found in the organisation facet too, under the
+        # authority file's name once `archive orgs add` has put them there.
+        values = organisation_values(article.organisations, article.new_organisations,
+                                     self.authority)
+        return digest, article.replace(organisations=values, new_organisations=())
+
+    @contextmanager
+    def ahead(self, rels: list[str]) -> Iterator[None]:
+        """Read `rels` ahead (in a thread of this process) while they are asked for in order."""
+        folder = self.config.articles_dir
+        self._ahead = ReadAhead(str(folder / rel) for rel in rels)
+        try:
+            yield
+        finally:
+            self._ahead.close()
+            self._ahead = None
 
 
 def _reason(exc: ArchiveError, rel: str) -> str:
@@ -541,17 +573,7 @@ def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
     todo = plan.added + plan.changed
     bar = progress("reindex", len(todo)) if progress else None
 
-    authority = authority_at(config.authority_file)
-
-    def read(rel: str):
-        digest, article = _read_article(config, rel)
-        if not article.new_organisations:
-            return digest, article
-        # An article's own organisations are found in the organisation facet too, under the
-        # authority file's name once `archive orgs add` has put them there.
-        values = organisation_values(article.organisations, article.new_organisations,
-                                     authority)
-        return digest, article.replace(organisations=values, new_organisations=())
+    read = _ArticleReader(config, authority_at(config.authority_file))
 
     settled = _settled_ids(plan, _base_files(config, plan))
     if plan.mode == "full":
@@ -575,8 +597,9 @@ def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
                 w.delete_by_term("path", rel)
                 files.pop(rel)
             ids = filelist.of(files).ids() or ChainMap({}, settled)
-            batch = indexer.index_files(w, todo, read, plan.stats, ids,
-                                        bar.advance if bar else None)
+            with read.ahead(todo):
+                batch = indexer.index_files(w, todo, read, plan.stats, ids,
+                                            bar.advance if bar else None)
             generations.checkpoint("documents-added")
             w.commit()
         except BaseException:

@@ -9,6 +9,7 @@ listing them all, in file order, so docnums follow the sorted file list.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import gc
@@ -174,8 +175,11 @@ def _index_share(k: int, gen_dir: str, rels: list[str], read: Callable, stats: d
                 counter.value += pending
             pending = 0
 
-    batch = indexer.index_files(w, rels, read, stats, ChainMap({}, settled), tick,
-                                CompactBatch())
+    # files read ahead by a thread of this worker, if the reader can (jobs._ArticleReader)
+    ahead = read.ahead(rels) if hasattr(read, "ahead") else contextlib.nullcontext()
+    with ahead:
+        batch = indexer.index_files(w, rels, read, stats, ChainMap({}, settled), tick,
+                                    CompactBatch())
     segment = finish_segment(w, bool(batch.order))
     with counter.get_lock():
         counter.value += pending
