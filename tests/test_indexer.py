@@ -1157,3 +1157,33 @@ def test_a_file_gone_before_a_build_reads_it_is_rejected_with_its_reason(archive
     w.cancel()
     assert found.rejected == [(rels[1], "cannot be read (No such file or directory)")]
     assert found.order == rels[:1] + rels[2:]
+
+
+def test_the_postings_pool_spills_bounded_chunks_and_merges_terms_in_document_order(
+        tmp_path: Path, monkeypatch):
+    # the pool (engine.termpool) writes sorted runs past its memory limit; a merge holds one
+    # chunk of each open run, so a chunk holds at most RUN_CHUNK postings, a frequent word's
+    # share of a run cut into several pieces
+    monkeypatch.setattr(termpool, "RUN_CHUNK", 64)
+    ix = indexer.create(tmp_path / "ix", build_schema())
+    w = FastSegmentWriter(ix, limitmb=0.02, compound=False, positions=index_positions)
+    pool = w.pool
+    chunks = []
+    real_dump = termpool.pickle.dump
+    monkeypatch.setattr(termpool.pickle, "dump",
+                        lambda chunk, *args: (chunks.append(chunk), real_dump(chunk, *args)))
+    for docnum in range(400):
+        pool.add_field("body", docnum, [b"mali", f"mot{docnum % 7}".encode()], [1.0, 2.0],
+                       [b"\x00" * 4, b"\x01" * 4])
+    pool.add_term("body", b"mali", range(400, 1000), [3.0] * 600, [b""] * 600)
+    assert len(pool.runs) >= 3
+    assert chunks and all(sum(len(piece[2]) for piece in chunk) <= 64 for chunk in chunks)
+    merged = list(pool.iter_terms())
+    w.cancel()
+    mali = [piece for piece in merged if piece[1] == b"mali"]
+    assert len(mali) > 1  # one piece per run (and per chunk) holding it
+    docs = [doc for piece in mali for doc in piece[2]]
+    assert docs == list(range(1000))
+    assert [w for piece in mali for w in piece[3]] == [1.0] * 400 + [3.0] * 600
+    assert [(f, t) for f, t, *_ in merged] == sorted((f, t) for f, t, *_ in merged)
+    assert sum(len(piece[2]) for piece in merged if piece[1] == b"mot3") == 57

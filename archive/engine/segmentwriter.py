@@ -15,7 +15,8 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
-from itertools import islice
+from itertools import groupby, islice
+from operator import itemgetter
 
 from whoosh.codec.base import OutOfOrderError
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter, _lenfield
@@ -27,6 +28,7 @@ from .termpool import Piece, TermPool
 
 # Postings of one term written at a time; a multiple of the W3 codec's 128-posting blocks.
 TERM_SLICE = 128 * 64
+_FIELD_TERM = itemgetter(0, 1)
 # A list of positions as an int32 array (`positions.encode`, whose bytes it gives)
 _INT32 = partial(array, "i")
 # A length byte decoded; a zero byte means "no length", as Whoosh's reader says with None.
@@ -400,9 +402,14 @@ class FastSegmentWriter(SegmentWriter):
         """Whoosh's (a segment merged in at commit: its live postings), each posting of a
         positional field with its positions read from the segment's positions sidecar."""
         fields = positions.positional_fields(self.schema)
-        add = self.pool.add
-        for item in self._process_posts(_reader_postings(reader, fields), startdoc, docmap):
-            add(item)
+        items = self._process_posts(_reader_postings(reader, fields), startdoc, docmap)
+        add_term = self.pool.add_term
+        for (fieldname, btext), group in groupby(items, _FIELD_TERM):
+            # a term's postings a slice at a time (one of a million-document segment's
+            # frequent terms would be a million tuples at once)
+            while chunk := list(islice(group, TERM_SLICE)):
+                _, _, docnums, weights, values = zip(*chunk, strict=True)
+                add_term(fieldname, btext, docnums, weights, values)
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()

@@ -22,7 +22,7 @@ import heapq
 import pickle
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice, repeat
+from itertools import repeat
 from operator import itemgetter
 
 import numpy as np
@@ -35,8 +35,11 @@ from whoosh.util import random_name
 # safe side).
 TERM_BYTES = 200
 POSTING_BYTES = 54
-# Terms per pickled chunk of a run: a merge holds one chunk of each open run in memory.
-RUN_CHUNK = 1024
+# Postings per pickled chunk of a run (a term's longer share is cut into several pieces): a
+# merge holds one chunk of each open run in memory, ~60 bytes a posting. Counted in terms,
+# a chunk of a million-article build's run held the whole share of its frequent words: the
+# workers grew past 2.5 GB while merging.
+RUN_CHUNK = 4096
 # Postings reordered at a time when the pool is sorted (bounds a temporary list of ints).
 ORDER_CHUNK = 1 << 18
 # Runs merged at once in the end; past it, the first runs are merged into one first.
@@ -73,7 +76,26 @@ class TermPool:
         fieldname, text, docnum, weight, value = item
         if docnum < 0:  # Whoosh's spelling-word marker, not a posting (no field here spells)
             return
-        self.add_field(fieldname, docnum, (text,), (weight,), (value,))
+        self.add_term(fieldname, text, (docnum,), (weight,), (value,))
+
+    def add_term(self, fieldname: str, text: bytes, docnums: Sequence[int],
+                 weights: Sequence[float], values: Sequence) -> None:
+        """Queue postings of one term (a segment merged in: its documents, in order, later
+        than any queued before), their weights and values in the same order."""
+        ids = self._ids.get(fieldname)
+        if ids is None:
+            ids = self._ids[fieldname] = {}
+        termid = ids.get(text)
+        size = POSTING_BYTES * len(docnums)
+        if termid is None:
+            termid = ids[text] = len(self._keys)
+            self._keys.append((fieldname, text))
+            size += TERM_BYTES + len(text)
+        self._termids.extend(repeat(termid, len(docnums)))
+        self._docnums.extend(docnums)
+        self._weights.extend(weights)
+        self._values.extend(values)
+        self._grew(size, values)
 
     def add_field(self, fieldname: str, docnum: int, terms: Sequence[bytes],
                   weights: Sequence[float], values: Sequence) -> None:
@@ -97,6 +119,10 @@ class TermPool:
         self._docnums.extend(repeat(docnum, len(terms)))
         self._weights.extend(weights)
         self._values.extend(values)
+        self._grew(size, values)
+
+    def _grew(self, size: int, values: Sequence) -> None:
+        """Count `size` bytes more and the values' bytes; past the limit, write a run."""
         try:
             size += sum(map(len, values))  # in C
         except TypeError:  # a value of None (counted as empty)
@@ -167,9 +193,19 @@ class TermPool:
                 yield fieldname, text, docnum, weight, value
 
     def _write_run(self, f, pieces: Iterable[Piece]) -> None:
-        iterator = iter(pieces)
         try:
-            while chunk := list(islice(iterator, RUN_CHUNK)):
+            chunk, room = [], RUN_CHUNK
+            for piece in pieces:
+                count, start = len(piece[2]), 0
+                while start < count:
+                    take = min(room, count - start)
+                    chunk.append(piece if take == count else _slice(piece, start, start + take))
+                    room -= take
+                    start += take
+                    if not room:
+                        pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
+                        chunk, room = [], RUN_CHUNK
+            if chunk:
                 pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
         finally:
             f.close()
@@ -204,7 +240,7 @@ class TermPool:
         while len(self.runs) > target:
             count = min(k, len(self.runs) - target + 1)
             path, f = self._new_run()
-            self._write_run(f, _joined(self._merge_runs(self.runs[:count])))
+            self._write_run(f, self._merge_runs(self.runs[:count]))
             self.runs[:count] = [path]
 
     def _new_run(self):
@@ -230,17 +266,7 @@ def _sorted_copy(column: array, order: np.ndarray) -> array:
     return found
 
 
-def _joined(pieces: Iterable[Piece]) -> Iterator[Piece]:
-    """The pieces of each term joined into one (a merged run holds one piece per term)."""
-    current = None
-    for piece in pieces:
-        if current is not None and piece[:2] == current[:2]:
-            current[2].extend(piece[2])
-            current[3].extend(piece[3])
-            current[4].extend(piece[4])
-            continue
-        if current is not None:
-            yield current
-        current = piece
-    if current is not None:
-        yield current
+def _slice(piece: Piece, start: int, end: int) -> Piece:
+    """The postings of a piece from `start` to `end`."""
+    fieldname, text, docnums, weights, values = piece
+    return fieldname, text, docnums[start:end], weights[start:end], values[start:end]
