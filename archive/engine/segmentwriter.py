@@ -3,9 +3,10 @@
 Profiling a build showed much of Whoosh's writing time spent outside indexing proper:
 its pool keeps a tuple per posting, sorts them all, pickles and unpickles each on its own when
 spilling and merging runs, and writing the postings reads every document length back from
-disk, one `stat` and one file read per posting. Here postings are kept by term in arrays
-(`termpool.TermPool`), handed to the codec a term at a time, and the lengths are read once per
-field into memory; what reaches the codec, and so every byte written, is unchanged.
+disk, one `stat` and one file read per posting. Here postings are kept in columns
+(`termpool.TermPool`) and grouped by term when written, handed to the codec a term at a time,
+and the lengths are read once per field into memory; what reaches the codec, and so every byte
+written, is unchanged.
 """
 
 from __future__ import annotations
@@ -298,7 +299,8 @@ PositionsFn = Callable[[object, str], "dict[str, list[int]] | None"]
 
 
 class FastSegmentWriter(SegmentWriter):
-    """A `SegmentWriter` with the chunked pool and in-memory lengths; same files written.
+    """A `SegmentWriter` with the columnar pool (`TermPool`) and in-memory lengths; same files
+    written.
 
     With a `Summary`, it also keeps what `pick` makes of each document's terms, read off the
     postings the writer makes anyway (analysing the text a second time would double the cost
