@@ -25,7 +25,7 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from . import docsidecar, positions
-from .termpool import Piece, TermPool
+from .termpool import Piece, TermPool, postings_of
 
 # Postings of one term written at a time; a multiple of the W3 codec's 128-posting blocks.
 TERM_SLICE = 128 * 64
@@ -75,7 +75,7 @@ def write_postings(fieldwriter, schema, lengths: _Lengths | None, pieces: Iterab
     """
     if type(fieldwriter) is not W3FieldWriter or (lengths is not None
                                                   and not isinstance(lengths, _Lengths)):
-        items = _postings_of(pieces)
+        items = postings_of(pieces)
         items = sidecar.watch(items) if sidecar else items
         fieldwriter.add_postings(schema, lengths, docs.watch(items) if docs else items)
         return
@@ -123,13 +123,6 @@ def write_postings(fieldwriter, schema, lengths: _Lengths | None, pieces: Iterab
         sidecar.close()
     if docs is not None:
         docs.close()
-
-
-def _postings_of(pieces: Iterable[Piece]) -> Iterator[tuple]:
-    """The postings (field, term bytes, docnum, weight, value) of pieces, in their order."""
-    for fieldname, btext, docnums, weights, values in pieces:
-        for docnum, weight, value in zip(docnums, weights, values, strict=True):
-            yield fieldname, btext, docnum, weight, value
 
 
 def _add_term(pw, table: bytes | None, docnums, weights, values) -> None:

@@ -188,9 +188,7 @@ class TermPool:
     def iter_postings(self) -> Iterator[tuple]:
         """Every posting (field, term bytes, docnum, weight, value) in (field, term, docnum)
         order, as Whoosh's pool gives them."""
-        for fieldname, text, docnums, weights, values in self.iter_terms():
-            for docnum, weight, value in zip(docnums, weights, values, strict=True):
-                yield fieldname, text, docnum, weight, value
+        return postings_of(self.iter_terms())
 
     def _write_run(self, f, pieces: Iterable[Piece]) -> None:
         try:
@@ -256,6 +254,13 @@ class TermPool:
                 pass
         self.runs = []
         self._empty()
+
+
+def postings_of(pieces: Iterable[Piece]) -> Iterator[tuple]:
+    """The postings (field, term bytes, docnum, weight, value) of pieces, in their order."""
+    for fieldname, text, docnums, weights, values in pieces:
+        for docnum, weight, value in zip(docnums, weights, values, strict=True):
+            yield fieldname, text, docnum, weight, value
 
 
 def _sorted_copy(column: array, order: np.ndarray) -> array:
