@@ -12,8 +12,9 @@ then the segments merged in at commit, each later than the last).
 
 Memory is bounded as Whoosh's pool bounds it: past `limitmb` (estimated), the postings are
 written to disk as a sorted run and the pool starts again empty; the runs are merged a term at
-a time at the end, each open run holding one chunk of terms. A term's postings come out as one
-piece per run that holds it, in run order (`Piece`), never joined into one list in memory.
+a time at the end, each open run holding one chunk (RUN_CHUNK postings) in memory. A term's
+postings come out as one piece or more per run that holds it, in run order (`Piece`), never
+joined into one list in memory.
 """
 
 from __future__ import annotations
@@ -82,9 +83,7 @@ class TermPool:
                  weights: Sequence[float], values: Sequence) -> None:
         """Queue postings of one term (a segment merged in: its documents, in order, later
         than any queued before), their weights and values in the same order."""
-        ids = self._ids.get(fieldname)
-        if ids is None:
-            ids = self._ids[fieldname] = {}
+        ids = self._field_ids(fieldname)
         termid = ids.get(text)
         size = POSTING_BYTES * len(docnums)
         if termid is None:
@@ -103,9 +102,7 @@ class TermPool:
         values (bytes or None), in the same order."""
         if not terms:
             return
-        ids = self._ids.get(fieldname)
-        if ids is None:
-            ids = self._ids[fieldname] = {}
+        ids = self._field_ids(fieldname)
         found = list(map(ids.get, terms))
         size = POSTING_BYTES * len(terms)
         if None in found:
@@ -120,6 +117,13 @@ class TermPool:
         self._weights.extend(weights)
         self._values.extend(values)
         self._grew(size, values)
+
+    def _field_ids(self, fieldname: str) -> dict[bytes, int]:
+        """A field's {term: term id}."""
+        ids = self._ids.get(fieldname)
+        if ids is None:
+            ids = self._ids[fieldname] = {}
+        return ids
 
     def _grew(self, size: int, values: Sequence) -> None:
         """Count `size` bytes more and the values' bytes; past the limit, write a run."""
