@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 from whoosh import formats
 
+from .termpool import Values
+
 CHUNK_POSITIONS = 1 << 20  # bytes of positions held before they are written out (bounds memory)
 # values rewritten at a time when a file is narrowed (bounds memory: 8 bytes a value at once,
 # read, narrowed and its bytes; at 1 << 22 the close of a segment held 32 MB more)
@@ -84,49 +86,49 @@ class _FieldFiles:
         self._postings = 0  # postings written
         self._positions = 0  # positions written
         self._text: bytes | None = None
-        self._values: list[bytes] = []
-        self._pending = 0  # bytes of raw positions waiting
+        # the waiting postings' raw positions, one after the other, and each one's bytes
+        self._data = bytearray()
+        self._sizes = array("I")
         # terms ended since the last flush: how many of the waiting postings come before
         # each one's end (its row of the index is completed by _flush)
         self._marks: list[int] = []
 
     def add(self, text: bytes, value: bytes) -> None:
-        if text != self._text:
-            if self._text is not None:
-                self._end_term()
-            self._text = text
-            self._files["ptx"].write(text)
-        self._values.append(value)
-        self._pending += len(value)
-        if self._pending > CHUNK_POSITIONS:
+        self._start(text)
+        self._sizes.append(len(value))
+        self._data += value
+        if len(self._data) > CHUNK_POSITIONS:
             self._flush()
 
-    def add_term(self, text: bytes, values: Sequence[bytes]) -> None:
+    def add_term(self, text: bytes, values: Values | Sequence[bytes]) -> None:
         """`add` for several postings of one term at once (the last term's or the next)."""
+        self._start(text)
+        values = Values.of(values)
+        self._sizes.extend(values.sizes)
+        self._data += values.data
+        if len(self._data) > CHUNK_POSITIONS:
+            self._flush()
+
+    def _start(self, text: bytes) -> None:
+        """Postings of `text` come next (the same term's, or the next term's)."""
         if text != self._text:
             if self._text is not None:
                 self._end_term()
             self._text = text
             self._files["ptx"].write(text)
-        self._values.extend(values)
-        self._pending += sum(map(len, values))
-        if self._pending > CHUNK_POSITIONS:
-            self._flush()
 
     def _end_term(self) -> None:
         self._term_starts.append(self._term_starts[-1] + len(self._text))
-        self._marks.append(len(self._values))
+        self._marks.append(len(self._sizes))
 
     def _flush(self) -> None:
         """Write out the waiting postings' positions (raw int32, joined as they are) and
         counts; many terms at a time (a flush per term cost more in NumPy calls)."""
-        if not self._values:
+        if not self._sizes:
             self._end_marks(np.zeros(1, dtype=np.int64))
             return
-        joined = b"".join(self._values)
-        positions = np.frombuffer(joined, dtype=np.int32)  # `encode`'s native int32
-        counts = np.fromiter(map(len, self._values), dtype=np.int64,
-                             count=len(self._values)) >> 2
+        positions = np.frombuffer(self._data, dtype=np.int32)  # `encode`'s native int32
+        counts = np.frombuffer(self._sizes, dtype=np.uint32).astype(np.int64) >> 2
         ends = np.cumsum(counts)
         if len(positions):
             self._widest = max(self._widest, int(positions.max()))
@@ -135,9 +137,10 @@ class _FieldFiles:
         self._files["pct"].write(counts.astype("<i4").tobytes())
         self._end_marks(np.concatenate(([0], ends)))
         self._positions += int(ends[-1])
-        self._postings += len(self._values)
-        self._values = []
-        self._pending = 0
+        self._postings += len(self._sizes)
+        del positions  # (a view of the bytes let go below)
+        self._data = bytearray()
+        self._sizes = array("I")
 
     def _end_marks(self, before: np.ndarray) -> None:
         """Complete the index rows of the terms ended among the waiting postings, given how
@@ -208,7 +211,7 @@ class PositionsRecorder:
         self.close()
 
     def record(self, field: str, text: bytes, docnums: Sequence[int],
-               values: Sequence[bytes]) -> None:
+               values: Values | Sequence[bytes]) -> None:
         """What `watch` records, a term at a time: postings of one term (document numbers,
         raw positions) in document order, terms in the stream's order (a term may come in
         several calls, one after the other); then `close`."""

@@ -15,8 +15,7 @@ import io
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
-from itertools import groupby, islice
+from itertools import chain, groupby, islice
 from operator import itemgetter
 
 from whoosh.codec.base import OutOfOrderError
@@ -25,13 +24,12 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from . import docsidecar, positions
-from .termpool import Piece, TermPool, postings_of
+from .termpool import Piece, TermPool, Values, postings_of
 
 # Postings of one term written at a time; a multiple of the W3 codec's 128-posting blocks.
 TERM_SLICE = 128 * 64
 _FIELD_TERM = itemgetter(0, 1)
-# A list of positions as an int32 array (`positions.encode`, whose bytes it gives)
-_INT32 = partial(array, "i")
+_INT32_BYTES = 4  # a position's bytes (`positions.encode`)
 # A length byte decoded; a zero byte means "no length", as Whoosh's reader says with None.
 _LENGTHS = [None] + [byte_to_length(b) for b in range(1, 256)]
 
@@ -372,9 +370,11 @@ class FastSegmentWriter(SegmentWriter):
         self.docnum += 1
 
     def _columns(self, fieldname: str, field, value) -> tuple[Sequence[bytes], Sequence[int],
-                                                              Sequence[float], Sequence]:
+                                                              Sequence[float],
+                                                              Values | Sequence]:
         """(term bytes, frequencies, weights, encoded values) of one field, each in the same
-        order, as `field.index` gives them (the `positions` fast path: made by C calls)."""
+        order, as `field.index` gives them (the `positions` fast path: made by C calls, the
+        values in one buffer)."""
         fmt = field.format
         poses = None
         if (self.positions is not None and type(fmt) is positions.SidecarPositions
@@ -387,11 +387,13 @@ class FastSegmentWriter(SegmentWriter):
             terms, freqs, weights, values = zip(*items, strict=True)
             return terms, freqs, weights, values
         # word_values: one boost of 1.0 per occurrence, times the format's boost; the positions
-        # as `positions.encode` gives them (an int32 array's bytes)
+        # as `positions.encode` gives them (int32), in one buffer (`termpool.Values`)
         wheres = list(poses.values())
         freqs = list(map(len, wheres))
         weights = list(map(float(fmt.field_boost).__rmul__, freqs))
-        return list(map(str.encode, poses)), freqs, weights, list(map(bytes, map(_INT32, wheres)))
+        values = Values(array("I", map(_INT32_BYTES.__mul__, freqs)),
+                        array("i", chain.from_iterable(wheres)))
+        return list(map(str.encode, poses)), freqs, weights, values
 
     def add_postings_to_pool(self, reader, startdoc: int, docmap: dict | None) -> None:
         """Whoosh's (a segment merged in at commit: its live postings), each posting of a
