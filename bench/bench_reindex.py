@@ -36,32 +36,45 @@ from synthetic import Generator, write_archive  # noqa: E402
 from archive import articlefile  # noqa: E402
 from archive.indexing import generations  # noqa: E402
 
+PAGE = os.sysconf("SC_PAGE_SIZE")
+# A PSS reading walks every page table of the process in the kernel (12 ms for a worker of a
+# million-article build): taken every PSS_EVERY samples only. Sampling every figure every
+# 0.25 s took a quarter of a core, off a build that uses both.
+PSS_EVERY = 12
 
-def tree_rss(pid: int) -> tuple[int, int, int]:
-    """Resident bytes of a process and all its descendants (Linux /proc), of the largest, and
-    the tree's proportional set size: RSS counts a page shared by forked processes in each of
-    them (a worker's copy-on-write view of its parent), PSS splits it among them, so the sum
-    of PSS is what the tree holds in memory."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-        rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    total, largest, pss, todo = 0, 0, 0, [pid]
+
+def _tree(pid: int) -> list[int]:
+    """A process and its descendants (forked by their main threads, as our workers are)."""
+    found, todo = [], [pid]
     while todo:
         current = todo.pop()
-        total += rss.get(current, 0)
-        largest = max(largest, rss.get(current, 0))
-        pss += _pss(current)
-        todo.extend(children.get(current, []))
-    return total, largest, pss
+        found.append(current)
+        try:
+            with open(f"/proc/{current}/task/{current}/children") as handle:
+                todo.extend(int(child) for child in handle.read().split())
+        except OSError:
+            pass
+    return found
+
+
+def tree_rss(pid: int, pss: bool = True) -> tuple[int, int, int]:
+    """Resident bytes of a process and all its descendants (Linux /proc), the peak resident
+    bytes of the largest (its high-water mark, so no peak between samples is missed), and
+    the tree's proportional set size (0 unless `pss`): RSS counts a page shared by forked
+    processes in each of them (a worker's copy-on-write view of its parent), PSS splits it
+    among them, so the sum of PSS is what the tree holds in memory."""
+    total = largest = shared = 0
+    for current in _tree(pid):
+        try:
+            with open(f"/proc/{current}/statm") as handle:
+                total += int(handle.read().split()[1]) * PAGE
+            with open(f"/proc/{current}/status") as handle:
+                hwm = next((line for line in handle if line.startswith("VmHWM:")), "0 0")
+            largest = max(largest, int(hwm.split()[1]) * 1024)
+        except (OSError, ValueError):
+            continue  # gone meanwhile
+        shared += _pss(current) if pss else 0
+    return total, largest, shared
 
 
 def _pss(pid: int) -> int:
@@ -83,10 +96,11 @@ def run_job(args: list[str], command: tuple[str, ...] = ("-m", "archive")) -> di
     proc = subprocess.Popen([sys.executable, *command, *args], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
     # Sampled: RUSAGE_CHILDREN's ru_maxrss is the largest of every child this process ever had.
-    peak = largest = peak_pss = 0
+    peak = largest = peak_pss = samples = 0
     while proc.poll() is None:
-        tree, one, pss = tree_rss(proc.pid)
+        tree, one, pss = tree_rss(proc.pid, pss=samples % PSS_EVERY == 0)
         peak, largest, peak_pss = max(peak, tree), max(largest, one), max(peak_pss, pss)
+        samples += 1
         time.sleep(0.25)
     wall = time.monotonic() - started
     out = proc.stdout.read()
