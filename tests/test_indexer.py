@@ -24,7 +24,7 @@ from whoosh.writing import SegmentWriter
 from archive import articlefile
 from archive.cli import main
 from archive.config import Config, load_config
-from archive.engine import positions, segmentwriter, termpool
+from archive.engine import positions, termpool
 from archive.engine.positions import SidecarPositions
 from archive.engine.segmentwriter import FastSegmentWriter
 from archive.errors import EXIT_PARTIAL, IndexUnavailable
@@ -191,16 +191,17 @@ def test_the_fast_writer_writes_whoosh_bytes_for_real_articles(tmp_path: Path, m
                                                                limitmb):
     """The term-at-a-time postings writer (`write_postings`) on a few hundred real articles:
     terms of one posting and of many 128-posting blocks, documents without a title, spilled
-    runs or none, long terms taken in slices or whole; every file Whoosh writes is byte for
-    byte Whoosh's own, and the positions sidecar is the same however terms are sliced."""
+    runs or none, long terms in pieces of the pool's chunks (4,096 postings, or 128); every
+    file Whoosh writes is byte for byte Whoosh's own, and the positions sidecar is the same
+    however terms are cut."""
     documents = corpus_documents(300)
     assert "title" not in documents[-1]
     written = {}
     fast = functools.partial(FastSegmentWriter, positions=index_positions)
-    for name, make, term_slice in (("whoosh", SegmentWriter, None), ("fast", fast, None),
+    for name, make, run_chunk in (("whoosh", SegmentWriter, None), ("fast", fast, None),
                                    ("sliced", fast, 128)):
-        if term_slice:  # a term of more than 128 postings comes in several slices
-            monkeypatch.setattr(segmentwriter, "TERM_SLICE", term_slice)
+        if run_chunk:  # a term of more than 128 postings comes in several pieces
+            monkeypatch.setattr(termpool, "RUN_CHUNK", run_chunk)
         ix = indexer.create(tmp_path / name, build_schema())
         w = make(ix, limitmb=limitmb, compound=False)
         for doc in documents:
@@ -209,7 +210,7 @@ def test_the_fast_writer_writes_whoosh_bytes_for_real_articles(tmp_path: Path, m
         written[name] = segment_files(tmp_path / name)
     with ix.searcher() as searcher:  # the sliced writer's index
         most = max(searcher.reader().iter_field("body"), key=lambda item: item[1].doc_frequency())
-    assert most[1].doc_frequency() > 128  # a term over two blocks (and two slices)
+    assert most[1].doc_frequency() > 128  # a term over two blocks (and two pieces)
     for name in ("fast", "sliced"):
         assert {kind: data for kind, data in written[name].items() if kind in written["whoosh"]} \
             == written["whoosh"]

@@ -26,7 +26,7 @@ from whoosh.writing import SegmentWriter
 from . import docsidecar, positions
 from .termpool import Piece, TermPool, Values, postings_of
 
-# Postings of one term written at a time; a multiple of the W3 codec's 128-posting blocks.
+# Postings of one term a merged segment adds to the pool at a time (bounds a list of tuples).
 TERM_SLICE = 128 * 64
 _FIELD_TERM = itemgetter(0, 1)
 _INT32_BYTES = 4  # a position's bytes (`positions.encode`)
@@ -100,19 +100,13 @@ def write_postings(fieldwriter, schema, lengths: _Lengths | None, pieces: Iterab
             pw = fieldwriter._postwriter
             # a value-less format (`SidecarPositions`): Whoosh's blocks would drop the values
             keep_values = pw._format.fixed_value_size() != 0
-        # a term of a million postings is taken a slice at a time (bounded temporaries)
-        for start in range(0, len(docnums), TERM_SLICE):
-            if len(docnums) > TERM_SLICE:
-                end = start + TERM_SLICE
-                some_docs, some_weights = docnums[start:end], weights[start:end]
-                some_values = values[start:end]
-            else:
-                some_docs, some_weights, some_values = docnums, weights, values
-            if record is not None:
-                record(fieldname, btext, some_docs, some_values)
-            if record_docs is not None:
-                record_docs(fieldname, btext, some_docs, some_weights)
-            _add_term(pw, table, some_docs, some_weights, some_values if keep_values else None)
+        # pieces are bounded (the pool's chunks hold at most RUN_CHUNK postings), however many
+        # postings the term has
+        if record is not None:
+            record(fieldname, btext, docnums, values)
+        if record_docs is not None:
+            record_docs(fieldname, btext, docnums, weights)
+        _add_term(pw, table, docnums, weights, values if keep_values else None)
     if lasttext is not None:
         fieldwriter.finish_term()
     if lastfn is not None:
