@@ -573,6 +573,63 @@ def test_the_column_comparison_finds_what_a_per_file_one_finds():
     assert files.compare(stats, racy_after) == (expected[::-1], [])
 
 
+def test_a_file_list_read_from_disk_answers_as_the_dict_it_replaces(tmp_path: Path):
+    # Read from its column file, a list indexes no path until one is looked up that a pass
+    # over the paths (`locate`, the delta, the comparison) did not find: at a million files
+    # a dict of every path cost 0.6 s per job. Every change must land as on a dict.
+    rng = random.Random(11)
+    model = {f"{2000 + i % 7}/a{i}.md": [f"sha256:{i}", i, 10**9 + i, f"id{i}"]
+             for i in range(400)}
+    filelist.write(tmp_path, filelist.of(model))
+    written = {rel: list(entry) for rel, entry in model.items()}
+    files = filelist.read(tmp_path)
+    files.locate(["2001/a1.md", "nowhere.md", "new/b.md"])
+    assert files._row is None  # found by one pass, not by an index of every path
+    assert "nowhere.md" not in files and files["2001/a1.md"] == model["2001/a1.md"]
+    assert "new/b.md" not in files
+    files["2001/a1.md"] = model["2001/a1.md"] = ["h", 1, 2, "x"]
+    del files["2001/a1.md"], model["2001/a1.md"]  # the last row takes its place
+    files["new/b.md"] = model["new/b.md"] = ["h", 3, 4, "b"]
+    assert files._row is None and files["new/b.md"] == ["h", 3, 4, "b"]
+    for rel in rng.sample(sorted(model), 30):  # not located: the index is built for them
+        if rng.random() < 0.5:
+            del files[rel], model[rel]
+        else:
+            files[rel] = model[rel] = ["h2", 5, 6, rel]
+    assert dict(files.items()) == model and len(files) == len(model)
+    assert files.copy() == model and list(files) == files.columns()["rel"]
+    # A job's few changes go to the delta beside a link to the list; read back, they are
+    # applied to rows found by one pass too.
+    files, model = filelist.read(tmp_path), written
+    files["2003/a3.md"] = model["2003/a3.md"] = ["h3", 7, 8, "id3"]
+    del files["2004/a4.md"], model["2004/a4.md"]
+    files["new/c.md"] = model["new/c.md"] = ["h", 9, 9, "c"]
+    (tmp_path / "next").mkdir()
+    filelist.write(tmp_path / "next", files)
+    assert (tmp_path / "next" / filelist.DELTA).exists()
+    again = filelist.read(tmp_path / "next")
+    assert again._row is None and dict(again.items()) == model
+
+
+def test_the_listed_ids_answer_as_the_dict_they_replace():
+    ids = ["greve-a-kayes", "Greve-a-Kayes", "été-à-mopti", "x\udcff", "", "twice", "twice"]
+    rels = ["2019/greve.md", "2019/Greve.md", "2021/été.md", "sans-date/x\udcff.md",
+            "sans-date/vide.md", "2020/first.md", "2020/second.md"]
+    ids += [f"article-{i}" for i in range(2000)]
+    rels += [f"{2000 + i % 20}/article-{i}.md" for i in range(2000)]
+    listed = filelist.of(dict(zip(rels, ([f"h{i}", i, i, d] for i, d in enumerate(ids)),
+                                  strict=True))).ids()
+    expected = dict(zip(ids, rels, strict=True))  # "twice": the last file listed
+    assert len(listed) == len(expected) and sorted(listed) == sorted(expected)
+    for article_id, rel in expected.items():
+        assert listed[article_id] == rel and listed.get(article_id) == rel
+    for absent in ("greve-a-kaye", "GREVE-A-KAYES", "article-2000", "été", 7, None):
+        assert absent not in listed and listed.get(absent, "none") == "none"
+    taken = ChainMap({}, listed)  # a job adds the ids it indexes above them
+    taken["nouveau"] = "2024/nouveau.md"
+    assert "nouveau" not in listed and taken["twice"] == "2020/second.md"
+
+
 def test_the_scan_lists_what_iter_files_lists(tmp_path: Path):
     root = tmp_path / "articles"
     for rel in ("2020/a.md", "2020/.b.md", "2020/c.txt", ".hidden/d.md", "x.md/e.md",

@@ -331,14 +331,10 @@ def test_a_scan_helper_that_fails_has_its_share_walked_by_the_job(tmp_path: Path
         (root / str(year)).mkdir(parents=True)
         (root / str(year) / "a.md").write_text("x", encoding="utf-8")
 
-    class Broken:  # the helper (a fork of this process) cannot send its columns
-        HIGHEST_PROTOCOL = 5
+    def broken(*_args, **_kwargs):  # the helper (a fork of this process) cannot send its columns
+        raise OSError("pipe refused")
 
-        @staticmethod
-        def dumps(*_args, **_kwargs):
-            raise OSError("pipe refused")
-
-    monkeypatch.setattr(filescan, "pickle", Broken)
+    monkeypatch.setattr(filescan, "_encode", broken)
     found = filescan.scan(root, 2)
     assert sorted(found) == [f"{year}/a.md" for year in range(2000, 2004)]
 

@@ -59,25 +59,67 @@ class FileList(MutableMapping):
         lengths = {len(column) for column in dict.values(self._cols)}
         if len(lengths) > 1:
             raise ValueError("file list columns of different lengths")
-        # `row`: the paths' rows, known already (a copy), or worked out here
-        self._row = row if row is not None else \
-            dict(zip(self._cols["rel"], range(len(self._cols["rel"])), strict=True))
-        if len(self._row) != len(self._cols["rel"]):
-            raise ValueError("a path listed twice in a file list")
+        # `row`: every path's row, known already (a copy); else worked out when first needed
+        # (a dict over a million paths costs 0.6 s, and a job that edits a few files looks up
+        # only those: `_known` holds the rows found for them by one pass over the paths)
+        self._row = row
+        if row is None and columns is not None and not pending:
+            self._rows()  # a list built from values: its paths checked now
+        self._known: dict[str, int] = {}  # path -> row (-1: not listed), while `_row` is None
         self.source = source
         self.changes: dict[str, list | None] = {}
         self._arrays = dict(arrays or {})  # size and mtime as read, until a change
 
+    def _rows(self) -> dict[str, int]:
+        """Every path's row (built once, then kept up to date)."""
+        if self._row is None:
+            rels = self._cols["rel"]
+            row = dict(zip(rels, range(len(rels)), strict=True))
+            if len(row) != len(rels):
+                raise ValueError("a path listed twice in a file list")
+            self._row, self._known = row, {}
+        return self._row
+
+    def _find(self, rel: str) -> int:
+        """The row of a path, -1 when it is not listed."""
+        if self._row is None:
+            i = self._known.get(rel)
+            if i is not None:
+                return i
+        return self._rows().get(rel, -1)
+
+    def locate(self, rels: Iterable[str]) -> None:
+        """Find the rows of these paths in one pass over the list, so that looking them up
+        (and setting or removing them) needs no index of every path."""
+        if self._row is not None:
+            return
+        wanted = set(rels) - self._known.keys()
+        listed = self._cols["rel"]
+        if not wanted:
+            return
+        if len(wanted) * 50 > len(listed):  # about as cheap to index every path
+            self._rows()
+            return
+        hits = np.flatnonzero(np.fromiter(map(wanted.__contains__, listed), bool, len(listed)))
+        for i in hits.tolist():
+            if listed[i] in self._known:  # listed twice: as a dict of every path would say
+                self._rows()
+                return
+            self._known[listed[i]] = i
+        self._known.update(dict.fromkeys(wanted - self._known.keys(), -1))
+
     def __getitem__(self, rel: str) -> list:
-        i = self._row[rel]
+        i = self._find(rel)
+        if i < 0:
+            raise KeyError(rel)
         return [self._cols[name][i] for name in COLUMNS[1:]]
 
     def __setitem__(self, rel: str, entry: list) -> None:
         self.changes[rel] = list(entry)
         self._arrays = {}
-        i = self._row.get(rel)
-        if i is None:
-            self._row[rel] = len(self._cols["rel"])
+        i = self._find(rel)
+        if i < 0:
+            self._place(rel, len(self._cols["rel"]))
             for name, value in zip(COLUMNS, [rel, *entry], strict=True):
                 self._cols[name].append(value)
         else:
@@ -85,44 +127,60 @@ class FileList(MutableMapping):
                 self._cols[name][i] = value
 
     def __delitem__(self, rel: str) -> None:
-        i = self._row.pop(rel)
+        i = self._find(rel)
+        if i < 0:
+            raise KeyError(rel)
         self.changes[rel] = None
         self._arrays = {}
         last = len(self._cols["rel"]) - 1
         for column in self._cols.values():
             column[i] = column[last]
             column.pop()
+        self._place(rel, -1)
         if i != last:
-            self._row[self._cols["rel"][i]] = i
+            self._place(self._cols["rel"][i], i)
+
+    def _place(self, rel: str, i: int) -> None:
+        """Record a path's new row (-1: removed)."""
+        if self._row is None:
+            self._known[rel] = i
+        elif i < 0:
+            del self._row[rel]
+        else:
+            self._row[rel] = i
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._row)
+        return iter(list(self._cols["rel"]))  # in row order, as columns() and the file
 
     def __len__(self) -> int:
-        return len(self._row)
+        return len(self._cols["rel"])
 
     def __contains__(self, rel: object) -> bool:
-        return rel in self._row
+        return isinstance(rel, str) and self._find(rel) >= 0
 
     def copy(self) -> FileList:
         """An independent copy (the columns are copied, not the strings in them)."""
-        twin = FileList(dict(dict.items(self._cols)), self.source, dict(self._row),
-                        self._cols.pending, self._arrays)
-        twin.changes = dict(self.changes)
+        twin = FileList.__new__(FileList)
+        twin._cols = _Columns({name: list(column) for name, column in dict.items(self._cols)},
+                              self._cols.pending)
+        twin._row = None if self._row is None else dict(self._row)
+        twin._known, twin.source = dict(self._known), self.source
+        twin.changes, twin._arrays = dict(self.changes), dict(self._arrays)
         return twin
 
     def columns(self) -> dict[str, list]:
         """The five columns (the lists themselves: do not change them)."""
         return {name: self._cols[name] for name in COLUMNS}
 
-    def ids(self) -> dict[str, str]:
-        """Article id -> relpath of every file listed."""
-        return dict(zip(self._cols["id"], self._cols["rel"], strict=True))
+    def ids(self) -> ListedIds:
+        """Article id -> relpath of every file listed (a read-only view of this moment's
+        columns)."""
+        return ListedIds(list(self._cols["id"]), list(self._cols["rel"]))
 
     def stale(self, stats: Mapping[str, tuple[int, int]], racy_after: int) -> list[str]:
         """The files of `stats` (relpath -> (size, mtime_ns)) not listed with that same size
         and mtime, or modified at or after `racy_after` (ns): the ones to hash."""
-        row, size, mtime = self._row, self._cols["size"], self._cols["mtime_ns"]
+        row, size, mtime = self._rows(), self._cols["size"], self._cols["mtime_ns"]
         found = []
         for rel, (st_size, st_mtime) in stats.items():
             i = row.get(rel)
@@ -139,7 +197,7 @@ class FileList(MutableMapping):
             # path i, found by one comparison of the two lists instead of a look-up each.
             rows = np.arange(n, dtype=np.int64)
         else:
-            rows = np.fromiter(map(self._row.get, stats.rels, repeat(-1)), np.int64, n)
+            rows = np.fromiter(map(self._rows().get, stats.rels, repeat(-1)), np.int64, n)
         known = rows >= 0
         at = np.where(known, rows, 0)
         size = np.asarray(stats.sizes, np.int64)
@@ -151,6 +209,8 @@ class FileList(MutableMapping):
         rels, changed = stats.rels, np.flatnonzero(stale).tolist()
         found = [rels[i] for i in changed]
         stats.note(changed)  # the files a job reads: their stats are looked up
+        if self._row is None:  # and their rows here: those of the scan (-1: not listed)
+            self._known.update(zip(found, rows[changed].tolist(), strict=True))
         seen = np.zeros(len(self), bool)
         seen[rows[known]] = True
         listed = self._cols["rel"]
@@ -190,7 +250,46 @@ class FileList(MutableMapping):
 
     def missing_from(self, names: Iterable[str]) -> list[str]:
         """The listed files that are not among `names`, sorted."""
-        return sorted(self._row.keys() - set(names))
+        return sorted(set(self._cols["rel"]) - set(names))
+
+
+class ListedIds(Mapping):
+    """id -> relpath over a file list's id and path columns, found through a sorted array of
+    the ids' hashes: at a million files a dict of every id cost 0.7 s to build (its entries
+    scattered in memory), the array a third of that."""
+
+    def __init__(self, ids: list[str], rels: list[str]) -> None:
+        self._ids, self._rels = ids, rels
+        hashes = np.fromiter(map(hash, ids), np.int64, len(ids))
+        self._order = np.argsort(hashes, kind="stable")
+        self._hashes = hashes[self._order]
+
+    def _row(self, article_id: object) -> int:
+        """The last row holding this id (a dict of the columns keeps the last), or -1."""
+        if not isinstance(article_id, str):
+            return -1
+        key = hash(article_id)
+        start = int(np.searchsorted(self._hashes, key, "left"))
+        end = int(np.searchsorted(self._hashes, key, "right"))
+        rows = [i for i in self._order[start:end].tolist() if self._ids[i] == article_id]
+        return rows[-1] if rows else -1
+
+    def __getitem__(self, article_id: str) -> str:
+        i = self._row(article_id)
+        if i < 0:
+            raise KeyError(article_id)
+        return self._rels[i]
+
+    def __contains__(self, article_id: object) -> bool:
+        return self._row(article_id) >= 0
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(self._ids))
+
+    def __len__(self) -> int:
+        if not np.any(self._hashes[1:] == self._hashes[:-1]):
+            return len(self._ids)  # no two hashes alike: no id listed twice
+        return len(set(self._ids))
 
 
 class _Columns(dict):
@@ -264,11 +363,13 @@ def read(gen_dir: Path) -> FileList:
             files = load(gen_dir / name)
             if (gen_dir / DELTA).exists():
                 with open(gen_dir / DELTA, encoding="utf-8") as handle:
-                    for rel, entry in json.load(handle).items():
-                        if entry is None:
-                            files.pop(rel, None)  # set by a job, removed by a later one
-                        else:
-                            files[rel] = entry
+                    delta = json.load(handle)
+                files.locate(delta)
+                for rel, entry in delta.items():
+                    if entry is None:
+                        files.pop(rel, None)  # set by a job, removed by a later one
+                    else:
+                        files[rel] = entry
             return files
         except FileNotFoundError:
             pass

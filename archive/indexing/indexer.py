@@ -6,6 +6,7 @@ Jobs (reindex, status) live in `reindex.py`; the CURRENT pointer and generation 
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
@@ -191,15 +192,26 @@ class PerDoc(Mapping):
 
     def __init__(self, n: int) -> None:
         self._slots: list = [None] * n
+        # the first slot given a value: an incremental job's documents are the last few of a
+        # million, and walking every slot to find them cost 0.4 s
+        self._first = n
 
     def add(self, docnum: int, values: tuple[str, ...]) -> None:
         """Append values to a document's (in the order added)."""
         have = self._slots[docnum]
         self._slots[docnum] = values if have is None else have + values
+        if docnum < self._first:
+            self._first = docnum
 
     def set(self, docnum: int, value: object) -> None:
         """Give a document its value."""
         self._slots[docnum] = value
+        if docnum < self._first:
+            self._first = docnum
+
+    def _given(self) -> Iterator[tuple[int, object]]:
+        first = self._first
+        return enumerate(itertools.islice(self._slots, first, None), first)
 
     def __getitem__(self, docnum: int):
         value = self._slots[docnum] if 0 <= docnum < len(self._slots) else None
@@ -208,18 +220,18 @@ class PerDoc(Mapping):
         return value
 
     def __iter__(self) -> Iterator[int]:
-        return (docnum for docnum, value in enumerate(self._slots) if value is not None)
+        return (docnum for docnum, value in self._given() if value is not None)
 
     def __len__(self) -> int:
         return len(self._slots) - self._slots.count(None)
 
     def items(self) -> Iterator[tuple[int, object]]:  # type: ignore[override]
         """(docnum, value) of the documents with a value, in docnum order."""
-        return ((docnum, value) for docnum, value in enumerate(self._slots) if value is not None)
+        return ((docnum, value) for docnum, value in self._given() if value is not None)
 
     def values(self) -> Iterator[object]:  # type: ignore[override]
         """The values of the documents with one, in docnum order."""
-        return (value for value in self._slots if value is not None)
+        return (value for _docnum, value in self._given() if value is not None)
 
 
 def _shown_spellings(reader, fieldname: str,

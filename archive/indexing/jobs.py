@@ -596,7 +596,7 @@ def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
             for rel in plan.deleted + plan.changed:
                 w.delete_by_term("path", rel)
                 files.pop(rel)
-            ids = filelist.of(files).ids() or ChainMap({}, settled)
+            ids = ChainMap({}, filelist.of(files).ids() or settled)
             with read.ahead(todo):
                 batch = indexer.index_files(w, todo, read, plan.stats, ids,
                                             bar.advance if bar else None)
