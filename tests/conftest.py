@@ -26,13 +26,34 @@ def require_shared(path: Path) -> Path:
 def archive_dir(tmp_path: Path) -> Path:
     """An empty archive: data/ with the project's authority and publishers files, and index/
     (what `archive init` makes)."""
-    data = tmp_path / "data"
+    return _empty_archive(tmp_path)
+
+
+def _empty_archive(root: Path) -> Path:
+    data = root / "data"
     (data / "articles").mkdir(parents=True)
     for name in ("organisations.yaml", "publishers.yaml"):
         if (ROOT / "data" / name).exists():
             shutil.copy(ROOT / "data" / name, data / name)
-    (tmp_path / "index").mkdir()
-    return tmp_path
+    (root / "index").mkdir()
+    return root
+
+
+@pytest.fixture(scope="session")
+def shared_export(tmp_path_factory) -> tuple[Path, Path, str]:
+    """The shared corpus's export (2,295 articles) imported once for the session by the real
+    `archive import` into an empty archive: (the export, the archive folder, what the command
+    printed). Tests read it; one that writes to the archive makes its own."""
+    from click.testing import CliRunner
+
+    from archive.cli import main
+
+    export = require_shared(CORPUS / "articles.jsonl")
+    root = _empty_archive(tmp_path_factory.mktemp("shared-export"))
+    result = CliRunner().invoke(main, ["import", str(export), "--data", str(root / "data"),
+                                       "--index", str(root / "index")])
+    assert result.exit_code == 0, result.output
+    return export, root, result.output
 
 
 @pytest.fixture(scope="module")

@@ -340,11 +340,9 @@ def test_intertitles_quotations_and_short_lines_may_come_twice(text: str):
 # --- the summary, on the shared corpus ------------------------------------------------------------
 
 
-def test_the_import_summary_counts_what_was_cleaned(archive_dir: Path):
-    export = require_shared(CORPUS / "articles.jsonl")
-    result = run(archive_dir, "import", str(export))
-    assert result.exit_code == 0, result.output
-    cleaned = re.search(r"^cleaned: (.*)$", result.output, re.M)[1]
+def test_the_import_summary_counts_what_was_cleaned(shared_export: tuple[Path, Path, str]):
+    export, _archive, output = shared_export  # what `archive import` printed of the export
+    cleaned = re.search(r"^cleaned: (.*)$", output, re.M)[1]
 
     def count(pattern: str) -> int:
         return int(re.search(pattern, cleaned)[1])
@@ -354,8 +352,8 @@ def test_the_import_summary_counts_what_was_cleaned(archive_dir: Path):
     assert count(r"(\d+) literal \\n made line breaks") >= 100
     # the articles whose paragraphs were collapsed are named, for an archivist to look at
     assert "repaired: articles.jsonl#gjfr-26fade4d537d: 1 repeated paragraphs collapsed" \
-        in result.output
-    assert "note: " + str(export) + ": columns not imported: source_dataset" in result.output
+        in output
+    assert "note: " + str(export) + ": columns not imported: source_dataset" in output
 
 
 # --- French typography ----------------------------------------------------------------------------------
