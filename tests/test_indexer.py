@@ -609,6 +609,16 @@ def test_a_file_list_read_from_disk_answers_as_the_dict_it_replaces(tmp_path: Pa
     assert (tmp_path / "next" / filelist.DELTA).exists()
     again = filelist.read(tmp_path / "next")
     assert again._row is None and dict(again.items()) == model
+    # A path listed twice (a damaged list) is found when the index is built: the generation
+    # is then said unreadable, as `read` says of other damage.
+    twice = tmp_path / "twice"
+    twice.mkdir()
+    filelist.write(twice, filelist.of({"2020/a.md": ["h", 1, 2, "a"], "2020/b.md": ["h", 1, 2, "b"]}))
+    data = (twice / filelist.COLUMN_FILE).read_bytes()
+    (twice / filelist.COLUMN_FILE).write_bytes(data.replace(b"2020/b.md", b"2020/a.md"))
+    damaged = filelist.read(twice)
+    with pytest.raises(IndexUnavailable, match="no readable file list"):
+        damaged.get("2020/c.md")
 
 
 def test_the_listed_ids_answer_as_the_dict_they_replace():

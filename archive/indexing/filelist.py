@@ -51,7 +51,8 @@ class FileList(MutableMapping):
     def __init__(self, columns: dict[str, list] | None = None,
                  source: Path | None = None, row: dict[str, int] | None = None,
                  pending: dict[str, Callable[[], list]] | None = None,
-                 arrays: dict[str, np.ndarray] | None = None) -> None:
+                 arrays: dict[str, np.ndarray] | None = None,
+                 known: dict[str, int] | None = None) -> None:
         # `pending`: columns decoded when first used (a list read from its column file)
         pending = pending or {}
         self._cols = _Columns({name: list((columns or {}).get(name, ())) for name in COLUMNS
@@ -63,12 +64,13 @@ class FileList(MutableMapping):
         # (a dict over a million paths costs 0.6 s, and a job that edits a few files looks up
         # only those: `_known` holds the rows found for them by one pass over the paths)
         self._row = row
-        if row is None and columns is not None and not pending:
-            self._rows()  # a list built from values: its paths checked now
-        self._known: dict[str, int] = {}  # path -> row (-1: not listed), while `_row` is None
+        # path -> row (-1: not listed), while `_row` is None; `known` given: a copy's
+        self._known: dict[str, int] = dict(known or {})
         self.source = source
         self.changes: dict[str, list | None] = {}
         self._arrays = dict(arrays or {})  # size and mtime as read, until a change
+        if row is None and columns is not None and not pending and known is None:
+            self._rows()  # a list built from values: its paths checked now
 
     def _rows(self) -> dict[str, int]:
         """Every path's row (built once, then kept up to date)."""
@@ -76,6 +78,8 @@ class FileList(MutableMapping):
             rels = self._cols["rel"]
             row = dict(zip(rels, range(len(rels)), strict=True))
             if len(row) != len(rels):
+                if self.source is not None:  # read lazily: found out after `read`
+                    _unreadable(self.source.parent)
                 raise ValueError("a path listed twice in a file list")
             self._row, self._known = row, {}
         return self._row
@@ -160,12 +164,10 @@ class FileList(MutableMapping):
 
     def copy(self) -> FileList:
         """An independent copy (the columns are copied, not the strings in them)."""
-        twin = FileList.__new__(FileList)
-        twin._cols = _Columns({name: list(column) for name, column in dict.items(self._cols)},
-                              self._cols.pending)
-        twin._row = None if self._row is None else dict(self._row)
-        twin._known, twin.source = dict(self._known), self.source
-        twin.changes, twin._arrays = dict(self.changes), dict(self._arrays)
+        twin = FileList(dict(dict.items(self._cols)), self.source,
+                        None if self._row is None else dict(self._row), self._cols.pending,
+                        self._arrays, known=self._known)
+        twin.changes = dict(self.changes)
         return twin
 
     def columns(self) -> dict[str, list]:
