@@ -397,14 +397,25 @@ def answers(client) -> dict[str, int]:
             for q in (*QUERIES, "papaye", "mangue")}
 
 
+@pytest.fixture(scope="module")
+def built_two(built: Path, tmp_path_factory) -> Path:
+    """The built archive with a previous generation (papayes) to roll back to, the mangues
+    serving, and data/ back at papayes: a reindex and a rollback both have something to do.
+    Made once for the module (a reindex a test), copied by each test."""
+    root = tmp_path_factory.mktemp("two-versions") / "a"
+    shutil.copytree(built, root)
+    config = load_config(data=root / "data", index=root / "index")
+    write_version(config, "mangue", N)
+    assert run(config, "reindex").returncode == 0
+    write_version(config, "papaye", N)
+    return root
+
+
 @pytest.fixture
-def two_versions(archive: Config) -> Config:
-    """The archive with a previous generation (papayes) to roll back to, the mangues serving,
-    and data/ back at papayes: a reindex and a rollback both have something to do."""
-    write_version(archive, "mangue", N)
-    assert run(archive, "reindex").returncode == 0
-    write_version(archive, "papaye", N)
-    return archive
+def two_versions(built_two: Path, tmp_path: Path) -> Config:
+    """A private copy of `built_two`."""
+    shutil.copytree(built_two, tmp_path / "a")
+    return unthrottled(load_config(data=tmp_path / "a" / "data", index=tmp_path / "a" / "index"))
 
 
 @contextmanager
