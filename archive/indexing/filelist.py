@@ -258,7 +258,9 @@ class FileList(MutableMapping):
 class ListedIds(Mapping):
     """id -> relpath over a file list's id and path columns, found through a sorted array of
     the ids' hashes: at a million files a dict of every id cost 0.7 s to build (its entries
-    scattered in memory), the array a third of that."""
+    scattered in memory), the array a third of that. `SettledIds` answers the same question
+    for a full build's forked workers, from copies of the ids and paths packed so that the
+    workers share its pages; a job looking up its own few ids needs no copy."""
 
     def __init__(self, ids: list[str], rels: list[str]) -> None:
         self._ids, self._rels = ids, rels
