@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -308,8 +309,9 @@ def test_a_killed_import_never_leaves_half_a_file(archive_dir: Path, tmp_path: P
     assert len(article_files(archive_dir)) == 300
 
 
-def test_the_whole_shared_export_imports(shared_export: tuple[Path, Path, str]):
-    export, archive, output = shared_export  # imported by `archive import`, once a session
+def test_the_whole_shared_export_imports(shared_export: tuple[Path, Path, str],
+                                         tmp_path: Path):
+    export, shared, output = shared_export  # imported by `archive import`, once a session
     counts = re.search(r"^(\d+) imported, 0 updated, 0 unchanged, (\d+) duplicates, "
                        r"0 rejected$", output, re.M)
     assert counts, output
@@ -317,9 +319,11 @@ def test_the_whole_shared_export_imports(shared_export: tuple[Path, Path, str]):
     lines = sum(1 for _ in export.open(encoding="utf-8"))
     assert imported + duplicates == lines == 2295
     assert output.count("\nduplicate: ") == duplicates and "rejected: " not in output
-    assert len(article_files(archive)) == imported
+    assert len(article_files(shared)) == imported
     assert re.search(r"^fields missing \(of \d+ articles\): ", output, re.M)  # per field
     print("\n" + output)
+    archive = tmp_path / "archive"  # imported again into a copy: the session's stays as made
+    shutil.copytree(shared, archive)
     config = load_config(data=archive / "data", index=archive / "index")
     again = import_paths([export], config)
     assert again.imported == 0 and again.updated == 0 and again.rejected == []
