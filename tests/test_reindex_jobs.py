@@ -25,7 +25,7 @@ from whoosh.query import Term
 
 from archive import articlefile
 from archive.config import Config, load_config
-from archive.errors import IndexUnavailable
+from archive.errors import ArchiveError, IndexUnavailable
 from archive.indexing import CurrentGeneration, filelist, generations, open_current
 from archive.indexing.jobs import read_files, reindex
 from archive.models import Article
@@ -395,6 +395,31 @@ def test_an_incremental_job_links_the_file_list_and_writes_only_the_changes(arch
     _name, found = answers(archive)
     assert (len(found["mangue"]), len(found["papaye"])) == (3, N_ARTICLES - 4)
     assert reindex(archive).generation is None  # nothing left to do
+
+
+def test_a_job_run_in_a_serving_process_leaves_the_garbage_collector_as_it_found_it(
+        archive: Config):
+    # The workspace runs jobs in the web server's process: the plan's rows are frozen out of
+    # the collector's passes for the job only, whether it ends well or not.
+    import gc
+
+    articlefile.write(archive.articles_dir, make_article(1, "mangue"))
+    assert reindex(archive).updated == 1
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    (archive.articles_dir / articlefile.relative_path(make_article(2, "x"))).write_text(
+        "---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    articlefile.write(archive.articles_dir, make_article(3, "mangue"))
+    report = reindex(archive)
+    # the broken file is reported, its last good version kept
+    assert report.updated == 1 and [rel for rel, _ in report.kept] == \
+        [articlefile.relative_path(make_article(2, "x")).as_posix()]
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    empty = load_config(data=archive.data_dir, index=archive.index_dir)
+    for path in empty.articles_dir.rglob("*.md"):
+        path.unlink()
+    with pytest.raises(ArchiveError, match="refusing to replace"):
+        reindex(empty)
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
 
 
 def test_a_generation_with_the_json_file_list_is_linked_and_updated_incrementally(

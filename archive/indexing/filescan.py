@@ -11,10 +11,12 @@ list as arrays (`FileList.compare`).
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from stat import S_IFDIR, S_IFMT, S_IFREG, S_ISDIR
 
@@ -100,7 +102,8 @@ def scan(articles_dir: Path, procs: int = 1) -> FileStats:
 
     def walked(share: int) -> tuple[list, FileStats]:
         part = FileStats()
-        return _walk_share(str(articles_dir), part, share, procs), part
+        with _collector_paused():
+            return _walk_share(str(articles_dir), part, share, procs), part
 
     try:  # this process's share, and those no helper took
         parts = [walked(share) for share in range(procs) if share not in forked]
@@ -121,6 +124,20 @@ def scan(articles_dir: Path, procs: int = 1) -> FileStats:
     return found
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The garbage collector off while a walk runs: a walk makes a stat result (a tuple the
+    collector tracks) per file and no cycle, and the collector's passes over them cost 0.1 s
+    per million files."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _fork_share(articles_dir: Path, share: int, procs: int) -> tuple[int, int] | None:
     """Start a helper walking share `share` of `procs`; (pid, pipe to read) or None."""
     parent = os.getpid()
@@ -138,6 +155,7 @@ def _fork_share(articles_dir: Path, share: int, procs: int) -> tuple[int, int] |
         joblock.close_inherited()
         _die_with_parent(parent)
         part = FileStats()
+        gc.disable()  # see _collector_paused
         spans = _walk_share(str(articles_dir), part, share, procs)
         data = _encode(spans, part)
         with os.fdopen(write_fd, "wb") as out:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import gc
 import hashlib
 import os
 import shutil
@@ -371,7 +372,10 @@ def reindex(config: Config, full: bool = False, dry_run: bool = False,
         with _job_lock(config.index_dir, job):
             if on_locked is not None:
                 on_locked()
-            report = _run(config, full, progress, procs, limitmb, job)
+            try:
+                report = _run(config, full, progress, procs, limitmb, job)
+            finally:
+                gc.unfreeze()  # see _run
     report.duration = time.monotonic() - started
     return report
 
@@ -435,6 +439,10 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
     lost = generations.unaccounted(index_dir)
     cleaned = generations.cleanup(index_dir)  # leftovers of crashed runs (`lost` stays)
     plan = make_plan(config, full)
+    # The plan holds lists with a row per file: each full pass of the garbage collector walked
+    # them all (0.17 s at a million files, three passes in an incremental job), though they
+    # hold no cycle. Frozen, the collector leaves them, and what the job had before, alone.
+    gc.freeze()
     planned, planned_cpu = time.monotonic() - clock, _cpu() - cpu
     generations.checkpoint("planned")
     previous = plan.base or _newest_intact(index_dir, lost)
