@@ -420,6 +420,16 @@ def test_a_job_run_in_a_serving_process_leaves_the_garbage_collector_as_it_found
     with pytest.raises(ArchiveError, match="refusing to replace"):
         reindex(empty)
     assert gc.get_freeze_count() == 0 and gc.isenabled()
+    # what a gunicorn worker froze before the job (its app, shared with the master) stays so
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        with pytest.raises(ArchiveError, match="refusing to replace"):
+            reindex(empty)
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
 
 
 def test_a_generation_with_the_json_file_list_is_linked_and_updated_incrementally(

@@ -372,10 +372,14 @@ def reindex(config: Config, full: bool = False, dry_run: bool = False,
         with _job_lock(config.index_dir, job):
             if on_locked is not None:
                 on_locked()
+            # Objects frozen before the job (a gunicorn worker's app, frozen so that its pages
+            # stay shared with the master) stay frozen: the job then freezes nothing itself.
+            ours = gc.get_freeze_count() == 0
             try:
-                report = _run(config, full, progress, procs, limitmb, job)
+                report = _run(config, full, progress, procs, limitmb, job, freeze=ours)
             finally:
-                gc.unfreeze()  # see _run
+                if ours:
+                    gc.unfreeze()  # see _run
     report.duration = time.monotonic() - started
     return report
 
@@ -431,7 +435,7 @@ def _dry_run(config: Config, plan: Plan, progress: Callable | None) -> Report:
 
 
 def _run(config: Config, full: bool, progress: Callable | None, procs: int | None,
-         limitmb: int, job: str = "reindex") -> Report:
+         limitmb: int, job: str = "reindex", freeze: bool = False) -> Report:
     index_dir = config.index_dir
     clock, cpu = time.monotonic(), _cpu()
     # With CURRENT missing or damaged, the generations on disk may be the only good copies
@@ -442,7 +446,8 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
     # The plan holds lists with a row per file: each full pass of the garbage collector walked
     # them all (0.17 s at a million files, three passes in an incremental job), though they
     # hold no cycle. Frozen, the collector leaves them, and what the job had before, alone.
-    gc.freeze()
+    if freeze:
+        gc.freeze()
     planned, planned_cpu = time.monotonic() - clock, _cpu() - cpu
     generations.checkpoint("planned")
     previous = plan.base or _newest_intact(index_dir, lost)
