@@ -212,8 +212,13 @@ def build(ix: index.Index, gen_dir: Path, rels: list[str], read: Callable,
                for k, chunk in enumerate(chunks)]
     _release_free_memory()
     # Objects the workers inherit stay shared only while nothing writes to their pages: the
-    # garbage collector would (it marks every object it visits), so they are frozen first.
-    gc.freeze()
+    # garbage collector would (it marks every object it visits), so they are frozen first,
+    # unless some already are: a job froze its plan (157 objects were left unfrozen at this
+    # point of a 10k build) and unfreezes it at its end, or a gunicorn worker's app is frozen
+    # so that its pages stay shared with the master, and must stay so.
+    ours = gc.get_freeze_count() == 0
+    if ours:
+        gc.freeze()
     try:
         for worker in workers:
             worker.start()
@@ -232,7 +237,8 @@ def build(ix: index.Index, gen_dir: Path, rels: list[str], read: Callable,
             raise ArchiveError(f"indexing worker(s) {', '.join(failed)} failed; see the "
                                "messages above")
     finally:
-        gc.unfreeze()
+        if ours:
+            gc.unfreeze()
         for worker in workers:
             if worker.is_alive():
                 worker.kill()
