@@ -5,6 +5,7 @@ what was cleaned, through the real `archive import`."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import re
@@ -467,3 +468,27 @@ def test_corpus_texts_cleaned_once_take_the_fast_path_after():
             line = clean_line(value)
             assert line == textnorm._clean_line_fully(value)
             assert textnorm._is_clean(line) and clean_line(line) == line
+
+
+# --- folding, for hashes, slugs and the index ---------------------------------------------------
+
+
+def test_folding_lowercases_strips_accents_and_expands_ligatures_on_real_sentences():
+    # sentences of the shared corpus (gjfr articles), with ligatures and capital accents
+    assert textnorm.fold("les élus, est au cœur des «ateliers constituants» qu’Étienne "
+                         "Chouard organise ici et là") == \
+        "les elus, est au coeur des «ateliers constituants» qu’etienne chouard organise ici et la"
+    assert textnorm.fold("Rancœur envers Macron À Bordeaux") == "rancoeur envers macron a bordeaux"
+    assert textnorm.fold("ŒUVRE, Æ, straße, Ça") == "oeuvre, ae, strasse, ca"
+    assert textnorm.fold("Bamako, 12 MAI") == "bamako, 12 mai"  # plain ASCII
+
+
+def test_folding_a_whole_body_folds_each_of_its_words():
+    # the body at once (content hashes, boilerplate) and word by word (the index) agree
+    path = require_shared(CORPUS / "articles.jsonl")
+    with path.open(encoding="utf-8") as lines:
+        bodies = [json.loads(line)["body"] or "" for line in itertools.islice(lines, 300)]
+    for body in bodies:
+        words = re.findall(r"\w+", body)
+        assert re.findall(r"\w+", textnorm.fold(body)) == \
+            [w for word in words for w in re.findall(r"\w+", textnorm.fold(word))]
