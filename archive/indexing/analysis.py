@@ -79,8 +79,8 @@ SURNAMES = (
 
 @lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
-    """`textnorm.fold` (é→e, œ→oe, lowercase), cached, with a fast path for ASCII words."""
-    return text.lower() if text.isascii() else textnorm.fold(text)
+    """`textnorm.fold` (é→e, œ→oe, lowercase), cached for the words of an index's analysis."""
+    return textnorm.fold(text)
 
 
 def _name_tokens(name: str) -> set[str]:
