@@ -2,8 +2,9 @@
 
 `analysis` (the French analyzer), `schema` (what an Article becomes in Whoosh), `indexer`
 (writing a generation), `facetstore` (facet arrays), `generations` (folders, CURRENT,
-manifests, checks), `joblock`, `parallel`, `jobs` (reindex, status, rollback), and `serving`
-(opening a generation for readers).
+manifests, checks), `joblock`, `parallel`, `collector` (the garbage collector's frozen set
+during a job), `jobs` (reindex, status, rollback), and `serving` (opening a generation for
+readers).
 
 Public API: `reindex`, `status`, `rollback`, `open_current`, `CurrentGeneration`, `Generation`.
 """

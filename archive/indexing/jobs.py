@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-import gc
 import hashlib
 import os
 import shutil
@@ -25,7 +24,7 @@ from ..organisations import authority_at
 from ..orgdefinitions import organisation_values
 from ..publishers import publishers_at
 from ..textnorm import decode
-from . import filelist, generations, idlecpu, indexer, parallel, schema, serving
+from . import collector, filelist, generations, idlecpu, indexer, parallel, schema, serving
 from .filescan import FileStats, scan
 from .joblock import job_lock
 from .readahead import ReadAhead
@@ -369,17 +368,11 @@ def reindex(config: Config, full: bool = False, dry_run: bool = False,
         report = _dry_run(config, plan, progress)
     else:
         job = "reindex" + (" --full" if full else "")
-        with _job_lock(config.index_dir, job):
+        # `held` keeps what the job sets up on the way (its plan frozen) until the job ends
+        with _job_lock(config.index_dir, job), ExitStack() as held:
             if on_locked is not None:
                 on_locked()
-            # Objects frozen before the job (a gunicorn worker's app, frozen so that its pages
-            # stay shared with the master) stay frozen: the job then freezes nothing itself.
-            ours = gc.get_freeze_count() == 0
-            try:
-                report = _run(config, full, progress, procs, limitmb, job, freeze=ours)
-            finally:
-                if ours:
-                    gc.unfreeze()  # see _run
+            report = _run(config, full, progress, procs, limitmb, job, held)
     report.duration = time.monotonic() - started
     return report
 
@@ -435,7 +428,7 @@ def _dry_run(config: Config, plan: Plan, progress: Callable | None) -> Report:
 
 
 def _run(config: Config, full: bool, progress: Callable | None, procs: int | None,
-         limitmb: int, job: str = "reindex", freeze: bool = False) -> Report:
+         limitmb: int, job: str, held: ExitStack) -> Report:
     index_dir = config.index_dir
     clock, cpu = time.monotonic(), _cpu()
     # With CURRENT missing or damaged, the generations on disk may be the only good copies
@@ -445,9 +438,9 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
     plan = make_plan(config, full)
     # The plan holds lists with a row per file: each full pass of the garbage collector walked
     # them all (0.17 s at a million files, three passes in an incremental job), though they
-    # hold no cycle. Frozen, the collector leaves them, and what the job had before, alone.
-    if freeze:
-        gc.freeze()
+    # hold no cycle. Frozen, the collector leaves them, and what the job had before, alone
+    # (given back at the job's end: the workspace runs jobs in the web server's process).
+    held.enter_context(collector.frozen())
     planned, planned_cpu = time.monotonic() - clock, _cpu() - cpu
     generations.checkpoint("planned")
     previous = plan.base or _newest_intact(index_dir, lost)
