@@ -1173,11 +1173,23 @@ def test_a_workers_stats_are_only_its_own_files_found_in_any_order():
     assert list(found) == share
 
 
+def _open_files() -> set[str]:
+    """What this process's open descriptors point to (Linux)."""
+    fds = Path("/proc/self/fd")
+    return {os.path.realpath(fds / fd) for fd in os.listdir(fds)}
+
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(),
+                                reason="counting open files needs Linux's /proc/self/fd")
+
+
+@needs_proc
 def test_files_read_ahead_come_back_in_order_each_failure_at_its_turn(tmp_path: Path,
                                                                      monkeypatch):
-    # a thread reads the next files while the indexer parses (readahead), two files ahead
-    # at most here: asked in order, each file's bytes; a file gone since the scan raises
-    # its own error when its turn comes, and the files after it are still read
+    # the next files are opened ahead (and the kernel asked to read them) while the indexer
+    # parses, two files ahead at most here: asked in order, each file's bytes; a file gone
+    # since the scan raises its own error when its turn comes, and the files after it are
+    # still read; a file that grew since it was opened is read whole
     monkeypatch.setattr(readahead, "DEPTH", 2)
     paths = [str(tmp_path / f"a{i}.md") for i in range(8)]
     for i, path in enumerate(paths):
@@ -1186,30 +1198,63 @@ def test_files_read_ahead_come_back_in_order_each_failure_at_its_turn(tmp_path: 
     ahead = readahead.ReadAhead(paths)
     try:
         for i, path in enumerate(paths):
+            held = {p for p in _open_files() if p.startswith(str(tmp_path))}
+            assert held == {p for p in paths[i:i + 2] if os.path.exists(p)}
             if i == 3:
                 with pytest.raises(FileNotFoundError):
                     ahead.read(path)
                 continue
+            if i == 5:  # opened ahead, then an edit appends to it
+                with open(path, "ab") as handle:
+                    handle.write(b" and more" * 200_000)
+                assert ahead.read(path) == b"article 5" * 6 + b" and more" * 200_000
+                continue
             assert ahead.read(path) == f"article {i}".encode() * (i + 1)
-            assert len(ahead._ready) <= 2
     finally:
         ahead.close()
-    assert not ahead._thread.is_alive()
+    assert not {p for p in _open_files() if p.startswith(str(tmp_path))}
 
 
-def test_a_file_asked_out_of_order_is_read_then_and_close_stops_the_reader(tmp_path: Path):
+@needs_proc
+def test_a_file_asked_out_of_order_is_read_then_and_close_closes_what_was_opened_ahead(
+        tmp_path: Path):
     paths = [str(tmp_path / f"a{i}.md") for i in range(50)]
     for i, path in enumerate(paths):
         Path(path).write_text(f"article {i}")
     other = tmp_path / "other.md"
     other.write_text("not in the list")
     ahead = readahead.ReadAhead(paths)
-    assert ahead.read(paths[2]) == b"article 2"  # a and b skipped (dropped)
-    # not among them: every file read ahead is dropped looking for it, then it is read
+    assert ahead.read(paths[2]) == b"article 2"  # a and b skipped (closed)
+    # not among them: every file opened ahead is closed looking for it, then it is read
     assert ahead.read(str(other)) == b"not in the list"
     assert ahead.read(paths[10]) == b"article 10"  # read now
+    assert ahead.read(paths[11]) == b"article 11"
     ahead.close()
-    assert not ahead._thread.is_alive() and not ahead._ready
+    assert not {p for p in _open_files() if p.startswith(str(tmp_path))}
+
+
+@needs_proc
+def test_a_file_read_ahead_that_cannot_be_opened_then_is_read_at_its_turn(tmp_path: Path,
+                                                                          monkeypatch):
+    # opening ahead can fail for a reason of ours (too many files open), not the file's:
+    # its turn opens it again, and reports the error then only if it is the file's
+    paths = [str(tmp_path / f"a{i}.md") for i in range(4)]
+    for i, path in enumerate(paths):
+        Path(path).write_text(f"article {i}")
+    real_open = os.open
+    refused = []
+
+    def open_refusing_some(path, flags, *args, **kwargs):
+        if path in paths[1:3] and path not in refused:
+            refused.append(path)
+            raise OSError(24, "Too many open files")
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(readahead.os, "open", open_refusing_some)
+    ahead = readahead.ReadAhead(paths)
+    assert [ahead.read(p) for p in paths] == [f"article {i}".encode() for i in range(4)]
+    assert refused == paths[1:3]
+    ahead.close()
 
 
 def test_a_file_gone_before_a_build_reads_it_is_rejected_with_its_reason(archive: Config):

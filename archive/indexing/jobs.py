@@ -338,7 +338,7 @@ class _ArticleReader:
 
     @contextmanager
     def ahead(self, rels: list[str]) -> Iterator[None]:
-        """Read `rels` ahead (in a thread of this process) while they are asked for in order."""
+        """Have the kernel read `rels` ahead while they are asked for in order."""
         folder = self.config.articles_dir
         self._ahead = ReadAhead(str(folder / rel) for rel in rels)
         try:

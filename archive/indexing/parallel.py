@@ -175,7 +175,7 @@ def _index_share(k: int, gen_dir: str, rels: list[str], read: Callable, stats: d
                 counter.value += pending
             pending = 0
 
-    # files read ahead by a thread of this worker, if the reader can (jobs._ArticleReader)
+    # files read ahead by the kernel for this worker, if the reader can (jobs._ArticleReader)
     ahead = read.ahead(rels) if hasattr(read, "ahead") else contextlib.nullcontext()
     with ahead:
         batch = indexer.index_files(w, rels, read, stats, ChainMap({}, settled), tick,
