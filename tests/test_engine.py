@@ -33,6 +33,7 @@ from archive import articlefile
 from archive.config import Config, load_config
 from archive.engine import docsidecar, positions
 from archive.engine.bm25 import _best, top_documents
+from archive.engine.docnums import distinct
 from archive.engine.postings import Lengths, Postings
 from archive.engine.version import REQUIREMENT, TESTED_VERSIONS, check_whoosh_version
 from archive.errors import ArchiveError
@@ -226,6 +227,41 @@ def test_allowed_documents_given_twice_or_unsorted_are_ranked_once(indexed: Inde
         as_array = top_documents(searcher, terms, shuffled, TOP_K, Lengths(), math.inf,
                                  Postings(searcher))
     assert len(as_set) == min(TOP_K, len(matched)) and as_array == as_set
+
+
+def test_distinct_document_numbers_are_numpy_unique_ones():
+    rng = np.random.default_rng(7)
+    cases = [np.array([], dtype=np.intp), np.array([5], dtype=np.intp),
+             np.arange(10, dtype=np.intp), np.array([3, 3, 3], dtype=np.intp)]
+    cases += [rng.integers(0, size, size=size) for size in (2, 17, 1000) for _ in range(5)]
+    cases += [np.sort(rng.integers(0, 50, size=200))]  # sorted, with repeats
+    for docs in cases:
+        assert np.array_equal(distinct(docs), np.unique(docs))
+
+
+def test_a_fresh_process_searches_without_importing_numpy_ma(synthetic: Indexed):
+    """`np.unique` imports `numpy.ma` on its first call (50 ms at a web worker's first
+    search): a word, two words (their nearness ranks), a phrase, a field and an OR."""
+    words = synthetic.words
+    queries = [words[0], f"{words[0]} {words[1]}", f'"{words[2]} {words[3]}"',
+               f"auteur:x OR {words[4]}", f"{words[5]} -{words[6]}"]
+    program = (
+        "import sys\n"
+        "from archive.config import load_config\n"
+        "from archive.indexing import open_current\n"
+        "from archive.search import SearchRequest, search\n"
+        "config = load_config(data=sys.argv[1], index=sys.argv[2])\n"
+        "generation = open_current(config.index_dir)\n"
+        "totals = [search(generation, SearchRequest(query=q), config).total\n"
+        "          for q in sys.argv[3:]]\n"
+        "print(totals, 'numpy.ma' in sys.modules)\n")
+    done = subprocess.run(
+        [sys.executable, "-c", program, str(synthetic.config.data_dir),
+         str(synthetic.config.index_dir), *queries],
+        capture_output=True, text=True, cwd=ROOT, timeout=120, check=True)
+    totals, imported = done.stdout.rsplit(" ", 1)
+    assert all(total > 0 for total in json.loads(totals)), done.stdout
+    assert imported.strip() == "False"
 
 
 # --- phrases: ours equal Whoosh's Phrase ----------------------------------------------------------

@@ -23,7 +23,7 @@ from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
 from .collectors import TimeLimit
-from .docnums import as_docnums
+from .docnums import as_docnums, distinct
 from .postings import Lengths, Postings
 
 # An adjustment of every candidate's score before the top k is taken: given the scored
@@ -135,4 +135,4 @@ def _distinct(docs: np.ndarray) -> np.ndarray:
     """Document numbers as a sorted array without repeats (those given usually are already)."""
     if len(docs) < 2 or bool(np.all(docs[1:] > docs[:-1])):
         return docs
-    return np.unique(docs)
+    return distinct(docs)

@@ -19,6 +19,20 @@ def as_docnums(docnums: Iterable[int] | np.ndarray) -> np.ndarray:
     return np.fromiter(docnums, dtype=np.intp)
 
 
+def distinct(docs: np.ndarray) -> np.ndarray:
+    """Document numbers sorted, without repeats: `np.unique` for integers, without its first
+    call's import of `numpy.ma` (it asks whether the array is masked), 50 ms of a fresh web
+    worker's first search."""
+    if len(docs) < 2:
+        return docs
+    if not bool(np.all(docs[1:] >= docs[:-1])):
+        docs = np.sort(docs)
+    changes = np.empty(len(docs), dtype=bool)
+    changes[0] = True
+    np.not_equal(docs[1:], docs[:-1], out=changes[1:])
+    return docs[changes]
+
+
 def live_mask(reader) -> np.ndarray:
     """True for each document number of a Whoosh reader that is not deleted, built from each
     segment's set of deleted documents (asking `is_deleted` per document costs seconds at 1M)."""

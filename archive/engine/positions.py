@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 from whoosh import formats
 
+from .docnums import distinct
 from .termpool import Values
 
 CHUNK_POSITIONS = 1 << 20  # bytes of positions held before they are written out (bounds memory)
@@ -347,4 +348,4 @@ def in_order(word_keys: list[np.ndarray], slop: int) -> np.ndarray:
         ok = before >= 0
         ok[ok] = following[ok] - current[before[ok]] <= slop  # same document: within slop
         current = following[ok]
-    return np.unique(current >> 32)
+    return distinct(current >> 32)

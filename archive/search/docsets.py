@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import numpy as np
 from whoosh import query as wq
 
+from ..engine.docnums import distinct
 from ..engine.phrasequery import known_phrases
 from ..engine.postings import Postings
 
@@ -47,7 +48,7 @@ def matching_docs(searcher, query: wq.Query, live: np.ndarray,
         return alive(postings.arrays(query.fieldname, query.text)[0], live)
     if postings is not None:
         query = whoosh_query(searcher, query, postings)
-    return alive(np.unique(np.fromiter(query.matcher(searcher).all_ids(), dtype=np.intp)), live)
+    return alive(distinct(np.fromiter(query.matcher(searcher).all_ids(), dtype=np.intp)), live)
 
 
 def whoosh_query(searcher, query: wq.Query, postings: Postings) -> wq.Query:

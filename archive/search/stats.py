@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Config
+from ..engine.docnums import distinct
 from ..indexing.serving import Generation
 from .request import FacetCount, Hit, SearchRequest
 from .run import _generation, _state, search
@@ -150,7 +151,7 @@ def co_mentions(source: Generation | str | Path, facet: str, value: str,
     docs = live[(grid == wanted).any(axis=0)]
     extra = [d for d, ords in store.extra(facet).items()
              if wanted in ords and state.live_mask[d]]
-    docs = np.union1d(docs, np.array(extra, dtype=np.intp)) if extra else docs
+    docs = distinct(np.concatenate([docs, np.array(extra, dtype=np.intp)])) if extra else docs
     counts = store.count(facet, docs)
     counts.pop(wanted, None)
     return [FacetCount(values[o], n) for o, n in
