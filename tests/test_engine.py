@@ -45,7 +45,7 @@ from archive.search import SearchRequest, search
 from archive.search import querylang as ql
 from archive.search.docsets import whoosh_query
 from archive.search.querybuild import Builder, analyzer_groups
-from archive.search.ranking import positive_terms
+from archive.search.ranking import best_first, positive_terms
 
 from .conftest import CORPUS, ROOT, require_shared
 
@@ -213,6 +213,18 @@ def test_the_best_documents_are_the_top_of_a_full_sort_ties_by_document_number()
             # every score above 0: documents holding a term are those whose sum is above 0
             assert _best(per_term, wanted, limit, size=size, positive=True) \
                 == candidates[:limit], (trial, limit)
+
+
+def test_the_candidates_checked_for_nearness_first_are_the_head_of_a_full_sort():
+    """Proximity is checked on the best potential scores first: the `depth` largest, largest
+    first, ties in document order, as a stable sort of them all gives (many ties or none,
+    depth 0, below, at and past the candidates)."""
+    rng = np.random.default_rng(11)
+    for size in (0, 1, 5, 64, 65, 1000, 20_000):
+        for keys in (rng.random(size), rng.integers(0, 4, size) * 1.5):
+            for depth in (0, 1, 10, 64, 128, size, size + 3):
+                assert np.array_equal(best_first(keys, depth),
+                                      np.argsort(-keys, kind="stable")[:depth]), (size, depth)
 
 
 def test_allowed_documents_given_twice_or_unsorted_are_ranked_once(indexed: Indexed):

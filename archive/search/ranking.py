@@ -133,10 +133,10 @@ def _near_boosted(postings: Postings, size: int, proximity: list[tuple[str, ...]
     `limit` (see `together`)."""
     top = max(NEAR_BOOST, ADJACENT_BOOST)
     potential = base + values * top
-    order = np.argsort(-potential, kind="stable")
+    depth = min(len(docs), max(PROXIMITY_DEPTH, 2 * limit))
+    order = best_first(potential, depth)
     near = np.zeros(len(docs), dtype=bool)
     adjacent = np.zeros(len(docs), dtype=bool)
-    depth = min(len(docs), max(PROXIMITY_DEPTH, 2 * limit))
     checked, batch = 0, max(2 * limit, PROXIMITY_BATCH)
     while checked < depth:
         if 0 < limit < len(docs):
@@ -157,6 +157,19 @@ def _near_boosted(postings: Postings, size: int, proximity: list[tuple[str, ...]
         checked += len(picked)
         batch *= 2
     return values * _boosts(near, adjacent)
+
+
+def best_first(keys: np.ndarray, depth: int) -> np.ndarray:
+    """The positions of the `depth` largest keys, largest first, ties in position order: the
+    head of a stable descending argsort, without sorting the rest (a word in a third of a
+    million articles: 25 ms to sort them all, for the 64 checked)."""
+    if depth >= len(keys):
+        return np.argsort(-keys, kind="stable")
+    if depth <= 0:
+        return np.zeros(0, dtype=np.intp)
+    bound = np.partition(keys, len(keys) - depth)[len(keys) - depth]  # the depth-th largest
+    heads = np.flatnonzero(keys >= bound)  # in position order, ties with the bound included
+    return heads[np.argsort(-keys[heads], kind="stable")][:depth]
 
 
 def _boosts(near: np.ndarray, adjacent: np.ndarray) -> np.ndarray:
