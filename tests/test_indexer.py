@@ -1217,20 +1217,29 @@ def test_files_read_ahead_come_back_in_order_each_failure_at_its_turn(tmp_path: 
 
 @needs_proc
 def test_a_file_asked_out_of_order_is_read_then_and_close_closes_what_was_opened_ahead(
-        tmp_path: Path):
-    paths = [str(tmp_path / f"a{i}.md") for i in range(50)]
+        tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(readahead, "DEPTH", 4)
+    paths = [str(tmp_path / f"a{i}.md") for i in range(12)]
     for i, path in enumerate(paths):
         Path(path).write_text(f"article {i}")
     other = tmp_path / "other.md"
     other.write_text("not in the list")
+
+    def held() -> list[str]:
+        return sorted(p for p in _open_files() if p.startswith(str(tmp_path)))
+
     ahead = readahead.ReadAhead(paths)
-    assert ahead.read(paths[2]) == b"article 2"  # a and b skipped (closed)
-    # not among them: every file opened ahead is closed looking for it, then it is read
+    assert held() == paths[:4]
+    assert ahead.read(paths[2]) == b"article 2"  # a0 and a1 skipped (closed)
+    assert held() == paths[3:7]
+    # not among those opened ahead: read now, and they stay open for their turn
     assert ahead.read(str(other)) == b"not in the list"
-    assert ahead.read(paths[10]) == b"article 10"  # read now
-    assert ahead.read(paths[11]) == b"article 11"
+    assert ahead.read(paths[1]) == b"article 1"  # behind them: read now
+    assert held() == paths[3:7]
+    assert ahead.read(paths[3]) == b"article 3"
+    assert held() == paths[4:8]
     ahead.close()
-    assert not {p for p in _open_files() if p.startswith(str(tmp_path))}
+    assert held() == []
 
 
 @needs_proc
@@ -1254,6 +1263,20 @@ def test_a_file_read_ahead_that_cannot_be_opened_then_is_read_at_its_turn(tmp_pa
     ahead = readahead.ReadAhead(paths)
     assert [ahead.read(p) for p in paths] == [f"article {i}".encode() for i in range(4)]
     assert refused == paths[1:3]
+    ahead.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX thing")
+def test_a_file_replaced_by_a_named_pipe_is_read_empty_instead_of_waiting(tmp_path: Path):
+    # opened ahead without blocking: a named pipe with no writer reads as an empty file,
+    # which the build then rejects, where an open waiting for a writer would hang the build
+    paths = [str(tmp_path / f"a{i}.md") for i in range(3)]
+    for i, path in enumerate(paths):
+        Path(path).write_text(f"article {i}")
+    os.remove(paths[1])
+    os.mkfifo(paths[1])
+    ahead = readahead.ReadAhead(paths)
+    assert [ahead.read(p) for p in paths] == [b"article 0", b"", b"article 2"]
     ahead.close()
 
 

@@ -9,8 +9,8 @@ file's turn comes its pages are in the cache.
 
 A thread used to read them instead. Its every system call let go of the GIL and then had to
 take it back from the parser, which a busy interpreter gives up only when asked (every 5 ms):
-a 10k build cost 10 % more CPU with the thread than reading each file at its turn, and the
-thread kept only a few files ahead of the parser.
+a 10k build made 130k futex calls for it, and spent 1.39 s of system CPU against 0.79 s now
+(2-process builds, docs/scaling.md, ninth round).
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ _advise = getattr(os, "posix_fadvise", None)  # not on macOS: files are then onl
 class ReadAhead:
     """Opens `paths` in order, DEPTH files ahead of `read`, and has the kernel read them;
     `read(path)` gives a file's bytes, or raises the OSError reading it raises. Ask for the
-    paths in their order (skipping some is fine): one asked for out of order is read then, and
-    the files opened ahead before it are closed."""
+    paths in their order (skipping some is fine): a path not among those opened ahead is read
+    then, and leaves them be."""
 
     def __init__(self, paths: Iterable[str]) -> None:
         self._paths = iter(paths)
@@ -43,7 +43,9 @@ class ReadAhead:
             if path is None:
                 return
             try:
-                fd: int | None = os.open(path, os.O_RDONLY)
+                # (not blocking: a file replaced by a named pipe since the scan would wait
+                # for a writer)
+                fd: int | None = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
             except OSError:
                 # Its own turn opens it again and reports the error then: one raised here may
                 # be ours (too many files open), not the file's.
@@ -57,20 +59,22 @@ class ReadAhead:
             self._open.append((path, fd))
 
     def read(self, path: str) -> bytes:
-        """The bytes of `path`: from the file opened ahead when it is the next one (files
-        opened ahead before it and never asked for are closed), else opened now."""
-        while self._open:
-            found, fd = self._open.popleft()
-            if found == path:
-                self._fill()
-                if fd is None:
+        """The bytes of `path`: from the file opened ahead when it is among them (those opened
+        before it and never asked for are closed), else opened now."""
+        if self._open and (self._open[0][0] == path
+                           or any(found == path for found, _fd in self._open)):
+            while True:
+                found, fd = self._open.popleft()
+                if found == path:
                     break
+                if fd is not None:
+                    os.close(fd)
+            self._fill()
+            if fd is not None:
                 try:
                     return _read_all(fd)
                 finally:
                     os.close(fd)
-            if fd is not None:
-                os.close(fd)
         with open(path, "rb") as handle:
             return handle.read()
 
