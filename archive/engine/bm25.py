@@ -49,7 +49,7 @@ def top_documents(searcher, terms: list[wq.Term], allowed: set[int] | frozenset[
     weighting = searcher.weighting
     if type(weighting) is not BM25F:
         raise TypeError(f"the engine scores with Whoosh's BM25F, not {type(weighting).__name__}")
-    wanted = _distinct(as_docnums(allowed))
+    wanted = distinct(as_docnums(allowed))
     size = searcher.doc_count_all()
     per_term: list[tuple[np.ndarray, np.ndarray]] = []
     positive = True  # every posting's score above 0 (what BM25F gives a positive boost)
@@ -129,10 +129,3 @@ def _kth_bound(keys: np.ndarray, limit: int) -> float:
     scores of a word in most of a million articles took about 5 ms)."""
     width = len(keys) // limit
     return float(keys[:width * limit].reshape(limit, width).max(axis=1).min())
-
-
-def _distinct(docs: np.ndarray) -> np.ndarray:
-    """Document numbers as a sorted array without repeats (those given usually are already)."""
-    if len(docs) < 2 or bool(np.all(docs[1:] > docs[:-1])):
-        return docs
-    return distinct(docs)
