@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import random
 import re
+import threading
 from collections import ChainMap, Counter
 from pathlib import Path
 
@@ -670,6 +671,55 @@ def test_a_scan_shared_with_helper_processes_lists_the_same_files(tmp_path: Path
     assert shared.rels == alone.rels  # one order (the file list's), however many walk
     assert shared["2003/deep/deeper/c.md"].st_size == rels.index("2003/deep/deeper/c.md")
 
+
+def _year_folders(root: Path, years: range, per_year: int) -> list[str]:
+    rels = [f"{year}/a{i}.md" for year in years for i in range(per_year)]
+    for k, rel in enumerate(rels):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("x" * k, encoding="utf-8")
+    return rels
+
+
+@pytest.mark.parametrize("procs", [1, 2, 3])
+def test_work_given_to_a_scan_runs_here_while_the_helpers_walk(tmp_path: Path, monkeypatch,
+                                                               procs: int):
+    # A reindex reads its file list while helpers walk data/. The stat calls made here once
+    # that work began are counted: with helpers, every share is theirs and this process
+    # makes none; alone, it walks after the work.
+    root = tmp_path / "articles"
+    _year_folders(root, range(2001, 2008), 10)
+    counted, ran = [], []
+    real = os.stat
+
+    def counting(*args, **kwargs):
+        counted.append(args[0])
+        return real(*args, **kwargs)
+
+    def work() -> None:
+        ran.append(len(counted))
+        monkeypatch.setattr(os, "stat", counting)
+
+    found = scan(root, procs, meanwhile=work)
+    monkeypatch.undo()
+    assert ran == [0]
+    assert (len(counted) == 0) == (procs > 1)
+    assert found.rels == scan(root).rels and dict(found.items()) == dict(scan(root).items())
+    missing = []
+    assert scan(tmp_path / "missing", procs, meanwhile=lambda: missing.append(1)) == {}
+    assert missing == [1]  # run even when there is nothing to walk
+
+
+def test_work_given_to_a_scan_that_fails_leaves_no_helper_behind(tmp_path: Path):
+    root = tmp_path / "articles"
+    _year_folders(root, range(2001, 2005), 50)
+
+    def unreadable_list() -> None:
+        raise IndexUnavailable("index generation gen-x has no readable file list")
+
+    with pytest.raises(IndexUnavailable):
+        scan(root, 2, meanwhile=unreadable_list)
+    children = Path(f"/proc/self/task/{threading.get_native_id()}/children")
+    assert children.read_text().split() == []  # both helpers collected, none left running
 
 def test_settled_ids_answer_as_the_dict_they_replace():
     # ids and paths as archives have them: accents, a surrogate escape from a file name that is

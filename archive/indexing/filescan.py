@@ -15,7 +15,7 @@ import gc
 import os
 import pickle
 from array import array
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from stat import S_IFDIR, S_IFMT, S_IFREG, S_ISDIR
@@ -81,7 +81,8 @@ class FileStats(Mapping):
         return len(self.rels)
 
 
-def scan(articles_dir: Path, procs: int = 1) -> FileStats:
+def scan(articles_dir: Path, procs: int = 1,
+         meanwhile: Callable[[], object] | None = None) -> FileStats:
     """Every article file below the articles folder (those `articlefile.iter_files` lists),
     by relative path, with its size and mtime.
 
@@ -90,12 +91,17 @@ def scan(articles_dir: Path, procs: int = 1) -> FileStats:
     times the stats; at 1M the DirEntry objects a fifth of the walk). With `procs` > 1 the
     top folder's sub-folders are shared with forked helpers, which send back their columns:
     the stat calls hold the GIL between them, so threads would not overlap them.
+
+    `meanwhile` is called in this process while the helpers walk: then every share goes to a
+    helper (walked here only if none could start), so that its work overlaps theirs.
     """
     found = FileStats()
     if not articles_dir.is_dir():
+        if meanwhile is not None:
+            meanwhile()
         return found
     forked = {}
-    for share in range(1, procs):
+    for share in range(0 if meanwhile is not None and procs > 1 else 1, procs):
         helper = _fork_share(articles_dir, share, procs)
         if helper is not None:
             forked[share] = helper
@@ -106,6 +112,8 @@ def scan(articles_dir: Path, procs: int = 1) -> FileStats:
             return _walk_share(str(articles_dir), part, share, procs), part
 
     try:  # this process's share, and those no helper took
+        if meanwhile is not None:
+            meanwhile()
         parts = [walked(share) for share in range(procs) if share not in forked]
     finally:
         collected = {share: _collect(pid, fd) for share, (pid, fd) in forked.items()}

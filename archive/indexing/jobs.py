@@ -127,38 +127,64 @@ def _scan_procs(index_dir: Path) -> int:
     return 2 if idlecpu.idle_cores() >= IDLE_FOR_PROCS else 1
 
 
-def make_plan(config: Config, full: bool = False) -> Plan:
-    """Decide between a full and an incremental reindex and list the files it touches."""
-    steps, clock = {}, _Clock()
-    with ThreadPoolExecutor(1) as pool:
-        # The serving generation is hashed while data/ is listed (hashlib releases the GIL).
-        checked = None if full else pool.submit(_serving_damage, config.index_dir)
-        stats = scan(config.articles_dir, _scan_procs(config.index_dir))
-        damage = checked.result() if checked else None
-    steps["scan"] = clock.lap()
+@dataclass
+class _Base:
+    """The generation a job starts from, as read while data/ is walked: its name, manifest
+    and file list, or the reason a full build is due."""
+
+    name: str | None = None
+    reason: str = ""
+    manifest: dict = field(default_factory=dict)
+    files: filelist.FileList = field(default_factory=filelist.FileList)
+    spent: tuple[float, float] = (0.0, 0.0)  # wall, CPU seconds of this process
+
+
+def _read_base(index_dir: Path, full: bool) -> _Base:
+    """The serving generation's manifest and file list (not yet its deep check)."""
+    wall, cpu = time.monotonic(), time.process_time()
     try:
-        pointer = generations.read_pointer(config.index_dir)
+        pointer = generations.read_pointer(index_dir)
     except IndexUnavailable:
         pointer, damaged = None, True  # rebuilt in full, the garbage replaced at the swap
     else:
         damaged = False
-    base = pointer.current if pointer else None
-    reason = ""
+    base = _Base(pointer.current if pointer else None)
     if full:
-        reason = "--full asked"
+        base.reason = "--full asked"
     elif damaged:
-        reason = "index pointer CURRENT damaged"
-    elif base is None:
-        lost = generations.unaccounted(config.index_dir)
-        reason = "index pointer CURRENT missing" if lost else "no index yet"
+        base.reason = "index pointer CURRENT damaged"
+    elif base.name is None:
+        lost = generations.unaccounted(index_dir)
+        base.reason = "index pointer CURRENT missing" if lost else "no index yet"
     else:
-        gen_dir = config.index_dir / base
         try:
-            manifest = generations.read_manifest(gen_dir)
-            old = read_files(gen_dir)
-            # Segments are reused by an incremental build: damaged ones would live on.
+            base.manifest = generations.read_manifest(index_dir / base.name)
+            base.files = read_files(index_dir / base.name)
+        except IndexUnavailable as exc:
+            base.reason = f"serving generation unusable ({exc.message})"
+    base.spent = (time.monotonic() - wall, time.process_time() - cpu)
+    return base
+
+
+def make_plan(config: Config, full: bool = False) -> Plan:
+    """Decide between a full and an incremental reindex and list the files it touches."""
+    steps, clock, read = {}, _Clock(), []
+    with ThreadPoolExecutor(1) as pool:
+        # The serving generation is hashed while data/ is listed (hashlib releases the GIL),
+        # and its file list read by this process while forked helpers walk data/: at a
+        # million files each took a core for seconds, one after the other.
+        checked = None if full else pool.submit(_serving_damage, config.index_dir)
+        stats = scan(config.articles_dir, _scan_procs(config.index_dir),
+                     meanwhile=lambda: read.append(_read_base(config.index_dir, full)))
+        damage = checked.result() if checked else None
+    start = read[0]
+    steps["scan"], steps["scan:list"] = clock.lap(), start.spent
+    base, reason, manifest, old = start.name, start.reason, start.manifest, start.files
+    if not reason:
+        try:  # segments are reused by an incremental build: damaged ones would live on
             if damage is None or damage[0] != base:
-                generations.verify(gen_dir, manifest, deep=True, trust_stat=True)
+                generations.verify(config.index_dir / base, manifest, deep=True,
+                                   trust_stat=True)
             elif damage[1]:
                 raise damage[1]
         except IndexUnavailable as exc:
