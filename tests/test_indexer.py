@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import random
 import re
+import shutil
 import threading
 from collections import ChainMap, Counter
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from whoosh import index as whoosh_index
 from whoosh.formats import Positions
 from whoosh.qparser import QueryParser
 from whoosh.query import Term
@@ -483,6 +485,40 @@ def test_incremental_reindex_applies_additions_changes_and_deletions(archive: Co
     # rewritten, so it still answers (and rollback can return to it).
     assert tree_digest(archive.index_dir / first) == before
 
+
+def test_facet_arrays_written_whole_leave_deleted_documents_out(archive: Config, tmp_path: Path):
+    # After an incremental update the first segment still holds the old versions, deleted. A
+    # full build reads its segments so (a duplicate id across workers is a deleted document):
+    # the arrays count live documents only, and read from Whoosh's blocks (a segment written
+    # before the postings sidecar) they are, byte for byte, those read from the sidecar.
+    reindex(archive)
+    (archive.articles_dir / "2020" / "festival-sur-le-niger.md").unlink()
+    articlefile.write(archive.articles_dir,
+                      ARTICLES[0].replace(section="Société", date="2019-07-06",
+                                          organisations=("CARES-Mali",)))
+    reindex(archive)
+    gen = open_current(archive.index_dir)
+    with gen.index.searcher() as searcher:
+        live = set(searcher.document_numbers())
+    deleted = set(range(gen.index.doc_count_all())) - live
+    assert len(deleted) == 2
+    (tmp_path / "sidecar").mkdir()
+    indexer.build_facets(gen.index, tmp_path / "sidecar")
+    whole = FacetStore.open(tmp_path / "sidecar")
+    for docnum in deleted:
+        assert all(whole.ordinals(f, docnum) == [] for f in ("section", "organisation", "year"))
+        assert whole.date_keys[docnum] == 0
+    assert whole.count_values("section", sorted(range(gen.index.doc_count_all()))) == \
+        gen.facets.count_values("section", sorted(live)) == \
+        Counter({"Société": 1, "Économie": 1, "Politique": 1})
+    assert whole.count_values("organisation", sorted(live)) == Counter({"CARES-Mali": 2})
+    blocks = tmp_path / "blocks"
+    shutil.copytree(archive.index_dir / gen.name, blocks)
+    shutil.rmtree(blocks / "facets")
+    for marker in blocks.glob("*.pds"):
+        marker.unlink()  # the segments read as having no postings sidecar
+    indexer.build_facets(whoosh_index.open_dir(str(blocks), indexname=schema.INDEX_NAME), blocks)
+    assert tree_digest(blocks / "facets") == tree_digest(tmp_path / "sidecar" / "facets")
 
 def test_an_unchanged_archive_builds_no_new_generation(archive: Config):
     reindex(archive)

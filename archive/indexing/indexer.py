@@ -6,16 +6,18 @@ Jobs (reindex, status) live in `reindex.py`; the CURRENT pointer and generation 
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 from whoosh import fields, index
 from whoosh.query import Term
 
+from ..engine import docsidecar
+from ..engine.docnums import live_mask
 from ..engine.segments import clone_files
 from ..engine.segmentwriter import FastSegmentWriter
 from ..errors import ArchiveError, IndexUnavailable, InvalidArticle
@@ -24,7 +26,7 @@ from ..models import ESTIMATED, Article
 from ..publishers import Publishers
 from . import keyterms
 from .analysis import index_positions
-from .facetstore import FacetStore, write_facets
+from .facetstore import FacetPostings, FacetStore, write_facets
 from .schema import INDEX_NAME, document, stored_article
 from .serving import describe
 
@@ -142,16 +144,17 @@ def build_facets(ix: index.Index, gen_dir: Path, base_dir: Path | None = None,
     """
     facets = registry()
     by_date = [f.name for f in facets if f.kind == "year"]  # the year is read off the date
-    estimated: list[int] = []
+    estimated: list[np.ndarray] = []
     base = _base_facets(base_dir)
     segments, reused = [], []
     with ix.reader() as reader:
         n = reader.doc_count_all()
-        per_facet = {f: PerDoc(n) for f in facets.names()}
-        dates = PerDoc(n)
+        per_facet = {f: FacetPostings() for f in facets.names()}
+        dates = FacetPostings()
         shown = {f.name: _shown_spellings(reader, f.field,
                                           publishers if f.names_from == "publishers" else None)
                  for f in facets if f.folded}
+        live = live_mask(reader)  # a deleted document (a duplicate id) counts nowhere
         for sub, offset in reader.leaf_readers():
             segment = sub.segment()
             if segment is None:  # an empty index has no segment
@@ -162,76 +165,37 @@ def build_facets(ix: index.Index, gen_dir: Path, base_dir: Path | None = None,
                 reused.append((base.segments[seg_id][0], offset, count))
                 continue
             for facet in facets:
-                if facet.kind != "names":
-                    continue
-                add = per_facet[facet.name].add
-                for term in sub.lexicon(facet.field):
-                    one = (term.decode("utf-8"),)  # shared by every document holding it
-                    for docnum in sub.postings(facet.field, term).all_ids():
-                        add(docnum + offset, one)
-            years = [per_facet[name].add for name in by_date]
-            for term in sub.lexicon("date"):
-                value = term.decode("utf-8")
-                year = (value[:4],)
-                for docnum in sub.postings("date", term).all_ids():
-                    dates.set(docnum + offset, value)
-                    for add in years:
-                        add(docnum + offset, year)
-            for term in sub.lexicon("date_source"):
-                if term.decode("utf-8") == ESTIMATED:
-                    ids = sub.postings("date_source", term).all_ids()
-                    estimated += [docnum + offset for docnum in ids]
-    write_facets(gen_dir, n, per_facet, dates, segments, base, reused, estimated, shown)
+                if facet.kind == "names":
+                    for value, docs in _term_documents(sub, facet.field, offset, live):
+                        per_facet[facet.name].add(value, docs)
+            for value, docs in _term_documents(sub, "date", offset, live):
+                dates.add(value, docs)
+                for name in by_date:
+                    per_facet[name].add(value[:4], docs)
+            estimated += [docs for value, docs in
+                          _term_documents(sub, "date_source", offset, live) if value == ESTIMATED]
+    write_facets(gen_dir, n, per_facet, dates, segments, base, reused,
+                 np.concatenate(estimated) if estimated else (), shown)
     return n
 
 
-class PerDoc(Mapping):
-    """{docnum: value} over one slot per document of the index (None: no value), for the facet
-    arrays: a million documents' values as dicts of lists held over a gigabyte; here a slot is
-    8 bytes and a document's values a tuple shared with every document holding the same."""
-
-    def __init__(self, n: int) -> None:
-        self._slots: list = [None] * n
-        # the first slot given a value: an incremental job's documents are the last few of a
-        # million, and walking every slot to find them cost 0.4 s
-        self._first = n
-
-    def add(self, docnum: int, values: tuple[str, ...]) -> None:
-        """Append values to a document's (in the order added)."""
-        have = self._slots[docnum]
-        self._slots[docnum] = values if have is None else have + values
-        if docnum < self._first:
-            self._first = docnum
-
-    def set(self, docnum: int, value: object) -> None:
-        """Give a document its value."""
-        self._slots[docnum] = value
-        if docnum < self._first:
-            self._first = docnum
-
-    def _given(self) -> Iterator[tuple[int, object]]:
-        first = self._first
-        return enumerate(itertools.islice(self._slots, first, None), first)
-
-    def __getitem__(self, docnum: int):
-        value = self._slots[docnum] if 0 <= docnum < len(self._slots) else None
-        if value is None:
-            raise KeyError(docnum)
-        return value
-
-    def __iter__(self) -> Iterator[int]:
-        return (docnum for docnum, value in self._given() if value is not None)
-
-    def __len__(self) -> int:
-        return len(self._slots) - self._slots.count(None)
-
-    def items(self) -> Iterator[tuple[int, object]]:  # type: ignore[override]
-        """(docnum, value) of the documents with a value, in docnum order."""
-        return ((docnum, value) for docnum, value in self._given() if value is not None)
-
-    def values(self) -> Iterator[object]:  # type: ignore[override]
-        """The values of the documents with one, in docnum order."""
-        return (value for _docnum, value in self._given() if value is not None)
+def _term_documents(sub, fieldname: str, offset: int,
+                    live: np.ndarray) -> Iterator[tuple[str, np.ndarray]]:
+    """Each term of a field in one segment (a Whoosh segment reader) and the numbers (plus
+    `offset`) of the documents holding it that `live` marks: from the segment's postings
+    sidecar (an array slice a term), or from Whoosh's blocks in a segment written without."""
+    folder = getattr(sub.storage(), "folder", None)
+    side = docsidecar.open_field(folder, sub.segment().segment_id(), fieldname) \
+        if folder is not None else False
+    if side is None:  # the segment has a sidecar, and no document has this field
+        return
+    for term in sub.lexicon(fieldname):
+        found = side.arrays(term, offset) if side else None
+        if found is not None:
+            docs = found[0].astype(np.int64)
+        else:
+            docs = np.fromiter(sub.postings(fieldname, term).all_ids(), dtype=np.int64) + offset
+        yield term.decode("utf-8"), docs[live[docs]]
 
 
 def _shown_spellings(reader, fieldname: str,
