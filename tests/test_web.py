@@ -114,6 +114,25 @@ def test_histogram_is_inline_svg_with_links_and_a_table(client):
     assert "<td>2019</td>" not in table and ">2019</a></td><td>1</td>" in table
 
 
+
+def test_histogram_bars_scale_to_the_busiest_year_and_mark_the_chosen_one(client):
+    def bars(html: str) -> list[tuple[str, ...]]:
+        svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)
+        return re.findall(r'aria-label="([^"]*)"><title>([^<]*)</title><rect class="area" '
+                          r'x="(\d+)" y="0" width="10" height="60"/><rect class="(b(?: on)?)" '
+                          r'x="(\d+)" y="([\d.]+)" width="8" height="([\d.]+)"/>', svg)
+
+    # two articles make a full bar (50 units, plus 2 so that one article still shows)
+    assert bars(page(client, "/search?q=")) == [
+        ("2018\u202f: 1 article", "2018\u202f: 1", "0", "b", "1", "33.0", "27.0"),
+        ("2019\u202f: 2 articles", "2019\u202f: 2", "10", "b", "11", "8.0", "52.0"),
+        ("2020\u202f: 1 article", "2020\u202f: 1", "20", "b", "21", "33.0", "27.0"),
+        ("2021\u202f: 2 articles", "2021\u202f: 2", "30", "b", "31", "8.0", "52.0"),
+        ("2022\u202f: 1 article", "2022\u202f: 1", "40", "b", "41", "33.0", "27.0")]
+    assert bars(page(client, "/search?q=grève&year=2020")) == [
+        ("2020\u202f: 1 article", "2020\u202f: 1", "0", "b on", "1", "8.0", "52.0")]
+    assert bars(page(client, "/search?q=&lang=en"))[1][:2] == ("2019: 2 articles", "2019: 2")
+
 def test_filters_hold_for_every_kind_of_query(client):
     # Ranked by relevance, a query of several words must still show only filtered hits.
     for query in ("grève OR école", "grève école", "grève"):

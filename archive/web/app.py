@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import quote, urlencode
 
 from flask import (
@@ -292,6 +293,44 @@ def year_urls(params: SearchParams, facet: str, histogram: list[tuple[int, int]]
     path = search_url(params, "archive.search_page").partition("?")[0]
     found = params.query_strings(lambda value: params.only(facet, value), map(str, years))
     return {year: f"{path}?{query}" for year, query in zip(years, found, strict=True)}
+
+
+class HistogramBar(NamedTuple):
+    """One year of a results page's histogram, with its link and labels."""
+
+    year: int
+    count: int
+    number: str  # the count, written in the page's language
+    link: str
+    label: Markup  # "2019: 1 234 articles"
+    title: Markup  # "2019: 1 234"
+    x: int
+    y: str
+    height: str
+    selected: bool
+
+
+@bp.app_template_global()
+def histogram_bars(params: SearchParams, facet: str, histogram: list[tuple[int, int]]
+                   ) -> list[HistogramBar]:
+    """The histogram's bars, as the template wrote them: its three translations and five filters
+    a bar, through Jinja's call machinery, cost a results page about a tenth of its CPU."""
+    t = translator()
+    links = year_urls(params, facet, histogram)
+    top = max((count for _year, count in histogram), default=0)
+    selected = params.selected.get(facet, ())
+    pair = Markup(t.catalog.gettext("%(label)s: %(value)s"))
+    bars = []
+    for k, (year, count) in enumerate(histogram):
+        h = (50 * count / top) if top else 0
+        number = t.number(count)
+        articles = Markup(t.catalog.ngettext("%(num)s article", "%(num)s articles", count)) \
+            % {"num": number}
+        bars.append(HistogramBar(year, count, number, links[year],
+                                 pair % {"label": year, "value": articles},
+                                 pair % {"label": year, "value": number}, k * 10,
+                                 f"{58 - h:.1f}", f"{h + 2:.1f}", str(year) in selected))
+    return bars
 
 
 @bp.app_template_global()
