@@ -33,17 +33,19 @@ def snippet_html(text: str, analyzer, marks: Marks | None, max_chars: int = SNIP
         return _plain(paragraphs[0], max_chars)
     folded: dict[int, str] = {}  # each paragraph folded once, for every scan below
     tried: set[tuple[int, int]] = set()  # windows analyzed: (paragraph's id, start)
-    windows = _windows(paragraphs, marks, max_chars, folded=folded)
-    if not windows:
-        # every paragraph was scanned and none holds even a term's first letters, so none
-        # holds a whole term (the title alone matches)
-        return _plain(paragraphs[0], max_chars)
     # Where a whole term begins a word first: a term's first letters alone often begin other
     # words (`educ` of `éducation` for `éducelle`), and each window read in vain is analyzed.
     exact = _windows(paragraphs, marks, max_chars, probe=None, folded=folded)
     spans, paragraph = _first_match(exact, analyzer, marks, max_chars, tried)
     if spans:
         return _render(paragraph, spans, max_chars)
+    # Then where a term's first letters begin a word (a whole term begins with them, so the
+    # windows above are among these: this scan is needed only when they held no match).
+    windows = _windows(paragraphs, marks, max_chars, folded=folded)
+    if not windows:
+        # every paragraph was scanned and none holds even a term's first letters, so none
+        # holds a whole term (the title alone matches)
+        return _plain(paragraphs[0], max_chars)
     spans, paragraph = _first_match(windows, analyzer, marks, max_chars, tried)
     if spans:
         return _render(paragraph, spans, max_chars)
