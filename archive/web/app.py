@@ -284,9 +284,8 @@ def search_url(params: SearchParams, endpoint: str = "archive.search_page", **ex
     return path + (f"?{query}" if query else "")
 
 
-@bp.app_template_global()
-def year_urls(params: SearchParams, facet: str, histogram: list[tuple[int, int]]
-              ) -> dict[int, str]:
+def _year_urls(params: SearchParams, facet: str, histogram: list[tuple[int, int]]
+               ) -> dict[int, str]:
     """Each histogram bar's link (the search narrowed to its year), by year: its bar and its
     table row share it, and the years' links differ in the year only."""
     years = [year for year, _count in histogram]
@@ -316,7 +315,7 @@ def histogram_bars(params: SearchParams, facet: str, histogram: list[tuple[int, 
     """The histogram's bars, as the template wrote them: its three translations and five filters
     a bar, through Jinja's call machinery, cost a results page about a tenth of its CPU."""
     t = translator()
-    links = year_urls(params, facet, histogram)
+    links = _year_urls(params, facet, histogram)
     top = max((count for _year, count in histogram), default=0)
     selected = params.selected.get(facet, ())
     pair = Markup(t.catalog.gettext("%(label)s: %(value)s"))
