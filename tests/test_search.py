@@ -534,6 +534,23 @@ def test_a_snippet_shows_the_match_even_past_a_paragraph_of_look_alikes(demo):
     assert "<mark>syndicat</mark> qui ne lit pas le budget" in hit.snippet_html
 
 
+def test_a_snippet_shows_a_phrase_its_paragraph_holds_past_a_window_where_its_words_are_apart(
+        tmp_path):
+    """The paragraph opens with the phrase's words apart ("la grève ... les enseignants"), where
+    its best window is, and holds the phrase further on: that window has no match, so the
+    paragraph is read whole instead of the snippet falling back to the unmarked opening."""
+    body = ("La grève annoncée hier a surpris les enseignants de Kayes, qui attendaient encore "
+            "la réponse du ministère. "
+            + "Les négociations ont repris au ministère de l’Éducation nationale sans résultat. " * 5
+            + "Le syndicat confirme la grève des enseignants pour lundi.")
+    articlefile.write(tmp_path / "data" / "articles",
+                      Article(id="kayes-ecoles", title="Kayes : les écoles fermées", body=body))
+    config = load_config(None, data=tmp_path / "data", index=tmp_path / "index")
+    reindex(config, full=True)
+    hit, = search(config.index_dir, SearchRequest(query='"grève des enseignants"'), config).hits
+    assert "la <mark>grève</mark> des <mark>enseignants</mark> pour lundi" in hit.snippet_html
+
+
 def test_a_title_only_match_marks_the_title_and_shows_the_lead(demo):
     """`intersyndical` is in the Ségou article's title only: the title is marked, the snippet
     is the opening of the article."""

@@ -50,12 +50,14 @@ def snippet_html(text: str, analyzer, marks: Marks | None, max_chars: int = SNIP
     if spans:
         return _render(paragraph, spans, max_chars)
     # The probes can mislead (`syndicaux` begins like `syndicat`): a match is shown when the
-    # text has one, so the other paragraphs where a whole term begins a word are read whole.
-    read = {number for number, _start in tried}
-    for paragraph, _start in _windows(paragraphs, marks, max_chars, every=True, probe=None,
-                                      folded=folded):
-        if id(paragraph) in read:
-            continue
+    # text has one, so the other paragraphs where a whole term begins a word are read whole;
+    # then those a window read in part, which can miss its paragraph's match (a phrase's words
+    # near each other but apart, and the phrase itself further on).
+    candidates = _windows(paragraphs, marks, max_chars, every=True, probe=None, folded=folded)
+    windowed = {number for number, _start in tried}
+    whole = {number for number, start in tried if start < 0}
+    for paragraph in [p for p, _start in candidates if id(p) not in windowed] + \
+            [p for p, _start in candidates if id(p) in windowed and id(p) not in whole]:
         spans = _matches(paragraph, analyzer, marks, 0)
         if spans:
             return _render(paragraph, spans, max_chars)
@@ -72,6 +74,8 @@ def _first_match(windows: list[tuple[str, int]], analyzer, marks: Marks, max_cha
         lo = 0 if start <= LEAD_CHARS else paragraph.rfind(" ", 0, start - LEAD_CHARS) + 1
         hi = paragraph.find(" ", min(len(paragraph), lo + max_chars + LEAD_CHARS))
         hi = len(paragraph) if hi < 0 else hi
+        if lo == 0 and hi == len(paragraph):
+            tried.add((id(paragraph), -1))  # the whole paragraph was read
         spans = _matches(paragraph[lo:hi], analyzer, marks, lo)
         if spans:
             return spans, paragraph
