@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -549,6 +550,51 @@ def test_a_snippet_shows_a_phrase_its_paragraph_holds_past_a_window_where_its_wo
     reindex(config, full=True)
     hit, = search(config.index_dir, SearchRequest(query='"grève des enseignants"'), config).hits
     assert "la <mark>grève</mark> des <mark>enseignants</mark> pour lundi" in hit.snippet_html
+
+
+def test_snippets_mark_words_whose_stems_write_a_doubled_letter_once(tmp_path):
+    """The light stemmer writes `attentat` as `atentat` and `commission` as `comision`: the
+    snippet still finds and marks the words, instead of showing the unmarked opening."""
+    body = ("Les députés se sont réunis hier soir.\n\n"
+            "À l’Assemblée nationale, la commission des lois a entendu le ministre après "
+            "l’attentat de la semaine dernière.")
+    articlefile.write(tmp_path / "data" / "articles",
+                      Article(id="depute-seance", title="Une séance agitée", body=body))
+    config = load_config(None, data=tmp_path / "data", index=tmp_path / "index")
+    reindex(config, full=True)
+    for query, marked in (("attentat", "l’<mark>attentat</mark> de"),
+                          ("commissions", "la <mark>commission</mark> des lois"),
+                          ("l'assemblée", "À l’<mark>Assemblée</mark> nationale")):
+        hit, = search(config.index_dir, SearchRequest(query=query), config).hits
+        assert marked in hit.snippet_html, query
+
+
+def test_snippets_of_real_news_mark_the_words_the_body_holds(tmp_path):
+    """Articles of the shared corpus about an attack, terrorism or the National Assembly: every
+    hit whose body holds the searched word shows it marked in its snippet, and in its title
+    when the title holds it."""
+    corpus = require_shared(CORPUS / "articles.jsonl")
+    bodies = {}
+    for line in corpus.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if re.search(r"attentat|terrorism|assemblée nationale", row["body"], re.IGNORECASE):
+            bodies[row["id"]] = row["body"]
+            articlefile.write(tmp_path / "data" / "articles", Article(
+                id=row["id"], title=row["title"] or row["id"], body=row["body"]))
+    config = load_config(None, data=tmp_path / "data", index=tmp_path / "index")
+    reindex(config, full=True)
+    checked = titled = 0
+    for query, word in (("attentat", r"\battentats?\b"), ("terrorisme", r"\bterrorismes?\b"),
+                        ("Assemblée", r"\bassemblées?\b")):
+        for hit in search(config.index_dir, SearchRequest(query=query, page_size=50),
+                          config).hits:
+            if re.search(word, bodies[hit.id], re.IGNORECASE):
+                checked += 1
+                assert "<mark>" in hit.snippet_html, (query, hit.id)
+            if re.search(word, hit.title, re.IGNORECASE):
+                titled += 1
+                assert "<mark>" in hit.title_html, (query, hit.title)
+    assert checked >= 60 and titled >= 10
 
 
 def test_a_title_only_match_marks_the_title_and_shows_the_lead(demo):

@@ -109,13 +109,16 @@ def _windows(paragraphs: list[str], marks: Marks, max_chars: int, every: bool = 
                     key=len, reverse=True)
     if not probes:
         return []
-    finder = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, probes)) + ")")
+    # each probe its own group, which names it whatever spelling of it the text has
+    finder = re.compile(r"(?<!\w)(?:" + "|".join(
+        f"(?P<p{number}>{_doubled_letters_allowed(probe)})" for number, probe in enumerate(probes))
+        + ")")
     found = []
     folded = {} if folded is None else folded
     for order, paragraph in enumerate(paragraphs):
         if order not in folded:
             folded[order] = fold_same_length(paragraph)
-        hits = [(m.start(), m.group()) for m in finder.finditer(folded[order])]
+        hits = [(m.start(), m.lastgroup) for m in finder.finditer(folded[order])]
         if not hits:
             continue
         best_start, best_count = hits[0][0], 0
@@ -128,6 +131,13 @@ def _windows(paragraphs: list[str], marks: Marks, max_chars: int, every: bool = 
             break
     found.sort(key=lambda item: item[:2])
     return [(paragraph, start) for _, _, paragraph, start in found]
+
+
+def _doubled_letters_allowed(term: str) -> str:
+    """A pattern of a term's letters, each of which may stand doubled in the text: the light
+    stemmer writes a doubled letter once (`attentat` → `atentat`, `assemblée` → `asembl`), so
+    a stem is not always how its words begin."""
+    return "".join(re.escape(c) + "+" if c.isalpha() else re.escape(c) for c in term)
 
 
 def _matches(window: str, analyzer, marks: Marks, offset: int) -> list[tuple[int, int]]:
