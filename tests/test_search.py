@@ -8,6 +8,8 @@ import json
 import random
 import re
 import shutil
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -567,6 +569,24 @@ def test_snippets_mark_words_whose_stems_write_a_doubled_letter_once(tmp_path):
                           ("l'assemblée", "À l’<mark>Assemblée</mark> nationale")):
         hit, = search(config.index_dir, SearchRequest(query=query), config).hits
         assert marked in hit.snippet_html, query
+
+
+def test_a_snippet_of_a_long_run_of_one_letter_costs_no_more_than_any_other(tmp_path):
+    """An acronym of one letter repeated (a hostile query; the text holds it, and words of one
+    letter fewer): looking for it where each letter may be doubled tries every split of each
+    run unless a run is one pattern. Run by the CLI in a process of its own, with a bound."""
+    acronym = "A" * 31
+    body = f"Le sigle {acronym} revient. " + ("a" * 30 + "h ") * 40
+    articlefile.write(tmp_path / "data" / "articles",
+                      Article(id="sigle-long", title="Un sigle", body=body))
+    config = load_config(None, data=tmp_path / "data", index=tmp_path / "index")
+    reindex(config, full=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "archive", "search", "--data", str(tmp_path / "data"),
+         "--index", str(tmp_path / "index"), acronym],
+        capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "sigle-long" in done.stdout or "Un sigle" in done.stdout
 
 
 def test_snippets_of_real_news_mark_the_words_the_body_holds(tmp_path):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from itertools import groupby
 
 from ..indexing.analysis import ELIDED
 from ..organisations import fold_same_length
@@ -136,8 +137,10 @@ def _windows(paragraphs: list[str], marks: Marks, max_chars: int, every: bool = 
 def _doubled_letters_allowed(term: str) -> str:
     """A pattern of a term's letters, each of which may stand doubled in the text: the light
     stemmer writes a doubled letter once (`attentat` → `atentat`, `assemblée` → `asembl`), so
-    a stem is not always how its words begin."""
-    return "".join(re.escape(c) + "+" if c.isalpha() else re.escape(c) for c in term)
+    a stem is not always how its words begin. A run of one letter in the term is one `x+`:
+    two in a row (`x+x+`) would let a failing match try every split of a long run."""
+    return "".join(re.escape(c) + "+" if c.isalpha() else re.escape(c) * len(list(run))
+                   for c, run in groupby(term))
 
 
 def _matches(window: str, analyzer, marks: Marks, offset: int) -> list[tuple[int, int]]:
