@@ -64,8 +64,9 @@ def page(browser):
     assert not problems, f"console errors (CSP violations?): {problems}"
 
 
-def summary(page) -> str:
-    return page.locator("p.summary").inner_text()
+def summary(page):
+    """The line saying how many articles answer: an `expect` waits for the page a click leads to."""
+    return page.locator("p.summary")
 
 
 def test_search_filter_narrow_read_switch_language_and_export(site, page):
@@ -77,19 +78,19 @@ def test_search_filter_narrow_read_switch_language_and_export(site, page):
     # A French word with an elision, typed with the typographic apostrophe.
     page.get_by_label("Rechercher dans l’archive").fill("l’école")
     page.get_by_role("button", name="Rechercher").click()
-    assert summary(page) == "4 articles pour «\u202fl’école\u202f»"
+    expect(summary(page)).to_have_text("4 articles pour «\u202fl’école\u202f»")
     expect(page.locator("mark").first).to_have_text(re.compile("école", re.IGNORECASE))
 
     filters = page.get_by_role("complementary", name="Filtres")
     filters.get_by_role("link", name=re.compile("^Union nationale")).click()
-    assert summary(page) == "3 articles pour «\u202fl’école\u202f»"
+    expect(summary(page)).to_have_text("3 articles pour «\u202fl’école\u202f»")
     filters.get_by_role("link", name=re.compile("^Syndicat national")).click()
     filters.get_by_role("link", name=re.compile("^Société")).click()
     chips = page.get_by_role("list", name="Filtres actifs")
     expect(chips).to_contain_text(f"Organisation : {UNTM}")
     expect(chips).to_contain_text(f"Organisation : {SNEC}")
     expect(chips).to_contain_text("Rubrique : Société")
-    assert summary(page) == "3 articles pour «\u202fl’école\u202f»"
+    expect(summary(page)).to_have_text("3 articles pour «\u202fl’école\u202f»")
     results_url = page.url
 
     # The histogram: one bar per year, each a link narrowing to that year.
@@ -98,7 +99,7 @@ def test_search_filter_narrow_read_switch_language_and_export(site, page):
     bar.focus()  # the bars are links a keyboard reaches
     page.keyboard.press("Enter")
     expect(chips).to_contain_text("Année : 2019")
-    assert summary(page) == "2 articles pour «\u202fl’école\u202f»"
+    expect(summary(page)).to_have_text("2 articles pour «\u202fl’école\u202f»")
     dates = page.locator("ol.hits time").all_inner_texts()
     assert dates and all(d.endswith("2019") for d in dates)
 
@@ -117,7 +118,7 @@ def test_search_filter_narrow_read_switch_language_and_export(site, page):
     expect(page.get_by_role("button", name="Search")).to_be_visible()
     page.get_by_role("link", name="Français").click()
     expect(page.locator("html")).to_have_attribute("lang", "fr")
-    assert summary(page) == "3 articles pour «\u202fl’école\u202f»"  # the switch kept the search
+    expect(summary(page)).to_have_text("3 articles pour «\u202fl’école\u202f»")  # the switch kept the search
 
     # Take the results away as CSV.
     with page.expect_download() as download:
@@ -132,7 +133,7 @@ def test_search_filter_narrow_read_switch_language_and_export(site, page):
 def test_results_page_fits_the_screen_and_is_saved_as_a_screenshot(site, page, width):
     page.set_viewport_size({"width": width, "height": 800})
     page.goto(site + "/search?q=école")
-    assert summary(page) == "4 articles pour «\u202fécole\u202f»"
+    expect(summary(page)).to_have_text("4 articles pour «\u202fécole\u202f»")
     overflow = page.evaluate("document.documentElement.scrollWidth")
     assert overflow <= width, f"the page scrolls sideways at {width}px ({overflow}px wide)"
     query = page.get_by_label("Rechercher dans l’archive")
@@ -163,7 +164,7 @@ def test_unticking_estimated_dates_narrows_the_years_without_javascript(dated_si
     expect(years).to_have_count(3)
     box.uncheck()
     page.get_by_role("button", name="Appliquer").click()
-    assert "estimated=0" in page.url
+    expect(page).to_have_url(re.compile("estimated=0"))
     expect(page.get_by_label("dates estimées incluses")).not_to_be_checked()
     expect(page.get_by_role("link", name=re.compile("Dates estimées exclues"))).to_be_visible()
     page.get_by_text("Articles par année, en tableau").click()

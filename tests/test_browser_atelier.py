@@ -60,6 +60,15 @@ def sign_in(page, base: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("À traiter")
 
 
+def submit(button) -> None:
+    """Send the button's form and wait until the page it leads to has loaded.
+
+    A click returns once the navigation has started; axe run then may find the next page
+    without its document yet (`add_script_tag`: "Cannot read properties of null")."""
+    with button.page.expect_navigation():
+        button.click()
+
+
 def wait_for_job(page) -> None:
     """The job page reloads itself (meta refresh, no script) until the job has finished."""
     expect(page.locator(".state-done")).to_be_visible(timeout=30_000)
@@ -132,18 +141,18 @@ def test_axe_finds_no_violation_on_each_workspace_page(site, browser, width, tmp
         check("home")
         page.goto(f"{base}/atelier/texte/{FILE}")
         check("text")
-        page.get_by_role("button", name="Vérifier et prévisualiser la modification").click()
+        submit(page.get_by_role("button", name="Vérifier et prévisualiser la modification"))
         check("text-refused")
         page.goto(f"{base}/atelier/fiche/2019/ecoles-fermees-a-kayes.md")
         check("form")
         page.get_by_label("Nom, sigle ou variante").fill("UNTM")
-        page.get_by_role("button", name="Rechercher").click()
+        submit(page.get_by_role("button", name="Rechercher"))
         check("form-search")
         page.get_by_label("Date", exact=True).fill("2019-02-30")
-        page.get_by_role("button", name="Prévisualiser la modification").click()
+        submit(page.get_by_role("button", name="Prévisualiser la modification"))
         check("form-errors")
         page.get_by_label("Date", exact=True).fill("2019-11-21")
-        page.get_by_role("button", name="Prévisualiser la modification").click()
+        submit(page.get_by_role("button", name="Prévisualiser la modification"))
         check("form-preview")
         page.goto(base + "/atelier/import")
         check("import")
@@ -153,9 +162,9 @@ def test_axe_finds_no_violation_on_each_workspace_page(site, browser, width, tmp
                                       "La campagne cotonnière dépasse les prévisions."},
                                      ensure_ascii=False) + "\n", encoding="utf-8")
         page.get_by_label("Fichiers", exact=True).set_input_files(str(export))
-        page.get_by_role("button", name="Envoyer et voir ce qui serait importé").click()
+        submit(page.get_by_role("button", name="Envoyer et voir ce qui serait importé"))
         check("dry-run")
-        page.get_by_role("button", name="Importer", exact=True).click()
+        submit(page.get_by_role("button", name="Importer", exact=True))
         check("imported")
         page.goto(base + "/atelier/organisations")
         check("candidates")
