@@ -221,6 +221,14 @@ def test_messages_follow_the_language(client):
     assert "cannot start with *" in page(client, "/search?q=*tion", 400)  # cookie remembered
 
 
+def test_fixed_words_follow_each_language_asked_in_turn(client):
+    # each fixed message is translated once per language and kept: never the other one's
+    for lang, label, other in [("fr", "Filtres", "Filters"), ("en", "Filters", "Filtres"),
+                               ("fr", "Filtres", "Filters"), ("en", "Filters", "Filtres")]:
+        html = page(client, f"/search?q=grève&lang={lang}")
+        assert f'aria-label="{label}"' in html and f'aria-label="{other}"' not in html
+
+
 # --- article --------------------------------------------------------------------------------------
 
 

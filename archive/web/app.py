@@ -49,6 +49,7 @@ from .context import (
     jinja_gettext,
     jinja_ngettext,
     services,
+    template_gettext,
     translator,
 )
 from .i18n import Translator
@@ -108,6 +109,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.json.sort_keys = False
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(jinja_gettext, jinja_ngettext, newstyle=True)
+    app.jinja_env.globals.update({"gettext": template_gettext, "_": template_gettext})
     browse_pages = {f.name: f.browse_path for f in registry() if f.browse_path is not None}
     app.jinja_env.globals.update(site_name=config.site_name, browse_pages=browse_pages,
                                  web_url=citations.web_url, css_version=css_version,

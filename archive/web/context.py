@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from gettext import NullTranslations
+from weakref import WeakKeyDictionary
 
 from flask import (
     Blueprint,
     current_app,
     g,
 )
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from ..config import Config
 from ..indexing.serving import CurrentGeneration, Generation
@@ -48,6 +53,30 @@ def translator() -> Translator:
 
 def jinja_gettext(message: str) -> str:
     return translator().catalog.gettext(message)
+
+
+# Per catalog, each message a template shows without values, translated and escaped: a results
+# page shows some sixty, and Jinja's gettext took two context calls, a catalog lookup, a Markup
+# and a format for each (about 16 µs, 1 ms a page).
+_CONSTANT: WeakKeyDictionary[NullTranslations, dict[str, str]] = WeakKeyDictionary()
+
+
+@pass_context
+def template_gettext(context: Context, message: str, **values: object) -> str:
+    """`_()` and `gettext()` in templates: Jinja's newstyle gettext (the text always formatted
+    with its values, escaped where the template is), each message without values done once."""
+    catalog = translator().catalog
+    escape = context.eval_ctx.autoescape
+    if values or not escape:
+        text = catalog.gettext(message)
+        return (Markup(text) if escape else text) % values
+    known = _CONSTANT.get(catalog)
+    if known is None:
+        known = _CONSTANT.setdefault(catalog, {})
+    text = known.get(message)
+    if text is None:
+        text = known[message] = Markup(catalog.gettext(message)) % {}
+    return text
 
 
 def jinja_ngettext(singular: str, plural: str, n: int) -> str:
