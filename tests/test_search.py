@@ -277,24 +277,6 @@ def test_snippets_mark_stemmed_matches_and_escape_the_rest(archive):
     assert "<mark>maquis</mark>" in night.snippet_html
 
 
-def test_a_hit_shown_again_is_the_same_and_other_words_mark_their_own(archive):
-    # a refined search (a filter, another sort) shows the hit it showed, kept per generation
-    first = {h.id: h for h in run(archive, "grève").hits}["greve-sante"]
-    refined = {h.id: h for h in run(archive, "grève", filters={"section": ("Société",)},
-                                     sort="newest").hits}["greve-sante"]
-    assert refined == dataclasses.replace(first, score=refined.score)
-    assert "<mark>grève</mark>" in refined.snippet_html and refined.score is None
-    # the same article found by other words marks those, in its snippet and in its title
-    other = run(archive, "hôpitaux agents").hits[0]
-    assert other.id == "greve-sante" and "<mark>hôpitaux</mark>" in other.snippet_html
-    assert "<mark>grève</mark>" not in other.snippet_html + other.title_html
-    assert "<mark>agents</mark>" in other.title_html
-    # each hit is the caller's own: changing one changes no later one
-    refined.authors.append("quelqu’un")
-    again = run(archive, "grève", filters={"section": ("Société",)}, sort="newest").hits
-    assert {h.id: h.authors for h in again}["greve-sante"] == ["A. Traoré"]
-
-
 def test_hits_carry_metadata(archive):
     hit = run(archive, "sécurité mopti").hits[0]
     assert hit.id == "securite-centre"

@@ -62,11 +62,6 @@ RELATED_TERMS = 12  # key terms of an article that find its related articles
 # (47 of 60 articles keep related articles; 58 with 200,000 postings, at 107 ms).
 RELATED_POSTINGS = 100_000
 RELATED_KEPT = 4096  # articles whose related articles a generation keeps (about 1 MB)
-# Hits a generation keeps by article and marked words (about 1 KB each): a search refined
-# (a filter, a date, another sort, the next page and back) shows many of the same articles
-# with the same snippets, which cost a third of a results page (stored fields read, text
-# analyzed around the matches).
-HITS_KEPT = 8192
 # Lexicon figures of body terms kept per generation for weighing key terms (about 100 bytes
 # each): the key terms of the articles viewed repeat, and each lookup reads the term tables
 # of every segment (Whoosh's Expander asked three per term, half the page's CPU).
@@ -101,8 +96,6 @@ class _State:
         self._lock = threading.Lock()
         # article id -> its related articles' (docnum, score): a generation never changes
         self.related: OrderedDict[tuple[str, int], list[tuple[int, float]]] = OrderedDict()
-        # (docnum, marked words) -> a hit's fields but its score
-        self.hits: OrderedDict[tuple, dict[str, object]] = OrderedDict()
         # body term -> (collection frequency, document frequency), or None when not indexed
         self.term_stats: dict[str, tuple[int, int] | None] = {}
         self._kept: dict[tuple, object] = {}
@@ -132,21 +125,6 @@ class _State:
             if found is not None:
                 self.related.move_to_end(key)
             return found
-
-    def hit_fields(self, key: tuple, compute) -> dict[str, object]:
-        """A hit's fields for this key (docnum, marked words), computed on first use and kept,
-        the least recently asked out past HITS_KEPT."""
-        with self._lock:
-            found = self.hits.get(key)
-            if found is not None:
-                self.hits.move_to_end(key)
-                return found
-        found = compute()
-        with self._lock:
-            self.hits[key] = found
-            while len(self.hits) > HITS_KEPT:
-                self.hits.popitem(last=False)
-        return found
 
     @property
     def browse_counts(self) -> dict[str, object]:
@@ -316,7 +294,7 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
             ranked = _by_date(final, state, keys, window, newest=sort == "newest",
                               estimated=request.estimated)
         marks = compiled.marks if compiled is not None else None
-        hits = [_hit(state, searcher, docnum, score, marks)
+        hits = [_hit(searcher, docnum, score, state.analyzer, marks)
                 for docnum, score in ranked[(page - 1) * size : window]]
         suggestion = None
         # a respelling reads the lexicon again: only while the time limit allows
@@ -469,29 +447,11 @@ def _by_date(docs: np.ndarray, state: _State, keys: np.ndarray, window: int,
     return [(d, None) for d in top]
 
 
-def _hit(state: _State, searcher, docnum: int, score: float | None,
-         marks: Marks | None) -> Hit:
-    """One hit: the article's stored fields, snippet and title with the marked words."""
-    key = (docnum, _marks_key(marks))
-    values = state.hit_fields(key, lambda: _hit_fields(searcher, docnum, state.analyzer, marks))
-    # each hit its own lists: a kept hit's fields are never handed out to be changed
-    return Hit(**{name: list(value) if isinstance(value, tuple) else value
-                  for name, value in values.items()}, score=score)
-
-
-def _marks_key(marks: Marks | None) -> tuple | None:
-    """What a hit's snippet and title depend on in the query: the words they mark."""
-    if not marks:
-        return None
-    return frozenset(marks.terms), frozenset(marks.prefixes), frozenset(marks.phrases)
-
-
-def _hit_fields(searcher, docnum: int, analyzer, marks: Marks | None) -> dict[str, object]:
-    """A hit's fields but its score, lists as tuples."""
+def _hit(searcher, docnum: int, score: float | None, analyzer, marks: Marks | None) -> Hit:
     stored = searcher.stored_fields(docnum)
     values: dict[str, object] = {
         "id": stored["id"], "title": stored.get("title", ""), "date": stored.get("date"),
-        "snippet_html": snippet_html(stored.get("body", ""), analyzer, marks),
+        "snippet_html": snippet_html(stored.get("body", ""), analyzer, marks), "score": score,
         "title_html": title_html(stored.get("title", ""), analyzer, marks) if marks else "",
         "url": stored.get("url"), "publisher": stored.get("publisher"),
         "language": stored.get("language"), "date_source": stored.get("date_source")}
@@ -499,8 +459,12 @@ def _hit_fields(searcher, docnum: int, analyzer, marks: Marks | None) -> dict[st
     for facet in registry():
         if facet.record_key is not None:
             value = stored.get(facet.field)
-            values[facet.record_key] = tuple(stored_values(value)) if facet.multi else value
-    return values
+            values[facet.record_key] = _as_list(value) if facet.multi else value
+    return Hit(**values)
+
+
+def _as_list(value: object) -> list[str]:
+    return list(stored_values(value))
 
 
 # --- facet values on demand -----------------------------------------------------------------------
@@ -548,7 +512,7 @@ def related(source: Generation | str | Path, article_id: str, config: Config,
     with generation.searcher() as searcher:
         known = state.related_of((article_id, limit))
         if known is not None:  # the same article in the same generation: the same neighbours
-            return [_hit(state, searcher, d, score, None) for d, score in known]
+            return [_hit(searcher, d, score, state.analyzer, None) for d, score in known]
         docnum = searcher.document_number(id=article_id)
         if docnum is None:
             raise NotFound(f"no article with id '{article_id}'")
@@ -573,7 +537,7 @@ def related(source: Generation | str | Path, article_id: str, config: Config,
             state.remember_related((article_id, limit), best)
         except TimeLimit as cut:  # the best found in time (not kept: another try may do better)
             best = _rounded(cut.args[0]) if cut.args else []
-        return [_hit(state, searcher, d, score, None) for d, score in best]
+        return [_hit(searcher, d, score, state.analyzer, None) for d, score in best]
 
 
 def related_kept(source: Generation | str | Path, article_id: str, config: Config,
