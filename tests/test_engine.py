@@ -18,6 +18,7 @@ import random
 import shutil
 import subprocess
 import sys
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -303,7 +304,10 @@ def _whoosh_reference(searcher):
     Phrase reads, as our index kept them in Whoosh's postings before schema 10."""
     made = wfields.Schema(body=wfields.TEXT(analyzer=searcher.schema["body"].analyzer))
     assert type(made["body"].format) is formats.Positions
-    ix = RamStorage().create_index(made)
+    # Whoosh's writer keeps its temporary files in the system's temp folder under the index's
+    # name (/tmp/MAIN.tmp), removed at commit: a name of its own, or another test run on this
+    # machine building such an index at the same time loses its files
+    ix = RamStorage().create_index(made, indexname=f"REFERENCE{uuid.uuid4().hex}")
     reader = searcher.reader()
     w = ix.writer()
     for docnum in range(reader.doc_count_all()):
