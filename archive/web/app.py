@@ -109,6 +109,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.json.sort_keys = False
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(jinja_gettext, jinja_ngettext, newstyle=True)
+    # `_()` and `gettext()` without Jinja's wrapper around the catalog (one call, not three)
     app.jinja_env.globals.update({"gettext": template_gettext, "_": template_gettext})
     browse_pages = {f.name: f.browse_path for f in registry() if f.browse_path is not None}
     app.jinja_env.globals.update(site_name=config.site_name, browse_pages=browse_pages,
