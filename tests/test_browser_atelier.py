@@ -63,8 +63,8 @@ def sign_in(page, base: str) -> None:
 def submit(button) -> None:
     """Send the button's form and wait until the page it leads to has loaded.
 
-    A click returns once the navigation has started; axe run then may find the next page
-    without its document yet (`add_script_tag`: "Cannot read properties of null")."""
+    A click returns once the navigation has started, so axe, run at once, could find the next
+    page without its document yet (`add_script_tag`: "Cannot read properties of null")."""
     with button.page.expect_navigation():
         button.click()
 
