@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 from whoosh import query as wq
@@ -39,6 +40,16 @@ def bm25f_parameters(weighting: BM25F, fieldname: str) -> tuple[float, float]:
     return weighting.K1, weighting._field_B.get(fieldname, weighting.B)
 
 
+@lru_cache(maxsize=64)
+def _norms(k1: float, b: float, avgfl: float) -> np.ndarray:
+    """BM25F's length normalisation for each length byte, read-only: computed once per field
+    and generation rather than per term (36 µs each)."""
+    # the same double-precision operations, in the same order, as Whoosh's BM25F
+    norms = np.array([k1 * ((1 - b) + b * fl / avgfl) for fl in _LENGTH_OF_BYTE])
+    norms.flags.writeable = False
+    return norms
+
+
 def top_documents(searcher, terms: list[wq.Term], allowed: set[int] | frozenset[int] | np.ndarray,
                   limit: int, lengths: Lengths, deadline: float,
                   postings: Postings, adjust: Adjust | None = None) -> list[tuple[int, float]]:
@@ -60,8 +71,7 @@ def top_documents(searcher, terms: list[wq.Term], allowed: set[int] | frozenset[
         k1, b = bm25f_parameters(weighting, fieldname)
         avgfl = searcher.avg_field_length(fieldname) or 1
         factor = term.boost * searcher.idf(fieldname, text) * (k1 + 1)
-        # the same double-precision operations, in the same order, as Whoosh's BM25F
-        norms = np.array([k1 * ((1 - b) + b * fl / avgfl) for fl in _LENGTH_OF_BYTE])
+        norms = _norms(k1, b, avgfl)
         docs, weights = postings.arrays(fieldname, text)
         lens = lengths.whole(searcher, fieldname)
         # factor * weights / (weights + norms) in place: the same values without three
@@ -103,7 +113,11 @@ def _best(per_term: list[tuple[np.ndarray, np.ndarray]], wanted: np.ndarray,
     # compared with `scored` (two passes over a million entries per search at 1M)
     if scored is None:
         values = scores[wanted]
-        held = values > 0
+        bound = _kth_bound(values, limit) if adjust is None and len(values) > limit > 0 else 0.0
+        # without an adjustment the best are among the few reaching the bound: picking those
+        # rather than every document holding a term (a related article's key terms are in half
+        # of 100k articles: that selection took 1.1 ms of the 2.2 this function cost)
+        held = np.flatnonzero(values >= bound) if bound > 0 else np.flatnonzero(values > 0)
         docs, values = wanted[held], values[held]
     else:
         docs = wanted[scored[wanted]]
