@@ -24,6 +24,7 @@ from archive.indexing.analysis import (
     index_positions,
     protected_tokens,
     query_terms,
+    span_tokens,
     stem,
 )
 
@@ -385,3 +386,45 @@ def test_index_positions_gives_what_the_chain_gives_on_the_corpus(monkeypatch):
             texts += [record.get("title") or "", record.get("body") or ""]
     for text in texts + texts[:200]:
         assert _one_loop_positions(analyzer, text) == _chain_positions(analyzer, text)
+
+
+def _chain_spans(analyzer, text: str) -> list[tuple]:
+    """The tokens the analyzer chain yields with their offsets, as highlighting reads them."""
+    return [(t.text, t.startchar, t.endchar, t.joined)
+            for t in analyzer(text, chars=True, mode="index")]
+
+
+def test_span_tokens_give_what_the_chain_gives_whatever_they_have_cached(monkeypatch):
+    """A word's tokens are kept by the word and whether it is shouted: `ONU` alone is an
+    acronym and `ONU MALI` a headline, `l'ONU` gives its elided form too, a compound its
+    joined form, each at its offsets in the text, cold or after any other text."""
+    monkeypatch.setattr(analysis, "_SPANS", {})
+    analyzer = french_analyzer(frozenset({"CARES-Mali", "EDM-SA"}))
+    assert span_tokens(analyzer, "l'ONU et CARES-Mali") == [
+        ("ONU", 2, 5, False), ("'ONU", 2, 5, False), ("CARESMALI", 9, 19, True),
+        ("CARES", 9, 14, False), ("MALI", 15, 19, False)]
+    crafted = ["ONU — MALI", "l'ONU , ONU", "L'ONU MALI", "ONU/MINUSMA et CAF", "« ONU »",
+               "SÉCURITÉ AU MALI: l'EDM-SA", "USA, UN CAF", "A-B A-B x", "d'ADEMA-PASJ ADEMA,"]
+    rng = random.Random(19)
+    texts = crafted + [
+        "".join(rng.choice(_PIECES) + rng.choice([" ", "  ", "\n", "\xa0", "", "\t"])
+                for _ in range(rng.randint(0, 9)))
+        for _ in range(4000)]
+    for text in texts + crafted + texts[::-1]:  # seen first cold, then again warm
+        assert span_tokens(analyzer, text) == _chain_spans(analyzer, text), text
+
+
+def test_span_tokens_give_what_the_chain_gives_on_the_corpus(monkeypatch):
+    """Every title and body of the real corpus, cold cache then warm."""
+    path = SHARED / "corpus" / "articles.jsonl"
+    if not path.exists():
+        pytest.skip(f"../shared corpus not available: {path} is missing")
+    monkeypatch.setattr(analysis, "_SPANS", {})
+    analyzer = french_analyzer()
+    texts = []
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            texts += [record.get("title") or "", record.get("body") or ""]
+    for text in texts + texts[:200]:
+        assert span_tokens(analyzer, text) == _chain_spans(analyzer, text)

@@ -172,6 +172,13 @@ def _word_pieces(raw: str, start: int) -> list[tuple[str, int]]:
     return [(m.group(), offset + m.start()) for m in _PIECE.finditer(word)]
 
 
+def _shouting(infos: list[tuple[str | None, bool, bool]], i: int) -> bool:
+    """Whether word `i` (of words with these `_word_info`) is shouted: a capitalised word next
+    to another one is a headline, not an acronym."""
+    return infos[i][1] and ((i > 0 and infos[i - 1][1])
+                            or (i < len(infos) - 1 and infos[i + 1][1]))
+
+
 class FrenchTokenizer(Tokenizer):
     """Words with elisions split, compounds emitted whole and by parts, names marked `keep`.
 
@@ -222,28 +229,30 @@ class FrenchTokenizer(Tokenizer):
             words = _WORD.findall(value)
         infos = [_word_info(w) for w in words]
         last = len(words) - 1
-        protected = self.protected
         for i, raw in enumerate(words):
-            folded, caps, ascii_caps = infos[i]
-            # A capitalised word next to another one is shouting (a headline), not an acronym.
-            shouting = caps and ((i > 0 and infos[i - 1][1]) or (i < last and infos[i + 1][1]))
-            if folded is not None:  # the common case: a plain word
-                t.text, t.elided = folded, False
-                t.keep = folded in protected or (ascii_caps and not shouting)
-                if keeporiginal:
-                    t.original = raw
-                if chars:
-                    match = matches[i]
-                    t.startchar, t.endchar = start_char + match.start(), start_char + match.end()
-                yield t
-            else:
-                whole_only = mode == "query" and last == 0
-                start = matches[i].start() + start_char if chars else 0
-                pieces = self._pieces(raw, start)
-                # one piece shorter than the word: an elided word (`l’Europe`), not `aujourd’hui`
-                t.elided = (mode != "query" and len(pieces) == 1
-                            and len(pieces[0][0]) < len(raw))
-                yield from self._compound(t, pieces, shouting, whole_only, keeporiginal, chars)
+            start = start_char + matches[i].start() if chars else 0
+            yield from self._word(t, raw, infos[i], _shouting(infos, i),
+                                  mode == "query" and last == 0, keeporiginal, chars, start)
+
+    def _word(self, t: Token, raw: str, info: tuple[str | None, bool, bool], shouting: bool,
+              whole_only: bool, keeporiginal: bool, chars: bool, start: int) -> Iterator[Token]:
+        """The tokens of one word starting at character `start`: what it gives depends only on
+        the word and on whether it is shouted (`span_tokens` keeps them by that)."""
+        folded, _caps, ascii_caps = info
+        if folded is not None:  # the common case: a plain word
+            t.text, t.elided = folded, False
+            t.keep = folded in self.protected or (ascii_caps and not shouting)
+            if keeporiginal:
+                t.original = raw
+            if chars:
+                t.startchar, t.endchar = start, start + len(raw)
+            yield t
+        else:
+            pieces = self._pieces(raw, start)
+            # one piece shorter than the word: an elided word (`l’Europe`), not `aujourd’hui`
+            t.elided = (t.mode != "query" and len(pieces) == 1
+                        and len(pieces[0][0]) < len(raw))
+            yield from self._compound(t, pieces, shouting, whole_only, keeporiginal, chars)
 
     @staticmethod
     def _pieces(raw: str, start: int) -> list[tuple[str, int]]:
@@ -431,6 +440,75 @@ def index_positions(analyzer: object, value: str) -> dict[str, list[int]] | None
     positions = itertools.accumulate(map(_STEP, pairs), initial=0)
     collections.deque(map(list.append, map(poses.__getitem__, terms), positions), maxlen=0)
     return poses
+
+
+# Each word's tokens as (term, start, end, joined), offsets from the word's start, per analyzer
+# chain: highlighting analyzes the same words over and over (30 words a hit, each through four
+# generators). A word in capitals is kept with whether it is shouted (its neighbours decide),
+# any other by the word alone. Cleared when full.
+_SPANS: dict[tuple, tuple[dict, dict]] = {}
+_SPANS_MAX = 200_000
+_WORD_SPLIT = re.compile(f"({_WORD.pattern})")
+
+
+def span_tokens(analyzer: Analyzer, text: str) -> list[tuple[str, int, int, bool]]:
+    """(term, start, end, joined) of each token `analyzer(text, chars=True, mode="index")`
+    yields, in order (each word's from a cache when it was seen before)."""
+    starts, per_word = word_tokens(analyzer, text)
+    return [(term, at + start, at + end, joined)
+            for at, tokens in zip(starts, per_word, strict=True)
+            for term, start, end, joined in tokens]
+
+
+def word_tokens(analyzer: Analyzer, text: str) -> tuple[list[int], list[tuple]]:
+    """Each word's offset in `text` and its tokens, (term, start, end, joined) with offsets
+    from the word's: the tokens `analyzer(text, chars=True, mode="index")` yields, grouped by
+    word. A word seen before gives the same tuple (what a word gives depends only on it and on
+    whether its neighbours make it shouted), so a caller can weigh each distinct word once."""
+    chain = getattr(analyzer, "items", None)
+    if (not chain or len(chain) != 4 or type(chain[0]) is not FrenchTokenizer
+            or type(chain[1]) is not FrenchStopFilter or type(chain[2]) is not FrenchStemFilter
+            or type(chain[3]) is not FrenchFormFilter):
+        tokens = [((t.text, t.startchar, t.endchar, getattr(t, "joined", False)),)
+                  for t in analyzer(text, chars=True, mode="index")]
+        return [0] * len(tokens), tokens
+    key = (chain[0].protected, chain[1].stops, chain[2].stemmer)
+    caches = _SPANS.get(key)
+    if caches is None or len(caches[0]) + len(caches[1]) > _SPANS_MAX:
+        caches = _SPANS[key] = ({}, {})
+    plain, capitals = caches
+    # separators and words alternate: a word's offset is the length of all before it, summed
+    # in C rather than read from a match object per word
+    parts = _WORD_SPLIT.split(text)
+    words = parts[1::2]
+    starts = list(itertools.accumulate(map(len, parts)))[:-1:2]
+    per_word = list(map(plain.get, words))  # a word in capitals is never in `plain`
+    if None in per_word:
+        last = len(words) - 1
+        for i in [i for i, tokens in enumerate(per_word) if tokens is None]:
+            raw = words[i]
+            info = _word_info(raw)
+            if info[1]:
+                shouting = ((i > 0 and _word_info(words[i - 1])[1])
+                            or (i < last and _word_info(words[i + 1])[1]))
+                tokens = capitals.get((raw, shouting))
+                if tokens is None:
+                    tokens = capitals[raw, shouting] = _word_spans(chain, raw, info, shouting)
+            else:
+                tokens = plain[raw] = _word_spans(chain, raw, info, False)
+            per_word[i] = tokens
+    return starts, per_word
+
+
+def _word_spans(chain, raw: str, info: tuple[str | None, bool, bool],
+                shouting: bool) -> tuple[tuple[str, int, int, bool], ...]:
+    """One word's tokens through the whole chain, as the tokenizer makes them in a text."""
+    t = Token(False, True, removestops=True, mode="index")
+    t.stopped, t.boost, t.joined, t.elided, t.whole = False, 1.0, False, False, False
+    tokens: Iterable[Token] = chain[0]._word(t, raw, info, shouting, False, False, True, 0)
+    for item in chain[1:]:
+        tokens = item(tokens)
+    return tuple((t.text, t.startchar, t.endchar, t.joined) for t in tokens)
 
 
 def _analyse_new(pieces: list[str], found: list, key: tuple, cache: dict, plain: dict) -> None:

@@ -12,7 +12,7 @@ import html
 import re
 from itertools import groupby
 
-from ..indexing.analysis import ELIDED
+from ..indexing.analysis import ELIDED, word_tokens
 from ..organisations import fold_same_length
 from .querybuild import Marks
 
@@ -145,16 +145,21 @@ def _doubled_letters_allowed(term: str) -> str:
 
 def _matches(window: str, analyzer, marks: Marks, offset: int) -> list[tuple[int, int]]:
     """Character spans (in the paragraph) of the window's matched tokens, overlaps merged."""
-    spans: list[tuple[int, int]] = []
-    tokens = [(t.text, t.startchar + offset, t.endchar + offset, t.joined) for t in
-              analyzer(window, chars=True, mode="index")]
-    for text, start, end, _joined in tokens:
-        if marks.matches(text):
-            spans.append((start, end))
+    starts, per_word = word_tokens(analyzer, window)
+    # each distinct word weighed once (a word seen before gives the same tuple of tokens)
+    distinct = {id(tokens): tokens for tokens in per_word}
+    marked = {key: found for key, tokens in distinct.items()
+              if (found := [(start, end) for text, start, end, _joined in tokens
+                            if marks.matches(text)])}
+    spans = [(at + start + offset, at + end + offset)
+             for at, tokens in zip(starts, per_word, strict=True) if id(tokens) in marked
+             for start, end in marked[id(tokens)]]
     if marks.phrases:
         # a phrase's words follow each other as words: without a compound's joined form
         # (`saintgermain` of `Saint-Germain`) or an elided word's second form
-        words = [(text, start, end) for text, start, end, joined in tokens
+        words = [(text, at + start + offset, at + end + offset)
+                 for at, tokens in zip(starts, per_word, strict=True)
+                 for text, start, end, joined in tokens
                  if not joined and not text.startswith(ELIDED)]
         spans += _phrase_spans(words, marks.phrases)
     spans.sort()

@@ -17,7 +17,7 @@ from whoosh.support.levenshtein import distance
 from ..config import Limits
 from ..engine.postings import Postings
 from ..errors import QueryError
-from ..indexing.analysis import name_form
+from ..indexing.analysis import name_form, span_tokens
 from ..textnorm import fold
 from . import querylang as ql
 from .docsets import matching_docs
@@ -118,9 +118,9 @@ def _surface_forms(searcher, term: str, analyzer) -> dict[str, int]:
         if not docs.is_active():
             break
         body = searcher.stored_fields(docs.id()).get("body", "")
-        for token in analyzer(body, chars=True, mode="index"):
-            if token.text == term:
-                form = body[token.startchar:token.endchar]
+        for text, start, end, _joined in span_tokens(analyzer, body):
+            if text == term:
+                form = body[start:end]
                 forms[form] = forms.get(form, 0) + 1
         docs.next()
     return forms
