@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from flask import g
+
 from ..facets import Facet
 from ..organisations import authority_at
 from ..publishers import publishers_at
@@ -51,6 +53,16 @@ def newspaper_name(value: str | None) -> str | None:
     publishers file's `Tribune de Genève`)."""
     if not value:
         return value
+    # a results page names the same few newspapers once per hit: each looked up once a request
+    # (a look-up checks the publishers file's version: a stat)
+    known = g.setdefault("newspaper_names", {})
+    if value not in known:
+        known[value] = _newspaper_name(value)
+    return known[value]
+
+
+def _newspaper_name(value: str) -> str:
+    """`newspaper_name` looked up: the facet's shown form of the publishers file's name."""
     store = generation().facets
     if "publisher" not in store.facets():
         return value
