@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from babel.dates import format_date as babel_format_date
 
@@ -141,6 +142,9 @@ def _checked(year: str, month: str | None, day: str | None, any_year: bool) -> s
 ESTIMATE_WORDS = {"fr": "vers", "en": "c."}
 
 
+# A results page shows a date per hit, and Babel takes about 20 µs to format one; an archive's
+# days number in the thousands.
+@lru_cache(maxsize=16_384)
 def format_date(value: str | None, locale: str = "fr", estimated: bool = False) -> str:
     """Display a stored date: '5 juillet 2019', '1er mai 2018', 'juillet 2019' or '2019'
     (English on request: 'July 5, 2019'); an estimate reads 'vers juillet 2019' / 'c. 2019'."""
