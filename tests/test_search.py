@@ -22,9 +22,11 @@ from archive.config import Limits, load_config
 from archive.errors import NotFound, QueryError
 from archive.indexing import keyterms, open_current
 from archive.indexing.jobs import reindex
+from archive.indexing.schema import stored_article as stored_article_of
 from archive.models import Article
 from archive.search import SearchRequest, facet_values, related, search
 from archive.search.request import date_bound
+from archive.search.run import stored_article
 from archive.search.snippets import plain_text
 from archive.web import create_app
 
@@ -646,6 +648,30 @@ def test_a_lowercase_word_still_finds_an_acronym_written_in_capitals(archive):
     typed in lowercase finds it; `CAF` typed in capitals is an acronym only."""
     assert ids(run(archive, "snec")) == ["greve-enseignants"]
     assert ids(run(archive, "SNEC")) == ["greve-enseignants"]
+
+
+# --- an article by its id -------------------------------------------------------------------------
+
+
+def test_an_article_read_by_its_id_is_its_latest_version_and_an_unknown_id_none(tmp_path):
+    """After an edit and an incremental reindex the former version stays in its segment,
+    deleted: the id finds the new one, as Whoosh's own look-up does, for every article."""
+    data = tmp_path / "data"
+    for article in ARTICLES:
+        articlefile.write(data / "articles", article)
+    config = load_config(None, data=data, index=tmp_path / "index")
+    reindex(config, full=True)
+    edited = dataclasses.replace(ARTICLES[0], title="Grève levée à Bamako")
+    articlefile.write(data / "articles", edited)
+    reindex(config)
+    generation = open_current(config.index_dir)
+    with generation.index.searcher() as searcher:
+        assert searcher.reader().has_deletions()
+        for article in ARTICLES:
+            found = stored_article(generation, article.id, config)
+            assert found == stored_article_of(searcher.document(id=article.id))
+    assert stored_article(generation, ARTICLES[0].id, config).title == "Grève levée à Bamako"
+    assert stored_article(generation, "nulle-part", config) is None
 
 
 # --- related articles from indexed key terms ------------------------------------------------------

@@ -423,7 +423,7 @@ def test_each_request_reads_current_and_sees_a_new_generation(tmp_path):
     assert before["generation"] != after["generation"]
 
 
-def test_request_searchers_are_closed_on_teardown(client):
+def test_article_pages_leave_no_file_open(client):
     page(client, ENSEIGNANTS)
     fds = len(os.listdir("/proc/self/fd"))
     for _ in range(30):

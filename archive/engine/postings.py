@@ -165,16 +165,18 @@ class Postings:
             self._blocks[key] = self._read(fieldname, text)
         return self._blocks[key]
 
-    def arrays(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def arrays(self, fieldname: str, text: str,
+               keep: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Every document number holding the term (ascending, deleted ones included) and its
-        weight there, as int32 and float32 arrays."""
+        weight there, as int32 and float32 arrays. With `keep` False, the term's arrays are
+        not put in the term cache (an article's id: asked once, it would only push out words)."""
         key = (fieldname, text)
         if key in self._arrays:
             return self._arrays[key]
         found = self.cache.get(key) if self.cache is not None else None
         if found is None and self.use_sidecar:
             found = self._sidecar_arrays(fieldname, text)
-            if found is not None and self.cache is not None:
+            if found is not None and self.cache is not None and keep:
                 self.cache.put(key, found)
         if found is None:
             blocks = self.blocks(fieldname, text)
@@ -183,7 +185,7 @@ class Postings:
             weights = [np.asarray(w, dtype=np.float32) for *_rest, w, _values in blocks]
             found = (np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32),
                      np.concatenate(weights) if weights else np.zeros(0, dtype=np.float32))
-            if self.cache is not None:
+            if self.cache is not None and keep:
                 self.cache.put(key, found)
         self._arrays[key] = found
         return found

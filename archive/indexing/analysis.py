@@ -231,10 +231,10 @@ class FrenchTokenizer(Tokenizer):
         last = len(words) - 1
         for i, raw in enumerate(words):
             start = start_char + matches[i].start() if chars else 0
-            yield from self._word(t, raw, infos[i], _shouting(infos, i),
+            yield from self.word(t, raw, infos[i], _shouting(infos, i),
                                   mode == "query" and last == 0, keeporiginal, chars, start)
 
-    def _word(self, t: Token, raw: str, info: tuple[str | None, bool, bool], shouting: bool,
+    def word(self, t: Token, raw: str, info: tuple[str | None, bool, bool], shouting: bool,
               whole_only: bool, keeporiginal: bool, chars: bool, start: int) -> Iterator[Token]:
         """The tokens of one word starting at character `start`: what it gives depends only on
         the word and on whether it is shouted (`span_tokens` keeps them by that)."""
@@ -505,7 +505,7 @@ def _word_spans(chain, raw: str, info: tuple[str | None, bool, bool],
     """One word's tokens through the whole chain, as the tokenizer makes them in a text."""
     t = Token(False, True, removestops=True, mode="index")
     t.stopped, t.boost, t.joined, t.elided, t.whole = False, 1.0, False, False, False
-    tokens: Iterable[Token] = chain[0]._word(t, raw, info, shouting, False, False, True, 0)
+    tokens: Iterable[Token] = chain[0].word(t, raw, info, shouting, False, False, True, 0)
     for item in chain[1:]:
         tokens = item(tokens)
     return tuple((t.text, t.startchar, t.endchar, t.joined) for t in tokens)

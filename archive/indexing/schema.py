@@ -184,12 +184,6 @@ def stored_article(stored: Mapping[str, object]) -> Article:
     return Article(**values)
 
 
-def find_article(searcher, article_id: str) -> Article | None:
-    """The article with this id in the searcher's generation, or None."""
-    stored = searcher.document(id=article_id)
-    return stored_article(stored) if stored is not None else None
-
-
 def _check_document(doc: dict, name: str) -> None:
     """Whoosh 2.7.5 attaches a failed document's words to the next one: refuse bad values first."""
     year = registry().year

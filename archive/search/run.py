@@ -29,8 +29,10 @@ from ..engine.postings import Lengths, Postings, TermCache
 from ..errors import NotFound, QueryError
 from ..facets import Facet, registry
 from ..indexing import keyterms
+from ..indexing.schema import stored_article as article_of
 from ..indexing.schema import stored_values
 from ..indexing.serving import Generation, open_current
+from ..models import Article
 from ..organisations import authority_at
 from ..publishers import publishers_at
 from ..textnorm import fold
@@ -513,7 +515,7 @@ def related(source: Generation | str | Path, article_id: str, config: Config,
         known = state.related_of((article_id, limit))
         if known is not None:  # the same article in the same generation: the same neighbours
             return [_hit(searcher, d, score, state.analyzer, None) for d, score in known]
-        docnum = searcher.document_number(id=article_id)
+        docnum = _article_number(searcher, state, article_id)
         if docnum is None:
             raise NotFound(f"no article with id '{article_id}'")
         # Whoosh's more_like weighing (Bo1 against the whole generation) of the terms the
@@ -540,6 +542,25 @@ def related(source: Generation | str | Path, article_id: str, config: Config,
         except TimeLimit as cut:  # the best found in time (not kept: another try may do better)
             best = _rounded(cut.args[0]) if cut.args else []
         return [_hit(searcher, d, score, state.analyzer, None) for d, score in best]
+
+
+def stored_article(source: Generation | str | Path, article_id: str,
+                   config: Config) -> Article | None:
+    """The article with this id as the generation stored it, or None."""
+    generation = _generation(source)
+    state = _state(generation, config)
+    with generation.searcher() as searcher:
+        docnum = _article_number(searcher, state, article_id)
+        return article_of(searcher.stored_fields(docnum)) if docnum is not None else None
+
+
+def _article_number(searcher, state: _State, article_id: str) -> int | None:
+    """The live document holding this article id, or None: its postings in the id field (a
+    term looked up in the sidecar), where Whoosh's `document(id=…)` runs a query through its
+    matchers (0.6 ms, a tenth of an article page)."""
+    docs, _weights = Postings(searcher, state.term_cache).arrays("id", article_id, keep=False)
+    live = docs[state.live_mask[docs]]
+    return int(live[0]) if len(live) else None
 
 
 def related_kept(source: Generation | str | Path, article_id: str, config: Config,

@@ -228,9 +228,6 @@ def _finish(response: Response) -> Response:
 
 @bp.teardown_app_request
 def _close(_exc: BaseException | None) -> None:
-    searcher = g.pop("searcher", None)
-    if searcher is not None:
-        searcher.close()
     g.pop("generation", None)
 
 

@@ -88,10 +88,3 @@ def generation() -> Generation:
     if "generation" not in g:
         g.generation = services().current.get()
     return g.generation
-
-
-def request_searcher():
-    """A searcher for this request's lookups by id, closed on teardown."""
-    if "searcher" not in g:
-        g.searcher = generation().searcher()
-    return g.searcher

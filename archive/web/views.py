@@ -17,19 +17,18 @@ from flask import (
 
 from ..errors import IndexUnavailable, NotFound
 from ..facets import registry
-from ..indexing.schema import find_article
 from ..models import ID_RE, Article
 from ..personnames import index_form
 from ..personnames import initial as surname_initial
 from ..personnames import sort_key as surname_key
 from ..search import records
 from ..search.request import FacetCount, SearchResult
-from ..search.run import facet_values, related, related_kept, search
+from ..search.run import facet_values, related, related_kept, search, stored_article
 from ..search.stats import year_spans
 from ..textnorm import fold
 from . import citations, exports, feeds, pagecache, queryhelp, spreadsheet
 from . import params as searchparams
-from .context import bp, generation, log, request_searcher, services, translator
+from .context import bp, generation, log, services, translator
 from .errorpages import user_message
 from .filenames import content_disposition, export_names
 from .i18n import Translator
@@ -80,7 +79,7 @@ def _stored_article(article_id: str) -> Article:
     """The article as the serving generation stored it (the index is the published state)."""
     if not ID_RE.match(article_id):
         raise NotFound(translator().gettext("There is no article at this address."))
-    found = find_article(request_searcher(), article_id)
+    found = stored_article(generation(), article_id, services().config)
     if found is None:
         raise NotFound(translator().gettext("There is no article at this address."))
     return found
