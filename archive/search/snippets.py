@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from itertools import groupby
 
 from ..indexing.analysis import ELIDED, word_tokens
@@ -110,10 +111,7 @@ def _windows(paragraphs: list[str], marks: Marks, max_chars: int, every: bool = 
                     key=len, reverse=True)
     if not probes:
         return []
-    # each probe its own group, which names it whatever spelling of it the text has
-    finder = re.compile(r"(?<!\w)(?:" + "|".join(
-        f"(?P<p{number}>{_doubled_letters_allowed(probe)})" for number, probe in enumerate(probes))
-        + ")")
+    finder = _finder(tuple(probes))
     found = []
     folded = {} if folded is None else folded
     for order, paragraph in enumerate(paragraphs):
@@ -132,6 +130,19 @@ def _windows(paragraphs: list[str], marks: Marks, max_chars: int, every: bool = 
             break
     found.sort(key=lambda item: item[:2])
     return [(paragraph, start) for _, _, paragraph, start in found]
+
+
+@lru_cache(maxsize=256)
+def _finder(probes: tuple[str, ...]) -> re.Pattern:
+    """The pattern finding any of the probes where a word begins, each probe its own group,
+    which names it whatever spelling of it the text has: made once per search, not per hit
+    (making it was a fifth of a scan)."""
+    # the probes' first letters looked ahead first: the engine then skips to where one stands
+    # (a third faster over a body than trying the look-behind everywhere)
+    firsts = "".join(re.escape(c) for c in sorted({probe[0] for probe in probes}))
+    return re.compile(rf"(?=[{firsts}])(?<!\w)(?:" + "|".join(
+        f"(?P<p{number}>{_doubled_letters_allowed(probe)})" for number, probe in enumerate(probes))
+        + ")")
 
 
 def _doubled_letters_allowed(term: str) -> str:
