@@ -302,6 +302,16 @@ def test_related_articles_same_language(archive):
         related(config.index_dir, "nope", config)
 
 
+def test_related_articles_listed_by_title_come_without_snippets(archive):
+    """An article page lists its related articles by title: they need no snippet."""
+    _root, config = archive
+    full = related(config.index_dir, "greve-enseignants", config)
+    titles = related(config.index_dir, "greve-enseignants", config, snippets=False)
+    assert [hit.id for hit in titles] == [hit.id for hit in full]
+    assert all(hit.snippet_html for hit in full)
+    assert not any(hit.snippet_html for hit in titles)
+
+
 # --- guards -------------------------------------------------------------------------------------
 
 

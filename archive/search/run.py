@@ -449,11 +449,13 @@ def _by_date(docs: np.ndarray, state: _State, keys: np.ndarray, window: int,
     return [(d, None) for d in top]
 
 
-def _hit(searcher, docnum: int, score: float | None, analyzer, marks: Marks | None) -> Hit:
+def _hit(searcher, docnum: int, score: float | None, analyzer, marks: Marks | None,
+         snippet: bool = True) -> Hit:
     stored = searcher.stored_fields(docnum)
     values: dict[str, object] = {
         "id": stored["id"], "title": stored.get("title", ""), "date": stored.get("date"),
-        "snippet_html": snippet_html(stored.get("body", ""), analyzer, marks), "score": score,
+        "snippet_html": snippet_html(stored.get("body", ""), analyzer, marks) if snippet else "",
+        "score": score,
         "title_html": title_html(stored.get("title", ""), analyzer, marks) if marks else "",
         "url": stored.get("url"), "publisher": stored.get("publisher"),
         "language": stored.get("language"), "date_source": stored.get("date_source")}
@@ -505,16 +507,17 @@ def _authority_names(authority) -> dict[str, tuple[str, ...]]:
 
 
 def related(source: Generation | str | Path, article_id: str, config: Config,
-            limit: int = 5) -> list[Hit]:
+            limit: int = 5, snippets: bool = True) -> list[Hit]:
     """Articles like this one (its key terms, stored at index time), in the same language,
     best first; the article's text is never read, so a long article costs what a short one
-    does."""
+    does. Without `snippets`, the hits' snippets are left empty (a list of titles)."""
     generation = _generation(source)
     state = _state(generation, config)
     with generation.searcher() as searcher:
         known = state.related_of((article_id, limit))
         if known is not None:  # the same article in the same generation: the same neighbours
-            return [_hit(searcher, d, score, state.analyzer, None) for d, score in known]
+            return [_hit(searcher, d, score, state.analyzer, None, snippets)
+                    for d, score in known]
         docnum = _article_number(searcher, state, article_id)
         if docnum is None:
             raise NotFound(f"no article with id '{article_id}'")
@@ -541,7 +544,7 @@ def related(source: Generation | str | Path, article_id: str, config: Config,
             state.remember_related((article_id, limit), best)
         except TimeLimit as cut:  # the best found in time (not kept: another try may do better)
             best = _rounded(cut.args[0]) if cut.args else []
-        return [_hit(searcher, d, score, state.analyzer, None) for d, score in best]
+        return [_hit(searcher, d, score, state.analyzer, None, snippets) for d, score in best]
 
 
 def stored_article(source: Generation | str | Path, article_id: str,

@@ -64,7 +64,7 @@ def _search(params: SearchParams, **kwargs: object) -> SearchResult:
 def _related(article_id: str) -> list:
     """The article's related articles; a list cut short by the time limit is not kept."""
     config = services().config
-    found = related(generation(), article_id, config)
+    found = related(generation(), article_id, config, snippets=False)  # titles are listed
     if not related_kept(generation(), article_id, config):
         pagecache.uncacheable()
     return found
