@@ -23,7 +23,7 @@ from flask import (
     url_for,
 )
 from flask import Request as FlaskRequest
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -318,16 +318,20 @@ def histogram_bars(params: SearchParams, facet: str, histogram: list[tuple[int, 
     links = _year_urls(params, facet, histogram)
     top = max((count for _year, count in histogram), default=0)
     selected = params.selected.get(facet, ())
-    pair = Markup(t.catalog.gettext("%(label)s: %(value)s"))
+    # The catalog's messages are trusted markup and a year needs no escaping: formatted as
+    # strings, with only the number escaped, they are what Markup's own `%` gives (which
+    # escapes each value through a helper object: two thirds of this function's time).
+    pair = t.catalog.gettext("%(label)s: %(value)s")
     bars = []
     for k, (year, count) in enumerate(histogram):
         h = (50 * count / top) if top else 0
         number = t.number(count)
-        articles = Markup(t.catalog.ngettext("%(num)s article", "%(num)s articles", count)) \
-            % {"num": number}
+        shown = escape(number)
+        articles = t.catalog.ngettext("%(num)s article", "%(num)s articles", count) \
+            % {"num": shown}
         bars.append(HistogramBar(year, count, number, links[year],
-                                 pair % {"label": year, "value": articles},
-                                 pair % {"label": year, "value": number}, k * 10,
+                                 Markup(pair % {"label": year, "value": articles}),
+                                 Markup(pair % {"label": year, "value": shown}), k * 10,
                                  f"{58 - h:.1f}", f"{h + 2:.1f}", str(year) in selected))
     return bars
 
