@@ -361,30 +361,43 @@ def test_index_positions_gives_what_the_chain_gives_whatever_it_has_cached(monke
     other, gets the terms, positions and order of the analyzer chain."""
     monkeypatch.setattr(analysis, "_WORDS", {})
     analyzer = french_analyzer(frozenset({"CARES-Mali", "EDM-SA"}))
-    crafted = ["ONU — MALI", "l'ONU , ONU", "L'ONU MALI", "ONU/MINUSMA et CAF", "« ONU »",
-               "SÉCURITÉ AU MALI: l'EDM-SA", "USA, UN CAF", "A-B A-B x", "d'ADEMA-PASJ ADEMA,"]
-    rng = random.Random(18)
-    texts = crafted + [
-        "".join(rng.choice(_PIECES) + rng.choice([" ", "  ", "\n", "\xa0", "", "\t"])
-                for _ in range(rng.randint(0, 9)))
-        for _ in range(4000)]
-    for text in texts + crafted + texts[::-1]:  # seen first cold, then again warm
+    for text in _crafted_texts(18):
         assert _one_loop_positions(analyzer, text) == _chain_positions(analyzer, text), text
 
 
-def test_index_positions_gives_what_the_chain_gives_on_the_corpus(monkeypatch):
-    """Every title and body of the real corpus, analysed twice (cold cache, then warm)."""
+_CRAFTED = ["ONU — MALI", "l'ONU , ONU", "L'ONU MALI", "ONU/MINUSMA et CAF", "« ONU »",
+            "SÉCURITÉ AU MALI: l'EDM-SA", "USA, UN CAF", "A-B A-B x", "d'ADEMA-PASJ ADEMA,"]
+
+
+def _crafted_texts(seed: int) -> list[str]:
+    """The crafted texts and 4,000 random runs of `_PIECES`, then the same again (seen first
+    cold, then warm)."""
+    rng = random.Random(seed)
+    texts = _CRAFTED + [
+        "".join(rng.choice(_PIECES) + rng.choice([" ", "  ", "\n", "\xa0", "", "\t"])
+                for _ in range(rng.randint(0, 9)))
+        for _ in range(4000)]
+    return texts + _CRAFTED + texts[::-1]
+
+
+def _corpus_texts() -> list[str]:
+    """Every title and body of the shared corpus, then the first 200 again; skips without it."""
     path = SHARED / "corpus" / "articles.jsonl"
     if not path.exists():
         pytest.skip(f"../shared corpus not available: {path} is missing")
-    monkeypatch.setattr(analysis, "_WORDS", {})
-    analyzer = french_analyzer()
     texts = []
     with path.open(encoding="utf-8") as lines:
         for line in lines:
             record = json.loads(line)
             texts += [record.get("title") or "", record.get("body") or ""]
-    for text in texts + texts[:200]:
+    return texts + texts[:200]
+
+
+def test_index_positions_gives_what_the_chain_gives_on_the_corpus(monkeypatch):
+    """Every title and body of the real corpus, analysed twice (cold cache, then warm)."""
+    monkeypatch.setattr(analysis, "_WORDS", {})
+    analyzer = french_analyzer()
+    for text in _corpus_texts():
         assert _one_loop_positions(analyzer, text) == _chain_positions(analyzer, text)
 
 
@@ -403,28 +416,14 @@ def test_span_tokens_give_what_the_chain_gives_whatever_they_have_cached(monkeyp
     assert span_tokens(analyzer, "l'ONU et CARES-Mali") == [
         ("ONU", 2, 5, False), ("'ONU", 2, 5, False), ("CARESMALI", 9, 19, True),
         ("CARES", 9, 14, False), ("MALI", 15, 19, False)]
-    crafted = ["ONU — MALI", "l'ONU , ONU", "L'ONU MALI", "ONU/MINUSMA et CAF", "« ONU »",
-               "SÉCURITÉ AU MALI: l'EDM-SA", "USA, UN CAF", "A-B A-B x", "d'ADEMA-PASJ ADEMA,"]
-    rng = random.Random(19)
-    texts = crafted + [
-        "".join(rng.choice(_PIECES) + rng.choice([" ", "  ", "\n", "\xa0", "", "\t"])
-                for _ in range(rng.randint(0, 9)))
-        for _ in range(4000)]
-    for text in texts + crafted + texts[::-1]:  # seen first cold, then again warm
+    for text in _crafted_texts(19):
         assert span_tokens(analyzer, text) == _chain_spans(analyzer, text), text
 
 
 def test_span_tokens_give_what_the_chain_gives_on_the_corpus(monkeypatch):
-    """Every title and body of the real corpus, cold cache then warm."""
-    path = SHARED / "corpus" / "articles.jsonl"
-    if not path.exists():
-        pytest.skip(f"../shared corpus not available: {path} is missing")
+    """Every title and body of the real corpus, cold cache then warm (65,626 distinct words:
+    the cache is cleared once on the way)."""
     monkeypatch.setattr(analysis, "_SPANS", {})
     analyzer = french_analyzer()
-    texts = []
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            record = json.loads(line)
-            texts += [record.get("title") or "", record.get("body") or ""]
-    for text in texts + texts[:200]:
+    for text in _corpus_texts():
         assert span_tokens(analyzer, text) == _chain_spans(analyzer, text)
