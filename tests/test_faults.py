@@ -33,7 +33,9 @@ from whoosh.filedb import filestore
 
 from archive.cli import main
 from archive.config import Config, load_config
+from archive.errors import IndexUnavailable
 from archive.indexing import generations
+from archive.indexing.serving import CurrentGeneration
 from archive.web import create_app
 from tests.test_reindex_jobs import archive_cmd, leftovers, run, wait_for, write_version
 from tests.webarchive import served
@@ -639,9 +641,10 @@ def test_a_zeroed_segment_is_refused_before_any_search_fails_on_it(archive: Conf
                                                                     caplog):
     caplog.set_level(logging.WARNING, logger="archive.web")
     running = create_app(archive).test_client()
-    assert running.get("/healthz").status_code == 200  # hashed in full: not again for a minute
+    assert running.get("/healthz").status_code == 200
     assert running.get("/search?q=coton").status_code == 200
     DAMAGE[kind](archive)  # same size: only the content tells
+    time.sleep(CurrentGeneration.VERDICT_SECONDS)  # a check passed stands that long
     health = running.get("/healthz")
     assert health.status_code == 503
     assert "does not hold what was written" in health.get_json()["reason"]
@@ -653,6 +656,53 @@ def test_a_zeroed_segment_is_refused_before_any_search_fails_on_it(archive: Conf
     failures = [r.getMessage() for r in caplog.records if r.exc_info]
     assert failures == []
     assert all("index unavailable" in r.getMessage() for r in caplog.records)
+
+
+def test_health_checks_hash_every_byte_in_slices_of_a_bounded_size(archive: Config):
+    # A million articles' health check hashed 4.3 GB in the call that fell due (3 to 12 s):
+    # now each call hashes a slice and the next resumes there, mid-file if need be.
+    gen_dir = serving(archive)
+    table = generations.read_manifest(gen_dir)[generations.FILE_TABLE]
+    path = _largest_segment_file(gen_dir)
+    rel = path.relative_to(gen_dir).as_posix()
+    before = sum(entry[0] for name, entry in table.items() if name < rel)
+    _alter_between_samples(path, keep_mtime=True)  # only every byte's hash tells
+    current = CurrentGeneration(archive.index_dir)
+    current.SCRUB_MAX = slice_size = 4096
+    current.SCRUB_RATE = 1 << 40  # every call gets a whole slice
+    # The file is found when its last byte has been hashed, not a slice sooner.
+    calls_to_find = -(-(before + table[rel][0]) // slice_size)
+    for _call in range(calls_to_find - 1):
+        current.check(scrub=True)
+    with pytest.raises(IndexUnavailable, match=f"{rel} does not hold what was written"):
+        current.check(scrub=True)
+    with pytest.raises(IndexUnavailable, match="does not hold what was written"):
+        current.get()  # marked: refused at once from now on
+
+
+def test_a_scrub_hashes_at_its_rate_however_often_it_is_asked(archive: Config):
+    current = CurrentGeneration(archive.index_dir)
+    current.SCRUB_MAX = 1 << 40
+    current.check(scrub=True)  # a generation's first slice is a whole one: every byte, intact
+    _alter_between_samples(_largest_segment_file(serving(archive)), keep_mtime=True)
+    current.SCRUB_RATE = 1  # a byte a second: asked again at once, it hashes next to nothing
+    current.check(scrub=True)
+    current.SCRUB_RATE = 1 << 40
+    with pytest.raises(IndexUnavailable, match="does not hold what was written"):
+        current.check(scrub=True)
+
+
+def test_a_health_check_passed_stands_for_a_while(archive: Config):
+    # /healthz is never rate limited: a client calling it in a loop must not cost a sampled
+    # check a call (10 ms at a million articles).
+    current = CurrentGeneration(archive.index_dir)
+    current.VERDICT_SECONDS = 3600
+    current.check()
+    DAMAGE["postings zeroed"](archive)
+    current.check()  # the verdict stands
+    current.VERDICT_SECONDS = 0
+    with pytest.raises(IndexUnavailable, match="sampled blocks differ"):
+        current.check()
 
 
 def test_generations_built_before_samples_were_recorded_still_serve(archive: Config):

@@ -390,8 +390,8 @@ def damage(gen_dir: Path, manifest: dict, deep: bool = False,
     With `trust_stat`, the deep check hashes only the files whose inode or mtime differ from
     those recorded when they were hashed; the others get the cheap check. Every write through
     the file system moves a file's mtime, so what this misses is a write whose mtime was put
-    back on purpose or damage below the file system: the web workers' deep check (every
-    byte, once a minute) and `archive rollback --to` still find those.
+    back on purpose or damage below the file system: the web workers' health checks (which
+    hash every byte in turn, see `scrub.py`) and `archive rollback --to` still find those.
     """
     gen_dir = Path(gen_dir)
     table = manifest.get(FILE_TABLE)
@@ -424,5 +424,10 @@ def verify(gen_dir: Path, manifest: dict, deep: bool = False, trust_stat: bool =
     """
     problem = damage(gen_dir, manifest, deep, trust_stat)
     if problem:
-        raise IndexUnavailable(f"index generation {Path(gen_dir).name} is damaged ({problem}); "
-                               "run 'archive reindex --full'")
+        raise damaged(gen_dir, problem)
+
+
+def damaged(gen_dir: Path, problem: str) -> IndexUnavailable:
+    """The error that says a generation cannot serve, and why (`problem`, from `damage`)."""
+    return IndexUnavailable(f"index generation {Path(gen_dir).name} is damaged ({problem}); "
+                            "run 'archive reindex --full'")

@@ -379,12 +379,13 @@ def opensearch():
 def healthz():
     """The serving generation and its article count; 503 and the reason when it cannot serve.
 
-    Its files are checked on every call (sizes and sampled blocks, a few ms) and hashed once a
-    minute; damage found makes every page answer 503 until a reindex replaces the generation.
+    Its files' sizes and sampled blocks are checked (a few ms, once a second at most) and the
+    next slice of its bytes hashed (see `CurrentGeneration.check`); damage found makes every
+    page answer 503 until a reindex replaces the generation.
     """
     s = services()
     try:
-        gen = s.current.check(deep=True)
+        gen = s.current.check(scrub=True)
     except IndexUnavailable as exc:
         log.warning("index unavailable: %s", exc.message)
         # For operators, but public: the reason without where the folders are.
