@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fts5_peer import fill  # noqa: E402
 from synthetic import Generator, pick_words, write_archive  # noqa: E402
 
+from archive.allocator import keep_freed_memory  # noqa: E402
 from archive.config import load_config  # noqa: E402
 from archive.indexing import open_current  # noqa: E402
 from archive.indexing.analysis import analyze  # noqa: E402
@@ -168,6 +169,7 @@ def main() -> None:
           f"({workdir})")
     if args.build_only:
         return
+    keep_freed_memory()  # as a web worker does (create_app)
     opened = time.perf_counter()
     generation = open_current(config.index_dir)
     search(generation, SearchRequest(query=""), config)

@@ -27,6 +27,7 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ..allocator import keep_freed_memory
 from ..config import Config, load_config
 from ..errors import QueryError, RateLimited, RequestTooLarge
 from ..facets import registry
@@ -83,6 +84,7 @@ def create_app(config: Config | None = None) -> Flask:
     address the server binds to (`allow_address`) are answered: closed by default.
     """
     config = config or load_config()
+    keep_freed_memory()  # a search's temporaries serve the next one (see allocator.py)
     app = Flask(__name__, template_folder=str(templates_dir()), static_folder=str(STATIC))
     # Our own check (in _start) replaces Werkzeug's, which is case-sensitive, ignores ports and
     # lets every host through when the list is empty.
