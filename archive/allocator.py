@@ -8,6 +8,8 @@ every page it hands over: about 3,000 page faults and a third of a frequent word
 (perf: `clear_page_erms` under NumPy's fancy indexing), with pauses of 100 ms and more when the
 machine's memory is slow to fault in. Kept in the heap, the same memory serves the next search
 without the kernel. The cost is resident memory: a process keeps up to its peak of temporaries.
+An indexing worker, whose columns and runs are freed and made again all along, gains the same
+way (about 5 % of a build's CPU at 10k) and keeps less at the top (its peak is bounded).
 """
 
 from __future__ import annotations
@@ -25,12 +27,12 @@ MMAP_THRESHOLD = 32 << 20
 TRIM_THRESHOLD = 256 << 20
 
 
-def keep_freed_memory() -> bool:
-    """Ask glibc to keep freed blocks under 32 MB for reuse; False where it cannot be asked
-    (another C library) and nothing changed."""
+def keep_freed_memory(trim_threshold: int = TRIM_THRESHOLD) -> bool:
+    """Ask glibc to keep freed blocks under 32 MB for reuse, and up to `trim_threshold` bytes
+    of free memory at the heap's top; False where it cannot be asked (another C library)."""
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
         return False
     return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
-                and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+                and mallopt(_M_TRIM_THRESHOLD, trim_threshold))

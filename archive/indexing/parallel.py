@@ -26,12 +26,14 @@ from pathlib import Path
 
 from whoosh import index
 
+from ..allocator import keep_freed_memory
 from ..engine.segments import commit_segments, finish_segment, worker_writer
 from ..errors import ArchiveError
 from . import collector, indexer, joblock, keyterms, schema
 from .analysis import index_positions
 
 PR_SET_PDEATHSIG = 1
+BUILD_TRIM_THRESHOLD = 64 << 20  # see _worker
 TICK_EVERY = 20
 
 
@@ -152,6 +154,8 @@ def _worker(k: int, parent: int, gen_dir: str, rels: list[str], read: Callable,
             stats: dict, counter, limitmb: int, settled: Mapping[str, str]) -> None:
     _die_with_parent(parent)
     joblock.close_inherited()
+    # a worker's memory peaks at its segment's close: keep at most 64 MB spare above it
+    keep_freed_memory(trim_threshold=BUILD_TRIM_THRESHOLD)
     try:
         _index_share(k, gen_dir, rels, read, stats, counter, limitmb, settled)
     except OSError as exc:
