@@ -4,7 +4,7 @@ A search at a million articles makes arrays the size of the archive (a score per
 8 MB) and of a frequent word's postings, then frees them. glibc's malloc gives such blocks
 back to the system when freed (each is mapped on its own, or trimmed from the heap's top past
 twice the last one's size), so the next search takes them again from the kernel, which zeroes
-every page it hands over: about 3,000 page faults and a third of a frequent word's search
+every page it hands over: about 3,000 page faults and a quarter of a frequent word's search
 (perf: `clear_page_erms` under NumPy's fancy indexing), with pauses of 100 ms and more when the
 machine's memory is slow to fault in. Kept in the heap, the same memory serves the next search
 without the kernel. The cost is resident memory: a process keeps up to its peak of temporaries.

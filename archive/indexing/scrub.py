@@ -32,7 +32,6 @@ class Scrub:
         self._offset = 0  # how far into it
         self._digest = hashlib.sha256()
         self._buffer = bytearray(_CHUNK)  # reused: a fresh megabyte a read cost page faults
-        self.rounds = 0  # complete passes over every file
 
     def step(self, budget: int) -> str | None:
         """Hash up to `budget` more bytes; what is wrong with a file finished meanwhile, or None.
@@ -74,7 +73,4 @@ class Scrub:
 
     def _next_file(self) -> None:
         self._restart()
-        self._file += 1
-        if self._file == len(self._files):
-            self._file = 0
-            self.rounds += 1
+        self._file = (self._file + 1) % len(self._files)

@@ -117,7 +117,7 @@ class CurrentGeneration:
 
     VERDICT_SECONDS = 1.0  # a cheap check passed stands this long: a loop of calls costs one
     SCRUB_RATE = 8 << 20  # bytes a second the scrub hashes, over the calls that ask for it
-    SCRUB_MAX = 128 << 20  # bytes one call hashes at most (about 70 ms from the page cache)
+    SCRUB_MAX = 128 << 20  # bytes one call hashes at most (about 0.1 s from the page cache)
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = Path(index_dir)
