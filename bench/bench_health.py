@@ -32,8 +32,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--seconds", type=float, default=70.0,
-                        help="how long to call it (past a minute: the checks that recur each "
-                             "minute fall in the run)")
+                        help="how long to call it (70 s by default: past the once-a-minute "
+                             "full hash of the code before the scrub, for comparisons)")
     parser.add_argument("--every", type=float, default=0.0,
                         help="seconds between calls (0: the next call as soon as one answers)")
     args = parser.parse_args()

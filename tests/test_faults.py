@@ -692,6 +692,17 @@ def test_a_scrub_hashes_at_its_rate_however_often_it_is_asked(archive: Config):
         current.check(scrub=True)
 
 
+def test_a_failure_right_after_a_health_check_still_finds_the_damage(archive: Config, caplog):
+    # The verdict that spares a loop of health checks must not hide damage from the check made
+    # after an unexpected failure: that one looks at the files afresh.
+    caplog.set_level(logging.CRITICAL)
+    running = create_app(archive).test_client()
+    assert running.get("/search?q=coton").status_code == 200
+    assert running.get("/healthz").status_code == 200
+    DAMAGE["postings sidecar zeroed"](archive)
+    assert running.get("/search?q=grève").status_code == 503  # a word not read before
+
+
 def test_a_health_check_passed_stands_for_a_while(archive: Config):
     # /healthz is never rate limited: a client calling it in a loop must not cost a sampled
     # check a call (10 ms at a million articles).

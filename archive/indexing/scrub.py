@@ -3,10 +3,9 @@
 A web worker's health checks used to hash every file of the generation once a minute, in the
 request that fell due: at a million articles that call read 4.3 GB and answered in 3.5 s (12 to
 15 s with files out of the page cache), longer than health checks wait by default (2 to 5 s,
-docs/scaling.md). A scrub
-hashes at most a budget of bytes per call and resumes where it stopped, mid-file if need be
-(a SHA-256 in progress is kept), so each call's cost is bounded and every byte is still
-compared with the manifest's hash, one round after another.
+docs/scaling.md). A scrub hashes at most a budget of bytes per call and resumes where it
+stopped, mid-file if need be (a SHA-256 in progress is kept), so each call's cost is bounded
+and every byte is still compared with the manifest's hash, one round after another.
 """
 
 from __future__ import annotations

@@ -147,9 +147,10 @@ class CurrentGeneration:
                 self._open = open_current(self.index_dir)
             return self._open
 
-    def check(self, scrub: bool = False) -> Generation:
+    def check(self, scrub: bool = False, fresh: bool = False) -> Generation:
         """The serving generation, its files checked: sizes and sampled blocks (a few ms, at
-        most once a second), and with `scrub` the next slice of its bytes hashed (`Scrub`).
+        most once a second unless `fresh`, as after a failure), and with `scrub` the next slice
+        of its bytes hashed (`Scrub`).
 
         The scrub hashes SCRUB_RATE bytes for each second since its last slice, SCRUB_MAX at
         most, so however often it is asked, it costs a bounded share of a core and no call waits
@@ -160,7 +161,8 @@ class CurrentGeneration:
         gen = self.get()
         now = time.monotonic()
         try:
-            if self._verdict[0] != gen.name or now - self._verdict[1] >= self.VERDICT_SECONDS:
+            if (fresh or self._verdict[0] != gen.name
+                    or now - self._verdict[1] >= self.VERDICT_SECONDS):
                 generations.verify(gen.path, gen.manifest)
                 self._verdict = (gen.name, now)
             # One thread hashes at a time; the others make do with the cheap check meanwhile.

@@ -87,7 +87,7 @@ def _error(exc: Exception):
 def _index_damage() -> IndexUnavailable | None:
     """After an unexpected failure: the damage found in the serving generation's files, if any."""
     try:
-        services().current.check(scrub=True)
+        services().current.check(scrub=True, fresh=True)  # a passed check may predate it
     except IndexUnavailable as exc:
         return exc
     except Exception:  # noqa: BLE001 - the original failure is the one to report
