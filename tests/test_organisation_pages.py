@@ -8,6 +8,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
+from archive.articlefile import relative_path
+from archive.indexing.facetstore import MAX_LAYERS
+from archive.indexing.jobs import reindex
+from archive.models import Article
+from archive.search.stats import co_mentions
 from archive.web import create_app
 from tests.webarchive import CEDEAO, SNEC, UNTM, build_archive
 
@@ -63,6 +68,29 @@ def test_co_mentions_are_counted_and_each_links_to_the_joint_search(client):
     results = page(client, unquote(found[0][0].replace("&amp;", "&")))
     assert sorted(re.findall(r'<h3><a href="/article/([a-z0-9-]+)[?"]', results)) == [
         "greve-des-enseignants-a-bamako", "rentree-scolaire-sous-tension"]
+
+
+def test_co_mentions_count_live_articles_only_with_every_organisation_they_cite(tmp_path):
+    many = [f"Coopérative {n}" for n in range(MAX_LAYERS + 3)]  # past the dense layers
+
+    def cites(slug: str, *orgs: str) -> Article:
+        return Article(id=slug, title=f"Réunion {slug}", body="Les délégués se sont réunis.",
+                       date="2020-03-02", organisations=orgs)
+
+    deleted = cites("reunion-b", SNEC, UNTM)
+    config = build_archive(tmp_path, [
+        cites("reunion-a", UNTM, SNEC), deleted,
+        cites("reunion-c", *many[:5], UNTM, *many[5:]), cites("reunion-d", SNEC, CEDEAO)])
+    found = {c.value: c.count for c in co_mentions(config.index_dir, "organisation", UNTM,
+                                                    config)}
+    assert found == {SNEC: 2, **{name: 1 for name in many}}
+
+    (config.articles_dir / relative_path(deleted)).unlink()  # deleted, still in its segment
+    reindex(config)
+    found = {c.value: c.count for c in co_mentions(config.index_dir, "organisation", UNTM,
+                                                    config)}
+    assert found == {SNEC: 1, **{name: 1 for name in many}}
+    assert co_mentions(config.index_dir, "organisation", "Inconnue", config) == []
 
 
 def test_the_page_draws_its_trend_and_links_to_the_trends_page(client):

@@ -557,6 +557,20 @@ def stored_article(source: Generation | str | Path, article_id: str,
         return article_of(searcher.stored_fields(docnum)) if docnum is not None else None
 
 
+def facet_documents(source: Generation | str | Path, facet: str, value: str,
+                    config: Config) -> np.ndarray:
+    """The live documents carrying one value of a facet (any spelling of a folded facet's),
+    sorted: its postings, as a filter reads them, rather than a pass over every document's
+    values (28 ms a call at a million articles)."""
+    generation = _generation(source)
+    state = _state(generation, config)
+    spec = registry()[facet]
+    with generation.searcher() as searcher:
+        docs = _filter_set(searcher, Postings(searcher, state.term_cache), spec,
+                           _spellings(generation.facets, spec, (value,)), len(state.live_mask))
+    return docs[state.live_mask[docs]]
+
+
 def _article_number(searcher, state: _State, article_id: str) -> int | None:
     """The live document holding this article id, or None: its postings in the id field (a
     term looked up in the sidecar), where Whoosh's `document(id=…)` runs a query through its

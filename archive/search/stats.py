@@ -14,10 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Config
-from ..engine.docnums import distinct
 from ..indexing.serving import Generation
 from .request import FacetCount, Hit, SearchRequest
-from .run import _generation, _state, search
+from .run import _generation, _state, facet_documents, search
 
 MAX_SERIES = 4  # a trend compares at most this many organisations or queries
 
@@ -140,18 +139,12 @@ def co_mentions(source: Generation | str | Path, facet: str, value: str,
     (the organisations cited with an organisation)."""
     generation = _generation(source)
     store = generation.facets
-    state = _state(generation, config)
-    live = state.live_docs
     values = store.values(facet)
     try:
         wanted = values.index(value)
     except ValueError:
         return []
-    grid = store.grid(facet)[:, live]
-    docs = live[(grid == wanted).any(axis=0)]
-    extra = [d for d, ords in store.extra(facet).items()
-             if wanted in ords and state.live_mask[d]]
-    docs = distinct(np.concatenate([docs, np.array(extra, dtype=np.intp)])) if extra else docs
+    docs = facet_documents(generation, facet, value, config)
     counts = store.count(facet, docs)
     counts.pop(wanted, None)
     return [FacetCount(values[o], n) for o, n in
