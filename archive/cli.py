@@ -503,11 +503,14 @@ def serve_command(config: Config, host: str, port: int, threads: int, workers: i
     pre-forked workers (--workers N, Linux and macOS)."""
     from .web import create_app
     from .web.server import make_server
+    from .web.warmup import warm
 
     if workers > 1:
         _serve_prefork(config, host, port, threads, workers)
         return
-    server = make_server(create_app(config), host=host, port=port, threads=threads)
+    app = create_app(config)
+    warm(app)
+    server = make_server(app, host=host, port=port, threads=threads)
     _announce(config, host, server.effective_port, "waitress")
     try:
         server.run()

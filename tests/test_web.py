@@ -814,3 +814,26 @@ def test_the_histogram_axis_has_a_slot_per_year(client):
     axis = re.search(r'<div class="axis".*?</div>', html, re.S).group(0)
     assert re.findall(r'<span class="y">(\d{4})</span>', axis) == [
         "2018", "2019", "2020", "2021", "2022"]
+
+
+def test_a_warmed_app_serves_its_pages_without_compiling_a_template(config, monkeypatch):
+    """`archive serve` compiles every template before the first visitor (in gunicorn's master,
+    for every worker): no visitor's page compiles one."""
+    from archive.web.warmup import warm
+
+    app = create_app(config)
+    assert warm(app) == len(app.jinja_env.list_templates()) > 20
+
+    def compile_again(*args, **kwargs):
+        raise AssertionError(f"a template compiled during a request: {args[1:2]}")
+
+    monkeypatch.setattr(app.jinja_env, "compile", compile_again)
+    client = app.test_client()
+    article = ARTICLES[0].id
+    for url in ("/", "/search?q=grève", "/search?q=%22%22%22((", f"/article/{article}",
+                "/organisation/union-nationale-des-travailleurs-du-mali", "/organisations",
+                "/tendances?s=UNTM", "/aide", "/a-propos", "/nulle-part", "/atelier/connexion",
+                "/?lang=en"):
+        response = client.get(url)
+        assert response.status_code in (200, 400, 404), (url, response.status_code)
+        assert b"<html" in response.data, url

@@ -62,7 +62,8 @@ def gunicorn_options(config: Config, workers: int, threads: int, fd: int) -> dic
         "forwarded_allow_ips": "127.0.0.1,::1" if config.trusted_proxies else "",
         "proc_name": "press-archive",
         # The app is built once, before the fork (it opens no index file: each worker opens
-        # the generation on its first request), so the workers share its code and start
+        # the generation on its first request), its templates compiled (warmup.py), so the
+        # workers share its code and start
         # accepting together: built after the fork, the first worker up took every waiting
         # keep-alive connection (all 8 of the load bench's) and the other served none.
         "preload_app": True,
@@ -90,6 +91,7 @@ def run(config: Config, sock: socket.socket, host: str, workers: int, threads: i
 
     from .app import create_app
     from .server import allow_bound
+    from .warmup import warm
 
     port = sock.getsockname()[1]
     options = gunicorn_options(config, workers, threads, sock.fileno())
@@ -102,6 +104,7 @@ def run(config: Config, sock: socket.socket, host: str, workers: int, threads: i
         def load(self):
             app = create_app(config)
             allow_bound(app, host, port)
+            warm(app)  # templates compiled once, here, for every worker
             # what the master built is never collected in a worker: its pages stay shared
             gc.freeze()
             return app
