@@ -12,7 +12,7 @@ from archive.articlefile import relative_path
 from archive.indexing.facetstore import MAX_LAYERS
 from archive.indexing.jobs import reindex
 from archive.models import Article
-from archive.search.stats import co_mentions
+from archive.search.stats import co_mentions, per_year, year_spans
 from archive.web import create_app
 from tests.webarchive import CEDEAO, SNEC, UNTM, build_archive
 
@@ -91,6 +91,31 @@ def test_co_mentions_count_live_articles_only_with_every_organisation_they_cite(
                                                     config)}
     assert found == {SNEC: 1, **{name: 1 for name in many}}
     assert co_mentions(config.index_dir, "organisation", "Inconnue", config) == []
+
+
+def test_years_of_each_organisation_count_live_articles_only(tmp_path):
+    many = [f"Coopérative {n}" for n in range(MAX_LAYERS + 3)]  # past the dense layers
+
+    def cites(slug: str, date: str, *orgs: str) -> Article:
+        return Article(id=slug, title=f"Réunion {slug}", body="Les délégués se sont réunis.",
+                       date=date, organisations=orgs)
+
+    gone = cites("reunion-1998", "1998-05-04", *many)
+    config = build_archive(tmp_path, [
+        cites("reunion-2019", "2019-07-05", UNTM, *many), gone,
+        cites("reunion-2020", "2020-01-10", UNTM), cites("reunion-2020-b", "2020-02-11", UNTM)])
+    table = per_year(config.index_dir, "organisation", config)
+    assert table[UNTM] == {2019: 1, 2020: 2}
+    assert [table[name] for name in many] == [{1998: 1, 2019: 1}] * len(many)
+    spans = year_spans(config.index_dir, "organisation", config)
+    assert [spans[name] for name in many] == [(1998, 2019)] * len(many)
+
+    (config.articles_dir / relative_path(gone)).unlink()  # deleted, still in its segment
+    reindex(config)
+    table = per_year(config.index_dir, "organisation", config)
+    assert [table[name] for name in many] == [{2019: 1}] * len(many)
+    spans = year_spans(config.index_dir, "organisation", config)
+    assert [spans[name] for name in many] == [(2019, 2019)] * len(many)
 
 
 def test_the_page_draws_its_trend_and_links_to_the_trends_page(client):

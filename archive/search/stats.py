@@ -19,6 +19,7 @@ from .request import FacetCount, Hit, SearchRequest
 from .run import _generation, _state, facet_documents, search
 
 MAX_SERIES = 4  # a trend compares at most this many organisations or queries
+YEAR_SPAN = 10_000  # years are below this: (ordinal, year) is ordinal * YEAR_SPAN + year
 
 
 def _years_of_docs(store, docs: np.ndarray) -> np.ndarray:
@@ -42,7 +43,7 @@ def _year_spans(generation: Generation, facet: str, state) -> dict[str, tuple[in
     first = np.full(len(values), 10_000, dtype=np.int64)
     last = np.zeros(len(values), dtype=np.int64)
     years = _years_of_docs(store, docs)
-    for ords, year in _pairs(store, facet, docs, years):
+    for ords, year in _pairs(store, facet, docs, years, state.live_mask):
         np.minimum.at(first, ords, year)
         np.maximum.at(last, ords, year)
     return {values[o]: (int(first[o]), int(last[o])) for o in np.flatnonzero(last)}
@@ -50,30 +51,40 @@ def _year_spans(generation: Generation, facet: str, state) -> dict[str, tuple[in
 
 def per_year(source: Generation | str | Path, facet: str,
              config: Config) -> dict[str, dict[int, int]]:
-    """Articles of each value of a facet per year (dated articles of the whole archive)."""
+    """Articles of each value of a facet per year (dated articles of the whole archive);
+    computed once per generation (the about page asks on every visit)."""
     generation = _generation(source)
+    state = _state(generation, config)
+    return state.kept(("per_year", facet), lambda: _per_year(generation, facet, state))
+
+
+def _per_year(generation: Generation, facet: str, state) -> dict[str, dict[int, int]]:
     store = generation.facets
-    docs = _state(generation, config).live_docs
+    docs = state.live_docs
     values = store.values(facet)
     years = _years_of_docs(store, docs)
     table: dict[str, dict[int, int]] = {}
-    for ords, year in _pairs(store, facet, docs, years):
+    for ords, year in _pairs(store, facet, docs, years, state.live_mask):
         for (o, y), n in _counted(ords, year):
             row = table.setdefault(values[o], {})
             row[y] = row.get(y, 0) + n
     return table
 
 
-def _counted(ords: np.ndarray, years: np.ndarray):
+def _counted(ords: np.ndarray, years: np.ndarray) -> list[tuple[tuple[int, int], int]]:
     """(ordinal, year) pairs with how often each occurs."""
     if not len(ords):
         return []
-    pairs, counts = np.unique(np.stack([ords, years]), axis=1, return_counts=True)
-    return [((int(o), int(y)), int(n)) for (o, y), n in zip(pairs.T, counts, strict=True)]
+    # one number per pair, counted in one sort (pairs as columns of a 2-D unique took 0.9 s
+    # at a million articles, this 0.07 s)
+    keys, counts = np.unique(ords * YEAR_SPAN + years, return_counts=True)
+    return [((int(k) // YEAR_SPAN, int(k) % YEAR_SPAN), int(n))
+            for k, n in zip(keys.tolist(), counts.tolist(), strict=True)]
 
 
-def _pairs(store, facet: str, docs: np.ndarray, years: np.ndarray):
-    """(ordinals, years) of the dated documents carrying a value, layer by layer."""
+def _pairs(store, facet: str, docs: np.ndarray, years: np.ndarray, live: np.ndarray):
+    """(ordinals, years) of the dated documents carrying a value, layer by layer (`docs` are
+    live; `live` is the generation's mask of live documents, for the rare extra values)."""
     grid = store.grid(facet)[:, docs]
     empty = store.empty(facet)
     for layer in grid:
@@ -81,7 +92,7 @@ def _pairs(store, facet: str, docs: np.ndarray, years: np.ndarray):
         yield layer[keep].astype(np.int64), years[keep]
     for docnum, ords in store.extra(facet).items():
         year = int(store.date_keys[docnum]) // 10_000
-        if year:
+        if year and live[docnum]:
             yield np.array(ords, dtype=np.int64), np.full(len(ords), year, dtype=np.int64)
 
 
