@@ -28,7 +28,7 @@ from archive.models import Article
 from archive.search import SearchRequest, facet_values, related, search
 from archive.search.docsets import intersect
 from archive.search.request import date_bound
-from archive.search.run import _first_in_order, stored_article
+from archive.search.run import _first_in_order, stable_date_order, stored_article
 from archive.search.snippets import plain_text
 from archive.web import create_app
 
@@ -456,6 +456,22 @@ def test_the_date_order_walk_finds_the_first_wanted_documents_stretch_by_stretch
         for window in (1, 20, 500, 10_000):
             walked = _first_in_order(order, wanted, count, window)
             assert walked.tolist() == every[:window].tolist(), (count, window)
+
+
+def test_the_archive_date_order_is_a_full_sort_newest_or_oldest_first_undated_last():
+    rng = np.random.default_rng(5)
+    keys = rng.choice([0, 19600101, 19991231, 20000101, 20190705, 20190706, 20261201],
+                      size=50_000).astype(np.uint32)
+    keys[::7] = rng.integers(18500101, 20991231, size=len(keys[::7]))
+    positions = np.arange(len(keys))
+    for newest in (True, False):
+        order = stable_date_order(keys, newest)
+        primary = -keys.astype(np.int64) if newest else np.where(keys == 0, 99_999_999, keys)
+        assert order.tolist() == np.lexsort((positions, primary)).tolist()
+        dated = keys[order][keys[order] > 0]
+        assert (np.diff(dated.astype(np.int64)) <= 0).all() if newest else \
+            (np.diff(dated.astype(np.int64)) >= 0).all()
+        assert (keys[order][len(dated):] == 0).all()  # undated last, either way
 
 
 def test_a_phrase_still_answers_after_an_incremental_reindex_replaced_its_article(tmp_path):
