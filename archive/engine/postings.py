@@ -359,10 +359,8 @@ class Postings:
                     return _no_positions(fieldname, only)
                 held = every[first:last]
                 start, end = np.searchsorted(docs, (offset, offset + count))
-                wanted = docs[start:end]
-                at = np.minimum(np.searchsorted(held, wanted), len(held) - 1)
-                hit = held[at] == wanted
-                found = positions.keys(side, text, at[hit], wanted[hit], int(last - first))
+                at = _indexes_in(held, docs[start:end], offset, count)
+                found = positions.keys(side, text, at, held[at], int(last - first))
                 if found is None:
                     return _no_positions(fieldname, only)
                 parts.append(found)
@@ -467,6 +465,19 @@ class Postings:
     def documents(self, fieldname: str, text: str) -> set[int]:
         """Every document holding the term, deleted ones included."""
         return set(self.arrays(fieldname, text)[0].tolist())
+
+
+def _indexes_in(held: np.ndarray, wanted: np.ndarray, offset: int, count: int) -> np.ndarray:
+    """The indexes in sorted `held` of the documents also in sorted `wanted` (all within one
+    segment's numbers, [offset, offset + count)): each looked up when they are few, else marked
+    in a mask of the segment (looking up 336k candidates among a word's 337k postings took
+    10 ms of a phrase of two frequent words at a million articles)."""
+    if len(wanted) * SKIP_RATIO < len(held):
+        at = np.minimum(np.searchsorted(held, wanted), len(held) - 1)
+        return at[held[at] == wanted]
+    chosen = np.zeros(count, dtype=bool)
+    chosen[wanted - offset] = True
+    return np.flatnonzero(chosen[held - offset])
 
 
 def _no_positions(fieldname: str, only: bool) -> None:
