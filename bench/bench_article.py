@@ -12,7 +12,6 @@ p95 of each pass.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import statistics
 import sys
 import time
@@ -22,10 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from bench_load import BENCH_LIMITS  # noqa: E402
+from bench_load import bench_config  # noqa: E402
 from synthetic import Generator  # noqa: E402
 
-from archive.config import load_config  # noqa: E402
 from archive.web import create_app  # noqa: E402
 
 ARTICLES = 60
@@ -38,9 +36,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--n", type=int, default=100_000)
     args = parser.parse_args()
-    config = load_config(None, data=args.work / "data", index=args.work / "index")
-    config = dataclasses.replace(config, limits=dataclasses.replace(config.limits,
-                                                                    **BENCH_LIMITS))
+    config = bench_config(args.work)
     client = create_app(config).test_client()
     gen = Generator()
     step = max(args.n // (ARTICLES + 1), 1)

@@ -25,6 +25,7 @@ and a generation is never written once served, so the source is left untouched.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import http.client
 import json
 import os
@@ -49,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 from synthetic import SECTIONS, Generator, pick_words, write_archive  # noqa: E402
 
 from archive import articlefile  # noqa: E402
+from archive.config import Config, load_config  # noqa: E402
 
 HOSTILE_SHARE = 0.10
 REQUEST_TIMEOUT_S = 60.0
@@ -56,6 +58,14 @@ SERVER_START_TIMEOUT_S = 60.0
 MAX_DURATION_S = 600.0
 SWAP_WINDOW_S = (2.0, 5.0)  # seconds before the reindex starts / after the swap
 BENCH_LIMITS = {"rate_limit_per_minute": 10_000_000, "export_max_rows": 2_000}
+
+
+def bench_config(work: Path) -> Config:
+    """The configuration of a bench folder (WORK/data, WORK/index) with the bench's limits, as
+    the in-process benches (article, research pages, profile) drive the app."""
+    config = load_config(None, data=work / "data", index=work / "index")
+    return dataclasses.replace(config, limits=dataclasses.replace(config.limits,
+                                                                 **BENCH_LIMITS))
 OK, NOT_FOUND, REFUSED = frozenset({200}), frozenset({404}), frozenset({400})
 LENIENT = frozenset({200, 400})  # a query the parser may repair or refuse, never a 5xx
 # A request line past 8,190 bytes: the app's 400 under waitress, gunicorn's (and nginx's) 414.

@@ -14,7 +14,6 @@ generation opened, its templates compiled, its date orders sorted), forty organi
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import statistics
 import sys
 import time
@@ -24,10 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from bench_load import BENCH_LIMITS  # noqa: E402
+from bench_load import bench_config  # noqa: E402
 from synthetic import Generator  # noqa: E402
 
-from archive.config import load_config  # noqa: E402
 from archive.web import create_app  # noqa: E402
 from archive.web.names import slug  # noqa: E402
 
@@ -40,9 +38,7 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work", type=Path, required=True)
     args = parser.parse_args()
-    config = load_config(None, data=args.work / "data", index=args.work / "index")
-    config = dataclasses.replace(config, limits=dataclasses.replace(config.limits,
-                                                                    **BENCH_LIMITS))
+    config = bench_config(args.work)
     app = create_app(config)
     pages = app.extensions.get("archive_pages")
     if pages is not None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import dataclasses
 import pstats
 import random
 import statistics
@@ -28,9 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from bench_load import BENCH_LIMITS, Mix  # noqa: E402
+from bench_load import Mix, bench_config  # noqa: E402
 
-from archive.config import load_config  # noqa: E402
 from archive.web import create_app  # noqa: E402
 
 
@@ -46,9 +44,7 @@ def main() -> None:
     parser.add_argument("--no-profile", action="store_true",
                         help="CPU per request kind without the profiler's overhead")
     args = parser.parse_args()
-    config = load_config(None, data=args.work / "data", index=args.work / "index")
-    config = dataclasses.replace(config, limits=dataclasses.replace(config.limits,
-                                                                    **BENCH_LIMITS))
+    config = bench_config(args.work)
     app = create_app(config)
     pages = app.extensions.get("archive_pages")
     if pages is not None and args.no_page_cache:
