@@ -449,6 +449,26 @@ def test_a_segment_without_its_positions_sidecar_is_damage_not_an_empty_answer(
         _compared(search(corpus.config.index_dir, request, corpus.config))
 
 
+def test_a_positions_sidecar_of_another_type_is_refused_by_name(corpus: Indexed,
+                                                               tmp_path: Path):
+    """A sidecar declares its positions' type: one this code never writes is damage to report,
+    not numbers to read in another width."""
+    copy = tmp_path / "index"
+    shutil.copytree(corpus.config.index_dir, copy)
+    gen_dir = copy / generations.read_pointer(copy).current
+    for path in gen_dir.glob("*.psc"):
+        declared = json.loads(path.read_text(encoding="utf-8"))
+        path.write_text(json.dumps({**declared, "body": "<u8"}), encoding="utf-8")
+    # as another writer would have written it: the manifest agrees with the files
+    manifest = generations.read_manifest(gen_dir)
+    manifest[generations.FILE_TABLE] = generations.file_table(gen_dir)
+    generations.write_manifest(gen_dir, manifest)
+    foreign = load_config(data=corpus.config.articles_dir.parent, index=copy)
+    a, b = corpus.words[:2]
+    with pytest.raises(ValueError, match=r"\.psc: body declares positions of type '<u8'"):
+        search(copy, SearchRequest(query=f'"{a} {b}"'), foreign)
+
+
 @pytest.mark.parametrize("widest", [900, 70_000])  # positions narrowed to 16 bits, or not
 def test_the_positions_sidecar_reads_back_what_whoosh_encodes(tmp_path: Path, monkeypatch,
                                                               widest: int):

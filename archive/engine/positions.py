@@ -272,6 +272,9 @@ class FieldPositions:
     """One field's sidecar in one segment, memory-mapped read-only (shared by processes)."""
 
     def __init__(self, base: str, field: str, array_type: str) -> None:
+        if array_type not in ("<i4", "<u2"):  # what `_FieldFiles` writes, nothing else
+            raise ValueError(f"{base}.psc: {field} declares positions of type "
+                             f"{array_type!r}")
         paths = {s: f"{base}.{field}.{s}" for s in _SUFFIXES}
         self._blob = map_terms(paths["ptx"])
         index = map_array(paths["pti"], "<i8").reshape(-1, 3)
@@ -336,7 +339,7 @@ def keys(side: FieldPositions, text: bytes, at: np.ndarray, docs: np.ndarray,
     index = np.repeat(starts - (within - counts), counts)
     index += np.arange(int(within[-1]), dtype=np.int64)
     keys = np.repeat(docs.astype(np.int64) << 32, counts)
-    keys |= side.positions[index]
+    keys |= side.positions[index]  # uint16 or int32 (`FieldPositions` refuses any other)
     return keys
 
 

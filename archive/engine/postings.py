@@ -472,7 +472,7 @@ def _indexes_in(held: np.ndarray, wanted: np.ndarray, offset: int, count: int) -
     segment's numbers, [offset, offset + count)): each looked up when they are few, else marked
     in a mask of the segment (looking up 336k candidates among a word's 337k postings took
     10 ms of a phrase of two frequent words at a million articles)."""
-    if len(wanted) * SKIP_RATIO < len(held):
+    if len(wanted) * SKIP_RATIO < len(held) or (len(wanted) + len(held)) * SKIP_RATIO < count:
         at = np.minimum(np.searchsorted(held, wanted), len(held) - 1)
         return at[held[at] == wanted]
     chosen = np.zeros(count, dtype=bool)

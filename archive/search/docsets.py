@@ -89,7 +89,7 @@ def intersect(a: np.ndarray, b: np.ndarray, size: int) -> np.ndarray:
         at = np.searchsorted(many, few)
         found = at < len(many)
         found[found] = many[at[found]] == few[found]
-        return few[found]
+        return few[found].astype(a.dtype, copy=False)
     return a[mask(b, size)[a]]
 
 
