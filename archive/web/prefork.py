@@ -63,9 +63,9 @@ def gunicorn_options(config: Config, workers: int, threads: int, fd: int) -> dic
         "proc_name": "press-archive",
         # The app is built once, before the fork (it opens no index file: each worker opens
         # the generation on its first request), its templates compiled (warmup.py), so the
-        # workers share its code and start
-        # accepting together: built after the fork, the first worker up took every waiting
-        # keep-alive connection (all 8 of the load bench's) and the other served none.
+        # workers share its code and start accepting together: built after the fork, the
+        # first worker up took every waiting keep-alive connection (all 8 of the load
+        # bench's) and the other served none.
         "preload_app": True,
         "accesslog": None,
         "errorlog": "-",

@@ -1,11 +1,11 @@
 """What a server does once, before its first visitor, so that no visitor waits for it.
 
 Jinja compiles a template the first time a page renders it, and Babel loads a language's
-formats the first time it writes a date or a number in it: 150 to 200 ms in all, which the
-first visitor of each page paid in each worker (measured at a million articles: the first
-organisation page of a worker took 240 to 440 ms, then 50). Done in gunicorn's master before
-the fork, the compiled templates are shared by every worker. The index is not touched here:
-each worker opens the generation itself (prefork.py).
+formats the first time it writes a date or a number in it: 150 to 200 ms for the 27 templates,
+which the first visitor of each page paid in each worker (a worker's first organisation page
+spent 153 ms compiling its four). Done in gunicorn's master before the fork, the compiled
+templates are shared by every worker. The index is not touched here: each worker opens the
+generation itself (prefork.py).
 """
 
 from __future__ import annotations
