@@ -162,14 +162,6 @@ def term_cache_budget(doc_count: int) -> int:
     return max(TERM_CACHE_POSTINGS, TERM_CACHE_PER_DOC * doc_count)
 
 
-def _date_sort(doc_keys: np.ndarray, docs: np.ndarray, newest: bool) -> np.ndarray:
-    """The order (indices into `docs`) by date, newest or oldest first, undated last, ties by
-    document number."""
-    keys = doc_keys.astype(np.int64)
-    primary = -keys if newest else np.where(keys == 0, 99_999_999, keys)
-    return np.lexsort((docs, primary))
-
-
 def stable_date_order(keys: np.ndarray, newest: bool) -> np.ndarray:
     """The order (indices into `keys`, YYYYMMDD or 0 when undated) by date, newest or oldest
     first, undated last, ties in their given order: two stable sorts of 16-bit halves, which
@@ -447,7 +439,8 @@ def _by_date(docs: np.ndarray, state: _State, keys: np.ndarray, window: int,
              newest: bool, estimated: bool = True) -> list[tuple[int, None]]:
     """Newest or oldest first by the date arrays; undated articles come last either way.
 
-    A large result set is read off the archive's precomputed date order; a small one sorted."""
+    A large result set is read off the archive's precomputed date order; a small one sorted
+    (`docs` ascend, so ties stay by document number)."""
     if len(docs) > window * DATE_ORDER_WALK:
         order = state.date_order(keys, newest, estimated)
         if len(docs) == len(state.live_docs):
@@ -456,7 +449,7 @@ def _by_date(docs: np.ndarray, state: _State, keys: np.ndarray, window: int,
             top = _first_in_order(order, mask(docs, len(state.live_mask)), len(docs),
                                   window).tolist()
     else:
-        top = docs[_date_sort(keys[docs], docs, newest)[:window]].tolist()
+        top = docs[stable_date_order(keys[docs], newest)[:window]].tolist()
     return [(d, None) for d in top]
 
 
