@@ -58,6 +58,10 @@ SERVER_START_TIMEOUT_S = 60.0
 MAX_DURATION_S = 600.0
 SWAP_WINDOW_S = (2.0, 5.0)  # seconds before the reindex starts / after the swap
 BENCH_LIMITS = {"rate_limit_per_minute": 10_000_000, "export_max_rows": 2_000}
+OK, NOT_FOUND, REFUSED = frozenset({200}), frozenset({404}), frozenset({400})
+LENIENT = frozenset({200, 400})  # a query the parser may repair or refuse, never a 5xx
+# A request line past 8,190 bytes: the app's 400 under waitress, gunicorn's (and nginx's) 414.
+TOO_LONG = frozenset({400, 414})
 
 
 def bench_config(work: Path) -> Config:
@@ -66,10 +70,6 @@ def bench_config(work: Path) -> Config:
     config = load_config(None, data=work / "data", index=work / "index")
     return dataclasses.replace(config, limits=dataclasses.replace(config.limits,
                                                                  **BENCH_LIMITS))
-OK, NOT_FOUND, REFUSED = frozenset({200}), frozenset({404}), frozenset({400})
-LENIENT = frozenset({200, 400})  # a query the parser may repair or refuse, never a 5xx
-# A request line past 8,190 bytes: the app's 400 under waitress, gunicorn's (and nginx's) 414.
-TOO_LONG = frozenset({400, 414})
 
 
 # --- the archive ---------------------------------------------------------------------------------
