@@ -70,17 +70,22 @@ def test_co_mentions_are_counted_and_each_links_to_the_joint_search(client):
         "greve-des-enseignants-a-bamako", "rentree-scolaire-sous-tension"]
 
 
+MANY = [f"Coopérative {n}" for n in range(MAX_LAYERS + 3)]  # past the dense facet layers
+
+
+def meeting(slug: str, date: str, *orgs: str) -> Article:
+    """An article citing these organisations."""
+    return Article(id=slug, title=f"Réunion {slug}", body="Les délégués se sont réunis.",
+                   date=date, organisations=orgs)
+
+
 def test_co_mentions_count_live_articles_only_with_every_organisation_they_cite(tmp_path):
-    many = [f"Coopérative {n}" for n in range(MAX_LAYERS + 3)]  # past the dense layers
-
-    def cites(slug: str, *orgs: str) -> Article:
-        return Article(id=slug, title=f"Réunion {slug}", body="Les délégués se sont réunis.",
-                       date="2020-03-02", organisations=orgs)
-
-    deleted = cites("reunion-b", SNEC, UNTM)
+    many = MANY
+    deleted = meeting("reunion-b", "2020-03-02", SNEC, UNTM)
     config = build_archive(tmp_path, [
-        cites("reunion-a", UNTM, SNEC), deleted,
-        cites("reunion-c", *many[:5], UNTM, *many[5:]), cites("reunion-d", SNEC, CEDEAO)])
+        meeting("reunion-a", "2020-03-02", UNTM, SNEC), deleted,
+        meeting("reunion-c", "2020-03-02", *many[:5], UNTM, *many[5:]),
+        meeting("reunion-d", "2020-03-02", SNEC, CEDEAO)])
     found = {c.value: c.count for c in co_mentions(config.index_dir, "organisation", UNTM,
                                                     config)}
     assert found == {SNEC: 2, **{name: 1 for name in many}}
@@ -94,16 +99,12 @@ def test_co_mentions_count_live_articles_only_with_every_organisation_they_cite(
 
 
 def test_years_of_each_organisation_count_live_articles_only(tmp_path):
-    many = [f"Coopérative {n}" for n in range(MAX_LAYERS + 3)]  # past the dense layers
-
-    def cites(slug: str, date: str, *orgs: str) -> Article:
-        return Article(id=slug, title=f"Réunion {slug}", body="Les délégués se sont réunis.",
-                       date=date, organisations=orgs)
-
-    gone = cites("reunion-1998", "1998-05-04", *many)
+    many = MANY
+    gone = meeting("reunion-1998", "1998-05-04", *many)
     config = build_archive(tmp_path, [
-        cites("reunion-2019", "2019-07-05", UNTM, *many), gone,
-        cites("reunion-2020", "2020-01-10", UNTM), cites("reunion-2020-b", "2020-02-11", UNTM)])
+        meeting("reunion-2019", "2019-07-05", UNTM, *many), gone,
+        meeting("reunion-2020", "2020-01-10", UNTM),
+        meeting("reunion-2020-b", "2020-02-11", UNTM)])
     table = per_year(config.index_dir, "organisation", config)
     assert table[UNTM] == {2019: 1, 2020: 2}
     assert [table[name] for name in many] == [{1998: 1, 2019: 1}] * len(many)
