@@ -5,6 +5,8 @@ worker following CURRENT to the next generation."""
 from __future__ import annotations
 
 import dataclasses
+import gc
+import os
 import sys
 import threading
 from pathlib import Path
@@ -125,6 +127,48 @@ def test_a_worker_follows_current_to_the_next_generation(built):
     assert page.status_code == 200
     neighbours = related(config.index_dir, "ajout-zanzibarite", config)
     assert "ajout-zanzibarite" not in {hit.id for hit in neighbours}
+
+
+def _open_under(folder: Path) -> list[str]:
+    """The files under `folder` this process holds open or mapped (/proc, Linux)."""
+    prefix = str(folder.resolve()) + "/"
+    held = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
+            if os.path.islink(f"/proc/self/fd/{fd}")]
+    with open("/proc/self/maps", encoding="utf-8") as maps:
+        held += [line.split(maxsplit=5)[5].strip() for line in maps
+                 if len(line.split(maxsplit=5)) == 6]
+    return sorted({path for path in held if path.startswith(prefix)})
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(),
+                    reason="reads the process's open files and maps from /proc (Linux)")
+def test_a_worker_lets_go_of_the_generation_a_reindex_replaced(tmp_path):
+    # Its caches (decoded postings, date orders, the facet arrays and positions it maps) go with
+    # it once its last request ended: kept, every worker carried them until the next reindex.
+    data = tmp_path / "data"
+    paths = write_archive(data, 40)
+    config = load_config(None, data=data, index=tmp_path / "index")
+    reindex(config, full=True)
+    client = create_app(config).test_client()
+    pages = ["/api/search?q=mali", "/search?q=mali&sort=newest", "/search?q=%22le+mali%22",
+             "/search?q=&sort=oldest", "/a-propos", "/organisations"]
+
+    def visit() -> None:
+        for page in pages:
+            assert client.get(page).status_code == 200, page
+        article = client.get("/api/search?q=").get_json()["hits"][0]["id"]
+        assert client.get(f"/article/{article}").status_code == 200
+
+    visit()
+    old = config.index_dir / open_current(config.index_dir).name
+    assert _open_under(old)  # served from: its facet arrays are mapped
+    article = articlefile.read(paths[0])
+    articlefile.write(data / "articles", article.replace(title="Zanzibarite " + article.title))
+    reindex(config)
+    visit()
+    gc.collect()
+    assert open_current(config.index_dir).name != old.name
+    assert _open_under(old) == []
 
 
 def test_field_lengths_read_in_one_go_are_those_whoosh_gives(built):

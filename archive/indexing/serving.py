@@ -7,8 +7,10 @@ import os
 import threading
 import time
 import weakref
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from whoosh import index
 from whoosh.searching import Searcher
@@ -19,10 +21,10 @@ from .facetstore import FacetStore
 from .schema import INDEX_NAME, schema_problem
 from .scrub import Scrub
 
+T = TypeVar("T")
+
 
 @dataclass
-
-
 class Generation:
     """One open, immutable index generation, as readers use it."""
 
@@ -32,6 +34,10 @@ class Generation:
     manifest: dict = field(repr=False)
     # each thread's open reader: Whoosh readers seek shared files, so threads never share one
     _readers: threading.local = field(default_factory=threading.local, repr=False,
+                                      compare=False)
+    # what readers computed from this generation (search caches): they go with it
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
+    _deriving: threading.Lock = field(default_factory=threading.Lock, repr=False,
                                       compare=False)
 
     @property
@@ -47,6 +53,18 @@ class Generation:
         if reader is None:
             reader = self._readers.reader = self.index.reader()
         return Searcher(reader, fromindex=self.index, closereader=False)
+
+    def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """What `compute()` makes of this generation, made once and kept while the generation is
+        (a worker's search caches: hundreds of MB at a million articles, which must go with
+        the generation a reindex replaced, not outlive it)."""
+        found = self._derived.get(key)
+        if found is None:
+            with self._deriving:
+                found = self._derived.get(key)
+                if found is None:
+                    found = self._derived[key] = compute()
+        return found
 
 
 def open_generation(gen_dir: Path) -> Generation:
