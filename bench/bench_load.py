@@ -891,6 +891,11 @@ def render(summary: dict) -> str:
         lines.append(f"server's open files per generation: under load before the reindex "
                      f"{r.get('open_files_before')}; clients stopped at the end "
                      f"{r['open_files_at_end']}")
+        replaced = r["open_files_at_end"].get(r.get("generation_before") or "", {})
+        if r.get("generation_after") != r.get("generation_before"):
+            lines.append("the replaced generation at the end: " + (
+                f"STILL OPEN ({replaced.get('fds', 0)} descriptors, {replaced.get('maps', 0)} "
+                "maps)" if replaced else "released by every process"))
     m = s["memory_mb"]
     for label, part in (("RSS", m), ("  of which anonymous", m["anon"]),
                         ("  of which file-backed", m["file"])):

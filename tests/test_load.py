@@ -45,6 +45,8 @@ def test_server_holds_a_mixed_load_and_a_reindex_swap(tmp_path: Path) -> None:
     assert "updated 50," in "\n".join(reindex["output"]), report
     assert reindex["swaps"] == 1, report
     assert reindex["generation_after"] != reindex["generation_before"], report
+    # ... and the server let go of the generation it replaced: no file of it open or mapped
+    assert reindex["generation_before"] not in reindex["open_files_at_end"], report
     around = summary["around_swap"]
     assert around["requests"] > 0 and around["failed"] == around["5xx"] == 0, report
 
