@@ -7,7 +7,8 @@ Builds one synthetic archive (`bench/synthetic.py`), indexes it with `archive re
 builds the same articles into SQLite FTS5 with a column stemmed by the same French analyzer.
 Each job is what a result page needs: top-10 hits with snippets, counts for the four facets
 (section, author, organisation, year) and the year histogram. Kinds measured: one word,
-two words, a phrase, filtered (section + year) and sorted newest first, a deep page, browse.
+two words, a phrase, a word within six years (`mot année:A-B`), every article but a word's
+(`-mot`, newest first), filtered (section + year) and sorted newest first, a deep page, browse.
 Prints p50/p95 per kind for both and the p95 ratio, the process's peak RSS, and issue 18's targets
 for this size; `--no-peer` measures ours alone (at 1M), `--profile FILE` keeps a cProfile.
 """
@@ -82,14 +83,21 @@ def fts_match(words: list[str], phrase: bool) -> str:
 
 
 def fts_job(db: sqlite3.Connection, words: list[str], phrase: bool = False,
-            filters: dict | None = None, newest: bool = False, page: int = 1) -> None:
-    """Top hits with snippets, disjunctive facet counts and the year histogram, in SQL."""
+            filters: dict | None = None, newest: bool = False, page: int = 1,
+            years: tuple[int, int] | None = None, without: str | None = None) -> None:
+    """Top hits with snippets, disjunctive facet counts and the year histogram, in SQL; `years`
+    keeps a span of years (`année:A-B`), `without` every article but a word's (`-mot`)."""
     filters = filters or {}
     offset = (page - 1) * 10
+    span = " AND d.year BETWEEN ? AND ?" if years else ""
     if words:
         db.execute("CREATE TEMP TABLE m AS SELECT d.id, d.section, d.year, d.date FROM fts "
-                   "JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ?",
-                   (fts_match(words, phrase),))
+                   f"JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ?{span}",
+                   (fts_match(words, phrase), *(years or ())))
+    elif without:
+        db.execute("CREATE TEMP TABLE m AS SELECT id, section, year, date FROM docs WHERE id "
+                   "NOT IN (SELECT rowid FROM fts WHERE fts MATCH ?)",
+                   (fts_match([without], False),))
     else:
         db.execute("CREATE TEMP TABLE m AS SELECT id, section, year, date FROM docs")
 
@@ -106,9 +114,10 @@ def fts_job(db: sqlite3.Connection, words: list[str], phrase: bool = False,
         # (filters with relevance ranking would add `AND rowid IN (SELECT id FROM m ...)`,
         # which SQLite runs very slowly; no measured kind needs it)
         rows = db.execute(
-            "SELECT rowid, snippet(fts, 1, '<mark>', '</mark>', '…', 24) FROM fts "
-            "WHERE fts MATCH ? ORDER BY bm25(fts, 2.0, 1.0) LIMIT 10 OFFSET ?",
-            (fts_match(words, phrase), offset)).fetchall()
+            "SELECT fts.rowid, snippet(fts, 1, '<mark>', '</mark>', '…', 24) FROM fts "
+            f"JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ?{span} "
+            "ORDER BY bm25(fts, 2.0, 1.0) LIMIT 10 OFFSET ?",
+            (fts_match(words, phrase), *(years or ()), offset)).fetchall()
     else:
         rows = db.execute(f"SELECT id FROM m{w} ORDER BY date DESC LIMIT 10 OFFSET ?",
                           (*args, offset)).fetchall()
@@ -193,7 +202,8 @@ def main() -> None:
         def job(i: int) -> None:
             w = pool[i % len(pool)]
             query = {"one": w, "two": f"{w} {words[(i + 7) % len(words)]}",
-                     "phrase": f'"{w} {words[(i + 1) % len(words)]}"'}[kind]
+                     "phrase": f'"{w} {words[(i + 1) % len(words)]}"',
+                     "years": f"{w} année:{span(i)[0]}-{span(i)[1]}", "without": f"-{w}"}[kind]
             filters = ({"section": (sections[i % 30],), "year": (years[i % 30],)}
                        if filtered else {})
             request = SearchRequest(query=query, filters=filters,
@@ -207,14 +217,21 @@ def main() -> None:
 
         def job(i: int) -> None:
             w = pool[i % len(pool)]
-            terms = [] if browse else [w] if kind == "one" else \
+            terms = [] if browse else [w] if kind in ("one", "years") else \
                 [w, words[(i + 7) % len(words)]] if kind == "two" else \
                 [w, words[(i + 1) % len(words)]]
             filters = {"section": sections[i % 30], "year": int(years[i % 30])} \
                 if filtered else {}
+            if kind == "without":
+                fts_job(db, [], without=w, newest=True, page=page)
+                return
             fts_job(db, terms, phrase=kind == "phrase", filters=filters,
-                    newest=filtered or browse, page=page)
+                    newest=filtered or browse, page=page,
+                    years=span(i) if kind == "years" else None)
         return job
+
+    def span(i: int) -> tuple[int, int]:
+        return 1995 + i % 25, 1995 + i % 25 + 5  # six years of the thirty
 
     kinds = [
         ("one word + top-10 + 4 facets + histogram", ours("one"), peer("one")),
@@ -222,6 +239,8 @@ def main() -> None:
           if pool],
         ("two words", ours("two"), peer("two")),
         ("phrase", ours("phrase"), peer("phrase")),
+        ("word + six years (mot année:A-B)", ours("years"), peer("years")),
+        ("every article but a word's (-mot), newest", ours("without"), peer("without")),
         ("filtered (section+year), newest first", ours("one", filtered=True),
          peer("one", filtered=True)),
         (f"deep page {DEEP_PAGE}", ours("one", page=DEEP_PAGE), peer("one", page=DEEP_PAGE)),

@@ -146,6 +146,37 @@ def test_field_prefixes_search_words_of_that_field(archive):
     assert set(ids(run(archive, "year:2018-2019"))) == {"greve-enseignants", "union-europeenne"}
 
 
+def test_a_query_with_no_word_to_rank_reads_newest_first(archive):
+    # NOT and a span of years score no document (Whoosh gives a constant or nothing): they read
+    # as browsing does, newest first, undated last, or oldest first when asked
+    without_coton = ["electricite-delestages", "cedeao-sanctions", "ecowas-sommet",
+                     "securite-centre", "greve-sante", "greve-enseignants", "sans-date"]
+    for query in ("-coton", "SAUF coton", "NOT cot*"):
+        result = run(archive, query, page_size=100)
+        assert (ids(result), result.sort, result.total) == (without_coton, "newest", 7)
+    assert ids(run(archive, "-coton", sort="oldest", page_size=100)) == [
+        *without_coton[-2::-1], "sans-date"]
+    result = run(archive, "année:2018-2020")
+    assert (ids(result), result.sort) == (
+        ["greve-sante", "greve-enseignants", "union-europeenne"], "newest")
+    assert ids(run(archive, "année:2018-2022 -syndicat -Sahel")) == [
+        "cedeao-sanctions", "coton-recolte", "securite-centre"]
+
+
+def test_what_an_or_finds_through_a_year_alone_follows_the_ranked_words(archive):
+    # `coton OU année:2022`: the articles holding the word, ranked as the word alone ranks them,
+    # then those of the year alone, newest first, the same a page at a time
+    coton = ids(run(archive, "coton"))
+    result = run(archive, "coton OU année:2022")
+    assert result.sort == "relevance" and result.total == 4
+    assert ids(result) == [*coton, "cedeao-sanctions", "ecowas-sommet"]
+    assert [h.score for h in result.hits][-2:] == [None, None]
+    paged = [ids(run(archive, "coton OU année:2022", page=page, page_size=1))
+             for page in (1, 2, 3, 4)]
+    assert sum(paged, []) == ids(result)
+    assert ids(run(archive, "coton OU -grève", page_size=100))[:2] == coton
+
+
 def test_prefix_search(archive):
     assert set(ids(run(archive, "syndic*"))) == {"greve-enseignants", "greve-sante",
                                                  "union-europeenne"}

@@ -10,8 +10,7 @@ Modules (`search/` and `indexing/` import them; the engine imports Whoosh and th
   where the positions sidecar's counts are not them, as memory-mapped arrays), written from
   the same stream and read by `Postings.arrays` instead of Whoosh's blocks;
 - `bm25`: `top_documents`, Whoosh's BM25F top k computed over those arrays;
-- `collectors`: `AllowedTimeLimit` (Whoosh's time limit, thread-safe, with an allowed set) and
-  `TimeLimit`;
+- `collectors`: `TimeLimit`, the exception a search past its time limit raises;
 - `segmentwriter`: `FastSegmentWriter`, Whoosh's writer with a cheaper postings pool, writing the
   same files;
 - `termpool`: `TermPool`, that pool: each term's postings kept in arrays as documents come,
@@ -60,9 +59,6 @@ Whoosh internals relied on (whoosh-reloaded 2.7.5), where, and what breaks if on
 - `whoosh.scoring.BM25F`'s `_field_B` (per-field B) and its arithmetic (`scoring.bm25`, an
   empty field counted as length 1) repeated in NumPy [`bm25`]; changed, our scores differ
   from `searcher.search` (the ranking equivalence test fails).
-- `whoosh.collectors.TimeLimitCollector`'s loop `collect_matches` and its state `timedout`,
-  `offset`, `child` [`collectors.AllowedTimeLimit`]; changed, filtered searches that Whoosh
-  ranks itself could show hits outside the filters or ignore the time limit.
 - `W3FieldWriter._postwriter` and its postings writer's block buffers (`_ids`, `_weights`,
   `_values`, `_maxweight`, `_minlength`, `_maxlength`, `_blocklimit`, `_format`,
   `_write_block`), filled a block at a time as `add_posting` fills them, a term's partial

@@ -46,9 +46,26 @@ def matching_docs(searcher, query: wq.Query, live: np.ndarray,
             return found
     if isinstance(query, wq.Term) and postings is not None:
         return alive(postings.arrays(query.fieldname, query.text)[0], live)
+    if isinstance(query, wq.NumericRange) and postings is not None:
+        # each year's postings (a year filter's), not Whoosh's matcher walking every document
+        # of the range in Python: `année:2010-2020` took 2.2 s at a million articles
+        return alive(union([postings.arrays(query.fieldname, str(value))[0]
+                            for value in values_within(searcher, query)], len(live)), live)
     if postings is not None:
         query = whoosh_query(searcher, query, postings)
     return alive(distinct(np.fromiter(query.matcher(searcher).all_ids(), dtype=np.intp)), live)
+
+
+def values_within(searcher, query: wq.NumericRange) -> list[int]:
+    """The values a numeric field holds (its full-precision terms, a few dozen years) that the
+    range takes in."""
+    field = searcher.schema[query.fieldname]
+    held = [field.from_bytes(raw) for raw in field.sortable_terms(searcher.reader(),
+                                                                  query.fieldname)]
+    lo, hi = query.start, query.end
+    return [value for value in held
+            if (lo is None or value > lo or (value == lo and not query.startexcl))
+            and (hi is None or value < hi or (value == hi and not query.endexcl))]
 
 
 def whoosh_query(searcher, query: wq.Query, postings: Postings) -> wq.Query:

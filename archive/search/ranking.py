@@ -4,7 +4,10 @@ For queries made only of terms and phrases under AND / OR / AND NOT (what plain 
 a document's Whoosh score is the sum of the BM25F scores of the positive terms it contains:
 `archive.engine.bm25.top_documents` computes that sum over postings arrays, Whoosh's exact
 score at a fraction of its cost. A phrase scores as the sum of its words (its documents are
-known from matching). Anything else (prefixes, fuzzy, ranges) goes back to Whoosh's own search.
+known from matching). A prefix or a fuzzy word is the OR of the words it stands for. A year
+range scores every document alike and NOT none (Whoosh adds a constant, or nothing): a query
+of them alone has nothing to rank by and reads newest first; the documents an OR finds only
+through one of them follow those holding a word.
 
 Words typed together count more where they stand together, over every candidate document
 (`together`): a fixed expression typed with an elision (`coup d'État`, `Afrique de l'Ouest`)
@@ -22,7 +25,6 @@ from whoosh import query as wq
 from ..engine.bm25 import Adjust
 from ..engine.postings import Postings
 
-PROXIMITY_SLOP = 3  # words typed together count as together up to two words apart
 PROXIMITY_BOOST = 2.0
 ADJACENT_SLOP = 1  # words typed together that stand next to each other (stop words aside)
 ADJACENT_BOOST = 3.0  # more than near: `violences policières` over `violences contre des policiers`
@@ -40,8 +42,6 @@ ADJACENT_BOOST = 3.0  # more than near: `violences policières` over `violences 
 # of 1.5 to 2.5 give 0.839-0.854 multiword (a window of 3: 0.814-0.821). For pairs too, the near
 # boost gives 0.802 / 0.836 (`violences policières` 0.566 -> 0.422, the "violence contre les
 # policiers" articles ranked 1st and 2nd) and a second position check on every two-word query.
-# The re-rank of Whoosh-ranked queries (prefixes, fuzzy words: `search.run._rerank`) keeps
-# PROXIMITY_SLOP and PROXIMITY_BOOST for any number of words.
 NEAR_SLOP = 5
 NEAR_BOOST = 2.0
 NEAR_WORDS = 3
@@ -75,8 +75,10 @@ EXPRESSION_SLOP = 1  # a fixed expression's words follow each other (stop words 
 TEXT_FIELDS = ("title", "body")
 
 
-def positive_terms(query: wq.Query) -> list[wq.Term] | None:
-    """The terms that score a query of terms and phrases under AND, OR and AND NOT, else None."""
+def positive_terms(query: wq.Query) -> list[wq.Term]:
+    """The terms that score a query: its words (a phrase's among them) under AND, OR and AND
+    NOT. A year range scores every document alike and NOT scores none: neither gives a term,
+    and a query of them alone gives none."""
     if isinstance(query, wq.Term):
         return [query]
     if isinstance(query, wq.Phrase):
@@ -84,15 +86,9 @@ def positive_terms(query: wq.Query) -> list[wq.Term] | None:
         return [wq.Term(query.fieldname, word, boost=query.boost) for word in query.words]
     if isinstance(query, wq.AndNot):
         return positive_terms(query.a)
-    if isinstance(query, (wq.And, wq.Or)) and type(query) in (wq.And, wq.Or):
-        terms: list[wq.Term] = []
-        for sub in query.subqueries:
-            found = positive_terms(sub)
-            if found is None:
-                return None
-            terms += found
-        return terms
-    return None
+    if type(query) in (wq.And, wq.Or):
+        return [term for sub in query.subqueries for term in positive_terms(sub)]
+    return []
 
 
 def together(postings: Postings, size: int, proximity: list[tuple[str, ...]],

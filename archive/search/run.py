@@ -23,7 +23,7 @@ from whoosh import query as wq
 
 from ..config import Config
 from ..engine.bm25 import top_documents
-from ..engine.collectors import AllowedTimeLimit, TimeLimit
+from ..engine.collectors import TimeLimit
 from ..engine.docnums import live_mask
 from ..engine.postings import Lengths, Postings, TermCache
 from ..errors import NotFound, QueryError
@@ -37,9 +37,9 @@ from ..organisations import authority_at
 from ..publishers import publishers_at
 from ..textnorm import fold
 from . import querylang as ql
-from .docsets import keep, mask, matching_docs, union, whoosh_query
+from .docsets import keep, mask, matching_docs, minus, union
 from .querybuild import Builder, Marks, analyzer_groups
-from .ranking import PROXIMITY_BOOST, PROXIMITY_SLOP, positive_terms, together
+from .ranking import positive_terms, together
 from .request import (
     FacetCount,
     Hit,
@@ -52,7 +52,6 @@ from .snippets import snippet_html, title_html
 from .suggest import suggest
 
 SUGGEST_BELOW = 3  # "did you mean" is offered when a query finds fewer hits than this
-RERANK_DEPTH = 20  # top documents Whoosh ranks that words standing together re-rank
 DATE_ORDER_WALK = 20  # results beyond this many pages are read off the precomputed date order
 TERM_CACHE_POSTINGS = 8_000_000  # decoded postings kept per generation (about 64 MB)
 TERM_CACHE_PER_DOC = 16  # ... or this many per document of a larger archive (128 MB at 1M)
@@ -267,26 +266,26 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
             years = store.values(year)
             histogram = sorted((int(years[o]), c) for o, c in year_counts.items())
 
-        sort = request.sort if compiled is not None else (
+        # Words rank; a query of NOT and year ranges alone holds none: newest first, as browsing
+        terms = positive_terms(compiled.query) if compiled is not None else None
+        sort = request.sort if terms else (
             "newest" if request.sort == "relevance" else request.sort)
         window = page * size
         partial = False
         if sort == "relevance":
             remaining = limits.search_time_limit - (time.perf_counter() - started)
-            if positive_terms(compiled.query) is not None:
-                # the engine scores every candidate: words standing together rank them all
-                adjust = together(postings, len(state.live_mask), compiled.proximity,
-                                  compiled.expressions)
-                ranked, partial = _ranked(searcher, compiled.query, final, len(matched),
-                                          window, remaining, state.lengths, postings, adjust)
-            else:
-                # Whoosh ranks (prefixes, fuzzy words): words together re-rank its top only
-                ranked, partial = _ranked(searcher, compiled.query, final, len(matched),
-                                          max(window, RERANK_DEPTH), remaining,
-                                          state.lengths, postings)
-                if compiled.proximity:
-                    ranked = _rerank(postings, ranked, compiled.proximity)
-            ranked = ranked[:window]
+            # the engine scores every candidate: words standing together rank them all
+            adjust = together(postings, len(state.live_mask), compiled.proximity,
+                              compiled.expressions)
+            ranked, partial = _ranked(searcher, terms, final, window, remaining,
+                                      state.lengths, postings, adjust)
+            if not partial and len(ranked) < min(window, len(final)):
+                # matched by another side of an OR (a year, a NOT), holding no word that
+                # ranks: after those that hold one, newest first
+                held = np.array([doc for doc, _score in ranked], dtype=np.intp)
+                ranked += _by_date(minus(final, held, size_all), state, keys,
+                                   window - len(ranked), newest=True,
+                                   estimated=request.estimated)
         else:
             ranked = _by_date(final, state, keys, window, newest=sort == "newest",
                               estimated=request.estimated)
@@ -370,26 +369,21 @@ def _facet_counts(values: list[str], counts, selected: tuple[str, ...],
     return out
 
 
-def _ranked(searcher, query: wq.Query, final: np.ndarray, n_matched: int,
-            window: int, time_limit: float, lengths: Lengths,
-            postings: Postings, adjust=None) -> tuple[list[tuple[int, float | None]], bool]:
-    """The best `window` documents by relevance, within the time left (partial when cut);
-    `adjust` (words standing together) ranks every candidate when the engine scores them.
+def _ranked(searcher, terms: list[wq.Term], final: np.ndarray, window: int, time_limit: float,
+            lengths: Lengths, postings: Postings,
+            adjust=None) -> tuple[list[tuple[int, float | None]], bool]:
+    """The best `window` documents of `final` holding the terms, by relevance, within the time
+    left (partial when cut); `adjust` (words standing together) ranks every candidate.
 
     With no time left at all, the first matching documents come back unranked, flagged partial.
     """
     if time_limit <= 0:
         return [(d, None) for d in final[:window].tolist()], True
     deadline = time.perf_counter() + time_limit
-    terms = positive_terms(query)
     try:
-        if terms is not None:
-            found = top_documents(searcher, terms, final, window, lengths, deadline, postings,
-                                  adjust)
-            return _rounded(found), False
-        allowed = set(final.tolist()) if len(final) != n_matched else None
-        return _top(searcher, whoosh_query(searcher, query, postings), allowed, window,
-                    deadline), False
+        found = top_documents(searcher, terms, final, window, lengths, deadline, postings,
+                              adjust)
+        return _rounded(found), False
     except TimeLimit as cut:
         return _rounded(cut.args[0]) if cut.args else [], True
 
@@ -397,33 +391,6 @@ def _ranked(searcher, query: wq.Query, final: np.ndarray, n_matched: int,
 def _rounded(ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
     """Scores as results show them (four decimals), order kept."""
     return [(doc, round(score, 4)) for doc, score in ranked]
-
-
-def _top(searcher, query: wq.Query, allowed: set[int] | None, limit: int,
-         deadline: float) -> list[tuple[int, float]]:
-    """Whoosh's own top-k search (block-max skipping), under the time limit."""
-    timed = AllowedTimeLimit(searcher.collector(limit=limit),
-                             max(deadline - time.perf_counter(), 0.001), allowed)
-    try:
-        searcher.search_with_collector(query, timed)
-    except TimeLimit:
-        raise TimeLimit([(h.docnum, round(h.score, 4)) for h in timed.results()]) from None
-    return [(hit.docnum, round(hit.score, 4)) for hit in timed.results()]
-
-
-def _rerank(postings: Postings, ranked: list[tuple[int, float | None]],
-            phrases: list[tuple[str, ...]]) -> list[tuple[int, float | None]]:
-    """Boost the top documents where words typed together stand together (in title or body)."""
-    docs = {d for d, _ in ranked}
-    near: set[int] = set()
-    for terms in phrases:
-        for fieldname in ("title", "body"):
-            near |= postings.near(fieldname, terms, docs, PROXIMITY_SLOP)
-    if not near:
-        return ranked
-    boosted = [(d, round(s * PROXIMITY_BOOST, 4) if d in near and s is not None else s)
-               for d, s in ranked]
-    return sorted(boosted, key=lambda item: -(item[1] or 0.0))
 
 
 def _by_date(docs: np.ndarray, state: _State, keys: np.ndarray, window: int,
