@@ -154,6 +154,7 @@ def test_a_query_with_no_word_to_rank_reads_newest_first(archive):
     for query in ("-coton", "SAUF coton", "NOT cot*"):
         result = run(archive, query, page_size=100)
         assert (ids(result), result.sort, result.total) == (without_coton, "newest", 7)
+        assert not result.rankable  # the page offers no relevance order
     assert ids(run(archive, "-coton", sort="oldest", page_size=100)) == [
         *without_coton[-2::-1], "sans-date"]
     result = run(archive, "année:2018-2020")
@@ -272,7 +273,7 @@ def test_a_date_bound_that_is_no_date_is_refused(given):
 
 def test_empty_query_browses_newest_first_undated_last(archive):
     result = run(archive, "", page_size=20)
-    assert result.browse and result.total == len(ARTICLES)
+    assert not result.rankable and result.total == len(ARTICLES)
     assert ids(result)[0] == "electricite-delestages"
     assert ids(result)[-1] == "sans-date"
     oldest = run(archive, "", sort="oldest", page_size=20)

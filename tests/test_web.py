@@ -154,6 +154,17 @@ def test_date_range_sort_and_pagination(client):
     assert "pas de résultat sur cette page" in beyond
 
 
+def test_a_query_with_no_word_offers_no_relevance_order(client):
+    # NOT alone or a span of years ranks nothing: newest first, and only the date orders offered
+    for url in ("/search?q=-grève", "/search?q=ann%C3%A9e%3A2019-2020"):
+        html = page(client, url)
+        sort = re.search(r'<nav class="sort".*?</nav>', html, re.S).group(0)
+        assert "pertinence" not in sort
+        assert re.search(r'<strong aria-current="true">plus récents d’abord</strong>', sort)
+    words = re.search(r'<nav class="sort".*?</nav>', page(client, "/search?q=grève"), re.S)
+    assert re.search(r'<strong aria-current="true">pertinence</strong>', words.group(0))
+
+
 def test_did_you_mean(client):
     html = page(client, "/search?q=enseigants")  # (a doubled letter is no misspelling now)
     assert "Vouliez-vous dire" in html and "?q=enseignants" in html

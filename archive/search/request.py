@@ -94,7 +94,9 @@ class SearchResult:
     partial: bool = False
     elapsed_ms: float = 0.0
     sort: str = "relevance"
-    browse: bool = False
+    # relevance can order these results: the query holds words (not browsing, not NOT or
+    # years alone)
+    rankable: bool = True
     estimated: bool = True  # whether estimated dates were counted (SearchRequest.estimated)
 
 

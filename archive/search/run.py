@@ -304,7 +304,7 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         hits=hits, total=total, page=page, page_size=size, pages=-(-total // size),
         facets=facets, histogram=histogram, suggestion=suggestion, partial=partial,
         elapsed_ms=round((time.perf_counter() - started) * 1000, 2), sort=sort,
-        browse=compiled is None, estimated=request.estimated)
+        rankable=bool(terms), estimated=request.estimated)
 
 
 def _stated(docs: np.ndarray, store) -> np.ndarray:
