@@ -369,6 +369,18 @@ def test_bad_requests_get_a_message(archive, request_kwargs):
         run(archive, **request_kwargs)
 
 
+def test_phrases_past_the_time_limit_are_refused_not_decoded_to_the_end(archive):
+    # Their words' postings read already (kept by the generation), only decoding their
+    # positions is left: it stops at the limit too.
+    _root, config = archive
+    generation = open_current(config.index_dir)
+    assert search(generation, SearchRequest(query='"grève illimitée"'), config).total == 1
+    tight = config.__class__(**{**config.__dict__, "limits": Limits(search_time_limit=1e-9)})
+    with pytest.raises(QueryError) as refused:
+        search(generation, SearchRequest(query='"grève illimitée"'), tight)
+    assert refused.value.code == "too_broad_in_time"
+
+
 def test_time_limit_flags_partial_results(archive):
     _root, config = archive
     tight = config.__class__(**{**config.__dict__,

@@ -348,6 +348,11 @@ class Postings:
         to_bytes = self.searcher.schema[fieldname].to_bytes
         per_word = []
         for word in words:
+            # Decoding positions is a phrase's cost: with its words' postings read already (a
+            # phrase of the same two words typed many times), the deadline is checked here too
+            # (a search of such phrases decoded 4 s of positions at a million articles).
+            if per_word and self.deadline is not None and time.perf_counter() > self.deadline:
+                raise QueryError("too_broad_in_time")
             text, every = to_bytes(word), self.arrays(fieldname, word)[0]
             parts = []
             for side, offset, count in segments:
