@@ -300,17 +300,6 @@ class Postings:
         return np.array([doc for doc, *pairs in zip(candidates, *encoded, strict=True)
                          if None not in pairs and _follows(pairs, slop)], dtype=np.intp)
 
-    def near(self, fieldname: str, words: tuple[str, ...], docs: set[int],
-             slop: int) -> set[int]:
-        """Which of the documents hold the words in order within `slop` positions."""
-        found = self._sidecar_order(fieldname, list(words),
-                                    np.array(sorted(docs), dtype=np.int64), slop)
-        if found is not None:
-            return set(found.tolist())
-        encoded = [self._encoded_few(fieldname, word, docs) for word in words]
-        return {doc for doc in docs if all(doc in per_doc for per_doc in encoded)
-                and _in_order(encoded, doc, slop)}
-
     def sidecars(self, fieldname: str) -> list | None:
         """(segment's positions sidecar or None, docnum offset, doc count) per segment; None
         when a segment has no sidecar (built before them, or by another writer)."""
@@ -467,11 +456,6 @@ class Postings:
                 postings._next_block()
         return values, decode
 
-    def documents(self, fieldname: str, text: str) -> set[int]:
-        """Every document holding the term, deleted ones included."""
-        return set(self.arrays(fieldname, text)[0].tolist())
-
-
 def _indexes_in(held: np.ndarray, wanted: np.ndarray, offset: int, count: int) -> np.ndarray:
     """The indexes in sorted `held` of the documents also in sorted `wanted` (all within one
     segment's numbers, [offset, offset + count)): each looked up when they are few, else marked
@@ -492,11 +476,6 @@ def _no_positions(fieldname: str, only: bool) -> None:
     if only:
         raise docsidecar.SidecarDamaged(f"{fieldname}: positions sidecar missing or not "
                                         "matching Whoosh's postings")
-
-
-def _in_order(encoded: list[dict[int, tuple]], doc: int, slop: int) -> bool:
-    """Whether each word follows the one before within `slop` positions in the document."""
-    return _follows([per_doc[doc] for per_doc in encoded], slop)
 
 
 def _follows(pairs: list[tuple], slop: int) -> bool:
