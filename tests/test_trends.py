@@ -6,9 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 
 import pytest
 
+from archive.errors import QueryError
 from archive.search import SearchRequest
 from archive.search.stats import trend
 from archive.web import create_app
@@ -34,6 +36,19 @@ def test_counts_and_shares_per_year_on_the_archive_years(config):
     untm, greve = found.series
     assert untm.counts == [0, 2, 1, 1, 0] and untm.per_mille == [0.0, 1000.0, 1000.0, 500.0, 0.0]
     assert greve.counts == [0, 1, 1, 0, 0] and greve.total == 2
+
+
+def test_a_trend_is_one_page_under_one_time_limit(config):
+    # Each series used to get the whole limit: four searches too broad to match in time made a
+    # page of four times the limit. Past the page's deadline, a series that has its first word
+    # read (always read) stops before its second, and the page is refused with advice.
+    series = [("UNTM", SearchRequest("UNTM")),
+              ("grève enseignants", SearchRequest("grève enseignants"))]
+    assert trend(config.index_dir, series, config,
+                 deadline=time.perf_counter() + 60).series[1].total == 1
+    with pytest.raises(QueryError) as refused:
+        trend(config.index_dir, series, config, deadline=time.perf_counter() - 1)
+    assert refused.value.code == "too_broad_in_time"
 
 
 def test_the_chart_keeps_series_apart_without_colour():

@@ -189,10 +189,15 @@ def _generation(source: Generation | str | Path) -> Generation:
 # --- search ---------------------------------------------------------------------------------------
 
 
-def search(source: Generation | str | Path, request: SearchRequest, config: Config) -> SearchResult:
-    """Answer one search: a page of hits, disjunctive facet counts, year histogram, suggestion."""
+def search(source: Generation | str | Path, request: SearchRequest, config: Config, *,
+           deadline: float | None = None) -> SearchResult:
+    """Answer one search: a page of hits, disjunctive facet counts, year histogram, suggestion;
+    `deadline` (a time.perf_counter() value) shares one time limit among a page's searches."""
     started = time.perf_counter()
     limits = config.limits
+    # a page of several searches (a trend's series) has one time limit, not one per search
+    until = started + limits.search_time_limit
+    until = until if deadline is None else min(until, deadline)
     page, size, facet_limit = check_request(request, limits)
     lo, hi = date_bound(request.date_from, False), date_bound(request.date_to, True)
     node = ql.parse_query(request.query, limits)
@@ -208,12 +213,12 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
                               values=lambda facet, text: _spellings(
                                   store, facet, (_canonical_value(state, store, facet, text),)),
                               max_expanded_words=limits.query_max_expanded_words,
-                              deadline=started + limits.search_time_limit,
+                              deadline=until,
                               max_expanded_postings=limits.query_max_expanded_postings)
             compiled = builder.compile(node)
         postings = Postings(searcher, state.term_cache)
         # Matching must finish within the time limit (ranking past it is merely cut short).
-        postings.deadline = started + limits.search_time_limit
+        postings.deadline = until
         # document numbers as sorted NumPy arrays: set operations, counts and ranking run in C
         matched = (state.live_docs if compiled is None
                    else matching_docs(searcher, compiled.query, state.live_mask, postings))
@@ -273,7 +278,7 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         window = page * size
         partial = False
         if sort == "relevance":
-            remaining = limits.search_time_limit - (time.perf_counter() - started)
+            remaining = until - time.perf_counter()
             # the engine scores every candidate: words standing together rank them all
             adjust = together(postings, len(state.live_mask), compiled.proximity,
                               compiled.expressions)
@@ -295,10 +300,9 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         suggestion = None
         # a respelling reads the lexicon again: only while the time limit allows
         if (node is not None and len(final) < SUGGEST_BELOW
-                and time.perf_counter() < started + limits.search_time_limit):
+                and time.perf_counter() < until):
             suggestion = suggest(searcher, request.query, node, state.analyzer, state.authority,
-                                 limits, len(final), state.live_mask, postings,
-                                 started + limits.search_time_limit)
+                                 limits, len(final), state.live_mask, postings, until)
     total = len(final)
     return SearchResult(
         hits=hits, total=total, page=page, page_size=size, pages=-(-total // size),

@@ -3,11 +3,12 @@ articles per value and year, trends (articles per year, as counts and per 1,000 
 articles) and an organisation's profile (mentions, newspapers, co-mentions, latest articles).
 
 Everything is read off the generation's facet arrays or answered by `search`, so the work of a
-request is bounded: one pass over the arrays, or a few searches each under the time limit.
+request is bounded: one pass over the arrays, or a few searches sharing one time limit.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,13 +122,18 @@ class Trend:
 
 
 def trend(source: Generation | str | Path, series: list[tuple[str, SearchRequest]],
-          config: Config) -> Trend:
+          config: Config, *, deadline: float | None = None) -> Trend:
     """Articles per year of each search, and their share of each year's articles (per 1,000,
-    so that a year with few articles in the archive does not look like a drop)."""
+    so that a year with few articles in the archive does not look like a drop); its searches
+    share one time limit (or `deadline`), as one page."""
     if len(series) > MAX_SERIES:
         raise ValueError(f"at most {MAX_SERIES} series")
+    # five searches of one page, each with its own limit, made a page of 15 s of CPU
+    deadline = (time.perf_counter() + config.limits.search_time_limit
+                if deadline is None else deadline)
     generation = _generation(source)
-    everything = search(generation, SearchRequest(page_size=1, facet_limit=1), config)
+    everything = search(generation, SearchRequest(page_size=1, facet_limit=1), config,
+                        deadline=deadline)
     by_year = dict(everything.histogram)
     years = list(range(min(by_year), max(by_year) + 1)) if by_year else []
     totals = [by_year.get(y, 0) for y in years]
@@ -135,7 +141,7 @@ def trend(source: Generation | str | Path, series: list[tuple[str, SearchRequest
     for label, request in series:
         result = search(generation, SearchRequest(
             request.query, request.filters, request.date_from, request.date_to, "newest", 1, 1,
-            1, request.estimated), config)
+            1, request.estimated), config, deadline=deadline)
         found = dict(result.histogram)
         counts = [found.get(y, 0) for y in years]
         shares = [round(1000 * c / t, 1) if t else 0.0 for c, t in zip(counts, totals,
@@ -183,13 +189,15 @@ def organisation_profile(source: Generation | str | Path, name: str, config: Con
     """An organisation's mentions: count, first and latest articles, the newspapers citing it
     most, the organisations most often cited with it, and its trend."""
     generation = _generation(source)
+    deadline = time.perf_counter() + config.limits.search_time_limit
     filters = {"organisation": (name,)}
     newest = search(generation, SearchRequest(filters=filters, sort="newest", page_size=latest,
-                                              facet_limit=top + 1), config)
+                                              facet_limit=top + 1), config, deadline=deadline)
     oldest = search(generation, SearchRequest(filters=filters, sort="oldest", page_size=1,
-                                              facet_limit=1), config)
+                                              facet_limit=1), config, deadline=deadline)
     first = oldest.hits[0] if oldest.hits and oldest.hits[0].date else None
     others = co_mentions(generation, "organisation", name, config)[:top]
     return Profile(name=name, total=newest.total, first=first, latest=newest.hits,
                    newspapers=newest.facets.get("publisher", [])[:top], co_mentions=others,
-                   trend=trend(generation, [(name, SearchRequest(filters=filters))], config))
+                   trend=trend(generation, [(name, SearchRequest(filters=filters))], config,
+                               deadline=deadline))
