@@ -138,6 +138,21 @@ def test_length_depth_and_terms_limits_are_named():
         parse('"' + " ".join(["mot"] * 40) + '"')
 
 
+@pytest.mark.parametrize("joined", [".", "-", ",", "/", ";"])
+def test_words_joined_by_punctuation_count_each(joined):
+    # The analyzer makes 33 words of them, which matching and ranking read one by one.
+    with pytest.raises(QueryError, match="query_max_terms"):
+        parse(joined.join(["mot"] * 33))
+    with pytest.raises(QueryError, match="query_max_terms"):
+        parse('"' + joined.join(["mot"] * 33) + '"')
+    assert parse(joined.join(["mot"] * 32)) == Word(joined.join(["mot"] * 32))
+
+
+def test_an_elided_article_is_not_a_word_of_its_own():
+    assert parse(" ".join(["l'État"] * 32)) == AllOf((Word("l'État"),) * 32)
+    assert parse(" ".join(["aujourd'hui"] * 32)) == AllOf((Word("aujourd'hui"),) * 32)
+
+
 def test_hostile_input_is_refused_quickly():
     started = time.perf_counter()
     for text in ["(" * 10_000, "a" * 100_000, "NOT " * 5000, '"' * 3000, "x OU " * 2000]:

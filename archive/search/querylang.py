@@ -25,6 +25,10 @@ OPERATORS = {"OU": "OR", "OR": "OR", "ET": "AND", "AND": "AND", "SAUF": "NOT", "
 _QUOTES = {'"': '"', "“": "”", "”": "”", "«": "»", "„": "“"}
 _WORD_END = re.compile(r"[\s()\"“”«»„]")
 _YEAR_RANGE = re.compile(r"^(\d{4})(?:\s*(?:-|\.\.)\s*(\d{4}))?$")
+# What the analyzer makes words of: runs of letters or digits, less an elided article (`l'`,
+# `qu'`) before a word. `a.b.c` or `a-b-c` is three words to match and rank, not one.
+_WORD_PART = re.compile(r"[^\W_]+")
+_ELIDED_PART = re.compile(r"[^\W_]+['’ʼ](?=[^\W_])")
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,7 @@ def tokenize(text: str, limits: Limits) -> list[_Token]:
             phrase = text[i + 1 : close].strip()
             if phrase:
                 tokens.append(_Token("phrase", phrase))
-                terms += max(1, len(phrase.split()))
+                terms += word_count(phrase)
             i = close + 1
         elif char == "(":
             depth += 1
@@ -136,14 +140,23 @@ def tokenize(text: str, limits: Limits) -> list[_Token]:
         else:
             end = _WORD_END.search(text, i)
             stop = end.start() if end else n
-            tokens.extend(_word_tokens(text[i:stop], limits))
-            terms += 1
+            found = _word_tokens(text[i:stop], limits)
+            tokens.extend(found)
+            terms += sum(word_count(t.text) if t.kind == "word" else t.kind != "field"
+                         for t in found)
             i = stop
         if terms > limits.query_max_terms:
             raise QueryError("query_too_many_terms", count=terms, limit=limits.query_max_terms)
     if depth > 0:
         raise _refuse("a parenthesis is not closed")
     return tokens
+
+
+def word_count(text: str) -> int:
+    """How many words of the query limit a typed word or phrase counts for: its parts, as the
+    analyzer splits them (a word of dots or hyphens counted one, and a query of 32 such words
+    matched and ranked 3,000), at least one."""
+    return max(1, len(_WORD_PART.findall(text)) - len(_ELIDED_PART.findall(text)))
 
 
 def _word_tokens(raw: str, limits: Limits) -> list[_Token]:
