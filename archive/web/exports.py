@@ -60,6 +60,12 @@ def start_export(source: Generation | str | Path, request: SearchRequest,
     return Export(total=result.total, rows=len(result.hits), hits=iter(result.hits))
 
 
+def pages_of(rows: int, page_size: int) -> int:
+    """How many requests an export of `rows` counts for: the API pages its rows fill, one at
+    least."""
+    return max(1, -(-rows // page_size))
+
+
 def columns() -> tuple[str, ...]:
     """The export columns (CSV header, JSON Lines keys)."""
     return records.fields(records.EXPORT)

@@ -39,20 +39,37 @@ class RateLimiter:
     def allow(self, key: str) -> tuple[bool, int]:
         """Whether this request may proceed, and the seconds to wait before one would."""
         now = self._clock()
-        window = int(now // self.window)
-        elapsed = now / self.window - window  # fraction of the current minute gone
+        elapsed = now / self.window - int(now // self.window)  # fraction of the minute gone
         with self._lock:
-            if window != self._window:
-                self._previous = self._counts if window == self._window + 1 else {}
-                self._window, self._counts = window, {}
+            self._turn(now)
             previous, count = self._previous.get(key, 0), self._counts.get(key, 0)
             allowed = previous * (1 - elapsed) + count + 1 <= self.per_minute + _SLACK
             if allowed:
-                if count == 0 and len(self._counts) >= self.max_clients:
-                    del self._counts[next(iter(self._counts))]  # dicts keep insertion order
-                self._counts[key] = count + 1
-                count += 1
+                count = self._add(key, count, 1)
         return allowed, self._wait(previous, count, elapsed)
+
+    def charge(self, key: str, units: int) -> None:
+        """Count `units` more requests for this client, served already: a request whose work
+        is that of several (an export's rows) spends their share of the budget, so the next
+        requests wait for it to slide out of the minute."""
+        if units <= 0:
+            return
+        with self._lock:
+            self._turn(self._clock())
+            self._add(key, self._counts.get(key, 0), units)
+
+    def _turn(self, now: float) -> None:
+        """Start a new window when the minute turned (the last one kept if just before)."""
+        window = int(now // self.window)
+        if window != self._window:
+            self._previous = self._counts if window == self._window + 1 else {}
+            self._window, self._counts = window, {}
+
+    def _add(self, key: str, count: int, units: int) -> int:
+        if count == 0 and len(self._counts) >= self.max_clients:
+            del self._counts[next(iter(self._counts))]  # dicts keep insertion order
+        self._counts[key] = count + units
+        return count + units
 
     def _wait(self, previous: int, count: int, elapsed: float) -> int:
         """Whole seconds until one more request fits in the estimate (at least 1)."""

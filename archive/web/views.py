@@ -304,7 +304,12 @@ def api_article(article_id: str):
 
 def _export(kind: str) -> Response:
     params = _params()
-    started = exports.start_export(generation(), params.request(), services().config)
+    config = services().config
+    started = exports.start_export(generation(), params.request(), config)
+    # An export of 10,000 rows does the work of 100 API pages of 100 (1.6 to 4.6 s of CPU at a
+    # million articles): it counts as those pages against the client's budget.
+    services().limiter.charge(request.remote_addr or "?",
+                              exports.pages_of(started.rows, config.limits.page_size_max) - 1)
     if kind == "xlsx":  # a zip file: written whole, at most export_max_rows rows
         response = Response(spreadsheet.workbook_bytes(started.hits, permalink),
                             mimetype=spreadsheet.MIMETYPE)
