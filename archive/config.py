@@ -30,7 +30,8 @@ class Limits:
     # queries
     query_max_length: int = _limit(500, "characters in one query")
     query_max_depth: int = _limit(5, "nested parentheses")
-    query_max_terms: int = _limit(32, "words and operators")
+    query_max_terms: int = _limit(32, "words and operators (each part of a word joined by "
+                                      "dots or hyphens counts)")
     query_min_prefix: int = _limit(3, "letters before a trailing *")
     query_max_expansions: int = _limit(300, "words one prefix or fuzzy word may stand for")
     query_max_expanded_words: int = _limit(1000, "words all prefix and fuzzy words of one "

@@ -146,7 +146,8 @@ MESSAGES: dict[str, str] = {
                       "query_max_length = {limit}; shorten the query",
     "query_too_deep": "nesting of parentheses ({count}) is over the limit query_max_depth = "
                       "{limit}; shorten the query",
-    "query_too_many_terms": "number of words and operators ({count}) is over the limit "
+    "query_too_many_terms": "number of words and operators ({count}; words joined by dots, "
+                            "commas, slashes or hyphens count one each) is over the limit "
                             "query_max_terms = {limit}; shorten the query",
     "request_too_long": "the request's parameters ({size} bytes) are over the {limit} allowed",
     "wildcard_start": "'{word}': a word cannot start with a wildcard; write the beginning of "
