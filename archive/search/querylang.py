@@ -22,7 +22,7 @@ from ..textnorm import fold, has_lone_surrogate
 TEXT_PREFIXES = {"titre": "title", "title": "title"}
 OPERATORS = {"OU": "OR", "OR": "OR", "ET": "AND", "AND": "AND", "SAUF": "NOT", "NOT": "NOT"}
 # Quotes people type: straight, curly and French guillemets.
-_QUOTES = {'"': '"', "“": "”", "”": "”", "«": "»", "„": "“"}
+QUOTES = {'"': '"', "“": "”", "”": "”", "«": "»", "„": "“"}
 _WORD_END = re.compile(r"[\s()\"“”«»„]")
 _YEAR_RANGE = re.compile(r"^(\d{4})(?:\s*(?:-|\.\.)\s*(\d{4}))?$")
 # What the analyzer makes words of: runs of letters or digits, less an elided article (`l'`,
@@ -110,10 +110,8 @@ def tokenize(text: str, limits: Limits) -> list[_Token]:
         char = text[i]
         if char.isspace():
             i += 1
-        elif char in _QUOTES:
-            close = text.find(_QUOTES[char], i + 1)
-            if close < 0 and char in "“”":
-                close = text.find('"', i + 1)
+        elif char in QUOTES:
+            close = phrase_close(text, i)
             if close < 0:
                 raise _refuse("a quotation mark is not closed")
             phrase = text[i + 1 : close].strip()
@@ -150,6 +148,14 @@ def tokenize(text: str, limits: Limits) -> list[_Token]:
     if depth > 0:
         raise _refuse("a parenthesis is not closed")
     return tokens
+
+
+def phrase_close(text: str, i: int) -> int:
+    """Where the phrase whose opening quote is at `i` closes, or -1 when it does not."""
+    close = text.find(QUOTES[text[i]], i + 1)
+    if close < 0 and text[i] in "“”":
+        close = text.find('"', i + 1)
+    return close
 
 
 def word_count(text: str) -> int:
