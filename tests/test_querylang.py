@@ -148,6 +148,16 @@ def test_words_joined_by_punctuation_count_each(joined):
     assert parse(joined.join(["mot"] * 32)) == Word(joined.join(["mot"] * 32))
 
 
+def test_minus_signs_count_as_operators_and_two_cancel_out():
+    # 495 signs before a word were 495 NOTs, each a pass over the whole archive
+    with pytest.raises(QueryError, match="query_max_terms"):
+        parse("-" * 40 + "plus")
+    assert parse("--plus") == Word("plus")
+    assert parse("---plus") == Not(Word("plus"))
+    assert parse("coton SAUF -grève") == AllOf((Word("coton"), Word("grève")))
+    assert parse("coton " + "-" * 30 + "grève") == AllOf((Word("coton"), Word("grève")))
+
+
 def test_an_elided_article_is_not_a_word_of_its_own():
     assert parse(" ".join(["l'État"] * 32)) == AllOf((Word("l'État"),) * 32)
     assert parse(" ".join(["aujourd'hui"] * 32)) == AllOf((Word("aujourd'hui"),) * 32)

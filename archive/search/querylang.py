@@ -134,6 +134,7 @@ def tokenize(text: str, limits: Limits) -> list[_Token]:
         elif char in "-+" and (i + 1 < n and not _WORD_END.match(text[i + 1])):
             if char == "-":
                 tokens.append(_Token("minus"))
+                terms += 1  # as SAUF does: 495 signs in a row nested as many NOTs
             i += 1
         else:
             end = _WORD_END.search(text, i)
@@ -239,7 +240,9 @@ class _Parser:
             self.take()
             if self.peek() in (None, "close", "OR", "AND"):
                 raise _refuse("SAUF/NOT and - need a word after them")
-            return Not(self.unary())
+            child = self.unary()
+            # `--mot` is `mot`: each NOT is a pass over the whole archive
+            return child.child if isinstance(child, Not) else Not(child)
         return self.primary()
 
     def primary(self) -> Node:
