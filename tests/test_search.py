@@ -424,6 +424,19 @@ def test_phrases_past_the_time_limit_are_refused_not_decoded_to_the_end(archive)
     assert refused.value.code == "too_broad_in_time"
 
 
+def test_past_the_time_limit_hits_show_their_opening_not_a_chosen_passage(archive):
+    # what bounds an export of 10,000 rows: choosing each row's passage has no other limit
+    _root, config = archive
+    generation = open_current(config.index_dir)
+    request = SearchRequest(query="patrouilles", sort="newest")
+    [chosen] = search(generation, request, config).hits
+    assert "<mark>patrouilles</mark>" in chosen.snippet_html
+    tight = config.__class__(**{**config.__dict__, "limits": Limits(search_time_limit=1e-9)})
+    [opening] = search(generation, request, tight).hits
+    assert opening.id == chosen.id and "<mark>" not in opening.snippet_html
+    assert opening.snippet_html.startswith("La sécurité reste précaire")
+
+
 def test_time_limit_flags_partial_results(archive):
     _root, config = archive
     tight = config.__class__(**{**config.__dict__,
