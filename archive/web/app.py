@@ -46,6 +46,7 @@ from . import (  # noqa: F401 - imported for their routes and handlers
 from .context import (
     Services,
     bp,
+    client_address,
     generation,
     jinja_gettext,
     jinja_ngettext,
@@ -204,7 +205,7 @@ def _start() -> Response | None:
                          limit=limits.request_filter_values_max)
     if request.endpoint in ("static", "archive.healthz"):
         return
-    allowed, retry_after = s.limiter.allow(request.remote_addr or "?")
+    allowed, retry_after = s.limiter.allow(client_address())
     if not allowed:
         g.retry_after = retry_after
         raise RateLimited(g.t.gettext("Too many requests: please wait a minute and try again."))

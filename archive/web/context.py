@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     current_app,
     g,
+    request,
 )
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -39,6 +40,11 @@ class Services:
 def services() -> Services:
     """The shared services of the running app."""
     return current_app.extensions["archive"]
+
+
+def client_address() -> str:
+    """The address the rate limits key on (REMOTE_ADDR, after the trusted proxies)."""
+    return request.remote_addr or "?"
 
 
 def translator() -> Translator:

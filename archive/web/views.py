@@ -28,7 +28,7 @@ from ..search.stats import year_spans
 from ..textnorm import fold
 from . import citations, exports, feeds, pagecache, queryhelp, spreadsheet
 from . import params as searchparams
-from .context import bp, generation, log, services, translator
+from .context import bp, client_address, generation, log, services, translator
 from .errorpages import user_message
 from .filenames import content_disposition, export_names
 from .i18n import Translator
@@ -308,7 +308,7 @@ def _export(kind: str) -> Response:
     started = exports.start_export(generation(), params.request(), config)
     # An export of 10,000 rows does the work of 100 API pages of 100 (1.6 to 4.6 s of CPU at a
     # million articles): it counts as those pages against the client's budget.
-    services().limiter.charge(request.remote_addr or "?",
+    services().limiter.charge(client_address(),
                               exports.pages_of(started.rows, config.limits.page_size_max) - 1)
     if kind == "xlsx":  # a zip file: written whole, at most export_max_rows rows
         response = Response(spreadsheet.workbook_bytes(started.hits, permalink),

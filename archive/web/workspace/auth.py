@@ -272,11 +272,6 @@ def sign_in_url(next_path: str | None = None) -> str:
     return url_for(SIGN_IN, **args)
 
 
-def client_address() -> str:
-    """The address the rate limits key on (REMOTE_ADDR, after the trusted proxies)."""
-    return request.remote_addr or "?"
-
-
 def users_exist(config: Config) -> bool:
     """Whether any account exists (the sign-in page says how to create the first one)."""
     return bool(accounts.list_users(config))

@@ -8,7 +8,7 @@ import math
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from ... import accounts
-from ..context import services
+from ..context import client_address, services
 from . import SIGNIN_LIMITER, auth, workspace
 
 log = logging.getLogger(__name__)
@@ -32,12 +32,12 @@ def sign_in():
         # Both are counted on every attempt, so neither guessing one account's password from
         # many addresses nor many accounts' from one address goes fast.
         by_account = limiter.allow("account:" + accounts.normalise_name(name))
-        by_address = limiter.allow("address:" + auth.client_address())
+        by_address = limiter.allow("address:" + client_address())
         if not (by_account[0] and by_address[0]):
             wait = max(r for ok, r in (by_account, by_address) if not ok)
             minutes = math.ceil(wait / 60)
             log.warning("workspace: sign-in attempts throttled (address %s)",
-                        auth.client_address())
+                        client_address())
             message, status = t.ngettext(
                 "Too many sign-in attempts: wait %(num)s minute, then try again.",
                 "Too many sign-in attempts: wait %(num)s minutes, then try again.",
@@ -50,9 +50,9 @@ def sign_in():
                 user = None
             if user is not None:
                 auth.sign_in(user)
-                log.info("workspace: %s signed in from %s", user.name, auth.client_address())
+                log.info("workspace: %s signed in from %s", user.name, client_address())
                 return redirect(target)
-            log.warning("workspace: failed sign-in from %s", auth.client_address())
+            log.warning("workspace: failed sign-in from %s", client_address())
             # The same words whether the account exists or not.
             message, status = t.gettext("Wrong account name or password."), 401
     return render_template(
