@@ -34,6 +34,7 @@ from archive import articlefile
 from archive.config import Config, load_config
 from archive.engine import docsidecar, positions
 from archive.engine.bm25 import _best, top_documents
+from archive.engine.collectors import TimeLimit
 from archive.engine.docnums import distinct
 from archive.engine.postings import Lengths, Postings
 from archive.engine.version import REQUIREMENT, TESTED_VERSIONS, check_whoosh_version
@@ -46,7 +47,7 @@ from archive.search import SearchRequest, search
 from archive.search import querylang as ql
 from archive.search.docsets import whoosh_query
 from archive.search.querybuild import Builder, analyzer_groups
-from archive.search.ranking import best_first, positive_terms
+from archive.search.ranking import best_first, positive_terms, together
 
 from .conftest import CORPUS, ROOT, require_shared
 
@@ -226,6 +227,37 @@ def test_the_candidates_checked_for_nearness_first_are_the_head_of_a_full_sort()
             for depth in (0, 1, 10, 64, 128, size, size + 3):
                 assert np.array_equal(best_first(keys, depth),
                                       np.argsort(-keys, kind="stable")[:depth]), (size, depth)
+
+
+def test_words_standing_together_are_checked_within_the_time_limit(synthetic: Indexed):
+    """Past the search's deadline no more expressions or passages are checked: the ranking by
+    score alone comes back, flagged cut short. 29 elided words ORed with a frequent one cost
+    1.6 s of CPU at a million articles, all of it after the deadline was checked last."""
+    w = synthetic.words  # the synthetic articles write them elided too (`l'…`)
+    gen = open_current(synthetic.config.index_dir)
+    with gen.index.searcher() as searcher:
+        node = ql.parse_query(f"({w[0]} l'{w[1]} l'{w[2]} {w[3]}) OU {w[0]}",
+                              synthetic.config.limits)
+        analyzer = searcher.schema["body"].analyzer
+        compiled = Builder(analyzer_groups(analyzer), None, searcher.reader()).compile(node)
+        assert compiled.expressions and compiled.proximity
+        terms = positive_terms(compiled.query)
+        matched = {hit.docnum for hit in searcher.search(compiled.query, limit=None)}
+        size = searcher.doc_count_all()
+
+        def ranked(deadline: float | None) -> list[tuple[int, float]]:
+            postings = Postings(searcher)
+            adjust = None if deadline is None else together(
+                postings, size, compiled.proximity, compiled.expressions, deadline)
+            return top_documents(searcher, terms, matched, TOP_K, Lengths(), math.inf,
+                                 postings, adjust)
+
+        by_score = ranked(None)
+        in_time = ranked(math.inf)
+        with pytest.raises(TimeLimit) as cut:
+            ranked(-math.inf)
+    assert len(by_score) == TOP_K and in_time != by_score  # standing together counts
+    assert cut.value.args[0] == by_score
 
 
 def test_allowed_documents_given_twice_or_unsorted_are_ranked_once(indexed: Indexed):

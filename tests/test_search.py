@@ -23,6 +23,7 @@ from click.testing import CliRunner
 from archive import articlefile
 from archive.cli import main
 from archive.config import Limits, load_config
+from archive.engine.docnums import intersect, meeting
 from archive.engine.postings import Postings
 from archive.errors import NotFound, QueryError
 from archive.indexing import keyterms, open_current
@@ -31,7 +32,6 @@ from archive.indexing.schema import stored_article as stored_article_of
 from archive.models import Article
 from archive.search import SearchRequest, facet_values, related, search
 from archive.search import suggest as suggest_module
-from archive.search.docsets import intersect
 from archive.search.querylang import parse_query
 from archive.search.request import date_bound
 from archive.search.run import _first_in_order, stable_date_order, stored_article
@@ -531,7 +531,7 @@ def test_date_order_walk_gives_the_same_pages_as_sorting(archive, sort, monkeypa
 
 def test_sets_of_any_sizes_meet_in_the_documents_both_hold():
     """A small set is looked up in a large one, sets of like sizes meet in a mask: both give
-    the documents in both, sorted."""
+    the documents in both, sorted, and where each set holds them."""
     rng = np.random.default_rng(7)
     size = 200_000
     for a_count, b_count in [(0, 5), (5, 0), (3, 150_000), (150_000, 3), (900, 900),
@@ -540,6 +540,8 @@ def test_sets_of_any_sizes_meet_in_the_documents_both_hold():
         b = np.sort(rng.choice(size, b_count, replace=False))
         both = intersect(a, b, size)
         assert both.tolist() == np.intersect1d(a, b).tolist(), (a_count, b_count)
+        in_a, in_b = meeting(a, b)  # where: the rows of a and b that meet
+        assert a[in_a].tolist() == b[in_b].tolist() == both.tolist(), (a_count, b_count)
     assert intersect(np.array([0, size - 1]), np.arange(size), size).tolist() == [0, size - 1]
 
 

@@ -28,8 +28,9 @@ from .docnums import as_docnums, distinct
 from .postings import Lengths, Postings
 
 # An adjustment of every candidate's score before the top k is taken: given the scored
-# documents, their scores and k, it returns (ranking keys, scores shown), both per document.
-Adjust = Callable[[np.ndarray, np.ndarray, int], tuple[np.ndarray, np.ndarray]]
+# documents, their scores and k, it returns (ranking keys, scores shown), both per document, and
+# whether it stopped short (at the search's time limit).
+Adjust = Callable[[np.ndarray, np.ndarray, int], tuple[np.ndarray, np.ndarray, bool]]
 
 # Whoosh counts an empty field as length 1 when scoring.
 _LENGTH_OF_BYTE = [1] + [byte_to_length(b) for b in range(1, 256)]
@@ -56,7 +57,8 @@ def top_documents(searcher, terms: list[wq.Term], allowed: set[int] | frozenset[
     """The `limit` best allowed documents by summed BM25F score of the terms, best first (ties
     by document number), with Whoosh's exact scores; past `deadline`, raises TimeLimit with the
     best found so far. `adjust`, when given, changes the ranking of every allowed document
-    (words standing together) before the best are taken."""
+    (words standing together) before the best are taken; it is to stop at `deadline` too, and
+    then TimeLimit carries the ranking it gave."""
     weighting = searcher.weighting
     if type(weighting) is not BM25F:
         raise TypeError(f"the engine scores with Whoosh's BM25F, not {type(weighting).__name__}")
@@ -122,9 +124,9 @@ def _best(per_term: list[tuple[np.ndarray, np.ndarray]], wanted: np.ndarray,
     else:
         docs = wanted[scored[wanted]]
         values = scores[docs]
-    keys = values
+    keys, cut = values, False
     if adjust is not None and len(docs):
-        keys, values = adjust(docs, values, limit)
+        keys, values, cut = adjust(docs, values, limit)
     if len(docs) > limit > 0:
         keep = keys >= _kth_bound(keys, limit)
         docs, values, keys = docs[keep], values[keep], keys[keep]
@@ -133,7 +135,10 @@ def _best(per_term: list[tuple[np.ndarray, np.ndarray]], wanted: np.ndarray,
             keep = keys >= kth
             docs, values, keys = docs[keep], values[keep], keys[keep]
     order = np.lexsort((docs, -keys))[:limit]
-    return list(zip(docs[order].tolist(), values[order].tolist(), strict=True))
+    best = list(zip(docs[order].tolist(), values[order].tolist(), strict=True))
+    if cut:
+        raise TimeLimit(best)
+    return best
 
 
 def _kth_bound(keys: np.ndarray, limit: int) -> float:

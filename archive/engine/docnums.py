@@ -33,6 +33,36 @@ def distinct(docs: np.ndarray) -> np.ndarray:
     return docs[changes]
 
 
+# A set this many times smaller than the other is looked up in it (binary search) rather than
+# both meeting in a mask the archive's size: at a million articles a filter of 3,000 articles
+# met every live article in 1.5 ms through a mask, in 0.2 ms looked up.
+LOOKUP_RATIO = 16
+
+
+def meeting(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where sorted `a` and `b` (each without repeats) hold the same numbers: their positions
+    in `a` and in `b`, ascending. The smaller is looked up in the larger, so that a rare word
+    meets a million candidates in microseconds, not in a pass over all of them."""
+    swapped = len(a) > len(b)
+    few, many = (b, a) if swapped else (a, b)
+    at = np.searchsorted(many, few)
+    found = at < len(many)
+    found[found] = many[at[found]] == few[found]
+    in_few, in_many = np.flatnonzero(found), at[found]
+    return (in_many, in_few) if swapped else (in_few, in_many)
+
+
+def intersect(a: np.ndarray, b: np.ndarray, size: int) -> np.ndarray:
+    """The documents of sorted `a` also in sorted `b` (each without repeats, below `size`),
+    still sorted."""
+    few, many = (a, b) if len(a) <= len(b) else (b, a)
+    if len(few) * LOOKUP_RATIO < len(many):
+        return a[meeting(a, b)[0]]
+    mask = np.zeros(size, dtype=bool)
+    mask[b] = True
+    return a[mask[a]]
+
+
 def live_mask(reader) -> np.ndarray:
     """True for each document number of a Whoosh reader that is not deleted, built from each
     segment's set of deleted documents (asking `is_deleted` per document costs seconds at 1M)."""

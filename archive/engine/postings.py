@@ -30,6 +30,7 @@ from whoosh.system import _INT_SIZE
 
 from ..errors import QueryError
 from . import docsidecar, positions
+from .docnums import intersect
 
 SKIP_RATIO = 16  # fewer candidates than 1/16 of a word's postings: skip rather than read all
 DIRECTORY_BLOCKS = 500_000  # block offsets kept per generation (two ints a block)
@@ -277,9 +278,7 @@ class Postings:
         common = docs[0].astype(np.intp)
         common = common[live[common]]
         for other in docs[1:]:
-            holding = np.zeros(len(live), dtype=bool)
-            holding[other] = True
-            common = common[holding[common]]
+            common = intersect(common, other, len(live))
         if not len(common):
             return common
         found = self._sidecar_order(fieldname, words, common, slop)

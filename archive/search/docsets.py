@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import numpy as np
 from whoosh import query as wq
 
-from ..engine.docnums import distinct
+from ..engine.docnums import distinct, intersect
 from ..engine.phrasequery import known_phrases
 from ..engine.postings import Postings
 
@@ -91,23 +91,6 @@ def union(parts: list[np.ndarray], size: int) -> np.ndarray:
     for docs in parts:
         mask[docs] = True
     return np.flatnonzero(mask)
-
-
-# A set this many times smaller than the other is looked up in it (binary search) rather than
-# both meeting in a mask the archive's size: at a million articles a filter of 3,000 articles
-# met every live article in 1.5 ms through a mask, in 0.2 ms looked up.
-LOOKUP_RATIO = 16
-
-
-def intersect(a: np.ndarray, b: np.ndarray, size: int) -> np.ndarray:
-    """The documents of sorted `a` also in sorted `b` (each without repeats), still sorted."""
-    few, many = (a, b) if len(a) <= len(b) else (b, a)
-    if len(few) * LOOKUP_RATIO < len(many):
-        at = np.searchsorted(many, few)
-        found = at < len(many)
-        found[found] = many[at[found]] == few[found]
-        return few[found].astype(a.dtype, copy=False)
-    return a[mask(b, size)[a]]
 
 
 def minus(a: np.ndarray, b: np.ndarray, size: int) -> np.ndarray:

@@ -281,7 +281,7 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
             remaining = until - time.perf_counter()
             # the engine scores every candidate: words standing together rank them all
             adjust = together(postings, len(state.live_mask), compiled.proximity,
-                              compiled.expressions)
+                              compiled.expressions, deadline=until)
             ranked, partial = _ranked(searcher, terms, final, window, remaining,
                                       state.lengths, postings, adjust)
             if not partial and len(ranked) < min(window, len(final)):
