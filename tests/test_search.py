@@ -752,8 +752,8 @@ def test_a_snippet_of_a_long_run_of_one_letter_costs_no_more_than_any_other(tmp_
 
 def test_snippets_of_real_news_mark_the_words_the_body_holds(tmp_path):
     """Articles of the shared corpus about an attack, terrorism or the National Assembly: every
-    hit whose body holds the searched word shows it marked in its snippet, and in its title
-    when the title holds it."""
+    hit whose body holds the searched word or phrase shows it marked in its snippet, and in its
+    title when the title holds it."""
     corpus = require_shared(CORPUS / "articles.jsonl")
     bodies = {}
     for line in corpus.read_text(encoding="utf-8").splitlines():
@@ -766,7 +766,9 @@ def test_snippets_of_real_news_mark_the_words_the_body_holds(tmp_path):
     reindex(config, full=True)
     checked = titled = 0
     for query, word in (("attentat", r"\battentats?\b"), ("terrorisme", r"\bterrorismes?\b"),
-                        ("Assemblée", r"\bassemblées?\b")):
+                        ("Assemblée", r"\bassemblées?\b"),
+                        ('"Assemblée nationale"', r"\bassemblées? nationales?\b"),
+                        ('"attentat terroriste"', r"\battentats? terroristes?\b")):
         for hit in search(config.index_dir, SearchRequest(query=query, page_size=50),
                           config).hits:
             if re.search(word, bodies[hit.id], re.IGNORECASE):

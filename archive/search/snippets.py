@@ -35,6 +35,14 @@ def snippet_html(text: str, analyzer, marks: Marks | None, max_chars: int = SNIP
         return _plain(paragraphs[0], max_chars)
     folded: dict[int, str] = {}  # each paragraph folded once, for every scan below
     tried: set[tuple[int, int]] = set()  # windows analyzed: (paragraph's id, start)
+    if marks.phrases:
+        # Where a phrase's words begin words next to each other first: the windows holding
+        # most of its words are often where they stand apart, each read in vain (a phrase's
+        # snippet analyzed twice the text a word's did).
+        spans, paragraph = _first_match(_phrase_windows(paragraphs, marks, folded), analyzer,
+                                        marks, max_chars, tried)
+        if spans:
+            return _render(paragraph, spans, max_chars)
     # Where a whole term begins a word first: a term's first letters alone often begin other
     # words (`educ` of `éducation` for `éducelle`), and each window read in vain is analyzed.
     exact = _windows(paragraphs, marks, max_chars, probe=None, folded=folded)
@@ -130,6 +138,41 @@ def _windows(paragraphs: list[str], marks: Marks, max_chars: int, every: bool = 
             break
     found.sort(key=lambda item: item[:2])
     return [(paragraph, start) for _, _, paragraph, start in found]
+
+
+def _phrase_windows(paragraphs: list[str], marks: Marks,
+                    folded: dict[int, str]) -> list[tuple[str, int]]:
+    """Where a phrase's first two words begin words standing together (a few words apart at
+    most: the stop words a phrase skips), in paragraph order: (paragraph, offset) of each
+    paragraph's first such place."""
+    finder = _phrase_finder(tuple(sorted({phrase[:2] for phrase in marks.phrases
+                                          if len(phrase) > 1})))
+    if finder is None:
+        return []
+    found = []
+    for order, paragraph in enumerate(paragraphs):
+        if order not in folded:
+            folded[order] = fold_same_length(paragraph)
+        match = finder.search(folded[order])
+        if match:
+            found.append((paragraph, match.start()))
+    return found
+
+
+PHRASE_GAP_WORDS = 2  # words between two of a phrase's, for its finder (`ministre de la santé`)
+
+
+@lru_cache(maxsize=256)
+def _phrase_finder(pairs: tuple[tuple[str, str], ...]) -> re.Pattern | None:
+    """The pattern finding where the first word of a pair begins a word and the second one
+    begins one of the next few; None without pairs. Only pairs: each gap is a choice, and a
+    chain of 30 words would try every combination of them before failing."""
+    if not pairs:
+        return None
+    gap = rf"\w*(?:\W+\w+){{0,{PHRASE_GAP_WORDS}}}?\W+"
+    return re.compile(r"(?<!\w)(?:" + "|".join(
+        _doubled_letters_allowed(first.lower()) + gap + _doubled_letters_allowed(second.lower())
+        for first, second in pairs) + ")")
 
 
 @lru_cache(maxsize=256)
