@@ -36,6 +36,7 @@ from archive.engine import docsidecar, positions
 from archive.engine.bm25 import _best, top_documents
 from archive.engine.collectors import TimeLimit
 from archive.engine.docnums import distinct
+from archive.engine.lexicon import close_terms
 from archive.engine.postings import Lengths, Postings
 from archive.engine.version import REQUIREMENT, TESTED_VERSIONS, check_whoosh_version
 from archive.errors import ArchiveError
@@ -258,6 +259,32 @@ def test_words_standing_together_are_checked_within_the_time_limit(synthetic: In
             ranked(-math.inf)
     assert len(by_score) == TOP_K and in_time != by_score  # standing together counts
     assert cut.value.args[0] == by_score
+
+
+def test_close_words_are_whoosh_s_terms_within_found_by_length_first(indexed: Indexed):
+    """The index's words within one or two edits of a typed one (fuzzy words, did you mean)
+    are what Whoosh's `terms_within(prefix=1)` gives, from the sidecars' term index or from
+    Whoosh's lexicon, for words, typos of them, capitals, accents and a word far too long."""
+    gen = open_current(indexed.config.index_dir)
+    typed = [w for word in indexed.words for w in (
+        word, word[:-1], word[:2] + word[3:], word[0] + word[2] + word[1] + word[3:],
+        word + "s", word.upper(), word + "x" * 40)] + ["é", "énergi", "k" + "ⅷ" * 300]
+    with gen.index.searcher() as searcher:
+        reader = searcher.reader()
+        compared = 0
+        for text in typed:
+            term = (analyze(text, mode="query") or [text])[0]
+            for maxdist in (1, 2):
+                theirs = sorted(reader.terms_within("body", term, maxdist, prefix=1))
+                assert close_terms(reader, "body", term, maxdist,
+                                   postings=Postings(searcher)) == theirs, (term, maxdist)
+                assert close_terms(reader, "body", term, maxdist) == theirs, (term, maxdist)
+                compared += len(theirs)
+        assert compared > len(typed)  # most typed words have close words
+        with pytest.raises(ArchiveError) as late:  # past the deadline: refused
+            close_terms(reader, "body", analyze(indexed.words[0], mode="query")[0], 2,
+                        deadline=-math.inf, postings=Postings(searcher))
+    assert late.value.code == "too_broad_in_time"
 
 
 def test_allowed_documents_given_twice_or_unsorted_are_ranked_once(indexed: Indexed):

@@ -309,6 +309,17 @@ class FieldDocs:
         elif self.kind != "one":
             self.weights = positions.map_array(paths["dwt"], self.kind)
 
+    def terms_sized(self, prefix: bytes, shortest: int, longest: int) -> list[bytes]:
+        """The segment's terms beginning with `prefix` whose bytes number from `shortest` to
+        `longest`: sizes read off the term index, only those terms' bytes read."""
+        lo = positions.first_not_below(self._blob, self._starts, prefix)
+        # no UTF-8 text holds the byte 0xff: every term beginning with the prefix sorts below
+        hi = positions.first_not_below(self._blob, self._starts, prefix + b"\xff")
+        starts = np.asarray(self._starts)[lo:hi + 1]
+        sizes = np.diff(starts)
+        kept = np.flatnonzero((sizes >= shortest) & (sizes <= longest))
+        return [self._blob[int(starts[i]):int(starts[i + 1])] for i in kept.tolist()]
+
     def span(self, text: bytes) -> tuple[int, int] | None:
         """The range of a term's postings, or None when the segment lacks it."""
         at = positions.find_term(self._blob, self._starts, text)

@@ -256,6 +256,15 @@ def map_terms(path: str) -> mmap.mmap | bytes:
 
 def find_term(blob, starts, text: bytes) -> int | None:
     """Which of the sorted terms (`blob[starts[i]:starts[i + 1]]`) is `text`, or None."""
+    at = first_not_below(blob, starts, text)
+    if at == len(starts) - 1 or blob[starts[at]:starts[at + 1]] != text:
+        return None
+    return at
+
+
+def first_not_below(blob, starts, text: bytes) -> int:
+    """The index of the first of the sorted terms not below `text` (their count when all
+    are)."""
     lo, hi = 0, len(starts) - 1
     while lo < hi:  # binary search over the sorted terms
         mid = (lo + hi) // 2
@@ -263,8 +272,6 @@ def find_term(blob, starts, text: bytes) -> int | None:
             lo = mid + 1
         else:
             hi = mid
-    if lo == len(starts) - 1 or blob[starts[lo]:starts[lo + 1]] != text:
-        return None
     return lo
 
 

@@ -191,9 +191,9 @@ class Postings:
         self._arrays[key] = found
         return found
 
-    def _sidecar_arrays(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """`arrays` from the segments' postings sidecars (a term lookup and a slice per
-        segment); None when a segment has none (then Whoosh's blocks are read)."""
+    def doc_sidecars(self, fieldname: str) -> list[tuple[docsidecar.FieldDocs | None, int]] | None:
+        """(segment's postings sidecar of the field or None, docnum offset) per segment; None
+        when a segment has no sidecar (built before them, or by another writer)."""
         shared = self.cache.doc_sidecars if self.cache is not None else self._doc_sidecars
         segments = []
         for leaf, offset in self.searcher.leaf_searchers():
@@ -207,7 +207,13 @@ class Postings:
             if shared[key] is False:
                 return None
             segments.append((shared[key], offset))
-        if fieldname not in self.searcher.schema:
+        return segments
+
+    def _sidecar_arrays(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """`arrays` from the segments' postings sidecars (a term lookup and a slice per
+        segment); None when a segment has none (then Whoosh's blocks are read)."""
+        segments = self.doc_sidecars(fieldname)
+        if segments is None or fieldname not in self.searcher.schema:
             return None
         # reading a term is cheap here, but the time limit still bounds how many are read
         self._refuse_past_deadline(text)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 
 from ..countries import adjective_forms
+from ..engine.lexicon import close_terms
+from ..engine.postings import Postings
 from ..errors import QueryError
 from ..facets import registry
 from ..indexing.analysis import ELIDED, STOP_WORDS, name_form
@@ -92,10 +94,12 @@ class Builder:
                  min_prefix: int = 3, max_expansions: int = 300,
                  values: Callable[[object, str], tuple[str, ...]] | None = None, *,
                  max_expanded_words: int | None = None, deadline: float | None = None,
-                 max_expanded_postings: int | None = None) -> None:
+                 max_expanded_postings: int | None = None,
+                 postings: Postings | None = None) -> None:
         self.analyze = analyze
         self.authority = authority
         self.reader = reader
+        self.sidecars = postings  # the search's own: its sidecars tell the lexicon's lengths
         self.min_prefix = min_prefix
         self.max_expansions = max_expansions
         # Every prefix and fuzzy word of the query together (32 fuzzy words over a large
@@ -359,7 +363,8 @@ class Builder:
             for term in dict.fromkeys([*alts, *(name_form(t) for t in alts)]):
                 self._spend(True, 0)
                 maxdist = 1 if len(term) < 6 else 2
-                for candidate in self.reader.terms_within("body", term, maxdist, prefix=1):
+                for candidate in close_terms(self.reader, "body", term, maxdist,
+                                             self.deadline, self.sidecars):
                     self._spend(True, 0)
                     if candidate not in found:
                         found.append(candidate)

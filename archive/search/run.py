@@ -190,9 +190,10 @@ def _generation(source: Generation | str | Path) -> Generation:
 
 
 def search(source: Generation | str | Path, request: SearchRequest, config: Config, *,
-           deadline: float | None = None) -> SearchResult:
+           deadline: float | None = None, respell: bool = True) -> SearchResult:
     """Answer one search: a page of hits, disjunctive facet counts, year histogram, suggestion;
-    `deadline` (a time.perf_counter() value) shares one time limit among a page's searches."""
+    `deadline` (a time.perf_counter() value) shares one time limit among a page's searches,
+    and without `respell` no suggestion is looked for (a page that would not show it)."""
     started = time.perf_counter()
     limits = config.limits
     # a page of several searches (a trend's series) has one time limit, not one per search
@@ -207,6 +208,7 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
     registered = registry()
     with generation.searcher() as searcher:
         compiled = None
+        postings = Postings(searcher, state.term_cache)
         if node is not None:
             builder = Builder(state.analyze, state.authority, searcher.reader(),
                               limits.query_min_prefix, limits.query_max_expansions,
@@ -214,9 +216,9 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
                                   store, facet, (_canonical_value(state, store, facet, text),)),
                               max_expanded_words=limits.query_max_expanded_words,
                               deadline=until,
-                              max_expanded_postings=limits.query_max_expanded_postings)
+                              max_expanded_postings=limits.query_max_expanded_postings,
+                              postings=postings)
             compiled = builder.compile(node)
-        postings = Postings(searcher, state.term_cache)
         # Matching must finish within the time limit (ranking past it is merely cut short).
         postings.deadline = until
         # document numbers as sorted NumPy arrays: set operations, counts and ranking run in C
@@ -302,7 +304,7 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
                 for docnum, score in ranked[(page - 1) * size : window]]
         suggestion = None
         # a respelling reads the lexicon again: only while the time limit allows
-        if (node is not None and len(final) < SUGGEST_BELOW
+        if (respell and node is not None and len(final) < SUGGEST_BELOW
                 and time.perf_counter() < until):
             suggestion = suggest(searcher, request.query, node, state.analyzer, state.authority,
                                  limits, len(final), state.live_mask, postings, until)
@@ -471,7 +473,7 @@ def facet_values(source: Generation | str | Path, request: SearchRequest, facet:
         raise QueryError("facet_search_too_long", facet=facet)
     unbounded = SearchRequest(request.query, request.filters, request.date_from, request.date_to,
                               "newest", 1, 1, 0, request.estimated, request.lineage)
-    values = search(source, unbounded, config).facets[facet]
+    values = search(source, unbounded, config, respell=False).facets[facet]
     needle = fold(contains.strip())
     if needle:
         names = (_authority_names(_state(_generation(source), config).authority)

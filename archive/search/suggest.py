@@ -15,6 +15,7 @@ from whoosh import query as wq
 from whoosh.support.levenshtein import distance
 
 from ..config import Limits
+from ..engine.lexicon import close_terms
 from ..engine.postings import Postings
 from ..errors import QueryError
 from ..indexing.analysis import name_form, span_tokens
@@ -51,7 +52,10 @@ def suggest(searcher, text: str, node: ql.Node, analyzer, authority, limits: Lim
         seen = reader.doc_frequency("body", term) + reader.doc_frequency("title", term)
         if seen > RARE_TERM:
             continue
-        surface = _respelling(searcher, word.text, term, seen, analyzer)
+        try:
+            surface = _respelling(searcher, word.text, term, seen, analyzer, postings, deadline)
+        except QueryError:  # out of time among the lexicon's words: no suggestion
+            return None
         if surface:
             suggestion = _respelt(suggestion, word.text, surface)
             changed = True
@@ -63,8 +67,8 @@ def suggest(searcher, text: str, node: ql.Node, analyzer, authority, limits: Lim
                            limits.query_min_prefix, limits.query_max_expansions,
                            max_expanded_words=limits.query_max_expanded_words,
                            deadline=deadline,
-                           max_expanded_postings=limits.query_max_expanded_postings
-                           ).compile(node2)
+                           max_expanded_postings=limits.query_max_expanded_postings,
+                           postings=postings).compile(node2)
     except QueryError:
         return None
     # matched as searches match (phrases read the positions sidecar: Whoosh's postings keep
@@ -106,7 +110,8 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _respelling(searcher, typed: str, term: str, seen: int, analyzer) -> str | None:
+def _respelling(searcher, typed: str, term: str, seen: int, analyzer, postings: Postings,
+                deadline: float | None) -> str | None:
     """The archive's word closest to the typed one, the most frequent among equally close
     ones (`secutité` → `sécurité`, `sydicat` → `syndicat` rather than the more frequent
     `syndical`, one letter further).
@@ -118,9 +123,10 @@ def _respelling(searcher, typed: str, term: str, seen: int, analyzer) -> str | N
     reader = searcher.reader()
     typed_folded = fold(typed)
     maxdist = 1 if len(term) < 6 else 2
-    close = set(reader.terms_within("body", term, maxdist, prefix=1))
+    close = set(close_terms(reader, "body", term, maxdist, deadline, postings))
     # names and acronyms are indexed in capitals (`Bamkao` → `BAMAKO`)
-    close.update(reader.terms_within("body", name_form(typed_folded), maxdist, prefix=1))
+    close.update(close_terms(reader, "body", name_form(typed_folded), maxdist, deadline,
+                             postings))
     # A misspelt word escapes the stemmer's suffix rules (`manifestaton` keeps its ending),
     # so stems that begin it are candidates too (`manifest`).
     close.update(typed_folded[:n] for n in range(max(4, len(typed_folded) - 5),

@@ -56,7 +56,7 @@ def start_export(source: Generation | str | Path, request: SearchRequest,
     bounded = dataclasses.replace(config, limits=dataclasses.replace(
         config.limits, page_size_max=limit, page_max=1))
     result = search(source, dataclasses.replace(request, page=1, page_size=limit,
-                                                facet_limit=1), bounded)
+                                                facet_limit=1), bounded, respell=False)
     return Export(total=result.total, rows=len(result.hits), hits=iter(result.hits))
 
 

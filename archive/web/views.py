@@ -54,8 +54,8 @@ def _params() -> SearchParams:
     return params
 
 
-def _search(params: SearchParams, **kwargs: object) -> SearchResult:
-    result = search(generation(), params.request(**kwargs), services().config)
+def _search(params: SearchParams, respell: bool = True, **kwargs: object) -> SearchResult:
+    result = search(generation(), params.request(**kwargs), services().config, respell=respell)
     if result.partial:  # another try may find more: not kept as the page of this search
         pagecache.uncacheable()
     return result
@@ -129,7 +129,7 @@ def _facet_json(values: list[FacetCount]) -> list[dict]:
 @bp.route("/")
 def home():
     """Search box, size and span of the archive, browse entries, latest articles."""
-    latest = _search(SearchParams(sort="newest"), page_size=LATEST)
+    latest = _search(SearchParams(sort="newest"), respell=False, page_size=LATEST)
     years = [year for year, _count in latest.histogram]
     return render_template("home.html", result=latest, first=min(years, default=None),
                            last=max(years, default=None), params=SearchParams())
@@ -349,7 +349,7 @@ def export_jsonl():
 def feed():
     """An Atom feed of the newest articles matching a search, to follow it."""
     params = _params().change(sort="newest")
-    result = _search(params, page_size=FEED_SIZE, facet_limit=1)
+    result = _search(params, respell=False, page_size=FEED_SIZE, facet_limit=1)
     t = translator()
     title = (t.gettext("%(site)s — search: %(query)s", site=services().config.site_name,
                        query=params.q) if params.q else services().config.site_name)
