@@ -49,6 +49,21 @@ def test_a_page_asked_again_is_the_same_page_from_memory(app, url):
     assert stats(app)["hits"] == 1
 
 
+def test_a_head_is_answered_from_the_page_a_get_kept_and_keeps_one_for_it(app):
+    # a HEAD runs the whole view: each one of a cached search recomputed it
+    client = app.test_client()
+    url = "/search?q=enseignants"
+    page = client.get(url)
+    head = client.head(url)
+    assert head.status_code == 200 and head.get_data() == b""
+    assert head.headers["ETag"] == page.headers["ETag"]
+    assert head.headers["Content-Length"] == page.headers["Content-Length"]
+    assert stats(app)["hits"] == 1
+    other = "/search?q=bamako"
+    assert client.head(other).status_code == 200
+    assert client.get(other).get_data() and stats(app)["hits"] == 2
+
+
 def test_a_revisit_with_the_pages_etag_gets_304_and_no_body(app):
     client = app.test_client()
     etag = client.get(ENSEIGNANTS).headers["ETag"]

@@ -209,7 +209,7 @@ def _start() -> Response | None:
     if not allowed:
         g.retry_after = retry_after
         raise RateLimited(g.t.gettext("Too many requests: please wait a minute and try again."))
-    if request.method == "GET" and pagecache.cacheable(request.endpoint):
+    if request.method in ("GET", "HEAD") and pagecache.cacheable(request.endpoint):
         return pagecache.answer(pagecache.page_cache(), generation().name, g.t.locale, s.config)
     return None
 

@@ -104,7 +104,9 @@ def _version(path: Path) -> str:
 
 def etag_of(generation: str, locale: str, config: Config) -> str:
     """This request's page key, which is also its ETag (quoted, strong)."""
-    parts = (generation, locale, request.method, request.scheme, request.host.lower(),
+    # a HEAD is a GET without its body: the same page, the same key
+    method = "GET" if request.method == "HEAD" else request.method
+    parts = (generation, locale, method, request.scheme, request.host.lower(),
              request.full_path, _version(config.authority_file),
              _version(config.publishers_file))
     digest = hashlib.blake2b("\x00".join(parts).encode("utf-8", "surrogateescape"),
@@ -115,7 +117,8 @@ def etag_of(generation: str, locale: str, config: Config) -> str:
 def answer(cache: PageCache, generation: str, locale: str, config: Config) -> Response | None:
     """Before the view: 304 for a revisit holding the page's ETag, the kept page, or None (then
     `keep` stores what the view answers)."""
-    if request.method != "GET" or not cacheable(request.endpoint):
+    # HEAD too: it runs the whole view (a HEAD of a cached search recomputed it each time)
+    if request.method not in ("GET", "HEAD") or not cacheable(request.endpoint):
         return None
     etag = etag_of(generation, locale, config)
     if etag in request.headers.get("If-None-Match", ""):
