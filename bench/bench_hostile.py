@@ -75,6 +75,7 @@ def cases(words: list[str], short: list[str], distinct: list[str]) -> dict[str, 
                                                                 "gouvren")]),
         "a phrase of 30 frequent words": search(f'"{" ".join([words[0], words[1]] * 15)}"'),
         "an export of five ORed phrases": "/export.csv?q=" + quote(ored),
+        "an export of one of them": "/export.csv?q=" + quote('"plus gouvernement"'),
         "the same as a workbook": "/export.xlsx?q=" + quote(ored),
         "495 minus signs, then a word": search("-" * 495 + words[0]),
         "29 elided words, OR a word": search(f"({words[0]} " + " ".join(

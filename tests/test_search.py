@@ -809,12 +809,12 @@ def test_snippets_of_real_news_mark_the_words_the_body_holds(tmp_path):
     assert checked >= 60 and titled >= 10
 
 
-def test_a_title_only_match_marks_the_title_and_shows_the_lead(demo):
+@pytest.mark.parametrize("query", ["intersyndical", '"atelier intersyndical"'])
+def test_a_title_only_match_marks_the_title_and_shows_the_lead(demo, query):
     """`intersyndical` is in the Ségou article's title only: the title is marked, the snippet
-    is the opening of the article."""
-    hit = next(h for h in run(demo, "intersyndical").hits if h.id == SEGOU)
-    assert hit.title_html == ("Ségou : un atelier <mark>intersyndical</mark> pour apprendre "
-                              "à lire le budget de l’État")
+    is the opening of the article (known from the index: the body is not searched for it)."""
+    hit = next(h for h in run(demo, query).hits if h.id == SEGOU)
+    assert "<mark>intersyndical</mark> pour apprendre à lire le budget" in hit.title_html
     assert hit.snippet_html.startswith("Une vingtaine de responsables syndicaux")
     assert "<mark>" not in hit.snippet_html
 

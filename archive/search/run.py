@@ -48,7 +48,7 @@ from .request import (
     check_request,
     date_bound,
 )
-from .snippets import snippet_html, title_html
+from .snippets import bodies_holding, snippet_html, title_html
 from .suggest import suggest
 
 SUGGEST_BELOW = 3  # "did you mean" is offered when a query finds fewer hits than this
@@ -299,9 +299,16 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         marks = compiled.marks if compiled is not None else None
         # Past the time limit a hit shows its article's opening, not a passage chosen for the
         # query: an export's 10,000 rows of ORed phrases took 10-14 s of CPU choosing theirs.
+        shown = ranked[(page - 1) * size : window]
+        # a hit matched in its title alone shows its opening: known from the index, not from
+        # reading the body for the query's words (a phrase's title-only hits, at 10k articles,
+        # cost more than the others' snippets)
+        holding = (bodies_holding(postings, marks, [docnum for docnum, _ in shown], size_all)
+                   if marks and time.perf_counter() < until else None)
         hits = [_hit(searcher, docnum, score, state.analyzer,
-                     marks if time.perf_counter() < until else None)
-                for docnum, score in ranked[(page - 1) * size : window]]
+                     marks if time.perf_counter() < until else None,
+                     body_marked=holding is None or docnum in holding)
+                for docnum, score in shown]
         suggestion = None
         # a respelling reads the lexicon again: only while the time limit allows
         if (respell and node is not None and len(final) < SUGGEST_BELOW
@@ -438,11 +445,12 @@ def _first_in_order(order: np.ndarray, wanted: np.ndarray, count: int,
 
 
 def _hit(searcher, docnum: int, score: float | None, analyzer, marks: Marks | None,
-         snippet: bool = True) -> Hit:
+         snippet: bool = True, body_marked: bool = True) -> Hit:
     stored = searcher.stored_fields(docnum)
     values: dict[str, object] = {
         "id": stored["id"], "title": stored.get("title", ""), "date": stored.get("date"),
-        "snippet_html": snippet_html(stored.get("body", ""), analyzer, marks) if snippet else "",
+        "snippet_html": snippet_html(stored.get("body", ""), analyzer,
+                                     marks if body_marked else None) if snippet else "",
         "score": score,
         "title_html": title_html(stored.get("title", ""), analyzer, marks) if marks else "",
         "url": stored.get("url"), "publisher": stored.get("publisher"),
