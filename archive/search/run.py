@@ -303,7 +303,7 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         # a hit matched in its title alone shows its opening: known from the index, not from
         # reading the body for the query's words (a phrase's title-only hits, at 10k articles,
         # cost more than the others' snippets)
-        holding = (bodies_holding(postings, marks, [docnum for docnum, _ in shown], size_all)
+        holding = (bodies_holding(postings, marks, [docnum for docnum, _ in shown])
                    if marks and time.perf_counter() < until else None)
         hits = [_hit(searcher, docnum, score, state.analyzer,
                      marks if time.perf_counter() < until else None,

@@ -15,7 +15,7 @@ from itertools import groupby
 
 import numpy as np
 
-from ..engine.docnums import meeting
+from ..engine.docnums import distinct, meeting
 from ..engine.postings import Postings
 from ..indexing.analysis import ELIDED, word_tokens
 from ..organisations import fold_same_length
@@ -78,25 +78,22 @@ def snippet_html(text: str, analyzer, marks: Marks | None, max_chars: int = SNIP
     return _plain(paragraphs[0], max_chars)
 
 
-def bodies_holding(postings: Postings, marks: Marks, docs: list[int], size: int) -> set[int] | None:
+def bodies_holding(postings: Postings, marks: Marks, docs: list[int]) -> set[int] | None:
     """Which of the documents' bodies hold a marked word or phrase, from the index (their
-    words' postings; a phrase's positions in these documents only): the others' snippets are
-    their openings, found without reading them. None when the index cannot tell (a prefix
-    marks every word it begins)."""
+    words' postings; a phrase's documents as the search matched them): the others' snippets
+    are their openings, found without reading them. None when the index cannot tell (a
+    prefix marks every word it begins)."""
     if marks.prefixes or not docs:
         return None
-    wanted = np.unique(np.asarray(docs, dtype=np.intp))
+    wanted = distinct(np.asarray(docs, dtype=np.intp))  # (np.unique imports numpy.ma)
     held = np.zeros(len(wanted), dtype=bool)
     for term in marks.terms:
         held[meeting(wanted, postings.arrays("body", term)[0])[0]] = True
-    if marks.phrases:
-        live = np.zeros(size, dtype=bool)
-        live[wanted] = True
-        for phrase in marks.phrases:
-            found = postings.phrase_documents("body", list(phrase), 1, live)
-            if found is None:
-                return None
-            held[meeting(wanted, found)[0]] = True
+    for phrase in marks.phrases:
+        found = postings.phrase_documents_among("body", list(phrase), 1, wanted)
+        if found is None:
+            return None
+        held[meeting(wanted, found)[0]] = True
     return set(wanted[held].tolist())
 
 
