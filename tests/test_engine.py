@@ -37,7 +37,7 @@ from archive.engine.bm25 import _best, top_documents
 from archive.engine.collectors import TimeLimit
 from archive.engine.docnums import distinct
 from archive.engine.lexicon import close_terms
-from archive.engine.postings import Lengths, Postings
+from archive.engine.postings import Lengths, Postings, TermCache
 from archive.engine.version import REQUIREMENT, TESTED_VERSIONS, check_whoosh_version
 from archive.errors import ArchiveError
 from archive.indexing import generations, open_current
@@ -259,6 +259,23 @@ def test_words_standing_together_are_checked_within_the_time_limit(synthetic: In
             ranked(-math.inf)
     assert len(by_score) == TOP_K and in_time != by_score  # standing together counts
     assert cut.value.args[0] == by_score
+
+
+def test_document_frequencies_are_whoosh_s_read_off_the_sidecars_and_kept(indexed: Indexed):
+    """What ranking's idf and the expansion budget ask for each term: Whoosh's count, deleted
+    documents included, for words of every frequency, in the title and the body, and none for
+    a word the archive lacks; asked again, from the generation's cache."""
+    gen = open_current(indexed.config.index_dir)
+    with gen.index.searcher() as searcher:
+        reader = searcher.reader()
+        terms = [t.decode("utf-8") for t in reader.lexicon("body")][::7] + ["zzzzunknown"]
+        cache = TermCache(1000)
+        for fieldname in ("body", "title"):
+            theirs = [reader.doc_frequency(fieldname, t) for t in terms]
+            assert [Postings(searcher, cache).doc_frequency(fieldname, t) for t in terms] == theirs
+            assert [Postings(searcher, cache).doc_frequency(fieldname, t) for t in terms] == theirs
+            assert [Postings(searcher).doc_frequency(fieldname, t) for t in terms] == theirs
+        assert len(cache.frequencies) == 2 * len(terms) and max(theirs) > 1 and theirs[-1] == 0
 
 
 def test_close_words_are_whoosh_s_terms_within_found_by_length_first(indexed: Indexed):

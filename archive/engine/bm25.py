@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import lru_cache
+from math import log
 
 import numpy as np
 from whoosh import query as wq
@@ -68,11 +69,14 @@ def top_documents(searcher, terms: list[wq.Term], allowed: set[int] | frozenset[
     positive = True  # every posting's score above 0 (what BM25F gives a positive boost)
     for term in terms:
         fieldname, text = term.fieldname, term.text
-        if searcher.doc_frequency(fieldname, text) == 0:
+        frequency = postings.doc_frequency(fieldname, text)
+        if frequency == 0:
             continue
         k1, b = bm25f_parameters(weighting, fieldname)
         avgfl = searcher.avg_field_length(fieldname) or 1
-        factor = term.boost * searcher.idf(fieldname, text) * (k1 + 1)
+        # Whoosh's idf (`WeightingModel.idf`, which BM25F keeps), from the kept frequency
+        idf = log(size / (frequency + 1)) + 1
+        factor = term.boost * idf * (k1 + 1)
         norms = _norms(k1, b, avgfl)
         docs, weights = postings.arrays(fieldname, text)
         lens = lengths.whole(searcher, fieldname)

@@ -400,7 +400,8 @@ class Builder:
             if term in self._charged:
                 continue
             self._charged.add(term)
-            self.postings += self.reader.doc_frequency(*term)
+            self.postings += (self.sidecars.doc_frequency(*term) if self.sidecars is not None
+                              else self.reader.doc_frequency(*term))
             if self.postings > self.postings_budget:
                 raise QueryError("expansions_too_common", limit=self.postings_budget,
                                  per_article=self.postings_per_article)
