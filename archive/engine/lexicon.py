@@ -4,7 +4,7 @@ What Whoosh's `terms_within(prefix=1)` gives (the words sharing the typed word's
 within a Damerau-Levenshtein distance, the optimal-string-alignment kind), found without its
 cost: Whoosh compares every word of that letter in pure Python (or walks an automaton over a
 single segment's words), so a word of a thousand letters took 0.5 s of CPU against the 344
-words of one letter of the bench archive, and an everyday typo 50-100 ms against the 3,210
+words of one letter of the bench archive, and an everyday typo 34-99 ms against the 3,210
 words beginning with `c` of the shared corpus's 2,295 articles. Here the words whose length
 rules them out are left out first (a length apart is an edit apart), off the postings
 sidecar's term index where there is one, and the rest are compared by RapidFuzz's OSA distance

@@ -75,7 +75,7 @@ def _length_bytes(column) -> array:
     return found
 
 
-MAX_FREQUENCIES = 200_000  # document frequencies kept per generation (about 30 MB at most)
+MAX_FREQUENCIES = 100_000  # document frequencies kept per generation (some 30 MB at most)
 
 
 class TermCache:

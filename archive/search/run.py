@@ -297,14 +297,14 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
             ranked = _by_date(final, state, keys, window, newest=sort == "newest",
                               estimated=request.estimated)
         marks = compiled.marks if compiled is not None else None
-        # Past the time limit a hit shows its article's opening, not a passage chosen for the
-        # query: an export's 10,000 rows of ORed phrases took 10-14 s of CPU choosing theirs.
         shown = ranked[(page - 1) * size : window]
         # a hit matched in its title alone shows its opening: known from the index, not from
         # reading the body for the query's words (a phrase's title-only hits, at 10k articles,
         # cost more than the others' snippets)
         holding = (bodies_holding(postings, marks, [docnum for docnum, _ in shown])
                    if marks and time.perf_counter() < until else None)
+        # Past the time limit a hit shows its article's opening, not a passage chosen for the
+        # query: an export's 10,000 rows of ORed phrases took 10-14 s of CPU choosing theirs.
         hits = [_hit(searcher, docnum, score, state.analyzer,
                      marks if time.perf_counter() < until else None,
                      body_marked=holding is None or docnum in holding)
