@@ -27,6 +27,7 @@ from whoosh import query as wq
 from ..engine.bm25 import Adjust
 from ..engine.docnums import meeting
 from ..engine.postings import Postings
+from .docsets import mask
 
 PROXIMITY_BOOST = 2.0
 ADJACENT_SLOP = 1  # words typed together that stand next to each other (stop words aside)
@@ -115,7 +116,7 @@ def together(postings: Postings, size: int, proximity: list[tuple[str, ...]],
     def adjust(docs: np.ndarray, values: np.ndarray,
                limit: int) -> tuple[np.ndarray, np.ndarray, bool]:
         tier = np.zeros(len(docs))
-        live = _mask(size, docs)
+        live = mask(docs, size)
         for words in expressions:
             if _past(deadline):
                 break
@@ -134,12 +135,6 @@ def together(postings: Postings, size: int, proximity: list[tuple[str, ...]],
 
 def _past(deadline: float | None) -> bool:
     return deadline is not None and time.perf_counter() > deadline
-
-
-def _mask(size: int, docs: np.ndarray) -> np.ndarray:
-    mask = np.zeros(size, dtype=bool)
-    mask[docs] = True
-    return mask
 
 
 def _near_boosted(postings: Postings, size: int, proximity: list[tuple[str, ...]],
@@ -164,7 +159,7 @@ def _near_boosted(postings: Postings, size: int, proximity: list[tuple[str, ...]
             if potential[order[checked]] < kth:
                 break
         picked = np.sort(order[checked:min(checked + batch, depth)])
-        live = _mask(size, docs[picked])
+        live = mask(docs[picked], size)
         for words in proximity:
             if NEAR_BOOST == 1.0 or len(words) < NEAR_WORDS:  # adjacency alone: one check
                 adjacent[picked] |= _holding(postings, live, words, ADJACENT_SLOP, docs[picked])
@@ -173,7 +168,7 @@ def _near_boosted(postings: Postings, size: int, proximity: list[tuple[str, ...]
             near[picked] |= found
             if ADJACENT_BOOST != NEAR_BOOST and found.any():
                 close = picked[found]
-                adjacent[close] |= _holding(postings, _mask(size, docs[close]), words,
+                adjacent[close] |= _holding(postings, mask(docs[close], size), words,
                                             ADJACENT_SLOP, docs[close])
         checked += len(picked)
         batch *= 2

@@ -49,7 +49,7 @@ def suggest(searcher, text: str, node: ql.Node, analyzer, authority, limits: Lim
         if len(groups) != 1:
             continue
         term = groups[0][0]
-        seen = reader.doc_frequency("body", term) + reader.doc_frequency("title", term)
+        seen = postings.doc_frequency("body", term) + postings.doc_frequency("title", term)
         if seen > RARE_TERM:
             continue
         try:
@@ -131,7 +131,7 @@ def _respelling(searcher, typed: str, term: str, seen: int, analyzer, postings: 
     # so stems that begin it are candidates too (`manifest`).
     close.update(typed_folded[:n] for n in range(max(4, len(typed_folded) - 5),
                                                  len(typed_folded)))
-    frequency = {c: reader.doc_frequency("body", c) for c in close if c != term}
+    frequency = {c: postings.doc_frequency("body", c) for c in close if c != term}
     candidates = sorted((c for c, df in frequency.items() if df > seen),
                         key=lambda c: (distance(c.lower(), term), -frequency[c], c))
     best: tuple[int, int, str] | None = None
