@@ -809,6 +809,37 @@ def test_snippets_of_real_news_mark_the_words_the_body_holds(tmp_path):
     assert checked >= 60 and titled >= 10
 
 
+def test_snippets_of_real_news_mark_words_written_with_a_ligature(tmp_path):
+    """A sixth of the shared corpus's articles write `œ` (cœur, œuvre, sœur, vœux): a word
+    written with it is marked in snippets and titles, whether the query writes `œ` or `oe`,
+    and the snippet is the passage holding it rather than the article's unmarked opening."""
+    corpus = require_shared(CORPUS / "articles.jsonl")
+    bodies = {}
+    for line in corpus.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if re.search(r"œ", row["body"] + (row["title"] or ""), re.IGNORECASE):
+            bodies[row["id"]] = row["body"]
+            articlefile.write(tmp_path / "data" / "articles", Article(
+                id=row["id"], title=row["title"] or row["id"], body=row["body"]))
+    config = load_config(None, data=tmp_path / "data", index=tmp_path / "index")
+    reindex(config, full=True)
+    checked = titled = 0
+    for query, word in (("cœur", r"\bc(?:œ|oe)urs?\b"), ("oeuvre", r"\b(?:œ|oe)uvres?\b"),
+                        ("soeurs", r"\bs(?:œ|oe)urs?\b"), ("vœux", r"\bv(?:œ|oe)ux\b"),
+                        ("manœuvres", r"\bman(?:œ|oe)uvres?\b"),
+                        ('"mise en œuvre"', r"\bmises? en (?:œ|oe)uvre")):
+        for hit in search(config.index_dir, SearchRequest(query=query, page_size=50),
+                          config).hits:
+            if re.search(word, bodies[hit.id], re.IGNORECASE):
+                checked += 1
+                assert re.search(r"<mark>[^<]*(?:œ|oe)", hit.snippet_html, re.IGNORECASE), \
+                    (query, hit.id)
+            if re.search(word, hit.title, re.IGNORECASE):
+                titled += 1
+                assert "<mark>" in hit.title_html, (query, hit.title)
+    assert checked >= 100 and titled >= 10, (checked, titled)
+
+
 @pytest.mark.parametrize("query", ["intersyndical", '"atelier intersyndical"'])
 def test_a_title_only_match_marks_the_title_and_shows_the_lead(demo, query):
     """`intersyndical` is in the Ségou article's title only: the title is marked, the snippet
