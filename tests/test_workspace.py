@@ -132,6 +132,13 @@ def test_an_organisation_is_found_in_the_authority_file_and_added(client, config
     assert name in articlefile.read(config.articles_dir / FILE).organisations
 
 
+def test_the_authority_search_reads_oe_as_the_ligature(client, config):
+    """The file writes `Centre national des œuvres universitaires`; an archivist types `oeuvres`."""
+    found = post(client, f"/atelier/fiche/{FILE}", form_of(client) | {
+        "action": "search", "orgq": "oeuvres universitaires"}, page=f"/atelier/fiche/{FILE}")
+    assert 'value="Centre national des œuvres universitaires"' in text(found)
+
+
 def test_a_file_that_does_not_parse_is_fixed_as_text(client, config):
     good = file_text(config)
     broken = good.replace("section: Société", "section: Société: grève")

@@ -14,7 +14,8 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from ... import articlefile, audit, editing
 from ...errors import InvalidArticle
-from ...organisations import authority_at, fold_same_length
+from ...organisations import authority_at
+from ...textnorm import fold
 from ..context import services
 from ..errortexts import error_text
 from . import auth, workspace
@@ -41,12 +42,12 @@ def _values() -> dict[str, str]:
 def _matches(query: str) -> list[tuple[str, str | None]]:
     """Authority entries whose name, acronym or an alias holds the words searched."""
     authority = authority_at(services().config.authority_file)
-    words = fold_same_length(query.lower()).split()
+    words = fold(query).split()  # `oeuvres` finds `œuvres`
     if authority is None or not words:
         return []
     found = []
     for entry in authority.entries:
-        forms = fold_same_length(" ".join(entry.forms).lower())
+        forms = fold(" ".join(entry.forms))
         if all(word in forms for word in words):
             found.append((entry.name, entry.acronym))
             if len(found) >= MAX_MATCHES:
