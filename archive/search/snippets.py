@@ -2,8 +2,8 @@
 
 Matching runs the index's own analyzer over the text, so stemmed and folded forms light up
 (`syndicats` marks `syndicat`, `securite` marks `sécurité`). Only a window of the most
-promising paragraph is analyzed, found by a cheap search of the terms' first letters, so
-snippets stay cheap on long articles.
+promising paragraph is analyzed, found by a cheap search of the terms' first letters (any case
+and accent, in the text as it is), so snippets stay cheap on long articles.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ import numpy as np
 from ..engine.docnums import distinct, meeting
 from ..engine.postings import Postings
 from ..indexing.analysis import ELIDED, word_tokens
-from ..organisations import fold_same_length
+from ..organisations import letter_class
 from .querybuild import Marks
 
 SNIPPET_CHARS = 240
 MAX_ANALYZED_PARAGRAPHS = 3
 LEAD_CHARS = 60  # context kept before the first marked word
-PROBE_CHARS = 4  # a term's first letters, looked for in the folded text before analyzing
+PROBE_CHARS = 4  # a term's first letters, looked for in the text before analyzing
 MAX_WINDOW_STARTS = 30
 _TAGS = re.compile(r"<[^>]*>")
 
@@ -37,25 +37,24 @@ def snippet_html(text: str, analyzer, marks: Marks | None, max_chars: int = SNIP
         return ""
     if not marks:
         return _plain(paragraphs[0], max_chars)
-    folded: dict[int, str] = {}  # each paragraph folded once, for every scan below
     tried: set[tuple[int, int]] = set()  # windows analyzed: (paragraph's id, start)
     if marks.phrases:
         # Where a phrase's words begin words next to each other first: the windows holding
         # most of its words are often where they stand apart, each read in vain (a phrase's
         # snippet analyzed twice the text a word's did).
-        spans, paragraph = _first_match(_phrase_windows(paragraphs, marks, folded), analyzer,
+        spans, paragraph = _first_match(_phrase_windows(paragraphs, marks), analyzer,
                                         marks, max_chars, tried)
         if spans:
             return _render(paragraph, spans, max_chars)
     # Where a whole term begins a word first: a term's first letters alone often begin other
     # words (`educ` of `éducation` for `éducelle`), and each window read in vain is analyzed.
-    exact = _windows(paragraphs, marks, max_chars, probe=None, folded=folded)
+    exact = _windows(paragraphs, marks, max_chars, probe=None)
     spans, paragraph = _first_match(exact, analyzer, marks, max_chars, tried)
     if spans:
         return _render(paragraph, spans, max_chars)
     # Then where a term's first letters begin a word (a whole term begins with them, so the
     # windows above are among these: this scan is needed only when they held no match).
-    windows = _windows(paragraphs, marks, max_chars, folded=folded)
+    windows = _windows(paragraphs, marks, max_chars)
     if not windows:
         # every paragraph was scanned and none holds even a term's first letters, so none
         # holds a whole term (the title alone matches)
@@ -67,7 +66,7 @@ def snippet_html(text: str, analyzer, marks: Marks | None, max_chars: int = SNIP
     # text has one, so the other paragraphs where a whole term begins a word are read whole;
     # then those a window read in part, which can miss its paragraph's match (a phrase's words
     # near each other but apart, and the phrase itself further on).
-    candidates = _windows(paragraphs, marks, max_chars, every=True, probe=None, folded=folded)
+    candidates = _windows(paragraphs, marks, max_chars, every=True, probe=None)
     windowed = {number for number, _start in tried}
     whole = {number for number, start in tried if start < 0}
     for paragraph in [p for p, _start in candidates if id(p) not in windowed] + \
@@ -129,26 +128,21 @@ def title_html(title: str, analyzer, marks: Marks | None) -> str:
 
 
 def _windows(paragraphs: list[str], marks: Marks, max_chars: int, every: bool = False,
-             probe: int | None = PROBE_CHARS,
-             folded: dict[int, str] | None = None) -> list[tuple[str, int]]:
+             probe: int | None = PROBE_CHARS) -> list[tuple[str, int]]:
     """Where the query's words probably are: (paragraph, offset) pairs, most distinct words
     first, found by a C-speed search of term beginnings (`probe` letters, or whole terms) in
-    the same-length folded text; up to the first paragraph holding every probe, or `every`
-    paragraph holding one. `folded` keeps each paragraph's folded text (by its order) for a
-    later scan of the same paragraphs."""
+    the text (any case, any accent); up to the first paragraph holding every probe, or
+    `every` paragraph holding one."""
     words = marks.terms | marks.prefixes | {w for phrase in marks.phrases for w in phrase}
-    # names are indexed in capitals, the folded text is lowercase
+    # names are indexed in capitals, probes are lowercase (their patterns take either case)
     probes = sorted({t.lower()[:probe] for t in words if t and not t.startswith(ELIDED)},
                     key=len, reverse=True)
     if not probes:
         return []
     finder = _finder(tuple(probes))
     found = []
-    folded = {} if folded is None else folded
     for order, paragraph in enumerate(paragraphs):
-        if order not in folded:
-            folded[order] = fold_same_length(paragraph)
-        hits = [(m.start(), m.lastgroup) for m in finder.finditer(folded[order])]
+        hits = [(m.start(), m.lastgroup) for m in finder.finditer(paragraph)]
         if not hits:
             continue
         best_start, best_count = hits[0][0], 0
@@ -163,8 +157,7 @@ def _windows(paragraphs: list[str], marks: Marks, max_chars: int, every: bool = 
     return [(paragraph, start) for _, _, paragraph, start in found]
 
 
-def _phrase_windows(paragraphs: list[str], marks: Marks,
-                    folded: dict[int, str]) -> list[tuple[str, int]]:
+def _phrase_windows(paragraphs: list[str], marks: Marks) -> list[tuple[str, int]]:
     """Where a phrase's first two words begin words standing together (a few words apart at
     most: the stop words a phrase skips), in paragraph order: (paragraph, offset) of each
     paragraph's first such place."""
@@ -173,10 +166,8 @@ def _phrase_windows(paragraphs: list[str], marks: Marks,
     if finder is None:
         return []
     found = []
-    for order, paragraph in enumerate(paragraphs):
-        if order not in folded:
-            folded[order] = fold_same_length(paragraph)
-        match = finder.search(folded[order])
+    for paragraph in paragraphs:
+        match = finder.search(paragraph)
         if match:
             found.append((paragraph, match.start()))
     return found
@@ -196,8 +187,8 @@ def _phrase_finder(pairs: tuple[tuple[str, str], ...]) -> re.Pattern | None:
     # letter by letter (a word of 20,000 letters took 10 s to fail)
     gap = rf"\w*+(?:\W++\w++){{0,{PHRASE_GAP_WORDS}}}?\W++"
     return re.compile(r"(?<!\w)(?:" + "|".join(
-        f"(?>{_doubled_letters_allowed(first.lower())})" + gap
-        + _doubled_letters_allowed(second.lower()) for first, second in pairs) + ")")
+        f"(?>{_spelled(first.lower())})" + gap
+        + _spelled(second.lower()) for first, second in pairs) + ")")
 
 
 @lru_cache(maxsize=256)
@@ -207,42 +198,42 @@ def _finder(probes: tuple[str, ...]) -> re.Pattern:
     (making it was a fifth of a scan)."""
     # the probes' first letters looked ahead first: the engine then skips to where one stands
     # (a third faster over a body than trying the look-behind everywhere)
-    firsts = "".join(re.escape(c) for c in sorted(
-        {probe[0] for probe in probes}
-        | {_LIGATURES[probe[0]] for probe in probes if _ligature_begins(probe)}))
-    return re.compile(rf"(?=[{firsts}])(?<!\w)(?:" + "|".join(
-        f"(?P<p{number}>{_doubled_letters_allowed(probe)})" for number, probe in enumerate(probes))
-        + ")")
+    firsts = {letter_class(probe[0])[1:-1] for probe in probes} | \
+        {letter_class(_LIGATURES[probe[0]])[1:-1] for probe in probes if _ligature_begins(probe)}
+    return re.compile(rf"(?=[{''.join(sorted(firsts))}])(?<!\w)(?:" + "|".join(
+        f"(?P<p{number}>{_spelled(probe)})" for number, probe in enumerate(probes)) + ")")
 
 
-def _doubled_letters_allowed(term: str) -> str:
-    """A pattern of a term's letters, each of which may stand doubled in the text: the light
-    stemmer writes a doubled letter once (`attentat` → `atentat`, `assemblée` → `asembl`), so
-    a stem is not always how its words begin. A run of one letter in the term is one `x+`:
-    two in a row (`x+x+`) would let a failing match try every split of a long run. The term's
-    `oe` and `ae` also find the ligature the folded text keeps (`coeu` finds `cœur`)."""
+def _spelled(term: str) -> str:
+    """A pattern of a term's letters in any case and accent (the analyzer folds them), each
+    of which may stand doubled in the text: the light stemmer writes a doubled letter once
+    (`attentat` → `atentat`, `assemblée` → `asembl`), so a stem is not always how its words
+    begin. A run of one letter in the term is one `x+`: two in a row (`x+x+`) would let a
+    failing match try every split of a long run. The term's `oe` and `ae` also find their
+    ligature (`coeu` finds `cœur`)."""
     runs = [(c, len(list(run))) for c, run in groupby(term)]
     parts = []
     at = 0
     while at < len(runs):
         letter, count = runs[at]
         if not letter.isalpha():
-            parts.append(re.escape(letter) * count)
+            parts.append(letter_class(letter) * count)
         elif _ligature_begins("".join(c for c, _ in runs[at:at + 2])):
+            ligature = letter_class(_LIGATURES[letter])
             if at + 1 < len(runs):  # `oe`: either spelling
-                parts.append(f"(?:{letter}+e+|{_LIGATURES[letter]})")
+                parts.append(f"(?:{letter_class(letter)}+{letter_class('e')}+|{ligature})")
                 at += 1
             else:  # a probe cut between `o` and `e` (`mano` of `manoeuvr`)
-                parts.append(f"(?:{letter}+|{_LIGATURES[letter]})")
+                parts.append(f"(?:{letter_class(letter)}+|{ligature})")
         else:
-            parts.append(re.escape(letter) + "+")
+            parts.append(letter_class(letter) + "+")
         at += 1
     return "".join(parts)
 
 
 # The analyzer writes a ligature as its letters (`œuvre` → `oeuvr`, `cœur` → `coeu`); the
-# same-length folded text keeps it, one character for two. A sixth of the shared corpus's
-# articles write `œ` (cœur, œuvre, sœur, vœux, manœuvre).
+# text has one character for two. A sixth of the shared corpus's articles write `œ` (cœur,
+# œuvre, sœur, vœux, manœuvre).
 _LIGATURES = {"o": "œ", "a": "æ"}
 
 
