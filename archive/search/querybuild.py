@@ -47,6 +47,8 @@ class Marks:
     terms: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
     phrases: set[tuple[str, ...]] = field(default_factory=set)
+    # what each word of the texts marked so far matched (`snippets`), for one search
+    weighed: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __bool__(self) -> bool:
         return bool(self.terms or self.prefixes or self.phrases)

@@ -150,6 +150,8 @@ def _windows(paragraphs: list[str], marks: Marks, max_chars: int, every: bool = 
             near = {probe for pos, probe in hits[i:] if pos < start + max_chars - LEAD_CHARS}
             if len(near) > best_count:
                 best_start, best_count = start, len(near)
+                if best_count == len(probes):  # none can hold more (a word's first place)
+                    break
         found.append((-best_count, order, paragraph, best_start))
         if best_count == len(probes) and not every:
             break
@@ -246,22 +248,29 @@ def _ligature_begins(letters: str) -> bool:
 def _matches(window: str, analyzer, marks: Marks, offset: int) -> list[tuple[int, int]]:
     """Character spans (in the paragraph) of the window's matched tokens, overlaps merged."""
     starts, per_word = word_tokens(analyzer, window)
-    # each distinct word weighed once (a word seen before gives the same tuple of tokens)
-    distinct = {id(tokens): tokens for tokens in per_word}
-    marked = {key: found for key, tokens in distinct.items()
-              if (found := [(start, end) for text, start, end, _joined in tokens
-                            if marks.matches(text)])}
-    spans = [(at + start + offset, at + end + offset)
-             for at, tokens in zip(starts, per_word, strict=True) if id(tokens) in marked
-             for start, end in marked[id(tokens)]]
-    if marks.phrases:
-        # a phrase's words follow each other as words: without a compound's joined form
-        # (`saintgermain` of `Saint-Germain`) or an elided word's second form
-        words = [(text, at + start + offset, at + end + offset)
-                 for at, tokens in zip(starts, per_word, strict=True)
-                 for text, start, end, joined in tokens
-                 if not joined and not text.startswith(ELIDED)]
-        spans += _phrase_spans(words, marks.phrases)
+    # Each distinct word is weighed once a search: a word seen before gives the same tuple of
+    # tokens, kept by the marks with what it matched and its words for a phrase (a phrase's
+    # words follow each other as words: without a compound's joined form, `saintgermain` of
+    # `Saint-Germain`, or an elided word's second form).
+    weighed = marks.weighed
+    spans = []
+    words: list[tuple[str, int, int]] = []
+    phrases = marks.phrases
+    for at, tokens in zip(starts, per_word, strict=True):
+        known = weighed.get(id(tokens))
+        if known is None or known[0] is not tokens:
+            known = weighed[id(tokens)] = (
+                tokens, [(start, end) for text, start, end, _ in tokens if marks.matches(text)],
+                [(text, start, end) for text, start, end, joined in tokens
+                 if not joined and not text.startswith(ELIDED)])
+        at += offset
+        for start, end in known[1]:
+            spans.append((at + start, at + end))
+        if phrases:
+            for text, start, end in known[2]:
+                words.append((text, at + start, at + end))
+    if phrases:
+        spans += _phrase_spans(words, phrases)
     spans.sort()
     merged: list[tuple[int, int]] = []
     for start, end in spans:
@@ -279,8 +288,9 @@ def _phrase_spans(tokens: list[tuple[str, int, int]],
     spans = []
     for phrase in phrases:
         n = len(phrase)
-        for i in range(len(texts) - n + 1):
-            if tuple(texts[i:i + n]) == phrase:
+        first = phrase[0]
+        for i, text in enumerate(texts[:len(texts) - n + 1]):
+            if text == first and tuple(texts[i:i + n]) == phrase:
                 spans += [(start, end) for _, start, end in tokens[i:i + n]]
     return spans
 
