@@ -309,6 +309,22 @@ def test_a_country_finds_its_peoples_adjective(corpus, texts):
     assert all(holding(texts, top(config, "Sénégal", 3), r"\bsenegal\b"))
 
 
+@pytest.mark.parametrize("query", ["États-Unis", "USA", "Amérique"])
+def test_a_country_with_an_adjective_of_two_words_finds_only_its_own_articles(corpus, texts,
+                                                                               query):
+    """`États-Unis` also finds `états-unien`, as one word: taken word by word, its adjective
+    made `État` a synonym ("il a mené un second coup d'État"), and `USA` found a quarter of the
+    shared corpus's articles, 566 of them about no America."""
+    config, _source_of = corpus
+    american = r"\betats?[- ]unis\b|\busa\b|\bameri|\betats?[- ]unien"
+    assert any(re.search(r"\betat\b", fold(t)) and not re.search(american, fold(t))
+               for t in texts.values())  # the corpus holds what the query must not find
+    found = top(config, query, 100)
+    held = holding(texts, found, american)
+    assert len(found) >= 5 and all(held), [
+        texts[i][:80] for i, ok in zip(found, held, strict=True) if not ok]
+
+
 def test_an_acronym_never_matches_the_stem_of_a_word(corpus, texts):
     """`CAF`: "la Confédération africaine de football (CAF) a décidé d'imposer…", never
     "Coffea stenophylla est une espèce de café sauvage d'Afrique de l'Ouest"; `UN` never
