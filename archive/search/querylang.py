@@ -136,8 +136,10 @@ def tokenize(text: str, limits: Limits) -> list[_Token]:
                 tokens.append(_Token("minus"))
                 terms += 1  # as SAUF does: 495 signs in a row nested as many NOTs
             i += 1
+        elif char == "»":
+            i += 1  # a closing guillemet with no opening one (a pasted title's end) means nothing
         else:
-            end = _WORD_END.search(text, i)
+            end = _WORD_END.search(text, i + 1)
             stop = end.start() if end else n
             found = _word_tokens(text[i:stop], limits)
             tokens.extend(found)
@@ -157,6 +159,12 @@ def phrase_close(text: str, i: int) -> int:
     if close < 0 and text[i] in "“”":
         close = text.find('"', i + 1)
     return close
+
+
+def quoted_whole(text: str) -> bool:
+    """Whether a query is one phrase in quotes from end to end (a page naming it adds none)."""
+    text = text.strip()
+    return len(text) > 1 and text[0] in QUOTES and phrase_close(text, 0) == len(text) - 1
 
 
 def word_count(text: str) -> int:
