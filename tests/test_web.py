@@ -557,6 +557,21 @@ def test_english_on_request_remembered_and_the_switch_keeps_the_search(client):
     assert '<html lang="fr">' in page(client, "/")
 
 
+@pytest.mark.parametrize("query, french, english", [
+    ("« grève des enseignants »", "pour « grève des enseignants »",
+     "for « grève des enseignants »"),
+    ('"grève des enseignants"', "pour &#34;grève des enseignants&#34;",
+     "for &#34;grève des enseignants&#34;"),
+    ("grève des enseignants", "pour «\u202fgrève des enseignants\u202f»",
+     "for “grève des enseignants”"),
+])
+def test_the_summary_quotes_the_query_once(client, query, french, english):
+    """A phrase in quotes from end to end is named as typed, not quoted again (« « … » »)."""
+    summary = re.compile(r'<p class="summary" role="status">(.*?)</p>', re.S)
+    assert french in summary.search(page(client, f"/search?q={query}")).group(1)
+    assert english in summary.search(page(client, f"/search?q={query}&lang=en")).group(1)
+
+
 def test_unknown_languages_fall_back_to_french_and_links_stay_on_site(client):
     assert '<html lang="fr">' in page(client, "/?lang=de")
     html = page(client, "http://localhost//evil.example/x", 404)  # the path, on this host

@@ -33,6 +33,7 @@ from ..errors import QueryError, RateLimited, RequestTooLarge
 from ..facets import registry
 from ..indexing.serving import CurrentGeneration
 from ..resources import templates_dir
+from ..search.querylang import quoted_whole
 from ..textnorm import strip_controls
 from . import (  # noqa: F401 - imported for their routes and handlers
     citations,
@@ -262,6 +263,11 @@ def _date_filter(value: str | None, estimated: bool = False) -> str:
 def _visible_filter(value: str | None) -> str:
     # An index built before import stripped them may still hold bidi or zero-width controls.
     return strip_controls(value or "")
+
+
+@bp.app_template_test("quoted")
+def _quoted_test(value: str) -> bool:
+    return quoted_whole(value)
 
 
 @bp.app_template_filter("number")
