@@ -341,6 +341,21 @@ def test_an_acronym_never_matches_the_stem_of_a_word(corpus, texts):
                                    texts[i]) for i in found)
 
 
+@pytest.mark.parametrize("shouted, plain", [
+    ("ETAT", "État"), ("LOI", "loi"), ("PAYS", "pays"), ("PRIX DU CARBURANT", "prix du carburant"),
+    ("COUP D'ETAT", "coup d'État"), ("CHEF DE L'ETAT", "chef de l'État"),
+])
+def test_a_query_typed_in_capitals_finds_what_it_finds_in_lowercase(corpus, shouted, plain):
+    """Caps lock on a phone: a short word in capitals was an acronym only, so `ETAT`, `LOI`
+    and `PRIX DU CARBURANT` found nothing (and `LOI TRAVAIL` suggested `LCI TRAVAIL`)."""
+    config, _source_of = corpus
+
+    def total(query: str) -> int:
+        return search(config.index_dir, SearchRequest(query=query), config).total
+
+    assert total(shouted) == total(plain) > 0
+
+
 def test_hyphenated_names_and_their_parts_find_each_other(corpus, texts):
     """"…le plein accord de la Ligue de Football Professionnel et du club du Paris-Saint
     Germain…" and "…face au Paris Saint-Germain" answer all three spellings."""

@@ -122,6 +122,7 @@ class Builder:
         self.proximity: list[tuple[str, ...]] = []
         self.expressions: list[tuple[str, ...]] = []
         self.elided: list[str] = []  # elided forms of the words typed with an elision
+        self.shouted = False  # a query typed in capitals throughout (`compile` tells)
         facets = registry()
         # What a `prefix:` word searches: the title, or a facet's word-search twin.
         self.field_text = {"title": ("title",), **{
@@ -138,6 +139,8 @@ class Builder:
     def compile(self, node: ql.Node) -> Compiled:
         """The query for a parsed tree; QueryError when nothing in it can be searched."""
         self._charge_fuzzy_words(node)
+        typed = [w.text for w in ql.positive_words(node) if any(c.isalpha() for c in w.text)]
+        self.shouted = len(typed) > 1 and all(text.isupper() for text in typed)
         built = self.build(node, positive=True)
         if built is None:
             raise QueryError("only_common_words")
@@ -295,10 +298,21 @@ class Builder:
     def _caps_too(self, text: str, groups: list[list[str]]) -> list[list[str]]:
         """A word typed in capitals is indexed as an acronym (unstemmed) when written so in an
         article, and as a stemmed word elsewhere: look for both (`ELECTRICITE`, `GREVE`).
-        A short one is an acronym only: `CAF` never finds `café` (stem `caf`), nor `UN` `uns`."""
-        if not text.isupper() or sum(c.isalpha() for c in text) <= ACRONYM_MAX_LETTERS:
+        A short one is an acronym (`CAF` never finds `café`, stem `caf`, nor `UN` `uns`),
+        unless it is none the authority file knows and the query is typed in capitals
+        throughout (`PRIX DU CARBURANT`, where `DU` is a common word) or no article writes it
+        so (`ETAT`, `LOI`: caps lock on a phone found nothing)."""
+        if not text.isupper():
             return groups
         lower = self.analyze(text.lower())
+        if sum(c.isalpha() for c in text) <= ACRONYM_MAX_LETTERS:
+            if self.authority is not None and self.authority.is_known_acronym(text):
+                return groups
+            if self.shouted:
+                if not lower:
+                    return []  # a common word, as the index reads it in a headline in capitals
+            elif not lower or self._indexed([t for alts in groups for t in alts]):
+                return groups
         if len(lower) != len(groups):
             return groups
         return [list(dict.fromkeys(a + b)) for a, b in zip(groups, lower, strict=True)]
