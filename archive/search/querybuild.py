@@ -47,6 +47,9 @@ class Marks:
     terms: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
     phrases: set[tuple[str, ...]] = field(default_factory=set)
+    # the compounds typed (`au-delà`, folded), whose joined term (`audela`) the text never
+    # writes as such: the snippets look for where they begin as typed
+    compounds: set[str] = field(default_factory=set)
     # what each word of the texts marked so far matched (`snippets`), for one search
     weighed: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -287,6 +290,8 @@ class Builder:
         (`Saint Germain`), as the index holds `Paris Saint-Germain` whole and by its parts."""
         if not _HYPHEN.search(text):
             return query
+        if positive:
+            self.marks.compounds.add(fold(_ELISION.sub("", text)))
         parts = self.analyze(_HYPHEN.sub(" ", text))
         if len(parts) < 2:
             return query

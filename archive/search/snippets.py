@@ -63,10 +63,15 @@ def snippet_html(text: str, analyzer, marks: Marks | None, max_chars: int = SNIP
     if spans:
         return _render(paragraph, spans, max_chars)
     # The probes can mislead (`syndicaux` begins like `syndicat`): a match is shown when the
-    # text has one, so the other paragraphs where a whole term begins a word are read whole;
-    # then those a window read in part, which can miss its paragraph's match (a phrase's words
-    # near each other but apart, and the phrase itself further on).
+    # text has one, so the other paragraphs where a whole term begins a word are read whole,
+    # then those where a term's first letters do (a stem need not begin its words: `travaux`
+    # is `traval`, `initiative` `initiatif`, and a window at "traverse" missed "travaux"
+    # further on); then those a window read in part, which can miss its paragraph's match (a
+    # phrase's words near each other but apart, and the phrase itself further on).
     candidates = _windows(paragraphs, marks, max_chars, every=True, probe=None)
+    whole_terms = {id(p) for p, _start in candidates}
+    candidates += [(p, start) for p, start in _windows(paragraphs, marks, max_chars, every=True)
+                   if id(p) not in whole_terms]
     windowed = {number for number, _start in tried}
     whole = {number for number, start in tried if start < 0}
     for paragraph in [p for p, _start in candidates if id(p) not in windowed] + \
@@ -135,7 +140,8 @@ def _windows(paragraphs: list[str], marks: Marks, max_chars: int, every: bool = 
     `every` paragraph holding one."""
     words = marks.terms | marks.prefixes | {w for phrase in marks.phrases for w in phrase}
     # names are indexed in capitals, probes are lowercase (their patterns take either case)
-    probes = sorted({t.lower()[:probe] for t in words if t and not t.startswith(ELIDED)},
+    probes = sorted({t.lower()[:probe] for t in words if t and not t.startswith(ELIDED)}
+                    | {_letters(form, probe) for form in marks.compounds},
                     key=len, reverse=True)
     if not probes:
         return []
@@ -157,6 +163,19 @@ def _windows(paragraphs: list[str], marks: Marks, max_chars: int, every: bool = 
             break
     found.sort(key=lambda item: item[:2])
     return [(paragraph, start) for _, _, paragraph, start in found]
+
+
+def _letters(text: str, count: int | None) -> str:
+    """The text up to its `count`-th letter (all of it for None), what stands between its
+    letters kept: a compound's probe (`au-de` of `au-dela`)."""
+    if count is None:
+        return text
+    seen = 0
+    for at, char in enumerate(text):
+        seen += char.isalpha()
+        if seen == count:
+            return text[:at + 1]
+    return text
 
 
 def _phrase_windows(paragraphs: list[str], marks: Marks) -> list[tuple[str, int]]:
