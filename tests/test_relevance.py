@@ -356,6 +356,19 @@ def test_a_query_typed_in_capitals_finds_what_it_finds_in_lowercase(corpus, shou
     assert total(shouted) == total(plain) > 0
 
 
+@pytest.mark.parametrize("typed, meant", [
+    ("ministre de l'éducaton", "ministre de l'éducation"),  # the elision stays as typed
+    ("Côte d'Ivoir", "Côte d'Ivoire"),
+    ("gouvernment", "gouvernement"),  # not `gouvernent`, as close but in far fewer articles
+])
+def test_did_you_mean_on_real_news(corpus, typed, meant):
+    """An elided typo had no suggestion (the article counted as three letters to change), and
+    of two words as close to what was typed the rarer one could be offered."""
+    config, _source_of = corpus
+    result = search(config.index_dir, SearchRequest(query=typed), config)
+    assert result.total == 0 and result.suggestion == meant
+
+
 def test_hyphenated_names_and_their_parts_find_each_other(corpus, texts):
     """"…le plein accord de la Ligue de Football Professionnel et du club du Paris-Saint
     Germain…" and "…face au Paris Saint-Germain" answer all three spellings."""

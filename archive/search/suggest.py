@@ -25,8 +25,11 @@ from .docsets import matching_docs
 from .querybuild import Builder, analyzer_groups
 
 RARE_TERM = 2  # a query word found in at most this many articles may be a typo
+# an elided article before a word (`l'`, `d'`, `qu'`), as the query builder reads it
+_ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’ʼ]", re.I)
 SUGGEST_CANDIDATES = 5  # close terms tried, closest first, then most frequent
 SURFACE_DOCS = 3  # articles read to learn how a term is written
+BEGUN_CANDIDATES = 2  # stems beginning the typed word tried beyond the closest ones
 
 
 def suggest(searcher, text: str, node: ql.Node, analyzer, authority, limits: Limits,
@@ -52,12 +55,17 @@ def suggest(searcher, text: str, node: ql.Node, analyzer, authority, limits: Lim
         seen = postings.doc_frequency("body", term) + postings.doc_frequency("title", term)
         if seen > RARE_TERM:
             continue
+        # the elided article stays as typed (`l'éducaton` → `l'éducation`): compared with
+        # the written word, it made every respelling three letters away
+        elided = _ELISION.match(word.text)
+        lead = elided.group() if elided else ""
         try:
-            surface = _respelling(searcher, word.text, term, seen, analyzer, postings, deadline)
+            surface = _respelling(searcher, word.text[len(lead):], term, seen, analyzer,
+                                  postings, deadline)
         except QueryError:  # out of time among the lexicon's words: no suggestion
             return None
         if surface:
-            suggestion = _respelt(suggestion, word.text, surface)
+            suggestion = _respelt(suggestion, word.text, lead + surface)
             changed = True
     if not changed:
         return None
@@ -128,14 +136,20 @@ def _respelling(searcher, typed: str, term: str, seen: int, analyzer, postings: 
     close.update(close_terms(reader, "body", name_form(typed_folded), maxdist, deadline,
                              postings))
     # A misspelt word escapes the stemmer's suffix rules (`manifestaton` keeps its ending),
-    # so stems that begin it are candidates too (`manifest`).
-    close.update(typed_folded[:n] for n in range(max(4, len(typed_folded) - 5),
-                                                 len(typed_folded)))
+    # so stems that begin it are candidates too (`manifest`), the longest two the archive
+    # holds tried beside the closest stems: `parl` of `parlament` is five letters from its
+    # stem, which six other stems are closer to (`parlaient`).
+    begun = [typed_folded[:n] for n in range(len(typed_folded) - 1,
+                                             max(4, len(typed_folded) - 5) - 1, -1)]
+    close.update(begun)
     frequency = {c: postings.doc_frequency("body", c) for c in close if c != term}
     candidates = sorted((c for c, df in frequency.items() if df > seen),
                         key=lambda c: (distance(c.lower(), term), -frequency[c], c))
-    best: tuple[int, int, str] | None = None
-    for rank, candidate in enumerate(candidates[:SUGGEST_CANDIDATES]):
+    tried = candidates[:SUGGEST_CANDIDATES]
+    tried += [c for c in begun if c in frequency and frequency[c] > seen
+              and c not in tried][:BEGUN_CANDIDATES]
+    best: tuple[int, int, int, str] | None = None
+    for rank, candidate in enumerate(tried):
         forms = _surface_forms(searcher, candidate, analyzer)
         # closest to what was typed, then lowercase (not a sentence start), then most frequent
         ranked = sorted(forms, key=lambda f: (distance(fold(f), typed_folded),
@@ -143,9 +157,12 @@ def _respelling(searcher, typed: str, term: str, seen: int, analyzer, postings: 
         if not ranked:
             continue
         away = distance(fold(ranked[0]), typed_folded)
-        if away <= maxdist and (best is None or (away, rank) < best[:2]):
-            best = (away, rank, ranked[0])
-    return best[2] if best else None
+        # as close as another: the word more articles hold (`gouvernment` is `gouvernement`,
+        # 673 articles of the shared corpus, before `gouvernent`, 5)
+        ranking = (away, -frequency[candidate], rank, ranked[0])
+        if away <= maxdist and (best is None or ranking < best):
+            best = ranking
+    return best[3] if best else None
 
 
 def _surface_forms(searcher, term: str, analyzer) -> dict[str, int]:
