@@ -369,6 +369,15 @@ def test_did_you_mean_on_real_news(corpus, typed, meant):
     assert result.total == 0 and result.suggestion == meant
 
 
+@pytest.mark.parametrize("dotted, plain", [("O.N.U.", "ONU"), ("O.N.U", "ONU"), ("U.E.", "UE")])
+def test_an_acronym_typed_with_dots_finds_what_it_finds_without(corpus, dotted, plain):
+    """The analyzer reads a dotted acronym's letters apart: `O.N.U.` searched the letters `o`
+    and `u` (one article of the shared corpus), `S.N.C.F.` the letter `f`."""
+    config, _source_of = corpus
+    found = [top(config, query, 100) for query in (dotted, plain)]
+    assert found[0] == found[1] and len(found[0]) >= 5
+
+
 def test_hyphenated_names_and_their_parts_find_each_other(corpus, texts):
     """"…le plein accord de la Ligue de Football Professionnel et du club du Paris-Saint
     Germain…" and "…face au Paris Saint-Germain" answer all three spellings."""

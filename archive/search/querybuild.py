@@ -8,6 +8,7 @@ what to highlight: the analyzed terms and prefixes of every word that is not neg
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Callable
@@ -36,6 +37,7 @@ ACRONYM_MAX_LETTERS = 4  # a word typed in capitals this short is an acronym (CA
 MAX_ORG_RUN = 8  # longest unquoted run of words tried as an organisation name
 _ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’ʼ]", re.I)
 _HYPHEN = re.compile(r"[-‐‑]")
+_DOTTED = re.compile(r"(?:[^\W\d_]\.){2,}[^\W\d_]?\.?")  # O.N.U., U.E., S.N.C.F
 
 Analyze = Callable[[str], list[list[str]]]
 
@@ -226,6 +228,10 @@ class Builder:
         return _or(parts) if parts else None
 
     def word(self, node: ql.Word, positive: bool) -> wq.Query | None:
+        if _DOTTED.fullmatch(node.text):
+            # `O.N.U.`: an acronym typed with dots, whose letters the analyzer reads apart
+            # (`S.N.C.F.` searched the letter `f`)
+            node = dataclasses.replace(node, text=node.text.replace(".", "").upper())
         if self._is_org(node.field):
             return self.organisation(node.text, positive)
         if node.field in self.named and not node.prefix:
