@@ -877,6 +877,63 @@ def test_snippets_of_real_news_mark_words_their_stem_does_not_begin(tmp_path):
     assert checked >= 300 and titled >= 5, (checked, titled)
 
 
+def test_words_whose_accents_tell_them_from_a_stop_word_are_searchable(tmp_path):
+    """`maïs` folds to the conjunction `mais`, `sûr` to `sur`, `né` to `ne`: each was dropped
+    as a stop word, in the index and in the query (`maïs Mali` found every article about Mali).
+    Every article of the shared corpus writing one of them is found, the word marked."""
+    corpus = require_shared(CORPUS / "articles.jsonl")
+    # (a compound's part is none: `nouveau-né` is indexed whole and by parts, `né` a stop word)
+    words = {w: re.compile(rf"(?<![\w-]){w}(?![\w-])", re.IGNORECASE)
+             for w in ("maïs", "sûr", "né")}
+    texts = {}
+    conjunctions = 0  # and some articles writing only the conjunction
+    for line in corpus.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        text = f"{row['title'] or ''}\n{row['body']}"
+        held = any(p.search(text) for p in words.values())
+        if held or (conjunctions < 30 and re.search(r"\bmais\b", text)):
+            conjunctions += not held
+            texts[row["id"]] = text
+            articlefile.write(tmp_path / "data" / "articles", Article(
+                id=row["id"], title=row["title"] or row["id"], body=row["body"]))
+    config = load_config(None, data=tmp_path / "data", index=tmp_path / "index")
+    reindex(config, full=True)
+    for word, pattern in words.items():
+        holding = {i for i, text in texts.items() if pattern.search(text)}
+        result = search(config.index_dir, SearchRequest(query=word, page_size=100), config)
+        assert holding and result.total == len(holding), word
+        assert {hit.id for hit in result.hits} <= holding, word
+        assert all("<mark>" in hit.snippet_html + hit.title_html for hit in result.hits), word
+    with pytest.raises(QueryError, match="common words"):
+        search(config.index_dir, SearchRequest(query="mais"), config)  # the conjunction
+
+
+def test_an_index_built_before_the_accented_words_reads_as_it_was_built(tmp_path, monkeypatch):
+    """A generation pickles its analyzer: one built before ACCENTED_WORDS (its tokenizer has
+    no such attribute) keeps dropping `maïs`, in its incremental updates too, so that its index
+    and its searches agree; a full reindex builds the new analyzer."""
+    from archive.indexing import analysis
+
+    def former_init(self, protected=frozenset()):
+        self.protected = analysis.protected_tokens(protected) | analysis.PROTECTED_NAMES
+
+    data = tmp_path / "data"
+    article = Article(id="recolte", title="La récolte", body="Le maïs et le mil ont souffert.")
+    articlefile.write(data / "articles", article)
+    config = load_config(None, data=data, index=tmp_path / "index")
+    with monkeypatch.context() as patched:
+        patched.setattr(analysis.FrenchTokenizer, "__init__", former_init)
+        reindex(config, full=True)
+    articlefile.write(data / "articles", dataclasses.replace(
+        article, id="recolte-2", body="Le maïs manque à Kayes."))
+    reindex(config)
+    with pytest.raises(QueryError, match="common words"):
+        search(config.index_dir, SearchRequest(query="maïs"), config)
+    reindex(config, full=True)
+    found = search(config.index_dir, SearchRequest(query="maïs"), config)
+    assert {hit.id for hit in found.hits} == {"recolte", "recolte-2"}
+
+
 @pytest.mark.parametrize("query", ["intersyndical", '"atelier intersyndical"'])
 def test_a_title_only_match_marks_the_title_and_shows_the_lead(demo, query):
     """`intersyndical` is in the Ségou article's title only: the title is marked, the snippet

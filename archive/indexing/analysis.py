@@ -127,6 +127,10 @@ def _fold_piece(piece: str) -> str:
 
 
 PROTECTED_NAMES: frozenset[str] = protected_tokens(PLACES + SURNAMES) - {"cote"}
+# Words whose accents tell them from a stop word (`maïs` is not `mais`, `sûr` not `sur`, `né`
+# not `ne`): kept whole, like a name, so that neither the stop list nor the stemmer (`mai`,
+# the month) takes them. The shared corpus writes sûr 157 times, né 123, maïs 17.
+ACCENTED_WORDS: frozenset[str] = frozenset({"maïs", "sûr", "né"})
 STOP_WORDS: frozenset[str] = frozenset(fold(w) for w in stoplists["fr"] | _EXTRA_STOPS) | ELISIONS
 
 STEMMER_VERSION: str = Stemmer.version()
@@ -192,12 +196,14 @@ class FrenchTokenizer(Tokenizer):
     def __init__(self, protected: frozenset[str] = frozenset()) -> None:
         # Entries are normalised like text (`Ségou` → segou, `cares-mali` → caresmali + parts).
         self.protected = protected_tokens(protected) | PROTECTED_NAMES
+        self.accented = ACCENTED_WORDS
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.protected == self.protected
+        return (type(other) is type(self) and other.protected == self.protected
+                and accented_words(other) == accented_words(self))
 
     def __hash__(self) -> int:
-        return hash((type(self), self.protected))
+        return hash((type(self), self.protected, accented_words(self)))
 
     def __call__(
         self,
@@ -241,7 +247,8 @@ class FrenchTokenizer(Tokenizer):
         folded, _caps, ascii_caps = info
         if folded is not None:  # the common case: a plain word
             t.text, t.elided = folded, False
-            t.keep = folded in self.protected or (ascii_caps and not shouting)
+            t.keep = folded in self.protected or (ascii_caps and not shouting) or (
+                folded != raw.lower() and raw.lower() in accented_words(self))
             if keeporiginal:
                 t.original = raw
             if chars:
@@ -283,6 +290,12 @@ class FrenchTokenizer(Tokenizer):
             if chars:
                 t.startchar, t.endchar = start, start + len(text)
             yield t
+
+
+def accented_words(tokenizer: FrenchTokenizer) -> frozenset[str]:
+    """The tokenizer's ACCENTED_WORDS; none for one an older generation pickled, whose index
+    was built without them (its searches read it as it was built until a full reindex)."""
+    return getattr(tokenizer, "accented", frozenset())
 
 
 class FrenchStopFilter(Filter):
@@ -422,7 +435,7 @@ def index_positions(analyzer: object, value: str) -> dict[str, list[int]] | None
             or type(chain[1]) is not FrenchStopFilter or type(chain[2]) is not FrenchStemFilter
             or type(chain[3]) is not FrenchFormFilter):
         return None
-    key = (chain[0].protected, chain[1].stops, chain[2].stemmer)
+    key = (chain[0].protected, chain[1].stops, chain[2].stemmer, accented_words(chain[0]))
     caches = _WORDS.get(key)
     if caches is None or len(caches[0]) > _WORDS_MAX:
         caches = _WORDS[key] = ({}, {})
@@ -473,7 +486,7 @@ def word_tokens(analyzer: Analyzer, text: str) -> tuple[list[int], list[tuple]]:
         tokens = [((t.text, t.startchar, t.endchar, getattr(t, "joined", False)),)
                   for t in analyzer(text, chars=True, mode="index")]
         return [0] * len(tokens), tokens
-    key = (chain[0].protected, chain[1].stops, chain[2].stemmer)
+    key = (chain[0].protected, chain[1].stops, chain[2].stemmer, accented_words(chain[0]))
     caches = _SPANS.get(key)
     if caches is None or len(caches[0]) + len(caches[1]) > _SPANS_MAX:
         caches = _SPANS[key] = ({}, {})
@@ -566,7 +579,7 @@ def _caps_after(pieces: list[str], j: int) -> bool:
 
 def _word_entry(raw: str, shouting: bool, key: tuple, plain: dict) -> tuple[tuple, bool]:
     """One word's (term, step) pairs, and whether they are the same wherever it stands."""
-    protected, stops, stemmer = key
+    protected, stops, stemmer, accented = key
 
     def one(term: str) -> tuple:
         entry = plain.get(term)
@@ -578,7 +591,7 @@ def _word_entry(raw: str, shouting: bool, key: tuple, plain: dict) -> tuple[tupl
     if folded is not None:  # a plain word
         if ascii_caps and not shouting:  # an acronym: kept, in capitals
             return one(name_form(folded)), False
-        if folded in protected:
+        if folded in protected or (folded != raw.lower() and raw.lower() in accented):
             entry = one(name_form(folded))
         elif folded in stops:
             entry = ()
