@@ -68,6 +68,13 @@ def test_a_closing_guillemet_with_no_opening_one_is_left_out(text):
                            AllOf((Phrase("gilets"), Word("jaunes"))))
 
 
+@pytest.mark.parametrize("text, number", [
+    ("10 000", "10 000"), ("1 000 000 francs", "1 000 000"), ("le 10\u202f000", "10 000"),
+])
+def test_a_number_in_groups_of_three_digits_is_one_phrase(text, number):
+    assert Phrase(number) in (parse(text), *getattr(parse(text), "children", ()))
+
+
 def test_hyphen_inside_a_word_is_not_a_negation():
     assert parse("CARES-Mali") == Word("CARES-Mali")
     assert parse("grève -CARES-Mali") == AllOf((Word("grève"), Not(Word("CARES-Mali"))))

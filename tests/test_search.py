@@ -908,6 +908,24 @@ def test_words_whose_accents_tell_them_from_a_stop_word_are_searchable(tmp_path)
         search(config.index_dir, SearchRequest(query="mais"), config)  # the conjunction
 
 
+def test_a_number_written_in_groups_of_digits_finds_that_number(tmp_path):
+    """Sentences of the shared corpus: `10 000` searched `10` and `000` apart, and found the
+    housing plan's "10 100 nouveaux bénéficiaires dont 7 000 à titre locatif" (149 results for
+    21 articles writing ten thousand)."""
+    for number, body in enumerate((
+            "Une pétition réclamant «une baisse des prix du carburant à la pompe» recueille "
+            "10 000 signatures.",
+            "Pour 2019, il est programmé la remise des clés à 10 100 nouveaux bénéficiaires dont "
+            "7 000 à titre locatif.")):
+        articlefile.write(tmp_path / "data" / "articles",
+                          Article(id=f"chiffres-{number}", title="Chiffres", body=body))
+    config = load_config(None, data=tmp_path / "data", index=tmp_path / "index")
+    reindex(config, full=True)
+    for query in ("10 000", "10\u00a0000 signatures"):
+        found = search(config.index_dir, SearchRequest(query=query), config).hits
+        assert [hit.id for hit in found] == ["chiffres-0"], query
+
+
 def test_an_index_built_before_the_accented_words_reads_as_it_was_built(tmp_path, monkeypatch):
     """A generation pickles its analyzer: one built before ACCENTED_WORDS (its tokenizer has
     no such attribute) keeps dropping `maïs`, in its incremental updates too, so that its index

