@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from archive import articlefile
 from archive.cli import main
-from archive.config import Limits, load_config
+from archive.config import Config, Limits, load_config
 from archive.engine import lexicon
 from archive.engine.docnums import intersect, meeting
 from archive.engine.postings import Postings
@@ -779,33 +779,53 @@ def _searched_by_the_cli(tmp_path: Path, article: Article, query: str, timeout: 
     return done.stdout
 
 
+def _corpus_archive(tmp_path: Path, keep) -> tuple[Config, dict[str, tuple[str, str]]]:
+    """An indexed archive of the shared corpus's articles that `keep` takes (given a row), and
+    their title and body by id."""
+    corpus = require_shared(CORPUS / "articles.jsonl")
+    texts = {}
+    for line in corpus.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if keep(row):
+            title = row["title"] or row["id"]
+            texts[row["id"]] = (title, row["body"])
+            articlefile.write(tmp_path / "data" / "articles",
+                              Article(id=row["id"], title=title, body=row["body"]))
+    config = load_config(None, data=tmp_path / "data", index=tmp_path / "index")
+    reindex(config, full=True)
+    return config, texts
+
+
+def _marked_where_held(config, texts: dict[str, tuple[str, str]], queries, page_size: int,
+                       snippet_mark: str = "<mark>") -> tuple[int, int]:
+    """For each (query, pattern of the word it looks for): every hit whose body holds the word
+    marks it in its snippet (`snippet_mark` found there), every hit whose title holds it in its
+    title. How many snippets and titles were checked."""
+    checked = titled = 0
+    for query, word in queries:
+        word = re.compile(word, re.IGNORECASE) if isinstance(word, str) else word
+        for hit in search(config.index_dir, SearchRequest(query=query, page_size=page_size),
+                          config).hits:
+            title, body = texts[hit.id]
+            if word.search(body):
+                checked += 1
+                assert re.search(snippet_mark, hit.snippet_html, re.IGNORECASE), (query, hit.id)
+            if word.search(title):
+                titled += 1
+                assert "<mark>" in hit.title_html, (query, title)
+    return checked, titled
+
+
 def test_snippets_of_real_news_mark_the_words_the_body_holds(tmp_path):
     """Articles of the shared corpus about an attack, terrorism or the National Assembly: every
     hit whose body holds the searched word or phrase shows it marked in its snippet, and in its
     title when the title holds it."""
-    corpus = require_shared(CORPUS / "articles.jsonl")
-    bodies = {}
-    for line in corpus.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        if re.search(r"attentat|terrorism|assemblée nationale", row["body"], re.IGNORECASE):
-            bodies[row["id"]] = row["body"]
-            articlefile.write(tmp_path / "data" / "articles", Article(
-                id=row["id"], title=row["title"] or row["id"], body=row["body"]))
-    config = load_config(None, data=tmp_path / "data", index=tmp_path / "index")
-    reindex(config, full=True)
-    checked = titled = 0
-    for query, word in (("attentat", r"\battentats?\b"), ("terrorisme", r"\bterrorismes?\b"),
-                        ("Assemblée", r"\bassemblées?\b"),
-                        ('"Assemblée nationale"', r"\bassemblées? nationales?\b"),
-                        ('"attentat terroriste"', r"\battentats? terroristes?\b")):
-        for hit in search(config.index_dir, SearchRequest(query=query, page_size=50),
-                          config).hits:
-            if re.search(word, bodies[hit.id], re.IGNORECASE):
-                checked += 1
-                assert "<mark>" in hit.snippet_html, (query, hit.id)
-            if re.search(word, hit.title, re.IGNORECASE):
-                titled += 1
-                assert "<mark>" in hit.title_html, (query, hit.title)
+    config, texts = _corpus_archive(tmp_path, lambda row: re.search(
+        r"attentat|terrorism|assemblée nationale", row["body"], re.IGNORECASE))
+    checked, titled = _marked_where_held(config, texts, (
+        ("attentat", r"\battentats?\b"), ("terrorisme", r"\bterrorismes?\b"),
+        ("Assemblée", r"\bassemblées?\b"), ('"Assemblée nationale"', r"\bassemblées? nationales?\b"),
+        ('"attentat terroriste"', r"\battentats? terroristes?\b")), page_size=50)
     assert checked >= 60 and titled >= 10
 
 
@@ -813,30 +833,13 @@ def test_snippets_of_real_news_mark_words_written_with_a_ligature(tmp_path):
     """A sixth of the shared corpus's articles write `œ` (cœur, œuvre, sœur, vœux): a word
     written with it is marked in snippets and titles, whether the query writes `œ` or `oe`,
     and the snippet is the passage holding it rather than the article's unmarked opening."""
-    corpus = require_shared(CORPUS / "articles.jsonl")
-    bodies = {}
-    for line in corpus.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        if re.search(r"œ", row["body"] + (row["title"] or ""), re.IGNORECASE):
-            bodies[row["id"]] = row["body"]
-            articlefile.write(tmp_path / "data" / "articles", Article(
-                id=row["id"], title=row["title"] or row["id"], body=row["body"]))
-    config = load_config(None, data=tmp_path / "data", index=tmp_path / "index")
-    reindex(config, full=True)
-    checked = titled = 0
-    for query, word in (("cœur", r"\bc(?:œ|oe)urs?\b"), ("oeuvre", r"\b(?:œ|oe)uvres?\b"),
-                        ("soeurs", r"\bs(?:œ|oe)urs?\b"), ("vœux", r"\bv(?:œ|oe)ux\b"),
-                        ("manœuvres", r"\bman(?:œ|oe)uvres?\b"),
-                        ('"mise en œuvre"', r"\bmises? en (?:œ|oe)uvre")):
-        for hit in search(config.index_dir, SearchRequest(query=query, page_size=50),
-                          config).hits:
-            if re.search(word, bodies[hit.id], re.IGNORECASE):
-                checked += 1
-                assert re.search(r"<mark>[^<]*(?:œ|oe)", hit.snippet_html, re.IGNORECASE), \
-                    (query, hit.id)
-            if re.search(word, hit.title, re.IGNORECASE):
-                titled += 1
-                assert "<mark>" in hit.title_html, (query, hit.title)
+    config, texts = _corpus_archive(tmp_path, lambda row: re.search(
+        "œ", row["body"] + (row["title"] or ""), re.IGNORECASE))
+    checked, titled = _marked_where_held(config, texts, (
+        ("cœur", r"\bc(?:œ|oe)urs?\b"), ("oeuvre", r"\b(?:œ|oe)uvres?\b"),
+        ("soeurs", r"\bs(?:œ|oe)urs?\b"), ("vœux", r"\bv(?:œ|oe)ux\b"),
+        ("manœuvres", r"\bman(?:œ|oe)uvres?\b"), ('"mise en œuvre"', r"\bmises? en (?:œ|oe)uvre")),
+        page_size=50, snippet_mark=r"<mark>[^<]*(?:œ|oe)")
     assert checked >= 100 and titled >= 10, (checked, titled)
 
 
@@ -849,31 +852,12 @@ def test_snippets_of_real_news_mark_words_their_stem_does_not_begin(tmp_path):
     `audela`, a form the text never writes: the passage holding the word is found and marked
     all the same (on the shared corpus, 378 of 1,246 such snippets were the article's
     unmarked opening, and 21 of 93 titles were unmarked)."""
-    corpus = require_shared(CORPUS / "articles.jsonl")
     spelled = {word: re.compile(r"(?<!\w)" + re.escape(word).replace("'", "['’]")
                                 .replace("\\-", "[-‐‑]") + r"(?!\w)", re.IGNORECASE)
                for word in WORDS_NOT_BEGUN_BY_THEIR_STEM}
-    texts = {}
-    for line in corpus.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        text = f"{row['title'] or ''}\n{row['body']}"
-        if any(pattern.search(text) for pattern in spelled.values()):
-            texts[row["id"]] = (row["title"] or row["id"], row["body"])
-            articlefile.write(tmp_path / "data" / "articles", Article(
-                id=row["id"], title=row["title"] or row["id"], body=row["body"]))
-    config = load_config(None, data=tmp_path / "data", index=tmp_path / "index")
-    reindex(config, full=True)
-    checked = titled = 0
-    for word, pattern in spelled.items():
-        for hit in search(config.index_dir, SearchRequest(query=word, page_size=100),
-                          config).hits:
-            title, body = texts[hit.id]
-            if pattern.search(body):
-                checked += 1
-                assert "<mark>" in hit.snippet_html, (word, hit.id)
-            if pattern.search(title):
-                titled += 1
-                assert "<mark>" in hit.title_html, (word, title)
+    config, texts = _corpus_archive(tmp_path, lambda row: any(
+        pattern.search(f"{row['title'] or ''}\n{row['body']}") for pattern in spelled.values()))
+    checked, titled = _marked_where_held(config, texts, spelled.items(), page_size=100)
     assert checked >= 300 and titled >= 5, (checked, titled)
 
 
@@ -881,25 +865,23 @@ def test_words_whose_accents_tell_them_from_a_stop_word_are_searchable(tmp_path)
     """`maïs` folds to the conjunction `mais`, `sûr` to `sur`, `né` to `ne`: each was dropped
     as a stop word, in the index and in the query (`maïs Mali` found every article about Mali).
     Every article of the shared corpus writing one of them is found, the word marked."""
-    corpus = require_shared(CORPUS / "articles.jsonl")
     # (a compound's part is none: `nouveau-né` is indexed whole and by parts, `né` a stop word)
     words = {w: re.compile(rf"(?<![\w-]){w}(?![\w-])", re.IGNORECASE)
              for w in ("maïs", "sûr", "né")}
-    texts = {}
-    conjunctions = 0  # and some articles writing only the conjunction
-    for line in corpus.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
+    conjunctions = []  # and some articles writing only the conjunction
+
+    def keep(row: dict) -> bool:
         text = f"{row['title'] or ''}\n{row['body']}"
-        held = any(p.search(text) for p in words.values())
-        if held or (conjunctions < 30 and re.search(r"\bmais\b", text)):
-            conjunctions += not held
-            texts[row["id"]] = text
-            articlefile.write(tmp_path / "data" / "articles", Article(
-                id=row["id"], title=row["title"] or row["id"], body=row["body"]))
-    config = load_config(None, data=tmp_path / "data", index=tmp_path / "index")
-    reindex(config, full=True)
+        if any(p.search(text) for p in words.values()):
+            return True
+        if len(conjunctions) < 30 and re.search(r"\bmais\b", text):
+            conjunctions.append(row["id"])
+            return True
+        return False
+
+    config, texts = _corpus_archive(tmp_path, keep)
     for word, pattern in words.items():
-        holding = {i for i, text in texts.items() if pattern.search(text)}
+        holding = {i for i, (title, body) in texts.items() if pattern.search(f"{title}\n{body}")}
         result = search(config.index_dir, SearchRequest(query=word, page_size=100), config)
         assert holding and result.total == len(holding), word
         assert {hit.id for hit in result.hits} <= holding, word
