@@ -35,6 +35,8 @@ BODY = [
         ("F. S.", ("F. S.",)),
         ("Jean Dupont, correspondant à Kayes", ("Jean Dupont",)),
         ("Propos recueillis par Fatoumata Coulibaly", ("Fatoumata Coulibaly",)),
+        ("Recueilli par Patrick ANGEVIN.", ("Patrick ANGEVIN",)),  # Ouest-France
+        ("Par Awa Traoré et Moussa Keïta.", ("Awa Traoré", "Moussa Keïta")),
         ("Hamadoun Ould Mohamed", ("Hamadoun Ould Mohamed",)),
         ("S. L.-K.", ("S. L.-K.",)),
     ],
@@ -83,6 +85,8 @@ def test_a_signature_on_the_last_line_of_a_multi_line_paragraph() -> None:
     [
         "Le calme est revenu vers 21 h.",
         "Plus de détails à venir.",
+        "Par la suite.",
+        "Par ailleurs, le ministre a démenti.",
         "La rencontre est signée Issa Traoré.",
         "Bamako et Kayes : la situation reste calme.",
         "Tout savoir sur la finale de la Coupe du Mali",

@@ -76,6 +76,19 @@ def test_real_pages_accuracy(no_network: None) -> None:
     assert snippets[0] >= 0.9 * snippets[1]
 
 
+@pytest.mark.parametrize("page, authors", [
+    # the metadata names the first author, the byline both
+    ("htmldate__20minutes.fr-Ciaran.html", ("Elsa Provenzano", "Mickaël Bosredon")),
+    # an interview: "Recueilli par Patrick ANGEVIN."
+    ("htmldate__ouest-france.fr-gaza.html", ("Patrick ANGEVIN",)),
+])
+def test_real_pages_name_every_author_their_byline_names(no_network: None, page: str,
+                                                         authors: tuple[str, ...]) -> None:
+    if not (CORPUS / page).exists():
+        pytest.skip(f"../shared corpus not available: {CORPUS / page} is missing")
+    assert read_one(CORPUS / page).author == authors
+
+
 def test_json_ld_news_article(tmp_path: Path) -> None:
     page = write_page(tmp_path, """<!DOCTYPE html><html lang="fr-ML"><head>
 <title>Bamako : la rentrée scolaire reportée | Le Quotidien</title>

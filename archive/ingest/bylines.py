@@ -38,7 +38,8 @@ NOT_NAMES = frozenset(
 # lower-case words allowed inside a name; not 'le'/'la', which let "Vive la République" in
 PARTICLES = frozenset("de du des van von der den ben bin ibn ould ag el al".split())
 _PREFIX = re.compile(
-    r"^(?:propos recueillis par|texte et photos?\s*:|textes?\s*:|reportage\s*:|par\s*:|par|by)\s+",
+    r"^(?:(?:propos )?recueilli(?:e|s|es)? par|texte et photos?\s*:|textes?\s*:|reportage\s*:"
+    r"|par\s*:|par|by)\s+",
     re.IGNORECASE,
 )
 _SOURCE = re.compile(r"^(?P<word>sources?|avec)\s*:?\s+", re.IGNORECASE)
@@ -161,6 +162,8 @@ def parse_byline(line: str) -> tuple[str, ...] | None:
         return () if short and source["word"].lower().startswith("source") else None
     prefix = _PREFIX.match(line)
     body = line[prefix.end() :] if prefix else line
+    if prefix and body.endswith(".") and not body.endswith(".."):
+        body = body[:-1]  # "Recueilli par Patrick ANGEVIN.": a signature ends a sentence too
     if not body or (not prefix and len(body.split()) > 2 * MAX_NAME_WORDS + 2):
         return None
     names = _people(body, signed=bool(prefix))

@@ -253,10 +253,14 @@ def read(path: Path, text: str, options: ImportOptions) -> Iterator[Article | Re
     # --publisher is for inputs that name none; a page that names its site knows better
     publisher = meta.publisher or main.sitename or options.publisher
     authors = _people(meta.authors, publisher, meta.url)
+    signed = byline_people(meta.bylines)
     if not authors:
         # a marked byline that names an agency ("Par AFP") signs the article: nobody to guess
-        signed = byline_people(meta.bylines)
         authors = _people(main.authors, publisher, meta.url) if signed is None else signed
+    elif signed and {fold(a) for a in authors} < {fold(a) for a in signed}:
+        # the page's byline names the metadata's author and more: co-authors the metadata
+        # left out ("Elsa Provenzano et Mickaël Bosredon", the metadata's author the first)
+        authors = signed
     date = meta.date or main.date
     title = _without_site_suffix(title, publisher, meta.url)
     # The text's own words beat <html lang>, which templates often leave at "en"
