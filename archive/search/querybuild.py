@@ -35,7 +35,8 @@ MAX_FUZZY_TERMS = 30
 EXPANDED_POSTINGS_MIN_ARTICLES = 10_000
 ACRONYM_MAX_LETTERS = 4  # a word typed in capitals this short is an acronym (CAF, UNTM)
 MAX_ORG_RUN = 8  # longest unquoted run of words tried as an organisation name
-_ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’ʼ]", re.I)
+# an elided article before a typed word (`l'`, `d'`, `qu'`)
+ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’ʼ]", re.I)
 _HYPHEN = re.compile(r"[-‐‑]")
 _DOTTED = re.compile(r"(?:[^\W\d_]\.){2,}[^\W\d_]?\.?")  # O.N.U., U.E., S.N.C.F
 
@@ -208,7 +209,7 @@ class Builder:
             groups = self.analyze(_HYPHEN.sub(" ", child.text))
             if not groups:
                 continue  # a stop word (`de`) between the words of an expression
-            if sequence and len(groups) == 1 and _ELISION.match(child.text):
+            if sequence and len(groups) == 1 and ELISION.match(child.text):
                 self.expressions.append((sequence[-1], ELIDED + groups[0][0]))
             sequence += [alts[0] for alts in groups]
         sequence = list(dict.fromkeys(sequence))  # a word repeated stands near itself
@@ -252,7 +253,7 @@ class Builder:
                                         fields)]
         if positive:
             self.marks.terms.update(t for alts in groups for t in alts)
-        if positive and node.field is None and len(groups) == 1 and _ELISION.match(node.text):
+        if positive and node.field is None and len(groups) == 1 and ELISION.match(node.text):
             self.elided += self._indexed([ELIDED + groups[0][0]])
         query = _all_positions(groups, fields)
         if len(groups) == 1 and not node.fuzzy:
@@ -264,7 +265,7 @@ class Builder:
     def _name_too(self, text: str, alts: list[str], fields: tuple[str, ...]) -> list[str]:
         """A word typed in lowercase also finds it written as an unknown acronym (`ong` finds
         `ONG`, `greve` a headline's `GREVE`): names are indexed in capitals, apart from stems."""
-        word = fold(_ELISION.sub("", text))
+        word = fold(ELISION.sub("", text))
         if not word.isalnum():
             return alts
         return list(dict.fromkeys([*alts, *self._indexed([name_form(word)], fields)]))
@@ -273,7 +274,7 @@ class Builder:
         """A country's name also finds its people's adjective (`Sénégal`: "Des Sénégalais
         décernent un Ballon d'or", "le sélectionneur sénégalais"): the name is indexed as a
         name, the adjective stemmed, so the two never meet in the index."""
-        forms = adjective_forms(fold(_ELISION.sub("", text)).lower())
+        forms = adjective_forms(fold(ELISION.sub("", text)).lower())
         if not forms:
             return alts
         # an adjective of two words is one compound (`sud-africain`, indexed `sudafricain`):
@@ -297,7 +298,7 @@ class Builder:
         if not _HYPHEN.search(text):
             return query
         if positive:
-            self.marks.compounds.add(fold(_ELISION.sub("", text)))
+            self.marks.compounds.add(fold(ELISION.sub("", text)))
         parts = self.analyze(_HYPHEN.sub(" ", text))
         if len(parts) < 2:
             return query
@@ -351,7 +352,7 @@ class Builder:
 
     def prefix(self, text: str, fields: tuple[str, ...], positive: bool) -> wq.Query | None:
         """`syndic*`: folded prefix of the indexed terms, plus the stem of it when it differs."""
-        folded = fold(_ELISION.sub("", text)).strip()
+        folded = fold(ELISION.sub("", text)).strip()
         folded = re.sub(r"[^\w-]", "", folded).replace("-", "")
         if len(folded) < self.min_prefix:
             raise QueryError("prefix_too_short", word=f"{text}*", n=self.min_prefix)

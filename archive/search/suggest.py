@@ -22,11 +22,9 @@ from ..indexing.analysis import name_form, span_tokens
 from ..textnorm import fold
 from . import querylang as ql
 from .docsets import matching_docs
-from .querybuild import Builder, analyzer_groups
+from .querybuild import ELISION, Builder, analyzer_groups
 
 RARE_TERM = 2  # a query word found in at most this many articles may be a typo
-# an elided article before a word (`l'`, `d'`, `qu'`), as the query builder reads it
-_ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’ʼ]", re.I)
 SUGGEST_CANDIDATES = 5  # close terms tried, closest first, then most frequent
 SURFACE_DOCS = 3  # articles read to learn how a term is written
 BEGUN_CANDIDATES = 2  # stems beginning the typed word tried beyond the closest ones
@@ -57,7 +55,7 @@ def suggest(searcher, text: str, node: ql.Node, analyzer, authority, limits: Lim
             continue
         # the elided article stays as typed (`l'éducaton` → `l'éducation`): compared with
         # the written word, it made every respelling three letters away
-        elided = _ELISION.match(word.text)
+        elided = ELISION.match(word.text)
         lead = elided.group() if elided else ""
         try:
             surface = _respelling(searcher, word.text[len(lead):], term, seen, analyzer,
