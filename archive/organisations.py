@@ -130,8 +130,9 @@ def letter_class(letter: str) -> str:
 
 # A name written with a ligature or its letters is one name (`œuvres`, `oeuvres`: French
 # keyboards lack œ, and the shared corpus writes `oeu` 222 times to 537 `œ`).
-_LIGATURE_LETTERS = {"œ": "oe", "æ": "ae"}
-_LIGATURE_RE = re.compile("|".join(_LIGATURE_LETTERS))
+LIGATURES = {"œ": "oe", "æ": "ae"}  # what the same-length folding keeps as one character
+_LIGATURE_RE = re.compile("|".join(LIGATURES))
+_LIGATURE_OF = {letters: ligature for ligature, letters in LIGATURES.items()}
 
 
 def _key(text: str) -> str:
@@ -140,7 +141,7 @@ def _key(text: str) -> str:
     text = fold_same_length(text.strip()).replace(".", "") if _is_acronym_form(text) else \
         fold_same_length(text.strip())
     if "œ" in text or "æ" in text:
-        text = _LIGATURE_RE.sub(lambda m: _LIGATURE_LETTERS[m.group()], text)
+        text = _LIGATURE_RE.sub(lambda m: LIGATURES[m.group()], text)
     text = re.sub(r"'\s+", "'", re.sub(r"[\s\-]+", " ", text)).strip()
     for article in ARTICLES:
         if text.startswith(article) and len(text) > len(article):
@@ -631,8 +632,8 @@ def _name_pattern(form: str) -> tuple[str, ...]:
     at = 0
     while at < len(key):
         pair = key[at:at + 2]
-        if pair in ("oe", "ae"):  # the folded text keeps a ligature: either spelling
-            atoms.append(f"(?:{pair}|{'œ' if pair == 'oe' else 'æ'})")
+        if pair in _LIGATURE_OF:  # the folded text keeps a ligature: either spelling
+            atoms.append(f"(?:{pair}|{_LIGATURE_OF[pair]})")
             at += 2
             continue
         char = key[at]

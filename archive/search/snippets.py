@@ -18,7 +18,7 @@ import numpy as np
 from ..engine.docnums import distinct, meeting
 from ..engine.postings import Postings
 from ..indexing.analysis import ELIDED, word_tokens
-from ..organisations import letter_class
+from ..organisations import LIGATURES, letter_class
 from .querybuild import Marks
 
 SNIPPET_CHARS = 240
@@ -255,7 +255,7 @@ def _spelled(term: str) -> str:
 # The analyzer writes a ligature as its letters (`œuvre` → `oeuvr`, `cœur` → `coeu`); the
 # text has one character for two. A sixth of the shared corpus's articles write `œ` (cœur,
 # œuvre, sœur, vœux, manœuvre).
-_LIGATURES = {"o": "œ", "a": "æ"}
+_LIGATURES = {letters[0]: ligature for ligature, letters in LIGATURES.items()}  # o: œ
 
 
 def _ligature_begins(letters: str) -> bool:
