@@ -74,6 +74,11 @@ def test_real_pages_accuracy(no_network: None) -> None:
     print()
     assert dates[0] >= 0.9 * dates[1]
     assert snippets[0] >= 0.9 * snippets[1]
+    # what the manifest expects and the archive chose otherwise: radio-canada.ca's date is
+    # its UTC timestamp's, a day after the local one; Attac France and a petition's choir
+    # sign as organisations, which the author facet leaves out; one 2007 page holds its
+    # signature in a paragraph the extractor merges with the rest
+    assert dates[1] - dates[0] <= 1 and authors[1] - authors[0] <= 3
 
 
 @pytest.mark.parametrize("page, authors", [
@@ -81,12 +86,69 @@ def test_real_pages_accuracy(no_network: None) -> None:
     ("htmldate__20minutes.fr-Ciaran.html", ("Elsa Provenzano", "Mickaël Bosredon")),
     # an interview: "Recueilli par Patrick ANGEVIN."
     ("htmldate__ouest-france.fr-gaza.html", ("Patrick ANGEVIN",)),
+    # <dt>Auteur</dt><dd>Uriel Gadessaud</dd>; the JSON-LD names the editor who posted it
+    ("htmldate__legrandcontinent.eu.heran.html", ("Uriel Gadessaud",)),
 ])
 def test_real_pages_name_every_author_their_byline_names(no_network: None, page: str,
                                                          authors: tuple[str, ...]) -> None:
     if not (CORPUS / page).exists():
         pytest.skip(f"../shared corpus not available: {CORPUS / page} is missing")
     assert read_one(CORPUS / page).author == authors
+
+
+def test_real_page_is_not_dated_by_a_readers_comment(no_network: None) -> None:
+    # regards.fr shows "30 septembre 2018" in visible text only; its first comment carries
+    # <abbr class="date" title="2018-09-11T10:57:27Z">
+    page = CORPUS / "htmldate__regards.fr.enquetes.html"
+    if not page.exists():
+        pytest.skip(f"../shared corpus not available: {page} is missing")
+    assert read_one(page).date == "2018-09-30"
+
+
+ARTICLE_TEXT = """<p>Le conseil des ministres a adopté mercredi le projet de loi sur la
+décentralisation, qui transfère aux communes la gestion des écoles et des centres de santé.</p>
+<p>Les maires réclamaient depuis longtemps les moyens d’exercer ces compétences, selon
+l’association des municipalités qui salue une avancée attendue.</p>"""
+
+
+def test_comment_section_dates_never_date_the_article(tmp_path: Path) -> None:
+    page = write_page(tmp_path, f"""<html lang="fr"><head><title>La loi sur la
+décentralisation adoptée</title></head><body><article><h1>La loi sur la décentralisation
+adoptée</h1>{ARTICLE_TEXT}</article>
+<section id="comments" class="comments-area"><ol class="comment-list"><li>
+<time datetime="2021-03-04T09:00:00Z">4 mars 2021</time><p>Enfin !</p></li></ol>
+</section></body></html>""")
+    assert read_one(page).date is None  # undated, not dated by the comment
+    dated = write_page(tmp_path, page.read_text(encoding="utf-8").replace(
+        "<article>", '<article><time datetime="2021-02-17">17 février 2021</time>'), "dated.html")
+    assert read_one(dated).date == "2021-02-17"
+    # an opinion piece marked "commentary" is the article itself
+    opinion = write_page(tmp_path, f"""<html lang="fr"><head><title>La loi sur la
+décentralisation adoptée</title></head><body><h1>La loi sur la décentralisation adoptée</h1>
+<div class="post commentary"><time datetime="2021-02-17">17 février 2021</time>
+{ARTICLE_TEXT}</div><div id="comments"><time datetime="2021-03-04">4 mars</time></div>
+</body></html>""", "opinion.html")
+    assert read_one(opinion).date == "2021-02-17"
+
+
+@pytest.mark.parametrize("field, authors", [
+    # a field labelled "Auteur" beats the account the metadata names
+    ("<dl><dt>Auteur</dt><dd><a href='/staff/awa'>Awa Traoré</a></dd></dl>", ("Awa Traoré",)),
+    ("<p><span><b>Texte :</b></span><span>Awa Traoré</span></p>", ("Awa Traoré",)),
+    # the same person in both: nothing to correct
+    ("<dl><dt>Par</dt><dd>Moussa Keïta</dd></dl>", ("Moussa Keïta",)),
+    # a label followed by no person, or a person the label does not name, changes nothing
+    ("<dl><dt>Par</dt><dd>12 mars 2021</dd></dl>", ("Moussa Keïta",)),
+    ("<dl><dt>Auteur</dt></dl><p>Awa Traoré</p>", ("Moussa Keïta",)),
+    ("<p>Photo : Awa Traoré</p>", ("Moussa Keïta",)),
+])
+def test_a_field_labelled_author_names_the_author(tmp_path: Path, field: str,
+                                                  authors: tuple[str, ...]) -> None:
+    page = write_page(tmp_path, f"""<html lang="fr"><head><title>La loi sur la
+décentralisation adoptée</title><meta name="author" content="Moussa Keïta"></head><body>
+<article><h1>La loi sur la décentralisation adoptée</h1>{field}{ARTICLE_TEXT}</article>
+</body></html>""")
+    assert read_one(page).author == authors
 
 
 def test_json_ld_news_article(tmp_path: Path) -> None:

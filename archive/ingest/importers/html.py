@@ -27,6 +27,12 @@ MIN_WORDS = 25
 # htmldate's "extensive" search loads every dateparser locale (~9 s once per process) for the
 # rare page whose date is only in free text; the page's markup gives the date far more often
 DATE_PARAMS = {"original_date": True, "extensive_search": False}
+# How class or id words of a page's comment section begin (comments-area, forum-fil, respond);
+# a "commentary" is an opinion piece, the article itself
+_COMMENTS_RE = re.compile(
+    r"(?:^|(?<=\s))(?:comment(?!ar(?:y|ies))|forum|disqus|respond|reaction)", re.I)
+# Containers that hold the article itself, even when marked as taking comments
+_ARTICLE_TAGS = {"html", "body", "main", "article"}
 # Asides that French news pages put between paragraphs, and photo captions or credits
 _ASIDE_RE = re.compile(
     r"^(?:[àa] lire (?:aussi|également|egalement)|lire (?:aussi|également|egalement|la suite)"
@@ -73,10 +79,13 @@ def extract_main(html: str) -> MainText:
     # Imported here so that sniffing and the rest of the archive never pay for lxml
     import trafilatura
 
-    # A string input never makes trafilatura or htmldate open a connection
+    tree = trafilatura.load_html(html)
+    if tree is None:
+        return MainText(paragraphs=())
+    # A parsed page never makes trafilatura or htmldate open a connection
     doc = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, include_tables=True,
-        include_images=False, include_links=False, deduplicate=False,
+        _without_comments(tree), with_metadata=True, include_comments=False,
+        include_tables=True, include_images=False, include_links=False, deduplicate=False,
         date_extraction_params=DATE_PARAMS,
     )
     if doc is None:
@@ -92,6 +101,25 @@ def extract_main(html: str) -> MainText:
         sitename=clean_line(doc.sitename or "") or None,
         language=doc.language,
     )
+
+
+def _without_comments(tree: Any) -> Any:
+    """The page without its comment section, whose dated messages never date the article.
+
+    Readers' comments carry dates of their own, and a page that gives its date only in
+    visible text was otherwise dated by its first comment (regards.fr: a comment of
+    11 September under an article of 30 September). The text never included them.
+    """
+    found = []
+    for element in tree.iter():
+        marks = f"{element.get('class') or ''} {element.get('id') or ''}"
+        if _COMMENTS_RE.search(marks) and element.tag not in _ARTICLE_TAGS:
+            found.append(element)
+    for element in found:
+        parent = element.getparent()
+        if parent is not None and element.find(".//h1") is None:
+            parent.remove(element)
+    return tree
 
 
 def _table_row(line: str) -> list[str]:
@@ -261,6 +289,11 @@ def read(path: Path, text: str, options: ImportOptions) -> Iterator[Article | Re
         # the page's byline names the metadata's author and more: co-authors the metadata
         # left out ("Elsa Provenzano et Mickaël Bosredon", the metadata's author the first)
         authors = signed
+    elif (credited := byline_people(meta.credits)) and not (
+            {fold(a) for a in authors} & {fold(a) for a in credited}):
+        # a field the reader sees labelled "Auteur" names someone else: the metadata names
+        # the account that posted the page (legrandcontinent.eu: its editor, on every article)
+        authors = credited
     date = meta.date or main.date
     title = _without_site_suffix(title, publisher, meta.url)
     # The text's own words beat <html lang>, which templates often leave at "en"

@@ -35,6 +35,13 @@ _SKIPPED_TAGS = {"script", "style", "noscript", "template"}
 _BYLINE_MARK = re.compile(r"author|auteur|byline|signature|signed", re.I)
 # A byline is short; a longer element marked "author" is a biography or a list of links
 MAX_BYLINE_CHARS = 120
+_INLINE_TAGS = {"b", "strong", "em", "i", "span", "small", "label"}
+# A field's label that the element after it signs the article: <dt>Auteur</dt><dd>…</dd>
+_CREDIT_LABEL = re.compile(
+    r"(?:auteur(?:e|s|es|\((?:e|s|e\)\(s)\))?|authors?|par|by|textes?|(?:écrit|rédigé|signé)e? par)"
+    r"\s*:?",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,7 @@ class PageMeta:
     publisher: str | None = None
     language: str | None = None
     bylines: tuple[str, ...] = ()  # texts of elements marked as author or byline, inner first
+    credits: tuple[str, ...] = ()  # texts of elements a visible label names the author
 
 
 def declared_charset(raw: bytes) -> str | None:
@@ -100,7 +108,12 @@ class _MetaParser(HTMLParser):
         self._crumb_link: list[str] | None = None
         self._skip = 0
         self.bylines: list[str] = []
-        self._byline_open: list[tuple[int, list[str]]] = []
+        self.credits: list[str] = []
+        self._byline_open: list[tuple[int, list[str], bool]] = []
+        # the element whose only text is a credit label (-1: an inline one, closed: the
+        # element around it may hold nothing else)
+        self._label_depth: int | None = None
+        self._credit_depth: int | None = None  # where the element after that label opens
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k.lower(): (v or "") for k, v in attrs}
@@ -114,6 +127,8 @@ class _MetaParser(HTMLParser):
             self.canonical = self.canonical or a.get("href")
         if tag in ("meta", "link", "br", "img", "input", "hr", "source", "base"):
             return  # void elements never close
+        credited = self._credit_depth == len(self._stack)
+        self._credit_depth = self._label_depth = None
         self._stack.append(tag)
         if tag == "script" and "ld+json" in a.get("type", "").lower():
             self._script_parts = []
@@ -124,8 +139,8 @@ class _MetaParser(HTMLParser):
         elif tag == "h1" and not self.h1_done:
             self._in_h1 = True
         marks = f"{a.get('class', '')} {a.get('id', '')} {a.get('aria-label', '')}".lower()
-        if _BYLINE_MARK.search(f"{marks} {a.get('itemprop', '')} {a.get('rel', '')}"):
-            self._byline_open.append((len(self._stack), []))
+        if credited or _BYLINE_MARK.search(f"{marks} {a.get('itemprop', '')} {a.get('rel', '')}"):
+            self._byline_open.append((len(self._stack), [], credited))
         if self._crumb_depth is None and (
             "breadcrumb" in marks or "fil-ariane" in marks or "ariane" in marks
             or "breadcrumblist" in a.get("itemtype", "").lower()
@@ -160,9 +175,20 @@ class _MetaParser(HTMLParser):
             self._in_h1 = False
             self.h1_done = bool(clean_line(" ".join(self.h1_parts)))
         while self._byline_open and self._byline_open[-1][0] > len(self._stack):
-            text = clean_line(" ".join(self._byline_open.pop()[1]))
+            _, parts, credited = self._byline_open.pop()
+            text = clean_line(" ".join(parts))
             if text and len(text) <= MAX_BYLINE_CHARS:
                 self.bylines.append(text)
+                if credited:
+                    self.credits.append(text)
+        if self._label_depth is not None and self._label_depth > len(self._stack):
+            # the label's element has closed: the next element beside it holds the name
+            self._credit_depth = len(self._stack)
+            self._label_depth = -1 if tag in _INLINE_TAGS else None
+        elif self._credit_depth is not None and self._credit_depth > len(self._stack):
+            # or beside the element that held nothing but the label in bold (<dt><b>Par</b></dt>)
+            rise = self._label_depth == -1
+            self._credit_depth, self._label_depth = (len(self._stack) if rise else None), None
         if self._crumb_link is not None and tag == self._crumb_tag:
             text = clean_line(" ".join(self._crumb_link))
             if text:
@@ -177,9 +203,13 @@ class _MetaParser(HTMLParser):
             return
         if self._skip:
             return
+        if data.strip():
+            label = _CREDIT_LABEL.fullmatch(clean_line(data))
+            self._label_depth = len(self._stack) if label and self._stack else None
+            self._credit_depth = None
         if self._in_title:
             self.title_parts.append(data)
-        for _, parts in self._byline_open:
+        for _, parts, _ in self._byline_open:
             parts.append(data)
         if self._in_h1:
             self.h1_parts.append(data)
@@ -346,4 +376,4 @@ def read_meta(html: str) -> PageMeta:
         language = language.replace("_", "-").split("-")[0].lower() or None
     return PageMeta(title=title, date=date, authors=authors, section=section, url=url,
                     publisher=clean_line(publisher) if publisher else None, language=language,
-                    bylines=tuple(parser.bylines))
+                    bylines=tuple(parser.bylines), credits=tuple(parser.credits))
