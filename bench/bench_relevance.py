@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 from archive import articlefile  # noqa: E402
 from archive.config import load_config  # noqa: E402
 from archive.indexing import analysis  # noqa: E402
+from archive.indexing import stemmers  # noqa: E402
 from archive.indexing.jobs import reindex  # noqa: E402
 from archive.ingest import import_paths  # noqa: E402
 from archive.search import SearchRequest, search  # noqa: E402
@@ -49,7 +50,7 @@ from archive.search import SearchRequest, search  # noqa: E402
 CORPUS = ROOT.parent / "shared" / "corpus" / "articles.jsonl"
 JUDGED = ROOT / "bench" / "relevance" / "judged.yaml"
 K = 10
-STEMMERS = ("snowball", "light", "minimal")
+STEMMERS = stemmers.NAMES
 
 
 # --- the judged set -------------------------------------------------------------------------------

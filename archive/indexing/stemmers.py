@@ -19,7 +19,7 @@ import threading
 
 import Stemmer
 
-NAMES = ("snowball", "light", "minimal")
+NAMES = ("snowball", "light", "light_nouns", "minimal")
 _local = threading.local()
 
 
@@ -33,6 +33,16 @@ def snowball(word: str) -> str:
 
 def light(word: str) -> str:
     """Savoy's light French stemmer: plurals, feminines and the frequent derivational suffixes."""
+    return _light(word, nouns=False)
+
+
+def light_nouns(word: str) -> str:
+    """Savoy's light stemmer, except that nouns in -ement stay apart from the verb they share a
+    stem with: `parlement` is not `parler`, `environnement` not `environ`."""
+    return _light(word, nouns=True)
+
+
+def _light(word: str, nouns: bool) -> str:
     s = word
     if len(s) > 5 and s[-1] == "x":
         # journaux → journal, but bureaux → bureau
@@ -42,11 +52,15 @@ def light(word: str) -> str:
     if len(s) > 3 and s[-1] == "s":
         s = s[:-1]
     n = len(s)
-    if n > 9 and s.endswith("issement"):  # établissement → établir
+    # Savoy's -ement rule is for adverbs (activement → actif), but French news writes far
+    # more nouns in -ement than adverbs, and these nouns fall onto other words' stems
+    # (environnement → environ, placement → place); only -ivement is always an adverb
+    nouns = nouns and s.endswith("ement") and not s.endswith("ivement")
+    if n > 9 and s.endswith("issement") and not nouns:  # établissement → établir
         return _norm(s[:-7] + "r")
     if n > 8 and s.endswith("issant"):
         return _norm(s[:-5] + "r")
-    if n > 6 and s.endswith("ement"):  # activement → actif
+    if n > 6 and s.endswith("ement") and not nouns:  # activement → actif
         s = s[:-4]
         if len(s) > 3 and s.endswith("ive"):
             s = s[:-2] + "f"
@@ -153,4 +167,4 @@ def minimal(word: str) -> str:
     return s
 
 
-STEMMERS = {"snowball": snowball, "light": light, "minimal": minimal}
+STEMMERS = {"snowball": snowball, "light": light, "light_nouns": light_nouns, "minimal": minimal}
