@@ -41,8 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from archive import articlefile  # noqa: E402
 from archive.config import load_config  # noqa: E402
-from archive.indexing import analysis  # noqa: E402
-from archive.indexing import stemmers  # noqa: E402
+from archive.indexing import analysis, stemmers  # noqa: E402
 from archive.indexing.jobs import reindex  # noqa: E402
 from archive.ingest import import_paths  # noqa: E402
 from archive.search import SearchRequest, search  # noqa: E402
