@@ -890,6 +890,32 @@ def test_words_whose_accents_tell_them_from_a_stop_word_are_searchable(tmp_path)
         search(config.index_dir, SearchRequest(query="mais"), config)  # the conjunction
 
 
+def test_a_noun_in_ement_finds_the_articles_that_write_it(tmp_path):
+    """On the shared corpus, `environnement` found `environ` (465 results for 115 articles
+    writing it), `département` `départ`, `placement` `place`, `parlement` `parler`. Each now
+    finds the articles that write the noun or its plural and no other, and marks it in their
+    snippets."""
+    from archive.textnorm import fold
+
+    nouns = ("environnement", "departement", "placement", "parlement")
+    config, texts = _corpus_archive(
+        tmp_path, lambda row: re.search(r"environ|depart|plac|parl", fold(row["body"])))
+    for noun in nouns:
+        folded = {i: fold(f"{title}\n{body}") for i, (title, body) in texts.items()}
+        holding = {i for i, text in folded.items() if re.search(rf"\b{noun}s?\b", text)}
+        # or a word the light stemmer writes the same: "parlementer avec les gilets jaunes"
+        begun = {i for i, text in folded.items() if re.search(rf"\b{noun}", text)}
+        result = search(config.index_dir, SearchRequest(query=noun, page_size=100), config)
+        hits = {hit.id for hit in result.hits}
+        for page in range(2, (result.total + 99) // 100 + 1):
+            hits |= {hit.id for hit in search(config.index_dir, SearchRequest(
+                query=noun, page=page, page_size=100), config).hits}
+        assert len(holding) >= 10 and holding <= hits <= begun, noun
+    checked, _ = _marked_where_held(
+        config, texts, [(noun, re.compile(rf"\b{noun}s?\b")) for noun in nouns], 50)
+    assert checked > 50
+
+
 def test_a_number_written_in_groups_of_digits_finds_that_number(tmp_path):
     """Sentences of the shared corpus: `10 000` searched `10` and `000` apart, and found the
     housing plan's "10 100 nouveaux bénéficiaires dont 7 000 à titre locatif" (149 results for
@@ -932,6 +958,29 @@ def test_an_index_built_before_the_accented_words_reads_as_it_was_built(tmp_path
     reindex(config, full=True)
     found = search(config.index_dir, SearchRequest(query="maïs"), config)
     assert {hit.id for hit in found.hits} == {"recolte", "recolte-2"}
+
+
+def test_an_index_built_with_the_light_stemmer_reads_as_it_was_built(tmp_path, monkeypatch):
+    """A generation pickles its stemmer's name: one built with `light` keeps `parlement` on
+    `parler`'s stem, in its incremental updates too; a full reindex builds with
+    `light_nouns`, which keeps them apart."""
+    from archive.indexing import analysis
+
+    data = tmp_path / "data"
+    article = Article(id="debat", title="Le débat", body="Les députés veulent parler du budget.")
+    articlefile.write(data / "articles", article)
+    config = load_config(None, data=data, index=tmp_path / "index")
+    with monkeypatch.context() as patched:
+        patched.setattr(analysis, "STEMMER", "light")
+        reindex(config, full=True)
+    articlefile.write(data / "articles", dataclasses.replace(
+        article, id="vote", body="Le Parlement vote le budget."))
+    reindex(config)
+    found = search(config.index_dir, SearchRequest(query="parlement"), config)
+    assert {hit.id for hit in found.hits} == {"debat", "vote"}
+    reindex(config, full=True)
+    found = search(config.index_dir, SearchRequest(query="parlement"), config)
+    assert {hit.id for hit in found.hits} == {"vote"}
 
 
 @pytest.mark.parametrize("query", ["intersyndical", '"atelier intersyndical"'])

@@ -29,9 +29,47 @@ def index_terms(text: str) -> list[str]:
 # --- the stemmer the analyzer uses ---------------------------------------------------------
 
 
-def test_the_analyzer_stems_with_savoys_light_stemmer() -> None:
-    assert analysis.STEMMER == "light"
-    assert analyze("partis", mode="query") == [stemmers.light("partis")] == ["parti"]
+def test_the_analyzer_stems_with_savoys_light_stemmer_keeping_nouns_in_ement() -> None:
+    assert analysis.STEMMER == "light_nouns"
+    assert analyze("partis", mode="query") == [stemmers.light_nouns("partis")] == ["parti"]
+
+
+@pytest.mark.parametrize(("noun", "other"), [
+    # "la protection de l'environnement" vs "environ 200 personnes"
+    ("environnement", "environ"),
+    # "le Parlement a adopté" vs "parler de la crise"
+    ("parlements", "parler"),
+    # "le département de Kayes" vs "le départ du président"
+    ("département", "départ"),
+    # "un placement en garde à vue" vs "sur la place publique"
+    ("placement", "place"),
+    # "l'armement des soldats" vs "l'armée malienne"
+    ("armement", "armée"),
+    # "les équipements sportifs" vs "l'équipe nationale"
+    ("équipements", "équipe"),
+    # "un établissement scolaire" vs "établir les responsabilités"
+    ("établissement", "établir"),
+])
+def test_nouns_in_ement_keep_their_own_stem(noun: str, other: str) -> None:
+    assert index_terms(noun) != index_terms(other)
+    assert stemmers.light(analysis.fold(noun)) == stemmers.light(analysis.fold(other))
+
+
+def test_nouns_in_ement_meet_their_plural_and_adverbs_in_ivement_their_adjective() -> None:
+    assert index_terms("environnements") == index_terms("environnement")
+    assert index_terms("Parlement") == index_terms("parlements")
+    assert index_terms("activement") == index_terms("actif")
+    assert index_terms("effectivement") == index_terms("effectif")
+
+
+def test_an_index_built_with_light_keeps_its_stems() -> None:
+    """The stemmer is recorded by name in the pickled schema, so an index built before
+    light_nouns keeps stemming `parlement` as `parl`, in its queries too."""
+    import pickle
+
+    built = pickle.loads(pickle.dumps(analysis.FrenchStemFilter("light")))
+    assert built.stemmer == "light" and built != analysis.FrenchStemFilter()
+    assert [t.text for t in built(iter([_token("parlement")]))] == ["parl"]
 
 
 @pytest.mark.parametrize(("singular", "plural"), [
@@ -73,6 +111,12 @@ def test_words_that_snowball_conflates_stay_apart(word: str, other: str) -> None
 def test_derived_words_stay_apart() -> None:
     # "secrétaire national du syndicat libéral" vs "les organisations syndicales"
     assert index_terms("syndicat") != index_terms("syndicales")
+
+
+def _token(text: str):
+    from whoosh.analysis import Token
+
+    return Token(text=text, keep=False)
 
 
 def test_light_stemmer_rules_on_corpus_words() -> None:

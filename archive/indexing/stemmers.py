@@ -6,7 +6,10 @@ Portuguese, German and Hungarian Languages, 2006), the stemmer of Lucene's Frenc
 rules, with its accented suffixes (ième, ère, ète) in folded form because the analyzer folds
 before it stems, and one change: a final -se loses its s with its e, so that feminines in
 -aise, -oise (française, sénégalaise) meet their masculines, whose s went as a plural (Lucene's
-version leaves français and française apart). `minimal` is Savoy's minimal stemmer (Lucene's
+version leaves français and française apart). `light_nouns`, the analyzer's, is `light` without
+its -ement rule but for -ivement adverbs: news writes nouns in -ement (parlement, environnement,
+département) far more often than adverbs, and the rule put them on the stems of other words
+(parler, environ, départ). `minimal` is Savoy's minimal stemmer (Lucene's
 FrenchMinimalStemmer) except that plurals are removed from words of 4 letters, not 6:
 Lucene's threshold leaves `élus`, `amis`, `reçus` apart from their singulars. `snowball` is
 Snowball French (PyStemmer). Each is a pure function of the folded word, so the analyzer
