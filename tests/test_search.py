@@ -27,7 +27,7 @@ from archive.engine import lexicon
 from archive.engine.docnums import intersect, meeting
 from archive.engine.postings import Postings
 from archive.errors import NotFound, QueryError
-from archive.indexing import keyterms, open_current
+from archive.indexing import keyterms, open_current, status
 from archive.indexing.jobs import reindex
 from archive.indexing.schema import stored_article as stored_article_of
 from archive.models import Article
@@ -952,7 +952,7 @@ def test_an_index_built_before_the_accented_words_reads_as_it_was_built(tmp_path
         reindex(config, full=True)
     articlefile.write(data / "articles", dataclasses.replace(
         article, id="recolte-2", body="Le maïs manque à Kayes."))
-    reindex(config)
+    assert "maïs, sûr and né are read as the stop words" in reindex(config).render()
     with pytest.raises(QueryError, match="common words"):
         search(config.index_dir, SearchRequest(query="maïs"), config)
     reindex(config, full=True)
@@ -975,10 +975,16 @@ def test_an_index_built_with_the_light_stemmer_reads_as_it_was_built(tmp_path, m
         reindex(config, full=True)
     articlefile.write(data / "articles", dataclasses.replace(
         article, id="vote", body="Le Parlement vote le budget."))
-    reindex(config)
+    told = reindex(config).render()
     found = search(config.index_dir, SearchRequest(query="parlement"), config)
     assert {hit.id for hit in found.hits} == {"debat", "vote"}
-    reindex(config, full=True)
+    # the archivist is told, by the job and by `archive status`, what a full reindex changes
+    for text in (told, status(config).render()):
+        assert "'archive reindex --full' updates:" in text
+        assert "stemmed by 'light', new indexes by 'light_nouns'" in text
+        assert "environnement finds environ" in text
+    assert "reindex --full" not in reindex(config, full=True).render()
+    assert "reindex --full" not in status(config).render()
     found = search(config.index_dir, SearchRequest(query="parlement"), config)
     assert {hit.id for hit in found.hits} == {"vote"}
 

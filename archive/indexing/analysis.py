@@ -146,6 +146,9 @@ STEMMER_VERSION: str = Stemmer.version()
 # noun's verb answers too (`placement en détention`, written "placé en détention").
 # An index records its stemmer: one built with `light` reads as built until a full reindex.
 STEMMER = "light_nouns"
+# What a full reindex changes for an index built with another stemmer, told to archivists
+STEMMER_CHANGES = {("light", "light_nouns"): " (a noun in -ement no longer finds the words its "
+                   "stem shared: environnement finds environ, parlement finds parler)"}
 
 
 @lru_cache(maxsize=100_000)
@@ -397,6 +400,19 @@ def name_form(folded: str) -> str:
 def french_analyzer(protected: frozenset[str] = frozenset()) -> Analyzer:
     """The French analyzer; `protected` holds folded name tokens indexed unstemmed."""
     return FrenchTokenizer(protected) | FrenchStopFilter() | FrenchStemFilter() | FrenchFormFilter()
+
+
+def behind(analyzer: Analyzer) -> list[str]:
+    """What an index's analyzer (pickled when it was built) reads differently from today's,
+    which only a full reindex changes: a line for people each; none for today's."""
+    lines = []
+    for item in getattr(analyzer, "items", ()):
+        if isinstance(item, FrenchTokenizer) and accented_words(item) != ACCENTED_WORDS:
+            lines.append("maïs, sûr and né are read as the stop words mais, sur and ne")
+        if isinstance(item, FrenchStemFilter) and item.stemmer != STEMMER:
+            lines.append(f"words are stemmed by '{item.stemmer}', new indexes by '{STEMMER}'"
+                         + STEMMER_CHANGES.get((item.stemmer, STEMMER), ""))
+    return lines
 
 
 def analyze(text: str, protected: frozenset[str] = frozenset(), mode: str = "index") -> list[str]:

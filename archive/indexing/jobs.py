@@ -24,7 +24,17 @@ from ..organisations import authority_at
 from ..orgdefinitions import organisation_values
 from ..publishers import publishers_at
 from ..textnorm import decode
-from . import collector, filelist, generations, idlecpu, indexer, parallel, schema, serving
+from . import (
+    analysis,
+    collector,
+    filelist,
+    generations,
+    idlecpu,
+    indexer,
+    parallel,
+    schema,
+    serving,
+)
 from .filescan import FileStats, scan
 from .joblock import job_lock
 from .readahead import ReadAhead
@@ -280,6 +290,7 @@ class Report:
     listing: list[str] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds of each phase (all threads)
+    behind: list[str] = field(default_factory=list)  # what only a full reindex would change
 
     def render(self) -> str:
         """A summary for people and logs."""
@@ -316,7 +327,26 @@ class Report:
                          f"{', '.join(self.unremoved)}")
         if self.found:
             lines += _render_found(self.found, self.previous)
+        lines += render_behind(self.behind)
         return "\n".join(lines)
+
+
+def render_behind(behind: list[str]) -> list[str]:
+    """How an index built by an earlier version reads words, and the one command that updates
+    it; nothing for an index built as today's are."""
+    if not behind:
+        return []
+    return ["the index reads words as an earlier version built it, which "
+            "'archive reindex --full' updates:", *(f"  {line}" for line in behind)]
+
+
+def _behind(gen_dir: Path) -> list[str]:
+    """What the generation's pickled analyzer reads differently from today's."""
+    try:
+        ix = whoosh_index.open_dir(str(gen_dir), indexname=schema.INDEX_NAME)
+        return analysis.behind(ix.schema["body"].analyzer)
+    except Exception:  # an advice line: never the reason a finished job or a status fails
+        return []
 
 
 def _render_found(kept: list[str], previous: str | None) -> list[str]:
@@ -550,6 +580,8 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
         raise
     report.generation = name
     report.articles = len(files)
+    if plan.mode == "incremental":
+        report.behind = _behind(gen_dir)
     cleaned = generations.cleanup(index_dir, keep=tuple(lost))
     report.removed += cleaned.removed
     report.in_use = cleaned.in_use
@@ -725,6 +757,7 @@ class Status:
     changed: list[str]
     deleted: list[str]
     older: list[str] = field(default_factory=list)  # kept by cleanup: a request was reading
+    behind: list[str] = field(default_factory=list)  # what only a full reindex would change
 
     def render(self) -> str:
         """A summary for people."""
@@ -748,7 +781,7 @@ class Status:
                          f"{len(self.deleted)} deleted; run 'archive reindex'")
         else:
             lines.append("data/ unchanged since (index up to date)")
-        return "\n".join(lines)
+        return "\n".join(lines + render_behind(self.behind))
 
 
 def status(config: Config) -> Status:
@@ -795,7 +828,7 @@ def _status(config: Config) -> Status:
     older = sorted(p.name for p in config.index_dir.glob(f"{generations.PREFIX}*")
                    if p.name not in (pointer.current, pointer.previous) and p.is_dir())
     return Status(pointer.current, pointer.previous, manifest, added, sorted(changed), deleted,
-                  older)
+                  older, _behind(gen_dir))
 
 
 def _lost_pointer(index_dir: Path, state: str) -> str:
