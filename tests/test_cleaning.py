@@ -205,15 +205,87 @@ def test_video_prompts_are_dropped_alone_or_ending_a_paragraph():
 @pytest.mark.parametrize("text", [
     "«\u00a0Regardez ce que vivent nos amis britanniques\u00a0», a-t-il souligné.",  # gjfr-5658c1d2327e
     "Regardez ce que fait le gouvernement.",  # gjfr-2afbfbf91bbd
-    # mnfr-08f5eaf02b3c: a prompt followed by the article's text is left (where would the
-    # video's title end?)
-    "A regarder aussi sur BBC Afrique: La carrière d'Eto'o a également inclus des passages "
-    "à Majorque, à l'Inter Milan et à Chelsea.",
     "Regardez : il n'y a plus personne dans les rues de Bamako après 20 heures.",
 ])
 def test_real_lines_starting_with_regardez_stay(text: str):
     body, done = clean_body(text)
     assert body == normalise_body(text) and not done
+
+
+# --- related-reading prompts ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, kept", [
+    # gjfr-b8bc66d82100: the related headline glued to the next sentence ("humanitaireUne")
+    ("a tweeté le secrétaire d’État américain Mike Pompeo.LIRE AUSSI : Venezuela: le Canada "
+     "réclame l'accès sans restriction de l'aide humanitaireUne ONG locale, Foro Pena, a accusé "
+     "les militaires vénézuéliens",
+     "a tweeté le secrétaire d’État américain Mike Pompeo. Une ONG locale, Foro Pena, a accusé "
+     "les militaires vénézuéliens"),
+    # gjfr-0157f15424f2: a headline in guillemets, the next sentence opening a quotation
+    ("dont l'AFP a pu visionner les images.Lire aussi: «Le grand débat ne doit pas être qu’un "
+     "show à l’américaine»\"Quand les flics ont voulu disperser les gens, il a reçu une grenade",
+     "dont l'AFP a pu visionner les images. \"Quand les flics ont voulu disperser les gens, il "
+     "a reçu une grenade"),
+    # gjfr-21db3db56226: a headline ending with a name, before an elided article
+    ("«Et moi, je gagne quoi dans tout ça?»Lire aussi: Le référendum à la suisse, objectif des "
+     "«gilets jaunes» d’AnnecyL’augmentation du salaire minimum est donc la bonne réponse?",
+     "«Et moi, je gagne quoi dans tout ça?» L’augmentation du salaire minimum est donc la bonne "
+     "réponse?"),
+    # mnfr-01a1a94765e1, mnfr-08f5eaf02b3c: a prompt naming BBC Afrique, whose link the
+    # source dropped: the article's text goes on
+    ("avec les Forces armées maliennes (FAMA). A ne pas manquer sur BBC Afrique : Plus au "
+     "nord, l'Espagne s'est retirée des jeux de guerre multinationaux",
+     "avec les Forces armées maliennes (FAMA). Plus au nord, l'Espagne s'est retirée des jeux "
+     "de guerre multinationaux"),
+    ("A regarder aussi sur BBC Afrique: La carrière d'Eto'o a également inclus des passages à "
+     "Majorque, à l'Inter Milan et à Chelsea.",
+     "La carrière d'Eto'o a également inclus des passages à Majorque, à l'Inter Milan et à "
+     "Chelsea."),
+    # gjfr-841ecd606837: a prompt and its headline, a paragraph of their own
+    ("LIRE AUSSI: manifestation et blocage à Sclessin et Wandre, incident à l'aéroport de "
+     "Liège", ""),
+])
+def test_related_reading_prompts_are_dropped_with_the_headline_they_introduce(text, kept):
+    body, done = clean_body(f"{text}\n\nLa suite de l'article.")
+    assert paragraphs(body) == [p for p in (kept, "La suite de l'article.") if p]
+    assert done.furniture["related"] == 1
+
+
+@pytest.mark.parametrize("text", [
+    # mnfr-0358f723084e: no glued headline after the prompt, so no telling where a headline
+    # would end: article text may follow (the source dropped the link)
+    "Lire aussi : Galilée a remis en question la vision du cosmos d'Aristote, qui plaçait la "
+    "Terre au centre de l'univers, acceptée comme la seule vérité par l'intelligentsia de "
+    "l'époque.",
+    # the text after a prompt is a sentence, then another: not a headline, whatever glue
+    # follows (mnfr-0bd4adfe8fff's prompt before "…correctement\". Si elle…")
+    "Lire aussi : Il est impossible d'organiser des Jeux \"normaux\" avec l'épidémie. Le "
+    "comité l'a reconnu sur YouTube",
+    # gjfr-adc9d48cc2a4, gjfr-143fcbc94954: the words in running text, no prompt
+    "Le temps de voir aussi Yannis Salibur rejoindre les vestiaires à cause d'un deuxième "
+    "carton jaune.",
+    "«Pas de démocratie sans tamazight», donne à lire un panneau : il est en polystyrène.",
+])
+def test_text_after_a_prompt_that_cannot_be_told_from_a_headline_stays(text):
+    body, done = clean_body(text)
+    assert body == normalise_body(text) and not done
+
+
+def test_an_organisation_named_only_in_a_prompt_is_not_the_articles(archive_dir: Path):
+    """mnfr-569e765b7b82 (BBC Afrique) named BBC Afrique only in "A ne pas manquer sur BBC
+    Afrique :"; 166 corpus articles were filed under an organisation only their prompts named."""
+    row = next(r for r in map(json.loads, require_shared(CORPUS / "articles.jsonl").read_text(
+        encoding="utf-8").splitlines()) if r["id"] == "mnfr-569e765b7b82")
+    assert "A ne pas manquer sur BBC Afrique" in row["body"]
+    export = archive_dir / "bbc.jsonl"
+    export.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = run(archive_dir, "import", str(export))
+    assert result.exit_code == 0, result.output
+    assert "related-reading prompts 1" in result.output
+    [article] = imported(archive_dir)
+    assert "BBC Afrique" not in article.body
+    assert "BBC Afrique" not in article.organisations
 
 
 # --- credit lines -------------------------------------------------------------------------------------
@@ -349,7 +421,8 @@ def test_the_import_summary_counts_what_was_cleaned(shared_export: tuple[Path, P
         return int(re.search(pattern, cleaned)[1])
     assert count(r"(\d+) mojibake sequences repaired") == 0
     assert count(r"(\d+) repeated paragraphs collapsed") >= 100
-    assert count(r"tweet attributions (\d+)") >= 100 and count(r"video prompts (\d+)") >= 10
+    assert count(r"tweet attributions (\d+)") >= 100 and count(r"video prompts (\d+)") >= 5
+    assert count(r"related-reading prompts (\d+)") >= 250
     assert count(r"(\d+) literal \\n made line breaks") >= 100
     # the articles whose paragraphs were collapsed are named, for an archivist to look at
     assert "repaired: articles.jsonl#gjfr-26fade4d537d: 1 repeated paragraphs collapsed" \

@@ -13,6 +13,11 @@ Rules, each with its guard against real text:
   embed's text that scrapers copy again after them is dropped with them;
 - video prompts (`Regardez :`, `A regarder aussi sur BBC Afrique :`) alone on a line or ending
   a paragraph; "Regardez ce que…" (no colon) is text;
+- related-reading prompts inside a paragraph (`Lire aussi: <headline>`, `A ne pas manquer sur
+  BBC Afrique :`): the prompt, with the headline it introduces where that headline is glued to
+  the next sentence ("…humanitaireUne ONG locale…"), so that its end is known; a prompt that
+  names the site it links to is alone (the source dropped the link, the text goes on); a
+  headline whose end cannot be told stays, with its prompt;
 - credit lines that are only a site's address (`LESOLEIL.SN`, `www.maliweb.net`), unless the
   paragraph before announces it ("Site internet de la #CaisseDeGreve :");
 - paywall teaser lines (`boilerplate.TEASER_PHRASES`) inside an article: followed by more of
@@ -49,7 +54,10 @@ FURNITURE_KINDS = {
     "video": "video prompts",
     "credit": "credit lines",
     "teaser": "paywall teaser lines",
+    "related": "related-reading prompts",
 }
+# A related article's headline is at most this long after its prompt
+RELATED_MAX_CHARS = 200
 
 _LITERAL_BREAK = re.compile(r"(?:(?:\\r)?\\n)+")
 _DATE = r"(?:\d{1,2}(?:er)?\s+(?P<fr>[^\W\d_]{3,10})\.?|(?P<en>[A-Z][a-z]{2,8})\s+\d{1,2},)\s+\d{4}"
@@ -58,6 +66,23 @@ _VIDEO = (r"(?:regardez|[àa] regarder|(?:re)?voir la vid[ée]o)(?:\s+(?:aussi|[
           r"(?:\s+(?:sur|de|dans)\s+[^:\n]{1,40}?)?\s*:")
 _VIDEO_LINE = re.compile(rf"^{_VIDEO}\s*(?P<rest>.*)$", re.IGNORECASE)
 _VIDEO_END = re.compile(rf"(?<=[.!?…»\"”])\s+{_VIDEO}\s*$", re.IGNORECASE)
+# "Lire aussi :", "À lire également notre éditorial :", "A ne pas manquer sur BBC Afrique :"
+# at the start of a sentence (scrapers glue it to the sentence before: "images.Lire aussi:")
+_RELATED = re.compile(
+    r"(?:^|(?<=[.!?…»”\"])\s*)(?P<prompt>(?:[àa]\s+)?(?:"
+    r"(?:lire|voir|regarder|suivre|[ée]couter)(?P<also>\s+(?:aussi|[ée]galement))?"
+    r"(?:\s+(?:notre|l[’'])\s*(?:[ée]ditorial|chronique|opinion))?"
+    r"|ne\s+pas\s+manquer|surtout\s+lire))"
+    r"(?P<site>\s+sur\s+[^\W\d_][^:\n]{1,30}?)?\s*:\s*", re.IGNORECASE)
+# Where a headline glued to the next sentence ends, without a space: a lowercase word, then a
+# capital or an opening guillemet ("humanitaireUne", not "YouTube" or "iPhone"); a word, then
+# an elided capital ("AnnecyL’augmentation"); a closing guillemet or a sentence's end, then a
+# capital or an opening quote ("américaine»\"Quand")
+_GLUED = re.compile(
+    r"(?:(?<![^\W\d_])[a-zà-ÿ]{3,}(?=[A-ZÀ-ÖØ-Ý«“])|[^\W\d_](?=(?:L|D|C|S|J|N|Qu)[’'])"
+    r"|[»”?!.…](?=[A-ZÀ-ÖØ-Ý«“\"]))")
+# A headline is one sentence: a full stop and a capital after the prompt mean article text
+_SENTENCES = re.compile(r"[.!?…]\s+[A-ZÀ-ÖØ-Ý]")
 _CREDIT = re.compile(
     r"^(?:©\s*|(?:source|cr[ée]dits?)\s*:\s*)?(?:https?://)?(?:www\.)?[a-z0-9][a-z0-9-]{2,}"
     r"(?:\.[a-z0-9-]+)*\.(?:sn|ml|ci|bf|ne|tg|bj|gn|cm|ga|cd|cg|mr|td|ma|dz|tn|fr|be|ch|ca|"
@@ -219,6 +244,9 @@ def _drop_furniture(paragraphs: list[str], done: Cleaning) -> list[str]:
             # (an address the article announces, "Site internet de la caisse :", is its text)
             done.furniture["credit"] += 1
             continue
+        paragraph = _without_related(paragraph, done)
+        if not paragraph:
+            continue
         trailing = _VIDEO_END.search(paragraph) if paragraph.endswith(":") else None
         if trailing:
             done.furniture["video"] += 1
@@ -234,6 +262,38 @@ def _drop_furniture(paragraphs: list[str], done: Cleaning) -> list[str]:
     if dropped:
         done.furniture["teaser"] += len(dropped)
     return [p for i, p in enumerate(kept) if i not in dropped]
+
+
+def _without_related(paragraph: str, done: Cleaning) -> str:
+    """The paragraph without its related-reading prompts (and the headlines they introduce,
+    where their end is known); as it was where none can be told apart from the text."""
+    if ":" not in paragraph:
+        return paragraph
+    start = 0
+    while (match := _RELATED.search(paragraph, start)) is not None:
+        prompt = match["prompt"]
+        if not (prompt[0].isupper() and (match["also"] or match["site"] or not prompt.lower(
+                ).lstrip("àa ").startswith(("lire", "voir", "regarder", "suivre", "écouter")))):
+            start = match.end()  # "Lire : …" or a lowercase "lire aussi :" is text
+            continue
+        end = match.end()
+        rest = paragraph[end:]
+        if match["site"] or not rest.strip():
+            pass  # the source dropped the link: the text goes on after the prompt
+        elif (not paragraph[: match.start()].strip() and len(rest) <= RELATED_MAX_CHARS
+              and not _SENTENCES.search(rest) and not _SENTENCE_END.search(rest)):
+            end = len(paragraph)  # a paragraph of its own: the prompt and its headline
+        elif (glued := _GLUED.search(rest[:RELATED_MAX_CHARS], 1)) and not _SENTENCES.search(
+                rest[: glued.end()]):
+            end += glued.end()
+        else:
+            start = match.end()
+            continue
+        done.furniture["related"] += 1
+        before, after = paragraph[: match.start()].rstrip(), paragraph[end:].lstrip()
+        paragraph = f"{before} {after}".strip()
+        start = len(before)
+    return paragraph
 
 
 def _is_video_title(rest: str) -> bool:
