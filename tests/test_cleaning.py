@@ -168,9 +168,23 @@ def test_a_tweet_attribution_alone_on_its_line_is_dropped_with_an_english_date()
     body, done = clean_body("#rouen #giletsjaunes acte 10 pic.twitter.com/SpKzAbFzet\n\n"
                             "— Photo Jérémy (@Jeremy_76_photo) January 19, 2019\n\n"
                             "Des dizaines de milliers de «gilets jaunes» ont manifesté.")
-    assert paragraphs(body) == ["#rouen #giletsjaunes acte 10 pic.twitter.com/SpKzAbFzet",
+    assert paragraphs(body) == ["#rouen #giletsjaunes acte 10",
                                 "Des dizaines de milliers de «gilets jaunes» ont manifesté."]
-    assert done.furniture["tweet"] == 1
+    assert done.furniture["tweet"] == 1 and done.furniture["tweet_link"] == 1
+
+
+def test_the_links_an_embedded_tweet_ends_with_are_dropped():
+    # gjfr-01f7926d3835: the tweet's picture and address, before its attribution and in the
+    # copy scrapers make after it
+    tweet = ("Kanaky: révoltes dans plusieurs villes suite au référendum gagné de justesse par "
+             "la puissance coloniale occupante. Caillassage des patrouilles, feux de poubelles et "
+             "voitures, routes bloquées. Images de l'incendie d'une maison coloniale à Nouméa.")
+    links = " https://t.co/PDIRasng0t pic.twitter.com/WBA4AhUhfy"
+    body, done = clean_body(
+        f"{tweet}{links}— Ter-Ter et Liberté (@TerTerEtLiberte) 4 novembre 2018  {tweet}{links} "
+        "Avant une déclaration prévue à 19H30 locales")
+    assert paragraphs(body) == [tweet, "Avant une déclaration prévue à 19H30 locales"]
+    assert done.furniture["tweet_link"] == 4 and done.furniture["tweet"] == 1
 
 
 @pytest.mark.parametrize("text", [
@@ -360,6 +374,32 @@ def test_a_body_ending_with_a_teaser_keeps_it_and_is_imported_as_suspicious(arch
                      re.M)
     assert "export.jsonl#t2" not in result.output
     assert "(paywall teaser lines 1)" in result.output
+
+
+def test_a_body_its_source_cut_short_is_imported_as_suspicious(archive_dir: Path):
+    """La DH and La Libre end 107 corpus teasers with "(...)": gjfr-02c8ff8667e1 is 68 words,
+    the corpus's median 439, yet nothing said it was cut short."""
+    row = next(r for r in map(json.loads, require_shared(CORPUS / "articles.jsonl").read_text(
+        encoding="utf-8").splitlines()) if r["id"] == "gjfr-02c8ff8667e1")
+    assert row["body"].rstrip().endswith("privatisations en tête.\n(...)")
+    export = archive_dir / "dh.jsonl"
+    export.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = run(archive_dir, "import", str(export))
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^suspicious: dh\.jsonl#gjfr-02c8ff8667e1: body ends with « \(\.\.\.\) »: "
+                     r"the source cut the article short", result.output, re.M), result.output
+    [article] = imported(archive_dir)
+    assert article.body.endswith("(...)")  # kept as the source gave it
+
+
+@pytest.mark.parametrize("ending", [
+    # gjfr-046160750aee: an ellipsis the writer chose, before the cut
+    "deux mondes que tout oppose... Et pourtant!",
+    "Le débat reste ouvert (voir ci-dessus…).",
+])
+def test_an_ellipsis_in_the_text_is_no_cut(ending: str):
+    from archive.ingest.boilerplate import suspicion
+    assert suspicion(f"{LEAD} {REST} {ending}") is None
 
 
 # --- repeated paragraphs ----------------------------------------------------------------------------------

@@ -30,6 +30,8 @@ MIN_WORDS = 30  # below this a body is a fragment, whatever the archive's usual 
 USUAL_FRACTION = 10  # ... and below a tenth of the archive's median length
 
 
+# A body that ends in an ellipsis between brackets was cut short by its source ("(...)", "[…]")
+_CUT_SHORT = re.compile(r"[(\[]\s*(?:\.{3}|…)\s*[)\]]\s*$")
 EDGE_CHARS = 1500  # teasers open or close a body: only its ends are looked at (folding is slow)
 
 
@@ -40,6 +42,8 @@ def suspicion(body: str, median_words: int | None = None) -> str | None:
     phrase = next((p for p in TEASER_PHRASES if p in folded), None)
     if phrase:
         return f"body looks like a paywall or subscription teaser (« {phrase} »)"
+    if cut := _CUT_SHORT.search(body):
+        return f"body ends with « {cut.group().strip()} »: the source cut the article short"
     words = len(re.findall(r"\w+", body))
     floor = max(MIN_WORDS, (median_words or 0) // USUAL_FRACTION)
     if words < floor:

@@ -10,7 +10,8 @@ Rules, each with its guard against real text:
 - literal `\\n` (a backslash and an n, left by a scraper that wrote escaped text) becomes a
   paragraph break, or a space inside a hard-wrapped sentence;
 - tweet attributions (`— BFMTV (@BFMTV) 4 novembre 2018`) are dropped wherever they sit; the
-  embed's text that scrapers copy again after them is dropped with them;
+  embed's text that scrapers copy again after them is dropped with them, and the links an
+  embed's text ends with (`pic.twitter.com/…`, `https://t.co/…`);
 - video prompts (`Regardez :`, `A regarder aussi sur BBC Afrique :`) alone on a line or ending
   a paragraph; "Regardez ce que…" (no colon) is text;
 - related-reading prompts inside a paragraph (`Lire aussi: <headline>`, `A ne pas manquer sur
@@ -51,6 +52,7 @@ TEASER_MAX_WORDS = 40
 
 FURNITURE_KINDS = {
     "tweet": "tweet attributions",
+    "tweet_link": "tweet links",
     "video": "video prompts",
     "credit": "credit lines",
     "teaser": "paywall teaser lines",
@@ -61,6 +63,8 @@ RELATED_MAX_CHARS = 200
 
 _LITERAL_BREAK = re.compile(r"(?:(?:\\r)?\\n)+")
 _DATE = r"(?:\d{1,2}(?:er)?\s+(?P<fr>[^\W\d_]{3,10})\.?|(?P<en>[A-Z][a-z]{2,8})\s+\d{1,2},)\s+\d{4}"
+# The links an embedded tweet's text ends with (its picture, its shortened address)
+_TWEET_LINK = re.compile(r"\s*\b(?:pic\.twitter\.com|https?://t\.co)/\w+")
 _TWEET = re.compile(r"\s*[—–]\s*[^—–\n()]{1,60}?\s*\(@\w{1,30}\)\s*" + _DATE)
 _VIDEO = (r"(?:regardez|[àa] regarder|(?:re)?voir la vid[ée]o)(?:\s+(?:aussi|[ée]galement))?"
           r"(?:\s+(?:sur|de|dans)\s+[^:\n]{1,40}?)?\s*:")
@@ -195,6 +199,11 @@ def _drop_tweets(paragraphs: list[str], done: Cleaning) -> list[str]:
     once (scrapers copy it again after the attribution)."""
     out: list[str] = []
     for paragraph in paragraphs:
+        if "t.co/" in paragraph or "pic.twitter.com/" in paragraph:
+            paragraph, links = _TWEET_LINK.subn("", paragraph)
+            done.furniture["tweet_link"] += links
+            if not (paragraph := paragraph.strip()):
+                continue
         if "(@" not in paragraph:
             out.append(paragraph)
             continue
