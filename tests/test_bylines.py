@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from archive.ingest.bylines import normalise_name, parse_byline, split_byline
+from archive.ingest.bylines import (
+    normalise_name,
+    parse_byline,
+    split_byline,
+    split_opening_byline,
+)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpus" / "articles.jsonl"
@@ -121,6 +126,41 @@ def test_parse_byline_tells_signature_from_text() -> None:
     )
     assert parse_byline("La Rédaction") == ()
     assert parse_byline("Le ministre a visité Sikasso.") is None
+
+
+@pytest.mark.parametrize("opening, rest, names", [
+    # gjfr-3fc61109392a: the byline, a paragraph of its own, with the writer's role
+    (["Par Etienne Dujardin, juriste et conseiller communal MR à Woluwe-Saint-Pierre.",
+      "La co-présidente d'Ecolo, Zakia Khattabi, a demandé sur Twitter"],
+     ["La co-présidente d'Ecolo, Zakia Khattabi, a demandé sur Twitter"], ("Etienne Dujardin",)),
+    # gjfr-9cbed4120ec9: glued to the text by its period
+    (["Par Géry De Maet.Alors que la colère des gilets jaunes ne semble pas s’estomper"],
+     ["Alors que la colère des gilets jaunes ne semble pas s’estomper"], ("Géry De Maet",)),
+    # mnfr-35bdcb76fc91: before the scraper's literal \n
+    (["Par Nobuhle Simelane\\nBBC News, Johannesburg La médaille du prix Nobel de la paix"],
+     ["BBC News, Johannesburg La médaille du prix Nobel de la paix"], ("Nobuhle Simelane",)),
+    # mnfr-01bbba69a4e5: set off by an asterisk
+    (["Par Zaria Gorvett * \"FEARFUL DISASTER\", titrait le Chicago Tribune"],
+     ["\"FEARFUL DISASTER\", titrait le Chicago Tribune"], ("Zaria Gorvett",)),
+])
+def test_a_byline_opening_the_text_gives_its_people(opening, rest, names) -> None:
+    assert split_opening_byline(opening) == (rest, names)
+
+
+@pytest.mark.parametrize("opening", [
+    # gjfr-414644d2710b, mnfr-98deaef4e568: "Par" opening a sentence
+    ["Par rapport à novembre, l'indicateur, qui perd trois points à 102 points, décroche"],
+    ["Par un match époustouflant, les Grues de l'Ouganda ont maitrisé les Léopards"],
+    # mnfr-d13c1ea4f1cf: nothing sets the name off from the text ("Esau Williams" or
+    # "Esau Williams Yahya Jammeh"?)
+    ["Par Esau Williams Yahya Jammeh, le célèbre ancien président gambien en exil, pourrait"],
+    # a name and a role without "Par" heads an interview with that person
+    ["Moussa Traoré, ministre de la Santé", "Il a répondu à nos questions."],
+    # a byline that would be the whole text
+    ["Par Leo Sands"],
+])
+def test_text_that_opens_like_a_byline_is_left(opening) -> None:
+    assert split_opening_byline(opening) == (opening, ())
 
 
 def _corpus_bodies() -> list[str]:

@@ -264,6 +264,17 @@ def test_a_byline_at_the_end_of_the_body_becomes_the_author(tmp_path: Path):
     assert "Diarra" not in article.body
 
 
+def test_a_byline_opening_the_body_becomes_the_author(tmp_path: Path):
+    # gjfr-9cbed4120ec9 (La Libre): "Par Géry De Maet.Alors que la colère des gilets jaunes…"
+    if not CORPUS_EXPORT.exists():
+        pytest.skip(f"../shared corpus not available: {CORPUS_EXPORT} is missing")
+    row = next(r for r in map(json.loads, CORPUS_EXPORT.read_text(encoding="utf-8").splitlines())
+               if r["id"] == "gjfr-9cbed4120ec9")
+    (article,) = read_export(tmp_path / "export.jsonl", jsonl(row))
+    assert article.author == ("Géry De Maet",)
+    assert article.body.startswith("Alors que la colère des gilets jaunes")
+
+
 def test_the_publisher_option_fills_only_a_missing_publisher(tmp_path: Path):
     results = read_export(tmp_path / "export.jsonl", jsonl(
         {"title": "Un", "body": BODY},

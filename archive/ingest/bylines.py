@@ -24,8 +24,9 @@ MAX_SIGNATURE_LINES = 3
 
 AGENCIES = frozenset(
     "afp ap ats sda reuters belga apa aps amap tap map anp aip aib acp xinhua dpa efe ansa nxp upi "
-    "pana apanews sipa kyodo mena wafa agences agence".split()
-) | {"agence france-presse", "agence france presse", "associated press", "apa news"}
+    "pana apanews sipa kyodo mena wafa agences agence bbc".split()
+) | {"agence france-presse", "agence france presse", "associated press", "apa news", "bbc news",
+     "bbc afrique", "bbc sport"}
 DESKS = frozenset(
     {"la redaction", "redaction", "la redac", "le desk", "service communication", "avec agences"}
 )
@@ -185,6 +186,33 @@ def strip_trailing_tag(paragraph: str) -> tuple[str, tuple[str, ...] | None]:
     else:
         return paragraph, None
     return paragraph[: match.start()].rstrip(), names
+
+
+# A byline opening the text, before what follows on its line: " - " or " * " and the writer's
+# role or the text ("Par Kerry Torrens - Nutritionniste"), a period glued to the text, or a
+# scraper's literal \n (cleaning, which makes it a line break, comes after the importer)
+_OPENING = re.compile(
+    r"^(?P<byline>(?:par|by)\s+[^\n]{3,60}?)(?:\s+[-–—*]\s+|\.(?=[A-ZÀ-Ý])|\s*\\n\s*)",
+    re.IGNORECASE)
+
+
+def split_opening_byline(paragraphs: list[str]) -> tuple[list[str], tuple[str, ...]]:
+    """The paragraphs without the byline their text opens with, and the people it names:
+    a first line of its own ("Par Leo Sands", "Thomas Naadi, BBC News"), or "Par" and a name
+    set off from what follows ("Par Géry De Maet.Alors que…"). Nothing for anything else."""
+    if not paragraphs:
+        return paragraphs, ()
+    line, _, after = paragraphs[0].partition("\n")
+    names = parse_byline(line) if (after or len(paragraphs) > 1) else None
+    # without "Par", a name and an outlet only ("Thomas Naadi, BBC News"): a first line
+    # "Moussa Traoré, ministre de la Santé" heads an interview with him
+    if names and (_PREFIX.match(line) or _is_agency(line.rpartition(",")[2])):
+        rest = after.strip()
+    elif (opening := _OPENING.match(line)) and (names := parse_byline(opening["byline"])):
+        rest = "\n".join(part for part in (line[opening.end():].strip(), after.strip()) if part)
+    else:
+        return paragraphs, ()
+    return [p for p in (rest, *paragraphs[1:]) if p], names
 
 
 def split_byline(paragraphs: list[str]) -> tuple[list[str], tuple[str, ...]]:

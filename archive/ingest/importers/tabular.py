@@ -44,7 +44,7 @@ from ...dates import max_year, parse_date
 from ...errors import ConfigError, InvalidArticle
 from ...models import Article
 from ...textnorm import clean_line, clean_text, fold
-from ..bylines import split_byline
+from ..bylines import split_byline, split_opening_byline
 from . import ImportOptions, Notice, Rejected
 
 FORMAT = "export"
@@ -451,10 +451,12 @@ def _authors(key: str | None, value: object) -> tuple[str, ...]:
 
 
 def _byline(paragraphs: list[str]) -> tuple[list[str], tuple[str, ...]]:
-    """The byline at the end of the body, and the body without it."""
+    """The byline at the end of the body, else the one opening it, and the body without it."""
     rest, authors = split_byline(paragraphs)
     if not rest:  # a "byline" that is the whole body is not one
         return paragraphs, ()
+    if not authors:
+        rest, authors = split_opening_byline(list(rest))
     return list(rest), tuple(authors)
 
 
