@@ -252,6 +252,11 @@ def test_a_derived_title_stops_at_a_word_and_is_marked_as_cut():
     ("justice Le tribunal a tranché. Appel", "Le tribunal a tranché"),
     ("«Nous irons? Oui.» Le maire a parlé. Fin", "«Nous irons? Oui.»"),
     ("Qui paiera la route ? Les élus hésitent.", "Qui paiera la route ?"),
+    # gjfr-2afbfbf91bbd: a publisher's "Ed." ends no sentence (the title was "… (Ed")
+    ("Auteur de «Danser sur un volcan» (Ed. Albin Michel), Nicolas Baverez est habitué à dresser"
+     " un diagnostic sombre. Invité ce jeudi",
+     "Auteur de «Danser sur un volcan» (Ed. Albin Michel), Nicolas Baverez est habitué à dresser"
+     " un diagnostic sombre"),
 ])
 def test_a_derived_title_skips_datelines_and_rubrics_and_respects_quotes(opening, title):
     assert exports.derive_title(opening) == title

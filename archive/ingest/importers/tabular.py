@@ -83,7 +83,8 @@ _KICKER = re.compile(r"^(?:[a-zà-ÿ][\w'’-]*(?: [a-zà-ÿ][\w'’-]*){0,2}|[A
 _SENTENCE_END = re.compile(r"[.!?…]+[»”\"]?(?=\s|$)")
 # A dot after these words does not end a sentence ("M. Keïta a déclaré").
 _ABBREVIATIONS = {"m", "mm", "mme", "mmes", "mlle", "dr", "pr", "me", "st", "ste", "av", "cf",
-                  "etc", "env", "no", "art", "gén", "col", "cdt", "lt", "sgt", "mgr", "vs"}
+                  "etc", "env", "no", "art", "gén", "col", "cdt", "lt", "sgt", "mgr", "vs",
+                  "ed", "éd", "eds", "éds", "coll", "trad", "vol", "chap"}
 
 
 # --- the importer interface --------------------------------------------------------------
