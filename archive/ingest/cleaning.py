@@ -278,31 +278,33 @@ def _without_related(paragraph: str, done: Cleaning) -> str:
     where their end is known); as it was where none can be told apart from the text."""
     if ":" not in paragraph:
         return paragraph
-    start = 0
+    length = len(paragraph.rstrip())
+    kept: list[str] = []
+    start = copied = 0  # one pass, each part copied once: a hostile body of prompts stays linear
     while (match := _RELATED.search(paragraph, start)) is not None:
-        prompt = match["prompt"]
+        prompt, end = match["prompt"], match.end()
+        start = end
         if not (prompt[0].isupper() and (match["also"] or match["site"] or not prompt.lower(
                 ).lstrip("àa ").startswith(("lire", "voir", "regarder", "suivre", "écouter")))):
-            start = match.end()  # "Lire : …" or a lowercase "lire aussi :" is text
-            continue
-        end = match.end()
-        rest = paragraph[end:]
-        if match["site"] or not rest.strip():
+            continue  # "Lire : …" or a lowercase "lire aussi :" is text
+        window = paragraph[end:end + RELATED_MAX_CHARS + 1]
+        if match["site"] or end >= length:
             pass  # the source dropped the link: the text goes on after the prompt
-        elif (not paragraph[: match.start()].strip() and len(rest) <= RELATED_MAX_CHARS
-              and not _SENTENCES.search(rest) and not _SENTENCE_END.search(rest)):
-            end = len(paragraph)  # a paragraph of its own: the prompt and its headline
-        elif (glued := _GLUED.search(rest[:RELATED_MAX_CHARS], 1)) and not _SENTENCES.search(
-                rest[: glued.end()]):
+        elif (match.start() == 0 and length - end <= RELATED_MAX_CHARS
+              and not _SENTENCES.search(window) and not _SENTENCE_END.search(window.rstrip())):
+            end = length  # a paragraph of its own: the prompt and its headline
+        elif (glued := _GLUED.search(window[:RELATED_MAX_CHARS], 1)) and not _SENTENCES.search(
+                window[: glued.end()]):
             end += glued.end()
         else:
-            start = match.end()
             continue
         done.furniture["related"] += 1
-        before, after = paragraph[: match.start()].rstrip(), paragraph[end:].lstrip()
-        paragraph = f"{before} {after}".strip()
-        start = len(before)
-    return paragraph
+        kept.append(paragraph[copied: match.start()].rstrip())
+        copied = start = end
+    if not copied:
+        return paragraph
+    kept.append(paragraph[copied:].lstrip())
+    return " ".join(part for part in kept if part)
 
 
 def _is_video_title(rest: str) -> bool:
