@@ -82,10 +82,11 @@ def extract_main(html: str) -> MainText:
     tree = trafilatura.load_html(html)
     if tree is None:
         return MainText(paragraphs=())
+    date = article_date(tree)
     # A parsed page never makes trafilatura or htmldate open a connection
     doc = trafilatura.bare_extraction(
-        _without_comments(tree), with_metadata=True, include_comments=False,
-        include_tables=True, include_images=False, include_links=False, deduplicate=False,
+        tree, with_metadata=True, include_comments=False, include_tables=True,
+        include_images=False, include_links=False, deduplicate=False,
         date_extraction_params=DATE_PARAMS,
     )
     if doc is None:
@@ -96,30 +97,32 @@ def extract_main(html: str) -> MainText:
     return MainText(
         paragraphs=paragraphs,
         title=clean_line(doc.title or "") or None,
-        date=parse_iso_date(doc.date) if doc.date else None,
+        date=parse_iso_date(date) if date else None,
         authors=split_authors((doc.author or "").split(";")),
         sitename=clean_line(doc.sitename or "") or None,
         language=doc.language,
     )
 
 
-def _without_comments(tree: Any) -> Any:
-    """The page without its comment section, whose dated messages never date the article.
+def article_date(tree: Any) -> str | None:
+    """The page's date as htmldate reads it once the page's comment section is set aside.
 
     Readers' comments carry dates of their own, and a page that gives its date only in
     visible text was otherwise dated by its first comment (regards.fr: a comment of
-    11 September under an article of 30 September). The text never included them.
+    11 September under an article of 30 September). A copy is pruned, not the page: the
+    article's text never depends on which elements look like comments.
     """
-    found = []
-    for element in tree.iter():
-        marks = f"{element.get('class') or ''} {element.get('id') or ''}"
-        if _COMMENTS_RE.search(marks) and element.tag not in _ARTICLE_TAGS:
-            found.append(element)
+    from copy import deepcopy
+
+    from htmldate import find_date
+
+    pruned = deepcopy(tree)
+    found = [element for element in pruned.iter() if element.tag not in _ARTICLE_TAGS
+             and _COMMENTS_RE.search(f"{element.get('class') or ''} {element.get('id') or ''}")]
     for element in found:
-        parent = element.getparent()
-        if parent is not None and element.find(".//h1") is None:
-            parent.remove(element)
-    return tree
+        if element.getparent() is not None and element.find(".//h1") is None:
+            element.drop_tree()
+    return find_date(pruned, **DATE_PARAMS)
 
 
 def _table_row(line: str) -> list[str]:

@@ -36,6 +36,7 @@ _BYLINE_MARK = re.compile(r"author|auteur|byline|signature|signed", re.I)
 # A byline is short; a longer element marked "author" is a biography or a list of links
 MAX_BYLINE_CHARS = 120
 _INLINE_TAGS = {"b", "strong", "em", "i", "span", "small", "label"}
+MAX_LABEL_CHARS = 20
 # A field's label that the element after it signs the article: <dt>Auteur</dt><dd>…</dd>
 _CREDIT_LABEL = re.compile(
     r"(?:auteur(?:e|s|es|\((?:e|s|e\)\(s)\))?|authors?|par|by|textes?|(?:écrit|rédigé|signé)e? par)"
@@ -203,8 +204,8 @@ class _MetaParser(HTMLParser):
             return
         if self._skip:
             return
-        if data.strip():
-            label = _CREDIT_LABEL.fullmatch(clean_line(data))
+        if stripped := data.strip():
+            label = len(stripped) <= MAX_LABEL_CHARS and _CREDIT_LABEL.fullmatch(clean_line(data))
             self._label_depth = len(self._stack) if label and self._stack else None
             self._credit_depth = None
         if self._in_title:
