@@ -147,8 +147,8 @@ STEMMER_VERSION: str = Stemmer.version()
 # An index records its stemmer: one built with `light` reads as built until a full reindex.
 STEMMER = "light_nouns"
 # What a full reindex changes for an index built with another stemmer, told to archivists
-STEMMER_CHANGES = {("light", "light_nouns"): " (a noun in -ement no longer finds the words its "
-                   "stem shared: environnement finds environ, parlement finds parler)"}
+STEMMER_CHANGES = {("light", "light_nouns"): ": a noun in -ement then finds itself and its plural "
+                   "only, where today environnement also finds environ, parlement parler"}
 
 
 @lru_cache(maxsize=100_000)
