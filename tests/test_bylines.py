@@ -158,6 +158,7 @@ def test_a_byline_opening_the_text_gives_its_people(opening, rest, names) -> Non
     ["Moussa Traoré, ministre de la Santé", "Il a répondu à nos questions."],
     # a byline that would be the whole text
     ["Par Leo Sands"],
+    ["Par Leo Sands - "],
 ])
 def test_text_that_opens_like_a_byline_is_left(opening) -> None:
     assert split_opening_byline(opening) == (opening, ())

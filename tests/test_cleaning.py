@@ -256,6 +256,14 @@ def test_real_lines_starting_with_regardez_stay(text: str):
      "Majorque, à l'Inter Milan et à Chelsea.",
      "La carrière d'Eto'o a également inclus des passages à Majorque, à l'Inter Milan et à "
      "Chelsea."),
+    # mnfr-0c774738591b: "rater" as "manquer"
+    ("Messi a également touché le poteau dans le temps additionnel. A ne pas rater sur BBC "
+     "Afrique : Le grand Pelé a marqué 643 buts en 19 saisons",
+     "Messi a également touché le poteau dans le temps additionnel. Le grand Pelé a marqué 643 "
+     "buts en 19 saisons"),
+    # mnfr-73da999def71: a prompt ending its paragraph, whatever its verb
+    ("pour qu'elles décident si le match sera rejoué ou non. A écouter :",
+     "pour qu'elles décident si le match sera rejoué ou non."),
     # gjfr-841ecd606837: a prompt and its headline, a paragraph of their own
     ("LIRE AUSSI: manifestation et blocage à Sclessin et Wandre, incident à l'aéroport de "
      "Liège", ""),

@@ -212,7 +212,8 @@ def split_opening_byline(paragraphs: list[str]) -> tuple[list[str], tuple[str, .
         rest = "\n".join(part for part in (line[opening.end():].strip(), after.strip()) if part)
     else:
         return paragraphs, ()
-    return [p for p in (rest, *paragraphs[1:]) if p], names
+    kept = [p for p in (rest, *paragraphs[1:]) if p]
+    return (kept, names) if kept else (paragraphs, ())  # never the whole text as a byline
 
 
 def split_byline(paragraphs: list[str]) -> tuple[list[str], tuple[str, ...]]:

@@ -75,8 +75,8 @@ _VIDEO_END = re.compile(rf"(?<=[.!?…»\"”])\s+{_VIDEO}\s*$", re.IGNORECASE)
 _RELATED = re.compile(
     r"(?:^|(?<=[.!?…»”\"])\s*)(?P<prompt>(?:[àa]\s+)?(?:"
     r"(?:lire|voir|regarder|suivre|[ée]couter)(?P<also>\s+(?:aussi|[ée]galement))?"
-    r"(?:\s+(?:notre|l[’'])\s*(?:[ée]ditorial|chronique|opinion))?"
-    r"|ne\s+pas\s+manquer|surtout\s+lire))"
+    r"(?P<piece>\s+(?:notre|l[’'])\s*(?:[ée]ditorial|chronique|opinion))?"
+    r"|(?P<miss>ne\s+pas\s+(?:manquer|rater)|surtout\s+lire)))"
     r"(?P<site>\s+sur\s+[^\W\d_][^:\n]{1,30}?)?\s*:\s*", re.IGNORECASE)
 # Where a headline glued to the next sentence ends, without a space: a lowercase word, then a
 # capital or an opening guillemet ("humanitaireUne", not "YouTube" or "iPhone"); a word, then
@@ -253,13 +253,13 @@ def _drop_furniture(paragraphs: list[str], done: Cleaning) -> list[str]:
             # (an address the article announces, "Site internet de la caisse :", is its text)
             done.furniture["credit"] += 1
             continue
-        paragraph = _without_related(paragraph, done)
-        if not paragraph:
-            continue
         trailing = _VIDEO_END.search(paragraph) if paragraph.endswith(":") else None
         if trailing:
             done.furniture["video"] += 1
             paragraph = paragraph[: trailing.start()]
+        paragraph = _without_related(paragraph, done)
+        if not paragraph:
+            continue
         if (_TEASER_HINT.search(paragraph) and len(paragraph.split()) <= TEASER_MAX_WORDS
                 and _is_teaser(paragraph)):
             teasers.append(len(kept))
@@ -282,15 +282,15 @@ def _without_related(paragraph: str, done: Cleaning) -> str:
     kept: list[str] = []
     start = copied = 0  # one pass, each part copied once: a hostile body of prompts stays linear
     while (match := _RELATED.search(paragraph, start)) is not None:
-        prompt, end = match["prompt"], match.end()
-        start = end
-        if not (prompt[0].isupper() and (match["also"] or match["site"] or not prompt.lower(
-                ).lstrip("àa ").startswith(("lire", "voir", "regarder", "suivre", "écouter")))):
-            continue  # "Lire : …" or a lowercase "lire aussi :" is text
+        start = end = match.end()
+        length_left = length - end
+        if not (match["prompt"][0].isupper() and (match["also"] or match["piece"] or match["miss"]
+                                                  or match["site"] or length_left <= 0)):
+            continue  # "Lire : …" (not ending the paragraph) or a lowercase "lire aussi :" is text
         window = paragraph[end:end + RELATED_MAX_CHARS + 1]
-        if match["site"] or end >= length:
+        if match["site"] or length_left <= 0:
             pass  # the source dropped the link: the text goes on after the prompt
-        elif (match.start() == 0 and length - end <= RELATED_MAX_CHARS
+        elif (match.start() == 0 and length_left <= RELATED_MAX_CHARS
               and not _SENTENCES.search(window) and not _SENTENCE_END.search(window.rstrip())):
             end = length  # a paragraph of its own: the prompt and its headline
         elif (glued := _GLUED.search(window[:RELATED_MAX_CHARS], 1)) and not _SENTENCES.search(
