@@ -537,7 +537,8 @@ class Authority:
             if any(" " + k + " " in window or window.rstrip().endswith(" " + k)
                    for k in _entry_keys(self._by_name[name])):
                 continue
-            if expansion_of(text, m.start(), acronym) is not None:
+            spelled = expansion_of(text, m.start(), acronym)
+            if spelled is not None and not spelled_as(spelled, _entry_keys(self._by_name[name])):
                 out.setdefault(acronym, set()).add(name)
         return out
 
@@ -603,6 +604,32 @@ def _needs_capital(form: str) -> bool:
 
 def _entry_keys(entry: Organisation) -> list[str]:
     return [_key(f) for f in entry.forms if not _is_acronym_form(f)]
+
+
+# Small words a spelled-out name may add or drop without naming another body
+_NAME_LINKS = frozenset("de du des d la le les l au aux pour et en sur a".split())
+
+
+def _main_words(key: str) -> list[str]:
+    return [w for w in re.split(r"[\s']+", key) if w and w not in _NAME_LINKS]
+
+
+def spelled_as(name: str, keys: Iterable[str]) -> bool:
+    """Whether an article's spelled-out name is one of these keys (an entry's names) written
+    shorter or longer: the same first word, and every main word of the shorter name, at least
+    two, in the other ("Haut Commissariat aux Réfugiés" for the Haut-Commissariat des Nations
+    unies pour les réfugiés); not "Banque interaméricaine de développement" for the Banque
+    islamique de développement, nor "Forces démocratiques syriennes" for the Forces de
+    défense et de sécurité."""
+    words = _main_words(_key(name))
+    for key in keys:
+        other = _main_words(key)
+        if not words or not other or words[0] != other[0]:
+            continue
+        short, long = sorted((words, other), key=len)
+        if len(short) >= 2 and all(word in long for word in short) and len(short) * 2 > len(long):
+            return True
+    return False
 
 
 def _significant_start(folded_match: str) -> int:

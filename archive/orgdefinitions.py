@@ -36,6 +36,7 @@ from .organisations import (
     _is_acronym_form,
     _key,
     fold_same_length,
+    spelled_as,
 )
 
 # First words of a body's name, folded; lower case is fine for these ("la fédération
@@ -156,7 +157,8 @@ def _known(authority: Authority, definition: Definition, text: str, position: in
     # the file's names for it is written just before (`_redefined` reads it the same way).
     window = " " + _key(text[max(0, position - 200):position]) + " "
     keys = _entry_keys(authority.entry(entry)) if authority.entry(entry) else []
-    return _key(definition.name) in keys or any(" " + k + " " in window for k in keys)
+    return (_key(definition.name) in keys or spelled_as(definition.name, keys)
+            or any(" " + k + " " in window for k in keys))
 
 
 def _is_acronym(token: str) -> bool:

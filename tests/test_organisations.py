@@ -165,6 +165,41 @@ def test_acronym_spelled_out_as_something_else_is_not_that_organisation(
     assert names(authority, body) == ("Syndicat autonome de la magistrature",)
 
 
+@pytest.mark.parametrize("body, entry", [
+    # mnfr-aaf5c6faed31: the file's alias is "… des ligues des droits de l'homme"
+    ("Son extradition vers la CPI a été la première de la RCA. La Fédération internationale des "
+     "droits de l'homme (FIDH) a déclaré qu'elle avait signalé aux autorités de ce pays",
+     "Fédération internationale pour les droits humains"),
+    # mnfr-ea55f846c252: the short name of the Haut-Commissariat des Nations unies pour les
+    # réfugiés
+    ("des femmes et d'enfants déplacés à l'intérieur du pays, selon le Haut Commissariat aux "
+     "Réfugiés (HCR).", "Haut-Commissariat des Nations unies pour les réfugiés"),
+    # mnfr-c0993afd785e
+    ("Le président de la Confédération africaine (CAF) a annoncé jeudi que les anciennes "
+     "gloires Samuel Eto'o et Didier Drogba allaient devenir ses collaborateurs",
+     "Confédération africaine de football"),
+])
+def test_an_acronym_spelled_out_shorter_or_longer_is_still_that_organisation(
+        authority: Authority, body: str, entry: str) -> None:
+    found = found_in(authority, "", body, "ML")
+    assert entry in found.organisations
+    assert not found.labels  # not recorded as an organisation of the article's own
+
+
+@pytest.mark.parametrize("body, entry", [
+    # mnfr-8616e3e4c0d1: two words of three in common, the third names another bank
+    ("l'Institut interaméricain de coopération pour l'agriculture (IICA), la Banque "
+     "interaméricaine de développement (BID) et Microsoft.", "Banque islamique de développement"),
+    # gjfr-19a2ed225e7d: the Syrian FDS, not Mali's
+    ("une grande base des combattants kurdes et arabes des Forces démocratiques syriennes (FDS), "
+     "a été revendiquée jeudi soir", "Forces de défense et de sécurité"),
+])
+def test_an_acronym_spelled_out_as_another_body_of_the_same_kind_is_not_the_files(
+        authority: Authority, body: str, entry: str) -> None:
+    assert not any(name.startswith(entry) for name in found_in(authority, "", body,
+                                                               "ML").organisations)
+
+
 def test_lowercase_lookalikes_are_not_acronyms(authority: Authority) -> None:
     assert names(authority, "Le ramadan, le rma de utm, une Rma et le faré.") == ()
     assert names(authority, "Des bandits ont attaqué le car près de Kati.") == ()
