@@ -534,11 +534,11 @@ class Authority:
             if name is None:
                 continue
             window = " " + _key(text[max(0, m.start() - 200):m.start()]) + " "
-            if any(" " + k + " " in window or window.rstrip().endswith(" " + k)
-                   for k in _entry_keys(self._by_name[name])):
+            keys = _entry_keys(self._by_name[name])
+            if any(" " + k + " " in window or window.rstrip().endswith(" " + k) for k in keys):
                 continue
             spelled = expansion_of(text, m.start(), acronym)
-            if spelled is not None and not spelled_as(spelled, _entry_keys(self._by_name[name])):
+            if spelled is not None and not spelled_as(spelled, keys):
                 out.setdefault(acronym, set()).add(name)
         return out
 
