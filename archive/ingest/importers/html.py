@@ -82,7 +82,10 @@ def extract_main(html: str) -> MainText:
     tree = trafilatura.load_html(html)
     if tree is None:
         return MainText(paragraphs=())
-    date = article_date(tree)
+    # Read before the extractor prunes the page; a page without a comment section is dated
+    # by the extractor, which reads it the same way
+    commented = bool(_comment_sections(tree))
+    pruned_date = article_date(tree) if commented else None
     # A parsed page never makes trafilatura or htmldate open a connection
     doc = trafilatura.bare_extraction(
         tree, with_metadata=True, include_comments=False, include_tables=True,
@@ -91,6 +94,7 @@ def extract_main(html: str) -> MainText:
     )
     if doc is None:
         return MainText(paragraphs=())
+    date = pruned_date if commented else doc.date
     lines = [clean_line(line) for line in (doc.text or "").split("\n")]
     paragraphs = tuple(p for line in lines for p in _table_row(line) if p)
     paragraphs = _with_lead(html, tuple(p for p in paragraphs if not _ASIDE_RE.match(p)))
@@ -117,12 +121,16 @@ def article_date(tree: Any) -> str | None:
     from htmldate import find_date
 
     pruned = deepcopy(tree)
-    found = [element for element in pruned.iter() if element.tag not in _ARTICLE_TAGS
-             and _COMMENTS_RE.search(f"{element.get('class') or ''} {element.get('id') or ''}")]
-    for element in found:
+    for element in _comment_sections(pruned):
         if element.getparent() is not None and element.find(".//h1") is None:
             element.drop_tree()
     return find_date(pruned, **DATE_PARAMS)
+
+
+def _comment_sections(tree: Any) -> list[Any]:
+    """The elements a page's class and id words mark as its comment section."""
+    return [element for element in tree.iter() if element.tag not in _ARTICLE_TAGS
+            and _COMMENTS_RE.search(f"{element.get('class') or ''} {element.get('id') or ''}")]
 
 
 def _table_row(line: str) -> list[str]:
