@@ -62,6 +62,45 @@ def test_nouns_in_ement_meet_their_plural_and_adverbs_in_ivement_their_adjective
     assert index_terms("effectivement") == index_terms("effectif")
 
 
+@pytest.mark.parametrize("word, verb, other", [
+    # "a fait savoir un communiqué du palais de l'Elysée" / "aux communes et associations"
+    ("communiqué", "communiquer", "commune"),
+    # "Pierre Frogier, sénateur du Rassemblement LR" / "le sens de"
+    ("sénateur", "sénat", "sens"),
+    # "la nouvelle génération" / "les gens"
+    ("générations", "générer", "gens"),
+    # "l'organisation des élections" / "un organe de régulation"
+    ("organisation", "organiser", "organe"),
+    # "la coopération militaire" / "une copie"
+    ("coopération", "coopérer", "copie"),
+    # "la mobilisation de la journée des gilets jaunes" / "le téléphone mobile"
+    ("mobilisation", "mobiliser", "mobile"),
+    # "les moteurs électriques" / "les électeurs"
+    ("électriques", "électrique", "électeurs"),
+    # "les réparations" / "le repas"
+    ("réparations", "réparer", "repas"),
+])
+def test_light_verbs_puts_derived_words_with_their_verb_not_a_shorter_word(
+        word: str, verb: str, other: str) -> None:
+    """`light` strips -ation, -ateur, -ique, -isation down to a root that its last step then
+    cuts again as if it were an infinitive (génération → `gen`, like gens); `light_verbs`
+    reads the root as the verb it is."""
+    folded = [analysis.fold(w) for w in (word, verb, other)]
+    assert stemmers.light_nouns(folded[0]) == stemmers.light_nouns(folded[2])
+    assert stemmers.light_verbs(folded[0]) == stemmers.light_verbs(folded[1])
+    assert stemmers.light_verbs(folded[0]) != stemmers.light_verbs(folded[2])
+
+
+def test_light_verbs_keeps_light_nouns_merges() -> None:
+    for word, other in [("manifestation", "manifester"), ("économique", "économie"),
+                        ("démocratiques", "démocratie"), ("condamnations", "condamné"),
+                        ("animatrice", "animateur"), ("indicateur", "indiquer"),
+                        ("créateur", "créer")]:
+        assert stemmers.light_verbs(analysis.fold(word)) == stemmers.light_verbs(
+            analysis.fold(other)), word
+    assert stemmers.light_verbs("parlement") == stemmers.light_nouns("parlement") == "parlement"
+
+
 def test_an_index_built_with_light_keeps_its_stems() -> None:
     """The stemmer is recorded by name in the pickled schema, so an index built before
     light_nouns keeps stemming `parlement` as `parl`, in its queries too."""

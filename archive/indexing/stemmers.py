@@ -22,7 +22,7 @@ import threading
 
 import Stemmer
 
-NAMES = ("snowball", "light", "light_nouns", "minimal")
+NAMES = ("snowball", "light", "light_nouns", "light_verbs", "minimal")
 _local = threading.local()
 
 
@@ -45,7 +45,18 @@ def light_nouns(word: str) -> str:
     return _light(word, nouns=True)
 
 
-def _light(word: str, nouns: bool) -> str:
+def light_verbs(word: str) -> str:
+    """`light_nouns`, and derived nouns meet their verb rather than a shorter word: `génération`
+    is `générer` (not `gens`), `organisation` `organiser` (not `organe`), `communiqué`
+    `communiquer` (not `commune`), `sénateur` `sénat` (not `sens`)."""
+    return _light(word, nouns=True, verbs=True)
+
+
+# Verbs in -iquer whose participle folds to an adjective's -ique (communiqué, revendiqué)
+_IQUER_VERBS = ("communiqu", "revendiqu", "compliqu", "diagnostiqu", "pronostiqu", "sophistiqu")
+
+
+def _light(word: str, nouns: bool, verbs: bool = False) -> str:
     s = word
     if len(s) > 5 and s[-1] == "x":
         # journaux → journal, but bureaux → bureau
@@ -77,9 +88,14 @@ def _light(word: str, nouns: bool) -> str:
     if n > 8 and s.endswith("cateur"):
         return _norm(s[:-6] + "quer")
     if n > 8 and s.endswith("atrice"):  # animatrice → animer
-        return _norm(s[:-6] + "er")
+        verb = _norm(s[:-6] + "er")
+        if not (verbs and len(verb) < 4):
+            return verb
     if n > 7 and s.endswith("ateur"):
-        return _norm(s[:-5] + "er")
+        verb = _norm(s[:-5] + "er")
+        # a stem of three letters is no verb's: sénateur is sénat's, not `sen` (sens)
+        if not (verbs and len(verb) < 4):
+            return verb
     if n > 6 and s.endswith("trice"):  # directrice → directeur, then the rules below
         s = s[:-4] + "eur"
     n = len(s)
@@ -103,13 +119,17 @@ def _light(word: str, nouns: bool) -> str:
         return _norm(s[:-3])
     if n > 4 and s.endswith("ete"):
         s = s[:-1]
-    if len(s) > 8 and s.endswith("ique"):
-        s = s[:-4]
+    if len(s) > 8 and s.endswith("ique") and not (verbs and s[:-1].endswith(_IQUER_VERBS)):
+        # the root of an adjective, whose final r is not an infinitive's (électrique is not
+        # électeur, numérique not `num`)
+        s = s[:-4] + "e" if verbs and s[-5] == "r" else s[:-4]
     n = len(s)
     if n > 8 and s.endswith("esse"):
         return _norm(s[:-3])
     if n > 7 and s.endswith("inage"):
         return _norm(s[:-3])
+    if verbs and n > 9 and (s.endswith("isation") or s.endswith("isateur")):
+        return _norm(s[:-7] + "iser")  # organisation → organiser, not organe
     if n > 9 and s.endswith("isation"):
         s = s[:-7]
         if len(s) > 5 and s.endswith("ual"):
@@ -117,6 +137,10 @@ def _light(word: str, nouns: bool) -> str:
         return _norm(s)
     if n > 9 and s.endswith("isateur"):
         return _norm(s[:-7])
+    if verbs and n > 8 and s.endswith("ation"):
+        # read as the verb's infinitive, so that a root's final r stays: déclaration →
+        # déclarer, génération → générer (the root alone lost its r: `decla`, `gen`)
+        return _norm(s[:-5] + "er")
     if n > 8 and (s.endswith("ation") or s.endswith("ition")):
         return _norm(s[:-5])
     return _norm(s)
@@ -170,4 +194,5 @@ def minimal(word: str) -> str:
     return s
 
 
-STEMMERS = {"snowball": snowball, "light": light, "light_nouns": light_nouns, "minimal": minimal}
+STEMMERS = {"snowball": snowball, "light": light, "light_nouns": light_nouns,
+            "light_verbs": light_verbs, "minimal": minimal}
