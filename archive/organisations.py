@@ -537,7 +537,8 @@ class Authority:
             keys = _entry_keys(self._by_name[name])
             if any(" " + k + " " in window or window.rstrip().endswith(" " + k) for k in keys):
                 continue
-            spelled = expansion_of(text, m.start(), acronym)
+            spelled = expansion_of(text, m.start(), acronym) or \
+                translated_expansion(text, m.start(), acronym)
             if spelled is not None and not spelled_as(spelled, keys):
                 out.setdefault(acronym, set()).add(name)
         return out
@@ -731,6 +732,21 @@ def expansion_of(text: str, paren: int, acronym: str) -> str | None:
         return None
     expansion = window[words[len(stems) - best[2]].start():].strip()
     return re.sub(r"^[ldLD][" + APOSTROPHES + r"]\s*", "", expansion) or None
+
+
+def translated_expansion(text: str, paren: int, acronym: str) -> str | None:
+    """A name just before `(ACR)` whose main words' initials are the acronym's letters in
+    another order: the French name of a body known by its English acronym, "Forces de soutien
+    rapide (RSF)" for Rapid Support Forces."""
+    window = re.split(r"[.;:!?\n«»\"“”(),]", text[max(0, paren - 250):paren])[-1]
+    letters = sorted(c.lower() for c in fold_same_length(acronym) if c.isalpha())
+    main = [w for w in _WORD_RE.finditer(window)
+            if fold_same_length(w.group()).lower() not in SMALL_WORDS][-len(letters):]
+    if len(letters) < 3 or len(main) < len(letters) or not main[0].group()[0].isupper():
+        return None
+    if sorted(fold_same_length(w.group()[0]).lower() for w in main) != letters:
+        return None
+    return window[main[0].start():].strip()
 
 
 def _cover(stems: list[str], letters: list[str]) -> int | None:

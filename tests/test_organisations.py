@@ -193,6 +193,10 @@ def test_an_acronym_spelled_out_shorter_or_longer_is_still_that_organisation(
     # gjfr-19a2ed225e7d: the Syrian FDS, not Mali's
     ("une grande base des combattants kurdes et arabes des Forces démocratiques syriennes (FDS), "
      "a été revendiquée jeudi soir", "Forces de défense et de sécurité"),
+    # mnfr-6bccd9ee77eb: Sudan's Rapid Support Forces, named in French before their English
+    # acronym, are not Reporters sans frontières
+    ("des milices arabes connues sous le nom de Janjawid et liées aux Forces de soutien rapide "
+     "(RSF) du gouvernement soudanais", "Reporters sans frontières"),
 ])
 def test_an_acronym_spelled_out_as_another_body_of_the_same_kind_is_not_the_files(
         authority: Authority, body: str, entry: str) -> None:
