@@ -22,7 +22,7 @@ import threading
 
 import Stemmer
 
-NAMES = ("snowball", "light", "light_nouns", "light_verbs", "minimal")
+NAMES = ("snowball", "light", "light_nouns", "light_verbs", "light_derived", "minimal")
 _local = threading.local()
 
 
@@ -52,11 +52,18 @@ def light_verbs(word: str) -> str:
     return _light(word, nouns=True, verbs=True)
 
 
+def light_derived(word: str) -> str:
+    """`light_verbs`, except that a noun in -ation or -isation whose root is not its verb's
+    stem keeps a stem of its own: `génération`, `déclaration`, `organisation` (light put them
+    with `gens`, nothing, `organe`)."""
+    return _light(word, nouns=True, verbs=True, own=True)
+
+
 # Verbs in -iquer whose participle folds to an adjective's -ique (communiqué, revendiqué)
 _IQUER_VERBS = ("communiqu", "revendiqu", "compliqu", "diagnostiqu", "pronostiqu", "sophistiqu")
 
 
-def _light(word: str, nouns: bool, verbs: bool = False) -> str:
+def _light(word: str, nouns: bool, verbs: bool = False, own: bool = False) -> str:
     s = word
     if len(s) > 5 and s[-1] == "x":
         # journaux → journal, but bureaux → bureau
@@ -128,6 +135,8 @@ def _light(word: str, nouns: bool, verbs: bool = False) -> str:
         return _norm(s[:-3])
     if n > 7 and s.endswith("inage"):
         return _norm(s[:-3])
+    if own and n > 9 and (s.endswith("isation") or s.endswith("isateur")):
+        return _norm(s[:-7] + "isat")
     if verbs and n > 9 and (s.endswith("isation") or s.endswith("isateur")):
         return _norm(s[:-7] + "iser")  # organisation → organiser, not organe
     if n > 9 and s.endswith("isation"):
@@ -137,6 +146,9 @@ def _light(word: str, nouns: bool, verbs: bool = False) -> str:
         return _norm(s)
     if n > 9 and s.endswith("isateur"):
         return _norm(s[:-7])
+    if own and n > 8 and s.endswith("ation"):
+        verb = _norm(s[:-5] + "er")
+        return verb if _norm(s[:-5]) == verb else _norm(s[:-3])
     if verbs and n > 8 and s.endswith("ation"):
         # read as the verb's infinitive, so that a root's final r stays: déclaration →
         # déclarer, génération → générer (the root alone lost its r: `decla`, `gen`)
@@ -195,4 +207,4 @@ def minimal(word: str) -> str:
 
 
 STEMMERS = {"snowball": snowball, "light": light, "light_nouns": light_nouns,
-            "light_verbs": light_verbs, "minimal": minimal}
+            "light_verbs": light_verbs, "light_derived": light_derived, "minimal": minimal}
