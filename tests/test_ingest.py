@@ -261,6 +261,40 @@ def test_reimporting_article_files_normalises_them(archive_dir: Path):
     assert "1 unchanged" in run(archive_dir, "import", str(articles)).output
 
 
+def test_an_article_file_an_old_editor_saved_in_windows_1252_is_read_and_rewritten(
+        archive_dir: Path, tmp_path: Path):
+    page = tmp_path / "coton.txt"
+    page.write_text(PAGE, encoding="utf-8")
+    run(archive_dir, "import", str(page))
+    (path,) = article_files(archive_dir)
+    article = articlefile.read(path)
+    path.write_bytes(path.read_text(encoding="utf-8").replace(
+        "section: Économie", "section: Économie rurale").encode("cp1252"))
+    assert run(archive_dir, "check").exit_code == 0
+    result = run(archive_dir, "import", str(archive_dir / "data" / "articles"))
+    assert result.exit_code == 0 and "1 updated" in result.output, result.output
+    assert articlefile.read(path) == article.replace(section="Économie rurale")
+    assert path.read_text(encoding="utf-8") == articlefile.render(articlefile.read(path))
+
+
+def test_a_file_whose_name_is_not_utf8_is_rejected_by_name_and_the_rest_goes_on(
+        archive_dir: Path, tmp_path: Path):
+    """A name in Latin-1 (copied from an old Windows share) cannot be an article's provenance;
+    the import says so and imports the files around it."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a.txt").write_text(PAGE, encoding="utf-8")
+    (inbox / os.fsdecode(b"p\xe9age.txt")).write_text(
+        PAGE.replace("Coton", "Mangue"), encoding="utf-8")
+    (inbox / "z.txt").write_text(PAGE.replace("Coton", "Karité"), encoding="utf-8")
+    result = run(archive_dir, "import", str(inbox))
+    assert result.exit_code == EXIT_PARTIAL, result.output
+    assert f"rejected: {inbox}/p\\udce9age.txt: its name (or its folder's) is not UTF-8" \
+        in result.output
+    assert "2 imported" in result.output and "1 rejected" in result.output
+    assert len(article_files(archive_dir)) == 2
+
+
 def test_cleaning_drops_invisible_characters_before_composing_accents():
     """A zero-width space between a letter and its accent (pasted text) must not keep them
     apart: one cleaning gives composed (NFC) text, and cleaning again changes nothing."""
@@ -508,9 +542,31 @@ def test_two_archive_files_with_one_id_are_never_merged_into_one(archive_dir: Pa
         result = run(archive_dir, "import", *args)
         assert result.exit_code == EXIT_PARTIAL and "Traceback" not in result.output
         assert f"rejected: {first}: id '{path.stem}' is also used by {second}" in result.output
-    # The rejected copy is untouched; the other one moved to its place, nothing was lost.
-    assert first.read_bytes() == typed[first]
-    assert path.read_bytes() == typed[second] and not second.exists()
+        assert f"rejected: {second}: id '{path.stem}' is also used by {first}" in result.output
+    # Both copies are untouched: whichever the import took, it would replace the other.
+    assert {p: p.read_bytes() for p in (first, second)} == typed and not path.exists()
+
+
+def test_a_file_copied_as_a_template_with_its_id_kept_is_never_written_over(
+        archive_dir: Path, tmp_path: Path):
+    """The archivist copies an article file to start a new one and forgets its `id:` line:
+    neither a re-import of the source nor one of the archive may replace one with the other."""
+    page = tmp_path / "coton.txt"
+    page.write_text(PAGE, encoding="utf-8")
+    run(archive_dir, "import", str(page))
+    (original,) = article_files(archive_dir)
+    copy = original.parent / "nouvel-article.md"
+    copy.write_text(original.read_text(encoding="utf-8").replace(
+        "Coton : la CMDT annonce une campagne record", "Un article écrit à la main"),
+        encoding="utf-8")
+    typed = {p: p.read_bytes() for p in (original, copy)}
+    check = run(archive_dir, "check")
+    assert f"id '{original.stem}' also used by" in check.output
+    for args in ((str(page),), (str(archive_dir / "data" / "articles"),)):
+        result = run(archive_dir, "import", *args)
+        assert result.exit_code == EXIT_PARTIAL, result.output
+        assert f"id '{original.stem}' is" in result.output and "writes neither" in result.output
+        assert {p: p.read_bytes() for p in article_files(archive_dir)} == typed
 
 
 def test_an_archivist_edit_of_an_article_organisations_survives_a_promotion(archive_dir: Path):

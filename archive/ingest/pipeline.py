@@ -18,7 +18,15 @@ from ..models import Article
 from ..organisations import Authority, authority_at, no_authority
 from ..orgdefinitions import found_in
 from ..publishers import Publishers, publishers_at
-from ..textnorm import clean_line, content_hash, decode, fold, normalise_body, repair_mojibake
+from ..textnorm import (
+    clean_line,
+    content_hash,
+    decode,
+    fold,
+    has_lone_surrogate,
+    normalise_body,
+    repair_mojibake,
+)
 from . import importbase
 from .boilerplate import suspicion
 from .cleaning import Cleaning, clean_article
@@ -127,6 +135,9 @@ class _Existing:
     # Files that cannot be read, by the id they were written under (their name): an import
     # must never write over them, since what the archivist put there would be lost.
     broken: dict[str, tuple[Path, str]] = field(default_factory=dict)
+    # Ids that two files or more claim (a file copied as a template, its id kept): an import
+    # writes none of them, since whichever it took, it would replace the other.
+    shared: dict[str, list[Path]] = field(default_factory=dict)
     words: list[int] = field(default_factory=list)
 
     def add(self, path: Path, article: Article) -> None:
@@ -149,6 +160,8 @@ def _load_existing(articles_dir: Path) -> _Existing:
         except ArchiveError as exc:
             existing.broken[path.stem] = (path, exc.message.removeprefix(f"{path}: "))
             continue  # reported by `archive check`; the import goes on around it
+        if article.id in existing.by_id:
+            existing.shared.setdefault(article.id, [existing.by_id[article.id][0]]).append(path)
         existing.add(path, article)
         existing.words.append(len(article.body.split()))
     return existing
@@ -427,6 +440,12 @@ class _ImportRun:
     def import_file(self, path: Path) -> None:
         """Detect one input's format and accept each record it holds."""
         source = str(path)
+        if has_lone_surrogate(source):
+            # a name in another encoding than UTF-8 (a Latin-1 name copied from an old share):
+            # it could be neither an article's provenance nor part of its id
+            self.report.reject(source, "its name (or its folder's) is not UTF-8 text: rename "
+                                       "it, then import it again")
+            return
         text = read_input(path, self.config.limits.import_max_bytes, self.report)
         if text is None:
             return
@@ -516,8 +535,9 @@ class _ImportRun:
         in_place = old_path == self.config.articles_dir / articlefile.relative_path(updated)
         # A source import leaves a file it does not change as it is (its layout, its comments);
         # re-importing article files is how an archivist asks to normalise them.
-        canonical = not own_word or not old_path.exists() or old_path.read_text(
-            encoding="utf-8") == articlefile.render(old)
+        # (compared as bytes: a file an old editor saved in Windows-1252 reads, and is rewritten)
+        canonical = not own_word or not old_path.exists() or old_path.read_bytes() == \
+            articlefile.render(old).encode("utf-8")
         if _same(updated, old) and in_place and canonical:
             report.unchanged += 1
         else:
@@ -550,12 +570,14 @@ class _ImportRun:
         if broken is not None:
             return (f"its article file {broken[0]} cannot be read ({broken[1]}); the import "
                     "never writes over it: fix that file (or remove it), then import again")
-        holder = self.existing.by_id.get(article.id)
-        if (own_word and holder is not None and path.resolve() != holder[0].resolve()
-                and path.resolve().is_relative_to(self.config.articles_dir.resolve())):
+        shared = self.existing.shared.get(article.id)
+        if shared is not None:
             # Two files of the archive claim one id: neither may replace the other.
-            return (f"id '{article.id}' is also used by {holder[0]}: give one of them another "
-                    "id (archive check lists such files)")
+            others = [p for p in shared if p.resolve() != path.resolve()]
+            used = "is also used by" if len(others) < len(shared) else "is used by"
+            return (f"id '{article.id}' {used} {' and '.join(map(str, others))}: give one of "
+                    "them another id (archive check lists such files); the import writes "
+                    "neither")
         owner = self.existing.by_url.get(article.url or "")
         if owner is not None and owner != article.id and (own_word or article.id in
                                                           self.existing.by_id):
