@@ -418,6 +418,12 @@ def test_when_both_sides_changed_a_field_the_archivists_version_stays_and_is_rep
     # Next time the source is as it was: nothing more to say, nothing changes.
     again = run(archive_dir, "import", str(page))
     assert "1 unchanged" in again.output and "kept:" not in again.output
+    # Authors are said as a reader writes them
+    edit(path, "- Awa Sangaré", "- A. Sangaré")
+    page.write_text(PAGE.replace("Par Awa Sangaré", "Par Awa Sangaré et Moussa Diarra"),
+                    encoding="utf-8")
+    assert "author (the source now says 'Awa Sangaré, Moussa Diarra')" in run(
+        archive_dir, "import", str(page)).output
 
 
 def test_an_article_deleted_by_the_archivist_is_not_brought_back(archive_dir: Path,
@@ -567,6 +573,106 @@ def test_a_file_copied_as_a_template_with_its_id_kept_is_never_written_over(
         assert result.exit_code == EXIT_PARTIAL, result.output
         assert f"id '{original.stem}' is" in result.output and "writes neither" in result.output
         assert {p: p.read_bytes() for p in article_files(archive_dir)} == typed
+
+
+def test_records_an_export_gives_one_listing_url_are_not_merged_into_one_article(
+        archive_dir: Path, tmp_path: Path):
+    """A scraper that gave every record its listing page's url: the first is the url's
+    article, the others are refused by name with the reason, never merged into it."""
+    news = [("Grève des enseignants à Bamako", "2019-05-03", PAGE.split("\n\n")[2]),
+            ("Le prix du coton fixé pour la campagne", "2020-04-10", PAGE.split("\n\n")[3]),
+            ("Report des élections locales", "2021-01-12",
+             "Les élections communales prévues en janvier sont reportées à une date ultérieure, "
+             "a annoncé le ministère de l'Administration territoriale après une réunion.")]
+    export = tmp_path / "export.jsonl"
+    export.write_text("".join(json.dumps({
+        "id": f"a{n}", "url": "https://journal.example.ml/actualites/", "title": title,
+        "date": date, "body": body}) + "\n" for n, (title, date, body) in enumerate(news)),
+        encoding="utf-8")
+    for _ in range(2):  # the same export again changes nothing
+        result = run(archive_dir, "import", str(export))
+        assert result.exit_code == EXIT_PARTIAL and "kept:" not in result.output, result.output
+        refused = [line for line in result.output.splitlines() if line.startswith("rejected:")]
+        assert [line.split(": ")[1] for line in refused] == ["export.jsonl#a1", "export.jsonl#a2"]
+        assert all("is that of article greve-des-enseignants-a-bamako-" in line
+                   and "A listing page's url? Give the record its own url" in line
+                   for line in refused)
+    (path,) = article_files(archive_dir)
+    assert articlefile.read(path).title == "Grève des enseignants à Bamako"
+    assert "0 imported, 0 updated, 1 unchanged" in result.output
+
+
+def test_a_source_update_at_the_same_url_is_still_an_update(archive_dir: Path, tmp_path: Path):
+    """The site rewrote its article the same day, title and text: the same url's article."""
+    export = tmp_path / "export.jsonl"
+    record = {"url": "https://journal.example.ml/coton", "date": "2024-03-14",
+              "title": "Coton : la CMDT annonce une campagne record", "body": PAGE.split("\n\n")[2]}
+    export.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    run(archive_dir, "import", str(export))
+    export.write_text(json.dumps({**record, "title": "Coton : la récolte dépasse les attentes",
+                                  "body": PAGE.split("\n\n")[3]}) + "\n", encoding="utf-8")
+    result = run(archive_dir, "import", str(export))
+    assert "0 imported, 1 updated" in result.output, result.output
+    (path,) = article_files(archive_dir)
+    assert articlefile.read(path).title == "Coton : la récolte dépasse les attentes"
+
+
+def test_a_recurring_title_in_same_named_files_of_two_runs_is_two_articles(
+        archive_dir: Path, tmp_path: Path):
+    """Each scraping run numbers its pages from 1, and the weekly communiqué has one title:
+    page_1.txt of May and page_1.txt of June are two articles, and stay two."""
+    title = "Communiqué du conseil des ministres"
+    texts = {"mai": "Le conseil des ministres s'est réuni le mercredi 8 mai 2024 au palais de "
+                    "Koulouba. Il a adopté un projet de décret fixant le prix du coton graine "
+                    "pour la campagne agricole et nommé deux directeurs régionaux.",
+             "juin": "Réuni le mercredi 12 juin 2024 sous la présidence du chef de l'État, "
+                     "le gouvernement a examiné la rentrée scolaire, le recrutement de "
+                     "trois mille enseignants et la réhabilitation des écoles de Mopti."}
+    for month, text in texts.items():
+        (tmp_path / month).mkdir()
+        (tmp_path / month / "page_1.txt").write_text(
+            f"Flash Infos\nAccueil / Politique / {title}\n\n{title}\n\n{text}\n",
+            encoding="utf-8")
+    for expected in ("2 imported", "0 imported, 0 updated, 2 unchanged"):
+        result = run(archive_dir, "import", str(tmp_path / "mai"), str(tmp_path / "juin"))
+        assert expected in result.output, result.output
+    dates = sorted(articlefile.read(p).date[:7] for p in article_files(archive_dir))
+    assert dates == ["2024-05", "2024-06"]
+    # June's deleted by the archivist stays deleted, and May's is still May's
+    june = next(p for p in article_files(archive_dir) if "2024-06" in articlefile.read(p).date)
+    june.unlink()
+    result = run(archive_dir, "import", str(tmp_path / "mai"), str(tmp_path / "juin"))
+    assert "0 imported, 0 updated, 1 unchanged" in result.output, result.output
+    assert "1 deleted by hand, not re-imported" in result.output
+
+
+@pytest.mark.parametrize("change", ["renamed export", "corrected title", "url with a slash",
+                                    "record added on top"])
+def test_a_deleted_article_stays_deleted_when_its_source_names_it_another_way(
+        archive_dir: Path, tmp_path: Path, change: str):
+    records = [{"title": "Le prix du coton fixé pour la campagne", "date": "2020-04-10",
+                "body": PAGE.split("\n\n")[2]},
+               {"title": "Report des élections locales", "date": "2021-01-12",
+                "url": "https://journal.example.ml/elections", "body": PAGE.split("\n\n")[3]}]
+    export = tmp_path / "export.jsonl"
+    export.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    assert "2 imported" in run(archive_dir, "import", str(export)).output
+    for path in article_files(archive_dir):
+        path.unlink()
+    if change == "renamed export":
+        export = export.rename(tmp_path / "export-2024-06.jsonl")
+    elif change == "corrected title":
+        records[0]["title"] = "Le prix du coton est fixé pour la campagne"
+    elif change == "url with a slash":
+        records[1]["url"] += "/"
+    else:
+        records.insert(0, {"title": "Une nouvelle", "date": "2022-02-02",
+                           "body": "Un tout autre texte, sur un tout autre sujet, arrive ici."})
+    export.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    result = run(archive_dir, "import", str(export))
+    assert "2 deleted by hand, not re-imported" in result.output, result.output
+    kept = [articlefile.read(p).title for p in article_files(archive_dir)]
+    assert kept == (["Une nouvelle"] if change == "record added on top" else [])
 
 
 def test_an_archivist_edit_of_an_article_organisations_survives_a_promotion(archive_dir: Path):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,3 +83,12 @@ def render(base: Base) -> str:
     data = {"about": ABOUT, "imported_from": base.imported_from,
             "body_sha256": base.body_sha256, "fields": base.fields}
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def ids(data_dir: Path) -> list[str]:
+    """The ids of every article that has a base record (listed, not read), sorted."""
+    folder = Path(data_dir) / FOLDER
+    if not folder.is_dir():
+        return []
+    return sorted(entry.name[:-5] for shard in os.scandir(folder) if shard.is_dir()
+                  for entry in os.scandir(shard.path) if entry.name.endswith(".json"))

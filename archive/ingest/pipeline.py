@@ -37,6 +37,7 @@ from .importers import scraped as scraped_importer
 from .importers import tabular as export_importer
 from .importers.tabular import parse_mapping
 from .pubdates import evidence_date
+from .sameness import another_story, another_story_than_deleted
 
 __all__ = ["ImportReport", "import_paths", "check_archive", "parse_mapping"]
 
@@ -436,6 +437,7 @@ class _ImportRun:
     publishers: Publishers | None = None
     defined: set[str] = field(default_factory=set)  # acronyms of the articles' own bodies
     defining: int = 0  # articles that define one
+    _deleted: dict[str, str] | None = None  # deleted_texts(), once read
 
     def import_file(self, path: Path) -> None:
         """Detect one input's format and accept each record it holds."""
@@ -510,15 +512,16 @@ class _ImportRun:
         if problem:
             report.reject(source, problem)
             return
-        match_id = article.id if article.id in existing.by_id else None
-        if match_id is None and article.url:
-            match_id = existing.by_url.get(article.url)
+        found = self.identify(article, source, own_word)
+        if isinstance(found, str):
+            report.reject(source, found)
+            return
+        article, match_id, base = found
         if match_id is None:
-            self.add_new(article, source, own_word)
+            self.add_new(article, source, own_word, base)
             return
 
         old_path, old = existing.by_id[match_id]
-        base = None
         if own_word:
             # an article file is the archivist's own word: it replaces the stored one whole
             updated = article.replace(imported_at=old.imported_at or article.imported_at)
@@ -527,7 +530,6 @@ class _ImportRun:
             report.duplicates.append((source, f"same text as {old.id}"))
             return
         else:
-            base = importbase.read(self.config.data_dir, old.id)
             updated, conflicts = merge(old, article, base)
             if conflicts:
                 report.kept_edits.append((str(old_path), _kept_note(conflicts, old, article)))
@@ -586,10 +588,43 @@ class _ImportRun:
                     "one url, one article")
         return None
 
-    def add_new(self, article: Article, source: str, own_word: bool) -> None:
+    def identify(self, article: Article, source: str, own_word: bool
+                 ) -> tuple[Article, str | None, importbase.Base | None] | str:
+        """The archive's article this record is (its id, or None for a new one) and its base
+        record; or why it is none: a record whose url is another story's."""
+        existing = self.existing
+        match_id = article.id if article.id in existing.by_id else None
+        if match_id is None and article.url:
+            match_id = existing.by_url.get(article.url)
+        if own_word:
+            return article, match_id, None
+        base = importbase.read(self.config.data_dir, match_id or article.id)
+        if match_id is not None:
+            apart = another_story(existing.by_id[match_id][1], article, base)
+        else:  # a base without a file: an article the archivist deleted
+            apart = base is not None and another_story_than_deleted(base, article)
+        if not apart:
+            return article, match_id, base
+        if article.url:
+            if match_id is None:
+                return article, None, base  # said as deleted: nothing is lost
+            old_path, old = existing.by_id[match_id]
+            return (f"its url {article.url} is that of article {old.id} ({old_path}), whose "
+                    "date, title and text are another's: not taken for an update of it (one "
+                    "url, one article). A listing page's url? Give the record its own url, "
+                    "then import it again")
+        # Same file name and title, another day's text: a recurring title ("Communiqué du
+        # conseil des ministres") in the numbered files of two scraping runs.
+        article = article.replace(id=articlefile.make_id(
+            article.title, f"{_identity(article, source)}|{article.date or article.content_hash}"))
+        match_id = article.id if article.id in existing.by_id else None
+        return article, match_id, importbase.read(self.config.data_dir, article.id)
+
+    def add_new(self, article: Article, source: str, own_word: bool,
+                base: importbase.Base | None) -> None:
         """A new article: written, unless it is a duplicate or was deleted by an archivist."""
         report, existing = self.report, self.existing
-        if not own_word and importbase.read(self.config.data_dir, article.id) is not None:
+        if base is not None:
             where = importbase.path_of(self.config.data_dir, article.id)
             report.deleted.append((source, f"article {article.id} was deleted from the archive; "
                                            f"to import it again, remove {where}"))
@@ -600,6 +635,16 @@ class _ImportRun:
         if same is not None:
             report.duplicates.append((source, f"same text as {same.id}"))
             return
+        if not own_word:
+            gone = self.deleted_texts().get(importbase.body_digest(article.body))
+            if gone is not None:
+                # the same text under another key (a renamed export, a corrected title or
+                # url, a shifted line number): the archivist deleted it, it stays deleted
+                where = importbase.path_of(self.config.data_dir, gone)
+                report.deleted.append((source, f"same text as article {gone}, which was "
+                                               "deleted from the archive; to import it "
+                                               f"again, remove {where}"))
+                return
         if twins:
             report.same_text.append((source, f"same text as {twins[0].id}, kept as a separate "
                                              "article (another title or url: wire copy?)"))
@@ -611,6 +656,19 @@ class _ImportRun:
             self.remember(article, None)
         report.imported += 1
         _count_lacking(article, report)
+
+    def deleted_texts(self) -> dict[str, str]:
+        """{body fingerprint: id} of the articles an import wrote and an archivist deleted
+        (their base records have no file), read once per import."""
+        if self._deleted is None:
+            existing = self.existing
+            self._deleted = {}
+            for article_id in importbase.ids(self.config.data_dir):
+                if article_id not in existing.by_id and article_id not in existing.broken:
+                    base = importbase.read(self.config.data_dir, article_id)
+                    if base is not None and base.body_sha256:
+                        self._deleted.setdefault(base.body_sha256, article_id)
+        return self._deleted
 
     def write(self, article: Article, old_path: Path | None) -> None:
         """Write (unless dry run) and remember the article; remove its old file if it moved."""
@@ -643,8 +701,14 @@ def _kept_note(conflicts: list[str], ours: Article, theirs: Article) -> str:
     """What the archivist changed that the source changed too, and what the source says now."""
     shown = []
     for name in conflicts:
-        value = "a new text" if name == "body" else repr(getattr(theirs, name))
-        shown.append(f"{name} (the source now says {value})")
+        value = getattr(theirs, name)
+        if name == "body":
+            said = "a new text"
+        elif isinstance(value, tuple):  # authors, organisations: as a reader writes them
+            said = "'" + ", ".join(value) + "'" if value else "none"
+        else:
+            said = repr(value)
+        shown.append(f"{name} (the source now says {said})")
     return "your " + ", ".join(shown) + " kept as you left it in " + ours.id
 
 
