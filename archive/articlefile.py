@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from .dates import date_problem, datetime_problem
-from .errors import InvalidArticle, Problem, UnreadableInput
+from .errors import ArchiveError, InvalidArticle, Problem, UnreadableInput
 from .models import DATE_SOURCES, ID_RE, Article
 from .textnorm import clean_line, decode, normalise_body, slugify
 
@@ -131,8 +131,47 @@ def _quoted(text: str, limit: int = 60) -> str:
     return f"{shown}…" if len(text) > limit else shown
 
 
-def render(article: Article) -> str:
-    """The file text for an article."""
+def render(article: Article, keeping: str | None = None) -> str:
+    """The file text for an article; `keeping`, the file's text before, gives the comment
+    lines of its fields (an archivist's notes), each kept above the field it preceded."""
+    text = _render(article)
+    return _with_comments(text, keeping) if keeping else text
+
+
+_KEY_LINE = re.compile(r"([A-Za-z_][\w-]*)\s*:")
+
+
+def _with_comments(text: str, before: str) -> str:
+    """`text` with the comment lines of `before`'s fields, above the same field (at the end of
+    the fields when that field is gone)."""
+    try:
+        old_front, _ = _split(before, "before")
+    except InvalidArticle:
+        return text
+    blocks: dict[str | None, list[str]] = {}
+    pending: list[str] = []
+    for line in old_front.split("\n"):
+        if line.lstrip().startswith("#"):
+            pending.append(line.strip())
+        elif pending and (key := _KEY_LINE.match(line)):
+            blocks.setdefault(key.group(1), []).extend(pending)
+            pending = []
+    if pending:
+        blocks.setdefault(None, []).extend(pending)
+    if not blocks:
+        return text
+    front, body = text[4:].split("\n---\n", 1)
+    lines = []
+    for line in front.split("\n"):
+        key = _KEY_LINE.match(line)
+        if key and key.group(1) in blocks:
+            lines += blocks.pop(key.group(1))
+        lines.append(line)
+    lines += [comment for block in blocks.values() for comment in block]
+    return "---\n" + "\n".join(lines) + "\n---\n" + body
+
+
+def _render(article: Article) -> str:
     meta: dict[str, object] = {}
     for key in ORDER:
         value = getattr(article, key)
@@ -411,13 +450,23 @@ def read(path: Path, max_bytes: int | None = None) -> Article:
     return parse(decode(raw, str(path)), str(path))
 
 
-def write(articles_dir: Path, article: Article, sync_dir: bool = True) -> Path:
-    """Write an article atomically (temp file, fsync, rename): a kill never leaves half a file.
+def text_of(path: Path) -> str | None:
+    """A file's text as `read` decodes it, or None when it cannot be read (best effort)."""
+    try:
+        return decode(path.read_bytes(), str(path))
+    except (OSError, ArchiveError):
+        return None
+
+
+def write(articles_dir: Path, article: Article, sync_dir: bool = True,
+          keeping: str | None = None) -> Path:
+    """Write an article atomically (temp file, fsync, rename): a kill never leaves half a file;
+    `keeping`, the file's text before, gives the comment lines to keep (`render`).
 
     Batch writers pass sync_dir=False and call `sync_dirs` once at the end.
     """
     target = articles_dir / relative_path(article)
-    write_text(target, render(article))
+    write_text(target, render(article, keeping))
     if sync_dir:
         sync_dirs([target.parent])
     return target

@@ -246,7 +246,9 @@ def save_article(config: Config, rel: str, article: Article, expected: str) -> S
     article, errors = check(config, rel, article)
     if errors:
         raise FieldErrors(errors)
-    return _write(config, rel, articlefile.render(article), article, expected)
+    # the comment lines of its fields (an archivist's notes) stay, above the same fields
+    text = articlefile.render(article, keeping=articlefile.text_of(locate(config, rel)))
+    return _write(config, rel, text, article, expected)
 
 
 def save_text(config: Config, rel: str, text: str, expected: str) -> Saved:

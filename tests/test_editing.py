@@ -71,6 +71,27 @@ def test_an_edit_is_saved_atomically_and_a_later_import_keeps_it(imported):
     assert article.section == "Europe"
 
 
+def test_an_archivists_comment_lines_survive_a_form_edit_and_a_reimport(imported):
+    """A note written as a comment above a field stays above it when the form saves the file
+    and when a re-import rewrites it (the import used to drop it silently)."""
+    config, rel, export = imported
+    path = config.articles_dir / rel
+    note = "# NOTE archiviste : date à vérifier auprès du journal (appel du 12 mars)"
+    path.write_text(path.read_text(encoding="utf-8").replace("\nsection:", f"\n{note}\nsection:"),
+                    encoding="utf-8")
+    opened = editing.open_file(config, rel)
+    edited = editing.from_form(opened.article, editing.form_values(opened.article)
+                               | {"author": "Agence France-Presse"})
+    editing.save_article(config, rel, edited, opened.digest)
+    assert f"{note}\nsection: Monde\n" in path.read_text(encoding="utf-8")
+    record = json.loads(export.read_text(encoding="utf-8"))
+    export.write_text(json.dumps(record | {"section": "Europe"}, ensure_ascii=False) + "\n",
+                      encoding="utf-8")
+    assert "1 updated" in run(config.data_dir.parent, "import", str(export)).output
+    assert f"{note}\nsection: Europe\n" in path.read_text(encoding="utf-8")
+    assert articlefile.read(path).author == ("Agence France-Presse",)
+
+
 def test_the_diff_shows_the_change_of_the_file(imported):
     config, rel, _ = imported
     opened = editing.open_file(config, rel)

@@ -675,7 +675,9 @@ class _ImportRun:
         articles_dir = self.config.articles_dir
         target = articles_dir / articlefile.relative_path(article)
         if not self.report.dry_run:
-            target = articlefile.write(articles_dir, article, sync_dir=False)
+            # an archivist's comment lines in the fields are kept
+            before = articlefile.text_of(old_path) if old_path is not None else None
+            target = articlefile.write(articles_dir, article, sync_dir=False, keeping=before)
             if old_path is not None and old_path.resolve() != target.resolve():
                 old_path.unlink(missing_ok=True)
             self.report.written.append(target)
