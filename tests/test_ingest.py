@@ -215,7 +215,8 @@ def test_huge_files_are_refused_unread(archive_dir: Path, tmp_path: Path):
         ],
     )
     assert result.exit_code == EXIT_PARTIAL
-    assert "big.txt" in result.output and "larger than the 1,000 allowed" in result.output
+    assert "big.txt" in result.output and "larger than the 1,000 allowed (limits: " \
+        "import_max_bytes in archive.yaml)" in result.output
 
 
 def test_a_link_out_of_the_input_folder_is_not_followed(archive_dir: Path, tmp_path: Path):

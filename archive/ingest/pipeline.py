@@ -406,7 +406,8 @@ def read_input(path: Path, limit: int, report: ImportReport) -> str | None:
                 report.reject(source, "not a regular file (device, pipe or socket)")
                 return None
             if info.st_size > limit:
-                report.reject(source, f"{info.st_size:,} bytes, larger than the {limit:,} allowed")
+                report.reject(source, f"{info.st_size:,} bytes, larger than the {limit:,} allowed "
+                                      "(limits: import_max_bytes in archive.yaml)")
                 return None
             # read(n) reserves n bytes up front: ask for the size seen, plus one to notice growth
             raw = handle.read(info.st_size + 1)
