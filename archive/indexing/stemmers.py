@@ -6,10 +6,15 @@ Portuguese, German and Hungarian Languages, 2006), the stemmer of Lucene's Frenc
 rules, with its accented suffixes (ième, ère, ète) in folded form because the analyzer folds
 before it stems, and one change: a final -se loses its s with its e, so that feminines in
 -aise, -oise (française, sénégalaise) meet their masculines, whose s went as a plural (Lucene's
-version leaves français and française apart). `light_nouns`, the analyzer's, is `light` without
-its -ement rule but for -ivement adverbs: news writes nouns in -ement (parlement, environnement,
+version leaves français and française apart). `light_nouns` is `light` without its -ement
+rule but for -ivement adverbs: news writes nouns in -ement (parlement, environnement,
 département) far more often than adverbs, and the rule put them on the stems of other words
-(parler, environ, départ). `minimal` is Savoy's minimal stemmer (Lucene's
+(parler, environ, départ). `light_derived`, the analyzer's, is `light_nouns` where no derived
+word falls on a shorter, unrelated word's stem: light cuts a root after -ation, -isation,
+-ateur, -ique as if it were an infinitive (génération → `gen`, like gens; coopération →
+`cop`, like copie), reads a participle of an -iquer verb as an adjective (communiqué →
+`comun`, like commune) and a three-letter root as a verb (sénateur → `sen`, like sens).
+`minimal` is Savoy's minimal stemmer (Lucene's
 FrenchMinimalStemmer) except that plurals are removed from words of 4 letters, not 6:
 Lucene's threshold leaves `élus`, `amis`, `reçus` apart from their singulars. `snowball` is
 Snowball French (PyStemmer). Each is a pure function of the folded word, so the analyzer
@@ -22,7 +27,7 @@ import threading
 
 import Stemmer
 
-NAMES = ("snowball", "light", "light_nouns", "light_verbs", "light_derived", "minimal")
+NAMES = ("snowball", "light", "light_nouns", "light_derived", "minimal")
 _local = threading.local()
 
 
@@ -45,25 +50,20 @@ def light_nouns(word: str) -> str:
     return _light(word, nouns=True)
 
 
-def light_verbs(word: str) -> str:
-    """`light_nouns`, and derived nouns meet their verb rather than a shorter word: `génération`
-    is `générer` (not `gens`), `organisation` `organiser` (not `organe`), `communiqué`
-    `communiquer` (not `commune`), `sénateur` `sénat` (not `sens`)."""
-    return _light(word, nouns=True, verbs=True)
-
-
 def light_derived(word: str) -> str:
-    """`light_verbs`, except that a noun in -ation or -isation whose root is not its verb's
-    stem keeps a stem of its own: `génération`, `déclaration`, `organisation` (light put them
-    with `gens`, nothing, `organe`)."""
-    return _light(word, nouns=True, verbs=True, own=True)
+    """`light_nouns`, and a derived word never falls on a shorter, unrelated word's stem:
+    `génération`, `déclaration`, `coopération`, `organisation` keep stems of their own (light
+    put them with `gens`, no word, `copie`, `organe`), `communiqué` stays with `communiquer`
+    (not `commune`), `sénateur` goes with `sénat` (not `sens`), `électrique` keeps its r (not
+    `électeur`)."""
+    return _light(word, nouns=True, derived=True)
 
 
 # Verbs in -iquer whose participle folds to an adjective's -ique (communiqué, revendiqué)
 _IQUER_VERBS = ("communiqu", "revendiqu", "compliqu", "diagnostiqu", "pronostiqu", "sophistiqu")
 
 
-def _light(word: str, nouns: bool, verbs: bool = False, own: bool = False) -> str:
+def _light(word: str, nouns: bool, derived: bool = False) -> str:
     s = word
     if len(s) > 5 and s[-1] == "x":
         # journaux → journal, but bureaux → bureau
@@ -96,12 +96,12 @@ def _light(word: str, nouns: bool, verbs: bool = False, own: bool = False) -> st
         return _norm(s[:-6] + "quer")
     if n > 8 and s.endswith("atrice"):  # animatrice → animer
         verb = _norm(s[:-6] + "er")
-        if not (verbs and len(verb) < 4):
+        if not (derived and len(verb) < 4):
             return verb
     if n > 7 and s.endswith("ateur"):
         verb = _norm(s[:-5] + "er")
         # a stem of three letters is no verb's: sénateur is sénat's, not `sen` (sens)
-        if not (verbs and len(verb) < 4):
+        if not (derived and len(verb) < 4):
             return verb
     if n > 6 and s.endswith("trice"):  # directrice → directeur, then the rules below
         s = s[:-4] + "eur"
@@ -126,19 +126,19 @@ def _light(word: str, nouns: bool, verbs: bool = False, own: bool = False) -> st
         return _norm(s[:-3])
     if n > 4 and s.endswith("ete"):
         s = s[:-1]
-    if len(s) > 8 and s.endswith("ique") and not (verbs and s[:-1].endswith(_IQUER_VERBS)):
+    if len(s) > 8 and s.endswith("ique") and not (derived and s[:-1].endswith(_IQUER_VERBS)):
         # the root of an adjective, whose final r is not an infinitive's (électrique is not
         # électeur, numérique not `num`)
-        s = s[:-4] + "e" if verbs and s[-5] == "r" else s[:-4]
+        s = s[:-4] + "e" if derived and s[-5] == "r" else s[:-4]
     n = len(s)
     if n > 8 and s.endswith("esse"):
         return _norm(s[:-3])
     if n > 7 and s.endswith("inage"):
         return _norm(s[:-3])
-    if own and n > 9 and (s.endswith("isation") or s.endswith("isateur")):
+    if derived and n > 9 and (s.endswith("isation") or s.endswith("isateur")):
+        # the root is not the -iser verb's stem (organisation → organ, organiser → organi):
+        # the noun keeps its own, rather than an unrelated word's (organe, mobile, utile)
         return _norm(s[:-7] + "isat")
-    if verbs and n > 9 and (s.endswith("isation") or s.endswith("isateur")):
-        return _norm(s[:-7] + "iser")  # organisation → organiser, not organe
     if n > 9 and s.endswith("isation"):
         s = s[:-7]
         if len(s) > 5 and s.endswith("ual"):
@@ -146,13 +146,12 @@ def _light(word: str, nouns: bool, verbs: bool = False, own: bool = False) -> st
         return _norm(s)
     if n > 9 and s.endswith("isateur"):
         return _norm(s[:-7])
-    if own and n > 8 and s.endswith("ation"):
+    if derived and n > 8 and s.endswith("ation"):
+        # the root is the verb's stem (manifestation, manifester) unless the last step cuts it
+        # further as if it were an infinitive: génération → `gen` (gens), not générer's
+        # `gener`; such a noun keeps a stem of its own
         verb = _norm(s[:-5] + "er")
         return verb if _norm(s[:-5]) == verb else _norm(s[:-3])
-    if verbs and n > 8 and s.endswith("ation"):
-        # read as the verb's infinitive, so that a root's final r stays: déclaration →
-        # déclarer, génération → générer (the root alone lost its r: `decla`, `gen`)
-        return _norm(s[:-5] + "er")
     if n > 8 and (s.endswith("ation") or s.endswith("ition")):
         return _norm(s[:-5])
     return _norm(s)
@@ -207,4 +206,4 @@ def minimal(word: str) -> str:
 
 
 STEMMERS = {"snowball": snowball, "light": light, "light_nouns": light_nouns,
-            "light_verbs": light_verbs, "light_derived": light_derived, "minimal": minimal}
+            "light_derived": light_derived, "minimal": minimal}
