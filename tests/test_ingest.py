@@ -260,6 +260,12 @@ def test_reimporting_article_files_normalises_them(archive_dir: Path):
     assert article.body == "Premier paragraphe.\n\nSecond."
     assert path.read_text(encoding="utf-8") == articlefile.render(article)
     assert "1 unchanged" in run(archive_dir, "import", str(articles)).output
+    # A comment line among the fields is part of the normal form: kept, and no change
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "\ndate:", "\n# date lue sur la page imprimée\ndate:"), encoding="utf-8")
+    assert "1 unchanged" in run(archive_dir, "import", str(articles)).output
+    assert "# date lue sur la page imprimée\ndate: '2018-04-02'" in path.read_text(
+        encoding="utf-8")
 
 
 def test_an_article_file_an_old_editor_saved_in_windows_1252_is_read_and_rewritten(

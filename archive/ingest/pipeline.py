@@ -538,9 +538,10 @@ class _ImportRun:
         in_place = old_path == self.config.articles_dir / articlefile.relative_path(updated)
         # A source import leaves a file it does not change as it is (its layout, its comments);
         # re-importing article files is how an archivist asks to normalise them.
-        # (compared as bytes: a file an old editor saved in Windows-1252 reads, and is rewritten)
+        # (compared as bytes: a file an old editor saved in Windows-1252 reads, and is
+        # rewritten; its comment lines are part of the normal form)
         canonical = not own_word or not old_path.exists() or old_path.read_bytes() == \
-            articlefile.render(old).encode("utf-8")
+            articlefile.render(old, keeping=articlefile.text_of(old_path)).encode("utf-8")
         if _same(updated, old) and in_place and canonical:
             report.unchanged += 1
         else:
