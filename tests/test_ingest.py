@@ -452,6 +452,24 @@ def test_an_article_deleted_by_the_archivist_is_not_brought_back(archive_dir: Pa
     assert "1 imported" in run(archive_dir, "import", str(page)).output
 
 
+def test_an_article_whose_id_the_archivist_changed_is_not_said_deleted(archive_dir: Path,
+                                                                      tmp_path: Path):
+    page = tmp_path / "coton.txt"
+    page.write_text(PAGE, encoding="utf-8")
+    run(archive_dir, "import", str(page))
+    (path,) = article_files(archive_dir)
+    renamed = path.with_name("coton-campagne-record.md")
+    renamed.write_text(path.read_text(encoding="utf-8").replace(
+        f"id: {path.stem}", "id: coton-campagne-record"), encoding="utf-8")
+    path.unlink()
+    typed = renamed.read_bytes()
+    result = run(archive_dir, "import", str(page))
+    assert "not re-imported" not in result.output and "0 imported" in result.output
+    assert (f"duplicate: {page}: same text as coton-campagne-record (no file has the id "
+            f"{path.stem} the import gave it: changed by hand?)") in result.output
+    assert article_files(archive_dir) == [renamed] and renamed.read_bytes() == typed
+
+
 BROKEN = {
     "invalid YAML": ("section: Économie", "section: [Économie"),
     "unknown field": ("section: Économie", "section: Économie\nrubrique: Agriculture"),

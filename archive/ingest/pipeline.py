@@ -626,13 +626,19 @@ class _ImportRun:
                 base: importbase.Base | None) -> None:
         """A new article: written, unless it is a duplicate or was deleted by an archivist."""
         report, existing = self.report, self.existing
+        twins = [existing.by_id[other][1] for other in existing.by_hash.get(
+            article.content_hash or "", ()) if other in existing.by_id]
+        if base is not None and twins:
+            # its file is gone but its text is in another: an id the archivist changed by hand
+            report.duplicates.append((source, f"same text as {twins[0].id} (no file has the id "
+                                              f"{article.id} the import gave it: changed by "
+                                              "hand?)"))
+            return
         if base is not None:
             where = importbase.path_of(self.config.data_dir, article.id)
             report.deleted.append((source, f"article {article.id} was deleted from the archive; "
                                            f"to import it again, remove {where}"))
             return
-        twins = [existing.by_id[other][1] for other in existing.by_hash.get(
-            article.content_hash or "", ()) if other in existing.by_id]
         same = next((twin for twin in twins if not _distinct(article, twin)), None)
         if same is not None:
             report.duplicates.append((source, f"same text as {same.id}"))
