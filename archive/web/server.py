@@ -28,9 +28,13 @@ def server_options(config: Config) -> dict[str, object]:
         # must keep sending, and one gone quiet frees its place within seconds.
         "channel_timeout": limits.connection_idle_timeout,
         "cleanup_interval": max(1, min(10, limits.connection_idle_timeout // 3)),
-        # No page takes a body: a larger one is answered 413 from its Content-Length (or as
-        # the chunks arrive) instead of being spooled whole to a temporary file.
-        "max_request_body_size": limits.request_max_body_bytes,
+        # The largest body a page takes (a workspace upload, an article's text): a larger one
+        # is answered 413 from its Content-Length (or as the chunks arrive) instead of being
+        # spooled whole to a temporary file. The app refuses more than each page takes (the
+        # public pages take none); waitress buffers a body before the app sees it, so behind
+        # nginx (deploy/nginx.conf) public pages' bodies stop at 16 KB, never reaching here.
+        "max_request_body_size": max(limits.request_max_body_bytes,
+                                     limits.workspace_form_max_bytes, limits.import_max_bytes),
         # The request line carries the query string (16 KB at most, app.MAX_QUERY_BYTES).
         "max_request_header_size": limits.request_max_header_bytes,
         # Request data kept in memory before spooling to disk: a body never gets that far.
