@@ -233,6 +233,7 @@ def orgs_add_command(config: Config, acronym: str, name: str | None, kind: str |
     """Add an organisation the articles define (see 'orgs candidates') to the authority file."""
     from .orgdefinitions import defined_candidates
     from .orgpromotion import promote
+    from .writelock import writing
 
     authority = _authority(config)
     defined = defined_candidates(((a.new_organisations, c) for a, c in _articles(config)),
@@ -245,7 +246,7 @@ def orgs_add_command(config: Config, acronym: str, name: str | None, kind: str |
                            f"no article defines {acronym} ('archive orgs candidates' lists "
                            "those that do); add other organisations to the file by hand")
     with audit.changing(config, audit.system_user(), "orgs add", [config.authority_file],
-                        acronym=acronym):
+                        acronym=acronym), writing(config):
         promotion = promote(config.authority_file, candidate, name=name, kind=kind,
                             country=country)
     _finish(config, promotion.render())

@@ -26,6 +26,7 @@ from .errors import ArchiveError, InvalidArticle, NotFound, UsageError
 from .models import Article
 from .organisations import Authority, authority_at
 from .textnorm import decode
+from .writelock import writing
 
 # The fields an edit form changes, in the order it shows them.
 FORM_FIELDS = ("title", "section", "author", "date", "date_source", "organisations",
@@ -39,13 +40,16 @@ class EditConflict(ArchiveError):
 
     status = 409
 
-    def __init__(self, rel: str, current: str, current_digest: str, proposed: str) -> None:
-        super().__init__(f"{rel} changed since it was opened (by another archivist, an import "
-                         "or an editor); nothing was saved: compare both versions")
+    def __init__(self, rel: str, current: str, current_digest: str, proposed: str,
+                 gone: bool = False) -> None:
+        super().__init__(f"{rel} " + ("was moved or deleted" if gone else "changed") +
+                         " since it was opened (by another archivist, an import or an "
+                         "editor); nothing was saved: compare both versions")
         self.rel = rel
         self.current = current
         self.current_digest = current_digest
         self.proposed = proposed
+        self.gone = gone  # no file at `rel` any more: `current` is empty
 
 
 class FieldErrors(ArchiveError):
@@ -272,18 +276,25 @@ def save_text(config: Config, rel: str, text: str, expected: str) -> Saved:
 
 
 def _write(config: Config, rel: str, text: str, article: Article, expected: str) -> Saved:
-    path = locate(config, rel)
-    raw = _read_bytes(path, config)
-    before = digest_of(raw)
-    if before != expected:
-        raise EditConflict(rel, raw.decode("utf-8", "replace"), before, text)
-    target_rel = articlefile.relative_path(article).as_posix()
-    target = config.articles_dir / target_rel
-    articlefile.write_text(target, text)
-    moved = target.resolve() != path.resolve()
-    if moved:
-        path.unlink(missing_ok=True)
-    articlefile.sync_dirs({target.parent, path.parent} if moved else {target.parent})
+    # checked and written as one step: two saves opened on one version never both succeed
+    with writing(config):
+        try:
+            path = locate(config, rel)
+        except NotFound:  # moved (a new date) or deleted meanwhile: the edit is shown, kept
+            raise EditConflict(rel, "", "", text, gone=True) from None
+        raw = _read_bytes(path, config)
+        before = digest_of(raw)
+        if before != expected:
+            raise EditConflict(rel, raw.decode("utf-8", "replace"), before, text)
+        target_rel = articlefile.relative_path(article).as_posix()
+        target = config.articles_dir / target_rel
+        if target.resolve() != path.resolve() and target.exists():
+            raise InvalidArticle("id_taken", location=rel, id=article.id, other=target_rel)
+        articlefile.write_text(target, text)
+        moved = target.resolve() != path.resolve()
+        if moved:
+            path.unlink(missing_ok=True)
+        articlefile.sync_dirs({target.parent, path.parent} if moved else {target.parent})
     after = digest_of(text.encode("utf-8"))
     data = config.data_dir.resolve()
     files = [p.resolve().relative_to(data).as_posix() if p.resolve().is_relative_to(data)

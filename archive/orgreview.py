@@ -35,6 +35,7 @@ from .organisations import (
 from .orgdefinitions import DefinedCandidate, defined_candidates
 from .orgpromotion import Promotion, _replace_checked, promote
 from .publishers import publishers_at
+from .writelock import writing
 
 DISMISSED = "organisations-dismissed.yaml"
 MAX_FORM = 200  # characters of a name, acronym or alias typed in a form
@@ -156,8 +157,9 @@ def approve(config: Config, acronym: str, name: str | None = None, kind: str | N
     if kind is not None and kind not in KINDS:
         raise UsageError(f"kind must be one of {', '.join(sorted(KINDS))}")
     country = _clean(country, "country")
-    return promote(config.authority_file, candidate, name=name, kind=kind or None,
-                   country=country.upper() if country and len(country) == 2 else country)
+    with writing(config):  # read, checked and replaced as one step
+        return promote(config.authority_file, candidate, name=name, kind=kind or None,
+                       country=country.upper() if country and len(country) == 2 else country)
 
 
 def merge(config: Config, acronym: str, into: str) -> str:
@@ -170,7 +172,8 @@ def merge(config: Config, acronym: str, into: str) -> str:
         raise NotFound(f"'{into[:100]}' is not an entry of {config.authority_file}")
     aliases = [acronym] + [n for n, _count in candidate.names.most_common()
                            if authority.canonical(n) is None][:1]
-    add_aliases(config.authority_file, canonical, aliases)
+    with writing(config):
+        add_aliases(config.authority_file, canonical, aliases)
     return canonical
 
 
@@ -217,6 +220,11 @@ def dismiss(config: Config, acronym: str, who: str) -> None:
     """Remember that a candidate is not an organisation to add."""
     _find(config, acronym)
     path = dismissed_path(config)
+    with writing(config):
+        _append_dismissal(path, acronym, who)
+
+
+def _append_dismissal(path: Path, acronym: str, who: str) -> None:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

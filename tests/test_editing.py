@@ -92,6 +92,43 @@ def test_an_archivists_comment_lines_survive_a_form_edit_and_a_reimport(imported
     assert articlefile.read(path).author == ("Agence France-Presse",)
 
 
+def test_two_saves_opened_on_one_version_never_both_succeed(imported):
+    """Two archivists open the form, then save at the same moment (two threads, as two
+    server threads or workers): one edit is written, the other is refused with both versions;
+    the same when one of them moves the file to another year."""
+    import threading
+
+    config, rel, _ = imported
+    for trial in range(12):
+        opened = editing.open_file(config, rel)
+        values = editing.form_values(opened.article)
+        edits = [editing.from_form(opened.article, values | {"section": f"Rubrique {trial}"}),
+                 editing.from_form(opened.article, values | (
+                     {"date": f"2016-03-0{1 + trial % 9}"} if trial % 2 else
+                     {"author": f"Auteur {trial}"}))]
+        start, outcome = threading.Barrier(2), []
+
+        def save(edited, start=start, outcome=outcome, opened=opened):
+            start.wait()
+            try:
+                outcome.append(editing.save_article(config, opened.rel, edited, opened.digest))
+            except editing.EditConflict as conflict:
+                outcome.append(conflict)
+
+        threads = [threading.Thread(target=save, args=(e,)) for e in edits]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        saved = [o for o in outcome if isinstance(o, editing.Saved)]
+        assert len(saved) == 1 and len(outcome) == 2, outcome
+        files = list(articlefile.iter_files(config.articles_dir))
+        assert len(files) == 1, files  # never a copy left behind by a move
+        # the file is the edit that was saved, wherever it went
+        assert editing.digest_of(files[0].read_bytes()) == saved[0].digest
+        rel = editing.relative(config, files[0])
+
+
 def test_the_diff_shows_the_change_of_the_file(imported):
     config, rel, _ = imported
     opened = editing.open_file(config, rel)

@@ -75,6 +75,34 @@ def test_merging_into_an_entry_without_aliases_writes_the_field(config):
     assert "  acronym: UNTM\n  aliases: [CRAN, Conseil représentatif des associations noires]\n" in text
 
 
+def test_two_archivists_changing_the_authority_file_at_once_both_keep_their_change(config):
+    """One approves a candidate while another merges another one (two threads, as two
+    server threads or workers): each read-check-replace holds the archive's write lock, so
+    neither replaces the file the other has just written."""
+    import threading
+
+    start, errors = threading.Barrier(2), []
+
+    def act(change) -> None:
+        start.wait()
+        try:
+            change()
+        except Exception as exc:  # noqa: BLE001 (the test reports whatever stopped a thread)
+            errors.append(exc)
+
+    changes = [lambda: orgreview.approve(config, "AFCN", name="Agence fédérale de contrôle "
+                                         "nucléaire", kind="state", country="be"),
+               lambda: orgreview.merge(config, "FMF", "FEMAFOOT")]
+    threads = [threading.Thread(target=act, args=(c,)) for c in changes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    authority = load_authority(config.authority_file)
+    assert not errors and authority.canonical("AFCN") == "Agence fédérale de contrôle nucléaire"
+    assert authority.canonical("FMF") == "Fédération malienne de football"
+
+
 def test_a_dismissed_candidate_is_remembered_by_the_workspace_and_the_cli(config):
     orgreview.dismiss(config, "CRAN", "awa")
     assert "CRAN" not in listed(config)

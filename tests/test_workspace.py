@@ -119,6 +119,40 @@ def test_a_save_over_a_file_changed_meanwhile_is_refused_with_both_versions(clie
     assert file_text(config) == theirs
 
 
+def test_a_save_after_the_file_moved_shows_what_was_typed_and_where_it_went(client, config):
+    """Moussa opens the form; meanwhile a new date moves the file to 2018/. His save used to
+    answer the public site's 404 and lose what he typed."""
+    typed = form_of(client) | {"title": "Grève des enseignants à Bamako et Kayes"}
+    moved = form_of(client) | {"date": "2018-12-03"}
+    assert post(client, f"/atelier/fiche/{FILE}", moved | {"action": "save"},
+                page=f"/atelier/fiche/{FILE}").status_code == 302
+    answer = post(client, f"/atelier/fiche/{FILE}", typed | {"action": "save"}, page="/atelier")
+    assert answer.status_code == 409
+    html = text(answer)
+    assert "le fichier n’est plus là" in html and "Bamako et Kayes" in html
+    new_place = "2018/" + FILE.split("/")[1]
+    assert f'href="/atelier/fiche/{new_place}"' in html
+    assert "Bamako et Kayes" not in (config.articles_dir / new_place).read_text(encoding="utf-8")
+
+
+def test_a_save_after_the_file_was_deleted_or_broken_by_hand_shows_what_was_typed(client,
+                                                                                  config):
+    path = config.articles_dir / FILE
+    typed = form_of(client) | {"title": "Grève des enseignants à Bamako et Kayes"}
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good.replace("section: Société", "section: Société\nsection: Éducation"),
+                    encoding="utf-8")  # a duplicate key: the file no longer parses
+    answer = post(client, f"/atelier/fiche/{FILE}", typed | {"action": "save"}, page="/atelier")
+    assert answer.status_code == 409 and "Bamako et Kayes" in text(answer)
+    assert "section: Éducation" in text(answer)  # the file as it is now
+    path.unlink()
+    answer = post(client, f"/atelier/texte/{FILE}", {"text": good.replace(
+        "Grève des enseignants", "Grève des maîtres"), "digest": "0", "action": "save"},
+        page="/atelier")
+    assert answer.status_code == 409 and "Grève des maîtres" in text(answer)
+    assert not path.exists()
+
+
 def test_an_organisation_is_found_in_the_authority_file_and_added(client, config):
     values = form_of(client)
     found = post(client, f"/atelier/fiche/{FILE}", values | {"action": "search",

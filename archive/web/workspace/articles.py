@@ -13,7 +13,7 @@ import re
 from flask import flash, g, redirect, render_template, request, url_for
 
 from ... import articlefile, audit, editing
-from ...errors import InvalidArticle
+from ...errors import InvalidArticle, NotFound
 from ...organisations import authority_at
 from ...textnorm import fold
 from ..context import services
@@ -60,8 +60,16 @@ def _matches(query: str) -> list[tuple[str, str | None]]:
 def edit_article(rel: str):
     """The metadata form; `action` searches the authority file, previews the diff, or saves."""
     config = services().config
+    if request.method == "POST" and request.form.get("action") == "save":
+        gone = _gone(rel, _typed(_values()))
+        if gone is not None:
+            return gone
     opened = editing.open_file(config, rel)
     if opened.article is None:
+        if request.method == "POST" and request.form.get("action") == "save":
+            # broken by hand since the form was opened: the typed values are shown, not lost
+            return _conflict(opened, editing.EditConflict(
+                opened.rel, opened.text, opened.digest, _typed(_values())))
         return redirect(url_for("workspace.edit_text", rel=opened.rel))
     if request.method == "GET":
         return _form(opened, editing.form_values(opened.article), opened.digest)
@@ -98,10 +106,36 @@ def _form(opened: editing.Opened, values: dict[str, str], digest: str, errors=No
                            sources=("page", "url", "dateline", "text", "manual")), status
 
 
-def _conflict(opened: editing.Opened, conflict: editing.EditConflict):
+def _conflict(opened: editing.Opened | None, conflict: editing.EditConflict):
     return render_template("workspace/conflict.html", opened=opened, conflict=conflict,
+                           moved_to=_moved_to(conflict.rel) if conflict.gone else None,
                            diff=editing.diff(conflict.current, conflict.proposed,
-                                             opened.rel)), 409
+                                             conflict.rel)), 409
+
+
+def _gone(rel: str, proposed: str):
+    """The conflict page when the file a form was opened on is no longer there (moved by a
+    new date, or deleted): what was typed is shown, never lost. None while the file is there."""
+    try:
+        editing.locate(services().config, rel)
+    except NotFound:
+        return _conflict(None, editing.EditConflict(rel, "", "", proposed, gone=True))
+    return None
+
+
+def _moved_to(rel: str) -> str | None:
+    """Where an article file went when a new date moved it to another year's folder."""
+    articles = services().config.articles_dir
+    name = rel.replace("\\", "/").rsplit("/", 1)[-1]
+    if not name.endswith(articlefile.SUFFIX) or name.startswith("."):
+        return None
+    found = sorted(p for p in articles.glob(f"*/{name}") if p.is_file())
+    return found[0].relative_to(articles).as_posix() if found else None
+
+
+def _typed(values: dict[str, str]) -> str:
+    """A form's values as lines, to show what was typed when nothing could be saved."""
+    return "".join(f"{name}: {value}\n" for name, value in values.items() if value)
 
 
 def _done(saved: editing.Saved):
@@ -122,6 +156,10 @@ def edit_text(rel: str):
     """An article file as text (the way to fix one that does not parse): preview, then save
     once it parses."""
     config = services().config
+    if request.method == "POST" and request.form.get("action") == "save":
+        gone = _gone(rel, request.form.get("text", "").replace("\r\n", "\n"))
+        if gone is not None:
+            return gone
     opened = editing.open_file(config, rel)
     if request.method == "GET":
         return _text_form(opened, opened.text, opened.digest, opened.problem)
