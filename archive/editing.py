@@ -220,11 +220,20 @@ def check(config: Config, rel: str, article: Article,
         except InvalidArticle as exc:
             errors["title"] = exc
     if not errors:
-        target = articlefile.relative_path(article).as_posix()
-        other = config.articles_dir / target
-        if target != rel and other.exists():
-            errors["date"] = InvalidArticle("id_taken", id=article.id, other=target)
+        other = id_holder(config, article.id, rel)
+        if other is not None:
+            errors["date"] = InvalidArticle("id_taken", id=article.id, other=other)
     return article, errors
+
+
+def id_holder(config: Config, article_id: str, rel: str) -> str | None:
+    """Another article file with this id (in any year's folder), as `archive check` would
+    find it; None when the id is only the file's at `rel`."""
+    own = (config.articles_dir / rel).resolve()
+    for path in sorted(config.articles_dir.glob(f"*/{article_id}{articlefile.SUFFIX}")):
+        if path.resolve() != own:
+            return path.relative_to(config.articles_dir).as_posix()
+    return None
 
 
 def _original(config: Config, rel: str) -> Article | None:
@@ -269,9 +278,9 @@ def save_text(config: Config, rel: str, text: str, expected: str) -> Saved:
             if authority.canonical(name) != name:
                 raise FieldErrors({"organisations": InvalidArticle(
                     "organisation_unknown", location=rel, name=name)})
-    target = articlefile.relative_path(article).as_posix()
-    if target != rel and (config.articles_dir / target).exists():
-        raise InvalidArticle("id_taken", location=rel, id=article.id, other=target)
+    other = id_holder(config, article.id, rel)
+    if other is not None:
+        raise InvalidArticle("id_taken", location=rel, id=article.id, other=other)
     return _write(config, rel, text, article, expected)
 
 
@@ -288,8 +297,9 @@ def _write(config: Config, rel: str, text: str, article: Article, expected: str)
             raise EditConflict(rel, raw.decode("utf-8", "replace"), before, text)
         target_rel = articlefile.relative_path(article).as_posix()
         target = config.articles_dir / target_rel
-        if target.resolve() != path.resolve() and target.exists():
-            raise InvalidArticle("id_taken", location=rel, id=article.id, other=target_rel)
+        other = id_holder(config, article.id, rel)
+        if other is not None:  # taken meanwhile (checked again under the lock)
+            raise InvalidArticle("id_taken", location=rel, id=article.id, other=other)
         articlefile.write_text(target, text)
         moved = target.resolve() != path.resolve()
         if moved:

@@ -153,6 +153,20 @@ def test_a_save_after_the_file_was_deleted_or_broken_by_hand_shows_what_was_type
     assert not path.exists()
 
 
+def test_the_text_editor_refuses_an_id_another_year_s_file_holds(client, config):
+    """Giving the Bamako article the id of the 2020 Sikasso one was saved, and `archive check`
+    and the next reindex then refused one of the two: the article left the site."""
+    good = file_text(config)
+    digest = digest_of((config.articles_dir / FILE).read_bytes())
+    taken = good.replace("id: greve-des-enseignants-a-bamako", "id: greve-dans-les-hopitaux")
+    answer = post(client, f"/atelier/texte/{FILE}", {"text": taken, "digest": digest,
+                                                    "action": "save"},
+                  page=f"/atelier/texte/{FILE}")
+    assert answer.status_code == 422 and "2020/greve-dans-les-hopitaux.md" in text(answer)
+    assert file_text(config) == good
+    assert not (config.articles_dir / "2019" / "greve-dans-les-hopitaux.md").exists()
+
+
 def test_an_organisation_is_found_in_the_authority_file_and_added(client, config):
     values = form_of(client)
     found = post(client, f"/atelier/fiche/{FILE}", values | {"action": "search",
