@@ -300,7 +300,8 @@ def reindex_command(config: Config, full: bool, dry_run: bool, procs: int | None
                      before=before.current if before else None, after=report.generation,
                      mode=report.mode, added=report.added, updated=report.updated,
                      deleted=report.deleted, articles=report.articles)
-    _finish(config, report.render(), partial=bool(report.rejected or report.kept))
+    _finish(config, report.render(), partial=bool(report.rejected or report.kept or
+                                                  report.unnamed))
 
 
 def _serving(config: Config):

@@ -26,12 +26,16 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from archive import articlefile
+from archive import accounts, articlefile
 from archive.cli import main
+from archive.config import load_config
 from archive.errors import EXIT_PARTIAL, InvalidArticle
 from archive.indexing import generations
 from archive.indexing.jobs import read_files
 from archive.models import Article
+from archive.web import create_app
+
+from .test_workspace import PASSWORD, sign_in
 
 LIMITS = "limits:\n  import_max_bytes: 1000000\n  import_max_body_chars: 200000\n"
 BIG = 50 * 1024 * 1024
@@ -684,6 +688,37 @@ def test_reindex_goes_on_past_typed_files_and_names_them(tmp_path: Path, command
         assert f", rejected {len(refused)}\n" in result.output
         assert f"serves {len(GOOD)} articles" in result.output
         assert indexed(tmp_path) == set(rels)
+
+
+@pytest.mark.parametrize("command", [("reindex",), ("reindex", "--full"),
+                                     ("reindex", "--dry-run")])
+def test_an_article_file_whose_name_is_not_utf8_is_named_and_left_out(tmp_path: Path,
+                                                                      command):
+    """A file copied from an old Windows zip, `café.md` in Latin-1: every reindex crashed
+    writing its manifest, and the workspace home answered 500."""
+    (tmp_path / "archive.yaml").write_text("", encoding="utf-8")
+    articles = tmp_path / "data" / "articles"
+    for good in GOOD[:2]:
+        articlefile.write(articles, good)
+    assert run(tmp_path, "reindex").exit_code == 0
+    folder = articlefile.relative_path(GOOD[0]).parent
+    odd = articles / folder / os.fsdecode(b"caf\xe9.md")
+    odd.write_text("---\ntitle: [\n---\n\nCorps.\n", encoding="utf-8")  # nor does it parse
+    articlefile.write(articles, GOOD[2])
+    result = run(tmp_path, *command)
+    assert_no_crash(result)
+    assert result.exit_code == EXIT_PARTIAL
+    assert f"  rejected {folder}/caf\\xe9.md: its name is not UTF-8 text" in result.output
+    served = GOOD if "--dry-run" not in command else GOOD[:2]
+    assert indexed(tmp_path) == {articlefile.relative_path(a).as_posix() for a in served}
+    status = run(tmp_path, "status")
+    assert_no_crash(status)
+    assert f"left out: {folder}/caf\\xe9.md: its name is not UTF-8 text" in status.output
+    config = load_config(tmp_path / "archive.yaml")
+    accounts.add_user(config, "awa", "archivist", PASSWORD)
+    client = create_app(config).test_client()
+    sign_in(client)
+    assert client.get("/atelier").status_code == 200
 
 
 def test_orgs_commands_go_on_past_typed_files_and_name_them(tmp_path: Path):

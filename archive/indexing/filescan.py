@@ -21,6 +21,7 @@ from pathlib import Path
 from stat import S_IFDIR, S_IFMT, S_IFREG, S_ISDIR
 
 from .. import articlefile
+from ..textnorm import has_lone_surrogate
 from . import joblock
 from .indexer import FileStat
 from .parallel import _die_with_parent
@@ -79,6 +80,22 @@ class FileStats(Mapping):
 
     def __len__(self) -> int:
         return len(self.rels)
+
+    def set_aside_unnamed(self) -> list[str]:
+        """Remove the paths that are not UTF-8 text (a name copied from another system's
+        encoding: no manifest, report or page could write it); return them."""
+        try:
+            "\n".join(self.rels).encode("utf-8")  # one pass in C: the usual case
+            return []
+        except UnicodeEncodeError:
+            pass
+        keep = [i for i, rel in enumerate(self.rels) if not has_lone_surrogate(rel)]
+        unnamed = [rel for rel in self.rels if has_lone_surrogate(rel)]
+        self.rels = [self.rels[i] for i in keep]
+        self.sizes = array("q", (self.sizes[i] for i in keep))
+        self.mtimes = array("q", (self.mtimes[i] for i in keep))
+        self._row, self._noted = None, {}
+        return unnamed
 
 
 def scan(articles_dir: Path, procs: int = 1,

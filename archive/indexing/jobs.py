@@ -61,6 +61,15 @@ def read_files(gen_dir: Path) -> filelist.FileList:
     return filelist.read(gen_dir)
 
 
+# Why a path that is not UTF-8 text is left out (its bytes shown escaped where it is named)
+UNNAMED = ("its name is not UTF-8 text (copied from a system with another encoding?): "
+           "rename it, then run 'archive reindex'")
+
+
+def shown_name(rel: str) -> str:
+    """A path on a report line, its undecodable bytes escaped (\\xe9)."""
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
 @dataclass
 class Plan:
     """What a reindex would do, from comparing data/ with the serving generation."""
@@ -74,6 +83,7 @@ class Plan:
     unchanged: int = 0
     still_rejected: list[tuple[str, str]] = field(default_factory=list)
     still_kept: list[tuple[str, str]] = field(default_factory=list)  # invalid, last good serves
+    unnamed: list[str] = field(default_factory=list)  # paths that are not UTF-8: left out
     hashes: dict[str, str] = field(default_factory=dict)
     old_files: filelist.FileList = field(default_factory=filelist.FileList)
     stats: FileStats = field(default_factory=FileStats)
@@ -187,6 +197,7 @@ def make_plan(config: Config, full: bool = False) -> Plan:
         stats = scan(config.articles_dir, _scan_procs(config.index_dir),
                      meanwhile=lambda: read.append(_read_base(config.index_dir, full)))
         damage = checked.result() if checked else None
+    unnamed = stats.set_aside_unnamed()
     start = read[0]
     steps["scan"], steps["scan:list"] = clock.lap(), start.spent
     base, reason, manifest, old = start.name, start.reason, start.manifest, start.files
@@ -208,8 +219,10 @@ def make_plan(config: Config, full: bool = False) -> Plan:
                 reason = f"data folder changed (was {manifest.get('articles_dir')})"
     steps["list"] = clock.lap()
     if reason:
-        return Plan("full", reason, base, added=sorted(stats), stats=stats, steps=steps)
-    plan = Plan("incremental", "index exists", base, stats=stats, old_files=old, steps=steps)
+        return Plan("full", reason, base, added=sorted(stats), stats=stats, steps=steps,
+                    unnamed=unnamed)
+    plan = Plan("incremental", "index exists", base, stats=stats, old_files=old, steps=steps,
+                unnamed=unnamed)
     rejected = manifest.get("rejected") or {}
     kept = manifest.get("kept") or {}
     # Like git, trust a file whose size and mtime are those recorded: only the others are read
@@ -278,6 +291,7 @@ class Report:
     deleted: int = 0
     articles: int = 0
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    unnamed: list[str] = field(default_factory=list)  # paths that are not UTF-8: not indexed
     # Files indexed before that have become invalid: their last good version still serves.
     kept: list[tuple[str, str]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -298,14 +312,16 @@ class Report:
         lines = [f"{'dry run: ' if self.dry_run else ''}{self.mode} reindex ({self.reason})"]
         lines += self.listing
         kept = f", kept at their last good version {len(self.kept)}" if self.kept else ""
+        refused = len(self.rejected) + len(self.unnamed)
         if self.dry_run:
             lines.append(f"would add {self.added}, update {self.updated}, delete {self.deleted}; "
-                         f"rejected {len(self.rejected)}{kept}")
+                         f"rejected {refused}{kept}")
         else:
             lines.append(f"added {self.added}, updated {self.updated}, deleted {self.deleted}, "
-                         f"rejected {len(self.rejected)}{kept}")
+                         f"rejected {refused}{kept}")
         for name, reason in self.rejected:
             lines.append(f"  rejected {name}: {reason}")
+        lines += [f"  rejected {shown_name(name)}: {UNNAMED}" for name in self.unnamed]
         for name, reason in self.kept:
             lines.append(f"  kept the last good version of {name}, now invalid: {reason}")
         if self.generation:
@@ -446,7 +462,8 @@ def _job_lock(index_dir: Path, job: str) -> Iterator[None]:
 
 
 def _dry_run(config: Config, plan: Plan, progress: Callable | None) -> Report:
-    report = Report(plan.mode, plan.reason, dry_run=True, rejected=list(plan.still_rejected))
+    report = Report(plan.mode, plan.reason, dry_run=True, rejected=list(plan.still_rejected),
+                    unnamed=plan.unnamed)
     todo = plan.added + plan.changed
     old = plan.old_files
     gone = set(plan.changed) | set(plan.deleted)
@@ -510,7 +527,7 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
                                f"an index of {serving} articles with an empty one")
     report = Report(plan.mode, plan.reason, removed=cleaned.removed, in_use=cleaned.in_use,
                     unremoved=cleaned.failed, rejected=plan.still_rejected,
-                    kept=plan.still_kept, found=lost, previous=previous)
+                    kept=plan.still_kept, found=lost, previous=previous, unnamed=plan.unnamed)
     if plan.empty:
         report.articles = plan.unchanged + len(plan.still_kept)
         return report
@@ -758,6 +775,7 @@ class Status:
     deleted: list[str]
     older: list[str] = field(default_factory=list)  # kept by cleanup: a request was reading
     behind: list[str] = field(default_factory=list)  # what only a full reindex would change
+    unnamed: list[str] = field(default_factory=list)  # paths that are not UTF-8: left out
 
     def render(self) -> str:
         """A summary for people."""
@@ -776,6 +794,7 @@ class Status:
             if m.get(key):
                 lines.append(f"{what}: {len(m[key])} file(s); fix them and run 'archive reindex'")
                 lines += [f"  {rel}: {reason}" for rel, (_digest, reason) in sorted(m[key].items())]
+        lines += [f"left out: {shown_name(name)}: {UNNAMED}" for name in self.unnamed]
         if self.added or self.changed or self.deleted:
             lines.append(f"changed since: {len(self.added)} added, {len(self.changed)} changed, "
                          f"{len(self.deleted)} deleted; run 'archive reindex'")
@@ -813,6 +832,7 @@ def _status(config: Config) -> Status:
     generations.verify(gen_dir, manifest, deep=True)
     old = read_files(gen_dir)
     stats = scan(config.articles_dir)
+    unnamed = stats.set_aside_unnamed()
     rejected = manifest.get("rejected") or {}
     kept = manifest.get("kept") or {}
     differ, deleted = old.compare(stats, racy_after=2**63 - 1)  # by size and mtime only
@@ -828,7 +848,7 @@ def _status(config: Config) -> Status:
     older = sorted(p.name for p in config.index_dir.glob(f"{generations.PREFIX}*")
                    if p.name not in (pointer.current, pointer.previous) and p.is_dir())
     return Status(pointer.current, pointer.previous, manifest, added, sorted(changed), deleted,
-                  older, _behind(gen_dir))
+                  older, _behind(gen_dir), unnamed)
 
 
 def _lost_pointer(index_dir: Path, state: str) -> str:
