@@ -266,6 +266,33 @@ def test_a_session_ends_after_the_idle_limit(app, archive):
     assert client.get("/atelier").status_code == 302
 
 
+def test_a_session_ends_twelve_hours_after_sign_in_however_busy(app):
+    """Each request refreshes the idle time: a copied cookie kept in use lived for ever."""
+    client = signed_in(app, ARCHIVIST)
+    with client.session_transaction("/atelier") as session:
+        session["since"] = int(time.time()) - 12 * 3600 + 60
+    assert client.get("/atelier").status_code == 200
+    with client.session_transaction("/atelier") as session:
+        session["since"] = int(time.time()) - 12 * 3600 - 1
+    assert client.get("/atelier").status_code == 302
+
+
+def test_signing_out_ends_the_session_for_a_copy_of_its_cookie_too(app):
+    """The session is a signed cookie: signing out only cleared the browser's, and a copy
+    (taken from a shared computer, a proxy log) still opened the workspace and saved edits."""
+    client = signed_in(app, ARCHIVIST)
+    copy = app.test_client()
+    copy.set_cookie("atelier", client.get_cookie("atelier", path="/atelier").value,
+                    path="/atelier")
+    assert copy.get("/atelier").status_code == 200
+    answer = client.post("/atelier/deconnexion", data={"csrf_token": token(client, "/atelier")})
+    assert answer.status_code == 302
+    assert copy.get("/atelier").status_code == 302  # to the sign-in page
+    assert client.get("/atelier").status_code == 302
+    other = signed_in(app, ARCHIVIST)  # a new sign-in is a new session
+    assert other.get("/atelier").status_code == 200
+
+
 def test_a_tiny_idle_limit_from_the_configuration(tmp_path):
     config = build_archive(tmp_path, workspace_idle_minutes=1)
     accounts.add_user(config, ARCHIVIST, "archivist", PASSWORD)

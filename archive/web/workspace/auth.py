@@ -11,6 +11,8 @@ view runs.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import logging
 import os
 import secrets
@@ -37,7 +39,9 @@ from markupsafe import Markup, escape
 
 from ... import accounts
 from ...accounts import User
+from ...articlefile import write_text
 from ...config import Config
+from ...writelock import writing
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
@@ -46,6 +50,13 @@ HOME = "workspace.home"
 COOKIE = "atelier"
 COOKIE_PATH = "/atelier"  # the public pages never receive (nor vary on) the session
 SEEN_EVERY = 30  # seconds: the last-seen time is rewritten at most this often
+# A session ends this long after sign-in however busy: a copied cookie kept in use by someone
+# else (each request refreshes the idle time) does not live on for ever.
+SESSION_HOURS = 12
+# Sessions signed out, by a digest of their id, in the private folder: a copy of the cookie
+# is refused after sign-out, by every worker (the cookie itself is signed, not stored).
+SIGNED_OUT = "signed_out.json"
+_signed_out: dict[str, tuple[tuple[int, int], dict[str, float]]] = {}  # path: (stat, entries)
 _PUBLIC = "_workspace_public"
 _ROLE = "_workspace_role"
 _BODY_LIMIT = "_workspace_body_limit"
@@ -133,12 +144,16 @@ def load_user(config: Config) -> None:
     if not name:
         return
     now = _now()
-    seen = session.get("seen", 0)
+    seen, since = session.get("seen", 0), session.get("since", 0)
     idle = config.limits.workspace_idle_minutes * 60
-    if not isinstance(seen, int | float) or now - seen > idle:
+    if not isinstance(seen, int | float) or now - seen > idle or \
+            not isinstance(since, int | float) or now - since > SESSION_HOURS * 3600:
         session.clear()
         flash(g.t.gettext("Your session ended after a period without activity: sign in "
                           "again."))
+        return
+    if _digest(session.get("sid")) in signed_out(config):
+        session.clear()  # a copy of a cookie whose session was signed out
         return
     try:
         user = accounts.get_user(config, name)
@@ -157,13 +172,52 @@ def sign_in(user: User) -> None:
     """Start a new session for this account: everything of the old one (its id and CSRF
     token included) is dropped, so a session planted before sign-in is worth nothing."""
     session.clear()
+    now = int(_now())
     session.update(sid=secrets.token_urlsafe(32), user=user.name, stamp=user.stamp,
-                   seen=int(_now()))
+                   seen=now, since=now)
 
 
-def sign_out() -> None:
-    """End the session."""
+def sign_out(config: Config) -> None:
+    """End the session, here and for any copy of its cookie."""
+    sid = session.get("sid")
     session.clear()
+    if not isinstance(sid, str):
+        return
+    path = config.users_path.parent / SIGNED_OUT
+    now = _now()
+    # kept while a copy could still be in use: at most the session's whole life
+    with writing(config):
+        entries = {k: t for k, t in _read_signed_out(path).items()
+                   if now - t < SESSION_HOURS * 3600}
+        entries[_digest(sid)] = now
+        accounts.private_folder(path.parent)
+        write_text(path, json.dumps(entries))
+
+
+def signed_out(config: Config) -> dict[str, float]:
+    """The signed-out sessions (digest of id: when), read again only when the file changed."""
+    path = config.users_path.parent / SIGNED_OUT
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return {}
+    key = (info.st_mtime_ns, info.st_size)
+    cached = _signed_out.get(str(path))
+    if cached is None or cached[0] != key:
+        cached = _signed_out[str(path)] = (key, _read_signed_out(path))
+    return cached[1]
+
+
+def _read_signed_out(path: Path) -> dict[str, float]:
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return entries if isinstance(entries, dict) else {}
+
+
+def _digest(sid: object) -> str:
+    return hashlib.sha256(str(sid).encode("utf-8")).hexdigest()[:32]
 
 
 # --- guards ----------------------------------------------------------------------------------

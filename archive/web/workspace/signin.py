@@ -74,7 +74,7 @@ def _no_accounts(config) -> bool:
 def sign_out():
     """End the session; back to the sign-in page."""
     user = auth.current_user()
-    auth.sign_out()
+    auth.sign_out(services().config)
     if user is not None:
         log.info("workspace: %s signed out", user.name)
         flash(g.t.gettext("You are signed out."))
