@@ -74,6 +74,27 @@ def test_health_checks_and_the_stylesheet_are_never_throttled(config):
     assert client.get("/search?q=coton", environ_base=address).status_code == 200
 
 
+def test_signed_in_archivists_are_not_the_publics_budget(config):
+    """A newsroom shares one address, and the job page reloads every 2 seconds: a save was
+    refused with the public's 429 page. Signed in, the workspace is not counted; the sign-in
+    page and the public pages still are."""
+    from archive import accounts
+
+    from .test_workspace import PASSWORD, post, sign_in
+
+    accounts.add_user(config, "fanta", "archivist", PASSWORD)
+    client = create_app(config).test_client()
+    address = {"REMOTE_ADDR": "192.0.2.40"}
+    client.environ_base.update(address)
+    sign_in(client, "fanta")
+    for _ in range(LIMIT * 3):
+        assert client.get("/atelier").status_code == 200
+    answer = post(client, "/atelier/deconnexion", {}, page="/atelier")
+    assert answer.status_code == 302
+    statuses = [client.get("/search?q=coton").status_code for _ in range(LIMIT + 1)]
+    assert statuses[-1] == 429
+
+
 @pytest.mark.parametrize("kind", ["csv", "jsonl", "xlsx"])
 def test_an_export_counts_as_the_api_pages_its_rows_fill(tmp_path, kind):
     # Its rows cost what the API's pages of as many rows would (a full export of 10,000 rows
