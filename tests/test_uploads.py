@@ -13,6 +13,7 @@ from archive import articlefile
 from archive.config import Limits, load_config
 from archive.ingest import uploads
 
+from .conftest import ROOT
 from .test_editing import real_record
 
 
@@ -37,6 +38,20 @@ def test_a_dry_run_says_what_would_be_imported_and_rejected_then_the_import_does
     (path,) = articlefile.iter_files(config.articles_dir)
     assert articlefile.read(path).title.startswith("France : le Parlement")
     assert not upload.folder.exists()
+
+
+def test_the_same_page_uploaded_twice_changes_nothing_the_second_time(config):
+    """Its provenance was the upload's staging folder, new at each upload and gone after it:
+    each upload of the same page rewrote the article ("1 updated")."""
+    page = (ROOT / "data" / "inbox" / "demo_001.txt").read_bytes()
+    first = uploads.confirm(config, uploads.stage(config, [("demo_001.txt", io.BytesIO(page))]))
+    assert first.imported == 1
+    (path,) = articlefile.iter_files(config.articles_dir)
+    written = path.read_bytes()
+    assert articlefile.read(path).imported_from == "uploaded/demo_001.txt"
+    again = uploads.confirm(config, uploads.stage(config, [("demo_001.txt", io.BytesIO(page))]))
+    assert (again.imported, again.updated, again.unchanged) == (0, 0, 1)
+    assert path.read_bytes() == written
 
 
 @pytest.mark.parametrize("name", ["../../data/articles/evil.md", "/etc/cron.d/x.md",

@@ -49,6 +49,7 @@ IMPORTERS: tuple[ModuleType, ...] = (
     scraped_importer,
 )
 COVERAGE_FIELDS = ("title", "section", "author", "date", "organisations", "url", "publisher")
+UPLOADED = "uploaded"  # a workspace upload's pages are imported from `uploaded/<name>`
 
 
 @dataclass
@@ -358,8 +359,10 @@ def import_paths(
     mapping: dict[str, str] | None = None,
     publisher: str | None = None,
     progress: Callable | None = None,
+    staged: Path | None = None,
 ) -> ImportReport:
-    """Import every input into the data folder; bad inputs are reported, the rest goes on."""
+    """Import every input into the data folder; bad inputs are reported, the rest goes on.
+    `staged` names a workspace upload's staging folder (its pages are `uploaded/<name>`)."""
     report = ImportReport(dry_run=dry_run)
     authority = _load_authority(config, report, "organisations not extracted")
     run = _ImportRun(
@@ -374,6 +377,7 @@ def import_paths(
         now=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         report=report,
         publishers=_load_publishers(config, report) if authority is not None else None,
+        staged=staged,
     )
     files = list(collect_files(paths, run.report))
     bar = progress("import", len(files)) if progress else None
@@ -438,6 +442,7 @@ class _ImportRun:
     publishers: Publishers | None = None
     defined: set[str] = field(default_factory=set)  # acronyms of the articles' own bodies
     defining: int = 0  # articles that define one
+    staged: Path | None = None  # a workspace upload's staging folder
     _deleted: dict[str, str] | None = None  # deleted_texts(), once read
 
     def import_file(self, path: Path) -> None:
@@ -491,7 +496,7 @@ class _ImportRun:
             return
         own_word = path.suffix == articlefile.SUFFIX and bool(record.id)
         # A report names the file to fix: an article file itself, or the record of an export.
-        source = str(path) if own_word else record.imported_from or str(path)
+        source = str(path) if own_word else record.imported_from or self.provenance(path)
         if self.options.publisher and not record.publisher:
             record = record.replace(publisher=self.options.publisher)
         if not own_word:
@@ -549,6 +554,13 @@ class _ImportRun:
             report.updated += 1
         if not own_word:
             self.remember(article, base)
+
+    def provenance(self, path: Path) -> str:
+        """What a page's `imported_from` says: its path, or `uploaded/<name>` for a workspace
+        upload, whose staging folder is gone once imported (and differs at each upload)."""
+        if self.staged is not None and path.parent == self.staged:
+            return f"{UPLOADED}/{path.name}"
+        return str(path)
 
     def _first_year(self, article: Article) -> int | None:
         """The publisher's first year of publication, when the publishers file knows it."""

@@ -138,7 +138,7 @@ def discard(upload: Upload) -> None:
 def _import(config: Config, upload: Upload, dry_run: bool) -> ImportReport:
     paths = [upload.folder / name for name in upload.names]
     return import_paths(paths, config, dry_run=dry_run, mapping=parse_mapping(upload.mapping),
-                        publisher=upload.publisher)
+                        publisher=upload.publisher, staged=upload.folder)
 
 
 def shown(upload: Upload, text: str) -> str:
