@@ -216,6 +216,7 @@ MESSAGES: dict[str, str] = {
     "title_missing": "missing title",
     "title_no_letter": "title has no letter or digit",
     "title_too_long": "title longer than {limit} characters",
+    "field_too_long": "longer than {limit:,} characters: nothing was cut, shorten it",
     "body_empty": "empty body",
     "date_format": "date '{value}' is not YYYY-MM-DD, YYYY-MM or YYYY",
     "date_year": "date '{value}' has an impossible year",

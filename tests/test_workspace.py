@@ -167,6 +167,18 @@ def test_the_text_editor_refuses_an_id_another_year_s_file_holds(client, config)
     assert not (config.articles_dir / "2019" / "greve-dans-les-hopitaux.md").exists()
 
 
+def test_a_field_longer_than_the_form_takes_is_refused_not_cut(client, config):
+    """A 25,000-character section was saved cut to 20,000 without a word."""
+    before = file_text(config)
+    values = form_of(client) | {"section": "Société " * 3125}
+    answer = post(client, f"/atelier/fiche/{FILE}", values | {"action": "save"},
+                  page=f"/atelier/fiche/{FILE}")
+    assert answer.status_code == 422
+    shown = re.search(r"Plus de ([^<]*) caractères", text(answer))
+    assert shown and re.sub(r"\D", "", shown.group(1)) == "20000", text(answer)[:500]
+    assert file_text(config) == before
+
+
 def test_an_organisation_is_found_in_the_authority_file_and_added(client, config):
     values = form_of(client)
     found = post(client, f"/atelier/fiche/{FILE}", values | {"action": "search",

@@ -92,6 +92,7 @@ ERROR_TEXTS: dict[str, str] = {
     "title_missing": N_("The title is missing."),
     "title_no_letter": N_("The title has no letter or digit."),
     "title_too_long": N_("The title is longer than %(limit)s characters."),
+    "field_too_long": N_("Longer than %(limit)s characters: nothing was cut, shorten it."),
     "body_empty": N_("The body is empty."),
     "date_format": N_("The date “%(value)s” is not written YYYY-MM-DD, YYYY-MM or YYYY."),
     "date_year": N_("The date “%(value)s” has an impossible year."),

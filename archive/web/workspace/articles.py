@@ -24,13 +24,17 @@ MAX_MATCHES = 20
 _LINE = re.compile(r": line (\d+)$")
 
 
+FIELD_MAX = 20_000  # characters of one form field (the title has its own, smaller limit)
+
+
 def _messages(errors: dict[str, InvalidArticle]) -> dict[str, str]:
     return {name: error_text(g.t, error) for name, error in errors.items()}
 
 
 def _values() -> dict[str, str]:
     """The form's fields; organisations ticked in the authority search are added."""
-    values = {name: request.form.get(name, "")[:20_000] for name in editing.FORM_FIELDS}
+    # one character over the limit is kept, so that a longer field is refused, never cut
+    values = {name: request.form.get(name, "")[:FIELD_MAX + 1] for name in editing.FORM_FIELDS}
     added = [name for name in request.form.getlist("add_organisation") if name.strip()]
     if added:
         current = [line.strip() for line in values["organisations"].splitlines()
@@ -80,6 +84,10 @@ def edit_article(rel: str):
         return _form(opened, values, digest, query=query, matches=_matches(query))
     if action == "edit":  # back from the preview, the values kept
         return _form(opened, values, digest)
+    long = {name: InvalidArticle("field_too_long", limit=FIELD_MAX)
+            for name, value in values.items() if len(value) > FIELD_MAX}
+    if long:
+        return _form(opened, values, digest, errors=_messages(long), status=422)
     edited = editing.from_form(opened.article, values)
     article, errors = editing.check(config, opened.rel, edited)
     if errors:
