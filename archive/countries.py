@@ -45,6 +45,16 @@ ALIASES = {
 ADJECTIVE_ALIASES = {"CA": ("québécois",), "GB": ("anglais",), "US": ("états-unien",)}
 
 
+@functools.cache
+def codes() -> frozenset[str]:
+    """Every country's (and territory's) ISO code, as Babel names them (not ZZ, its "unknown
+    region"); loaded when first asked, as Babel's locale data is."""
+    from babel import Locale
+
+    return frozenset(code for code in Locale("fr").territories
+                     if len(code) == 2 and code.isalpha() and code != "ZZ")
+
+
 def _forms(adjective: str) -> set[str]:
     """A French adjective's four forms: malien, malienne, maliens, maliennes."""
     masculine, _, feminine = adjective.partition("/")

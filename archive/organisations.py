@@ -860,9 +860,10 @@ def _entry(item: object, number: int, path: Path) -> Organisation:
     if kind not in KINDS:
         raise AuthorityError(f"{where}: 'kind' must be one of {', '.join(sorted(KINDS))}")
     country = item.get("country")
-    if not isinstance(country, str) or not COUNTRY_RE.match(country):
-        raise AuthorityError(f"{where}: 'country' must be a code such as ML, or international "
-                             "(quote \"NO\": YAML reads a bare NO as false)")
+    if not isinstance(country, str) or not COUNTRY_RE.match(country) or (
+            country != "international" and country not in countries.codes()):
+        raise AuthorityError(f"{where}: 'country' must be a country's code such as ML, or "
+                             "international (quote \"NO\": YAML reads a bare NO as false)")
     acronym = item.get("acronym")
     if acronym is not None and (not isinstance(acronym, str) or not _is_acronym_form(acronym)):
         raise AuthorityError(f"{where}: 'acronym' must be one word with capitals, e.g. UNTM")

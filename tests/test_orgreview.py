@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from archive import orgreview
 from archive.cli import main
 from archive.config import load_config
-from archive.errors import NotFound
+from archive.errors import ArchiveError, NotFound
 from archive.organisations import load_authority
 
 # Sentences of the shared corpus (La Libre Belgique, Le Monde) that define an organisation.
@@ -55,6 +55,15 @@ def test_approving_a_candidate_adds_its_entry_with_the_fields_given(config):
     assert (entry.name, entry.acronym, entry.kind, entry.country) == (
         "Agence fédérale de contrôle nucléaire", "AFCN", "state", "BE")
     assert "AFCN" not in listed(config)
+
+
+def test_a_country_code_no_country_has_is_refused(config):
+    """`zz` was written as `country: ZZ`, and `archive orgs check` accepted it."""
+    before = config.authority_file.read_bytes()
+    with pytest.raises(ArchiveError, match="'country' must be a country's code"):
+        orgreview.approve(config, "AFCN", name="Agence fédérale de contrôle nucléaire",
+                          kind="state", country="zz")
+    assert config.authority_file.read_bytes() == before
 
 
 def test_merging_a_candidate_adds_it_to_an_entry_aliases_keeping_the_file_layout(config):
