@@ -296,18 +296,18 @@ def test_a_hostile_batch_is_sorted_out_and_stays_in_the_data_folder(tmp_path: Pa
         assert "\u202e" not in a.title + a.body and "\u200b" not in a.title + a.body
     assert f"{len(articles)} imported" in out
 
-    # nothing outside data/ written but the audit log's entry, nothing outside the inbox,
-    # data/ and Python read
+    # nothing outside data/ written but the audit log's entry (and the archive's write lock,
+    # an empty file), nothing outside the inbox, data/ and Python read
     after = snapshot(tmp_path)
     assert {k: v for k, v in after.items() if not k.startswith(".archive")} == before
-    assert sorted(k for k in after if k.startswith(".archive")) == [".archive",
-                                                                   ".archive/audit.jsonl"]
+    assert sorted(k for k in after if k.startswith(".archive")) == [
+        ".archive", ".archive/.writes.lock", ".archive/audit.jsonl"]
     assert {p.relative_to(tmp_path / "data").parts[0] for p in (tmp_path / "data").iterdir()} == {
         "articles", "imports"  # the article files, and what the import wrote of each
     }
     real = tmp_path.resolve()
     allowed = (str(real / "data"), str(real / "inbox"), str(real / "archive.yaml"),
-               str(real / ".archive" / "audit.jsonl"),
+               str(real / ".archive" / "audit.jsonl"), str(real / ".archive" / ".writes.lock"),
                sys.prefix, sys.base_prefix, str(Path(articlefile.__file__).parent))
     strays = sorted({p for p in OpenedFiles.paths if not p.startswith(allowed)})
     assert strays == [], strays

@@ -470,6 +470,49 @@ def test_an_article_whose_id_the_archivist_changed_is_not_said_deleted(archive_d
     assert article_files(archive_dir) == [renamed] and renamed.read_bytes() == typed
 
 
+def test_an_edit_saved_while_an_import_runs_is_never_written_over(archive_dir: Path,
+                                                                  tmp_path: Path):
+    """An import reads the archive first, then writes article by article: at 100k articles,
+    minutes later. An archivist's save in the workspace meanwhile was replaced by the import's
+    merge of what the file held before it."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "coton.txt").write_text(PAGE, encoding="utf-8")
+    run(archive_dir, "import", str(inbox))
+    (path,) = article_files(archive_dir)
+    (inbox / "a.txt").write_text(PAGE.replace("Coton", "Mangue").replace("CMDT", "APCAM"),
+                                 encoding="utf-8")
+    (inbox / "coton.txt").write_text(PAGE.replace("un meilleur prix", "un bien meilleur prix"),
+                                     encoding="utf-8")
+
+    class Saving:
+        """The import's progress bar: after its first input, the archivist saves an edit."""
+
+        def __init__(self, *_args) -> None:
+            self.done = 0
+
+        def advance(self) -> None:
+            self.done += 1
+            if self.done == 1:
+                edit(path, "section: Économie", "section: Agriculture")
+
+        def close(self) -> None:
+            pass
+
+    config = load_config(None, data=archive_dir / "data", index=archive_dir / "index")
+    report = import_paths([inbox], config, progress=Saving)
+    saved = path.read_text(encoding="utf-8")
+    assert "section: Agriculture" in saved and "un bien meilleur prix" not in saved
+    (line,) = [f"{source}: {reason}" for source, reason in report.rejected]
+    assert f"its article file {path} changed while this import ran" in line
+    assert report.imported == 1
+    # imported again, the source and the edit merge
+    again = run(archive_dir, "import", str(inbox))
+    merged = articlefile.read(path)
+    assert "1 updated" in again.output and merged.section == "Agriculture"
+    assert "un bien meilleur prix" in merged.body
+
+
 BROKEN = {
     "invalid YAML": ("section: Économie", "section: [Économie"),
     "unknown field": ("section: Économie", "section: Économie\nrubrique: Agriculture"),

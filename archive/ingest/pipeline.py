@@ -27,6 +27,7 @@ from ..textnorm import (
     normalise_body,
     repair_mojibake,
 )
+from ..writelock import writing
 from . import importbase
 from .boilerplate import suspicion
 from .cleaning import Cleaning, clean_article
@@ -140,6 +141,8 @@ class _Existing:
     # Ids that two files or more claim (a file copied as a template, its id kept): an import
     # writes none of them, since whichever it took, it would replace the other.
     shared: dict[str, list[Path]] = field(default_factory=dict)
+    # Each file's (mtime, size) when read: one that differs at write time was edited meanwhile
+    stamps: dict[Path, tuple[int, int]] = field(default_factory=dict)
     words: list[int] = field(default_factory=list)
 
     def add(self, path: Path, article: Article) -> None:
@@ -164,9 +167,18 @@ def _load_existing(articles_dir: Path) -> _Existing:
             continue  # reported by `archive check`; the import goes on around it
         if article.id in existing.by_id:
             existing.shared.setdefault(article.id, [existing.by_id[article.id][0]]).append(path)
+        existing.stamps[path] = _stamp(path)
         existing.add(path, article)
         existing.words.append(len(article.body.split()))
     return existing
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
 
 
 def _load_authority(config: Config, report: ImportReport, missing: str) -> Authority | None:
@@ -549,9 +561,13 @@ class _ImportRun:
             articlefile.render(old, keeping=articlefile.text_of(old_path)).encode("utf-8")
         if _same(updated, old) and in_place and canonical:
             report.unchanged += 1
-        else:
-            self.write(updated, old_path)
+        elif self.write(updated, old_path):
             report.updated += 1
+        else:
+            report.reject(source, f"its article file {old_path} changed while this import ran "
+                                  "(an edit in the workspace?): left as it is; import again "
+                                  "to merge the source with it")
+            return
         if not own_word:
             self.remember(article, base)
 
@@ -690,18 +706,27 @@ class _ImportRun:
                         self._deleted.setdefault(base.body_sha256, article_id)
         return self._deleted
 
-    def write(self, article: Article, old_path: Path | None) -> None:
-        """Write (unless dry run) and remember the article; remove its old file if it moved."""
+    def write(self, article: Article, old_path: Path | None) -> bool:
+        """Write (unless dry run) and remember the article; remove its old file if it moved.
+        False, writing nothing, when the old file changed since this import read it."""
         articles_dir = self.config.articles_dir
         target = articles_dir / articlefile.relative_path(article)
         if not self.report.dry_run:
-            # an archivist's comment lines in the fields are kept
-            before = articlefile.text_of(old_path) if old_path is not None else None
-            target = articlefile.write(articles_dir, article, sync_dir=False, keeping=before)
-            if old_path is not None and old_path.resolve() != target.resolve():
-                old_path.unlink(missing_ok=True)
+            # checked and written under the archive's write lock, as a workspace save is
+            with writing(self.config):
+                if old_path is not None and _stamp(old_path) != \
+                        self.existing.stamps.get(old_path):
+                    return False
+                # an archivist's comment lines in the fields are kept
+                before = articlefile.text_of(old_path) if old_path is not None else None
+                target = articlefile.write(articles_dir, article, sync_dir=False,
+                                           keeping=before)
+                if old_path is not None and old_path.resolve() != target.resolve():
+                    old_path.unlink(missing_ok=True)
+            self.existing.stamps[target] = _stamp(target)
             self.report.written.append(target)
         self.existing.add(target, article)
+        return True
 
     def remember(self, imported: Article, base: importbase.Base | None) -> None:
         """Keep what this import of a source wrote, as the base of the next merge."""
