@@ -905,11 +905,7 @@ def test_a_noun_in_ement_finds_the_articles_that_write_it(tmp_path):
         holding = {i for i, text in folded.items() if re.search(rf"\b{noun}s?\b", text)}
         # or a word the light stemmer writes the same: "parlementer avec les gilets jaunes"
         begun = {i for i, text in folded.items() if re.search(rf"\b{noun}", text)}
-        result = search(config.index_dir, SearchRequest(query=noun, page_size=100), config)
-        hits = {hit.id for hit in result.hits}
-        for page in range(2, (result.total + 99) // 100 + 1):
-            hits |= {hit.id for hit in search(config.index_dir, SearchRequest(
-                query=noun, page=page, page_size=100), config).hits}
+        hits = {hit.id for hit in _every_hit(config, SearchRequest(query=noun))}
         assert len(holding) >= 10 and holding <= hits <= begun, noun
     checked, _ = _marked_where_held(
         config, texts, [(noun, re.compile(rf"\b{noun}s?\b")) for noun in nouns], 50)
@@ -934,11 +930,7 @@ def test_a_derived_word_finds_its_own_family_not_a_shorter_unrelated_word(tmp_pa
     for word, (own, family) in words.items():
         holding = {i for i, text in folded.items() if re.search(own, text)}
         kin = {i for i, text in folded.items() if re.search(family, text)}
-        result = search(config.index_dir, SearchRequest(query=word, page_size=100), config)
-        hits = {hit.id for hit in result.hits}
-        for page in range(2, (result.total + 99) // 100 + 1):
-            hits |= {hit.id for hit in search(config.index_dir, SearchRequest(
-                query=word, page=page, page_size=100), config).hits}
+        hits = {hit.id for hit in _every_hit(config, SearchRequest(query=word))}
         assert len(holding) >= 10 and holding <= hits <= kin, word
 
 
