@@ -540,6 +540,7 @@ class _ImportRun:
             return
 
         old_path, old = existing.by_id[match_id]
+        kept = None  # what the archivist changed that the source changed too
         if own_word:
             # an article file is the archivist's own word: it replaces the stored one whole
             updated = article.replace(imported_at=old.imported_at or article.imported_at)
@@ -550,7 +551,7 @@ class _ImportRun:
         else:
             updated, conflicts = merge(old, article, base)
             if conflicts:
-                report.kept_edits.append((str(old_path), _kept_note(conflicts, old, article)))
+                kept = (str(old_path), _kept_note(conflicts, old, article))
         _count_lacking(updated, report)
         in_place = old_path == self.config.articles_dir / articlefile.relative_path(updated)
         # A source import leaves a file it does not change as it is (its layout, its comments);
@@ -568,6 +569,8 @@ class _ImportRun:
                                   "(an edit in the workspace?): left as it is; import again "
                                   "to merge the source with it")
             return
+        if kept is not None:
+            report.kept_edits.append(kept)
         if not own_word:
             self.remember(article, base)
 
