@@ -228,8 +228,11 @@ def check(config: Config, rel: str, article: Article,
 
 def id_holder(config: Config, article_id: str, rel: str) -> str | None:
     """Another article file with this id (in any year's folder), as `archive check` would
-    find it; None when the id is only the file's at `rel`."""
+    find it; None when the id is only the file's at `rel`, or when no file is at `rel` any
+    more (moved meanwhile, it is likely the one found: saving says it is gone)."""
     own = (config.articles_dir / rel).resolve()
+    if not own.is_file():
+        return None
     for path in sorted(config.articles_dir.glob(f"*/{article_id}{articlefile.SUFFIX}")):
         if path.resolve() != own:
             return path.relative_to(config.articles_dir).as_posix()
@@ -260,7 +263,8 @@ def save_article(config: Config, rel: str, article: Article, expected: str) -> S
     if errors:
         raise FieldErrors(errors)
     # the comment lines of its fields (an archivist's notes) stay, above the same fields
-    text = articlefile.render(article, keeping=articlefile.text_of(locate(config, rel)))
+    # (a file gone meanwhile has none: _write then says it is gone)
+    text = articlefile.render(article, keeping=articlefile.text_of(config.articles_dir / rel))
     return _write(config, rel, text, article, expected)
 
 

@@ -137,7 +137,8 @@ def _moved_to(rel: str) -> str | None:
     name = rel.replace("\\", "/").rsplit("/", 1)[-1]
     if not name.endswith(articlefile.SUFFIX) or name.startswith("."):
         return None
-    found = sorted(p for p in articles.glob(f"*/{name}") if p.is_file())
+    found = sorted(folder / name for folder in articles.iterdir()
+                   if folder.is_dir() and (folder / name).is_file())
     return found[0].relative_to(articles).as_posix() if found else None
 
 
