@@ -13,6 +13,7 @@ from flask import Flask
 from waitress import create_server
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
+from .. import accounts
 from ..config import Config
 from .app import allow_address
 
@@ -28,13 +29,9 @@ def server_options(config: Config) -> dict[str, object]:
         # must keep sending, and one gone quiet frees its place within seconds.
         "channel_timeout": limits.connection_idle_timeout,
         "cleanup_interval": max(1, min(10, limits.connection_idle_timeout // 3)),
-        # The largest body a page takes (a workspace upload, an article's text): a larger one
-        # is answered 413 from its Content-Length (or as the chunks arrive) instead of being
-        # spooled whole to a temporary file. The app refuses more than each page takes (the
-        # public pages take none); waitress buffers a body before the app sees it, so behind
-        # nginx (deploy/nginx.conf) public pages' bodies stop at 16 KB, never reaching here.
-        "max_request_body_size": max(limits.request_max_body_bytes,
-                                     limits.workspace_form_max_bytes, limits.import_max_bytes),
+        # The largest body a page takes: a larger one is answered 413 from its Content-Length
+        # (or as the chunks arrive) instead of being spooled whole to a temporary file.
+        "max_request_body_size": body_limit(config),
         # The request line carries the query string (16 KB at most, app.MAX_QUERY_BYTES).
         "max_request_header_size": limits.request_max_header_bytes,
         # Request data kept in memory before spooling to disk: a body never gets that far.
@@ -49,6 +46,22 @@ def server_options(config: Config) -> dict[str, object]:
         # proxies (trusted_proxies) the app's ProxyFix reads them, so that they pass.
         "clear_untrusted_proxy_headers": not config.trusted_proxies,
     }
+
+
+def body_limit(config: Config) -> int:
+    """The largest body waitress reads. No public page takes one; the workspace's forms and
+    uploads take up to `import_max_bytes` once the archive has accounts (when the server
+    starts). Waitress reads a whole body before the app refuses it, so without accounts a
+    large body gets 413 unread; with them, nginx in front stops public bodies at 16 KB."""
+    limits = config.limits
+    try:
+        workspace = bool(accounts.list_users(config))
+    except accounts.AccountError:
+        workspace = False  # an unreadable users file: no one can sign in
+    if not workspace:
+        return limits.request_max_body_bytes
+    return max(limits.request_max_body_bytes, limits.workspace_form_max_bytes,
+               limits.import_max_bytes)
 
 
 def make_server(app: Flask, host: str, port: int, threads: int = 4
