@@ -274,7 +274,10 @@ def test_a_session_ends_twelve_hours_after_sign_in_however_busy(app):
     assert client.get("/atelier").status_code == 200
     with client.session_transaction("/atelier") as session:
         session["since"] = int(time.time()) - 12 * 3600 - 1
-    assert client.get("/atelier").status_code == 302
+    response = client.get("/atelier")
+    assert response.status_code == 302
+    form = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Votre session a pris fin 12 heures après votre connexion" in form
 
 
 def test_signing_out_ends_the_session_for_a_copy_of_its_cookie_too(app):

@@ -89,8 +89,9 @@ class FileStats(Mapping):
             return []
         except UnicodeEncodeError:
             pass
-        keep = [i for i, rel in enumerate(self.rels) if not has_lone_surrogate(rel)]
-        unnamed = [rel for rel in self.rels if has_lone_surrogate(rel)]
+        odd = [has_lone_surrogate(rel) for rel in self.rels]
+        keep = [i for i, bad in enumerate(odd) if not bad]
+        unnamed = [rel for rel, bad in zip(self.rels, odd, strict=True) if bad]
         self.rels = [self.rels[i] for i in keep]
         self.sizes = array("q", (self.sizes[i] for i in keep))
         self.mtimes = array("q", (self.mtimes[i] for i in keep))

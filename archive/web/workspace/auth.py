@@ -146,11 +146,15 @@ def load_user(config: Config) -> None:
     now = _now()
     seen, since = session.get("seen", 0), session.get("since", 0)
     idle = config.limits.workspace_idle_minutes * 60
-    if not isinstance(seen, int | float) or now - seen > idle or \
-            not isinstance(since, int | float) or now - since > SESSION_HOURS * 3600:
+    if not isinstance(seen, int | float) or now - seen > idle:
         session.clear()
         flash(g.t.gettext("Your session ended after a period without activity: sign in "
                           "again."))
+        return
+    if not isinstance(since, int | float) or now - since > SESSION_HOURS * 3600:
+        session.clear()
+        flash(g.t.gettext("Your session ended %(hours)s hours after you signed in: sign in "
+                          "again.", hours=SESSION_HOURS))
         return
     if _digest(session.get("sid")) in signed_out(config):
         session.clear()  # a copy of a cookie whose session was signed out
@@ -190,7 +194,6 @@ def sign_out(config: Config) -> None:
         entries = {k: t for k, t in _read_signed_out(path).items()
                    if now - t < SESSION_HOURS * 3600}
         entries[_digest(sid)] = now
-        accounts.private_folder(path.parent)
         write_text(path, json.dumps(entries))
 
 
