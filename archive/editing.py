@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import articlefile
 from .config import Config
-from .errors import ArchiveError, InvalidArticle, NotFound, UsageError
+from .errors import ArchiveError, InvalidArticle, Missing, NotFound, Refused
 from .models import Article
 from .organisations import Authority, authority_at
 from .textnorm import decode
@@ -102,12 +102,12 @@ def locate(config: Config, rel: str) -> Path:
     if (not rel or rel.startswith("/") or "\x00" in rel or len(rel) > 300
             or any(p in ("", ".", "..") or p.startswith(".") for p in parts)
             or not rel.endswith(articlefile.SUFFIX)):
-        raise UsageError(f"'{rel[:100]}' is not the name of an article file of the archive")
+        raise Refused("article_file_name_invalid", file=rel[:100])
     path = root.joinpath(*parts)
     if not path.resolve().is_relative_to(root) or path.is_symlink():
-        raise UsageError(f"'{rel[:100]}' is not the name of an article file of the archive")
+        raise Refused("article_file_name_invalid", file=rel[:100])
     if not path.is_file():
-        raise NotFound(f"there is no article file {rel}")
+        raise Missing("article_file_unknown", file=rel)
     return path
 
 
@@ -121,10 +121,10 @@ def rel_of_id(config: Config, article_id: str) -> str:
     from .models import ID_RE
 
     if not ID_RE.match(article_id or ""):
-        raise UsageError(f"'{(article_id or '')[:100]}' is not an article id")
+        raise Refused("article_id_not_id", id=(article_id or "")[:100])
     for path in sorted(config.articles_dir.glob(f"*/{article_id}{articlefile.SUFFIX}")):
         return relative(config, path)
-    raise NotFound(f"there is no article {article_id}")
+    raise Missing("article_unknown", id=article_id)
 
 
 def open_file(config: Config, rel: str) -> Opened:

@@ -114,6 +114,20 @@ class RequestTooLarge(QueryError):
     status = 413
 
 
+class Refused(_Coded, UsageError):
+    """A form value, a file name or an action the archive refuses, named by a code."""
+
+
+class Missing(_Coded, NotFound):
+    """Something a request names that does not exist (or no longer does), named by a code."""
+
+
+class Conflicted(_Coded):
+    """A change refused because what it changes changed meanwhile, named by a code."""
+
+    status = 409
+
+
 class IndexUnavailable(ArchiveError):
     """No usable index generation is serving."""
 
@@ -248,6 +262,23 @@ MESSAGES: dict[str, str] = {
     "index_value_invalid": "field {field} has an empty or non-text value",
     "index_value_characters": "field {field} holds invalid characters",
     "index_name_multiline": "a {field} name spans several lines",
+    # Refused, Missing: the workspace's and the CLI's requests about files and organisations
+    "article_file_name_invalid": "'{file}' is not the name of an article file of the archive",
+    "article_file_unknown": "there is no article file {file}",
+    "article_id_not_id": "'{id}' is not an article id",
+    "article_unknown": "there is no article {id}",
+    "candidate_unknown": "{acronym} is not an organisation candidate (approved, merged or "
+                         "dismissed already?)",
+    "candidate_name_invalid": "the name is too long or holds invisible characters",
+    "candidate_country_invalid": "the country is too long or holds invisible characters",
+    "candidate_needs_name": "give {acronym} a name: no article defines it",
+    "candidate_known": "{acronym} is already in {path}, as '{known}'",
+    "kind_unknown": "kind must be one of {kinds}",
+    "authority_entry_unknown": "'{name}' is not an entry of {path}",
+    "authority_entry_breaks": "the new entry would break the file, left unchanged: {detail}",
+    "authority_changed": "{path} changed while the entry was being added; run the command "
+                         "again",
+    "review_action_unknown": "unknown action '{action}': approve, merge or dismiss",
 }
 # A failure found before it is raised (or reported): its code and its values.
 Problem = tuple[str, dict[str, object]]

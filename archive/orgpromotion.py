@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from . import countries
-from .errors import ArchiveError
+from .errors import Conflicted, Refused
 from .organisations import (
     KINDS,
     AuthorityError,
@@ -86,7 +86,7 @@ def promote(path: Path, candidate: DefinedCandidate, name: str | None = None,
     authority = load_authority(path)  # a broken file is reported, never written over
     known = authority.canonical(candidate.acronym)
     if known is not None:
-        raise ArchiveError(f"{candidate.acronym} is already in {path}, as '{known}'")
+        raise Conflicted("candidate_known", acronym=candidate.acronym, path=path, known=known)
     guessed = []
     name = " ".join((name or candidate.name).split())
     if kind is None:
@@ -94,7 +94,7 @@ def promote(path: Path, candidate: DefinedCandidate, name: str | None = None,
         kind = KIND_BY_HEAD.get(head, "ngo")
         guessed.append(f"kind {kind} (from '{name.split()[0]}')")
     elif kind not in KINDS:
-        raise ArchiveError(f"kind must be one of {', '.join(sorted(KINDS))}")
+        raise Refused("kind_unknown", kinds=", ".join(sorted(KINDS)))
     if country is None:
         country, why = _country(name, candidate)
         guessed.append(f"country {country} ({why})")
@@ -136,11 +136,9 @@ def _replace_checked(path: Path, before: bytes, text: str) -> None:
             load_authority(Path(tmp))
         except AuthorityError as exc:
             detail = exc.message.replace(tmp, str(path))
-            raise ArchiveError(f"the new entry would break the file, left unchanged: "
-                               f"{detail}") from None
+            raise Refused("authority_entry_breaks", detail=detail) from None
         if path.read_bytes() != before:
-            raise ArchiveError(f"{path} changed while the entry was being added; "
-                               "run the command again")
+            raise Conflicted("authority_changed", path=path)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

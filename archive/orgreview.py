@@ -21,7 +21,7 @@ import yaml
 
 from . import articlefile
 from .config import Config
-from .errors import ArchiveError, NotFound, UsageError
+from .errors import ArchiveError, Missing, Refused
 from .models import Article
 from .organisations import (
     KINDS,
@@ -136,14 +136,13 @@ def _find(config: Config, acronym: str) -> DefinedCandidate:
             names = Counter({candidate.expansion: candidate.count}) if candidate.expansion \
                 else Counter()
             return DefinedCandidate(acronym, candidate.count, names)
-    raise NotFound(f"{acronym[:50]} is not an organisation candidate (approved, merged or "
-                   "dismissed already?)")
+    raise Missing("candidate_unknown", acronym=acronym[:50])
 
 
 def _clean(value: str | None, what: str) -> str | None:
     value = " ".join((value or "").split())
     if len(value) > MAX_FORM or any(not c.isprintable() for c in value):
-        raise UsageError(f"the {what} is too long or holds invisible characters")
+        raise Refused(f"candidate_{what}_invalid")
     return value or None
 
 
@@ -153,9 +152,9 @@ def approve(config: Config, acronym: str, name: str | None = None, kind: str | N
     candidate = _find(config, acronym)
     name = _clean(name, "name")
     if name is None and not candidate.names:
-        raise UsageError(f"give {acronym} a name: no article defines it")
+        raise Refused("candidate_needs_name", acronym=acronym)
     if kind is not None and kind not in KINDS:
-        raise UsageError(f"kind must be one of {', '.join(sorted(KINDS))}")
+        raise Refused("kind_unknown", kinds=", ".join(sorted(KINDS)))
     country = _clean(country, "country")
     with writing(config):  # read, checked and replaced as one step
         return promote(config.authority_file, candidate, name=name, kind=kind or None,
@@ -169,7 +168,7 @@ def merge(config: Config, acronym: str, into: str) -> str:
     authority = load_authority(config.authority_file)
     canonical = authority.canonical(_clean(into, "entry") or "")
     if canonical is None:
-        raise NotFound(f"'{into[:100]}' is not an entry of {config.authority_file}")
+        raise Missing("authority_entry_unknown", name=into[:100], path=config.authority_file)
     aliases = [acronym] + [n for n, _count in candidate.names.most_common()
                            if authority.canonical(n) is None][:1]
     with writing(config):
@@ -187,7 +186,7 @@ def add_aliases(path: Path, canonical: str, aliases: list[str]) -> None:
                   and any(k.value == "name" and getattr(v, "value", None) == canonical
                           for k, v in node.value)), None)
     if entry is None:
-        raise NotFound(f"no entry named '{canonical}' in {path}")
+        raise Missing("authority_entry_unknown", name=canonical[:100], path=path)
     keys = {k.value: (k, v) for k, v in entry.value}
     lines = text.split("\n")
     if "aliases" in keys:

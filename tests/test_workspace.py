@@ -390,6 +390,30 @@ def test_candidates_are_approved_and_dismissed_from_their_page(client, config):
     assert [e["action"] for e in audit.read(config)][0] == "organisation approve"
 
 
+def test_a_refused_review_or_a_missing_file_is_told_in_the_page_s_language(client, config):
+    """The review's refusals and the workspace's 404 texts were English on French pages."""
+    article = articlefile.read(config.articles_dir / FILE).replace(
+        id="afcn-feu-vert", new_organisations=("Agence Fédérale de Contrôle Nucléaire (AFCN)",),
+        url="https://journal.example/afcn", date="2019-07-06",
+        body="L'Agence Fédérale de Contrôle Nucléaire (AFCN) a donné son feu vert.")
+    articlefile.write(config.articles_dir, article)
+    before = config.authority_file.read_bytes()
+    refused = post(client, "/atelier/organisations/AFCN",
+                   {"action": "approve", "name": "Agence", "kind": "club"},
+                   page="/atelier/organisations")
+    assert refused.status_code == 400
+    assert "AFCN\u202f: Le type doit être l’un de ceux-ci\u202f: " in text(refused)
+    gone = post(client, "/atelier/organisations/ZZZZ", {"action": "dismiss"},
+                page="/atelier/organisations")
+    assert gone.status_code == 404 and "ZZZZ n’est plus candidat" in text(gone)
+    assert config.authority_file.read_bytes() == before
+    missing = client.get("/atelier/fiche/2019/nulle-part.md")
+    assert missing.status_code == 404
+    assert "Il n’y a pas de fichier d’article 2019/nulle-part.md." in text(missing)
+    english = client.get("/atelier/fiche/2019/nulle-part.md?lang=en")
+    assert "There is no article file 2019/nulle-part.md." in text(english)
+
+
 # --- the guard -----------------------------------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from .params import SearchParams
 def user_message(exc: Exception, status: int) -> str:
     """What to tell a person: the error's own message for their mistakes, a generic one else."""
     t = translator()
-    if isinstance(exc, QueryError):
+    if isinstance(exc, ArchiveError) and exc.code:
         return error_text(t, exc)
     if isinstance(exc, ArchiveError) and status in (404, 429):
         return exc.message

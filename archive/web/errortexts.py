@@ -125,11 +125,34 @@ ERROR_TEXTS: dict[str, str] = {
                               "text."),
     "index_value_characters": N_("The field %(field)s holds invalid characters."),
     "index_name_multiline": N_("A %(field)s name spans several lines."),
+    # the workspace's requests about files and organisations
+    "article_file_name_invalid": N_("“%(file)s” is not the name of an article file of the "
+                                    "archive."),
+    "article_file_unknown": N_("There is no article file %(file)s."),
+    "article_id_not_id": N_("“%(id)s” is not an article id."),
+    "article_unknown": N_("There is no article %(id)s."),
+    "candidate_unknown": N_("%(acronym)s is no longer a candidate: someone approved, merged "
+                            "or dismissed it meanwhile?"),
+    "candidate_name_invalid": N_("The name is too long or holds invisible characters."),
+    "candidate_country_invalid": N_("The country is too long or holds invisible characters."),
+    "candidate_needs_name": N_("Give %(acronym)s a name: no article defines it."),
+    "candidate_known": N_("%(acronym)s is already in the authority file, as “%(known)s”."),
+    "kind_unknown": N_("The kind must be one of %(kinds)s."),
+    "authority_entry_unknown": N_("“%(name)s” is not an entry of the authority file."),
+    "authority_entry_breaks": N_("The new entry would break the authority file, which is left "
+                                 "unchanged: %(detail)s"),
+    "authority_changed": N_("The authority file changed while the entry was being added: try "
+                            "again."),
+    "review_action_unknown": N_("Unknown action “%(action)s”: approve, merge or dismiss."),
 }
 
 
 def error_text(t: Translator, error: ArchiveError) -> str:
-    """An error declared by code, in the translator's language; numbers in its grouping."""
+    """An error declared by code, in the translator's language; numbers in its grouping.
+
+    An error without a code (its details are the system's or a file's) keeps its message."""
+    if not error.code:
+        return error.message
     values = {name: t.number(value) if isinstance(value, int) else value
               for name, value in error.params.items()}
     return t.gettext(ERROR_TEXTS[error.code], **values)

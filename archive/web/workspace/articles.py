@@ -196,7 +196,7 @@ def edit_text(rel: str):
 def _text_form(opened: editing.Opened, text: str, digest: str, problem, status: int = 200):
     line, message = None, ""
     if problem is not None:
-        message = error_text(g.t, problem) if getattr(problem, "code", "") else problem.message
+        message = error_text(g.t, problem)
         found = _LINE.search(getattr(problem, "location", ""))
         line = int(found.group(1)) if found else None
     return render_template("workspace/text.html", opened=opened, text=text, digest=digest,

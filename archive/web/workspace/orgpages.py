@@ -7,9 +7,10 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from ... import audit, orgreview
-from ...errors import ArchiveError
+from ...errors import ArchiveError, Refused
 from ...organisations import KINDS
 from ..context import services
+from ..errortexts import error_text
 from . import auth, workspace
 
 
@@ -58,9 +59,10 @@ def review_candidate(acronym: str):
                 message = g.t.gettext("%(acronym)s dismissed: it will not be proposed again.",
                                       acronym=acronym)
             else:
-                raise ArchiveError("unknown action")
+                raise Refused("review_action_unknown", action=(action or "")[:50])
     except ArchiveError as exc:
-        return candidates(error=f"{acronym[:50]}: {exc.message}",
+        return candidates(error=g.t.gettext("%(label)s: %(value)s", label=acronym[:50],
+                                            value=error_text(g.t, exc)),
                           status=exc.status if 400 <= exc.status < 500 else 422)
     flash(message)
     return redirect(url_for("workspace.candidates"))
