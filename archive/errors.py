@@ -279,6 +279,8 @@ MESSAGES: dict[str, str] = {
     "authority_changed": "{path} changed while the entry was being added; run the command "
                          "again",
     "review_action_unknown": "unknown action '{action}': approve, merge or dismiss",
+    "form_unreadable": "the form sent cannot be read (a file whose name is not UTF-8 text?): "
+                       "nothing was changed; rename the file and send it again",
 }
 # A failure found before it is raised (or reported): its code and its values.
 Problem = tuple[str, dict[str, object]]

@@ -362,6 +362,22 @@ def test_an_upload_over_the_limit_is_refused_before_its_body_is_read(config):
     assert fits.status_code == 302  # the same route takes a body within the import's limit
 
 
+def test_an_upload_whose_file_name_is_not_utf8_is_refused_with_the_reason(client, config):
+    """Werkzeug reads such a form as empty: it was refused as an expired form (CSRF)."""
+    before = sorted(config.data_dir.rglob("*"))
+    boundary, page = "limite", b"Titre\n\nUn texte de quelques mots."
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+            f"{token(client, '/atelier/import')}\r\n--{boundary}\r\n").encode() + (
+        b'Content-Disposition: form-data; name="files"; filename="caf\xe9.txt"\r\n'
+        b"Content-Type: text/plain\r\n\r\n" + page + f"\r\n--{boundary}--\r\n".encode())
+    answer = client.post("/atelier/import", data=body,
+                         content_type=f"multipart/form-data; boundary={boundary}")
+    assert answer.status_code == 400
+    assert "le nom d’un fichier n’est pas du texte UTF-8" in text(answer)
+    assert "expiré" not in text(answer)
+    assert sorted(config.data_dir.rglob("*")) == before
+
+
 def test_an_uploaded_name_with_dots_stays_in_the_staging_folder(client, config):
     sent = post(client, "/atelier/import",
                 {"files": (io.BytesIO(b"---\ntitle: x\n"), "../../data/articles/x.md")},

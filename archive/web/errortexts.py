@@ -144,6 +144,9 @@ ERROR_TEXTS: dict[str, str] = {
     "authority_changed": N_("The authority file changed while the entry was being added: try "
                             "again."),
     "review_action_unknown": N_("Unknown action “%(action)s”: approve, merge or dismiss."),
+    "form_unreadable": N_("The form sent cannot be read, perhaps because a file’s name is not "
+                          "UTF-8 text: nothing was changed. Rename the file with plain letters "
+                          "and send it again."),
 }
 
 

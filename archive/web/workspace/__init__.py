@@ -11,7 +11,9 @@ from flask import Blueprint, Flask, Response, g, render_template
 from flask_wtf.csrf import CSRFError
 
 from ...config import Config
+from ...errors import Refused
 from ..context import services
+from ..errortexts import error_text
 from ..ratelimit import RateLimiter
 from . import auth
 
@@ -39,6 +41,14 @@ def _csrf_refused(exc: CSRFError):
         "workspace/refused.html", status=400, title=t.gettext("Form refused"),
         message=t.gettext("This form has expired or did not come from this site: nothing was "
                           "changed. Go back, reload the page and try again.")), 400
+
+
+@workspace.errorhandler(Refused)
+def _request_refused(exc: Refused):
+    t = g.t
+    return render_template("workspace/refused.html", status=exc.status,
+                           title=t.gettext("Request refused"), message=error_text(t, exc)), \
+        exc.status
 
 
 def init_app(app: Flask, config: Config) -> None:

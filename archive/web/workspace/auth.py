@@ -41,6 +41,7 @@ from ... import accounts
 from ...accounts import User
 from ...articlefile import write_text
 from ...config import Config
+from ...errors import Refused
 from ...writelock import writing
 
 log = logging.getLogger(__name__)
@@ -296,6 +297,11 @@ def guard() -> None:
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         if not current_app.secret_key:
             abort(503)
+        if (request.mimetype == "multipart/form-data" and request.content_length
+                and not request.form and not request.files):
+            # Werkzeug reads an undecodable form (a file name in Latin-1) as an empty one,
+            # which the CSRF check would call an expired form
+            raise Refused("form_unreadable")
         csrf.protect()
 
 
