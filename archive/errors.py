@@ -279,6 +279,12 @@ MESSAGES: dict[str, str] = {
     "authority_changed": "{path} changed while the entry was being added; run the command "
                          "again",
     "review_action_unknown": "unknown action '{action}': approve, merge or dismiss",
+    "upload_unknown": "there is no such upload (imported or discarded already?)",
+    "upload_claimed": "this upload is being imported already",
+    "upload_too_many_files": "at most {limit} files in one upload",
+    "upload_too_large": "{name}: larger than the {limit:,} bytes an import accepts (limit "
+                        "import_max_bytes)",
+    "upload_empty": "no file was sent",
     "form_unreadable": "the form sent cannot be read (a file whose name is not UTF-8 text?): "
                        "nothing was changed; rename the file and send it again",
 }

@@ -5,12 +5,17 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import os
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from archive import articlefile
 from archive.config import Limits, load_config
+from archive.errors import Conflicted
 from archive.ingest import uploads
 
 from .conftest import ROOT
@@ -37,7 +42,41 @@ def test_a_dry_run_says_what_would_be_imported_and_rejected_then_the_import_does
     assert report.imported == 1
     (path,) = articlefile.iter_files(config.articles_dir)
     assert articlefile.read(path).title.startswith("France : le Parlement")
-    assert not upload.folder.exists()
+    assert sorted(p.name for p in upload.folder.iterdir()) == [uploads.CLAIM, uploads.OUTCOME]
+    assert uploads.state(config, upload.token) == "imported"
+    assert uploads.outcome(config, upload.token)["counts"]["imported"] == 1
+
+
+def test_an_upload_is_imported_once_when_confirmed_twice_at_once(config):
+    """A double click on "Import" ran the import twice (two lines in the audit log)."""
+    upload = uploads.stage(config, [("devoir.jsonl", io.BytesIO(export()))])
+    start, results = threading.Barrier(2), []
+
+    def confirm():
+        start.wait()
+        try:
+            results.append(uploads.confirm(config, upload).imported)
+        except Conflicted as exc:
+            results.append(exc.code)
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results, key=str) == [1, "upload_claimed"]
+    assert len(list(articlefile.iter_files(config.articles_dir))) == 1
+
+
+def test_an_import_whose_process_died_can_be_confirmed_again(config):
+    upload = uploads.stage(config, [("devoir.jsonl", io.BytesIO(export()))])
+    (upload.folder / uploads.CLAIM).write_text(str(os.getpid()))  # this process: alive
+    assert uploads.state(config, upload.token) == "importing"
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)
+    (upload.folder / uploads.CLAIM).write_text(finished.stdout.strip())  # a killed worker's
+    assert uploads.state(config, upload.token) == "staged"
+    assert uploads.confirm(config, upload).imported == 1
 
 
 def test_the_same_page_uploaded_twice_changes_nothing_the_second_time(config):

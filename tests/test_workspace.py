@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from html import unescape
 from pathlib import Path
@@ -329,10 +330,30 @@ def test_an_upload_is_shown_as_a_dry_run_then_imported_on_confirmation(client, c
     assert "1 imported" in text(dry) or "1 nouveaux" in text(dry)
     assert not list(config.articles_dir.glob("2017/*.md"))
     done = post(client, sent.location, {"action": "import"})
-    assert done.status_code == 200
+    assert done.status_code == 302 and done.location.endswith("/fait")
+    assert "1 nouveaux" in text(client.get(done.location))
     assert len(list(config.articles_dir.glob("2017/*.md"))) == 1
+    # a double click's second request, or a reload, shows the same import: it runs once
+    again = client.post(sent.location, data={"action": "import",
+                                             "csrf_token": token(client, "/atelier")})
+    assert again.status_code == 302 and again.location == done.location
+    assert client.get(sent.location).location == done.location
     (entry,) = [e for e in audit.read(config) if e["action"] == "import"]
     assert entry["who"] == "awa" and entry["imported"] == 1
+
+
+def test_an_import_under_way_has_a_page_that_reloads_itself(client, config):
+    export = (json.dumps(real_record(), ensure_ascii=False) + "\n").encode("utf-8")
+    sent = post(client, "/atelier/import", {"files": (io.BytesIO(export), "devoir.jsonl")},
+                content_type="multipart/form-data")
+    token_of_upload = sent.location.rsplit("/", 1)[-1]
+    claim = config.index_dir / "uploads" / token_of_upload / ".claimed"
+    claim.write_text(str(os.getpid()))  # claimed by a live process: this one
+    again = post(client, sent.location, {"action": "import"}, page="/atelier")
+    assert again.status_code == 302
+    page = text(client.get(again.location))
+    assert "Importation en cours" in page and 'http-equiv="refresh"' in page
+    assert not list(config.articles_dir.glob("2017/*.md"))
 
 
 class Unreadable(io.BytesIO):

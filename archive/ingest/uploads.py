@@ -6,14 +6,19 @@ obeys the limit `archive import` applies (`import_max_bytes`), counted while it 
 body that lies about its size is cut off too. The dry run and the import are `import_paths`,
 the CLI's own, with the options the archivist gave (a field mapping, a publisher), stored with
 the files so that the confirmed import does what the dry run showed.
+
+An upload is imported once: the confirmation claims it first (a double click's second request
+finds it claimed), and what the import did stays beside it for its page, the staged files gone.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import shutil
+import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,19 +26,22 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..config import Config
-from ..errors import ArchiveError, NotFound, UsageError
+from ..errors import Conflicted, Missing, Refused
 from .importers.tabular import parse_mapping
 from .pipeline import ImportReport, import_paths
 
 FOLDER = "uploads"
 OPTIONS = ".options.json"
+CLAIM = ".claimed"  # the id of the process importing the upload
+OUTCOME = ".outcome.json"  # what the confirmed import did, for its page
+OUTCOME_DAYS = 7  # how long an import's page stays
 MAX_FILES = 50
 CHUNK = 65_536
 _TOKEN_RE = re.compile(r"^[a-f0-9]{32}\Z")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-class UploadTooLarge(ArchiveError):
+class UploadTooLarge(Refused):
     """An uploaded file is over the import's size limit: nothing of it was kept."""
 
     status = 413
@@ -76,6 +84,7 @@ def stage(config: Config, files: Iterable[tuple[str, BinaryIO]], mapping: str = 
     """Copy uploaded files (name, stream) into a new staging folder, each within the limit."""
     parse_mapping(mapping)  # a wrong mapping is refused now, not after the upload
     publisher = " ".join((publisher or "").split())[:200] or None
+    _forget_old_outcomes(config)
     token = secrets.token_hex(16)
     target = folder(config) / token
     target.mkdir(parents=True)
@@ -84,19 +93,18 @@ def stage(config: Config, files: Iterable[tuple[str, BinaryIO]], mapping: str = 
     try:
         for name, stream in files:
             if len(names) >= MAX_FILES:
-                raise UsageError(f"at most {MAX_FILES} files in one upload")
+                raise Refused("upload_too_many_files", limit=MAX_FILES)
             safe = safe_name(name, names)
             size = 0
             with open(target / safe, "wb") as out:
                 while chunk := stream.read(CHUNK):
                     size += len(chunk)
                     if size > limit:
-                        raise UploadTooLarge(f"{safe}: larger than the {limit:,} bytes an "
-                                             "import accepts (limit import_max_bytes)")
+                        raise UploadTooLarge("upload_too_large", name=safe, limit=limit)
                     out.write(chunk)
             names.append(safe)
         if not names:
-            raise UsageError("no file was sent")
+            raise Refused("upload_empty")
         (target / OPTIONS).write_text(json.dumps({"mapping": mapping, "publisher": publisher}),
                                       encoding="utf-8")
     except BaseException:
@@ -105,15 +113,19 @@ def stage(config: Config, files: Iterable[tuple[str, BinaryIO]], mapping: str = 
     return Upload(token, target, tuple(names), mapping, publisher)
 
 
-def find(config: Config, token: str) -> Upload:
-    """A staged upload by its token (NotFound when it was imported, discarded or never was)."""
+def _target(config: Config, token: str) -> Path:
     if not _TOKEN_RE.match(token or ""):
-        raise NotFound("there is no such upload")
-    target = folder(config) / token
+        raise Missing("upload_unknown")
+    return folder(config) / token
+
+
+def find(config: Config, token: str) -> Upload:
+    """A staged upload by its token (Missing when it was imported, discarded or never was)."""
+    target = _target(config, token)
     try:
         options = json.loads((target / OPTIONS).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise NotFound("there is no such upload (imported or discarded already?)") from None
+        raise Missing("upload_unknown") from None
     names = tuple(sorted(p.name for p in target.iterdir() if not p.name.startswith(".")))
     return Upload(token, target, names, options.get("mapping") or "", options.get("publisher"))
 
@@ -124,10 +136,78 @@ def dry_run(config: Config, upload: Upload) -> ImportReport:
 
 
 def confirm(config: Config, upload: Upload) -> ImportReport:
-    """Import the upload for real, then remove its staging folder."""
-    report = _import(config, upload, dry_run=False)
-    discard(upload)
+    """Import the upload for real, once (Conflicted when another request has claimed it); then
+    its staged files go and what the import did stays for its page (`outcome`)."""
+    claim = upload.folder / CLAIM
+    try:
+        fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        raise Conflicted("upload_claimed") from None
+    with os.fdopen(fd, "w") as handle:
+        handle.write(str(os.getpid()))
+    try:
+        report = _import(config, upload, dry_run=False)
+    except BaseException:
+        claim.unlink(missing_ok=True)  # nothing half-claimed: it can be confirmed again
+        raise
+    counts = {"imported": report.imported, "updated": report.updated,
+              "unchanged": report.unchanged, "duplicates": len(report.duplicates),
+              "rejected": len(report.rejected)}
+    done = json.dumps({"counts": counts, "text": shown(upload, report.render())})
+    (upload.folder / f"{OUTCOME}.tmp").write_text(done, encoding="utf-8")
+    os.replace(upload.folder / f"{OUTCOME}.tmp", upload.folder / OUTCOME)
+    for name in (*upload.names, OPTIONS):
+        (upload.folder / name).unlink(missing_ok=True)
     return report
+
+
+def state(config: Config, token: str) -> str:
+    """Where an upload stands: 'staged', 'importing' or 'imported' (Missing when it was
+    discarded or never was)."""
+    target = _target(config, token)
+    if (target / OUTCOME).is_file():
+        return "imported"
+    claim = target / CLAIM
+    if claim.is_file():
+        if _alive(claim):
+            return "importing"
+        claim.unlink(missing_ok=True)  # its process died mid-import: it may be confirmed again
+    if (target / OPTIONS).is_file():
+        return "staged"
+    raise Missing("upload_unknown")
+
+
+def outcome(config: Config, token: str) -> dict:
+    """What a confirmed import did: its counts and its report (Missing before it is done)."""
+    try:
+        return json.loads((_target(config, token) / OUTCOME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise Missing("upload_unknown") from None
+
+
+def _alive(claim: Path) -> bool:
+    """Whether the process that claimed an upload still runs."""
+    try:
+        pid = claim.read_text(encoding="utf-8")
+        if not pid:
+            return True  # claimed this instant: its id is being written
+        os.kill(int(pid), 0)
+    except PermissionError:
+        return True  # another user's process: it exists
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _forget_old_outcomes(config: Config) -> None:
+    """Drop the pages of imports done more than OUTCOME_DAYS ago."""
+    cutoff = time.time() - OUTCOME_DAYS * 86400
+    for done in folder(config).glob(f"*/{OUTCOME}"):
+        try:
+            if done.stat().st_mtime < cutoff:
+                shutil.rmtree(done.parent, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def discard(upload: Upload) -> None:

@@ -144,6 +144,11 @@ ERROR_TEXTS: dict[str, str] = {
     "authority_changed": N_("The authority file changed while the entry was being added: try "
                             "again."),
     "review_action_unknown": N_("Unknown action “%(action)s”: approve, merge or dismiss."),
+    "upload_unknown": N_("There is no such upload: imported or discarded already?"),
+    "upload_claimed": N_("This upload is being imported already."),
+    "upload_too_many_files": N_("At most %(limit)s files in one upload."),
+    "upload_too_large": N_("%(name)s is larger than the %(limit)s bytes an import accepts."),
+    "upload_empty": N_("No file was sent."),
     "form_unreadable": N_("The form sent cannot be read, perhaps because a file’s name is not "
                           "UTF-8 text: nothing was changed. Rename the file with plain letters "
                           "and send it again."),

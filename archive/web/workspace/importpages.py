@@ -11,9 +11,10 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from ... import articlefile, audit
-from ...errors import ArchiveError
+from ...errors import ArchiveError, Conflicted
 from ...ingest import uploads
 from ..context import services
+from ..errortexts import error_text
 from . import auth, workspace
 
 
@@ -41,7 +42,8 @@ def upload():
         staged = uploads.stage(config, files, mapping=form["mapping"],
                                publisher=form["publisher"])
     except ArchiveError as exc:
-        return render_template("workspace/import.html", error=exc.message, form=form), \
+        return render_template("workspace/import.html", error=error_text(g.t, exc),
+                               form=form), \
             exc.status if exc.status < 500 else 400
     return redirect(url_for("workspace.dry_run", token=staged.token))
 
@@ -51,6 +53,8 @@ def upload():
 def dry_run(token: str):
     """What importing the staged files would do."""
     config = services().config
+    if uploads.state(config, token) != "staged":
+        return redirect(url_for("workspace.imported", token=token))
     staged = uploads.find(config, token)
     report = uploads.dry_run(config, staged)
     return render_template("workspace/dryrun.html", staged=staged, report=report,
@@ -60,19 +64,39 @@ def dry_run(token: str):
 @workspace.route("/import/<token>", methods=["POST"])
 @auth.login_required
 def confirm_import(token: str):
-    """Import the staged files for real (or discard them)."""
+    """Import the staged files for real (or discard them), once: a second click, or a reload,
+    is sent to the page of the import the first one runs."""
     config = services().config
+    if uploads.state(config, token) != "staged":
+        return redirect(url_for("workspace.imported", token=token))
     staged = uploads.find(config, token)
     if request.form.get("action") == "discard":
         uploads.discard(staged)
         flash(g.t.gettext("The upload was discarded: nothing was imported."))
         return redirect(url_for("workspace.home"))
     before = audit.hashes(articlefile.iter_files(config.articles_dir))
-    report = uploads.confirm(config, staged)
+    try:
+        report = uploads.confirm(config, staged)
+    except Conflicted as exc:
+        if exc.code != "upload_claimed":
+            raise
+        return redirect(url_for("workspace.imported", token=token))
     written = [p for p in report.written if p.suffix == articlefile.SUFFIX]
     audit.record(config, auth.current_user().name, "import",
                  files={p: (before.get(p), audit.sha256_of(p)) for p in written},
                  uploaded=list(staged.names), imported=report.imported,
                  updated=report.updated, rejected=len(report.rejected))
-    return render_template("workspace/imported.html", report=report,
-                           text=uploads.shown(staged, report.render()))
+    return redirect(url_for("workspace.imported", token=token))
+
+
+@workspace.route("/import/<token>/fait")
+@auth.login_required
+def imported(token: str):
+    """What a confirmed import did; while it runs, a page that reloads itself."""
+    config = services().config
+    state = uploads.state(config, token)
+    if state == "staged":
+        return redirect(url_for("workspace.dry_run", token=token))
+    if state == "importing":
+        return render_template("workspace/imported.html", outcome=None, refresh=2)
+    return render_template("workspace/imported.html", outcome=uploads.outcome(config, token))
