@@ -64,6 +64,13 @@ _SINGULAR = {"author": "author", "organisations": "organisation",
 # YAML 1.1 breaks lines at NEL, LS and PS (YAML 1.2 does not): pasted into a title they would
 # split it and shift every line number an editor shows; as spaces they are what clean_line makes.
 _ODD_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+def as_read_back(value: str) -> str:
+    """A field's value as the file will read it back: YAML 1.1's odd line breaks as spaces."""
+    return _ODD_BREAKS.sub(" ", value)
+
+
 # The closing line: three dashes or more, alone ("---x" is text, not the end of the fields).
 _CLOSING = re.compile(r"\n---+[ \t]*(?:\n|\Z)")
 

@@ -172,8 +172,8 @@ def from_form(article: Article, form: Mapping[str, str]) -> Article:
         value = form[name] or ""
         if name in LIST_FORM_FIELDS:
             changes[name] = tuple(line.strip() for line in value.splitlines() if line.strip())
-        else:
-            changes[name] = value.strip() or None
+        else:  # the preview shows what the file will read back
+            changes[name] = articlefile.as_read_back(value).strip() or None
     if "title" in changes:
         changes["title"] = changes["title"] or ""
     edited = article.replace(**changes)

@@ -71,6 +71,18 @@ def test_an_edit_is_saved_atomically_and_a_later_import_keeps_it(imported):
     assert article.section == "Europe"
 
 
+def test_a_line_separator_typed_in_a_field_is_saved_as_the_file_reads_it_back(imported):
+    """U+2028 was previewed and saved, then read back from the file as a space."""
+    config, rel, _ = imported
+    opened = editing.open_file(config, rel)
+    form = editing.form_values(opened.article) | {"section": "Monde\u2028Europe",
+                                                  "author": "Awa Sangaré\u2028Moussa Diarra"}
+    edited = editing.from_form(opened.article, form)
+    assert (edited.section, edited.author) == ("Monde Europe", ("Awa Sangaré", "Moussa Diarra"))
+    saved = editing.save_article(config, rel, edited, opened.digest)
+    assert articlefile.read(config.articles_dir / saved.rel) == edited
+
+
 def test_an_archivists_comment_lines_survive_a_form_edit_and_a_reimport(imported):
     """A note written as a comment above a field stays above it when the form saves the file
     and when a re-import rewrites it (the import used to drop it silently)."""
