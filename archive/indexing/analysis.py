@@ -161,7 +161,11 @@ STEMMER_CHANGES = {("light", "light_derived"): ": a noun in -ement finds itself 
 @lru_cache(maxsize=100_000)
 def stem(word: str, stemmer: str = "snowball") -> str:
     """The stem of a folded word by the named stemmer (the same on index and query side)."""
-    return stemmers.STEMMERS[stemmer](word)
+    stemmed = stemmers.STEMMERS[stemmer](word)
+    # Savoy's stemmers fold each run of one letter: a key held down (`eeeeeeee`, `aaaaa`)
+    # became the letter itself and found every `e` or `a` of the archive. No word of the
+    # shared corpus of three letters or more stems to a single letter.
+    return word if len(stemmed) == 1 < len(word) - 1 else stemmed
 
 
 def _is_caps(text: str) -> bool:
