@@ -254,13 +254,29 @@ def test_date_range_by_day_month_and_year(archive):
     assert date_bound("15/03/2019", end=False) == 20190315
 
 
+def test_a_date_known_to_the_month_or_the_year_is_in_a_range_from_its_first_day(archive):
+    """`from=2023-04-01` left out an article dated 2023-04, which `from=2023-04` held."""
+    for start, end in (("2023-04", "2023-04"), ("2023-04-01", "2023-04-30"),
+                       ("2023-04-01", "2023-04-01"), ("2023-01-01", "2023-12-31")):
+        assert "electricite-delestages" in ids(run(archive, "", date_from=start, date_to=end))
+    assert "electricite-delestages" not in ids(run(archive, "", date_from="2023-04-02"))
+    assert "electricite-delestages" not in ids(run(archive, "", date_to="2023-03-31"))
+    assert "union-europeenne" in ids(run(archive, "", date_from="2018-01-01",
+                                         date_to="2018-12-31"))
+    assert "union-europeenne" not in ids(run(archive, "", date_from="2018-01-02",
+                                             date_to="2018-12-31"))
+
+
 @pytest.mark.parametrize("given, start, end", [
     ("2019", 20190000, 20191231),
     ("2019-3", 20190300, 20190331),
     ("mars 2019", 20190300, 20190331),
     ("15/03/2019", 20190315, 20190315),
     ("2150", 21500000, 21501231),  # a bound may lie in the future, unlike an article's date
-    ("1er mars 2150", 21500301, 21500301),
+    ("1er mars 2150", 21500300, 21500301),  # from the 1st: the month's undated days too
+    ("2019-01-01", 20190000, 20190101),  # from 1 January: the year's undated articles too
+    ("2019-01", 20190000, 20190131),
+    ("2019-01-02", 20190102, 20190102),
     ("2000-02-29", 20000229, 20000229),
     # the shapes an export's date may take are read as bounds too (one date reader)
     ("2019-03-15T10:30:00Z", 20190315, 20190315),

@@ -154,5 +154,10 @@ def date_bound(text: str | None, end: bool) -> int | None:
     year, month, day = (parts + [0, 0])[:3]
     if end:
         month, day = month or 12, day or 31
+    else:
+        # A date known to the month (2019-09, key 20190900) or the year (key 20190000) is
+        # filtered as its first day, as it sorts: a range from the 1st holds it.
+        day = 0 if day <= 1 else day
+        month = 0 if day == 0 and month <= 1 else month
     return year * 10_000 + month * 100 + day
 
