@@ -1280,3 +1280,26 @@ def test_facets_and_histogram_count_the_matching_articles_whatever_share_they_ma
             assert shown == _carried(base, facet, request.estimated), (request, facet)
         histogram = Counter(y for h in hits if (y := _year_of(h, request.estimated)))
         assert dict(result.histogram) == {int(y): c for y, c in histogram.items()}, request
+
+
+def test_annee_in_the_query_leaves_out_estimated_dates_as_the_year_filter_does(tmp_path):
+    """`année:2019` with `estimated=0` found the two corpus articles dated 2019 from their
+    text, which `year=2019` with `estimated=0` left out (46 against 44)."""
+    data = tmp_path / "data"
+    for id_, date, source in (("publie", "2019-05-02", None), ("estime", "2019", "text"),
+                              ("suivant", "2020-01-10", None)):
+        articlefile.write(data / "articles", Article(
+            id=id_, title=f"Grève des enseignants ({id_})", date=date, date_source=source,
+            body="Les enseignants du Mali sont en grève depuis lundi."))
+    config = load_config(None, data=data, index=tmp_path / "index")
+    reindex(config, full=True)
+
+    def found(query: str, estimated: bool, **filters) -> set[str]:
+        request = SearchRequest(query, {k: tuple(v) for k, v in filters.items()},
+                                estimated=estimated)
+        return {hit.id for hit in search(config.index_dir, request, config).hits}
+
+    assert found("année:2019", True) == found("", True, year=["2019"]) == {"publie", "estime"}
+    assert found("année:2019", False) == found("", False, year=["2019"]) == {"publie"}
+    assert found("grève année:2019-2020", False) == {"publie", "suivant"}
+    assert found("grève -année:2019", False) == {"estime", "suivant"}  # an estimate: undated

@@ -22,6 +22,7 @@ from ..engine.postings import Postings
 from ..errors import QueryError
 from ..facets import registry
 from ..indexing.analysis import ELIDED, STOP_WORDS, name_form
+from ..models import ESTIMATED
 from ..textnorm import fold
 from . import querylang as ql
 
@@ -103,8 +104,9 @@ class Builder:
                  values: Callable[[object, str], tuple[str, ...]] | None = None, *,
                  max_expanded_words: int | None = None, deadline: float | None = None,
                  max_expanded_postings: int | None = None,
-                 postings: Postings | None = None) -> None:
+                 postings: Postings | None = None, estimated: bool = True) -> None:
         self.analyze = analyze
+        self.estimated = estimated  # False: `année:` leaves out dates estimated from the text
         self.authority = authority
         self.reader = reader
         self.sidecars = postings  # the search's own: its sidecars tell the lexicon's lengths
@@ -165,7 +167,10 @@ class Builder:
         if isinstance(node, ql.Phrase):
             return self.phrase(node, positive)
         if isinstance(node, ql.Years):
-            return wq.NumericRange(self.year_field, node.start, node.end)
+            years = wq.NumericRange(self.year_field, node.start, node.end)
+            # as the year filter does: without estimates, an estimated date counts as none
+            return years if self.estimated else wq.And(
+                [years, wq.Not(wq.Term("date_source", ESTIMATED))])
         if isinstance(node, ql.Not):
             child = self.build(node.child, not positive)
             return None if child is None else wq.Not(child)

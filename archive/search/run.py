@@ -217,7 +217,7 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
                               max_expanded_words=limits.query_max_expanded_words,
                               deadline=until,
                               max_expanded_postings=limits.query_max_expanded_postings,
-                              postings=postings)
+                              postings=postings, estimated=request.estimated)
             compiled = builder.compile(node)
         # Matching must finish within the time limit (ranking past it is merely cut short).
         postings.deadline = until
