@@ -355,12 +355,16 @@ def test_long_articles_viewed_at_once_leave_healthz_answering(long_archive):
 # --- CSV for spreadsheets -------------------------------------------------------------------------
 
 
-def test_csv_cells_stay_text_in_a_spreadsheet_split_on_semicolons(tmp_path):
+def test_csv_cells_stay_text_split_on_semicolons_and_keep_their_text_after_commas(tmp_path):
     hostile = [
         Article(id="greve-point-virgule", title="Grève;=1+1;", body="Un corps.",
                 date="2020-01-01", author=("Koné, =2+3",)),
         Article(id="pleine-chasse", title="＝1+1 et ＠SUM(A1)", body="Un corps.",
                 date="2020-01-02", section="-2+3"),
+        # a shared-corpus sentence: the export wrote `(23 %, '-6)`
+        Article(id="sondage", title="Popularité", date="2018-12-10", body=(
+            "Mais le président, dont la cote de confiance a atteint un nouveau plus bas (23 %, "
+            "-6), selon un sondage Ifop-Fiducial, n'a pas prévu de s'exprimer.")),
     ]
     config = build_archive(tmp_path, hostile)
     data = create_app(config).test_client().get("/export.csv").get_data()
@@ -368,13 +372,12 @@ def test_csv_cells_stay_text_in_a_spreadsheet_split_on_semicolons(tmp_path):
     text = data.decode("utf-8-sig")
     assert text.splitlines()[0].startswith('"id","title"')  # every cell quoted
     rows = {r["id"]: r for r in csv.DictReader(io.StringIO(text))}
+    # a cell's start and what follows a `;` are guarded; after a `,`, text is the article's own
     assert rows["greve-point-virgule"]["title"] == "Grève;'=1+1;"
-    assert rows["greve-point-virgule"]["authors"] == "Koné, '=2+3"
+    assert rows["greve-point-virgule"]["authors"] == "Koné, =2+3"
     assert rows["pleine-chasse"]["title"] == "'＝1+1 et ＠SUM(A1)"
     assert rows["pleine-chasse"]["section"] == "'-2+3"
-    for line in text.splitlines()[1:]:
-        for cell in line.replace(",", ";").split(";"):
-            assert not cell.strip().strip('"').startswith(("=", "+", "@", "＝", "＠")), line
+    assert "un nouveau plus bas (23 %, -6), selon un sondage" in rows["sondage"]["snippet"]
 
 
 # --- identifiers and hidden characters ------------------------------------------------------------

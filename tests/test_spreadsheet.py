@@ -27,6 +27,10 @@ HOSTILE = [
             date="2020-01-02", section="=HYPERLINK(\"http://x\";\"y\")"),
     Article(id="pleine-chasse", title="＝1+1；＠SUM(1)", body="Un corps.", date="2020-01-03",
             organisations=("\t=1+1",)),
+    # a shared-corpus sentence: a comma in a cell is text, guarded or not (`(23 %, '-6)`)
+    Article(id="sondage", title="Popularité", date="2018-12-10", author=("Koné, =2+3",), body=(
+        "Mais le président, dont la cote de confiance a atteint un nouveau plus bas (23 %, -6), "
+        "selon un sondage Ifop-Fiducial, n'a pas prévu de s'exprimer.")),
 ]
 
 
@@ -48,3 +52,5 @@ def test_no_exported_cell_becomes_a_formula_in_libreoffice(tmp_path, separator):
     sheet = converted.read_text(encoding="utf-8")
     assert "Grève" in sheet  # read as UTF-8, accents intact
     assert "table:formula" not in sheet
+    if separator == 44:  # split on commas, the file's quotes keep the sentence whole
+        assert "plus bas (23 %, -6), selon un sondage" in sheet
