@@ -187,6 +187,19 @@ def test_the_links_an_embedded_tweet_ends_with_are_dropped():
     assert done.furniture["tweet_link"] == 4 and done.furniture["tweet"] == 1
 
 
+@pytest.mark.parametrize("glued, kept", [
+    # gjfr-3a66202a8645 and gjfr-3df5cfaec210: the next sentence's first word glued to the
+    # link's ten characters was dropped with it
+    ("#ActeVI #22Décembre pic.twitter.com/2pnPNfBGSnFlorian Philippot ne semble pas avoir été "
+     "le seul", "#ActeVI #22Décembre Florian Philippot ne semble pas avoir été le seul"),
+    ("Mon discours devant le congrès.https://t.co/L3OsCjFYYNEn guise de cap en revanche",
+     "Mon discours devant le congrès. En guise de cap en revanche"),
+])
+def test_a_word_glued_to_a_tweet_link_stays(glued: str, kept: str):
+    body, done = clean_body(glued)
+    assert paragraphs(body) == [kept] and done.furniture["tweet_link"] == 1
+
+
 @pytest.mark.parametrize("text", [
     # mnfr-b8c5959c5812: a handle without a date is a sentence of the article
     "Suivez le sur Twitter @jamesclayton5.",

@@ -63,8 +63,11 @@ RELATED_MAX_CHARS = 200
 
 _LITERAL_BREAK = re.compile(r"(?:(?:\\r)?\\n)+")
 _DATE = r"(?:\d{1,2}(?:er)?\s+(?P<fr>[^\W\d_]{3,10})\.?|(?P<en>[A-Z][a-z]{2,8})\s+\d{1,2},)\s+\d{4}"
-# The links an embedded tweet's text ends with (its picture, its shortened address)
-_TWEET_LINK = re.compile(r"\s*\b(?:pic\.twitter\.com|https?://t\.co)/\w+")
+# The links an embedded tweet's text ends with (its picture, its shortened address): ten
+# letters or digits (every one of the corpus's 270), often glued to the next word
+# ("pic.twitter.com/2pnPNfBGSnFlorian Philippot"), which `\w+` took with it.
+_TWEET_LINK = re.compile(r"\s*\b(?:pic\.twitter\.com|https?://t\.co)/[A-Za-z0-9]{1,10}"
+                         r"(?P<glued>(?<=\S)(?=\w))?")
 _TWEET = re.compile(r"\s*[—–]\s*[^—–\n()]{1,60}?\s*\(@\w{1,30}\)\s*" + _DATE)
 _VIDEO = (r"(?:regardez|[àa] regarder|(?:re)?voir la vid[ée]o)(?:\s+(?:aussi|[ée]galement))?"
           r"(?:\s+(?:sur|de|dans)\s+[^:\n]{1,40}?)?\s*:")
@@ -194,13 +197,18 @@ def _is_date(match: re.Match[str]) -> bool:
     return fold(month).rstrip(".") in MONTHS
 
 
+def _unlinked(link: re.Match) -> str:
+    """What stands for a dropped tweet link: a space when a word was glued to it."""
+    return " " if link.group("glued") is not None else ""
+
+
 def _drop_tweets(paragraphs: list[str], done: Cleaning) -> list[str]:
     """Attributions of embedded tweets cut out; the embed's text stands as its own paragraph,
     once (scrapers copy it again after the attribution)."""
     out: list[str] = []
     for paragraph in paragraphs:
         if "t.co/" in paragraph or "pic.twitter.com/" in paragraph:
-            paragraph, links = _TWEET_LINK.subn("", paragraph)
+            paragraph, links = _TWEET_LINK.subn(_unlinked, paragraph)
             done.furniture["tweet_link"] += links
             if not (paragraph := paragraph.strip()):
                 continue
