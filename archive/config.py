@@ -88,7 +88,8 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     source: Path | None = None
     # The country of the archive's own press (ML): an article whose publisher the publishers
-    # file does not place is taken to be from it. None: an archive of many countries' press.
+    # file does not place, and which names it, is taken to be from it. None: an archive of
+    # many countries' press.
     country: str | None = None
     # The workspace's accounts (password hashes): outside data/ and anything served.
     # None: <archive>/.archive/users.yaml.
@@ -275,7 +276,7 @@ def config_text(site_name: str) -> str:
         "# authority_file: data/organisations.yaml",
         "default_language: fr",
         "# The country of this archive's press: an article whose publisher data/publishers.yaml",
-        "# does not place is taken to be from it, so that a generic institution name",
+        "# does not place, and which names it, is taken to be from it, so that a generic name",
         "# (\"Assemblée nationale\") means that country's. Leave it out for many countries' press.",
         "# country: ML",
         "# Host names the site answers to (any case; \".example.org\" for its subdomains,",

@@ -142,6 +142,19 @@ def named_after(folded_text: str, position: int) -> str | None:
     return code_of(found.group("name") or found.group("adj"))
 
 
+@functools.cache
+def _one_country_re(code: str) -> re.Pattern:
+    names, adjectives = _tables()
+    forms = [k for k, c in (*names.items(), *adjectives.items()) if c == code]
+    return re.compile(r"(?<![\w\-])(?:" + _alternatives(forms) + r")(?![\w\-])")
+
+
+def mentions(code: str, text: str) -> bool:
+    """Whether the text names the country of `code`, by its name or its adjective ("Mali",
+    "maliennes")."""
+    return _one_country_re(code.upper()).search(_fold(text)) is not None
+
+
 def named_in(text: str) -> str | None:
     """The first country a name names ("Assemblée nationale du Mali": ML), else None."""
     found = _anywhere_re().search(_fold(text))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from .. import articlefile
+from .. import articlefile, countries
 from ..config import Config
 from ..errors import ArchiveError, InvalidArticle
 from ..models import Article
@@ -274,8 +274,14 @@ def _finalise(
                     kept.append(label)
             organisations, new = tuple(canonical), tuple(kept)
         else:
-            country = (publishers.country_of(article.publisher, article.url) if publishers
-                       else None) or config.country
+            country = publishers.country_of(article.publisher, article.url) if publishers \
+                else None
+            if country is None and config.country and countries.mentions(
+                    config.country, f"{title}\n{body}"):
+                # a newspaper of unknown country is the archive's own country's only when the
+                # article names that country: the shared corpus's French articles filed the
+                # Assemblée nationale, the Cour suprême under Mali's
+                country = config.country
             found = found_in(authority, title, body, country)
             organisations, new = found.organisations, found.labels
     chash = content_hash(body)
