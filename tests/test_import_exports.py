@@ -250,6 +250,19 @@ def test_a_derived_title_stops_at_a_word_and_is_marked_as_cut():
     ("BAMAKO | Le marché rouvre. Les commerçants", "Le marché rouvre"),
     ("(Kayes) Le train siffle à nouveau. La gare", "Le train siffle à nouveau"),
     ("justice Le tribunal a tranché. Appel", "Le tribunal a tranché"),
+    # lenouvelliste.ch's capitalised rubrics (gjfr-af2d812ff2f4, gjfr-f2df6760a211): the
+    # titles read "Collision Neuf jours après…", "Accident Il était 18h30…"
+    ("Collision Neuf jours après la collision qui s’est déroulée au large de la Corse. Fin",
+     "Neuf jours après la collision qui s’est déroulée au large de la Corse"),
+    ("Accident Il était 18h30 mercredi lorsqu'un immeuble s'est effondré. Fin",
+     "Il était 18h30 mercredi lorsqu'un immeuble s'est effondré"),
+    ("Coup de théâtre Alors qu'il accusait sa belle-famille. Fin",
+     "Alors qu'il accusait sa belle-famille"),
+    ("Accident L'accident entre les deux tramways est survenu lundi soir. Fin",
+     "L'accident entre les deux tramways est survenu lundi soir"),
+    # a name before "Le" stays whole; so does a sentence with no rubric
+    ("Marine Le Pen a été mise en examen. Fin", "Marine Le Pen a été mise en examen"),
+    ("Donald Trump Une fois de plus a tweeté. Fin", "Donald Trump Une fois de plus a tweeté"),
     ("«Nous irons? Oui.» Le maire a parlé. Fin", "«Nous irons? Oui.»"),
     ("Qui paiera la route ? Les élus hésitent.", "Qui paiera la route ?"),
     # gjfr-2afbfbf91bbd: a publisher's "Ed." ends no sentence (the title was "… (Ed")

@@ -80,6 +80,16 @@ _DATELINE = re.compile(
     r"^(?:\([A-ZÀ-Ý][^()]{1,40}\)\s+|[A-ZÀ-Ý][\w'’., -]{1,40}?\s+[—–|]\s+(?=\S))")
 _KICKER = re.compile(r"^(?:[a-zà-ÿ][\w'’-]*(?: [a-zà-ÿ][\w'’-]*){0,2}|[A-ZÀ-Ý]{2}[A-ZÀ-Ý'’-]*)"
                      r"\s+(?=[A-ZÀ-Ý«\"“])")
+# A capitalised rubric glued before the sentence ("Collision Neuf jours après…", "Coup de
+# théâtre Alors qu'il…": lenouvelliste.ch, 34 corpus articles): one capitalised word and up to
+# two lowercase ones, then a word that opens French sentences and never a name. "Le"/"La"
+# must be followed by a lowercase word, so that "Marine Le Pen a…" keeps its first name.
+_OPENERS = ("Un|Une|Des|Les|Du|Au|Aux|En|Dans|Pour|Selon|Alors|Afin|Après|Avant|Depuis|Lors|"
+            "Ils|Elles|Il|Elle|On|Nous|Ce|Cet|Cette|Ces|Son|Sa|Ses|Leur|Leurs|Plusieurs|Quelque|"
+            "Deux|Trois|Quatre|Cinq|Six|Sept|Huit|Neuf|Dix|Cent|Mille")
+_CAPITAL_RUBRIC = re.compile(
+    r"^[A-ZÀ-Ý][a-zà-ÿ]+(?:[ '’][a-zà-ÿ]+){0,2}\s+"
+    r"(?=(?:(?:" + _OPENERS + r")\s|(?:Le|La)\s+[a-zà-ÿ]|L['’][a-zà-ÿ]))")
 _SENTENCE_END = re.compile(r"[.!?…]+[»”\"]?(?=\s|$)")
 # A dot after these words does not end a sentence ("M. Keïta a déclaré").
 _ABBREVIATIONS = {"m", "mm", "mme", "mmes", "mlle", "dr", "pr", "me", "st", "ste", "av", "cf",
@@ -510,6 +520,7 @@ def derive_title(body: str) -> str:
     """A title from the body's first sentence: at most TITLE_MAX characters, cut at a word."""
     first = next((p for p in body.split("\n\n") if p.strip()), "")
     first = _KICKER.sub("", _DATELINE.sub("", clean_line(first), count=1), count=1)
+    first = _CAPITAL_RUBRIC.sub("", first, count=1)
     sentence = first
     for match in _SENTENCE_END.finditer(first):
         word = re.findall(r"\w+$", first[: match.start()])
