@@ -45,7 +45,8 @@ def test_searches_api_exports_and_feeds_get_429_with_retry_after_past_the_limit(
     assert 1 <= int(refused.headers["Retry-After"]) <= 2 * WINDOW_SECONDS
     assert refused.headers["X-Content-Type-Options"] == "nosniff"
     if url.startswith("/api/") or url.startswith("/export.jsonl"):
-        assert refused.get_json() == {"error": refused.get_json()["error"], "status": 429}
+        assert refused.get_json() == {"error": refused.get_json()["error"], "status": 429,
+                                      "code": "rate_limited"}
         assert "Trop de requêtes" in refused.get_json()["error"]
     else:  # the site's one error page, in French by default
         html = refused.get_data(as_text=True)

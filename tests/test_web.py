@@ -212,6 +212,11 @@ def test_bad_parameters_and_guarded_queries_get_400_with_a_message(client, url, 
     ("/api/search?from=hier", "date_not_understood",
      "La date «\u202fhier\u202f» n’est pas comprise\u202f: écrivez 2019, 2019-03 ou 2019-03-15.",
      "The date “hier” is not understood: write 2019, 2019-03 or 2019-03-15."),
+    ("/export.csv?sort=foo", "unknown_sort",  # a CSV's script reads JSON, not a page
+     None, "Unknown sort order: choose relevance, newest or oldest."),
+    ("/export.xlsx?sort=foo", "unknown_sort", None, None),
+    ("/api/search?page_size=abc", "page_size_not_whole", None, None),
+    ("/api/search?page_size=1000", "page_size_over_limit", None, None),
     ("/export.jsonl?q=le la de", "only_common_words",
      "La recherche ne contient que des mots très courants (le, la, de…)\u202f: ajoutez un mot plus "
      "précis.",
@@ -222,8 +227,11 @@ def test_a_refused_search_is_worded_from_its_code_in_either_language(client, url
     for lang, expected in (("fr", french), ("en", english)):
         response = client.get(f"{url}&lang={lang}")
         assert response.status_code == 400
-        assert response.get_json() == {"error": expected, "status": 400, "code": code}
-    if url.startswith("/api/search"):  # the same on the error page (the cookie says English)
+        assert response.get_json()["code"] == code and response.get_json()["status"] == 400
+        if expected is not None:
+            assert response.get_json() == {"error": expected, "status": 400, "code": code}
+    if url.startswith("/api/search") and english:  # the same on the error page (in English,
+        # as the cookie says)
         assert str(escape(english)) in page(client, url.replace("/api/", "/"), 400)
 
 
@@ -345,6 +353,19 @@ def test_browse_lists_every_value_with_counts(client):
 
 
 # --- machine-readable -----------------------------------------------------------------------------
+
+
+def test_api_pages_are_those_a_script_may_ask_for(client):
+    """`pages` promised pages past `page_max`, which then answered 400; `page_size` was
+    ignored."""
+    everything = client.get("/api/search?page_size=1").get_json()
+    assert everything["page_size"] == 1 and len(everything["hits"]) == 1
+    assert everything["total"] > 1
+    assert everything["pages"] == min(everything["total"], everything["page_max"])
+    last = client.get(f"/api/search?page_size=1&page={everything['pages']}")
+    assert last.status_code == 200 and len(last.get_json()["hits"]) == 1
+    missing = client.get("/api/article/nexiste-pas").get_json()
+    assert missing["code"] == "not_found"
 
 
 def test_api_search_and_article(client):

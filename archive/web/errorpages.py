@@ -11,7 +11,7 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException, SecurityError
 
-from ..errors import ArchiveError, IndexUnavailable, QueryError
+from ..errors import ArchiveError, IndexUnavailable
 from .context import bp, log, services, translator
 from .errortexts import error_text
 from .params import SearchParams
@@ -76,9 +76,10 @@ def _error(exc: Exception):
             log.exception("unhandled error on %s", request.path)
     message = user_message(exc, status)
     if _wants_json():
-        if isinstance(exc, QueryError):  # scripts may act on the code, people read the message
-            return jsonify(error=message, status=status, code=exc.code), status
-        return jsonify(error=message, status=status), status
+        # scripts may act on the code, people read the message
+        code = exc.code if isinstance(exc, ArchiveError) and exc.code else \
+            _STATUS_CODES.get(status, "error")
+        return jsonify(error=message, status=status, code=code), status
     params = g.get("params") or SearchParams(q=request.args.get("q", "")[:500])
     return render_template("error.html", status=status, title=_title(status), message=message,
                            params=params), status
@@ -95,5 +96,12 @@ def _index_damage() -> IndexUnavailable | None:
     return None
 
 
+# The code of a JSON error that names no failure of its own (errors.MESSAGES names the others)
+_STATUS_CODES = {400: "bad_request", 401: "sign_in_needed", 403: "forbidden", 404: "not_found",
+                 405: "method_not_allowed", 413: "request_body_too_large", 429: "rate_limited",
+                 500: "internal_error", 503: "index_unavailable"}
+
+
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path in ("/export.jsonl", "/healthz")
+    # every export: a script fetching a CSV reads the reason, not an HTML page
+    return request.path.startswith(("/api/", "/export.")) or request.path == "/healthz"

@@ -15,7 +15,7 @@ from flask import (
     url_for,
 )
 
-from ..errors import IndexUnavailable, NotFound
+from ..errors import IndexUnavailable, NotFound, QueryError
 from ..facets import registry
 from ..models import ID_RE, Article
 from ..personnames import index_form
@@ -280,13 +280,18 @@ def _browse_pages(state) -> None:
 
 @bp.route("/api/search")
 def api_search():
-    """The same search as /search, as JSON: hits, facets, histogram, paging."""
+    """The same search as /search, as JSON: hits, facets, histogram, paging (`page_size` up
+    to `page_size_max`; `pages` counts the pages a script may ask for, at most `page_max`)."""
     params = _params()
-    result = _search(params)
+    raw = request.args.get("page_size")
+    if raw is not None and not raw.strip().isdigit():
+        raise QueryError("page_size_not_whole")
+    result = _search(params, page_size=int(raw) if raw is not None else None)
+    page_max = services().config.limits.page_max
     return jsonify(
-        query=params.q, total=result.total, page=result.page, pages=result.pages,
-        page_size=result.page_size, sort=result.sort, partial=result.partial,
-        estimated=result.estimated,
+        query=params.q, total=result.total, page=result.page,
+        pages=min(result.pages, page_max), page_max=page_max, page_size=result.page_size,
+        sort=result.sort, partial=result.partial, estimated=result.estimated,
         suggestion=result.suggestion, elapsed_ms=result.elapsed_ms,
         hits=[records.record(h, records.API_HIT, permalink(h.id)) for h in result.hits],
         facets={name: _facet_json(values) for name, values in result.facets.items()},
