@@ -105,6 +105,16 @@ def test_real_page_is_not_dated_by_a_readers_comment(no_network: None) -> None:
     assert read_one(page).date == "2018-09-30"
 
 
+def test_real_page_with_a_relative_canonical_link_keeps_its_address(no_network: None) -> None:
+    # Radio-Canada: <link rel="canonical" href="/nouvelle/1728875/…"> hid the og:url, and the
+    # article had no url (its citations named only the archive's permalink)
+    page = CORPUS / "htmldate__1691900941.html"
+    if not page.exists():
+        pytest.skip(f"../shared corpus not available: {page} is missing")
+    assert read_one(page).url == ("https://ici.radio-canada.ca/nouvelle/1728875/"
+                                  "transport-scolaire-ottawa-mi-septembre-covid")
+
+
 ARTICLE_TEXT = """<p>Le conseil des ministres a adopté mercredi le projet de loi sur la
 décentralisation, qui transfère aux communes la gestion des écoles et des centres de santé.</p>
 <p>Les maires réclamaient depuis longtemps les moyens d’exercer ces compétences, selon

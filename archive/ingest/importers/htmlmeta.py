@@ -363,10 +363,11 @@ def read_meta(html: str) -> PageMeta:
         # "à la une,Société": sites list the home-page slot along with the rubric
         section = _breadcrumb_section(section.split(","), None)
     section = section or _breadcrumb_section(crumbs_ld or parser.crumbs, title)
-    url = (clean_line(parser.canonical or "") or clean_line(meta.get("og:url", ""))
-           or _text(article.get("url")) or None)
-    if url and not url.startswith(("http://", "https://")):
-        url = None  # relative links say nothing once the page is saved
+    # the first absolute address: a relative link says nothing once the page is saved, and
+    # Radio-Canada's relative canonical link hid its og:url
+    url = next((u for u in (clean_line(parser.canonical or ""), clean_line(meta.get("og:url", "")),
+                            _text(article.get("url")) or "")
+                if u.startswith(("http://", "https://"))), None)
     publisher = (clean_line(meta.get("og:site_name", "")) or
                  next(iter(_names(_resolve(article.get("publisher"), by_id))), None) or None)
     if publisher and ("/" in publisher or publisher.startswith("www.")):
