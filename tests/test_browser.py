@@ -144,6 +144,41 @@ def test_results_page_fits_the_screen_and_is_saved_as_a_screenshot(site, page, w
     assert target.stat().st_size > 5_000
 
 
+# A source address of the corpus, and a body quoting one: on a phone, half the corpus's article
+# pages scrolled sideways (19 of 40 with an address), and one snippet holding an address cut
+# the results page's right edge.
+LONG_URL = ("https://www.journaldemontreal.com/2018/12/01/france-les-gilets-jaunes-de-retour-au-"
+            "cur-de-paris")
+
+
+@pytest.fixture(scope="module")
+def long_url_site(tmp_path_factory):
+    from archive.models import Article
+    from archive.web import create_app
+
+    article = Article(id="une-semaine-apres-un-defile-7f448d2f", date="2019-03-23",
+                      title="Une semaine après un défilé émaillé de violences", url=LONG_URL,
+                      section="Monde", author=("Agence France-Presse",),
+                      body=f"Les gilets jaunes sont appelés à manifester de nouveau ({LONG_URL}). "
+                           "La préfecture a interdit les Champs-Élysées.")
+    config = build_archive(tmp_path_factory.mktemp("longurl"), [article])
+    with served(create_app(config)) as base:
+        yield base
+
+
+@pytest.mark.parametrize("path", ["/article/une-semaine-apres-un-defile-7f448d2f",
+                                  "/article/une-semaine-apres-un-defile-7f448d2f?lang=en",
+                                  "/search?q=manifester"])
+def test_a_long_address_wraps_instead_of_widening_the_page_on_a_phone(long_url_site, browser,
+                                                                      path):
+    context, tab = new_page(browser, 360)
+    try:
+        tab.goto(long_url_site + path)
+        fits(tab, 360)
+    finally:
+        context.close()
+
+
 @pytest.fixture(scope="module")
 def dated_site(tmp_path_factory):
     """An archive where some dates are estimated from the text (tests/test_estimated_dates.py)."""
