@@ -139,6 +139,15 @@ def test_parse_byline_tells_signature_from_text() -> None:
     # mnfr-35bdcb76fc91: before the scraper's literal \n
     (["Par Nobuhle Simelane\\nBBC News, Johannesburg La médaille du prix Nobel de la paix"],
      ["BBC News, Johannesburg La médaille du prix Nobel de la paix"], ("Nobuhle Simelane",)),
+    # mnfr-8616e3e4c0d1, mnfr-fc70b1740301, mnfr-74ba58c0e32f: a name without "Par", then
+    # the BBC's sign glued to the text (the name stayed in the body, no author was set)
+    (["Analía Llorente\\nBBC News Mundo Excusez-moi, pouvez-vous me donner le mot de passe"],
+     ["BBC News Mundo Excusez-moi, pouvez-vous me donner le mot de passe"], ("Analía Llorente",)),
+    (["Nick Hartley", "BBC News Gales Il y a presque 10 ans, James Howells a jeté un disque dur"],
+     ["BBC News Gales Il y a presque 10 ans, James Howells a jeté un disque dur"],
+     ("Nick Hartley",)),
+    (["André Biernath - @andre_biernath\\nBBC News Brésil à Londres C'est une erreur de penser"],
+     ["BBC News Brésil à Londres C'est une erreur de penser"], ("André Biernath",)),
     # mnfr-01bbba69a4e5: set off by an asterisk
     (["Par Zaria Gorvett * \"FEARFUL DISASTER\", titrait le Chicago Tribune"],
      ["\"FEARFUL DISASTER\", titrait le Chicago Tribune"], ("Zaria Gorvett",)),
@@ -156,6 +165,8 @@ def test_a_byline_opening_the_text_gives_its_people(opening, rest, names) -> Non
     ["Par Esau Williams Yahya Jammeh, le célèbre ancien président gambien en exil, pourrait"],
     # a name and a role without "Par" heads an interview with that person
     ["Moussa Traoré, ministre de la Santé", "Il a répondu à nos questions."],
+    # mnfr-40dc64c801b5: a desk is no author
+    ["La rédaction\\nBBC News Mundo Lundi, des sismologues danois et suédois ont détecté"],
     # a byline that would be the whole text
     ["Par Leo Sands"],
     ["Par Leo Sands - "],

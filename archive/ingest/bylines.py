@@ -196,6 +196,36 @@ _OPENING = re.compile(
     re.IGNORECASE)
 
 
+# The BBC's opening sign on the line after its author's name, glued to the text: "BBC News
+# Mundo Excusez-moi…", "BBC News Brésil à Londres C'est…" (the corpus's BBC translations).
+_BBC_SIGN = re.compile(
+    r"^BBC News(?: (?:Mundo|Brésil|Brasil|Gales|Afrique|Africa|Arabic|Persian|Russian|Ukrainian|"
+    r"Chinese|Hindi|Urdu|Turkish|World))?(?: à [A-ZÀ-Ý][\w-]+)?(?:,? +(?=[A-ZÀ-Ý«\"“]))")
+# A reporter's social-media handle after the name ("André Biernath - @andre_biernath")
+_HANDLE = re.compile(r"\s+(?:[-–—]\s+)?@\w{1,30}\s*$")
+
+
+def _signed_by_bbc(line: str, after: str, paragraphs: list[str]
+                   ) -> tuple[list[str], tuple[str, ...]] | None:
+    """A name alone on the first line (or before the scraper's literal \\n), then the BBC's
+    sign glued to the text: the paragraphs without the name, and the name. The sign stays,
+    as "Par Leo Sands\\nBBC News L'Ukraine…" keeps it: it credits the outlet."""
+    name, literal, glued = line.partition("\\n")
+    if literal:
+        following, others = glued.lstrip() + (f"\n{after}" if after else ""), paragraphs[1:]
+    elif after:
+        following, others = after, paragraphs[1:]
+    elif len(paragraphs) > 1:
+        following, others = paragraphs[1], paragraphs[2:]
+    else:
+        return None
+    sign = _BBC_SIGN.match(following)
+    names = parse_byline(_PREFIX.sub("", _HANDLE.sub("", name))) if sign else None
+    if not names or not following[sign.end():].strip():
+        return None
+    return [following, *others], names
+
+
 def split_opening_byline(paragraphs: list[str]) -> tuple[list[str], tuple[str, ...]]:
     """The paragraphs without the byline their text opens with, and the people it names:
     a first line of its own ("Par Leo Sands", "Thomas Naadi, BBC News"), or "Par" and a name
@@ -208,6 +238,8 @@ def split_opening_byline(paragraphs: list[str]) -> tuple[list[str], tuple[str, .
     # "Moussa Traoré, ministre de la Santé" heads an interview with him
     if names and (_PREFIX.match(line) or _is_agency(line.rpartition(",")[2])):
         rest = after.strip()
+    elif (signed := _signed_by_bbc(line, after, paragraphs)) is not None:
+        return signed
     elif (opening := _OPENING.match(line)) and (names := parse_byline(opening["byline"])):
         rest = "\n".join(part for part in (line[opening.end():].strip(), after.strip()) if part)
     else:
