@@ -122,11 +122,23 @@ def test_positive_words_skip_negations():
 
 
 @pytest.mark.parametrize("text", [
-    '"unclosed', "((((x", "AND", "OU", "x OU", "x AND", "(", ")", "x )", "()", "SAUF", "titre:",
+    "((((x", "AND", "OU", "x OU", "x AND", "(", ")", "x )", "()", "SAUF", "titre:",
 ])
 def test_meaningless_queries_suggest_plain_words(text):
     with pytest.raises(QueryError, match="plain words"):
         parse(text)
+
+
+@pytest.mark.parametrize("text, words", [
+    ('"gilets jaunes', ["gilets", "jaunes"]),
+    ('gilets jaunes"', ["gilets", "jaunes"]),
+    # a corpus headline as a phone pastes it: opened with ", closed with ” (it was refused)
+    ('Les profs mal armés : "Il suffit qu’un élève prononce mal un mot !”',
+     ["Les", "profs", "mal", "armés", ":", "Il", "suffit", "qu’un", "élève", "prononce", "mal",
+      "un", "mot", "!"]),
+])
+def test_a_quote_without_its_pair_leaves_plain_words(text, words):
+    assert [w.text for w in positive_words(parse(text))] == words
 
 
 def test_leading_and_inner_wildcards_are_refused():

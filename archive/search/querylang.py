@@ -113,7 +113,10 @@ def tokenize(text: str, limits: Limits) -> list[_Token]:
         elif char in QUOTES:
             close = phrase_close(text, i)
             if close < 0:
-                raise _refuse("a quotation mark is not closed")
+                # a quote without its pair is no operator: a headline pasted from a page that
+                # opens with " and closes with ” was refused; its words are searched
+                i += 1
+                continue
             phrase = text[i + 1 : close].strip()
             if phrase:
                 tokens.append(_Token("phrase", phrase))
