@@ -49,7 +49,7 @@ def page(client, url: str, status: int = 200) -> str:
 
 
 def hit_ids(html: str) -> list[str]:
-    return re.findall(r'<h3><a href="/article/([a-z0-9-]+)[?"]', html)
+    return re.findall(r'<h3[^>]*><a href="/article/([a-z0-9-]+)[?"]', html)
 
 
 def links(html: str) -> list[str]:
@@ -238,6 +238,15 @@ def test_a_refused_search_is_worded_from_its_code_in_either_language(client, url
 def test_messages_follow_the_language(client):
     assert "whole number from 1" in page(client, "/search?page=0&lang=en", 400)
     assert "cannot start with *" in page(client, "/search?q=*tion", 400)  # cookie remembered
+
+
+def test_an_english_page_marks_the_articles_french_words_as_french(client):
+    """Screen readers read French titles and snippets with English sounds (WCAG 3.1.2)."""
+    html = page(client, "/search?q=grève&lang=en")
+    assert '<html lang="en"' in html
+    hits = re.findall(r'<li class="hit">\s*<h3 lang="(\w+)">.*?<p class="snippet" lang="(\w+)">',
+                      html, re.S)
+    assert hits and all(pair == ("fr", "fr") for pair in hits)
 
 
 def test_fixed_words_follow_each_language_asked_in_turn(client):
