@@ -175,6 +175,7 @@ MESSAGES: dict[str, str] = {
     "year_not_a_year": "année:{value}: expects " + _YEAR_RANGE,
     "only_common_words": "the query holds only very common words (le, la, de…) or "
                          "punctuation; " + _PLAIN_WORDS,
+    "query_has_no_words": "the query holds no word, only signs or symbols; " + _PLAIN_WORDS,
     "too_many_expansions": "the prefix and fuzzy words of this search stand for more than "
                            "{limit} words together (limit query_max_expanded_words): use fewer "
                            "of them, or type more letters before the *",

@@ -217,6 +217,10 @@ def test_bad_parameters_and_guarded_queries_get_400_with_a_message(client, url, 
     ("/export.xlsx?sort=foo", "unknown_sort", None, None),
     ("/api/search?page_size=abc", "page_size_not_whole", None, None),
     ("/api/search?page_size=1000", "page_size_over_limit", None, None),
+    ("/api/search?q=🙂 ? %", "query_has_no_words",  # an emoji is no common word
+     "La recherche ne contient aucun mot, seulement des signes ou des symboles : tapez un mot, "
+     "par exemple grève.",
+     "The search holds no word, only signs or symbols: type a word, e.g. grève."),
     ("/export.jsonl?q=le la de", "only_common_words",
      "La recherche ne contient que des mots très courants (le, la, de…)\u202f: ajoutez un mot plus "
      "précis.",

@@ -151,7 +151,10 @@ class Builder:
         self.shouted = len(typed) > 1 and all(text.isupper() for text in typed)
         built = self.build(node, positive=True)
         if built is None:
-            raise QueryError("only_common_words")
+            # an emoji, a "?" or "%" alone holds no common word: it holds no word at all
+            words = (w.text for w in ql.positive_words(node))
+            raise QueryError("only_common_words" if any(c.isalnum() for w in words for c in w)
+                             else "query_has_no_words")
         if not self.expressions:
             # a word typed with its elision and no expression (`l'Europe`): the articles that
             # write it so come first, before `Europe Assistance`
