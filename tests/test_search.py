@@ -1012,7 +1012,7 @@ def test_an_index_built_with_light_nouns_reads_as_built_and_says_what_a_full_rei
     found = search(config.index_dir, SearchRequest(query="générations"), config)
     assert {hit.id for hit in found.hits} == {"gens", "jeunes"}
     text = status(config).render()
-    assert "stemmed by 'light_nouns', new indexes by 'light_derived'" in text
+    assert "stemmed by 'light_nouns', new indexes by 'light_invariable'" in text
     assert "génération also finds gens, communiqué commune" in text
     reindex(config, full=True)
     found = search(config.index_dir, SearchRequest(query="générations"), config)
@@ -1023,7 +1023,7 @@ def test_an_index_built_with_light_nouns_reads_as_built_and_says_what_a_full_rei
 def test_an_index_built_with_the_light_stemmer_reads_as_it_was_built(tmp_path, monkeypatch):
     """A generation pickles its stemmer's name: one built with `light` keeps `parlement` on
     `parler`'s stem, in its incremental updates too; a full reindex builds with
-    `light_derived`, which keeps them apart."""
+    `light_invariable`, which keeps them apart."""
     from archive.indexing import analysis
 
     data = tmp_path / "data"
@@ -1041,7 +1041,7 @@ def test_an_index_built_with_the_light_stemmer_reads_as_it_was_built(tmp_path, m
     # the archivist is told, by the job and by `archive status`, what a full reindex changes
     for text in (told, status(config).render()):
         assert "'archive reindex --full' updates:" in text
-        assert "stemmed by 'light', new indexes by 'light_derived'" in text
+        assert "stemmed by 'light', new indexes by 'light_invariable'" in text
         assert "where today environnement also finds environ" in text
     assert "reindex --full" not in reindex(config, full=True).render()
     assert "reindex --full" not in status(config).render()

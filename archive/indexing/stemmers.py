@@ -9,11 +9,14 @@ before it stems, and one change: a final -se loses its s with its e, so that fem
 version leaves français and française apart). `light_nouns` is `light` without its -ement
 rule but for -ivement adverbs: news writes nouns in -ement (parlement, environnement,
 département) far more often than adverbs, and the rule put them on the stems of other words
-(parler, environ, départ). `light_derived`, the analyzer's, is `light_nouns` where no derived
+(parler, environ, départ). `light_derived` is `light_nouns` where no derived
 word falls on a shorter, unrelated word's stem: light cuts a root after -ation, -isation,
 -ateur, -ique as if it were an infinitive (génération → `gen`, like gens; coopération →
 `cop`, like copie), reads a participle of an -iquer verb as an adjective (communiqué →
 `comun`, like commune) and a three-letter root as a verb (sénateur → `sen`, like sens).
+`light_invariable`, the analyzer's, is `light_derived` where a noun whose final s or x is no
+plural's keeps it, as a noun of its own: light took it away as a plural, which put `pays` with
+payer, `prix` with pris, `mois` with moi, `cours` with cour, `fois` with foi.
 `minimal` is Savoy's minimal stemmer (Lucene's
 FrenchMinimalStemmer) except that plurals are removed from words of 4 letters, not 6:
 Lucene's threshold leaves `élus`, `amis`, `reçus` apart from their singulars. `snowball` is
@@ -27,7 +30,7 @@ import threading
 
 import Stemmer
 
-NAMES = ("snowball", "light", "light_nouns", "light_derived", "minimal")
+NAMES = ("snowball", "light", "light_nouns", "light_derived", "light_invariable", "minimal")
 _local = threading.local()
 
 
@@ -57,6 +60,21 @@ def light_derived(word: str) -> str:
     (not `commune`), `sénateur` goes with `sénat` (not `sens`), `électrique` keeps its r (not
     `électeur`)."""
     return _light(word, nouns=True, derived=True)
+
+
+# Nouns whose final s or x is no plural's, each of which light put with an unrelated word of
+# the shared corpus (their articles there): pays (2,327) with payer, prix (446) with pris, mois
+# (1,121) with moi, cours (670) with cour, fois (968) with foi, voix with vois, fils with fil,
+# succès with sucé, secours with secoue, repas with repasser, abus with Abu, temps, corps.
+# Those whose stem meets their own verb's (refus/refuser, mépris/mépriser) are left to light.
+INVARIABLE_NOUNS = frozenset({"pays", "prix", "mois", "cours", "fois", "voix", "fils", "succes",
+                              "secours", "repas", "abus", "temps", "corps"})
+
+
+def light_invariable(word: str) -> str:
+    """`light_derived`, except that a noun whose final s or x is no plural's stays whole:
+    `pays` is not `payer`, `prix` not `pris`, `mois` not `moi`, `cours` not `cour`."""
+    return word if word in INVARIABLE_NOUNS else _light(word, nouns=True, derived=True)
 
 
 # Verbs in -iquer whose participle folds to an adjective's -ique (communiqué, revendiqué)
@@ -206,4 +224,5 @@ def minimal(word: str) -> str:
 
 
 STEMMERS = {"snowball": snowball, "light": light, "light_nouns": light_nouns,
-            "light_derived": light_derived, "minimal": minimal}
+            "light_derived": light_derived, "light_invariable": light_invariable,
+            "minimal": minimal}
