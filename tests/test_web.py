@@ -165,6 +165,12 @@ def test_date_range_sort_and_pagination(client):
     assert set(hit_ids(second)).isdisjoint(hit_ids(newest))
     beyond = page(client, "/search?sort=newest&page=9")
     assert "pas de résultat sur cette page" in beyond
+    # "Previous" from past the end led to another empty page: it leads to the last one
+    last = re.search(r'<p class="pageof">page 9 sur (\d+)', beyond).group(1)
+    previous = re.search(r'<a rel="prev" href="([^"]+)"', beyond).group(1)
+    assert f"page={last}" in previous and hit_ids(page(client, previous.replace("&amp;", "&")))
+    fourth = page(client, "/search?sort=newest&page=4")
+    assert 'aria-label="première page, 1">1</a>' in fourth  # the label says what is shown
 
 
 def test_a_query_with_no_word_offers_no_relevance_order(client):
