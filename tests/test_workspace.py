@@ -411,12 +411,17 @@ def test_an_uploaded_name_with_dots_stays_in_the_staging_folder(client, config):
 # --- organisation candidates ------------------------------------------------------------------------
 
 
-def test_candidates_are_approved_and_dismissed_from_their_page(client, config):
+def add_candidate_afcn(config) -> None:
+    """An article that defines an organisation the authority file lacks (AFCN)."""
     article = articlefile.read(config.articles_dir / FILE).replace(
         id="afcn-feu-vert", new_organisations=("Agence Fédérale de Contrôle Nucléaire (AFCN)",),
         url="https://journal.example/afcn", date="2019-07-06",
         body="L'Agence Fédérale de Contrôle Nucléaire (AFCN) a donné son feu vert.")
     articlefile.write(config.articles_dir, article)
+
+
+def test_candidates_are_approved_and_dismissed_from_their_page(client, config):
+    add_candidate_afcn(config)
     html = text(client.get("/atelier/organisations"))
     assert "AFCN" in html
     done = post(client, "/atelier/organisations/AFCN",
@@ -429,11 +434,7 @@ def test_candidates_are_approved_and_dismissed_from_their_page(client, config):
 
 def test_a_refused_review_or_a_missing_file_is_told_in_the_page_s_language(client, config):
     """The review's refusals and the workspace's 404 texts were English on French pages."""
-    article = articlefile.read(config.articles_dir / FILE).replace(
-        id="afcn-feu-vert", new_organisations=("Agence Fédérale de Contrôle Nucléaire (AFCN)",),
-        url="https://journal.example/afcn", date="2019-07-06",
-        body="L'Agence Fédérale de Contrôle Nucléaire (AFCN) a donné son feu vert.")
-    articlefile.write(config.articles_dir, article)
+    add_candidate_afcn(config)
     before = config.authority_file.read_bytes()
     refused = post(client, "/atelier/organisations/AFCN",
                    {"action": "approve", "name": "Agence", "kind": "club"},
