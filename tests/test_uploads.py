@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -70,8 +71,13 @@ def test_an_upload_is_imported_once_when_confirmed_twice_at_once(config):
 
 def test_an_import_whose_process_died_can_be_confirmed_again(config):
     upload = uploads.stage(config, [("devoir.jsonl", io.BytesIO(export()))])
-    (upload.folder / uploads.CLAIM).write_text(str(os.getpid()))  # this process: alive
+    claim = upload.folder / uploads.CLAIM
+    claim.write_text(str(os.getpid()))  # this process: alive
     assert uploads.state(config, upload.token) == "importing"
+    hours_ago = time.time() - (uploads.CLAIM_HOURS + 1) * 3600
+    os.utime(claim, (hours_ago, hours_ago))  # a live id, but so old another process took it
+    assert uploads.state(config, upload.token) == "staged"
+    assert not claim.exists()
     finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                               capture_output=True, text=True, check=True)
     (upload.folder / uploads.CLAIM).write_text(finished.stdout.strip())  # a killed worker's

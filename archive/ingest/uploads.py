@@ -35,6 +35,7 @@ OPTIONS = ".options.json"
 CLAIM = ".claimed"  # the id of the process importing the upload
 OUTCOME = ".outcome.json"  # what the confirmed import did, for its page
 OUTCOME_DAYS = 7  # how long an import's page stays
+CLAIM_HOURS = 6  # a claim older than this is a dead process's whose id another one took
 MAX_FILES = 50
 CHUNK = 65_536
 _TOKEN_RE = re.compile(r"^[a-f0-9]{32}\Z")
@@ -188,6 +189,8 @@ def outcome(config: Config, token: str) -> dict:
 def _alive(claim: Path) -> bool:
     """Whether the process that claimed an upload still runs."""
     try:
+        if claim.stat().st_mtime < time.time() - CLAIM_HOURS * 3600:
+            return False
         pid = claim.read_text(encoding="utf-8")
         if not pid:
             return True  # claimed this instant: its id is being written
