@@ -57,6 +57,15 @@ def article_files(archive: Path) -> list[Path]:
     return list(articlefile.iter_files(archive / "data" / "articles"))
 
 
+def imported_page(archive: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """The sample page imported as it is: the page, and the article file it made."""
+    page = tmp_path / "coton.txt"
+    page.write_text(PAGE, encoding="utf-8")
+    run(archive, "import", str(page))
+    (path,) = article_files(archive)
+    return page, path
+
+
 def test_importing_the_example_page_writes_one_clean_article_file(archive_dir: Path):
     page = require_shared(EXAMPLE_PAGE)
     result = run(archive_dir, "import", str(page))
@@ -117,10 +126,7 @@ def test_dry_run_reports_and_writes_nothing(archive_dir: Path, tmp_path: Path):
 def test_an_archivist_correction_survives_a_reimport_of_the_changed_source(
     archive_dir: Path, tmp_path: Path
 ):
-    page = tmp_path / "coton.txt"
-    page.write_text(PAGE, encoding="utf-8")
-    run(archive_dir, "import", str(page))
-    (path,) = article_files(archive_dir)
+    page, path = imported_page(archive_dir, tmp_path)
     corrected = articlefile.read(path).replace(
         section="Agriculture", date="2021-05-04", date_source="manual"
     )
@@ -270,10 +276,7 @@ def test_reimporting_article_files_normalises_them(archive_dir: Path):
 
 def test_an_article_file_an_old_editor_saved_in_windows_1252_is_read_and_rewritten(
         archive_dir: Path, tmp_path: Path):
-    page = tmp_path / "coton.txt"
-    page.write_text(PAGE, encoding="utf-8")
-    run(archive_dir, "import", str(page))
-    (path,) = article_files(archive_dir)
+    page, path = imported_page(archive_dir, tmp_path)
     article = articlefile.read(path)
     path.write_bytes(path.read_text(encoding="utf-8").replace(
         "section: Économie", "section: Économie rurale").encode("cp1252"))
@@ -407,10 +410,7 @@ def test_a_reimport_merges_three_ways_and_keeps_every_field_the_archivist_touche
 
 def test_when_both_sides_changed_a_field_the_archivists_version_stays_and_is_reported(
         archive_dir: Path, tmp_path: Path):
-    page = tmp_path / "coton.txt"
-    page.write_text(PAGE, encoding="utf-8")
-    run(archive_dir, "import", str(page))
-    (path,) = article_files(archive_dir)
+    page, path = imported_page(archive_dir, tmp_path)
     edit(path, "section: Économie", "section: Agriculture")
     edit(path, "grâce à des pluies", "grâce à des Pluies")  # a change of case is an edit too
     page.write_text(PAGE.replace("Accueil / Économie /", "Accueil / Société /")
@@ -435,10 +435,7 @@ def test_when_both_sides_changed_a_field_the_archivists_version_stays_and_is_rep
 
 def test_an_article_deleted_by_the_archivist_is_not_brought_back(archive_dir: Path,
                                                                  tmp_path: Path):
-    page = tmp_path / "coton.txt"
-    page.write_text(PAGE, encoding="utf-8")
-    run(archive_dir, "import", str(page))
-    (path,) = article_files(archive_dir)
+    page, path = imported_page(archive_dir, tmp_path)
     path.unlink()
     result = run(archive_dir, "import", str(page))
     assert result.exit_code == 0 and article_files(archive_dir) == []
@@ -454,10 +451,7 @@ def test_an_article_deleted_by_the_archivist_is_not_brought_back(archive_dir: Pa
 
 def test_an_article_whose_id_the_archivist_changed_is_not_said_deleted(archive_dir: Path,
                                                                       tmp_path: Path):
-    page = tmp_path / "coton.txt"
-    page.write_text(PAGE, encoding="utf-8")
-    run(archive_dir, "import", str(page))
-    (path,) = article_files(archive_dir)
+    page, path = imported_page(archive_dir, tmp_path)
     renamed = path.with_name("coton-campagne-record.md")
     renamed.write_text(path.read_text(encoding="utf-8").replace(
         f"id: {path.stem}", "id: coton-campagne-record"), encoding="utf-8")
@@ -523,10 +517,7 @@ BROKEN = {
 @pytest.mark.parametrize("damage", list(BROKEN))
 def test_an_import_never_writes_over_a_file_it_cannot_read(archive_dir: Path, tmp_path: Path,
                                                            damage: str):
-    page = tmp_path / "coton.txt"
-    page.write_text(PAGE, encoding="utf-8")
-    run(archive_dir, "import", str(page))
-    (path,) = article_files(archive_dir)
+    page, path = imported_page(archive_dir, tmp_path)
     edit(path, *BROKEN[damage])
     typed = path.read_bytes()
     page.write_text(PAGE.replace("un meilleur prix", "un bien meilleur prix"), encoding="utf-8")
@@ -598,10 +589,7 @@ def test_a_body_far_shorter_than_usual_is_imported_and_reported(archive_dir: Pat
 
 def test_two_archive_files_with_one_id_are_never_merged_into_one(archive_dir: Path,
                                                                 tmp_path: Path):
-    page = tmp_path / "coton.txt"
-    page.write_text(PAGE, encoding="utf-8")
-    run(archive_dir, "import", str(page))
-    (path,) = article_files(archive_dir)
+    page, path = imported_page(archive_dir, tmp_path)
     articles = archive_dir / "data" / "articles"
     # The archivist copies the file to two wrong year folders and edits one copy.
     (articles / "2001").mkdir()
