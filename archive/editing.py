@@ -184,11 +184,12 @@ def from_form(article: Article, form: Mapping[str, str]) -> Article:
     return edited
 
 
-def check(config: Config, rel: str, article: Article,
-          authority: Authority | None = None) -> tuple[Article, dict[str, InvalidArticle]]:
+def check(config: Config, rel: str, article: Article, authority: Authority | None = None,
+          ids: bool = True) -> tuple[Article, dict[str, InvalidArticle]]:
     """Validate an edited article as `archive check` would; organisations named by an acronym
     or an alias take their canonical name. Returns the article to write and the reasons by
-    field (empty when it can be saved)."""
+    field (empty when it can be saved). Without `ids`, whether another file holds its id is
+    left to the save, which asks under the write lock."""
     errors: dict[str, InvalidArticle] = {}
     candidate = article
     original = _original(config, rel)
@@ -219,7 +220,7 @@ def check(config: Config, rel: str, article: Article,
             articlefile.parse(articlefile.render(article), rel)
         except InvalidArticle as exc:
             errors["title"] = exc
-    if not errors:
+    if ids and not errors:
         other = id_holder(config, article.id, rel)
         if other is not None:
             errors["date"] = InvalidArticle("id_taken", id=article.id, other=other)
@@ -259,13 +260,20 @@ def save_article(config: Config, rel: str, article: Article, expected: str) -> S
     The article is checked first (FieldErrors, nothing written); a new year moves the file to
     its new folder, as `archive check` wants it.
     """
-    article, errors = check(config, rel, article)
+    # the id is checked under the lock, after the version: checked before it, a save racing a
+    # date change that moved the file found the moved file and was told its id was taken
+    article, errors = check(config, rel, article, ids=False)
     if errors:
         raise FieldErrors(errors)
     # the comment lines of its fields (an archivist's notes) stay, above the same fields
     # (a file gone meanwhile has none: _write then says it is gone)
     text = articlefile.render(article, keeping=articlefile.text_of(config.articles_dir / rel))
-    return _write(config, rel, text, article, expected)
+    try:
+        return _write(config, rel, text, article, expected)
+    except InvalidArticle as exc:
+        if exc.code != "id_taken":
+            raise
+        raise FieldErrors({"date": InvalidArticle("id_taken", **exc.params)}) from None
 
 
 def save_text(config: Config, rel: str, text: str, expected: str) -> Saved:
@@ -282,10 +290,7 @@ def save_text(config: Config, rel: str, text: str, expected: str) -> Saved:
             if authority.canonical(name) != name:
                 raise FieldErrors({"organisations": InvalidArticle(
                     "organisation_unknown", location=rel, name=name)})
-    other = id_holder(config, article.id, rel)
-    if other is not None:
-        raise InvalidArticle("id_taken", location=rel, id=article.id, other=other)
-    return _write(config, rel, text, article, expected)
+    return _write(config, rel, text, article, expected)  # which checks the id, locked
 
 
 def _write(config: Config, rel: str, text: str, article: Article, expected: str) -> Saved:

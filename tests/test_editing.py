@@ -141,6 +141,41 @@ def test_two_saves_opened_on_one_version_never_both_succeed(imported):
         rel = editing.relative(config, files[0])
 
 
+def test_a_save_waiting_on_a_move_under_way_is_told_the_file_moved_not_that_its_id_is_taken(
+        imported):
+    """A save checked the id before taking the write lock: while another save moving the file
+    to a new year held the lock, both files existed, and the waiting save was refused with
+    "id already used" (a CI run of the test above caught it)."""
+    import threading
+
+    from archive.writelock import writing
+
+    config, rel, _ = imported
+    opened = editing.open_file(config, rel)
+    edited = editing.from_form(opened.article, editing.form_values(opened.article)
+                               | {"section": "Europe"})
+    source = config.articles_dir / rel
+    moved = config.articles_dir / "2016" / source.name
+    outcome = []
+
+    def save():
+        try:
+            outcome.append(editing.save_article(config, rel, edited, opened.digest))
+        except Exception as exc:  # noqa: BLE001 - the test reads what the save said
+            outcome.append(exc)
+
+    with writing(config):  # another save, half-way through its move: both files are there
+        moved.parent.mkdir(exist_ok=True)
+        moved.write_bytes(source.read_bytes().replace(b"2017-08-09", b"2016-03-01"))
+        waiting = threading.Thread(target=save)
+        waiting.start()
+        waiting.join(0.5)
+        source.unlink()  # the move's last step
+    waiting.join()
+    (told,) = outcome
+    assert isinstance(told, editing.EditConflict) and told.gone, told
+
+
 def test_the_diff_shows_the_change_of_the_file(imported):
     config, rel, _ = imported
     opened = editing.open_file(config, rel)
