@@ -7,6 +7,7 @@ a date (its datelines read "PARIS |", "VIMY, France –"), so those are agency f
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from archive.ingest.pubdates import (
     estimate_date,
     estimate_floor,
     evidence_date,
+    tweet_estimate,
     url_date,
 )
 from archive.models import DATE_SOURCES, Article
@@ -220,6 +222,49 @@ def test_evidence_comes_in_order_url_dateline_estimate() -> None:
     assert evidence_date(dated) == ("2019-07-06", "url")
     lead_only = article.replace(body=body.split("– ", 1)[1])
     assert evidence_date(lead_only) == ("2019-07", "text")
+
+
+# An embedded tweet as La Tribune de Genève and Le Matin printed it (shared corpus, gjfr-c5c619a7f5be)
+GRAND_DEBAT = (
+    "Emmanuel Macron a lancé mardi le grand débat national par un échange-marathon de plus de "
+    "6h30 heures avec 600 maires normands. Fin d’un premier temps de dialogue à Bourgtheroulde. "
+    "Merci aux maires présents pour ces longs échanges ! pic.twitter.com/jY2CavJBQV— Emmanuel "
+    "Macron (@EmmanuelMacron) 15 janvier 2019")
+
+
+def test_the_latest_tweet_a_page_embeds_estimates_its_month(archive_dir: Path) -> None:
+    """Cleaning drops the attribution, and its day dates the undated page: on or after it."""
+    (article,) = imported(archive_dir, {"title": "Macron lance le grand débat",
+                                        "body": GRAND_DEBAT})
+    assert "@EmmanuelMacron" not in article.body
+    assert (article.date, article.date_source, article.date_estimated) == ("2019-01", "text", True)
+
+
+def test_a_quoted_tweet_does_not_date_a_later_text() -> None:
+    tweeted = [dt.date(2019, 1, 15), dt.date(2018, 11, 4)]
+    assert tweet_estimate(tweeted, "Le débat s’est achevé.") == "2019-01"
+    # the text recalls the tweet from a later year
+    assert tweet_estimate(tweeted, "En 2021, le président s’en est souvenu.") is None
+    assert tweet_estimate(tweeted, "", first_year=2020) is None  # before the publisher existed
+    assert tweet_estimate([], "Le débat s’est achevé.") is None
+
+
+def test_the_lead_s_own_date_comes_before_the_tweets() -> None:
+    body = ("Les commerçants ont tenu le jeudi 14 mars 2024 une assemblée générale pour dénoncer "
+            "l’état des allées.")
+    article = Article(id="a", title="Marché", body=body)
+    assert evidence_date(article, tweeted=[dt.date(2024, 2, 1)]) == ("2024-03", "text")
+    assert evidence_date(article.replace(body="Une assemblée générale."),
+                         tweeted=[dt.date(2024, 2, 1)]) == ("2024-02", "text")
+
+
+def test_tweets_date_the_corpus_s_undated_pages_that_embed_them(archive_dir: Path) -> None:
+    """The held-out audit judged these two by hand: a hostage-taking on Friday 23 March 2018,
+    and the grand débat Emmanuel Macron opened on Tuesday 15 January 2019."""
+    hostages, debate = corpus_record("gjfr-9b87c442dc7a"), corpus_record("gjfr-c5c619a7f5be")
+    assert not hostages["date"] and not debate["date"]
+    articles = {a.url: a for a in imported(archive_dir, hostages, debate)}
+    assert (articles[hostages["url"]].date, articles[debate["url"]].date) == ("2018-03", "2019-01")
 
 
 def test_an_article_file_left_undated_stays_undated(archive_dir: Path) -> None:

@@ -31,6 +31,7 @@ Rules, each with its guard against real text:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -62,7 +63,8 @@ FURNITURE_KINDS = {
 RELATED_MAX_CHARS = 200
 
 _LITERAL_BREAK = re.compile(r"(?:(?:\\r)?\\n)+")
-_DATE = r"(?:\d{1,2}(?:er)?\s+(?P<fr>[^\W\d_]{3,10})\.?|(?P<en>[A-Z][a-z]{2,8})\s+\d{1,2},)\s+\d{4}"
+_DATE = (r"(?:(?P<frday>\d{1,2})(?:er)?\s+(?P<fr>[^\W\d_]{3,10})\.?|(?P<en>[A-Z][a-z]{2,8})\s+"
+         r"(?P<enday>\d{1,2}),)\s+(?P<year>\d{4})")
 # The links an embedded tweet's text ends with (its picture, its shortened address): ten
 # letters or digits (every one of the corpus's 270), often glued to the next word
 # ("pic.twitter.com/2pnPNfBGSnFlorian Philippot"), which `\w+` took with it.
@@ -109,6 +111,9 @@ class Cleaning:
     line_breaks: int = 0  # runs of literal "\n" made paragraph breaks
     repeated: int = 0  # repeated paragraphs (or copies inside one) dropped
     furniture: Counter = field(default_factory=Counter)  # kind -> lines dropped
+    # the dates of the tweet attributions dropped (one record's; not added up): a page that
+    # embeds a tweet appeared on or after its date (`pubdates.tweet_estimate`)
+    tweet_dates: list[dt.date] = field(default_factory=list)
 
     def add(self, other: Cleaning) -> None:
         """Add another record's counts to these."""
@@ -166,6 +171,7 @@ def clean_article(article: Article) -> tuple[Article, Cleaning]:
         changes["author"] = tuple(repaired(a) for a in article.author)
     body, cleaned = clean_body(repaired(article.body))
     done.add(cleaned)
+    done.tweet_dates = cleaned.tweet_dates
     changes["body"] = body
     return article.replace(**changes), done
 
@@ -197,6 +203,15 @@ def _is_date(match: re.Match[str]) -> bool:
     return fold(month).rstrip(".") in MONTHS
 
 
+def _tweet_date(match: re.Match[str]) -> dt.date | None:
+    """The day a tweet attribution gives ("4 novembre 2018", "November 4, 2018"), or None."""
+    month = MONTHS[fold(match["fr"] or match["en"]).rstrip(".")]
+    try:
+        return dt.date(int(match["year"]), month, int(match["frday"] or match["enday"]))
+    except ValueError:
+        return None
+
+
 def _unlinked(link: re.Match) -> str:
     """What stands for a dropped tweet link: a space when a word was glued to it."""
     return " " if link.group("glued") is not None else ""
@@ -218,6 +233,8 @@ def _drop_tweets(paragraphs: list[str], done: Cleaning) -> list[str]:
         rest = paragraph
         while (match := next(filter(_is_date, _TWEET.finditer(rest)), None)) is not None:
             done.furniture["tweet"] += 1
+            if (day := _tweet_date(match)) is not None:
+                done.tweet_dates.append(day)
             before, after = rest[: match.start()].rstrip(), rest[match.end():].strip()
             copy = _repeated_start(before, after)
             if copy:

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import stat
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -303,9 +303,10 @@ def _finalise(
     return articlefile.validate(article, source)
 
 
-def _dated_by_evidence(article: Article, first_year: int | None) -> Article:
-    """An undated record dated from its URL, a dateline or its lead, when they tell."""
-    found = evidence_date(article, first_year)
+def _dated_by_evidence(article: Article, first_year: int | None,
+                       tweeted: Sequence[dt.date] = ()) -> Article:
+    """An undated record dated from its URL, a dateline, its lead or its tweets, when they tell."""
+    found = evidence_date(article, first_year, tweeted)
     return article.replace(date=found[0], date_source=found[1]) if found else article
 
 
@@ -517,8 +518,9 @@ class _ImportRun:
         source = str(path) if own_word else record.imported_from or self.provenance(path)
         if self.options.publisher and not record.publisher:
             record = record.replace(publisher=self.options.publisher)
+        tweeted: list[dt.date] = []
         if not own_word:
-            record = self.clean(record, source)
+            record, tweeted = self.clean(record, source)
         try:
             article = _finalise(record, source, self.authority, self.now, self.config,
                                 self.publishers)
@@ -527,7 +529,7 @@ class _ImportRun:
             return
         if not own_word and article.date is None:
             # an article file is the archivist's word: a date they left out stays out
-            article = _dated_by_evidence(article, self._first_year(article))
+            article = _dated_by_evidence(article, self._first_year(article), tweeted)
         if article.new_organisations:
             self.defining += 1
             self.defined.update(article.new_organisations)
@@ -592,8 +594,9 @@ class _ImportRun:
         return self.publishers.first_year(article.publisher, article.url) \
             if self.publishers else None
 
-    def clean(self, record: Article, source: str) -> Article:
-        """A source's record without mojibake, furniture or repeated paragraphs (counted)."""
+    def clean(self, record: Article, source: str) -> tuple[Article, list[dt.date]]:
+        """A source's record without mojibake, furniture or repeated paragraphs (counted), and
+        the days of the tweets it embedded."""
         cleaned, done = clean_article(record)
         if cleaned.body != record.body and export_importer.title_was_derived(record):
             # the title was made from the body's first sentence: make it from the clean body
@@ -603,7 +606,7 @@ class _ImportRun:
             note = done.note()
             if note:
                 self.report.repaired.append((source, note))
-        return cleaned
+        return cleaned, done.tweet_dates
 
     def collision(self, article: Article, own_word: bool, path: Path) -> str | None:
         """Why writing this article would destroy another file's content; None if it would not."""
