@@ -307,6 +307,69 @@ def test_text_after_a_prompt_that_cannot_be_told_from_a_headline_stays(text):
     assert body == normalise_body(text) and not done
 
 
+@pytest.mark.parametrize("text, kept", [
+    # mnfr-4a27a10db03e (BBC Afrique): two headlines glued by spaces, then the text
+    ("Samuel Eto'o met fin à une longue carrière jalonnée de prestigieuses distinctions. Lire "
+     "aussi: Samuel Eto'o : \"Ma femme prend bien soin de moi\" Samuel Eto’o promet une maison "
+     "à un ancien lion Né le 10 mars 1981 à Douala au Cameroun, Samuel Eto'o Fils est "
+     "considéré comme l'un des meilleurs footballeurs.",
+     "Samuel Eto'o met fin à une longue carrière jalonnée de prestigieuses distinctions. Né le "
+     "10 mars 1981 à Douala au Cameroun, Samuel Eto'o Fils est considéré comme l'un des "
+     "meilleurs footballeurs."),
+    # mnfr-a12d5a6567ff: four headlines, the first words of each a capital too
+    ("Lire aussi : CAN 2019 : le Sénégal se qualifie pour les demi-finales de la CAN CAN 2019 : "
+     "le Nigéria file en demi-finales au détriment de l'Afrique du Sud CAN 2019 : l'Algérie se "
+     "qualifie pour les demi-finales Les Lions gagnent leur combat face aux Ecureuils La "
+     "sélection sénégalaise a pu se qualifier après une victoire sur celle du Bénin.",
+     "La sélection sénégalaise a pu se qualifier après une victoire sur celle du Bénin."),
+    # mnfr-b9f09f5bfcbe: headlines to the end of the paragraph, none a sentence
+    ("Le président a décrété sept jours de deuil national. Lire aussi: Burundi: Kafando a "
+     "rencontré Nkrunziza Burundi: des exilés déplorent leur exclusion Burundi : \"Ils m'ont "
+     "fait une injection dans les testicules\"",
+     "Le président a décrété sept jours de deuil national."),
+])
+def test_headlines_glued_by_spaces_end_where_the_texts_next_sentence_opens(text, kept):
+    body, done = clean_body(f"{text}\n\nLa suite de l'article.")
+    assert paragraphs(body) == [kept, "La suite de l'article."]
+    assert done.furniture["related"] == 1
+
+
+@pytest.mark.parametrize("text", [
+    # mnfr-b271d03fe653: the article's own question, answered by a quotation
+    "Lire aussi : Quels types d'endroits pourraient offrir de telles conditions ? \"Les "
+    "fossiles vraiment anciens sont préservés dans des endroits où les humains ne se "
+    "retrouvent pas\", explique-t-il.",
+    # a name is no sentence's start ("Marine Le Pen"), nor a title after "selon"
+    "Lire aussi : Marine Le Pen face à Emmanuel Macron, le duel voulu par les Français, "
+    "selon Le Monde qui le relève. Les sondages le disaient.",
+    # mnfr-1bc6c01c503b: a long quotation whose full stop is glued to the next sentence
+    "Lire aussi : \"Les décès sont assez inquiétants, le nombre de décès signalés est en "
+    "augmentation, mais si vous regardez globalement le nombre total de décès et le nombre "
+    "total de cas, le taux de mortalité est à peu près le même qu'auparavant - mais il reste "
+    "élevé, aussi élevé que le taux de mortalité de la grippe\".Seule la province du Hubei - "
+    "qui représente plus de 80 % de l'ensemble des infections chinoises - utilise la nouvelle "
+    "définition.",
+])
+def test_text_after_a_prompt_whose_headlines_cannot_be_told_stays(text):
+    body, done = clean_body(text)
+    assert body == normalise_body(text) and not done
+
+
+def test_organisations_named_only_in_related_headlines_are_not_the_articles(archive_dir: Path):
+    """mnfr-4a27a10db03e, on Samuel Eto'o's retirement, was filed under Jeune Afrique and the
+    CAF, which only its related headlines named ("Samuel Eto'o menace Jeune Afrique")."""
+    row = next(r for r in map(json.loads, require_shared(CORPUS / "articles.jsonl").read_text(
+        encoding="utf-8").splitlines()) if r["id"] == "mnfr-4a27a10db03e")
+    export = archive_dir / "bbc.jsonl"
+    export.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = run(archive_dir, "import", str(export))
+    assert result.exit_code == 0, result.output
+    [article] = imported(archive_dir)
+    assert "Jeune Afrique" not in article.body and "Né le 10 mars 1981" in article.body
+    assert not {"Jeune Afrique", "Confédération africaine de football"} & set(
+        article.organisations)
+
+
 def test_an_organisation_named_only_in_a_prompt_is_not_the_articles(archive_dir: Path):
     """mnfr-569e765b7b82 (BBC Afrique) named BBC Afrique only in "A ne pas manquer sur BBC
     Afrique :"; 166 corpus articles were filed under an organisation only their prompts named."""

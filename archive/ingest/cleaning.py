@@ -17,8 +17,11 @@ Rules, each with its guard against real text:
 - related-reading prompts inside a paragraph (`Lire aussi: <headline>`, `A ne pas manquer sur
   BBC Afrique :`): the prompt, with the headline it introduces where that headline is glued to
   the next sentence ("…humanitaireUne ONG locale…"), so that its end is known; a prompt that
-  names the site it links to is alone (the source dropped the link, the text goes on); a
-  headline whose end cannot be told stays, with its prompt;
+  names the site it links to is alone (the source dropped the link, the text goes on);
+  headlines glued to each other and to the text by single spaces (BBC Afrique: "Lire aussi :
+  Eto'o et Drogba à la CAF Samuel Eto'o menace Jeune Afrique En 2010, il est devenu…") end
+  where the text's first sentence opens (`_headlines_end`); a headline whose end cannot be
+  told stays, with its prompt;
 - credit lines that are only a site's address (`LESOLEIL.SN`, `www.maliweb.net`), unless the
   paragraph before announces it ("Site internet de la #CaisseDeGreve :");
 - paywall teaser lines (`boilerplate.TEASER_PHRASES`) inside an article: followed by more of
@@ -90,6 +93,29 @@ _RELATED = re.compile(
 _GLUED = re.compile(
     r"(?:(?<![^\W\d_])[a-zà-ÿ]{3,}(?=[A-ZÀ-ÖØ-Ý«“])|[^\W\d_](?=(?:L|D|C|S|J|N|Qu)[’'])"
     r"|[»”?!.…](?=[A-ZÀ-ÖØ-Ý«“\"]))")
+# Headlines a prompt introduces, glued to each other and to the text by single spaces (BBC
+# Afrique's "Lire aussi : Eto'o et Drogba à la CAF Samuel Eto'o menace Jeune Afrique En 2010,
+# il est devenu…"): at most this long, together
+HEADLINES_MAX_CHARS = 330
+# The text's first sentence after them opens with one of these words (a headline rarely ends
+# with a full stop, so the headlines end where the last such word opens before that stop)
+_OPENERS = frozenset(
+    "En Le La Les Il Elle Ils Elles On Nous Je Dans Pour Mais Selon Chez Ce Cet Cette Ces Un Une "
+    "Des Depuis Après Avant Lors Lorsque Quand Si Alors Ainsi Pourtant Cependant Né Née Au Aux "
+    "Du Avec Sur Par Parmi Outre Toutefois Or Et Son Sa Ses Leur Leurs Cela Tous Tout Toute "
+    "Toutes Certains Plusieurs Face Malgré Comme Aujourd'hui Hier Lundi Mardi Mercredi Jeudi "
+    "Vendredi Samedi Dimanche Chaque Entre Enfin Puis Ensuite Mon Ma Mes Notre Nos Pas Plus"
+    .split())
+_ELIDED_OPENER = re.compile(r"(?:L|D|C|Qu|J|S|N)['’][A-ZÀ-Ýa-zà-ÿ]")
+# ... unless the word before it leads into it: "selon Le Monde", "a déclaré La ministre"
+_LEADS_IN = frozenset(
+    "à de du des d le la les l un une et ou que qu qui selon par sur pour dans avec en au aux "
+    "chez contre entre vers sans sous comme dont a est sont été ont avait était fait dit déclaré "
+    "explique expliqué affirme affirmé estime estimé ajoute ajouté indique indiqué précise "
+    "précisé rapporte rapporté souligne souligné lance lancé titre titré écrit".split())
+# The first full stop after the headlines ends the text's first sentence ("M. Bozizé" is none)
+_FIRST_STOP = re.compile(r"(?<!\bM)(?<!\bMM)(?<!\bDr)(?<!\bMme)\.[»\"”’)]?(?=\s|$)")
+_WORD = re.compile(r"\S+")
 # A headline is one sentence: a full stop and a capital after the prompt mean article text
 _SENTENCES = re.compile(r"[.!?…]\s+[A-ZÀ-ÖØ-Ý]")
 _CREDIT = re.compile(
@@ -321,6 +347,8 @@ def _without_related(paragraph: str, done: Cleaning) -> str:
         elif (glued := _GLUED.search(window[:RELATED_MAX_CHARS], 1)) and not _SENTENCES.search(
                 window[: glued.end()]):
             end += glued.end()
+        elif (text_starts := _headlines_end(paragraph[end:end + HEADLINES_MAX_CHARS + 1])):
+            end += text_starts
         else:
             continue
         done.furniture["related"] += 1
@@ -330,6 +358,49 @@ def _without_related(paragraph: str, done: Cleaning) -> str:
         return paragraph
     kept.append(paragraph[copied:].lstrip())
     return " ".join(part for part in kept if part)
+
+
+def _headlines_end(rest: str) -> int | None:
+    """Where the article's text starts again in `rest`, after the headlines a prompt
+    introduced, glued by single spaces; None where that cannot be told.
+
+    The text's first sentence ends with the first full stop; the headlines before it end where
+    the last word that opens a sentence stands (`_OPENERS`, "L'…", or a quotation after a
+    closing quote), the word before it not leading into it. Headlines run to
+    the end of their paragraph when it has no sentence in it.
+    """
+    stop = _FIRST_STOP.search(rest)
+    if stop is None:
+        if len(rest) > HEADLINES_MAX_CHARS:
+            return None  # (the paragraph goes on past what was given)
+        end = len(rest.rstrip())
+        whole = end <= HEADLINES_MAX_CHARS and not _SENTENCE_END.search(rest.rstrip())
+        return end if whole and end else None
+    region = rest[: stop.start()]
+    words = list(_WORD.finditer(region))
+    found = None
+    for i in range(2, len(words)):  # the first headline has two words at least
+        before, word = words[i - 1].group(), words[i].group()
+        bare = word.lstrip("«\"“")
+        if bare is not word:
+            # a quotation after a headline's closing quote; after a question it may be the
+            # answer to the article's own question ("…de telles conditions ? "Les fossiles…")
+            opens = before[-1] in "»\"”"
+        else:
+            opens = bare.rstrip(",") in _OPENERS or _ELIDED_OPENER.match(bare) is not None
+        if not opens or not bare[:1].isupper() or before[-1] in ",;:":
+            continue
+        if re.sub(r"^.*['’]", "", before).lower() in _LEADS_IN:
+            continue
+        following = words[i + 1].group() if i + 1 < len(words) else ""
+        if bare in ("Le", "La", "Les", "De", "Du", "Des") and before[:1].isupper() \
+                and following[:1].isupper():
+            continue  # a name: Marine Le Pen
+        head = region[: words[i].start()]
+        if head.count("«") != head.count("»") or head.count('"') % 2:
+            continue  # inside a quotation
+        found = words[i].start()
+    return found if found is not None and found <= HEADLINES_MAX_CHARS else None
 
 
 def _is_video_title(rest: str) -> bool:
