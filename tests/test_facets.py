@@ -14,6 +14,7 @@ import io
 import json
 import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -247,13 +248,13 @@ def test_every_surface_shows_the_four_first_facets_as_before(tmp_path: Path):
     assert list(data["facets"]) == ["section", "author", "organisation", "year", "publisher"]
     assert list(data["hits"][0]) == ["id", "title", "date", "section", "authors",
                                      "organisations", "publisher", "url", "permalink",
-                                     "snippet_html", "score", "date_source"]
+                                     "snippet_html", "score", "date_source", "newspaper"]
     article = client.get("/api/article/greve-des-enseignants-a-bamako").get_json()
     assert list(article)[:7] == ["id", "title", "date", "section", "authors", "organisations",
                                  "publisher"]
     header = client.get("/export.csv").get_data().decode("utf-8-sig").splitlines()[0]
     assert header == ('"id","title","date","section","authors","organisations","publisher",'
-                      '"url","permalink","snippet","date_source"')
+                      '"url","permalink","snippet","date_source","newspaper"')
     html = client.get("/search?q=école").get_data(as_text=True)
     assert re.findall(r'<h2 id="f-(\w+)">([^<]+)</h2>', html)[:4] == [
         ("publisher", "Journal"), ("section", "Rubrique"), ("organisation", "Organisation"),
@@ -398,6 +399,29 @@ def test_a_newspapers_names_and_hosts_are_one_value_under_the_publishers_file_na
         ("Tribune de Genève", 2)]
     # each article keeps the value its source gave
     assert {h.id: h.publisher for h in found.hits}["tdg-1"] == "www.tdg.ch"
+
+
+def test_exports_and_the_api_name_each_rows_newspaper_as_the_facet_does(newspapers: Config):
+    """A pivot table on the exports' `newspaper` column groups `LaLibre` and `La Libre
+    Belgique` as the facet does; `publisher` stays as the source wrote it."""
+    client = create_app(newspapers).test_client()
+    rows = list(csv.DictReader(io.StringIO(
+        client.get("/export.csv").get_data().decode("utf-8-sig"))))
+    lines = [json.loads(line) for line in client.get("/export.jsonl").get_data(
+        as_text=True).splitlines()]
+    hits = client.get("/api/search?page_size=20").get_json()["hits"]
+    expected = {"tdg-1": ("www.tdg.ch", "Tribune de Genève"),
+                "libre-1": ("LaLibre", "La Libre Belgique"),
+                "libre-2": ("La Libre Belgique", "La Libre Belgique"),
+                "jdq-2": ("www.journaldequebec.com", "Le Journal de Québec"),
+                "inconnu": ("Le Canard d’essai", "Le Canard d’essai")}
+    for found in (rows, lines, hits):
+        named = {r["id"]: (r["publisher"], r["newspaper"]) for r in found}
+        assert {i: named[i] for i in expected} == expected
+    assert list(rows[0])[-2:] == ["date_source", "newspaper"]  # after the older columns
+    newspapers_counted = {v["value"]: v["count"] for v in client.get(
+        "/api/search").get_json()["facets"]["publisher"]}
+    assert newspapers_counted == dict(Counter(r["newspaper"] for r in rows))
 
 
 @pytest.mark.parametrize("typed", ["Tribune de Genève", "TDG", "www.tdg.ch", "tribune de geneve"])

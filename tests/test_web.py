@@ -446,9 +446,11 @@ def test_api_exports_and_command_line_give_an_article_the_same_record(client, co
                                         "--index", str(config.index_dir)])
     shown = next(h for h in json.loads(printed.stdout)["hits"] if h["id"] == hit["id"])
     common = ["id", "title", "date", "section", "authors", "organisations", "publisher", "url"]
-    assert list(hit) == [*common, "permalink", "snippet_html", "score", "date_source"]
+    assert list(hit) == [*common, "permalink", "snippet_html", "score", "date_source",
+                         "newspaper"]
     assert list(article) == [*common, "language", "body", "permalink", "date_source", "related"]
-    assert list(row) == list(line) == [*common, "permalink", "snippet", "date_source"]
+    assert list(row) == list(line) == [*common, "permalink", "snippet", "date_source",
+                                       "newspaper"]
     assert list(shown) == ["id", "title", "date", "section", "authors", "organisations",
                            "snippet_html", "score", "url", "publisher", "language", "date_source"]
     for name in [*common, "date_source"]:

@@ -19,16 +19,17 @@ from .snippets import plain_text
 FACETS = "<facets>"
 
 # `date_source` says where the date comes from (`models.DATE_SOURCES`; `text` is an estimate);
-# it came after the other fields, so it stands last, where no script reading them looks.
+# it came after the other fields, so it stands last, where no script reading them looks;
+# `newspaper` (the newspaper facet's name for `publisher`, as written) came after it.
 # /api/search: one hit.
 API_HIT = ("id", "title", "date", FACETS, "publisher", "url", "permalink", "snippet_html",
-           "score", "date_source")
+           "score", "date_source", "newspaper")
 # /api/article/<id> (the view adds the related articles' ids).
 API_ARTICLE = ("id", "title", "date", FACETS, "publisher", "url", "language", "body",
                "permalink", "date_source")
 # /export.csv columns and /export.jsonl keys: the snippet as plain text.
 EXPORT = ("id", "title", "date", FACETS, "publisher", "url", "permalink", "snippet",
-          "date_source")
+          "date_source", "newspaper")
 # `archive search --json`: one hit, in the order the command has always printed.
 CLI_HIT = ("id", "title", "date", FACETS, "snippet_html", "score", "url", "publisher",
            "language", "date_source")
@@ -42,6 +43,8 @@ _VALUES: dict[str, Callable[[Item, str | None], object]] = {
     "date": lambda item, link: item.date,
     "date_source": lambda item, link: item.date_source if item.date else None,
     "publisher": lambda item, link: item.publisher,
+    # (a Hit's: only hit declarations name it)
+    "newspaper": lambda item, link: item.newspaper if isinstance(item, Hit) else None,
     "url": lambda item, link: item.url,
     "language": lambda item, link: item.language,
     "permalink": lambda item, link: link,

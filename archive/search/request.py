@@ -59,6 +59,9 @@ class Hit:
     date_source: str | None = None
     # the title, HTML-safe, its matched words in <mark> (empty: show `title` as it is)
     title_html: str = ""
+    # the newspaper facet's name for `publisher` (`www.tdg.ch` is `Tribune de Genève`), set by
+    # the site for the API and the exports; None where not looked up
+    newspaper: str | None = None
 
     @property
     def date_estimated(self) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
 from flask import (
@@ -22,7 +24,7 @@ from ..personnames import index_form
 from ..personnames import initial as surname_initial
 from ..personnames import sort_key as surname_key
 from ..search import records
-from ..search.request import FacetCount, SearchResult
+from ..search.request import FacetCount, Hit, SearchResult
 from ..search.run import facet_values, related, related_kept, search, stored_article
 from ..search.stats import year_spans
 from ..textnorm import fold
@@ -88,6 +90,12 @@ def _stored_article(article_id: str) -> Article:
 def _cited(item: Article) -> Article:
     """The article as citations name it: its newspaper under the newspaper facet's name."""
     return item.replace(publisher=newspaper_name(item.publisher))
+
+
+def _named(hits: Iterable[Hit]) -> Iterator[Hit]:
+    """Hits with their newspaper's name, as the facet shows it: a researcher's pivot table
+    groups `www.tdg.ch` and `Tribune de Genève` as the site does."""
+    return (dataclasses.replace(hit, newspaper=newspaper_name(hit.publisher)) for hit in hits)
 
 
 def _histogram(result: SearchResult) -> list[tuple[int, int]]:
@@ -293,7 +301,7 @@ def api_search():
         pages=min(result.pages, page_max), page_max=page_max, page_size=result.page_size,
         sort=result.sort, partial=result.partial, estimated=result.estimated,
         suggestion=result.suggestion, elapsed_ms=result.elapsed_ms,
-        hits=[records.record(h, records.API_HIT, permalink(h.id)) for h in result.hits],
+        hits=[records.record(h, records.API_HIT, permalink(h.id)) for h in _named(result.hits)],
         facets={name: _facet_json(values) for name, values in result.facets.items()},
         histogram=[{"year": y, "count": c} for y, c in result.histogram])
 
@@ -315,14 +323,15 @@ def _export(kind: str) -> Response:
     # million articles): it counts as those pages against the client's budget.
     services().limiter.charge(client_address(),
                               exports.pages_of(started.rows, config.limits.page_size_max) - 1)
+    hits = _named(started.hits)
     if kind == "xlsx":  # a zip file: written whole, at most export_max_rows rows
-        response = Response(spreadsheet.workbook_bytes(started.hits, permalink),
+        response = Response(spreadsheet.workbook_bytes(hits, permalink),
                             mimetype=spreadsheet.MIMETYPE)
     else:
         lines = exports.csv_lines if kind == "csv" else exports.jsonl_lines
         mimetype = "text/csv" if kind == "csv" else "application/x-ndjson"
         # The generation is passed in: the stream keeps it even if CURRENT moves meanwhile.
-        body = stream_with_context(lines(started.hits, permalink))
+        body = stream_with_context(lines(hits, permalink))
         response = Response(body, mimetype=mimetype)
         response.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
     response.headers["Content-Disposition"] = content_disposition(*export_names(params, kind))
