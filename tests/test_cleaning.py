@@ -327,6 +327,18 @@ def test_text_after_a_prompt_that_cannot_be_told_from_a_headline_stays(text):
      "rencontré Nkrunziza Burundi: des exilés déplorent leur exclusion Burundi : \"Ils m'ont "
      "fait une injection dans les testicules\"",
      "Le président a décrété sept jours de deuil national."),
+    # gjfr-305981cd2487: ... but not the article's footnote after them
+    ("nous sommes des gens respectueux de l’environnement.» Lire également: Les «gilets "
+     "jaunes», routes bloquées et parole libérée * Prénoms d’emprunt",
+     "nous sommes des gens respectueux de l’environnement.» * Prénoms d’emprunt"),
+    # gjfr-140a20edf02f (Le Temps, an interview): the headline, not the interviewer's question
+    ("les manifestations des «gilets jaunes» sont, elles, par nature imprévisibles. Lire "
+     "aussi: A Bourges, les «gilets jaunes» croient au printemps de la révolte En quoi est-ce "
+     "que la couverture médiatique a-t-elle elle-même évolué au fil des semaines? Il y a "
+     "clairement depuis le début une forme de fascination de la part des chaînes d’info.",
+     "les manifestations des «gilets jaunes» sont, elles, par nature imprévisibles. En quoi "
+     "est-ce que la couverture médiatique a-t-elle elle-même évolué au fil des semaines? Il y "
+     "a clairement depuis le début une forme de fascination de la part des chaînes d’info."),
 ])
 def test_headlines_glued_by_spaces_end_where_the_texts_next_sentence_opens(text, kept):
     body, done = clean_body(f"{text}\n\nLa suite de l'article.")
@@ -339,6 +351,10 @@ def test_headlines_glued_by_spaces_end_where_the_texts_next_sentence_opens(text,
     "Lire aussi : Quels types d'endroits pourraient offrir de telles conditions ? \"Les "
     "fossiles vraiment anciens sont préservés dans des endroits où les humains ne se "
     "retrouvent pas\", explique-t-il.",
+    # mnfr-ad9099c7a282 ("six images, une par décennie"): the decade's heading, its prompt's
+    # links gone
+    "Lire aussi : 1990 - Retour de la démocratie après des années de dictature militaire "
+    "Après 16 ans de dictature militaire sanglante, le pays revient à la démocratie.",
     # a name is no sentence's start ("Marine Le Pen"), nor a title after "selon"
     "Lire aussi : Marine Le Pen face à Emmanuel Macron, le duel voulu par les Français, "
     "selon Le Monde qui le relève. Les sondages le disaient.",

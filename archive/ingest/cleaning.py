@@ -116,6 +116,7 @@ _LEADS_IN = frozenset(
 # The first full stop after the headlines ends the text's first sentence ("M. Bozizé" is none)
 _FIRST_STOP = re.compile(r"(?<!\bM)(?<!\bMM)(?<!\bDr)(?<!\bMme)\.[»\"”’)]?(?=\s|$)")
 _WORD = re.compile(r"\S+")
+_TIMELINE = re.compile(r"(?:1[89]|20)\d\d\s+[-–—]\s")
 # A headline is one sentence: a full stop and a capital after the prompt mean article text
 _SENTENCES = re.compile(r"[.!?…]\s+[A-ZÀ-ÖØ-Ý]")
 _CREDIT = re.compile(
@@ -366,19 +367,25 @@ def _headlines_end(rest: str) -> int | None:
 
     The text's first sentence ends with the first full stop; the headlines before it end where
     the last word that opens a sentence stands (`_OPENERS`, "L'…", or a quotation after a
-    closing quote), the word before it not leading into it. Headlines run to
+    closing quote), the word before it not leading into it, nor a question (unless no other
+    word does). Headlines run to
     the end of their paragraph when it has no sentence in it.
     """
+    if _TIMELINE.match(rest):
+        return None  # a heading of the article's own ("1990 - Retour de la démocratie…")
     stop = _FIRST_STOP.search(rest)
     if stop is None:
         if len(rest) > HEADLINES_MAX_CHARS:
             return None  # (the paragraph goes on past what was given)
-        end = len(rest.rstrip())
-        whole = end <= HEADLINES_MAX_CHARS and not _SENTENCE_END.search(rest.rstrip())
+        # (a footnote may follow them: "* Prénoms d’emprunt")
+        end = len(rest.split(" * ", 1)[0].rstrip())
+        whole = end <= HEADLINES_MAX_CHARS and not _SENTENCE_END.search(rest[:end])
         return end if whole and end else None
     region = rest[: stop.start()]
     words = list(_WORD.finditer(region))
-    found = None
+    # after a question, the text may go on with the article's own (an interview's: "…évolué
+    # au fil des semaines? Il y a…"): a sentence's start there counts only if none other does
+    found = after_question = None
     for i in range(2, len(words)):  # the first headline has two words at least
         before, word = words[i - 1].group(), words[i].group()
         bare = word.lstrip("«\"“")
@@ -399,7 +406,11 @@ def _headlines_end(rest: str) -> int | None:
         head = region[: words[i].start()]
         if head.count("«") != head.count("»") or head.count('"') % 2:
             continue  # inside a quotation
-        found = words[i].start()
+        if before[-1] in "?!":
+            after_question = words[i].start()
+        else:
+            found = words[i].start()
+    found = found if found is not None else after_question
     return found if found is not None and found <= HEADLINES_MAX_CHARS else None
 
 
