@@ -102,6 +102,12 @@ def names(response) -> tuple[str, str]:
      "archive-l-ecole-union-nationale-des-travailleurs-du-mali.jsonl",
      "archive-l-école-union-nationale-des-travailleurs-du-mali.jsonl"),
     ("/export.csv", "archive.csv", "archive.csv"),
+    # what else tells two exports of the same words apart, in the same order whatever the
+    # page's language
+    ("/export.csv?organisation=UNTM&lineage=1&estimated=0&sort=newest&lang=en",
+     "archive-untm-lignee-sans-estimees-recents.csv",
+     "archive-untm-lignee-sans-estimees-recents.csv"),
+    ("/export.jsonl?sort=oldest", "archive-anciens.jsonl", "archive-anciens.jsonl"),
 ])
 def test_export_file_names_say_which_search_they_hold(client, url, plain, extended):
     assert names(client.get(url)) == (plain, extended)

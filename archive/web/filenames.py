@@ -33,13 +33,23 @@ def _slug(parts: list[str], ascii_only: bool) -> str:
     return slug or (words[0][:SLUG_MAX] if words else "")
 
 
+# What else makes two exports of the same words differ (`SearchParams`), said after the slug
+# and never cut by its bound: the same search in French or English gets the same name.
+_LINEAGE, _NO_ESTIMATES = "lignee", "sans-estimees"
+_SORTED = {"newest": "recents", "oldest": "anciens"}
+
+
 def export_names(params: SearchParams, extension: str) -> tuple[str, str]:
-    """(ASCII name, Unicode name) of an export of this search: `archive-syndicat-2019.csv`."""
+    """(ASCII name, Unicode name) of an export of this search: `archive-syndicat-2019.csv`,
+    `archive-untm-lignee-sans-estimees-recents.csv` (lineage, estimated dates left out,
+    newest first)."""
     parts = [params.q, *(v for _f, values in params.filters for v in values),
              params.date_from, params.date_to]
+    modifiers = [_LINEAGE if params.lineage else "",
+                 "" if params.estimated else _NO_ESTIMATES, _SORTED.get(params.sort, "")]
     names = []
     for ascii_only in (True, False):
-        slug = _slug([p for p in parts if p], ascii_only)
+        slug = "-".join(p for p in (_slug([p for p in parts if p], ascii_only), *modifiers) if p)
         names.append(f"{PREFIX}-{slug}.{extension}" if slug else f"{PREFIX}.{extension}")
     return names[0], names[1]
 
