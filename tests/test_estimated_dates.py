@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 from click.testing import CliRunner
@@ -204,6 +205,25 @@ def test_the_api_names_date_sources_and_takes_the_parameter(client):
     assert stated["total"] == 1 and stated["estimated"] is False
     assert client.get(f"/api/article/{KARITE.id}").get_json()["date_source"] == "text"
     assert client.get(f"/api/article/{UNDATED.id}").get_json()["date_source"] is None
+
+
+def test_the_feed_gives_no_publication_day_for_an_estimated_date(client):
+    """An estimate ("vers juin 2024") is no publication date: Atom's `published` would show
+    1 June 2024 as if the source stated it."""
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    feed = ET.fromstring(client.get("/feed.atom?year=2024").data)
+    entries = {e.find("a:link", ns).get("href").rsplit("/", 1)[1]: e
+               for e in feed.findall("a:entry", ns)}
+    council, market = entries[COUNCIL.id], entries[MARKET.id]
+    assert council.find("a:published", ns) is None
+    flag = council.find("a:category[@term='estimated']", ns)
+    assert flag.get("label") == "date estimée d’après le texte"
+    assert council.findtext("a:updated", namespaces=ns).startswith("2024-06-01")
+    assert market.findtext("a:published", namespaces=ns).startswith("2024-03-14")
+    assert market.find("a:category[@term='estimated']", ns) is None
+    english = ET.fromstring(client.get("/feed.atom?year=2024&lang=en").data)
+    assert {c.get("label") for c in english.iter(f"{{{ns['a']}}}category")
+            if c.get("term") == "estimated"} == {"date estimated from the text"}
 
 
 def test_exports_carry_the_date_source_and_take_the_parameter(client):

@@ -15,6 +15,8 @@ from ..search.snippets import plain_text
 ATOM_NS = "http://www.w3.org/2005/Atom"
 OPENSEARCH_NS = "http://a9.com/-/spec/opensearch/1.1/"
 ATOM_TYPE = "application/atom+xml"
+# the category scheme that flags an entry's date as estimated from the article's text
+DATES_SCHEME = "urn:x-press-archive:date"
 OPENSEARCH_TYPE = "application/opensearchdescription+xml"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -33,8 +35,13 @@ def _timestamp(date: str | None, fallback: dt.datetime) -> str:
 
 def atom_feed(title: str, feed_id: str, self_url: str, alternate_url: str,
               hits: Sequence[object], article_url: Callable[[str], str],
-              updated: dt.datetime, lang: str = "fr") -> bytes:
-    """An Atom 1.0 feed of search hits: one entry per hit, newest first as given."""
+              updated: dt.datetime, lang: str = "fr",
+              estimated_label: str = "date estimated from the text") -> bytes:
+    """An Atom 1.0 feed of search hits: one entry per hit, newest first as given.
+
+    A date estimated from the text is no publication date: its entry has no `published`, and
+    a category says so (`DATES_SCHEME`, term `estimated`, labelled `estimated_label`); its
+    `updated`, which Atom requires, is the estimate's first day."""
     ET.register_namespace("", ATOM_NS)
     feed = ET.Element(f"{{{ATOM_NS}}}feed", {XML_LANG: lang})
     _sub(feed, "title", title)
@@ -50,7 +57,9 @@ def atom_feed(title: str, feed_id: str, self_url: str, alternate_url: str,
         _sub(entry, "id", url)
         _sub(entry, "link", rel="alternate", type="text/html", href=url)
         _sub(entry, "updated", _timestamp(hit.date, updated))
-        if hit.date:
+        if hit.date and hit.date_estimated:
+            _sub(entry, "category", scheme=DATES_SCHEME, term="estimated", label=estimated_label)
+        elif hit.date:
             _sub(entry, "published", _timestamp(hit.date, updated))
         for name in hit.authors or ["—"]:
             _sub(_sub(entry, "author"), "name", name)

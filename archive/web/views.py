@@ -378,7 +378,8 @@ def feed():
     if updated.tzinfo is None:
         updated = updated.replace(tzinfo=dt.UTC)
     body = feeds.atom_feed(title, self_url, self_url, page_url, result.hits, permalink,
-                           updated, lang=t.locale)
+                           updated, lang=t.locale,
+                           estimated_label=t.gettext("date estimated from the text"))
     return Response(body, mimetype=feeds.ATOM_TYPE)
 
 
