@@ -173,6 +173,8 @@ MESSAGES: dict[str, str] = {
                          "(limit query_max_expansions); type more letters",
     "year_needs_value": "année: takes " + _YEAR_RANGE,
     "year_not_a_year": "année:{value}: expects " + _YEAR_RANGE,
+    "years_reversed": "année:{value}: the first year comes after the second; write "
+                      "année:{ordered}",
     "only_common_words": "the query holds only very common words (le, la, de…) or "
                          "punctuation; " + _PLAIN_WORDS,
     "query_has_no_words": "the query holds no word, only signs or symbols; " + _PLAIN_WORDS,

@@ -102,6 +102,8 @@ def test_year_prefix_and_ranges():
     assert parse("annee:2015-2018") == parse("year:2015..2018") == Years(2015, 2018)
     with pytest.raises(QueryError, match="année"):
         parse("année:hier")
+    with pytest.raises(QueryError, match="comes after the second; write année:2018-2019"):
+        parse("année:2019-2018")
 
 
 def test_unknown_prefix_is_text():

@@ -203,6 +203,9 @@ def test_did_you_mean(client):
     ("/search?q=en*", "au moins 3 lettres"),
     ("/search?q=le la de", "mots très courants"),
     ("/search?q=année:deux", "attend une année ou une période"),
+    # a reversed range of years is refused as reversed dates are, and told how to write it
+    ("/search?q=année:2019-2018", "écrivez année:2018-2019"),
+    ("/api/search?q=grève année:2019-2018&lang=en", "write année:2018-2019"),
     ("/search?q=" + "mot " * 200, "trop longue"),
     ("/api/search?page=abc", "nombre entier"),
     ("/export.csv?sort=x", "Ordre de tri inconnu"),

@@ -300,7 +300,9 @@ def _years(raw: str) -> Years:
         raise QueryError("year_not_a_year", value=raw)
     start = int(match[1])
     end = int(match[2] or start)
-    return Years(min(start, end), max(start, end))
+    if start > end:  # as `from` after `to` is refused: a typo, say, not the reader's intent
+        raise QueryError("years_reversed", value=raw.strip(), ordered=f"{end}-{start}")
+    return Years(start, end)
 
 
 def _with_field(node: Node, field: str) -> Node:

@@ -33,6 +33,8 @@ ERROR_TEXTS: dict[str, str] = {
                             "the *."),
     "year_needs_value": _YEAR_RANGE,
     "year_not_a_year": _YEAR_RANGE,
+    "years_reversed": N_("année:%(value)s: the first year comes after the second; write "
+                         "année:%(ordered)s."),
     "query_has_no_words": N_("The search holds no word, only signs or symbols: type a word, e.g. "
                              "grève."),
     "only_common_words": N_("The search holds only very common words (le, la, de…): add a more "
