@@ -138,7 +138,7 @@ FACETS = Registry((
           label=N_("Section"), label_plural=N_("Sections"), position=1),
     Facet(name="author", attribute="author", multi=True, field="author",
           text_field="author_text", param="author", record_key="authors",
-          browse_path="/authors", prefixes=("auteur", "author"), order="surname",
+          browse_path="/authors", prefixes=("auteur", "author"), order="surname", folded=True,
           label=N_("Author"), label_plural=N_("Authors"), position=4),
     Facet(name="organisation", attribute="organisations", multi=True, field="organisation",
           text_field="organisation_text", param="organisation", record_key="organisations",

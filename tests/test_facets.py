@@ -10,6 +10,7 @@ when it runs, none at import.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -362,6 +363,62 @@ def test_a_section_filter_in_another_spelling_shows_and_unticks_as_the_facet_val
     block = re.search(r'<section aria-labelledby="f-section">.*?</section>', html, re.S)[0]
     assert re.search(r'<a href="/search" class="on" aria-current="true">'
                      r'<span class="box" aria-hidden="true"></span>Société <span', block)
+
+
+# --- one author under several spellings ---------------------------------------------------------
+
+# Bylines as the shared corpus writes them: Liberté's "RABAH KARÈCHE" and "RABAH KARECHE", and
+# "Lyès Menacer", which a researcher types "lyes menacer".
+BYLINES = [("karache-1", "RABAH KARÈCHE"), ("karache-2", "RABAH KARECHE"),
+           ("menacer-1", "Lyès Menacer"), ("menacer-2", "Lyès Menacer")]
+
+
+@pytest.fixture(scope="module")
+def bylined(tmp_path_factory) -> Config:
+    articles = [Article(id=i, title=f"Carburant à Châtelineau {n}", body=LEAD_DH, author=(a,),
+                        date=f"2018-12-0{n}") for n, (i, a) in enumerate(BYLINES, start=1)]
+    return build_archive(tmp_path_factory.mktemp("bylines"), articles)
+
+
+def test_one_author_in_several_spellings_is_one_facet_value(bylined: Config):
+    found = search(bylined.index_dir, SearchRequest(), bylined)
+    assert sorted(counts(found.facets["author"])) == [("Lyès Menacer", 2), ("RABAH KARÈCHE", 2)]
+    assert {h.id: h.authors for h in found.hits}["karache-2"] == ["RABAH KARECHE"]  # as written
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("lyes menacer", {"menacer-1", "menacer-2"}),
+    ("RABAH KARECHE", {"karache-1", "karache-2"}),
+    ("Rabah Karèche", {"karache-1", "karache-2"}),
+])
+def test_an_author_filter_in_any_spelling_finds_every_spelling(bylined: Config, typed: str,
+                                                               expected: set[str]):
+    narrowed = search(bylined.index_dir, SearchRequest(filters={"author": (typed,)}), bylined)
+    assert ids(narrowed) == expected
+    client = create_app(bylined).test_client()
+    assert client.get("/api/search", query_string={"author": typed}).get_json()["total"] == 2
+
+
+def test_a_generation_built_before_authors_were_folded_still_serves(tmp_path: Path):
+    """Its facet store has no author groups: it opens, and its values stand as written, until
+    the next reindex groups them."""
+    unfolded = Registry(tuple(dataclasses.replace(f, folded=False) if f.name == "author" else f
+                              for f in facets.FACETS.facets))
+    articles = [Article(id=i, title=f"Carburant à Châtelineau {n}", body=LEAD_DH, author=(a,))
+                for n, (i, a) in enumerate(BYLINES, start=1)]
+    with facets.installed(unfolded):
+        config = build_archive(tmp_path, articles)
+    found = search(config.index_dir, SearchRequest(filters={"author": ("RABAH KARECHE",)}),
+                   config)
+    assert ids(found) == {"karache-2"}
+    assert ("RABAH KARÈCHE", 1) in counts(found.facets["author"])
+    result = CliRunner().invoke(main, ["reindex", "--data", str(config.data_dir),
+                                       "--index", str(config.index_dir)])
+    assert result.exit_code == 0, result.output
+    assert "facets now group spellings differently" in result.output  # said, then done whole
+    regrouped = search(config.index_dir, SearchRequest(filters={"author": ("RABAH KARECHE",)}),
+                       config)
+    assert ids(regrouped) == {"karache-1", "karache-2"}
 
 
 # --- newspapers named by the publishers file --------------------------------------------------

@@ -262,9 +262,11 @@ class FacetStore:
                 values[facet] = json.loads(
                     (folder / f"{facet}.values.json").read_text(encoding="utf-8"))
                 spec = registry().get(facet)
-                if spec is not None and spec.folded:
-                    spellings[facet] = json.loads(
-                        (folder / f"{facet}.spellings.json").read_text(encoding="utf-8"))
+                grouped = folder / f"{facet}.spellings.json"
+                # (a generation built before the facet was folded, the author facet's before
+                # 2026-12, has no groups: its values stand as they were written)
+                if spec is not None and spec.folded and grouped.exists():
+                    spellings[facet] = json.loads(grouped.read_text(encoding="utf-8"))
                 width = {2: np.uint16, 4: np.uint32}[int(widths.get(facet, 4))]
                 grids[facet] = _map_array(folder / f"{facet}.layers", (int(n_layers), n), width)
                 extra[facet] = {int(k): v for k, v in json.loads(

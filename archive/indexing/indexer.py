@@ -203,7 +203,7 @@ def _shown_spellings(reader, fieldname: str,
     """{spelling: the spelling its group shows} for a folded facet's field, from the index's
     terms and their document counts (`facets.display_spelling`); a spelling the publishers
     file knows (name, alias, host: `LaLibre`, `www.tdg.ch`) shows its entry's name."""
-    groups: dict[str, dict[str, int]] = defaultdict(dict)
+    groups: dict[str, list[str]] = defaultdict(list)
     named: dict[str, str] = {}
     for term in reader.lexicon(fieldname):
         spelling = term.decode("utf-8")
@@ -211,9 +211,14 @@ def _shown_spellings(reader, fieldname: str,
         if entry is not None:
             named[spelling] = entry.name
             continue
-        groups[value_key(spelling)][spelling] = reader.doc_frequency(fieldname, term)
-    shown = {spelling: display_spelling(counts)
-             for counts in groups.values() for spelling in counts}
+        groups[value_key(spelling)].append(spelling)
+    shown: dict[str, str] = {}
+    for spellings in groups.values():
+        # counted only where spellings compete: an author facet's thousands of names are
+        # each alone, and a count costs a look-up in every segment (0.5 ms at a million)
+        best = spellings[0] if len(spellings) == 1 else display_spelling(
+            {s: reader.doc_frequency(fieldname, s.encode("utf-8")) for s in spellings})
+        shown.update((s, best) for s in spellings)
     # a spelling the file does not know joins an entry whose name it merely spells otherwise
     by_key = {value_key(name): name for name in named.values()}
     return {**{s: by_key.get(value_key(v), v) for s, v in shown.items()}, **named}

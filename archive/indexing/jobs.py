@@ -213,6 +213,10 @@ def make_plan(config: Config, full: bool = False) -> Plan:
         else:
             if outdated := schema.schema_problem(manifest):
                 reason = outdated
+            elif manifest.get("folded_facets") != schema.folded_facet_names():
+                # a generation serves as it was grouped, but its arrays are built whole once
+                reason = ("facets now group spellings differently (folded: "
+                          f"{', '.join(schema.folded_facet_names())})")
             elif manifest.get("protected_digest") != _tokens_digest(protected_tokens(config)):
                 reason = "organisations authority file changed"
             elif manifest.get("articles_dir") != str(config.articles_dir):
@@ -568,6 +572,7 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
             "schema_version": schema.SCHEMA_VERSION,
             "schema_classes": list(schema.schema_classes()),
             "facets": schema.facet_names(),
+            "folded_facets": schema.folded_facet_names(),
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "articles_dir": str(config.articles_dir),
             "articles": len(files),

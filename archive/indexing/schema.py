@@ -119,6 +119,12 @@ def facet_names() -> list[str]:
     return list(registry().names())
 
 
+def folded_facet_names() -> list[str]:
+    """The facets whose values group their spellings (`Facet.folded`), for the manifest: a
+    generation grouped otherwise still serves, and the next reindex rebuilds it whole."""
+    return [f.name for f in registry() if f.folded]
+
+
 def file_hash(raw: bytes) -> str:
     """The content hash the manifest records for an article file."""
     return "sha256:" + hashlib.sha256(raw).hexdigest()
