@@ -458,6 +458,14 @@ def test_a_newspapers_names_and_hosts_are_one_value_under_the_publishers_file_na
     assert {h.id: h.publisher for h in found.hits}["tdg-1"] == "www.tdg.ch"
 
 
+def test_the_about_page_gives_each_newspapers_years_once_when_they_are_one(newspapers: Config):
+    html = create_app(newspapers).test_client().get("/a-propos").get_data(as_text=True)
+    spans = dict(re.findall(r'<span class="pub">([^<]+)</span></a></th><td>[^<]*</td>'
+                            r'<td>\d+</td><td>([^<]*)</td>', html))
+    assert spans["Tribune de Genève"] == "2018–2019"
+    assert spans["Le Canard d’essai"] == "2019"  # not "2019–2019"
+
+
 def test_exports_and_the_api_name_each_rows_newspaper_as_the_facet_does(newspapers: Config):
     """A pivot table on the exports' `newspaper` column groups `LaLibre` and `La Libre
     Belgique` as the facet does; `publisher` stays as the source wrote it."""
