@@ -379,6 +379,7 @@ def test_browse_lists_every_value_with_counts(client):
     assert "Syndicat national de l&#39;éducation" in filtered and UNTM not in filtered
     lettered = page(client, "/organisations?letter=C")
     assert CEDEAO.replace("'", "&#39;") in lettered and UNTM not in lettered
+    assert "2 valeurs à la lettre C, sur 5" in lettered  # the count is the letter's
     years = page(client, "/years")
     assert years.index(">2022<") < years.index(">2018<")
     assert "Économie</a>" in page(client, "/sections")
