@@ -16,6 +16,9 @@ author list sorts and letters by surname while each byline stays a value of its 
   capitalised ones ("Van de Keere", "La Fontaine"). A lowercase French "de", "du", "des", "d'"
   goes after the given names, the surname sorting on its own: "Gaulle, Charles de".
 - A common Malian surname written first, before a given name ("Maïga Oumar"), is the surname.
+- A byline that is no person's name stays whole, as a library writes a corporate author:
+  an agency, a newspaper, an institution ("Agence France-Presse", "The Wall Street Journal",
+  "Organisation mondiale de la santé"; `is_corporate`).
 """
 
 from __future__ import annotations
@@ -40,6 +43,20 @@ MALIAN_SURNAMES = {
     "toure", "traore", "tounkara",
 }
 _INITIALS = re.compile(r"(?:[^\W\d_][^\W\d_]?\.-?)+")
+# Words that name a body, not a person (folded): a byline holding one is a corporate author.
+CORPORATE_WORDS = frozenset(
+    "agence agency corporation broadcasting journal news press presse radio television tv "
+    "media medias magazine quotidien hebdo times herald tribune organisation organization "
+    "union association ministere ministry federation comite committee conseil council ecole "
+    "universite university institut institute fondation foundation redaction groupe group "
+    "societe company commission nations banque bank gouvernement government presidence "
+    "assemblee parlement parliament".split())
+# Opening a byline of several words, these make it a title ("The Wall Street Journal")
+_LEADING_ARTICLES = frozenset(("the", "le", "la", "les", "l'", "l’"))
+# Lowercase words a person's name may hold (particles); any other lowercase word is a body's
+# ("Union européenne", "Organisation mondiale de la santé")
+_NAME_PARTICLES = SURNAME_PARTICLES | TRAILING_PARTICLES | {
+    "y", "e", "bint", "del", "della", "dos", "das", "do", "af", "zu", "ter", "ten"}
 
 
 @dataclass(frozen=True)
@@ -63,10 +80,26 @@ def _is_capitals(word: str) -> bool:
 # A browse page sorts and letters every author of the archive on each request: the same
 # bylines each time, so their split is kept (Name is frozen).
 @lru_cache(maxsize=65_536)
+def is_corporate(byline: str) -> bool:
+    """Whether a byline names a body (agency, newspaper, institution), not a person."""
+    words = byline.split()
+    if len(words) < 2:
+        return False
+    if "(" in byline or words[0].casefold() in _LEADING_ARTICLES:
+        return True
+    for word in words:
+        bare = fold(word.strip(".,;:")).casefold()
+        if bare in CORPORATE_WORDS or any(part in CORPORATE_WORDS for part in bare.split("-")):
+            return True
+        if word[:1].islower() and bare not in _NAME_PARTICLES and not _is_initials(word):
+            return True
+    return False
+
+
 def split_name(byline: str) -> Name:
     """The surname and given names of one byline (see the module's rules)."""
     words = byline.split()
-    if len(words) < 2 or all(_is_initials(w) for w in words):
+    if len(words) < 2 or all(_is_initials(w) for w in words) or is_corporate(byline):
         return Name(" ".join(words))
     initials = [w for w in words if _is_initials(w)]
     others = [w for w in words if not _is_initials(w)]

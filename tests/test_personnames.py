@@ -6,7 +6,8 @@ import shutil
 
 import pytest
 
-from archive.personnames import index_form, initial, sort_key, split_name
+from archive.personnames import index_form, initial, is_corporate, sort_key, split_name
+from archive.textnorm import fold
 from tests.conftest import CORPUS, ROOT, require_shared
 
 # Bylines of the demo archive (data/articles): initials, and "Maïga" as a surname.
@@ -83,3 +84,18 @@ def test_the_authors_page_lists_the_demo_bylines_by_surname(tmp_path):
     assert link == "A.+Traor%C3%A9"  # the filter keeps the byline as written
     t_only = client.get("/authors?letter=T").get_data(as_text=True)
     assert "Traoré, A." in t_only and "Coulibaly" not in t_only
+
+
+@pytest.mark.parametrize("byline, corporate", [
+    ("Agence France-Presse", True), ("The Wall Street Journal", True),
+    ("Union européenne", True), ("Organisation mondiale de la santé", True),
+    ("École des enfants handicapés auditifs (EEHA)", True), ("La rédaction", True),
+    # people, particles and all (the shared corpus's 66 bylines are all people's)
+    ("Lyès Menacer", False), ("Charles de GAULLE", False), ("Mohamed Ag Erless", False),
+    ("Marine Le Pen", False), ("Ana dos Santos", False), ("Ludwig van Beethoven", False),
+    ("RABAH KARÈCHE", False), ("AFP", False),
+])
+def test_a_body_is_told_from_a_person(byline: str, corporate: bool):
+    assert is_corporate(byline) is corporate
+    if corporate:  # listed as written, under its first letter
+        assert index_form(byline) == byline and initial(byline) == fold(byline[0]).upper()

@@ -339,6 +339,20 @@ def test_citations_name_the_family_as_the_authors_list_does(byline, indexed, fre
     assert citations.french_citation(article, "p", "Archives").startswith(french + ", «")
 
 
+@pytest.mark.parametrize("byline", [
+    "Agence France-Presse", "The Wall Street Journal", "Organisation mondiale de la santé",
+    "La rédaction"])
+def test_a_byline_naming_a_body_is_cited_whole_as_a_corporate_author(byline):
+    """Cited as a person it read `Journal, The Wall Street`, `JOURNAL The Wall Street`."""
+    article = Article(id="a-1234abcd", title="T", body="b", date="2019", author=(byline,))
+    assert personnames.index_form(byline) == byline
+    assert f"AU  - {byline}\r\n" in citations.ris(article, "p", "Archives")
+    # braces: BibTeX never splits it into family and given names
+    assert f"author = {{{{{byline}}}}}" in citations.bibtex(article, "p", "Archives")
+    assert citations.english_citation(article, "p", "Archives").startswith(byline + ". “T.”")
+    assert citations.french_citation(article, "p", "Archives").startswith(byline + ", «")
+
+
 def test_citation_keys_are_unique_and_chicago_writes_no_doubled_stop():
     """1,247 of the corpus's 2,330 articles shared a BibTeX key (`anonndgilets`, 155)."""
     one, two = (Article(id=f"les-gilets-jaunes-{d}", title="Les gilets jaunes ?", body="b")

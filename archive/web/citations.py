@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup, escape
 
 from ..dates import format_date
-from ..personnames import split_name
+from ..personnames import is_corporate, split_name
 from ..textnorm import fold
 
 AGENCY_MAX_LEN = 6  # one short all-caps word ("AMAP", "AFP") is an agency, not a person
@@ -57,6 +57,8 @@ def _person_parts(name: str) -> tuple[str, str]:
 
 def french_author(name: str) -> str:
     """A name in French bibliographic order: 'Yacouba Doumbia' → 'DOUMBIA Yacouba'."""
+    if is_corporate(name):
+        return " ".join(name.split())  # a body's name as written: "Agence France-Presse"
     family, given = _person_parts(name.strip())
     if not given:
         return family if len(family) <= AGENCY_MAX_LEN else family.upper()
@@ -206,7 +208,7 @@ def bibtex(record: object, permalink: str, site_name: str) -> str:
     fields: list[tuple[str, str]] = []
     names = authors_of(record)
     if names:
-        fields.append(("author", " and ".join(_ris_name(n) for n in names)))
+        fields.append(("author", " and ".join(_bibtex_author(n) for n in names)))
     fields.append(("title", "{" + _bibtex_escape(record.title) + "}"))
     if getattr(record, "publisher", None):
         fields.append(("journal", _bibtex_escape(record.publisher)))
@@ -225,13 +227,17 @@ def bibtex(record: object, permalink: str, site_name: str) -> str:
         fields.append(("note", _bibtex_escape(". ".join(notes))))
     fields.append(("howpublished", _bibtex_escape(f"{site_name}, {permalink}")))
     lines = [f"@article{{{bibtex_key(record)},"]
-    lines += [f"  {name} = {{{_escape_author(name, value)}}}," for name, value in fields]
+    lines += [f"  {name} = {{{value}}}," for name, value in fields]
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def _escape_author(name: str, value: str) -> str:
-    return _bibtex_escape(value) if name == "author" else value
+def _bibtex_author(name: str) -> str:
+    """One author of a BibTeX `author` field, escaped; a body's name in braces, which BibTeX
+    then never splits into a family and given names ("{Agence France-Presse}")."""
+    if is_corporate(name):
+        return "{" + _bibtex_escape(name) + "}"
+    return _bibtex_escape(_ris_name(name))
 
 
 def _estimated(record: object) -> bool:
