@@ -11,6 +11,7 @@ import pytest
 from archive.ingest.bylines import (
     normalise_name,
     parse_byline,
+    report_credit,
     split_byline,
     split_opening_byline,
 )
@@ -180,6 +181,30 @@ def _corpus_bodies() -> list[str]:
         pytest.skip(f"../shared corpus not available: {CORPUS} is missing")
     with CORPUS.open(encoding="utf-8") as lines:
         return [body for row in map(json.loads, lines) if (body := row.get("body"))]
+
+
+@pytest.mark.parametrize("ending, names", [
+    # the shared corpus's BBC Afrique reports and videos (mnfr-43eddada3256, -51b28aae9b7a,
+    # -5d3eabacb46a, -9c2fe964f704, -ff9110a82493, -d519c329c2e3)
+    ("Elle dit vouloir rendre les gens heureux. Un reportage de Late Wodi Lawson.",
+     ("Late Wodi Lawson",)),
+    ("des enjeux du football. Un reportage de Mila Kimbuini et Alassane Dia Lire aussi: CAN "
+     "2019 : le Sénégal toujours en quête du premier trophée", ("Mila Kimbuini", "Alassane Dia")),
+    ("gérée par des femmes. Vidéo de Sally Boyani et Anne Okumu Réalisation : Mercy Juma",
+     ("Sally Boyani", "Anne Okumu")),  # not the crew
+    ("sur 100 mètres. Reportage : Babacar Diarra. A lire aussi sur cette athlète: Nouveau "
+     "record de Marie-Josée Ta Lou", ("Babacar Diarra",)),
+    ("la forêt recule. Reporter : Gaius Kowene pour Questions d'Argent Montage : Geneviève "
+     "Sagno D'autres épisodes de Questions d'Argent :", ("Gaius Kowene",)),
+    ("au Ghana. Reportage de Emeline Nsingi Nkosi pour l'émission économique Question "
+     "d'Argent.", ("Emeline Nsingi Nkosi",)),
+    # no person: a programme; a sentence that mentions a report; a credit before more text
+    ("la finale. Un reportage de l'émission BBC Sport Afrique.", ()),
+    ("Un reportage de Jean Dupont diffusé sur France 2 a montré la crise.", ()),
+    ("Un reportage de Late Wodi Lawson. Elle dit vouloir rendre les gens heureux.", ()),
+])
+def test_a_reports_credit_ending_the_text_names_its_reporters(ending, names) -> None:
+    assert report_credit(["Premier paragraphe.", ending]) == names
 
 
 def test_bylines_over_the_press_corpus() -> None:

@@ -151,6 +151,16 @@ def test_a_whole_number_for_a_title_or_section_is_its_digits(tmp_path: Path):
     assert (article.title, article.section) == ("1960", "12")
 
 
+def test_a_reports_credit_gives_an_unsigned_record_its_authors(tmp_path: Path):
+    """mnfr-43eddada3256 (BBC Afrique) ends "Un reportage de Late Wodi Lawson.": its author;
+    the credit stays in the text. A record's own author column wins."""
+    body = BODY + " Un reportage de Late Wodi Lawson."
+    (credited, signed) = read_export(tmp_path / "export.jsonl", jsonl(
+        {"title": "Alice", "body": body}, {"title": "Bob", "body": body, "author": "A. Traoré"}))
+    assert credited.author == ("Late Wodi Lawson",) and credited.body.endswith("Lawson.")
+    assert signed.author == ("A. Traoré",)
+
+
 @pytest.mark.parametrize("given, kind", [
     (2019.5, "a number"),  # a float's digits are not exact (1.10 reads as 1.1)
     (True, "true/false"),

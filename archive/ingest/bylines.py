@@ -248,6 +248,31 @@ def split_opening_byline(paragraphs: list[str]) -> tuple[list[str], tuple[str, .
     return (kept, names) if kept else (paragraphs, ())  # never the whole text as a byline
 
 
+# A report's credit ending the text, as the BBC's videos and reports sign theirs: "Un reportage
+# de Late Wodi Lawson.", "Vidéo de Sally Boyani et Anne Okumu Réalisation : Mercy Juma",
+# "Reporter : Gaius Kowene pour Questions d'Argent Montage : …"; the crew after the reporters
+# (editing, production) are not the authors. Related headlines may still follow it (cleaning
+# drops them later), or the programme's other episodes.
+_REPORT_CREDIT = re.compile(
+    r"(?:^|(?<=[.!?…»\"”]\s))(?:Un |Une )?(?:[Rr]eportage|[Vv]idéo|[Rr]eporter)\s*"
+    r"(?:de\s+|d['’]|:\s*)(?P<names>[^.:\n]{3,120}?)(?:\s+pour\s+[^.\n]{3,80}?)?"
+    r"(?:\s+(?:Réalisation|Montage|Images|Production|Vidéo)\s*:\s*[^.:\n]{3,80}?)*\.?"
+    r"(?=\s*(?:$|(?:A |À )?[Ll]ire (?:aussi|également)|D['’]autres épisodes))")
+
+
+def report_credit(paragraphs: list[str]) -> tuple[str, ...]:
+    """The reporters a report's credit ending the text names ("Un reportage de Late Wodi
+    Lawson."), or (); the credit stays in the text, as the article printed it."""
+    if not paragraphs:
+        return ()
+    last = paragraphs[-1]
+    for match in _REPORT_CREDIT.finditer(last, max(0, len(last) - 700)):
+        names = parse_byline(f"Par {match['names']}")
+        if names:
+            return names
+    return ()
+
+
 def split_byline(paragraphs: list[str]) -> tuple[list[str], tuple[str, ...]]:
     """The paragraphs without their trailing signature lines, and the people they name."""
     kept = [p for p in paragraphs if p.strip()]

@@ -44,7 +44,7 @@ from ...dates import max_year, parse_date
 from ...errors import ConfigError, InvalidArticle
 from ...models import Article
 from ...textnorm import clean_line, clean_text, fold
-from ..bylines import split_byline, split_opening_byline
+from ..bylines import report_credit, split_byline, split_opening_byline
 from . import ImportOptions, Notice, Rejected
 
 FORMAT = "export"
@@ -468,6 +468,8 @@ def _byline(paragraphs: list[str]) -> tuple[list[str], tuple[str, ...]]:
         return paragraphs, ()
     if not authors:
         rest, authors = split_opening_byline(list(rest))
+    if not authors:
+        authors = report_credit(list(rest))
     return list(rest), tuple(authors)
 
 
