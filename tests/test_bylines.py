@@ -184,6 +184,29 @@ def _corpus_bodies() -> list[str]:
 
 
 @pytest.mark.parametrize("ending, names", [
+    # the shared corpus's opinion pieces: a name alone on its line, then the writer's role
+    (["Par Ali Yahia Abdennour", "Militant des droits de l’homme"], ("Ali Yahia Abdennour",)),
+    (["Mbaï-Hadji Mbaïrewaye", "Ancien chef intérimaire de Démocratie Québec",
+      "Parti d’opposition à la Ville de Québec"], ("Mbaï-Hadji Mbaïrewaye",)),
+    (["B. M.", "(*) Directeur de Stractegia Consulting et enseignant universitaire à Madrid"],
+     ("B. M.",)),
+])
+def test_a_signature_followed_by_the_writers_role_gives_the_writer(ending, names) -> None:
+    kept, found = split_byline(["Le texte de la tribune s’achève ici.", *ending])
+    assert (kept, found) == (["Le texte de la tribune s’achève ici."], names)
+
+
+@pytest.mark.parametrize("ending", [
+    # gjfr-8ae2c31f379c: a sentence naming someone, then the source's cut mark
+    ["Martin de Duve, directeur de l’asbl Univers Santé, tempère.", "(...)"],
+    ["Samedi 5 juillet", "Bamako"],
+])
+def test_lines_after_a_sentence_are_no_signature(ending) -> None:
+    paragraphs = ["Le texte de l’article.", *ending]
+    assert split_byline(paragraphs) == (paragraphs, ())
+
+
+@pytest.mark.parametrize("ending, names", [
     # the shared corpus's BBC Afrique reports and videos (mnfr-43eddada3256, -51b28aae9b7a,
     # -5d3eabacb46a, -9c2fe964f704, -ff9110a82493, -d519c329c2e3)
     ("Elle dit vouloir rendre les gens heureux. Un reportage de Late Wodi Lawson.",

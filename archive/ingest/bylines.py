@@ -273,9 +273,46 @@ def report_credit(paragraphs: list[str]) -> tuple[str, ...]:
     return ()
 
 
+# A role line after a signature's name (an opinion's author): "Militant des droits de
+# l’homme", "(*) Directeur de Stractegia Consulting…", "Ancien chef intérimaire de Démocratie
+# Québec": short, capitalised, no sentence's end
+MAX_ROLE_LINES = 2
+_ROLE_LINE = re.compile(r"^(?:\(\*\)\s*)?[A-ZÀ-Ý][^\n]{2,118}(?<![.!?:;…])$")
+
+
+def _without_role_lines(kept: list[str]) -> list[str] | None:
+    """The paragraphs without the role lines that follow a name alone on its line at the end
+    of the text, that name line kept last; None where the end is no such signature."""
+    lines = [line.strip() for p in kept[-MAX_ROLE_LINES - 1:] for line in p.split("\n")
+             if line.strip()]
+    for roles in range(1, MAX_ROLE_LINES + 1):
+        if len(lines) <= roles:
+            break
+        name, tail = lines[-roles - 1], lines[-roles:]
+        if not all(_ROLE_LINE.match(line) and parse_byline(line) is None for line in tail):
+            break
+        if "," not in name and parse_byline(name):
+            return _drop_last_lines(kept, roles)
+    return None
+
+
+def _drop_last_lines(paragraphs: list[str], count: int) -> list[str]:
+    """The paragraphs without their last `count` non-blank lines."""
+    kept = list(paragraphs)
+    for _ in range(count):
+        lines = [line for line in kept[-1].split("\n") if line.strip()]
+        if len(lines) > 1:
+            kept[-1] = "\n".join(lines[:-1])
+        else:
+            kept.pop()
+    return kept
+
+
 def split_byline(paragraphs: list[str]) -> tuple[list[str], tuple[str, ...]]:
     """The paragraphs without their trailing signature lines, and the people they name."""
     kept = [p for p in paragraphs if p.strip()]
+    if kept and parse_byline(kept[-1].rsplit("\n", 1)[-1]) is None:
+        kept = _without_role_lines(kept) or kept
     found: list[str] = []
     for _ in range(MAX_SIGNATURE_LINES):
         if not kept:
