@@ -108,10 +108,12 @@ def _histogram(result: SearchResult) -> list[tuple[int, int]]:
 
 
 def axis_labels(years: list[int]) -> list[tuple[int, bool]]:
-    """Which years of a histogram get a label: all of up to 8 years, else every 5th (up to
-    40 years), 10th (up to 80) or 20th round year, so that labels never crowd a phone's width."""
+    """Which years of a histogram get a label: all of up to 7 years, else every 2nd (up to
+    14), 5th (up to 35), 10th (up to 70) or 20th round year, so that labels never crowd the
+    filters' column (16rem: a label and its gap take 37 px) nor a phone's width."""
     span = len(years)
-    step = next((s for s, most in ((1, 8), (5, 40), (10, 80), (20, 160)) if span <= most), 50)
+    step = next((s for s, most in ((1, 7), (2, 14), (5, 35), (10, 70), (20, 140)) if span <= most),
+                50)
     return [(year, step == 1 or year % step == 0) for year in years]
 
 
