@@ -731,6 +731,64 @@ def test_a_deleted_article_stays_deleted_when_its_source_names_it_another_way(
     assert kept == (["Une nouvelle"] if change == "record added on top" else [])
 
 
+def test_a_correction_in_a_renamed_export_updates_its_article_and_keeps_edits(
+        archive_dir: Path, tmp_path: Path):
+    """The source renamed its export (`export-2024-06.jsonl`) and corrected one record: it was
+    imported as a second article beside the first (the key is the file name and title)."""
+    text = PAGE.split("\n\n")[2]
+    records = [{"title": "Le prix du coton fixé pour la campagne", "date": "2020-04-10",
+                "body": text, "publisher": "L’Essor"},
+               {"title": "Report des élections locales", "date": "2021-01-12",
+                "body": PAGE.split("\n\n")[3], "publisher": "L’Essor"}]
+    export = tmp_path / "export.jsonl"
+    export.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    assert "2 imported" in run(archive_dir, "import", str(export)).output
+    path = next(p for p in article_files(archive_dir) if "coton" in p.name)
+    edited = articlefile.read(path).replace(section="Économie")  # the archivist's edit
+    path.write_text(articlefile.render(edited), encoding="utf-8")
+    records[0]["body"] = text.replace(text.split()[3], text.split()[3] + " (corrigé)", 1)
+    renamed = tmp_path / "export-2024-06.jsonl"
+    renamed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    result = run(archive_dir, "import", str(renamed))
+    assert "0 imported, 1 updated" in result.output, result.output
+    assert len(article_files(archive_dir)) == 2
+    updated = articlefile.read(path)
+    assert "(corrigé)" in updated.body and updated.section == "Économie"
+    assert "0 imported, 0 updated, 1 unchanged" in run(archive_dir, "import",
+                                                        str(renamed)).output
+    # deleted by the archivist, it stays deleted when corrected and renamed again
+    path.unlink()
+    records[0]["body"] += " Une phrase ajoutée."
+    renamed.rename(tmp_path / "export-2024-07.jsonl")
+    (tmp_path / "export-2024-07.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    result = run(archive_dir, "import", str(tmp_path / "export-2024-07.jsonl"))
+    assert "1 deleted by hand, not re-imported" in result.output, result.output
+    assert "same title, newspaper and date as article" in result.output
+    assert len(article_files(archive_dir)) == 1
+
+
+def test_a_same_titled_story_of_another_newspaper_or_day_stays_another_article(
+        archive_dir: Path, tmp_path: Path):
+    """A wire copy in another paper's export, or a recurring title another day, is not taken
+    for a renamed export's correction."""
+    text = PAGE.split("\n\n")[2]
+    first = tmp_path / "essor.jsonl"
+    first.write_text(json.dumps({"title": "Communiqué du conseil des ministres",
+                                 "date": "2020-04-10", "body": text,
+                                 "publisher": "L’Essor"}) + "\n", encoding="utf-8")
+    assert "1 imported" in run(archive_dir, "import", str(first)).output
+    other = tmp_path / "autre.jsonl"
+    other.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"title": "Communiqué du conseil des ministres", "date": "2020-04-10",
+         "body": text + " Avec l’AMAP.", "publisher": "Le Républicain"},
+        {"title": "Communiqué du conseil des ministres", "date": "2020-04-17",
+         "body": text + " Une autre semaine.", "publisher": "L’Essor"}]), encoding="utf-8")
+    result = run(archive_dir, "import", str(other))
+    assert "2 imported, 0 updated" in result.output, result.output
+    assert len(article_files(archive_dir)) == 3
+
+
 def test_an_archivist_edit_of_an_article_organisations_survives_a_promotion(archive_dir: Path):
     body = "La Fédération sénégalaise de football (FSF) a convoqué l’Assemblée nationale."
     export = archive_dir / "export.jsonl"

@@ -38,7 +38,7 @@ from .importers import scraped as scraped_importer
 from .importers import tabular as export_importer
 from .importers.tabular import parse_mapping
 from .pubdates import evidence_date
-from .sameness import another_story, another_story_than_deleted
+from .sameness import SAME_TEXT, another_story, another_story_than_deleted, text_overlap
 
 __all__ = ["ImportReport", "import_paths", "check_archive", "parse_mapping"]
 
@@ -135,6 +135,7 @@ class _Existing:
     by_id: dict[str, tuple[Path, Article]] = field(default_factory=dict)
     by_url: dict[str, str] = field(default_factory=dict)
     by_hash: dict[str, list[str]] = field(default_factory=dict)  # wire copies share a text
+    by_title: dict[str, list[str]] = field(default_factory=dict)  # folded title -> ids
     # Files that cannot be read, by the id they were written under (their name): an import
     # must never write over them, since what the archivist put there would be lost.
     broken: dict[str, tuple[Path, str]] = field(default_factory=dict)
@@ -151,6 +152,7 @@ class _Existing:
             self.by_url[article.url] = article.id
         if article.content_hash:
             self.by_hash.setdefault(article.content_hash, []).append(article.id)
+        self.by_title.setdefault(fold(article.title), []).append(article.id)
 
     def median_words(self) -> int | None:
         """The archive's usual body length, once it holds enough articles to have one."""
@@ -463,6 +465,8 @@ class _ImportRun:
     defining: int = 0  # articles that define one
     staged: Path | None = None  # a workspace upload's staging folder
     _deleted: dict[str, str] | None = None  # deleted_texts(), once read
+    # ... and the same deleted articles by title, newspaper and date (`deleted_story`)
+    _deleted_stories: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
     def import_file(self, path: Path) -> None:
         """Detect one input's format and accept each record it holds."""
@@ -641,6 +645,12 @@ class _ImportRun:
         if own_word:
             return article, match_id, None
         base = importbase.read(self.config.data_dir, match_id or article.id)
+        if match_id is None and base is None and not article.url:
+            # no key of its own in the archive: the same story from a renamed export?
+            match_id = self.renamed(article)
+            if match_id is not None:
+                article = article.replace(id=match_id)
+                base = importbase.read(self.config.data_dir, match_id)
         if match_id is not None:
             apart = another_story(existing.by_id[match_id][1], article, base)
         else:  # a base without a file: an article the archivist deleted
@@ -661,6 +671,33 @@ class _ImportRun:
             article.title, f"{_identity(article, source)}|{article.date or article.content_hash}"))
         match_id = article.id if article.id in existing.by_id else None
         return article, match_id, importbase.read(self.config.data_dir, article.id)
+
+    def renamed(self, article: Article) -> str | None:
+        """The article a record without a url is, when its key (file name and title) is new
+        but one imported article has its title, publisher and date and most of its text:
+        the same story in an export the source renamed (`export-2019-07-06.jsonl`), perhaps
+        corrected. None when there is none, or more than one."""
+        existing, found = self.existing, []
+        for other in existing.by_title.get(fold(article.title), ()):
+            _path, old = existing.by_id.get(other, (None, None))
+            if old is None or old.url or fold(old.publisher or "") != fold(
+                    article.publisher or ""):
+                continue
+            base = importbase.read(self.config.data_dir, other)
+            if base is None or str(base.value("date") or "") != (article.date or ""):
+                continue  # an article file never imported, or another day's
+            if text_overlap(old.body, article.body) >= SAME_TEXT:
+                found.append(other)
+        return found[0] if len(found) == 1 else None
+
+    def deleted_story(self, article: Article) -> str | None:
+        """The deleted article a dated record without a url is by its title, publisher and
+        date (`renamed`'s test, for an article known only by its last import's record)."""
+        if article.url or article.date is None:
+            return None
+        self.deleted_texts()
+        return self._deleted_stories.get(_story_key(article.title, article.publisher,
+                                                    article.date))
 
     def add_new(self, article: Article, source: str, own_word: bool,
                 base: importbase.Base | None) -> None:
@@ -693,6 +730,13 @@ class _ImportRun:
                                                "deleted from the archive; to import it "
                                                f"again, remove {where}"))
                 return
+            gone = self.deleted_story(article)
+            if gone is not None:  # ... or corrected too
+                where = importbase.path_of(self.config.data_dir, gone)
+                report.deleted.append((source, f"same title, newspaper and date as article "
+                                               f"{gone}, which was deleted from the archive; "
+                                               f"to import it again, remove {where}"))
+                return
         if twins:
             report.same_text.append((source, f"same text as {twins[0].id}, kept as a separate "
                                              "article (another title or url: wire copy?)"))
@@ -716,6 +760,10 @@ class _ImportRun:
                     base = importbase.read(self.config.data_dir, article_id)
                     if base is not None and base.body_sha256:
                         self._deleted.setdefault(base.body_sha256, article_id)
+                    if base is not None and not base.value("url") and base.value("date"):
+                        self._deleted_stories.setdefault(_story_key(
+                            str(base.value("title") or ""), base.value("publisher"),
+                            str(base.value("date"))), article_id)
         return self._deleted
 
     def write(self, article: Article, old_path: Path | None) -> bool:
@@ -749,6 +797,10 @@ class _ImportRun:
         # No fsync: a base lost in a crash only makes the next merge of this article cautious.
         articlefile.write_text(target, importbase.render(new), durable=False)
         self.report.written.append(target)
+
+
+def _story_key(title: str, publisher: object, date: str) -> tuple[str, str, str]:
+    return fold(title), fold(str(publisher or "")), date
 
 
 def _distinct(a: Article, b: Article) -> bool:
