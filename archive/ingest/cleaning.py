@@ -106,7 +106,9 @@ _OPENERS = frozenset(
     "Toutes Certains Plusieurs Face Malgré Comme Aujourd'hui Hier Lundi Mardi Mercredi Jeudi "
     "Vendredi Samedi Dimanche Chaque Entre Enfin Puis Ensuite Mon Ma Mes Notre Nos Pas Plus"
     .split())
-_ELIDED_OPENER = re.compile(r"(?:L|D|C|Qu|J|S|N)['’][A-ZÀ-Ýa-zà-ÿ]")
+# ... elided before a lowercase word ("L’aide", "D’autres"): "L’Essor", "L’Indépendant" are
+# newspapers a sentence names
+_ELIDED_OPENER = re.compile(r"(?:L|D|C|Qu|J|S|N)['’][a-zà-ÿ]")
 # ... unless the word before it leads into it: "selon Le Monde", "a déclaré La ministre"
 _LEADS_IN = frozenset(
     "à de du des d le la les l un une et ou que qu qui selon par sur pour dans avec en au aux "
@@ -114,7 +116,8 @@ _LEADS_IN = frozenset(
     "explique expliqué affirme affirmé estime estimé ajoute ajouté indique indiqué précise "
     "précisé rapporte rapporté souligne souligné lance lancé titre titré écrit".split())
 # The first full stop after the headlines ends the text's first sentence ("M. Bozizé" is none)
-_FIRST_STOP = re.compile(r"(?<!\bM)(?<!\bMM)(?<!\bDr)(?<!\bMme)\.[»\"”’)]?(?=\s|$)")
+# (an ellipsis or an exclamation ends it too; a question may end a headline)
+_FIRST_STOP = re.compile(r"(?:(?<!\bM)(?<!\bMM)(?<!\bDr)(?<!\bMme)\.|…|!)[»\"”’)]?(?=\s|$)")
 _WORD = re.compile(r"\S+")
 _TIMELINE = re.compile(r"(?:1[89]|20)\d\d\s+[-–—]\s")
 # A headline is one sentence: a full stop and a capital after the prompt mean article text
@@ -348,7 +351,8 @@ def _without_related(paragraph: str, done: Cleaning) -> str:
         elif (glued := _GLUED.search(window[:RELATED_MAX_CHARS], 1)) and not _SENTENCES.search(
                 window[: glued.end()]):
             end += glued.end()
-        elif (text_starts := _headlines_end(paragraph[end:end + HEADLINES_MAX_CHARS + 1])):
+        elif (text_starts := _headlines_end(paragraph[end:end + HEADLINES_MAX_CHARS + 1],
+                                            after_text=match.start() > 0)):
             end += text_starts
         else:
             continue
@@ -361,21 +365,24 @@ def _without_related(paragraph: str, done: Cleaning) -> str:
     return " ".join(part for part in kept if part)
 
 
-def _headlines_end(rest: str) -> int | None:
+def _headlines_end(rest: str, after_text: bool = True) -> int | None:
     """Where the article's text starts again in `rest`, after the headlines a prompt
     introduced, glued by single spaces; None where that cannot be told.
 
     The text's first sentence ends with the first full stop; the headlines before it end where
     the last word that opens a sentence stands (`_OPENERS`, "L'…", or a quotation after a
-    closing quote), the word before it not leading into it, nor a question (unless no other
-    word does). Headlines run to
-    the end of their paragraph when it has no sentence in it.
+    closing quote) and not followed by a capital (a name: "Le Pen", "La Provence"), the word
+    before it neither leading into it nor a question. Headlines run to
+    the end of their paragraph when it has no sentence in it and the prompt follows text
+    (`after_text`: "…deuil national. Lire aussi: Burundi: …"); a paragraph the prompt opens
+    may be a sentence without its full stop.
     """
     if _TIMELINE.match(rest):
         return None  # a heading of the article's own ("1990 - Retour de la démocratie…")
-    stop = _FIRST_STOP.search(rest)
+    stop = next((m for m in _FIRST_STOP.finditer(rest) if not _is_initial(rest, m.start())),
+                None)
     if stop is None:
-        if len(rest) > HEADLINES_MAX_CHARS:
+        if len(rest) > HEADLINES_MAX_CHARS or not after_text:
             return None  # (the paragraph goes on past what was given)
         # (a footnote may follow them: "* Prénoms d’emprunt")
         end = len(rest.split(" * ", 1)[0].rstrip())
@@ -383,9 +390,7 @@ def _headlines_end(rest: str) -> int | None:
         return end if whole and end else None
     region = rest[: stop.start()]
     words = list(_WORD.finditer(region))
-    # after a question, the text may go on with the article's own (an interview's: "…évolué
-    # au fil des semaines? Il y a…"): a sentence's start there counts only if none other does
-    found = after_question = None
+    found = None
     for i in range(2, len(words)):  # the first headline has two words at least
         before, word = words[i - 1].group(), words[i].group()
         bare = word.lstrip("«\"“")
@@ -400,18 +405,26 @@ def _headlines_end(rest: str) -> int | None:
         if re.sub(r"^.*['’]", "", before).lower() in _LEADS_IN:
             continue
         following = words[i + 1].group() if i + 1 < len(words) else ""
-        if bare in ("Le", "La", "Les", "De", "Du", "Des") and before[:1].isupper() \
-                and following[:1].isupper():
-            continue  # a name: Marine Le Pen
+        if bare is word and following.lstrip("«\"“")[:1].isupper():
+            continue  # a name a sentence may hold: Marine Le Pen, La Provence, Au Désert
         head = region[: words[i].start()]
         if head.count("«") != head.count("»") or head.count('"') % 2:
             continue  # inside a quotation
         if before[-1] in "?!":
-            after_question = words[i].start()
-        else:
-            found = words[i].start()
-    found = found if found is not None else after_question
+            # after a question, the text may go on with the article's own (an interview's:
+            # "…évolué au fil des semaines? Il y a…", "Comment en sortir ? Le problème…")
+            continue
+        found = words[i].start()
     return found if found is not None and found <= HEADLINES_MAX_CHARS else None
+
+
+def _is_initial(text: str, dot: int) -> bool:
+    """Whether the full stop at `dot` ends an initial among others ("J. P. (Johan Perrin)",
+    "R. A., 23 ans"), not a sentence."""
+    if dot < 1 or not text[dot - 1].isupper() or (dot > 1 and not text[dot - 2].isspace()):
+        return False
+    before, after = text[max(0, dot - 4):dot - 1], text[dot + 1:dot + 4]
+    return bool(re.fullmatch(r".*\b[A-Z]\.\s", before) or re.match(r"\s[A-Z]\.", after))
 
 
 def _is_video_title(rest: str) -> bool:
