@@ -166,11 +166,12 @@ def value_key(value: str) -> str:
 def display_spelling(spellings: Mapping[str, int]) -> str:
     """The spelling a folded facet shows for a group of spellings (with their article counts):
     the accented one (French written properly: `Société` over `societe`), then one not in
-    capitals (`Politique` over `POLITIQUE`), then the most frequent."""
-    def rank(spelling: str) -> tuple[int, int, int, str]:
+    capitals (`Politique` over `POLITIQUE`), then the one spaced (`Y. Doumbia` over
+    `Y.Doumbia`, which an author list would file under Y), then the most frequent."""
+    def rank(spelling: str) -> tuple[int, int, int, int, str]:
         accents = sum(1 for c in spelling if not c.isascii() and fold(c) != c.lower())
         case = 0 if spelling.isupper() else 1 if spelling.islower() else 2
-        return accents, case, spellings[spelling], spelling
+        return accents, case, spelling.count(" "), spellings[spelling], spelling
     return max(spellings, key=rank)
 
 

@@ -736,9 +736,9 @@ def test_a_correction_in_a_renamed_export_updates_its_article_and_keeps_edits(
     """The source renamed its export (`export-2024-06.jsonl`) and corrected one record: it was
     imported as a second article beside the first (the key is the file name and title)."""
     text = PAGE.split("\n\n")[2]
-    records = [{"title": "Le prix du coton fixé pour la campagne", "date": "2020-04-10",
-                "body": text, "publisher": "L’Essor"},
-               {"title": "Report des élections locales", "date": "2021-01-12",
+    records = [{"id": "101", "title": "Le prix du coton fixé pour la campagne",
+                "date": "2020-04-10", "body": text, "publisher": "L’Essor"},
+               {"id": "102", "title": "Report des élections locales", "date": "2021-01-12",
                 "body": PAGE.split("\n\n")[3], "publisher": "L’Essor"}]
     export = tmp_path / "export.jsonl"
     export.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
@@ -750,11 +750,12 @@ def test_a_correction_in_a_renamed_export_updates_its_article_and_keeps_edits(
     renamed = tmp_path / "export-2024-06.jsonl"
     renamed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     result = run(archive_dir, "import", str(renamed))
-    assert "0 imported, 1 updated" in result.output, result.output
+    # (the other record's file now names the renamed export it came from)
+    assert "0 imported, 2 updated, 0 unchanged, 0 duplicates" in result.output, result.output
     assert len(article_files(archive_dir)) == 2
     updated = articlefile.read(path)
     assert "(corrigé)" in updated.body and updated.section == "Économie"
-    assert "0 imported, 0 updated, 1 unchanged" in run(archive_dir, "import",
+    assert "0 imported, 0 updated, 2 unchanged" in run(archive_dir, "import",
                                                         str(renamed)).output
     # deleted by the archivist, it stays deleted when corrected and renamed again
     path.unlink()
@@ -766,6 +767,45 @@ def test_a_correction_in_a_renamed_export_updates_its_article_and_keeps_edits(
     assert "1 deleted by hand, not re-imported" in result.output, result.output
     assert "same title, newspaper and date as article" in result.output
     assert len(article_files(archive_dir)) == 1
+
+
+@pytest.mark.parametrize("case", ["same export, no ids", "other record id",
+                                  "two runs of pages", "dry run"])
+def test_two_columns_of_one_title_and_day_are_never_merged(archive_dir: Path, tmp_path: Path,
+                                                           case: str):
+    """A red team's cases: a daily column ("Bréves de l'Est") whose second day reprints part of
+    the first was merged over it by title, newspaper, date and text; only a renamed export's
+    own record id says two records are one story."""
+    first, second = PAGE.split("\n\n")[2], PAGE.split("\n\n")[2] + " " + PAGE.split(
+        "\n\n")[3]
+    rows = [{"title": "Bréves de l'Est", "publisher": "El Watan", "date": "2019-01-08",
+             "body": body} for body in (first, second)]
+    if case == "other record id":
+        rows[0]["id"], rows[1]["id"] = "101", "205"
+        inputs = [tmp_path / "export.jsonl", tmp_path / "export-2.jsonl"]
+        inputs[0].write_text(json.dumps(rows[0]) + "\n", encoding="utf-8")
+        inputs[1].write_text(json.dumps(rows[1]) + "\n", encoding="utf-8")
+    elif case == "two runs of pages":
+        inputs = []
+        for run_name, body in (("run1", first), ("run2", second)):
+            (tmp_path / run_name).mkdir()
+            page = tmp_path / run_name / f"page_{len(inputs) + 3}.txt"
+            page.write_text(f"Accueil / Régions / Bréves de l'Est\n\nBréves de l'Est\n\n{body}\n",
+                            encoding="utf-8")
+            inputs.append(page)
+    else:
+        inputs = [tmp_path / "export.jsonl"]
+        inputs[0].write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    if case == "dry run":
+        planned = run(archive_dir, "import", "--dry-run", str(inputs[0]))
+        assert "2 imported, 0 updated" in planned.output, planned.output
+    for path in inputs:
+        assert run(archive_dir, "import", str(path)).exit_code == 0
+    for _again in range(2):  # and importing them again changes nothing
+        result = run(archive_dir, "import", *map(str, inputs))
+        assert " 0 updated" in result.output and "0 imported" in result.output, result.output
+    bodies = sorted(articlefile.read(p).body for p in article_files(archive_dir))
+    assert bodies == sorted([first, second])
 
 
 def test_a_same_titled_story_of_another_newspaper_or_day_stays_another_article(

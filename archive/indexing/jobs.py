@@ -803,8 +803,12 @@ class Status:
         if self.added or self.changed or self.deleted:
             lines.append(f"changed since: {len(self.added)} added, {len(self.changed)} changed, "
                          f"{len(self.deleted)} deleted; run 'archive reindex'")
-        else:
+        elif m.get("folded_facets") == schema.folded_facet_names():
             lines.append("data/ unchanged since (index up to date)")
+        if m.get("folded_facets") != schema.folded_facet_names():
+            lines.append("the next 'archive reindex' rebuilds the index whole, once: facets now "
+                         f"group spellings differently (folded: "
+                         f"{', '.join(schema.folded_facet_names())})")
         return "\n".join(lines + render_behind(self.behind))
 
 

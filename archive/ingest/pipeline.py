@@ -152,7 +152,9 @@ class _Existing:
             self.by_url[article.url] = article.id
         if article.content_hash:
             self.by_hash.setdefault(article.content_hash, []).append(article.id)
-        self.by_title.setdefault(fold(article.title), []).append(article.id)
+        titled = self.by_title.setdefault(fold(article.title), [])
+        if article.id not in titled:  # (an update adds the article again)
+            titled.append(article.id)
 
     def median_words(self) -> int | None:
         """The archive's usual body length, once it holds enough articles to have one."""
@@ -466,7 +468,9 @@ class _ImportRun:
     staged: Path | None = None  # a workspace upload's staging folder
     _deleted: dict[str, str] | None = None  # deleted_texts(), once read
     # ... and the same deleted articles by title, newspaper and date (`deleted_story`)
-    _deleted_stories: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    _deleted_stories: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
+    # the articles this import created (no base yet in a dry run: `renamed` skips them)
+    created_ids: set[str] = field(default_factory=set)
 
     def import_file(self, path: Path) -> None:
         """Detect one input's format and accept each record it holds."""
@@ -557,7 +561,8 @@ class _ImportRun:
             # an article file is the archivist's own word: it replaces the stored one whole
             updated = article.replace(imported_at=old.imported_at or article.imported_at)
         elif (old.content_hash == article.content_hash
-              and not _same_source(old.imported_from, article.imported_from)):
+              and not _same_source(old.imported_from, article.imported_from)
+              and not _same_record(old.imported_from, article.imported_from)):
             report.duplicates.append((source, f"same text as {old.id}"))
             return
         else:
@@ -647,7 +652,7 @@ class _ImportRun:
         base = importbase.read(self.config.data_dir, match_id or article.id)
         if match_id is None and base is None and not article.url:
             # no key of its own in the archive: the same story from a renamed export?
-            match_id = self.renamed(article)
+            match_id = self.renamed(article, source)
             if match_id is not None:
                 article = article.replace(id=match_id)
                 base = importbase.read(self.config.data_dir, match_id)
@@ -672,32 +677,47 @@ class _ImportRun:
         match_id = article.id if article.id in existing.by_id else None
         return article, match_id, importbase.read(self.config.data_dir, article.id)
 
-    def renamed(self, article: Article) -> str | None:
-        """The article a record without a url is, when its key (file name and title) is new
-        but one imported article has its title, publisher and date and most of its text:
-        the same story in an export the source renamed (`export-2019-07-06.jsonl`), perhaps
-        corrected. None when there is none, or more than one."""
+    def renamed(self, article: Article, source: str) -> str | None:
+        """The article an export's record is when its key (file name and title) is new but an
+        article imported before this import from another file holds the same record id, title,
+        newspaper and date, and most of its text: the same story in an export the source
+        renamed (`export-2019-07-06.jsonl`), perhaps corrected. None when there is none, or
+        more than one.
+
+        Only a record id says so: a red team merged two days' "Bréves de l'Est" of the same
+        export (line numbers, no ids), two scraping runs' pages and two records of different
+        ids, by title and text alone."""
+        record = _record_id(source)
+        if record is None:
+            return None
         existing, found = self.existing, []
         for other in existing.by_title.get(fold(article.title), ()):
             _path, old = existing.by_id.get(other, (None, None))
-            if old is None or old.url or fold(old.publisher or "") != fold(
-                    article.publisher or ""):
-                continue
+            if old is None or other in self.created_ids or old.url:
+                continue  # (an article this import created is another record's)
             base = importbase.read(self.config.data_dir, other)
-            if base is None or str(base.value("date") or "") != (article.date or ""):
-                continue  # an article file never imported, or another day's
-            if text_overlap(old.body, article.body) >= SAME_TEXT:
+            if base is None or _record_id(base.imported_from or "") != record:
+                continue  # an article file never imported, or another record
+            if (fold(str(base.value("publisher") or "")) == fold(article.publisher or "")
+                    and base.value("date") == article.date
+                    and text_overlap(old.body, article.body) >= SAME_TEXT):
                 found.append(other)
         return found[0] if len(found) == 1 else None
 
-    def deleted_story(self, article: Article) -> str | None:
-        """The deleted article a dated record without a url is by its title, publisher and
-        date (`renamed`'s test, for an article known only by its last import's record)."""
-        if article.url or article.date is None:
+    def deleted_story(self, article: Article, source: str) -> str | None:
+        """The deleted article a record is by `renamed`'s test, its text aside (a deleted
+        article is known only by its last import's record): the same record id from another
+        file, title, newspaper and date."""
+        record = _record_id(source)
+        if record is None or article.url:
             return None
         self.deleted_texts()
-        return self._deleted_stories.get(_story_key(article.title, article.publisher,
-                                                    article.date))
+        gone = self._deleted_stories.get((record, *_story_key(
+            article.title, article.publisher, article.date or "")))
+        if gone is None:
+            return None
+        base = importbase.read(self.config.data_dir, gone)
+        return None if base is None or _same_source(base.imported_from, source) else gone
 
     def add_new(self, article: Article, source: str, own_word: bool,
                 base: importbase.Base | None) -> None:
@@ -730,7 +750,7 @@ class _ImportRun:
                                                "deleted from the archive; to import it "
                                                f"again, remove {where}"))
                 return
-            gone = self.deleted_story(article)
+            gone = self.deleted_story(article, source)
             if gone is not None:  # ... or corrected too
                 where = importbase.path_of(self.config.data_dir, gone)
                 report.deleted.append((source, f"same title, newspaper and date as article "
@@ -744,6 +764,7 @@ class _ImportRun:
         if reason:
             report.suspicious.append((source, f"{reason}; imported as {article.id}"))
         self.write(article, None)
+        self.created_ids.add(article.id)
         if not own_word:
             self.remember(article, None)
         report.imported += 1
@@ -760,10 +781,11 @@ class _ImportRun:
                     base = importbase.read(self.config.data_dir, article_id)
                     if base is not None and base.body_sha256:
                         self._deleted.setdefault(base.body_sha256, article_id)
-                    if base is not None and not base.value("url") and base.value("date"):
-                        self._deleted_stories.setdefault(_story_key(
+                    record = _record_id(base.imported_from or "") if base else None
+                    if record is not None and not base.value("url"):
+                        self._deleted_stories.setdefault((record, *_story_key(
                             str(base.value("title") or ""), base.value("publisher"),
-                            str(base.value("date"))), article_id)
+                            str(base.value("date") or ""))), article_id)
         return self._deleted
 
     def write(self, article: Article, old_path: Path | None) -> bool:
@@ -801,6 +823,17 @@ class _ImportRun:
 
 def _story_key(title: str, publisher: object, date: str) -> tuple[str, str, str]:
     return fold(title), fold(str(publisher or "")), date
+
+
+def _same_record(a: str | None, b: str | None) -> bool:
+    """Two provenances naming the same export record id (`renamed`'s match)."""
+    return bool(a and b) and _record_id(a) is not None and _record_id(a) == _record_id(b)
+
+
+def _record_id(source: str) -> str | None:
+    """The export's own id of a record (`export.jsonl#a1`), None for a line number or a page."""
+    _file, mark, record = Path(source).name.partition("#")
+    return record or None if mark else None
 
 
 def _distinct(a: Article, b: Article) -> bool:
