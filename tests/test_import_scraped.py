@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.ingest.cleaning import clean_article
 from archive.ingest.importers import ImportOptions, Rejected, scraped
 from archive.models import Article
 
@@ -139,6 +140,20 @@ def test_share_bar_ads_and_read_also_are_left_out(tmp_path: Path) -> None:
     assert article.author == ("Yacouba Doumbia", "Aminata Traoré")
     assert "Gao" not in article.body and "Tombouctou" not in article.body
     assert_no_furniture(article)
+
+
+def test_text_glued_to_a_read_also_title_is_kept(tmp_path: Path) -> None:
+    """A red team's page of the sample's kind: the prompt's line went on with the article's
+    first sentence, and the whole line was dropped as a teaser. It stays; the import's
+    cleaning then cuts the prompt and its title where it can tell the text's start."""
+    title = "Ségou : les caniveaux curés avant l’hivernage"
+    header = f"Accueil | Société | {title}\n{title}"
+    glued = f"Lire aussi : Gao : un nouveau forage pour le quartier Château {PARAGRAPH_1}"
+    body = f"{glued}\n\n{PARAGRAPH_2}\n\nLire aussi : Tombouctou accueille le festival"
+    article = read_one(tmp_path, page(header, body))
+    assert article.paragraphs == [glued, PARAGRAPH_2]  # the teaser line alone still goes
+    cleaned, _done = clean_article(article)
+    assert cleaned.paragraphs == [PARAGRAPH_1, PARAGRAPH_2]
 
 
 @pytest.mark.parametrize(

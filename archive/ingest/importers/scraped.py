@@ -288,7 +288,7 @@ def _body_lines(lines: list[str]) -> list[str]:
         if _is_furniture(line):
             continue
         read_also = _READ_ALSO.match(_key(line))
-        if read_also:
+        if read_also and not _text_after_teaser(line):
             in_teasers = not read_also["rest"]  # 'Lire aussi : Title' is a teaser on one line
             continue
         if in_teasers and _looks_like_title(line) and not line.endswith(_SENTENCE_END):
@@ -296,6 +296,14 @@ def _body_lines(lines: list[str]) -> list[str]:
         in_teasers = False
         body.append(line)
     return body
+
+
+def _text_after_teaser(line: str) -> bool:
+    """Whether a 'Lire aussi : Title' line goes on with the article's text, glued to the
+    title ("… 10 hectares reboisés Le 3ème séminaire national … a permis …"): a sentence's
+    end, or more than a title's length. The line is then kept, and cleaning cuts the prompt
+    and its title where it can tell where the text starts (`cleaning._without_related`)."""
+    return len(line) > MAX_TITLE_CHARS or line.rstrip().endswith((".", "!", "…"))
 
 
 def _cut_signature(paragraphs: list[str]) -> tuple[list[str], tuple[str, ...]]:
