@@ -280,34 +280,8 @@ def test_real_lines_starting_with_regardez_stay(text: str):
     # gjfr-841ecd606837: a prompt and its headline, a paragraph of their own
     ("LIRE AUSSI: manifestation et blocage à Sclessin et Wandre, incident à l'aéroport de "
      "Liège", ""),
-])
-def test_related_reading_prompts_are_dropped_with_the_headline_they_introduce(text, kept):
-    body, done = clean_body(f"{text}\n\nLa suite de l'article.")
-    assert paragraphs(body) == [p for p in (kept, "La suite de l'article.") if p]
-    assert done.furniture["related"] == 1
-
-
-@pytest.mark.parametrize("text", [
-    # mnfr-0358f723084e: no glued headline after the prompt, so no telling where a headline
-    # would end: article text may follow (the source dropped the link)
-    "Lire aussi : Galilée a remis en question la vision du cosmos d'Aristote, qui plaçait la "
-    "Terre au centre de l'univers, acceptée comme la seule vérité par l'intelligentsia de "
-    "l'époque.",
-    # the text after a prompt is a sentence, then another: not a headline, whatever glue
-    # follows (mnfr-0bd4adfe8fff's prompt before "…correctement\". Si elle…")
-    "Lire aussi : Il est impossible d'organiser des Jeux \"normaux\" avec l'épidémie. Le "
-    "comité l'a reconnu sur YouTube",
-    # gjfr-adc9d48cc2a4, gjfr-143fcbc94954: the words in running text, no prompt
-    "Le temps de voir aussi Yannis Salibur rejoindre les vestiaires à cause d'un deuxième "
-    "carton jaune.",
-    "«Pas de démocratie sans tamazight», donne à lire un panneau : il est en polystyrène.",
-])
-def test_text_after_a_prompt_that_cannot_be_told_from_a_headline_stays(text):
-    body, done = clean_body(text)
-    assert body == normalise_body(text) and not done
-
-
-@pytest.mark.parametrize("text, kept", [
+    # headlines glued to each other and to the text by single spaces: they end where the
+    # text's next sentence opens
     # mnfr-4a27a10db03e (BBC Afrique): two headlines glued by spaces, then the text
     ("Samuel Eto'o met fin à une longue carrière jalonnée de prestigieuses distinctions. Lire "
      "aussi: Samuel Eto'o : \"Ma femme prend bien soin de moi\" Samuel Eto’o promet une maison "
@@ -360,13 +334,22 @@ def test_text_after_a_prompt_that_cannot_be_told_from_a_headline_stays(text):
      "Désert ont annoncé jeudi le report de l’édition 2019.",
      "Les organisateurs du Festival Au Désert ont annoncé jeudi le report de l’édition 2019."),
 ])
-def test_headlines_glued_by_spaces_end_where_the_texts_next_sentence_opens(text, kept):
+def test_related_reading_prompts_are_dropped_with_the_headline_they_introduce(text, kept):
     body, done = clean_body(f"{text}\n\nLa suite de l'article.")
-    assert paragraphs(body) == [kept, "La suite de l'article."]
+    assert paragraphs(body) == [p for p in (kept, "La suite de l'article.") if p]
     assert done.furniture["related"] == 1
 
 
 @pytest.mark.parametrize("text", [
+    # mnfr-0358f723084e: no glued headline after the prompt, so no telling where a headline
+    # would end: article text may follow (the source dropped the link)
+    "Lire aussi : Galilée a remis en question la vision du cosmos d'Aristote, qui plaçait la "
+    "Terre au centre de l'univers, acceptée comme la seule vérité par l'intelligentsia de "
+    "l'époque.",
+    # the text after a prompt is a sentence, then another: not a headline, whatever glue
+    # follows (mnfr-0bd4adfe8fff's prompt before "…correctement\". Si elle…")
+    "Lire aussi : Il est impossible d'organiser des Jeux \"normaux\" avec l'épidémie. Le "
+    "comité l'a reconnu sur YouTube",
     # mnfr-b271d03fe653: the article's own question, answered by a quotation
     "Lire aussi : Quels types d'endroits pourraient offrir de telles conditions ? \"Les "
     "fossiles vraiment anciens sont préservés dans des endroits où les humains ne se "
@@ -393,8 +376,12 @@ def test_headlines_glued_by_spaces_end_where_the_texts_next_sentence_opens(text,
     "élevé, aussi élevé que le taux de mortalité de la grippe\".Seule la province du Hubei - "
     "qui représente plus de 80 % de l'ensemble des infections chinoises - utilise la nouvelle "
     "définition.",
+    # gjfr-adc9d48cc2a4, gjfr-143fcbc94954: the words in running text, no prompt
+    "Le temps de voir aussi Yannis Salibur rejoindre les vestiaires à cause d'un deuxième "
+    "carton jaune.",
+    "«Pas de démocratie sans tamazight», donne à lire un panneau : il est en polystyrène.",
 ])
-def test_text_after_a_prompt_whose_headlines_cannot_be_told_stays(text):
+def test_text_after_a_prompt_that_cannot_be_told_from_a_headline_stays(text):
     body, done = clean_body(text)
     assert body == normalise_body(text) and not done
 
