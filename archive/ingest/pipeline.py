@@ -135,7 +135,8 @@ class _Existing:
     by_id: dict[str, tuple[Path, Article]] = field(default_factory=dict)
     by_url: dict[str, str] = field(default_factory=dict)
     by_hash: dict[str, list[str]] = field(default_factory=dict)  # wire copies share a text
-    by_title: dict[str, list[str]] = field(default_factory=dict)  # folded title -> ids
+    # folded title -> ids, built on first use (`titled`): a renamed export's record asks
+    _by_title: dict[str, list[str]] | None = None
     # Files that cannot be read, by the id they were written under (their name): an import
     # must never write over them, since what the archivist put there would be lost.
     broken: dict[str, tuple[Path, str]] = field(default_factory=dict)
@@ -152,9 +153,18 @@ class _Existing:
             self.by_url[article.url] = article.id
         if article.content_hash:
             self.by_hash.setdefault(article.content_hash, []).append(article.id)
-        titled = self.by_title.setdefault(fold(article.title), [])
-        if article.id not in titled:  # (an update adds the article again)
-            titled.append(article.id)
+        if self._by_title is not None:
+            titled = self._by_title.setdefault(fold(article.title), [])
+            if article.id not in titled:  # (an update adds the article again)
+                titled.append(article.id)
+
+    def titled(self, title: str) -> list[str]:
+        """The ids of the articles of this title (folded)."""
+        if self._by_title is None:
+            self._by_title = {}
+            for article_id, (_path, article) in self.by_id.items():
+                self._by_title.setdefault(fold(article.title), []).append(article_id)
+        return self._by_title.get(fold(title), [])
 
     def median_words(self) -> int | None:
         """The archive's usual body length, once it holds enough articles to have one."""
@@ -691,9 +701,10 @@ class _ImportRun:
         if record is None:
             return None
         existing, found = self.existing, []
-        for other in existing.by_title.get(fold(article.title), ()):
+        for other in existing.titled(article.title):
             _path, old = existing.by_id.get(other, (None, None))
-            if old is None or other in self.created_ids or old.url:
+            if old is None or other in self.created_ids or old.url or \
+                    fold(old.title) != fold(article.title):
                 continue  # (an article this import created is another record's)
             base = importbase.read(self.config.data_dir, other)
             if base is None or _record_id(base.imported_from or "") != record:
