@@ -371,11 +371,11 @@ def _headlines_end(rest: str, after_text: bool = True) -> int | None:
 
     The text's first sentence ends with the first full stop; the headlines before it end where
     the last word that opens a sentence stands (`_OPENERS`, "L'…", or a quotation after a
-    closing quote) and not followed by a capital (a name: "Le Pen", "La Provence"), the word
-    before it neither leading into it nor a question. Headlines run to
-    the end of their paragraph when it has no sentence in it and the prompt follows text
-    (`after_text`: "…deuil national. Lire aussi: Burundi: …"); a paragraph the prompt opens
-    may be a sentence without its full stop.
+    closing quote), not followed by a capital (a name: "Le Pen", "La Provence"), the word
+    before it neither leading into it nor a question. Headlines run to the end of their
+    paragraph when it has no sentence in it and the prompt follows text (`after_text`:
+    "…deuil national. Lire aussi: Burundi: …"); a paragraph the prompt opens may be a
+    sentence without its full stop.
     """
     if _TIMELINE.match(rest):
         return None  # a heading of the article's own ("1990 - Retour de la démocratie…")
@@ -386,8 +386,7 @@ def _headlines_end(rest: str, after_text: bool = True) -> int | None:
             return None  # (the paragraph goes on past what was given)
         # (a footnote may follow them: "* Prénoms d’emprunt")
         end = len(rest.split(" * ", 1)[0].rstrip())
-        whole = end <= HEADLINES_MAX_CHARS and not _SENTENCE_END.search(rest[:end])
-        return end if whole and end else None
+        return end if end and not _SENTENCE_END.search(rest[:end]) else None
     region = rest[: stop.start()]
     words = list(_WORD.finditer(region))
     found = None
