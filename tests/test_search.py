@@ -968,6 +968,39 @@ def test_a_number_written_in_groups_of_digits_finds_that_number(tmp_path):
         assert [hit.id for hit in found] == ["chiffres-0"], query
 
 
+def test_a_number_is_found_however_its_thousands_are_written(tmp_path):
+    """The shared corpus writes the 89,000 police officers of a December 2018 Saturday three
+    ways: `89 000`, `89.000` and `89000`. Each form typed finds all three (`89000` found only
+    itself, `89 000` and `89.000` the other two), and not the other numbers beside them."""
+    bodies = {
+        "espaces": "Par crainte de nouvelles violences, 89 000 policiers et gendarmes ont été "
+                   "déployés.",
+        "points": "Au total, 89.000 policiers et gendarmes seront déployés dans tout le pays.",
+        "colles": "Pas moins de 89000 membres des forces de l'ordre sont mobilisés.",
+        "autres": "Environ 69.000 membres des forces de l'ordre ont été déployés, contre "
+                  "89 gendarmes et 000 policiers.",
+        "millions": "Le budget atteint 89 000 000 de francs.",
+    }
+    for name, body in bodies.items():
+        articlefile.write(tmp_path / "data" / "articles",
+                          Article(id=f"forces-{name}", title="Les forces de l'ordre", body=body))
+    config = load_config(None, data=tmp_path / "data", index=tmp_path / "index")
+    reindex(config, full=True)
+    three = {"forces-espaces", "forces-points", "forces-colles"}
+    for query in ("89000", "89 000", "89.000", "89\u202f000", '"89 000"', "titre:forces 89000"):
+        found = {hit.id for hit in _every_hit(config, SearchRequest(query=query))}
+        # (a number of millions holds the phrase `89 000`, as a typed `89 000` always found)
+        assert found - {"forces-millions"} == three, query
+    # the form the text writes is highlighted, whichever was typed
+    hits = search(config.index_dir, SearchRequest(query="89000"), config).hits
+    snippets = {hit.id: hit.snippet_html for hit in hits}
+    assert "<mark>89</mark>.<mark>000</mark> policiers" in snippets["forces-points"]
+    assert "<mark>89000</mark> membres" in snippets["forces-colles"]
+    # a year stays a year, and a code with a leading zero is no amount
+    assert not {hit.id for hit in _every_hit(config, SearchRequest(query="2019"))}
+    assert not {hit.id for hit in _every_hit(config, SearchRequest(query="0089000"))}
+
+
 def test_an_index_built_before_the_accented_words_reads_as_it_was_built(tmp_path, monkeypatch):
     """A generation pickles its analyzer: one built before ACCENTED_WORDS (its tokenizer has
     no such attribute) keeps dropping `maïs`, in its incremental updates too, so that its index

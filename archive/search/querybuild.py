@@ -24,6 +24,7 @@ from ..facets import registry
 from ..indexing.analysis import ELIDED, STOP_WORDS, name_form
 from ..models import ESTIMATED
 from ..textnorm import fold
+from . import numbers
 from . import querylang as ql
 
 TEXT_FIELDS = ("title", "body")
@@ -266,6 +267,7 @@ class Builder:
         query = _all_positions(groups, fields)
         if len(groups) == 1 and not node.fuzzy:
             query = self._parts_too(node.text, query, fields, positive)
+            query = self._grouped_too(node.text, query, fields, positive)
         if node.field is None and not node.prefix and not node.fuzzy:
             return self._with_organisation(query, node.text)
         return query
@@ -315,6 +317,32 @@ class Builder:
         words = [alts[0] for alts in parts]
         return wq.Or([query, _any_field(fields, lambda f: wq.Phrase(f, words, slop=1))])
 
+    def _grouped_too(self, text: str, query: wq.Query, fields: tuple[str, ...],
+                     positive: bool) -> wq.Query:
+        """A number typed as one word (`89000`) also finds it written in groups of digits
+        (`89 000`, `89.000`), which the index reads as a phrase of two words."""
+        other = numbers.grouped(text)
+        if other is None:
+            return query
+        parts = self.analyze(other)
+        words = [alts[0] for alts in parts]
+        if len(words) < 2 or set(self._indexed(words, fields)) != set(words):
+            return query  # a group no article holds: the phrase would find nothing
+        if positive:
+            self.marks.add(parts)
+        return wq.Or([query, _any_field(fields, lambda f: wq.Phrase(f, words, slop=1))])
+
+    def _joined_too(self, text: str, query: wq.Query, fields: tuple[str, ...],
+                    positive: bool) -> wq.Query:
+        """A number typed in groups of digits (`89 000`, `89.000`) also finds it written as
+        one word (`89000`)."""
+        other = numbers.joined(text)
+        if other is None or not self._indexed([other], fields):
+            return query
+        if positive:
+            self.marks.terms.add(other)
+        return wq.Or([query, _all_positions([[other]], fields)])
+
     def _caps_too(self, text: str, groups: list[list[str]]) -> list[list[str]]:
         """A word typed in capitals is indexed as an acronym (unstemmed) when written so in an
         article, and as a stemmed word elsewhere: look for both (`ELECTRICITE`, `GREVE`).
@@ -355,7 +383,8 @@ class Builder:
             query = self._parts_too(node.text, _all_positions(groups, fields), fields, positive)
         else:
             words = [alts[0] for alts in groups]
-            query = _any_field(fields, lambda f: wq.Phrase(f, words, slop=1))
+            query = self._joined_too(node.text, _any_field(
+                fields, lambda f: wq.Phrase(f, words, slop=1)), fields, positive)
         return self._with_organisation(query, node.text) if node.field is None else query
 
     def prefix(self, text: str, fields: tuple[str, ...], positive: bool) -> wq.Query | None:
