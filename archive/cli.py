@@ -356,6 +356,16 @@ class FacetFilterCommand(click.Command):
         return params[:at] + [_filter_option(f) for f in registry()] + params[at:]
 
 
+def _facets_named(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The facets an option names by any of its names (`org`, `organisation`, `author`)."""
+    facets, out = registry(), []
+    for name in names:
+        spec = next((f for f in facets if name.lstrip("-") in (
+            f.name, f.param, *(o.lstrip("-") for o in f.cli_options))), None)
+        out.append(spec.name if spec is not None else name)  # unknown: the search says so
+    return tuple(dict.fromkeys(out))
+
+
 def _filter_option(facet: Facet) -> click.Option:
     how = ("name, acronym or alias; " if facet.authority
            else "exact name; " if facet.kind == "names" else "")
@@ -373,13 +383,17 @@ def _filter_option(facet: Facet) -> click.Option:
 @click.option("--lineage", is_flag=True,
               help="Widen an organisation filter to its predecessors and successors (OUA with "
                    "Union africaine).")
+@click.option("--all", "together", multiple=True, metavar="FACET",
+              help="Require every value given for this filter (--all org: articles filed under "
+                   "each --org), where they otherwise OR; repeat for several filters.")
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance")
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
 @with_config
 def search_command(config: Config, query: tuple[str, ...], date_from: str | None,
                    date_to: str | None, estimated: bool, sort: str, page: int, as_json: bool,
-                   lineage: bool = False, **facet_values: tuple[str, ...]) -> None:
+                   lineage: bool = False, together: tuple[str, ...] = (),
+                   **facet_values: tuple[str, ...]) -> None:
     """Search the archive (French query language) and print hits and facet counts."""
     import dataclasses
     import json
@@ -391,7 +405,7 @@ def search_command(config: Config, query: tuple[str, ...], date_from: str | None
                if values}
     request = SearchRequest(query=" ".join(query), filters=filters, date_from=date_from,
                             date_to=date_to, sort=sort, page=page, estimated=estimated,
-                            lineage=lineage)
+                            lineage=lineage, together=_facets_named(together))
     result = search(config.index_dir, request, config)
     if as_json:  # stdout stays pure JSON; the archive is named on stderr
         shown = {**dataclasses.asdict(result),

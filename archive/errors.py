@@ -198,6 +198,8 @@ MESSAGES: dict[str, str] = {
     "page_size_over_limit": "page size {size} is over the limit page_size_max = {limit}",
     "facet_limit_not_whole": "facet limit must be a whole number (0 for every value)",
     "unknown_filter": "unknown filter '{facet}'; filters are {facets}",
+    "together_one_value": "an article has one {facet}: its ticked values cannot all be "
+                          "required, only one of them",
     "too_many_filter_values": "{count} values for filter {facet} are over the limit "
                               "filter_values_max = {limit}",
     "too_many_filter_values_total": "{count} filter values in one request are over the limit "

@@ -64,10 +64,31 @@ def test_co_mentions_are_counted_and_each_links_to_the_joint_search(client):
                        block)
     assert [(name.replace("&#39;", "'"), n) for _href, name, n in found] == [(SNEC, "2")]
     joint = parse_qs(urlsplit(found[0][0].replace("&amp;", "&")).query)
-    assert joint == {"q": ["org:SNEC"], "organisation": [UNTM]}
+    assert joint == {"organisation": [UNTM, SNEC], "all": ["organisation"]}
     results = page(client, unquote(found[0][0].replace("&amp;", "&")))
     assert sorted(re.findall(r'<h3[^>]*><a href="/article/([a-z0-9-]+)[?"]', results)) == [
         "greve-des-enseignants-a-bamako", "rentree-scolaire-sous-tension"]
+
+
+def test_a_co_mention_link_finds_the_articles_it_counts_not_those_naming_it_in_their_text(
+        tmp_path):
+    """The count is of articles filed under both; the link searched `org:SNEC`, which also
+    finds the acronym in a text filed under UNTM alone (the shared corpus's AFP page: Union
+    européenne counted 19, found 20; Nations unies 10 and 12)."""
+    config = build_archive(tmp_path, [
+        meeting("reunion-a", "2020-03-02", UNTM, SNEC),
+        Article(id="reunion-e", title="Réunion e", date="2020-03-03", organisations=(UNTM,),
+                body="Les délégués se sont réunis ; le SNEC était absent.")])
+    client = create_app(config).test_client()
+    block = re.search(r'<section aria-labelledby="h-with">.*?</section>',
+                      page(client, UNTM_PAGE), re.S)[0]
+    href, count = re.search(r'<li><a href="([^"]+)">[^<]+</a> <span class="count">(\d+)</span>',
+                            block).groups()
+    results = page(client, href.replace("&amp;", "&"))
+    assert re.findall(r'<h3[^>]*><a href="/article/([a-z0-9-]+)[?"]', results) == ["reunion-a"]
+    assert count == "1"
+    assert len(re.findall(r'<h3[^>]*><a href="/article/', page(
+        client, f"/search?q=org:SNEC&organisation={UNTM}"))) == 2  # the text names it too
 
 
 MANY = [f"Coopérative {n}" for n in range(MAX_LAYERS + 3)]  # past the dense facet layers

@@ -1138,6 +1138,45 @@ def test_a_search_includes_predecessors_and_successors_only_on_request(
     assert json.loads(run("search", "--org", "OUA", "--lineage", "--json").stdout)["total"] == 2
 
 
+def test_a_search_may_require_every_organisation_given_each_with_its_lineage(
+        tmp_path: Path) -> None:
+    """`--all org`: the articles filed under each `--org` given, where several OR; with
+    `--lineage`, each of them stands for its predecessors and successors."""
+    assert CliRunner().invoke(main, ["init", str(tmp_path / "a")]).exit_code == 0
+    export = tmp_path / "export.jsonl"
+    export.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in [
+        *LINEAGE_EXPORT,
+        {"id": "ua-2", "title": "L'Union africaine et la Cédéao à Niamey",
+         "body": "L'Union africaine et la Communauté économique des États de l'Afrique de "
+                 "l'Ouest (Cédéao) ont tenu une réunion conjointe à Niamey sur la sécurité.",
+         "publisher": "Le Quotidien de démonstration", "date": "2021-03-02"},
+        {"id": "oua-2", "title": "L'OUA salue la Cédéao",
+         "body": "L'Organisation de l'unité africaine a salué la médiation de la Communauté "
+                 "économique des États de l'Afrique de l'Ouest (Cédéao) au Liberia.",
+         "publisher": "Le Quotidien de démonstration", "date": "1997-08-02"},
+        {"id": "cedeao-1", "title": "La Cédéao à Abuja",
+         "body": "La Communauté économique des États de l'Afrique de l'Ouest (Cédéao) a tenu "
+                 "son sommet ordinaire à Abuja.",
+         "publisher": "Le Quotidien de démonstration", "date": "2021-06-20"}]),
+        encoding="utf-8")
+    config = tmp_path / "a" / "archive.yaml"
+
+    def total(*args: str) -> int:
+        result = CliRunner().invoke(main, ["search", *args, "--json", "--config", str(config)])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)["total"]
+
+    for args in (["import", str(export)], ["reindex"]):
+        assert CliRunner().invoke(main, [*args, "--config", str(config)]).exit_code == 0
+    pair = ["--org", "Union africaine", "--org", "CEDEAO"]
+    assert total(*pair) == 4  # either: ua-1, ua-2, oua-2, cedeao-1
+    assert total(*pair, "--all", "org") == 1  # ua-2
+    assert total(*pair, "--all", "organisation", "--lineage") == 2  # ua-2, oua-2
+    refused = CliRunner().invoke(main, ["search", "--section", "Monde", "--all", "section",
+                                        "--config", str(config)])
+    assert refused.exit_code != 0 and "an article has one section" in refused.output
+
+
 def test_the_results_page_offers_the_lineage_and_the_api_takes_it(lineage_archive) -> None:
     from archive.config import load_config
     from archive.web import create_app

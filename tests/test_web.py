@@ -895,6 +895,41 @@ def test_two_values_of_one_facet_are_said_to_combine_with_or(client):
     assert "se combinent avec" not in page(client, f"/search?organisation={SNEC}")
 
 
+def test_two_organisations_can_be_required_together_and_the_choice_undone(client):
+    """A researcher ticks UNTM and the SNEC: either one (4 articles), or, following the link
+    the filter offers, the articles filed under both (2), whose chips say "et"; the API and the
+    exports take the same `all=`, and a facet of one value per article refuses it."""
+    either = page(client, f"/search?organisation={UNTM}&organisation={SNEC}&sort=newest")
+    assert shown_total(either) == 4
+    offer = re.search(r'se combinent avec «\u202fou\u202f»\. <a href="([^"]+)">Seulement les '
+                      r"articles qui les portent toutes</a>", either)
+    both = page(client, offer.group(1).replace("&amp;", "&"))
+    assert params_of(offer.group(1).replace("&amp;", "&"))["all"] == ["organisation"]
+    assert hit_ids(both) == ["rentree-scolaire-sous-tension", "greve-des-enseignants-a-bamako"]
+    chips = re.search(r'<ul class="chips".*?</ul>', both, re.S).group(0)
+    assert '<li class="or">et</li>' in chips and ">ou<" not in chips
+    undo = re.search(r'les articles qui les portent toutes\. <a href="([^"]+)">L’une ou '
+                     r"l’autre</a>", both).group(1).replace("&amp;", "&")
+    assert "all" not in params_of(undo) and shown_total(page(client, undo)) == 4
+    # the `all=` of a link copied by hand works too; one value ticked is a plain filter
+    assert shown_total(page(client, undo + "&all=organisation")) == 2
+    single = page(client, f"/search?organisation={UNTM}&all=organisation")
+    assert shown_total(single) == 4 and "se combinent" not in single
+    api = client.get(f"/api/search?organisation={UNTM}&organisation={SNEC}&all=organisation")
+    assert api.get_json()["total"] == 2
+    export = client.get("/export.csv?organisation=UNTM&organisation=SNEC&all=organisation")
+    assert len(list(csv.reader(io.StringIO(export.get_data(as_text=True))))) == 3
+    assert "-toutes.csv" in export.headers["Content-Disposition"]
+    refused = page(client, "/search?section=Société&section=Éducation&all=section", 400)
+    assert "Un article n’a qu’une valeur pour «\u202fsection\u202f»" in refused
+    assert "Unknown filter: genre." in page(client, "/search?all=genre&lang=en", 400)
+
+
+def shown_total(html: str) -> int:
+    """The number of articles a results page says it found."""
+    return int(re.search(r'role="status">\s*(\d+) article', html).group(1))
+
+
 def test_a_search_without_results_offers_tips_but_no_exports_nor_empty_filters(client):
     html = page(client, "/search?q=enseigants&section=Culture")
     assert "Vouliez-vous dire" in html

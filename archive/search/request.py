@@ -37,6 +37,10 @@ class SearchRequest:
     # True widens an organisation filter to the organisation's lineage in the authority file:
     # its predecessors and successors (OUA with Union africaine), asked for, never silently
     lineage: bool = False
+    # Facets whose ticked values an article must all carry (articles filed under both UNTM and
+    # the CSTM), where values of one facet otherwise combine with OR: facets of several values
+    # an article (authors, organisations)
+    together: tuple[str, ...] = ()
 
 
 @dataclass
@@ -140,6 +144,11 @@ def check_request(request: SearchRequest, limits: Limits) -> tuple[int, int, int
                 raise QueryError("filter_value_not_text", facet=facet)
             if facets[facet].kind == "year" and not re.fullmatch(r"\d{4}", value.strip()):
                 raise QueryError("year_filter_not_year", value=value)
+    for facet in request.together:
+        if facet not in names:
+            raise QueryError("unknown_filter", facet=facet, facets=", ".join(names))
+        if not facets[facet].multi:
+            raise QueryError("together_one_value", facet=facet)
     return page, size, facet_limit
 
 

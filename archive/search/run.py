@@ -11,6 +11,7 @@ Whoosh object.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import threading
 import time
@@ -229,16 +230,27 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
         if lo is not None or hi is not None:
             within = keys[matched]
             matched = matched[(within >= (lo or 1)) & (within <= (hi or 99_999_999))]
-        selections = {f: tuple(dict.fromkeys(_canonical_value(state, store, registered[f], v)
-                                             for v in vals))
-                      for f, vals in request.filters.items() if vals}
-        if request.lineage and state.authority is not None:
-            selections = {f: _with_lineage(state.authority, vals) if registered[f].authority
-                          else vals for f, vals in selections.items()}
+        chosen = {f: tuple(dict.fromkeys(_canonical_value(state, store, registered[f], v)
+                                         for v in vals))
+                  for f, vals in request.filters.items() if vals}
+
+        def widened(facet: str, values: tuple[str, ...]) -> tuple[str, ...]:
+            if request.lineage and state.authority is not None and registered[facet].authority:
+                return _with_lineage(state.authority, values)
+            return values
+
+        selections = {f: widened(f, vals) for f, vals in chosen.items()}
         size_all = len(state.live_mask)
         filter_sets = {f: _filter_set(searcher, postings, registered[f],
                                       _spellings(store, registered[f], vals), size_all)
-                       for f, vals in selections.items()}
+                       for f, vals in selections.items() if f not in request.together}
+        for f in request.together:
+            # each ticked value (or one of its lineage, when asked) must be carried
+            each = [_filter_set(searcher, postings, registered[f],
+                                _spellings(store, registered[f], widened(f, (value,))), size_all)
+                    for value in chosen.get(f, ())]
+            if each:
+                filter_sets[f] = keep(each[0], each[1:], size_all)
         if not request.estimated:
             # a year filter, like a date range, keeps only dates the sources state
             filter_sets = {f: _stated(docs, store) if registered[f].kind == "year" else docs
@@ -253,7 +265,9 @@ def search(source: Generation | str | Path, request: SearchRequest, config: Conf
             if plain_browse and not stated_only:
                 raw[facet] = state.browse_counts[facet]
                 continue
-            others = [s for f, s in filter_sets.items() if f != facet]
+            # (values that must all be carried: one more narrows these results further)
+            others = [s for f, s in filter_sets.items()
+                      if f != facet or facet in request.together]
             docs = (final if len(others) == len(filter_sets)
                     else keep(matched, others, size_all))
             docs = _stated(docs, store) if stated_only else docs
@@ -479,8 +493,7 @@ def facet_values(source: Generation | str | Path, request: SearchRequest, facet:
         raise QueryError("unknown_facet", facet=facet, facets=", ".join(names))
     if len(contains) > config.limits.query_max_length:
         raise QueryError("facet_search_too_long", facet=facet)
-    unbounded = SearchRequest(request.query, request.filters, request.date_from, request.date_to,
-                              "newest", 1, 1, 0, request.estimated, request.lineage)
+    unbounded = dataclasses.replace(request, sort="newest", page=1, page_size=1, facet_limit=0)
     values = search(source, unbounded, config, respell=False).facets[facet]
     needle = fold(contains.strip())
     if needle:

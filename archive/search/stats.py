@@ -8,6 +8,7 @@ request is bounded: one pass over the arrays, or a few searches sharing one time
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,9 +142,9 @@ def trend(source: Generation | str | Path, series: list[tuple[str, SearchRequest
     totals = [by_year.get(y, 0) for y in years]
     out = []
     for label, request in series:
-        result = search(generation, SearchRequest(
-            request.query, request.filters, request.date_from, request.date_to, "newest", 1, 1,
-            1, request.estimated), config, deadline=deadline, respell=False)
+        result = search(generation, dataclasses.replace(
+            request, sort="newest", page=1, page_size=1, facet_limit=1), config,
+            deadline=deadline, respell=False)
         found = dict(result.histogram)
         counts = [found.get(y, 0) for y in years]
         shares = [round(1000 * c / t, 1) if t else 0.0 for c, t in zip(counts, totals,

@@ -58,6 +58,8 @@ ERROR_TEXTS: dict[str, str] = {
     "facet_limit_not_whole": N_("The number of values per filter must be a whole number (0 for "
                                 "all of them)."),
     "unknown_filter": N_("Unknown filter: %(facet)s."),
+    "together_one_value": N_("An article has one %(facet)s: its ticked values cannot all be "
+                             "required, only one of them."),
     "too_many_filter_values": N_("Too many filters of one kind (at most %(limit)s)."),
     "too_many_filter_values_total": N_("Too many filters in one search (at most %(limit)s): "
                                        "remove some."),

@@ -35,17 +35,17 @@ def _slug(parts: list[str], ascii_only: bool) -> str:
 
 # What else makes two exports of the same words differ (`SearchParams`), said after the slug
 # and never cut by its bound: the same search in French or English gets the same name.
-_LINEAGE, _NO_ESTIMATES = "lignee", "sans-estimees"
+_LINEAGE, _NO_ESTIMATES, _TOGETHER = "lignee", "sans-estimees", "toutes"
 _SORTED = {"newest": "recents", "oldest": "anciens"}
 
 
 def export_names(params: SearchParams, extension: str) -> tuple[str, str]:
     """(ASCII name, Unicode name) of an export of this search: `archive-syndicat-2019.csv`,
     `archive-untm-lignee-sans-estimees-recents.csv` (lineage, estimated dates left out,
-    newest first)."""
+    newest first), `archive-untm-snec-toutes.csv` (every value ticked required)."""
     parts = [params.q, *(v for _f, values in params.filters for v in values),
              params.date_from, params.date_to]
-    modifiers = [_LINEAGE if params.lineage else "",
+    modifiers = [_TOGETHER if params.required() else "", _LINEAGE if params.lineage else "",
                  "" if params.estimated else _NO_ESTIMATES, _SORTED.get(params.sort, "")]
     names = []
     for ascii_only in (True, False):

@@ -5,7 +5,9 @@ interface (facet parameters repeat; `facets.py` declares each one). `estimated=0
 estimated from the text out of the year counts, the histogram and the date filters; they are
 included by default (when the parameter is repeated, as the search form's hidden field and its
 checkbox send it, the last value counts). `lineage=1` widens an organisation filter to the
-organisation's predecessors and successors in the authority file. Bad values raise QueryError, which
+organisation's predecessors and successors in the authority file. `all=organisation` (or
+`all=author`, a facet's parameter) asks for the articles carrying every ticked value of that
+facet, which otherwise combine with "or". Bad values raise QueryError, which
 the error page words in the user's language; every link that adds or removes a filter is built
 here, so pages never assemble URLs by hand.
 """
@@ -40,6 +42,17 @@ class SearchParams:
     page: int = 1
     estimated: bool = True  # estimated dates counted in years and date filters
     lineage: bool = False  # organisation filters widened to predecessors and successors
+    together: tuple[str, ...] = ()  # facets whose ticked values must all be carried
+
+    def all_required(self, facet: str) -> bool:
+        """Whether an article must carry every ticked value of this facet (`all=`)."""
+        return facet in self.together and len(self.selected.get(facet, ())) > 1
+
+    def requiring_all(self, facet: str, required: bool = True) -> SearchParams:
+        """The same search, the facet's ticked values required together (or either one)."""
+        together = tuple(f for f in registry().names()
+                         if f in self.together and f != facet or f == facet and required)
+        return self.change(together=together)
 
     @property
     def selected(self) -> dict[str, tuple[str, ...]]:
@@ -60,7 +73,11 @@ class SearchParams:
                              date_from=self.date_from or None, date_to=self.date_to or None,
                              sort=self.sort, page=self.page, page_size=page_size,
                              facet_limit=facet_limit, estimated=self.estimated,
-                             lineage=self.lineage)
+                             lineage=self.lineage, together=self.required())
+
+    def required(self) -> tuple[str, ...]:
+        """The facets whose ticked values (two or more) must all be carried."""
+        return tuple(f for f in self.together if self.all_required(f))
 
     def items(self) -> list[tuple[str, str]]:
         """The URL parameters, defaults left out, in a stable order."""
@@ -76,6 +93,7 @@ class SearchParams:
             out.append(("estimated", "0"))
         if self.lineage:
             out.append(("lineage", "1"))
+        out += [("all", facets[f].param) for f in self.required()]
         if self.sort != "relevance":
             out.append(("sort", self.sort))
         if self.page != 1:
@@ -172,6 +190,7 @@ def parse(args, limits: Limits) -> SearchParams:
             raise QueryError("date_not_understood", value=value[:40]) from None
     if bounds[0] is not None and bounds[1] is not None and bounds[0] > bounds[1]:
         raise QueryError("dates_reversed")
+    together = parse_together(args)
     sort = _first(args, "sort") or "relevance"
     if sort not in SORTS:
         raise QueryError("unknown_sort", sorts=", ".join(SORTS))
@@ -179,7 +198,25 @@ def parse(args, limits: Limits) -> SearchParams:
                         sort=sort, page=parse_page(args, limits),
                         estimated=parse_estimated(args),
                         lineage=_first(args, "lineage").lower() in ("1", "yes", "oui", "true",
-                                                                    "on"))
+                                                                    "on"),
+                        together=together)
+
+
+def parse_together(args) -> tuple[str, ...]:
+    """The facets named by `all=` (their URL parameters): each must be one whose articles
+    carry several values; QueryError otherwise."""
+    facets = registry()
+    by_param = {spec.param: spec for spec in facets}
+    named = []
+    for value in args.getlist("all"):
+        spec = by_param.get(value.strip()) if isinstance(value, str) else None
+        if spec is None:
+            raise QueryError("unknown_filter", facet=str(value)[:40],
+                             facets=", ".join(s.param for s in facets if s.multi))
+        if not spec.multi:
+            raise QueryError("together_one_value", facet=spec.name)
+        named.append(spec.name)
+    return tuple(f for f in facets.names() if f in named)
 
 
 def parse_estimated(args) -> bool:
