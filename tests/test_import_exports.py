@@ -285,6 +285,32 @@ def test_a_derived_title_skips_datelines_and_rubrics_and_respects_quotes(opening
     assert exports.derive_title(opening) == title
 
 
+@pytest.mark.parametrize("opening, body", [
+    # lenouvelliste.ch glues its rubric before the first sentence (50 of its 61 corpus articles)
+    ("Justice Le rappeur MHD, de son vrai nom Mohammed Sylla, a été mis en examen.",
+     "Le rappeur MHD, de son vrai nom Mohammed Sylla, a été mis en examen."),
+    ("CONTESTATION Le mouvement des ''gilets jaunes'' se poursuit.",
+     "Le mouvement des ''gilets jaunes'' se poursuit."),
+    ("coupe davis La France a remporté la Coupe Davis ce dimanche face à la Belgique.",
+     "La France a remporté la Coupe Davis ce dimanche face à la Belgique."),
+    ("France Lundi, des apiculteurs bretons ont entamé un \"convoi mortuaire\" de ruches mortes.",
+     "Lundi, des apiculteurs bretons ont entamé un \"convoi mortuaire\" de ruches mortes."),
+    # ... and no other site's first words are one
+    ("IPM Group, qui édite notamment La Libre et La DH, a confirmé ce jeudi la nouvelle.",
+     "IPM Group, qui édite notamment La Libre et La DH, a confirmé ce jeudi la nouvelle."),
+    ("BBC Africa Eye s'infiltre pour dénoncer un système de retraite inefficace au Nigeria.",
+     "BBC Africa Eye s'infiltre pour dénoncer un système de retraite inefficace au Nigeria."),
+    ("Marine Le Pen a été mise en examen.", "Marine Le Pen a été mise en examen."),
+])
+def test_a_rubric_glued_before_the_first_sentence_leaves_the_body(tmp_path: Path, opening, body):
+    """Its body began "Justice Le rappeur MHD…" (in snippets, exports and citations) while its
+    derived title left the rubric out; "Cyclisme Le Tour de France…" stays, as a name would."""
+    (article,) = read_export(tmp_path / "export.jsonl",
+                             jsonl({"body": f"{opening}\nLa suite de l'article."}))
+    assert article.paragraphs[0] == body
+    assert article.title == body.rstrip(".")
+
+
 def test_a_byline_at_the_end_of_the_body_becomes_the_author(tmp_path: Path):
     body = BODY + "\n" + "Les semences sont arrivées à temps dans les coopératives.\nA. Diarra"
     (article,) = read_export(tmp_path / "export.jsonl", jsonl({"title": "Coton", "body": body}))
