@@ -840,6 +840,38 @@ def test_every_example_of_the_help_page_runs_as_documented(client, example):
         assert found == HELP_FINDS[example.french], query
 
 
+def test_every_example_the_help_page_shows_finds_articles_of_the_archive_it_documents(
+        tmp_path):
+    """An archive without the demo's words (sentences of the shared corpus's "gilets jaunes"
+    articles): the demo's examples found nothing there (on the whole corpus, 6 of 15 did:
+    `auteur:Koné`, `org:UNTM`, `rubrique:Société`…). Each example is shown in words this
+    archive holds, its field examples with its own most frequent values, in both languages."""
+    config = build_archive(tmp_path, [
+        Article(id="gilets-jaunes-opera", title="Les gilets jaunes à l'Opéra", date="2018-12-08",
+                body="\"Le temps est pourri, le gouvernement aussi\", scandaient dans "
+                     "l'après-midi une poignée de \"gilets jaunes\" remontant l'avenue de "
+                     "l'Opéra, alors qu'une petite pluie fine commençait à tomber sur la "
+                     "capitale.", author=("Lyès Menacer",), section="Monde",
+                publisher="La Dernière Heure", organisations=("Agence France-Presse",)),
+        Article(id="plan-de-securite", title="Le plan de sécurité du gouvernement",
+                date="2019-01-10", section="Monde", publisher="La Dernière Heure",
+                body="Le plan de sécurité « exceptionnel » du gouvernement est censé répondre "
+                     "aux dizaines d'appels à manifester à Paris qui se concurrencent sur les "
+                     "réseaux sociaux et prennent une tournure parfois très menaçante.")])
+    client = create_app(config).test_client()
+    for path in ("/aide", "/help"):
+        html = page(client, path)
+        shown = re.findall(r'<dt><a href="([^"]+)"><code>([^<]+)</code></a></dt>', html)
+        assert len(shown) == 15, path
+        for href, query in shown:
+            found = client.get(href.replace("&amp;", "&") + "&sort=newest")
+            assert found.status_code == 200 and hit_ids(found.get_data(as_text=True)), query
+        queries = {query for _href, query in shown}
+        assert {"auteur:&#34;Lyès Menacer&#34;", "rubrique:Monde", "gouvern*",
+                "gouvernement SAUF Paris"} <= queries or path == "/help", queries
+    assert "author:&#34;Lyès Menacer&#34;" in html and "section:Monde" in html
+
+
 def test_the_help_page_documents_every_operator_in_both_languages(client):
     french = page(client, "/aide")
     assert '<html lang="fr">' in french and "<h1>Aide à la recherche</h1>" in french

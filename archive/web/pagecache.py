@@ -29,7 +29,7 @@ ENTRY_MAX_BYTES = 1024 * 1024
 CACHED_ENDPOINTS = frozenset({
     "archive.home", "archive.search_page", "archive.article", "archive.api_search",
     "archive.api_article", "archive.feed", "archive.opensearch"})
-CACHED_PREFIXES = ("archive.browse_",)
+CACHED_PREFIXES = ("archive.browse_", "archive.help")
 
 
 @dataclass(frozen=True)

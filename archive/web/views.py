@@ -38,6 +38,7 @@ from .localized import SUFFIX, route
 from .names import authority as authority_file
 from .names import newspaper_name, value_labels
 from .params import SearchParams
+from .researchpages import org_query
 
 LATEST = 6
 FEED_SIZE = 20
@@ -185,10 +186,41 @@ def help_page():
     locale = "en" if request.endpoint.endswith(SUFFIX["en"]) else "fr"
     g.t = Translator(locale, services().catalogs)
     prefixes = {p for f in registry() for p in f.prefixes}
-    topics = [(topic.title, [e for e in topic.examples
+    counts: dict[str, int] = {}
+
+    def found(query: str) -> int:
+        if query not in counts:
+            try:
+                counts[query] = _search(SearchParams(q=query), respell=False, page_size=1,
+                                        facet_limit=1).total
+            except QueryError:
+                counts[query] = 0
+        return counts[query]
+
+    values = _help_values()
+    topics = [(topic.title, [queryhelp.shown(e, found, values) for e in topic.examples
                              if e.needs_prefix is None or e.needs_prefix in prefixes])
               for topic in queryhelp.TOPICS]
     return render_template("help.html", topics=topics, params=SearchParams())
+
+
+def _help_values() -> dict[str, str]:
+    """What the help's examples may name in this archive: each facet's most frequent value as
+    a query writes it (`UNTM`, `"Aminata Traoré"`), its latest year and two years before."""
+    everything = _search(SearchParams(), respell=False, page_size=1)
+    values = {}
+    for facet, counts in everything.facets.items():
+        if not counts:
+            continue
+        value = counts[0].value.replace('"', "")
+        if registry()[facet].authority:
+            values[facet] = org_query(counts[0].value).removeprefix("org:")
+        else:
+            values[facet] = value if value.isalnum() else f'"{value}"'
+    years = [year for year, count in everything.histogram if count]
+    if years:
+        values["year"], values["earlier"] = str(max(years)), str(max(years) - 2)
+    return values
 
 
 @bp.route("/article/<article_id>")
