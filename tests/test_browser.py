@@ -233,6 +233,8 @@ def test_unticking_estimated_dates_narrows_the_years_without_javascript(dated_si
 AXE_PAGES = {
     "home": "/",
     "results": "/search?q=école&organisation=" + UNTM + "&organisation=" + SNEC,
+    "results-all": "/search?organisation=" + UNTM + "&organisation=" + SNEC
+                   + "&all=organisation",
     "article": "/article/greve-des-enseignants-a-bamako",
     "help": "/aide",
     "no-results": "/search?q=enseignnants&section=Culture",
