@@ -769,6 +769,31 @@ def test_a_correction_in_a_renamed_export_updates_its_article_and_keeps_edits(
     assert len(article_files(archive_dir)) == 1
 
 
+def test_a_renamed_export_corrects_an_article_whose_title_the_archivist_corrected(
+        archive_dir: Path, tmp_path: Path):
+    """A red team: the archivist corrected a title, then the source renamed its export and
+    corrected the text; the record was matched by the file's title, so it came in as a second
+    article beside the archivist's. It is the same record (same id, the title its import
+    wrote), so it updates that article, the archivist's title kept."""
+    text = PAGE.split("\n\n")[2]
+    record = {"id": "101", "title": "Le prix du coton fixé pour la campane",
+              "date": "2020-04-10", "body": text, "publisher": "L’Essor"}
+    (tmp_path / "export.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    assert "1 imported" in run(archive_dir, "import", str(tmp_path / "export.jsonl")).output
+    (path,) = article_files(archive_dir)
+    corrected = articlefile.read(path).replace(title="Le prix du coton fixé pour la campagne")
+    path.write_text(articlefile.render(corrected), encoding="utf-8")
+    record["body"] = text + " Une phrase ajoutée par la rédaction."
+    renamed = tmp_path / "export-2024-06.jsonl"
+    renamed.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    result = run(archive_dir, "import", str(renamed))
+    assert "0 imported, 1 updated" in result.output, result.output
+    (path,) = article_files(archive_dir)
+    updated = articlefile.read(path)
+    assert updated.title == "Le prix du coton fixé pour la campagne"
+    assert updated.body.endswith("Une phrase ajoutée par la rédaction.")
+
+
 @pytest.mark.parametrize("case", ["same export, no ids", "other record id",
                                   "two runs of pages", "dry run"])
 def test_two_columns_of_one_title_and_day_are_never_merged(archive_dir: Path, tmp_path: Path,

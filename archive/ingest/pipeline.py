@@ -135,8 +135,8 @@ class _Existing:
     by_id: dict[str, tuple[Path, Article]] = field(default_factory=dict)
     by_url: dict[str, str] = field(default_factory=dict)
     by_hash: dict[str, list[str]] = field(default_factory=dict)  # wire copies share a text
-    # folded title -> ids, built on first use (`titled`): a renamed export's record asks
-    _by_title: dict[str, list[str]] | None = None
+    # export record id -> ids, built on first use (`recorded`): a renamed export's record asks
+    _by_record: dict[str, list[str]] | None = None
     # Files that cannot be read, by the id they were written under (their name): an import
     # must never write over them, since what the archivist put there would be lost.
     broken: dict[str, tuple[Path, str]] = field(default_factory=dict)
@@ -153,18 +153,22 @@ class _Existing:
             self.by_url[article.url] = article.id
         if article.content_hash:
             self.by_hash.setdefault(article.content_hash, []).append(article.id)
-        if self._by_title is not None:
-            titled = self._by_title.setdefault(fold(article.title), [])
-            if article.id not in titled:  # (an update adds the article again)
-                titled.append(article.id)
+        record = _record_id(article.imported_from or "")
+        if self._by_record is not None and record is not None:
+            recorded = self._by_record.setdefault(record, [])
+            if article.id not in recorded:  # (an update adds the article again)
+                recorded.append(article.id)
 
-    def titled(self, title: str) -> list[str]:
-        """The ids of the articles of this title (folded)."""
-        if self._by_title is None:
-            self._by_title = {}
+    def recorded(self, record: str) -> list[str]:
+        """The ids of the articles last imported from an export's record of this id (from
+        any export: ids repeat across exports, the caller checks the rest)."""
+        if self._by_record is None:
+            self._by_record = {}
             for article_id, (_path, article) in self.by_id.items():
-                self._by_title.setdefault(fold(article.title), []).append(article_id)
-        return self._by_title.get(fold(title), [])
+                own = _record_id(article.imported_from or "")
+                if own is not None:
+                    self._by_record.setdefault(own, []).append(article_id)
+        return self._by_record.get(record, [])
 
     def median_words(self) -> int | None:
         """The archive's usual body length, once it holds enough articles to have one."""
@@ -689,10 +693,11 @@ class _ImportRun:
 
     def renamed(self, article: Article, source: str) -> str | None:
         """The article an export's record is when its key (file name and title) is new but an
-        article imported before this import from another file holds the same record id, title,
-        newspaper and date, and most of its text: the same story in an export the source
-        renamed (`export-2019-07-06.jsonl`), perhaps corrected. None when there is none, or
-        more than one.
+        article imported before this import from another file holds the same record id, title
+        (as that import wrote it, or as the archivist corrected it), newspaper and date, and
+        most of its text: the same story in an export the source renamed
+        (`export-2019-07-06.jsonl`), perhaps corrected. None when there is none, or more than
+        one.
 
         Only a record id says so: a red team merged two days' "Bréves de l'Est" of the same
         export (line numbers, no ids), two scraping runs' pages and two records of different
@@ -701,14 +706,15 @@ class _ImportRun:
         if record is None:
             return None
         existing, found = self.existing, []
-        for other in existing.titled(article.title):
+        for other in existing.recorded(record):
             _path, old = existing.by_id.get(other, (None, None))
-            if old is None or other in self.created_ids or old.url or \
-                    fold(old.title) != fold(article.title):
+            if old is None or other in self.created_ids or old.url:
                 continue  # (an article this import created is another record's)
             base = importbase.read(self.config.data_dir, other)
             if base is None or _record_id(base.imported_from or "") != record:
                 continue  # an article file never imported, or another record
+            if fold(article.title) not in (fold(old.title), fold(str(base.value("title") or ""))):
+                continue
             if (fold(str(base.value("publisher") or "")) == fold(article.publisher or "")
                     and base.value("date") == article.date
                     and text_overlap(old.body, article.body) >= SAME_TEXT):
