@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -259,18 +261,8 @@ def test_a_derived_title_stops_at_a_word_and_is_marked_as_cut():
 @pytest.mark.parametrize("opening, title", [
     ("BAMAKO | Le marché rouvre. Les commerçants", "Le marché rouvre"),
     ("(Kayes) Le train siffle à nouveau. La gare", "Le train siffle à nouveau"),
-    ("justice Le tribunal a tranché. Appel", "Le tribunal a tranché"),
-    # lenouvelliste.ch's capitalised rubrics (gjfr-af2d812ff2f4, gjfr-f2df6760a211): the
-    # titles read "Collision Neuf jours après…", "Accident Il était 18h30…"
-    ("Collision Neuf jours après la collision qui s’est déroulée au large de la Corse. Fin",
-     "Neuf jours après la collision qui s’est déroulée au large de la Corse"),
-    ("Accident Il était 18h30 mercredi lorsqu'un immeuble s'est effondré. Fin",
-     "Il était 18h30 mercredi lorsqu'un immeuble s'est effondré"),
-    ("Coup de théâtre Alors qu'il accusait sa belle-famille. Fin",
-     "Alors qu'il accusait sa belle-famille"),
-    ("Accident L'accident entre les deux tramways est survenu lundi soir. Fin",
-     "L'accident entre les deux tramways est survenu lundi soir"),
-    # a name before "Le" stays whole; so does a sentence with no rubric
+    # (a rubric leaves the body of a site that glues them before the title is made:
+    # test_a_rubric_glued_before_the_first_sentence_leaves_the_body_of_a_site_that_glues_them)
     ("Marine Le Pen a été mise en examen. Fin", "Marine Le Pen a été mise en examen"),
     ("Donald Trump Une fois de plus a tweeté. Fin", "Donald Trump Une fois de plus a tweeté"),
     ("«Nous irons? Oui.» Le maire a parlé. Fin", "«Nous irons? Oui.»"),
@@ -285,30 +277,63 @@ def test_a_derived_title_skips_datelines_and_rubrics_and_respects_quotes(opening
     assert exports.derive_title(opening) == title
 
 
-@pytest.mark.parametrize("opening, body", [
-    # lenouvelliste.ch glues its rubric before the first sentence (50 of its 61 corpus articles)
-    ("Justice Le rappeur MHD, de son vrai nom Mohammed Sylla, a été mis en examen.",
-     "Le rappeur MHD, de son vrai nom Mohammed Sylla, a été mis en examen."),
-    ("CONTESTATION Le mouvement des ''gilets jaunes'' se poursuit.",
-     "Le mouvement des ''gilets jaunes'' se poursuit."),
-    ("coupe davis La France a remporté la Coupe Davis ce dimanche face à la Belgique.",
-     "La France a remporté la Coupe Davis ce dimanche face à la Belgique."),
-    ("France Lundi, des apiculteurs bretons ont entamé un \"convoi mortuaire\" de ruches mortes.",
-     "Lundi, des apiculteurs bretons ont entamé un \"convoi mortuaire\" de ruches mortes."),
-    # ... and no other site's first words are one
-    ("IPM Group, qui édite notamment La Libre et La DH, a confirmé ce jeudi la nouvelle.",
-     "IPM Group, qui édite notamment La Libre et La DH, a confirmé ce jeudi la nouvelle."),
-    ("BBC Africa Eye s'infiltre pour dénoncer un système de retraite inefficace au Nigeria.",
-     "BBC Africa Eye s'infiltre pour dénoncer un système de retraite inefficace au Nigeria."),
-    ("Marine Le Pen a été mise en examen.", "Marine Le Pen a été mise en examen."),
-])
-def test_a_rubric_glued_before_the_first_sentence_leaves_the_body(tmp_path: Path, opening, body):
-    """Its body began "Justice Le rappeur MHD…" (in snippets, exports and citations) while its
-    derived title left the rubric out; "Cyclisme Le Tour de France…" stays, as a name would."""
-    (article,) = read_export(tmp_path / "export.jsonl",
-                             jsonl({"body": f"{opening}\nLa suite de l'article."}))
-    assert article.paragraphs[0] == body
-    assert article.title == body.rstrip(".")
+# lenouvelliste.ch's first paragraphs (shared corpus), each glued to its rubric
+RUBRICATED = {
+    "Justice Le rappeur MHD, de son vrai nom Mohammed Sylla, a été mis en examen.":
+        "Le rappeur MHD, de son vrai nom Mohammed Sylla, a été mis en examen.",
+    "CONTESTATION Le mouvement des ''gilets jaunes'' se poursuit.":
+        "Le mouvement des ''gilets jaunes'' se poursuit.",
+    "coupe davis La France a remporté la Coupe Davis ce dimanche face à la Belgique.":
+        "La France a remporté la Coupe Davis ce dimanche face à la Belgique.",
+    "France Lundi, des apiculteurs bretons ont entamé un \"convoi mortuaire\" de ruches.":
+        "Lundi, des apiculteurs bretons ont entamé un \"convoi mortuaire\" de ruches.",
+    "Collision Neuf jours après la collision qui s’est déroulée au large de la Corse.":
+        "Neuf jours après la collision qui s’est déroulée au large de la Corse.",
+    "Coup de théâtre Alors qu'il accusait sa belle-famille depuis plusieurs mois.":
+        "Alors qu'il accusait sa belle-famille depuis plusieurs mois.",
+    # ... and theirs without one, or the rubric a name (both kept whole)
+    "Un appel anonyme annonçant l'explosion d'une bombe a provoqué l'évacuation.":
+        "Un appel anonyme annonçant l'explosion d'une bombe a provoqué l'évacuation.",
+    "Marine Le Pen a été mise en examen pour avoir diffusé des photos.":
+        "Marine Le Pen a été mise en examen pour avoir diffusé des photos.",
+}
+# Openings of other sites that look like a rubric before a sentence (a red team's, and the
+# corpus's "IPM Group" and "BBC Africa Eye"): a word of them lost its text.
+NOT_RUBRICATED = [
+    "Les Trois Mousquetaires sont de retour sur les écrans.",
+    "Radio Mille Collines a appelé au meurtre pendant des semaines.",
+    "Jean Du Bois a déclaré qu'il ne se représenterait pas.",
+    "BAMAKO Les commerçants du marché de Médine ont rouvert jeudi.",
+    "Niamey Le gouvernement a annoncé un couvre-feu.",
+    "UNTM Les syndicats ont déposé un préavis de grève.",
+    "selon Le Monde, la grève a été suivie.",
+    "Justice Le tribunal a tranché en faveur des enseignants.",
+    "IPM Group, qui édite notamment La Libre et La DH, a confirmé ce jeudi la nouvelle.",
+]
+
+
+def test_a_rubric_glued_before_the_first_sentence_leaves_the_body_of_a_site_that_glues_them(
+        tmp_path: Path):
+    """Bodies began "Justice Le rappeur MHD…" (in snippets, exports and citations), and titles
+    made from them too. A rubric leaves a body only where its site shows the habit, most of its
+    records opening so: the same words elsewhere are the sentence's own."""
+    records = [{"url": f"https://www.lenouvelliste.ch/articles/monde/{n}",
+                "body": f"{opening}\nLa suite de l'article."}
+               for n, opening in enumerate(RUBRICATED)]
+    records += [{"url": f"https://www.journal.example/{n}", "body": f"{opening}\nLa suite."}
+                for n, opening in enumerate(NOT_RUBRICATED)]
+    articles = read_export(tmp_path / "export.jsonl", jsonl(*records))
+    assert [a.paragraphs[0] for a in articles] == [*RUBRICATED.values(), *NOT_RUBRICATED]
+    assert articles[0].title == "Le rappeur MHD, de son vrai nom Mohammed Sylla, a été mis en " \
+                                "examen"
+    # the site's habit is the export's: one of its records alone keeps its words
+    (alone,) = read_export(tmp_path / "one.jsonl", jsonl(records[0]))
+    assert alone.paragraphs[0] == next(iter(RUBRICATED))
+    # a CSV export reads the same
+    rows = io.StringIO()
+    csv.writer(rows).writerows([["url", "body"], *([r["url"], r["body"]] for r in records)])
+    assert [a.paragraphs[0] for a in read_export(tmp_path / "export.csv", rows.getvalue())] \
+        == [*RUBRICATED.values(), *NOT_RUBRICATED]
 
 
 def test_a_byline_at_the_end_of_the_body_becomes_the_author(tmp_path: Path):

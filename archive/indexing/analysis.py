@@ -26,6 +26,7 @@ from whoosh.analysis import Analyzer, Filter, Token, Tokenizer
 from whoosh.lang.stopwords import stoplists
 
 from .. import textnorm
+from ..places import PLACES
 from . import stemmers
 
 # Words: letters/digits joined by apostrophes (elisions) or hyphens (compounds).
@@ -53,21 +54,9 @@ ELIDED = "'"
 # French stop words in folded form (Whoosh's list lacks a few frequent ones, e.g. `les`).
 _EXTRA_STOPS = {"les", "ils", "elles", "cet", "cette", "ces", "dont", "ni", "si"}
 
-# Places shipped with the analyzer; names are indexed folded but never stemmed.
-PLACES = (
-    "Mali", "Bamako", "Kayes", "Koulikoro", "Sikasso", "Ségou", "Mopti", "Tombouctou", "Gao",
-    "Kidal", "Ménaka", "Taoudéni", "Kati", "Niger", "Sénégal", "Guinée", "Burkina", "Faso",
-    "Côte d'Ivoire", "Mauritanie", "Algérie", "Togo", "Bénin", "Ghana", "Nigeria", "France",
-    "Afrique", "Sahel", "Liptako", "Gourma", "Tessalit", "Niono", "San", "Djenné", "Bandiagara",
-    "Koutiala", "Bougouni", "Kita", "Nioro", "Kolokani", "Diéma", "Yélimané", "Douentza",
-    "Bourem", "Ansongo", "Goundam", "Diré", "Macina", "Ténenkou", "Youwarou", "Bla", "Dioïla",
-    "Kadiolo", "Yanfolila", "Kangaba", "Nara", "Banamba", "Aguelhok", "Anefis", "Léré",
-    "Abidjan", "Dakar", "Ouagadougou", "Niamey", "Conakry", "Nouakchott", "Alger", "Paris",
-)  # fmt: skip
-
-
-# Frequent Malian family names: never stemmed, so that `Touré` is not `tour`, nor `Traoré`
-# written `TRAORE` (capitals, indexed unstemmed) lost to a query `Traoré` (stemmed `traor`).
+# Places (`places.py`) and frequent Malian family names are indexed folded, never stemmed: `Mali`
+# is not `mal`, `Touré` not `tour`, nor `Traoré` written `TRAORE` (capitals, indexed
+# unstemmed) lost to a query `Traoré` (stemmed `traor`).
 SURNAMES = (
     "Traoré", "Keïta", "Coulibaly", "Diarra", "Touré", "Cissé", "Diallo", "Sidibé", "Konaté",
     "Maïga", "Sangaré", "Dembélé", "Koné", "Doumbia", "Sanogo", "Camara", "Kanté", "Diakité",

@@ -35,7 +35,7 @@ import io
 import json
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from ...articlefile import validate
@@ -44,6 +44,7 @@ from ...dates import max_year, parse_date
 from ...errors import ConfigError, InvalidArticle
 from ...models import Article
 from ...textnorm import clean_line, clean_text, fold
+from .. import rubrics
 from ..bylines import report_credit, split_byline, split_opening_byline
 from . import ImportOptions, Notice, Rejected
 
@@ -78,23 +79,6 @@ _CONTINUATION = re.compile(r"^[a-zà-ÿœ]")
 # it, a title made from that sentence leaves it out.
 _DATELINE = re.compile(
     r"^(?:\([A-ZÀ-Ý][^()]{1,40}\)\s+|[A-ZÀ-Ý][\w'’., -]{1,40}?\s+[—–|]\s+(?=\S))")
-# A capitalised rubric glued before the sentence ("Collision Neuf jours après…", "Coup de
-# théâtre Alors qu'il…": lenouvelliste.ch, 34 corpus articles): one capitalised word and up to
-# two lowercase ones, then a word that opens French sentences and never a name. "Le"/"La"
-# must be followed by a lowercase word, so that "Marine Le Pen a…" keeps its first name.
-_OPENERS = ("Un|Une|Des|Les|Du|Au|Aux|En|Dans|Pour|Selon|Alors|Afin|Après|Avant|Depuis|Lors|"
-            "Ils|Elles|Il|Elle|On|Nous|Ce|Cet|Cette|Ces|Son|Sa|Ses|Leur|Leurs|Plusieurs|Quelque|"
-            "Deux|Trois|Quatre|Cinq|Six|Sept|Huit|Neuf|Dix|Cent|Mille|"
-            "Lundi|Mardi|Mercredi|Jeudi|Vendredi|Samedi|Dimanche")
-_CAPITAL_RUBRIC = re.compile(
-    r"^[A-ZÀ-Ý][a-zà-ÿ]+(?:[ '’][a-zà-ÿ]+){0,2}\s+"
-    r"(?=(?:(?:" + _OPENERS + r")[\s,]|(?:Le|La)\s+[a-zà-ÿ]|L['’][a-zà-ÿ]))")
-# The same rubrics opening a body: lowercase or in capitals too ("justice En mars…",
-# "CONTESTATION Le mouvement…", "coupe davis La France…"), but only before a word that opens a
-# sentence, so that "IPM Group, qui édite…" and "BBC Africa Eye s'infiltre…" keep their start.
-_BODY_RUBRIC = re.compile(
-    r"^(?:[a-zà-ÿ][\w'’-]*(?: [a-zà-ÿ][\w'’-]*){0,2}|[A-ZÀ-Ý]{2}[A-ZÀ-Ý'’-]*)\s+"
-    r"(?=(?:(?:" + _OPENERS + r")[\s,]|(?:Le|La)\s|L['’]))")
 _SENTENCE_END = re.compile(r"[.!?…]+[»”\"]?(?=\s|$)")
 # A dot after these words does not end a sentence ("M. Keïta a déclaré").
 _ABBREVIATIONS = {"m", "mm", "mme", "mmes", "mlle", "dr", "pr", "me", "st", "ste", "av", "cf",
@@ -208,7 +192,11 @@ def read_jsonl(path: Path, text: str, options: ImportOptions) -> Iterator[Articl
     columns = _columns(options.mapping)
     first = True
     # split("\n"), not splitlines(): U+2028 and friends are legal inside JSON strings
-    for line_no, line in enumerate(text.lstrip("\ufeff").split("\n"), start=1):
+    lines = text.lstrip("\ufeff").split("\n")
+    decoded = (_decode_line(line)[0] for line in lines if line.strip())
+    rubric_sites = rubrics.habitual(_openings(
+        (record for record in decoded if isinstance(record, dict)), columns, options))
+    for line_no, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         source = f"{path}:{line_no}"
@@ -230,7 +218,26 @@ def read_jsonl(path: Path, text: str, options: ImportOptions) -> Iterator[Articl
                                           "not an article export, or name it with "
                                           "--map body=<field>")
                 return
-        yield _record_to_article(record, columns, path, line_no, options)
+        yield _record_to_article(record, columns, path, line_no, options, rubric_sites)
+
+
+def _openings(records: Iterable[Mapping[str, object]], columns: dict[str, tuple[str, ...]],
+              options: ImportOptions) -> Iterator[tuple[str, str]]:
+    """(site, first paragraph) of each record an export holds, for `rubrics.habitual` (a
+    record too odd to read gives none: its import says why)."""
+    for record in records:
+        try:
+            values = {field: _pick(record, names) for field, names in columns.items()}
+            key, body = values["body"]
+            if body is None:
+                continue
+            first = next(iter(body_paragraphs(_body_text(key, body)[:1000])), "")
+            url, publisher = values["url"][1], values["publisher"][1]
+            yield rubrics.site_of(url if isinstance(url, str) else None,
+                                  publisher if isinstance(publisher, str)
+                                  else options.publisher), first
+        except (InvalidArticle, ValueError, TypeError):
+            continue
 
 
 class _DuplicateKey(ValueError):
@@ -298,6 +305,8 @@ def read_csv(path: Path, text: str, options: ImportOptions) -> Iterator[Article 
         yield Rejected(str(path), problem)
         return
     columns = _columns(options.mapping)
+    rubric_sites = rubrics.habitual(_openings(_csv_records(text, delimiter, header), columns,
+                                              options))
     while True:
         line_no = reader.line_num + 1
         try:
@@ -314,7 +323,25 @@ def read_csv(path: Path, text: str, options: ImportOptions) -> Iterator[Article 
                            f"{len(row)} fields where the header has {len(header)}")
             continue
         yield _record_to_article(dict(zip(header, row, strict=True)), columns, path, line_no,
-                                 options)
+                                 options, rubric_sites)
+
+
+def _csv_records(text: str, delimiter: str, header: list[str]) -> Iterator[dict[str, str]]:
+    """The rows of a CSV export that read as records, quietly (`read_csv` reports the rest)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        next(reader)
+    except (StopIteration, csv.Error):
+        return
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            continue
+        if len(row) == len(header):
+            yield dict(zip(header, row, strict=True))
 
 
 def sniff_delimiter(text: str) -> str:
@@ -346,10 +373,11 @@ def _header_problem(header: list[str], mapping: Mapping[str, str]) -> str | None
 
 
 def _record_to_article(record: Mapping[str, object], columns: dict[str, tuple[str, ...]],
-                       path: Path, line_no: int, options: ImportOptions) -> Article | Rejected:
+                       path: Path, line_no: int, options: ImportOptions,
+                       rubric_sites: frozenset[str]) -> Article | Rejected:
     source = f"{path}:{line_no}"
     try:
-        article = record_to_article(record, columns, path.name, line_no, options)
+        article = record_to_article(record, columns, path.name, line_no, options, rubric_sites)
         validate(article.replace(id="x"), source)  # our id comes later; check the rest now
     except InvalidArticle as exc:
         return Rejected(source, exc.message.removeprefix(f"{source}: "))
@@ -357,8 +385,10 @@ def _record_to_article(record: Mapping[str, object], columns: dict[str, tuple[st
 
 
 def record_to_article(record: Mapping[str, object], columns: dict[str, tuple[str, ...]],
-                      file_name: str, line_no: int, options: ImportOptions) -> Article:
-    """Build an Article (id="") from one export record; raise InvalidArticle when it is wrong."""
+                      file_name: str, line_no: int, options: ImportOptions,
+                      rubric_sites: frozenset[str] = frozenset()) -> Article:
+    """Build an Article (id="") from one export record; raise InvalidArticle when it is wrong.
+    A record of one of `rubric_sites` loses the rubric glued before its first sentence."""
     values = {field: _pick(record, names) for field, names in columns.items()}
 
     def text(field: str) -> str | None:
@@ -385,7 +415,8 @@ def record_to_article(record: Mapping[str, object], columns: dict[str, tuple[str
     paragraphs = body_paragraphs(raw_body)
     if not paragraphs:
         raise InvalidArticle("body_empty")
-    paragraphs[0] = without_rubric(paragraphs[0])
+    if rubrics.site_of(text("url"), text("publisher") or options.publisher) in rubric_sites:
+        paragraphs[0] = paragraphs[0][rubrics.rubric_end(paragraphs[0], habit=True):]
 
     authors = _authors(*values["author"])
     if not authors:
@@ -513,14 +544,6 @@ def body_paragraphs(raw: str) -> list[str]:
     return paragraphs
 
 
-def without_rubric(paragraph: str) -> str:
-    """A body's first paragraph without the rubric a site glued before its first sentence
-    ("Justice Le rappeur MHD…", "CONTESTATION Le mouvement…": 50 of lenouvelliste.ch's 61
-    articles in the shared corpus, and no other site's); unchanged when nothing follows it."""
-    match = _BODY_RUBRIC.match(paragraph) or _CAPITAL_RUBRIC.match(paragraph)
-    return paragraph[match.end():] if match and paragraph[match.end():].strip() else paragraph
-
-
 def _drop_leading_credit(blocks: list[str]) -> list[str]:
     """Drop a leading 'Photo: … Agence France-Presse' line, with its caption when set apart."""
     lines = blocks[0].split("\n")
@@ -535,7 +558,7 @@ def _drop_leading_credit(blocks: list[str]) -> list[str]:
 def derive_title(body: str) -> str:
     """A title from the body's first sentence: at most TITLE_MAX characters, cut at a word."""
     first = next((p for p in body.split("\n\n") if p.strip()), "")
-    first = without_rubric(_DATELINE.sub("", clean_line(first), count=1))
+    first = _DATELINE.sub("", clean_line(first), count=1)
     sentence = first
     for match in _SENTENCE_END.finditer(first):
         word = re.findall(r"\w+$", first[: match.start()])
