@@ -940,6 +940,11 @@ def test_two_organisations_can_be_required_together_and_the_choice_undone(client
     assert hit_ids(both) == ["rentree-scolaire-sous-tension", "greve-des-enseignants-a-bamako"]
     chips = re.search(r'<ul class="chips".*?</ul>', both, re.S).group(0)
     assert '<li class="or">et</li>' in chips and ">ou<" not in chips
+    # its trend is of articles citing both (a red team: it was either's, 7 against 3)
+    trend = next(u for u in links(both) if u.startswith("/tendances"))
+    assert params_of(trend)["s"] == ["org:UNTM org:SNEC"]
+    assert params_of(next(u for u in links(either) if u.startswith("/tendances")))["s"] == [
+        "(org:UNTM OU org:SNEC)"]
     undo = re.search(r'les articles qui les portent toutes\. <a href="([^"]+)">L’une ou '
                      r"l’autre</a>", both).group(1).replace("&amp;", "&")
     assert "all" not in params_of(undo) and shown_total(page(client, undo)) == 4

@@ -65,7 +65,8 @@ def trend_series(values) -> list[str]:
 
 def search_as_query(params: SearchParams) -> str:
     """Template global: a search (words and filters) as one query of the query language, for
-    its trend: `grève journal:"L’Essor" (org:UNTM OU org:SNEC)`."""
+    its trend: `grève journal:"L’Essor" (org:UNTM OU org:SNEC)`, `org:UNTM org:SNEC` when
+    every organisation ticked is required (`all=`)."""
     facets = registry()
     parts = [f"({params.q})" if params.q and params.filters else params.q]
     for name, values in params.filters:
@@ -78,7 +79,10 @@ def search_as_query(params: SearchParams) -> str:
                 continue
             terms = [f"{prefix}:{v}" if facet.kind == "year"
                      else f'{prefix}:"{v.replace(chr(34), " ")}"' for v in values]
-        parts.append(terms[0] if len(terms) == 1 else "(" + " OU ".join(terms) + ")")
+        if len(terms) == 1 or params.all_required(name):
+            parts += terms
+        else:
+            parts.append("(" + " OU ".join(terms) + ")")
     return " ".join(p for p in parts if p)
 
 
