@@ -301,7 +301,7 @@ def reindex_command(config: Config, full: bool, dry_run: bool, procs: int | None
                      mode=report.mode, added=report.added, updated=report.updated,
                      deleted=report.deleted, articles=report.articles)
     _finish(config, report.render(), partial=bool(report.rejected or report.kept or
-                                                  report.unnamed))
+                                                  report.unnamed or report.set_aside))
 
 
 def _serving(config: Config):
@@ -321,7 +321,8 @@ def status_command(config: Config) -> None:
     """Show the serving index generation and what changed in data/ since it was built."""
     from .indexing import status
 
-    _finish(config, status(config).render())
+    found = status(config)
+    _finish(config, found.render(), partial=bool(found.set_aside))
 
 
 @main.command("rollback")

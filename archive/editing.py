@@ -202,7 +202,7 @@ def check(config: Config, rel: str, article: Article, authority: Authority | Non
         if original is None or name not in FORM_FIELDS:
             break
         candidate = candidate.replace(**{name: getattr(original, name)})
-    authority = authority or authority_at(config.authority_file)
+    authority = authority or authority_at(config.authority_file, last_good=True)
     if authority is not None and article.organisations:
         canonical, unknown = [], []
         for name in article.organisations:
@@ -284,7 +284,7 @@ def save_text(config: Config, rel: str, text: str, expected: str) -> Saved:
         raise InvalidArticle("file_too_big", location=rel, size=len(text.encode("utf-8")),
                              limit=config.limits.import_max_bytes)
     article = articlefile.parse(text, rel)
-    authority = authority_at(config.authority_file)
+    authority = authority_at(config.authority_file, last_good=True)
     if authority is not None:
         for name in article.organisations:
             if authority.canonical(name) != name:

@@ -13,7 +13,9 @@ from .resources import default_authority_file, default_publishers_file
 ARCHIVE_ENTRIES = frozenset({CONFIG_NAME, "data", "index", ".gitignore", ".git", ".archive"})
 GITIGNORE = ("# The index is derived from data/ and rebuilt by 'archive reindex'.\n/index/\n"
              "# Accounts, session key, audit log: private, never in a repository.\n"
-             "/.archive/\n")
+             "/.archive/\n"
+             "# The last good version of the organisations and publishers files.\n"
+             ".*.last-good\n")
 
 
 @dataclass

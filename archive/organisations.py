@@ -785,11 +785,18 @@ def no_authority(path: Path) -> str:
     return f"no organisation authority file at {path}"
 
 
-def authority_at(path: Path) -> Authority | None:
+def authority_at(path: Path, last_good: bool = False) -> Authority | None:
     """The authority file at `path`, loaded once per version of the file; None when there is
     no file there (an archive may have none: `no_authority` says so). A file that is there but
-    cannot be read or breaks its rules (a directory too) raises AuthorityError."""
-    return _AUTHORITIES.get(path)
+    cannot be read or breaks its rules (a directory too) raises AuthorityError, unless
+    `last_good` asks for its last version that loaded (`authority_problem` says why)."""
+    return _AUTHORITIES.get(path, last_good)
+
+
+def authority_problem(path: Path) -> str | None:
+    """What is wrong with the authority file as it stands, when its last good version serves
+    instead (`authority_at(path, last_good=True)`); None when nothing is."""
+    return _AUTHORITIES.problem(path)
 
 
 def load_authority(path: Path) -> Authority:

@@ -106,10 +106,17 @@ class Publishers:
 
 
 
-def publishers_at(path: Path) -> Publishers | None:
+def publishers_at(path: Path, last_good: bool = False) -> Publishers | None:
     """The publishers file at `path`, read once per version of the file; None when there is
-    none (an archive may have none). A file that is there but broken raises PublishersError."""
-    return _PUBLISHERS.get(path)
+    none (an archive may have none). A file that is there but broken raises PublishersError,
+    unless `last_good` asks for its last version that read (`publishers_problem` says why)."""
+    return _PUBLISHERS.get(path, last_good)
+
+
+def publishers_problem(path: Path) -> str | None:
+    """What is wrong with the publishers file as it stands, when its last good version serves
+    instead; None when nothing is."""
+    return _PUBLISHERS.problem(path)
 
 
 def first_year(publisher: str | None, url: str | None = None,

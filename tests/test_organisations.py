@@ -1088,6 +1088,57 @@ def test_orgs_check_of_the_shipped_file_lists_what_to_review() -> None:
     assert "validity dates overlapping" not in result.stdout
 
 
+@pytest.mark.parametrize("slip", ["organisations", "publishers"])
+def test_a_slip_in_the_organisations_or_publishers_file_stops_neither_the_site_nor_the_jobs(
+        tmp_path: Path, slip: str) -> None:
+    """A red team: one space too many in `organisations.yaml` (or an unquoted `country: NO` in
+    `publishers.yaml`) made the running site answer 500 on its home and search pages, and
+    every import, check and reindex stop. Each now goes on with the file's last good version,
+    says which file is wrong and why (exit 3), and `archive orgs check` still refuses it."""
+    from archive.config import load_config
+    from archive.web import create_app
+
+    archive_dir = tmp_path / "a"
+    assert CliRunner().invoke(main, ["init", str(archive_dir)]).exit_code == 0
+    config_path = archive_dir / "archive.yaml"
+
+    def run(*args: str):
+        return CliRunner().invoke(main, [*args, "--config", str(config_path)])
+
+    export = tmp_path / "export.jsonl"
+    export.write_text(json.dumps(LINEAGE_EXPORT[1], ensure_ascii=False) + "\n",
+                      encoding="utf-8")
+    assert run("import", str(export)).exit_code == 0
+    assert run("reindex").exit_code == 0
+    client = create_app(load_config(config_path)).test_client()
+    assert client.get("/search?q=Union+africaine").status_code == 200  # (read once, good)
+
+    broken = archive_dir / "data" / f"{slip}.yaml"
+    text = broken.read_text(encoding="utf-8")
+    if slip == "organisations":
+        broken.write_text(text.replace("\n  kind:", "\n   kind:", 1), encoding="utf-8")
+    else:
+        broken.write_text(text + "- name: Le Journal norvégien\n  country: NO\n",
+                          encoding="utf-8")
+    for url in ("/", "/search?q=Union+africaine", "/search?organisation=Union+africaine",
+                f"/article/{next(iter(articlefile.iter_files(archive_dir / 'data' / 'articles'))).stem}"):
+        assert client.get(url).status_code == 200, url
+    health = client.get("/healthz").get_json()
+    assert health["status"] == "ok" and f"{slip}.yaml: invalid" in health["warnings"][0]
+
+    # the jobs, each a fresh process: the copy kept beside the file is its last good version
+    for args in (["import", str(export)], ["check"], ["reindex", "--full"], ["status"]):
+        result = run(*args)
+        assert result.exit_code == 3, (args, result.output)
+        assert f"{slip}.yaml" in result.output and "last good version" in result.output, args
+    assert "Union africaine" in run("search", "--org", "Union africaine").output
+    if slip == "organisations":
+        refused = run("orgs", "check")  # the file as it stands is refused
+        assert refused.exit_code != 0 and "organisations.yaml" in refused.output
+    broken.write_text(text, encoding="utf-8")
+    assert run("status").exit_code == 0 and "last good" not in run("status").output
+
+
 def test_orgs_check_fails_on_a_broken_successor(tmp_path: Path) -> None:
     assert CliRunner().invoke(main, ["init", str(tmp_path / "a")]).exit_code == 0
     path = tmp_path / "a" / "data" / "organisations.yaml"

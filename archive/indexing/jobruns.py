@@ -199,7 +199,8 @@ def start_reindex(config: Config, who: str, full: bool = False, wait: float = 30
             run.counts = {"added": report.added, "updated": report.updated,
                           "deleted": report.deleted, "rejected": len(report.rejected),
                           "kept": len(report.kept), "articles": report.articles}
-            _finish(config, run, "partial" if report.rejected or report.kept else "done",
+            partial = report.rejected or report.kept or report.set_aside
+            _finish(config, run, "partial" if partial else "done",
                     report=report.render())
         finally:
             locked.set()

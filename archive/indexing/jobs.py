@@ -20,9 +20,9 @@ from whoosh import index as whoosh_index
 from .. import articlefile
 from ..config import Config
 from ..errors import ArchiveError, IndexUnavailable, InvalidArticle, NotFound, UsageError
-from ..organisations import authority_at
+from ..organisations import authority_at, authority_problem
 from ..orgdefinitions import organisation_values
-from ..publishers import publishers_at
+from ..publishers import publishers_at, publishers_problem
 from ..textnorm import decode
 from . import (
     analysis,
@@ -48,8 +48,21 @@ IDLE_FOR_PROCS = 0.8  # cores idle (sampled) for the walk of data/ to take a sec
 
 def protected_tokens(config: Config) -> frozenset[str]:
     """Tokens the French analyzer must keep whole, from the organisations authority file."""
-    authority = authority_at(config.authority_file)
+    authority = authority_at(config.authority_file, last_good=True)
     return frozenset() if authority is None else frozenset(authority.protected_tokens())
+
+
+def data_file_problems(config: Config) -> list[tuple[str, str]]:
+    """(file, what is wrong) of the organisations and publishers files whose last good
+    version a job used instead (an archivist's slip in them stops no job)."""
+    found = []
+    for path, load, problem in ((config.authority_file, authority_at, authority_problem),
+                                (config.publishers_file, publishers_at, publishers_problem)):
+        load(path, last_good=True)
+        why = problem(path)
+        if why is not None:
+            found.append((str(path), why.removeprefix(f"{path}: ")))
+    return found
 
 
 def _tokens_digest(tokens: frozenset[str]) -> str:
@@ -298,6 +311,8 @@ class Report:
     unnamed: list[str] = field(default_factory=list)  # paths that are not UTF-8: not indexed
     # Files indexed before that have become invalid: their last good version still serves.
     kept: list[tuple[str, str]] = field(default_factory=list)
+    # The organisations or publishers file, broken as it stands: its last good version was used
+    set_aside: list[tuple[str, str]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     in_use: list[str] = field(default_factory=list)  # old generations a reader still holds
     unremoved: list[str] = field(default_factory=list)  # leftovers cleanup could not remove
@@ -328,6 +343,9 @@ class Report:
         lines += [f"  rejected {shown_name(name)}: {UNNAMED}" for name in self.unnamed]
         for name, reason in self.kept:
             lines.append(f"  kept the last good version of {name}, now invalid: {reason}")
+        for name, reason in self.set_aside:
+            lines.append(f"  used the last good version of {name}, now invalid: {reason}; "
+                         "correct it, then run 'archive reindex' again")
         if self.generation:
             lines.append(f"generation {self.generation} serves {self.articles} articles")
         elif not self.dry_run:
@@ -467,7 +485,7 @@ def _job_lock(index_dir: Path, job: str) -> Iterator[None]:
 
 def _dry_run(config: Config, plan: Plan, progress: Callable | None) -> Report:
     report = Report(plan.mode, plan.reason, dry_run=True, rejected=list(plan.still_rejected),
-                    unnamed=plan.unnamed)
+                    unnamed=plan.unnamed, set_aside=data_file_problems(config))
     todo = plan.added + plan.changed
     old = plan.old_files
     gone = set(plan.changed) | set(plan.deleted)
@@ -531,7 +549,8 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
                                f"an index of {serving} articles with an empty one")
     report = Report(plan.mode, plan.reason, removed=cleaned.removed, in_use=cleaned.in_use,
                     unremoved=cleaned.failed, rejected=plan.still_rejected,
-                    kept=plan.still_kept, found=lost, previous=previous, unnamed=plan.unnamed)
+                    kept=plan.still_kept, found=lost, previous=previous,
+                    unnamed=plan.unnamed, set_aside=data_file_problems(config))
     if plan.empty:
         report.articles = plan.unchanged + len(plan.still_kept)
         return report
@@ -555,8 +574,9 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
         phase("index")
         generations.checkpoint("segments-written")
         base_dir = index_dir / plan.base if plan.mode == "incremental" else None
+        publishers = publishers_at(config.publishers_file, last_good=True)
         indexer.build_facets(whoosh_index.open_dir(str(gen_dir), indexname=schema.INDEX_NAME),
-                             gen_dir, base_dir, publishers_at(config.publishers_file))
+                             gen_dir, base_dir, publishers)
         phase("facets")
         generations.checkpoint("facets-written")
         if plan.mode == "full":  # in the scan's order: see FileList.compare
@@ -659,7 +679,7 @@ def _build(config: Config, plan: Plan, gen_dir: Path, protected: frozenset[str],
     todo = plan.added + plan.changed
     bar = progress("reindex", len(todo)) if progress else None
 
-    read = _ArticleReader(config, authority_at(config.authority_file))
+    read = _ArticleReader(config, authority_at(config.authority_file, last_good=True))
 
     settled = _settled_ids(plan, _base_files(config, plan))
     if plan.mode == "full":
@@ -781,10 +801,13 @@ class Status:
     older: list[str] = field(default_factory=list)  # kept by cleanup: a request was reading
     behind: list[str] = field(default_factory=list)  # what only a full reindex would change
     unnamed: list[str] = field(default_factory=list)  # paths that are not UTF-8: left out
+    set_aside: list[tuple[str, str]] = field(default_factory=list)  # data_file_problems
 
     def render(self) -> str:
         """A summary for people."""
         m = self.manifest
+        problems = [f"{name}: invalid ({reason}); the site and the jobs use its last good "
+                    "version until it is corrected" for name, reason in self.set_aside]
         lines = [
             f"serving generation: {self.generation}",
             f"articles: {m.get('articles')}",
@@ -809,7 +832,7 @@ class Status:
             lines.append("the next 'archive reindex' rebuilds the index whole, once: facets now "
                          f"group spellings differently (folded: "
                          f"{', '.join(schema.folded_facet_names())})")
-        return "\n".join(lines + render_behind(self.behind))
+        return "\n".join(lines + problems + render_behind(self.behind))
 
 
 def status(config: Config) -> Status:
@@ -857,7 +880,7 @@ def _status(config: Config) -> Status:
     older = sorted(p.name for p in config.index_dir.glob(f"{generations.PREFIX}*")
                    if p.name not in (pointer.current, pointer.previous) and p.is_dir())
     return Status(pointer.current, pointer.previous, manifest, added, sorted(changed), deleted,
-                  older, _behind(gen_dir), unnamed)
+                  older, _behind(gen_dir), unnamed, data_file_problems(config))
 
 
 def _lost_pointer(index_dir: Path, state: str) -> str:

@@ -15,9 +15,9 @@ from .. import articlefile, countries
 from ..config import Config
 from ..errors import ArchiveError, InvalidArticle
 from ..models import Article
-from ..organisations import Authority, authority_at, no_authority
+from ..organisations import Authority, authority_at, authority_problem, no_authority
 from ..orgdefinitions import found_in
-from ..publishers import Publishers, publishers_at
+from ..publishers import Publishers, publishers_at, publishers_problem
 from ..textnorm import (
     clean_line,
     content_hash,
@@ -200,17 +200,27 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 
 def _load_authority(config: Config, report: ImportReport, missing: str) -> Authority | None:
-    """The organisation authority, or None (said in the report) when the archive has none."""
-    authority = authority_at(config.authority_file)
+    """The organisation authority, or None (said in the report) when the archive has none; its
+    last good version when the file as it stands is broken (a rejection names it)."""
+    authority = authority_at(config.authority_file, last_good=True)
     if authority is None:
         report.notes.append(f"{no_authority(config.authority_file)}: {missing}")
+    _set_aside(config.authority_file, authority_problem(config.authority_file), report)
     return authority
+
+
+def _set_aside(path: Path, problem: str | None, report: ImportReport) -> None:
+    """Report a data file whose last good version the job used instead of it as it stands."""
+    if problem is not None:
+        report.reject(str(path), f"{problem.removeprefix(f'{path}: ')}; its last good version "
+                                 "was used: correct the file, then run the job again")
 
 
 def _load_publishers(config: Config, report: ImportReport) -> Publishers | None:
     """The publishers file, or None (said in the report): their countries decide what a
     generic institution name ("Assemblée nationale") means in an article."""
-    publishers = publishers_at(config.publishers_file)
+    publishers = publishers_at(config.publishers_file, last_good=True)
+    _set_aside(config.publishers_file, publishers_problem(config.publishers_file), report)
     if publishers is None:
         report.notes.append(f"no publishers file at {config.publishers_file}: generic "
                             "institution names (Assemblée nationale…) are kept only where the "
@@ -885,6 +895,8 @@ def check_archive(config: Config) -> ImportReport:
     """Validate every article file in the data folder, as an import would."""
     report = ImportReport(dry_run=True)
     authority = _load_authority(config, report, "organisations not checked")
+    publishers_at(config.publishers_file, last_good=True)  # a slip in it is said too
+    _set_aside(config.publishers_file, publishers_problem(config.publishers_file), report)
     seen_ids: dict[str, Path] = {}
     seen_hashes: dict[str, tuple[Path, Article]] = {}
     promoted = 0  # articles whose new_organisations the authority file has now

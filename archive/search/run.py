@@ -84,8 +84,8 @@ class _State:
         schema = generation.index.schema
         self.analyzer = schema["body"].analyzer
         self.analyze = analyzer_groups(self.analyzer)
-        self.authority = authority_at(config.authority_file)
-        self.publishers = publishers_at(config.publishers_file)
+        self.authority = authority_at(config.authority_file, last_good=True)
+        self.publishers = publishers_at(config.publishers_file, last_good=True)
         with generation.index.reader() as reader:
             self.live_mask = live_mask(reader)  # deleted documents are False
         self.live_docs = np.flatnonzero(self.live_mask)

@@ -17,7 +17,7 @@ from .context import generation, services
 
 def authority():
     """The organisation authority file of the archive, or None."""
-    return authority_at(services().config.authority_file)
+    return authority_at(services().config.authority_file, last_good=True)
 
 
 def value_labels(facet: Facet, values: list[str]) -> dict[str, str]:
@@ -66,6 +66,6 @@ def _newspaper_name(value: str) -> str:
     store = generation().facets
     if "publisher" not in store.facets():
         return value
-    publishers = publishers_at(services().config.publishers_file)
+    publishers = publishers_at(services().config.publishers_file, last_good=True)
     entry = publishers.find(value) if publishers is not None else None
     return store.shown("publisher", entry.name if entry is not None else value)

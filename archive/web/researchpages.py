@@ -192,7 +192,7 @@ def about():
     spans = year_spans(gen, facet, config)
     table = per_year(gen, facet, config)
     years = sorted({y for row in table.values() for y in row})
-    publishers = publishers_at(config.publishers_file)
+    publishers = publishers_at(config.publishers_file, last_good=True)
     countries = {}
     for value, _n in counts:
         entry = publishers.find(value) if publishers is not None else None

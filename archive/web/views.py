@@ -20,6 +20,7 @@ from flask import (
 
 from ..errors import IndexUnavailable, NotFound, QueryError
 from ..facets import registry
+from ..indexing.jobs import data_file_problems
 from ..models import ID_RE, Article
 from ..personnames import index_form
 from ..personnames import initial as surname_initial
@@ -463,4 +464,11 @@ def healthz():
         reason = exc.message.replace(str(s.config.index_dir), "index/").replace(
             str(s.config.data_dir), "data/")
         return jsonify(error=user_message(exc, 503), status=503, reason=reason), 503
-    return jsonify(status="ok", generation=gen.name, articles=gen.manifest.get("articles"))
+    # an archivist's slip in the organisations or publishers file: the site serves their last
+    # good version, and says so to whoever watches it
+    warnings = [f"{Path(name).name}: invalid, its last good version serves ({reason})"
+                for name, reason in data_file_problems(s.config)]
+    for warning in warnings:
+        log.warning("%s", warning)
+    return jsonify(status="ok", generation=gen.name, articles=gen.manifest.get("articles"),
+                   **({"warnings": warnings} if warnings else {}))

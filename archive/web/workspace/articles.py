@@ -45,7 +45,7 @@ def _values() -> dict[str, str]:
 
 def _matches(query: str) -> list[tuple[str, str | None]]:
     """Authority entries whose name, acronym or an alias holds the words searched."""
-    authority = authority_at(services().config.authority_file)
+    authority = authority_at(services().config.authority_file, last_good=True)
     words = fold(query).split()  # `oeuvres` finds `œuvres`
     if authority is None or not words:
         return []
