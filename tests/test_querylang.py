@@ -71,6 +71,7 @@ def test_a_closing_guillemet_with_no_opening_one_is_left_out(text):
 @pytest.mark.parametrize("text, number", [
     ("10 000", "10 000"), ("1 000 000 francs", "1 000 000"), ("le 10\u202f000", "10 000"),
     ("89.000 policiers", "89.000"), ("1.000.000", "1.000.000"), ("un taux de 10,5", "10,5"),
+    ("10 000, selon", "10 000"), ("soit 10.000.", "10.000"),
 ])
 def test_a_number_in_groups_of_three_digits_is_one_phrase(text, number):
     assert Phrase(number) in (parse(text), *getattr(parse(text), "children", ()))

@@ -987,7 +987,8 @@ def test_a_number_is_found_however_its_thousands_are_written(tmp_path):
     config = load_config(None, data=tmp_path / "data", index=tmp_path / "index")
     reindex(config, full=True)
     three = {"forces-espaces", "forces-points", "forces-colles"}
-    for query in ("89000", "89 000", "89.000", "89\u202f000", '"89 000"', "titre:forces 89000"):
+    for query in ("89000", "89 000", "89.000", "89\u202f000", '"89 000"', "titre:forces 89000",
+                  "89 000,", "89.000.", "89'000", "89’000"):  # (pasted; Swiss thousands)
         found = {hit.id for hit in _every_hit(config, SearchRequest(query=query))}
         # (a number of millions holds the phrase `89 000`, as a typed `89 000` always found)
         assert found - {"forces-millions"} == three, query
@@ -996,8 +997,13 @@ def test_a_number_is_found_however_its_thousands_are_written(tmp_path):
     snippets = {hit.id: hit.snippet_html for hit in hits}
     assert "<mark>89</mark>.<mark>000</mark> policiers" in snippets["forces-points"]
     assert "<mark>89000</mark> membres" in snippets["forces-colles"]
-    # a year stays a year, and a code with a leading zero is no amount
-    assert not {hit.id for hit in _every_hit(config, SearchRequest(query="2019"))}
+    # a year stays a year (`2000` found 94 corpus articles, 139 widened to `2 000`), and a
+    # code with a leading zero is no amount
+    articlefile.write(tmp_path / "data" / "articles", Article(
+        id="greve-2000", title="La grève", body="Quelque 2 000 grévistes ont défilé."))
+    reindex(config)
+    assert not {hit.id for hit in _every_hit(config, SearchRequest(query="2000"))}
+    assert {hit.id for hit in _every_hit(config, SearchRequest(query="2 000"))} == {"greve-2000"}
     assert not {hit.id for hit in _every_hit(config, SearchRequest(query="0089000"))}
 
 

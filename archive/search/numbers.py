@@ -15,11 +15,27 @@ import re
 _PLAIN = re.compile(r"[1-9][0-9]{3,17}")
 # The same in groups of three digits after the first one to three: spaces (any kind) or dots.
 _GROUPED = re.compile(r"[1-9][0-9]{0,2}(?:[\s.][0-9]{3}){1,5}")
+_SWISS = re.compile(r"[1-9][0-9]{0,2}(?:['’][0-9]{3}){1,5}")
 _NOT_DIGIT = re.compile(r"[^0-9]")
 
 
+def _year_like(digits: str) -> bool:
+    """A four-digit number a year may be: `2000` is the year far more often than two thousand
+    (on the shared corpus, `2000` widened to `2 000` found 139 articles instead of 94)."""
+    return len(digits) == 4 and YEARS[0] <= int(digits) <= YEARS[1]
+
+
+YEARS = (1000, 2100)
+
+
 def grouped(text: str) -> str | None:
-    """`89000` as French groups its digits (`89 000`); None when the text is no such number."""
+    """`89000` as French groups its digits (`89 000`); None when the text is no such number,
+    or a year's. Swiss thousands (`89'000`, which the analyzer reads as `89000`) are a number
+    as typed, never a year."""
+    if _SWISS.fullmatch(text):
+        text = _NOT_DIGIT.sub("", text)
+    elif _year_like(text):
+        return None
     if not _PLAIN.fullmatch(text):
         return None
     head = len(text) % 3 or 3
@@ -32,4 +48,5 @@ def joined(text: str) -> str | None:
     text = text.strip()
     if not _GROUPED.fullmatch(text):
         return None
-    return _NOT_DIGIT.sub("", text)
+    digits = _NOT_DIGIT.sub("", text)
+    return None if _year_like(digits) else digits

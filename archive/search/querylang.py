@@ -338,16 +338,20 @@ def parse_query(text: str, limits: Limits) -> Node | None:
 _NUMBER_HEAD = re.compile(r"\d{1,3}")
 _NUMBER_GROUP = re.compile(r"\d{3}")
 _PUNCTUATED_NUMBER = re.compile(r"\d+(?:[.,]\d+)+")  # 89.000, 10,5, 1.000.000
+_AFTER_NUMBER = re.compile(r"(?<=\d)[.,;:!?…]+$")  # "10 000," pasted from a sentence
 
 
 def _grouped_numbers(tokens: list[_Token]) -> list[_Token]:
     """A number typed in groups of three digits (`10 000`, as French writes it) is one phrase:
     as two words, `000` of any other number matched (149 results on the shared corpus, 21 of
     them writing ten thousand). So is a number whose groups a dot or a comma joins (`89.000`,
-    `10,5`), which the analyzer reads as two words too."""
+    `10,5`), which the analyzer reads as two words too; a full stop or comma after a number
+    is the sentence's."""
     out: list[_Token] = []
     for token in tokens:
         previous = out[-1] if out else None
+        if token.kind == "word" and token.text[:1].isdigit():
+            token = _Token("word", _AFTER_NUMBER.sub("", token.text))
         if token.kind == "word" and _PUNCTUATED_NUMBER.fullmatch(token.text):
             out.append(_Token("number", token.text))
         elif (token.kind == "word" and _NUMBER_GROUP.fullmatch(token.text) and previous
