@@ -960,6 +960,9 @@ def test_two_organisations_can_be_required_together_and_the_choice_undone(client
     refused = page(client, "/search?section=Société&section=Éducation&all=section", 400)
     assert "Un article n’a qu’une valeur pour «\u202fsection\u202f»" in refused
     assert "Unknown filter: genre." in page(client, "/search?all=genre&lang=en", 400)
+    # the command line's name of the filter works in a URL too
+    assert shown_total(page(client, f"/search?organisation={UNTM}&organisation={SNEC}"
+                                    "&all=org")) == 2
 
 
 def shown_total(html: str) -> int:

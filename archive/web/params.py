@@ -25,6 +25,7 @@ from ..config import Limits
 from ..errors import QueryError
 from ..facets import registry
 from ..search.request import SORTS, SearchRequest, date_bound
+from ..textnorm import fold
 
 MAX_PARAM_CHARS = 300
 _DIGITS = re.compile(r"[0-9]+")
@@ -203,18 +204,21 @@ def parse(args, limits: Limits) -> SearchParams:
 
 
 def parse_together(args) -> tuple[str, ...]:
-    """The facets named by `all=` (their URL parameters): each must be one whose articles
-    carry several values; QueryError otherwise."""
+    """The facets named by `all=` (their URL parameters, or their query prefixes and command
+    line options: `org`): each must be one whose articles carry several values; QueryError
+    otherwise."""
     facets = registry()
-    by_param = {spec.param: spec for spec in facets}
+    by_param = {name: spec for spec in facets
+                for name in (spec.param, spec.name, *spec.prefixes,
+                             *(o.lstrip("-") for o in spec.cli_options))}
     named = []
     for value in args.getlist("all"):
-        spec = by_param.get(value.strip()) if isinstance(value, str) else None
+        spec = by_param.get(fold(value.strip()).lower()) if isinstance(value, str) else None
         if spec is None:
             raise QueryError("unknown_filter", facet=str(value)[:40],
                              facets=", ".join(s.param for s in facets if s.multi))
         if not spec.multi:
-            raise QueryError("together_one_value", facet=spec.name)
+            raise QueryError("together_one_value", facet=value.strip())
         named.append(spec.name)
     return tuple(f for f in facets.names() if f in named)
 
