@@ -109,6 +109,21 @@ def test_an_uploaded_name_never_leads_out_of_the_staging_folder(config, name):
     assert list(config.data_dir.rglob("evil.md")) == []
 
 
+@pytest.mark.parametrize("name, start, end", [
+    ("Export de la rédaction du Quotidien, tous les articles de janvier à juin 2021 (version "
+     "corrigée et relue par le service de documentation).jsonl", "Export-de-la-redaction-du-",
+     "-version-corrigee.jsonl"),
+    ("مقال.txt", "upload.txt", "upload.txt"),
+    ("Marché de Médina-Coura.txt", "Marche-de-Medina-Coura.txt", "Marche-de-Medina-Coura.txt"),
+])
+def test_an_uploaded_name_keeps_its_extension_however_long_or_foreign(config, name, start, end):
+    """A red team: a long name was cut before its extension (`.jsonl`) and rejected as an
+    unknown format, under a name the archivist never gave; an Arabic one became `txt`."""
+    (staged,) = uploads.stage(config, [(name, io.BytesIO(b"{}\n"))]).names
+    assert staged.startswith(start) and staged.endswith(end), staged
+    assert len(staged) <= uploads.NAME_MAX
+
+
 def test_a_file_over_the_import_limit_is_refused_and_nothing_kept(config):
     config = dataclasses.replace(config, limits=Limits(import_max_bytes=1000))
     with pytest.raises(uploads.UploadTooLarge):

@@ -59,15 +59,22 @@ class Upload:
     publisher: str | None = None
 
 
+NAME_MAX = 100  # characters of a staged name
+SUFFIX_MAX = 10  # an extension longer than this is part of the name
+
+
 def safe_name(name: str, taken: Iterable[str] = ()) -> str:
     """A file name reduced to letters, digits, dots, hyphens and underscores, never hidden nor
     a path; its extension (which tells the format) kept; unique among `taken`."""
     base = unicodedata.normalize("NFKD", name.replace("\\", "/").rsplit("/", 1)[-1])
-    base = _UNSAFE.sub("-", base.encode("ascii", "ignore").decode()).strip(".-")[:100]
-    base = base or "upload"
+    base = _UNSAFE.sub("-", base.encode("ascii", "ignore").decode())
     stem, dot, suffix = base.rpartition(".")
-    if not dot:
+    if not dot or not suffix.strip("-") or len(suffix) > SUFFIX_MAX:
         stem, suffix = base, ""
+    # shortened before its extension, which tells the format (a red team: a long name lost
+    # `.jsonl`, and "مقال.txt" became "txt")
+    stem = stem.strip(".-")[:NAME_MAX - len(suffix) - 1].strip(".-") or "upload"
+    base = f"{stem}.{suffix}" if suffix else stem
     candidate, n = base, 1
     while candidate in set(taken):
         n += 1
