@@ -260,10 +260,23 @@ def _clean(name: str) -> str | None:
 
 
 def organisation_values(organisations: tuple[str, ...], new_organisations: tuple[str, ...],
-                        authority: Authority | None) -> tuple[str, ...]:
+                        authority: Authority | None,
+                        known: dict[str, str] | None = None) -> tuple[str, ...]:
     """An article's values in the organisation facet: its canonical names, then its own
     organisations, each under the entry the authority file has for it now, else as recorded
-    ("Name (ACRONYM)": the acronym in brackets tells them apart from the file's names)."""
+    ("Name (ACRONYM)": the acronym in brackets tells them apart from the file's names).
+
+    A name an archivist typed in a file by its acronym, an alias or another case (`UNTM`,
+    `Cedeao`) is filed under the entry's name, as the workspace and the import file it: a
+    red team found such an article under a value of its own, which an organisation page
+    counted and its link never found. `known` keeps the names looked up (a reindex asks for
+    the same few thousand a million times)."""
+    known = {} if known is None else known
+    if authority is not None:
+        for name in organisations:
+            if name not in known:
+                known[name] = authority.canonical(name) or name
+        organisations = tuple(known[name] for name in organisations)
     values = dict.fromkeys(organisations)
     for label in new_organisations:
         found = authority.canonical(label) if authority is not None else None

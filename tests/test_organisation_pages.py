@@ -91,6 +91,25 @@ def test_a_co_mention_link_finds_the_articles_it_counts_not_those_naming_it_in_t
         client, f"/search?q=org:SNEC&organisation={UNTM}"))) == 2  # the text names it too
 
 
+def test_an_organisation_typed_by_hand_by_its_acronym_or_in_lowercase_is_filed_under_its_entry(
+        tmp_path):
+    """A red team: an article file saying `organisations: [UNTM]` (or `cedeao`) was filed
+    under a value of its own, which the CEDEAO page counted as "cited with" and its link never
+    found. Each is filed under the authority file's name, as the workspace and the import do."""
+    config = build_archive(tmp_path, [
+        meeting("reunion-a", "2020-03-02", UNTM, CEDEAO),
+        meeting("reunion-b", "2020-03-03", "UNTM", "cedeao"),
+        meeting("reunion-c", "2020-03-04", "union nationale des travailleurs du mali")])
+    client = create_app(config).test_client()
+    html = page(client, UNTM_PAGE)
+    assert "3 articles" in html
+    block = re.search(r'<section aria-labelledby="h-with">.*?</section>', html, re.S)[0]
+    href, count = re.search(r'<li><a href="([^"]+)">[^<]+</a> <span class="count">(\d+)</span>',
+                            block).groups()
+    assert count == "2" and len(re.findall(r'<h3[^>]*><a href="/article/', page(
+        client, href.replace("&amp;", "&")))) == 2
+
+
 MANY = [f"Coopérative {n}" for n in range(MAX_LAYERS + 3)]  # past the dense facet layers
 
 

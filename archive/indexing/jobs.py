@@ -419,15 +419,17 @@ class _ArticleReader:
     def __init__(self, config: Config, authority) -> None:
         self.config, self.authority = config, authority
         self._ahead: ReadAhead | None = None
+        self._names: dict[str, str] = {}  # organisation names looked up in the authority file
 
     def __call__(self, rel: str):
         digest, article = _read_article(self.config, rel, self._ahead)
-        if not article.new_organisations:
-            return digest, article
         # An article's own organisations are found in the organisation facet too, under the
-        # authority file's name once `archive orgs add` has put them there.
+        # authority file's name once `archive orgs add` has put them there; a name typed by
+        # its acronym or an alias, under the entry's name.
         values = organisation_values(article.organisations, article.new_organisations,
-                                     self.authority)
+                                     self.authority, self._names)
+        if values == article.organisations and not article.new_organisations:
+            return digest, article
         return digest, article.replace(organisations=values, new_organisations=())
 
     @contextmanager
