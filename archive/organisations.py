@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from . import countries
+from . import countries, yamlfiles
 from .errors import ConfigError
 from .filecache import ParsedFiles
 from .orgcontext import after_word, in_running_text, names_outlet
@@ -810,7 +810,7 @@ def load_authority(path: Path) -> Authority:
     except UnicodeDecodeError:
         raise AuthorityError(f"{path}: the organisation file is not UTF-8 text") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = yamlfiles.load(text)
     except yaml.YAMLError as exc:
         detail = " ".join(str(exc).split())[:200]
         raise AuthorityError(f"{path}: not valid YAML ({detail})") from None

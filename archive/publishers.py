@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from . import yamlfiles
 from .errors import ConfigError
 from .filecache import ParsedFiles
 
@@ -141,7 +142,7 @@ def load_publishers(path: Path) -> Publishers:
     except UnicodeDecodeError:
         raise PublishersError(f"{path}: the publishers file is not UTF-8 text") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = yamlfiles.load(text)
     except (yaml.YAMLError, ValueError) as exc:
         detail = " ".join(str(exc).split())[:200]
         raise PublishersError(f"{path}: not valid YAML ({detail})") from None

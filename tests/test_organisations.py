@@ -258,6 +258,20 @@ def test_broken_entries_are_refused(tmp_path: Path, entry: str, reason: str) -> 
         load_authority(write_authority(tmp_path, f"- {entry}\n"))
 
 
+def test_a_field_typed_twice_in_an_entry_is_refused_with_its_lines(tmp_path: Path) -> None:
+    """A red team added a second `aliases:` line under ADEMA-PASJ: YAML kept the last one,
+    `ADEMA` found nothing, and `archive orgs check` said the file was valid."""
+    with pytest.raises(ArchiveError, match=r"'aliases' is given twice \(first on line 3\); "
+                                           r"keep one.*line 6"):
+        load_authority(write_authority(tmp_path, """- name: Alliance pour la démocratie au Mali
+  acronym: ADEMA
+  aliases: [ADEMA-PASJ, Adema]
+  kind: party
+  country: ML
+  aliases: [Adema-Pasj]
+"""))
+
+
 def test_not_yaml_at_all(tmp_path: Path) -> None:
     with pytest.raises(ArchiveError, match="not valid YAML"):
         load_authority(write_authority(tmp_path, "- name: [unclosed\n"))

@@ -96,3 +96,12 @@ def test_the_file_is_read_once_per_version(tmp_path: Path) -> None:
     assert first is not None and publishers_at(path) is first
     path.write_text("- {name: B, country: SN}\n", encoding="utf-8")
     assert publishers_at(path).country_of("B") == "SN"
+
+
+def test_a_field_typed_twice_in_an_entry_is_refused(tmp_path: Path) -> None:
+    """A second `hosts:` line dropped the first one's hosts without a word (a red team)."""
+    path = tmp_path / "publishers.yaml"
+    path.write_text("- name: L'Essor\n  country: ML\n  hosts: [essor.ml]\n"
+                    "  hosts: [www.essor.ml]\n", encoding="utf-8")
+    with pytest.raises(ArchiveError, match="'hosts' is given twice"):
+        load_publishers(path)
