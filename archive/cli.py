@@ -106,20 +106,13 @@ def init_command(folder: Path, site_name: str | None) -> None:
 def import_command(config: Config, paths: tuple[Path, ...], dry_run: bool, mapping: str,
                    publisher: str | None) -> None:
     """Import scraped pages, HTML pages, JSONL/CSV exports or article files into data/."""
-    from .articlefile import iter_files
     from .ingest import import_paths, parse_mapping
 
-    before = {} if dry_run else audit.hashes(iter_files(config.articles_dir))
     report = import_paths(list(paths), config, dry_run=dry_run, mapping=parse_mapping(mapping),
-                          publisher=publisher, progress=_progress_factory())
-    # the article files (the import bases under data/imports/ are its own bookkeeping)
-    written = [Path(p) for p in report.written if Path(p).is_relative_to(config.articles_dir)]
-    if written:
-        audit.record(config, audit.system_user(), "import",
-                     files={p: (before.get(p), audit.sha256_of(p)) for p in written},
-                     inputs=[str(p) for p in paths], imported=report.imported,
-                     updated=report.updated, rejected=len(report.rejected))
-    _finish(config, report.render(), partial=bool(report.rejected))
+                          publisher=publisher, progress=_progress_factory(),
+                          audit_as=audit.system_user(),
+                          inputs={"inputs": [str(p) for p in paths]})
+    _finish(config, report.render(), partial=report.partial)
 
 
 @main.command("check")

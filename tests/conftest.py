@@ -66,3 +66,16 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield chromium
         chromium.close()
+
+
+def as_a_plain_user(command: list[str]) -> list[str]:
+    """`command` run without root's right to read and write any file (a file mode 000 then
+    refuses it, as it does any other user), by setpriv; skips the caller where that cannot be."""
+    import os
+
+    if os.geteuid() != 0:
+        return command
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv (util-linux): a file mode 000 is "
+                    "readable here, so an unreadable file cannot be made")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *command]

@@ -11,6 +11,8 @@ import os
 import random
 import re
 import shutil
+import subprocess
+import sys
 import threading
 from collections import ChainMap, Counter
 from pathlib import Path
@@ -53,7 +55,7 @@ from archive.indexing.schema import build_schema
 from archive.indexing.settledids import SettledIds
 from archive.models import Article
 from archive.web import create_app
-from tests.conftest import CORPUS, require_shared
+from tests.conftest import CORPUS, ROOT, as_a_plain_user, require_shared
 
 ARTICLES = [
     Article(id="greve-des-enseignants-a-kayes", title="Grève des enseignants à Kayes",
@@ -979,6 +981,58 @@ def test_a_file_that_becomes_invalid_keeps_its_last_good_version_until_fixed(
     assert fixed.exit_code == 0 and "kept" not in fixed.output, fixed.output
     assert ids_for(archive, "title", "professeurs") == {"greve-des-enseignants-a-kayes"}
     assert "invalid" not in cli(archive, "status").output
+
+
+def test_a_slip_undone_by_hand_clears_the_warning_at_the_next_reindex(archive: Config):
+    # (the file back to what serves changed nothing in the index, so no job rebuilt the
+    # manifest: status said "invalid" about a fine file until some other file changed)
+    assert cli(archive, "reindex").exit_code == 0
+    path = archive.articles_dir / "2019" / "greve-des-enseignants-a-kayes.md"
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good.replace(*SLIPS["impossible date"]), encoding="utf-8")
+    assert cli(archive, "reindex").exit_code == EXIT_PARTIAL
+    path.write_text(good, encoding="utf-8")  # undone in the editor
+    assert "1 changed" in cli(archive, "status").output
+    done = cli(archive, "reindex")
+    assert done.exit_code == 0 and "kept" not in done.output, done.output
+    shown = cli(archive, "status").output
+    assert "invalid" not in shown and "data/ unchanged since" in shown
+
+
+def test_status_counts_a_rejected_file_once_it_is_fixed(archive: Config):
+    # (it said "up to date" while the fixed file waited for a reindex)
+    broken = archive.articles_dir / "2022" / "casse.md"
+    broken.parent.mkdir()
+    broken.write_text("---\ntitle: [pas fermé\n---\n\nTexte.\n", encoding="utf-8")
+    assert len(reindex(archive).rejected) == 1
+    assert status(archive).added == []  # still broken: reported as rejected, not pending
+    broken.write_text("---\nid: casse\ntitle: Pas cassé\n---\n\nTexte réparé.\n",
+                      encoding="utf-8")
+    assert status(archive).added == ["2022/casse.md"]
+    assert "1 added, 0 changed, 0 deleted" in cli(archive, "status").output
+    assert reindex(archive).rejected == [] and status(archive).added == []
+
+
+def test_a_file_nobody_can_read_is_rejected_and_the_others_are_served(archive: Config):
+    # (a full build failed whole, blaming the index folder: "permission denied while writing
+    # generation ...": the manifest hashed the rejected file, and could not read it)
+    path = archive.articles_dir / "2020" / "festival-sur-le-niger.md"
+    path.chmod(0)
+    command = [sys.executable, "-m", "archive", "reindex", "--data", str(archive.data_dir),
+               "--index", str(archive.index_dir)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for args in (["--full"], []):
+        done = subprocess.run(as_a_plain_user(command + args), capture_output=True, text=True,
+                              env=env)
+        assert done.returncode == EXIT_PARTIAL, done.stdout + done.stderr
+        assert "rejected 2020/festival-sur-le-niger.md: cannot be read (Permission denied)" \
+            in done.stdout
+        assert open_current(archive.index_dir).manifest["articles"] == 3
+    path.chmod(0o644)
+    os.utime(path)  # (a chmod leaves the time a job compares alone)
+    assert status(archive).added == ["2020/festival-sur-le-niger.md"]
+    assert reindex(archive).rejected == [] and ids_for(archive, "title", "festival") == {
+        "festival-sur-le-niger"}
 
 
 def test_an_invalid_file_deleted_by_the_archivist_leaves_the_index(archive: Config):

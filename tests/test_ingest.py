@@ -20,10 +20,11 @@ from archive.cli import main
 from archive.config import load_config
 from archive.errors import EXIT_PARTIAL
 from archive.ingest import import_paths
+from archive.models import Article
 from archive.organisations import load_authority
 from archive.textnorm import clean_line, clean_text, normalise_body
 
-from .conftest import EXAMPLE_PAGE, ROOT, require_shared
+from .conftest import EXAMPLE_PAGE, ROOT, as_a_plain_user, require_shared
 
 PAGE = """Flash Infos
 Accueil / Économie / Coton : la CMDT annonce une campagne record
@@ -881,3 +882,152 @@ def test_an_archivist_edit_of_an_article_organisations_survives_a_promotion(arch
     final = articlefile.read(untouched_path)
     assert final.organisations == ("Fédération sénégalaise de football", "Assemblée nationale")
     assert final.new_organisations == ()
+
+
+# --- a file or a folder the import cannot read or write -----------------------------------------
+
+
+def cli(archive: Path, *args: str) -> subprocess.CompletedProcess:
+    """The real `archive` program in a subprocess, as an archivist (not root) runs it."""
+    command = [sys.executable, "-m", "archive", *args, "--data", str(archive / "data"),
+               "--index", str(archive / "index")]
+    return subprocess.run(as_a_plain_user(command), capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=archive)
+
+
+def test_an_article_file_nobody_can_read_is_reported_and_the_import_goes_on(
+        archive_dir: Path, tmp_path: Path):
+    # (it crashed every import with a traceback: the audit hashed every file first)
+    page, path = imported_page(archive_dir, tmp_path)
+    path.chmod(0)
+    other = tmp_path / "other.txt"
+    other.write_text(PAGE.replace("Coton : la CMDT", "Mangue : la CMDT"), encoding="utf-8")
+    done = cli(archive_dir, "import", str(archive_dir / "data" / "articles"), str(other))
+    assert done.returncode == EXIT_PARTIAL and "Traceback" not in done.stderr, done.stderr
+    assert f"rejected: {path}: cannot be read (Permission denied)" in done.stdout
+    assert "1 imported, 0 updated, 0 unchanged" in done.stdout
+    path.chmod(0o644)
+    assert len(article_files(archive_dir)) == 2 and articlefile.read(path).title.startswith(
+        "Coton")
+    # The new article is in the audit log, with no hash for what was not there before.
+    config = load_config(None, data=str(archive_dir / "data"), index=str(archive_dir / "index"))
+    entry = json.loads(config.audit_file.read_text(encoding="utf-8").splitlines()[-1])
+    assert [(f["path"].split("/")[-1].startswith("mangue"), f["before"]) for f in
+            entry["files"]] == [(True, None)]
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 2 MB tmpfs (skipped where it cannot be mounted); unmounted after the test."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2M", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here ({done.stderr.strip()})")
+    yield mount
+    subprocess.run(["umount", "--lazy", str(mount)], check=False)
+
+
+def fill(folder: Path) -> Path:
+    """Take every free byte of the file system holding `folder`; the filler's path."""
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        chunk = 1 << 20
+        while chunk:
+            try:
+                os.write(fd, b"\0" * chunk)
+            except OSError:
+                chunk //= 2
+    finally:
+        os.close(fd)
+    return filler
+
+
+def pages(folder: Path, n: int) -> Path:
+    folder.mkdir()
+    for i in range(n):
+        (folder / f"p{i}.txt").write_text(PAGE.replace("record", f"record n° {i}"),
+                                          encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("refusal", ["no space left", "read-only"])
+def test_a_full_or_read_only_archive_stops_the_import_cleanly(small_disk: Path, tmp_path: Path,
+                                                              refusal: str):
+    # (it stopped halfway with a traceback, writing no report and no audit line)
+    archive = small_disk / "archive"
+    shutil.copytree(_empty(tmp_path), archive)
+    inbox = pages(tmp_path / "inbox", 3)
+    if refusal == "no space left":
+        filler = fill(small_disk)
+    else:
+        subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    done = cli(archive, "import", str(inbox))
+    assert done.returncode == EXIT_PARTIAL and "Traceback" not in done.stderr, done.stderr
+    (stop,) = [line for line in done.stdout.splitlines() if line.startswith("stopped: ")]
+    reason = "(No space left on device)" if refusal == "no space left" \
+        else "(Read-only file system)"
+    assert reason in stop and "2 more input(s) not read" in stop, stop
+    assert "0 imported" in done.stdout
+    assert article_files(archive) == [] and not list(archive.rglob(".tmp-*"))
+    # Once there is room again, the same import does it all.
+    if refusal == "no space left":
+        filler.unlink()
+    else:
+        subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
+    done = cli(archive, "import", str(inbox))
+    assert done.returncode == 0 and "3 imported" in done.stdout, done.stdout
+
+
+def _empty(tmp_path: Path) -> Path:
+    from .conftest import _empty_archive
+
+    return _empty_archive(tmp_path / "empty")
+
+
+def test_an_article_its_folder_refuses_is_rejected_by_name_and_the_others_are_imported(
+        archive_dir: Path, tmp_path: Path):
+    inbox = pages(tmp_path / "inbox", 2)
+    dated = Article(id="coton-2021", title="Coton : une campagne record en 2021",
+                    body="La CMDT annonce une campagne record.", date="2021-03-03")
+    (inbox / "coton-2021.md").write_text(articlefile.render(dated), encoding="utf-8")
+    blocked = archive_dir / "data" / "articles" / "sans-date"
+    blocked.mkdir()
+    blocked.chmod(0o555)  # the undated ones' folder
+    done = cli(archive_dir, "import", str(inbox))
+    blocked.chmod(0o755)
+    assert done.returncode == EXIT_PARTIAL and "Traceback" not in done.stderr, done.stderr
+    rejected = [line for line in done.stdout.splitlines() if line.startswith("rejected: ")]
+    assert len(rejected) == 2 and all(
+        f"{blocked}/" in line and "could not be written (Permission denied): the archive is "
+        "as it was" in line for line in rejected), rejected
+    assert "1 imported" in done.stdout and "stopped" not in done.stdout
+    assert [p.parent.name for p in article_files(archive_dir)] == ["2021"]
+
+
+def test_an_interrupted_import_is_in_the_audit_log_with_what_it_wrote(archive_dir: Path,
+                                                                      tmp_path: Path):
+    inbox = pages(tmp_path / "inbox", 3)
+    config = load_config(None, data=str(archive_dir / "data"), index=str(archive_dir / "index"))
+
+    class Interrupted:
+        done = 0
+
+        def __call__(self, label: str, total: int):
+            return self
+
+        def advance(self) -> None:
+            self.done += 1
+            if self.done == 2:
+                raise KeyboardInterrupt  # Ctrl-C after the second page
+
+    with pytest.raises(KeyboardInterrupt):
+        import_paths([inbox], config, progress=Interrupted(), audit_as="aminata",
+                     inputs={"inputs": [str(inbox)]})
+    (entry,) = [json.loads(line) for line in config.audit_file.read_text().splitlines()]
+    assert entry["who"] == "aminata" and entry["imported"] == 2
+    assert sorted(f["path"] for f in entry["files"]) == sorted(
+        p.relative_to(archive_dir).as_posix() for p in article_files(archive_dir))
+    assert len(entry["files"]) == 2

@@ -97,7 +97,7 @@ class Plan:
     still_rejected: list[tuple[str, str]] = field(default_factory=list)
     still_kept: list[tuple[str, str]] = field(default_factory=list)  # invalid, last good serves
     unnamed: list[str] = field(default_factory=list)  # paths that are not UTF-8: left out
-    hashes: dict[str, str] = field(default_factory=dict)
+    hashes: dict[str, str | None] = field(default_factory=dict)
     old_files: filelist.FileList = field(default_factory=filelist.FileList)
     stats: FileStats = field(default_factory=FileStats)
     steps: dict[str, tuple[float, float]] = field(default_factory=dict)  # wall, CPU seconds
@@ -108,12 +108,17 @@ class Plan:
         return self.mode == "incremental" and not (self.added or self.changed or self.deleted)
 
 
-def _hash_file(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return schema.file_hash(handle.read())
+def _hash_file(path: Path) -> str | None:
+    """A file's content hash; None when it cannot be read (reading it again rejects it with
+    the reason, and a file rejected so stays rejected until it can be read)."""
+    try:
+        with open(path, "rb") as handle:
+            return schema.file_hash(handle.read())
+    except OSError:
+        return None
 
 
-def hash_files(folder: Path, rels: list[str], threads: int = 4) -> dict[str, str]:
+def hash_files(folder: Path, rels: list[str], threads: int = 4) -> dict[str, str | None]:
     """Content hashes of many files; threads overlap the reads (hashlib releases the GIL)."""
     def chunk(part: list[str]) -> list[str]:
         return [_hash_file(folder / rel) for rel in part]
@@ -261,8 +266,10 @@ def make_plan(config: Config, full: bool = False) -> Plan:
                 plan.still_rejected.append((rel, rejected[rel][1]))
             else:
                 plan.added.append(rel)
-        elif old[rel][0] == digest:
+        elif old[rel][0] == digest and rel not in kept:
             plan.unchanged += 1
+        elif old[rel][0] == digest:  # a kept file back to what serves: built to say it is fine
+            plan.changed.append(rel)
         elif rel in kept and kept[rel][0] == digest:
             plan.still_kept.append((rel, kept[rel][1]))
         else:
@@ -870,14 +877,16 @@ def _status(config: Config) -> Status:
     rejected = manifest.get("rejected") or {}
     kept = manifest.get("kept") or {}
     differ, deleted = old.compare(stats, racy_after=2**63 - 1)  # by size and mtime only
-    added = sorted(rel for rel in differ if rel not in old and rel not in rejected)
+    # a rejected file is pending again once its content changed (fixed, or broken otherwise)
+    added = sorted(rel for rel in differ if rel not in old and (
+        rel not in rejected or _hash_file(config.articles_dir / rel) != rejected[rel][0]))
     changed = []
     for rel in differ:
         entry = old.get(rel)
         if entry is None:
             continue
         digest = _hash_file(config.articles_dir / rel)
-        if digest != entry[0] and digest != kept.get(rel, [None])[0]:
+        if digest != kept.get(rel, [digest])[0] or (digest != entry[0] and rel not in kept):
             changed.append(rel)
     older = sorted(p.name for p in config.index_dir.glob(f"{generations.PREFIX}*")
                    if p.name not in (pointer.current, pointer.previous) and p.is_dir())

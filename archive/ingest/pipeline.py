@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import hashlib
 import os
 import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from .. import articlefile, countries
+from .. import articlefile, audit, countries
 from ..config import Config
 from ..errors import ArchiveError, InvalidArticle
 from ..models import Article
@@ -27,7 +30,7 @@ from ..textnorm import (
     normalise_body,
     repair_mojibake,
 )
-from ..writelock import writing
+from ..writelock import LOCK_NAME, writing
 from . import importbase
 from .boilerplate import suspicion
 from .cleaning import Cleaning, clean_article
@@ -71,6 +74,11 @@ class ImportReport:
     lacking: Counter = field(default_factory=Counter)
     formats: Counter = field(default_factory=Counter)
     written: list[Path] = field(default_factory=list)
+    # the article files this import changed: SHA-256 before, after (None: absent), for the
+    # audit log, taken as each is written (hashing the whole archive first cost a read of
+    # every file per import)
+    files: dict[Path, tuple[str | None, str | None]] = field(default_factory=dict)
+    stopped: str | None = None  # why the import stopped before its last input, if it did
     checked: int = 0
     notes: list[str] = field(default_factory=list)  # about the whole run, shown before counts
     cleaning: Cleaning = field(default_factory=Cleaning)  # what cleaning changed in sources
@@ -79,6 +87,16 @@ class ImportReport:
     def reject(self, source: str, reason: str) -> None:
         """Record an input that could not be imported."""
         self.rejected.append((source, reason))
+
+    @property
+    def partial(self) -> bool:
+        """Whether some input was not imported (exit code 3 on the command line)."""
+        return bool(self.rejected) or self.stopped is not None
+
+    def changed(self, path: Path, before: str | None, after: str | None) -> None:
+        """Note an article file's hashes around a write (the first `before` stays)."""
+        first = self.files.get(path, (before, None))[0]
+        self.files[path] = (first, after)
 
     def render(self) -> str:
         """A plain-text summary: rejections with reasons, then the counts."""
@@ -107,6 +125,8 @@ class ImportReport:
         if self.cleaning:
             lines.append(self.cleaning.summary())
         lines += self.notes
+        if self.stopped:
+            lines.append(f"stopped: {self.stopped}")
         if self.checked:
             lines.append(
                 f"{self.checked} article files checked, {len(self.rejected)} rejected, "
@@ -407,9 +427,13 @@ def import_paths(
     publisher: str | None = None,
     progress: Callable | None = None,
     staged: Path | None = None,
+    audit_as: str | None = None,
+    inputs: dict | None = None,
 ) -> ImportReport:
     """Import every input into the data folder; bad inputs are reported, the rest goes on.
-    `staged` names a workspace upload's staging folder (its pages are `uploaded/<name>`)."""
+    `staged` names a workspace upload's staging folder (its pages are `uploaded/<name>`);
+    `audit_as`, who the audit log names for the files written (with `inputs`, what was
+    imported), even when the import is interrupted."""
     report = ImportReport(dry_run=dry_run)
     authority = _load_authority(config, report, "organisations not extracted")
     run = _ImportRun(
@@ -428,21 +452,54 @@ def import_paths(
     )
     files = list(collect_files(paths, run.report))
     bar = progress("import", len(files)) if progress else None
-    for path in files:
-        try:
-            run.import_file(path)
-        finally:
-            if bar:
-                bar.advance()
-    if bar:
-        bar.close()
-    if run.defined:
-        report.notes.append(
-            f"organisations the articles define that the authority file lacks: "
-            f"{len(run.defined)} in {run.defining} articles, recorded as new_organisations "
-            "('archive orgs candidates' lists them, 'archive orgs add ACRONYM' adds one)")
-    articlefile.sync_dirs(path.parent for path in run.report.written)
-    return run.report
+    try:
+        for done, path in enumerate(files, 1):
+            try:
+                run.import_file(path)
+            except _Unwritten as exc:
+                left = len(files) - done
+                report.stopped = (f"{exc.reason}; " + (f"{left} more input(s) not read; "
+                                                       if left else "")
+                                  + "free some space or make the archive writable, then "
+                                  "import again (what was imported stays as it is)")
+                break
+            finally:
+                if bar:
+                    bar.advance()
+        if bar:
+            bar.close()
+        if run.defined:
+            report.notes.append(
+                f"organisations the articles define that the authority file lacks: "
+                f"{len(run.defined)} in {run.defining} articles, recorded as new_organisations "
+                "('archive orgs candidates' lists them, 'archive orgs add ACRONYM' adds one)")
+    finally:  # an interrupted import is recorded too, with what it wrote
+        _sync(report)
+        if audit_as is not None:
+            _audit(config, report, audit_as, inputs or {})
+    return report
+
+
+def _sync(report: ImportReport) -> None:
+    try:
+        articlefile.sync_dirs(path.parent for path in report.written)
+    except OSError as exc:
+        report.notes.append(f"the written files could not be flushed to disk "
+                            f"({exc.strerror}): a power cut now could lose them")
+
+
+def _audit(config: Config, report: ImportReport, who: str, inputs: dict) -> None:
+    """Record the article files an import changed in the audit log (none: no line)."""
+    if not report.files:
+        return
+    try:
+        audit.record(config, who, "import", files=report.files, **inputs,
+                     imported=report.imported, updated=report.updated,
+                     rejected=len(report.rejected),
+                     **({"stopped": report.stopped} if report.stopped else {}))
+    except OSError as exc:
+        report.notes.append(f"the audit log {config.audit_file} could not be written "
+                            f"({exc.strerror}): this import's changes are not recorded there")
 
 
 def read_input(path: Path, limit: int, report: ImportReport) -> str | None:
@@ -541,13 +598,22 @@ class _ImportRun:
 
     def accept(self, record: Article | Rejected, path: Path) -> None:
         """Finalise one record, then write it as new, update, or report it as a duplicate."""
-        report, existing = self.report, self.existing
         if isinstance(record, Rejected):
-            report.reject(record.source, record.reason)
+            self.report.reject(record.source, record.reason)
             return
         own_word = path.suffix == articlefile.SUFFIX and bool(record.id)
         # A report names the file to fix: an article file itself, or the record of an export.
         source = str(path) if own_word else record.imported_from or self.provenance(path)
+        try:
+            self._accept(record, path, own_word, source)
+        except _Unwritten as exc:
+            if exc.stops:
+                raise
+            self.report.reject(source, f"{exc.reason}: the archive is as it was; fix it, "
+                                       "then import this again")
+
+    def _accept(self, record: Article, path: Path, own_word: bool, source: str) -> None:
+        report, existing = self.report, self.existing
         if self.options.publisher and not record.publisher:
             record = record.replace(publisher=self.options.publisher)
         tweeted: list[dt.date] = []
@@ -613,7 +679,7 @@ class _ImportRun:
         if kept is not None:
             report.kept_edits.append(kept)
         if not own_word:
-            self.remember(article, base)
+            self.remember(article, base, source)
 
     def provenance(self, path: Path) -> str:
         """What a page's `imported_from` says: its path, or `uploaded/<name>` for a workspace
@@ -793,7 +859,7 @@ class _ImportRun:
         self.write(article, None)
         self.created_ids.add(article.id)
         if not own_word:
-            self.remember(article, None)
+            self.remember(article, None, source)
         report.imported += 1
         _count_lacking(article, report)
 
@@ -817,35 +883,109 @@ class _ImportRun:
 
     def write(self, article: Article, old_path: Path | None) -> bool:
         """Write (unless dry run) and remember the article; remove its old file if it moved.
-        False, writing nothing, when the old file changed since this import read it."""
+        False, writing nothing, when the old file changed since this import read it;
+        `_Unwritten` when the data folder refuses the write (the archive left as it was)."""
         articles_dir = self.config.articles_dir
         target = articles_dir / articlefile.relative_path(article)
         if not self.report.dry_run:
             # checked and written under the archive's write lock, as a workspace save is
-            with writing(self.config):
+            with self._write_lock():
                 if old_path is not None and _stamp(old_path) != \
                         self.existing.stamps.get(old_path):
                     return False
-                # an archivist's comment lines in the fields are kept
-                before = articlefile.text_of(old_path) if old_path is not None else None
-                target = articlefile.write(articles_dir, article, sync_dir=False,
-                                           keeping=before)
-                if old_path is not None and old_path.resolve() != target.resolve():
-                    old_path.unlink(missing_ok=True)
+                before, keeping = self._old_text(old_path)
+                moved = old_path is not None and old_path.resolve() != target.resolve()
+                prior = before if old_path is not None and not moved else _sha256_of(target)
+                try:
+                    # an archivist's comment lines in the fields are kept
+                    target = articlefile.write(articles_dir, article, sync_dir=False,
+                                               keeping=keeping)
+                except OSError as exc:
+                    raise _Unwritten(target, exc) from None
+                if moved:
+                    try:
+                        old_path.unlink(missing_ok=True)
+                    except OSError as exc:  # in two files it would be two articles
+                        target.unlink(missing_ok=True)
+                        raise _Unwritten(old_path, exc, "could not be moved") from None
+                    self.report.changed(old_path, before, None)
+                self.report.changed(target, prior, _sha256_of(target))
             self.existing.stamps[target] = _stamp(target)
             self.report.written.append(target)
         self.existing.add(target, article)
         return True
 
-    def remember(self, imported: Article, base: importbase.Base | None) -> None:
+    @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        """The archive's write lock; `_Unwritten` when its file cannot be made or opened (a
+        read-only archive, another user's lock file)."""
+        with ExitStack() as stack:
+            try:
+                stack.enter_context(writing(self.config))
+            except OSError as exc:
+                raise _Unwritten(self.config.users_path.parent / LOCK_NAME, exc,
+                                 "could not be opened", stops=True) from None
+            yield
+
+    @staticmethod
+    def _old_text(old_path: Path | None) -> tuple[str | None, str | None]:
+        """The SHA-256 and text of the file about to be replaced (None, None: no such file);
+        `_Unwritten` when it cannot be read now, since what it holds would be lost."""
+        if old_path is None:
+            return None, None
+        try:
+            raw = old_path.read_bytes()
+        except FileNotFoundError:
+            return None, None
+        except OSError as exc:
+            raise _Unwritten(old_path, exc, "could not be read before it was replaced") \
+                from None
+        try:
+            text = decode(raw, str(old_path))
+        except ArchiveError:
+            text = None  # read and parsed when this import began: not binary
+        return hashlib.sha256(raw).hexdigest(), text
+
+    def remember(self, imported: Article, base: importbase.Base | None, source: str) -> None:
         """Keep what this import of a source wrote, as the base of the next merge."""
         new = importbase.base_of(imported)
         if self.report.dry_run or new == base:
             return
         target = importbase.path_of(self.config.data_dir, imported.id)
-        # No fsync: a base lost in a crash only makes the next merge of this article cautious.
-        articlefile.write_text(target, importbase.render(new), durable=False)
+        try:
+            # No fsync: a base lost in a crash only makes the next merge of this article
+            # cautious.
+            articlefile.write_text(target, importbase.render(new), durable=False)
+        except OSError as exc:
+            if exc.errno in _FOLDER_WIDE:
+                raise _Unwritten(target, exc) from None
+            self.report.notices.append((source, f"imported as {imported.id}, but {target} "
+                                                f"could not be written ({exc.strerror}): the "
+                                                "next import of this source keeps the article "
+                                                "file's value of each field that has one"))
+            return
         self.report.written.append(target)
+
+
+# Writes the whole data folder refuses: every next one would fail the same way.
+_FOLDER_WIDE = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+
+
+class _Unwritten(Exception):
+    """A file of the data folder an import could not write (or read before replacing it)."""
+
+    def __init__(self, path: Path, exc: OSError, what: str = "could not be written",
+                 stops: bool = False) -> None:
+        super().__init__(str(path))
+        self.reason = f"{path} {what} ({exc.strerror or type(exc).__name__})"
+        self.stops = stops or exc.errno in _FOLDER_WIDE
+
+
+def _sha256_of(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _story_key(title: str, publisher: object, date: str) -> tuple[str, str, str]:

@@ -143,9 +143,10 @@ def dry_run(config: Config, upload: Upload) -> ImportReport:
     return _import(config, upload, dry_run=True)
 
 
-def confirm(config: Config, upload: Upload) -> ImportReport:
-    """Import the upload for real, once (Conflicted when another request has claimed it); then
-    its staged files go and what the import did stays for its page (`outcome`)."""
+def confirm(config: Config, upload: Upload, who: str | None = None) -> ImportReport:
+    """Import the upload for real, once (Conflicted when another request has claimed it), the
+    audit log naming `who`; then its staged files go and what the import did stays for its
+    page (`outcome`)."""
     claim = upload.folder / CLAIM
     try:
         fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
@@ -154,13 +155,13 @@ def confirm(config: Config, upload: Upload) -> ImportReport:
     with os.fdopen(fd, "w") as handle:
         handle.write(str(os.getpid()))
     try:
-        report = _import(config, upload, dry_run=False)
+        report = _import(config, upload, dry_run=False, who=who)
     except BaseException:
         claim.unlink(missing_ok=True)  # nothing half-claimed: it can be confirmed again
         raise
     counts = {"imported": report.imported, "updated": report.updated,
               "unchanged": report.unchanged, "duplicates": len(report.duplicates),
-              "rejected": len(report.rejected)}
+              "rejected": len(report.rejected), "stopped": report.stopped}
     done = json.dumps({"counts": counts, "text": shown(upload, report.render())})
     (upload.folder / f"{OUTCOME}.tmp").write_text(done, encoding="utf-8")
     os.replace(upload.folder / f"{OUTCOME}.tmp", upload.folder / OUTCOME)
@@ -225,10 +226,12 @@ def discard(upload: Upload) -> None:
     shutil.rmtree(upload.folder, ignore_errors=True)
 
 
-def _import(config: Config, upload: Upload, dry_run: bool) -> ImportReport:
+def _import(config: Config, upload: Upload, dry_run: bool, who: str | None = None
+            ) -> ImportReport:
     paths = [upload.folder / name for name in upload.names]
     return import_paths(paths, config, dry_run=dry_run, mapping=parse_mapping(upload.mapping),
-                        publisher=upload.publisher, staged=upload.folder)
+                        publisher=upload.publisher, staged=upload.folder, audit_as=who,
+                        inputs={"uploaded": list(upload.names)})
 
 
 def shown(upload: Upload, text: str) -> str:

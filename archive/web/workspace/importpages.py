@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 
-from ... import articlefile, audit
 from ...errors import ArchiveError, Conflicted
 from ...ingest import uploads
 from ..context import services
@@ -74,18 +73,11 @@ def confirm_import(token: str):
         uploads.discard(staged)
         flash(g.t.gettext("The upload was discarded: nothing was imported."))
         return redirect(url_for("workspace.home"))
-    before = audit.hashes(articlefile.iter_files(config.articles_dir))
     try:
-        report = uploads.confirm(config, staged)
+        uploads.confirm(config, staged, auth.current_user().name)
     except Conflicted as exc:
         if exc.code != "upload_claimed":
             raise
-        return redirect(url_for("workspace.imported", token=token))
-    written = [p for p in report.written if p.suffix == articlefile.SUFFIX]
-    audit.record(config, auth.current_user().name, "import",
-                 files={p: (before.get(p), audit.sha256_of(p)) for p in written},
-                 uploaded=list(staged.names), imported=report.imported,
-                 updated=report.updated, rejected=len(report.rejected))
     return redirect(url_for("workspace.imported", token=token))
 
 
