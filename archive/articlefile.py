@@ -505,6 +505,42 @@ def sync_dirs(folders: Iterable[Path]) -> None:
             os.close(dir_fd)
 
 
+def misnamed(name: str) -> str | None:
+    """The name a file named almost like an article file should have (`x.MD`, `x.md `,
+    `x.md.txt` -> `x.md`), or None: such a file is no article of the archive until renamed,
+    and is said, never skipped silently. Hidden files and backups (`x.md~`, `x.md.bak`) are
+    none."""
+    if name.startswith(".") or name.endswith(SUFFIX):
+        return None
+    stem = name.rstrip(" \t.")  # a space or a dot typed after the name
+    if stem.lower().endswith(SUFFIX + ".txt"):  # an editor that saved it as text
+        stem = stem[:-4]
+    if stem.lower().endswith(SUFFIX) and len(stem) > len(SUFFIX):
+        return stem[:-len(SUFFIX)] + SUFFIX
+    return None
+
+
+def misnamed_reason(name: str, right: str) -> str:
+    """Why a misnamed file is left out, and what to do, for a report line."""
+    if name.rstrip(" \t.") != name:
+        why = f"its name ends with a space or a dot after {SUFFIX}"
+    elif name.lower().endswith(SUFFIX + ".txt"):
+        why = f"its name ends in {name[-4:]} after {SUFFIX} (saved as text by an editor?)"
+    else:
+        why = f"its name ends in {name[-len(SUFFIX):]}, not {SUFFIX}"
+    return f"{why}, so it is not read as an article: rename it '{right}'"
+
+
+def iter_misnamed(articles_dir: Path) -> Iterator[tuple[Path, str]]:
+    """Every misnamed file below the articles folder, with the name it should have."""
+    if not articles_dir.is_dir():
+        return
+    for path in sorted(articles_dir.rglob("*")):
+        right = misnamed(path.name)
+        if right is not None and path.is_file():
+            yield path, right
+
+
 def iter_files(articles_dir: Path) -> Iterator[Path]:
     """Every article file below the articles folder, in a stable order (temp files skipped)."""
     if not articles_dir.is_dir():

@@ -294,7 +294,7 @@ def reindex_command(config: Config, full: bool, dry_run: bool, procs: int | None
                      mode=report.mode, added=report.added, updated=report.updated,
                      deleted=report.deleted, articles=report.articles)
     _finish(config, report.render(), partial=bool(report.rejected or report.kept or
-                                                  report.unnamed or report.set_aside))
+                                                  report.left_out or report.set_aside))
 
 
 def _serving(config: Config):

@@ -1035,6 +1035,39 @@ def test_a_file_nobody_can_read_is_rejected_and_the_others_are_served(archive: C
         "festival-sur-le-niger"}
 
 
+MISNAMED = {"greve-copie.MD": "ends in .MD, not .md",
+            "greve-b.md.txt": "ends in .txt after .md",
+            "greve-c.md ": "ends with a space or a dot after .md"}
+
+
+def test_a_file_named_almost_like_an_article_is_said_by_every_job_never_skipped(
+        archive: Config):
+    # (reindex, status and check passed over them in silence: the archivist's article was
+    # simply not there)
+    good = archive.articles_dir / "2019" / "greve-des-enseignants-a-kayes.md"
+    for name in MISNAMED:
+        shutil.copy(good, good.with_name(name))
+    (good.parent / "greve.md~").write_text("a backup", encoding="utf-8")  # not a slip
+    done = cli(archive, "reindex")
+    assert done.exit_code == EXIT_PARTIAL and "rejected 3" in done.output, done.output
+    for name, why in MISNAMED.items():
+        right = name.split(".")[0] + ".md"
+        assert f"  rejected 2019/{name}: its name {why}" in done.output
+        assert f"rename it '{right}', then run 'archive reindex'" in done.output
+    assert open_current(archive.index_dir).manifest["articles"] == 4
+    shown = cli(archive, "status").output
+    assert sum(line.startswith("left out: 2019/greve-") for line in shown.splitlines()) == 3
+    checked = cli(archive, "check")
+    assert checked.exit_code == EXIT_PARTIAL and "3 rejected" in checked.output
+    # the same files whether one process walks data/ or several
+    assert scan(archive.articles_dir, procs=3).misnamed == sorted(f"2019/{n}" for n in MISNAMED)
+    # Renamed, each is an article (the copies are the same one: its id is taken)
+    good.with_name("greve-copie.MD").rename(good.with_name("greve-copie.md"))
+    again = cli(archive, "reindex")
+    assert "rejected 2019/greve-copie.md: id 'greve-des-enseignants-a-kayes' is already used" \
+        in again.output and "rejected 3" in again.output
+
+
 def test_an_invalid_file_deleted_by_the_archivist_leaves_the_index(archive: Config):
     reindex(archive)
     path = archive.articles_dir / "2020" / "festival-sur-le-niger.md"

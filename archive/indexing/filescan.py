@@ -18,7 +18,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from stat import S_IFDIR, S_IFMT, S_IFREG, S_ISDIR
+from stat import S_IFDIR, S_IFMT, S_IFREG, S_ISDIR, S_ISREG
 
 from .. import articlefile
 from ..textnorm import has_lone_surrogate
@@ -40,6 +40,8 @@ class FileStats(Mapping):
         self.rels = rels if rels is not None else []
         self.sizes = sizes if sizes is not None else array("q")
         self.mtimes = mtimes if mtimes is not None else array("q")
+        # files named almost like articles (x.MD, x.md.txt): no article, but said
+        self.misnamed: list[str] = []
         self._row: dict[str, int] | None = None
         self._noted: dict[str, int] = {}
 
@@ -147,6 +149,7 @@ def scan(articles_dir: Path, procs: int = 1,
         found.rels += part.rels[start:end]
         found.sizes += part.sizes[start:end]
         found.mtimes += part.mtimes[start:end]
+    found.misnamed = sorted(rel for _spans, part in parts for rel in part.misnamed)
     return found
 
 
@@ -195,7 +198,8 @@ def _encode(spans: list, part: FileStats) -> bytes:
     """A helper's segments and columns for the pipe: the paths NUL-joined (no file name holds
     a NUL), the numbers as int64 (unpickling half a million strings cost 0.45 s)."""
     rels = "\0".join(part.rels).encode("utf-8", "surrogatepass")
-    head = pickle.dumps((spans, len(part.rels), len(rels)), pickle.HIGHEST_PROTOCOL)
+    head = pickle.dumps((spans, len(part.rels), len(rels), part.misnamed),
+                        pickle.HIGHEST_PROTOCOL)
     return b"".join((len(head).to_bytes(8, "little"), head, rels,
                      array("q", part.sizes).tobytes(), array("q", part.mtimes).tobytes()))
 
@@ -203,14 +207,16 @@ def _encode(spans: list, part: FileStats) -> bytes:
 def _decode(data: bytes) -> tuple[list, FileStats]:
     """What `_encode` wrote; ValueError when it is cut short."""
     at = 8 + int.from_bytes(data[:8], "little")
-    spans, n, size = pickle.loads(data[8:at])
+    spans, n, size, misnamed = pickle.loads(data[8:at])
     if len(data) != at + size + 16 * n:
         raise ValueError("a scan helper's columns cut short")
     rels = str(data[at:at + size], "utf-8", "surrogatepass").split("\0") if n else []
     sizes, mtimes = array("q"), array("q")
     sizes.frombytes(data[at + size:at + size + 8 * n])
     mtimes.frombytes(data[at + size + 8 * n:])
-    return spans, FileStats(rels, sizes, mtimes)
+    found = FileStats(rels, sizes, mtimes)
+    found.misnamed = misnamed
+    return spans, found
 
 
 def _collect(pid: int, fd: int) -> tuple[list, FileStats] | None:
@@ -233,7 +239,7 @@ def _walk_share(top: str, found: FileStats, share: int, procs: int) -> list:
     sub-folder (by name) to share k mod procs. Returns the (k, start, end) rows of each top
     folder walked (k = -1: the top folder's own files)."""
     rels, sizes, mtimes = found.rels, found.sizes, found.mtimes
-    suffix = articlefile.SUFFIX
+    suffix, misnamed = articlefile.SUFFIX, articlefile.misnamed
     stat = os.stat
 
     def stat_or_none(name: str, fd: int) -> os.stat_result | None:
@@ -276,10 +282,14 @@ def _walk_share(top: str, found: FileStats, share: int, procs: int) -> list:
                         mtimes.append(st.st_mtime_ns)
                     elif kind == S_IFDIR:
                         folders.append(name)
-            if len(named) < len(names):  # other names: only folders matter
+            if len(named) < len(names):  # other names: folders, and names almost right
                 others = [name for name in names if not name.endswith(suffix) or name[0] == "."]
-                folders += [name for name, st in zip(others, stats_of(others, fd), strict=True)
-                            if st is not None and S_ISDIR(st.st_mode)]
+                for name, st in zip(others, stats_of(others, fd), strict=True):
+                    if st is not None and S_ISDIR(st.st_mode):
+                        folders.append(name)
+                    elif st is not None and S_ISREG(st.st_mode) and misnamed(name) \
+                            and (not top or share == 0):
+                        found.misnamed.append(prefix + name)
                 if top:
                     folders.sort()
         finally:

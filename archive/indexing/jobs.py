@@ -79,6 +79,18 @@ UNNAMED = ("its name is not UTF-8 text (copied from a system with another encodi
            "rename it, then run 'archive reindex'")
 
 
+def _left_out(stats: FileStats) -> list[tuple[str, str]]:
+    """The files below data/ no job reads, each with why: a name that is not UTF-8 text (set
+    aside from `stats`), or one almost an article file's (`x.MD`, `x.md.txt`)."""
+    left = [(rel, UNNAMED) for rel in stats.set_aside_unnamed()]
+    for rel in stats.misnamed:
+        name = rel.rpartition("/")[2]
+        right = articlefile.misnamed(name) or name
+        left.append((rel, f"{articlefile.misnamed_reason(name, right)}, then run "
+                          "'archive reindex'"))
+    return left
+
+
 def shown_name(rel: str) -> str:
     """A path on a report line, its undecodable bytes escaped (\\xe9)."""
     return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
@@ -96,7 +108,7 @@ class Plan:
     unchanged: int = 0
     still_rejected: list[tuple[str, str]] = field(default_factory=list)
     still_kept: list[tuple[str, str]] = field(default_factory=list)  # invalid, last good serves
-    unnamed: list[str] = field(default_factory=list)  # paths that are not UTF-8: left out
+    left_out: list[tuple[str, str]] = field(default_factory=list)  # `_left_out`
     hashes: dict[str, str | None] = field(default_factory=dict)
     old_files: filelist.FileList = field(default_factory=filelist.FileList)
     stats: FileStats = field(default_factory=FileStats)
@@ -215,7 +227,7 @@ def make_plan(config: Config, full: bool = False) -> Plan:
         stats = scan(config.articles_dir, _scan_procs(config.index_dir),
                      meanwhile=lambda: read.append(_read_base(config.index_dir, full)))
         damage = checked.result() if checked else None
-    unnamed = stats.set_aside_unnamed()
+    left_out = _left_out(stats)
     start = read[0]
     steps["scan"], steps["scan:list"] = clock.lap(), start.spent
     base, reason, manifest, old = start.name, start.reason, start.manifest, start.files
@@ -242,9 +254,9 @@ def make_plan(config: Config, full: bool = False) -> Plan:
     steps["list"] = clock.lap()
     if reason:
         return Plan("full", reason, base, added=sorted(stats), stats=stats, steps=steps,
-                    unnamed=unnamed)
+                    left_out=left_out)
     plan = Plan("incremental", "index exists", base, stats=stats, old_files=old, steps=steps,
-                unnamed=unnamed)
+                left_out=left_out)
     rejected = manifest.get("rejected") or {}
     kept = manifest.get("kept") or {}
     # Like git, trust a file whose size and mtime are those recorded: only the others are read
@@ -315,7 +327,7 @@ class Report:
     deleted: int = 0
     articles: int = 0
     rejected: list[tuple[str, str]] = field(default_factory=list)
-    unnamed: list[str] = field(default_factory=list)  # paths that are not UTF-8: not indexed
+    left_out: list[tuple[str, str]] = field(default_factory=list)  # `_left_out`: not indexed
     # Files indexed before that have become invalid: their last good version still serves.
     kept: list[tuple[str, str]] = field(default_factory=list)
     # The organisations or publishers file, broken as it stands: its last good version was used
@@ -338,7 +350,7 @@ class Report:
         lines = [f"{'dry run: ' if self.dry_run else ''}{self.mode} reindex ({self.reason})"]
         lines += self.listing
         kept = f", kept at their last good version {len(self.kept)}" if self.kept else ""
-        refused = len(self.rejected) + len(self.unnamed)
+        refused = len(self.rejected) + len(self.left_out)
         if self.dry_run:
             lines.append(f"would add {self.added}, update {self.updated}, delete {self.deleted}; "
                          f"rejected {refused}{kept}")
@@ -347,7 +359,7 @@ class Report:
                          f"rejected {refused}{kept}")
         for name, reason in self.rejected:
             lines.append(f"  rejected {name}: {reason}")
-        lines += [f"  rejected {shown_name(name)}: {UNNAMED}" for name in self.unnamed]
+        lines += [f"  rejected {shown_name(name)}: {why}" for name, why in self.left_out]
         for name, reason in self.kept:
             lines.append(f"  kept the last good version of {name}, now invalid: {reason}")
         for name, reason in self.set_aside:
@@ -494,7 +506,7 @@ def _job_lock(index_dir: Path, job: str) -> Iterator[None]:
 
 def _dry_run(config: Config, plan: Plan, progress: Callable | None) -> Report:
     report = Report(plan.mode, plan.reason, dry_run=True, rejected=list(plan.still_rejected),
-                    unnamed=plan.unnamed, set_aside=data_file_problems(config))
+                    left_out=plan.left_out, set_aside=data_file_problems(config))
     todo = plan.added + plan.changed
     old = plan.old_files
     gone = set(plan.changed) | set(plan.deleted)
@@ -559,7 +571,7 @@ def _run(config: Config, full: bool, progress: Callable | None, procs: int | Non
     report = Report(plan.mode, plan.reason, removed=cleaned.removed, in_use=cleaned.in_use,
                     unremoved=cleaned.failed, rejected=plan.still_rejected,
                     kept=plan.still_kept, found=lost, previous=previous,
-                    unnamed=plan.unnamed, set_aside=data_file_problems(config))
+                    left_out=plan.left_out, set_aside=data_file_problems(config))
     if plan.empty:
         report.articles = plan.unchanged + len(plan.still_kept)
         return report
@@ -809,7 +821,7 @@ class Status:
     deleted: list[str]
     older: list[str] = field(default_factory=list)  # kept by cleanup: a request was reading
     behind: list[str] = field(default_factory=list)  # what only a full reindex would change
-    unnamed: list[str] = field(default_factory=list)  # paths that are not UTF-8: left out
+    left_out: list[tuple[str, str]] = field(default_factory=list)  # `_left_out`
     set_aside: list[tuple[str, str]] = field(default_factory=list)  # data_file_problems
 
     def render(self) -> str:
@@ -831,7 +843,7 @@ class Status:
             if m.get(key):
                 lines.append(f"{what}: {len(m[key])} file(s); fix them and run 'archive reindex'")
                 lines += [f"  {rel}: {reason}" for rel, (_digest, reason) in sorted(m[key].items())]
-        lines += [f"left out: {shown_name(name)}: {UNNAMED}" for name in self.unnamed]
+        lines += [f"left out: {shown_name(name)}: {why}" for name, why in self.left_out]
         if self.added or self.changed or self.deleted:
             lines.append(f"changed since: {len(self.added)} added, {len(self.changed)} changed, "
                          f"{len(self.deleted)} deleted; run 'archive reindex'")
@@ -873,7 +885,7 @@ def _status(config: Config) -> Status:
     generations.verify(gen_dir, manifest, deep=True)
     old = read_files(gen_dir)
     stats = scan(config.articles_dir)
-    unnamed = stats.set_aside_unnamed()
+    left_out = _left_out(stats)
     rejected = manifest.get("rejected") or {}
     kept = manifest.get("kept") or {}
     differ, deleted = old.compare(stats, racy_after=2**63 - 1)  # by size and mtime only
@@ -891,7 +903,7 @@ def _status(config: Config) -> Status:
     older = sorted(p.name for p in config.index_dir.glob(f"{generations.PREFIX}*")
                    if p.name not in (pointer.current, pointer.previous) and p.is_dir())
     return Status(pointer.current, pointer.previous, manifest, added, sorted(changed), deleted,
-                  older, _behind(gen_dir), unnamed, data_file_problems(config))
+                  older, _behind(gen_dir), left_out, data_file_problems(config))
 
 
 def _lost_pointer(index_dir: Path, state: str) -> str:

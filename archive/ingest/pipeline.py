@@ -1040,6 +1040,8 @@ def check_archive(config: Config) -> ImportReport:
     seen_ids: dict[str, Path] = {}
     seen_hashes: dict[str, tuple[Path, Article]] = {}
     promoted = 0  # articles whose new_organisations the authority file has now
+    for path, right in articlefile.iter_misnamed(config.articles_dir):
+        report.reject(str(path), articlefile.misnamed_reason(path.name, right))
     for path in articlefile.iter_files(config.articles_dir):
         report.checked += 1
         try:
