@@ -54,7 +54,7 @@ def hashes(paths: Iterable[Path]) -> dict[Path, str | None]:
     return {Path(p): sha256_of(Path(p)) for p in paths}
 
 
-def _shown_path(config: Config, path: str | Path) -> str:
+def shown_path(config: Config, path: str | Path) -> str:
     """A path relative to the archive's folder when inside it (the log moves with it)."""
     path = Path(path)
     try:
@@ -71,7 +71,7 @@ def record(config: Config, who: str, action: str, files: FileChanges | None = No
     exist; `before`/`after` describe a change that is not a file's (a generation served).
     Everything must be JSON-serialisable (paths are written as text).
     """
-    changed = [{"path": _shown_path(config, path), "before": old, "after": new}
+    changed = [{"path": shown_path(config, path), "before": old, "after": new}
                for path, (old, new) in (files or {}).items() if old != new]
     entry: dict = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "who": who,
                    "action": action}
@@ -142,3 +142,28 @@ def read(config: Config, limit: int = 50) -> list[dict]:
         if isinstance(entry, dict):
             entries.append(entry)
     return entries
+
+
+def changes_by_file(config: Config) -> dict[str, list[dict]]:
+    """Every recorded change of each file, oldest first, by its path as the log shows it
+    (`shown_path`): dicts of when, who, action, before and after (a damaged line skipped)."""
+    found: dict[str, list[dict]] = {}
+    try:
+        with open(config.audit_file, "rb") as handle:
+            for raw in handle:
+                _note_changes(raw, found)
+    except FileNotFoundError:
+        pass
+    return found
+
+
+def _note_changes(raw: bytes, found: dict[str, list[dict]]) -> None:
+    try:
+        entry = json.loads(raw.decode("utf-8"))
+        for change in entry.get("files") or ():
+            found.setdefault(change["path"], []).append({
+                "when": entry.get("when", ""), "who": entry.get("who", ""),
+                "action": entry.get("action", ""), "before": change.get("before"),
+                "after": change.get("after")})
+    except (UnicodeDecodeError, ValueError, AttributeError, KeyError, TypeError):
+        pass  # a damaged line: the log is appended to by several processes, a crash may cut one

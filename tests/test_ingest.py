@@ -1031,3 +1031,58 @@ def test_an_interrupted_import_is_in_the_audit_log_with_what_it_wrote(archive_di
     assert sorted(f["path"] for f in entry["files"]) == sorted(
         p.relative_to(archive_dir).as_posix() for p in article_files(archive_dir))
     assert len(entry["files"]) == 2
+
+
+# --- a stale copy of an article file --------------------------------------------------------
+
+
+def copy_of(path: Path, folder: Path) -> Path:
+    """An archivist's copy of an article file, taken now (its time is the copy's, as cp's)."""
+    folder.mkdir(exist_ok=True)
+    copy = folder / path.name
+    copy.write_bytes(path.read_bytes())
+    return copy
+
+
+def test_an_old_copy_of_an_article_file_never_undoes_a_later_correction(archive_dir: Path,
+                                                                       tmp_path: Path):
+    # (the copy replaced the file whole: the correction made meanwhile was lost, unsaid)
+    _page, path = imported_page(archive_dir, tmp_path)
+    old = copy_of(path, tmp_path / "clé-usb")
+    corrected = copy_of(path, tmp_path / "correction")
+    edit(corrected, "section: Économie", "section: Agriculture")
+    assert "1 updated" in run(archive_dir, "import", str(corrected)).output
+    fixed = path.read_bytes()
+    result = run(archive_dir, "import", str(old))
+    assert result.exit_code == EXIT_PARTIAL
+    (line,) = [line for line in result.output.splitlines() if line.startswith("rejected:")]
+    who = json.loads((archive_dir / ".archive" / "audit.jsonl").read_text().splitlines()[-1])
+    assert line == (f"rejected: {old}: this is the version of the file that {who['who']} "
+                    f"replaced on {who['when'][:10]} (import): importing it would undo that "
+                    f"change; {path} left as it is (to keep this file's version all the same, "
+                    "copy it over that one)")
+    assert path.read_bytes() == fixed and articlefile.read(path).section == "Agriculture"
+    # The same copy edited since (a real change of its own) is the archivist's newer word.
+    edit(old, "title: 'Coton : la CMDT annonce une campagne record'",
+         "title: 'Coton : la CMDT annonce une récolte record'")
+    assert "1 updated" in run(archive_dir, "import", str(old)).output
+    assert articlefile.read(path).title == "Coton : la CMDT annonce une récolte record"
+
+
+def test_a_copy_last_saved_before_the_archives_file_changed_is_not_imported_over_it(
+        archive_dir: Path, tmp_path: Path):
+    _page, path = imported_page(archive_dir, tmp_path)
+    copy = copy_of(path, tmp_path / "portable")
+    edit(copy, "section: Économie", "section: Agriculture")  # edited on a laptop, on Monday
+    os.utime(copy, (time.time() - 3 * 86400,) * 2)
+    edit(path, "title: 'Coton : la CMDT annonce une campagne record'",  # in the archive since
+         "title: 'Coton : la CMDT annonce une récolte record'")
+    before = path.read_bytes()
+    result = run(archive_dir, "import", str(copy))
+    assert result.exit_code == EXIT_PARTIAL
+    assert re.search(r"the archive's file was changed on \d{4}-\d\d-\d\d \d\d:\d\d UTC, after "
+                     r"this copy was last saved \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\): importing it "
+                     "would undo that change", result.output), result.output
+    assert path.read_bytes() == before
+    # The archive's own files re-imported in place are never stale copies of themselves.
+    assert run(archive_dir, "import", str(archive_dir / "data" / "articles")).exit_code == 0

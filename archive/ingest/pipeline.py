@@ -552,6 +552,7 @@ class _ImportRun:
     _deleted_stories: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
     # the articles this import created (no base yet in a dry run: `renamed` skips them)
     created_ids: set[str] = field(default_factory=set)
+    _changes: dict[str, list[dict]] | None = None  # the audit log by file, read once if asked
 
     def import_file(self, path: Path) -> None:
         """Detect one input's format and accept each record it holds."""
@@ -669,6 +670,10 @@ class _ImportRun:
             articlefile.render(old, keeping=articlefile.text_of(old_path)).encode("utf-8")
         if _same(updated, old) and in_place and canonical:
             report.unchanged += 1
+        elif own_word and (undone := self.undoes(path, old_path)) is not None:
+            report.reject(source, f"{undone}; {old_path} left as it is (to keep this file's "
+                                  "version all the same, copy it over that one)")
+            return
         elif self.write(updated, old_path):
             report.updated += 1
         else:
@@ -680,6 +685,29 @@ class _ImportRun:
             report.kept_edits.append(kept)
         if not own_word:
             self.remember(article, base, source)
+
+    def undoes(self, path: Path, old_path: Path) -> str | None:
+        """Why importing the article file `path` over the archive's `old_path` would undo a
+        change made there since `path` was copied (a stale copy of the file), or None."""
+        try:
+            if path.resolve() == old_path.resolve():
+                return None  # the archive's own file, re-imported to normalise it
+            mine = hashlib.sha256(path.read_bytes()).hexdigest()
+            copied, changed = path.stat().st_mtime, old_path.stat().st_mtime
+        except OSError:
+            return None  # (read when this import began: gone since, the write will tell)
+        if self._changes is None:
+            self._changes = audit.changes_by_file(self.config)
+        for change in reversed(self._changes.get(audit.shown_path(self.config, old_path), [])):
+            if change["before"] == mine and change["after"] != mine:
+                return (f"this is the version of the file that {change['who']} replaced on "
+                        f"{change['when'][:10]} ({change['action']}): importing it would undo "
+                        "that change")
+        if copied < changed:
+            return (f"the archive's file was changed on {_day_and_time(changed)}, after this "
+                    f"copy was last saved ({_day_and_time(copied)}): importing it would undo "
+                    "that change")
+        return None
 
     def provenance(self, path: Path) -> str:
         """What a page's `imported_from` says: its path, or `uploaded/<name>` for a workspace
@@ -986,6 +1014,10 @@ def _sha256_of(path: Path) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
+
+
+def _day_and_time(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _story_key(title: str, publisher: object, date: str) -> tuple[str, str, str]:
