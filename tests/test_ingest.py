@@ -467,16 +467,17 @@ def test_an_article_whose_id_the_archivist_changed_is_not_said_deleted(archive_d
 
 def test_an_edit_saved_while_an_import_runs_is_never_written_over(archive_dir: Path,
                                                                   tmp_path: Path):
-    """An import reads the archive first, then writes article by article: at 100k articles,
-    minutes later. An archivist's save in the workspace meanwhile was replaced by the import's
-    merge of what the file held before it."""
+    """An import reads an article, then writes it: at 100k articles, minutes later. An
+    archivist's save in the workspace meanwhile was replaced by the import's merge of what the
+    file held before it."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "coton.txt").write_text(PAGE, encoding="utf-8")
     run(archive_dir, "import", str(inbox))
     (path,) = article_files(archive_dir)
-    (inbox / "a.txt").write_text(PAGE.replace("Coton", "Mangue").replace("CMDT", "APCAM"),
-                                 encoding="utf-8")
+    # the same text under another title: its import reads the article above, to compare
+    (inbox / "a.txt").write_text(PAGE.replace("Coton : la CMDT annonce une campagne record",
+                                              "Mangue : une campagne record"), encoding="utf-8")
     (inbox / "coton.txt").write_text(PAGE.replace("un meilleur prix", "un bien meilleur prix"),
                                      encoding="utf-8")
 
@@ -1086,3 +1087,90 @@ def test_a_copy_last_saved_before_the_archives_file_changed_is_not_imported_over
     assert path.read_bytes() == before
     # The archive's own files re-imported in place are never stale copies of themselves.
     assert run(archive_dir, "import", str(archive_dir / "data" / "articles")).exit_code == 0
+
+
+# --- the import's catalog of the archive ---------------------------------------------------------
+
+
+def aged(folder: Path, seconds: int = 3600) -> None:
+    """Every file below `folder` last changed `seconds` ago (so that a catalog trusts them)."""
+    past = time.time() - seconds
+    for path in folder.rglob("*"):
+        if path.is_file():
+            os.utime(path, (past, past))
+
+
+def import_output(archive: Path, *inputs: Path) -> str:
+    """What `archive import` printed (its progress lines aside), with the archive's own folder
+    named alike."""
+    output = run(archive, "import", *map(str, inputs)).output.replace(str(archive), "ARCHIVE")
+    return "\n".join(line for line in output.splitlines() if not line.startswith("import: "))
+
+
+def test_an_import_that_trusts_its_catalog_does_what_one_reading_every_file_does(
+        shared_export: tuple[Path, Path, str], tmp_path: Path):
+    """The catalog keeps each file's id, url, text hash and record id under its size and
+    mtime: an import then parses only the files changed since. Both ways must agree on every
+    record of a real export: corrected texts, wire copies under other titles, the rest as it
+    was."""
+    export, shared, _output = shared_export
+    warm, cold = tmp_path / "warm", tmp_path / "cold"
+    shutil.copytree(shared, warm)
+    aged(warm / "data")
+    assert "0 imported, 0 updated" in import_output(warm, export)  # catalog made, all trusted
+    catalog_file = warm / ".archive" / "import-catalog.json"
+    made = catalog_file.read_bytes()
+    shutil.copytree(warm, cold)
+    (cold / ".archive" / "import-catalog.json").unlink()
+    records = [json.loads(line) for line in export.read_text(encoding="utf-8").splitlines()]
+    for record in records[:300:30]:  # the source corrected ten texts
+        record["body"] += "\n\nRectificatif : une erreur s’était glissée dans cet article."
+    copies = [dict(record, title=f"Revue de presse : {record['title'] or 'sans titre'}",
+                   url=None, id=None) for record in records[300:600:30]]  # ten wire copies
+    # (the same export's first 300 records, under the name the source gives it now)
+    renamed = tmp_path / "export-2.jsonl"
+    renamed.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n"
+                               for r in records[:300] + copies), encoding="utf-8")
+    trusted, read_all = import_output(warm, renamed), import_output(cold, renamed)
+    assert trusted == read_all
+    assert "10 imported, 300 updated, 0 unchanged, 0 duplicates, 0 rejected" in trusted, trusted
+    assert trusted.count("\nsame text: ") == 10
+    assert catalog_file.read_bytes() == made  # every file was known: nothing to note
+    def files(archive: Path) -> dict[Path, bytes]:  # (each import dates what it wrote)
+        return {p.relative_to(archive): re.sub(rb"\nimported_at: .*\n", b"\n", p.read_bytes())
+                for p in (archive / "data").rglob("*.md")}
+
+    tree = files(warm)
+    assert tree == files(cold)
+    assert sum(b"Rectificatif : une erreur" in text for text in tree.values()) == 10
+
+
+def test_an_edit_that_keeps_a_files_size_and_time_is_still_seen(archive_dir: Path,
+                                                                tmp_path: Path):
+    # A catalog trusts a file whose size and mtime it recorded; an edit within the same clock
+    # tick as the import (or a tool that restores the mtime) keeps both: a file changed that
+    # close to the catalog's writing is read again.
+    page, path = imported_page(archive_dir, tmp_path)
+    assert "1 unchanged" in run(archive_dir, "import", str(page)).output  # (catalog made)
+    info = path.stat()
+    same_length = "coton-corrige-" + "0" * (len(path.stem) - len("coton-corrige-"))
+    path.write_text(path.read_text(encoding="utf-8").replace(f"id: {path.stem}",
+                                                              f"id: {same_length}"),
+                    encoding="utf-8")
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert path.stat().st_size == info.st_size
+    result = run(archive_dir, "import", str(page))
+    assert f"same text as {same_length} (no file has the id {path.stem}" in result.output, \
+        result.output
+    assert article_files(archive_dir) == [path]
+
+
+def test_a_damaged_catalog_is_rebuilt_from_the_files(archive_dir: Path, tmp_path: Path):
+    page, path = imported_page(archive_dir, tmp_path)
+    aged(archive_dir / "data")
+    catalog_file = archive_dir / ".archive" / "import-catalog.json"
+    for damage in (b"{\"version\": 1, \"rows\": ", b"\x00" * 64, b"[]"):
+        catalog_file.write_bytes(damage)
+        assert "0 imported, 0 updated, 1 unchanged" in run(archive_dir, "import",
+                                                           str(page)).output
+        assert json.loads(catalog_file.read_bytes())["rows"]

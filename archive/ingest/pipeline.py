@@ -8,7 +8,7 @@ import hashlib
 import os
 import stat
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +31,7 @@ from ..textnorm import (
     repair_mojibake,
 )
 from ..writelock import LOCK_NAME, writing
-from . import importbase
+from . import catalog, importbase
 from .boilerplate import suspicion
 from .cleaning import Cleaning, clean_article
 from .importers import ImportOptions, Notice, Rejected
@@ -148,66 +148,119 @@ def _shown(source: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in source)
 
 
+class _Articles(Mapping):
+    """id -> (path, Article) of the archive's articles, each read from its file when first
+    asked for (`catalog` knows the rest of them without reading them)."""
+
+    def __init__(self, stamps: dict[str, tuple[int, int] | None]) -> None:
+        # the file holding each id (the first of several), as text: a Path per file cost a
+        # second at 100k articles
+        self.paths: dict[str, str] = {}
+        self.loaded: dict[str, Article] = {}
+        self._stamps = stamps
+
+    def path(self, article_id: str) -> Path:
+        """The file holding an article."""
+        return Path(self.paths[article_id])
+
+    def __getitem__(self, article_id: str) -> tuple[Path, Article]:
+        path = self.path(article_id)
+        article = self.loaded.get(article_id)
+        if article is None:
+            # Its time now, before it is read: an edit since the survey makes the write refuse.
+            stamp = _stamp(path)
+            try:
+                article = articlefile.read(path)
+            except ArchiveError as exc:
+                raise _Unreadable(path, exc.message.removeprefix(f"{path}: ")) from None
+            self._stamps[str(path)] = stamp
+            self.loaded[article_id] = article
+        return path, article
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self.paths
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
+class _Unreadable(ArchiveError):
+    """An article file that could be read when the import began, and cannot be now."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"its article file {path} cannot be read ({reason}); the import "
+                         "never writes over it: fix that file, then import this again")
+
+
 @dataclass
 class _Existing:
     """The archive as it stands, keyed the ways an incoming article can collide with it."""
 
-    by_id: dict[str, tuple[Path, Article]] = field(default_factory=dict)
+    # Each file's (mtime, size) when read, by its path as text: one that differs at write time
+    # was edited meanwhile
+    stamps: dict[str, tuple[int, int] | None] = field(default_factory=dict)
+    by_id: _Articles = field(init=False)
     by_url: dict[str, str] = field(default_factory=dict)
     by_hash: dict[str, list[str]] = field(default_factory=dict)  # wire copies share a text
-    # export record id -> ids, built on first use (`recorded`): a renamed export's record asks
-    _by_record: dict[str, list[str]] | None = None
+    # export record id -> ids (a renamed export's record asks: `recorded`)
+    by_record: dict[str, list[str]] = field(default_factory=dict)
     # Files that cannot be read, by the id they were written under (their name): an import
     # must never write over them, since what the archivist put there would be lost.
     broken: dict[str, tuple[Path, str]] = field(default_factory=dict)
     # Ids that two files or more claim (a file copied as a template, its id kept): an import
     # writes none of them, since whichever it took, it would replace the other.
     shared: dict[str, list[Path]] = field(default_factory=dict)
-    # Each file's (mtime, size) when read: one that differs at write time was edited meanwhile
-    stamps: dict[Path, tuple[int, int]] = field(default_factory=dict)
     words: list[int] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.by_id = _Articles(self.stamps)
+
     def add(self, path: Path, article: Article) -> None:
-        self.by_id[article.id] = (path, article)
-        if article.url:
-            self.by_url[article.url] = article.id
-        if article.content_hash:
-            self.by_hash.setdefault(article.content_hash, []).append(article.id)
-        record = _record_id(article.imported_from or "")
-        if self._by_record is not None and record is not None:
-            recorded = self._by_record.setdefault(record, [])
-            if article.id not in recorded:  # (an update adds the article again)
-                recorded.append(article.id)
+        """An article just written (or read): known by all its keys."""
+        self.by_id.loaded[article.id] = article
+        self.note(str(path), catalog.Entry.of(article))
+
+    def note(self, path: str, entry: catalog.Entry) -> None:
+        """An article known by its catalog entry."""
+        self.by_id.paths[entry.id] = path
+        if entry.url:
+            self.by_url[entry.url] = entry.id
+        if entry.content_hash:
+            self.by_hash.setdefault(entry.content_hash, []).append(entry.id)
+        record = entry.record
+        if record is not None:
+            recorded = self.by_record.setdefault(record, [])
+            if entry.id not in recorded:  # (an update adds the article again)
+                recorded.append(entry.id)
 
     def recorded(self, record: str) -> list[str]:
         """The ids of the articles last imported from an export's record of this id (from
         any export: ids repeat across exports, the caller checks the rest)."""
-        if self._by_record is None:
-            self._by_record = {}
-            for article_id, (_path, article) in self.by_id.items():
-                own = _record_id(article.imported_from or "")
-                if own is not None:
-                    self._by_record.setdefault(own, []).append(article_id)
-        return self._by_record.get(record, [])
+        return self.by_record.get(record, [])
 
     def median_words(self) -> int | None:
         """The archive's usual body length, once it holds enough articles to have one."""
         return sorted(self.words)[len(self.words) // 2] if len(self.words) >= 50 else None
 
 
-def _load_existing(articles_dir: Path) -> _Existing:
+def _load_existing(config: Config) -> _Existing:
     existing = _Existing()
-    for path in articlefile.iter_files(articles_dir):
-        try:
-            article = articlefile.read(path)
-        except ArchiveError as exc:
-            existing.broken[path.stem] = (path, exc.message.removeprefix(f"{path}: "))
+    top = str(config.articles_dir)
+    for rel, stamp, known in catalog.survey(config, articlefile.read):
+        path = f"{top}/{rel}"
+        if isinstance(known, str):
+            stem = rel.rpartition("/")[2][:-len(articlefile.SUFFIX)]
+            existing.broken[stem] = (Path(path), known)
             continue  # reported by `archive check`; the import goes on around it
-        if article.id in existing.by_id:
-            existing.shared.setdefault(article.id, [existing.by_id[article.id][0]]).append(path)
-        existing.stamps[path] = _stamp(path)
-        existing.add(path, article)
-        existing.words.append(len(article.body.split()))
+        if known.id in existing.by_id:
+            existing.shared.setdefault(known.id, [existing.by_id.path(known.id)]).append(
+                Path(path))
+        existing.stamps[path] = stamp
+        existing.note(path, known)
+        existing.words.append(known.words)
     return existing
 
 
@@ -444,7 +497,7 @@ def import_paths(
             max_body_chars=config.limits.import_max_body_chars,
         ),
         authority=authority,
-        existing=_load_existing(config.articles_dir),
+        existing=_load_existing(config),
         now=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         report=report,
         publishers=_load_publishers(config, report) if authority is not None else None,
@@ -607,6 +660,8 @@ class _ImportRun:
         source = str(path) if own_word else record.imported_from or self.provenance(path)
         try:
             self._accept(record, path, own_word, source)
+        except _Unreadable as exc:
+            self.report.reject(source, exc.message)
         except _Unwritten as exc:
             if exc.stops:
                 raise
@@ -753,7 +808,7 @@ class _ImportRun:
         if owner is not None and owner != article.id and (own_word or article.id in
                                                           self.existing.by_id):
             return (f"its url {article.url} belongs to article {owner} "
-                    f"({self.existing.by_id[owner][0]}), not to {article.id}: "
+                    f"({self.existing.by_id.path(owner)}), not to {article.id}: "
                     "one url, one article")
         return None
 
@@ -806,7 +861,7 @@ class _ImportRun:
         Only a record id says so: a red team merged two days' "Bréves de l'Est" of the same
         export (line numbers, no ids), two scraping runs' pages and two records of different
         ids, by title and text alone."""
-        record = _record_id(source)
+        record = catalog.record_id(source)
         if record is None:
             return None
         existing, found = self.existing, []
@@ -815,7 +870,7 @@ class _ImportRun:
             if old is None or other in self.created_ids or old.url:
                 continue  # (an article this import created is another record's)
             base = importbase.read(self.config.data_dir, other)
-            if base is None or _record_id(base.imported_from or "") != record:
+            if base is None or catalog.record_id(base.imported_from or "") != record:
                 continue  # an article file never imported, or another record
             if fold(article.title) not in (fold(old.title), fold(str(base.value("title") or ""))):
                 continue
@@ -829,7 +884,7 @@ class _ImportRun:
         """The deleted article a record is by `renamed`'s test, its text aside (a deleted
         article is known only by its last import's record): the same record id from another
         file, title, newspaper and date."""
-        record = _record_id(source)
+        record = catalog.record_id(source)
         if record is None or article.url:
             return None
         self.deleted_texts()
@@ -902,7 +957,7 @@ class _ImportRun:
                     base = importbase.read(self.config.data_dir, article_id)
                     if base is not None and base.body_sha256:
                         self._deleted.setdefault(base.body_sha256, article_id)
-                    record = _record_id(base.imported_from or "") if base else None
+                    record = catalog.record_id(base.imported_from or "") if base else None
                     if record is not None and not base.value("url"):
                         self._deleted_stories.setdefault((record, *_story_key(
                             str(base.value("title") or ""), base.value("publisher"),
@@ -919,7 +974,7 @@ class _ImportRun:
             # checked and written under the archive's write lock, as a workspace save is
             with self._write_lock():
                 if old_path is not None and _stamp(old_path) != \
-                        self.existing.stamps.get(old_path):
+                        self.existing.stamps.get(str(old_path)):
                     return False
                 before, keeping = self._old_text(old_path)
                 moved = old_path is not None and old_path.resolve() != target.resolve()
@@ -938,7 +993,7 @@ class _ImportRun:
                         raise _Unwritten(old_path, exc, "could not be moved") from None
                     self.report.changed(old_path, before, None)
                 self.report.changed(target, prior, _sha256_of(target))
-            self.existing.stamps[target] = _stamp(target)
+            self.existing.stamps[str(target)] = _stamp(target)
             self.report.written.append(target)
         self.existing.add(target, article)
         return True
@@ -1026,13 +1081,8 @@ def _story_key(title: str, publisher: object, date: str) -> tuple[str, str, str]
 
 def _same_record(a: str | None, b: str | None) -> bool:
     """Two provenances naming the same export record id (`renamed`'s match)."""
-    return bool(a and b) and _record_id(a) is not None and _record_id(a) == _record_id(b)
-
-
-def _record_id(source: str) -> str | None:
-    """The export's own id of a record (`export.jsonl#a1`), None for a line number or a page."""
-    _file, mark, record = Path(source).name.partition("#")
-    return record or None if mark else None
+    return bool(a and b) and catalog.record_id(a) is not None and \
+        catalog.record_id(a) == catalog.record_id(b)
 
 
 def _distinct(a: Article, b: Article) -> bool:
