@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -138,11 +140,26 @@ def _quoted(text: str, limit: int = 60) -> str:
     return f"{shown}…" if len(text) > limit else shown
 
 
-def render(article: Article, keeping: str | None = None) -> str:
+def render(article: Article, keeping: str | None = None, verbatim_body: bool = False) -> str:
     """The file text for an article; `keeping`, the file's text before, gives the comment
-    lines of its fields (an archivist's notes), each kept above the field it preceded."""
+    lines of its fields (an archivist's notes), each kept above the field it preceded, and,
+    with `verbatim_body`, the body as it was written there when it reads as the article's
+    (its line breaks and spacing: a change of title does not reflow a poem or a list)."""
     text = _render(article)
+    if keeping and verbatim_body:
+        text = _with_body(text, keeping, article.body)
     return _with_comments(text, keeping) if keeping else text
+
+
+def _with_body(text: str, before: str, body: str) -> str:
+    try:
+        _front, written = _split(before, "article")
+    except InvalidArticle:
+        return text
+    written = written.strip("\n").rstrip()
+    if not written or normalise_body(written) != body:
+        return text
+    return text[: text.index("\n---\n\n", 3) + 6] + written + "\n"
 
 
 _KEY_LINE = re.compile(r"([A-Za-z_][\w-]*)\s*:")
@@ -466,24 +483,33 @@ def text_of(path: Path) -> str | None:
 
 
 def write(articles_dir: Path, article: Article, sync_dir: bool = True,
-          keeping: str | None = None) -> Path:
+          keeping: str | None = None, verbatim_body: bool = False) -> Path:
     """Write an article atomically (temp file, fsync, rename): a kill never leaves half a file;
-    `keeping`, the file's text before, gives the comment lines to keep (`render`).
+    `keeping`, the file's text before, gives the comment lines to keep (and the body's
+    layout, with `verbatim_body`: `render`).
 
     Batch writers pass sync_dir=False and call `sync_dirs` once at the end.
     """
     target = articles_dir / relative_path(article)
-    write_text(target, render(article, keeping))
+    write_text(target, render(article, keeping, verbatim_body), shared=True)
     if sync_dir:
         sync_dirs([target.parent])
     return target
 
 
-def write_text(target: Path, text: str, durable: bool = True) -> None:
-    """Replace a file's text atomically (temp file, fsync unless not `durable`, rename)."""
+def write_text(target: Path, text: str, durable: bool = True, shared: bool = False) -> None:
+    """Replace a file's text atomically (temp file, fsync unless not `durable`, rename).
+
+    The file is its owner's only (mkstemp's mode), unless `shared`: then it keeps the mode of
+    the file it replaces, or takes a new file's (0666 less the umask), as an editor saves it.
+    (Article files written 0600 by an import were unreadable to the web server's account and
+    to the other archivists sharing the folder.)
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
     try:
+        if shared:
+            os.fchmod(fd, shared_mode(target))
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             if durable:
@@ -493,6 +519,31 @@ def write_text(target: Path, text: str, durable: bool = True) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def shared_mode(target: Path) -> int:
+    """The permission bits for a shared file written over `target`: its own, or a new
+    file's."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+@functools.cache
+def _umask() -> int:
+    """This process's umask, read once (setting it to read it is not thread-safe, and it does
+    not change while the archive runs)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def sync_dirs(folders: Iterable[Path]) -> None:

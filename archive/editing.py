@@ -267,7 +267,9 @@ def save_article(config: Config, rel: str, article: Article, expected: str) -> S
         raise FieldErrors(errors)
     # the comment lines of its fields (an archivist's notes) stay, above the same fields
     # (a file gone meanwhile has none: _write then says it is gone)
-    text = articlefile.render(article, keeping=articlefile.text_of(config.articles_dir / rel))
+    # (the body, which a form does not change, as it was written)
+    text = articlefile.render(article, keeping=articlefile.text_of(config.articles_dir / rel),
+                              verbatim_body=True)
     try:
         return _write(config, rel, text, article, expected)
     except InvalidArticle as exc:
@@ -309,7 +311,7 @@ def _write(config: Config, rel: str, text: str, article: Article, expected: str)
         other = id_holder(config, article.id, rel)
         if other is not None:  # taken meanwhile (checked again under the lock)
             raise InvalidArticle("id_taken", location=rel, id=article.id, other=other)
-        articlefile.write_text(target, text)
+        articlefile.write_text(target, text, shared=True)
         moved = target.resolve() != path.resolve()
         if moved:
             path.unlink(missing_ok=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from . import countries
+from . import articlefile, countries
 from .errors import Conflicted, Refused
 from .organisations import (
     KINDS,
@@ -128,6 +128,7 @@ def _replace_checked(path: Path, before: bytes, text: str) -> None:
     still holds what was read (`before`)."""
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".yaml", dir=path.parent)
     try:
+        os.fchmod(fd, articlefile.shared_mode(path))  # (mkstemp's is its owner's only)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()

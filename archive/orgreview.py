@@ -233,4 +233,5 @@ def _append_dismissal(path: Path, acronym: str, who: str) -> None:
     entry = yaml.safe_dump([{"acronym": acronym, "by": who,
                              "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}],
                            allow_unicode=True, sort_keys=False)
-    articlefile.write_text(path, text + ("" if text.endswith("\n") else "\n") + entry)
+    articlefile.write_text(path, text + ("" if text.endswith("\n") else "\n") + entry,
+                           shared=True)

@@ -47,15 +47,18 @@ Par Fatoumata Diallo
 """
 
 
-def import_one(data: Path, work: Path, label: str) -> dict:
-    """Import one new page; its figures; then take its article out again."""
+def import_one(data: Path, work: Path, label: str, code: Path | None = None) -> dict:
+    """Import one new page (with the package in `code`, a checkout, if given); its figures;
+    then take its article out again."""
     stamp = f"{label} {time.time_ns()}"
     page = work / "inbox" / f"{label}.txt"
     page.parent.mkdir(parents=True, exist_ok=True)
     page.write_text(PAGE.format(title=f"Marché de Médina-Coura : {stamp}", stamp=stamp),
                     encoding="utf-8")
+    command = ("-c", f"import sys; sys.path.insert(0, {str(code)!r}); "
+                     "from archive.cli import main; main()") if code else ("-m", "archive")
     figures = run_job(["import", str(page), "--data", str(data), "--index",
-                       str(work / "index")])
+                       str(work / "index")], command=command)
     if "1 imported" not in figures["output"]:
         raise SystemExit(f"unexpected import report:\n{figures['output']}")
     config = load_config(None, data=data, index=work / "index")
@@ -71,6 +74,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--work", type=Path, default=Path("/tmp/bench-import"))
     parser.add_argument("--changed", type=int, default=100)
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="a checkout of an earlier commit (git worktree add DIR REV): its "
+                             "import of one page is measured in the same run")
     args = parser.parse_args()
     data = args.work / "data"
     ensure_archive(data, args.n)
@@ -79,7 +85,9 @@ def main() -> None:
             shutil.copy(ROOT / "data" / name, data / name)
     state = load_config(None, data=data, index=args.work / "index").state_dir
     (state / catalog.NAME).unlink(missing_ok=True)
-    results = {"n": args.n}
+    results: dict = {"n": args.n}
+    if args.baseline:
+        results["baseline"] = import_one(data, args.work, "baseline", args.baseline)
     results["cold"] = import_one(data, args.work, "cold")  # every file parsed, as before
     results["warm"] = import_one(data, args.work, "warm")
     gen = Generator()
@@ -88,7 +96,9 @@ def main() -> None:
         articlefile.write(data / "articles", gen.article(i, revision=int(time.time())))
     results[f"after {args.changed} changed"] = import_one(data, args.work, "changed")
     results["catalog_mb"] = round((state / catalog.NAME).stat().st_size / 2**20, 1)
-    for key in ("cold", "warm", f"after {args.changed} changed"):
+    for key in ("baseline", "cold", "warm", f"after {args.changed} changed"):
+        if key not in results:
+            continue
         r = results[key]
         print(f"one-page import at n={args.n}, {key}: {r['wall_s']:.2f}s wall, "
               f"{r['cpu_s']:.2f}s CPU, peak RSS {r['peak_process_rss_mb']:.0f} MB")

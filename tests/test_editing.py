@@ -280,3 +280,47 @@ def test_an_id_is_checked_before_it_names_a_file(imported):
     for bad in ("../organisations", "*", "/etc/passwd", "a/../b"):
         with pytest.raises(UsageError):
             editing.rel_of_id(config, bad)
+
+
+def test_a_body_laid_out_by_hand_is_kept_as_written_by_a_form_save_and_a_reimport(imported):
+    """The form changes fields, never the text: a title corrected there rewrote the body, its
+    lines joined into paragraphs (a list, an interview's questions and answers)."""
+    config, rel, export = imported
+    path = config.articles_dir / rel
+    text = path.read_text(encoding="utf-8")
+    first = articlefile.read(path).paragraphs[0]
+    words = first.split()
+    laid_out = "\n".join([" ".join(words[:6]), " ".join(words[6:12]), " ".join(words[12:])])
+    path.write_text(text.replace(first, laid_out, 1), encoding="utf-8")
+    typed = path.read_text(encoding="utf-8")
+    body = typed[typed.index("\n---\n") + 5:]
+    opened = editing.open_file(config, rel)
+    edited = editing.from_form(opened.article, editing.form_values(opened.article)
+                               | {"title": "Le Parlement français adopte la moralisation"})
+    editing.save_article(config, rel, edited, opened.digest)
+    saved = path.read_text(encoding="utf-8")
+    assert saved.endswith(body) and f"\n{laid_out}\n" in saved
+    assert "title: Le Parlement français adopte la moralisation" in saved
+    # The source changes its section: the body the archivist laid out stays as it is.
+    record = json.loads(export.read_text(encoding="utf-8"))
+    export.write_text(json.dumps(record | {"section": "Europe"}, ensure_ascii=False) + "\n",
+                      encoding="utf-8")
+    assert "1 updated" in run(config.data_dir.parent, "import", str(export)).output
+    again = path.read_text(encoding="utf-8")
+    assert again.endswith(body) and "section: Europe" in again
+    # Re-imported as an article file, it is normalised, as an archivist asks by doing so.
+    run(config.data_dir.parent, "import", str(config.articles_dir))
+    assert f"\n{laid_out}\n" not in path.read_text(encoding="utf-8")
+
+
+def test_a_save_keeps_the_files_mode(imported):
+    # (a save wrote the file 0600, its temporary file's mode: the other archivists sharing
+    # the folder, and git's other users, could not read it any more)
+    config, rel, _ = imported
+    path = config.articles_dir / rel
+    path.chmod(0o664)
+    opened = editing.open_file(config, rel)
+    edited = editing.from_form(opened.article, editing.form_values(opened.article)
+                               | {"section": "Europe"})
+    editing.save_article(config, rel, edited, opened.digest)
+    assert path.stat().st_mode & 0o777 == 0o664

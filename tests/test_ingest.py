@@ -1117,7 +1117,11 @@ def test_an_import_that_trusts_its_catalog_does_what_one_reading_every_file_does
     warm, cold = tmp_path / "warm", tmp_path / "cold"
     shutil.copytree(shared, warm)
     aged(warm / "data")
-    assert "0 imported, 0 updated" in import_output(warm, export)  # catalog made, all trusted
+    page = tmp_path / "coton.txt"  # any import makes the catalog: all of it trusted next time
+    page.write_text(PAGE, encoding="utf-8")
+    assert "1 imported" in import_output(warm, page)
+    aged(warm / "data")
+    assert "1 unchanged" in import_output(warm, page)
     catalog_file = warm / ".archive" / "import-catalog.json"
     made = catalog_file.read_bytes()
     shutil.copytree(warm, cold)
@@ -1174,3 +1178,23 @@ def test_a_damaged_catalog_is_rebuilt_from_the_files(archive_dir: Path, tmp_path
         assert "0 imported, 0 updated, 1 unchanged" in run(archive_dir, "import",
                                                            str(page)).output
         assert json.loads(catalog_file.read_bytes())["rows"]
+
+
+def test_files_an_import_writes_have_the_modes_a_new_file_would_or_the_ones_they_had(
+        archive_dir: Path, tmp_path: Path):
+    # (every article file was written 0600, its temporary file's mode: unreadable to the web
+    # server's account and to the other archivists sharing the folder)
+    page = tmp_path / "coton.txt"
+    page.write_text(PAGE, encoding="utf-8")
+    command = [sys.executable, "-m", "archive", "import", str(page), "--data",
+               str(archive_dir / "data"), "--index", str(archive_dir / "index")]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run(command, env=env, umask=0o002, check=True, capture_output=True)
+    (path,) = article_files(archive_dir)
+    (base,) = (archive_dir / "data" / "imports").rglob("*.json")
+    assert (path.stat().st_mode & 0o777, base.stat().st_mode & 0o777) == (0o664, 0o664)
+    path.chmod(0o640)  # the archivist's choice
+    page.write_text(PAGE.replace("un meilleur prix", "un bien meilleur prix"), encoding="utf-8")
+    done = subprocess.run(command, env=env, umask=0o002, check=True, capture_output=True,
+                          text=True)
+    assert "1 updated" in done.stdout and path.stat().st_mode & 0o777 == 0o640

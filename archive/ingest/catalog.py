@@ -79,7 +79,8 @@ def survey(config: Config, read: Callable[[Path], Article]
                 known = Entry.of(read(top / rel))
             except ArchiveError as exc:
                 known = exc.message.removeprefix(f"{top / rel}: ")
-        fresh[rel] = [size, mtime, *_row(known)]
+            row = [size, mtime, *_row(known)]
+        fresh[rel] = row  # (a row trusted is the one loaded: no copy per file)
         files.append((rel, (mtime, size), known))
     if fresh != rows:
         _save(path, top, fresh, started)

@@ -729,7 +729,9 @@ class _ImportRun:
             report.reject(source, f"{undone}; {old_path} left as it is (to keep this file's "
                                   "version all the same, copy it over that one)")
             return
-        elif self.write(updated, old_path):
+        elif self.write(updated, old_path, verbatim_body=not own_word):
+            # (a source's update keeps the body as the archivist laid it out, if it kept it;
+            # an article file re-imported is normalised, as asked)
             report.updated += 1
         else:
             report.reject(source, f"its article file {old_path} changed while this import ran "
@@ -964,10 +966,12 @@ class _ImportRun:
                             str(base.value("date") or ""))), article_id)
         return self._deleted
 
-    def write(self, article: Article, old_path: Path | None) -> bool:
+    def write(self, article: Article, old_path: Path | None, verbatim_body: bool = False
+              ) -> bool:
         """Write (unless dry run) and remember the article; remove its old file if it moved.
         False, writing nothing, when the old file changed since this import read it;
-        `_Unwritten` when the data folder refuses the write (the archive left as it was)."""
+        `_Unwritten` when the data folder refuses the write (the archive left as it was).
+        `verbatim_body`: a body that reads as the old file's is written as it is there."""
         articles_dir = self.config.articles_dir
         target = articles_dir / articlefile.relative_path(article)
         if not self.report.dry_run:
@@ -982,7 +986,7 @@ class _ImportRun:
                 try:
                     # an archivist's comment lines in the fields are kept
                     target = articlefile.write(articles_dir, article, sync_dir=False,
-                                               keeping=keeping)
+                                               keeping=keeping, verbatim_body=verbatim_body)
                 except OSError as exc:
                     raise _Unwritten(target, exc) from None
                 if moved:
@@ -1038,7 +1042,7 @@ class _ImportRun:
         try:
             # No fsync: a base lost in a crash only makes the next merge of this article
             # cautious.
-            articlefile.write_text(target, importbase.render(new), durable=False)
+            articlefile.write_text(target, importbase.render(new), durable=False, shared=True)
         except OSError as exc:
             if exc.errno in _FOLDER_WIDE:
                 raise _Unwritten(target, exc) from None
