@@ -12,7 +12,7 @@ import click
 
 from . import audit
 from .config import Config, load_config
-from .errors import EXIT_PARTIAL, ArchiveError
+from .errors import EXIT_INTERRUPTED, EXIT_PARTIAL, ArchiveError
 from .facets import Facet, registry
 
 
@@ -55,6 +55,12 @@ class ArchiveGroup(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:  # (click said only "Aborted!")
+            click.echo("interrupted: what was done is kept whole (each file is replaced at "
+                       "once, a reindex serves its new generation whole or not at all, and an "
+                       "import's changes are in the audit log); run the command again to "
+                       "finish", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         except ArchiveError as exc:
             if exc.details:
                 click.echo(exc.details)

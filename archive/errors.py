@@ -15,6 +15,7 @@ from functools import cache
 EXIT_FAILED = 1  # (0 is done) the command failed: the reason is on stderr, nothing was changed
 EXIT_USAGE = 2  # a wrong option, or no usable configuration
 EXIT_PARTIAL = 3  # done, but some files were rejected or kept at an earlier version
+EXIT_INTERRUPTED = 130  # stopped by Ctrl-C (SIGINT), as shells report it
 
 
 class ArchiveError(Exception):

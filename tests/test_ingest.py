@@ -1198,3 +1198,27 @@ def test_files_an_import_writes_have_the_modes_a_new_file_would_or_the_ones_they
     done = subprocess.run(command, env=env, umask=0o002, check=True, capture_output=True,
                           text=True)
     assert "1 updated" in done.stdout and path.stat().st_mode & 0o777 == 0o640
+
+
+def test_ctrl_c_stops_an_import_with_what_it_did_kept_and_in_the_audit_log(archive_dir: Path,
+                                                                          tmp_path: Path):
+    inbox = pages(tmp_path / "inbox", 300)
+    command = [sys.executable, "-m", "archive", "import", str(inbox), "--data",
+               str(archive_dir / "data"), "--index", str(archive_dir / "index")]
+    proc = subprocess.Popen(command, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(article_files(archive_dir)) < 20:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in err and "Aborted" not in err, err
+    assert err.startswith("interrupted: what was done is kept whole"), err
+    written = article_files(archive_dir)
+    assert 20 <= len(written) < 300
+    for path in written:
+        articlefile.read(path)  # whole
+    config = load_config(None, data=str(archive_dir / "data"), index=str(archive_dir / "index"))
+    (entry,) = [json.loads(line) for line in config.audit_file.read_text().splitlines()]
+    assert sorted(f["path"] for f in entry["files"]) == sorted(
+        p.relative_to(archive_dir).as_posix() for p in written)

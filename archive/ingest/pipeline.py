@@ -6,7 +6,9 @@ import datetime as dt
 import errno
 import hashlib
 import os
+import signal
 import stat
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
@@ -975,8 +977,9 @@ class _ImportRun:
         articles_dir = self.config.articles_dir
         target = articles_dir / articlefile.relative_path(article)
         if not self.report.dry_run:
-            # checked and written under the archive's write lock, as a workspace save is
-            with self._write_lock():
+            # checked and written under the archive's write lock, as a workspace save is; a
+            # Ctrl-C waits for the file to be written and noted for the audit log
+            with _whole(), self._write_lock():
                 if old_path is not None and _stamp(old_path) != \
                         self.existing.stamps.get(str(old_path)):
                     return False
@@ -997,8 +1000,8 @@ class _ImportRun:
                         raise _Unwritten(old_path, exc, "could not be moved") from None
                     self.report.changed(old_path, before, None)
                 self.report.changed(target, prior, _sha256_of(target))
+                self.report.written.append(target)
             self.existing.stamps[str(target)] = _stamp(target)
-            self.report.written.append(target)
         self.existing.add(target, article)
         return True
 
@@ -1052,6 +1055,23 @@ class _ImportRun:
                                                 "file's value of each field that has one"))
             return
         self.report.written.append(target)
+
+
+@contextmanager
+def _whole() -> Iterator[None]:
+    """Ctrl-C (SIGINT) held back until the block is done (in the main thread, where Python
+    runs signal handlers): a file written is a file noted as written."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+        if caught:
+            signal.raise_signal(signal.SIGINT)  # to the handler it was meant for
 
 
 # Writes the whole data folder refuses: every next one would fail the same way.
