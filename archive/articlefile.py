@@ -75,6 +75,11 @@ def as_read_back(value: str) -> str:
 
 # The closing line: three dashes or more, alone ("---x" is text, not the end of the fields).
 _CLOSING = re.compile(r"\n---+[ \t]*(?:\n|\Z)")
+# git's marks around the two sides of a conflict it could not merge
+_CONFLICT_START = re.compile(r"^<<<<<<<(?: .*)?$", re.M)
+_CONFLICT_END = re.compile(r"^>>>>>>>(?: .*)?$", re.M)
+# the opening of a second front matter at the top of the body: a file pasted twice
+_SECOND_FRONT = re.compile(r"\A\s*---[ \t]*\n(?:#.*\n)*(?:id|title)[ \t]*:")
 
 
 def make_id(title: str, key: str) -> str:
@@ -309,7 +314,15 @@ def _split(text: str, name: str) -> tuple[str, str]:
         raise InvalidArticle("front_matter_too_long", location=name, limit=MAX_FRONT_MATTER)
     if _ODD_BREAKS.search(front):
         front = _ODD_BREAKS.sub(" ", front)
-    return front, text[closing.end() :]
+    conflict = _CONFLICT_START.search(text)
+    if conflict is not None and _CONFLICT_END.search(text, conflict.end()):
+        line = text.count("\n", 0, conflict.start()) + 1
+        raise InvalidArticle("merge_conflict", location=f"{name}: line {line}")
+    body = text[closing.end() :]
+    if _SECOND_FRONT.match(body):
+        line = text.count("\n", 0, closing.end()) + 1 + (len(body) - len(body.lstrip()))
+        raise InvalidArticle("front_matter_twice", location=f"{name}: line {line}")
+    return front, body
 
 
 def _refuse_inline_comments(fields: dict[str, yaml.Node], front: str, name: str) -> None:

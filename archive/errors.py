@@ -216,6 +216,10 @@ MESSAGES: dict[str, str] = {
     "front_matter_missing": "no front matter (the file must start with a --- line)",
     "front_matter_unclosed": "front matter is not closed by a --- line",
     "front_matter_too_long": "front matter longer than {limit:,} characters",
+    "front_matter_twice": "a second front matter (--- then fields) opens the body: the file "
+                          "pasted twice? keep one",
+    "merge_conflict": "an unresolved merge conflict (<<<<<<< ... >>>>>>>, left by git): keep "
+                      "one side, delete the marker lines",
     "front_matter_too_deep": "front matter is nested too deeply",
     "front_matter_not_mapping": "front matter must be a mapping of fields (name: value lines)",
     "yaml_references": "YAML anchors, aliases and tags are not allowed",

@@ -936,6 +936,13 @@ SLIPS = {
     "emptied title": ("title: Grève des enseignants à Kayes", "title: ''"),
     "id taken by another article": ("id: greve-des-enseignants-a-kayes",
                                     "id: festival-sur-le-niger"),
+    # git could not merge two archivists' versions: its marks would be published as text
+    "merge conflict": ("réclament leurs salaires.",
+                       "réclament leurs salaires.\n<<<<<<< HEAD\nDepuis mars.\n=======\n"
+                       "Depuis avril.\n>>>>>>> correction"),
+    "front matter pasted twice": ("\n\nLes enseignants de l’école",
+                                  "\n\n---\nid: greve-des-enseignants-a-kayes\ntitle: Grève\n"
+                                  "---\n\nLes enseignants de l’école"),
 }
 MODES = {"incremental": [], "full": ["--full"], "full, 2 processes": ["--full", "--procs", "2"]}
 

@@ -74,6 +74,10 @@ ERROR_TEXTS: dict[str, str] = {
     "front_matter_missing": N_("The article file has no front matter: it must start with a --- "
                                "line."),
     "front_matter_unclosed": N_("The front matter is not closed by a --- line."),
+    "front_matter_twice": N_("A second front matter (--- then fields) opens the body: was the "
+                             "file pasted twice? Keep one."),
+    "merge_conflict": N_("An unresolved merge conflict (<<<<<<< … >>>>>>>, left by git): keep "
+                         "one side and delete the marker lines."),
     "front_matter_too_long": N_("The front matter is longer than %(limit)s characters."),
     "front_matter_too_deep": N_("The front matter is nested too deeply."),
     "front_matter_not_mapping": N_("The front matter must be a series of fields, one per line, "
