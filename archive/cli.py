@@ -189,11 +189,12 @@ def orgs_candidates_command(config: Config, min_count: int, limit: int) -> None:
     acronyms they use that it does not know."""
     from .organisations import find_candidates
     from .orgdefinitions import defined_candidates
-    from .orgreview import dismissed
+    from .orgreview import dismissed, dismissed_path, dismissed_problem
 
     authority = _authority(config)
     articles = list(_articles(config))
     skip = dismissed(config)  # by an archivist, in the workspace
+    broken = dismissed_problem(config)
     defined = [c for c in defined_candidates(((a.new_organisations, country)
                                               for a, country in articles), authority)
                if c.acronym not in skip][:limit]
@@ -215,7 +216,11 @@ def orgs_candidates_command(config: Config, min_count: int, limit: int) -> None:
         expansion = f" = {candidate.expansion}" if candidate.expansion else ""
         lines.append(f"{candidate.acronym} ({candidate.count}){expansion}")
         lines += [f"    « {example} »" for example in candidate.examples]
-    _finish(config, "\n".join(lines) or f"no unknown acronym seen {min_count} times or more")
+    if broken is not None:
+        lines.append(f"{dismissed_path(config)} is not valid ({broken}): the candidates its "
+                     "last good version dismissed stay dismissed; correct it")
+    _finish(config, "\n".join(lines) or f"no unknown acronym seen {min_count} times or more",
+            partial=broken is not None)
 
 
 @orgs_group.command("add")

@@ -289,6 +289,8 @@ MESSAGES: dict[str, str] = {
     "authority_changed": "{path} changed while the entry was being added; run the command "
                          "again",
     "review_action_unknown": "unknown action '{action}': approve, merge or dismiss",
+    "dismissals_invalid": "{path} is not valid ({reason}): correct it before dismissing "
+                          "another candidate",
     "upload_unknown": "there is no such upload (imported or discarded already?)",
     "upload_claimed": "this upload is being imported already",
     "upload_too_many_files": "at most {limit} files in one upload",

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import yaml
 
-from . import articlefile
+from . import articlefile, yamlfiles
 from .config import Config
-from .errors import ArchiveError, Missing, Refused
+from .errors import ArchiveError, ConfigError, Missing, Refused
+from .filecache import ParsedFiles
 from .models import Article
 from .organisations import (
     KINDS,
@@ -57,13 +58,37 @@ def dismissed_path(config: Config) -> Path:
     return config.data_dir / DISMISSED
 
 
-def dismissed(config: Config) -> set[str]:
-    """The acronyms an archivist dismissed."""
+def dismissed(config: Config) -> frozenset[str]:
+    """The acronyms an archivist dismissed; from the file's last good version when it is
+    broken as it stands (`dismissed_problem` says why), never none of them: a slip in the
+    file brought every dismissed candidate back, unsaid."""
+    return _DISMISSED.get(dismissed_path(config), last_good=True) or frozenset()
+
+
+def dismissed_problem(config: Config) -> str | None:
+    """What is wrong with the dismissals file as it stands, or None."""
+    dismissed(config)
+    problem = _DISMISSED.problem(dismissed_path(config))
+    return problem.removeprefix(f"{dismissed_path(config)}: ") if problem else None
+
+
+def _load_dismissed(path: Path) -> frozenset[str]:
+    text = path.read_text(encoding="utf-8")
     try:
-        raw = yaml.safe_load(dismissed_path(config).read_text(encoding="utf-8")) or []
-    except (OSError, yaml.YAMLError):
-        return set()
-    return {str(item.get("acronym")) for item in raw if isinstance(item, dict)}
+        raw = yamlfiles.load(text) or []
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}: {where}not valid YAML ({problem})") from None
+    if not isinstance(raw, list) or not all(
+            isinstance(item, dict) and isinstance(item.get("acronym"), str) for item in raw):
+        raise ConfigError(f"{path}: each entry must be '- acronym: NAME' (with by: and at:)")
+    return frozenset(item["acronym"] for item in raw)
+
+
+_DISMISSED = ParsedFiles(_load_dismissed, lambda path, why: ConfigError(
+    f"{path}: cannot read the dismissed candidates ({why})"))
 
 
 def _authority(config: Config) -> Authority:
@@ -220,7 +245,11 @@ def dismiss(config: Config, acronym: str, who: str) -> None:
     _find(config, acronym)
     path = dismissed_path(config)
     with writing(config):
+        problem = dismissed_problem(config)
+        if problem is not None:  # appended to, it would stay broken and this one unheeded
+            raise Refused("dismissals_invalid", path=path.name, reason=problem)
         _append_dismissal(path, acronym, who)
+        dismissed(config)  # read now: the version a later slip falls back to
 
 
 def _append_dismissal(path: Path, acronym: str, who: str) -> None:

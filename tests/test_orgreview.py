@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from archive import orgreview
 from archive.cli import main
 from archive.config import load_config
-from archive.errors import ArchiveError, NotFound
+from archive.errors import EXIT_PARTIAL, ArchiveError, NotFound, Refused
 from archive.organisations import load_authority
 
 # Sentences of the shared corpus (La Libre Belgique, Le Monde) that define an organisation.
@@ -120,3 +120,26 @@ def test_a_dismissed_candidate_is_remembered_by_the_workspace_and_the_cli(config
     assert "AFCN" in result.output and "CRAN" not in result.output
     with pytest.raises(NotFound):
         orgreview.dismiss(config, "CRAN", "awa")
+
+
+def test_a_slip_in_the_dismissals_file_brings_nothing_back_and_is_said(config):
+    # (a broken file read as no dismissal at all: every dismissed candidate came back, unsaid,
+    # and a new dismissal was appended to the broken file, unheeded)
+    orgreview.dismiss(config, "CRAN", "awa")
+    path = orgreview.dismissed_path(config)
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good.replace("- acronym: CRAN", "- acronym: CRAN\n   by: [awa"),
+                    encoding="utf-8")
+    assert "CRAN" not in listed(config)  # its last good version still counts
+    result = run(config.data_dir.parent, "orgs", "candidates", "--min-count", "1")
+    assert result.exit_code == EXIT_PARTIAL and "CRAN" not in result.output.split("\n")[0]
+    assert f"{path} is not valid (line " in result.output
+    assert "the candidates its last good version dismissed stay dismissed" in result.output
+    with pytest.raises(Refused) as refused:
+        orgreview.dismiss(config, "FMF", "awa")
+    assert refused.value.code == "dismissals_invalid"
+    assert "FMF" not in path.read_text(encoding="utf-8")
+    path.write_text(good, encoding="utf-8")
+    assert orgreview.dismissed_problem(config) is None
+    orgreview.dismiss(config, "FMF", "awa")
+    assert orgreview.dismissed(config) == {"CRAN", "FMF"}

@@ -452,6 +452,22 @@ def test_a_refused_review_or_a_missing_file_is_told_in_the_page_s_language(clien
     assert "There is no article file 2019/nulle-part.md." in text(english)
 
 
+def test_a_slip_in_the_dismissals_file_is_shown_and_refuses_another_dismissal(client, config):
+    add_candidate_afcn(config)
+    done = post(client, "/atelier/organisations/AFCN", {"action": "dismiss"},
+                page="/atelier/organisations")
+    assert done.status_code == 302 and "AFCN écarté" in text(client.get("/atelier/organisations"))
+    assert "AFCN" not in text(client.get("/atelier/organisations"))
+    path = config.data_dir / "organisations-dismissed.yaml"
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good.replace("- acronym: AFCN", "- acronym: AFCN\n   by: [awa"),
+                    encoding="utf-8")
+    html = text(client.get("/atelier/organisations"))
+    assert "organisations-dismissed.yaml n’est pas valide (line " in html
+    assert "les candidats que sa dernière version valide écartait restent écartés" in html
+    assert "AFCN" not in html.split("restent écartés")[1]  # still dismissed
+
+
 # --- the guard -----------------------------------------------------------------------------------------
 
 

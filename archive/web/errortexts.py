@@ -154,6 +154,8 @@ ERROR_TEXTS: dict[str, str] = {
     "authority_changed": N_("The authority file changed while the entry was being added: try "
                             "again."),
     "review_action_unknown": N_("Unknown action “%(action)s”: approve, merge or dismiss."),
+    "dismissals_invalid": N_("%(path)s is not valid (%(reason)s): correct it before dismissing "
+                             "another candidate."),
     "upload_unknown": N_("There is no such upload: imported or discarded already?"),
     "upload_claimed": N_("This upload is being imported already."),
     "upload_too_many_files": N_("At most %(limit)s files in one upload."),

@@ -23,6 +23,11 @@ def candidates(error: str | None = None, status: int = 200):
         found = orgreview.candidates(config)
     except ArchiveError as exc:
         found, error = orgreview.Candidates(), exc.message
+    problem = orgreview.dismissed_problem(config)
+    if problem is not None and error is None:
+        error = g.t.gettext("%(path)s is not valid (%(reason)s): the candidates its last good "
+                            "version dismissed stay dismissed; correct it.",
+                            path=orgreview.DISMISSED, reason=problem)
     return render_template("workspace/organisations.html", found=found, error=error,
                            kinds=sorted(KINDS)), status
 
