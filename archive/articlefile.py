@@ -496,25 +496,29 @@ def text_of(path: Path) -> str | None:
 
 
 def write(articles_dir: Path, article: Article, sync_dir: bool = True,
-          keeping: str | None = None, verbatim_body: bool = False) -> Path:
+          keeping: str | None = None, verbatim_body: bool = False,
+          mode_of: Path | None = None) -> Path:
     """Write an article atomically (temp file, fsync, rename): a kill never leaves half a file;
     `keeping`, the file's text before, gives the comment lines to keep (and the body's
-    layout, with `verbatim_body`: `render`).
+    layout, with `verbatim_body`: `render`); `mode_of`, the file it replaces (moved by a new
+    date), its mode.
 
     Batch writers pass sync_dir=False and call `sync_dirs` once at the end.
     """
     target = articles_dir / relative_path(article)
-    write_text(target, render(article, keeping, verbatim_body), shared=True)
+    write_text(target, render(article, keeping, verbatim_body), shared=True, mode_of=mode_of)
     if sync_dir:
         sync_dirs([target.parent])
     return target
 
 
-def write_text(target: Path, text: str, durable: bool = True, shared: bool = False) -> None:
+def write_text(target: Path, text: str, durable: bool = True, shared: bool = False,
+               mode_of: Path | None = None) -> None:
     """Replace a file's text atomically (temp file, fsync unless not `durable`, rename).
 
     The file is its owner's only (mkstemp's mode), unless `shared`: then it keeps the mode of
-    the file it replaces, or takes a new file's (0666 less the umask), as an editor saves it.
+    the file it replaces (or `mode_of`'s, the file it moves), or takes a new file's (0666 less
+    the umask), as an editor saves it.
     (Article files written 0600 by an import were unreadable to the web server's account and
     to the other archivists sharing the folder.)
     """
@@ -522,7 +526,8 @@ def write_text(target: Path, text: str, durable: bool = True, shared: bool = Fal
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
     try:
         if shared:
-            os.fchmod(fd, shared_mode(target))
+            os.fchmod(fd, shared_mode(mode_of if mode_of is not None and mode_of.exists()
+                                      else target))
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             if durable:
@@ -576,7 +581,7 @@ def misnamed(name: str) -> str | None:
     none."""
     if name.startswith(".") or name.endswith(SUFFIX):
         return None
-    stem = name.rstrip(" \t.")  # a space or a dot typed after the name
+    stem = name.rstrip(" \t.\r\u00a0")  # a space, a dot or a Windows line end after it
     if stem.lower().endswith(SUFFIX + ".txt"):  # an editor that saved it as text
         stem = stem[:-4]
     if stem.lower().endswith(SUFFIX) and len(stem) > len(SUFFIX):
@@ -586,7 +591,7 @@ def misnamed(name: str) -> str | None:
 
 def misnamed_reason(name: str, right: str) -> str:
     """Why a misnamed file is left out, and what to do, for a report line."""
-    if name.rstrip(" \t.") != name:
+    if name.rstrip(" \t.\r\u00a0") != name:
         why = f"its name ends with a space or a dot after {SUFFIX}"
     elif name.lower().endswith(SUFFIX + ".txt"):
         why = f"its name ends in {name[-4:]} after {SUFFIX} (saved as text by an editor?)"

@@ -85,9 +85,15 @@ def record(config: Config, who: str, action: str, files: FileChanges | None = No
     line = json.dumps(entry, ensure_ascii=False, default=str, separators=(",", ":")) + "\n"
     path = config.audit_file
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
     try:
-        data = line.encode("utf-8")
+        # a file name that is not UTF-8 text (its odd bytes held as lone surrogates) is
+        # written as JSON's \udcXX escape of them, which reads back as the same name
+        data = line.encode("utf-8", "backslashreplace")
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            # the last line was cut (a full disk): this one must not be read as its end
+            data = b"\n" + data
         written = os.write(fd, data)  # one write: O_APPEND places it whole at the end
         while written < len(data):  # only on a full disk or a signal; finish the line
             written += os.write(fd, data[written:])

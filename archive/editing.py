@@ -311,7 +311,7 @@ def _write(config: Config, rel: str, text: str, article: Article, expected: str)
         other = id_holder(config, article.id, rel)
         if other is not None:  # taken meanwhile (checked again under the lock)
             raise InvalidArticle("id_taken", location=rel, id=article.id, other=other)
-        articlefile.write_text(target, text, shared=True)
+        articlefile.write_text(target, text, shared=True, mode_of=path)
         moved = target.resolve() != path.resolve()
         if moved:
             path.unlink(missing_ok=True)

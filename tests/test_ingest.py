@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive import articlefile
+from archive import articlefile, audit
 from archive.cli import main
 from archive.config import load_config
 from archive.errors import EXIT_PARTIAL
@@ -1081,9 +1081,10 @@ def test_a_copy_last_saved_before_the_archives_file_changed_is_not_imported_over
     before = path.read_bytes()
     result = run(archive_dir, "import", str(copy))
     assert result.exit_code == EXIT_PARTIAL
-    assert re.search(r"the archive's file was changed on \d{4}-\d\d-\d\d \d\d:\d\d UTC, after "
-                     r"this copy was last saved \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\): importing it "
-                     "would undo that change", result.output), result.output
+    when = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"
+    assert re.search(rf"the archive's file was changed on {when}, after this copy was last "
+                     rf"saved \({when}\): importing it would undo that change",
+                     result.output), result.output
     assert path.read_bytes() == before
     # The archive's own files re-imported in place are never stale copies of themselves.
     assert run(archive_dir, "import", str(archive_dir / "data" / "articles")).exit_code == 0
@@ -1222,3 +1223,121 @@ def test_ctrl_c_stops_an_import_with_what_it_did_kept_and_in_the_audit_log(archi
     (entry,) = [json.loads(line) for line in config.audit_file.read_text().splitlines()]
     assert sorted(f["path"] for f in entry["files"]) == sorted(
         p.relative_to(archive_dir).as_posix() for p in written)
+
+
+# --- a second red team on the archivist's paths ----------------------------------------------
+
+
+def test_a_stale_copy_is_known_after_the_correction_moved_the_file(archive_dir: Path,
+                                                                    tmp_path: Path):
+    # (the copy's version was looked up under the file's new path only: a correction that
+    # dated the article, moving it to its year's folder, let the stale copy undo it, move
+    # the file back, and the next imports keep it as the archivist's own edit)
+    _page, path = imported_page(archive_dir, tmp_path)
+    old = copy_of(path, tmp_path / "clé-usb")
+    corrected = copy_of(path, tmp_path / "correction")
+    edit(corrected, "title: 'Coton : la CMDT annonce une campagne record'",
+         "title: 'Coton : la CMDT annonce une campagne record'\ndate: '2019-03-14'")
+    assert "1 updated" in run(archive_dir, "import", str(corrected)).output
+    (moved,) = article_files(archive_dir)
+    assert moved.parent.name == "2019"
+    result = run(archive_dir, "import", str(old))
+    assert result.exit_code == EXIT_PARTIAL
+    assert f"rejected: {old}: this is the version of the file that " in result.output
+    assert article_files(archive_dir) == [moved] and articlefile.read(moved).date == "2019-03-14"
+
+
+def test_a_file_written_again_with_the_same_bytes_does_not_make_a_copy_stale(archive_dir: Path,
+                                                                             tmp_path: Path):
+    # (a git checkout or a restore wrote the archive's file again, unchanged: its new time made
+    # every copy taken before "older than the archive's file", and a correction was refused)
+    _page, path = imported_page(archive_dir, tmp_path)
+    copy = copy_of(path, tmp_path / "portable")
+    edit(copy, "section: Économie", "section: Agriculture")
+    path.write_bytes(path.read_bytes())  # the same bytes, a new time, after the copy's
+    os.utime(path, (time.time() + 60,) * 2)
+    assert "1 updated" in run(archive_dir, "import", str(copy)).output
+    assert articlefile.read(path).section == "Agriculture"
+
+
+def test_a_file_made_readable_again_is_read_again_by_the_next_import(archive_dir: Path,
+                                                                     tmp_path: Path):
+    # (the catalog trusted its "cannot be read" row: a chmod changes no mtime)
+    page, path = imported_page(archive_dir, tmp_path)
+    aged(archive_dir / "data")  # (a file written just before is read again anyway)
+    path.chmod(0)
+    assert "cannot be read (Permission denied)" in cli(archive_dir, "import", str(page)).stdout
+    path.chmod(0o644)
+    done = cli(archive_dir, "import", str(page))
+    assert done.returncode == 0 and "1 unchanged" in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize("row", ["5", "[]", '[1, 2, 3, "id", ["a list"], null, null, 4]',
+                                 "[" * 100_000 + "]" * 100_000])
+def test_a_catalog_row_that_is_no_row_is_read_from_the_file(archive_dir: Path, tmp_path: Path,
+                                                           row: str):
+    page, path = imported_page(archive_dir, tmp_path)
+    aged(archive_dir / "data")
+    catalog_file = archive_dir / ".archive" / "import-catalog.json"
+    assert run(archive_dir, "import", str(page)).exit_code == 0  # (the catalog made)
+    data = json.loads(catalog_file.read_text(encoding="utf-8"))
+    rel = path.relative_to(archive_dir / "data" / "articles").as_posix()
+    text = json.dumps(data).replace(json.dumps(data["rows"][rel]), row)
+    catalog_file.write_text(text, encoding="utf-8")
+    assert "1 unchanged" in run(archive_dir, "import", str(page)).output
+
+
+def test_an_audit_line_cut_by_a_full_disk_does_not_swallow_the_next(archive_dir: Path,
+                                                                    tmp_path: Path):
+    page, _path = imported_page(archive_dir, tmp_path)
+    log = archive_dir / ".archive" / "audit.jsonl"
+    with log.open("ab") as handle:
+        handle.write(b'{"when":"2026-12-05T03:00:00+00:00","who":"awa","action":"imp')
+    page.write_text(PAGE.replace("un meilleur prix", "un bien meilleur prix"), encoding="utf-8")
+    assert "1 updated" in run(archive_dir, "import", str(page)).output
+    config = load_config(None, data=str(archive_dir / "data"), index=str(archive_dir / "index"))
+    assert [e["action"] for e in audit.read(config)] == ["import", "import"]
+
+
+def test_an_article_file_whose_name_is_not_utf8_is_updated_and_in_the_audit_log(
+        archive_dir: Path, tmp_path: Path):
+    # (the audit line could not be encoded: a traceback after the files were written)
+    page, path = imported_page(archive_dir, tmp_path)
+    odd = Path(os.fsdecode(os.fsencode(path.parent) + b"/caf\xe9.md"))
+    path.rename(odd)
+    page.write_text(PAGE.replace("un meilleur prix", "un bien meilleur prix"), encoding="utf-8")
+    result = run(archive_dir, "import", str(page))
+    assert result.exit_code == 0 and "1 updated" in result.output, result.output
+    config = load_config(None, data=str(archive_dir / "data"), index=str(archive_dir / "index"))
+    (entry, _first) = audit.read(config)
+    assert {f["path"].rpartition("/")[2] for f in entry["files"]} == {"caf\udce9.md", path.name}
+
+
+def test_an_article_moved_by_a_new_date_never_replaces_another_file_of_its_name(
+        archive_dir: Path, tmp_path: Path):
+    # (a file an archivist made from it as a template, kept in the year folder under its
+    # name, was written over when an import dated the article: the other article was lost)
+    _page, path = imported_page(archive_dir, tmp_path)
+    other = archive_dir / "data" / "articles" / "2024" / path.name
+    other.parent.mkdir()
+    other.write_text(path.read_text(encoding="utf-8").replace(f"id: {path.stem}",
+                                                              "id: mon-nouvel-article"),
+                     encoding="utf-8")
+    mine = other.read_bytes()
+    corrected = copy_of(path, tmp_path / "correction")
+    edit(corrected, "title: 'Coton : la CMDT annonce une campagne record'",
+         "title: 'Coton : la CMDT annonce une campagne record'\ndate: '2024-03-14'")
+    result = run(archive_dir, "import", str(corrected))
+    assert f"{other} holds another article file" in result.output, result.output
+    assert other.read_bytes() == mine and path.exists()
+
+
+def test_an_article_moved_to_its_year_keeps_its_mode(archive_dir: Path, tmp_path: Path):
+    _page, path = imported_page(archive_dir, tmp_path)
+    path.chmod(0o640)
+    corrected = copy_of(path, tmp_path / "correction")
+    edit(corrected, "title: 'Coton : la CMDT annonce une campagne record'",
+         "title: 'Coton : la CMDT annonce une campagne record'\ndate: '2019-03-14'")
+    assert "1 updated" in run(archive_dir, "import", str(corrected)).output
+    (moved,) = article_files(archive_dir)
+    assert moved.parent.name == "2019" and moved.stat().st_mode & 0o777 == 0o640

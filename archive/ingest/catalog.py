@@ -5,11 +5,13 @@ export record ids and usual body length. Parsing every article file for that cos
 file before each import: 24 s before a one-page import at 100k articles (a workspace upload's
 dry run, and its confirmation, in a web request), minutes at a million, with every article
 held in memory (830 MB at 100k). The catalog keeps those few values of each file, under its
-path, size and mtime, in the archive's private folder; an import stats every file, as a
-reindex does, and parses only those changed since the catalog was written (git's index makes
-the same bet). A file whose mtime is within RACY_NS of the catalog's writing is parsed again
-anyway: a coarse clock could give an edit made just after the same mtime. The article itself
-is read when an import needs it (an update, a duplicate's check).
+path, size, mtime and ctime, in the archive's private folder; an import stats every file, as
+a reindex does, and parses only those changed since the catalog was written (git's index
+makes the same bet; the ctime, which no tool sets back, also sees `touch -r`, `cp -p` and a
+chmod). A file whose mtime is within RACY_NS of the catalog's writing is parsed again
+anyway: a coarse clock could give an edit made just after the same mtime; so is a file that
+could not be read, whatever its times. The article itself is read when an import needs it (an
+update, a duplicate's check).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from ..errors import ArchiveError
 from ..models import Article
 
 NAME = "import-catalog.json"
-VERSION = 1
+VERSION = 2
 RACY_NS = 5 * 10**9
 
 
@@ -69,17 +71,18 @@ def survey(config: Config, read: Callable[[Path], Article]
     path = _path(config)
     rows, trusted_before = _load(path, top)
     files, fresh = [], {}
-    for rel, size, mtime in _walk(top):
+    for rel, size, mtime, ctime in _walk(top):
         row = rows.get(rel)
         known: Known | None = None
-        if row is not None and row[0] == size and row[1] == mtime and mtime < trusted_before:
-            known = _known(row[2:])
+        if isinstance(row, list) and row[:3] == [size, mtime, ctime] and \
+                mtime < trusted_before:
+            known = _known(row[3:])
         if known is None:
             try:
                 known = Entry.of(read(top / rel))
             except ArchiveError as exc:
                 known = exc.message.removeprefix(f"{top / rel}: ")
-            row = [size, mtime, *_row(known)]
+            row = [size, mtime, ctime, *_row(known)]
         fresh[rel] = row  # (a row trusted is the one loaded: no copy per file)
         files.append((rel, (mtime, size), known))
     if fresh != rows:
@@ -91,10 +94,11 @@ def _path(config: Config) -> Path:
     return config.state_dir / NAME
 
 
-def _walk(top: Path) -> list[tuple[str, int, int]]:
-    """(relative path, size, mtime_ns) of each article file below `top`, in the order
-    `iter_files` sorts paths (by their parts: each folder's names in order, depth first)."""
-    found: list[tuple[str, int, int]] = []
+def _walk(top: Path) -> list[tuple[str, int, int, int]]:
+    """(relative path, size, mtime_ns, ctime_ns) of each article file below `top`, in the
+    order `iter_files` sorts paths (by their parts: each folder's names in order, depth
+    first)."""
+    found: list[tuple[str, int, int, int]] = []
 
     def walk(folder: str, prefix: str) -> None:
         try:
@@ -109,7 +113,8 @@ def _walk(top: Path) -> list[tuple[str, int, int]]:
                 elif name.endswith(articlefile.SUFFIX) and not name.startswith("."):
                     info = entry.stat()  # (a link to an article file is one, as for iter_files)
                     if stat.S_ISREG(info.st_mode):
-                        found.append((prefix + name, info.st_size, info.st_mtime_ns))
+                        found.append((prefix + name, info.st_size, info.st_mtime_ns,
+                                      info.st_ctime_ns))
             except OSError:
                 continue  # gone while listed, or a broken link: as if already gone
 
@@ -124,11 +129,12 @@ def _row(known: Known) -> list:
     return [known.id, known.url, known.content_hash, known.record, known.words]
 
 
-def _known(cells: list) -> Known | None:
-    """A row's entry back (None for a row this version cannot read: the file is read again)."""
-    if len(cells) == 1 and isinstance(cells[0], str):
-        return cells[0]
-    if len(cells) != 5 or not isinstance(cells[0], str) or not isinstance(cells[4], int):
+def _known(cells: list) -> Entry | None:
+    """A row's entry back; None for a row that is not one (the file is read again): a file
+    that could not be read (it may have been fixed by a chmod, which leaves its times), or a
+    row this version cannot read."""
+    if len(cells) != 5 or not isinstance(cells[0], str) or type(cells[4]) is not int or \
+            not all(cell is None or isinstance(cell, str) for cell in cells[1:4]):
         return None
     return Entry(*cells)
 
@@ -141,8 +147,8 @@ def _load(path: Path, top: Path) -> tuple[dict[str, list], int]:
         if data["version"] == VERSION and data["articles_dir"] == str(top) and \
                 isinstance(data["rows"], dict):
             return data["rows"], int(data["written_ns"]) - RACY_NS
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        pass  # (a catalog written by hand, nested past JSON's recursion limit: rebuilt)
     return {}, 0
 
 

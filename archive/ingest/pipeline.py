@@ -189,11 +189,28 @@ class _Articles(Mapping):
         return len(self.paths)
 
 
-class _Unreadable(ArchiveError):
+def _unreadable(reason: str) -> str:
+    """'cannot be read (reason)', said once when the reason says it already."""
+    return reason if reason.startswith("cannot be read") else f"cannot be read ({reason})"
+
+
+class _Refusal(ArchiveError):
+    """Why one record is not written, found while writing it (the import goes on)."""
+
+
+class _Occupied(_Refusal):
+    """The file an article goes to holds another one (a file put in the wrong place)."""
+
+    def __init__(self, target: Path) -> None:
+        super().__init__(f"{target} holds another article file ('archive check' says where "
+                         "it belongs): left as it is; move that file, then import this again")
+
+
+class _Unreadable(_Refusal):
     """An article file that could be read when the import began, and cannot be now."""
 
     def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"its article file {path} cannot be read ({reason}); the import "
+        super().__init__(f"its article file {path} {_unreadable(reason)}; the import "
                          "never writes over it: fix that file, then import this again")
 
 
@@ -662,7 +679,7 @@ class _ImportRun:
         source = str(path) if own_word else record.imported_from or self.provenance(path)
         try:
             self._accept(record, path, own_word, source)
-        except _Unreadable as exc:
+        except _Refusal as exc:
             self.report.reject(source, exc.message)
         except _Unwritten as exc:
             if exc.stops:
@@ -747,21 +764,41 @@ class _ImportRun:
 
     def undoes(self, path: Path, old_path: Path) -> str | None:
         """Why importing the article file `path` over the archive's `old_path` would undo a
-        change made there since `path` was copied (a stale copy of the file), or None."""
+        change made there since `path` was copied (a stale copy of the file), or None.
+
+        The audit log knows each version of a file and when it came: a file keeps its name
+        (its id) when a new date moves it to another year's folder, so its changes are looked
+        up by name. A change made outside the archive's tools (an editor) is known by the
+        file's time only."""
         try:
             if path.resolve() == old_path.resolve():
                 return None  # the archive's own file, re-imported to normalise it
             mine = hashlib.sha256(path.read_bytes()).hexdigest()
+            now = hashlib.sha256(old_path.read_bytes()).hexdigest()
             copied, changed = path.stat().st_mtime, old_path.stat().st_mtime
         except OSError:
             return None  # (read when this import began: gone since, the write will tell)
         if self._changes is None:
-            self._changes = audit.changes_by_file(self.config)
-        for change in reversed(self._changes.get(audit.shown_path(self.config, old_path), [])):
+            self._changes = {}
+            for shown, changes in audit.changes_by_file(self.config).items():
+                self._changes.setdefault(shown.rpartition("/")[2], []).extend(changes)
+            for changes in self._changes.values():
+                changes.sort(key=lambda change: change["when"])
+        changes = self._changes.get(old_path.name, [])
+        for change in reversed(changes):
             if change["before"] == mine and change["after"] != mine:
                 return (f"this is the version of the file that {change['who']} replaced on "
                         f"{change['when'][:10]} ({change['action']}): importing it would undo "
                         "that change")
+        # when the archive's file came to hold what it holds: the log's time, else the file's
+        # (a checkout or a copy that wrote the same bytes again changed nothing)
+        came = next((change["when"] for change in reversed(changes)
+                     if change["after"] == now), None)
+        if came is not None:
+            try:
+                changed = dt.datetime.fromisoformat(came).timestamp()
+            except ValueError:
+                pass
         if copied < changed:
             return (f"the archive's file was changed on {_day_and_time(changed)}, after this "
                     f"copy was last saved ({_day_and_time(copied)}): importing it would undo "
@@ -798,7 +835,7 @@ class _ImportRun:
         """Why writing this article would destroy another file's content; None if it would not."""
         broken = self.existing.broken.get(article.id)
         if broken is not None:
-            return (f"its article file {broken[0]} cannot be read ({broken[1]}); the import "
+            return (f"its article file {broken[0]} {_unreadable(broken[1])}; the import "
                     "never writes over it: fix that file (or remove it), then import again")
         shared = self.existing.shared.get(article.id)
         if shared is not None:
@@ -945,10 +982,10 @@ class _ImportRun:
             report.suspicious.append((source, f"{reason}; imported as {article.id}"))
         self.write(article, None)
         self.created_ids.add(article.id)
+        report.imported += 1  # (written: counted, whatever becomes of its import base)
+        _count_lacking(article, report)
         if not own_word:
             self.remember(article, None, source)
-        report.imported += 1
-        _count_lacking(article, report)
 
     def deleted_texts(self) -> dict[str, str]:
         """{body fingerprint: id} of the articles an import wrote and an archivist deleted
@@ -985,11 +1022,14 @@ class _ImportRun:
                     return False
                 before, keeping = self._old_text(old_path)
                 moved = old_path is not None and old_path.resolve() != target.resolve()
+                if (moved or old_path is None) and (target.exists() or target.is_symlink()):
+                    raise _Occupied(target)  # never written over: it is another article
                 prior = before if old_path is not None and not moved else _sha256_of(target)
                 try:
                     # an archivist's comment lines in the fields are kept
                     target = articlefile.write(articles_dir, article, sync_dir=False,
-                                               keeping=keeping, verbatim_body=verbatim_body)
+                                               keeping=keeping, verbatim_body=verbatim_body,
+                                               mode_of=old_path)
                 except OSError as exc:
                     raise _Unwritten(target, exc) from None
                 if moved:
@@ -1096,7 +1136,7 @@ def _sha256_of(path: Path) -> str | None:
 
 
 def _day_and_time(timestamp: float) -> str:
-    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _story_key(title: str, publisher: object, date: str) -> tuple[str, str, str]:
