@@ -12,6 +12,7 @@ within a line and a crash loses at most the line being written.
 
 from __future__ import annotations
 
+import fcntl
 import getpass
 import hashlib
 import json
@@ -90,6 +91,9 @@ def record(config: Config, who: str, action: str, files: FileChanges | None = No
         # a file name that is not UTF-8 text (its odd bytes held as lone surrogates) is
         # written as JSON's \udcXX escape of them, which reads back as the same name
         data = line.encode("utf-8", "backslashreplace")
+        # (held while the end is looked at and written: another writer's line in progress
+        # must not look like a cut one)
+        fcntl.flock(fd, fcntl.LOCK_EX)
         size = os.fstat(fd).st_size
         if size and os.pread(fd, 1, size - 1) != b"\n":
             # the last line was cut (a full disk): this one must not be read as its end
@@ -97,6 +101,7 @@ def record(config: Config, who: str, action: str, files: FileChanges | None = No
         written = os.write(fd, data)  # one write: O_APPEND places it whole at the end
         while written < len(data):  # only on a full disk or a signal; finish the line
             written += os.write(fd, data[written:])
+        fcntl.flock(fd, fcntl.LOCK_UN)  # (the other writers need not wait for the disk)
         os.fsync(fd)
     finally:
         os.close(fd)
