@@ -25,8 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_reindex import ROOT, ensure_archive, run_job  # noqa: E402
-from synthetic import Generator  # noqa: E402
+from bench_reindex import ROOT, ensure_archive, rewrite_some, run_job  # noqa: E402
 
 from archive import articlefile  # noqa: E402
 from archive.config import load_config  # noqa: E402
@@ -90,10 +89,7 @@ def main() -> None:
         results["baseline"] = import_one(data, args.work, "baseline", args.baseline)
     results["cold"] = import_one(data, args.work, "cold")  # every file parsed, as before
     results["warm"] = import_one(data, args.work, "warm")
-    gen = Generator()
-    step = max(args.n // args.changed, 1)
-    for i in range(0, args.n, step)[: args.changed]:
-        articlefile.write(data / "articles", gen.article(i, revision=int(time.time())))
+    rewrite_some(data, args.n, args.changed)
     results[f"after {args.changed} changed"] = import_one(data, args.work, "changed")
     results["catalog_mb"] = round((state / catalog.NAME).stat().st_size / 2**20, 1)
     for key in ("baseline", "cold", "warm", f"after {args.changed} changed"):

@@ -186,12 +186,17 @@ def ensure_archive(data_dir: Path, n: int) -> None:
         print(f"wrote {n} synthetic articles in {time.monotonic() - started:.0f}s", flush=True)
 
 
+def rewrite_some(data: Path, n: int, changed: int) -> None:
+    """Rewrite `changed` of the n synthetic articles, spread over the archive, as edits."""
+    gen = Generator()
+    step = max(n // changed, 1)
+    for i in range(0, n, step)[:changed]:
+        articlefile.write(data / "articles", gen.article(i, revision=int(time.time())))
+
+
 def incremental_step(data: Path, where: list[str], args: argparse.Namespace) -> dict:
     """Rewrite `args.changed` articles spread over the archive, reindex; the job's figures."""
-    gen = Generator()
-    step = max(args.n // args.changed, 1)
-    for i in range(0, args.n, step)[: args.changed]:
-        articlefile.write(data / "articles", gen.article(i, revision=int(time.time())))
+    rewrite_some(data, args.n, args.changed)
     incremental = run_job(["reindex", *where])
     if f"updated {args.changed}," not in incremental["output"]:
         raise SystemExit(f"unexpected incremental report:\n{incremental['output']}")

@@ -18,6 +18,7 @@ from types import ModuleType
 
 from .. import articlefile, audit, countries
 from ..config import Config
+from ..editing import file_digest
 from ..errors import ArchiveError, InvalidArticle
 from ..models import Article
 from ..organisations import Authority, authority_at, authority_problem, no_authority
@@ -1024,7 +1025,7 @@ class _ImportRun:
                 moved = old_path is not None and old_path.resolve() != target.resolve()
                 if (moved or old_path is None) and (target.exists() or target.is_symlink()):
                     raise _Occupied(target)  # never written over: it is another article
-                prior = before if old_path is not None and not moved else _sha256_of(target)
+                prior = before if old_path is not None and not moved else file_digest(target)
                 try:
                     # an archivist's comment lines in the fields are kept
                     target = articlefile.write(articles_dir, article, sync_dir=False,
@@ -1039,7 +1040,7 @@ class _ImportRun:
                         target.unlink(missing_ok=True)
                         raise _Unwritten(old_path, exc, "could not be moved") from None
                     self.report.changed(old_path, before, None)
-                self.report.changed(target, prior, _sha256_of(target))
+                self.report.changed(target, prior, file_digest(target))
                 self.report.written.append(target)
             self.existing.stamps[str(target)] = _stamp(target)
         self.existing.add(target, article)
@@ -1126,13 +1127,6 @@ class _Unwritten(Exception):
         super().__init__(str(path))
         self.reason = f"{path} {what} ({exc.strerror or type(exc).__name__})"
         self.stops = stops or exc.errno in _FOLDER_WIDE
-
-
-def _sha256_of(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
 
 
 def _day_and_time(timestamp: float) -> str:
